@@ -1,0 +1,1 @@
+"""The command-line shell: wiring only; no clinical logic lives here."""

@@ -1,0 +1,56 @@
+"""``ketadecide data validate [DIR]``: check a knowledge base before a clinic relies on it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ketadecide.cli.errors import EXIT_INPUT, handles_errors
+
+app = typer.Typer(help="Work with knowledge-base data directories.", no_args_is_help=True, add_completion=False)
+
+
+@app.command("validate")
+@handles_errors
+def validate(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[DIR]",
+            help="The data directory to check (default: --data-dir / KETADECIDE_DATA_DIR, else the bundled data).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", envvar="KETADECIDE_DATA_DIR", hidden=True)
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 2).")] = False,
+) -> None:
+    """Validate a data directory: schema, cross-references, sources, dates and clinical floor.
+
+    Exit 0 when clean (warnings are listed), 2 when there are errors.
+    """
+    from ketadecide.knowledge.loader import validate_data_dir
+
+    target = directory or data_dir
+    report = validate_data_dir(target)
+    for problem in report.errors:
+        print(f"ketadecide: error: {problem}", file=sys.stderr)
+    for problem in report.warnings:
+        print(f"ketadecide: warning: {problem}", file=sys.stderr)
+    kb = report.knowledge_base
+    if report.errors or kb is None:
+        print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s).", file=sys.stderr)
+        raise typer.Exit(EXIT_INPUT)
+    rules = len(kb.conditions) + len(kb.medications) + len(kb.screens)
+    print(
+        f"OK: {kb.data_dir}: {len(kb.modalities)} modalities, {rules} rules "
+        f"({len(kb.conditions)} conditions, {len(kb.medications)} medications, {len(kb.screens)} screens), "
+        f"{len(kb.sources)} sources; oldest review {kb.reviewed.isoformat()}; "
+        f"{len(report.warnings)} warning(s); sha256 {kb.sha256}"
+    )
+    if strict and report.warnings:
+        raise typer.Exit(EXIT_INPUT)

@@ -1,0 +1,74 @@
+"""Turning the core's errors into CONTRACT §4 exit codes, in one place."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+
+from ketadecide.errors import InputError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_INTERNAL = 1
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _State:
+    debug = False
+
+
+state = _State()
+
+
+def debug_enabled() -> bool:
+    return state.debug or os.environ.get("KETADECIDE_DEBUG", "") not in {"", "0"}
+
+
+def report_input_error(exc: InputError) -> None:
+    for problem in exc.problems:
+        print(f"ketadecide: error: {problem}", file=sys.stderr)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command so that bad input exits 2 and a bug exits 1, without a traceback.
+
+    The traceback of an internal error is printed only with ``--debug``, and never with
+    local variables, which may hold a patient's answers.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            report_input_error(exc)
+            raise typer.Exit(EXIT_INPUT) from None
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            print("ketadecide: interrupted; nothing was written.", file=sys.stderr)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`); that is not our error to report.
+            sys.stderr.close()
+            raise typer.Exit(EXIT_INTERNAL) from None
+        except Exception as exc:
+            if debug_enabled():
+                traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+            print(
+                # Only the type: the message of an unexpected error may quote patient data.
+                f"ketadecide: internal error ({type(exc).__name__}). "
+                "This is a bug; rerun with --debug for details.",
+                file=sys.stderr,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper

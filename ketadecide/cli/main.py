@@ -1,0 +1,57 @@
+"""The ``ketadecide`` command: a Typer app whose commands each live in their own module."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ketadecide._version import __version__
+from ketadecide.cli import compare, data_cmd, modalities
+from ketadecide.cli.errors import state
+
+app = typer.Typer(
+    name="ketadecide",
+    help=(
+        "Compare ketamine treatment options for depression: Spravato (esketamine nasal "
+        "spray), IV, IM and compounded oral/sublingual ketamine.\n\n"
+        "It informs; it does not prescribe. If you are in danger now, call or text 988 "
+        "(US) or go to the nearest emergency room."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    # Tracebacks could show local variables holding a patient's answers.
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ketadecide {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
+) -> None:
+    """Decision support for ketamine treatment modalities (informs; never prescribes)."""
+    state.debug = debug
+
+
+compare.register(app)
+modalities.register(app)
+app.add_typer(data_cmd.app, name="data")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,75 @@
+"""Options shared by the output commands, defined once (CONTRACT §2)."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class OutputFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+class AudienceOpt(str, enum.Enum):
+    clinician = "clinician"
+    patient = "patient"
+
+
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (default), json, markdown or html. With --output, inferred from the "
+        "file's extension (.json, .md, .html) when not given.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to FILE (atomically, readable by you only) instead of standard output.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="KETADECIDE_DATA_DIR",
+        help="A clinic's own knowledge base (a directory like the bundled data/).",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+AudienceOption = Annotated[
+    AudienceOpt,
+    typer.Option(
+        "--audience",
+        "-a",
+        envvar="KETADECIDE_AUDIENCE",
+        help="clinician: clinical detail and sources; patient: plain language.",
+        case_sensitive=False,
+    ),
+]
+
+_EXTENSIONS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+def resolve_format(fmt: OutputFormat | None, output: Path | None) -> str:
+    """The explicit format, else one implied by the output file's extension, else table."""
+    if fmt is not None:
+        return fmt.value
+    if output is not None:
+        return _EXTENSIONS.get(output.suffix.lower(), "table")
+    return "table"

@@ -1,0 +1,42 @@
+"""Writing a command's output to stdout or, atomically and privately, to a file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from ketadecide.atomic import write_text_atomic
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def use_color(output: Path | None) -> bool:
+    """Colour only on a real terminal, and never when NO_COLOR is set (no-color.org)."""
+    if output is not None or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return stdout_is_terminal()
+
+
+def table_width(output: Path | None) -> int:
+    if output is None and stdout_is_terminal():
+        return max(80, shutil.get_terminal_size((120, 40)).columns)
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 60 else 120
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print ``text`` to stdout, or write it atomically to ``output`` (mode 0600)."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_text_atomic(output, text)

@@ -1,0 +1,107 @@
+"""Coverage likelihood and cost for one person: informs the choice, never changes a status."""
+
+from __future__ import annotations
+
+from ketadecide.engine.result import Cost, Coverage, Worded
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.models import Modality
+from ketadecide.profile import Profile
+
+
+def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Coverage:
+    """How likely the person's payer is to cover this modality, and why."""
+    payer = profile.insurance
+    if payer == "unknown":
+        return Coverage(
+            payer=payer,
+            likely_covered=None,
+            prior_authorization=None,
+            note=Worded(
+                "Payer not recorded; coverage cannot be estimated.",
+                "You did not say what insurance you have, so we cannot tell if it would pay.",
+            ),
+            sources=(),
+        )
+    record = getattr(modality.coverage, payer)
+    likely = record.likely_covered
+    clinician = [record.clinician]
+    patient = [record.patient]
+    need = kb.treatment_resistance.min_failed_trials
+    trials = profile.antidepressant_trials
+    if likely is True and record.requires_trd:
+        if trials is None:
+            likely = None
+            clinician.append(
+                f"Depends on documenting at least {need} failed adequate antidepressant trials (not recorded)."
+            )
+            patient.append(
+                f"Usually needs records of at least {need} antidepressants that did not help; you did not say how many you tried."
+            )
+        elif trials < need:
+            likely = False
+            clinician.append(
+                f"Payers usually require at least {need} failed adequate antidepressant trials; {trials} recorded."
+            )
+            patient.append(
+                f"Insurance usually pays only after at least {need} antidepressants did not help; you said {trials}."
+            )
+    if likely is True and record.min_age is not None and profile.age < record.min_age:
+        likely = False
+        clinician.append(f"Coverage criteria usually require age {record.min_age} or older.")
+        patient.append(f"Insurance usually covers this only from age {record.min_age}.")
+    sources = kb.cite_all(record.sources)
+    if record.requires_trd:
+        sources += tuple(s for s in kb.cite_all(kb.treatment_resistance.sources) if s not in sources)
+    return Coverage(
+        payer=payer,
+        likely_covered=likely,
+        prior_authorization=record.prior_authorization,
+        note=Worded(" ".join(clinician), " ".join(patient)),
+        sources=sources,
+    )
+
+
+def _whole(x: float) -> float:
+    # Whole dollars print and serialise as integers (590, not 590.0).
+    return int(x) if float(x).is_integer() else round(x, 2)
+
+
+def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cost:
+    """List price per session and for the induction course, with a note on the budget."""
+    price = modality.cost_per_session_usd
+    sessions = modality.induction_sessions
+    per_session = (_whole(price.low), _whole(price.high))
+    course = (_whole(price.low * sessions.low), _whole(price.high * sessions.high))
+    within: bool | None = None
+    note: Worded | None = None
+    budget = profile.budget_per_session
+    if budget is not None:
+        shown = f"${budget:,.0f}"
+        span = f"${price.low:,.0f}–${price.high:,.0f}"
+        if budget >= price.high:
+            within = True
+            note = Worded(
+                f"Budget {shown}/session covers the usual list price ({span}).",
+                f"Your budget of {shown} a session covers the usual price ({span}).",
+            )
+        elif budget >= price.low:
+            note = Worded(
+                f"Budget {shown}/session is within the usual range ({span}); depends on the clinic.",
+                f"Your budget of {shown} a session may be enough; prices range {span} and depend on the clinic.",
+            )
+        else:
+            within = False
+            note = Worded(
+                f"Budget {shown}/session is below the usual list price ({span}).",
+                f"The usual price ({span} a session) is more than your budget of {shown}.",
+            )
+    return Cost(
+        per_session=per_session,
+        induction_course=course,
+        as_of=price.as_of,
+        estimate=price.estimate or sessions.estimate,
+        within_budget=within,
+        budget_note=note,
+        sources=kb.cite_all(price.sources)
+        + tuple(s for s in kb.cite_all(sessions.sources) if s not in kb.cite_all(price.sources)),
+    )

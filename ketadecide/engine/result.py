@@ -1,0 +1,144 @@
+"""Frozen result types. Both wordings (clinician and patient) are kept; renderers choose."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+Status = Literal["eligible", "caution", "contraindicated"]
+Severity = Literal["absolute", "relative", "info"]
+Audience = Literal["clinician", "patient"]
+
+
+@dataclass(frozen=True, slots=True)
+class Worded:
+    """One statement in the two wordings every audience-facing text has."""
+
+    clinician: str
+    patient: str
+
+    def for_(self, audience: Audience) -> str:
+        return self.patient if audience == "patient" else self.clinician
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One safety or practical finding for one modality."""
+
+    id: str
+    """The rule's id in the knowledge base, e.g. ``bp_elevated``."""
+    severity: Severity
+    """``absolute`` contraindicates, ``relative`` calls for caution, ``info`` informs."""
+    name: Worded
+    """Short label: clinical and plain."""
+    message: Worded
+    """Why it matters for this modality."""
+    sources: tuple[str, ...]
+    """Full citations, at least one."""
+    kind: Literal["condition", "medication", "screen"]
+    """Which part of the profile triggered it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    payer: str
+    """The person's payer type (``unknown`` when not given)."""
+    likely_covered: bool | None
+    """True, False, or None when it cannot be told."""
+    prior_authorization: bool | None
+    note: Worded
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    per_session: tuple[float, float]
+    """US dollars, low-high, list price before any insurance."""
+    induction_course: tuple[float, float]
+    """Per-session price times the induction's session count, low-high."""
+    as_of: dt.date
+    estimate: bool
+    within_budget: bool | None
+    """Whether the stated budget covers the usual price; None when no budget or it depends."""
+    budget_note: Worded | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """A cited fact about a modality (FDA status, schedule, driving, ...)."""
+
+    key: str
+    text: Worded
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModalityResult:
+    id: str
+    name: str
+    short_name: str
+    status: Status
+    findings: tuple[Finding, ...]
+    """Most severe first."""
+    coverage: Coverage
+    cost: Cost
+    details: tuple[Detail, ...]
+    """The modality's cited facts, in knowledge-base order."""
+
+    def detail(self, key: str) -> Detail:
+        for d in self.details:
+            if d.key == key:
+                return d
+        raise KeyError(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Crisis:
+    triggered: bool
+    reasons: tuple[str, ...]
+    message: Worded | None
+    """988 and emergency advice; present exactly when triggered."""
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A troubleshooting suggestion for a course already under way."""
+
+    id: str
+    situation: Worded
+    meaning: Worded
+    next_step: Worded
+    sources: tuple[str, ...]
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBaseInfo:
+    reviewed: dt.date
+    sha256: str
+    data_dir: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The comparison for one profile (CONTRACT §3)."""
+
+    schema_version: int
+    ketadecide_version: str
+    knowledge_base: KnowledgeBaseInfo
+    profile_id: str | None
+    crisis: Crisis
+    modalities: tuple[ModalityResult, ...]
+    """Always spravato, iv, im, compounded, in that order."""
+    troubleshooting: tuple[Suggestion, ...]
+    disclaimer: Worded
+    disclaimer_sources: tuple[str, ...]
+
+    def modality(self, modality_id: str) -> ModalityResult:
+        for m in self.modalities:
+            if m.id == modality_id:
+                return m
+        raise KeyError(modality_id)

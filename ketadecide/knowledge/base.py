@@ -1,0 +1,89 @@
+"""The loaded, validated knowledge base: what the engine evaluates profiles against."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ketadecide.knowledge.models import (
+    ContraindicationsFile,
+    Crisis,
+    Disclaimer,
+    Modality,
+    ModalitiesFile,
+    Rule,
+    ScreenRule,
+    Source,
+    TreatmentResistance,
+)
+from ketadecide.profile import MODALITY_IDS
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything read from one data directory, validated and cross-checked."""
+
+    data_dir: Path
+    """Where the data was read from."""
+    files: tuple[str, ...]
+    """Names of the data files in use, sorted."""
+    sha256: str
+    """SHA-256 over the data files in use (names and bytes), so a result can be reproduced."""
+    reviewed: dt.date
+    """The oldest review date among all records: a stale record shows."""
+    sources: dict[str, Source]
+    modalities: dict[str, Modality]
+    """In contract order: spravato, iv, im, compounded."""
+    treatment_resistance: TreatmentResistance
+    disclaimer: Disclaimer
+    crisis: Crisis
+    conditions: dict[str, Rule]
+    medications: dict[str, Rule]
+    screens: dict[str, ScreenRule]
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Optional files validated by later features (troubleshooting, questions, codes)."""
+
+    @classmethod
+    def from_files(
+        cls,
+        *,
+        data_dir: Path,
+        files: tuple[str, ...],
+        sha256: str,
+        reviewed: dt.date,
+        sources: dict[str, Source],
+        modalities_file: ModalitiesFile,
+        contraindications_file: ContraindicationsFile,
+        extras: dict[str, Any],
+    ) -> KnowledgeBase:
+        return cls(
+            data_dir=data_dir,
+            files=files,
+            sha256=sha256,
+            reviewed=reviewed,
+            sources=sources,
+            modalities={m: modalities_file.modalities[m] for m in MODALITY_IDS},
+            treatment_resistance=modalities_file.treatment_resistance,
+            disclaimer=modalities_file.disclaimer,
+            crisis=contraindications_file.crisis,
+            conditions=dict(contraindications_file.conditions),
+            medications=dict(contraindications_file.medications),
+            screens=dict(contraindications_file.screens),
+            extras=extras,
+        )
+
+    def cite(self, ref: str) -> str:
+        """The full citation for a source reference such as ``spravato_pi §4``."""
+        source_id, _, locator = ref.partition(" ")
+        source = self.sources[source_id]
+        text = source.citation.rstrip(".")
+        if locator:
+            text = f"{text}, {locator}"
+        if source.url:
+            text = f"{text}. {source.url}"
+        return text
+
+    def cite_all(self, refs: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.cite(r) for r in refs)

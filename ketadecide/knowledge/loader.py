@@ -1,0 +1,321 @@
+"""Reading a data directory into a :class:`KnowledgeBase`, with errors that name the key.
+
+All problems in all files are collected before failing, so a clinic fixing its own data
+sees every mistake at once rather than one per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ketadecide.errors import InputError, Problem, problems_from_pydantic
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.models import (
+    SEVERITY_RANK,
+    Cited,
+    ContraindicationsFile,
+    ModalitiesFile,
+    ScreenRule,
+    Source,
+    SourcesFile,
+)
+from ketadecide.predicates import iter_compares
+from ketadecide.safeyaml import load_yaml, read_text
+
+REQUIRED_FILES: dict[str, type[BaseModel]] = {
+    "sources.yaml": SourcesFile,
+    "modalities.yaml": ModalitiesFile,
+    "contraindications.yaml": ContraindicationsFile,
+}
+
+#: Files other features read when present: file name -> "module:Model". Imported lazily
+#: so that a single comparison does not pay for features it does not use.
+OPTIONAL_FILES: dict[str, str] = {
+    "troubleshooting.yaml": "ketadecide.troubleshoot.models:TroubleshootingFile",
+    "questions.yaml": "ketadecide.consult.models:QuestionsFile",
+    "codes.yaml": "ketadecide.fhir.models:CodesFile",
+}
+
+#: Ids that CONTRACT §1 says every knowledge base defines (profiles may use them).
+CONTRACT_CONDITIONS: tuple[str, ...] = (
+    "psychosis_history",
+    "aneurysmal_vascular_disease",
+    "arteriovenous_malformation",
+    "intracerebral_hemorrhage_history",
+    "unstable_cardiovascular_disease",
+    "uncontrolled_hypertension",
+    "ketamine_hypersensitivity",
+    "substance_use_disorder_active",
+    "ketamine_misuse_history",
+    "interstitial_cystitis",
+    "severe_hepatic_impairment",
+    "elevated_intracranial_pressure",
+    "current_mania",
+)
+CONTRACT_MEDICATIONS: tuple[str, ...] = (
+    "benzodiazepine",
+    "lamotrigine",
+    "maoi",
+    "psychostimulant",
+    "opioid",
+    "other_cns_depressant",
+)
+
+#: A record not re-checked for this long is flagged by ``data validate``.
+STALE_AFTER = dt.timedelta(days=365)
+
+
+def default_data_dir() -> Path:
+    """The bundled data: inside the installed package, or ``data/`` of a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "data"
+    if (packaged / "modalities.yaml").is_file():
+        return packaged
+    return here.parent / "data"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating a data directory."""
+
+    knowledge_base: KnowledgeBase | None
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+def load_knowledge_base(data_dir: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate a data directory (the bundled one when ``None``).
+
+    Raises :class:`InputError` listing every problem, each naming the file and key path.
+    """
+    report = validate_data_dir(data_dir, check_freshness=False)
+    if report.errors or report.knowledge_base is None:
+        raise InputError(report.errors or (Problem("could not load the knowledge base"),))
+    return report.knowledge_base
+
+
+def validate_data_dir(
+    data_dir: Path | str | None = None,
+    *,
+    check_freshness: bool = True,
+    today: dt.date | None = None,
+) -> ValidationReport:
+    """Validate a data directory fully and report errors and warnings without raising."""
+    directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    if not directory.is_dir():
+        what = "does not exist" if not directory.exists() else "is not a directory"
+        return ValidationReport(None, (Problem(f"data directory {what}", str(directory)),), ())
+
+    errors: list[Problem] = []
+    parsed: dict[str, BaseModel] = {}
+    digests: list[tuple[str, bytes]] = []
+    models: dict[str, type[BaseModel] | str] = {**REQUIRED_FILES}
+    for name, target in OPTIONAL_FILES.items():
+        if (directory / name).exists():
+            models[name] = target
+    for name, model in models.items():
+        path = directory / name
+        try:
+            text = read_text(path)
+        except InputError as exc:
+            errors.extend(exc.problems)
+            continue
+        digests.append((name, text.encode("utf-8")))
+        try:
+            raw = load_yaml(text, str(path))
+        except InputError as exc:
+            errors.extend(exc.problems)
+            continue
+        cls = _resolve(model)
+        try:
+            parsed[name] = cls.model_validate(raw)
+        except ValidationError as exc:
+            errors.extend(problems_from_pydantic(exc.errors(), source=str(path)))  # type: ignore[arg-type]
+
+    if errors:
+        return ValidationReport(None, tuple(errors), ())
+
+    sources_file = parsed["sources.yaml"]
+    assert isinstance(sources_file, SourcesFile)
+    sources: dict[str, Source] = dict(sources_file.sources)
+    errors.extend(_check_references(directory, parsed, sources))
+    modalities_file = parsed["modalities.yaml"]
+    contra_file = parsed["contraindications.yaml"]
+    assert isinstance(modalities_file, ModalitiesFile)
+    assert isinstance(contra_file, ContraindicationsFile)
+    errors.extend(_check_rule_ids(directory, contra_file))
+    if errors:
+        return ValidationReport(None, tuple(errors), ())
+
+    dates = [d for model in parsed.values() for _, d in _reviewed_dates(model)]
+    hasher = hashlib.sha256()
+    for name, data in sorted(digests):
+        hasher.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    extras = {name: model for name, model in parsed.items() if name not in REQUIRED_FILES}
+    kb = KnowledgeBase.from_files(
+        data_dir=directory,
+        files=tuple(sorted(n for n, _ in digests)),
+        sha256=hasher.hexdigest(),
+        reviewed=min(dates),
+        sources=sources,
+        modalities_file=modalities_file,
+        contraindications_file=contra_file,
+        extras=extras,
+    )
+    warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
+    return ValidationReport(kb, (), tuple(warnings))
+
+
+def _resolve(model: type[BaseModel] | str) -> type[BaseModel]:
+    if isinstance(model, str):
+        module, _, attr = model.partition(":")
+        resolved = getattr(importlib.import_module(module), attr)
+        assert isinstance(resolved, type) and issubclass(resolved, BaseModel)
+        return resolved
+    return model
+
+
+def _walk(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
+    """Every pydantic model inside ``model`` with its dotted key path."""
+    yield path, model
+    for name in type(model).model_fields:
+        yield from _walk_value(getattr(model, name), f"{path}.{name}" if path else name)
+
+
+def _walk_value(value: Any, path: str) -> Iterator[tuple[str, BaseModel]]:
+    if isinstance(value, BaseModel):
+        yield from _walk(value, path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_value(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _walk_value(item, f"{path}[{i}]")
+
+
+def _reviewed_dates(model: BaseModel) -> Iterator[tuple[str, dt.date]]:
+    for path, item in _walk(model):
+        if isinstance(item, Cited | Source):
+            yield path, item.reviewed
+
+
+def _check_references(
+    directory: Path, parsed: dict[str, BaseModel], sources: dict[str, Source]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, model in parsed.items():
+        for path, item in _walk(model):
+            if isinstance(item, Cited):
+                for i, ref in enumerate(item.sources):
+                    source_id = ref.partition(" ")[0]
+                    if source_id not in sources:
+                        problems.append(
+                            Problem(
+                                f"source '{source_id}' is not defined in sources.yaml",
+                                str(directory / name),
+                                f"{path}.sources[{i}]",
+                            )
+                        )
+    return problems
+
+
+def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Problem]:
+    """Rule ids become finding ids, so they must be unique across the three kinds."""
+    problems: list[Problem] = []
+    file = str(directory / "contraindications.yaml")
+    seen: dict[str, str] = {}
+    for kind in ("conditions", "medications", "screens"):
+        for rule_id in getattr(contra, kind):
+            if rule_id in seen:
+                problems.append(
+                    Problem(f"id '{rule_id}' is also used in {seen[rule_id]}", file, f"{kind}.{rule_id}")
+                )
+            seen[rule_id] = kind
+    for kind, required in (("conditions", CONTRACT_CONDITIONS), ("medications", CONTRACT_MEDICATIONS)):
+        for rule_id in required:
+            if rule_id not in getattr(contra, kind):
+                problems.append(
+                    Problem(f"'{rule_id}' is required by the contract but not defined", file, f"{kind}.{rule_id}")
+                )
+    for rule_id, rule in contra.screens.items():
+        problems.extend(_check_screen(file, rule_id, rule, contra))
+    return problems
+
+
+def _check_screen(file: str, rule_id: str, rule: ScreenRule, contra: ContraindicationsFile) -> list[Problem]:
+    problems = []
+    for compare in iter_compares(rule.when):
+        for field, ident in compare.ids_referenced():
+            if ident not in getattr(contra, field):
+                problems.append(
+                    Problem(f"'{ident}' is not a {field[:-1]} id defined in this file", file, f"screens.{rule_id}.when")
+                )
+    return problems
+
+
+def _warnings(
+    directory: Path, parsed: dict[str, BaseModel], sources: dict[str, Source], today: dt.date
+) -> list[Problem]:
+    warnings: list[Problem] = []
+    used: set[str] = set()
+    for name, model in parsed.items():
+        for path, item in _walk(model):
+            if isinstance(item, Cited):
+                used.update(ref.partition(" ")[0] for ref in item.sources)
+            if isinstance(item, Cited | Source):
+                if item.reviewed > today:
+                    warnings.append(
+                        Problem(f"reviewed date {item.reviewed} is in the future", str(directory / name), f"{path}.reviewed")
+                    )
+                elif today - item.reviewed > STALE_AFTER:
+                    warnings.append(
+                        Problem(
+                            f"last reviewed {item.reviewed}, more than 12 months ago: re-check it",
+                            str(directory / name),
+                            f"{path}.reviewed",
+                        )
+                    )
+    for source_id in sorted(set(sources) - used):
+        warnings.append(Problem("source is never cited", str(directory / "sources.yaml"), f"sources.{source_id}"))
+    contra = parsed["contraindications.yaml"]
+    assert isinstance(contra, ContraindicationsFile)
+    warnings.extend(_floor_warnings(str(directory / "contraindications.yaml"), contra))
+    return warnings
+
+
+#: Severities the shipped data holds as a clinical floor; a clinic's data that goes below
+#: them is allowed (clinics differ) but is pointed out by ``data validate``.
+CLINICAL_FLOOR: dict[str, dict[str, str]] = {
+    "ketamine_hypersensitivity": dict.fromkeys(("spravato", "iv", "im", "compounded"), "absolute"),
+    "aneurysmal_vascular_disease": {"spravato": "absolute"},
+    "arteriovenous_malformation": {"spravato": "absolute"},
+    "intracerebral_hemorrhage_history": {"spravato": "absolute"},
+    "psychosis_history": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
+    "substance_use_disorder_active": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
+    "current_mania": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
+}
+
+
+def _floor_warnings(file: str, contra: ContraindicationsFile) -> list[Problem]:
+    warnings = []
+    for rule_id, floor in CLINICAL_FLOOR.items():
+        rule = contra.conditions[rule_id]
+        for modality, minimum in floor.items():
+            got = rule.severity.get(modality)
+            if got is None or SEVERITY_RANK[got] < SEVERITY_RANK[minimum]:
+                warnings.append(
+                    Problem(
+                        f"severity for {modality} is {got or 'not set'}, below the clinical floor '{minimum}'",
+                        file,
+                        f"conditions.{rule_id}.severity.{modality}",
+                    )
+                )
+    return warnings

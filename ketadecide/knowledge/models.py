@@ -1,0 +1,220 @@
+"""Pydantic models of the data files: the strict shape every record must have.
+
+Every clinical statement and number is a *cited record*: it lists at least one source
+id from ``sources.yaml`` (optionally followed by a locator such as ``§4`` or ``p. 401``)
+and the date a person last checked it against that source. Unknown keys are errors, so
+a typo in a clinic's data (``severty:``) cannot silently drop a rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ketadecide.predicates import Predicate
+from ketadecide.profile import ModalityId
+
+Severity = Literal["absolute", "relative", "info"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "relative": 1, "absolute": 2}
+
+SourceRef = Annotated[str, Field(pattern=r"^[a-z0-9_]+( \S.*)?$", max_length=300)]
+RecordId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cited(Strict):
+    """A record that states where it comes from and when it was last checked."""
+
+    sources: Annotated[tuple[SourceRef, ...], Field(min_length=1)]
+    reviewed: dt.date
+
+    @field_validator("reviewed", mode="before")
+    @classmethod
+    def _date_not_datetime(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            raise ValueError("give a date (YYYY-MM-DD), not a date and time")
+        return value
+
+
+class Source(Strict):
+    """One bibliographic source; facts cite it by its id."""
+
+    citation: Text
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    kind: Literal[
+        "fda_label",
+        "peer_reviewed",
+        "guideline",
+        "payer_policy",
+        "government",
+        "press",
+        "clinic_page",
+        "other",
+    ]
+    reviewed: dt.date
+
+
+class SourcesFile(Strict):
+    sources: dict[RecordId, Source] = Field(min_length=1)
+
+
+class CitedText(Cited):
+    """A statement worded twice: for a clinician, and in plain language for a patient."""
+
+    clinician: Text
+    patient: Text
+
+
+class SessionRange(Cited):
+    """How many sessions an induction course has, as a low-high range."""
+
+    low: Annotated[int, Field(ge=1, le=100)]
+    high: Annotated[int, Field(ge=1, le=100)]
+    estimate: bool = False
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SessionRange:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) is greater than high ({self.high})")
+        return self
+
+
+class CostRange(Cited):
+    """Price per session in US dollars, with the date the price was quoted."""
+
+    low: Annotated[float, Field(ge=0, le=100_000)]
+    high: Annotated[float, Field(ge=0, le=100_000)]
+    as_of: dt.date
+    estimate: bool
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CostRange:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) is greater than high ({self.high})")
+        return self
+
+
+class Coverage(CitedText):
+    """How one payer type usually treats a modality."""
+
+    likely_covered: bool | None
+    prior_authorization: bool
+    requires_trd: bool = False
+    """Coverage usually needs documented treatment resistance (failed trials)."""
+    min_age: Annotated[int, Field(ge=0, le=120)] | None = None
+    """Coverage usually needs the person to be at least this old."""
+
+
+class Payers(Strict):
+    commercial: Coverage
+    medicare: Coverage
+    medicaid: Coverage
+    va_tricare: Coverage
+    uninsured: Coverage
+
+
+class ModalityDetails(Strict):
+    """The facts shown for every modality, each cited."""
+
+    fda_status: CitedText
+    indications: CitedText
+    route: CitedText
+    bioavailability: CitedText
+    onset: CitedText
+    induction: CitedText
+    maintenance: CitedText
+    time_on_site: CitedText
+    monitoring: CitedText
+    setting: CitedText
+    driving: CitedText
+    tradeoffs: CitedText
+
+
+class Modality(Strict):
+    name: Text
+    short_name: Annotated[str, Field(min_length=1, max_length=40)]
+    drug: Literal["esketamine", "racemic_ketamine"]
+    route: Literal["intranasal", "intravenous", "intramuscular", "oral_sublingual"]
+    setting: Literal["rems_certified_clinic", "infusion_clinic", "clinic_office", "home"]
+    details: ModalityDetails
+    induction_sessions: SessionRange
+    cost_per_session_usd: CostRange
+    coverage: Payers
+
+
+class TreatmentResistance(Cited):
+    """The definition of treatment-resistant depression used for indications and coverage."""
+
+    min_failed_trials: Annotated[int, Field(ge=1, le=10)]
+    clinician: Text
+    patient: Text
+
+
+class Disclaimer(Cited):
+    clinician: Text
+    patient: Text
+
+
+class ModalitiesFile(Strict):
+    treatment_resistance: TreatmentResistance
+    disclaimer: Disclaimer
+    modalities: dict[ModalityId, Modality]
+
+    @field_validator("modalities")
+    @classmethod
+    def _all_four(cls, value: dict[str, Modality]) -> dict[str, Modality]:
+        missing = [m for m in ("spravato", "iv", "im", "compounded") if m not in value]
+        if missing:
+            raise ValueError(f"every modality must be defined; missing: {', '.join(missing)}")
+        return value
+
+
+class Note(Strict):
+    clinician: Text | None = None
+    patient: Text | None = None
+
+
+class Rule(Cited):
+    """A safety rule: when it applies, each listed modality gets a finding of its severity."""
+
+    name: Text
+    """Short clinical label, e.g. 'History of psychosis'."""
+    plain_name: Text
+    """The same in plain language, as a patient would recognise it in a checklist."""
+    severity: dict[ModalityId, Severity] = Field(min_length=1)
+    clinician: Text
+    patient: Text
+    modality_notes: dict[ModalityId, Note] = Field(default_factory=dict)
+
+
+class ScreenRule(Rule):
+    """A rule on the profile's own fields (age, blood pressure, pregnancy, ...)."""
+
+    when: Predicate
+
+
+class Crisis(Cited):
+    clinician: Text
+    patient: Text
+
+    @model_validator(mode="after")
+    def _names_988(self) -> Crisis:
+        for audience in ("clinician", "patient"):
+            if "988" not in getattr(self, audience):
+                raise ValueError(f"the {audience} crisis message must give the 988 Lifeline")
+        return self
+
+
+class ContraindicationsFile(Strict):
+    crisis: Crisis
+    conditions: dict[RecordId, Rule] = Field(min_length=1)
+    medications: dict[RecordId, Rule] = Field(min_length=1)
+    screens: dict[RecordId, ScreenRule] = Field(default_factory=dict)

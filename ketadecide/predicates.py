@@ -1,0 +1,212 @@
+"""The small condition language that screen rules are written in.
+
+A predicate tests one profile field (``{field: bp_systolic, op: ge, value: 160}``) or
+combines predicates (``{any: [...]}``, ``{all: [...]}``). A comparison on a field that
+was not given is false: a rule fires on what is known, and ``missing`` exists for the
+rules that are about what is not known. The language is deliberately tiny so that the
+same rules can be evaluated in Python for one profile and compiled to SQL for a cohort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from ketadecide import profile as _p
+
+NUMERIC_FIELDS: frozenset[str] = frozenset(
+    {
+        "age",
+        "antidepressant_trials",
+        "bp_systolic",
+        "bp_diastolic",
+        "budget_per_session",
+        "course_sessions",
+        "phq9_total",
+        "phq9_item9",
+    }
+)
+BOOL_FIELDS: frozenset[str] = frozenset(
+    {"has_driver", "can_attend_twice_weekly", "prefers_home", "needle_averse", "financial_stress"}
+)
+LIST_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "diagnoses": get_args(_p.Diagnosis),
+    "conditions": None,  # ids come from the knowledge base, checked at load
+    "medications": None,
+}
+ENUM_FIELDS: dict[str, tuple[str, ...]] = {
+    "pregnancy": get_args(_p.Pregnancy),
+    "suicidality": get_args(_p.Suicidality),
+    "insurance": get_args(_p.Insurance),
+    "course_modality": _p.MODALITY_IDS,
+    "course_response": get_args(_p.CourseResponse),
+    "course_dissociation": get_args(_p.CourseDissociation),
+}
+FIELDS: frozenset[str] = NUMERIC_FIELDS | BOOL_FIELDS | frozenset(LIST_FIELDS) | frozenset(ENUM_FIELDS)
+
+Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "not_in", "contains", "missing", "present"]
+_OPS_BY_KIND: dict[str, frozenset[str]] = {
+    "numeric": frozenset({"lt", "le", "gt", "ge", "eq", "ne", "missing", "present"}),
+    "bool": frozenset({"eq", "missing", "present"}),
+    "list": frozenset({"contains", "missing", "present"}),
+    "enum": frozenset({"eq", "ne", "in", "not_in", "missing", "present"}),
+}
+
+
+def field_kind(name: str) -> str:
+    if name in NUMERIC_FIELDS:
+        return "numeric"
+    if name in BOOL_FIELDS:
+        return "bool"
+    if name in LIST_FIELDS:
+        return "list"
+    return "enum"
+
+
+class Compare(BaseModel):
+    """``field op value``; false when the field was not given (except for ``missing``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str
+    op: Op
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Compare:
+        if self.field not in FIELDS:
+            raise ValueError(
+                f"unknown field '{self.field}' (one of: {', '.join(sorted(FIELDS))})"
+            )
+        kind = field_kind(self.field)
+        if self.op not in _OPS_BY_KIND[kind]:
+            allowed = ", ".join(sorted(_OPS_BY_KIND[kind]))
+            raise ValueError(f"op '{self.op}' does not apply to {kind} field '{self.field}' (use {allowed})")
+        if self.op in {"missing", "present"}:
+            if self.value is not None:
+                raise ValueError(f"op '{self.op}' takes no value")
+            return self
+        v = self.value
+        if kind == "numeric" and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise ValueError(f"'{self.field}' is compared with a number, got {v!r}")
+        if kind == "bool" and not isinstance(v, bool):
+            raise ValueError(f"'{self.field}' is compared with true or false, got {v!r}")
+        if kind == "enum":
+            allowed_values = ENUM_FIELDS[self.field]
+            values = v if self.op in {"in", "not_in"} else [v]
+            if not isinstance(values, list) or not values:
+                raise ValueError(f"op '{self.op}' needs a non-empty list of values")
+            for item in values:
+                if item not in allowed_values:
+                    raise ValueError(
+                        f"'{item}' is not a value of '{self.field}' ({', '.join(allowed_values)})"
+                    )
+        if kind == "list":
+            values = v if isinstance(v, list) else [v]
+            if not values or not all(isinstance(i, str) for i in values):
+                raise ValueError(f"'contains' needs an id or a list of ids, got {v!r}")
+            allowed_ids = LIST_FIELDS[self.field]
+            for item in values:
+                if allowed_ids is not None and item not in allowed_ids:
+                    raise ValueError(f"'{item}' is not a value of '{self.field}'")
+        return self
+
+    def ids_referenced(self) -> list[tuple[str, str]]:
+        """(field, id) pairs this predicate names, for cross-reference checks."""
+        if self.field in {"conditions", "medications"} and self.op == "contains":
+            values = self.value if isinstance(self.value, list) else [self.value]
+            return [(self.field, str(v)) for v in values]
+        return []
+
+
+class AnyOf(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    any: list[Predicate] = Field(min_length=1)  # noqa: A003 - the YAML key
+
+
+class AllOf(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    all: list[Predicate] = Field(min_length=1)  # noqa: A003 - the YAML key
+
+
+class Not(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    not_: Predicate = Field(alias="not")
+
+
+def _predicate_kind(value: Any) -> str:
+    # Choosing the member from the keys gives one precise error instead of one per member.
+    if isinstance(value, Mapping):
+        for key in ("any", "all", "not"):
+            if key in value:
+                return key
+    elif isinstance(value, BaseModel):
+        return {AnyOf: "any", AllOf: "all", Not: "not"}.get(type(value), "compare")
+    return "compare"
+
+
+Predicate = Annotated[
+    Annotated[Compare, Tag("compare")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[Not, Tag("not")],
+    Discriminator(_predicate_kind),
+]
+AnyOf.model_rebuild()
+AllOf.model_rebuild()
+Not.model_rebuild()
+
+
+def profile_facts(profile: _p.Profile) -> dict[str, Any]:
+    """The values predicates read: the profile's fields plus the derived PHQ-9 scores."""
+    facts: dict[str, Any] = {name: getattr(profile, name) for name in FIELDS if name in _p.PROFILE_FIELDS}
+    facts["phq9_total"] = profile.phq9_total
+    facts["phq9_item9"] = profile.phq9_item9
+    return facts
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": lambda a, b: bool(a < b),
+    "le": lambda a, b: bool(a <= b),
+    "gt": lambda a, b: bool(a > b),
+    "ge": lambda a, b: bool(a >= b),
+    "eq": lambda a, b: bool(a == b),
+    "ne": lambda a, b: bool(a != b),
+    "in": lambda a, b: a in b,
+    "not_in": lambda a, b: a not in b,
+}
+
+
+def holds(pred: Predicate, facts: Mapping[str, Any]) -> bool:
+    """Whether ``pred`` is true of a profile's facts."""
+    if isinstance(pred, AnyOf):
+        return any(holds(p, facts) for p in pred.any)
+    if isinstance(pred, AllOf):
+        return all(holds(p, facts) for p in pred.all)
+    if isinstance(pred, Not):
+        return not holds(pred.not_, facts)
+    value = facts.get(pred.field)
+    is_missing = value is None or (pred.field in LIST_FIELDS and not value)
+    if pred.op == "missing":
+        return is_missing
+    if pred.op == "present":
+        return not is_missing
+    if is_missing:
+        return False
+    if pred.op == "contains":
+        wanted = pred.value if isinstance(pred.value, list) else [pred.value]
+        return any(w in value for w in wanted)
+    return _COMPARE[pred.op](value, pred.value)
+
+
+def iter_compares(pred: Predicate) -> list[Compare]:
+    """Every comparison inside ``pred``, depth first."""
+    if isinstance(pred, AnyOf):
+        return [c for p in pred.any for c in iter_compares(p)]
+    if isinstance(pred, AllOf):
+        return [c for p in pred.all for c in iter_compares(p)]
+    if isinstance(pred, Not):
+        return iter_compares(pred.not_)
+    return [pred]

@@ -1,0 +1,206 @@
+"""Safe, strict YAML and JSON reading shared by profiles and data files.
+
+Safe loading only (no object tags), and stricter than PyYAML's default in three ways
+that matter for clinical data: a duplicate key is an error rather than the last value
+silently winning, anchors/aliases are refused (they are how "billion laughs" bombs
+are built and a profile never needs them), and input is size-limited and must be UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ketadecide.errors import InputError, Problem
+
+#: Deeper than any real profile or data file needs; deeper documents are rejected so
+#: nothing downstream can hit Python's recursion limit on hostile input.
+MAX_DEPTH = 32
+
+#: Larger than any real profile or knowledge-base file by two orders of magnitude.
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+
+class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
+    """SafeLoader that rejects duplicate keys and aliases."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A node constructed twice can only be reached through an alias.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&, *) are not allowed", node.start_mark
+            )
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed", key_node.start_mark
+                )
+            key = self.construct_object(key_node, deep=True)
+            try:
+                is_dup = key in seen
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be plain text, got {type(key).__name__}",
+                    key_node.start_mark,
+                ) from None
+            if is_dup:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+            seen.add(key)
+        # The keys were constructed above; clear them so the base method may build them again.
+        for key_node, _ in node.value:
+            self.constructed_objects.pop(key_node, None)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """Read a UTF-8 text file with a size limit, raising :class:`InputError` on any failure."""
+    name = str(path)
+    try:
+        if path.is_dir():
+            raise InputError(Problem("is a directory, expected a file", name))
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except InputError:
+        raise
+    except FileNotFoundError:
+        raise InputError(Problem("no such file", name)) from None
+    except PermissionError:
+        raise InputError(Problem("permission denied (cannot read the file)", name)) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read: {exc.strerror or exc}", name)) from None
+    return decode(raw, name, max_bytes=max_bytes)
+
+
+def decode(raw: bytes, name: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """Decode bytes as UTF-8 (a BOM is allowed), enforcing the size limit."""
+    if len(raw) > max_bytes:
+        raise InputError(
+            Problem(f"file is larger than the {max_bytes // 1024} KiB limit", name)
+        )
+    if b"\x00" in raw:
+        raise InputError(Problem("binary data (NUL bytes), expected UTF-8 text", name))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            Problem(f"not valid UTF-8 text (bad byte at offset {exc.start})", name)
+        ) from None
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """Parse one YAML document safely; errors name the file and the line."""
+    try:
+        _guard_yaml_depth(text, name)
+        loader = _StrictLoader(text)
+        try:
+            return _bounded_depth(loader.get_single_data(), name)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError(Problem(f"invalid YAML: {what}{where}", name)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(f"invalid YAML: {exc}", name)) from None
+    except RecursionError:
+        raise InputError(Problem("document is nested too deeply", name)) from None
+
+
+def _guard_yaml_depth(text: str, name: str) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_DEPTH` before libyaml composes it.
+
+    libyaml's composer recurses on the C stack, so a document of a few hundred thousand
+    nested brackets crashes the interpreter instead of raising. Every level of nesting
+    costs at least one bracket, one column of indentation or one indicator (``- ``,
+    ``? ``, ``: ``) on a line, which gives a cheap upper bound; only a document whose
+    bound is suspicious pays for the exact check over parser events (which do not recurse).
+    """
+    flow = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            flow += 1
+            deepest = max(deepest, flow)
+        elif ch in "]}" and flow:
+            flow -= 1
+    block = 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        block = max(
+            block,
+            indent + stripped.count("- ") + stripped.count(": ") + stripped.count("? ") + 1,
+        )
+    if deepest + block <= 4 * MAX_DEPTH:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Base):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(
+                    Problem(f"document is nested more than {MAX_DEPTH} levels deep", name)
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def load_json(text: str, name: str) -> Any:
+    """Parse JSON, rejecting duplicate keys and non-finite numbers."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise ValueError(f"duplicate key '{key}'")
+            out[key] = value
+        return out
+
+    def bad_constant(token: str) -> Any:
+        raise ValueError(f"{token} is not a valid number")
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            Problem(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", name)
+        ) from None
+    except ValueError as exc:
+        raise InputError(Problem(f"invalid JSON: {exc}", name)) from None
+    except RecursionError:
+        raise InputError(Problem("document is nested too deeply", name)) from None
+    return _bounded_depth(data, name)
+
+
+def _bounded_depth(data: Any, name: str) -> Any:
+    """Return ``data`` unchanged if it nests no deeper than :data:`MAX_DEPTH`."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(
+                Problem(f"document is nested more than {MAX_DEPTH} levels deep", name)
+            )
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return data
+
+
+def load_document(text: str, name: str, *, json_only: bool = False) -> Any:
+    """Load a profile-like document: JSON when asked or when it looks like JSON, else YAML."""
+    if json_only:
+        return load_json(text, name)
+    return load_yaml(text, name)

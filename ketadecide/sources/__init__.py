@@ -1,0 +1,1 @@
+"""Where profiles come from: profile files and stdin (batch rows and FHIR in their own modules)."""

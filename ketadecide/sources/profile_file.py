@@ -1,0 +1,33 @@
+"""Reading one profile from a YAML or JSON file, or from standard input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ketadecide.profile import Profile, parse_profile
+from ketadecide.safeyaml import MAX_DOCUMENT_BYTES, decode, load_json, load_yaml, read_text
+
+#: A profile is a few hundred bytes; anything over this is not a profile.
+MAX_PROFILE_BYTES = 256 * 1024
+
+
+def read_profile_data(location: str) -> tuple[object, str]:
+    """The raw mapping in a profile file (``-`` is stdin) and the name to report it by."""
+    if location == "-":
+        name = "<stdin>"
+        raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)
+        text = decode(raw, name, max_bytes=MAX_PROFILE_BYTES)
+        # JSON is read as YAML too (it is a subset), with the same duplicate-key rules.
+        return load_yaml(text, name), name
+    path = Path(location)
+    text = read_text(path, max_bytes=min(MAX_PROFILE_BYTES, MAX_DOCUMENT_BYTES))
+    if path.suffix.lower() == ".json":
+        return load_json(text, location), location
+    return load_yaml(text, location), location
+
+
+def load_profile(location: str) -> Profile:
+    """Read and validate one profile; :class:`InputError` names the file and field."""
+    data, name = read_profile_data(location)
+    return parse_profile(data, source=name)
