@@ -1,0 +1,50 @@
+"""ketadecide: decision support for choosing between ketamine treatment modalities.
+
+The public Python API (imported lazily so ``import ketadecide`` stays cheap)::
+
+    from ketadecide import Profile, evaluate, load_knowledge_base
+
+    kb = load_knowledge_base()              # the bundled, cited data (or a directory)
+    result = evaluate(Profile(age=45, antidepressant_trials=3), kb)
+    result.modality("spravato").status      # 'eligible' | 'caution' | 'contraindicated'
+
+It informs; it never prescribes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ketadecide._version import SCHEMA_VERSION, __version__
+
+if TYPE_CHECKING:
+    from ketadecide.engine import Result, evaluate
+    from ketadecide.errors import InputError, Problem
+    from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+    from ketadecide.profile import Profile, parse_profile
+    from ketadecide.render.json_out import result_to_dict
+
+_EXPORTS = {
+    "evaluate": "ketadecide.engine",
+    "Result": "ketadecide.engine",
+    "load_knowledge_base": "ketadecide.knowledge",
+    "KnowledgeBase": "ketadecide.knowledge",
+    "Profile": "ketadecide.profile",
+    "parse_profile": "ketadecide.profile",
+    "InputError": "ketadecide.errors",
+    "Problem": "ketadecide.errors",
+    "result_to_dict": "ketadecide.render.json_out",
+    "evaluate_many": "ketadecide.batch.api",
+}
+
+__all__ = ["SCHEMA_VERSION", "__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ketadecide' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,32 @@
+"""Shared fixtures. All test data is synthetic: no real person's record, anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINIMAL_KB = FIXTURES / "kb_minimal"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The shipped knowledge base."""
+    return load_knowledge_base(DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def minimal_kb() -> KnowledgeBase:
+    """A tiny synthetic knowledge base (not clinical data) for engine mechanics."""
+    return load_knowledge_base(MINIMAL_KB)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
