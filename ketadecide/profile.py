@@ -111,9 +111,9 @@ class Profile(BaseModel):
         return self.phq9[8] if self.phq9 is not None else None
 
     def to_record(self) -> dict[str, Any]:
-        """The profile as a plain CONTRACT §1 record, fields that were not given left out."""
+        """The profile as a plain CONTRACT §1 record; fields that were not given are left out."""
         out: dict[str, Any] = {}
-        for name, value in self.model_dump(exclude_none=True).items():
+        for name, value in self.model_dump(exclude_none=True, exclude_unset=True).items():
             if isinstance(value, tuple):
                 if not value:
                     continue
