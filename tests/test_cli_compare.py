@@ -39,7 +39,9 @@ def test_version(runner: CliRunner) -> None:
 
 
 def test_json_is_the_contract(runner: CliRunner, tmp_path: Path) -> None:
-    data = run_json(runner, ["--profile", write(tmp_path, "id: t1\nage: 40\nconditions: [arteriovenous_malformation]\n")])
+    data = run_json(
+        runner, ["--profile", write(tmp_path, "id: t1\nage: 40\nconditions: [arteriovenous_malformation]\n")]
+    )
     assert data["schema_version"] == 1
     assert data["profile_id"] == "t1"
     assert [m["id"] for m in data["modalities"]] == ["spravato", "iv", "im", "compounded"]
@@ -116,7 +118,9 @@ def test_output_file_is_private_and_format_inferred(runner: CliRunner, tmp_path:
 
 
 def test_output_to_missing_folder(runner: CliRunner, tmp_path: Path) -> None:
-    res = runner.invoke(app, ["compare", "--profile", write(tmp_path, "age: 40\n"), "-o", str(tmp_path / "no" / "x.json"), *KB])
+    res = runner.invoke(
+        app, ["compare", "--profile", write(tmp_path, "age: 40\n"), "-o", str(tmp_path / "no" / "x.json"), *KB]
+    )
     assert res.exit_code == 2
     assert "folder" in res.stderr
 
@@ -149,8 +153,10 @@ def test_markdown_escapes_profile_id(runner: CliRunner, tmp_path: Path) -> None:
     assert "&#60;script&#62;" in res.stdout
 
 
-def test_internal_error_is_short_without_debug(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ketadecide.engine as engine
+def test_internal_error_is_short_without_debug(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ketadecide import engine
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("secret patient detail")

@@ -129,7 +129,9 @@ class TestCost:
         assert r.modality("spravato").cost.induction_course == (800, 1600)
         assert r.modality("iv").cost.induction_course == (600, 1200)
 
-    @pytest.mark.parametrize(("budget", "within"), [(99.99, False), (100, None), (199, None), (200, True), (5000, True)])
+    @pytest.mark.parametrize(
+        ("budget", "within"), [(99.99, False), (100, None), (199, None), (200, True), (5000, True)]
+    )
     def test_budget_both_sides(self, minimal_kb: KnowledgeBase, budget: float, within: bool | None) -> None:
         cost = evaluate(P(budget_per_session=budget), minimal_kb).modality("iv").cost
         assert cost.within_budget is within

@@ -104,7 +104,9 @@ def test_bad_predicate_names_the_path(kb_dir: Path) -> None:
 
 
 def test_bad_severity(kb_dir: Path) -> None:
-    edit(kb_dir, "contraindications.yaml", lambda d: d["conditions"]["psychosis_history"]["severity"].update(iv="maybe"))
+    edit(
+        kb_dir, "contraindications.yaml", lambda d: d["conditions"]["psychosis_history"]["severity"].update(iv="maybe")
+    )
     assert any("conditions.psychosis_history.severity.iv" in e for e in errors_of(kb_dir))
 
 
@@ -141,7 +143,11 @@ def test_hash_changes_with_content_and_reviewed_is_oldest(kb_dir: Path) -> None:
 
 def test_validate_warns_on_stale_records_and_floor(kb_dir: Path) -> None:
     edit(kb_dir, "contraindications.yaml", lambda d: d["medications"]["maoi"].update(reviewed="2020-02-02"))
-    edit(kb_dir, "contraindications.yaml", lambda d: d["conditions"]["ketamine_hypersensitivity"]["severity"].update(im="relative"))
+    edit(
+        kb_dir,
+        "contraindications.yaml",
+        lambda d: d["conditions"]["ketamine_hypersensitivity"]["severity"].update(im="relative"),
+    )
     report = validate_data_dir(kb_dir, today=dt.date(2026, 11, 23))
     assert not report.errors
     text = "\n".join(str(w) for w in report.warnings)

@@ -8,11 +8,28 @@ from ketadecide.errors import InputError
 from ketadecide.profile import PROFILE_FIELDS, Profile, parse_profile
 
 CONTRACT_FIELDS = {
-    "id", "age", "pregnancy", "diagnoses", "antidepressant_trials", "suicidality", "phq9",
-    "bp_systolic", "bp_diastolic", "conditions", "medications", "insurance",
-    "budget_per_session", "has_driver", "can_attend_twice_weekly", "prefers_home",
-    "needle_averse", "course_modality", "course_sessions", "course_response",
-    "course_dissociation", "financial_stress",
+    "id",
+    "age",
+    "pregnancy",
+    "diagnoses",
+    "antidepressant_trials",
+    "suicidality",
+    "phq9",
+    "bp_systolic",
+    "bp_diastolic",
+    "conditions",
+    "medications",
+    "insurance",
+    "budget_per_session",
+    "has_driver",
+    "can_attend_twice_weekly",
+    "prefers_home",
+    "needle_averse",
+    "course_modality",
+    "course_sessions",
+    "course_response",
+    "course_dissociation",
+    "financial_stress",
 }
 
 
@@ -94,7 +111,13 @@ def test_profile_is_frozen() -> None:
 
 def test_to_record_round_trips() -> None:
     record = {
-        "id": "r1", "age": 50, "diagnoses": ["mdd"], "phq9": [0] * 9,
-        "bp_systolic": 130, "bp_diastolic": 80, "has_driver": False, "budget_per_session": 250.0,
+        "id": "r1",
+        "age": 50,
+        "diagnoses": ["mdd"],
+        "phq9": [0] * 9,
+        "bp_systolic": 130,
+        "bp_diastolic": 80,
+        "has_driver": False,
+        "budget_per_session": 250.0,
     }
     assert parse_profile(record).to_record() == record

@@ -27,7 +27,10 @@ print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)))
 def test_json_compare_imports_nothing_heavy() -> None:
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT / "examples" / "trd-commercial.yaml")],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     loaded = set(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
