@@ -8,7 +8,7 @@ import pytest
 
 from ketadecide.engine import evaluate
 from ketadecide.engine.evaluate import status_of
-from ketadecide.engine.result import Finding, Worded
+from ketadecide.engine.result import Finding, Ref, Worded
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
@@ -20,7 +20,8 @@ def P(**kw: object) -> Profile:
 
 
 def _f(sev: str) -> Finding:
-    return Finding("x", sev, Worded("x", "x"), Worded("m", "m"), ("s",), "screen")  # type: ignore[arg-type]
+    ref = Ref("s", "", "Synthetic source", None)
+    return Finding("x", sev, Worded("x", "x"), Worded("m", "m"), (ref,), "screen")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

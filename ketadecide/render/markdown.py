@@ -85,7 +85,7 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
         if not m.findings:
             lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
         for f in m.findings:
-            refs = f" {index.refs(f.sources)} `{f.id}`" if audience == "clinician" else ""
+            refs = f" {index.refs(f.refs)} `{f.id}`" if audience == "clinician" else ""
             lines.append(
                 f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "
                 f"{e(f.message.for_(audience))}{refs}"
