@@ -8,7 +8,8 @@ import pytest
 
 from ketadecide.engine import evaluate
 from ketadecide.engine.evaluate import status_of
-from ketadecide.engine.result import Finding, Ref, Worded
+from ketadecide.citations import Ref
+from ketadecide.engine.result import Finding, Worded
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from ketadecide.citations import Ref as Ref  # re-exported: results carry their citations
+from ketadecide.citations import Ref
 
 Status = Literal["eligible", "caution", "contraindicated"]
 Severity = Literal["absolute", "relative", "info"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ketadecide.engine.result import Audience, Coverage, Finding, Ref, Result, Worded
+from ketadecide.citations import Ref
+from ketadecide.engine.result import Audience, Coverage, Finding, Result, Worded
 
 STATUS_SYMBOL = {"eligible": "✔", "caution": "▲", "contraindicated": "✖"}
 STATUS_WORD: dict[str, dict[str, str]] = {
