@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
+from ketadecide.citations import Ref
 from ketadecide.engine import evaluate
 from ketadecide.engine.evaluate import status_of
-from ketadecide.citations import Ref
 from ketadecide.engine.result import Finding, Worded
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
