@@ -9,6 +9,7 @@ are built and a profile never needs them), and input is size-limited and must be
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ MAX_DEPTH = 32
 
 #: Larger than any real profile or knowledge-base file by two orders of magnitude.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -124,11 +127,11 @@ def _guard_yaml_depth(text: str, name: str) -> None:
     bound is suspicious pays for the exact check over parser events (which do not recurse).
     """
     flow = deepest = 0
-    for ch in text:
-        if ch in "[{":
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
             flow += 1
             deepest = max(deepest, flow)
-        elif ch in "]}" and flow:
+        elif flow:
             flow -= 1
     block = 0
     for line in text.splitlines():
