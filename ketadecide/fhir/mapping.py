@@ -590,19 +590,23 @@ class _Mapper:
         if entry.pregnancy is not None and active:
             self.pregnancy_conditions.append((entry.pregnancy, ref))
             did_set = True
-        if entry.note:
-            self.add("info" if not did_set else "check", f"{m.how}: {entry.note}", ref)
-        elif not did_set:
-            targets = [
-                *entry.diagnoses,
-                *entry.conditions,
-                *([entry.pregnancy] if entry.pregnancy else []),
-            ]
+        targets = [
+            *entry.diagnoses,
+            *entry.conditions,
+            *([entry.pregnancy] if entry.pregnancy else []),
+        ]
+        if did_set:
+            if entry.note:
+                self.add("check", f"{m.how}: {entry.note}", ref)
+        elif targets:
+            note = f" ({entry.note})" if entry.note else ""
             self.add(
                 "not_counted",
-                f"{m.how} ({entry.label}): {state}, not counted for {', '.join(targets)}",
+                f"{m.how} ({entry.label}): {state}, not counted for {', '.join(targets)}{note}",
                 ref,
             )
+        elif entry.note:
+            self.add("info", f"{m.how}: {entry.note}", ref)
 
     # -- Medication
 
@@ -954,12 +958,12 @@ class _Mapper:
             top = max(r.when.moment for r in same_day)
             tied = [r for r in same_day if r.when.moment == top]
             rule = "the latest time wins"
+            if len(tied) > 1:
+                rule = "two readings at the same time: the higher one is used"
         else:
             tied = same_day
             rule = "the times cannot order them, so the higher reading is used"
         chosen = max(tied, key=lambda r: (r.systolic, r.diastolic))
-        if len(tied) > 1:
-            rule = "two readings at the same time: the higher one is used"
         profile["bp_systolic"] = chosen.systolic
         profile["bp_diastolic"] = chosen.diastolic
         self.add(
