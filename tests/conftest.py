@@ -30,3 +30,27 @@ def minimal_kb() -> KnowledgeBase:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+# ---------------------------------------------------------------- FHIR import (feat/fhir)
+
+
+@pytest.fixture(scope="session")
+def fhir_kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic minimal KB plus the shipped codes.yaml and the sources it cites."""
+    from fhir_bundles import make_fhir_kb
+
+    return make_fhir_kb(tmp_path_factory.mktemp("fhir_kb"))
+
+
+@pytest.fixture(scope="session")
+def fhir_kb(fhir_kb_dir: Path) -> KnowledgeBase:
+    return load_knowledge_base(fhir_kb_dir)
+
+
+@pytest.fixture(scope="session")
+def index(fhir_kb: KnowledgeBase):  # type: ignore[no-untyped-def]
+    """The code index of the FHIR test KB's codes.yaml."""
+    from ketadecide.fhir import code_index
+
+    return code_index(fhir_kb)

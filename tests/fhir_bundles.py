@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 SYSTEMS = {
     "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
@@ -32,7 +36,9 @@ def concept(system: str, code: str, display: str | None = None) -> dict[str, Any
     return {"coding": [coding(system, code, display)]}
 
 
-def patient(birth: str | None = "1980-05-01", gender: str = "female", pid: str = PATIENT_ID) -> dict[str, Any]:
+def patient(
+    birth: str | None = "1980-05-01", gender: str = "female", pid: str = PATIENT_ID
+) -> dict[str, Any]:
     out: dict[str, Any] = {"resourceType": "Patient", "id": pid, "gender": gender}
     if birth:
         out["birthDate"] = birth
@@ -56,7 +62,9 @@ def condition(
         "code": concept(system, code, display),
     }
     if clinical:
-        out["clinicalStatus"] = concept("http://terminology.hl7.org/CodeSystem/condition-clinical", clinical)
+        out["clinicalStatus"] = concept(
+            "http://terminology.hl7.org/CodeSystem/condition-clinical", clinical
+        )
     if verification:
         out["verificationStatus"] = concept(
             "http://terminology.hl7.org/CodeSystem/condition-ver-status", verification
@@ -82,7 +90,9 @@ def med_statement(
     }
 
 
-def med_request(code: str, system: str = "rxnorm", *, status: str = "active", display: str | None = None) -> dict[str, Any]:
+def med_request(
+    code: str, system: str = "rxnorm", *, status: str = "active", display: str | None = None
+) -> dict[str, Any]:
     return {
         "resourceType": "MedicationRequest",
         "id": _id("mr"),
@@ -98,7 +108,9 @@ def _quantity(value: float, unit: str = "mm[Hg]") -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
 
 
-def bp_panel(systolic: float, diastolic: float, when: str, *, status: str = "final", unit: str = "mm[Hg]") -> dict[str, Any]:
+def bp_panel(
+    systolic: float, diastolic: float, when: str, *, status: str = "final", unit: str = "mm[Hg]"
+) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
         "id": _id("bp"),
@@ -125,7 +137,17 @@ def vital(loinc: str, value: float, when: str, unit: str = "mm[Hg]") -> dict[str
     }
 
 
-PHQ9_ITEMS = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
+PHQ9_ITEMS = [
+    "44250-9",
+    "44255-8",
+    "44259-0",
+    "44254-1",
+    "44251-7",
+    "44258-2",
+    "44252-5",
+    "44253-3",
+    "44260-8",
+]
 PHQ_ANSWERS = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
 
 
@@ -177,12 +199,18 @@ def allergy(text: str, *, clinical: str = "active") -> dict[str, Any]:
         "resourceType": "AllergyIntolerance",
         "id": _id("al"),
         "patient": SUBJECT,
-        "clinicalStatus": concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", clinical),
+        "clinicalStatus": concept(
+            "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", clinical
+        ),
         "code": {"text": text},
     }
 
 
-def bundle(*resources: dict[str, Any] | list[dict[str, Any]], with_patient: bool = True, birth: str = "1980-05-01") -> dict[str, Any]:
+def bundle(
+    *resources: dict[str, Any] | list[dict[str, Any]],
+    with_patient: bool = True,
+    birth: str = "1980-05-01",
+) -> dict[str, Any]:
     flat: list[dict[str, Any]] = []
     for r in resources:
         flat.extend(r if isinstance(r, list) else [r])
@@ -191,5 +219,22 @@ def bundle(*resources: dict[str, Any] | list[dict[str, Any]], with_patient: bool
     return {
         "resourceType": "Bundle",
         "type": "collection",
-        "entry": [{"fullUrl": f"urn:uuid:{r.get('id', i)}", "resource": r} for i, r in enumerate(flat)],
+        "entry": [
+            {"fullUrl": f"urn:uuid:{r.get('id', i)}", "resource": r} for i, r in enumerate(flat)
+        ],
     }
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_fhir_kb(directory: Path) -> Path:
+    """The synthetic minimal KB plus the shipped codes.yaml and the sources it cites."""
+    for f in (ROOT / "tests/fixtures/kb_minimal").iterdir():
+        shutil.copy(f, directory / f.name)
+    shutil.copy(ROOT / "data/codes.yaml", directory / "codes.yaml")
+    sources = yaml.safe_load((directory / "sources.yaml").read_text())
+    shipped = yaml.safe_load((ROOT / "data/sources.yaml").read_text())["sources"]
+    sources["sources"].update(shipped)
+    (directory / "sources.yaml").write_text(yaml.safe_dump(sources))
+    return directory

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from fhir_bundles import (
     allergy,
     bp_panel,
@@ -24,41 +21,15 @@ from fhir_bundles import (
 )
 
 from ketadecide.errors import InputError
-from ketadecide.fhir import CodeIndex, MappingReport, code_index, map_bundle, to_profile
+from ketadecide.fhir import CodeIndex, MappingReport, map_bundle, to_profile
 from ketadecide.fhir.mapping import age_on
-from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2026, 11, 23)
 
 
-def make_fhir_kb(directory: Path) -> Path:
-    """The synthetic minimal KB plus the shipped codes.yaml and the sources it cites."""
-    for f in (ROOT / "tests/fixtures/kb_minimal").iterdir():
-        shutil.copy(f, directory / f.name)
-    shutil.copy(ROOT / "data/codes.yaml", directory / "codes.yaml")
-    sources = yaml.safe_load((directory / "sources.yaml").read_text())
-    sources["sources"].update(yaml.safe_load((ROOT / "data/sources.yaml").read_text())["sources"])
-    (directory / "sources.yaml").write_text(yaml.safe_dump(sources))
-    return directory
-
-
-@pytest.fixture(scope="session")
-def fhir_kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_fhir_kb(tmp_path_factory.mktemp("fhir_kb"))
-
-
-@pytest.fixture(scope="session")
-def fhir_kb(fhir_kb_dir: Path) -> KnowledgeBase:
-    return load_knowledge_base(fhir_kb_dir)
-
-
-@pytest.fixture(scope="session")
-def index(fhir_kb: KnowledgeBase) -> CodeIndex:
-    return code_index(fhir_kb)
-
-
-def run(index: CodeIndex, *resources: Any, as_of: dt.date = AS_OF, **kw: Any) -> tuple[dict[str, Any], MappingReport]:
+def run(
+    index: CodeIndex, *resources: Any, as_of: dt.date = AS_OF, **kw: Any
+) -> tuple[dict[str, Any], MappingReport]:
     return map_bundle(bundle(*resources, **kw), index, as_of=as_of, source="test.json")
 
 
@@ -108,7 +79,9 @@ def messages(report: MappingReport, status: str) -> str:
         ("G93.2", [], ["elevated_intracranial_pressure"]),
     ],
 )
-def test_icd10cm_conditions(index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]) -> None:
+def test_icd10cm_conditions(
+    index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]
+) -> None:
     profile, report = run(index, condition(code))
     assert profile.get("diagnoses", []) == diagnoses
     assert profile.get("conditions", []) == sorted(conditions)
@@ -133,7 +106,9 @@ def test_icd10cm_conditions(index: CodeIndex, code: str, diagnoses: list[str], c
         ("59621000", [], []),
     ],
 )
-def test_snomed_conditions(index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]) -> None:
+def test_snomed_conditions(
+    index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]
+) -> None:
     profile, report = run(index, condition(code, "snomed"))
     assert profile.get("diagnoses", []) == diagnoses
     assert profile.get("conditions", []) == conditions
@@ -152,7 +127,9 @@ def test_inactive_conditions_are_not_counted(index: CodeIndex) -> None:
 
 
 def test_history_conditions_count_when_resolved(index: CodeIndex) -> None:
-    profile, report = run(index, condition("I61.9", clinical="resolved"), condition("F20.9", clinical="inactive"))
+    profile, report = run(
+        index, condition("I61.9", clinical="resolved"), condition("F20.9", clinical="inactive")
+    )
     assert profile["conditions"] == ["intracerebral_hemorrhage_history", "psychosis_history"]
     assert "counted as a history" in messages(report, "mapped")
 
@@ -163,7 +140,9 @@ def test_resolved_and_active_conflict_is_reported(index: CodeIndex) -> None:
     assert "an active record wins" in messages(report, "conflict")
 
 
-@pytest.mark.parametrize("verification", ["provisional", "differential", "unconfirmed", "refuted", "entered-in-error"])
+@pytest.mark.parametrize(
+    "verification", ["provisional", "differential", "unconfirmed", "refuted", "entered-in-error"]
+)
 def test_unconfirmed_conditions_are_not_counted(index: CodeIndex, verification: str) -> None:
     profile, report = run(index, condition("F20.9", verification=verification))
     assert "conditions" not in profile
@@ -187,7 +166,13 @@ def test_unknown_codes_are_listed_never_dropped(index: CodeIndex) -> None:
         allergy("Peanut"),
     )
     unmapped = "\n".join(report.unmapped_codes)
-    for text in ("K21.9 'Reflux'", "http://example.org/local-codes 12345", "RxNorm 999999", "LOINC 29463-7", "Peanut"):
+    for text in (
+        "K21.9 'Reflux'",
+        "http://example.org/local-codes 12345",
+        "RxNorm 999999",
+        "LOINC 29463-7",
+        "Peanut",
+    ):
         assert text in unmapped
     assert set(profile) == {"id", "age"}
 
@@ -201,7 +186,9 @@ def test_resources_of_another_patient_are_not_read(index: CodeIndex) -> None:
 
 
 def test_records_after_as_of_are_not_used(index: CodeIndex) -> None:
-    profile, report = run(index, condition("F20.9", onset="2026-12-01"), bp_panel(180, 110, "2026-12-02"))
+    profile, report = run(
+        index, condition("F20.9", onset="2026-12-01"), bp_panel(180, 110, "2026-12-02")
+    )
     assert "conditions" not in profile and "bp_systolic" not in profile
     assert "after the as-of date" in messages(report, "not_counted")
 
@@ -212,7 +199,10 @@ def test_records_after_as_of_are_not_used(index: CodeIndex) -> None:
 def test_age_from_birth_date_and_as_of(index: CodeIndex) -> None:
     assert run(index, as_of=dt.date(2026, 4, 30))[0]["age"] == 45
     assert run(index, as_of=dt.date(2026, 5, 1))[0]["age"] == 46
-    assert age_on("1980", dt.date(2026, 6, 1)) == (45, "birth date has the year only; the lowest possible age is used")
+    assert age_on("1980", dt.date(2026, 6, 1)) == (
+        45,
+        "birth date has the year only; the lowest possible age is used",
+    )
     assert age_on("1980-05", dt.date(2026, 5, 30))[0] == 45
 
 
@@ -268,7 +258,11 @@ def test_medication_codes(index: CodeIndex, system: str, code: str, expected: li
 
 
 def test_medication_request_and_reference(index: CodeIndex) -> None:
-    med = {"resourceType": "Medication", "id": "m1", "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "N03AX09"}]}}
+    med = {
+        "resourceType": "Medication",
+        "id": "m1",
+        "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "N03AX09"}]},
+    }
     stmt = med_statement(None)
     del stmt["medicationCodeableConcept"]
     stmt["medicationReference"] = {"reference": "Medication/m1"}
@@ -277,7 +271,9 @@ def test_medication_request_and_reference(index: CodeIndex) -> None:
 
 
 def test_medication_matched_by_name_is_reported_as_such(index: CodeIndex) -> None:
-    profile, report = run(index, med_statement("308047", "rxnorm", text="Alprazolam 0.25 MG Oral Tablet"))
+    profile, report = run(
+        index, med_statement("308047", "rxnorm", text="Alprazolam 0.25 MG Oral Tablet")
+    )
     assert profile["medications"] == ["benzodiazepine"]
     assert "matched by the name 'alprazolam', not by a code" in messages(report, "mapped")
 
@@ -317,7 +313,9 @@ def test_latest_blood_pressure_wins(index: CodeIndex) -> None:
 
 
 def test_same_day_readings_with_times_latest_wins(index: CodeIndex) -> None:
-    profile, report = run(index, bp_panel(150, 95, "2026-11-01T09:00:00Z"), bp_panel(130, 85, "2026-11-01T10:00:00Z"))
+    profile, report = run(
+        index, bp_panel(150, 95, "2026-11-01T09:00:00Z"), bp_panel(130, 85, "2026-11-01T10:00:00Z")
+    )
     assert (profile["bp_systolic"], profile["bp_diastolic"]) == (130, 85)
     assert "the latest time wins" in messages(report, "conflict")
 
@@ -330,7 +328,12 @@ def test_same_day_readings_without_times_higher_wins(index: CodeIndex) -> None:
 
 def test_standalone_systolic_and_diastolic_pair_by_time(index: CodeIndex) -> None:
     when = "2026-11-02T08:00:00Z"
-    profile, report = run(index, vital("8480-6", 142.4, when), vital("8462-4", 91.6, when), vital("8480-6", 200, "2026-11-03"))
+    profile, report = run(
+        index,
+        vital("8480-6", 142.4, when),
+        vital("8462-4", 91.6, when),
+        vital("8480-6", 200, "2026-11-03"),
+    )
     assert (profile["bp_systolic"], profile["bp_diastolic"]) == (142, 92)
     assert "no diastolic reading at the same time" in messages(report, "not_counted")
 
@@ -362,7 +365,9 @@ def test_stale_blood_pressure_is_flagged(index: CodeIndex) -> None:
 def test_phq9_items_coded_and_integer(index: CodeIndex) -> None:
     scores = [3, 2, 1, 0, 3, 2, 1, 0, 1]
     for coded in (True, False):
-        profile, report = run(index, phq_items(scores, "2026-11-20", coded=coded), phq_total(13, "2026-11-20"))
+        profile, report = run(
+            index, phq_items(scores, "2026-11-20", coded=coded), phq_total(13, "2026-11-20")
+        )
         assert profile["phq9"] == scores
         assert "item 9" in messages(report, "check")
         assert not report.of("conflict")
@@ -414,7 +419,9 @@ def test_pregnancy_conflict_takes_the_safer_value(index: CodeIndex) -> None:
 
 
 def test_report_lines_group_repeats(index: CodeIndex) -> None:
-    _, report = run(index, *[vital("29463-7", 70 + i, f"2026-11-0{i + 1}", unit="kg") for i in range(4)])
+    _, report = run(
+        index, *[vital("29463-7", 70 + i, f"2026-11-0{i + 1}", unit="kg") for i in range(4)]
+    )
     lines = report.lines()
     assert lines[0].startswith("FHIR import of test.json (as of 2026-11-23): read")
     unknown = [line for line in lines if "29463-7" in line]

@@ -889,6 +889,9 @@ class _Mapper:
         ]
         if self.pregnancy_observations:
             when, value, ref, how = max(self.pregnancy_observations, key=lambda o: o[0].moment)
+            for obs in self.pregnancy_observations:
+                if obs[2] != ref:
+                    self.add("not_counted", "pregnancy status superseded by a later one", obs[2])
             if value is None:
                 self.add(
                     "check",
@@ -918,6 +921,14 @@ class _Mapper:
         value, ref, how = max(candidates, key=lambda c: PREGNANCY_RANK[c[0]])
         profile["pregnancy"] = value
         self.add("mapped", f"pregnancy = {value} <- {how}", ref, "pregnancy")
+        for other_value, other_ref, other_how in candidates:
+            if other_ref != ref:
+                self.add(
+                    "not_counted",
+                    f"pregnancy = {other_value} ({other_how}): also read; "
+                    f"the value used is {value}",
+                    other_ref,
+                )
         others = sorted({c[0] for c in candidates} - {value})
         if others:
             self.add(
@@ -973,6 +984,9 @@ class _Mapper:
             chosen.ref,
             "bp_systolic",
         )
+        for r in self.bp:
+            if r is not chosen:
+                self.add("not_counted", "blood-pressure reading superseded by the one used", r.ref)
         others = [r for r in same_day if r is not chosen]
         if others:
             listed = ", ".join(f"{r.systolic}/{r.diastolic} ({r.when.text})" for r in others)
@@ -1040,6 +1054,13 @@ class _Mapper:
             self.add("check", msg, total.ref if total else None, "phq9")
             return
         profile["phq9"] = items
+        for scores in self.phq_items.values():
+            for score in scores:
+                if score.ref not in refs:
+                    self.add("not_counted", "PHQ-9 answer superseded by the one used", score.ref)
+        for t in self.phq_totals:
+            if t.when.day != latest:
+                self.add("not_counted", "PHQ-9 total superseded by a later PHQ-9", t.ref)
         where = ", ".join(sorted(refs)[:1]) + (
             f" and {len(refs) - 1} more" if len(refs) > 1 else ""
         )
