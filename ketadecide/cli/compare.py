@@ -89,7 +89,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     text = render(
         result,
         fmt_name,  # type: ignore[arg-type]
-        audience.value,  # type: ignore[arg-type]
+        audience.value,
         color=use_color(output) and fmt_name == "table",
         width=table_width(output),
     )

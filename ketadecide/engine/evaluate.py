@@ -26,10 +26,12 @@ from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Rule
 from ketadecide.predicates import holds, profile_facts
-from ketadecide.profile import CRISIS_SUICIDALITY, Profile
+from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
 
-def check_profile_ids(profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None) -> None:
+def check_profile_ids(
+    profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
+) -> None:
     """Raise :class:`InputError` if the profile names a condition or medication the data lacks."""
     problems = []
     for field, known in (("conditions", kb.conditions), ("medications", kb.medications)):
@@ -83,21 +85,26 @@ def _fired_rules(profile: Profile, kb: KnowledgeBase) -> list[tuple[str, str, Ru
     return fired
 
 
-def _finding(kind: str, ident: str, rule: Rule, modality: str, kb: KnowledgeBase) -> Finding:
+def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: KnowledgeBase) -> Finding:
+    rationale = Worded(rule.clinician, rule.patient)
     note = rule.modality_notes.get(modality)
-    clinician, patient = rule.clinician, rule.patient
-    if note is not None:
-        if note.clinician:
-            clinician = f"{clinician} {note.clinician}"
-        if note.patient:
-            patient = f"{patient} {note.patient}"
+    extra: Worded | None = None
+    message = rationale
+    if note is not None and (note.clinician or note.patient):
+        extra = Worded(note.clinician or "", note.patient or "")
+        message = Worded(
+            f"{rule.clinician} {note.clinician}" if note.clinician else rule.clinician,
+            f"{rule.patient} {note.patient}" if note.patient else rule.patient,
+        )
     return Finding(
         id=ident,
         severity=rule.severity[modality],
         name=Worded(rule.name, rule.plain_name),
-        message=Worded(clinician, patient),
-        sources=kb.cite_all(rule.sources),
+        message=message,
+        refs=kb.refs(rule.sources),
         kind=kind,  # type: ignore[arg-type]
+        rationale=rationale,
+        note=extra,
     )
 
 
@@ -151,7 +158,7 @@ def evaluate(profile: Profile, kb: KnowledgeBase, *, suggestions: tuple[Suggesti
 def _details(modality_id: str, kb: KnowledgeBase) -> tuple[Detail, ...]:
     details = kb.modalities[modality_id].details
     return tuple(
-        Detail(key, Worded(item.clinician, item.patient), kb.cite_all(item.sources))
+        Detail(key, Worded(item.clinician, item.patient), kb.refs(item.sources))
         for key in type(details).model_fields
         for item in (getattr(details, key),)
     )
@@ -163,4 +170,5 @@ def _troubleshooting(profile: Profile, kb: KnowledgeBase) -> tuple[Suggestion, .
     # Imported here: only profiles with a course under way need the troubleshooting rules.
     from ketadecide.troubleshoot.engine import suggest
 
-    return suggest(profile, kb)
+    suggestions: tuple[Suggestion, ...] = suggest(profile, kb)
+    return suggestions

@@ -5,20 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from ketadecide.citations import Ref
 from ketadecide.knowledge.models import (
     ContraindicationsFile,
     Crisis,
     Disclaimer,
-    Modality,
     ModalitiesFile,
+    Modality,
     Rule,
     ScreenRule,
     Source,
     TreatmentResistance,
 )
-from ketadecide.profile import MODALITY_IDS
+from ketadecide.profile import MODALITY_IDS, ModalityId
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class KnowledgeBase:
             sha256=sha256,
             reviewed=reviewed,
             sources=sources,
-            modalities={m: modalities_file.modalities[m] for m in MODALITY_IDS},
+            modalities={m: modalities_file.modalities[cast(ModalityId, m)] for m in MODALITY_IDS},
             treatment_resistance=modalities_file.treatment_resistance,
             disclaimer=modalities_file.disclaimer,
             crisis=contraindications_file.crisis,
@@ -74,16 +75,18 @@ class KnowledgeBase:
             extras=extras,
         )
 
-    def cite(self, ref: str) -> str:
-        """The full citation for a source reference such as ``spravato_pi §4``."""
+    def ref(self, ref: str) -> Ref:
+        """Resolve a source reference such as ``spravato_pi §4``."""
         source_id, _, locator = ref.partition(" ")
         source = self.sources[source_id]
-        text = source.citation.rstrip(".")
-        if locator:
-            text = f"{text}, {locator}"
-        if source.url:
-            text = f"{text}. {source.url}"
-        return text
+        return Ref(source_id, locator.strip(), source.citation, source.url)
+
+    def refs(self, refs: tuple[str, ...]) -> tuple[Ref, ...]:
+        return tuple(self.ref(r) for r in refs)
+
+    def cite(self, ref: str) -> str:
+        """The full citation for a source reference, as one line."""
+        return self.ref(ref).text
 
     def cite_all(self, refs: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(self.cite(r) for r in refs)

@@ -20,7 +20,7 @@ def md_escape(text: str) -> str:
     out = []
     for ch in text:
         if ch in "\\`*_{}[]()#+-.!|<>&":
-            out.append("&#%d;" % ord(ch) if ch in "<>&" else "\\" + ch)
+            out.append(f"&#{ord(ch)};" if ch in "<>&" else "\\" + ch)
         elif ch == "\n":
             out.append("<br>")
         else:
@@ -49,7 +49,10 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     def row(label: str, cells: list[str]) -> None:
         lines.append(f"| **{label}** | " + " | ".join(cells) + " |")
 
-    row("Status" if audience == "clinician" else "Safety check", [e(status_text(m.status, audience)) for m in result.modalities])
+    row(
+        "Status" if audience == "clinician" else "Safety check",
+        [e(status_text(m.status, audience)) for m in result.modalities],
+    )
     row(
         "Key findings" if audience == "clinician" else "What to discuss",
         [
@@ -61,7 +64,10 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
         row(DETAIL_LABEL[audience][key], [e(m.detail(key).text.for_(audience)) for m in result.modalities])
     row(
         "Coverage" if audience == "clinician" else "Your insurance",
-        [e(coverage_text(m.coverage, audience)) + "<br>" + e(m.coverage.note.for_(audience)) for m in result.modalities],
+        [
+            e(coverage_text(m.coverage, audience)) + "<br>" + e(m.coverage.note.for_(audience))
+            for m in result.modalities
+        ],
     )
     row(
         "Cost / session" if audience == "clinician" else "Price per visit",
@@ -79,7 +85,7 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
         if not m.findings:
             lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
         for f in m.findings:
-            refs = f" {index.refs(f.sources)} `{f.id}`" if audience == "clinician" else ""
+            refs = f" {index.refs(f.refs)} `{f.id}`" if audience == "clinician" else ""
             lines.append(
                 f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "
                 f"{e(f.message.for_(audience))}{refs}"
@@ -105,7 +111,8 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
         "",
         f"*{e(result.disclaimer.for_(audience))}*",
         "",
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · ketadecide {result.ketadecide_version}",
+        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · "
+        f"ketadecide {result.ketadecide_version}",
         "",
     ]
     return "\n".join(lines)
