@@ -36,11 +36,9 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def fhir_kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The synthetic minimal KB plus the shipped codes.yaml and the sources it cites."""
-    from fhir_bundles import make_fhir_kb
-
-    return make_fhir_kb(tmp_path_factory.mktemp("fhir_kb"))
+def fhir_kb_dir() -> Path:
+    """The shipped data directory, with its codes.yaml."""
+    return DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 SYSTEMS = {
     "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
     "snomed": "http://snomed.info/sct",
@@ -229,12 +227,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_fhir_kb(directory: Path) -> Path:
-    """The synthetic minimal KB plus the shipped codes.yaml and the sources it cites."""
-    for f in (ROOT / "tests/fixtures/kb_minimal").iterdir():
-        shutil.copy(f, directory / f.name)
-    shutil.copy(ROOT / "data/codes.yaml", directory / "codes.yaml")
-    sources = yaml.safe_load((directory / "sources.yaml").read_text())
-    shipped = yaml.safe_load((ROOT / "data/sources.yaml").read_text())["sources"]
-    sources["sources"].update(shipped)
-    (directory / "sources.yaml").write_text(yaml.safe_dump(sources))
+    """A copy of the shipped data directory (with its codes.yaml), to modify in a test."""
+    for f in (ROOT / "data").iterdir():
+        if f.is_file():
+            shutil.copy(f, directory / f.name)
     return directory

@@ -113,9 +113,7 @@ def good_bundle(tmp_path: Path) -> Path:
     )
 
 
-def test_to_profile_round_trip(
-    runner: CliRunner, fhir_kb_dir: Path, good_bundle: Path, tmp_path: Path
-) -> None:
+def test_to_profile_round_trip(runner: CliRunner, fhir_kb_dir: Path, good_bundle: Path, tmp_path: Path) -> None:
     out = tmp_path / "profile.yaml"
     result = runner.invoke(
         app,
@@ -207,16 +205,11 @@ def test_malformed_bundle_exits_2(runner: CliRunner, fhir_kb_dir: Path, tmp_path
     path = write(tmp_path / "bad.json", bundle(bad))
     result = runner.invoke(app, ["compare", "--fhir", str(path), "--data-dir", str(fhir_kb_dir)])
     assert result.exit_code == 2
-    assert (
-        f"ketadecide: error: {path}, field 'entry[1] Condition/{bad['id']}.onsetDateTime'"
-        in result.stderr
-    )
+    assert f"ketadecide: error: {path}, field 'entry[1] Condition/{bad['id']}.onsetDateTime'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_bundle_without_birth_date_exits_2(
-    runner: CliRunner, fhir_kb_dir: Path, tmp_path: Path
-) -> None:
+def test_bundle_without_birth_date_exits_2(runner: CliRunner, fhir_kb_dir: Path, tmp_path: Path) -> None:
     path = write(tmp_path / "nobirth.json", bundle(condition("F33.1"), with_patient=False))
     result = runner.invoke(app, ["fhir", "to-profile", str(path), "--data-dir", str(fhir_kb_dir)])
     assert result.exit_code == 2
@@ -228,9 +221,7 @@ def test_missing_fhir_resources_says_how_to_install(
 ) -> None:
     monkeypatch.setitem(sys.modules, "fhir.resources.R4B", None)
     monkeypatch.setitem(sys.modules, "fhir.resources.R4B.bundle", None)
-    result = runner.invoke(
-        app, ["fhir", "to-profile", str(good_bundle), "--data-dir", str(fhir_kb_dir)]
-    )
+    result = runner.invoke(app, ["fhir", "to-profile", str(good_bundle), "--data-dir", str(fhir_kb_dir)])
     assert result.exit_code == 2
     assert "pip install 'ketadecide[fhir]'" in result.stderr
 

@@ -27,9 +27,7 @@ from ketadecide.fhir.mapping import age_on
 AS_OF = dt.date(2026, 11, 23)
 
 
-def run(
-    index: CodeIndex, *resources: Any, as_of: dt.date = AS_OF, **kw: Any
-) -> tuple[dict[str, Any], MappingReport]:
+def run(index: CodeIndex, *resources: Any, as_of: dt.date = AS_OF, **kw: Any) -> tuple[dict[str, Any], MappingReport]:
     return map_bundle(bundle(*resources, **kw), index, as_of=as_of, source="test.json")
 
 
@@ -77,11 +75,12 @@ def messages(report: MappingReport, status: str) -> str:
         ("N30.10", [], ["interstitial_cystitis"]),
         ("K72.90", [], ["severe_hepatic_impairment"]),
         ("G93.2", [], ["elevated_intracranial_pressure"]),
+        ("I63.9", [], ["stroke_history"]),
+        ("Z86.73", [], ["stroke_history"]),
+        ("E05.90", [], []),  # hyperthyroidism: control not in the code
     ],
 )
-def test_icd10cm_conditions(
-    index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]
-) -> None:
+def test_icd10cm_conditions(index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]) -> None:
     profile, report = run(index, condition(code))
     assert profile.get("diagnoses", []) == diagnoses
     assert profile.get("conditions", []) == sorted(conditions)
@@ -106,9 +105,7 @@ def test_icd10cm_conditions(
         ("59621000", [], []),
     ],
 )
-def test_snomed_conditions(
-    index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]
-) -> None:
+def test_snomed_conditions(index: CodeIndex, code: str, diagnoses: list[str], conditions: list[str]) -> None:
     profile, report = run(index, condition(code, "snomed"))
     assert profile.get("diagnoses", []) == diagnoses
     assert profile.get("conditions", []) == conditions
@@ -127,9 +124,7 @@ def test_inactive_conditions_are_not_counted(index: CodeIndex) -> None:
 
 
 def test_history_conditions_count_when_resolved(index: CodeIndex) -> None:
-    profile, report = run(
-        index, condition("I61.9", clinical="resolved"), condition("F20.9", clinical="inactive")
-    )
+    profile, report = run(index, condition("I61.9", clinical="resolved"), condition("F20.9", clinical="inactive"))
     assert profile["conditions"] == ["intracerebral_hemorrhage_history", "psychosis_history"]
     assert "counted as a history" in messages(report, "mapped")
 
@@ -140,9 +135,7 @@ def test_resolved_and_active_conflict_is_reported(index: CodeIndex) -> None:
     assert "an active record wins" in messages(report, "conflict")
 
 
-@pytest.mark.parametrize(
-    "verification", ["provisional", "differential", "unconfirmed", "refuted", "entered-in-error"]
-)
+@pytest.mark.parametrize("verification", ["provisional", "differential", "unconfirmed", "refuted", "entered-in-error"])
 def test_unconfirmed_conditions_are_not_counted(index: CodeIndex, verification: str) -> None:
     profile, report = run(index, condition("F20.9", verification=verification))
     assert "conditions" not in profile
@@ -186,9 +179,7 @@ def test_resources_of_another_patient_are_not_read(index: CodeIndex) -> None:
 
 
 def test_records_after_as_of_are_not_used(index: CodeIndex) -> None:
-    profile, report = run(
-        index, condition("F20.9", onset="2026-12-01"), bp_panel(180, 110, "2026-12-02")
-    )
+    profile, report = run(index, condition("F20.9", onset="2026-12-01"), bp_panel(180, 110, "2026-12-02"))
     assert "conditions" not in profile and "bp_systolic" not in profile
     assert "after the as-of date" in messages(report, "not_counted")
 
@@ -249,6 +240,8 @@ def test_no_patient_means_no_age(index: CodeIndex) -> None:
         ("rxnorm", "3322", ["benzodiazepine"]),
         ("rxnorm", "7804", ["opioid"]),
         ("rxnorm", "6901", ["psychostimulant"]),
+        ("atc", "N03AF01", ["cyp3a4_inducer"]),
+        ("rxnorm", "8183", ["cyp3a4_inducer"]),
     ],
 )
 def test_medication_codes(index: CodeIndex, system: str, code: str, expected: list[str]) -> None:
@@ -271,9 +264,7 @@ def test_medication_request_and_reference(index: CodeIndex) -> None:
 
 
 def test_medication_matched_by_name_is_reported_as_such(index: CodeIndex) -> None:
-    profile, report = run(
-        index, med_statement("308047", "rxnorm", text="Alprazolam 0.25 MG Oral Tablet")
-    )
+    profile, report = run(index, med_statement("308047", "rxnorm", text="Alprazolam 0.25 MG Oral Tablet"))
     assert profile["medications"] == ["benzodiazepine"]
     assert "matched by the name 'alprazolam', not by a code" in messages(report, "mapped")
 
@@ -313,9 +304,7 @@ def test_latest_blood_pressure_wins(index: CodeIndex) -> None:
 
 
 def test_same_day_readings_with_times_latest_wins(index: CodeIndex) -> None:
-    profile, report = run(
-        index, bp_panel(150, 95, "2026-11-01T09:00:00Z"), bp_panel(130, 85, "2026-11-01T10:00:00Z")
-    )
+    profile, report = run(index, bp_panel(150, 95, "2026-11-01T09:00:00Z"), bp_panel(130, 85, "2026-11-01T10:00:00Z"))
     assert (profile["bp_systolic"], profile["bp_diastolic"]) == (130, 85)
     assert "the latest time wins" in messages(report, "conflict")
 
@@ -365,9 +354,7 @@ def test_stale_blood_pressure_is_flagged(index: CodeIndex) -> None:
 def test_phq9_items_coded_and_integer(index: CodeIndex) -> None:
     scores = [3, 2, 1, 0, 3, 2, 1, 0, 1]
     for coded in (True, False):
-        profile, report = run(
-            index, phq_items(scores, "2026-11-20", coded=coded), phq_total(13, "2026-11-20")
-        )
+        profile, report = run(index, phq_items(scores, "2026-11-20", coded=coded), phq_total(13, "2026-11-20"))
         assert profile["phq9"] == scores
         assert "item 9" in messages(report, "check")
         assert not report.of("conflict")
@@ -419,9 +406,7 @@ def test_pregnancy_conflict_takes_the_safer_value(index: CodeIndex) -> None:
 
 
 def test_report_lines_group_repeats(index: CodeIndex) -> None:
-    _, report = run(
-        index, *[vital("29463-7", 70 + i, f"2026-11-0{i + 1}", unit="kg") for i in range(4)]
-    )
+    _, report = run(index, *[vital("29463-7", 70 + i, f"2026-11-0{i + 1}", unit="kg") for i in range(4)])
     lines = report.lines()
     assert lines[0].startswith("FHIR import of test.json (as of 2026-11-23): read")
     unknown = [line for line in lines if "29463-7" in line]

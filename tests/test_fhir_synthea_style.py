@@ -23,18 +23,14 @@ def synthea_style() -> dict[str, Any]:
         condition("73595000", "snomed", display="Stress (finding)"),
         condition("714628002", "snomed", display="Prediabetes (finding)"),
         condition("72892002", "snomed", clinical="resolved", display="Normal pregnancy (finding)"),
-        med_request(
-            "1049221", display="Acetaminophen 325 MG / Oxycodone Hydrochloride 5 MG Oral Tablet"
-        ),
+        med_request("1049221", display="Acetaminophen 325 MG / Oxycodone Hydrochloride 5 MG Oral Tablet"),
         med_request("313782", status="completed", display="Acetaminophen 325 MG Oral Tablet"),
         med_request("314076", display="lisinopril 10 MG Oral Tablet"),
         phq_total(12, "2026-11-01T10:00:00Z"),
     ]
     for month in range(1, 11):
         resources.append(bp_panel(128 + month, 80 + month % 5, f"2026-{month:02d}-15T10:00:00Z"))
-        resources.append(
-            vital("29463-7", 80 - month / 10, f"2026-{month:02d}-15T10:00:00Z", unit="kg")
-        )
+        resources.append(vital("29463-7", 80 - month / 10, f"2026-{month:02d}-15T10:00:00Z", unit="kg"))
         resources.append(vital("55758-7", 3, f"2026-{month:02d}-15T10:00:00Z", unit="{score}"))
         resources.append(
             {
@@ -82,12 +78,8 @@ STATUSES = ["active", "resolved", "inactive", "remission", None]
 
 @settings(max_examples=60, deadline=None)
 @given(
-    conditions=st.lists(
-        st.tuples(st.sampled_from(KNOWN_CONDITIONS), st.sampled_from(STATUSES)), max_size=8
-    ),
-    bps=st.lists(
-        st.tuples(st.integers(30, 320), st.integers(10, 210), st.integers(1, 28)), max_size=4
-    ),
+    conditions=st.lists(st.tuples(st.sampled_from(KNOWN_CONDITIONS), st.sampled_from(STATUSES)), max_size=8),
+    bps=st.lists(st.tuples(st.integers(30, 320), st.integers(10, 210), st.integers(1, 28)), max_size=4),
     birth_year=st.integers(1910, 2020),
 )
 def test_any_known_mix_maps_to_a_valid_profile(

@@ -59,10 +59,10 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     The profile comes from --profile FILE, or from a patient's health record with
     --fhir BUNDLE (exactly one of the two).
     """
-    from ketadecide.engine import evaluate  # noqa: PLC0415
-    from ketadecide.knowledge import load_knowledge_base  # noqa: PLC0415
-    from ketadecide.render import render  # noqa: PLC0415
-    from ketadecide.sources.profile_file import load_profile  # noqa: PLC0415
+    from ketadecide.engine import evaluate
+    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.render import render
+    from ketadecide.sources.profile_file import load_profile
 
     if (profile is None) == (fhir is None):
         raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
@@ -70,8 +70,8 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         raise InputError(Problem("--as-of applies only with --fhir"))
     kb = load_knowledge_base(data_dir)
     if fhir is not None:
-        from ketadecide.cli.fhir_cmd import print_report  # noqa: PLC0415
-        from ketadecide.fhir import profile_from_bundle_file, to_profile  # noqa: PLC0415
+        from ketadecide.cli.fhir_cmd import print_report
+        from ketadecide.fhir import profile_from_bundle_file, to_profile
 
         data, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
         print_report(report)

@@ -73,8 +73,8 @@ def to_profile_cmd(
     Every code in the record is accounted for in the report: read into the profile,
     informational, not counted (and why), in conflict (and the rule used), or unknown.
     """
-    from ketadecide.fhir import profile_from_bundle_file, to_profile  # noqa: PLC0415
-    from ketadecide.knowledge import load_knowledge_base  # noqa: PLC0415
+    from ketadecide.fhir import profile_from_bundle_file, to_profile
+    from ketadecide.knowledge import load_knowledge_base
 
     kb = load_knowledge_base(data_dir)
     data, report = profile_from_bundle_file(bundle, kb, as_date(as_of))
@@ -87,7 +87,7 @@ def to_profile_cmd(
 
 
 def profile_yaml(record: dict[str, Any], source: str, as_of: dt.date) -> str:
-    import yaml  # noqa: PLC0415
+    import yaml
 
     header = (
         f"# ketadecide profile read from {source} (FHIR R4), as of {as_of.isoformat()}.\n"

@@ -59,8 +59,8 @@ VERSION_HINTS: dict[tuple[str, str], str] = {
 def _fhir_models() -> tuple[Any, Any]:
     """The R4B Bundle model and the model-class lookup, or an InputError saying how to install."""
     try:
-        from fhir.resources.R4B import get_fhir_model_class  # noqa: PLC0415
-        from fhir.resources.R4B.bundle import Bundle  # noqa: PLC0415
+        from fhir.resources.R4B import get_fhir_model_class
+        from fhir.resources.R4B.bundle import Bundle
     except ImportError:
         raise InputError(Problem(INSTALL_HINT)) from None
     return Bundle, get_fhir_model_class
@@ -107,7 +107,7 @@ def validate_bundle(data: object, name: str) -> None:
     if not isinstance(entries, list):
         raise InputError(Problem("must be a list of entries", name, "Bundle.entry"))
     bundle_model, model_for = _fhir_models()
-    from pydantic import ValidationError  # noqa: PLC0415
+    from pydantic import ValidationError
 
     problems: list[Problem] = []
     shell = {k: v for k, v in data.items() if k != "entry"}

@@ -153,10 +153,10 @@ def validate_data_dir(
     assert isinstance(modalities_file, ModalitiesFile)
     assert isinstance(contra_file, ContraindicationsFile)
     errors.extend(_check_rule_ids(directory, contra_file))
-    for name, model in parsed.items():
+    for name, extra in parsed.items():
         # Optional files whose ids refer to contraindications.yaml check them themselves
         # (e.g. codes.yaml); they name their own file and key.
-        cross_check = getattr(model, "cross_check", None)
+        cross_check = getattr(extra, "cross_check", None)
         if name not in REQUIRED_FILES and callable(cross_check):
             errors.extend(cross_check(contra_file, str(directory / name)))
     if errors:
