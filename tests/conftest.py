@@ -30,3 +30,25 @@ def minimal_kb() -> KnowledgeBase:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+# ---------------------------------------------------------------- FHIR import (feat/fhir)
+
+
+@pytest.fixture(scope="session")
+def fhir_kb_dir() -> Path:
+    """The shipped data directory, with its codes.yaml."""
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def fhir_kb(fhir_kb_dir: Path) -> KnowledgeBase:
+    return load_knowledge_base(fhir_kb_dir)
+
+
+@pytest.fixture(scope="session")
+def index(fhir_kb: KnowledgeBase):  # type: ignore[no-untyped-def]
+    """The code index of the FHIR test KB's codes.yaml."""
+    from ketadecide.fhir import code_index
+
+    return code_index(fhir_kb)

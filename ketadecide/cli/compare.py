@@ -2,44 +2,89 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, resolve_format
+from ketadecide.cli.options import (
+    AudienceOpt,
+    AudienceOption,
+    DataDirOpt,
+    FormatOpt,
+    OutputOpt,
+    resolve_format,
+)
 from ketadecide.cli.output import emit, table_width, use_color
-from ketadecide.errors import InputError
+from ketadecide.errors import InputError, Problem
 
 
 @handles_errors
-def compare(
+def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     profile: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--profile",
             "-p",
             help="Profile file (YAML or JSON, CONTRACT §1), or - to read it from standard input.",
             show_default=False,
         ),
-    ],
+    ] = None,
+    fhir: Annotated[
+        str | None,
+        typer.Option(
+            "--fhir",
+            help="Read the profile from a patient's FHIR R4 bundle (JSON) instead; what was "
+            "read from the record is listed on standard error. Needs the 'fhir' extra.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="With --fhir: read the record as it stood on this date (default: today).",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
 ) -> None:
-    """Compare the four ketamine modalities for one profile, non-interactively."""
+    """Compare the four ketamine modalities for one profile, non-interactively.
+
+    The profile comes from --profile FILE, or from a patient's health record with
+    --fhir BUNDLE (exactly one of the two).
+    """
     from ketadecide.engine import evaluate
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.render import render
     from ketadecide.sources.profile_file import load_profile
 
+    if (profile is None) == (fhir is None):
+        raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
+    if as_of is not None and fhir is None:
+        raise InputError(Problem("--as-of applies only with --fhir"))
     kb = load_knowledge_base(data_dir)
-    person = load_profile(profile)
+    if fhir is not None:
+        from ketadecide.cli.fhir_cmd import print_report
+        from ketadecide.fhir import profile_from_bundle_file, to_profile
+
+        data, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
+        print_report(report)
+        person = to_profile(data, report.source)
+        where = report.source
+    else:
+        assert profile is not None
+        person = load_profile(profile)
+        where = "<stdin>" if profile == "-" else profile
     try:
         result = evaluate(person, kb)
     except InputError as exc:
-        raise exc.with_source("<stdin>" if profile == "-" else profile) from None
+        raise exc.with_source(where) from None
     fmt_name = resolve_format(fmt, output)
     text = render(
         result,

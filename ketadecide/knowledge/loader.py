@@ -153,6 +153,12 @@ def validate_data_dir(
     assert isinstance(modalities_file, ModalitiesFile)
     assert isinstance(contra_file, ContraindicationsFile)
     errors.extend(_check_rule_ids(directory, contra_file))
+    for name, extra in parsed.items():
+        # Optional files whose ids refer to contraindications.yaml check them themselves
+        # (e.g. codes.yaml); they name their own file and key.
+        cross_check = getattr(extra, "cross_check", None)
+        if name not in REQUIRED_FILES and callable(cross_check):
+            errors.extend(cross_check(contra_file, str(directory / name)))
     if errors:
         return ValidationReport(None, tuple(errors), ())
 

@@ -1,0 +1,102 @@
+"""``ketadecide fhir``: read a patient's FHIR R4 bundle into a profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ketadecide.cli.errors import handles_errors
+from ketadecide.cli.options import DataDirOpt
+from ketadecide.cli.output import emit
+
+if TYPE_CHECKING:
+    from ketadecide.fhir.mapping import MappingReport
+
+app = typer.Typer(
+    help="Read a patient's health record (a FHIR R4 bundle) into a ketadecide profile.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+AsOfOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Read the record as it stood on this date (YYYY-MM-DD): the age, and which "
+        "readings are the latest. Default: today.",
+        show_default=False,
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Do not print the import report on standard error.")
+]
+
+
+def print_report(report: MappingReport) -> None:
+    """The import report, on stderr (stdout carries the profile or the result)."""
+    for line in report.lines():
+        print(line, file=sys.stderr)
+
+
+def as_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@app.command("to-profile")
+@handles_errors
+def to_profile_cmd(
+    bundle: Annotated[
+        str,
+        typer.Argument(metavar="BUNDLE", help="A FHIR R4 Bundle (JSON), or - for standard input."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the profile to FILE (atomically, readable by you only).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    data_dir: DataDirOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Print the profile (CONTRACT §1) read from BUNDLE as YAML; the report goes to stderr.
+
+    Every code in the record is accounted for in the report: read into the profile,
+    informational, not counted (and why), in conflict (and the rule used), or unknown.
+    """
+    from ketadecide.fhir import profile_from_bundle_file, to_profile
+    from ketadecide.knowledge import load_knowledge_base
+
+    kb = load_knowledge_base(data_dir)
+    data, report = profile_from_bundle_file(bundle, kb, as_date(as_of))
+    if not quiet:
+        print_report(report)
+    profile = to_profile(data, report.source)
+    # Only the fields read from the record: defaults (e.g. suicidality: unknown) stay implicit.
+    record = {k: v for k, v in profile.to_record().items() if k in data}
+    emit(profile_yaml(record, report.source, report.as_of), output)
+
+
+def profile_yaml(record: dict[str, Any], source: str, as_of: dt.date) -> str:
+    import yaml
+
+    header = (
+        f"# ketadecide profile read from {source} (FHIR R4), as of {as_of.isoformat()}.\n"
+        "# Check it with the person: suicidality, antidepressant trials and preferences are not\n"
+        "# in a health record.\n"
+    )
+    body = yaml.safe_dump(record, sort_keys=False, default_flow_style=None, allow_unicode=True)
+    return header + body
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(app, name="fhir")

@@ -1,0 +1,36 @@
+"""FHIR R4 bundle import: read a patient's record into a CONTRACT §1 profile, with a report.
+
+    from ketadecide.fhir import profile_from_bundle_file, to_profile
+    data, report = profile_from_bundle_file("patient.json", kb, as_of=date(2026, 11, 23))
+    profile = to_profile(data, "patient.json")
+    print("\\n".join(report.lines()))
+
+Importing this package is cheap; ``fhir.resources`` is loaded only when a bundle is read.
+"""
+
+from __future__ import annotations
+
+from ketadecide.fhir.mapping import CodeIndex, MappingReport, ReportItem, map_bundle
+from ketadecide.fhir.reader import (
+    bundle_to_profile,
+    code_index,
+    iter_bundle_profiles,
+    parse_bundle,
+    profile_from_bundle_file,
+    read_bundle,
+    to_profile,
+)
+
+__all__ = [
+    "CodeIndex",
+    "MappingReport",
+    "ReportItem",
+    "bundle_to_profile",
+    "code_index",
+    "iter_bundle_profiles",
+    "map_bundle",
+    "parse_bundle",
+    "profile_from_bundle_file",
+    "read_bundle",
+    "to_profile",
+]

@@ -1,0 +1,220 @@
+"""The shape of ``data/codes.yaml``: which record codes mean which profile values.
+
+Every entry is a cited, dated record (like the rest of the knowledge base). An entry says
+which kind of record it reads (a condition, a medication, an allergy, an observation or
+an answer to a question), in which code system, which codes (exact, or prefixes for the
+hierarchical ICD-10-CM and ATC), and what they set in the profile. An entry that sets
+nothing must say why in ``note``: the code is then reported as *read, informational only*,
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ketadecide.errors import Problem
+from ketadecide.knowledge.models import Cited, ContraindicationsFile, RecordId, Strict, Text
+from ketadecide.profile import Diagnosis, Pregnancy
+
+if TYPE_CHECKING:
+    from ketadecide.knowledge.base import KnowledgeBase
+
+SystemName = Literal["icd10cm", "snomed", "loinc", "rxnorm", "atc"]
+RecordKind = Literal["condition", "medication", "allergy", "observation", "answer"]
+ObservationRole = Literal[
+    "bp_panel",
+    "bp_systolic",
+    "bp_diastolic",
+    "phq9_panel",
+    "phq9_total",
+    "phq9_item_1",
+    "phq9_item_2",
+    "phq9_item_3",
+    "phq9_item_4",
+    "phq9_item_5",
+    "phq9_item_6",
+    "phq9_item_7",
+    "phq9_item_8",
+    "phq9_item_9",
+    "pregnancy_status",
+]
+Tag = Literal["antidepressant", "ketamine"]
+CodeText = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^\S+$")]
+NameText = Annotated[str, Field(min_length=3, max_length=60, pattern=r"^[a-z][a-z0-9 -]*$")]
+
+#: What a code looks like in each system (codes.yaml writes ICD-10-CM with its dot).
+CODE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "icd10cm": re.compile(r"^[A-Z]([0-9][0-9A-Z]?(\.[0-9A-Z]{1,4})?)?$"),
+    "atc": re.compile(r"^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$"),
+    "snomed": re.compile(r"^[1-9][0-9]{5,17}$"),
+    "rxnorm": re.compile(r"^[1-9][0-9]{0,8}$"),
+    "loinc": re.compile(r"^([0-9]{1,7}-[0-9]|LA[0-9]{1,6}-[0-9])$"),
+}
+
+
+def normalize_code(system: str, code: str) -> str:
+    """The form codes are compared in: ICD-10-CM without its dot, ATC upper-case."""
+    code = code.strip()
+    if system == "icd10cm":
+        return code.replace(".", "").upper()
+    if system == "atc":
+        return code.upper()
+    return code
+
+
+class CodeSystem(Cited):
+    """A terminology: the URIs a FHIR ``Coding.system`` may carry for it, and how to match."""
+
+    name: Text
+    uris: Annotated[
+        tuple[Annotated[str, Field(pattern=r"^(https?|urn):\S+$")], ...], Field(min_length=1)
+    ]
+    match: Literal["exact", "prefix"]
+
+
+class CodeEntry(Cited):
+    """Codes of one system, in one kind of record, and what they mean for the profile."""
+
+    record: RecordKind
+    system: SystemName
+    label: Text
+    """What the codes are, e.g. 'Bipolar disorder, current episode manic'."""
+    codes: tuple[CodeText, ...] = ()
+    """Exact codes, or prefixes for a system matched by prefix (the longest prefix wins)."""
+    names: tuple[NameText, ...] = ()
+    """Medicines and allergens only: words matched in the record's text when no code matched."""
+    diagnoses: tuple[Diagnosis, ...] = ()
+    conditions: tuple[RecordId, ...] = ()
+    medications: tuple[RecordId, ...] = ()
+    pregnancy: Pregnancy | None = None
+    observation: ObservationRole | None = None
+    score: Annotated[int, Field(ge=0, le=3)] | None = None
+    """Answers only: the PHQ-9 item score this answer code stands for."""
+    tags: tuple[Tag, ...] = ()
+    note: Text | None = None
+    """Shown in the report: what a clinician should know (required when nothing is set)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CodeEntry:
+        if not self.codes and not self.names:
+            raise ValueError("give 'codes', 'names' or both")
+        if self.names and self.record not in {"medication", "allergy"}:
+            raise ValueError("'names' are matched only for medication and allergy records")
+        for code in self.codes:
+            if not CODE_PATTERNS[self.system].match(code):
+                raise ValueError(f"'{code}' is not a valid {self.system} code")
+        sets = {
+            "diagnoses": bool(self.diagnoses),
+            "conditions": bool(self.conditions),
+            "medications": bool(self.medications),
+            "pregnancy": self.pregnancy is not None,
+            "observation": self.observation is not None,
+            "score": self.score is not None,
+        }
+        allowed = {
+            "condition": {"diagnoses", "conditions", "pregnancy"},
+            "medication": {"medications"},
+            "allergy": {"conditions"},
+            "observation": {"observation"},
+            "answer": {"score", "pregnancy"},
+        }[self.record]
+        wrong = sorted(k for k, v in sets.items() if v and k not in allowed)
+        if wrong:
+            raise ValueError(f"a {self.record} entry cannot set {', '.join(wrong)}")
+        if self.record == "observation" and self.observation is None:
+            raise ValueError("an observation entry must give its 'observation' role")
+        if not any(sets.values()) and not self.tags and self.note is None:
+            raise ValueError("an entry that sets nothing must say why in 'note'")
+        return self
+
+
+class HistoryRule(Cited):
+    """Condition ids that describe a history: a resolved record of them still counts."""
+
+    conditions: Annotated[tuple[RecordId, ...], Field(min_length=1)]
+    note: Text
+
+
+class CodesFile(Strict):
+    """``codes.yaml``: code systems, the history rule, and the code entries."""
+
+    systems: dict[SystemName, CodeSystem]
+    history: HistoryRule
+    entries: dict[RecordId, CodeEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> CodesFile:
+        seen: dict[tuple[str, str, str], str] = {}
+        problems = []
+        for key, entry in self.entries.items():
+            if entry.system not in self.systems:
+                problems.append(
+                    f"entry '{key}' uses system '{entry.system}', not defined under systems"
+                )
+            for code in entry.codes:
+                ident = (entry.record, entry.system, normalize_code(entry.system, code))
+                if ident in seen:
+                    problems.append(
+                        f"{entry.system} code '{code}' is in both '{seen[ident]}' and '{key}'"
+                    )
+                seen[ident] = key
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def cross_check(self, contraindications: ContraindicationsFile, source: str) -> list[Problem]:
+        """Called by the knowledge-base loader: ids used here must be defined there."""
+        return check_ids(self, contraindications.conditions, contraindications.medications, source)
+
+    def mapped_code_count(self) -> int:
+        """How many codes (and prefixes) the file maps, over all entries."""
+        return sum(len(e.codes) for e in self.entries.values())
+
+
+def check_against_kb(
+    codes: CodesFile, kb: KnowledgeBase, *, source: str | None = None
+) -> list[Problem]:
+    """Problems with ids in ``codes`` that the knowledge base does not define."""
+    return check_ids(
+        codes, kb.conditions, kb.medications, source or str(kb.data_dir / "codes.yaml")
+    )
+
+
+def check_ids(
+    codes: CodesFile,
+    conditions: Mapping[str, object],
+    medications: Mapping[str, object],
+    source: str,
+) -> list[Problem]:
+    """Condition and medication ids in ``codes`` missing from contraindications.yaml.
+
+    pydantic checks diagnoses and pregnancy values against the contract's enums; condition
+    and medication ids depend on the data directory, so they are checked here.
+    """
+    problems: list[Problem] = []
+    known = {"conditions": conditions, "medications": medications}
+    for key, entry in codes.entries.items():
+        for field, ids in known.items():
+            for i, ident in enumerate(getattr(entry, field)):
+                if ident not in ids:
+                    problems.append(
+                        Problem(
+                            f"'{ident}' is not a {field[:-1]} id defined in contraindications.yaml",
+                            source,
+                            f"entries.{key}.{field}[{i}]",
+                        )
+                    )
+    for i, ident in enumerate(codes.history.conditions):
+        if ident not in conditions:
+            problems.append(
+                Problem(
+                    f"'{ident}' is not a condition id defined in contraindications.yaml",
+                    source,
+                    f"history.conditions[{i}]",
+                )
+            )
+    return problems

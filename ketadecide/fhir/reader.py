@@ -1,0 +1,301 @@
+"""Reading FHIR R4 bundles from files, validating them, and turning them into profiles.
+
+``fhir.resources`` (a heavy import) is loaded only here, inside functions, so a plain
+``compare --profile`` never pays for it. Validation uses its R4B models, which read R4
+(4.0.1) content: the bundle's own fields, then every resource of a type the import reads
+(Patient, Condition, MedicationStatement, MedicationRequest, Medication, Observation,
+AllergyIntolerance). Resources of other types (Encounter, Claim, ...) are counted in the
+report but not validated, so an irrelevant part of an export cannot block the import; a
+resource type that FHIR R4 does not define at all is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ketadecide.errors import InputError, Problem
+from ketadecide.fhir.mapping import READ_TYPES, CodeIndex, MappingReport, map_bundle
+from ketadecide.fhir.models import CodesFile, check_against_kb
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.profile import Profile, parse_profile
+from ketadecide.safeyaml import decode, load_json, read_text
+
+#: Patient exports (Synthea, EHRs) are far larger than profiles; this is the ceiling.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+#: At most this many validation problems are listed for one bundle.
+MAX_PROBLEMS = 20
+
+INSTALL_HINT = (
+    "FHIR import needs the optional 'fhir' extra (fhir.resources): pip install 'ketadecide[fhir]'"
+)
+
+#: Fields that betray another FHIR version: (resource type, field) -> hint.
+VERSION_HINTS: dict[tuple[str, str], str] = {
+    (
+        "MedicationStatement",
+        "medication",
+    ): "FHIR R5 (MedicationStatement.medication is a CodeableReference)",
+    (
+        "MedicationRequest",
+        "medication",
+    ): "FHIR R5 (MedicationRequest.medication is a CodeableReference)",
+    ("MedicationStatement", "taken"): "FHIR STU3 (MedicationStatement.taken)",
+    ("MedicationStatement", "patient"): "FHIR DSTU2 (MedicationStatement.patient)",
+    ("Condition", "patient"): "FHIR DSTU2 (Condition.patient)",
+    ("Condition", "clinicalStatus"): "FHIR STU3 or older (clinicalStatus as a plain code)",
+    ("Condition", "verificationStatus"): "FHIR STU3 or older (verificationStatus as a plain code)",
+    ("Condition", "participant"): "FHIR R5 (Condition.participant)",
+    ("AllergyIntolerance", "clinicalStatus"): "FHIR STU3 (clinicalStatus as a plain code)",
+    ("AllergyIntolerance", "participant"): "FHIR R5 (AllergyIntolerance.participant)",
+    ("Observation", "triggeredBy"): "FHIR R5 (Observation.triggeredBy)",
+    ("Bundle", "issues"): "FHIR R5 (Bundle.issues)",
+}
+
+
+def _fhir_models() -> tuple[Any, Any]:
+    """The R4B Bundle model and the model-class lookup, or an InputError saying how to install."""
+    try:
+        from fhir.resources.R4B import get_fhir_model_class
+        from fhir.resources.R4B.bundle import Bundle
+    except ImportError:
+        raise InputError(Problem(INSTALL_HINT)) from None
+    return Bundle, get_fhir_model_class
+
+
+def read_bundle(location: str) -> tuple[dict[str, Any], str]:
+    """Read and validate one bundle file (``-`` is stdin); returns the dict and its name."""
+    if location == "-":
+        name = "<stdin>"
+        text = decode(sys.stdin.buffer.read(MAX_BUNDLE_BYTES + 1), name, max_bytes=MAX_BUNDLE_BYTES)
+    else:
+        name = location
+        text = read_text(Path(location), max_bytes=MAX_BUNDLE_BYTES)
+    return parse_bundle(text, name), name
+
+
+def parse_bundle(text: str, name: str) -> dict[str, Any]:
+    """Parse and validate bundle JSON text; :class:`InputError` names the resource and field."""
+    data = load_json(text, name)
+    validate_bundle(data, name)
+    assert isinstance(data, dict)
+    return data
+
+
+def validate_bundle(data: object, name: str) -> None:
+    """Check that ``data`` is a FHIR R4 Bundle whose readable resources are valid."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else type(data).__name__
+        raise InputError(Problem(f"expected a FHIR Bundle (a JSON object), got {kind}", name))
+    rtype = data.get("resourceType")
+    if rtype is None:
+        raise InputError(
+            Problem("no resourceType: this is not a FHIR resource", name, "resourceType")
+        )
+    if rtype != "Bundle":
+        raise InputError(
+            Problem(
+                f"resourceType is {rtype!r}, expected 'Bundle' (export the record as a Bundle)",
+                name,
+                "resourceType",
+            )
+        )
+    entries = data.get("entry", [])
+    if not isinstance(entries, list):
+        raise InputError(Problem("must be a list of entries", name, "Bundle.entry"))
+    bundle_model, model_for = _fhir_models()
+    from pydantic import ValidationError
+
+    problems: list[Problem] = []
+    shell = {k: v for k, v in data.items() if k != "entry"}
+    shell["entry"] = [
+        {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e
+        for e in entries
+    ] or None
+    if shell["entry"] is None:
+        del shell["entry"]
+    try:
+        bundle_model.model_validate(shell)
+    except ValidationError as exc:
+        problems.extend(_problems(exc, name, "Bundle", "Bundle"))
+    for i, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if resource is None:
+            continue
+        where = f"entry[{i}]"
+        if not isinstance(resource, dict):
+            problems.append(Problem("resource must be a JSON object", name, f"{where}.resource"))
+            continue
+        rtype = resource.get("resourceType")
+        if not isinstance(rtype, str):
+            problems.append(Problem("resource has no resourceType", name, f"{where}.resource"))
+            continue
+        try:
+            model = model_for(rtype)
+        except ValueError:
+            problems.append(
+                Problem(
+                    f"{rtype!r} is not a FHIR R4 resource type (is this another FHIR version?)",
+                    name,
+                    f"{where}.resourceType",
+                )
+            )
+            continue
+        if rtype not in READ_TYPES:
+            continue
+        label = (
+            f"{where} {rtype}/{resource['id']}"
+            if isinstance(resource.get("id"), str)
+            else f"{where} {rtype}"
+        )
+        try:
+            model.model_validate(resource)
+        except ValidationError as exc:
+            problems.extend(_problems(exc, name, rtype, label))
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+        ) as exc:  # fhir.resources raises these for odd input
+            problems.append(Problem(f"invalid resource ({type(exc).__name__})", name, label))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        if len(problems) > MAX_PROBLEMS:
+            problems = [*problems[:MAX_PROBLEMS], Problem("... more problems not shown", name)]
+        raise InputError(problems)
+
+
+def _problems(exc: Any, name: str, rtype: str, label: str) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        etype = err.get("type", "")
+        if etype == "extra_forbidden":
+            message = "not a FHIR R4 element"
+        elif "missing" in etype:
+            message = "required by FHIR R4 but missing"
+        elif etype == "json_invalid":
+            message = "wrong type for this FHIR R4 element"
+        top = str(loc[0]) if loc else ""
+        hint = VERSION_HINTS.get((rtype, top))
+        if hint:
+            message += f"; this looks like {hint}, and ketadecide reads FHIR R4 bundles only"
+        out.append(Problem(message, name, f"{label}.{path}" if path else label))
+    return out
+
+
+# ----------------------------------------------------------------------------- codes
+
+
+_INDEX_CACHE: dict[str, CodeIndex] = {}
+
+
+def code_index(kb: KnowledgeBase) -> CodeIndex:
+    """The code index of a knowledge base's codes.yaml, checked against its ids (cached)."""
+    cached = _INDEX_CACHE.get(kb.sha256)
+    if cached is not None:
+        return cached
+    codes = kb.extras.get("codes.yaml")
+    if not isinstance(codes, CodesFile):
+        raise InputError(
+            Problem(
+                "this knowledge base has no codes.yaml, which FHIR import needs "
+                "(copy the bundled data/codes.yaml into it and adapt it)",
+                str(kb.data_dir),
+            )
+        )
+    problems = check_against_kb(codes, kb)
+    if problems:
+        raise InputError(problems)
+    index = CodeIndex(codes)
+    _INDEX_CACHE[kb.sha256] = index
+    return index
+
+
+# ----------------------------------------------------------------------------- public helpers
+
+
+def bundle_to_profile(
+    bundle: Mapping[str, Any],
+    kb: KnowledgeBase,
+    as_of: dt.date | None = None,
+    *,
+    source: str = "<bundle>",
+) -> tuple[dict[str, Any], MappingReport]:
+    """Map an already validated bundle dict with the knowledge base's codes.yaml."""
+    return map_bundle(bundle, code_index(kb), as_of=as_of or dt.date.today(), source=source)
+
+
+def profile_from_bundle_file(
+    path: str | Path, kb: KnowledgeBase, as_of: dt.date | None = None
+) -> tuple[dict[str, Any], MappingReport]:
+    """Read, validate and map one bundle file (``-`` for stdin).
+
+    Returns the profile *dict* (only what the record holds; ``age`` may be missing, which
+    the consult can ask for) and the report. Use :func:`to_profile` to validate the dict.
+    Raises :class:`InputError` for a file that is not a valid FHIR R4 Bundle.
+    """
+    index_first = code_index(kb)  # a bad codes.yaml is reported before the bundle is read
+    bundle, name = read_bundle(str(path))
+    return map_bundle(bundle, index_first, as_of=as_of or dt.date.today(), source=name)
+
+
+def to_profile(data: Mapping[str, Any], source: str) -> Profile:
+    """Validate a mapped dict into a :class:`Profile`; a missing age names the bundle field."""
+    if "age" not in data:
+        raise InputError(
+            Problem(
+                "the record gives no age (no Patient with a birthDate); age is required",
+                source,
+                "Patient.birthDate",
+            )
+        )
+    return parse_profile(dict(data), source=source)
+
+
+def iter_bundle_profiles(
+    location: str | Path, kb: KnowledgeBase, as_of: dt.date | None = None
+) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
+    """Profiles from many bundles: a folder of ``*.json`` files (sorted by name) or an NDJSON
+    file (``.ndjson``/``.jsonl``, one bundle per line, blank lines skipped).
+
+    Yields ``(row, profile dict)`` or ``(row, InputError)`` with ``row`` the 1-based position of
+    the bundle; a bad bundle never stops the others. The dict is not validated (batch validates
+    it with ``parse_profile(..., row=row)`` like any row). Raises :class:`InputError` only when
+    ``location`` itself cannot be read.
+    """
+    index = code_index(kb)
+    day = as_of or dt.date.today()
+    path = Path(location)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+        for row, file in enumerate(files, start=1):
+            try:
+                bundle, name = read_bundle(str(file))
+                yield row, map_bundle(bundle, index, as_of=day, source=name)[0]
+            except InputError as exc:
+                yield row, _with_row(exc, row)
+        return
+    text = read_text(path, max_bytes=MAX_BUNDLE_BYTES * 16)
+    row = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        row += 1
+        try:
+            bundle = parse_bundle(line, str(path))
+            yield row, map_bundle(bundle, index, as_of=day, source=str(path))[0]
+        except InputError as exc:
+            yield row, _with_row(exc, row)
+
+
+def _with_row(exc: InputError, row: int) -> InputError:
+    return InputError([Problem(p.message, p.source, p.field, row) for p in exc.problems])
