@@ -113,6 +113,30 @@ class Suggestion:
     next_step: Worded
     sources: tuple[str, ...]
     alternatives: tuple[str, ...] = ()
+    """Ids of other treatments to discuss (``tms``, ``ect``, ...)."""
+    alternative_names: tuple[Worded, ...] = ()
+    """The same alternatives by name, in the same order."""
+    modality: str | None = None
+    """The modality of the course the suggestion is about."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandoutItem:
+    """A checklist item or a question to ask, for the printable handout."""
+
+    text: Worded
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Handout:
+    """What a printed page adds to a comparison: a checklist, questions, crisis resources."""
+
+    checklist: tuple[HandoutItem, ...]
+    questions: tuple[HandoutItem, ...]
+    crisis_resources: Worded
+    """988 and emergency advice, shown on every handout (first when the crisis screen fired)."""
+    crisis_sources: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +160,8 @@ class Result:
     troubleshooting: tuple[Suggestion, ...]
     disclaimer: Worded
     disclaimer_sources: tuple[str, ...]
+    handout: Handout | None = None
+    """Checklist and questions for a printed page, when the knowledge base has them."""
 
     def modality(self, modality_id: str) -> ModalityResult:
         for m in self.modalities:
