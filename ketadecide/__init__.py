@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from ketadecide._version import SCHEMA_VERSION, __version__
 
 if TYPE_CHECKING:
-    from ketadecide.engine import Result, evaluate
+    from ketadecide.engine import Result
+    from ketadecide.engine.evaluate import evaluate
     from ketadecide.errors import InputError, Problem
     from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
     from ketadecide.profile import Profile, parse_profile
@@ -38,7 +39,20 @@ _EXPORTS = {
     "evaluate_many": "ketadecide.batch.api",
 }
 
-__all__ = ["SCHEMA_VERSION", "__version__", *sorted(_EXPORTS)]
+__all__ = [  # noqa: RUF022 - grouped: metadata first, then the API
+    "SCHEMA_VERSION",
+    "__version__",
+    "InputError",
+    "KnowledgeBase",
+    "Problem",
+    "Profile",
+    "Result",
+    "evaluate",
+    "evaluate_many",
+    "load_knowledge_base",
+    "parse_profile",
+    "result_to_dict",
+]
 
 
 def __getattr__(name: str) -> Any:

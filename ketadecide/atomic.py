@@ -37,7 +37,9 @@ def atomic_writer(path: Path | str, *, mode: int = PRIVATE_MODE, binary: bool = 
     tmp = Path(tmp_name)
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else "") as fh:
+        with os.fdopen(
+            fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else ""
+        ) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -50,4 +52,4 @@ def atomic_writer(path: Path | str, *, mode: int = PRIVATE_MODE, binary: bool = 
 
 def write_text_atomic(path: Path | str, text: str, *, mode: int = PRIVATE_MODE) -> None:
     with atomic_writer(path, mode=mode) as fh:
-        fh.write(text)  # type: ignore[arg-type]
+        fh.write(text)  # type: ignore[call-overload]

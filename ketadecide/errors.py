@@ -52,12 +52,7 @@ class InputError(KetadecideError):
 
     def with_source(self, source: str) -> InputError:
         """The same problems, each attributed to ``source`` where none was named."""
-        return InputError(
-            [
-                p if p.source else Problem(p.message, source, p.field, p.row)
-                for p in self.problems
-            ]
-        )
+        return InputError([p if p.source else Problem(p.message, source, p.field, p.row) for p in self.problems])
 
 
 def problems_from_pydantic(

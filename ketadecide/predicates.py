@@ -77,9 +77,7 @@ class Compare(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> Compare:
         if self.field not in FIELDS:
-            raise ValueError(
-                f"unknown field '{self.field}' (one of: {', '.join(sorted(FIELDS))})"
-            )
+            raise ValueError(f"unknown field '{self.field}' (one of: {', '.join(sorted(FIELDS))})")
         kind = field_kind(self.field)
         if self.op not in _OPS_BY_KIND[kind]:
             allowed = ", ".join(sorted(_OPS_BY_KIND[kind]))
@@ -100,9 +98,7 @@ class Compare(BaseModel):
                 raise ValueError(f"op '{self.op}' needs a non-empty list of values")
             for item in values:
                 if item not in allowed_values:
-                    raise ValueError(
-                        f"'{item}' is not a value of '{self.field}' ({', '.join(allowed_values)})"
-                    )
+                    raise ValueError(f"'{item}' is not a value of '{self.field}' ({', '.join(allowed_values)})")
         if kind == "list":
             values = v if isinstance(v, list) else [v]
             if not values or not all(isinstance(i, str) for i in values):
@@ -123,12 +119,12 @@ class Compare(BaseModel):
 
 class AnyOf(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    any: list[Predicate] = Field(min_length=1)  # noqa: A003 - the YAML key
+    any: list[Predicate] = Field(min_length=1)
 
 
 class AllOf(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    all: list[Predicate] = Field(min_length=1)  # noqa: A003 - the YAML key
+    all: list[Predicate] = Field(min_length=1)
 
 
 class Not(BaseModel):
@@ -143,7 +139,8 @@ def _predicate_kind(value: Any) -> str:
             if key in value:
                 return key
     elif isinstance(value, BaseModel):
-        return {AnyOf: "any", AllOf: "all", Not: "not"}.get(type(value), "compare")
+        kinds: dict[type[BaseModel], str] = {AnyOf: "any", AllOf: "all", Not: "not"}
+        return kinds.get(type(value), "compare")
     return "compare"
 
 
@@ -197,6 +194,7 @@ def holds(pred: Predicate, facts: Mapping[str, Any]) -> bool:
         return False
     if pred.op == "contains":
         wanted = pred.value if isinstance(pred.value, list) else [pred.value]
+        assert isinstance(value, tuple | list)
         return any(w in value for w in wanted)
     return _COMPARE[pred.op](value, pred.value)
 

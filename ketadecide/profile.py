@@ -26,15 +26,9 @@ ModalityId = Literal["spravato", "iv", "im", "compounded"]
 MODALITY_IDS: tuple[str, ...] = get_args(ModalityId)
 
 Pregnancy = Literal["none", "pregnant", "breastfeeding", "planning"]
-Diagnosis = Literal[
-    "mdd", "bipolar_depression", "ptsd", "gad", "ocd", "chronic_pain", "other"
-]
-Suicidality = Literal[
-    "none", "passive_ideation", "active_ideation", "plan_or_intent", "unknown"
-]
-Insurance = Literal[
-    "commercial", "medicare", "medicaid", "va_tricare", "uninsured", "unknown"
-]
+Diagnosis = Literal["mdd", "bipolar_depression", "ptsd", "gad", "ocd", "chronic_pain", "other"]
+Suicidality = Literal["none", "passive_ideation", "active_ideation", "plan_or_intent", "unknown"]
+Insurance = Literal["commercial", "medicare", "medicaid", "va_tricare", "uninsured", "unknown"]
 Payer = Literal["commercial", "medicare", "medicaid", "va_tricare", "uninsured"]
 PAYERS: tuple[str, ...] = get_args(Payer)
 CourseResponse = Literal["none", "partial", "fading", "sustained"]
@@ -95,9 +89,7 @@ class Profile(BaseModel):
     def _diastolic_below_systolic(cls, value: int | None, info: ValidationInfo) -> int | None:
         systolic = info.data.get("bp_systolic")
         if value is not None and systolic is not None and systolic <= value:
-            raise ValueError(
-                f"must be lower than bp_systolic ({systolic}); were the two swapped?"
-            )
+            raise ValueError(f"must be lower than bp_systolic ({systolic}); were the two swapped?")
         return value
 
     @property
@@ -111,23 +103,21 @@ class Profile(BaseModel):
         return self.phq9[8] if self.phq9 is not None else None
 
     def to_record(self) -> dict[str, Any]:
-        """The profile as a plain CONTRACT §1 record, fields that were not given left out."""
+        """The profile as a plain CONTRACT §1 record; fields that were not given are left out."""
         out: dict[str, Any] = {}
-        for name, value in self.model_dump(exclude_none=True).items():
+        for name, value in self.model_dump(exclude_none=True, exclude_unset=True).items():
             if isinstance(value, tuple):
-                if not value:
-                    continue
-                value = list(value)
-            out[name] = value
+                if value:
+                    out[name] = list(value)
+            else:
+                out[name] = value
         return out
 
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(Profile.model_fields)
 
 
-def parse_profile(
-    data: object, *, source: str | None = None, row: int | None = None
-) -> Profile:
+def parse_profile(data: object, *, source: str | None = None, row: int | None = None) -> Profile:
     """Validate a mapping into a :class:`Profile`, or raise :class:`InputError`.
 
     Every problem is reported at once (not just the first), each naming its field.
@@ -136,14 +126,10 @@ def parse_profile(
         raise InputError(Problem("the profile is empty", source, row=row))
     if not isinstance(data, Mapping):
         kind = type(data).__name__ if data is not None else "nothing"
-        raise InputError(
-            Problem(f"a profile must be a mapping of field: value, got {kind}", source, row=row)
-        )
+        raise InputError(Problem(f"a profile must be a mapping of field: value, got {kind}", source, row=row))
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
-        raise InputError(
-            Problem(f"field names must be text, got {bad_keys[0]!r}", source, row=row)
-        )
+        raise InputError(Problem(f"field names must be text, got {bad_keys[0]!r}", source, row=row))
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:

@@ -23,10 +23,10 @@ MAX_DEPTH = 32
 #: Larger than any real profile or knowledge-base file by two orders of magnitude.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
+class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
     """SafeLoader that rejects duplicate keys and aliases."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -49,13 +49,13 @@ class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
                 is_dup = key in seen
             except TypeError:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"a key must be plain text, got {type(key).__name__}",
+                    None,
+                    None,
+                    f"a key must be plain text, got {type(key).__name__}",
                     key_node.start_mark,
                 ) from None
             if is_dup:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key '{key}'", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
             seen.add(key)
         # The keys were constructed above; clear them so the base method may build them again.
         for key_node, _ in node.value:
@@ -85,17 +85,13 @@ def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
 def decode(raw: bytes, name: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
     """Decode bytes as UTF-8 (a BOM is allowed), enforcing the size limit."""
     if len(raw) > max_bytes:
-        raise InputError(
-            Problem(f"file is larger than the {max_bytes // 1024} KiB limit", name)
-        )
+        raise InputError(Problem(f"file is larger than the {max_bytes // 1024} KiB limit", name))
     if b"\x00" in raw:
         raise InputError(Problem("binary data (NUL bytes), expected UTF-8 text", name))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            Problem(f"not valid UTF-8 text (bad byte at offset {exc.start})", name)
-        ) from None
+        raise InputError(Problem(f"not valid UTF-8 text (bad byte at offset {exc.start})", name)) from None
 
 
 def load_yaml(text: str, name: str) -> Any:
@@ -149,9 +145,7 @@ def _guard_yaml_depth(text: str, name: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise InputError(
-                    Problem(f"document is nested more than {MAX_DEPTH} levels deep", name)
-                )
+                raise InputError(Problem(f"document is nested more than {MAX_DEPTH} levels deep", name))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -173,9 +167,7 @@ def load_json(text: str, name: str) -> Any:
     try:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            Problem(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", name)
-        ) from None
+        raise InputError(Problem(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", name)) from None
     except ValueError as exc:
         raise InputError(Problem(f"invalid JSON: {exc}", name)) from None
     except RecursionError:
@@ -189,9 +181,7 @@ def _bounded_depth(data: Any, name: str) -> Any:
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise InputError(
-                Problem(f"document is nested more than {MAX_DEPTH} levels deep", name)
-            )
+            raise InputError(Problem(f"document is nested more than {MAX_DEPTH} levels deep", name))
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):

@@ -44,7 +44,7 @@ def compare(
     text = render(
         result,
         fmt_name,  # type: ignore[arg-type]
-        audience.value,  # type: ignore[arg-type]
+        audience.value,
         color=use_color(output) and fmt_name == "table",
         width=table_width(output),
     )

@@ -24,9 +24,7 @@ def validate(
             show_default=False,
         ),
     ] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", envvar="KETADECIDE_DATA_DIR", hidden=True)
-    ] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="KETADECIDE_DATA_DIR", hidden=True)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 2).")] = False,
 ) -> None:
     """Validate a data directory: schema, cross-references, sources, dates and clinical floor.

@@ -65,8 +65,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
                 traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
             print(
                 # Only the type: the message of an unexpected error may quote patient data.
-                f"ketadecide: internal error ({type(exc).__name__}). "
-                "This is a bug; rerun with --debug for details.",
+                f"ketadecide: internal error ({type(exc).__name__}). This is a bug; rerun with --debug for details.",
                 file=sys.stderr,
             )
             raise typer.Exit(EXIT_INTERNAL) from None

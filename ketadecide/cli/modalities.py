@@ -30,9 +30,7 @@ def modalities(
 
     kb = load_knowledge_base(data_dir)
     if modality_id is not None and modality_id not in kb.modalities:
-        raise InputError(
-            Problem(f"unknown modality '{modality_id}' (one of: {', '.join(kb.modalities)})", field="ID")
-        )
+        raise InputError(Problem(f"unknown modality '{modality_id}' (one of: {', '.join(kb.modalities)})", field="ID"))
     fmt_name = resolve_format(fmt, output)
     if fmt_name == "json":
         emit(json.dumps(_as_json(kb, modality_id), indent=2, ensure_ascii=False) + "\n", output)
@@ -43,7 +41,7 @@ def modalities(
         describe_modalities(
             kb,
             modality_id,
-            audience.value,  # type: ignore[arg-type]
+            audience.value,
             markdown=fmt_name == "markdown",
             color=use_color(output),
             width=table_width(output),
@@ -67,9 +65,7 @@ def _as_json(kb: Any, modality_id: str | None) -> dict[str, Any]:
 
 def _expand_sources(value: Any, kb: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: ([kb.cite(s) for s in v] if k == "sources" else _expand_sources(v, kb)) for k, v in value.items()
-        }
+        return {k: ([kb.cite(s) for s in v] if k == "sources" else _expand_sources(v, kb)) for k, v in value.items()}
     if isinstance(value, list):
         return [_expand_sources(v, kb) for v in value]
     return value

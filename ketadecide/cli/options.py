@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
     html = "html"
 
 
-class AudienceOpt(str, enum.Enum):
+class AudienceOpt(enum.StrEnum):
     clinician = "clinician"
     patient = "patient"
 

@@ -2,8 +2,8 @@
 
 from ketadecide.engine.evaluate import check_profile_ids, evaluate
 from ketadecide.engine.result import (
-    Coverage,
     Cost,
+    Coverage,
     Crisis,
     Finding,
     ModalityResult,

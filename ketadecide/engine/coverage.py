@@ -35,7 +35,8 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cov
                 f"Depends on documenting at least {need} failed adequate antidepressant trials (not recorded)."
             )
             patient.append(
-                f"Usually needs records of at least {need} antidepressants that did not help; you did not say how many you tried."
+                f"Usually needs records of at least {need} antidepressants that did not help;"
+                " you did not say how many you tried."
             )
         elif trials < need:
             likely = False

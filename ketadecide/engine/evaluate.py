@@ -27,10 +27,12 @@ from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Rule
 from ketadecide.predicates import holds, profile_facts
-from ketadecide.profile import CRISIS_SUICIDALITY, Profile
+from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
 
-def check_profile_ids(profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None) -> None:
+def check_profile_ids(
+    profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
+) -> None:
     """Raise :class:`InputError` if the profile names a condition or medication the data lacks."""
     problems = []
     for field, known in (("conditions", kb.conditions), ("medications", kb.medications)):
@@ -84,7 +86,7 @@ def _fired_rules(profile: Profile, kb: KnowledgeBase) -> list[tuple[str, str, Ru
     return fired
 
 
-def _finding(kind: str, ident: str, rule: Rule, modality: str, kb: KnowledgeBase) -> Finding:
+def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: KnowledgeBase) -> Finding:
     note = rule.modality_notes.get(modality)
     clinician, patient = rule.clinician, rule.patient
     if note is not None:
@@ -173,4 +175,5 @@ def _troubleshooting(profile: Profile, kb: KnowledgeBase) -> tuple[Suggestion, .
     # Imported here: only profiles with a course under way need the troubleshooting rules.
     from ketadecide.troubleshoot.engine import suggest
 
-    return suggest(profile, kb)
+    suggestions: tuple[Suggestion, ...] = suggest(profile, kb)
+    return suggestions

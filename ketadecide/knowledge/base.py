@@ -5,20 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ketadecide.knowledge.models import (
     ContraindicationsFile,
     Crisis,
     Disclaimer,
-    Modality,
     ModalitiesFile,
+    Modality,
     Rule,
     ScreenRule,
     Source,
     TreatmentResistance,
 )
-from ketadecide.profile import MODALITY_IDS
+from ketadecide.profile import MODALITY_IDS, ModalityId
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class KnowledgeBase:
             sha256=sha256,
             reviewed=reviewed,
             sources=sources,
-            modalities={m: modalities_file.modalities[m] for m in MODALITY_IDS},
+            modalities={m: modalities_file.modalities[cast(ModalityId, m)] for m in MODALITY_IDS},
             treatment_resistance=modalities_file.treatment_resistance,
             disclaimer=modalities_file.disclaimer,
             crisis=contraindications_file.crisis,

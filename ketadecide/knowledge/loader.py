@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +28,7 @@ from ketadecide.knowledge.models import (
     SourcesFile,
 )
 from ketadecide.predicates import iter_compares
+from ketadecide.profile import ModalityId
 from ketadecide.safeyaml import load_yaml, read_text
 
 REQUIRED_FILES: dict[str, type[BaseModel]] = {
@@ -207,9 +208,7 @@ def _reviewed_dates(model: BaseModel) -> Iterator[tuple[str, dt.date]]:
             yield path, item.reviewed
 
 
-def _check_references(
-    directory: Path, parsed: dict[str, BaseModel], sources: dict[str, Source]
-) -> list[Problem]:
+def _check_references(directory: Path, parsed: dict[str, BaseModel], sources: dict[str, Source]) -> list[Problem]:
     problems: list[Problem] = []
     for name, model in parsed.items():
         for path, item in _walk(model):
@@ -235,9 +234,7 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
     for kind in ("conditions", "medications", "screens"):
         for rule_id in getattr(contra, kind):
             if rule_id in seen:
-                problems.append(
-                    Problem(f"id '{rule_id}' is also used in {seen[rule_id]}", file, f"{kind}.{rule_id}")
-                )
+                problems.append(Problem(f"id '{rule_id}' is also used in {seen[rule_id]}", file, f"{kind}.{rule_id}"))
             seen[rule_id] = kind
     for kind, required in (("conditions", CONTRACT_CONDITIONS), ("medications", CONTRACT_MEDICATIONS)):
         for rule_id in required:
@@ -273,7 +270,9 @@ def _warnings(
             if isinstance(item, Cited | Source):
                 if item.reviewed > today:
                     warnings.append(
-                        Problem(f"reviewed date {item.reviewed} is in the future", str(directory / name), f"{path}.reviewed")
+                        Problem(
+                            f"reviewed date {item.reviewed} is in the future", str(directory / name), f"{path}.reviewed"
+                        )
                     )
                 elif today - item.reviewed > STALE_AFTER:
                     warnings.append(
@@ -309,7 +308,7 @@ def _floor_warnings(file: str, contra: ContraindicationsFile) -> list[Problem]:
     for rule_id, floor in CLINICAL_FLOOR.items():
         rule = contra.conditions[rule_id]
         for modality, minimum in floor.items():
-            got = rule.severity.get(modality)
+            got = rule.severity.get(cast(ModalityId, modality))
             if got is None or SEVERITY_RANK[got] < SEVERITY_RANK[minimum]:
                 warnings.append(
                     Problem(

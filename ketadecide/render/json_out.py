@@ -41,9 +41,7 @@ def _modality(m: ModalityResult, audience: Audience) -> dict[str, Any]:
             "budget_note": m.cost.budget_note.for_(audience) if m.cost.budget_note else None,
             "sources": list(m.cost.sources),
         },
-        "details": {
-            d.key: {"text": d.text.for_(audience), "sources": list(d.sources)} for d in m.details
-        },
+        "details": {d.key: {"text": d.text.for_(audience), "sources": list(d.sources)} for d in m.details},
     }
 
 

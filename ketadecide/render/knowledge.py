@@ -47,7 +47,11 @@ def _list_markdown(kb: KnowledgeBase, audience: Audience) -> str:
             f"| `{ident}` | {e(m.name)} | {e(m.drug)} | {e(m.route)} | {e(m.setting)} | "
             f"{e(money(c.low, c.high))}{' (est.)' if c.estimate else ''} |"
         )
-    lines += ["", f"Knowledge base reviewed {kb.reviewed.isoformat()}; `ketadecide modalities ID` shows one in full.", ""]
+    lines += [
+        "",
+        f"Knowledge base reviewed {kb.reviewed.isoformat()}; `ketadecide modalities ID` shows one in full.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -62,7 +66,8 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
     s = m.induction_sessions
     c = m.cost_per_session_usd
     lines += [
-        f"- **Induction sessions**: {s.low}–{s.high}{' (estimate)' if s.estimate else ''} {index.refs(kb.cite_all(s.sources))}",
+        f"- **Induction sessions**: {s.low}–{s.high}{' (estimate)' if s.estimate else ''} "
+        f"{index.refs(kb.cite_all(s.sources))}",
         f"- **Cost per session**: {e(money(c.low, c.high))} as of {c.as_of.isoformat()}"
         f"{' (estimate)' if c.estimate else ''} {index.refs(kb.cite_all(c.sources))}",
         "",
@@ -76,7 +81,8 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
         likely = {True: "yes", False: "no", None: "uncertain"}[cov.likely_covered]
         note = cov.patient if audience == "patient" else cov.clinician
         lines.append(
-            f"| {label} | {likely} | {'yes' if cov.prior_authorization else 'no'} | {e(note)} {index.refs(kb.cite_all(cov.sources))} |"
+            f"| {label} | {likely} | {'yes' if cov.prior_authorization else 'no'} | "
+            f"{e(note)} {index.refs(kb.cite_all(cov.sources))} |"
         )
     lines += ["", "## Sources", ""]
     lines += [f"{n}. {e(citation)}" for n, citation in index.items()]

@@ -20,7 +20,7 @@ def md_escape(text: str) -> str:
     out = []
     for ch in text:
         if ch in "\\`*_{}[]()#+-.!|<>&":
-            out.append("&#%d;" % ord(ch) if ch in "<>&" else "\\" + ch)
+            out.append(f"&#{ord(ch)};" if ch in "<>&" else "\\" + ch)
         elif ch == "\n":
             out.append("<br>")
         else:

@@ -41,18 +41,28 @@ def render_modalities(
             c = m.cost_per_session_usd
             fda = m.details.fda_status.patient if audience == "patient" else m.details.fda_status.clinician
             table.add_row(
-                ident, m.name, m.drug, m.route, m.setting, fda,
+                ident,
+                m.name,
+                m.drug,
+                m.route,
+                m.setting,
+                fda,
                 money(c.low, c.high) + (" (est.)" if c.estimate else ""),
             )
         console.print(table)
         console.print(
-            Text(f"Knowledge base reviewed {kb.reviewed.isoformat()}. `ketadecide modalities ID` shows one in full.", style="dim")
+            Text(
+                f"Knowledge base reviewed {kb.reviewed.isoformat()}. `ketadecide modalities ID` shows one in full.",
+                style="dim",
+            )
         )
         return buffer.getvalue()
 
     m = kb.modalities[modality_id]
     index = SourceIndex()
-    table = Table(title=f"{m.name} ({modality_id})", box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left", expand=True)
+    table = Table(
+        title=f"{m.name} ({modality_id})", box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left", expand=True
+    )
     table.add_column("", style="bold", ratio=1)
     table.add_column("", ratio=4, overflow="fold")
     for key in type(m.details).model_fields:
@@ -61,10 +71,14 @@ def render_modalities(
         table.add_row(DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.cite_all(item.sources))}")
     s = m.induction_sessions
     c = m.cost_per_session_usd
-    table.add_row("Induction sessions", f"{s.low}–{s.high}{' (estimate)' if s.estimate else ''} {index.refs(kb.cite_all(s.sources))}")
+    table.add_row(
+        "Induction sessions",
+        f"{s.low}–{s.high}{' (estimate)' if s.estimate else ''} {index.refs(kb.cite_all(s.sources))}",
+    )
     table.add_row(
         "Cost per session",
-        f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''} {index.refs(kb.cite_all(c.sources))}",
+        f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''} "
+        f"{index.refs(kb.cite_all(c.sources))}",
     )
     for payer, label in PAYER_LABEL.items():
         cov = getattr(m.coverage, payer)

@@ -179,4 +179,3 @@ def render_table(result: Result, audience: Audience, *, color: bool = False, wid
         # A long comparison scrolls the crisis panel away; repeat the essentials last.
         console.print(panel)
     return buffer.getvalue()
-

@@ -1,0 +1,123 @@
+"""The profile of CONTRACT §1: what is accepted, what is refused, and how errors read."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketadecide.errors import InputError
+from ketadecide.profile import PROFILE_FIELDS, Profile, parse_profile
+
+CONTRACT_FIELDS = {
+    "id",
+    "age",
+    "pregnancy",
+    "diagnoses",
+    "antidepressant_trials",
+    "suicidality",
+    "phq9",
+    "bp_systolic",
+    "bp_diastolic",
+    "conditions",
+    "medications",
+    "insurance",
+    "budget_per_session",
+    "has_driver",
+    "can_attend_twice_weekly",
+    "prefers_home",
+    "needle_averse",
+    "course_modality",
+    "course_sessions",
+    "course_response",
+    "course_dissociation",
+    "financial_stress",
+}
+
+
+def test_fields_are_exactly_the_contract() -> None:
+    assert set(PROFILE_FIELDS) == CONTRACT_FIELDS
+
+
+def test_defaults_follow_the_contract() -> None:
+    p = parse_profile({"age": 30})
+    assert p.pregnancy == "none"
+    assert p.suicidality == "unknown"
+    assert p.insurance == "unknown"
+    assert p.diagnoses == () and p.conditions == () and p.medications == ()
+    assert p.antidepressant_trials is None and p.phq9 is None
+
+
+def test_phq9_derived_scores() -> None:
+    p = parse_profile({"age": 30, "phq9": [3, 3, 3, 3, 3, 3, 3, 3, 2]})
+    assert p.phq9_total == 26
+    assert p.phq9_item9 == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({}, "age"),
+        ({"age": "42"}, "age"),
+        ({"age": 121}, "age"),
+        ({"age": -1}, "age"),
+        ({"age": 4.5}, "age"),
+        ({"age": True}, "age"),
+        ({"age": 40, "pregnancy": "maybe"}, "pregnancy"),
+        ({"age": 40, "diagnoses": ["mdd", "flu"]}, "diagnoses[1]"),
+        ({"age": 40, "antidepressant_trials": -1}, "antidepressant_trials"),
+        ({"age": 40, "suicidality": "some"}, "suicidality"),
+        ({"age": 40, "phq9": [1, 1, 1]}, "phq9"),
+        ({"age": 40, "phq9": [1, 1, 1, 1, 1, 1, 1, 1, 4]}, "phq9[8]"),
+        ({"age": 40, "bp_systolic": 30}, "bp_systolic"),
+        ({"age": 40, "bp_systolic": 120, "bp_diastolic": 130}, "bp_diastolic"),
+        ({"age": 40, "conditions": ["Bad Id!"]}, "conditions[0]"),
+        ({"age": 40, "insurance": "aetna"}, "insurance"),
+        ({"age": 40, "budget_per_session": -5}, "budget_per_session"),
+        ({"age": 40, "budget_per_session": True}, "budget_per_session"),
+        ({"age": 40, "budget_per_session": float("inf")}, "budget_per_session"),
+        ({"age": 40, "has_driver": "yes"}, "has_driver"),
+        ({"age": 40, "course_modality": "oral"}, "course_modality"),
+        ({"age": 40, "course_sessions": -2}, "course_sessions"),
+        ({"age": 40, "course_response": "great"}, "course_response"),
+        ({"age": 40, "course_dissociation": "mild"}, "course_dissociation"),
+        ({"age": 40, "favourite_colour": "blue"}, "favourite_colour"),
+    ],
+)
+def test_bad_values_name_their_field(data: dict[str, object], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_profile(data, source="p.yaml")
+    fields = [p.field for p in info.value.problems]
+    assert field in fields
+    assert all(p.source == "p.yaml" for p in info.value.problems)
+    assert field in str(info.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(InputError) as info:
+        parse_profile({"age": "x", "insurance": "y", "extra": 1})
+    assert {p.field for p in info.value.problems} == {"age", "insurance", "extra"}
+
+
+@pytest.mark.parametrize("data", [None, [], "age: 3", 42])
+def test_non_mapping_is_refused(data: object) -> None:
+    with pytest.raises(InputError):
+        parse_profile(data)
+
+
+def test_profile_is_frozen() -> None:
+    p = Profile(age=40)
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type varies
+        p.age = 41  # type: ignore[misc]
+
+
+def test_to_record_round_trips() -> None:
+    record = {
+        "id": "r1",
+        "age": 50,
+        "diagnoses": ["mdd"],
+        "phq9": [0] * 9,
+        "bp_systolic": 130,
+        "bp_diastolic": 80,
+        "has_driver": False,
+        "budget_per_session": 250.0,
+    }
+    assert parse_profile(record).to_record() == record

@@ -1,0 +1,74 @@
+"""Clinical golden cases: tests/scenarios/*.yaml, one profile and its expected outcome each.
+
+The expectation keys are checked strictly so a typo cannot turn a case into one that
+always passes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ketadecide.engine import evaluate
+from ketadecide.knowledge import KnowledgeBase
+from ketadecide.profile import MODALITY_IDS, parse_profile
+from ketadecide.safeyaml import load_yaml
+
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
+KEYS = {
+    "crisis",
+    "status",
+    "status_not",
+    "findings_include",
+    "findings_exclude",
+    "no_findings",
+    "severity",
+    "likely_covered",
+}
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = load_yaml(path.read_text(), str(path))
+    assert set(data) == {"name", "why", "profile", "expect"}, path
+    assert set(data["expect"]) <= KEYS, set(data["expect"]) - KEYS
+    assert data["expect"], "a scenario must expect something"
+    return data  # type: ignore[no-any-return]
+
+
+def test_there_are_enough_scenarios() -> None:
+    assert len(SCENARIOS) >= 30
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario(path: Path, kb: KnowledgeBase) -> None:
+    case = load(path)
+    result = evaluate(parse_profile(case["profile"], source=str(path)), kb)
+    exp = case["expect"]
+    by_id = {m.id: m for m in result.modalities}
+
+    def modalities(mapping: dict[str, Any]) -> dict[str, Any]:
+        assert set(mapping) <= set(MODALITY_IDS), mapping
+        return mapping
+
+    if "crisis" in exp:
+        assert result.crisis.triggered is exp["crisis"]
+    for mid, status in modalities(exp.get("status", {})).items():
+        assert by_id[mid].status == status, (mid, [(f.id, f.severity) for f in by_id[mid].findings])
+    for mid, status in modalities(exp.get("status_not", {})).items():
+        assert by_id[mid].status != status, mid
+    for mid, ids in modalities(exp.get("findings_include", {})).items():
+        fired = {f.id for f in by_id[mid].findings}
+        assert set(ids) <= fired, (mid, set(ids) - fired)
+    for mid, ids in modalities(exp.get("findings_exclude", {})).items():
+        fired = {f.id for f in by_id[mid].findings}
+        assert not set(ids) & fired, (mid, set(ids) & fired)
+    for mid in exp.get("no_findings", []):
+        assert by_id[mid].findings == (), (mid, [f.id for f in by_id[mid].findings])
+    for mid, sevs in modalities(exp.get("severity", {})).items():
+        got = {f.id: f.severity for f in by_id[mid].findings}
+        for fid, sev in sevs.items():
+            assert got.get(fid) == sev, (mid, fid, got.get(fid))
+    for mid, covered in modalities(exp.get("likely_covered", {})).items():
+        assert by_id[mid].coverage.likely_covered is covered, (mid, by_id[mid].coverage.note.clinician)
