@@ -13,27 +13,27 @@ from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, Form
 from ketadecide.cli.output import emit, table_width, use_color
 
 
-class ModalityChoice(str, enum.Enum):
+class ModalityChoice(enum.StrEnum):
     spravato = "spravato"
     iv = "iv"
     im = "im"
     compounded = "compounded"
 
 
-class ResponseChoice(str, enum.Enum):
+class ResponseChoice(enum.StrEnum):
     none = "none"
     partial = "partial"
     fading = "fading"
     sustained = "sustained"
 
 
-class DissociationChoice(str, enum.Enum):
+class DissociationChoice(enum.StrEnum):
     tolerable = "tolerable"
     too_intense = "too_intense"
 
 
 @handles_errors
-def troubleshoot(
+def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is its signature
     profile: Annotated[
         str | None,
         typer.Option(
@@ -46,7 +46,9 @@ def troubleshoot(
     ] = None,
     modality: Annotated[
         ModalityChoice | None,
-        typer.Option("--modality", help="The modality of the course under way.", case_sensitive=False, show_default=False),
+        typer.Option(
+            "--modality", help="The modality of the course under way.", case_sensitive=False, show_default=False
+        ),
     ] = None,
     sessions: Annotated[
         int | None,
@@ -54,7 +56,9 @@ def troubleshoot(
     ] = None,
     response: Annotated[
         ResponseChoice | None,
-        typer.Option("--response", help="none, partial, fading or sustained.", case_sensitive=False, show_default=False),
+        typer.Option(
+            "--response", help="none, partial, fading or sustained.", case_sensitive=False, show_default=False
+        ),
     ] = None,
     dissociation: Annotated[
         DissociationChoice | None,
@@ -118,7 +122,7 @@ def troubleshoot(
     text = render_report(
         report,
         fmt_name,
-        audience.value,  # type: ignore[arg-type]
+        audience.value,
         color=use_color(output) and fmt_name == "table",
         width=table_width(output),
     )

@@ -85,7 +85,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 #: Headings in both voices.
 HEADINGS: dict[str, dict[str, str]] = {
     "clinician": {
-        "lead": "Decision support comparing four ketamine modalities for depression. It informs; it does not prescribe.",
+        "lead": "Decision support comparing four ketamine modalities for depression. "
+        "It informs; it does not prescribe.",
         "compare": "The four modalities",
         "findings": "Findings for this patient",
         "course": "Troubleshooting the course under way",
@@ -206,7 +207,10 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex) -> list[
             for m in ms
         ],
     )
-    row("Induction course" if audience == "clinician" else "First course, in total", [_e(money(*m.cost.induction_course)) for m in ms])
+    row(
+        "Induction course" if audience == "clinician" else "First course, in total",
+        [_e(money(*m.cost.induction_course)) for m in ms],
+    )
     if any(m.cost.budget_note for m in ms):
         row(
             "Budget" if audience == "clinician" else "Your budget",
@@ -221,7 +225,9 @@ def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[st
     out = [f"<section><h2>{_e(h['findings'])}</h2>"]
     for m in result.modalities:
         out.append('<div class="card">')
-        out.append(f'<h3>{_e(m.short_name)}: <span class="st-{m.status}">{_e(status_text(m.status, audience))}</span></h3>')
+        out.append(
+            f'<h3>{_e(m.short_name)}: <span class="st-{m.status}">{_e(status_text(m.status, audience))}</span></h3>'
+        )
         if not m.findings:
             out.append(f"<p>{_e(h['nothing'])}</p>")
         else:
@@ -248,7 +254,8 @@ def _suggestions(suggestions: tuple[Suggestion, ...], audience: Audience, index:
         out.append(f"<h3>{_e(s.situation.for_(audience))}{rule}</h3>")
         out.append(f'<p><span class="label">{_e(h["meaning"])}:</span> {_e(s.meaning.for_(audience))}</p>')
         out.append(
-            f'<p><span class="label">{_e(h["next"])}:</span> {_e(s.next_step.for_(audience))}{_refs(index, s.sources)}</p>'
+            f'<p><span class="label">{_e(h["next"])}:</span> {_e(s.next_step.for_(audience))}'
+            f"{_refs(index, s.sources)}</p>"
         )
         if s.alternative_names:
             names = "; ".join(_e(a.for_(audience)) for a in s.alternative_names)
@@ -275,7 +282,7 @@ def _handout(handout: Handout | None, crisis: Crisis, audience: Audience, index:
     return out
 
 
-def _closing(
+def _closing(  # noqa: PLR0917 - private helper
     disclaimer: Worded,
     disclaimer_sources: tuple[str, ...],
     kb: KnowledgeBaseInfo,
@@ -311,9 +318,15 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     body += _comparison(result, audience, index)
     body += _findings(result, audience, index)
     if result.troubleshooting:
-        body += [f"<section><h2>{_e(h['course'])}</h2>", *_suggestions(result.troubleshooting, audience, index), "</section>"]
+        body += [
+            f"<section><h2>{_e(h['course'])}</h2>",
+            *_suggestions(result.troubleshooting, audience, index),
+            "</section>",
+        ]
     body += _handout(result.handout, result.crisis, audience, index)
-    body += _closing(result.disclaimer, result.disclaimer_sources, result.knowledge_base, result.ketadecide_version, audience, index)
+    body += _closing(
+        result.disclaimer, result.disclaimer_sources, result.knowledge_base, result.ketadecide_version, audience, index
+    )
     return _document(title, body)
 
 
@@ -326,14 +339,19 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
     assert isinstance(report, TroubleshootReport)
     index = SourceIndex()
     h = HEADINGS[audience]
-    base = "Troubleshooting a ketamine course" if audience == "clinician" else "When a ketamine course isn't going as hoped"
+    base = (
+        "Troubleshooting a ketamine course"
+        if audience == "clinician"
+        else "When a ketamine course isn't going as hoped"
+    )
     title = _title(audience, report.profile_id, base)
     body = _crisis_banner(report.crisis, audience, index)
     body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(h["lead"])}</p>']
     body += [f"<section><h2>{_e(h['course'])}</h2>", '<div class="course">']
     body.append(f"<p><b>{_e(course_line(report, audience))}</b></p>")
     body.append(
-        f'<p class="notes">{_e(report.course.window_note.for_(audience))}{_refs(index, report.course.window_sources)}</p>'
+        f'<p class="notes">{_e(report.course.window_note.for_(audience))}'
+        f"{_refs(index, report.course.window_sources)}</p>"
     )
     if report.log is not None:
         log = report.log
@@ -356,5 +374,7 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
         body += _comparison(report.comparison, audience, index)
         body += _findings(report.comparison, audience, index)
     body += _handout(report.handout, report.crisis, audience, index)
-    body += _closing(report.disclaimer, report.disclaimer_sources, report.knowledge_base, report.ketadecide_version, audience, index)
+    body += _closing(
+        report.disclaimer, report.disclaimer_sources, report.knowledge_base, report.ketadecide_version, audience, index
+    )
     return _document(title, body)

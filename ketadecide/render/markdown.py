@@ -53,7 +53,8 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
         "",
         f"*{e(result.disclaimer.for_(audience))}*",
         "",
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · ketadecide {result.ketadecide_version}",
+        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · "
+        f"ketadecide {result.ketadecide_version}",
         "",
     ]
     return "\n".join(lines)
@@ -69,7 +70,10 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     def row(label: str, cells: list[str]) -> None:
         lines.append(f"| **{label}** | " + " | ".join(cells) + " |")
 
-    row("Status" if audience == "clinician" else "Safety check", [e(status_text(m.status, audience)) for m in result.modalities])
+    row(
+        "Status" if audience == "clinician" else "Safety check",
+        [e(status_text(m.status, audience)) for m in result.modalities],
+    )
     row(
         "Key findings" if audience == "clinician" else "What to discuss",
         [
@@ -81,7 +85,10 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
         row(DETAIL_LABEL[audience][key], [e(m.detail(key).text.for_(audience)) for m in result.modalities])
     row(
         "Coverage" if audience == "clinician" else "Your insurance",
-        [e(coverage_text(m.coverage, audience)) + "<br>" + e(m.coverage.note.for_(audience)) for m in result.modalities],
+        [
+            e(coverage_text(m.coverage, audience)) + "<br>" + e(m.coverage.note.for_(audience))
+            for m in result.modalities
+        ],
     )
     row(
         "Cost / session" if audience == "clinician" else "Price per visit",
@@ -181,7 +188,9 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
             "> " + e(report.crisis.message.for_(audience)),
             "",
         ]
-    title = "Troubleshooting a ketamine course" if audience == "clinician" else "When a ketamine course isn't going as hoped"
+    title = "Troubleshooting a ketamine course"
+    if audience == "patient":
+        title = "When a ketamine course isn't going as hoped"
     if report.profile_id:
         title += f" — {e(report.profile_id)}"
     lines += [f"# {title}", ""]
@@ -199,7 +208,8 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
         marks = index.refs(log.definition_sources)
         lines += [
             "",
-            f"*How change is judged:* {e(log.definitions.for_(audience))}" + (f" {marks}" if audience == "clinician" else ""),
+            f"*How change is judged:* {e(log.definitions.for_(audience))}"
+            + (f" {marks}" if audience == "clinician" else ""),
             "",
         ]
     if report.suggestions:
@@ -216,7 +226,8 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
         "",
         f"*{e(report.disclaimer.for_(audience))}*",
         "",
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · ketadecide {report.ketadecide_version}",
+        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · "
+        f"ketadecide {report.ketadecide_version}",
         "",
     ]
     return "\n".join(lines)

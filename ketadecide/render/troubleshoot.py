@@ -119,7 +119,9 @@ def course_line(report: TroubleshootReport, audience: Audience) -> str:
         what = "full-dose sessions" if audience == "clinician" else "sessions at full dose"
         parts.append(f"{c.sessions} {what} (judged after {c.window})")
     if c.response is not None:
-        parts.append(("response: " if audience == "clinician" else "how it is going: ") + RESPONSE_WORD[audience][c.response])
+        parts.append(
+            ("response: " if audience == "clinician" else "how it is going: ") + RESPONSE_WORD[audience][c.response]
+        )
     if c.dissociation is not None:
         parts.append("dissociation: " + DISSOCIATION_WORD[audience][c.dissociation])
     if c.financial_stress:
@@ -132,7 +134,7 @@ def log_line(log: CourseSummary, audience: Audience) -> str:
     if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
         parts.append(f"PHQ-9 {log.baseline_phq9} → {log.latest_phq9} ({-log.change:+.0%}); lowest {log.best_phq9}")
     if log.remission:
-        parts.append("remission (PHQ-9 < %d)" % log.remission_below)
+        parts.append(f"remission (PHQ-9 < {log.remission_below})")
     if log.highest_bp is not None:
         parts.append(f"highest BP {log.highest_bp[0]}/{log.highest_bp[1]}")
     return "; ".join(parts)
@@ -168,7 +170,11 @@ def render_report_text(report: TroubleshootReport, audience: Audience, *, color:
             wrap(note.for_(audience), "    ", "  - ")
     out.append("")
     if not report.suggestions:
-        wrap("No troubleshooting rule matches this course." if audience == "clinician" else "Nothing to flag for this course.")
+        wrap(
+            "No troubleshooting rule matches this course."
+            if audience == "clinician"
+            else "Nothing to flag for this course."
+        )
     for n, s in enumerate(report.suggestions, 1):
         refs = " " + index.refs(s.sources)
         wrap(s.situation.for_(audience), "   ", f"{n}. ")
@@ -183,18 +189,29 @@ def render_report_text(report: TroubleshootReport, audience: Audience, *, color:
         out.append(render(report.comparison, "table", audience, color=color, width=width).rstrip("\n"))
         out.append("")
     if report.log is not None:
-        wrap(report.log.definitions.for_(audience) + " " + index.refs(report.log.definition_sources), "  ", "How change is judged: ")
+        wrap(
+            report.log.definitions.for_(audience) + " " + index.refs(report.log.definition_sources),
+            "  ",
+            "How change is judged: ",
+        )
         out.append("")
     out.append("Sources")
     for num, citation in index.items():
         wrap(citation, "     ", f"[{num}] ")
     out.append("")
     if report.handout.crisis_resources and not report.crisis.triggered:
-        wrap(report.handout.crisis_resources.for_(audience), "", "If you are in danger: " if audience == "patient" else "Crisis resources: ")
+        wrap(
+            report.handout.crisis_resources.for_(audience),
+            "",
+            "If you are in danger: " if audience == "patient" else "Crisis resources: ",
+        )
         out.append("")
     wrap(report.disclaimer.for_(audience))
     kb = report.knowledge_base
-    out.append(f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {kb.sha256[:12]} · ketadecide {report.ketadecide_version}")
+    out.append(
+        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {kb.sha256[:12]} · "
+        f"ketadecide {report.ketadecide_version}"
+    )
     return "\n".join(out) + "\n"
 
 

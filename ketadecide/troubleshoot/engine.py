@@ -14,7 +14,7 @@ from ketadecide.engine.result import Handout, HandoutItem, Suggestion, Worded
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.predicates import holds, profile_facts
-from ketadecide.profile import Profile
+from ketadecide.profile import ModalityId, Profile
 from ketadecide.troubleshoot.models import Situation, TroubleshootingFile, Wording
 
 FILE = "troubleshooting.yaml"
@@ -53,7 +53,7 @@ def suggest_for(facts: Mapping[str, Any], kb: KnowledgeBase) -> tuple[Suggestion
     Nothing is suggested when no ``course_modality`` is given: every rule is about a course.
     """
     data = troubleshooting_file(kb)
-    modality = facts.get("course_modality")
+    modality: ModalityId | None = facts.get("course_modality")
     if modality is None:
         return ()
     window = data.courses[modality].judge_after_sessions
@@ -77,8 +77,8 @@ def _timing_holds(situation: Situation, sessions: int | None, window: int) -> bo
     return True
 
 
-def _suggestion(
-    sid: str, situation: Situation, modality: str, window: int, data: TroubleshootingFile, kb: KnowledgeBase
+def _suggestion(  # noqa: PLR0917 - private helper, called once
+    sid: str, situation: Situation, modality: ModalityId, window: int, data: TroubleshootingFile, kb: KnowledgeBase
 ) -> Suggestion:
     variant = situation.modalities.get(modality)
     fill = {"modality": kb.modalities[modality].short_name, "window": str(window)}

@@ -29,7 +29,7 @@ from typing import Any, get_args
 from ketadecide.engine.result import Worded
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, MODALITY_IDS, CourseResponse
+from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, MODALITY_IDS, CourseResponse, ModalityId
 from ketadecide.safeyaml import read_text
 from ketadecide.troubleshoot.engine import troubleshooting_file
 from ketadecide.troubleshoot.models import TroubleshootingFile
@@ -54,7 +54,7 @@ class Session:
     row: int
     """1-based position in the log, the header not counted."""
     date: dt.date
-    modality: str
+    modality: ModalityId
     dose: float
     phq9_total: int | None
     dissociation: str | None
@@ -67,7 +67,7 @@ class Session:
 class CourseSummary:
     """A course as derived from its log."""
 
-    modality: str
+    modality: ModalityId
     sessions: tuple[Session, ...]
     """The sessions of this course (the log's latest modality), in date order."""
     full_dose: tuple[bool, ...]
@@ -187,7 +187,7 @@ def _parse_row(cells: dict[str, str], row: int, source: str, problems: list[Prob
         except ValueError:
             bad("dose", f"expected a number (got {cells['dose'][:40]!r})")
         else:
-            if not (0 < dose < 1e6) or dose != dose:
+            if not 0 < dose < 1e6:  # also rejects nan
                 bad("dose", "expected a dose above 0")
     phq9: int | None = None
     if cells.get("phq9_total"):
@@ -210,7 +210,7 @@ def _parse_row(cells: dict[str, str], row: int, source: str, problems: list[Prob
         bad("therapeutic", f"expected yes or no (got {flag[:40]!r})")
     if len(problems) > before or date is None or dose is None:
         return None
-    return Session(row, date, modality, dose, phq9, dissociation, bp, therapeutic)
+    return Session(row, date, modality, dose, phq9, dissociation, bp, therapeutic)  # type: ignore[arg-type]
 
 
 def _parse_bp(text: str, bad: Any) -> tuple[int, int] | None:
@@ -235,7 +235,7 @@ def summarize_log(sessions: Sequence[Session], kb: KnowledgeBase) -> CourseSumma
     if not sessions:
         raise InputError(Problem("the session log has no sessions"))
     data = troubleshooting_file(kb)
-    modality = sessions[-1].modality
+    modality: ModalityId = sessions[-1].modality
     course = tuple(s for s in sessions if s.modality == modality)
     notes: list[Worded] = []
     earlier = len(sessions) - len(course)
@@ -333,7 +333,7 @@ def classify(change: float, best_change: float, data: TroubleshootingFile) -> Co
     return result  # type: ignore[return-value]
 
 
-def _full_dose(course: Sequence[Session], modality: str, data: TroubleshootingFile) -> tuple[bool, ...]:
+def _full_dose(course: Sequence[Session], modality: ModalityId, data: TroubleshootingFile) -> tuple[bool, ...]:
     rule = data.courses[modality]
     highest = max(s.dose for s in course)
     threshold = rule.therapeutic_min_dose
