@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from ketadecide.citations import Ref
 from ketadecide.engine import evaluate
 from ketadecide.engine.evaluate import status_of
 from ketadecide.engine.result import Finding, Worded
@@ -20,7 +21,8 @@ def P(**kw: object) -> Profile:
 
 
 def _f(sev: str) -> Finding:
-    return Finding("x", sev, Worded("x", "x"), Worded("m", "m"), ("s",), "screen")  # type: ignore[arg-type]
+    ref = Ref("s", "", "Synthetic source", None)
+    return Finding("x", sev, Worded("x", "x"), Worded("m", "m"), (ref,), "screen")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,5 @@ def test_ruff_is_clean() -> None:
 
 
 def test_mypy_is_clean() -> None:
-    proc = subprocess.run(
-        [*_tool("mypy"), "--no-error-summary"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([*_tool("mypy"), "--no-error-summary"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

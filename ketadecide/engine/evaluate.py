@@ -87,20 +87,25 @@ def _fired_rules(profile: Profile, kb: KnowledgeBase) -> list[tuple[str, str, Ru
 
 
 def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: KnowledgeBase) -> Finding:
+    rationale = Worded(rule.clinician, rule.patient)
     note = rule.modality_notes.get(modality)
-    clinician, patient = rule.clinician, rule.patient
-    if note is not None:
-        if note.clinician:
-            clinician = f"{clinician} {note.clinician}"
-        if note.patient:
-            patient = f"{patient} {note.patient}"
+    extra: Worded | None = None
+    message = rationale
+    if note is not None and (note.clinician or note.patient):
+        extra = Worded(note.clinician or "", note.patient or "")
+        message = Worded(
+            f"{rule.clinician} {note.clinician}" if note.clinician else rule.clinician,
+            f"{rule.patient} {note.patient}" if note.patient else rule.patient,
+        )
     return Finding(
         id=ident,
         severity=rule.severity[modality],
         name=Worded(rule.name, rule.plain_name),
-        message=Worded(clinician, patient),
-        sources=kb.cite_all(rule.sources),
+        message=message,
+        refs=kb.refs(rule.sources),
         kind=kind,  # type: ignore[arg-type]
+        rationale=rationale,
+        note=extra,
     )
 
 
@@ -155,7 +160,7 @@ def evaluate(profile: Profile, kb: KnowledgeBase, *, suggestions: tuple[Suggesti
 def _details(modality_id: str, kb: KnowledgeBase) -> tuple[Detail, ...]:
     details = kb.modalities[modality_id].details
     return tuple(
-        Detail(key, Worded(item.clinician, item.patient), kb.cite_all(item.sources))
+        Detail(key, Worded(item.clinician, item.patient), kb.refs(item.sources))
         for key in type(details).model_fields
         for item in (getattr(details, key),)
     )

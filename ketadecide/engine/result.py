@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from ketadecide.citations import Ref
+
 Status = Literal["eligible", "caution", "contraindicated"]
 Severity = Literal["absolute", "relative", "info"]
 Audience = Literal["clinician", "patient"]
@@ -33,11 +35,20 @@ class Finding:
     name: Worded
     """Short label: clinical and plain."""
     message: Worded
-    """Why it matters for this modality."""
-    sources: tuple[str, ...]
-    """Full citations, at least one."""
+    """Why it matters for this modality (the rule's text, then any note for this modality)."""
+    refs: tuple[Ref, ...]
+    """Where it comes from, at least one."""
     kind: Literal["condition", "medication", "screen"]
     """Which part of the profile triggered it."""
+    rationale: Worded | None = None
+    """The rule's text alone, without the modality's note (for reports that group modalities)."""
+    note: Worded | None = None
+    """What this modality adds to the rule's text, if anything."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Full citations, one line each."""
+        return tuple(r.text for r in self.refs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +82,11 @@ class Detail:
 
     key: str
     text: Worded
-    sources: tuple[str, ...]
+    refs: tuple[Ref, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
 
 
 @dataclass(frozen=True, slots=True)

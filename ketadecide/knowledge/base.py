@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from ketadecide.citations import Ref
 from ketadecide.knowledge.models import (
     ContraindicationsFile,
     Crisis,
@@ -74,16 +75,18 @@ class KnowledgeBase:
             extras=extras,
         )
 
-    def cite(self, ref: str) -> str:
-        """The full citation for a source reference such as ``spravato_pi §4``."""
+    def ref(self, ref: str) -> Ref:
+        """Resolve a source reference such as ``spravato_pi §4``."""
         source_id, _, locator = ref.partition(" ")
         source = self.sources[source_id]
-        text = source.citation.rstrip(".")
-        if locator:
-            text = f"{text}, {locator}"
-        if source.url:
-            text = f"{text}. {source.url}"
-        return text
+        return Ref(source_id, locator.strip(), source.citation, source.url)
+
+    def refs(self, refs: tuple[str, ...]) -> tuple[Ref, ...]:
+        return tuple(self.ref(r) for r in refs)
+
+    def cite(self, ref: str) -> str:
+        """The full citation for a source reference, as one line."""
+        return self.ref(ref).text
 
     def cite_all(self, refs: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(self.cite(r) for r in refs)

@@ -62,14 +62,14 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
     for key in type(m.details).model_fields:
         item = getattr(m.details, key)
         text = item.patient if audience == "patient" else item.clinician
-        lines.append(f"- **{DETAIL_LABEL[audience][key]}**: {e(text)} {index.refs(kb.cite_all(item.sources))}")
+        lines.append(f"- **{DETAIL_LABEL[audience][key]}**: {e(text)} {index.refs(kb.refs(item.sources))}")
     s = m.induction_sessions
     c = m.cost_per_session_usd
     lines += [
         f"- **Induction sessions**: {s.low}–{s.high}{' (estimate)' if s.estimate else ''} "
-        f"{index.refs(kb.cite_all(s.sources))}",
+        f"{index.refs(kb.refs(s.sources))}",
         f"- **Cost per session**: {e(money(c.low, c.high))} as of {c.as_of.isoformat()}"
-        f"{' (estimate)' if c.estimate else ''} {index.refs(kb.cite_all(c.sources))}",
+        f"{' (estimate)' if c.estimate else ''} {index.refs(kb.refs(c.sources))}",
         "",
         "## Coverage by payer",
         "",
@@ -82,7 +82,7 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
         note = cov.patient if audience == "patient" else cov.clinician
         lines.append(
             f"| {label} | {likely} | {'yes' if cov.prior_authorization else 'no'} | "
-            f"{e(note)} {index.refs(kb.cite_all(cov.sources))} |"
+            f"{e(note)} {index.refs(kb.refs(cov.sources))} |"
         )
     lines += ["", "## Sources", ""]
     lines += [f"{n}. {e(citation)}" for n, citation in index.items()]

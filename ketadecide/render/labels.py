@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ketadecide.engine.result import Audience, Coverage
+from dataclasses import dataclass
+
+from ketadecide.citations import Ref
+from ketadecide.engine.result import Audience, Coverage, Finding, Result, Worded
 
 STATUS_SYMBOL = {"eligible": "✔", "caution": "▲", "contraindicated": "✖"}
 STATUS_WORD: dict[str, dict[str, str]] = {
@@ -83,19 +86,81 @@ def money(low: float, high: float) -> str:
 
 
 class SourceIndex:
-    """Numbers each distinct citation once, in order of first use."""
+    """Numbers each distinct source once, in order of first use.
+
+    A :class:`Ref` is numbered by its source record, with its locator shown at the point
+    of use (``[3: §5.2]``), so one label cited for six sections is one entry in the list.
+    """
 
     def __init__(self) -> None:
         self._numbers: dict[str, int] = {}
+        self._text: dict[str, str] = {}
 
-    def refs(self, sources: tuple[str, ...]) -> str:
-        nums: list[int] = []
+    def _number(self, key: str, text: str) -> int:
+        if key not in self._numbers:
+            self._numbers[key] = len(self._numbers) + 1
+            self._text[key] = text
+        return self._numbers[key]
+
+    def refs(self, sources: tuple[Ref | str, ...]) -> str:
+        locators: dict[int, list[str]] = {}
         for s in sources:
-            if s not in self._numbers:
-                self._numbers[s] = len(self._numbers) + 1
-            if self._numbers[s] not in nums:
-                nums.append(self._numbers[s])
-        return "".join(f"[{n}]" for n in sorted(nums))
+            if isinstance(s, Ref):
+                citation = s.citation.rstrip(".") + (f". {s.url}" if s.url else "")
+                n = self._number(s.id, citation)
+                where = locators.setdefault(n, [])
+                if s.locator and s.locator not in where:
+                    where.append(s.locator)
+            else:
+                locators.setdefault(self._number(s, s), [])
+        return "".join(f"[{n}: {', '.join(loc)}]" if loc else f"[{n}]" for n, loc in sorted(locators.items()))
 
     def items(self) -> list[tuple[int, str]]:
-        return [(n, s) for s, n in self._numbers.items()]
+        return [(n, self._text[key]) for key, n in self._numbers.items()]
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """One rule's findings across the modalities it fired for, for a compact report."""
+
+    id: str
+    name: Worded
+    severities: tuple[tuple[str, str], ...]
+    """(modality short name, severity) for each modality the finding applies to."""
+    rationale: Worded
+    """The rule's text, the same for every modality."""
+    notes: tuple[tuple[tuple[str, ...], Worded], ...]
+    """What particular modalities add to the rationale, each with the modalities it is for."""
+    refs: tuple[Ref, ...]
+    worst: str
+
+
+def group_findings(result: Result) -> list[FindingGroup]:
+    """Findings grouped by rule, most severe first, so a rule firing everywhere reads once."""
+    order: dict[str, list[tuple[str, Finding]]] = {}
+    for m in result.modalities:
+        for f in m.findings:
+            order.setdefault(f.id, []).append((m.short_name, f))
+    groups = []
+    for fid, items in order.items():
+        messages: dict[Worded, list[str]] = {}
+        for name, f in items:
+            if f.note is not None:
+                messages.setdefault(f.note, []).append(name)
+        first = items[0][1]
+        groups.append(
+            FindingGroup(
+                id=fid,
+                name=first.name,
+                severities=tuple((name, f.severity) for name, f in items),
+                rationale=first.rationale or first.message,
+                notes=tuple((tuple(names), msg) for msg, names in messages.items()),
+                refs=tuple(dict.fromkeys(r for _, f in items for r in f.refs)),
+                worst=max((f.severity for _, f in items), key=lambda s: SEVERITY_ORDER[s]),
+            )
+        )
+    groups.sort(key=lambda g: -SEVERITY_ORDER[g.worst])
+    return groups
+
+
+SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}

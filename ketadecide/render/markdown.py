@@ -106,7 +106,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
         if not m.findings:
             lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
         for f in m.findings:
-            marks = index.refs(f.sources)
+            marks = index.refs(f.refs)
             refs = f" {marks} `{f.id}`" if audience == "clinician" else ""
             lines.append(
                 f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "

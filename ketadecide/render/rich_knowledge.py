@@ -68,24 +68,24 @@ def render_modalities(
     for key in type(m.details).model_fields:
         item = getattr(m.details, key)
         text = item.patient if audience == "patient" else item.clinician
-        table.add_row(DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.cite_all(item.sources))}")
+        table.add_row(DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.refs(item.sources))}")
     s = m.induction_sessions
     c = m.cost_per_session_usd
     table.add_row(
         "Induction sessions",
-        f"{s.low}–{s.high}{' (estimate)' if s.estimate else ''} {index.refs(kb.cite_all(s.sources))}",
+        f"{s.low}–{s.high}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
     )
     table.add_row(
         "Cost per session",
         f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''} "
-        f"{index.refs(kb.cite_all(c.sources))}",
+        f"{index.refs(kb.refs(c.sources))}",
     )
     for payer, label in PAYER_LABEL.items():
         cov = getattr(m.coverage, payer)
         likely = {True: "likely covered", False: "unlikely covered", None: "uncertain"}[cov.likely_covered]
         note = cov.patient if audience == "patient" else cov.clinician
         pa = "; prior authorisation" if cov.prior_authorization else ""
-        table.add_row(f"Coverage: {label}", f"{likely}{pa}. {note} {index.refs(kb.cite_all(cov.sources))}")
+        table.add_row(f"Coverage: {label}", f"{likely}{pa}. {note} {index.refs(kb.refs(cov.sources))}")
     console.print(table)
     console.print(Text("Sources", style="bold underline"))
     for n, citation in index.items():

@@ -18,6 +18,7 @@ from ketadecide.render.labels import (
     TITLE,
     SourceIndex,
     coverage_text,
+    group_findings,
     money,
     status_text,
 )
@@ -93,28 +94,35 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
             [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities],
         )
     if audience == "clinician":
-        row("Sources", [index.refs(tuple(s for d in m.details for s in d.sources)) for m in result.modalities])
+        row("Sources", [index.refs(tuple(r for d in m.details for r in d.refs)) for m in result.modalities])
     return table
 
 
 def findings_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
-    out: list[Text] = []
-    heading = "Findings" if audience == "clinician" else "What we noticed"
-    out.append(Text(heading, style="bold underline"))
-    for m in result.modalities:
-        title = Text(f"{m.short_name}: ", style="bold")
-        title.append(status_text(m.status, audience), style=STATUS_STYLE[m.status])
-        out.append(title)
-        if not m.findings:
-            out.append(Text("  no findings" if audience == "clinician" else "  nothing to flag", style="dim"))
-        for f in m.findings:
-            line = Text("  ")
-            line.append(f"[{SEVERITY_WORD[audience][f.severity]}] ", style=SEVERITY_STYLE[f.severity])
-            line.append(f"{f.name.for_(audience)}: ", style="bold")
-            line.append(f.message.for_(audience))
-            if audience == "clinician":
-                line.append(f" {index.refs(f.sources)}  ({f.id})", style="dim")
-            out.append(line)
+    out: list[Text] = [Text("Findings" if audience == "clinician" else "What we noticed", style="bold underline")]
+    groups = group_findings(result)
+    if not groups:
+        out.append(Text("  none" if audience == "clinician" else "  nothing to flag", style="dim"))
+    for g in groups:
+        line = Text("• ")
+        line.append(f"{g.name.for_(audience)}", style="bold")
+        if audience == "clinician":
+            line.append(f"  ({g.id})", style="dim")
+        line.append("\n  ")
+        for i, (modality, severity) in enumerate(g.severities):
+            if i:
+                line.append(" · ")
+            line.append(f"{modality}: ")
+            line.append(SEVERITY_WORD[audience][severity], style=SEVERITY_STYLE[severity])
+        line.append(f"\n  {g.rationale.for_(audience)}")
+        for names, note in g.notes:
+            text = note.for_(audience)
+            if text:
+                line.append(f"\n  {', '.join(names)}: ", style="italic")
+                line.append(text)
+        if audience == "clinician":
+            line.append(f" {index.refs(g.refs)}", style="dim")
+        out.append(line)
     return out
 
 
