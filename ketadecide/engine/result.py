@@ -133,6 +133,8 @@ class Suggestion:
     """The same alternatives by name, in the same order."""
     modality: str | None = None
     """The modality of the course the suggestion is about."""
+    refs: tuple[Ref, ...] = ()
+    """The same sources as ``sources``, resolved (id, locator, citation)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,7 @@ class HandoutItem:
     """A checklist item or a question to ask, for the printable handout."""
 
     text: Worded
-    sources: tuple[str, ...]
+    refs: tuple[Ref, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,7 @@ class Handout:
     questions: tuple[HandoutItem, ...]
     crisis_resources: Worded
     """988 and emergency advice, shown on every handout (first when the crisis screen fired)."""
-    crisis_sources: tuple[str, ...]
+    crisis_refs: tuple[Ref, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
+from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.render.labels import (
     DETAIL_LABEL,
@@ -125,7 +126,7 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
-def _refs(index: SourceIndex, sources: tuple[str, ...]) -> str:
+def _refs(index: SourceIndex, sources: tuple[Ref | str, ...]) -> str:
     marks = index.refs(sources)
     return f' <span class="refs">{_e(marks)}</span>' if marks else ""
 
@@ -190,7 +191,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex) -> list[
     for key in TABLE_DETAILS:
         row(
             DETAIL_LABEL[audience][key],
-            [_e(m.detail(key).text.for_(audience)) + _refs(index, m.detail(key).sources) for m in ms],
+            [_e(m.detail(key).text.for_(audience)) + _refs(index, m.detail(key).refs) for m in ms],
         )
     row(
         "Coverage" if audience == "clinician" else "Your insurance",
@@ -237,7 +238,7 @@ def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[st
                 out.append(
                     f'<li><span class="sev">{_e(SEVERITY_WORD[audience][f.severity])}</span>: '
                     f"<b>{_e(f.name.for_(audience))}</b>. {_e(f.message.for_(audience))}"
-                    f"{_refs(index, f.sources)}{rule}</li>"
+                    f"{_refs(index, f.refs)}{rule}</li>"
                 )
             out.append("</ul>")
         out.append("</div>")
@@ -255,7 +256,7 @@ def _suggestions(suggestions: tuple[Suggestion, ...], audience: Audience, index:
         out.append(f'<p><span class="label">{_e(h["meaning"])}:</span> {_e(s.meaning.for_(audience))}</p>')
         out.append(
             f'<p><span class="label">{_e(h["next"])}:</span> {_e(s.next_step.for_(audience))}'
-            f"{_refs(index, s.sources)}</p>"
+            f"{_refs(index, s.refs or s.sources)}</p>"
         )
         if s.alternative_names:
             names = "; ".join(_e(a.for_(audience)) for a in s.alternative_names)
@@ -269,14 +270,14 @@ def _handout(handout: Handout | None, crisis: Crisis, audience: Audience, index:
         return []
     h = HEADINGS[audience]
     out = [f"<section><h2>{_e(h['checklist'])}</h2>", '<ul class="checklist">']
-    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.sources)}</li>" for i in handout.checklist]
+    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.checklist]
     out += ["</ul></section>", f"<section><h2>{_e(h['questions'])}</h2>", '<ol class="questions">']
-    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.sources)}</li>" for i in handout.questions]
+    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.questions]
     out.append("</ol></section>")
     if not crisis.triggered:
         out += [
             f'<section class="resources"><h3>{_e(h["resources"])}</h3>',
-            f"<p>{_e(handout.crisis_resources.for_(audience))}{_refs(index, handout.crisis_sources)}</p>",
+            f"<p>{_e(handout.crisis_resources.for_(audience))}{_refs(index, handout.crisis_refs)}</p>",
             "</section>",
         ]
     return out
@@ -351,7 +352,7 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
     body.append(f"<p><b>{_e(course_line(report, audience))}</b></p>")
     body.append(
         f'<p class="notes">{_e(report.course.window_note.for_(audience))}'
-        f"{_refs(index, report.course.window_sources)}</p>"
+        f"{_refs(index, report.course.window_refs)}</p>"
     )
     if report.log is not None:
         log = report.log
@@ -362,7 +363,7 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
         body += [f'<p class="notes">{_e(n.for_(audience))}</p>' for n in log.notes]
         body.append(
             f'<p class="notes"><b>{_e(h["definitions"])}:</b> {_e(log.definitions.for_(audience))}'
-            f"{_refs(index, log.definition_sources)}</p>"
+            f"{_refs(index, log.definition_refs)}</p>"
         )
     body.append("</div>")
     if report.suggestions:

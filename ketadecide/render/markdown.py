@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Handout, Result, Suggestion
 from ketadecide.render.labels import (
     DETAIL_LABEL,
@@ -123,7 +124,7 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
     e = md_escape
     lines = ["## " + ("Troubleshooting" if audience == "clinician" else "For the course under way"), ""]
     for s in suggestions:
-        marks = index.refs(s.sources)
+        marks = index.refs(s.refs or s.sources)
         refs = f" {marks}" if audience == "clinician" else ""
         lines += [
             f"- **{e(s.situation.for_(audience))}**",
@@ -144,20 +145,20 @@ def handout_lines(handout: Handout | None, crisis_shown: bool, audience: Audienc
     e = md_escape
     clinician = audience == "clinician"
 
-    def refs(sources: tuple[str, ...]) -> str:
+    def refs(sources: tuple[Ref, ...]) -> str:
         marks = index.refs(sources)
         return f" {marks}" if clinician else ""
 
     lines = ["## " + ("Candidate checklist" if clinician else "Is it worth discussing? A checklist"), ""]
-    lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.sources)}" for i in handout.checklist]
+    lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
     lines += ["", "## " + ("Questions for the provider" if clinician else "Questions to ask a provider"), ""]
-    lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.sources)}" for n, i in enumerate(handout.questions, 1)]
+    lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.refs)}" for n, i in enumerate(handout.questions, 1)]
     lines.append("")
     if not crisis_shown:
         lines += [
             "## " + ("Crisis resources" if clinician else "If you are ever in danger"),
             "",
-            f"> {e(handout.crisis_resources.for_(audience))}{refs(handout.crisis_sources)}",
+            f"> {e(handout.crisis_resources.for_(audience))}{refs(handout.crisis_refs)}",
             "",
         ]
     return lines
@@ -194,7 +195,7 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
     if report.profile_id:
         title += f" — {e(report.profile_id)}"
     lines += [f"# {title}", ""]
-    window_refs = index.refs(report.course.window_sources)
+    window_refs = index.refs(report.course.window_refs)
     lines += [
         f"**Course:** {e(course_line(report, audience))}",
         "",
@@ -205,7 +206,7 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
         log = report.log
         lines += [f"**Log:** {e(log_line(log, audience))}", "", "```", *trend_lines(log), "```", ""]
         lines += [f"- {e(n.for_(audience))}" for n in log.notes]
-        marks = index.refs(log.definition_sources)
+        marks = index.refs(log.definition_refs)
         lines += [
             "",
             f"*How change is judged:* {e(log.definitions.for_(audience))}"

@@ -69,7 +69,7 @@ def log_to_dict(log: CourseSummary, audience: Audience) -> dict[str, Any]:
         ],
         "notes": [n.for_(audience) for n in log.notes],
         "definitions": log.definitions.for_(audience),
-        "sources": list(log.definition_sources),
+        "sources": [r.text for r in log.definition_refs],
     }
 
 
@@ -97,7 +97,11 @@ def report_to_dict(report: TroubleshootReport, audience: Audience = "clinician")
             "response": c.response,
             "dissociation": c.dissociation,
             "financial_stress": c.financial_stress,
-            "window": {"sessions": c.window, "note": c.window_note.for_(audience), "sources": list(c.window_sources)},
+            "window": {
+                "sessions": c.window,
+                "note": c.window_note.for_(audience),
+                "sources": [r.text for r in c.window_refs],
+            },
             "log": log_to_dict(report.log, audience) if report.log else None,
         },
         "troubleshooting": [_suggestion(s, audience) for s in report.suggestions],
@@ -176,7 +180,7 @@ def render_report_text(report: TroubleshootReport, audience: Audience, *, color:
             else "Nothing to flag for this course."
         )
     for n, s in enumerate(report.suggestions, 1):
-        refs = " " + index.refs(s.sources)
+        refs = " " + index.refs(s.refs or s.sources)
         wrap(s.situation.for_(audience), "   ", f"{n}. ")
         wrap(s.meaning.for_(audience), "      ", "   What it may mean: ")
         wrap(s.next_step.for_(audience) + refs, "      ", "   Next step to discuss: ")
@@ -190,7 +194,7 @@ def render_report_text(report: TroubleshootReport, audience: Audience, *, color:
         out.append("")
     if report.log is not None:
         wrap(
-            report.log.definitions.for_(audience) + " " + index.refs(report.log.definition_sources),
+            report.log.definitions.for_(audience) + " " + index.refs(report.log.definition_refs),
             "  ",
             "How change is judged: ",
         )

@@ -101,6 +101,7 @@ def _suggestion(  # noqa: PLR0917 - private helper, called once
         meaning=pick(situation.meaning, variant.meaning if variant else None),
         next_step=pick(situation.next_step, variant.next_step if variant else None),
         sources=kb.cite_all(tuple(dict.fromkeys(refs))),
+        refs=kb.refs(tuple(dict.fromkeys(refs))),
         alternatives=tuple(alternatives),
         alternative_names=tuple(
             Worded(data.alternatives[a].name, data.alternatives[a].plain_name) for a in alternatives
@@ -114,11 +115,11 @@ def handout_of(kb: KnowledgeBase) -> Handout:
     data = troubleshooting_file(kb)
 
     def items(records: Any) -> tuple[HandoutItem, ...]:
-        return tuple(HandoutItem(Worded(r.clinician, r.patient), kb.cite_all(r.sources)) for r in records)
+        return tuple(HandoutItem(Worded(r.clinician, r.patient), kb.refs(r.sources)) for r in records)
 
     return Handout(
         checklist=items(data.handout.checklist),
         questions=items(data.handout.questions),
         crisis_resources=Worded(kb.crisis.clinician, kb.crisis.patient),
-        crisis_sources=kb.cite_all(kb.crisis.sources),
+        crisis_refs=kb.refs(kb.crisis.sources),
     )

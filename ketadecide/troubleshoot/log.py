@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
+from ketadecide.citations import Ref
 from ketadecide.engine.result import Worded
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
@@ -95,7 +96,7 @@ class CourseSummary:
     """A PHQ-9 total below this is remission."""
     notes: tuple[Worded, ...]
     definitions: Worded
-    definition_sources: tuple[str, ...]
+    definition_refs: tuple[Ref, ...]
 
     @property
     def sessions_full_dose(self) -> int:
@@ -305,7 +306,7 @@ def summarize_log(sessions: Sequence[Session], kb: KnowledgeBase) -> CourseSumma
         remission_below=data.response.remission_below,
         notes=tuple(notes),
         definitions=Worded(data.response.clinician, data.response.patient),
-        definition_sources=kb.cite_all(tuple(dict.fromkeys(data.response.sources + data.titration.sources))),
+        definition_refs=kb.refs(tuple(dict.fromkeys(data.response.sources + data.titration.sources))),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketadecide._version import SCHEMA_VERSION, __version__
+from ketadecide.citations import Ref
 from ketadecide.engine.result import Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
@@ -33,7 +34,7 @@ class Course:
     window: int
     """Full-dose sessions after which a course of this modality is judged."""
     window_note: Worded
-    window_sources: tuple[str, ...]
+    window_refs: tuple[Ref, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def build_report(
             financial_stress=facts.get("financial_stress"),
             window=rule.judge_after_sessions,
             window_note=Worded(rule.clinician, rule.patient),
-            window_sources=kb.cite_all(rule.sources),
+            window_refs=kb.refs(rule.sources),
         ),
         log=log,
         suggestions=suggestions,
