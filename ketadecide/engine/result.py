@@ -154,6 +154,10 @@ class Handout:
     crisis_resources: Worded
     """988 and emergency advice, shown on every handout (first when the crisis screen fired)."""
     crisis_refs: tuple[Ref, ...]
+    disclaimer_refs: tuple[Ref, ...] = ()
+    """The disclaimer's sources, resolved (so a page numbers each source once)."""
+    crisis_message_refs: tuple[Ref, ...] = ()
+    """The crisis screen message's sources, resolved."""
 
 
 @dataclass(frozen=True, slots=True)

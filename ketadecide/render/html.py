@@ -8,6 +8,7 @@ script or fetch, so injected markup stays inert even if it slipped through.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from ketadecide.citations import Ref
@@ -88,6 +89,7 @@ HEADINGS: dict[str, dict[str, str]] = {
     "clinician": {
         "lead": "Decision support comparing four ketamine modalities for depression. "
         "It informs; it does not prescribe.",
+        "lead_course": "Troubleshooting support for a ketamine course under way. It informs; it does not prescribe.",
         "compare": "The four modalities",
         "findings": "Findings for this patient",
         "course": "Troubleshooting the course under way",
@@ -105,6 +107,8 @@ HEADINGS: dict[str, dict[str, str]] = {
     "patient": {
         "lead": "Four ways ketamine is given for depression, side by side, with what we noticed for you. "
         "Take it to your clinician: it helps you talk it over, it is not a prescription.",
+        "lead_course": "About the ketamine course you are having now: what your scores show and what to talk "
+        "over with your clinician. It helps you talk it over; it is not a prescription.",
         "compare": "The four options at a glance",
         "findings": "What we noticed for you",
         "course": "For the course you are having now",
@@ -124,6 +128,17 @@ HEADINGS: dict[str, dict[str, str]] = {
 
 def _e(text: str) -> str:
     return escape(text, quote=True)
+
+
+class _PlainIndex(SourceIndex):
+    """For a patient: the numbers only; the locators (section numbers) stay in the clinician's copy."""
+
+    def refs(self, sources: tuple[Ref | str, ...]) -> str:
+        return re.sub(r"\[(\d+):[^\]]*\]", r"[\1]", super().refs(sources))
+
+
+def _index(audience: Audience) -> SourceIndex:
+    return _PlainIndex() if audience == "patient" else SourceIndex()
 
 
 def _refs(index: SourceIndex, sources: tuple[Ref | str, ...]) -> str:
@@ -152,14 +167,17 @@ def _document(title: str, body: list[str]) -> str:
     )
 
 
-def _crisis_banner(crisis: Crisis, audience: Audience, index: SourceIndex) -> list[str]:
+def _crisis_banner(crisis: Crisis, handout: Handout | None, audience: Audience, index: SourceIndex) -> list[str]:
     if not crisis.triggered or crisis.message is None:
         return []
+    refs: tuple[Ref | str, ...] = (
+        handout.crisis_message_refs if handout and handout.crisis_message_refs else crisis.sources
+    )
     h = HEADINGS[audience]
     return [
         '<section class="crisis" role="alert">',
         f"<strong>⚠ {_e(h['crisis'])}</strong>",
-        f"<p>{_e(crisis.message.for_(audience))}{_refs(index, crisis.sources)}</p>",
+        f"<p>{_e(crisis.message.for_(audience))}{_refs(index, refs)}</p>",
         "</section>",
     ]
 
@@ -285,7 +303,7 @@ def _handout(handout: Handout | None, crisis: Crisis, audience: Audience, index:
 
 def _closing(  # noqa: PLR0917 - private helper
     disclaimer: Worded,
-    disclaimer_sources: tuple[str, ...],
+    disclaimer_sources: tuple[Ref | str, ...],
     kb: KnowledgeBaseInfo,
     version: str,
     audience: Audience,
@@ -311,10 +329,10 @@ def _title(audience: Audience, profile_id: str | None, base: str | None = None) 
 
 def render_html(result: Result, audience: Audience = "patient") -> str:
     """The comparison as a printable, self-contained HTML handout."""
-    index = SourceIndex()
+    index = _index(audience)
     h = HEADINGS[audience]
     title = _title(audience, result.profile_id)
-    body = _crisis_banner(result.crisis, audience, index)
+    body = _crisis_banner(result.crisis, result.handout, audience, index)
     body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(h["lead"])}</p>']
     body += _comparison(result, audience, index)
     body += _findings(result, audience, index)
@@ -325,8 +343,11 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
             "</section>",
         ]
     body += _handout(result.handout, result.crisis, audience, index)
+    disclaimer_refs: tuple[Ref | str, ...] = result.disclaimer_sources
+    if result.handout is not None and result.handout.disclaimer_refs:
+        disclaimer_refs = result.handout.disclaimer_refs
     body += _closing(
-        result.disclaimer, result.disclaimer_sources, result.knowledge_base, result.ketadecide_version, audience, index
+        result.disclaimer, disclaimer_refs, result.knowledge_base, result.ketadecide_version, audience, index
     )
     return _document(title, body)
 
@@ -338,7 +359,7 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
     from ketadecide.troubleshoot.report import TroubleshootReport
 
     assert isinstance(report, TroubleshootReport)
-    index = SourceIndex()
+    index = _index(audience)
     h = HEADINGS[audience]
     base = (
         "Troubleshooting a ketamine course"
@@ -346,13 +367,13 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
         else "When a ketamine course isn't going as hoped"
     )
     title = _title(audience, report.profile_id, base)
-    body = _crisis_banner(report.crisis, audience, index)
-    body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(h["lead"])}</p>']
+    body = _crisis_banner(report.crisis, report.handout, audience, index)
+    lead = h["lead"] if report.comparison is not None else h["lead_course"]
+    body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(lead)}</p>']
     body += [f"<section><h2>{_e(h['course'])}</h2>", '<div class="course">']
     body.append(f"<p><b>{_e(course_line(report, audience))}</b></p>")
     body.append(
-        f'<p class="notes">{_e(report.course.window_note.for_(audience))}'
-        f"{_refs(index, report.course.window_refs)}</p>"
+        f'<p class="notes">{_e(report.course.window_note.for_(audience))}{_refs(index, report.course.window_refs)}</p>'
     )
     if report.log is not None:
         log = report.log
@@ -376,6 +397,11 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
         body += _findings(report.comparison, audience, index)
     body += _handout(report.handout, report.crisis, audience, index)
     body += _closing(
-        report.disclaimer, report.disclaimer_sources, report.knowledge_base, report.ketadecide_version, audience, index
+        report.disclaimer,
+        report.handout.disclaimer_refs or report.disclaimer_sources,
+        report.knowledge_base,
+        report.ketadecide_version,
+        audience,
+        index,
     )
     return _document(title, body)

@@ -134,6 +134,8 @@ def course_line(report: TroubleshootReport, audience: Audience) -> str:
 
 
 def log_line(log: CourseSummary, audience: Audience) -> str:
+    if audience == "patient":
+        return _log_line_plain(log)
     parts = [f"{len(log.sessions)} sessions logged, {log.sessions_full_dose} at full dose"]
     if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
         parts.append(f"PHQ-9 {log.baseline_phq9} → {log.latest_phq9} ({-log.change:+.0%}); lowest {log.best_phq9}")
@@ -141,6 +143,26 @@ def log_line(log: CourseSummary, audience: Audience) -> str:
         parts.append(f"remission (PHQ-9 < {log.remission_below})")
     if log.highest_bp is not None:
         parts.append(f"highest BP {log.highest_bp[0]}/{log.highest_bp[1]}")
+    return "; ".join(parts)
+
+
+def _log_line_plain(log: CourseSummary) -> str:
+    parts = [f"{len(log.sessions)} sessions so far, {log.sessions_full_dose} of them at your full dose"]
+    if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
+        if log.change > 0:
+            trend = f"{log.change:.0%} lower"
+        elif log.change < 0:
+            trend = f"{-log.change:.0%} higher"
+        else:
+            trend = "unchanged"
+        parts.append(
+            f"your questionnaire score went from {log.baseline_phq9} to {log.latest_phq9} ({trend}); "
+            f"at its best it was {log.best_phq9}"
+        )
+    if log.remission:
+        parts.append("that is in the range of very few symptoms")
+    if log.highest_bp is not None:
+        parts.append(f"highest blood pressure {log.highest_bp[0]}/{log.highest_bp[1]}")
     return "; ".join(parts)
 
 

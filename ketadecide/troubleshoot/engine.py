@@ -120,6 +120,8 @@ def handout_of(kb: KnowledgeBase) -> Handout:
     return Handout(
         checklist=items(data.handout.checklist),
         questions=items(data.handout.questions),
-        crisis_resources=Worded(kb.crisis.clinician, kb.crisis.patient),
-        crisis_refs=kb.refs(kb.crisis.sources),
+        crisis_resources=Worded(data.handout.crisis_resources.clinician, data.handout.crisis_resources.patient),
+        crisis_refs=kb.refs(data.handout.crisis_resources.sources),
+        disclaimer_refs=kb.refs(kb.disclaimer.sources),
+        crisis_message_refs=kb.refs(kb.crisis.sources),
     )

@@ -99,6 +99,8 @@ class HandoutItem(CitedText):
 
 
 class Handout(Strict):
+    crisis_resources: CitedText
+    """Where to turn in danger (988, emergency room), in words for anyone who reads the page."""
     checklist: Annotated[tuple[HandoutItem, ...], Field(min_length=1)]
     questions: Annotated[tuple[HandoutItem, ...], Field(min_length=1)]
 

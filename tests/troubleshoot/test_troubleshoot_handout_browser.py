@@ -126,7 +126,8 @@ def test_troubleshoot_handout_prints_the_trend_without_a_crisis_banner(
     assert "response" in text and "remission" in text and "session" in text
     for score in ("22", "17", "9"):
         assert score in text
-    assert "9 sessions logged, 7 at full dose" in text
+    assert "9 sessions so far, 7 of them at your full dose" in text
+    assert "went from 22 to 17 (23% lower); at its best it was 9" in text
     assert "You felt better, but it wears off within days." in text
     assert "Questions to ask a provider" in text
 
