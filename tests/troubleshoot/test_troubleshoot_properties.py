@@ -66,5 +66,6 @@ def test_profile_id_is_always_inert(kb: KnowledgeBase, ident: str) -> None:
     assert html.escape(ident, quote=True) in page
     for ch in "<>":
         assert page.count(ch) == plain_page.count(ch)
-        assert md.count(ch) == plain_md.count(ch)
+        # md_escape turns a newline into <br> on purpose; any other markup would be the id's.
+        assert md.replace("<br>", "").count(ch) == plain_md.replace("<br>", "").count(ch)
     assert "<script" not in page.lower()
