@@ -1,26 +1,25 @@
 """The patient profile of CONTRACT §1: one flat record, validated field by field.
 
-The same model serves profile files, the consult, batch rows and the Python API, so a
+The same rules serve profile files, the consult, batch rows and the Python API, so a
 value means the same thing wherever it comes from. Types are strict (a YAML ``"42"`` is
 not an age) because a silently coerced clinical value is worse than a clear error.
+
+The rules are a table (:data:`FIELD_SPECS`) rather than a pydantic model: the record is
+flat, the table is read by the validator here, by the consult (one answer at a time) and
+by the batch engine, and it keeps pydantic's ~70 ms import off the single-comparison
+path. ``tests/reference/pydantic_profile.py`` holds the same contract as a pydantic
+model, and a differential property test proves the two accept and reject alike.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, get_args
+from dataclasses import dataclass, fields
+from typing import Any, Literal, get_args
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    Strict,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
-
-from ketadecide.errors import InputError, Problem, problems_from_pydantic
+from ketadecide.errors import InputError, Problem
 
 ModalityId = Literal["spravato", "iv", "im", "compounded"]
 MODALITY_IDS: tuple[str, ...] = get_args(ModalityId)
@@ -38,59 +37,185 @@ CourseDissociation = Literal["tolerable", "too_intense"]
 #: contract, not by the data, so a clinic's knowledge base cannot switch it off.
 CRISIS_SUICIDALITY: frozenset[str] = frozenset({"active_ideation", "plan_or_intent"})
 
-StrictInt = Annotated[int, Strict()]
-StrictBool = Annotated[bool, Strict()]
-IdStr = Annotated[str, Strict(), Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-PhqItem = Annotated[int, Strict(), Field(ge=0, le=3)]
-
 # Physiological sanity bounds: a reading outside them is a typo, not a patient.
 BP_SYSTOLIC_RANGE = (50, 300)
 BP_DIASTOLIC_RANGE = (20, 200)
 
+_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
-class Profile(BaseModel):
-    """One person's answers. Every field but ``age`` is optional (CONTRACT §1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """How one profile field is checked. ``kind`` is the type as the contract states it."""
 
-    id: Annotated[str, Strict(), Field(max_length=200)] | None = None
-    age: Annotated[int, Strict(), Field(ge=0, le=120)]
+    kind: Literal["int", "number", "bool", "str", "enum", "enum_list", "id_list", "int_list"]
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    length: int | None = None
+    """Exact number of items (PHQ-9: nine)."""
+    max_length: int | None = None
+    """Longest text allowed."""
+    default: Any = None
+
+
+FIELD_SPECS: dict[str, FieldSpec] = {
+    "id": FieldSpec("str", max_length=200),
+    "age": FieldSpec("int", required=True, minimum=0, maximum=120),
+    "pregnancy": FieldSpec("enum", choices=get_args(Pregnancy), default="none"),
+    "diagnoses": FieldSpec("enum_list", choices=get_args(Diagnosis), default=()),
+    "antidepressant_trials": FieldSpec("int", minimum=0, maximum=100),
+    "suicidality": FieldSpec("enum", choices=get_args(Suicidality), default="unknown"),
+    "phq9": FieldSpec("int_list", minimum=0, maximum=3, length=9),
+    "bp_systolic": FieldSpec("int", minimum=BP_SYSTOLIC_RANGE[0], maximum=BP_SYSTOLIC_RANGE[1]),
+    "bp_diastolic": FieldSpec("int", minimum=BP_DIASTOLIC_RANGE[0], maximum=BP_DIASTOLIC_RANGE[1]),
+    "conditions": FieldSpec("id_list", default=()),
+    "medications": FieldSpec("id_list", default=()),
+    "insurance": FieldSpec("enum", choices=get_args(Insurance), default="unknown"),
+    "budget_per_session": FieldSpec("number", minimum=0, maximum=1_000_000),
+    "has_driver": FieldSpec("bool"),
+    "can_attend_twice_weekly": FieldSpec("bool"),
+    "prefers_home": FieldSpec("bool"),
+    "needle_averse": FieldSpec("bool"),
+    "course_modality": FieldSpec("enum", choices=MODALITY_IDS),
+    "course_sessions": FieldSpec("int", minimum=0, maximum=1000),
+    "course_response": FieldSpec("enum", choices=get_args(CourseResponse)),
+    "course_dissociation": FieldSpec("enum", choices=get_args(CourseDissociation)),
+    "financial_stress": FieldSpec("bool"),
+}
+PROFILE_FIELDS: tuple[str, ...] = tuple(FIELD_SPECS)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
+    """(normalised value, None) or (value, what is wrong)."""
+    kind = spec.kind
+    if kind in ("int", "int_list"):
+        # bool is an int in Python; in a clinical record it is a mistake.
+        if isinstance(value, bool) or not isinstance(value, int):
+            return value, f"expected a whole number, got {_shown(value)}"
+    elif kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value, f"expected a number, got {_shown(value)}"
+        if not math.isfinite(value):
+            return value, f"expected a finite number, got {_shown(value)}"
+        value = float(value)
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            return value, f"expected true or false, got {_shown(value)}"
+        return value, None
+    elif kind == "str":
+        if not isinstance(value, str):
+            return value, f"expected text, got {_shown(value)}"
+        if spec.max_length is not None and len(value) > spec.max_length:
+            return value, f"is longer than {spec.max_length} characters"
+        return value, None
+    elif kind in ("enum", "enum_list"):
+        if not isinstance(value, str) or value not in spec.choices:
+            return value, f"expected one of {', '.join(spec.choices)}; got {_shown(value)}"
+        return value, None
+    elif kind == "id_list":
+        if not isinstance(value, str) or not _ID_PATTERN.match(value):
+            return value, f"expected an id in lower_snake_case, got {_shown(value)}"
+        return value, None
+    assert isinstance(value, int | float)
+    if spec.minimum is not None and value < spec.minimum:
+        return value, f"must be at least {spec.minimum:g}, got {_shown(value)}"
+    if spec.maximum is not None and value > spec.maximum:
+        return value, f"must be at most {spec.maximum:g}, got {_shown(value)}"
+    return value, None
+
+
+def _check_field(name: str, value: object) -> tuple[object, list[tuple[str, str]]]:
+    """Validate one field: (normalised value, [(field path, problem)])."""
+    spec = FIELD_SPECS[name]
+    if value is None:
+        if spec.required:
+            return value, [(name, "required field is missing")]
+        return spec.default, []
+    if spec.kind.endswith("_list"):
+        if not isinstance(value, list | tuple):
+            return value, [(name, f"expected a list, got {_shown(value)}")]
+        if spec.length is not None and len(value) != spec.length:
+            return value, [(name, f"expected exactly {spec.length} items, got {len(value)}")]
+        if len(value) > 100:
+            return value, [(name, f"expected at most 100 items, got {len(value)}")]
+        items: list[object] = []
+        problems = []
+        for i, item in enumerate(value):
+            checked, problem = _check_scalar(spec, item)
+            items.append(checked)
+            if problem:
+                problems.append((f"{name}[{i}]", problem))
+        return tuple(items), problems
+    checked, problem = _check_scalar(spec, value)
+    return checked, [(name, problem)] if problem else []
+
+
+def validate_field(name: str, value: object, *, source: str | None = None, row: int | None = None) -> object:
+    """Check one answer against the contract's rules for ``name``; return it normalised.
+
+    Raises :class:`InputError` naming the field. (The rule that systolic must exceed
+    diastolic involves two fields and is checked when the profile is built.)
+    """
+    if name not in FIELD_SPECS:
+        raise InputError(Problem("unknown field (not in the contract)", source, name, row))
+    checked, problems = _check_field(name, value)
+    if problems:
+        raise InputError([Problem(msg, source, path, row) for path, msg in problems])
+    return checked
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """One person's answers (CONTRACT §1). Every field but ``age`` is optional.
+
+    Building one validates it: ``Profile(age="40")`` raises :class:`InputError`.
+    """
+
+    age: int
+    id: str | None = None
     pregnancy: Pregnancy = "none"
     diagnoses: tuple[Diagnosis, ...] = ()
-    antidepressant_trials: Annotated[int, Strict(), Field(ge=0, le=100)] | None = None
+    antidepressant_trials: int | None = None
     suicidality: Suicidality = "unknown"
-    phq9: Annotated[tuple[PhqItem, ...], Field(min_length=9, max_length=9)] | None = None
-    bp_systolic: Annotated[int, Strict(), Field(ge=BP_SYSTOLIC_RANGE[0], le=BP_SYSTOLIC_RANGE[1])] | None = None
-    bp_diastolic: Annotated[int, Strict(), Field(ge=BP_DIASTOLIC_RANGE[0], le=BP_DIASTOLIC_RANGE[1])] | None = None
-    conditions: tuple[IdStr, ...] = ()
-    medications: tuple[IdStr, ...] = ()
+    phq9: tuple[int, ...] | None = None
+    bp_systolic: int | None = None
+    bp_diastolic: int | None = None
+    conditions: tuple[str, ...] = ()
+    medications: tuple[str, ...] = ()
     insurance: Insurance = "unknown"
-    budget_per_session: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
-    has_driver: StrictBool | None = None
-    can_attend_twice_weekly: StrictBool | None = None
-    prefers_home: StrictBool | None = None
-    needle_averse: StrictBool | None = None
+    budget_per_session: float | None = None
+    has_driver: bool | None = None
+    can_attend_twice_weekly: bool | None = None
+    prefers_home: bool | None = None
+    needle_averse: bool | None = None
     course_modality: ModalityId | None = None
-    course_sessions: Annotated[int, Strict(), Field(ge=0, le=1000)] | None = None
+    course_sessions: int | None = None
     course_response: CourseResponse | None = None
     course_dissociation: CourseDissociation | None = None
-    financial_stress: StrictBool | None = None
+    financial_stress: bool | None = None
 
-    @field_validator("budget_per_session", mode="before")
-    @classmethod
-    def _reject_bool_budget(cls, value: Any) -> Any:
-        # pydantic would read True as 1.0 dollars; a budget of "yes" is a mistake.
-        if isinstance(value, bool):
-            raise ValueError("expected a number of dollars, got a boolean")
-        return value
-
-    @field_validator("bp_diastolic")
-    @classmethod
-    def _diastolic_below_systolic(cls, value: int | None, info: ValidationInfo) -> int | None:
-        systolic = info.data.get("bp_systolic")
-        if value is not None and systolic is not None and systolic <= value:
-            raise ValueError(f"must be lower than bp_systolic ({systolic}); were the two swapped?")
-        return value
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        for f in fields(self):
+            checked, found = _check_field(f.name, getattr(self, f.name))
+            problems += [Problem(msg, None, path) for path, msg in found]
+            if not found and checked is not getattr(self, f.name):
+                object.__setattr__(self, f.name, checked)
+        s, d = self.bp_systolic, self.bp_diastolic
+        bp_valid = not any(p.field in ("bp_systolic", "bp_diastolic") for p in problems)
+        if bp_valid and s is not None and d is not None and s <= d:
+            problems.append(
+                Problem(f"must be lower than bp_systolic ({s}); were the two swapped?", None, "bp_diastolic")
+            )
+        if problems:
+            raise InputError(problems)
 
     @property
     def phq9_total(self) -> int | None:
@@ -103,18 +228,14 @@ class Profile(BaseModel):
         return self.phq9[8] if self.phq9 is not None else None
 
     def to_record(self) -> dict[str, Any]:
-        """The profile as a plain CONTRACT §1 record; fields that were not given are left out."""
+        """The profile as a plain CONTRACT §1 record; fields left at their defaults are omitted."""
         out: dict[str, Any] = {}
-        for name, value in self.model_dump(exclude_none=True, exclude_unset=True).items():
-            if isinstance(value, tuple):
-                if value:
-                    out[name] = list(value)
-            else:
-                out[name] = value
+        for name, spec in FIELD_SPECS.items():
+            value = getattr(self, name)
+            if value is None or (spec.required is False and value == spec.default):
+                continue
+            out[name] = list(value) if isinstance(value, tuple) else value
         return out
-
-
-PROFILE_FIELDS: tuple[str, ...] = tuple(Profile.model_fields)
 
 
 def parse_profile(data: object, *, source: str | None = None, row: int | None = None) -> Profile:
@@ -125,14 +246,37 @@ def parse_profile(data: object, *, source: str | None = None, row: int | None = 
     if data is None:
         raise InputError(Problem("the profile is empty", source, row=row))
     if not isinstance(data, Mapping):
-        kind = type(data).__name__ if data is not None else "nothing"
-        raise InputError(Problem(f"a profile must be a mapping of field: value, got {kind}", source, row=row))
-    bad_keys = [k for k in data if not isinstance(k, str)]
-    if bad_keys:
-        raise InputError(Problem(f"field names must be text, got {bad_keys[0]!r}", source, row=row))
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as exc:
         raise InputError(
-            problems_from_pydantic(exc.errors(), source=source, row=row)  # type: ignore[arg-type]
-        ) from None
+            Problem(f"a profile must be a mapping of field: value, got {type(data).__name__}", source, row=row)
+        )
+    problems = []
+    for key in data:
+        if not isinstance(key, str):
+            problems.append(Problem(f"field names must be text, got {_shown(key)}", source, row=row))
+        elif key not in FIELD_SPECS:
+            problems.append(Problem("unknown field (not in the contract)", source, key, row))
+    if problems:
+        # Report unknown fields together with the known fields' own problems.
+        try:
+            _build({k: v for k, v in data.items() if k in FIELD_SPECS}, source, row)
+        except InputError as exc:
+            problems += exc.problems
+        raise InputError(problems)
+    return _build(data, source, row)
+
+
+def _build(data: Mapping[str, Any], source: str | None, row: int | None) -> Profile:
+    if "age" not in data:
+        # Check the rest too, so one run shows every problem.
+        try:
+            Profile(age=0, **{k: v for k, v in data.items() if k != "age"})
+        except InputError as exc:
+            raise InputError(
+                [Problem("required field is missing", source, "age", row)]
+                + [Problem(p.message, source, p.field, row) for p in exc.problems]
+            ) from None
+        raise InputError(Problem("required field is missing", source, "age", row))
+    try:
+        return Profile(**data)
+    except InputError as exc:
+        raise InputError([Problem(p.message, source, p.field, row) for p in exc.problems]) from None
