@@ -7,6 +7,7 @@ given: explicit course fields (flags) over what a log derives over a profile's f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +97,14 @@ def build_report(
     if profile is not None:
         from ketadecide.engine import evaluate
 
-        merged = profile.model_copy(update={k: facts.get(k) for k in COURSE_FIELDS})
+        merged = dataclasses.replace(
+            profile,
+            course_modality=facts.get("course_modality"),
+            course_sessions=facts.get("course_sessions"),
+            course_response=facts.get("course_response"),
+            course_dissociation=facts.get("course_dissociation"),
+            financial_stress=facts.get("financial_stress"),
+        )
         comparison = evaluate(merged, kb, suggestions=suggestions)
         crisis = comparison.crisis
         profile_id = profile.id
