@@ -15,6 +15,7 @@ from ketadecide.engine.result import (
     Crisis,
     Detail,
     Finding,
+    Handout,
     KnowledgeBaseInfo,
     ModalityResult,
     Result,
@@ -152,6 +153,7 @@ def evaluate(profile: Profile, kb: KnowledgeBase, *, suggestions: tuple[Suggesti
         troubleshooting=suggestions,
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
+        handout=_handout(kb),
     )
 
 
@@ -162,6 +164,14 @@ def _details(modality_id: str, kb: KnowledgeBase) -> tuple[Detail, ...]:
         for key in type(details).model_fields
         for item in (getattr(details, key),)
     )
+
+
+def _handout(kb: KnowledgeBase) -> Handout | None:
+    if "troubleshooting.yaml" not in kb.extras:
+        return None
+    from ketadecide.troubleshoot.engine import handout_of
+
+    return handout_of(kb)
 
 
 def _troubleshooting(profile: Profile, kb: KnowledgeBase) -> tuple[Suggestion, ...]:

@@ -128,6 +128,36 @@ class Suggestion:
     next_step: Worded
     sources: tuple[str, ...]
     alternatives: tuple[str, ...] = ()
+    """Ids of other treatments to discuss (``tms``, ``ect``, ...)."""
+    alternative_names: tuple[Worded, ...] = ()
+    """The same alternatives by name, in the same order."""
+    modality: str | None = None
+    """The modality of the course the suggestion is about."""
+    refs: tuple[Ref, ...] = ()
+    """The same sources as ``sources``, resolved (id, locator, citation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandoutItem:
+    """A checklist item or a question to ask, for the printable handout."""
+
+    text: Worded
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Handout:
+    """What a printed page adds to a comparison: a checklist, questions, crisis resources."""
+
+    checklist: tuple[HandoutItem, ...]
+    questions: tuple[HandoutItem, ...]
+    crisis_resources: Worded
+    """988 and emergency advice, shown on every handout (first when the crisis screen fired)."""
+    crisis_refs: tuple[Ref, ...]
+    disclaimer_refs: tuple[Ref, ...] = ()
+    """The disclaimer's sources, resolved (so a page numbers each source once)."""
+    crisis_message_refs: tuple[Ref, ...] = ()
+    """The crisis screen message's sources, resolved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +181,8 @@ class Result:
     troubleshooting: tuple[Suggestion, ...]
     disclaimer: Worded
     disclaimer_sources: tuple[str, ...]
+    handout: Handout | None = None
+    """Checklist and questions for a printed page, when the knowledge base has them."""
 
     def modality(self, modality_id: str) -> ModalityResult:
         for m in self.modalities:

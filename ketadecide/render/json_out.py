@@ -52,6 +52,8 @@ def _suggestion(s: Suggestion, audience: Audience) -> dict[str, Any]:
         "meaning": s.meaning.for_(audience),
         "next_step": s.next_step.for_(audience),
         "alternatives": list(s.alternatives),
+        "alternative_names": [a.for_(audience) for a in s.alternative_names],
+        "modality": s.modality,
         "sources": list(s.sources),
     }
 

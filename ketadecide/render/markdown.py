@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ketadecide.engine.result import Audience, Result
+from ketadecide.citations import Ref
+from ketadecide.engine.result import Audience, Handout, Result, Suggestion
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     SEVERITY_WORD,
@@ -43,6 +44,27 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     if result.profile_id:
         title += f" — {e(result.profile_id)}"
     lines += [f"# {title}", ""]
+    lines += comparison_lines(result, audience, index)
+    lines += troubleshooting_lines(result.troubleshooting, audience, index)
+    lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
+    lines += sources_lines(audience, index)
+    kb = result.knowledge_base
+    lines += [
+        "---",
+        "",
+        f"*{e(result.disclaimer.for_(audience))}*",
+        "",
+        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · "
+        f"ketadecide {result.ketadecide_version}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """The comparison table and the findings of each modality."""
+    e = md_escape
+    lines: list[str] = []
     header = "| | " + " | ".join(e(m.short_name) for m in result.modalities) + " |"
     lines += [header, "|---" * (len(result.modalities) + 1) + "|"]
 
@@ -85,34 +107,128 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
         if not m.findings:
             lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
         for f in m.findings:
-            refs = f" {index.refs(f.refs)} `{f.id}`" if audience == "clinician" else ""
+            marks = index.refs(f.refs)
+            refs = f" {marks} `{f.id}`" if audience == "clinician" else ""
             lines.append(
                 f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "
                 f"{e(f.message.for_(audience))}{refs}"
             )
         lines.append("")
-    if result.troubleshooting:
-        lines += ["## " + ("Troubleshooting" if audience == "clinician" else "For the course under way"), ""]
-        for s in result.troubleshooting:
-            refs = f" {index.refs(s.sources)}" if audience == "clinician" else ""
-            lines += [
-                f"- **{e(s.situation.for_(audience))}**",
-                f"  - What it may mean: {e(s.meaning.for_(audience))}",
-                f"  - Next step to discuss: {e(s.next_step.for_(audience))}{refs}",
-            ]
-        lines.append("")
-    if audience == "clinician" and index.items():
-        lines += ["## Sources", ""]
-        lines += [f"{n}. {e(c)}" for n, c in index.items()]
-        lines.append("")
-    kb = result.knowledge_base
+    return lines
+
+
+def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audience, index: SourceIndex) -> list[str]:
+    """The troubleshooting suggestions as a Markdown section (empty when there are none)."""
+    if not suggestions:
+        return []
+    e = md_escape
+    lines = ["## " + ("Troubleshooting" if audience == "clinician" else "For the course under way"), ""]
+    for s in suggestions:
+        marks = index.refs(s.refs or s.sources)
+        refs = f" {marks}" if audience == "clinician" else ""
+        lines += [
+            f"- **{e(s.situation.for_(audience))}**",
+            f"  - What it may mean: {e(s.meaning.for_(audience))}",
+            f"  - Next step to discuss: {e(s.next_step.for_(audience))}{refs}",
+        ]
+        if s.alternative_names:
+            label = "Alternatives" if audience == "clinician" else "Other options to ask about"
+            lines.append(f"  - {label}: " + "; ".join(e(a.for_(audience)) for a in s.alternative_names))
+    lines.append("")
+    return lines
+
+
+def handout_lines(handout: Handout | None, crisis_shown: bool, audience: Audience, index: SourceIndex) -> list[str]:
+    """The handout's checklist, questions and (unless a crisis banner is already shown) crisis resources."""
+    if handout is None:
+        return []
+    e = md_escape
+    clinician = audience == "clinician"
+
+    def refs(sources: tuple[Ref, ...]) -> str:
+        marks = index.refs(sources)
+        return f" {marks}" if clinician else ""
+
+    lines = ["## " + ("Candidate checklist" if clinician else "Is it worth discussing? A checklist"), ""]
+    lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
+    lines += ["", "## " + ("Questions for the provider" if clinician else "Questions to ask a provider"), ""]
+    lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.refs)}" for n, i in enumerate(handout.questions, 1)]
+    lines.append("")
+    if not crisis_shown:
+        lines += [
+            "## " + ("Crisis resources" if clinician else "If you are ever in danger"),
+            "",
+            f"> {e(handout.crisis_resources.for_(audience))}{refs(handout.crisis_refs)}",
+            "",
+        ]
+    return lines
+
+
+def sources_lines(audience: Audience, index: SourceIndex) -> list[str]:
+    if not index.items():
+        return []
+    heading = "Sources" if audience == "clinician" else "Where this information comes from"
+    return ["## " + heading, "", *[f"{n}. {md_escape(c)}" for n, c in index.items()], ""]
+
+
+def render_report_markdown(report: object, audience: Audience = "clinician") -> str:
+    """A troubleshooting report (``ketadecide troubleshoot``) as Markdown, with the same
+    content as the HTML handout."""
+    from ketadecide.render.trend import trend_lines
+    from ketadecide.render.troubleshoot import course_line, log_line
+    from ketadecide.troubleshoot.report import TroubleshootReport
+
+    assert isinstance(report, TroubleshootReport)
+    e = md_escape
+    index = SourceIndex()
+    lines: list[str] = []
+    if report.crisis.triggered and report.crisis.message is not None:
+        lines += [
+            "> **⚠ " + ("Your safety comes first" if audience == "patient" else "CRISIS: safety first") + "**",
+            ">",
+            "> " + e(report.crisis.message.for_(audience)),
+            "",
+        ]
+    title = "Troubleshooting a ketamine course"
+    if audience == "patient":
+        title = "When a ketamine course isn't going as hoped"
+    if report.profile_id:
+        title += f" — {e(report.profile_id)}"
+    lines += [f"# {title}", ""]
+    window_refs = index.refs(report.course.window_refs)
+    lines += [
+        f"**Course:** {e(course_line(report, audience))}",
+        "",
+        e(report.course.window_note.for_(audience)) + (f" {window_refs}" if audience == "clinician" else ""),
+        "",
+    ]
+    if report.log is not None:
+        log = report.log
+        lines += [f"**Log:** {e(log_line(log, audience))}", "", "```", *trend_lines(log), "```", ""]
+        lines += [f"- {e(n.for_(audience))}" for n in log.notes]
+        marks = index.refs(log.definition_refs)
+        lines += [
+            "",
+            f"*How change is judged:* {e(log.definitions.for_(audience))}"
+            + (f" {marks}" if audience == "clinician" else ""),
+            "",
+        ]
+    if report.suggestions:
+        lines += troubleshooting_lines(report.suggestions, audience, index)
+    else:
+        lines += ["Nothing to flag for this course.", ""]
+    if report.comparison is not None:
+        lines += comparison_lines(report.comparison, audience, index)
+    lines += handout_lines(report.handout, report.crisis.triggered, audience, index)
+    lines += sources_lines(audience, index)
+    kb = report.knowledge_base
     lines += [
         "---",
         "",
-        f"*{e(result.disclaimer.for_(audience))}*",
+        f"*{e(report.disclaimer.for_(audience))}*",
         "",
         f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · "
-        f"ketadecide {result.ketadecide_version}",
+        f"ketadecide {report.ketadecide_version}",
         "",
     ]
     return "\n".join(lines)

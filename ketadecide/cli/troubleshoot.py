@@ -1,0 +1,133 @@
+"""``ketadecide troubleshoot``: suggestions for a course under way, from a profile, flags or a log."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ketadecide.cli.errors import handles_errors
+from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, resolve_format
+from ketadecide.cli.output import emit, table_width, use_color
+
+
+class ModalityChoice(enum.StrEnum):
+    spravato = "spravato"
+    iv = "iv"
+    im = "im"
+    compounded = "compounded"
+
+
+class ResponseChoice(enum.StrEnum):
+    none = "none"
+    partial = "partial"
+    fading = "fading"
+    sustained = "sustained"
+
+
+class DissociationChoice(enum.StrEnum):
+    tolerable = "tolerable"
+    too_intense = "too_intense"
+
+
+@handles_errors
+def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is its signature
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile file (YAML or JSON) whose course_* fields describe the course; - for stdin. "
+            "With a profile, the four-modality comparison is included too.",
+            show_default=False,
+        ),
+    ] = None,
+    modality: Annotated[
+        ModalityChoice | None,
+        typer.Option(
+            "--modality", help="The modality of the course under way.", case_sensitive=False, show_default=False
+        ),
+    ] = None,
+    sessions: Annotated[
+        int | None,
+        typer.Option("--sessions", min=0, max=1000, help="Sessions completed at the full dose.", show_default=False),
+    ] = None,
+    response: Annotated[
+        ResponseChoice | None,
+        typer.Option(
+            "--response", help="none, partial, fading or sustained.", case_sensitive=False, show_default=False
+        ),
+    ] = None,
+    dissociation: Annotated[
+        DissociationChoice | None,
+        typer.Option("--dissociation", help="tolerable or too_intense.", case_sensitive=False, show_default=False),
+    ] = None,
+    financial_stress: Annotated[
+        bool | None,
+        typer.Option(
+            "--financial-stress/--no-financial-stress",
+            help="Whether the cost is causing real strain.",
+            show_default=False,
+        ),
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="Session log CSV (date,modality,dose,phq9_total,dissociation,bp[,therapeutic]): the "
+            "response, full-dose sessions and dissociation are derived from it.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    data_dir: DataDirOpt = None,
+    audience: AudienceOption = AudienceOpt.clinician,
+) -> None:
+    """Suggestions for a ketamine course that is not going as hoped (informs; never prescribes)."""
+    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.render.troubleshoot import render_report
+    from ketadecide.troubleshoot.log import read_session_log, summarize_log
+    from ketadecide.troubleshoot.report import build_report
+
+    kb = load_knowledge_base(data_dir)
+    person = None
+    if profile is not None:
+        from ketadecide.engine import check_profile_ids
+        from ketadecide.errors import InputError
+        from ketadecide.sources.profile_file import load_profile
+
+        person = load_profile(profile)
+        try:
+            check_profile_ids(person, kb)
+        except InputError as exc:
+            raise exc.with_source("<stdin>" if profile == "-" else profile) from None
+    summary = summarize_log(read_session_log(log), kb) if log is not None else None
+    report = build_report(
+        kb,
+        profile=person,
+        course={
+            "course_modality": modality.value if modality else None,
+            "course_sessions": sessions,
+            "course_response": response.value if response else None,
+            "course_dissociation": dissociation.value if dissociation else None,
+            "financial_stress": financial_stress,
+        },
+        log=summary,
+    )
+    fmt_name = resolve_format(fmt, output)
+    text = render_report(
+        report,
+        fmt_name,
+        audience.value,
+        color=use_color(output) and fmt_name == "table",
+        width=table_width(output),
+    )
+    emit(text, output)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("troubleshoot")(troubleshoot)

@@ -1,0 +1,407 @@
+"""The printable handout: one self-contained HTML page (no external assets, works offline).
+
+Print-friendly (print CSS, margins that fit A4 and US Letter), plain language for a
+patient, clinical wording and rule ids for a clinician. Everything that comes from input
+or data is passed through :func:`html.escape`, and a Content-Security-Policy forbids any
+script or fetch, so injected markup stays inert even if it slipped through.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from ketadecide.citations import Ref
+from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
+from ketadecide.render.labels import (
+    DETAIL_LABEL,
+    SEVERITY_WORD,
+    TABLE_DETAILS,
+    TITLE,
+    SourceIndex,
+    coverage_text,
+    money,
+    status_text,
+)
+
+CSS = """
+:root { --ink:#1a1a1a; --muted:#555; --line:#bcbcbc; --accent:#1f4e79; --danger:#9b1c1c; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font: 11pt/1.45 "DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink);
+       max-width: 190mm; margin: 0 auto; padding: 14px; }
+h1 { font-size: 17pt; margin: 0 0 2px; }
+.lead { color: var(--muted); margin: 0 0 10px; }
+h2 { font-size: 13pt; color: var(--accent); border-bottom: 2px solid var(--accent);
+     margin: 18px 0 6px; padding-bottom: 2px; break-after: avoid; }
+h3 { font-size: 11pt; margin: 8px 0 2px; break-after: avoid; }
+p { margin: 3px 0; }
+.crisis { border: 3px solid var(--danger); background: #fdecec; border-radius: 6px;
+          padding: 8px 12px; margin: 0 0 12px; break-inside: avoid; }
+.crisis strong { color: var(--danger); font-size: 13pt; display: block; }
+.resources { border: 1px solid var(--danger); border-radius: 6px; padding: 6px 12px; break-inside: avoid; }
+table.compare { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 9pt; }
+table.compare th, table.compare td { border: 1px solid var(--line); padding: 3px 5px; vertical-align: top;
+                                     text-align: left; overflow-wrap: anywhere; }
+table.compare thead th { background: #e6edf5; font-size: 10pt; }
+table.compare tbody th { background: #f3f3f3; width: 16%; }
+table.compare tr { break-inside: avoid; }
+.st-eligible { color: #1d6b2f; font-weight: bold; }
+.st-caution { color: #8a5a00; font-weight: bold; }
+.st-contraindicated { color: var(--danger); font-weight: bold; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 5px 10px; margin: 6px 0; break-inside: avoid; }
+.card ul { margin: 2px 0; padding-left: 18px; }
+.sev { font-weight: bold; }
+.label { font-weight: bold; }
+.refs { font-size: 7.5pt; color: var(--muted); vertical-align: super; }
+.rule-id { font-family: monospace; font-size: 8.5pt; color: var(--muted); }
+ul.checklist { list-style: none; padding-left: 2px; }
+ul.checklist li { margin: 3px 0; }
+ul.checklist li::before { content: ""; display: inline-block; width: 10pt; height: 10pt;
+                          border: 1.3pt solid #333; margin-right: 7px; vertical-align: -1pt; }
+ol.questions li { margin: 3px 0; }
+.course { background: #f3f6fa; border-radius: 6px; padding: 6px 10px; break-inside: avoid; }
+.notes { color: var(--muted); font-size: 9.5pt; }
+svg.trend { max-width: 100%; height: auto; display: block; margin: 4px 0; }
+svg.trend text { font: 9px "DejaVu Sans", Arial, sans-serif; fill: #333; }
+svg.trend .bar { fill: #1f4e79; }
+svg.trend .titration { fill: #a9c1da; }
+svg.trend .axis { stroke: #333; stroke-width: 1; }
+svg.trend .ref { stroke-dasharray: 4 3; stroke-width: 1.2; }
+svg.trend .response { stroke: #1d6b2f; }
+svg.trend .remission { stroke: #8a5a00; }
+.disclaimer { border-left: 4px solid var(--accent); padding: 4px 10px; margin: 14px 0 6px; break-inside: avoid; }
+ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
+ol.sources li { overflow-wrap: anywhere; }
+footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
+@page { margin: 13mm 12mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  a { color: inherit; text-decoration: none; }
+  thead { display: table-header-group; }
+}
+"""
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+#: Headings in both voices.
+HEADINGS: dict[str, dict[str, str]] = {
+    "clinician": {
+        "lead": "Decision support comparing four ketamine modalities for depression. "
+        "It informs; it does not prescribe.",
+        "lead_course": "Troubleshooting support for a ketamine course under way. It informs; it does not prescribe.",
+        "compare": "The four modalities",
+        "findings": "Findings for this patient",
+        "course": "Troubleshooting the course under way",
+        "checklist": "Candidate checklist",
+        "questions": "Questions for the provider",
+        "resources": "Crisis resources",
+        "sources": "Sources",
+        "crisis": "CRISIS: safety first",
+        "meaning": "What it may mean",
+        "next": "Next step to discuss",
+        "alternatives": "Alternatives",
+        "definitions": "How change is judged",
+        "nothing": "no findings",
+    },
+    "patient": {
+        "lead": "Four ways ketamine is given for depression, side by side, with what we noticed for you. "
+        "Take it to your clinician: it helps you talk it over, it is not a prescription.",
+        "lead_course": "About the ketamine course you are having now: what your scores show and what to talk "
+        "over with your clinician. It helps you talk it over; it is not a prescription.",
+        "compare": "The four options at a glance",
+        "findings": "What we noticed for you",
+        "course": "For the course you are having now",
+        "checklist": "Is it worth discussing? A checklist",
+        "questions": "Questions to ask a provider",
+        "resources": "If you are ever in danger",
+        "sources": "Where this information comes from",
+        "crisis": "Your safety comes first",
+        "meaning": "What it may mean",
+        "next": "What to discuss",
+        "alternatives": "Other options to ask about",
+        "definitions": "How we judge change",
+        "nothing": "nothing to flag",
+    },
+}
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+class _PlainIndex(SourceIndex):
+    """For a patient: the numbers only; the locators (section numbers) stay in the clinician's copy."""
+
+    def refs(self, sources: tuple[Ref | str, ...]) -> str:
+        return re.sub(r"\[(\d+):[^\]]*\]", r"[\1]", super().refs(sources))
+
+
+def _index(audience: Audience) -> SourceIndex:
+    return _PlainIndex() if audience == "patient" else SourceIndex()
+
+
+def _refs(index: SourceIndex, sources: tuple[Ref | str, ...]) -> str:
+    marks = index.refs(sources)
+    return f' <span class="refs">{_e(marks)}</span>' if marks else ""
+
+
+def _document(title: str, body: list[str]) -> str:
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title>",
+            f"<style>{CSS}</style>",
+            "</head>",
+            "<body>",
+            *body,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def _crisis_banner(crisis: Crisis, handout: Handout | None, audience: Audience, index: SourceIndex) -> list[str]:
+    if not crisis.triggered or crisis.message is None:
+        return []
+    refs: tuple[Ref | str, ...] = (
+        handout.crisis_message_refs if handout and handout.crisis_message_refs else crisis.sources
+    )
+    h = HEADINGS[audience]
+    return [
+        '<section class="crisis" role="alert">',
+        f"<strong>⚠ {_e(h['crisis'])}</strong>",
+        f"<p>{_e(crisis.message.for_(audience))}{_refs(index, refs)}</p>",
+        "</section>",
+    ]
+
+
+def _comparison(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    h = HEADINGS[audience]
+    ms = result.modalities
+    out = [
+        f"<section><h2>{_e(h['compare'])}</h2>",
+        '<table class="compare"><thead><tr><th></th>'
+        + "".join(f'<th scope="col">{_e(m.short_name)}</th>' for m in ms)
+        + "</tr></thead><tbody>",
+    ]
+
+    def row(label: str, cells: list[str]) -> None:
+        out.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+
+    row(
+        "Status" if audience == "clinician" else "Safety check",
+        [f'<span class="st-{m.status}">{_e(status_text(m.status, audience))}</span>' for m in ms],
+    )
+    row(
+        "Key findings" if audience == "clinician" else "What to discuss",
+        [
+            "<br>".join(_e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or _e(h["nothing"])
+            for m in ms
+        ],
+    )
+    for key in TABLE_DETAILS:
+        row(
+            DETAIL_LABEL[audience][key],
+            [_e(m.detail(key).text.for_(audience)) + _refs(index, m.detail(key).refs) for m in ms],
+        )
+    row(
+        "Coverage" if audience == "clinician" else "Your insurance",
+        [
+            f"<b>{_e(coverage_text(m.coverage, audience))}</b><br>{_e(m.coverage.note.for_(audience))}"
+            + _refs(index, m.coverage.sources)
+            for m in ms
+        ],
+    )
+    row(
+        "Cost / session" if audience == "clinician" else "Price per visit",
+        [
+            _e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + _refs(index, m.cost.sources)
+            for m in ms
+        ],
+    )
+    row(
+        "Induction course" if audience == "clinician" else "First course, in total",
+        [_e(money(*m.cost.induction_course)) for m in ms],
+    )
+    if any(m.cost.budget_note for m in ms):
+        row(
+            "Budget" if audience == "clinician" else "Your budget",
+            [_e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in ms],
+        )
+    out.append("</tbody></table></section>")
+    return out
+
+
+def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    h = HEADINGS[audience]
+    out = [f"<section><h2>{_e(h['findings'])}</h2>"]
+    for m in result.modalities:
+        out.append('<div class="card">')
+        out.append(
+            f'<h3>{_e(m.short_name)}: <span class="st-{m.status}">{_e(status_text(m.status, audience))}</span></h3>'
+        )
+        if not m.findings:
+            out.append(f"<p>{_e(h['nothing'])}</p>")
+        else:
+            out.append("<ul>")
+            for f in m.findings:
+                rule = f' <span class="rule-id">{_e(f.id)}</span>' if audience == "clinician" else ""
+                out.append(
+                    f'<li><span class="sev">{_e(SEVERITY_WORD[audience][f.severity])}</span>: '
+                    f"<b>{_e(f.name.for_(audience))}</b>. {_e(f.message.for_(audience))}"
+                    f"{_refs(index, f.refs)}{rule}</li>"
+                )
+            out.append("</ul>")
+        out.append("</div>")
+    out.append("</section>")
+    return out
+
+
+def _suggestions(suggestions: tuple[Suggestion, ...], audience: Audience, index: SourceIndex) -> list[str]:
+    h = HEADINGS[audience]
+    out: list[str] = []
+    for s in suggestions:
+        rule = f' <span class="rule-id">{_e(s.id)}</span>' if audience == "clinician" else ""
+        out.append('<div class="card">')
+        out.append(f"<h3>{_e(s.situation.for_(audience))}{rule}</h3>")
+        out.append(f'<p><span class="label">{_e(h["meaning"])}:</span> {_e(s.meaning.for_(audience))}</p>')
+        out.append(
+            f'<p><span class="label">{_e(h["next"])}:</span> {_e(s.next_step.for_(audience))}'
+            f"{_refs(index, s.refs or s.sources)}</p>"
+        )
+        if s.alternative_names:
+            names = "; ".join(_e(a.for_(audience)) for a in s.alternative_names)
+            out.append(f'<p><span class="label">{_e(h["alternatives"])}:</span> {names}</p>')
+        out.append("</div>")
+    return out
+
+
+def _handout(handout: Handout | None, crisis: Crisis, audience: Audience, index: SourceIndex) -> list[str]:
+    if handout is None:
+        return []
+    h = HEADINGS[audience]
+    out = [f"<section><h2>{_e(h['checklist'])}</h2>", '<ul class="checklist">']
+    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.checklist]
+    out += ["</ul></section>", f"<section><h2>{_e(h['questions'])}</h2>", '<ol class="questions">']
+    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.questions]
+    out.append("</ol></section>")
+    if not crisis.triggered:
+        out += [
+            f'<section class="resources"><h3>{_e(h["resources"])}</h3>',
+            f"<p>{_e(handout.crisis_resources.for_(audience))}{_refs(index, handout.crisis_refs)}</p>",
+            "</section>",
+        ]
+    return out
+
+
+def _closing(  # noqa: PLR0917 - private helper
+    disclaimer: Worded,
+    disclaimer_sources: tuple[Ref | str, ...],
+    kb: KnowledgeBaseInfo,
+    version: str,
+    audience: Audience,
+    index: SourceIndex,
+) -> list[str]:
+    h = HEADINGS[audience]
+    out = [f'<p class="disclaimer">{_e(disclaimer.for_(audience))}{_refs(index, disclaimer_sources)}</p>']
+    out.append(f"<section><h2>{_e(h['sources'])}</h2>")
+    out.append('<ol class="sources">' + "".join(f"<li>{_e(c)}</li>" for _, c in index.items()) + "</ol></section>")
+    out.append(
+        f"<footer>Knowledge base reviewed {_e(kb.reviewed.isoformat())} · ketadecide {_e(version)} · "
+        f"data sha256 {_e(kb.sha256[:12])}</footer>"
+    )
+    return out
+
+
+def _title(audience: Audience, profile_id: str | None, base: str | None = None) -> str:
+    title = base or TITLE[audience]
+    if profile_id:
+        title += (" for " if audience == "patient" else " — ") + profile_id
+    return title
+
+
+def render_html(result: Result, audience: Audience = "patient") -> str:
+    """The comparison as a printable, self-contained HTML handout."""
+    index = _index(audience)
+    h = HEADINGS[audience]
+    title = _title(audience, result.profile_id)
+    body = _crisis_banner(result.crisis, result.handout, audience, index)
+    body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(h["lead"])}</p>']
+    body += _comparison(result, audience, index)
+    body += _findings(result, audience, index)
+    if result.troubleshooting:
+        body += [
+            f"<section><h2>{_e(h['course'])}</h2>",
+            *_suggestions(result.troubleshooting, audience, index),
+            "</section>",
+        ]
+    body += _handout(result.handout, result.crisis, audience, index)
+    disclaimer_refs: tuple[Ref | str, ...] = result.disclaimer_sources
+    if result.handout is not None and result.handout.disclaimer_refs:
+        disclaimer_refs = result.handout.disclaimer_refs
+    body += _closing(
+        result.disclaimer, disclaimer_refs, result.knowledge_base, result.ketadecide_version, audience, index
+    )
+    return _document(title, body)
+
+
+def render_report_html(report: object, audience: Audience = "patient") -> str:
+    """A troubleshooting report (``ketadecide troubleshoot``) as a printable handout."""
+    from ketadecide.render.trend import trend_svg
+    from ketadecide.render.troubleshoot import course_line, log_line
+    from ketadecide.troubleshoot.report import TroubleshootReport
+
+    assert isinstance(report, TroubleshootReport)
+    index = _index(audience)
+    h = HEADINGS[audience]
+    base = (
+        "Troubleshooting a ketamine course"
+        if audience == "clinician"
+        else "When a ketamine course isn't going as hoped"
+    )
+    title = _title(audience, report.profile_id, base)
+    body = _crisis_banner(report.crisis, report.handout, audience, index)
+    lead = h["lead"] if report.comparison is not None else h["lead_course"]
+    body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(lead)}</p>']
+    body += [f"<section><h2>{_e(h['course'])}</h2>", '<div class="course">']
+    body.append(f"<p><b>{_e(course_line(report, audience))}</b></p>")
+    body.append(
+        f'<p class="notes">{_e(report.course.window_note.for_(audience))}{_refs(index, report.course.window_refs)}</p>'
+    )
+    if report.log is not None:
+        log = report.log
+        body.append(f"<p>{_e(log_line(log, audience))}</p>")
+        chart_title = "PHQ-9 total at each session (lower is better); light bars: titration, not counted"
+        body.append(trend_svg(log, title=chart_title))
+        body.append(f'<p class="notes">{_e(chart_title)}.</p>')
+        body += [f'<p class="notes">{_e(n.for_(audience))}</p>' for n in log.notes]
+        body.append(
+            f'<p class="notes"><b>{_e(h["definitions"])}:</b> {_e(log.definitions.for_(audience))}'
+            f"{_refs(index, log.definition_refs)}</p>"
+        )
+    body.append("</div>")
+    if report.suggestions:
+        body += _suggestions(report.suggestions, audience, index)
+    else:
+        body.append(f"<p>{_e(h['nothing'])}</p>")
+    body.append("</section>")
+    if report.comparison is not None:
+        body += _comparison(report.comparison, audience, index)
+        body += _findings(report.comparison, audience, index)
+    body += _handout(report.handout, report.crisis, audience, index)
+    body += _closing(
+        report.disclaimer,
+        report.handout.disclaimer_refs or report.disclaimer_sources,
+        report.knowledge_base,
+        report.ketadecide_version,
+        audience,
+        index,
+    )
+    return _document(title, body)
