@@ -5,7 +5,7 @@ and ``data/questions.yaml``. Questions go to standard error; standard output car
 the comparison, so ``--format json`` can be piped while the questions are answered.
 """
 
-from __future__ import annotations  # noqa: PLC0415 - lazy: keep start-up fast
+from __future__ import annotations
 
 import sys
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors  # noqa: PLC0415 - lazy: keep start-up fast
+from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.options import (
     AudienceOpt,
     AudienceOption,
@@ -70,8 +70,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         typer.Option(
             "--profile",
             "-p",
-            help="Pre-fill answers from a profile file (YAML or JSON, CONTRACT §1; may be partial). "
-            "Only what is missing is asked. '-' (standard input) only with --no-input.",
+            help="Pre-fill answers from a profile file (YAML or JSON, CONTRACT §1; may be "
+            "partial). Only what is missing is asked. '-' (standard input) only with --no-input.",
             show_default=False,
         ),
     ] = None,
@@ -116,7 +116,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if profile == "-" and not no_input:
         raise InputError(
             Problem(
-                "standard input carries the answers during a consult; use '--profile -' only with --no-input",
+                "standard input carries the answers during a consult; "
+                "use '--profile -' only with --no-input",
                 field="--profile",
             )
         )
