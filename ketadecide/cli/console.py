@@ -13,6 +13,7 @@ import sys
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
 
@@ -59,6 +60,7 @@ class TerminalAsker:
         self.audience = audience
         self.console = Console(stderr=True, highlight=False)
         self._section: str | None = None
+        self._last: str | None = None
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401, PLC0415 - gives input() history and editing
 
@@ -68,9 +70,11 @@ class TerminalAsker:
             self._section = step.section_id
             c.print()
             c.rule(Text(section_heading(step, self.audience), style="bold cyan"), style="cyan")
-        c.print(Text(question_text(step), style="bold"))
-        for line in option_lines(step):
-            c.print(Text(line))
+        if step.key != self._last:
+            c.print(Text(question_text(step), style="bold"))
+            for line in option_lines(step):
+                c.print(Text(line))
+        self._last = step.key
         return c.input(Text(prompt_hint(step, self.audience) + " > ", style="dim"))
 
     def show(self, notice: Notice) -> None:
@@ -87,6 +91,6 @@ class TerminalAsker:
             c.print(Panel(body, title=title, border_style="bold red", box=box.HEAVY))
             return
         lines = notice_lines(notice, self.audience)
-        c.print(Text(lines[0], style=NOTICE_STYLE[notice.kind]))
+        c.print(Padding(Text(lines[0].strip(), style=NOTICE_STYLE[notice.kind]), (0, 0, 0, 2)))
         for line in lines[1:]:
-            c.print(Text(line, style="dim"))
+            c.print(Padding(Text(line.strip(), style="dim"), (0, 0, 0, 4)))

@@ -126,6 +126,7 @@ class LineAsker:
         self.stdin = stdin if stdin is not None else sys.stdin
         self.out = out if out is not None else sys.stderr
         self._section: str | None = None
+        self._last: str | None = None
 
     def _write(self, text: str) -> None:
         self.out.write(text)
@@ -136,9 +137,12 @@ class LineAsker:
         if step.section_id != self._section:
             self._section = step.section_id
             lines += ["", f"== {section_heading(step, self.audience)} =="]
-        lines.append(question_text(step))
-        lines += option_lines(step)
-        self._write("\n".join(lines) + "\n" + prompt_hint(step, self.audience) + " > ")
+        if step.key != self._last:
+            # Asked again (after help or a bad answer): the prompt alone, not the whole list.
+            lines.append(question_text(step))
+            lines += option_lines(step)
+        self._last = step.key
+        self._write("\n".join([*lines, prompt_hint(step, self.audience) + " > "]))
         line = self.stdin.readline()
         if not line:
             self._write("\n")

@@ -364,15 +364,8 @@ class Interview:
             "can_go_back": bool(self._history),
         }
         if key == CRISIS_KEY:
-            yes_no = (Option("y", True, "yes"), Option("n", False, "no"))
-            return Step(
-                key,
-                "bool",
-                self._w(self.questions.file.messages.crisis_continue),
-                options=yes_no,
-                enter="yes",
-                **common,
-            )
+            text = self._w(self.questions.file.messages.crisis_continue)
+            return Step(key, "bool", text, enter="yes", **common)
         if "." in key:
             n = int(key.split(".")[1])
             return Step(
