@@ -221,7 +221,12 @@ def test_patient_help_has_no_citations(new) -> None:
 def test_an_earlier_course_brings_its_questions(new) -> None:
     iv = new()
     order = keys_asked(iv, ["1", "1", "3", "iv", "4", "partial", "1", "45"])
-    assert order[3:7] == ["earlier_ketamine", "course_sessions", "course_response", "course_dissociation"]
+    assert order[3:7] == [
+        "earlier_ketamine",
+        "course_sessions",
+        "course_response",
+        "course_dissociation",
+    ]
     assert iv.answers["course_modality"] == "iv"
     assert iv.answers["course_response"] == "partial"
     drive(iv, ["", "", "", "", "", "1", ""])
@@ -355,7 +360,9 @@ def test_steps_are_worded_for_the_audience(new) -> None:
 @given(
     st.lists(
         st.one_of(
-            st.sampled_from(["", "?", "back", "skip", "y", "n", "1", "2", "3", "45", "120/80", "yes", "1,2"]),
+            st.sampled_from(
+                ["", "?", "back", "skip", "y", "n", "1", "2", "3", "45", "120/80", "yes", "1,2"]
+            ),
             st.text(max_size=12),
         ),
         max_size=60,
