@@ -1,4 +1,4 @@
-"""``ketadecide consult`` through CliRunner with piped answers: every path, results checked as JSON."""
+"""``ketadecide consult`` via CliRunner with piped answers: every path, results checked as JSON."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``data/questions.yaml`` and its model: the shipped file is valid; a clinic's mistakes are named."""
+"""``data/questions.yaml`` and its model: the shipped file is valid; clinic mistakes are named."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.conftest import DATA_DIR, MINIMAL_KB
 
 
 def clinic_data_dir(tmp_path: Path, edit: Callable[[str], str] = lambda text: text) -> Path:
-    """A data directory: the synthetic KB, the shipped sources added, and an edited questions.yaml."""
+    """A data dir: the synthetic KB plus the shipped sources and an edited questions.yaml."""
     data = tmp_path / "clinic"
     data.mkdir()
     for name in ("modalities.yaml", "contraindications.yaml"):
