@@ -71,7 +71,7 @@ class TerminalAsker:
             c.print()
             c.rule(Text(section_heading(step, self.audience), style="bold cyan"), style="cyan")
         if step.key != self._last:
-            c.print(Text(question_text(step), style="bold"))
+            c.print(Text(question_text(step, self.audience), style="bold"))
             for line in option_lines(step):
                 c.print(Text(line))
         self._last = step.key

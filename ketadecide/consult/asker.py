@@ -49,12 +49,13 @@ def section_heading(step: Step, audience: Audience) -> str:
     return f"{step.section_number}/{step.section_count} {step.section_title}"
 
 
-def question_text(step: Step) -> str:
+def question_text(step: Step, audience: Audience = "clinician") -> str:
     if step.item is not None:
         n, of = step.item
         return f"{step.stem} ({n}/{of})\n{step.text}"
-    unit = f" ({step.unit})" if step.unit and step.unit not in step.text else ""
-    return f"{step.text}{unit}"
+    # Clinicians see the unit; patient wording says it in words where it matters.
+    show_unit = audience == "clinician" and step.unit and step.unit not in step.text
+    return f"{step.text} ({step.unit})" if show_unit else step.text
 
 
 def option_lines(step: Step) -> list[str]:
@@ -67,17 +68,19 @@ def prompt_hint(step: Step, audience: Audience) -> str:
     if audience == "patient":
         parts = []
         if step.kind in {"multi", "checklist"}:
-            parts.append("numbers, separated by commas")
+            parts.append("type numbers, separated by commas")
         elif step.options and step.kind != "bool":
-            parts.append("a number")
+            parts.append("type a number")
         elif step.kind == "bool":
             parts.append("yes or no")
-        if step.enter is not None:
-            parts.append(f"Enter = {step.enter}")
-        parts.append("? = help")
+        if step.enter == "skip":
+            parts.append("Enter to skip")
+        elif step.enter is not None:
+            parts.append(f"Enter for: {step.enter}")
+        parts.append("? for help")
         if step.can_go_back:
-            parts.append("back = previous question")
-        return "(" + ", ".join(parts) + ")"
+            parts.append("back to go back")
+        return "(" + " · ".join(parts) + ")"
     parts = []
     if step.options and step.kind != "bool":
         keys = f"{step.options[0].key}-{step.options[-1].key}"
@@ -139,7 +142,7 @@ class LineAsker:
             lines += ["", f"== {section_heading(step, self.audience)} =="]
         if step.key != self._last:
             # Asked again (after help or a bad answer): the prompt alone, not the whole list.
-            lines.append(question_text(step))
+            lines.append(question_text(step, self.audience))
             lines += option_lines(step)
         self._last = step.key
         self._write("\n".join([*lines, prompt_hint(step, self.audience) + " > "]))

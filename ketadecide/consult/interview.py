@@ -412,11 +412,12 @@ class Interview:
         }[step.kind]
         parts.append(words(how, self.audience))
         if step.enter is not None:
-            parts.append(
-                f"Enter: {step.enter}."
-                if self.audience == "clinician"
-                else f"Pressing Enter gives: {step.enter}."
-            )
+            if self.audience == "clinician":
+                parts.append(f"Enter: {step.enter}.")
+            elif step.enter == "skip":
+                parts.append("Pressing Enter skips this question.")
+            else:
+                parts.append(f"Pressing Enter answers: {step.enter}.")
         parts.append(words("how_nav", self.audience))
         return Notice("help", " ".join(parts), sources)
 
