@@ -305,7 +305,7 @@ class Interview:
             return RECHECK_KEY
         facts: dict[str, Any] | None = None
         for _, _, q in self._order:
-            if any(f in self.prefill for f in q.fields):
+            if any(self.prefill.get(f) is not None for f in q.fields):
                 continue
             if q.ask_if is not None:
                 facts = facts if facts is not None else self._facts()
