@@ -41,7 +41,13 @@ def spawn(*args: str, **env: str):
     if "NO_COLOR" not in env:
         environ.pop("NO_COLOR", None)
     return pexpect.spawn(
-        cmd[0], cmd[1:], env=environ, cwd=str(ROOT), dimensions=(40, 120), encoding="utf-8", timeout=20
+        cmd[0],
+        cmd[1:],
+        env=environ,
+        cwd=str(ROOT),
+        dimensions=(40, 120),
+        encoding="utf-8",
+        timeout=20,
     )
 
 
