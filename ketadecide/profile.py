@@ -228,11 +228,11 @@ class Profile:
         return self.phq9[8] if self.phq9 is not None else None
 
     def to_record(self) -> dict[str, Any]:
-        """The profile as a plain CONTRACT §1 record; fields left at their defaults are omitted."""
+        """The profile as a plain CONTRACT §1 record; fields not given (None, empty lists) are omitted."""
         out: dict[str, Any] = {}
-        for name, spec in FIELD_SPECS.items():
+        for name in FIELD_SPECS:
             value = getattr(self, name)
-            if value is None or (spec.required is False and value == spec.default):
+            if value is None or value == ():
                 continue
             out[name] = list(value) if isinstance(value, tuple) else value
         return out

@@ -34,9 +34,7 @@ def concept(system: str, code: str, display: str | None = None) -> dict[str, Any
     return {"coding": [coding(system, code, display)]}
 
 
-def patient(
-    birth: str | None = "1980-05-01", gender: str = "female", pid: str = PATIENT_ID
-) -> dict[str, Any]:
+def patient(birth: str | None = "1980-05-01", gender: str = "female", pid: str = PATIENT_ID) -> dict[str, Any]:
     out: dict[str, Any] = {"resourceType": "Patient", "id": pid, "gender": gender}
     if birth:
         out["birthDate"] = birth
@@ -60,13 +58,9 @@ def condition(
         "code": concept(system, code, display),
     }
     if clinical:
-        out["clinicalStatus"] = concept(
-            "http://terminology.hl7.org/CodeSystem/condition-clinical", clinical
-        )
+        out["clinicalStatus"] = concept("http://terminology.hl7.org/CodeSystem/condition-clinical", clinical)
     if verification:
-        out["verificationStatus"] = concept(
-            "http://terminology.hl7.org/CodeSystem/condition-ver-status", verification
-        )
+        out["verificationStatus"] = concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", verification)
     if onset:
         out["onsetDateTime"] = onset
     out.update(extra)
@@ -197,9 +191,7 @@ def allergy(text: str, *, clinical: str = "active") -> dict[str, Any]:
         "resourceType": "AllergyIntolerance",
         "id": _id("al"),
         "patient": SUBJECT,
-        "clinicalStatus": concept(
-            "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", clinical
-        ),
+        "clinicalStatus": concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", clinical),
         "code": {"text": text},
     }
 
@@ -217,9 +209,7 @@ def bundle(
     return {
         "resourceType": "Bundle",
         "type": "collection",
-        "entry": [
-            {"fullUrl": f"urn:uuid:{r.get('id', i)}", "resource": r} for i, r in enumerate(flat)
-        ],
+        "entry": [{"fullUrl": f"urn:uuid:{r.get('id', i)}", "resource": r} for i, r in enumerate(flat)],
     }
 
 

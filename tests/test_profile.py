@@ -120,4 +120,7 @@ def test_to_record_round_trips() -> None:
         "has_driver": False,
         "budget_per_session": 250.0,
     }
-    assert parse_profile(record).to_record() == record
+    out = parse_profile(record).to_record()
+    # Defaults are written out explicitly; nothing given is lost or changed.
+    assert out == {**record, "pregnancy": "none", "suicidality": "unknown", "insurance": "unknown"}
+    assert parse_profile(out) == parse_profile(record)

@@ -32,9 +32,7 @@ AsOfOpt = Annotated[
         show_default=False,
     ),
 ]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Do not print the import report on standard error.")
-]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the import report on standard error.")]
 
 
 def print_report(report: MappingReport) -> None:

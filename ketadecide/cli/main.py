@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ketadecide._version import __version__
-from ketadecide.cli import compare, data_cmd, fhir_cmd, modalities, troubleshoot
+from ketadecide.cli import compare, consult, data_cmd, fhir_cmd, modalities, troubleshoot
 from ketadecide.cli.errors import state
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ def main(
 
 
 compare.register(app)
+consult.register(app)
 modalities.register(app)
 troubleshoot.register(app)
 app.add_typer(data_cmd.app, name="data")

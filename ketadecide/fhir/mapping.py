@@ -129,15 +129,11 @@ class MappingReport:
             out.append(f"{heading}:")
             grouped: dict[str, list[str]] = {}
             for item in items:
-                grouped.setdefault(item.message, []).extend(
-                    [item.resource] if item.resource else []
-                )
+                grouped.setdefault(item.message, []).extend([item.resource] if item.resource else [])
             for message, resources in grouped.items():
                 where = ""
                 if resources:
-                    shown = ", ".join(resources[:2]) + (
-                        f" and {len(resources) - 2} more" if len(resources) > 2 else ""
-                    )
+                    shown = ", ".join(resources[:2]) + (f" and {len(resources) - 2} more" if len(resources) > 2 else "")
                     where = f" [{shown}]"
                 out.append(f"  - {message}{where}")
         return out
@@ -150,8 +146,7 @@ class MappingReport:
             "read": dict(self.read_counts),
             "not_read": dict(self.skipped_counts),
             "items": [
-                {"status": i.status, "message": i.message, "resource": i.resource, "field": i.field}
-                for i in self.items
+                {"status": i.status, "message": i.message, "resource": i.resource, "field": i.field} for i in self.items
             ],
         }
 
@@ -232,20 +227,14 @@ class CodeIndex:
         lowered = text.lower()
         for pattern, name, key, entry in self.names[record]:
             if key not in found and pattern.search(lowered):
-                found[key] = Match(
-                    key, entry, f"'{text}' (matched by the name '{name}', not by a code)"
-                )
+                found[key] = Match(key, entry, f"'{text}' (matched by the name '{name}', not by a code)")
         return list(found.values())
 
     def concept_text(self, concept: Mapping[str, Any]) -> str:
         codings = _codings(concept)
         if codings:
             return "; ".join(self.describe(c) for c in codings)
-        return (
-            f"'{_str(concept.get('text'))}' (text only, no code)"
-            if concept.get("text")
-            else "(no code, no text)"
-        )
+        return f"'{_str(concept.get('text'))}' (text only, no code)" if concept.get("text") else "(no code, no text)"
 
 
 # ----------------------------------------------------------------------------- small readers
@@ -378,9 +367,7 @@ class _Score:
 
 
 class _Mapper:
-    def __init__(
-        self, bundle: Mapping[str, Any], index: CodeIndex, as_of: dt.date, source: str
-    ) -> None:
+    def __init__(self, bundle: Mapping[str, Any], index: CodeIndex, as_of: dt.date, source: str) -> None:
         self.bundle = bundle
         self.index = index
         self.as_of = as_of
@@ -406,9 +393,7 @@ class _Mapper:
         self.patient_refs: set[str] = set()
         self.patient: Mapping[str, Any] | None = None
 
-    def add(
-        self, status: Status, message: str, resource: str | None = None, field: str | None = None
-    ) -> None:
+    def add(self, status: Status, message: str, resource: str | None = None, field: str | None = None) -> None:
         self.items.append(ReportItem(status, message, resource, field))
 
     # -- entry points
@@ -419,8 +404,7 @@ class _Mapper:
         if len(patients) > 1:
             raise InputError(
                 Problem(
-                    f"the bundle holds {len(patients)} Patient resources; "
-                    "export one patient per bundle",
+                    f"the bundle holds {len(patients)} Patient resources; export one patient per bundle",
                     self.source,
                     f"entry[{patients[1][0]}].resource",
                 )
@@ -452,11 +436,7 @@ class _Mapper:
                 self.skipped[rtype] += 1
                 continue
             self.read[rtype] += 1
-            ref = (
-                f"{rtype}/{resource['id']}"
-                if _str(resource.get("id"))
-                else f"{rtype}, entry {i + 1}"
-            )
+            ref = f"{rtype}/{resource['id']}" if _str(resource.get("id")) else f"{rtype}, entry {i + 1}"
             if rtype in {"Patient", "Medication"}:
                 continue
             if not self._belongs(resource, ref):
@@ -471,9 +451,7 @@ class _Mapper:
             handler(resource, ref)
         self._finish(profile)
         ordered = {k: profile[k] for k in PROFILE_FIELDS if k in profile}
-        report = MappingReport(
-            self.source, self.as_of, tuple(self.items), dict(self.read), dict(self.skipped)
-        )
+        report = MappingReport(self.source, self.as_of, tuple(self.items), dict(self.read), dict(self.skipped))
         return ordered, report
 
     def _resources(self) -> Iterator[tuple[int, str | None, Mapping[str, Any]]]:
@@ -492,9 +470,7 @@ class _Mapper:
 
     def _after_as_of(self, when: When | None, ref: str, what: str) -> bool:
         if when is not None and when.moment > self.as_of_end:
-            self.add(
-                "not_counted", f"{what}: dated {when.text}, after the as-of date; not used", ref
-            )
+            self.add("not_counted", f"{what}: dated {when.text}, after the as-of date; not used", ref)
             return True
         return False
 
@@ -561,8 +537,7 @@ class _Mapper:
             for m in matches:
                 self.add(
                     "not_counted",
-                    f"{m.how} ({m.entry.label}): verification status "
-                    f"'{verification}', not counted; confirm",
+                    f"{m.how} ({m.entry.label}): verification status '{verification}', not counted; confirm",
                     ref,
                 )
             return
@@ -628,9 +603,7 @@ class _Mapper:
             concept = _map(medication.get("code"))
         what = self.index.concept_text(concept)
         status = _str(resource.get("status")) or "unknown"
-        when = _effective(
-            resource, "effectiveDateTime", "effectivePeriod", "authoredOn", "dateAsserted"
-        )
+        when = _effective(resource, "effectiveDateTime", "effectivePeriod", "authoredOn", "dateAsserted")
         if self._after_as_of(when, ref, what):
             return
         matches = self.index.lookup_concept("medication", concept)
@@ -646,9 +619,7 @@ class _Mapper:
                     self.medications[med].append(ref)
                     self.add("mapped", f"medications += {med} <- {m.how}", ref, "medications")
             elif m.entry.medications:
-                self.add(
-                    "not_counted", f"{m.how} ({m.entry.label}): status '{status}', not active", ref
-                )
+                self.add("not_counted", f"{m.how} ({m.entry.label}): status '{status}', not active", ref)
             elif m.entry.note and "antidepressant" not in m.entry.tags:
                 self.add("info", f"{m.how}: {m.entry.note}", ref)
             if m.entry.medications and m.entry.note and active:
@@ -676,9 +647,7 @@ class _Mapper:
                 continue
             for condition in m.entry.conditions:
                 self.conditions[condition].active.append(ref)
-                self.add(
-                    "mapped", f"conditions += {condition} <- allergy {m.how}", ref, "conditions"
-                )
+                self.add("mapped", f"conditions += {condition} <- allergy {m.how}", ref, "conditions")
 
     # -- Observation
 
@@ -704,29 +673,21 @@ class _Mapper:
                 ref,
             )
             return
-        when = _effective(
-            resource, "effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued"
-        )
+        when = _effective(resource, "effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued")
         if when is None:
-            self.add(
-                "not_counted", f"{what}: no date; not used (the latest reading cannot be told)", ref
-            )
+            self.add("not_counted", f"{what}: no date; not used (the latest reading cannot be told)", ref)
             return
         if self._after_as_of(when, ref, what):
             return
         label = matches[0].how if matches else what
-        if "bp_panel" in roles or (
-            {"bp_systolic", "bp_diastolic"} <= component_roles and not roles
-        ):
+        if "bp_panel" in roles or ({"bp_systolic", "bp_diastolic"} <= component_roles and not roles):
             self._bp_panel(resource, components, when, ref, label)
         elif roles & {"bp_systolic", "bp_diastolic"}:
             role = "bp_systolic" if "bp_systolic" in roles else "bp_diastolic"
             value = self._mmhg(resource, ref, label)
             if value is not None:
                 self.bp_single[role].append((when, value, ref, label))
-        if roles & {"phq9_panel", "phq9_total"} or any(
-            r and r.startswith("phq9") for r in component_roles
-        ):
+        if roles & {"phq9_panel", "phq9_total"} or any(r and r.startswith("phq9") for r in component_roles):
             for c in components:
                 for m in self.index.lookup_concept("observation", _map(c.get("code"))):
                     self._phq(m.entry.observation or "", c, when, ref, m.how)
@@ -778,8 +739,7 @@ class _Mapper:
         if not (lo_s <= systolic <= hi_s and lo_d <= diastolic <= hi_d) or diastolic >= systolic:
             self.add(
                 "not_counted",
-                f"blood pressure {systolic}/{diastolic} on {when.text} is not a plausible "
-                "reading; not used",
+                f"blood pressure {systolic}/{diastolic} on {when.text} is not a plausible reading; not used",
                 ref,
             )
             return
@@ -787,9 +747,7 @@ class _Mapper:
 
     def _phq(self, role: str, holder: Mapping[str, Any], when: When, ref: str, label: str) -> None:
         if role == "phq9_total":
-            value = _number(
-                holder.get("valueInteger", _map(holder.get("valueQuantity")).get("value"))
-            )
+            value = _number(holder.get("valueInteger", _map(holder.get("valueQuantity")).get("value")))
             if value is None or not (0 <= value <= 27) or value != value.to_integral_value():
                 self.add("not_counted", f"{label}: total is not a whole number 0-27; not used", ref)
                 return
@@ -819,18 +777,14 @@ class _Mapper:
             return None
         return int(value)
 
-    def _pregnancy_status(
-        self, resource: Mapping[str, Any], when: When, ref: str, label: str
-    ) -> None:
+    def _pregnancy_status(self, resource: Mapping[str, Any], when: When, ref: str, label: str) -> None:
         concept = _map(resource.get("valueCodeableConcept"))
         for coding in _codings(concept):
             match = self.index.lookup("answer", coding)
             if match is None:
                 continue
             if match.entry.pregnancy is not None:
-                self.pregnancy_observations.append(
-                    (when, match.entry.pregnancy, ref, f"{label} = {match.how}")
-                )
+                self.pregnancy_observations.append((when, match.entry.pregnancy, ref, f"{label} = {match.how}"))
                 return
             self.pregnancy_observations.append((when, None, ref, f"{label} = {match.how}"))
             return
@@ -864,8 +818,7 @@ class _Mapper:
                     )
         if self.antidepressants:
             listed = ", ".join(
-                f"{name} ({'/'.join(sorted(set(st)))})"
-                for name, st in sorted(self.antidepressants.items())
+                f"{name} ({'/'.join(sorted(set(st)))})" for name, st in sorted(self.antidepressants.items())
             )
             self.add(
                 "check",
@@ -884,9 +837,7 @@ class _Mapper:
         )
 
     def _finish_pregnancy(self, profile: dict[str, Any]) -> None:
-        candidates: list[tuple[str, str, str]] = [
-            (v, ref, "active condition") for v, ref in self.pregnancy_conditions
-        ]
+        candidates: list[tuple[str, str, str]] = [(v, ref, "active condition") for v, ref in self.pregnancy_conditions]
         if self.pregnancy_observations:
             when, value, ref, how = max(self.pregnancy_observations, key=lambda o: o[0].moment)
             for obs in self.pregnancy_observations:
@@ -925,8 +876,7 @@ class _Mapper:
             if other_ref != ref:
                 self.add(
                     "not_counted",
-                    f"pregnancy = {other_value} ({other_how}): also read; "
-                    f"the value used is {value}",
+                    f"pregnancy = {other_value} ({other_how}): also read; the value used is {value}",
                     other_ref,
                 )
         others = sorted({c[0] for c in candidates} - {value})
@@ -959,9 +909,7 @@ class _Mapper:
                     ref,
                 )
         if not self.bp:
-            self.add(
-                "check", "no blood-pressure reading in the record; measure it", None, "bp_systolic"
-            )
+            self.add("check", "no blood-pressure reading in the record; measure it", None, "bp_systolic")
             return
         latest_day = max(r.when.day for r in self.bp)
         same_day = [r for r in self.bp if r.when.day == latest_day]
@@ -992,8 +940,7 @@ class _Mapper:
             listed = ", ".join(f"{r.systolic}/{r.diastolic} ({r.when.text})" for r in others)
             self.add(
                 "conflict",
-                f"blood pressure: {len(same_day)} readings on {latest_day.isoformat()} "
-                f"({listed}); rule: {rule}",
+                f"blood pressure: {len(same_day)} readings on {latest_day.isoformat()} ({listed}); rule: {rule}",
                 chosen.ref,
                 "bp_systolic",
             )
@@ -1037,10 +984,7 @@ class _Mapper:
             older = sorted(
                 d
                 for d in days
-                if d < latest
-                and all(
-                    any(s.when.day == d for s in self.phq_items.get(n, [])) for n in range(1, 10)
-                )
+                if d < latest and all(any(s.when.day == d for s in self.phq_items.get(n, [])) for n in range(1, 10))
             )
             shown = f" (total {total.value}, {_phq_band(total.value)})" if total else ""
             msg = (
@@ -1048,9 +992,7 @@ class _Mapper:
                 f"({len(items)} of 9 found in order); phq9 not set"
             )
             if older:
-                msg += (
-                    f"; the complete one from {older[-1].isoformat()} is older, so it is not used"
-                )
+                msg += f"; the complete one from {older[-1].isoformat()} is older, so it is not used"
             self.add("check", msg, total.ref if total else None, "phq9")
             return
         profile["phq9"] = items
@@ -1061,13 +1003,10 @@ class _Mapper:
         for t in self.phq_totals:
             if t.when.day != latest:
                 self.add("not_counted", "PHQ-9 total superseded by a later PHQ-9", t.ref)
-        where = ", ".join(sorted(refs)[:1]) + (
-            f" and {len(refs) - 1} more" if len(refs) > 1 else ""
-        )
+        where = ", ".join(sorted(refs)[:1]) + (f" and {len(refs) - 1} more" if len(refs) > 1 else "")
         self.add(
             "mapped",
-            f"phq9 = {items} (total {sum(items)}, {_phq_band(sum(items))}) <- PHQ-9 of "
-            f"{latest.isoformat()} [{where}]",
+            f"phq9 = {items} (total {sum(items)}, {_phq_band(sum(items))}) <- PHQ-9 of {latest.isoformat()} [{where}]",
             None,
             "phq9",
         )
@@ -1082,8 +1021,7 @@ class _Mapper:
         if items[8] > 0:
             self.add(
                 "check",
-                f"PHQ-9 item 9 (thoughts of death or self-harm) = {items[8]}: ask about "
-                "safety now; 988 Lifeline",
+                f"PHQ-9 item 9 (thoughts of death or self-harm) = {items[8]}: ask about safety now; 988 Lifeline",
                 None,
                 "phq9",
             )

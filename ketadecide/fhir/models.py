@@ -70,9 +70,7 @@ class CodeSystem(Cited):
     """A terminology: the URIs a FHIR ``Coding.system`` may carry for it, and how to match."""
 
     name: Text
-    uris: Annotated[
-        tuple[Annotated[str, Field(pattern=r"^(https?|urn):\S+$")], ...], Field(min_length=1)
-    ]
+    uris: Annotated[tuple[Annotated[str, Field(pattern=r"^(https?|urn):\S+$")], ...], Field(min_length=1)]
     match: Literal["exact", "prefix"]
 
 
@@ -152,15 +150,11 @@ class CodesFile(Strict):
         problems = []
         for key, entry in self.entries.items():
             if entry.system not in self.systems:
-                problems.append(
-                    f"entry '{key}' uses system '{entry.system}', not defined under systems"
-                )
+                problems.append(f"entry '{key}' uses system '{entry.system}', not defined under systems")
             for code in entry.codes:
                 ident = (entry.record, entry.system, normalize_code(entry.system, code))
                 if ident in seen:
-                    problems.append(
-                        f"{entry.system} code '{code}' is in both '{seen[ident]}' and '{key}'"
-                    )
+                    problems.append(f"{entry.system} code '{code}' is in both '{seen[ident]}' and '{key}'")
                 seen[ident] = key
         if problems:
             raise ValueError("; ".join(problems))
@@ -175,13 +169,9 @@ class CodesFile(Strict):
         return sum(len(e.codes) for e in self.entries.values())
 
 
-def check_against_kb(
-    codes: CodesFile, kb: KnowledgeBase, *, source: str | None = None
-) -> list[Problem]:
+def check_against_kb(codes: CodesFile, kb: KnowledgeBase, *, source: str | None = None) -> list[Problem]:
     """Problems with ids in ``codes`` that the knowledge base does not define."""
-    return check_ids(
-        codes, kb.conditions, kb.medications, source or str(kb.data_dir / "codes.yaml")
-    )
+    return check_ids(codes, kb.conditions, kb.medications, source or str(kb.data_dir / "codes.yaml"))
 
 
 def check_ids(

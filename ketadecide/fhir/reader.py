@@ -29,9 +29,7 @@ MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 #: At most this many validation problems are listed for one bundle.
 MAX_PROBLEMS = 20
 
-INSTALL_HINT = (
-    "FHIR import needs the optional 'fhir' extra (fhir.resources): pip install 'ketadecide[fhir]'"
-)
+INSTALL_HINT = "FHIR import needs the optional 'fhir' extra (fhir.resources): pip install 'ketadecide[fhir]'"
 
 #: Fields that betray another FHIR version: (resource type, field) -> hint.
 VERSION_HINTS: dict[tuple[str, str], str] = {
@@ -92,9 +90,7 @@ def validate_bundle(data: object, name: str) -> None:
         raise InputError(Problem(f"expected a FHIR Bundle (a JSON object), got {kind}", name))
     rtype = data.get("resourceType")
     if rtype is None:
-        raise InputError(
-            Problem("no resourceType: this is not a FHIR resource", name, "resourceType")
-        )
+        raise InputError(Problem("no resourceType: this is not a FHIR resource", name, "resourceType"))
     if rtype != "Bundle":
         raise InputError(
             Problem(
@@ -112,8 +108,7 @@ def validate_bundle(data: object, name: str) -> None:
     problems: list[Problem] = []
     shell = {k: v for k, v in data.items() if k != "entry"}
     shell["entry"] = [
-        {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e
-        for e in entries
+        {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e for e in entries
     ] or None
     if shell["entry"] is None:
         del shell["entry"]
@@ -146,11 +141,7 @@ def validate_bundle(data: object, name: str) -> None:
             continue
         if rtype not in READ_TYPES:
             continue
-        label = (
-            f"{where} {rtype}/{resource['id']}"
-            if isinstance(resource.get("id"), str)
-            else f"{where} {rtype}"
-        )
+        label = f"{where} {rtype}/{resource['id']}" if isinstance(resource.get("id"), str) else f"{where} {rtype}"
         try:
             model.model_validate(resource)
         except ValidationError as exc:

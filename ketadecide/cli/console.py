@@ -1,0 +1,92 @@
+"""The consult on a real terminal: colour, section rules, line editing (Rich is imported here).
+
+Used only when standard input and standard error are both terminals; pipes and tests get
+:class:`ketadecide.consult.asker.LineAsker`. Prompts go to standard error, like the
+line asker's, so standard output stays for the comparison. ``NO_COLOR`` is honoured by Rich.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from rich import box
+from rich.console import Console
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.text import Text
+
+from ketadecide.consult.asker import (
+    Asker,
+    LineAsker,
+    notice_lines,
+    option_lines,
+    prompt_hint,
+    question_text,
+    section_heading,
+)
+from ketadecide.consult.interview import Notice, Step
+from ketadecide.engine.result import Audience
+
+NOTICE_STYLE = {
+    "error": "bold red",
+    "help": "cyan",
+    "score": "bold green",
+    "info": "yellow",
+    "stopped": "bold red",
+}
+
+
+def interactive_terminal() -> bool:
+    """Both ends of the conversation are a terminal (and it is not a dumb one)."""
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False
+
+
+def make_asker(audience: Audience) -> Asker:
+    """The terminal asker on a real terminal, the line asker otherwise."""
+    if interactive_terminal():
+        return TerminalAsker(audience)
+    return LineAsker(audience)
+
+
+class TerminalAsker:
+    """Rich prompts on standard error; ``input()`` with line editing where readline exists."""
+
+    def __init__(self, audience: Audience) -> None:
+        self.audience = audience
+        self.console = Console(stderr=True, highlight=False)
+        self._section: str | None = None
+        self._last: str | None = None
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401 - gives input() history and editing
+
+    def ask(self, step: Step) -> str:
+        c = self.console
+        if step.section_id != self._section:
+            self._section = step.section_id
+            c.print()
+            c.rule(Text(section_heading(step, self.audience), style="bold cyan"), style="cyan")
+        if step.key != self._last:
+            c.print(Text(question_text(step, self.audience), style="bold"))
+            for line in option_lines(step):
+                c.print(Text(line))
+        self._last = step.key
+        return c.input(Text(prompt_hint(step, self.audience) + " > ", style="dim"))
+
+    def show(self, notice: Notice) -> None:
+        c = self.console
+        if notice.kind == "crisis":
+            body = Text(notice.text)
+            for source in notice.sources:
+                body.append(f"\nSource: {source}", style="dim")
+            title = "URGENT: your safety comes first" if self.audience == "patient" else "CRISIS: safety first"
+            c.print(Panel(body, title=title, border_style="bold red", box=box.HEAVY))
+            return
+        lines = notice_lines(notice, self.audience)
+        c.print(Padding(Text(lines[0].strip(), style=NOTICE_STYLE[notice.kind]), (0, 0, 0, 2)))
+        for line in lines[1:]:
+            c.print(Padding(Text(line.strip(), style="dim"), (0, 0, 0, 4)))

@@ -1,0 +1,178 @@
+"""``ketadecide consult``: the interview, then the same comparison ``compare`` prints.
+
+Wiring only: the questions, their order and every rule live in ``ketadecide.consult``
+and ``data/questions.yaml``. Questions go to standard error; standard output carries only
+the comparison, so ``--format json`` can be piped while the questions are answered.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
+from ketadecide.cli.options import (
+    AudienceOpt,
+    AudienceOption,
+    DataDirOpt,
+    FormatOpt,
+    OutputOpt,
+    resolve_format,
+)
+from ketadecide.cli.output import emit, table_width, use_color
+from ketadecide.errors import InputError, Problem
+
+EXIT_END_OF_INPUT = EXIT_INTERNAL
+
+
+def _goodbye(what: str, code: int) -> typer.Exit:
+    newline = "\n" if _stderr_is_terminal() else ""
+    print(f"{newline}ketadecide: {what}; goodbye. Nothing was written.", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _check_save_target(path: Path) -> None:
+    """Fail before the first question, not after the last, when --save cannot be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError(Problem("is a directory, expected a file name", str(path), "--save"))
+    if not folder.is_dir():
+        raise InputError(Problem("the folder to write into does not exist", str(path), "--save"))
+
+
+def _profile_text(record: dict[str, Any], path: Path) -> str:
+    if path.suffix.lower() == ".json":
+        import json
+
+        return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    header = "# ketadecide profile (CONTRACT §1), written by `ketadecide consult`.\n"
+    return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
+
+
+@handles_errors
+def consult(  # noqa: PLR0917 - Typer passes options positionally
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Pre-fill answers from a profile file (YAML or JSON, CONTRACT §1; may be "
+            "partial). Only what is missing is asked. '-' (standard input) only with --no-input.",
+            show_default=False,
+        ),
+    ] = None,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save",
+            help="Write the answers as a profile (YAML, or JSON for .json), readable by you only. "
+            "Nothing is written without it.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input",
+            help="Never ask: fail (exit 2) naming any required answer the profile lacks.",
+        ),
+    ] = False,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    data_dir: DataDirOpt = None,
+    audience: AudienceOption = AudienceOpt.clinician,
+) -> None:
+    """Interview (safety, history, health, insurance, practicalities), then the comparison.
+
+    Answers are checked as they are given; type ? for help, back for the previous
+    question, Enter for the default shown. Questions go to standard error and the
+    comparison to standard output. Ctrl-C leaves without writing anything (exit 130).
+    """
+    from ketadecide.consult.fields import parse_partial
+    from ketadecide.consult.interview import Interview, missing_required
+    from ketadecide.consult.questions import load_questions
+    from ketadecide.engine import evaluate
+    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.profile import parse_profile
+    from ketadecide.render import render
+    from ketadecide.sources.profile_file import read_profile_data
+
+    who = audience.value
+    if profile == "-" and not no_input:
+        raise InputError(
+            Problem(
+                "standard input carries the answers during a consult; use '--profile -' only with --no-input",
+                field="--profile",
+            )
+        )
+    if save is not None:
+        _check_save_target(save)
+    kb = load_knowledge_base(data_dir)
+    questions = load_questions(kb)
+    prefill: dict[str, Any] = {}
+    source = None
+    if profile is not None:
+        data, source = read_profile_data(profile)
+        prefill = parse_partial(data, source=source)
+
+    if no_input:
+        missing = missing_required(questions, prefill)
+        if missing:
+            raise InputError([Problem(p.message, source or "consult", p.field) for p in missing])
+        person = parse_profile(prefill, source=source)
+    else:
+        from ketadecide.cli.console import make_asker
+        from ketadecide.consult.asker import run_interview
+
+        interview = Interview(questions, kb, who, prefill)  # type: ignore[arg-type]
+        try:
+            run_interview(interview, make_asker(who))  # type: ignore[arg-type]
+        except KeyboardInterrupt:
+            raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
+        except EOFError:
+            raise _goodbye("end of input before the consult was finished", EXIT_END_OF_INPUT) from None
+        if interview.stopped and "age" not in interview.answers:
+            print(
+                "ketadecide: no comparison was made (the consult stopped before age was given); nothing was written.",
+                file=sys.stderr,
+            )
+            return
+        person = interview.profile()
+
+    try:
+        result = evaluate(person, kb)
+    except InputError as exc:
+        raise exc.with_source(source or "consult") from None
+    if save is not None:
+        from ketadecide.atomic import write_text_atomic
+
+        write_text_atomic(save, _profile_text(person.to_record(), save))
+        print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
+    fmt_name = resolve_format(fmt, output)
+    text = render(
+        result,
+        fmt_name,  # type: ignore[arg-type]
+        who,  # type: ignore[arg-type]
+        color=use_color(output) and fmt_name == "table",
+        width=table_width(output),
+    )
+    if fmt_name == "table" and output is None:
+        sys.stderr.write("\n")
+    emit(text, output)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("consult")(consult)

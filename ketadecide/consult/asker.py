@@ -1,0 +1,154 @@
+"""Askers: how the interview's steps reach a person, and how their answers come back.
+
+:class:`Asker` is the interface. :class:`LineAsker` reads one line per answer from any
+text stream and writes plain text (no colour, no cursor movement): it is used for pipes,
+scripts and tests. The terminal asker (colour, line editing) lives in
+``ketadecide/cli/console.py``, the one CLI module allowed to import Rich.
+
+Prompts go to standard error so that standard output carries only the comparison (and
+``--format json`` can be piped while the questions are answered on the terminal).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Protocol, TextIO
+
+from ketadecide.consult.interview import Interview, Notice, Step
+from ketadecide.engine.result import Audience
+
+
+class Asker(Protocol):
+    """Shows steps and notices; returns the person's answer to a step.
+
+    ``ask`` raises :class:`EOFError` at end of input and lets :class:`KeyboardInterrupt`
+    through; the caller turns both into a clean goodbye.
+    """
+
+    def ask(self, step: Step) -> str: ...
+
+    def show(self, notice: Notice) -> None: ...
+
+
+def run_interview(interview: Interview, asker: Asker) -> None:
+    """Ask until the interview is over (finished, or stopped after the crisis message)."""
+    for notice in interview.start():
+        asker.show(notice)
+    while (step := interview.current) is not None:
+        reply = asker.ask(step)
+        for notice in interview.answer(reply):
+            asker.show(notice)
+
+
+# ---------------------------------------------------------------------- shared wording
+
+
+def section_heading(step: Step, audience: Audience) -> str:
+    if audience == "patient":
+        return f"{step.section_title} (part {step.section_number} of {step.section_count})"
+    return f"{step.section_number}/{step.section_count} {step.section_title}"
+
+
+def question_text(step: Step, audience: Audience = "clinician") -> str:
+    if step.item is not None:
+        n, of = step.item
+        return f"{step.stem} ({n}/{of})\n{step.text}"
+    # Clinicians see the unit; patient wording says it in words where it matters.
+    show_unit = audience == "clinician" and step.unit and step.unit not in step.text
+    return f"{step.text} ({step.unit})" if show_unit else step.text
+
+
+def option_lines(step: Step) -> list[str]:
+    width = max((len(o.key) for o in step.options), default=1)
+    return [f"  {o.key.rjust(width)}) {o.label}" for o in step.options]
+
+
+def prompt_hint(step: Step, audience: Audience) -> str:
+    """The short line before the cursor: what to type, what Enter does, help and back."""
+    if audience == "patient":
+        parts = []
+        if step.kind in {"multi", "checklist"}:
+            parts.append("type numbers, separated by commas")
+        elif step.options and step.kind != "bool":
+            parts.append("type a number")
+        elif step.kind == "bool":
+            parts.append("yes or no")
+        if step.enter == "skip":
+            parts.append("Enter to skip")
+        elif step.enter is not None:
+            parts.append(f"Enter for: {step.enter}")
+        parts.append("? for help")
+        if step.can_go_back:
+            parts.append("back to go back")
+        return "(" + " · ".join(parts) + ")"
+    parts = []
+    if step.options and step.kind != "bool":
+        keys = f"{step.options[0].key}-{step.options[-1].key}"
+        parts.append(f"{keys}, comma-separated" if step.kind in {"multi", "checklist"} else keys)
+    elif step.kind == "bool":
+        parts.append("y/n")
+    if step.enter is not None:
+        parts.append(f"Enter={step.enter}")
+    parts.append("? help")
+    if step.can_go_back:
+        parts.append("back")
+    return "[" + " · ".join(parts) + "]"
+
+
+def notice_lines(notice: Notice, audience: Audience) -> list[str]:
+    if notice.kind == "crisis":
+        bar = "!" * 72
+        title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+        lines = [bar, title, notice.text]
+        lines += [f"Source: {s}" for s in notice.sources]
+        return [*lines, bar]
+    marker = {"error": "! ", "help": "? ", "score": "= ", "info": "- ", "stopped": "! "}[notice.kind]
+    lines = [f"  {marker}{notice.text}"]
+    lines += [f"    Source: {s}" for s in notice.sources]
+    return lines
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class LineAsker:
+    """Plain-text asker: one line of input per answer; prompts on ``out`` (stderr)."""
+
+    def __init__(self, audience: Audience, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
+        self.audience = audience
+        self.stdin = stdin if stdin is not None else sys.stdin
+        self.out = out if out is not None else sys.stderr
+        self._section: str | None = None
+        self._last: str | None = None
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def ask(self, step: Step) -> str:
+        lines: list[str] = []
+        if step.section_id != self._section:
+            self._section = step.section_id
+            lines += ["", f"== {section_heading(step, self.audience)} =="]
+        if step.key != self._last:
+            # Asked again (after help or a bad answer): the prompt alone, not the whole list.
+            lines.append(question_text(step, self.audience))
+            lines += option_lines(step)
+        self._last = step.key
+        self._write("\n".join([*lines, prompt_hint(step, self.audience) + " > "]))
+        line = self.stdin.readline()
+        if not line:
+            self._write("\n")
+            raise EOFError
+        answer = line.rstrip("\r\n")
+        if not _isatty(self.stdin):
+            # Piped answers are not echoed by a terminal; echo them so the transcript reads.
+            self._write(answer + "\n")
+        return answer
+
+    def show(self, notice: Notice) -> None:
+        self._write("\n".join(notice_lines(notice, self.audience)) + "\n")

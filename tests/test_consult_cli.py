@@ -1,0 +1,277 @@
+"""``ketadecide consult`` via CliRunner with piped answers: every path, results checked as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ketadecide.cli.main import app
+from tests.conftest import MINIMAL_KB
+from tests.consult_helpers import TYPICAL, TYPICAL_RECORD
+
+KB = ["--data-dir", str(MINIMAL_KB)]
+
+
+def consult(runner, answers: list[str], *args: str, env: dict | None = None):
+    text = "".join(f"{a}\n" for a in answers)
+    return runner.invoke(app, ["consult", *KB, *args], input=text, env=env)
+
+
+def compare_json(runner, profile: Path, *args: str) -> dict:
+    result = runner.invoke(app, ["compare", *KB, "--profile", str(profile), "--format", "json", *args])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_full_consult_prints_the_same_comparison_as_compare(runner, tmp_path) -> None:
+    result = consult(runner, TYPICAL, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    got = json.loads(result.stdout)  # stdout holds the JSON alone: prompts are on stderr
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(TYPICAL_RECORD))
+    assert got == compare_json(runner, tmp_path / "p.yaml")
+    assert [m["id"] for m in got["modalities"]] == ["spravato", "iv", "im", "compounded"]
+
+
+def test_sections_are_announced_in_order(runner) -> None:
+    err = consult(runner, TYPICAL, "--format", "json").stderr
+    heads = [
+        "1/5 Safety",
+        "2/5 History",
+        "3/5 Health",
+        "4/5 Insurance and cost",
+        "5/5 Practicalities",
+    ]
+    positions = [err.index(h) for h in heads]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json"])
+@pytest.mark.parametrize("audience", ["clinician", "patient"])
+def test_every_format_and_audience(runner, tmp_path, fmt, audience) -> None:
+    result = consult(runner, TYPICAL, "--format", fmt, "--audience", audience)
+    assert result.exit_code == 0, result.stderr
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(TYPICAL_RECORD))
+    expected = runner.invoke(
+        app,
+        [
+            "compare",
+            *KB,
+            "--profile",
+            str(tmp_path / "p.yaml"),
+            "--format",
+            fmt,
+            "--audience",
+            audience,
+        ],
+    )
+    assert result.stdout == expected.stdout
+
+
+def test_bad_answers_are_re_asked_not_crashed(runner) -> None:
+    answers = [
+        "9",
+        "1",
+        "1",
+        "many",
+        "3",
+        "",
+        "-4",
+        "200",
+        "45",
+        "",
+        "12/80/1",
+        "128/82",
+        *TYPICAL[7:],
+    ]
+    result = consult(runner, answers, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "'9' is not on the list" in result.stderr
+    assert "Expected a whole number" in result.stderr
+    assert "120 or less" in result.stderr
+    assert "systolic/diastolic" in result.stderr
+    assert json.loads(result.stdout)["modalities"]
+
+
+def test_back_and_help_in_a_piped_consult(runner, tmp_path) -> None:
+    answers = ["?", "1", "1", "back", "2", "3", *TYPICAL[3:]]
+    save = tmp_path / "p.yaml"
+    result = consult(runner, answers, "--save", str(save), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "Passive ideation: a wish to be dead" in result.stderr  # the help text
+    assert yaml.safe_load(save.read_text())["diagnoses"] == ["bipolar_depression"]
+
+
+def test_crisis_message_interrupts_before_the_next_question(runner) -> None:
+    answers = ["3", "y", *TYPICAL[1:]]
+    result = consult(runner, answers, "--format", "json")
+    assert result.exit_code == 0
+    err = result.stderr
+    crisis_at = err.index("Crisis: call or text 988")
+    assert crisis_at < err.index("Continue with the consult?") < err.index("Diagnoses")
+    data = json.loads(result.stdout)
+    assert data["crisis"]["triggered"] is True
+
+
+def test_stopping_after_the_crisis_message_writes_nothing(runner, tmp_path) -> None:
+    save = tmp_path / "p.yaml"
+    result = consult(runner, ["4", "no"], "--save", str(save))
+    assert result.exit_code == 0
+    assert "call or text 988" in result.stderr.lower()
+    assert result.stdout == ""
+    assert not save.exists()
+
+
+def test_patient_wording_is_plain(runner) -> None:
+    result = consult(runner, TYPICAL, "--audience", "patient", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    err = result.stderr
+    assert "Right now, are you having thoughts of ending your life?" in err
+    assert "How old are you?" in err
+    for jargon in ("ideation", "Payer type", "Adequate antidepressant", "systolic", "Enter="):
+        assert jargon not in err
+
+
+def test_save_writes_a_private_profile_that_compare_reads(runner, tmp_path) -> None:
+    save = tmp_path / "answers.yaml"
+    result = consult(runner, TYPICAL, "--save", str(save), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(save.stat().st_mode) == 0o600
+    assert yaml.safe_load(save.read_text()) == TYPICAL_RECORD
+    assert compare_json(runner, save) == json.loads(result.stdout)
+    # JSON too, by extension
+    save_json = tmp_path / "answers.json"
+    assert consult(runner, TYPICAL, "--save", str(save_json), "-f", "json").exit_code == 0
+    assert json.loads(save_json.read_text()) == TYPICAL_RECORD
+    assert stat.S_IMODE(save_json.stat().st_mode) == 0o600
+
+
+def test_nothing_is_written_unless_asked(runner, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert consult(runner, TYPICAL).exit_code == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_into_a_missing_folder_fails_before_any_question(runner, tmp_path) -> None:
+    result = consult(runner, TYPICAL, "--save", str(tmp_path / "no" / "p.yaml"))
+    assert result.exit_code == 2
+    assert "folder to write into does not exist" in result.stderr
+    assert "Safety" not in result.stderr
+
+
+def test_prefill_asks_only_what_is_missing(runner, tmp_path) -> None:
+    pre = tmp_path / "pre.yaml"
+    pre.write_text("id: p-7\nage: 52\nsuicidality: none\ninsurance: medicare\ndiagnoses: [mdd]\n")
+    answers = ["2", "", "", "", "", "", "", "", "", "", "", ""]
+    result = consult(runner, answers[:12], "--profile", str(pre), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "Current suicidal ideation?" not in result.stderr
+    assert "Age" not in result.stderr.split("Conditions")[0]
+    assert "Payer type" not in result.stderr
+    data = json.loads(result.stdout)
+    assert data["profile_id"] == "p-7"
+
+
+def test_bad_prefill_is_an_input_error(runner, tmp_path) -> None:
+    pre = tmp_path / "pre.yaml"
+    pre.write_text("age: 300\nfavourite_colour: blue\n")
+    result = consult(runner, [], "--profile", str(pre))
+    assert result.exit_code == 2
+    assert "field 'age'" in result.stderr and "field 'favourite_colour'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_input_fails_naming_missing_fields(runner, tmp_path) -> None:
+    result = consult(runner, [], "--no-input")
+    assert result.exit_code == 2
+    assert "field 'age'" in result.stderr
+    assert "Safety" not in result.stderr  # never prompted
+    pre = tmp_path / "pre.yaml"
+    pre.write_text("suicidality: none\n")
+    result = consult(runner, [], "--no-input", "--profile", str(pre))
+    assert result.exit_code == 2 and f"{pre}, field 'age'" in result.stderr
+
+
+def test_no_input_with_a_complete_profile_equals_compare(runner, tmp_path) -> None:
+    pre = tmp_path / "pre.yaml"
+    pre.write_text(yaml.safe_dump(TYPICAL_RECORD))
+    result = runner.invoke(app, ["consult", *KB, "--no-input", "--profile", "-", "-f", "json"], input=pre.read_text())
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == compare_json(runner, pre)
+
+
+def test_profile_from_stdin_needs_no_input(runner) -> None:
+    result = consult(runner, [], "--profile", "-")
+    assert result.exit_code == 2 and "--no-input" in result.stderr
+
+
+def test_end_of_input_is_a_clean_goodbye(runner, tmp_path) -> None:
+    save = tmp_path / "p.yaml"
+    result = consult(runner, TYPICAL[:5], "--save", str(save))
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ketadecide: end of input") and "Nothing was written" in last
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert not save.exists()
+
+
+def test_ctrl_c_is_a_clean_goodbye(runner, tmp_path, monkeypatch) -> None:
+    from ketadecide.consult import asker
+
+    calls = {"n": 0}
+    real = asker.LineAsker.ask
+
+    def interrupt_on_fourth(self, step):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(self, step)
+
+    monkeypatch.setattr(asker.LineAsker, "ask", interrupt_on_fourth)
+    save = tmp_path / "p.yaml"
+    result = consult(runner, TYPICAL, "--save", str(save))
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines()[-1] == ("ketadecide: consult cancelled; goodbye. Nothing was written.")
+    assert result.stdout == "" and not save.exists()
+
+
+def test_output_file_is_written_privately(runner, tmp_path) -> None:
+    out = tmp_path / "result.md"
+    result = consult(runner, TYPICAL, "--output", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text().startswith("#")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_clinic_questions_file_rewords_the_consult(runner, tmp_path) -> None:
+    from tests.test_consult_models import clinic_data_dir
+
+    data = clinic_data_dir(tmp_path, lambda q: q.replace("clinician: Age\n", "clinician: Age today, in years\n"))
+    result = runner.invoke(
+        app,
+        ["consult", "--data-dir", str(data), "-f", "json"],
+        input="".join(f"{a}\n" for a in TYPICAL),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Age today, in years" in result.stderr
+
+
+def test_help_documents_the_command(runner) -> None:
+    result = runner.invoke(app, ["consult", "--help"], env={**os.environ, "COLUMNS": "120"})
+    assert result.exit_code == 0
+    for option in (
+        "--profile",
+        "--save",
+        "--no-input",
+        "--format",
+        "--output",
+        "--data-dir",
+        "--audience",
+    ):
+        assert option in result.stdout
