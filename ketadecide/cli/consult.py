@@ -7,6 +7,7 @@ the comparison, so ``--format json`` can be piped while the questions are answer
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,6 +74,24 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             show_default=False,
         ),
     ] = None,
+    fhir: Annotated[
+        str | None,
+        typer.Option(
+            "--fhir",
+            help="Pre-fill answers from a patient's FHIR R4 bundle (JSON); what was read is listed "
+            "before the questions. With --profile too, the profile's fields win. Needs the 'fhir' extra.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="With --fhir: read the record as it stood on this date (default: today).",
+            show_default=False,
+        ),
+    ] = None,
     save: Annotated[
         Path | None,
         typer.Option(
@@ -124,9 +143,19 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
+    if as_of is not None and fhir is None:
+        raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
+    if fhir is not None:
+        from ketadecide.cli.fhir_cmd import print_report
+        from ketadecide.fhir import profile_from_bundle_file
+
+        record, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
+        print_report(report)
+        source = report.source
+        prefill = parse_partial(record, source=source)
     if profile is not None:
         data, source = read_profile_data(profile)
-        prefill = parse_partial(data, source=source)
+        prefill = {**prefill, **parse_partial(data, source=source)}
 
     if no_input:
         missing = missing_required(questions, prefill)
