@@ -7,7 +7,6 @@ the comparison, so ``--format json`` can be piped while the questions are answer
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.options import (
+    AsOfOpt,
     AudienceOpt,
     AudienceOption,
     DataDirOpt,
@@ -23,7 +23,7 @@ from ketadecide.cli.options import (
     OutputOpt,
     resolve_format,
 )
-from ketadecide.cli.output import emit, table_width, use_color
+from ketadecide.cli.output import present
 from ketadecide.errors import InputError, Problem
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
@@ -83,15 +83,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             show_default=False,
         ),
     ] = None,
-    as_of: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--as-of",
-            formats=["%Y-%m-%d"],
-            help="With --fhir: read the record as it stood on this date (default: today).",
-            show_default=False,
-        ),
-    ] = None,
+    as_of: AsOfOpt = None,
     save: Annotated[
         Path | None,
         typer.Option(
@@ -190,17 +182,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
 
         write_text_atomic(save, _profile_text(person.to_record(), save))
         print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
-    fmt_name = resolve_format(fmt, output)
-    text = render(
-        result,
-        fmt_name,  # type: ignore[arg-type]
-        who,  # type: ignore[arg-type]
-        color=use_color(output) and fmt_name == "table",
-        width=table_width(output),
-    )
-    if fmt_name == "table" and output is None:
-        sys.stderr.write("\n")
-    emit(text, output)
+    if output is None and resolve_format(fmt, output) == "table":
+        sys.stderr.write("\n")  # a blank line between the last answer and the table
+    present(render, result, fmt, output, who)
 
 
 def register(app: typer.Typer) -> None:
