@@ -280,3 +280,48 @@ def _build(data: Mapping[str, Any], source: str | None, row: int | None) -> Prof
         return Profile(**data)
     except InputError as exc:
         raise InputError([Problem(p.message, source, p.field, row) for p in exc.problems]) from None
+
+
+def profile_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a profile record, derived from :data:`FIELD_SPECS`.
+
+    Published as ``schema/profile.schema.json`` (a test keeps the file in step). The
+    systolic-above-diastolic rule spans two fields and is checked by ketadecide itself.
+    """
+    props: dict[str, Any] = {}
+    for name, spec in FIELD_SPECS.items():
+        item: dict[str, Any]
+        if spec.kind in ("int", "int_list"):
+            item = {"type": "integer"}
+        elif spec.kind == "number":
+            item = {"type": "number"}
+        elif spec.kind == "bool":
+            item = {"type": "boolean"}
+        elif spec.kind in ("enum", "enum_list"):
+            item = {"enum": list(spec.choices)}
+        elif spec.kind == "id_list":
+            item = {"type": "string", "pattern": _ID_PATTERN.pattern}
+        else:
+            item = {"type": "string"}
+            if spec.max_length is not None:
+                item["maxLength"] = spec.max_length
+        if spec.minimum is not None:
+            item["minimum"] = spec.minimum
+        if spec.maximum is not None:
+            item["maximum"] = spec.maximum
+        if spec.kind.endswith("_list"):
+            item = {"type": "array", "items": item, "maxItems": 100}
+            if spec.length is not None:
+                item.update(minItems=spec.length, maxItems=spec.length)
+        props[name] = {"anyOf": [item, {"type": "null"}]} if not spec.required else item
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://ketadecide.invalid/schema/profile-v1.json",
+        "title": "ketadecide patient profile (CONTRACT §1)",
+        "description": "One flat record; null means not given. Condition and medication ids must "
+        "also exist in the knowledge base in use.",
+        "type": "object",
+        "required": [n for n, s in FIELD_SPECS.items() if s.required],
+        "additionalProperties": False,
+        "properties": props,
+    }
