@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 from ketadecide.atomic import atomic_writer
@@ -292,7 +290,9 @@ def run_batch(
     errors: str | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     stdout: IO[bytes] | None = None,
+    errors_stream: IO[str] | None = None,
     threads: int | None = None,
+    opened: Input | None = None,
 ) -> Summary:
     """Run ``batch`` end to end and return its summary. Raises :class:`InputError` when the
     input itself cannot be read (then nothing is written under the final names)."""
@@ -301,11 +301,11 @@ def run_batch(
     else:
         out_fmt = format_of(output, output_format, what="output")
     errors_path = errors or default_errors_path(output, input_location)
-    inp = open_input(input_location, input_format, progress=progress is not None)
+    inp = opened or open_input(input_location, input_format, progress=progress is not None)
     summary = Summary(
         input=inp.name,
         output=output if output not in (None, "-") else "<stdout>",
-        errors_file=errors_path,
+        errors_file=None if errors_stream is not None else errors_path,
     )
     try:
         with contextlib.ExitStack() as stack:
@@ -313,8 +313,12 @@ def run_batch(
                 out_fh: IO[bytes] = stdout if stdout is not None else sys.stdout.buffer
             else:
                 out_fh = stack.enter_context(atomic_writer(output, binary=True))  # type: ignore[arg-type]
-            err_fh = stack.enter_context(atomic_writer(errors_path))
-            _execute(inp, kb, out_fmt, out_fh, err_fh, errors_path.lower().endswith(".jsonl"), summary, progress, threads)
+            if errors_stream is not None:
+                err_fh: Any = errors_stream
+            else:
+                err_fh = stack.enter_context(atomic_writer(errors_path))
+            errors_jsonl = errors_stream is None and errors_path.lower().endswith(".jsonl")
+            _execute(inp, kb, out_fmt, out_fh, err_fh, errors_jsonl, summary, progress, threads)
     finally:
         if inp.close is not None:
             inp.close()
@@ -475,12 +479,4 @@ def _fallback(
     return merged, [by_row[r] for r in merged.column("row").to_pylist()]
 
 
-def run_to_bytes(*args: Any, **kwargs: Any) -> tuple[Summary, bytes]:
-    """Run with the output captured in memory (tests and the Python API)."""
-    buf = io.BytesIO()
-    summary = run_batch(*args, stdout=buf, **kwargs)
-    return summary, buf.getvalue()
-
-
 __all__ = ["Summary", "batch_sql", "default_errors_path", "output_schema", "run_batch"]
-_ = Path

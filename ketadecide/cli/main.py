@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ketadecide._version import __version__
-from ketadecide.cli import compare, data_cmd, modalities
+from ketadecide.cli import batch, compare, data_cmd, modalities
 from ketadecide.cli.errors import state
 
 app = typer.Typer(
@@ -48,6 +48,7 @@ def main(
 
 
 compare.register(app)
+batch.register(app)
 modalities.register(app)
 app.add_typer(data_cmd.app, name="data")
 
