@@ -215,7 +215,9 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
     """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``."""
     paths = lit_list(f"$.{f}" for f in PROFILE_FIELDS)
     ok = (
-        f"(length(line) <= {MAX_SQL_LINE} AND json_valid(line) AND json_type(line) = 'OBJECT' "
+        # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on bad JSON.
+        f"(CASE WHEN length(line) <= {MAX_SQL_LINE} AND json_valid(line) "
+        "THEN json_type(line) = 'OBJECT' ELSE FALSE END "
         # yyjson accepts trailing commas, Python's json does not: let the reference decide.
         "AND NOT regexp_matches(line, ',[ \\t\\r\\n]*[}\\]]'))"
     )
