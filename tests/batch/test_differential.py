@@ -115,10 +115,32 @@ def test_every_boundary_and_every_id(tmp_path: Path, rich_kb: KnowledgeBase) -> 
     assert len(bad) > 50 and len(expected) > 150
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_five_thousand_seeded_rows_agree(tmp_path: Path, rich_kb: KnowledgeBase) -> None:
+    """A bulk run (seeded, so reproducible): 5,000 rows, about one in ten invalid."""
+    import random
+
+    rng = random.Random(20261123)
+    table = {f: text_candidates(f, rich_kb) for f in PROFILE_FIELDS}
+    rows = []
+    for _ in range(5000):
+        row = {}
+        for f, (valid, invalid) in table.items():
+            roll = rng.random()
+            if f != "age" and roll < 0.3:
+                continue
+            row[f] = rng.choice(invalid) if roll > 0.995 else rng.choice(valid)
+        rows.append(row)
+    expected, bad = reference_csv(rows, rich_kb)
+    summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv")
+    _check(summary, got, errors, expected, bad, len(rows))
+    assert summary.decided_in_python == 0
+    assert 200 < len(bad) < 1500
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
-    rows = data.draw(st.lists(row_strategy(rich_kb), min_size=150, max_size=400))
+    rows = data.draw(st.lists(row_strategy(rich_kb), min_size=1, max_size=120))
     tmp = tmp_path_factory.mktemp("diff")
     expected, bad = reference_csv(rows, rich_kb)
     summary, got, errors = _run_csv(tmp, rows, rich_kb)
@@ -127,7 +149,7 @@ def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase,
     assert summary.decided_in_python == 0
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_generated_csv_rows_agree_on_minimal_kb(tmp_path_factory: Any, minimal_kb: KnowledgeBase, data: st.DataObject) -> None:
     rows = data.draw(st.lists(row_strategy(minimal_kb), min_size=1, max_size=300))
@@ -183,10 +205,10 @@ def json_row(kb: KnowledgeBase) -> st.SearchStrategy[str]:
     return st.one_of(build(), build(), build(), build(), build(), build(), build(), build(), garbage)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_generated_jsonl_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
-    lines = data.draw(st.lists(json_row(rich_kb), min_size=150, max_size=300))
+    lines = data.draw(st.lists(json_row(rich_kb), min_size=1, max_size=120))
     tmp = tmp_path_factory.mktemp("diffjson")
     src = tmp / "in.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
