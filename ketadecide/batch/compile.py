@@ -92,6 +92,21 @@ def _in(values: Sequence[str]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
 
 
+def _contains_any(column: str, ids: Sequence[str]) -> str:
+    """TRUE when the array holds any of ``ids`` (list_contains translates to every dialect)."""
+    return "COALESCE(" + " OR ".join(f"list_contains({column}, {lit(i)})" for i in ids) + ", FALSE)"
+
+
+def _dedupe(column: str) -> str:
+    """The array's elements once each, in first-occurrence order (index lambdas do not
+    translate to every dialect; a series of positions does)."""
+    return (
+        f"list_filter(list_transform(generate_series(1, len({column})), "
+        f"lambda i: CASE WHEN list_position({column}, {column}[i]) = i THEN {column}[i] END), "
+        "lambda x: x IS NOT NULL)"
+    )
+
+
 _CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "=", "ne": "<>"}
 
 
@@ -120,7 +135,7 @@ def compile_predicate(pred: Predicate) -> str:
         if pred.op == "present":
             return f"(len({fact}) > 0)"
         wanted = pred.value if isinstance(pred.value, list) else [pred.value]
-        return f"list_has_any({fact}, {lit_list(wanted)})"
+        return _contains_any(fact, wanted)
     if pred.op == "missing":
         return f"({fact} IS NULL)"
     if pred.op == "present":
@@ -175,7 +190,7 @@ def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
             parts.append(
                 f"NULLIF(array_to_string(list_filter({field}, lambda x: x IN {_in(ids)}), ';'), '')"
             )
-            fired.append(f"list_has_any({field}, {lit_list(ids)})")
+            fired.append(_contains_any(field, ids))
         screens = [
             ident for ident, s in kb.screens.items() if s.severity.get(modality) == severity
         ]
@@ -213,8 +228,8 @@ def rules_query(
     profiles = f"SELECT {', '.join(normalised)}{extra} FROM {source}"
     derived = [
         # Condition and medication ids once each, in the profile's order (as evaluate does).
-        "list_filter(conditions, lambda x, i: list_position(conditions, x) = i) AS __conditions",
-        "list_filter(medications, lambda x, i: list_position(medications, x) = i) AS __medications",
+        f"{_dedupe('conditions')} AS __conditions",
+        f"{_dedupe('medications')} AS __medications",
         *(f"{compile_predicate(s.when)} AS {_screen_col(i)}" for i, s in kb.screens.items()),
     ]
     fired = f"SELECT *, {', '.join(derived)} FROM __profiles"

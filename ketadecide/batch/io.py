@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections import deque
 import csv
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -159,8 +160,10 @@ def _stream(
         yield out
 
 
-def open_csv(location: str, *, progress: bool = False) -> Input:
-    fh, name = _open_binary(location)
+def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
+    name = "<stdin>" if location == "-" else location
+    if fh is None:
+        fh, name = _open_binary(location)
     first = fh.readline()
     if not first.strip(b"\r\n"):
         raise InputError(Problem("the file is empty; expected a header line naming the columns", name))
@@ -354,11 +357,13 @@ def open_parquet(location: str, *, progress: bool = False) -> Input:
 def open_input(location: str, fmt: str | None, *, progress: bool = False) -> Input:
     """Open ``location`` (``-`` is stdin: CSV, or JSONL when it starts with ``{``)."""
     if location == "-" and fmt is None:
-        stream = sys.stdin.buffer
-        peeked = stream.peek(64) if hasattr(stream, "peek") else b""
+        stream: Any = sys.stdin.buffer
+        if not hasattr(stream, "peek"):
+            stream = io.BufferedReader(stream)
+        peeked = stream.peek(64)
         if peeked.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
             return open_jsonl(location, progress=progress, fh=stream)
-        return open_csv(location, progress=progress)
+        return open_csv(location, progress=progress, fh=stream)
     kind = format_of(location, fmt, what="input")
     if kind == "csv":
         return open_csv(location, progress=progress)

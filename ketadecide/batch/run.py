@@ -390,6 +390,10 @@ def _execute(
         _write_errors(errors, rest, summary)
         summary.rows_in = summary.rows_out + summary.error_rows
         writer.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.close()  # the temporary file is removed by atomic_writer
+        raise
     finally:
         con.close()
 
