@@ -36,7 +36,7 @@ class BatchRun:
     """The outcome of :func:`evaluate_many`."""
 
     table: Any
-    """A ``pyarrow.Table`` with the batch output columns (CONTRACT §5, plus ``row``, ``insurance``)."""
+    """A ``pyarrow.Table``: the batch output columns (CONTRACT §5, plus ``row``, ``insurance``)."""
     errors: list[dict[str, Any]]
     """One entry per problem: ``row`` (1-based), ``id``, ``field``, ``error``."""
     summary: Summary
@@ -69,7 +69,9 @@ def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
 
     schema = pa.schema([pa.field("line", pa.string()), pa.field("__row", pa.int64())])
     numberer = _Numberer([])
-    inp = Input(name="<profiles>", fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()))
+    inp = Input(
+        name="<profiles>", fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(())
+    )
 
     def gen() -> Iterator[pa.RecordBatch]:
         chunk: list[str] = []
@@ -82,7 +84,9 @@ def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
             yield _batch(chunk)
 
     def _batch(lines: list[str]) -> pa.RecordBatch:
-        out = pa.RecordBatch.from_arrays([pa.array(lines, pa.string()), numberer.next(len(lines))], schema=schema)
+        out = pa.RecordBatch.from_arrays(
+            [pa.array(lines, pa.string()), numberer.next(len(lines))], schema=schema
+        )
         inp.stash.append(out)
         return out
 
@@ -111,12 +115,22 @@ def evaluate_many(
     errors = io.StringIO()
     if isinstance(source, str | PathLike):
         summary = run_batch(
-            str(Path(source)), None, kb, input_format=input_format, output_format="parquet",
-            stdout=out, errors_stream=errors,
+            str(Path(source)),
+            None,
+            kb,
+            input_format=input_format,
+            output_format="parquet",
+            stdout=out,
+            errors_stream=errors,
         )
     else:
         summary = run_batch(
-            "<profiles>", None, kb, output_format="parquet", stdout=out, errors_stream=errors,
+            "<profiles>",
+            None,
+            kb,
+            output_format="parquet",
+            stdout=out,
+            errors_stream=errors,
             opened=_iterable_input(source),
         )
     table = pq.read_table(io.BytesIO(out.getvalue()))

@@ -146,10 +146,13 @@ def compile_predicate(pred: Predicate) -> str:
     return f"COALESCE({fact} {_CMP[pred.op]} {lit(pred.value)}, FALSE)"
 
 
-def _rules_by(
-    rules: dict[str, Rule], modality: str, severity: str
-) -> list[str]:
-    return [ident for ident, rule in rules.items() if rule.severity.get(modality) == severity]
+def _severity(rule: Rule, modality: str) -> str | None:
+    severities: dict[str, str] = dict(rule.severity.items())
+    return severities.get(modality)
+
+
+def _rules_by(rules: dict[str, Rule], modality: str, severity: str) -> list[str]:
+    return [ident for ident, rule in rules.items() if _severity(rule, modality) == severity]
 
 
 def _screen_col(ident: str) -> str:
@@ -191,9 +194,7 @@ def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
                 f"NULLIF(array_to_string(list_filter({field}, lambda x: x IN {_in(ids)}), ';'), '')"
             )
             fired.append(_contains_any(field, ids))
-        screens = [
-            ident for ident, s in kb.screens.items() if s.severity.get(modality) == severity
-        ]
+        screens = [ident for ident, s in kb.screens.items() if _severity(s, modality) == severity]
         for ident in screens:
             parts.append(f"CASE WHEN {_screen_col(ident)} THEN {lit(ident)} END")
             fired.append(_screen_col(ident))

@@ -9,11 +9,11 @@ they are reported through ``bad_lines`` with their row number, so nothing is los
 from __future__ import annotations
 
 import bisect
-from collections import deque
 import csv
 import io
 import os
 import sys
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,13 @@ import pyarrow.parquet as pq
 from ketadecide.errors import InputError, Problem
 
 FORMATS = ("csv", "jsonl", "parquet")
-_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 #: Bytes of input parsed at a time (memory per batch stays near this, whatever the file size).
 BLOCK_SIZE = 4 << 20
@@ -46,7 +52,8 @@ def format_of(location: str, explicit: str | None, *, what: str) -> str:
         return _EXTENSIONS[suffix]
     raise InputError(
         Problem(
-            f"cannot tell the {what} format from the name; give --{what}-format csv, jsonl or parquet",
+            f"cannot tell the {what} format from the name; "
+            f"give --{what}-format csv, jsonl or parquet",
             location,
         )
     )
@@ -139,7 +146,9 @@ def _arrow_error(exc: Exception, name: str) -> InputError:
     text = str(exc)
     if "UTF8" in text or "utf8" in text or "UTF-8" in text:
         return InputError(Problem("not valid UTF-8 text", name))
-    return InputError(Problem(f"cannot be read: {text.splitlines()[0] if text else type(exc).__name__}", name))
+    return InputError(
+        Problem(f"cannot be read: {text.splitlines()[0] if text else type(exc).__name__}", name)
+    )
 
 
 def _stream(
@@ -166,7 +175,9 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
         fh, name = _open_binary(location)
     first = fh.readline()
     if not first.strip(b"\r\n"):
-        raise InputError(Problem("the file is empty; expected a header line naming the columns", name))
+        raise InputError(
+            Problem("the file is empty; expected a header line naming the columns", name)
+        )
     try:
         header_text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -189,7 +200,9 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
     try:
         reader = pacsv.open_csv(
             fh,
-            read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=BLOCK_SIZE),
+            read_options=pacsv.ReadOptions(
+                column_names=header, use_threads=False, block_size=BLOCK_SIZE
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=",",
                 quote_char='"',
@@ -238,7 +251,9 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
     try:
         reader = pacsv.open_csv(
             fh,
-            read_options=pacsv.ReadOptions(column_names=["line"], use_threads=False, block_size=BLOCK_SIZE),
+            read_options=pacsv.ReadOptions(
+                column_names=["line"], use_threads=False, block_size=BLOCK_SIZE
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=_JSONL_DELIMITER,
                 quote_char=False,
@@ -267,7 +282,9 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
         fmt="jsonl",
         columns={"line": "json"},
         schema=schema,
-        batches=_stream(reader, _Numberer(bad), name, schema, stash) if reader is not None else iter(()),
+        batches=_stream(reader, _Numberer(bad), name, schema, stash)
+        if reader is not None
+        else iter(()),
         stash=stash,
         bad_lines=bad,
         total_rows=est,
@@ -292,7 +309,9 @@ def _kind_of(t: pa.DataType) -> tuple[str, pa.DataType]:
         if inner == "text":
             return "list_text", pa.list_(pa.string())
         if inner == "int":
-            return "list_int", pa.list_(pa.int64()) if not pa.types.is_uint64(t.value_type) else pa.list_(t.value_type)
+            return "list_int", pa.list_(pa.int64()) if not pa.types.is_uint64(
+                t.value_type
+            ) else pa.list_(t.value_type)
     return "other", pa.bool_()
 
 
@@ -318,7 +337,10 @@ def open_parquet(location: str, *, progress: bool = False) -> Input:
         kinds[f.name] = kind
         casts.append(target)
     out_schema = pa.schema(
-        [*(pa.field(n, t) for n, t in zip(schema.names, casts, strict=True)), pa.field("__row", pa.int64())]
+        [
+            *(pa.field(n, t) for n, t in zip(schema.names, casts, strict=True)),
+            pa.field("__row", pa.int64()),
+        ]
     )
     numberer = _Numberer([])
     stash: deque[pa.RecordBatch] = deque()

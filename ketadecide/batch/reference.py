@@ -125,7 +125,9 @@ def _decide(
         profile = parse_profile(mapping, row=row)
     except InputError as exc:
         problems.extend(
-            p for p in exc.problems if (p.field or "").split("[")[0].split(".")[0] not in skip_fields
+            p
+            for p in exc.problems
+            if (p.field or "").split("[")[0].split(".")[0] not in skip_fields
         )
         return None, problems
     try:

@@ -110,9 +110,17 @@ class _Tally:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.bits = rule_bits(kb)
-        rules = {"condition": kb.conditions, "medication": kb.medications, "screen": kb.screens}
+        rules: dict[str, dict[str, Any]] = {
+            "condition": kb.conditions,
+            "medication": kb.medications,
+            "screen": kb.screens,
+        }
         self.by_modality = {
-            m: [(1 << i, ident) for i, (kind, ident) in enumerate(self.bits) if m in rules[kind][ident].severity]
+            m: [
+                (1 << i, ident)
+                for i, (kind, ident) in enumerate(self.bits)
+                if m in rules[kind][ident].severity
+            ]
             for m in MODALITY_IDS
         }
         self.index = {key: i for i, key in enumerate(self.bits)}
@@ -159,7 +167,9 @@ def _update_summary(summary: Summary, table: Any) -> None:
         return
     summary.rows_out += table.num_rows
     ins = table.column("insurance")
-    for row in table.group_by(["insurance"]).aggregate([("crisis", "sum"), ([], "count_all")]).to_pylist():
+    for row in (
+        table.group_by(["insurance"]).aggregate([("crisis", "sum"), ([], "count_all")]).to_pylist()
+    ):
         summary.rows_by_payer[row["insurance"]] += row["count_all"]
         summary.crisis[row["insurance"]] += row["crisis_sum"] or 0
     for m in MODALITY_IDS:
@@ -173,7 +183,9 @@ def _update_summary(summary: Summary, table: Any) -> None:
         parents = pc.list_parent_indices(lists)
         found = pa.table({"insurance": ins.take(parents), "finding": flat})
         found = found.filter(pc.not_equal(found.column("finding"), ""))
-        for row in found.group_by(["insurance", "finding"]).aggregate([([], "count_all")]).to_pylist():
+        for row in (
+            found.group_by(["insurance", "finding"]).aggregate([([], "count_all")]).to_pylist()
+        ):
             summary.findings[m][row["insurance"]][row["finding"]] += row["count_all"]
 
 
@@ -190,7 +202,9 @@ class _ErrorsWriter:
         if self._csv is not None:
             self._csv.writerow(values)
         else:
-            self._fh.write(json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
+            self._fh.write(
+                json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n"
+            )
 
 
 class _Output:
@@ -209,7 +223,9 @@ class _Output:
             import pyarrow.csv as pacsv
 
             self._writer = pacsv.CSVWriter(
-                fh, schema, write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed")
+                fh,
+                schema,
+                write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed"),
             )
 
     def write(self, table: Any, json_lines: list[str] | None) -> None:
@@ -252,7 +268,8 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str =
     extra = ""
     if json_output:
         pack = ", ".join(
-            f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}" for c in output_columns()
+            f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}"
+            for c in output_columns()
         )
         extra = f", to_json(struct_pack({pack})) AS __json"
     if mask:
@@ -318,7 +335,17 @@ def run_batch(
             else:
                 err_fh = stack.enter_context(atomic_writer(errors_path))
             errors_jsonl = errors_stream is None and errors_path.lower().endswith(".jsonl")
-            _execute(inp, kb, out_fmt, out_fh, err_fh, errors_jsonl, summary, progress, threads)
+            _execute(
+                inp,
+                kb=kb,
+                out_fmt=out_fmt,
+                out_fh=out_fh,
+                err_fh=err_fh,
+                errors_jsonl=errors_jsonl,
+                summary=summary,
+                progress=progress,
+                threads=threads,
+            )
     finally:
         if inp.close is not None:
             inp.close()
@@ -327,6 +354,7 @@ def run_batch(
 
 def _execute(
     inp: Input,
+    *,
     kb: KnowledgeBase,
     out_fmt: str,
     out_fh: IO[bytes],
@@ -367,7 +395,15 @@ def _execute(
             error_lines: list[tuple[int, str | None, Problem]] = []
             json_lines = table.column("__json").to_pylist() if out_fmt == "jsonl" else None
             if pc.any(flag).as_py():
-                table, json_lines = _fallback(inp, kb, table, json_lines, error_lines, summary, tally)
+                table, json_lines = _fallback(
+                    inp,
+                    kb=kb,
+                    table=table,
+                    json_lines=json_lines,
+                    error_lines=error_lines,
+                    summary=summary,
+                    tally=tally,
+                )
             # Lines that could not be split into cells, up to this batch's last row.
             while ragged_done < len(inp.bad_lines) and inp.bad_lines[ragged_done].row <= last_row:
                 _ragged(inp, inp.bad_lines[ragged_done], error_lines)
@@ -412,7 +448,9 @@ def _batches(results: Any, name: str) -> Iterator[Any]:
                 raise cause from None
             text = str(exc)
             if "InputError" in text or "cannot be read" in text or "UTF-8" in text:
-                raise InputError(Problem(f"cannot be read ({text.splitlines()[0]})", name)) from None
+                raise InputError(
+                    Problem(f"cannot be read ({text.splitlines()[0]})", name)
+                ) from None
             raise
         if batch.num_rows:
             yield batch
@@ -423,10 +461,18 @@ def _ragged(inp: Input, bad: Any, out: list[tuple[int, str | None, Problem]]) ->
         problem = Problem("not a valid JSON object on one line", row=bad.row)
         out.append((bad.row, None, problem))
     else:
-        out.append((bad.row, ragged_id(bad.text, inp.header), ragged_problem(bad.text, bad.expected, bad.actual, bad.row)))
+        out.append(
+            (
+                bad.row,
+                ragged_id(bad.text, inp.header),
+                ragged_problem(bad.text, bad.expected, bad.actual, bad.row),
+            )
+        )
 
 
-def _write_errors(errors: _ErrorsWriter, lines: list[tuple[int, str | None, Problem]], summary: Summary) -> None:
+def _write_errors(
+    errors: _ErrorsWriter, lines: list[tuple[int, str | None, Problem]], summary: Summary
+) -> None:
     lines.sort(key=lambda x: x[0])
     rows = set()
     for row, row_id, problem in lines:
@@ -437,6 +483,7 @@ def _write_errors(errors: _ErrorsWriter, lines: list[tuple[int, str | None, Prob
 
 def _fallback(
     inp: Input,
+    *,
     kb: KnowledgeBase,
     table: Any,
     json_lines: list[str] | None,
@@ -469,7 +516,9 @@ def _fallback(
     good = table.filter(keep)
     good_json = None
     if json_lines is not None:
-        good_json = [line for line, bad in zip(json_lines, flag.to_pylist(), strict=True) if not bad]
+        good_json = [
+            line for line, bad in zip(json_lines, flag.to_pylist(), strict=True) if not bad
+        ]
         good = good.drop_columns(["__json"])
     if not accepted:
         return good, good_json

@@ -114,7 +114,10 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
         v = f"CASE WHEN regexp_full_match({c}, {lit(INT_PATTERN)}) THEN TRY_CAST({c} AS BIGINT) END"
         return v, f"({given} AND NOT {_between(V, field)})"
     if field in NUMBER_FIELDS:
-        v = f"CASE WHEN regexp_full_match({c}, {lit(NUMBER_PATTERN)}) THEN TRY_CAST({c} AS DOUBLE) END"
+        v = (
+            f"CASE WHEN regexp_full_match({c}, {lit(NUMBER_PATTERN)}) "
+            f"THEN TRY_CAST({c} AS DOUBLE) END"
+        )
         return v, f"({given} AND NOT {_between(V, field)})"
     if field in BOOL_FIELDS:
         v = (
@@ -152,13 +155,19 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, 
         return c, "FALSE"
     if kind == "list_text" and field in LIST_FIELDS:
         allowed = _in(allowed_items(field, kb))
-        return c, f"({given} AND len(list_filter({c}, lambda x: x IS NULL OR x NOT IN {allowed})) > 0)"
+        return (
+            c,
+            f"({given} AND len(list_filter({c}, lambda x: x IS NULL OR x NOT IN {allowed})) > 0)",
+        )
     if kind == "list_int" and field in LIST_FIELDS:
         # An empty list of any element type is an empty tuple: fine.
         return "NULL", f"({given} AND len({c}) > 0)"
     if kind == "list_int" and field == "phq9":
         v = f"list_transform({c}, lambda x: TRY_CAST(x AS BIGINT))"
-        return v, f"({given} AND (len(list_filter({c}, lambda x: x IS NULL)) > 0 OR NOT {_phq9_ok(V)}))"
+        return (
+            v,
+            f"({given} AND (len(list_filter({c}, lambda x: x IS NULL)) > 0 OR NOT {_phq9_ok(V)}))",
+        )
     return wrong
 
 
@@ -172,8 +181,12 @@ def tabular_query(
     and the names of those raw columns, in input order.
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
-    renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
-    by_field = {name: (raw, kind) for (name, kind), raw in zip(columns.items(), raw_names, strict=True)}
+    renamed = [
+        f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)
+    ]
+    by_field = {
+        name: (raw, kind) for (name, kind), raw in zip(columns.items(), raw_names, strict=True)
+    }
     values: list[str] = []
     bads: list[str] = []
     for field in PROFILE_FIELDS:
@@ -190,7 +203,9 @@ def tabular_query(
         bads.append(bad.replace(V, name))
     for name, (raw, kind) in by_field.items():
         if name not in PROFILE_FIELDS:
-            bads.append(f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "text" else f"({raw} IS NOT NULL)")
+            bads.append(
+                f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "text" else f"({raw} IS NOT NULL)"
+            )
     bads.append(_cross_field_bad())
     flag = " OR ".join(bads)
     raw_list = "".join(f", {r}" for r in raw_names)
@@ -227,8 +242,11 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
         f"CASE WHEN {ok} THEN json_keys(line) END AS __keys FROM {source}"
     )
     values: list[str] = []
-    bads: list[str] = ["NOT __ok", "len(list_distinct(__keys)) <> len(__keys)",
-                       f"NOT list_has_all({lit_list(PROFILE_FIELDS)}, __keys)"]
+    bads: list[str] = [
+        "NOT __ok",
+        "len(list_distinct(__keys)) <> len(__keys)",
+        f"NOT list_has_all({lit_list(PROFILE_FIELDS)}, __keys)",
+    ]
     for i, field in enumerate(PROFILE_FIELDS, start=1):
         j = f"__j{i}"
         t = f"__t{i}"
@@ -275,7 +293,8 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
     bads.append(_cross_field_bad())
     flag = " OR ".join(bads)
     split = ", ".join(
-        f"__j[{i}] AS __j{i}, json_type(__j[{i}]) AS __t{i}" for i in range(1, len(PROFILE_FIELDS) + 1)
+        f"__j[{i}] AS __j{i}, json_type(__j[{i}]) AS __t{i}"
+        for i in range(1, len(PROFILE_FIELDS) + 1)
     )
     fields = f"SELECT __row, __ok, __keys, {split} FROM ({parsed})"
     # The typed values once (inner), then the flag over them (outer).

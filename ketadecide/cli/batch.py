@@ -1,4 +1,4 @@
-"""``ketadecide batch``: many profiles (CSV, JSONL, Parquet) to one result row each (CONTRACT §5)."""
+"""``ketadecide batch``: many profiles (CSV, JSONL, Parquet), one result row each (CONTRACT §5)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from ketadecide.cli.options import DataDirOpt
 from ketadecide.errors import InputError, Problem
 
 
-class FileFormat(str, enum.Enum):
+class FileFormat(enum.StrEnum):
     csv = "csv"
     jsonl = "jsonl"
     parquet = "parquet"
 
 
-class Dialect(str, enum.Enum):
+class Dialect(enum.StrEnum):
     duckdb = "duckdb"
     spark = "spark"
     postgres = "postgres"
@@ -40,7 +40,7 @@ def _stderr_is_terminal() -> bool:
 
 
 @handles_errors
-def batch(
+def batch(  # noqa: PLR0917 - Typer passes every option by position
     input_file: Annotated[
         str | None,
         typer.Argument(
@@ -51,23 +51,47 @@ def batch(
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Results file (.csv, .jsonl, .parquet), or - for stdout (default).", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Results file (.csv, .jsonl, .parquet), or - for stdout (default).",
+            show_default=False,
+        ),
     ] = None,
     output_format: Annotated[
         FileFormat | None,
-        typer.Option("--output-format", help="csv, jsonl or parquet (default: from -o's extension; csv on stdout).", case_sensitive=False, show_default=False),
+        typer.Option(
+            "--output-format",
+            help="csv, jsonl or parquet (default: from -o's extension; csv on stdout).",
+            case_sensitive=False,
+            show_default=False,
+        ),
     ] = None,
     input_format: Annotated[
         FileFormat | None,
-        typer.Option("--input-format", help="csv, jsonl or parquet (default: from INPUT's extension).", case_sensitive=False, show_default=False),
+        typer.Option(
+            "--input-format",
+            help="csv, jsonl or parquet (default: from INPUT's extension).",
+            case_sensitive=False,
+            show_default=False,
+        ),
     ] = None,
     errors: Annotated[
         str | None,
-        typer.Option("--errors", help="Errors file (default OUTPUT.errors.csv; .jsonl for JSON lines).", show_default=False),
+        typer.Option(
+            "--errors",
+            help="Errors file (default OUTPUT.errors.csv; .jsonl for JSON lines).",
+            show_default=False,
+        ),
     ] = None,
     summary: Annotated[
         Path | None,
-        typer.Option("--summary", help="Also write the run summary as JSON to FILE.", dir_okay=False, show_default=False),
+        typer.Option(
+            "--summary",
+            help="Also write the run summary as JSON to FILE.",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
     data_dir: DataDirOpt = None,
     emit_sql: Annotated[
@@ -80,7 +104,8 @@ def batch(
         str, typer.Option("--table", help="Table the emitted query reads (contract columns).")
     ] = "profiles",
     progress: Annotated[
-        bool, typer.Option("--progress/--no-progress", help="Progress bar (only ever on a terminal).")
+        bool,
+        typer.Option("--progress/--no-progress", help="Progress bar (only ever on a terminal)."),
     ] = True,
 ) -> None:
     """Compare the modalities for many profiles: one result row per valid input row, in input

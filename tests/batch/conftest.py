@@ -8,8 +8,8 @@ pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
 pytest.importorskip("sqlglot")
 
-from ketadecide.knowledge import KnowledgeBase  # noqa: E402
-from tests.batch.helpers import build_rich_kb  # noqa: E402
+from ketadecide.knowledge import KnowledgeBase
+from tests.batch.helpers import build_rich_kb
 
 
 @pytest.fixture(scope="session")

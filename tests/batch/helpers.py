@@ -21,42 +21,118 @@ MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "kb_minimal"
 
 #: Screens that use every predicate operator and derived fact, so the compiler is exercised.
 RICH_SCREENS: dict[str, Any] = {
-    "pregnant_or_planning": {"when": {"field": "pregnancy", "op": "in", "value": ["pregnant", "planning"]},
-                             "severity": {"spravato": "absolute", "iv": "relative", "compounded": "info"}},
-    "not_breastfeeding_info": {"when": {"field": "pregnancy", "op": "ne", "value": "breastfeeding"},
-                               "severity": {"im": "info"}},
-    "bipolar": {"when": {"field": "diagnoses", "op": "contains", "value": ["bipolar_depression", "other"]},
-                "severity": {"spravato": "relative", "iv": "relative", "im": "info", "compounded": "absolute"}},
+    "pregnant_or_planning": {
+        "when": {"field": "pregnancy", "op": "in", "value": ["pregnant", "planning"]},
+        "severity": {"spravato": "absolute", "iv": "relative", "compounded": "info"},
+    },
+    "not_breastfeeding_info": {
+        "when": {"field": "pregnancy", "op": "ne", "value": "breastfeeding"},
+        "severity": {"im": "info"},
+    },
+    "bipolar": {
+        "when": {"field": "diagnoses", "op": "contains", "value": ["bipolar_depression", "other"]},
+        "severity": {
+            "spravato": "relative",
+            "iv": "relative",
+            "im": "info",
+            "compounded": "absolute",
+        },
+    },
     "no_diagnosis": {"when": {"field": "diagnoses", "op": "missing"}, "severity": {"iv": "info"}},
-    "phq_severe": {"when": {"field": "phq9_total", "op": "ge", "value": 20}, "severity": {"spravato": "info", "im": "relative"}},
-    "phq_item9": {"when": {"field": "phq9_item9", "op": "gt", "value": 0}, "severity": {"compounded": "relative"}},
-    "phq_missing": {"when": {"field": "phq9_total", "op": "missing"}, "severity": {"spravato": "info"}},
-    "no_driver": {"when": {"all": [{"field": "has_driver", "op": "eq", "value": False},
-                                   {"not": {"field": "prefers_home", "op": "eq", "value": True}}]},
-                  "severity": {"spravato": "relative", "iv": "relative", "im": "relative"}},
-    "driver_unknown": {"when": {"field": "has_driver", "op": "missing"}, "severity": {"iv": "info"}},
-    "budget_low": {"when": {"field": "budget_per_session", "op": "lt", "value": 150.5}, "severity": {"iv": "info", "spravato": "info"}},
-    "budget_exact": {"when": {"field": "budget_per_session", "op": "eq", "value": 500}, "severity": {"im": "info"}},
-    "trials_few": {"when": {"any": [{"field": "antidepressant_trials", "op": "le", "value": 1},
-                                    {"field": "antidepressant_trials", "op": "missing"}]},
-                   "severity": {"spravato": "relative"}},
+    "phq_severe": {
+        "when": {"field": "phq9_total", "op": "ge", "value": 20},
+        "severity": {"spravato": "info", "im": "relative"},
+    },
+    "phq_item9": {
+        "when": {"field": "phq9_item9", "op": "gt", "value": 0},
+        "severity": {"compounded": "relative"},
+    },
+    "phq_missing": {
+        "when": {"field": "phq9_total", "op": "missing"},
+        "severity": {"spravato": "info"},
+    },
+    "no_driver": {
+        "when": {
+            "all": [
+                {"field": "has_driver", "op": "eq", "value": False},
+                {"not": {"field": "prefers_home", "op": "eq", "value": True}},
+            ]
+        },
+        "severity": {"spravato": "relative", "iv": "relative", "im": "relative"},
+    },
+    "driver_unknown": {
+        "when": {"field": "has_driver", "op": "missing"},
+        "severity": {"iv": "info"},
+    },
+    "budget_low": {
+        "when": {"field": "budget_per_session", "op": "lt", "value": 150.5},
+        "severity": {"iv": "info", "spravato": "info"},
+    },
+    "budget_exact": {
+        "when": {"field": "budget_per_session", "op": "eq", "value": 500},
+        "severity": {"im": "info"},
+    },
+    "trials_few": {
+        "when": {
+            "any": [
+                {"field": "antidepressant_trials", "op": "le", "value": 1},
+                {"field": "antidepressant_trials", "op": "missing"},
+            ]
+        },
+        "severity": {"spravato": "relative"},
+    },
     "old": {"when": {"field": "age", "op": "ge", "value": 65}, "severity": {"iv": "relative"}},
-    "course_mod": {"when": {"field": "course_modality", "op": "not_in", "value": ["iv", "im"]},
-                   "severity": {"compounded": "info"}},
-    "course_present": {"when": {"all": [{"field": "course_sessions", "op": "present"},
-                                        {"field": "course_response", "op": "eq", "value": "none"}]},
-                       "severity": {"spravato": "info", "iv": "info"}},
-    "stress": {"when": {"any": [{"field": "financial_stress", "op": "eq", "value": True},
-                                {"field": "insurance", "op": "eq", "value": "uninsured"}]},
-               "severity": {"compounded": "info"}},
-    "has_conditions": {"when": {"field": "conditions", "op": "present"}, "severity": {"im": "info"}},
-    "bp_diastolic_hi": {"when": {"field": "bp_diastolic", "op": "gt", "value": 99}, "severity": {"spravato": "absolute"}},
-    "sessions_many": {"when": {"field": "course_sessions", "op": "ne", "value": 0}, "severity": {"im": "info"}},
-    "dissoc": {"when": {"field": "course_dissociation", "op": "eq", "value": "too_intense"}, "severity": {"spravato": "relative"}},
-    "needle": {"when": {"all": [{"field": "needle_averse", "op": "eq", "value": True},
-                                {"field": "can_attend_twice_weekly", "op": "eq", "value": False}]},
-               "severity": {"iv": "relative", "im": "relative"}},
-    "meds_given": {"when": {"field": "medications", "op": "present"}, "severity": {"spravato": "info"}},
+    "course_mod": {
+        "when": {"field": "course_modality", "op": "not_in", "value": ["iv", "im"]},
+        "severity": {"compounded": "info"},
+    },
+    "course_present": {
+        "when": {
+            "all": [
+                {"field": "course_sessions", "op": "present"},
+                {"field": "course_response", "op": "eq", "value": "none"},
+            ]
+        },
+        "severity": {"spravato": "info", "iv": "info"},
+    },
+    "stress": {
+        "when": {
+            "any": [
+                {"field": "financial_stress", "op": "eq", "value": True},
+                {"field": "insurance", "op": "eq", "value": "uninsured"},
+            ]
+        },
+        "severity": {"compounded": "info"},
+    },
+    "has_conditions": {
+        "when": {"field": "conditions", "op": "present"},
+        "severity": {"im": "info"},
+    },
+    "bp_diastolic_hi": {
+        "when": {"field": "bp_diastolic", "op": "gt", "value": 99},
+        "severity": {"spravato": "absolute"},
+    },
+    "sessions_many": {
+        "when": {"field": "course_sessions", "op": "ne", "value": 0},
+        "severity": {"im": "info"},
+    },
+    "dissoc": {
+        "when": {"field": "course_dissociation", "op": "eq", "value": "too_intense"},
+        "severity": {"spravato": "relative"},
+    },
+    "needle": {
+        "when": {
+            "all": [
+                {"field": "needle_averse", "op": "eq", "value": True},
+                {"field": "can_attend_twice_weekly", "op": "eq", "value": False},
+            ]
+        },
+        "severity": {"iv": "relative", "im": "relative"},
+    },
+    "meds_given": {
+        "when": {"field": "medications", "op": "present"},
+        "severity": {"spravato": "info"},
+    },
 }
 
 
@@ -74,11 +150,14 @@ def build_rich_kb(target: Path) -> KnowledgeBase:
     shutil.copytree(MINIMAL, target)
     ci = yaml.safe_load((target / "contraindications.yaml").read_text())
     sevs = ["absolute", "relative", "info"]
-    for n, (ident, rule) in enumerate(ci["conditions"].items()):
-        rule["severity"] = {m: sevs[(n + k) % 3] for k, m in enumerate(MODALITY_IDS) if (n + k) % 5 != 4}
-        ci["conditions"][ident] = rule
-    for n, (ident, rule) in enumerate(ci["medications"].items()):
-        rule["severity"] = {m: sevs[(2 * n + k) % 3] for k, m in enumerate(MODALITY_IDS) if (n + k) % 4 != 3}
+    for n, rule in enumerate(ci["conditions"].values()):
+        rule["severity"] = {
+            m: sevs[(n + k) % 3] for k, m in enumerate(MODALITY_IDS) if (n + k) % 5 != 4
+        }
+    for n, rule in enumerate(ci["medications"].values()):
+        rule["severity"] = {
+            m: sevs[(2 * n + k) % 3] for k, m in enumerate(MODALITY_IDS) if (n + k) % 4 != 3
+        }
     template = next(iter(ci["screens"].values()))
     for ident, spec in RICH_SCREENS.items():
         rule = {k: v for k, v in template.items() if k not in {"when", "severity"}}
@@ -95,7 +174,9 @@ def build_rich_kb(target: Path) -> KnowledgeBase:
         {"likely_covered": True},
     ]
     for i, m in enumerate(MODALITY_IDS):
-        for j, payer in enumerate(("commercial", "medicare", "medicaid", "va_tricare", "uninsured")):
+        for j, payer in enumerate(
+            ("commercial", "medicare", "medicaid", "va_tricare", "uninsured")
+        ):
             record = mods["modalities"][m]["coverage"][payer]
             record.pop("min_age", None)
             record["requires_trd"] = False
@@ -113,7 +194,9 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None 
             w.writerow([r.get(c, "") for c in columns])
 
 
-def reference_csv(rows: list[dict[str, str]], kb: KnowledgeBase, columns: list[str] | None = None) -> tuple[list[dict[str, Any]], set[int]]:
+def reference_csv(
+    rows: list[dict[str, str]], kb: KnowledgeBase, columns: list[str] | None = None
+) -> tuple[list[dict[str, Any]], set[int]]:
     """(expected output rows, rows expected in the errors file) by one-at-a-time evaluation."""
     columns = columns or list(PROFILE_FIELDS)
     out, bad = [], set()

@@ -46,7 +46,9 @@ def test_killed_run_leaves_no_file_under_final_name(tmp_path: Path, fmt: str) ->
     out = tmp_path / f"results.{fmt}"
     ready = tmp_path / "ready"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(src), str(out), str(ready), str(MINIMAL)], env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SCRIPT, str(src), str(out), str(ready), str(MINIMAL)], env=env
+    )
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
@@ -63,7 +65,9 @@ def test_killed_run_leaves_no_file_under_final_name(tmp_path: Path, fmt: str) ->
     assert not Path(f"{out}.errors.csv").exists()
 
 
-def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_in_process_cleans_up(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ketadecide.batch import run as run_mod
 
     def boom(self: Any, table: Any, json_lines: Any) -> None:
@@ -72,21 +76,40 @@ def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch
     monkeypatch.setattr(run_mod._Output, "write", boom)
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40"}])
-    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(MINIMAL)])
+    res = runner.invoke(
+        app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(MINIMAL)]
+    )
     assert res.exit_code == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
 def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase) -> None:
     rows = [
-        {"age": "40", "insurance": "medicare", "conditions": "psychosis_history", "suicidality": "plan_or_intent"},
+        {
+            "age": "40",
+            "insurance": "medicare",
+            "conditions": "psychosis_history",
+            "suicidality": "plan_or_intent",
+        },
         {"age": "15", "insurance": "medicare"},
         {"age": "50", "insurance": "commercial", "conditions": "ketamine_hypersensitivity"},
         {"age": "x"},
     ]
     src = tmp_path / "cohort.csv"
     write_csv(src, rows)
-    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--summary", str(tmp_path / "s.json"), "--data-dir", str(MINIMAL)])
+    res = runner.invoke(
+        app,
+        [
+            "batch",
+            str(src),
+            "-o",
+            str(tmp_path / "r.parquet"),
+            "--summary",
+            str(tmp_path / "s.json"),
+            "--data-dir",
+            str(MINIMAL),
+        ],
+    )
     assert res.exit_code == 0, res.stderr
     s = json.loads((tmp_path / "s.json").read_text())
     assert (s["rows_in"], s["rows_out"], s["error_rows"], s["accounted_for"]) == (4, 3, 1, True)
@@ -96,13 +119,20 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
     got = read_output(tmp_path / "r.parquet", "parquet")
     for m in ("spravato", "iv", "im", "compounded"):
         for status in ("eligible", "caution", "contraindicated"):
-            assert s["overall"]["modalities"][m][status] == sum(r[f"{m}_status"] == status for r in got)
+            assert s["overall"]["modalities"][m][status] == sum(
+                r[f"{m}_status"] == status for r in got
+            )
         found: dict[str, int] = {}
         for r in got:
             for f in filter(None, r[f"{m}_findings"].split(";")):
                 found[f] = found.get(f, 0) + 1
-        assert s["overall"]["modalities"][m]["findings"] == dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
-    assert s["by_payer"]["medicare"]["modalities"]["spravato"]["findings"] == {"age_under_18": 1, "psychosis_history": 1}
+        assert s["overall"]["modalities"][m]["findings"] == dict(
+            sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+    assert s["by_payer"]["medicare"]["modalities"]["spravato"]["findings"] == {
+        "age_under_18": 1,
+        "psychosis_history": 1,
+    }
     assert "4 rows in = 3 results + 1 error rows" in res.stderr
 
 
@@ -154,36 +184,69 @@ def test_emitted_duckdb_sql_agrees_with_engine(tmp_path: Path, rich_kb: Knowledg
         for f in ("diagnoses", "conditions", "medications", "phq9"):
             rec[f] = list(rec[f]) if rec[f] is not None else None
         records.append(rec)
-    table = pa.Table.from_pylist(records, schema=pa.schema([
-        (f, {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
-             "VARCHAR[]": pa.list_(pa.string()), "BIGINT[]": pa.list_(pa.int64())}[t])
-        for f, t in CONTRACT_SQL_TYPES.items()
-    ]))
+    table = pa.Table.from_pylist(
+        records,
+        schema=pa.schema(
+            [
+                (
+                    f,
+                    {
+                        "VARCHAR": pa.string(),
+                        "BIGINT": pa.int64(),
+                        "DOUBLE": pa.float64(),
+                        "BOOLEAN": pa.bool_(),
+                        "VARCHAR[]": pa.list_(pa.string()),
+                        "BIGINT[]": pa.list_(pa.int64()),
+                    }[t],
+                )
+                for f, t in CONTRACT_SQL_TYPES.items()
+            ]
+        ),
+    )
     con = duckdb.connect()
     try:
         con.register("profiles_view", table)
         con.execute("CREATE TABLE my_profiles AS SELECT * FROM profiles_view")
-        got = con.sql(emit_sql(rich_kb, "duckdb", "my_profiles").rstrip().rstrip(";")).to_arrow_table().to_pylist()
+        got = (
+            con.sql(emit_sql(rich_kb, "duckdb", "my_profiles").rstrip().rstrip(";"))
+            .to_arrow_table()
+            .to_pylist()
+        )
     finally:
         con.close()
     assert len(got) == len(expected)
     for g, e in zip(got, expected, strict=True):
-        e = {k: v for k, v in e.items() if k != "row"}
-        assert g == e
+        assert g == {k: v for k, v in e.items() if k != "row"}
 
 
 def test_emit_sql_cli(runner: Any) -> None:
-    res = runner.invoke(app, ["batch", "--emit-sql", "--dialect", "bigquery", "--table", "ds.cohort", "--data-dir", str(MINIMAL)])
+    res = runner.invoke(
+        app,
+        [
+            "batch",
+            "--emit-sql",
+            "--dialect",
+            "bigquery",
+            "--table",
+            "ds.cohort",
+            "--data-dir",
+            str(MINIMAL),
+        ],
+    )
     assert res.exit_code == 0, res.stderr
     assert "ds" in res.stdout and "cohort" in res.stdout
     sqlglot.parse_one(res.stdout.strip().rstrip(";"), read="bigquery")
 
 
-def test_missing_extra_says_how_to_install(runner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_extra_says_how_to_install(
+    runner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a)
+    )
     res = runner.invoke(app, ["batch", str(tmp_path / "x.csv"), "--data-dir", str(MINIMAL)])
     assert res.exit_code == 2
     assert "pip install 'ketadecide[batch]'" in res.stderr and "duckdb" in res.stderr
@@ -195,7 +258,13 @@ def test_compare_path_does_not_import_batch_deps() -> None:
         "bad = [m for m in ('duckdb', 'pyarrow', 'sqlglot') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    res = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        check=False,
+        text=True,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
 
 
@@ -203,9 +272,13 @@ def test_evaluate_many_api(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     import ketadecide
     from ketadecide import Profile
 
-    run = ketadecide.evaluate_many([Profile(age=40, id="a"), {"age": 15, "id": "b"}, {"age": "x", "id": "c"}], minimal_kb)
+    run = ketadecide.evaluate_many(
+        [Profile(age=40, id="a"), {"age": 15, "id": "b"}, {"age": "x", "id": "c"}], minimal_kb
+    )
     assert run.table.column("id").to_pylist() == ["a", "b"]
-    assert run.errors == [{"row": 3, "id": "c", "field": "age", "error": "Input should be a valid integer (got 'x')"}]
+    assert run.errors == [
+        {"row": 3, "id": "c", "field": "age", "error": "Input should be a valid integer (got 'x')"}
+    ]
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40"}, {"age": ""}])
     run = ketadecide.evaluate_many(src, minimal_kb)

@@ -17,17 +17,17 @@ def test_csv_bad_rows(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     src = tmp_path / "cohort.csv"
     src.write_text(
         "id,age,has_driver,conditions,colour,bp_systolic,bp_diastolic\n"
-        "ok1,40,yes,,,,\n"                     # 1 good
-        "miss,,yes,,,,\n"                      # 2 missing required age
-        "type,4.5,yes,,,,\n"                   # 3 wrong type
-        "range,121,yes,,,,\n"                  # 4 out of range
-        "unk_col,40,yes,,red,,\n"              # 5 unknown column (with a value)
-        "unk_id,40,yes,not_a_condition,,,\n"   # 6 unknown id
-        "ragged,40,yes\n"                      # 7 ragged line
-        "bool,40,maybe,,,,\n"                  # 8 bad boolean
-        "bp,40,,,,80,90\n"                     # 9 systolic not above diastolic
-        '"multi\nline",41,no,,,,\n'            # 10 good, quoted newline
-        "ok2,50,,psychosis_history,,,\n",      # 11 good
+        "ok1,40,yes,,,,\n"  # 1 good
+        "miss,,yes,,,,\n"  # 2 missing required age
+        "type,4.5,yes,,,,\n"  # 3 wrong type
+        "range,121,yes,,,,\n"  # 4 out of range
+        "unk_col,40,yes,,red,,\n"  # 5 unknown column (with a value)
+        "unk_id,40,yes,not_a_condition,,,\n"  # 6 unknown id
+        "ragged,40,yes\n"  # 7 ragged line
+        "bool,40,maybe,,,,\n"  # 8 bad boolean
+        "bp,40,,,,80,90\n"  # 9 systolic not above diastolic
+        '"multi\nline",41,no,,,,\n'  # 10 good, quoted newline
+        "ok2,50,,psychosis_history,,,\n",  # 11 good
         encoding="utf-8",
     )
     out = tmp_path / "results.csv"
@@ -53,14 +53,15 @@ def test_csv_bad_rows(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
 def test_jsonl_bad_rows_and_jsonl_errors_file(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     lines = [
         '{"id": "ok", "age": 40}',
-        '{"id": "t", "age": "40"}',          # wrong type (JSON is strictly typed)
-        "{not json",                          # bad JSON
-        "",                                   # empty line
+        '{"id": "t", "age": "40"}',  # wrong type (JSON is strictly typed)
+        "{not json",  # bad JSON
+        "",  # empty line
         '{"id": "u", "age": 40, "colour": 1}',
         '{"id": "d", "age": 40, "age": 41}',  # duplicate key
         '{"id": "m", "age": 40, "medications": ["nope"]}',
         "[1, 2]",
-        '{"id": "ok2", "age": 40, "budget_per_session": "100"}',  # lax number: the reference accepts it
+        # a number as text: pydantic (lax float) accepts it, so the reference does too
+        '{"id": "ok2", "age": 40, "budget_per_session": "100"}',
     ]
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(lines) + "\n")
@@ -75,20 +76,26 @@ def test_jsonl_bad_rows_and_jsonl_errors_file(tmp_path: Path, minimal_kb: Knowle
 
 
 def test_parquet_typed_columns(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
-    table = pa.table({
-        "id": ["a", "b", "c", "d"],
-        "age": pa.array([40, 30, None, 20], pa.int32()),
-        "budget_per_session": [100.0, float("nan"), 1.0, None],
-        "diagnoses": pa.array([["mdd"], [], None, ["nope"]], pa.list_(pa.string())),
-        "has_driver": [True, None, False, True],
-    })
+    table = pa.table(
+        {
+            "id": ["a", "b", "c", "d"],
+            "age": pa.array([40, 30, None, 20], pa.int32()),
+            "budget_per_session": [100.0, float("nan"), 1.0, None],
+            "diagnoses": pa.array([["mdd"], [], None, ["nope"]], pa.list_(pa.string())),
+            "has_driver": [True, None, False, True],
+        }
+    )
     src = tmp_path / "in.parquet"
     pq.write_table(table, src)
     out = tmp_path / "out.jsonl"
     summary = run_batch(str(src), str(out), minimal_kb)
     assert [r["id"] for r in read_output(out, "jsonl")] == ["a"]
     errors = read_errors(Path(f"{out}.errors.csv"))
-    assert {(int(e["row"]), e["field"]) for e in errors} == {(2, "budget_per_session"), (3, "age"), (4, "diagnoses[0]")}
+    assert {(int(e["row"]), e["field"]) for e in errors} == {
+        (2, "budget_per_session"),
+        (3, "age"),
+        (4, "diagnoses[0]"),
+    }
     assert summary.accounted
 
 
@@ -98,7 +105,9 @@ def test_unreadable_input_exits_2(tmp_path: Path, runner: object) -> None:
 
     bad = tmp_path / "x.parquet"
     bad.write_bytes(b"not parquet at all")
-    res = runner.invoke(app, ["batch", str(bad), "-o", str(tmp_path / "o.csv"), "--data-dir", str(MINIMAL)])  # type: ignore[attr-defined]
+    res = runner.invoke(
+        app, ["batch", str(bad), "-o", str(tmp_path / "o.csv"), "--data-dir", str(MINIMAL)]
+    )  # type: ignore[attr-defined]
     assert res.exit_code == 2
     assert "ketadecide: error:" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o.csv").exists()

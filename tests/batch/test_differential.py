@@ -29,7 +29,13 @@ from tests.batch.helpers import (
 )
 
 INT_FIELDS = ("age", "antidepressant_trials", "bp_systolic", "bp_diastolic", "course_sessions")
-BOOL_FIELDS = ("has_driver", "can_attend_twice_weekly", "prefers_home", "needle_averse", "financial_stress")
+BOOL_FIELDS = (
+    "has_driver",
+    "can_attend_twice_weekly",
+    "prefers_home",
+    "needle_averse",
+    "financial_stress",
+)
 DIAGNOSES = ("mdd", "bipolar_depression", "ptsd", "gad", "ocd", "chronic_pain", "other")
 
 
@@ -53,22 +59,59 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
         return valid, invalid
     if field == "budget_per_session":
         return (
-            ["0", "1000000", "150.5", "150.49", "500", "500.0", "5e2", ".5", "1.", "0.0", "999999.99", "-0"],
+            [
+                "0",
+                "1000000",
+                "150.5",
+                "150.49",
+                "500",
+                "500.0",
+                "5e2",
+                ".5",
+                "1.",
+                "0.0",
+                "999999.99",
+                "-0",
+            ],
             ["-1", "1000000.01", "1e7", "abc", "nan", "inf", "1_000", " 5", "$5", "1e400"],
         )
     if field in BOOL_FIELDS:
-        return (["true", "false", "TRUE", "False", "yes", "No", "YES", "1", "0"], ["maybe", "t", "2", "y", "tru e", "ＴＲＵＥ"])
+        return (
+            ["true", "false", "TRUE", "False", "yes", "No", "YES", "1", "0"],
+            ["maybe", "t", "2", "y", "tru e", "ＴＲＵＥ"],
+        )
     if field in ENUM_FIELDS:
         values = list(ENUM_FIELDS[field])
         return values, [values[0].upper(), "x", values[0] + " "]
     if field in ("diagnoses", "conditions", "medications"):
         ids = list(DIAGNOSES) if field == "diagnoses" else list(getattr(kb, field))
         valid = [*ids, f"{ids[0]};{ids[-1]}", f"{ids[-1]};{ids[0]};{ids[-1]}", ";".join(ids)]
-        return valid, [f"{ids[0]};", ";", "unknown_id", ids[0].upper(), f"{ids[0]};;{ids[1]}", f"{ids[0]}; {ids[1]}"]
+        return valid, [
+            f"{ids[0]};",
+            ";",
+            "unknown_id",
+            ids[0].upper(),
+            f"{ids[0]};;{ids[1]}",
+            f"{ids[0]}; {ids[1]}",
+        ]
     if field == "phq9":
         return (
-            ["0;0;0;0;0;0;0;0;0", "3;3;3;3;3;3;3;3;3", "1;2;3;0;1;2;3;0;1", "2;2;2;2;2;2;2;2;0", "3;3;2;2;3;3;2;2;1", "0;0;0;0;0;0;0;0;1"],
-            ["0;0;0;0;0;0;0;0", "0;0;0;0;0;0;0;0;0;0", "4;0;0;0;0;0;0;0;0", "a;0;0;0;0;0;0;0;0", "-1;0;0;0;0;0;0;0;0", "0,0,0,0,0,0,0,0,0"],
+            [
+                "0;0;0;0;0;0;0;0;0",
+                "3;3;3;3;3;3;3;3;3",
+                "1;2;3;0;1;2;3;0;1",
+                "2;2;2;2;2;2;2;2;0",
+                "3;3;2;2;3;3;2;2;1",
+                "0;0;0;0;0;0;0;0;1",
+            ],
+            [
+                "0;0;0;0;0;0;0;0",
+                "0;0;0;0;0;0;0;0;0;0",
+                "4;0;0;0;0;0;0;0;0",
+                "a;0;0;0;0;0;0;0;0",
+                "-1;0;0;0;0;0;0;0;0",
+                "0,0,0,0,0,0,0,0,0",
+            ],
         )
     if field == "id":
         return (["p1", "patient 7", "é-ü", "x" * 200, "a,b", 'q"uote'], ["x" * 201])
@@ -82,11 +125,28 @@ def row_strategy(kb: KnowledgeBase) -> st.SearchStrategy[dict[str, str]]:
         options = st.sampled_from(valid)
         if field != "age":
             options = st.one_of(st.just(""), st.just(""), options)
-        cells[field] = st.one_of(options, options, options, options, options, options, options, options, options, st.sampled_from(invalid))
+        cells[field] = st.one_of(
+            options,
+            options,
+            options,
+            options,
+            options,
+            options,
+            options,
+            options,
+            options,
+            st.sampled_from(invalid),
+        )
     return st.fixed_dictionaries(cells)
 
 
-def _run_csv(tmp: Path, rows: list[dict[str, str]], kb: KnowledgeBase, columns: list[str] | None = None, out_fmt: str = "parquet") -> tuple[Any, list[dict[str, Any]], list[dict[str, str]]]:
+def _run_csv(
+    tmp: Path,
+    rows: list[dict[str, str]],
+    kb: KnowledgeBase,
+    columns: list[str] | None = None,
+    out_fmt: str = "parquet",
+) -> tuple[Any, list[dict[str, Any]], list[dict[str, str]]]:
     src = tmp / "in.csv"
     write_csv(src, rows, columns)
     out = tmp / f"out.{out_fmt}"
@@ -94,7 +154,14 @@ def _run_csv(tmp: Path, rows: list[dict[str, str]], kb: KnowledgeBase, columns: 
     return summary, read_output(out, out_fmt), read_errors(Path(f"{out}.errors.csv"))
 
 
-def _check(summary: Any, got: list[dict[str, Any]], errors: list[dict[str, str]], expected: list[dict[str, Any]], bad: set[int], n: int) -> None:
+def _check(  # noqa: PLR0917
+    summary: Any,
+    got: list[dict[str, Any]],
+    errors: list[dict[str, str]],
+    expected: list[dict[str, Any]],
+    bad: set[int],
+    n: int,
+) -> None:
     assert got == expected
     assert {int(e["row"]) for e in errors} == bad
     assert summary.rows_in == n == summary.rows_out + summary.error_rows
@@ -137,9 +204,20 @@ def test_five_thousand_seeded_rows_agree(tmp_path: Path, rich_kb: KnowledgeBase)
     assert 200 < len(bad) < 1500
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(data=st.data())
-def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
+def test_generated_csv_rows_agree(
+    tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject
+) -> None:
     rows = data.draw(st.lists(row_strategy(rich_kb), min_size=1, max_size=120))
     tmp = tmp_path_factory.mktemp("diff")
     expected, bad = reference_csv(rows, rich_kb)
@@ -149,9 +227,20 @@ def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase,
     assert summary.decided_in_python == 0
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(data=st.data())
-def test_generated_csv_rows_agree_on_minimal_kb(tmp_path_factory: Any, minimal_kb: KnowledgeBase, data: st.DataObject) -> None:
+def test_generated_csv_rows_agree_on_minimal_kb(
+    tmp_path_factory: Any, minimal_kb: KnowledgeBase, data: st.DataObject
+) -> None:
     rows = data.draw(st.lists(row_strategy(minimal_kb), min_size=1, max_size=300))
     tmp = tmp_path_factory.mktemp("diffmin")
     expected, bad = reference_csv(rows, minimal_kb)
@@ -165,9 +254,15 @@ def json_value(field: str, kb: KnowledgeBase) -> st.SearchStrategy[Any]:
     wrong = st.sampled_from([None, True, 1, 1.5, -0.0, "x", [], ["x"], {"a": 1}, 10**20])
     if field in INT_FIELDS:
         lo, hi = (int(x) for x in bounds(field))
-        good = st.one_of(st.integers(lo, hi), st.sampled_from([lo, hi, lo - 1, hi + 1, float(lo), str(lo)]))
+        good = st.one_of(
+            st.integers(lo, hi), st.sampled_from([lo, hi, lo - 1, hi + 1, float(lo), str(lo)])
+        )
     elif field == "budget_per_session":
-        good = st.one_of(st.floats(0, 1_000_000), st.integers(0, 1_000_000), st.sampled_from([-1, 1_000_001, 150.5, 500, 1e300]))
+        good = st.one_of(
+            st.floats(0, 1_000_000),
+            st.integers(0, 1_000_000),
+            st.sampled_from([-1, 1_000_001, 150.5, 500, 1e300]),
+        )
     elif field in BOOL_FIELDS:
         good = st.booleans()
     elif field in ENUM_FIELDS:
@@ -201,13 +296,38 @@ def json_row(kb: KnowledgeBase) -> st.SearchStrategy[str]:
             line = line[:-1] + ', "age": 40}'
         return line
 
-    garbage = st.sampled_from(["", "{", "[1, 2]", "null", "42", '{"age": 40,}', "{'age': 40}", '{"age": NaN}', '{"age": 40} x'])
-    return st.one_of(build(), build(), build(), build(), build(), build(), build(), build(), garbage)
+    garbage = st.sampled_from(
+        [
+            "",
+            "{",
+            "[1, 2]",
+            "null",
+            "42",
+            '{"age": 40,}',
+            "{'age': 40}",
+            '{"age": NaN}',
+            '{"age": 40} x',
+        ]
+    )
+    return st.one_of(
+        build(), build(), build(), build(), build(), build(), build(), build(), garbage
+    )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(data=st.data())
-def test_generated_jsonl_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
+def test_generated_jsonl_rows_agree(
+    tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject
+) -> None:
     lines = data.draw(st.lists(json_row(rich_kb), min_size=1, max_size=120))
     tmp = tmp_path_factory.mktemp("diffjson")
     src = tmp / "in.jsonl"

@@ -18,10 +18,35 @@ from ketadecide.profile import Profile
 from tests.batch.helpers import MINIMAL, read_errors, read_output, reference_csv, write_csv
 
 PROFILES: list[dict[str, Any]] = [
-    {"id": "a", "age": 40, "diagnoses": ["mdd", "ptsd"], "conditions": ["psychosis_history"], "insurance": "commercial", "antidepressant_trials": 3},
-    {"id": "b", "age": 16, "medications": ["maoi", "opioid"], "has_driver": False, "suicidality": "active_ideation", "insurance": "medicare"},
-    {"id": "c", "age": 70, "bp_systolic": 150, "bp_diastolic": 95, "phq9": [3, 3, 3, 3, 3, 3, 3, 3, 1], "budget_per_session": 150.5},
-    {"age": 33, "conditions": ["ketamine_hypersensitivity", "current_mania", "ketamine_hypersensitivity"], "pregnancy": "pregnant"},
+    {
+        "id": "a",
+        "age": 40,
+        "diagnoses": ["mdd", "ptsd"],
+        "conditions": ["psychosis_history"],
+        "insurance": "commercial",
+        "antidepressant_trials": 3,
+    },
+    {
+        "id": "b",
+        "age": 16,
+        "medications": ["maoi", "opioid"],
+        "has_driver": False,
+        "suicidality": "active_ideation",
+        "insurance": "medicare",
+    },
+    {
+        "id": "c",
+        "age": 70,
+        "bp_systolic": 150,
+        "bp_diastolic": 95,
+        "phq9": [3, 3, 3, 3, 3, 3, 3, 3, 1],
+        "budget_per_session": 150.5,
+    },
+    {
+        "age": 33,
+        "conditions": ["ketamine_hypersensitivity", "current_mania", "ketamine_hypersensitivity"],
+        "pregnancy": "pregnant",
+    },
 ]
 
 
@@ -50,7 +75,9 @@ def write_input(path: Path, fmt: str) -> None:
         path.write_text("".join(json.dumps(p) + "\n" for p in PROFILES))
     else:
         columns = sorted({k for p in PROFILES for k in p})
-        pq.write_table(pa.Table.from_pylist([{c: p.get(c) for c in columns} for p in PROFILES]), path)
+        pq.write_table(
+            pa.Table.from_pylist([{c: p.get(c) for c in columns} for p in PROFILES]), path
+        )
 
 
 @pytest.mark.parametrize("in_fmt", ["csv", "jsonl", "parquet"])
@@ -68,11 +95,22 @@ def test_round_trip(tmp_path: Path, minimal_kb: KnowledgeBase, in_fmt: str, out_
 
 @pytest.mark.parametrize("in_fmt", ["csv", "jsonl"])
 @pytest.mark.parametrize("out_fmt", ["csv", "jsonl", "parquet"])
-def test_stdin_to_stdout(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase, in_fmt: str, out_fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdin_to_stdout(  # noqa: PLR0917 - pytest fixtures
+    tmp_path: Path,
+    runner: Any,
+    minimal_kb: KnowledgeBase,
+    in_fmt: str,
+    out_fmt: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     src = tmp_path / f"in.{in_fmt}"
     write_input(src, in_fmt)
     monkeypatch.chdir(tmp_path)
-    res = runner.invoke(app, ["batch", "-", "--output-format", out_fmt, "--data-dir", str(MINIMAL)], input=src.read_bytes())
+    res = runner.invoke(
+        app,
+        ["batch", "-", "--output-format", out_fmt, "--data-dir", str(MINIMAL)],
+        input=src.read_bytes(),
+    )
     assert res.exit_code == 0, res.stderr
     out = tmp_path / f"stdout.{out_fmt}"
     out.write_bytes(res.stdout_bytes)
@@ -83,26 +121,58 @@ def test_stdin_to_stdout(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase,
 def test_csv_value_parsing(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     """CONTRACT §1 in CSV: ';' lists, booleans in any case, empty = not given, phq9 digits."""
     rows = [
-        {"id": "x", "age": "42", "diagnoses": "mdd;ptsd", "medications": "maoi;opioid", "has_driver": "YES",
-         "prefers_home": "0", "needle_averse": "True", "financial_stress": "no", "phq9": "0;1;2;3;0;1;2;3;1",
-         "budget_per_session": "", "pregnancy": "", "insurance": ""},
+        {
+            "id": "x",
+            "age": "42",
+            "diagnoses": "mdd;ptsd",
+            "medications": "maoi;opioid",
+            "has_driver": "YES",
+            "prefers_home": "0",
+            "needle_averse": "True",
+            "financial_stress": "no",
+            "phq9": "0;1;2;3;0;1;2;3;1",
+            "budget_per_session": "",
+            "pregnancy": "",
+            "insurance": "",
+        },
     ]
     write_csv(tmp_path / "in.csv", rows)
     run_batch(str(tmp_path / "in.csv"), str(tmp_path / "o.parquet"), minimal_kb)
     (got,) = read_output(tmp_path / "o.parquet", "parquet")
-    p = Profile(id="x", age=42, diagnoses=("mdd", "ptsd"), medications=("maoi", "opioid"), has_driver=True,
-                prefers_home=False, needle_averse=True, financial_stress=False, phq9=(0, 1, 2, 3, 0, 1, 2, 3, 1))
+    p = Profile(
+        id="x",
+        age=42,
+        diagnoses=("mdd", "ptsd"),
+        medications=("maoi", "opioid"),
+        has_driver=True,
+        prefers_home=False,
+        needle_averse=True,
+        financial_stress=False,
+        phq9=(0, 1, 2, 3, 0, 1, 2, 3, 1),
+    )
     from ketadecide.batch.reference import output_row
 
     assert got == output_row(evaluate(p, minimal_kb), p, 1)
-    assert got["insurance"] == "unknown" and got["spravato_findings"] == "maoi;opioid"  # profile order
+    assert (
+        got["insurance"] == "unknown" and got["spravato_findings"] == "maoi;opioid"
+    )  # profile order
 
 
 def test_reference_matches_profile_for_text(minimal_kb: KnowledgeBase) -> None:
     from ketadecide.batch.reference import check_cells
 
-    v = check_cells({"age": "42", "has_driver": "No", "phq9": "1;1;1;1;1;1;1;1;1", "conditions": "current_mania"}, minimal_kb)
-    assert v.profile == Profile(age=42, has_driver=False, phq9=(1,) * 9, conditions=("current_mania",))
+    v = check_cells(
+        {
+            "age": "42",
+            "has_driver": "No",
+            "phq9": "1;1;1;1;1;1;1;1;1",
+            "conditions": "current_mania",
+        },
+        minimal_kb,
+    )
+    assert v.profile == Profile(
+        age=42, has_driver=False, phq9=(1,) * 9, conditions=("current_mania",)
+    )
     assert check_cells({"age": "4.5"}, minimal_kb).profile is None
     assert check_cells({"age": "42", "phq9": "1;1;1"}, minimal_kb).profile is None
 
