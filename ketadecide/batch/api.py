@@ -65,9 +65,9 @@ def _not_json(value: object) -> object:
 def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
     import pyarrow as pa
 
-    from ketadecide.batch.io import Input, _Numberer
+    from ketadecide.batch.io import NUMBER_FIELDS, Input, _Numberer
 
-    schema = pa.schema([pa.field("line", pa.string()), pa.field("__row", pa.int64())])
+    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
     numberer = _Numberer([])
     inp = Input(
         name="<profiles>", fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(())
@@ -85,7 +85,7 @@ def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
 
     def _batch(lines: list[str]) -> pa.RecordBatch:
         out = pa.RecordBatch.from_arrays(
-            [pa.array(lines, pa.string()), numberer.next(len(lines))], schema=schema
+            [pa.array(lines, pa.string()), *numberer.next(len(lines))], schema=schema
         )
         inp.stash.append(out)
         return out

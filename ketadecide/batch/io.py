@@ -36,6 +36,8 @@ _EXTENSIONS = {
 
 #: Bytes of input parsed at a time (memory per batch stays near this, whatever the file size).
 BLOCK_SIZE = 4 << 20
+#: The numbering columns every batch ends with.
+NUMBER_FIELDS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
 #: Record separator: cannot occur unescaped in valid JSON, so it splits nothing that matters.
 _JSONL_DELIMITER = "\x1e"
 
@@ -96,7 +98,13 @@ class _Numberer:
         self._skipped = skipped
         self._done = 0
 
-    def next(self, n: int) -> pa.Array:
+    def next(self, n: int) -> list[pa.Array]:
+        """``[__row, __seq]`` for the next ``n`` records: the row number in the input, and
+        the record's 0-based position among the records that reached a batch."""
+        seq = pa.array(range(self._done, self._done + n), pa.int64())
+        return [self._rows(n), seq]
+
+    def _rows(self, n: int) -> pa.Array:
         first = self._done + 1
         self._done += n
         if not self._skipped:
@@ -164,7 +172,7 @@ def _stream(
         if batch.num_rows == 0:
             continue
         rows = numberer.next(batch.num_rows)
-        out = pa.RecordBatch.from_arrays([*batch.columns, rows], schema=schema)
+        out = pa.RecordBatch.from_arrays([*batch.columns, *rows], schema=schema)
         stash.append(out)
         yield out
 
@@ -221,7 +229,7 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
         )
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
         raise _arrow_error(exc, name) from None
-    schema = pa.schema([*(pa.field(c, pa.string()) for c in header), pa.field("__row", pa.int64())])
+    schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *NUMBER_FIELDS])
     est = _estimate_rows(fh, location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
     return Input(
@@ -274,7 +282,7 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
             reader = None
         else:
             raise _arrow_error(exc, name) from None
-    schema = pa.schema([pa.field("line", pa.string()), pa.field("__row", pa.int64())])
+    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
     est = _estimate_rows(fh, location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
     return Input(
@@ -339,12 +347,12 @@ def open_parquet(location: str, *, progress: bool = False) -> Input:
     out_schema = pa.schema(
         [
             *(pa.field(n, t) for n, t in zip(schema.names, casts, strict=True)),
-            pa.field("__row", pa.int64()),
+            *NUMBER_FIELDS,
         ]
     )
     numberer = _Numberer([])
     stash: deque[pa.RecordBatch] = deque()
-    raw_schema = schema.append(pa.field("__row", pa.int64()))
+    raw_schema = pa.schema([*schema, *NUMBER_FIELDS])
 
     def gen() -> Iterator[pa.RecordBatch]:
         try:
@@ -358,8 +366,8 @@ def open_parquet(location: str, *, progress: bool = False) -> Input:
                     else:
                         arrays.append(col)
                 rows = numberer.next(batch.num_rows)
-                stash.append(pa.RecordBatch.from_arrays([*batch.columns, rows], schema=raw_schema))
-                yield pa.RecordBatch.from_arrays([*arrays, rows], schema=out_schema)
+                stash.append(pa.RecordBatch.from_arrays([*batch.columns, *rows], schema=raw_schema))
+                yield pa.RecordBatch.from_arrays([*arrays, *rows], schema=out_schema)
         except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
             raise InputError(Problem(f"cannot be read: {exc}", name)) from None
 
@@ -403,17 +411,18 @@ def take_raw(stash: deque[pa.RecordBatch], rows: list[int]) -> dict[int, dict[st
     out: dict[int, dict[str, Any]] = {}
     if not rows:
         return out
-    while stash and stash[0].column(stash[0].num_columns - 1)[-1].as_py() < rows[0]:
+    while stash and stash[0].column("__row")[-1].as_py() < rows[0]:
         stash.popleft()
     wanted = set(rows)
     for batch in list(stash):  # a copy: the reader thread may append meanwhile
-        numbers = batch.column(batch.num_columns - 1)
+        numbers = batch.column("__row")
         if numbers[0].as_py() > rows[-1]:
             break
         idx = [i for i, r in enumerate(numbers.to_pylist()) if r in wanted]
         if not idx:
             continue
         for record in batch.take(pa.array(idx, pa.int64())).to_pylist():
+            record.pop("__seq")
             out[record.pop("__row")] = record
         if len(out) == len(wanted):
             break
@@ -422,7 +431,7 @@ def take_raw(stash: deque[pa.RecordBatch], rows: list[int]) -> dict[int, dict[st
 
 def drop_before(stash: deque[pa.RecordBatch], row: int) -> None:
     """Forget raw batches that end before ``row``."""
-    while stash and stash[0].column(stash[0].num_columns - 1)[-1].as_py() < row:
+    while stash and stash[0].column("__row")[-1].as_py() < row:
         stash.popleft()
 
 

@@ -262,7 +262,7 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str =
     else:
         validation, _ = tabular_query(inp.columns, kb, source)
     mask = len(rule_bits(kb)) <= MAX_MASK_RULES
-    query = rules_query(kb, f"({validation})", passthrough=["__row", "__flag"], fired_mask=mask)
+    query = rules_query(kb, f"({validation})", passthrough=["__row", "__seq", "__flag"], fired_mask=mask)
     cols = [c for c in output_columns() if c != "row"]
     select = ", ".join(quote_ident(c) for c in cols)
     extra = ""
@@ -274,7 +274,7 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str =
         extra = f", to_json(struct_pack({pack})) AS __json"
     if mask:
         extra += ", __fired"
-    return f"SELECT {select}, __row AS row, __flag{extra} FROM ({query})"
+    return f"SELECT {select}, __row AS row, __seq, __flag{extra} FROM ({query})"
 
 
 def _json_line(row: dict[str, Any]) -> str:
@@ -384,13 +384,10 @@ def _execute(
         results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
         ragged_done = 0
         last_row = 0
-        for batch in _batches(results, inp.name):
-            rows_col = batch.column("row")
+        for table in _in_order(_batches(results, inp.name)):
+            rows_col = table.column("row")
             first_row = rows_col[0].as_py()
             last_row = rows_col[-1].as_py()
-            if last_row < first_row:  # pragma: no cover - DuckDB keeps input order
-                raise RuntimeError("result rows came back out of order")
-            table = pa.Table.from_batches([batch])
             flag = table.column("__flag")
             error_lines: list[tuple[int, str | None, Problem]] = []
             json_lines = table.column("__json").to_pylist() if out_fmt == "jsonl" else None
@@ -432,6 +429,41 @@ def _execute(
         raise
     finally:
         con.close()
+
+
+def _in_order(batches: Iterator[Any]) -> Iterator[Any]:
+    """Result tables in input order, as soon as they are complete.
+
+    DuckDB runs the query on several threads, each taking whole input batches, so result
+    rows arrive in runs that may be out of order. ``__seq`` numbers the records 0, 1, 2, ...
+    with no gaps: a table is released once every record before it has arrived. Only the
+    out-of-order window (about one input batch per thread) is ever held back.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pending: list[Any] = []
+    held = 0
+    next_seq = 0
+    for batch in batches:
+        pending.append(pa.Table.from_batches([batch]))
+        held += batch.num_rows
+        table = pa.concat_tables(pending).sort_by("__seq") if len(pending) > 1 else pending[0]
+        if len(pending) == 1:
+            table = table.sort_by("__seq")
+        seq = table.column("__seq")
+        # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
+        expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
+        matches = pc.equal(seq, expected)
+        k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
+        if k:
+            yield table.slice(0, k)
+            next_seq += k
+        rest = table.slice(k)
+        pending = [rest] if rest.num_rows else []
+        held = rest.num_rows
+    if held:  # pragma: no cover - every record reaches the result exactly once
+        raise RuntimeError("result rows missing from the query output")
 
 
 def _batches(results: Any, name: str) -> Iterator[Any]:

@@ -210,10 +210,10 @@ def tabular_query(
     flag = " OR ".join(bads)
     raw_list = "".join(f", {r}" for r in raw_names)
     renamed_list = "".join(f", {r}" for r in renamed)
-    inner = f"SELECT __row{renamed_list} FROM {source}"
-    typed = f"SELECT __row{raw_list}, {', '.join(values)} FROM ({inner})"
+    inner = f"SELECT __row, __seq{renamed_list} FROM {source}"
+    typed = f"SELECT __row, __seq{raw_list}, {', '.join(values)} FROM ({inner})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
-    query = f"SELECT {out_cols}, __row, {bads_expr(flag)} AS __flag FROM ({typed})"
+    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"
     return query, raw_names
 
 
@@ -237,7 +237,7 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
         "AND NOT regexp_matches(line, ',[ \\t\\r\\n]*[}\\]]'))"
     )
     parsed = (
-        f"SELECT __row, line, {ok} AS __ok, "
+        f"SELECT __row, __seq, line, {ok} AS __ok, "
         f"CASE WHEN {ok} THEN json_extract(line, {paths}) END AS __j, "
         f"CASE WHEN {ok} THEN json_keys(line) END AS __keys FROM {source}"
     )
@@ -296,8 +296,8 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
         f"__j[{i}] AS __j{i}, json_type(__j[{i}]) AS __t{i}"
         for i in range(1, len(PROFILE_FIELDS) + 1)
     )
-    fields = f"SELECT __row, __ok, __keys, {split} FROM ({parsed})"
+    fields = f"SELECT __row, __seq, __ok, __keys, {split} FROM ({parsed})"
     # The typed values once (inner), then the flag over them (outer).
     typed = f"SELECT *, {', '.join(values)} FROM ({fields})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
-    return f"SELECT {out_cols}, __row, {bads_expr(flag)} AS __flag FROM ({typed})"
+    return f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"
