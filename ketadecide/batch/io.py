@@ -35,7 +35,7 @@ _EXTENSIONS = {
 }
 
 #: Bytes of input parsed at a time (memory per batch stays near this, whatever the file size).
-BLOCK_SIZE = 4 << 20
+BLOCK_SIZE = 2 << 20
 #: The numbering columns every batch ends with.
 NUMBER_FIELDS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
 #: Record separator: cannot occur unescaped in valid JSON, so it splits nothing that matters.
@@ -160,7 +160,11 @@ def _arrow_error(exc: Exception, name: str) -> InputError:
 
 
 def _stream(
-    reader: Any, numberer: _Numberer, name: str, schema: pa.Schema, stash: deque[pa.RecordBatch]
+    reader: Any,
+    numberer: _Numberer,
+    name: str,
+    schema: pa.Schema,
+    stash: deque[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
     while True:
         try:

@@ -38,7 +38,7 @@ from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS
 
 #: Rows per result batch handed back by DuckDB.
-RESULT_BATCH_ROWS = 262144
+RESULT_BATCH_ROWS = 131072
 ERROR_COLUMNS = ("row", "id", "field", "error")
 STATUSES = ("eligible", "caution", "contraindicated")
 
@@ -262,7 +262,9 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str =
     else:
         validation, _ = tabular_query(inp.columns, kb, source)
     mask = len(rule_bits(kb)) <= MAX_MASK_RULES
-    query = rules_query(kb, f"({validation})", passthrough=["__row", "__seq", "__flag"], fired_mask=mask)
+    query = rules_query(
+        kb, f"({validation})", passthrough=["__row", "__seq", "__flag"], fired_mask=mask
+    )
     cols = [c for c in output_columns() if c != "row"]
     select = ", ".join(quote_ident(c) for c in cols)
     extra = ""
@@ -372,9 +374,14 @@ def _execute(
     writer = _Output(out_fh, out_fmt, schema)
     errors = _ErrorsWriter(err_fh, errors_jsonl)
     reader = pa.RecordBatchReader.from_batches(inp.schema, inp.batches)
-    config: dict[str, Any] = {"memory_limit": "512MB", "preserve_insertion_order": True}
-    if threads:
-        config["threads"] = threads
+    # One DuckDB thread by default: the query then pulls input only as fast as results are
+    # taken, which keeps memory flat (with more threads DuckDB reads far ahead of the
+    # writer and returns input batches out of order; both are handled, at a memory cost).
+    config: dict[str, Any] = {
+        "memory_limit": "512MB",
+        "preserve_insertion_order": True,
+        "threads": threads or 1,
+    }
     con = duckdb.connect(":memory:", config=config)
     con.execute("SET enable_progress_bar = false")
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
@@ -384,7 +391,8 @@ def _execute(
         results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
         ragged_done = 0
         last_row = 0
-        for table in _in_order(_batches(results, inp.name)):
+        for ordered in _in_order(_batches(results, inp.name)):
+            table = ordered
             rows_col = table.column("row")
             first_row = rows_col[0].as_py()
             last_row = rows_col[-1].as_py()

@@ -147,11 +147,12 @@ def _run_csv(
     kb: KnowledgeBase,
     columns: list[str] | None = None,
     out_fmt: str = "parquet",
+    threads: int | None = None,
 ) -> tuple[Any, list[dict[str, Any]], list[dict[str, str]]]:
     src = tmp / "in.csv"
     write_csv(src, rows, columns)
     out = tmp / f"out.{out_fmt}"
-    summary = run_batch(str(src), str(out), kb)
+    summary = run_batch(str(src), str(out), kb, threads=threads)
     return summary, read_output(out, out_fmt), read_errors(Path(f"{out}.errors.csv"))
 
 
@@ -207,7 +208,7 @@ def test_five_thousand_seeded_rows_agree(
             row[f] = rng.choice(invalid) if roll > 0.995 else rng.choice(valid)
         rows.append(row)
     expected, bad = reference_csv(rows, rich_kb)
-    summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv")
+    summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv", threads=2)
     _check(summary, got, errors, expected, bad, len(rows))
     assert summary.decided_in_python == 0
     assert 200 < len(bad) < 1500
