@@ -35,9 +35,23 @@ OUT = ROOT / "benchmarks" / "out"
 sys.path.insert(0, str(ROOT))
 
 COLUMNS = [
-    "id", "age", "pregnancy", "diagnoses", "antidepressant_trials", "suicidality", "phq9",
-    "bp_systolic", "bp_diastolic", "conditions", "medications", "insurance",
-    "budget_per_session", "has_driver", "can_attend_twice_weekly", "prefers_home", "needle_averse",
+    "id",
+    "age",
+    "pregnancy",
+    "diagnoses",
+    "antidepressant_trials",
+    "suicidality",
+    "phq9",
+    "bp_systolic",
+    "bp_diastolic",
+    "conditions",
+    "medications",
+    "insurance",
+    "budget_per_session",
+    "has_driver",
+    "can_attend_twice_weekly",
+    "prefers_home",
+    "needle_averse",
 ]
 
 
@@ -57,7 +71,12 @@ def generate(path: Path, n: int, data_dir: Path, seed: int = 7) -> None:
     kb = load_knowledge_base(data_dir)
     conds, meds = list(kb.conditions), list(kb.medications)
     rng = random.Random(seed)
-    payers = ["commercial"] * 5 + ["medicare"] * 2 + ["medicaid"] * 2 + ["va_tricare", "uninsured", "unknown", ""]
+    payers = (
+        ["commercial"] * 5
+        + ["medicare"] * 2
+        + ["medicaid"] * 2
+        + ["va_tricare", "uninsured", "unknown", ""]
+    )
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(COLUMNS)
@@ -69,9 +88,14 @@ def generate(path: Path, n: int, data_dir: Path, seed: int = 7) -> None:
                 f"p{i:08d}",
                 rng.randint(18, 85) if r() < 0.97 else rng.randint(12, 17),
                 "none" if r() < 0.95 else rng.choice(["pregnant", "breastfeeding", "planning"]),
-                rng.choice(["mdd", "mdd", "mdd;gad", "mdd;ptsd", "bipolar_depression", "", "ocd;mdd"]),
+                rng.choice(
+                    ["mdd", "mdd", "mdd;gad", "mdd;ptsd", "bipolar_depression", "", "ocd;mdd"]
+                ),
                 rng.choice(["", "0", "1", "2", "2", "3", "4", "6"]),
-                rng.choice(["none"] * 6 + ["passive_ideation", "passive_ideation", "unknown", "active_ideation"]),
+                rng.choice(
+                    ["none"] * 6
+                    + ["passive_ideation", "passive_ideation", "unknown", "active_ideation"]
+                ),
                 ";".join(str(rng.randint(0, 3)) for _ in range(9)) if r() < 0.6 else "",
                 sys_bp,
                 dia_bp,
@@ -102,7 +126,12 @@ def generate(path: Path, n: int, data_dir: Path, seed: int = 7) -> None:
 def _measure(cmd: list[str]) -> tuple[float, int, int]:
     """(wall seconds, peak RSS in MiB, exit code) of a child process."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if proc.stderr is not None:
@@ -143,7 +172,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--with-10m", action="store_true", help="also run N = 10,000,000 (opt-in)")
     ap.add_argument("--output-format", choices=["parquet", "csv", "jsonl"], default="parquet")
-    ap.add_argument("--python-rows", type=int, default=20_000, help="rows timed for the row-by-row baseline")
+    ap.add_argument(
+        "--python-rows", type=int, default=20_000, help="rows timed for the row-by-row baseline"
+    )
     ap.add_argument("--data-dir", default=None)
     args = ap.parse_args()
     sizes = [*args.sizes, *([10_000_000] if args.with_10m else [])]
@@ -159,32 +190,65 @@ def main() -> None:
         out = OUT / f"results_{n}.{fmt}"
         floor_out = OUT / f"floor_{n}.{fmt}"
         floor = _measure([sys.executable, "-c", _FLOOR, str(src), str(floor_out), fmt])
-        batch = _measure([sys.executable, "-m", "ketadecide", "batch", str(src), "-o", str(out),
-                          "--data-dir", str(data_dir), "--summary", str(OUT / f"summary_{n}.json"), "--no-progress"])
+        batch = _measure(
+            [
+                sys.executable,
+                "-m",
+                "ketadecide",
+                "batch",
+                str(src),
+                "-o",
+                str(out),
+                "--data-dir",
+                str(data_dir),
+                "--summary",
+                str(OUT / f"summary_{n}.json"),
+                "--no-progress",
+            ]
+        )
         if batch[2] != 0:
             raise SystemExit(f"ketadecide batch failed (exit {batch[2]})")
-        py = subprocess.run([sys.executable, "-c", _PYTHON, str(src), str(data_dir), str(args.python_rows)],
-                            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        py = subprocess.run(
+            [sys.executable, "-c", _PYTHON, str(src), str(data_dir), str(args.python_rows)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         py_rows, py_secs = py.stdout.split()
         py_total = float(py_secs) / int(py_rows) * n
         summary = json.loads((OUT / f"summary_{n}.json").read_text())
-        results.append({
-            "n": n, "format": fmt, "batch_s": round(batch[0], 2), "batch_peak_mib": batch[1],
-            "floor_s": round(floor[0], 2), "floor_peak_mib": floor[1],
-            "ratio_to_floor": round(batch[0] / floor[0], 2),
-            "python_s_estimated": round(py_total, 1), "python_rows_timed": int(py_rows),
-            "speedup_vs_python": round(py_total / batch[0], 1),
-            "rows_out": summary["rows_out"], "error_rows": summary["error_rows"],
-            "accounted_for": summary["accounted_for"],
-        })
+        results.append(
+            {
+                "n": n,
+                "format": fmt,
+                "batch_s": round(batch[0], 2),
+                "batch_peak_mib": batch[1],
+                "floor_s": round(floor[0], 2),
+                "floor_peak_mib": floor[1],
+                "ratio_to_floor": round(batch[0] / floor[0], 2),
+                "python_s_estimated": round(py_total, 1),
+                "python_rows_timed": int(py_rows),
+                "speedup_vs_python": round(py_total / batch[0], 1),
+                "rows_out": summary["rows_out"],
+                "error_rows": summary["error_rows"],
+                "accounted_for": summary["accounted_for"],
+            }
+        )
         print(json.dumps(results[-1]), file=sys.stderr)
     (OUT / "batch_results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"| N | out | batch (s) | peak RSS (MiB) | I/O floor (s) | batch / floor | row-by-row Python (s, est.) | speed-up | rows out + errors |")
+    print(
+        "| N | out | batch (s) | peak RSS (MiB) | I/O floor (s) | batch / floor "
+        "| row-by-row Python (s, est.) | speed-up | rows out + errors |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['n']:,} | {r['format']} | {r['batch_s']} | {r['batch_peak_mib']} | {r['floor_s']} | "
-              f"{r['ratio_to_floor']}× | {r['python_s_estimated']} | {r['speedup_vs_python']}× | "
-              f"{r['rows_out']:,} + {r['error_rows']:,} |")
+        print(
+            f"| {r['n']:,} | {r['format']} | {r['batch_s']} | {r['batch_peak_mib']} "
+            f"| {r['floor_s']} | "
+            f"{r['ratio_to_floor']}× | {r['python_s_estimated']} | {r['speedup_vs_python']}× | "
+            f"{r['rows_out']:,} + {r['error_rows']:,} |"
+        )
 
 
 if __name__ == "__main__":

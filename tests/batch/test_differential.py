@@ -141,7 +141,7 @@ def row_strategy(kb: KnowledgeBase) -> st.SearchStrategy[dict[str, str]]:
     return st.fixed_dictionaries(cells)
 
 
-def _run_csv(
+def _run_csv(  # noqa: PLR0917
     tmp: Path,
     rows: list[dict[str, str]],
     kb: KnowledgeBase,
