@@ -133,8 +133,6 @@ class _Tally:
         return mask
 
     def update(self, summary: Summary, table: Any, masks: Any) -> None:
-        import pyarrow as pa
-
         if table.num_rows == 0:
             return
         summary.rows_out += table.num_rows
@@ -155,7 +153,6 @@ class _Tally:
                     for bit, ident in self.by_modality[m]:
                         if mask & bit:
                             found[ident] += n
-        _ = pa
 
 
 def _update_summary(summary: Summary, table: Any) -> None:
