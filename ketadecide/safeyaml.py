@@ -40,6 +40,15 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
             )
         return super().construct_object(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # PyYAML raises a bare ValueError (no line) for an impossible date like 2026-02-30.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid date ({exc})", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
@@ -64,6 +73,9 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
         for key_node, _ in node.value:
             self.constructed_objects.pop(key_node, None)
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:

@@ -25,7 +25,7 @@ def profile_records(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
         "age": draw(st.one_of(st.sampled_from(AGES), st.integers(0, 120))),
     }
     maybe = {
-        "id": st.text(min_size=0, max_size=20),
+        "id": st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=20),
         "pregnancy": st.sampled_from(get_args(p.Pregnancy)),
         "diagnoses": st.lists(st.sampled_from(get_args(p.Diagnosis)), max_size=3, unique=True),
         "antidepressant_trials": st.one_of(st.sampled_from([0, 1, 2, 3]), st.integers(0, 100)),
