@@ -306,7 +306,12 @@ CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
     ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
     ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
     ("arteriovenous malformation", {"conditions": ["arteriovenous_malformation"]}, ("spravato",), "contraindicated"),
-    ("intracerebral hemorrhage", {"conditions": ["intracerebral_hemorrhage_history"]}, ("spravato",), "contraindicated"),  # noqa: E501
+    (
+        "intracerebral hemorrhage",
+        {"conditions": ["intracerebral_hemorrhage_history"]},
+        ("spravato",),
+        "contraindicated",
+    ),
     ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "not eligible"),
     ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "not eligible"),
     ("history of psychosis", {"conditions": ["psychosis_history"]}, _ALL, "not eligible"),

@@ -225,9 +225,7 @@ def test_five_thousand_seeded_rows_agree(
     ],
 )
 @given(data=st.data())
-def test_generated_csv_rows_agree(
-    tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject
-) -> None:
+def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
     rows = data.draw(st.lists(row_strategy(rich_kb), min_size=1, max_size=120))
     tmp = tmp_path_factory.mktemp("diff")
     expected, bad = reference_csv(rows, rich_kb)
@@ -264,9 +262,7 @@ def json_value(field: str, kb: KnowledgeBase) -> st.SearchStrategy[Any]:
     wrong = st.sampled_from([None, True, 1, 1.5, -0.0, "x", [], ["x"], {"a": 1}, 10**20])
     if field in INT_FIELDS:
         lo, hi = (int(x) for x in bounds(field))
-        good = st.one_of(
-            st.integers(lo, hi), st.sampled_from([lo, hi, lo - 1, hi + 1, float(lo), str(lo)])
-        )
+        good = st.one_of(st.integers(lo, hi), st.sampled_from([lo, hi, lo - 1, hi + 1, float(lo), str(lo)]))
     elif field == "budget_per_session":
         good = st.one_of(
             st.floats(0, 1_000_000),
@@ -319,9 +315,7 @@ def json_row(kb: KnowledgeBase) -> st.SearchStrategy[str]:
             '{"age": 40} x',
         ]
     )
-    return st.one_of(
-        build(), build(), build(), build(), build(), build(), build(), build(), garbage
-    )
+    return st.one_of(build(), build(), build(), build(), build(), build(), build(), build(), garbage)
 
 
 @settings(
@@ -335,9 +329,7 @@ def json_row(kb: KnowledgeBase) -> st.SearchStrategy[str]:
     ],
 )
 @given(data=st.data())
-def test_generated_jsonl_rows_agree(
-    tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject
-) -> None:
+def test_generated_jsonl_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
     lines = data.draw(st.lists(json_row(rich_kb), min_size=1, max_size=120))
     tmp = tmp_path_factory.mktemp("diffjson")
     src = tmp / "in.jsonl"
