@@ -27,6 +27,7 @@ from ketadecide.knowledge.models import (
     Source,
     SourcesFile,
 )
+from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
 from ketadecide.profile import ModalityId
 from ketadecide.safeyaml import load_yaml, read_text
@@ -250,6 +251,9 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
                 )
     for rule_id, rule in contra.screens.items():
         problems.extend(_check_screen(file, rule_id, rule, contra))
+    if not problems:
+        # Thresholds that can never be true, rules that can never fire, swapped BP numbers.
+        problems.extend(check_screens(file, contra)[0])
     return problems
 
 
@@ -292,7 +296,10 @@ def _warnings(
         warnings.append(Problem("source is never cited", str(directory / "sources.yaml"), f"sources.{source_id}"))
     contra = parsed["contraindications.yaml"]
     assert isinstance(contra, ContraindicationsFile)
-    warnings.extend(_floor_warnings(str(directory / "contraindications.yaml"), contra))
+    contra_name = str(directory / "contraindications.yaml")
+    warnings.extend(_floor_warnings(contra_name, contra))
+    warnings.extend(check_screens(contra_name, contra)[1])
+    warnings.extend(screen_warnings(contra_name, contra))
     return warnings
 
 
