@@ -43,6 +43,12 @@ BP_DIASTOLIC_RANGE = (20, 200)
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
+#: Characters free text (the profile ``id``) may not hold: C0/C1 controls and DEL (terminal
+#: escapes), bidirectional overrides and isolates (text that reads differently than it is),
+#: and lone surrogates (not text at all, and unprintable).
+UNSAFE_TEXT_PATTERN = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_UNSAFE_TEXT = re.compile(UNSAFE_TEXT_PATTERN)
+
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
@@ -114,6 +120,10 @@ def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
             return value, f"expected text, got {_shown(value)}"
         if spec.max_length is not None and len(value) > spec.max_length:
             return value, f"is longer than {spec.max_length} characters"
+        bad = _UNSAFE_TEXT.search(value)
+        if bad:
+            # Echoed into terminals, Markdown and HTML: no escapes, bidi overrides or halves of pairs.
+            return value, f"contains a control or invisible character (U+{ord(bad.group()):04X}), not allowed"
         return value, None
     elif kind in ("enum", "enum_list"):
         if not isinstance(value, str) or value not in spec.choices:

@@ -21,7 +21,8 @@ from ketadecide.safeyaml import MAX_DEPTH, load_json, load_yaml, read_text
         ("!!python/name:os.system\n", "constructor"),
         ("a: [1, 2\n", "invalid YAML"),
         ("? [1]\n: 2\n", "plain text"),
-        ("[" * 200_000 + "]" * 200_000, "nested"),
+        ("[" * 200_000 + "]" * 200_000, "too many lines or items"),
+        ("[" * 12_000 + "]" * 12_000, "nested"),
         ("- " * 200_000 + "x", "nested"),
     ],
 )
