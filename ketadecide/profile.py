@@ -42,12 +42,14 @@ BP_SYSTOLIC_RANGE = (50, 300)
 BP_DIASTOLIC_RANGE = (20, 200)
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
-#: Characters free text (the profile ``id``) may not hold: C0/C1 controls and DEL (terminal
-#: escapes), bidirectional overrides and isolates (text that reads differently than it is),
-#: and lone surrogates (not text at all, and unprintable).
-UNSAFE_TEXT_PATTERN = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-_UNSAFE_TEXT = re.compile(UNSAFE_TEXT_PATTERN)
+#: Characters free text (the profile ``id``) may not hold: C0/C1 controls and DEL (they
+#: could rewrite a terminal or a report), and bidirectional overrides and isolates (text
+#: that reads differently than it is). The bidi characters are written literally so the
+#: same class works in Python, JSON Schema (ECMA-262) and DuckDB (RE2).
+UNSAFE_TEXT_CLASS = "\\x00-\\x1f\\x7f-\\x9f\u202a-\u202e\u2066-\u2069"
+ID_TEXT_PATTERN = f"^[^{UNSAFE_TEXT_CLASS}]*$"
+#: Lone surrogates are not text at all (JSON "\\ud800"); UTF-8 sources cannot hold them.
+_UNSAFE_TEXT = re.compile(f"[{UNSAFE_TEXT_CLASS}\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
         bad = _UNSAFE_TEXT.search(value)
         if bad:
             # Echoed into terminals, Markdown and HTML: no escapes, bidi overrides or halves of pairs.
-            return value, f"contains a control or invisible character (U+{ord(bad.group()):04X}), not allowed"
+            return value, f"must not contain control characters (found U+{ord(bad.group()):04X})"
         return value, None
     elif kind in ("enum", "enum_list"):
         if not isinstance(value, str) or value not in spec.choices:
@@ -222,7 +224,12 @@ class Profile:
         bp_valid = not any(p.field in ("bp_systolic", "bp_diastolic") for p in problems)
         if bp_valid and s is not None and d is not None and s <= d:
             problems.append(
-                Problem(f"must be lower than bp_systolic ({s}); were the two swapped?", None, "bp_diastolic")
+                Problem(
+                    f"the lower (diastolic) number, {d}, must be below the upper (systolic) number, {s}; "
+                    "were the two swapped",
+                    None,
+                    "bp_diastolic",
+                )
             )
         if problems:
             raise InputError(problems)
@@ -290,3 +297,48 @@ def _build(data: Mapping[str, Any], source: str | None, row: int | None) -> Prof
         return Profile(**data)
     except InputError as exc:
         raise InputError([Problem(p.message, source, p.field, row) for p in exc.problems]) from None
+
+
+def profile_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a profile record, derived from :data:`FIELD_SPECS`.
+
+    Published as ``schema/profile.schema.json`` (a test keeps the file in step). The
+    systolic-above-diastolic rule spans two fields and is checked by ketadecide itself.
+    """
+    props: dict[str, Any] = {}
+    for name, spec in FIELD_SPECS.items():
+        item: dict[str, Any]
+        if spec.kind in ("int", "int_list"):
+            item = {"type": "integer"}
+        elif spec.kind == "number":
+            item = {"type": "number"}
+        elif spec.kind == "bool":
+            item = {"type": "boolean"}
+        elif spec.kind in ("enum", "enum_list"):
+            item = {"enum": list(spec.choices)}
+        elif spec.kind == "id_list":
+            item = {"type": "string", "pattern": _ID_PATTERN.pattern}
+        else:
+            item = {"type": "string", "pattern": ID_TEXT_PATTERN}
+            if spec.max_length is not None:
+                item["maxLength"] = spec.max_length
+        if spec.minimum is not None:
+            item["minimum"] = spec.minimum
+        if spec.maximum is not None:
+            item["maximum"] = spec.maximum
+        if spec.kind.endswith("_list"):
+            item = {"type": "array", "items": item, "maxItems": 100}
+            if spec.length is not None:
+                item.update(minItems=spec.length, maxItems=spec.length)
+        props[name] = {"anyOf": [item, {"type": "null"}]} if not spec.required else item
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://ketadecide.invalid/schema/profile-v1.json",
+        "title": "ketadecide patient profile (CONTRACT §1)",
+        "description": "One flat record; null means not given. Condition and medication ids must "
+        "also exist in the knowledge base in use.",
+        "type": "object",
+        "required": [n for n, s in FIELD_SPECS.items() if s.required],
+        "additionalProperties": False,
+        "properties": props,
+    }

@@ -46,7 +46,21 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
             )
         return super().construct_object(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # PyYAML raises a bare ValueError (no line) for an impossible date like 2026-02-30.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid date ({exc})", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            # e.g. "!!set [a]" or "!!map 1": the base class would crash unpacking it.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping for tag {node.tag}, found {node.id}", node.start_mark
+            )
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -70,6 +84,9 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
         for key_node, _ in node.value:
             self.constructed_objects.pop(key_node, None)
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
@@ -132,6 +149,10 @@ def load_yaml(text: str, name: str) -> Any:
         raise InputError(Problem(f"invalid YAML: {first}", name)) from None
     except RecursionError:
         raise InputError(Problem("document is nested too deeply", name)) from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        # PyYAML's constructors trust explicit tags: "!!int 12a", "!!float ." and
+        # "!!bool maybe" escape as plain Python errors. They are bad input, not bugs.
+        raise InputError(Problem("invalid YAML: a value does not match its explicit tag (!!...)", name)) from None
 
 
 def _line_col(text: str, position: int) -> str:

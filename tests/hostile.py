@@ -47,6 +47,8 @@ DOCUMENTS: dict[str, bytes] = {
     "python_module_value": b"age: !!python/module:os\n",
     "python_tuple": b"age: 40\nphq9: !!python/tuple [1, 1, 1, 1, 1, 1, 1, 1, 1]\n",
     "local_tag": b"age: !evil 40\n",
+    "int_tag_on_text": b"age: !!int 12a\n",
+    "set_tag_on_scalar": b"!!set age: 0\n",
     "verbatim_tag": b"age: !<tag:yaml.org,2002:python/object:os.system> {}\n",
     # bombs and depth
     "alias_bomb": _LAUGHS,
@@ -180,6 +182,7 @@ SAMPLE = (
     "control_character",
     "duplicate_key",
     "python_object_apply",
+    "int_tag_on_text",
     "alias_bomb",
     "deep_flow_sequence",
     "huge_comment",

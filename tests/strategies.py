@@ -41,7 +41,9 @@ def profile_records(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
         "conditions": st.lists(st.sampled_from(sorted(kb.conditions)), max_size=4, unique=True),
         "medications": st.lists(st.sampled_from(sorted(kb.medications)), max_size=3, unique=True),
         "insurance": st.sampled_from(get_args(p.Insurance)),
-        "budget_per_session": st.one_of(st.sampled_from([0, 35, 99.99, 300, 590, 885, 2000]), st.floats(0, 5000)),
+        "budget_per_session": st.one_of(
+            st.sampled_from([0, 35, 99.99, 300, 590, 885, 907, 1356, 2000]), st.floats(0, 5000)
+        ),
         "has_driver": st.booleans(),
         "can_attend_twice_weekly": st.booleans(),
         "prefers_home": st.booleans(),

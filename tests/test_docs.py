@@ -61,3 +61,14 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert f"ketadecide {name}" in README, f"`ketadecide {name}` is not documented in README.md"
         res = CliRunner().invoke(app, [*name.split(), "--help"])
         assert res.exit_code == 0, name
+
+
+def test_cli_choices_match_the_contract() -> None:
+    from typing import get_args
+
+    from ketadecide.cli.troubleshoot import DissociationChoice, ModalityChoice, ResponseChoice
+    from ketadecide.profile import MODALITY_IDS, CourseDissociation, CourseResponse
+
+    assert tuple(ModalityChoice) == MODALITY_IDS
+    assert tuple(ResponseChoice) == get_args(CourseResponse)
+    assert tuple(DissociationChoice) == get_args(CourseDissociation)

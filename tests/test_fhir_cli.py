@@ -303,3 +303,28 @@ def test_iter_bundle_profiles_folder_and_ndjson(fhir_kb: KnowledgeBase, tmp_path
     rows = list(iter_bundle_profiles(ndjson, fhir_kb))
     assert [r for r, _ in rows] == [1, 2, 3]
     assert isinstance(rows[1][1], InputError) and rows[1][1].problems[0].field == "resourceType"
+
+
+def test_consult_prefills_from_fhir_and_profile_wins(
+    runner: CliRunner, fhir_kb_dir: Path, good_bundle: Path, tmp_path: Path
+) -> None:
+    """consult --fhir pre-fills from the record; a --profile given too overrides its fields."""
+    common = ["--as-of", "2026-11-23", "--data-dir", str(fhir_kb_dir), "--no-input", "-f", "json"]
+    result = runner.invoke(app, ["consult", "--fhir", str(good_bundle), *common])
+    assert result.exit_code == 0, result.output
+    from_record = json.loads(result.stdout)
+    findings = {f["id"] for f in from_record["modalities"][0]["findings"]}
+    assert {"psychosis_history", "benzodiazepine", "bp_elevated"} <= findings
+    assert "Read into the profile" in result.stderr
+
+    override = write(tmp_path / "p.yaml", "bp_systolic: 120\nbp_diastolic: 80\n")
+    result = runner.invoke(app, ["consult", "--fhir", str(good_bundle), "--profile", str(override), *common])
+    assert result.exit_code == 0, result.output
+    findings = {f["id"] for f in json.loads(result.stdout)["modalities"][0]["findings"]}
+    assert "bp_elevated" not in findings and "psychosis_history" in findings
+
+
+def test_consult_as_of_needs_fhir(runner: CliRunner, fhir_kb_dir: Path) -> None:
+    result = runner.invoke(app, ["consult", "--as-of", "2026-11-23", "--no-input", "--data-dir", str(fhir_kb_dir)])
+    assert result.exit_code == 2
+    assert "--as-of" in result.stderr

@@ -176,7 +176,7 @@ def _check_data_dir(directory: Path) -> None:
         assert all(p.source for p in exc.problems), "a data problem must name its file"
 
 
-@fuzz_settings(120)
+@fuzz_settings(60)
 @given(name=st.sampled_from(FILES), data=st.data())
 def test_data_loader_byte_fuzz_raises_only_input_error(name: str, data: st.DataObject, tmp_path: Path) -> None:
     directory = tmp_path / "kb"
@@ -188,7 +188,7 @@ def test_data_loader_byte_fuzz_raises_only_input_error(name: str, data: st.DataO
     _check_data_dir(directory)
 
 
-@fuzz_settings(200)
+@fuzz_settings(100)
 @given(name=st.sampled_from(FILES), data=st.data())
 def test_data_loader_structure_fuzz_raises_only_input_error(name: str, data: st.DataObject, tmp_path: Path) -> None:
     directory = tmp_path / "kb"

@@ -124,3 +124,22 @@ def test_to_record_round_trips() -> None:
     # Defaults are written out explicitly; nothing given is lost or changed.
     assert out == {**record, "pregnancy": "none", "suicidality": "unknown", "insurance": "unknown"}
     assert parse_profile(out) == parse_profile(record)
+
+
+def test_published_profile_schema_is_current_and_accepts_the_examples() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from ketadecide.profile import profile_json_schema
+    from tests.conftest import ROOT
+
+    published = json.loads((ROOT / "schema" / "profile.schema.json").read_text())
+    assert published == json.loads(json.dumps(profile_json_schema())), "regenerate schema/profile.schema.json"
+    for example in sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "examples").glob("*.json")):
+        data = yaml.safe_load(example.read_text())
+        jsonschema.validate(data, published)
+        parse_profile(data)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"age": "40"}, published)

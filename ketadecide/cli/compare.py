@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import (
-    AudienceOpt,
-    AudienceOption,
-    DataDirOpt,
-    FormatOpt,
-    OutputOpt,
-    resolve_format,
-)
-from ketadecide.cli.output import emit, table_width, use_color
+from ketadecide.cli.options import AsOfOpt, AudienceOpt, AudienceOption, DataDirOpt, FhirOpt, FormatOpt, OutputOpt
+from ketadecide.cli.output import present
 from ketadecide.errors import InputError, Problem
 
 
@@ -31,24 +23,8 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
             show_default=False,
         ),
     ] = None,
-    fhir: Annotated[
-        str | None,
-        typer.Option(
-            "--fhir",
-            help="Read the profile from a patient's FHIR R4 bundle (JSON) instead; what was "
-            "read from the record is listed on standard error. Needs the 'fhir' extra.",
-            show_default=False,
-        ),
-    ] = None,
-    as_of: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--as-of",
-            formats=["%Y-%m-%d"],
-            help="With --fhir: read the record as it stood on this date (default: today).",
-            show_default=False,
-        ),
-    ] = None,
+    fhir: FhirOpt = None,
+    as_of: AsOfOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     data_dir: DataDirOpt = None,
@@ -62,7 +38,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     from ketadecide.engine import evaluate
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.render import render
-    from ketadecide.sources.profile_file import load_profile
+    from ketadecide.sources.profile_file import load_profile, source_name
 
     if (profile is None) == (fhir is None):
         raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
@@ -80,20 +56,12 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     else:
         assert profile is not None
         person = load_profile(profile)
-        where = "<stdin>" if profile == "-" else profile
+        where = source_name(profile)
     try:
         result = evaluate(person, kb)
     except InputError as exc:
         raise exc.with_source(where) from None
-    fmt_name = resolve_format(fmt, output)
-    text = render(
-        result,
-        fmt_name,  # type: ignore[arg-type]
-        audience.value,
-        color=use_color(output) and fmt_name == "table",
-        width=table_width(output),
-    )
-    emit(text, output)
+    present(render, result, fmt, output, audience.value)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.options import (
+    AsOfOpt,
     AudienceOpt,
     AudienceOption,
     DataDirOpt,
@@ -22,7 +23,7 @@ from ketadecide.cli.options import (
     OutputOpt,
     resolve_format,
 )
-from ketadecide.cli.output import emit, table_width, use_color
+from ketadecide.cli.output import present
 from ketadecide.errors import InputError, Problem
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
@@ -73,6 +74,16 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             show_default=False,
         ),
     ] = None,
+    fhir: Annotated[
+        str | None,
+        typer.Option(
+            "--fhir",
+            help="Pre-fill answers from a patient's FHIR R4 bundle (JSON); what was read is listed "
+            "before the questions. With --profile too, the profile's fields win. Needs the 'fhir' extra.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
     save: Annotated[
         Path | None,
         typer.Option(
@@ -124,9 +135,19 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
+    if as_of is not None and fhir is None:
+        raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
+    if fhir is not None:
+        from ketadecide.cli.fhir_cmd import print_report
+        from ketadecide.fhir import profile_from_bundle_file
+
+        record, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
+        print_report(report)
+        source = report.source
+        prefill = parse_partial(record, source=source)
     if profile is not None:
         data, source = read_profile_data(profile)
-        prefill = parse_partial(data, source=source)
+        prefill = {**prefill, **parse_partial(data, source=source)}
 
     if no_input:
         missing = missing_required(questions, prefill)
@@ -161,17 +182,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
 
         write_text_atomic(save, _profile_text(person.to_record(), save))
         print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
-    fmt_name = resolve_format(fmt, output)
-    text = render(
-        result,
-        fmt_name,  # type: ignore[arg-type]
-        who,  # type: ignore[arg-type]
-        color=use_color(output) and fmt_name == "table",
-        width=table_width(output),
-    )
-    if fmt_name == "table" and output is None:
-        sys.stderr.write("\n")
-    emit(text, output)
+    if output is None and resolve_format(fmt, output) == "table":
+        sys.stderr.write("\n")  # a blank line between the last answer and the table
+    present(render, result, fmt, output, who)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ketadecide._version import __version__
-from ketadecide.cli import compare, consult, data_cmd, fhir_cmd, modalities, troubleshoot
+from ketadecide.cli import batch, compare, consult, data_cmd, fhir_cmd, modalities, troubleshoot
 from ketadecide.cli.errors import state
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ def main(
 
 compare.register(app)
 consult.register(app)
+batch.register(app)
 modalities.register(app)
 troubleshoot.register(app)
 app.add_typer(data_cmd.app, name="data")

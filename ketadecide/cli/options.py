@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from pathlib import Path
 from typing import Annotated
@@ -73,3 +74,23 @@ def resolve_format(fmt: OutputFormat | None, output: Path | None) -> str:
     if output is not None:
         return _EXTENSIONS.get(output.suffix.lower(), "table")
     return "table"
+
+
+FhirOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fhir",
+        help="Read the profile from a patient's FHIR R4 bundle (JSON); what was read from the "
+        "record is listed on standard error. Needs the 'fhir' extra.",
+        show_default=False,
+    ),
+]
+AsOfOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="With --fhir: read the record as it stood on this date (default: today).",
+        show_default=False,
+    ),
+]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ketadecide.atomic import write_text_atomic
+from ketadecide.cli.options import OutputFormat, resolve_format
 
 
 def stdout_is_terminal() -> bool:
@@ -40,3 +43,22 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.flush()
     else:
         write_text_atomic(output, text)
+
+
+def present(
+    renderer: Callable[..., str], subject: Any, fmt: OutputFormat | None, output: Path | None, audience: str
+) -> str:
+    """Render ``subject`` in the chosen (or implied) format and write it; returns the format used.
+
+    Colour only for the table on a terminal; the width follows the terminal or ``COLUMNS``.
+    """
+    fmt_name = resolve_format(fmt, output)
+    text = renderer(
+        subject,
+        fmt_name,
+        audience,
+        color=use_color(output) and fmt_name == "table",
+        width=table_width(output),
+    )
+    emit(text, output)
+    return fmt_name

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, resolve_format
-from ketadecide.cli.output import emit, table_width, use_color
+from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt
+from ketadecide.cli.output import present
 
 
+# The contract's values again, as Typer needs classes; tests/test_docs.py checks they match.
 class ModalityChoice(enum.StrEnum):
     spravato = "spravato"
     iv = "iv"
@@ -98,13 +99,13 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     if profile is not None:
         from ketadecide.engine import check_profile_ids
         from ketadecide.errors import InputError
-        from ketadecide.sources.profile_file import load_profile
+        from ketadecide.sources.profile_file import load_profile, source_name
 
         person = load_profile(profile)
         try:
             check_profile_ids(person, kb)
         except InputError as exc:
-            raise exc.with_source("<stdin>" if profile == "-" else profile) from None
+            raise exc.with_source(source_name(profile)) from None
     summary = summarize_log(read_session_log(log), kb) if log is not None else None
     report = build_report(
         kb,
@@ -118,15 +119,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         },
         log=summary,
     )
-    fmt_name = resolve_format(fmt, output)
-    text = render_report(
-        report,
-        fmt_name,
-        audience.value,
-        color=use_color(output) and fmt_name == "table",
-        width=table_width(output),
-    )
-    emit(text, output)
+    present(render_report, report, fmt, output, audience.value)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,14 +12,13 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import (
-    SEVERITY_RANK,
     Cited,
     ContraindicationsFile,
     ModalitiesFile,
@@ -29,7 +28,6 @@ from ketadecide.knowledge.models import (
 )
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
-from ketadecide.profile import ModalityId
 from ketadecide.safeyaml import load_yaml, read_text
 
 REQUIRED_FILES: dict[str, type[BaseModel]] = {
@@ -93,12 +91,15 @@ class ValidationReport:
     warnings: tuple[Problem, ...]
 
 
-def load_knowledge_base(data_dir: Path | str | None = None) -> KnowledgeBase:
+def load_knowledge_base(data_dir: Path | str | None = None, *, clinical_floor: bool = True) -> KnowledgeBase:
     """Load and validate a data directory (the bundled one when ``None``).
 
     Raises :class:`InputError` listing every problem, each naming the file and key path.
+    ``clinical_floor=False`` skips the floor check (:data:`CLINICAL_FLOOR`): only for
+    synthetic knowledge bases in tests and research, never for advice; the CLI has no
+    such switch.
     """
-    report = validate_data_dir(data_dir, check_freshness=False)
+    report = validate_data_dir(data_dir, check_freshness=False, clinical_floor=clinical_floor)
     if report.errors or report.knowledge_base is None:
         raise InputError(report.errors or (Problem("could not load the knowledge base"),))
     return report.knowledge_base
@@ -109,6 +110,7 @@ def validate_data_dir(
     *,
     check_freshness: bool = True,
     today: dt.date | None = None,
+    clinical_floor: bool = True,
 ) -> ValidationReport:
     """Validate a data directory fully and report errors and warnings without raising."""
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -178,6 +180,9 @@ def validate_data_dir(
         contraindications_file=contra_file,
         extras=extras,
     )
+    floor = _floor_errors(kb) if clinical_floor else []
+    if floor:
+        return ValidationReport(None, tuple(floor), ())
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
     return ValidationReport(kb, (), tuple(warnings))
 
@@ -297,37 +302,53 @@ def _warnings(
     contra = parsed["contraindications.yaml"]
     assert isinstance(contra, ContraindicationsFile)
     contra_name = str(directory / "contraindications.yaml")
-    warnings.extend(_floor_warnings(contra_name, contra))
     warnings.extend(check_screens(contra_name, contra)[1])
     warnings.extend(screen_warnings(contra_name, contra))
     return warnings
 
 
-#: Severities the shipped data holds as a clinical floor; a clinic's data that goes below
-#: them is allowed (clinics differ) but is pointed out by ``data validate``.
-CLINICAL_FLOOR: dict[str, dict[str, str]] = {
-    "ketamine_hypersensitivity": dict.fromkeys(("spravato", "iv", "im", "compounded"), "absolute"),
-    "aneurysmal_vascular_disease": {"spravato": "absolute"},
-    "arteriovenous_malformation": {"spravato": "absolute"},
-    "intracerebral_hemorrhage_history": {"spravato": "absolute"},
-    "psychosis_history": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
-    "substance_use_disorder_active": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
-    "current_mania": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
-}
+#: The clinical floor (labels and consensus): probe profiles and what the data must never
+#: let them be. It is checked by evaluating the probes, so it holds however a clinic words
+#: its rules (a condition's severity, a screen's predicate); breaking it is an error.
+_ALL = ("spravato", "iv", "im", "compounded")
+CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
+    ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
+    ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
+    ("arteriovenous malformation", {"conditions": ["arteriovenous_malformation"]}, ("spravato",), "contraindicated"),
+    (
+        "intracerebral hemorrhage",
+        {"conditions": ["intracerebral_hemorrhage_history"]},
+        ("spravato",),
+        "contraindicated",
+    ),
+    ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "not eligible"),
+    ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "not eligible"),
+    ("history of psychosis", {"conditions": ["psychosis_history"]}, _ALL, "not eligible"),
+    ("active substance use disorder", {"conditions": ["substance_use_disorder_active"]}, _ALL, "not eligible"),
+    ("current mania", {"conditions": ["current_mania"]}, _ALL, "not eligible"),
+    ("age under 18", {"age": 17}, ("spravato",), "not eligible"),
+)
 
 
-def _floor_warnings(file: str, contra: ContraindicationsFile) -> list[Problem]:
-    warnings = []
-    for rule_id, floor in CLINICAL_FLOOR.items():
-        rule = contra.conditions[rule_id]
-        for modality, minimum in floor.items():
-            got = rule.severity.get(cast(ModalityId, modality))
-            if got is None or SEVERITY_RANK[got] < SEVERITY_RANK[minimum]:
-                warnings.append(
+def _floor_errors(kb: KnowledgeBase) -> list[Problem]:
+    """Evaluate the floor's probe profiles against ``kb``; one problem per breach."""
+    # Imported here: the engine itself imports the knowledge base.
+    from ketadecide.engine.evaluate import evaluate
+    from ketadecide.profile import parse_profile
+
+    file = str(kb.data_dir / "contraindications.yaml")
+    problems = []
+    for what, fields, modalities, required in CLINICAL_FLOOR:
+        result = evaluate(parse_profile({"age": 40, "suicidality": "none", **fields}), kb)
+        for modality in modalities:
+            status = result.modality(modality).status
+            ok = status == "contraindicated" if required == "contraindicated" else status != "eligible"
+            if not ok:
+                problems.append(
                     Problem(
-                        f"severity for {modality} is {got or 'not set'}, below the clinical floor '{minimum}'",
+                        f"clinical floor: {what} must make {modality} {required}, but this data makes it "
+                        f"{status} (label/consensus minimum; see README 'How it decides')",
                         file,
-                        f"conditions.{rule_id}.severity.{modality}",
                     )
                 )
-    return warnings
+    return problems

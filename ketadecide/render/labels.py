@@ -15,7 +15,8 @@ STATUS_WORD: dict[str, dict[str, str]] = {
         "contraindicated": "contraindicated",
     },
     "patient": {
-        "eligible": "no concerns found",
+        # Not "no concerns": someone in crisis can still have no barrier to a modality.
+        "eligible": "no barriers found",
         "caution": "talk it over first",
         "contraindicated": "not advised for you",
     },

@@ -12,10 +12,15 @@ from ketadecide.safeyaml import MAX_DOCUMENT_BYTES, decode, load_json, load_yaml
 MAX_PROFILE_BYTES = 256 * 1024
 
 
+def source_name(location: str) -> str:
+    """How errors name a profile location (``-`` is standard input)."""
+    return "<stdin>" if location == "-" else location
+
+
 def read_profile_data(location: str) -> tuple[object, str]:
     """The raw mapping in a profile file (``-`` is stdin) and the name to report it by."""
     if location == "-":
-        name = "<stdin>"
+        name = source_name(location)
         raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)
         text = decode(raw, name, max_bytes=MAX_PROFILE_BYTES)
         # JSON is read as YAML too (it is a subset), with the same duplicate-key rules.

@@ -1,0 +1,24 @@
+"""The optional dependencies of ``batch``, checked once with a message that says how to get them."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from ketadecide.errors import InputError, Problem
+
+BATCH_MODULES: tuple[str, ...] = ("duckdb", "pyarrow", "sqlglot")
+INSTALL_HINT = "pip install 'ketadecide[batch]'"
+
+
+def missing_batch_modules() -> list[str]:
+    """The batch extra's modules that are not installed."""
+    return [name for name in BATCH_MODULES if importlib.util.find_spec(name) is None]
+
+
+def require_batch_deps() -> None:
+    """Raise :class:`InputError` (exit 2) naming what to install when the extra is missing."""
+    missing = missing_batch_modules()
+    if missing:
+        raise InputError(
+            Problem(f"batch needs {', '.join(missing)}, which are not installed; install them with: {INSTALL_HINT}")
+        )

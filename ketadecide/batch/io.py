@@ -1,0 +1,436 @@
+"""Reading batch inputs as a stream of Arrow record batches, each row numbered.
+
+Every reader yields batches with a ``__row`` column: the record's 1-based position in
+the input, the CSV header not counted. Lines that cannot even be split into cells (a
+ragged CSV line, a JSONL line with a record-separator byte) are not in the batches;
+they are reported through ``bad_lines`` with their row number, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import os
+import sys
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ketadecide.errors import InputError, Problem
+
+FORMATS = ("csv", "jsonl", "parquet")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+#: Bytes of input parsed at a time (memory per batch stays near this, whatever the file size).
+BLOCK_SIZE = 2 << 20
+#: The numbering columns every batch ends with.
+NUMBER_FIELDS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
+#: Record separator: cannot occur unescaped in valid JSON, so it splits nothing that matters.
+_JSONL_DELIMITER = "\x1e"
+
+
+def format_of(location: str, explicit: str | None, *, what: str) -> str:
+    """The format named explicitly, else implied by the file's extension."""
+    if explicit is not None:
+        fmt = explicit.lower()
+        if fmt not in FORMATS:
+            raise InputError(Problem(f"unknown {what} format '{explicit}' (csv, jsonl or parquet)"))
+        return fmt
+    suffix = Path(location).suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    raise InputError(
+        Problem(
+            f"cannot tell the {what} format from the name; give --{what}-format csv, jsonl or parquet",
+            location,
+        )
+    )
+
+
+@dataclass
+class BadLine:
+    row: int
+    text: str
+    expected: int
+    actual: int
+
+
+@dataclass
+class Input:
+    """An opened input: its kind, its columns (for CSV/Parquet) and a batch stream."""
+
+    name: str
+    fmt: str
+    columns: dict[str, str]
+    """Input column -> validation kind (``text``, ``int``, ... see validate_sql)."""
+    schema: pa.Schema
+    """Schema of the batches handed to DuckDB (``__row`` last)."""
+    batches: Iterator[pa.RecordBatch]
+    bad_lines: list[BadLine] = field(default_factory=list)
+    """Rows that could not be split into cells, appended as they are met."""
+    header: list[str] = field(default_factory=list)
+    total_rows: int | None = None
+    """Number of records when known cheaply (Parquet metadata), else an estimate or None."""
+    close: Any = None
+    stash: deque[pa.RecordBatch] = field(default_factory=deque)
+    """The raw batches (input cells + ``__row``) already handed on, oldest first; the
+    runner reads flagged rows' cells from here and drops batches it has passed."""
+
+
+class _Numberer:
+    """Row numbers for the records that reached a batch, skipping the ones set aside."""
+
+    def __init__(self, skipped: list[BadLine]) -> None:
+        self._skipped = skipped
+        self._done = 0
+
+    def next(self, n: int) -> list[pa.Array]:
+        """``[__row, __seq]`` for the next ``n`` records: the row number in the input, and
+        the record's 0-based position among the records that reached a batch."""
+        seq = pa.array(range(self._done, self._done + n), pa.int64())
+        return [self._rows(n), seq]
+
+    def _rows(self, n: int) -> pa.Array:
+        first = self._done + 1
+        self._done += n
+        if not self._skipped:
+            return pa.array(range(first, first + n), pa.int64())
+        # The k-th good record is row k + #{skips i : s_i - i <= k} (skips sorted, i 0-based).
+        skips = sorted(b.row for b in self._skipped)
+        gaps = [s - i for i, s in enumerate(skips)]
+        out: list[int] = []
+        k = first
+        while k < first + n:
+            c = bisect.bisect_right(gaps, k)
+            nxt = gaps[c] if c < len(gaps) else first + n
+            stop = min(nxt, first + n)
+            out.extend(range(k + c, stop + c))
+            k = stop
+        return pa.array(out, pa.int64())
+
+
+def _open_binary(location: str) -> tuple[IO[bytes], str]:
+    if location == "-":
+        return sys.stdin.buffer, "<stdin>"
+    path = Path(location)
+    try:
+        if path.is_dir():
+            raise InputError(Problem("is a directory, expected a file", location))
+        return path.open("rb"), location
+    except FileNotFoundError:
+        raise InputError(Problem("no such file", location)) from None
+    except PermissionError:
+        raise InputError(Problem("permission denied (cannot read the file)", location)) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read: {exc.strerror or exc}", location)) from None
+
+
+def _estimate_rows(fh: IO[bytes], location: str) -> int | None:
+    """Count lines of a regular file quickly (for the progress bar only)."""
+    if location == "-":
+        return None
+    try:
+        with open(location, "rb") as f:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
+    except OSError:
+        return None
+
+
+def _arrow_error(exc: Exception, name: str) -> InputError:
+    text = str(exc)
+    if "UTF8" in text or "utf8" in text or "UTF-8" in text:
+        return InputError(Problem("not valid UTF-8 text", name))
+    return InputError(Problem(f"cannot be read: {text.splitlines()[0] if text else type(exc).__name__}", name))
+
+
+def _stream(
+    reader: Any,
+    numberer: _Numberer,
+    name: str,
+    schema: pa.Schema,
+    stash: deque[pa.RecordBatch],
+) -> Iterator[pa.RecordBatch]:
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+            raise _arrow_error(exc, name) from None
+        if batch.num_rows == 0:
+            continue
+        rows = numberer.next(batch.num_rows)
+        out = pa.RecordBatch.from_arrays([*batch.columns, *rows], schema=schema)
+        stash.append(out)
+        yield out
+
+
+def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
+    name = "<stdin>" if location == "-" else location
+    if fh is None:
+        fh, name = _open_binary(location)
+    first = fh.readline()
+    if not first.strip(b"\r\n"):
+        raise InputError(Problem("the file is empty; expected a header line naming the columns", name))
+    try:
+        header_text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(Problem("not valid UTF-8 text (in the header)", name)) from None
+    try:
+        header = next(csv.reader([header_text.rstrip("\r\n")]))
+    except csv.Error as exc:
+        raise InputError(Problem(f"cannot read the header line: {exc}", name)) from None
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            raise InputError(Problem(f"the header names column '{col}' twice", name))
+        seen.add(col)
+    bad: list[BadLine] = []
+
+    def on_invalid(row: Any) -> str:
+        bad.append(BadLine(int(row.number), row.text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            fh,
+            read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",",
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        raise _arrow_error(exc, name) from None
+    schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *NUMBER_FIELDS])
+    est = _estimate_rows(fh, location) if progress else None
+    stash: deque[pa.RecordBatch] = deque()
+    return Input(
+        name=name,
+        fmt="csv",
+        columns=dict.fromkeys(header, "text"),
+        schema=schema,
+        batches=_stream(reader, _Numberer(bad), name, schema, stash),
+        stash=stash,
+        bad_lines=bad,
+        header=header,
+        total_rows=None if est is None else max(est - 1, 0),
+        close=fh.close if location != "-" else None,
+    )
+
+
+def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
+    name = "<stdin>" if location == "-" else location
+    if fh is None:
+        fh, name = _open_binary(location)
+    bad: list[BadLine] = []
+
+    def on_invalid(row: Any) -> str:
+        bad.append(BadLine(int(row.number), row.text, 1, row.actual_columns))
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            fh,
+            read_options=pacsv.ReadOptions(column_names=["line"], use_threads=False, block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(
+                delimiter=_JSONL_DELIMITER,
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={"line": pa.string()},
+                strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        if "Empty CSV file" in str(exc):
+            reader = None
+        else:
+            raise _arrow_error(exc, name) from None
+    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
+    est = _estimate_rows(fh, location) if progress else None
+    stash: deque[pa.RecordBatch] = deque()
+    return Input(
+        name=name,
+        fmt="jsonl",
+        columns={"line": "json"},
+        schema=schema,
+        batches=_stream(reader, _Numberer(bad), name, schema, stash) if reader is not None else iter(()),
+        stash=stash,
+        bad_lines=bad,
+        total_rows=est,
+        close=fh.close if location != "-" else None,
+    )
+
+
+def _kind_of(t: pa.DataType) -> tuple[str, pa.DataType]:
+    """Validation kind of an Arrow type, and the type the column is cast to for DuckDB."""
+    if pa.types.is_dictionary(t):
+        return _kind_of(t.value_type)
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "text", pa.string()
+    if pa.types.is_boolean(t):
+        return "bool", t
+    if pa.types.is_integer(t):
+        return "int", t
+    if pa.types.is_float32(t) or pa.types.is_float64(t):
+        return "float", pa.float64()
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        inner, _ = _kind_of(t.value_type)
+        if inner == "text":
+            return "list_text", pa.list_(pa.string())
+        if inner == "int":
+            return "list_int", pa.list_(pa.int64()) if not pa.types.is_uint64(t.value_type) else pa.list_(t.value_type)
+    return "other", pa.bool_()
+
+
+def open_parquet(location: str, *, progress: bool = False) -> Input:
+    if location == "-":
+        raise InputError(Problem("Parquet cannot be read from standard input; give a file"))
+    fh, name = _open_binary(location)
+    try:
+        pf = pq.ParquetFile(fh)
+        schema = pf.schema_arrow
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        fh.close()
+        raise InputError(Problem(f"not a readable Parquet file ({exc})", name)) from None
+    seen: set[str] = set()
+    for col in schema.names:
+        if col in seen:
+            raise InputError(Problem(f"the file has two columns named '{col}'", name))
+        seen.add(col)
+    kinds: dict[str, str] = {}
+    casts: list[pa.DataType] = []
+    for f in schema:
+        kind, target = _kind_of(f.type)
+        kinds[f.name] = kind
+        casts.append(target)
+    out_schema = pa.schema(
+        [
+            *(pa.field(n, t) for n, t in zip(schema.names, casts, strict=True)),
+            *NUMBER_FIELDS,
+        ]
+    )
+    numberer = _Numberer([])
+    stash: deque[pa.RecordBatch] = deque()
+    raw_schema = pa.schema([*schema, *NUMBER_FIELDS])
+
+    def gen() -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in pf.iter_batches(batch_size=65536):
+                arrays = []
+                for col, kind, target in zip(batch.columns, kinds.values(), casts, strict=True):
+                    if kind == "other":
+                        arrays.append(col.is_valid())
+                    elif col.type != target:
+                        arrays.append(col.cast(target))
+                    else:
+                        arrays.append(col)
+                rows = numberer.next(batch.num_rows)
+                stash.append(pa.RecordBatch.from_arrays([*batch.columns, *rows], schema=raw_schema))
+                yield pa.RecordBatch.from_arrays([*arrays, *rows], schema=out_schema)
+        except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+            raise InputError(Problem(f"cannot be read: {exc}", name)) from None
+
+    return Input(
+        name=name,
+        fmt="parquet",
+        columns=kinds,
+        schema=out_schema,
+        batches=gen(),
+        total_rows=pf.metadata.num_rows,
+        close=fh.close,
+        header=list(schema.names),
+        stash=stash,
+    )
+
+
+def open_input(location: str, fmt: str | None, *, progress: bool = False) -> Input:
+    """Open ``location`` (``-`` is stdin: CSV, or JSONL when it starts with ``{``)."""
+    if location == "-" and fmt is None:
+        stream: Any = sys.stdin.buffer
+        if not hasattr(stream, "peek"):
+            stream = io.BufferedReader(stream)
+        peeked = stream.peek(64)
+        if peeked.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return open_jsonl(location, progress=progress, fh=stream)
+        return open_csv(location, progress=progress, fh=stream)
+    kind = format_of(location, fmt, what="input")
+    if kind == "csv":
+        return open_csv(location, progress=progress)
+    if kind == "jsonl":
+        return open_jsonl(location, progress=progress)
+    return open_parquet(location, progress=progress)
+
+
+def take_raw(stash: deque[pa.RecordBatch], rows: list[int]) -> dict[int, dict[str, Any]]:
+    """The input cells of the given rows (ascending ``__row`` numbers), as Python values.
+
+    Batches wholly before the first row asked for are dropped from ``stash``: rows come
+    back from the query in input order, so they will not be asked for again.
+    """
+    out: dict[int, dict[str, Any]] = {}
+    if not rows:
+        return out
+    while stash and stash[0].column("__row")[-1].as_py() < rows[0]:
+        stash.popleft()
+    wanted = set(rows)
+    for batch in list(stash):  # a copy: the reader thread may append meanwhile
+        numbers = batch.column("__row")
+        if numbers[0].as_py() > rows[-1]:
+            break
+        idx = [i for i, r in enumerate(numbers.to_pylist()) if r in wanted]
+        if not idx:
+            continue
+        for record in batch.take(pa.array(idx, pa.int64())).to_pylist():
+            record.pop("__seq")
+            out[record.pop("__row")] = record
+        if len(out) == len(wanted):
+            break
+    return out
+
+
+def drop_before(stash: deque[pa.RecordBatch], row: int) -> None:
+    """Forget raw batches that end before ``row``."""
+    while stash and stash[0].column("__row")[-1].as_py() < row:
+        stash.popleft()
+
+
+def is_regular_file(location: str) -> bool:
+    try:
+        return location != "-" and os.path.isfile(location)
+    except OSError:
+        return False
+
+
+__all__ = ["FORMATS", "BadLine", "Input", "drop_before", "format_of", "open_input", "take_raw"]

@@ -1,0 +1,551 @@
+"""Running a batch: input stream -> DuckDB (validation + compiled rules) -> output files.
+
+One pass over the input, in bounded memory: the reader hands Arrow batches to DuckDB,
+DuckDB streams result batches back, and each is written out at once. Rows the SQL
+flags are re-decided by the Python reference, which writes the error message or, when
+it accepts the row, evaluates it with the reference engine. Output and errors files are
+written to temporary files and renamed into place only when the run completes (the
+errors file first, so an output file under its final name always has its errors file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ketadecide.atomic import atomic_writer
+from ketadecide.batch.compile import MAX_MASK_RULES, quote_ident, rule_bits, rules_query
+from ketadecide.batch.io import Input, drop_before, format_of, open_input, take_raw
+from ketadecide.batch.reference import (
+    Verdict,
+    check_cells,
+    check_json_line,
+    output_columns,
+    output_row,
+    ragged_id,
+    ragged_problem,
+)
+from ketadecide.batch.validate_sql import json_query, tabular_query
+from ketadecide.engine.evaluate import evaluate
+from ketadecide.errors import InputError, Problem
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.profile import MODALITY_IDS
+
+#: Rows per result batch handed back by DuckDB.
+RESULT_BATCH_ROWS = 131072
+ERROR_COLUMNS = ("row", "id", "field", "error")
+STATUSES = ("eligible", "caution", "contraindicated")
+
+
+@dataclass
+class Summary:
+    """What a run did: counts per modality, overall and by payer (CONTRACT §5 summary)."""
+
+    input: str
+    output: str
+    errors_file: str | None
+    rows_in: int = 0
+    rows_out: int = 0
+    error_rows: int = 0
+    decided_in_python: int = 0
+    """Valid rows the SQL was unsure of, evaluated by the reference engine instead."""
+    crisis: Counter[str] = field(default_factory=Counter)
+    """Crisis count by payer."""
+    rows_by_payer: Counter[str] = field(default_factory=Counter)
+    status: dict[str, dict[str, Counter[str]]] = field(
+        default_factory=lambda: {m: defaultdict(Counter) for m in MODALITY_IDS}
+    )
+    """modality -> payer -> status -> count."""
+    findings: dict[str, dict[str, Counter[str]]] = field(
+        default_factory=lambda: {m: defaultdict(Counter) for m in MODALITY_IDS}
+    )
+    """modality -> payer -> finding id -> count."""
+
+    @property
+    def accounted(self) -> bool:
+        return self.rows_in == self.rows_out + self.error_rows
+
+    def _block(self, payers: list[str]) -> dict[str, Any]:
+        modalities = {}
+        for m in MODALITY_IDS:
+            status: Counter[str] = Counter()
+            found: Counter[str] = Counter()
+            for p in payers:
+                status.update(self.status[m].get(p, Counter()))
+                found.update(self.findings[m].get(p, Counter()))
+            modalities[m] = {
+                **{s: status.get(s, 0) for s in STATUSES},
+                "findings": dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))),
+            }
+        return {
+            "rows": sum(self.rows_by_payer[p] for p in payers),
+            "crisis": sum(self.crisis[p] for p in payers),
+            "modalities": modalities,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        payers = sorted(self.rows_by_payer)
+        return {
+            "input": self.input,
+            "output": self.output,
+            "errors_file": self.errors_file,
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "error_rows": self.error_rows,
+            "accounted_for": self.accounted,
+            "decided_in_python": self.decided_in_python,
+            "overall": self._block(payers),
+            "by_payer": {p: self._block([p]) for p in payers},
+        }
+
+
+class _Tally:
+    """Summary counting from the rule mask: one group-by per batch, decoded per combination."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.bits = rule_bits(kb)
+        rules: dict[str, dict[str, Any]] = {
+            "condition": kb.conditions,
+            "medication": kb.medications,
+            "screen": kb.screens,
+        }
+        self.by_modality = {
+            m: [(1 << i, ident) for i, (kind, ident) in enumerate(self.bits) if m in rules[kind][ident].severity]
+            for m in MODALITY_IDS
+        }
+        self.index = {key: i for i, key in enumerate(self.bits)}
+
+    def mask_of(self, result: Any) -> int:
+        mask = 0
+        for mod in result.modalities:
+            for f in mod.findings:
+                mask |= 1 << self.index[(f.kind, f.id)]
+        return mask
+
+    def update(self, summary: Summary, table: Any, masks: Any) -> None:
+        if table.num_rows == 0:
+            return
+        summary.rows_out += table.num_rows
+        keys = ["insurance", "crisis", *(f"{m}_status" for m in MODALITY_IDS)]
+        combo = table.select(keys).append_column("__fired", masks)
+        grouped = combo.group_by([*keys, "__fired"]).aggregate([([], "count_all")])
+        for row in grouped.to_pylist():
+            n = row["count_all"]
+            payer = row["insurance"]
+            summary.rows_by_payer[payer] += n
+            if row["crisis"]:
+                summary.crisis[payer] += n
+            mask = row["__fired"]
+            for m in MODALITY_IDS:
+                summary.status[m][payer][row[f"{m}_status"]] += n
+                if mask:
+                    found = summary.findings[m][payer]
+                    for bit, ident in self.by_modality[m]:
+                        if mask & bit:
+                            found[ident] += n
+
+
+def _update_summary(summary: Summary, table: Any) -> None:
+    """Summary counting from the findings text (when the rules do not fit one mask)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return
+    summary.rows_out += table.num_rows
+    ins = table.column("insurance")
+    for row in table.group_by(["insurance"]).aggregate([("crisis", "sum"), ([], "count_all")]).to_pylist():
+        summary.rows_by_payer[row["insurance"]] += row["count_all"]
+        summary.crisis[row["insurance"]] += row["crisis_sum"] or 0
+    for m in MODALITY_IDS:
+        col = f"{m}_status"
+        for row in table.group_by(["insurance", col]).aggregate([([], "count_all")]).to_pylist():
+            summary.status[m][row["insurance"]][row[col]] += row["count_all"]
+        lists = pc.split_pattern(table.column(f"{m}_findings"), ";")
+        flat = pc.list_flatten(lists)
+        if len(flat) == 0:
+            continue
+        parents = pc.list_parent_indices(lists)
+        found = pa.table({"insurance": ins.take(parents), "finding": flat})
+        found = found.filter(pc.not_equal(found.column("finding"), ""))
+        for row in found.group_by(["insurance", "finding"]).aggregate([([], "count_all")]).to_pylist():
+            summary.findings[m][row["insurance"]][row["finding"]] += row["count_all"]
+
+
+class _ErrorsWriter:
+    def __init__(self, fh: IO[str], jsonl: bool) -> None:
+        self._fh = fh
+        self._jsonl = jsonl
+        self._csv = None if jsonl else csv.writer(fh, lineterminator="\n")
+        if self._csv is not None:
+            self._csv.writerow(ERROR_COLUMNS)
+
+    def write(self, row: int, row_id: str | None, problem: Problem) -> None:
+        values = (row, row_id or "", problem.field or "", problem.message)
+        if self._csv is not None:
+            self._csv.writerow(values)
+        else:
+            self._fh.write(json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
+
+
+class _Output:
+    """Writes result tables in the chosen format to a binary stream."""
+
+    def __init__(self, fh: IO[bytes], fmt: str, schema: Any) -> None:
+        self.fmt = fmt
+        self._fh = fh
+        self._writer: Any = None
+        self._schema = schema
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(fh, schema, compression="snappy")
+        elif fmt == "csv":
+            import pyarrow.csv as pacsv
+
+            self._writer = pacsv.CSVWriter(
+                fh,
+                schema,
+                write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed"),
+            )
+
+    def write(self, table: Any, json_lines: list[str] | None) -> None:
+        if self.fmt == "jsonl":
+            if json_lines:
+                self._fh.write(("\n".join(json_lines) + "\n").encode("utf-8"))
+            return
+        if table.num_rows:
+            self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def output_schema() -> Any:
+    import pyarrow as pa
+
+    fields = [pa.field("id", pa.string()), pa.field("crisis", pa.bool_())]
+    for m in MODALITY_IDS:
+        fields += [
+            pa.field(f"{m}_status", pa.string()),
+            pa.field(f"{m}_findings", pa.string()),
+            pa.field(f"{m}_likely_covered", pa.bool_()),
+        ]
+    fields += [pa.field("row", pa.int64()), pa.field("insurance", pa.string())]
+    return pa.schema(fields)
+
+
+def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str = "__input") -> str:
+    """The whole per-run query: validation, then the compiled rules, in input order."""
+    if inp.fmt == "jsonl":
+        validation = json_query(kb, source)
+    else:
+        validation, _ = tabular_query(inp.columns, kb, source)
+    mask = len(rule_bits(kb)) <= MAX_MASK_RULES
+    query = rules_query(kb, f"({validation})", passthrough=["__row", "__seq", "__flag"], fired_mask=mask)
+    cols = [c for c in output_columns() if c != "row"]
+    select = ", ".join(quote_ident(c) for c in cols)
+    extra = ""
+    if json_output:
+        pack = ", ".join(f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}" for c in output_columns())
+        extra = f", to_json(struct_pack({pack})) AS __json"
+    if mask:
+        extra += ", __fired"
+    return f"SELECT {select}, __row AS row, __seq, __flag{extra} FROM ({query})"
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decide(inp: Input, cells: Any, kb: KnowledgeBase, row: int) -> Verdict:
+    if inp.fmt == "jsonl":
+        return check_json_line(cells["line"], kb, row=row)
+    text_fields = {name for name, kind in inp.columns.items() if kind == "text"}
+    return check_cells(cells, kb, row=row, text_fields=text_fields)
+
+
+def default_errors_path(output: str | None, input_location: str) -> str:
+    """CONTRACT §5: ``OUTPUT.errors.csv``; beside the input when the output is stdout."""
+    if output and output != "-":
+        return f"{output}.errors.csv"
+    if input_location != "-":
+        return f"{input_location}.errors.csv"
+    return "batch.errors.csv"
+
+
+def run_batch(
+    input_location: str,
+    output: str | None,
+    kb: KnowledgeBase,
+    *,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    errors: str | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    stdout: IO[bytes] | None = None,
+    errors_stream: IO[str] | None = None,
+    threads: int | None = None,
+    opened: Input | None = None,
+) -> Summary:
+    """Run ``batch`` end to end and return its summary. Raises :class:`InputError` when the
+    input itself cannot be read (then nothing is written under the final names)."""
+    if output in (None, "-"):
+        out_fmt = (output_format or "csv").lower()
+    else:
+        out_fmt = format_of(output, output_format, what="output")
+    errors_path = errors or default_errors_path(output, input_location)
+    inp = opened or open_input(input_location, input_format, progress=progress is not None)
+    summary = Summary(
+        input=inp.name,
+        output=output if output not in (None, "-") else "<stdout>",
+        errors_file=None if errors_stream is not None else errors_path,
+    )
+    try:
+        with contextlib.ExitStack() as stack:
+            if output in (None, "-"):
+                out_fh: IO[bytes] = stdout if stdout is not None else sys.stdout.buffer
+            else:
+                out_fh = stack.enter_context(atomic_writer(output, binary=True))  # type: ignore[arg-type]
+            if errors_stream is not None:
+                err_fh: Any = errors_stream
+            else:
+                err_fh = stack.enter_context(atomic_writer(errors_path))
+            errors_jsonl = errors_stream is None and errors_path.lower().endswith(".jsonl")
+            _execute(
+                inp,
+                kb=kb,
+                out_fmt=out_fmt,
+                out_fh=out_fh,
+                err_fh=err_fh,
+                errors_jsonl=errors_jsonl,
+                summary=summary,
+                progress=progress,
+                threads=threads,
+            )
+    finally:
+        if inp.close is not None:
+            inp.close()
+    return summary
+
+
+def _execute(
+    inp: Input,
+    *,
+    kb: KnowledgeBase,
+    out_fmt: str,
+    out_fh: IO[bytes],
+    err_fh: Any,
+    errors_jsonl: bool,
+    summary: Summary,
+    progress: Callable[[int, int | None], None] | None,
+    threads: int | None,
+) -> None:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    schema = output_schema()
+    writer = _Output(out_fh, out_fmt, schema)
+    errors = _ErrorsWriter(err_fh, errors_jsonl)
+    reader = pa.RecordBatchReader.from_batches(inp.schema, inp.batches)
+    # One DuckDB thread by default: the query then pulls input only as fast as results are
+    # taken, which keeps memory flat (with more threads DuckDB reads far ahead of the
+    # writer and returns input batches out of order; both are handled, at a memory cost).
+    config: dict[str, Any] = {
+        "memory_limit": "512MB",
+        "preserve_insertion_order": True,
+        "threads": threads or 1,
+    }
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")
+    tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
+    try:
+        con.register("__input", reader)
+        sql = batch_sql(inp, kb, json_output=out_fmt == "jsonl")
+        results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
+        ragged_done = 0
+        last_row = 0
+        for ordered in _in_order(_batches(results, inp.name)):
+            table = ordered
+            rows_col = table.column("row")
+            first_row = rows_col[0].as_py()
+            last_row = rows_col[-1].as_py()
+            flag = table.column("__flag")
+            error_lines: list[tuple[int, str | None, Problem]] = []
+            json_lines = table.column("__json").to_pylist() if out_fmt == "jsonl" else None
+            if pc.any(flag).as_py():
+                table, json_lines = _fallback(
+                    inp,
+                    kb=kb,
+                    table=table,
+                    json_lines=json_lines,
+                    error_lines=error_lines,
+                    summary=summary,
+                    tally=tally,
+                )
+            # Lines that could not be split into cells, up to this batch's last row.
+            while ragged_done < len(inp.bad_lines) and inp.bad_lines[ragged_done].row <= last_row:
+                _ragged(inp, inp.bad_lines[ragged_done], error_lines)
+                ragged_done += 1
+            _write_errors(errors, error_lines, summary)
+            out = table.select(schema.names).cast(schema)
+            writer.write(out, json_lines)
+            if tally is not None:
+                tally.update(summary, out, table.column("__fired"))
+            else:
+                _update_summary(summary, out)
+            drop_before(inp.stash, first_row)
+            summary.rows_in = summary.rows_out + summary.error_rows
+            if progress is not None:
+                progress(summary.rows_in, inp.total_rows)
+        rest: list[tuple[int, str | None, Problem]] = []
+        inp.bad_lines.sort(key=lambda b: b.row)
+        for bad in inp.bad_lines[ragged_done:]:
+            _ragged(inp, bad, rest)
+        _write_errors(errors, rest, summary)
+        summary.rows_in = summary.rows_out + summary.error_rows
+        writer.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.close()  # the temporary file is removed by atomic_writer
+        raise
+    finally:
+        con.close()
+
+
+def _in_order(batches: Iterator[Any]) -> Iterator[Any]:
+    """Result tables in input order, as soon as they are complete.
+
+    DuckDB runs the query on several threads, each taking whole input batches, so result
+    rows arrive in runs that may be out of order. ``__seq`` numbers the records 0, 1, 2, ...
+    with no gaps: a table is released once every record before it has arrived. Only the
+    out-of-order window (about one input batch per thread) is ever held back.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pending: list[Any] = []
+    held = 0
+    next_seq = 0
+    for batch in batches:
+        pending.append(pa.Table.from_batches([batch]))
+        held += batch.num_rows
+        table = pa.concat_tables(pending).sort_by("__seq") if len(pending) > 1 else pending[0]
+        if len(pending) == 1:
+            table = table.sort_by("__seq")
+        seq = table.column("__seq")
+        # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
+        expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
+        matches = pc.equal(seq, expected)
+        k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
+        if k:
+            yield table.slice(0, k)
+            next_seq += k
+        rest = table.slice(k)
+        pending = [rest] if rest.num_rows else []
+        held = rest.num_rows
+    if held:  # pragma: no cover - every record reaches the result exactly once
+        raise RuntimeError("result rows missing from the query output")
+
+
+def _batches(results: Any, name: str) -> Iterator[Any]:
+    import duckdb
+
+    while True:
+        try:
+            batch = results.read_next_batch()
+        except StopIteration:
+            return
+        except duckdb.Error as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, InputError):
+                raise cause from None
+            text = str(exc)
+            if "InputError" in text or "cannot be read" in text or "UTF-8" in text:
+                raise InputError(Problem(f"cannot be read ({text.splitlines()[0]})", name)) from None
+            raise
+        if batch.num_rows:
+            yield batch
+
+
+def _ragged(inp: Input, bad: Any, out: list[tuple[int, str | None, Problem]]) -> None:
+    if inp.fmt == "jsonl":
+        problem = Problem("not a valid JSON object on one line", row=bad.row)
+        out.append((bad.row, None, problem))
+    else:
+        out.append(
+            (
+                bad.row,
+                ragged_id(bad.text, inp.header),
+                ragged_problem(bad.text, bad.expected, bad.actual, bad.row),
+            )
+        )
+
+
+def _write_errors(errors: _ErrorsWriter, lines: list[tuple[int, str | None, Problem]], summary: Summary) -> None:
+    lines.sort(key=lambda x: x[0])
+    rows = set()
+    for row, row_id, problem in lines:
+        errors.write(row, row_id, problem)
+        rows.add(row)
+    summary.error_rows += len(rows)
+
+
+def _fallback(
+    inp: Input,
+    *,
+    kb: KnowledgeBase,
+    table: Any,
+    json_lines: list[str] | None,
+    error_lines: list[tuple[int, str | None, Problem]],
+    summary: Summary,
+    tally: _Tally | None,
+) -> tuple[Any, list[str] | None]:
+    """Re-decide the flagged rows of ``table`` with the reference; merge accepted ones back."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    flag = table.column("__flag")
+    flagged_rows = table.filter(flag).column("row").to_pylist()
+    raw = take_raw(inp.stash, flagged_rows)
+    accepted: list[dict[str, Any]] = []
+    for row in flagged_rows:
+        verdict = _decide(inp, raw[row], kb, row)
+        if verdict.profile is not None:
+            result = evaluate(verdict.profile, kb)
+            record = output_row(result, verdict.profile, row)
+            record["__flag"] = False
+            if tally is not None:
+                record["__fired"] = tally.mask_of(result)
+            accepted.append(record)
+            continue
+        for problem in verdict.problems:
+            error_lines.append((row, verdict.row_id, problem))
+    summary.decided_in_python += len(accepted)
+    keep = pc.invert(flag)
+    good = table.filter(keep)
+    good_json = None
+    if json_lines is not None:
+        good_json = [line for line, bad in zip(json_lines, flag.to_pylist(), strict=True) if not bad]
+        good = good.drop_columns(["__json"])
+    if not accepted:
+        return good, good_json
+    extra = pa.Table.from_pylist(accepted, schema=good.schema)
+    merged = pa.concat_tables([good, extra]).sort_by("row")
+    if good_json is None:
+        return merged, None
+    by_row = dict(zip(good.column("row").to_pylist(), good_json, strict=True))
+    names = output_columns()
+    by_row.update((r["row"], _json_line({k: r[k] for k in names})) for r in accepted)
+    return merged, [by_row[r] for r in merged.column("row").to_pylist()]
+
+
+__all__ = ["Summary", "batch_sql", "default_errors_path", "output_schema", "run_batch"]

@@ -1,0 +1,289 @@
+"""Vectorised row validation in DuckDB SQL: raw input columns to the contract's typed columns.
+
+For each row the query yields the typed profile fields (what the rules query reads) and
+``__flag``: TRUE when the row is, or might be, invalid. A flagged row is re-decided by the
+Python reference (:mod:`ketadecide.batch.reference`), which writes its error message, or
+evaluates it with :func:`ketadecide.engine.evaluate` when the reference accepts it (for
+the few inputs the SQL is deliberately unsure of, such as a JSON number written as text).
+The one thing that must never happen is an unflagged row the reference would reject;
+the differential tests check that on generated and mutated rows of every kind.
+
+Column kinds (decided from the Arrow type of each input column):
+``text`` (CSV cells, Parquet strings: the CSV rules), ``int``, ``float``, ``bool``,
+``list_text``, ``list_int`` (Parquet typed columns), ``other`` (anything else: every
+non-null cell flagged), and ``json`` (one JSONL line per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any, get_args
+
+from ketadecide.batch.compile import lit, lit_list, quote_ident
+from ketadecide.batch.reference import (
+    BOOL_FIELDS,
+    ENUM_FIELDS,
+    FALSE_WORDS,
+    INT_FIELDS,
+    INT_PATTERN,
+    LIST_FIELDS,
+    LIST_SEPARATOR,
+    NUMBER_FIELDS,
+    NUMBER_PATTERN,
+    TRUE_WORDS,
+)
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.predicates import ENUM_FIELDS as ENUM_VALUES
+from ketadecide.profile import PROFILE_FIELDS, Diagnosis, profile_json_schema
+
+KINDS = ("text", "int", "float", "bool", "list_text", "list_int", "other")
+#: Longest JSONL line the SQL vouches for; longer ones go to the reference.
+MAX_SQL_LINE = 64 * 1024
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    props: dict[str, Any] = profile_json_schema()["properties"]
+    out: dict[str, Any] = {}
+    for name, prop in props.items():
+        out[name] = prop["anyOf"][0] if "anyOf" in prop else prop
+    return out
+
+
+def bounds(field: str) -> tuple[float, float]:
+    """The contract's range of a numeric field, read from the profile's own field table."""
+    prop = _schema()[field]
+    return prop["minimum"], prop["maximum"]
+
+
+def id_max_length() -> int:
+    return int(_schema()["id"]["maxLength"])
+
+
+def _id_bad(v: str) -> str:
+    """An id longer than allowed or carrying control characters (the profile's own rules)."""
+    pattern = _schema()["id"]["pattern"]
+    return f"(length({v}) > {id_max_length()} OR NOT regexp_full_match({v}, {lit(pattern)}))"
+
+
+def phq9_bounds() -> tuple[int, int, int]:
+    """(items, lowest score, highest score)."""
+    prop = _schema()["phq9"]
+    return prop["minItems"], prop["items"]["minimum"], prop["items"]["maximum"]
+
+
+def allowed_items(field: str, kb: KnowledgeBase) -> list[str]:
+    if field == "diagnoses":
+        return list(get_args(Diagnosis))
+    if field == "conditions":
+        return list(kb.conditions)
+    return list(kb.medications)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _in(values: Sequence[str]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def _between(v: str, field: str) -> str:
+    lo, hi = bounds(field)
+    return f"COALESCE({v} BETWEEN {_num(lo)} AND {_num(hi)}, FALSE)"
+
+
+def _phq9_ok(v: str) -> str:
+    n, lo, hi = phq9_bounds()
+    return (
+        f"(len({v}) = {n} AND list_bool_and(list_transform({v}, lambda x: COALESCE(x BETWEEN {lo} AND {hi}, FALSE))))"
+    )
+
+
+V = "{value}"
+"""Placeholder in a 'bad' expression for the column holding the field's typed value."""
+
+
+def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
+    """(typed value, bad) for a text cell ``c`` of a known field; ``bad`` names the value as
+    :data:`V` so that it is computed once, in an inner SELECT."""
+    given = f"({c} IS NOT NULL AND {c} <> '')"
+    if field == "id":
+        return f"CASE WHEN {given} THEN {c} END", f"({given} AND {_id_bad(c)})"
+    if field in INT_FIELDS:
+        v = f"CASE WHEN regexp_full_match({c}, {lit(INT_PATTERN)}) THEN TRY_CAST({c} AS BIGINT) END"
+        return v, f"({given} AND NOT {_between(V, field)})"
+    if field in NUMBER_FIELDS:
+        v = f"CASE WHEN regexp_full_match({c}, {lit(NUMBER_PATTERN)}) THEN TRY_CAST({c} AS DOUBLE) END"
+        return v, f"({given} AND NOT {_between(V, field)})"
+    if field in BOOL_FIELDS:
+        v = (
+            f"CASE WHEN lower({c}) IN {_in(sorted(TRUE_WORDS))} THEN TRUE "
+            f"WHEN lower({c}) IN {_in(sorted(FALSE_WORDS))} THEN FALSE END"
+        )
+        return v, f"({given} AND {V} IS NULL)"
+    if field in ENUM_FIELDS:
+        v = f"CASE WHEN {c} IN {_in(ENUM_VALUES[field])} THEN {c} END"
+        return v, f"({given} AND {V} IS NULL)"
+    if field in LIST_FIELDS:
+        v = f"CASE WHEN {given} THEN string_split({c}, {lit(LIST_SEPARATOR)}) END"
+        return v, f"({given} AND NOT list_has_all({lit_list(allowed_items(field, kb))}, {V}))"
+    if field == "phq9":
+        v = (
+            f"CASE WHEN {given} THEN list_transform(string_split({c}, {lit(LIST_SEPARATOR)}), "
+            f"lambda x: CASE WHEN regexp_full_match(x, {lit(INT_PATTERN)}) "
+            f"THEN TRY_CAST(x AS BIGINT) END) END"
+        )
+        return v, f"({given} AND NOT {_phq9_ok(V)})"
+    raise AssertionError(field)
+
+
+def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
+    """(typed value, bad) for a non-text Parquet cell ``c`` of a known field."""
+    given = f"({c} IS NOT NULL)"
+    wrong = ("NULL", given)
+    if kind == "int" and field in INT_FIELDS:
+        v = f"TRY_CAST({c} AS BIGINT)"
+        return v, f"({given} AND NOT {_between(V, field)})"
+    if kind in {"int", "float"} and field in NUMBER_FIELDS:
+        v = f"TRY_CAST({c} AS DOUBLE)"
+        return v, f"({given} AND (isnan({V}) OR NOT {_between(V, field)}))"
+    if kind == "bool" and field in BOOL_FIELDS:
+        return c, "FALSE"
+    if kind == "list_text" and field in LIST_FIELDS:
+        allowed = _in(allowed_items(field, kb))
+        return (
+            c,
+            f"({given} AND len(list_filter({c}, lambda x: x IS NULL OR x NOT IN {allowed})) > 0)",
+        )
+    if kind == "list_int" and field in LIST_FIELDS:
+        # An empty list of any element type is an empty tuple: fine.
+        return "NULL", f"({given} AND len({c}) > 0)"
+    if kind == "list_int" and field == "phq9":
+        v = f"list_transform({c}, lambda x: TRY_CAST(x AS BIGINT))"
+        return (
+            v,
+            f"({given} AND (len(list_filter({c}, lambda x: x IS NULL)) > 0 OR NOT {_phq9_ok(V)}))",
+        )
+    return wrong
+
+
+def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) -> tuple[str, list[str]]:
+    """The validation SELECT over ``source`` (raw columns + ``__row``).
+
+    ``columns`` maps each input column name to its kind. Returns the query (contract
+    columns, ``__row``, ``__flag`` and the raw cells of flagged rows as ``__raw_<i>``)
+    and the names of those raw columns, in input order.
+    """
+    raw_names = [f"__raw_{i}" for i in range(len(columns))]
+    renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
+    by_field = {name: (raw, kind) for (name, kind), raw in zip(columns.items(), raw_names, strict=True)}
+    values: list[str] = []
+    bads: list[str] = []
+    for field in PROFILE_FIELDS:
+        name = quote_ident(field)
+        if field not in by_field:
+            values.append(f"NULL AS {name}")
+            continue
+        raw, kind = by_field[field]
+        if kind == "text":
+            v, bad = _text_cell(field, raw, kb)
+        else:
+            v, bad = _typed_cell(field, kind, raw, kb)
+        values.append(f"{v} AS {name}")
+        bads.append(bad.replace(V, name))
+    for name, (raw, kind) in by_field.items():
+        if name not in PROFILE_FIELDS:
+            bads.append(f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "text" else f"({raw} IS NOT NULL)")
+    bads.append(_cross_field_bad())
+    flag = " OR ".join(bads)
+    raw_list = "".join(f", {r}" for r in raw_names)
+    renamed_list = "".join(f", {r}" for r in renamed)
+    inner = f"SELECT __row, __seq{renamed_list} FROM {source}"
+    typed = f"SELECT __row, __seq{raw_list}, {', '.join(values)} FROM ({inner})"
+    out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
+    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"
+    return query, raw_names
+
+
+def bads_expr(flag: str) -> str:
+    return f"COALESCE({flag}, TRUE)"
+
+
+def _cross_field_bad() -> str:
+    # Validated values only; an invalid value is flagged on its own.
+    return "(age IS NULL OR COALESCE(bp_systolic <= bp_diastolic, FALSE))"
+
+
+def json_query(kb: KnowledgeBase, source: str) -> str:
+    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``."""
+    paths = lit_list(f"$.{f}" for f in PROFILE_FIELDS)
+    ok = (
+        # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on bad JSON.
+        f"(CASE WHEN length(line) <= {MAX_SQL_LINE} AND json_valid(line) "
+        "THEN json_type(line) = 'OBJECT' ELSE FALSE END "
+        # yyjson accepts trailing commas, Python's json does not: let the reference decide.
+        "AND NOT regexp_matches(line, ',[ \\t\\r\\n]*[}\\]]'))"
+    )
+    parsed = (
+        f"SELECT __row, __seq, line, {ok} AS __ok, "
+        f"CASE WHEN {ok} THEN json_extract(line, {paths}) END AS __j, "
+        f"CASE WHEN {ok} THEN json_keys(line) END AS __keys FROM {source}"
+    )
+    values: list[str] = []
+    bads: list[str] = [
+        "NOT __ok",
+        "len(list_distinct(__keys)) <> len(__keys)",
+        f"NOT list_has_all({lit_list(PROFILE_FIELDS)}, __keys)",
+    ]
+    for i, field in enumerate(PROFILE_FIELDS, start=1):
+        j = f"__j{i}"
+        t = f"__t{i}"
+        present = f"({t} IS NOT NULL AND {t} <> 'NULL')"
+        name = quote_ident(field)  # the typed value, in the outer SELECT
+        if field == "id":
+            v = f"CASE WHEN {t} = 'VARCHAR' THEN json_extract_string({j}, '$') END"
+            bad = f"({present} AND ({t} <> 'VARCHAR' OR {_id_bad(name)}))"
+        elif field in INT_FIELDS:
+            v = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({j} AS BIGINT) END"
+            bad = f"({present} AND NOT {_between(name, field)})"
+        elif field in NUMBER_FIELDS:
+            v = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST({j} AS DOUBLE) END"
+            bad = f"({present} AND NOT {_between(name, field)})"
+        elif field in BOOL_FIELDS:
+            v = f"CASE WHEN {t} = 'BOOLEAN' THEN TRY_CAST({j} AS BOOLEAN) END"
+            bad = f"({present} AND {t} <> 'BOOLEAN')"
+        elif field in ENUM_FIELDS:
+            s = f"CASE WHEN {t} = 'VARCHAR' THEN json_extract_string({j}, '$') END"
+            v = f"CASE WHEN {s} IN {_in(ENUM_VALUES[field])} THEN {s} END"
+            bad = f"({present} AND {name} IS NULL)"
+        elif field in LIST_FIELDS:
+            v = f"CASE WHEN {t} = 'ARRAY' THEN json_extract_string({j}, '$[*]') END"
+            bad = (
+                f"({t} IS NOT NULL AND NOT COALESCE({t} = 'ARRAY' "
+                f"AND list_has_all(['VARCHAR'], json_type({j}, '$[*]')) "
+                f"AND list_has_all({lit_list(allowed_items(field, kb))}, {name}), FALSE))"
+            )
+        elif field == "phq9":
+            v = (
+                f"CASE WHEN {t} = 'ARRAY' THEN list_transform(json_extract_string({j}, '$[*]'), "
+                "lambda x: TRY_CAST(x AS BIGINT)) END"
+            )
+            bad = (
+                f"({present} AND NOT COALESCE({t} = 'ARRAY' "
+                f"AND list_has_all(['BIGINT', 'UBIGINT'], json_type({j}, '$[*]')) "
+                f"AND {_phq9_ok(name)}, FALSE))"
+            )
+        else:  # pragma: no cover - every contract field is handled above
+            raise AssertionError(field)
+        values.append(f"{v} AS {quote_ident(field)}")
+        bads.append(bad)
+    bads.append(_cross_field_bad())
+    flag = " OR ".join(bads)
+    split = ", ".join(f"__j[{i}] AS __j{i}, json_type(__j[{i}]) AS __t{i}" for i in range(1, len(PROFILE_FIELDS) + 1))
+    fields = f"SELECT __row, __seq, __ok, __keys, {split} FROM ({parsed})"
+    # The typed values once (inner), then the flag over them (outer).
+    typed = f"SELECT *, {', '.join(values)} FROM ({fields})"
+    out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
+    return f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"

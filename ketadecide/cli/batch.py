@@ -1,0 +1,169 @@
+"""``ketadecide batch``: many profiles (CSV, JSONL, Parquet), one result row each (CONTRACT §5)."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ketadecide.cli.errors import handles_errors
+from ketadecide.cli.options import DataDirOpt
+from ketadecide.errors import InputError, Problem
+
+
+class FileFormat(enum.StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+class Dialect(enum.StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+    postgres = "postgres"
+    bigquery = "bigquery"
+    snowflake = "snowflake"
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@handles_errors
+def batch(  # noqa: PLR0917 - Typer passes every option by position
+    input_file: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="INPUT",
+            help="Profiles, one per row: .csv, .jsonl or .parquet (or - for CSV/JSONL on stdin).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Results file (.csv, .jsonl, .parquet), or - for stdout (default).",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        FileFormat | None,
+        typer.Option(
+            "--output-format",
+            help="csv, jsonl or parquet (default: from -o's extension; csv on stdout).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    input_format: Annotated[
+        FileFormat | None,
+        typer.Option(
+            "--input-format",
+            help="csv, jsonl or parquet (default: from INPUT's extension).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    errors: Annotated[
+        str | None,
+        typer.Option(
+            "--errors",
+            help="Errors file (default OUTPUT.errors.csv; .jsonl for JSON lines).",
+            show_default=False,
+        ),
+    ] = None,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Also write the run summary as JSON to FILE.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDirOpt = None,
+    emit_sql: Annotated[
+        bool, typer.Option("--emit-sql", help="Print the compiled rules query instead of running.")
+    ] = False,
+    dialect: Annotated[
+        Dialect, typer.Option("--dialect", help="SQL dialect for --emit-sql.", case_sensitive=False)
+    ] = Dialect.duckdb,
+    table: Annotated[
+        str, typer.Option("--table", help="Table the emitted query reads (contract columns).")
+    ] = "profiles",
+    progress: Annotated[
+        bool,
+        typer.Option("--progress/--no-progress", help="Progress bar (only ever on a terminal)."),
+    ] = True,
+) -> None:
+    """Compare the modalities for many profiles: one result row per valid input row, in input
+    order; bad rows go to the errors file with their row number and reason."""
+    from ketadecide.batch.deps import require_batch_deps
+    from ketadecide.knowledge import load_knowledge_base
+
+    require_batch_deps()
+    kb = load_knowledge_base(data_dir)
+    if emit_sql:
+        from ketadecide.batch.compile import emit_sql as emit
+
+        text = emit(kb, dialect.value, table)
+        if output in (None, "-"):
+            sys.stdout.write(text)
+        else:
+            from ketadecide.atomic import write_text_atomic
+
+            write_text_atomic(output, text)
+        return
+    if input_file is None:
+        raise InputError(Problem("give the INPUT file (or - for standard input), or --emit-sql"))
+    from ketadecide.batch.run import run_batch
+
+    terminal = _stderr_is_terminal()
+    width = max(80, shutil.get_terminal_size((120, 40)).columns)
+    with contextlib.ExitStack() as stack:
+        callback = None
+        if progress and terminal:
+            from ketadecide.render.rich_batch import progress_bar
+
+            callback = stack.enter_context(progress_bar(sys.stderr, width=width))
+        result = run_batch(
+            input_file,
+            output,
+            kb,
+            input_format=input_format.value if input_format else None,
+            output_format=output_format.value if output_format else None,
+            errors=errors,
+            progress=callback,
+        )
+    data: dict[str, Any] = result.to_dict()
+    if summary is not None:
+        from ketadecide.atomic import write_text_atomic
+
+        write_text_atomic(summary, json.dumps(data, indent=2) + "\n")
+    if terminal:
+        from ketadecide.render.rich_batch import print_summary
+
+        color = not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        print_summary(data, sys.stderr, color=color, width=width)
+    else:
+        print(
+            f"ketadecide: batch: {data['rows_in']} rows in = {data['rows_out']} results + "
+            f"{data['error_rows']} error rows" + (f" (see {data['errors_file']})" if data["error_rows"] else ""),
+            file=sys.stderr,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch)

@@ -1,0 +1,78 @@
+"""Rich output of ``batch`` on a terminal: the run summary table and the progress bar (stderr)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ketadecide.profile import MODALITY_IDS
+
+_STATUS = ("eligible", "caution", "contraindicated")
+
+
+def _block_table(title: str, block: dict[str, Any]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("modality")
+    for s in _STATUS:
+        table.add_column(s, justify="right")
+    table.add_column("findings (most frequent first)")
+    for m in MODALITY_IDS:
+        mod = block["modalities"][m]
+        found = ", ".join(f"{k} {v}" for k, v in list(mod["findings"].items())[:6])
+        more = len(mod["findings"]) - 6
+        if more > 0:
+            found += f", +{more} more"
+        table.add_row(m, *(str(mod[s]) for s in _STATUS), found or "-")
+    return table
+
+
+def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width: int) -> None:
+    """The run summary: totals, then per modality overall and by payer."""
+    console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
+    ok = "all accounted for" if summary["accounted_for"] else "NOT ALL ACCOUNTED FOR"
+    console.print(
+        f"[bold]{summary['rows_in']}[/] rows in = [bold]{summary['rows_out']}[/] results + "
+        f"[bold]{summary['error_rows']}[/] error rows ({ok})"
+    )
+    if summary["error_rows"]:
+        console.print(f"errors: {summary['errors_file'] or '(returned)'}")
+    overall = summary["overall"]
+    console.print(f"crisis (988 message shown): [bold]{overall['crisis']}[/]")
+    console.print(_block_table("All payers", overall))
+    by_payer = Table(title="By payer", title_justify="left")
+    by_payer.add_column("payer")
+    by_payer.add_column("rows", justify="right")
+    by_payer.add_column("crisis", justify="right")
+    for m in MODALITY_IDS:
+        by_payer.add_column(f"{m} E/C/X", justify="right")
+    for payer, block in summary["by_payer"].items():
+        cells = ["/".join(str(block["modalities"][m][s]) for s in _STATUS) for m in MODALITY_IDS]
+        by_payer.add_row(payer, str(block["rows"]), str(block["crisis"]), *cells)
+    console.print(by_payer)
+    console.print("E/C/X = eligible / caution / contraindicated. Findings by payer: --summary FILE (JSON).")
+
+
+@contextlib.contextmanager
+def progress_bar(file: IO[str], *, width: int) -> Iterator[Callable[[int, int | None], None]]:
+    """A progress bar on ``file`` (a terminal); yields the callback the runner calls."""
+    console = Console(file=file, width=width)
+    with Progress(
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("rows", total=None)
+
+        def update(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=max(total, done) if total else None)
+
+        yield update

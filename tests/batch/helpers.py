@@ -1,0 +1,246 @@
+"""Shared helpers for the batch tests: a rule-rich synthetic knowledge base, row writers,
+and the reference (one-at-a-time) answer for a raw row. Synthetic data only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ketadecide.batch.reference import check_cells, check_json_line, output_row
+from ketadecide.engine import evaluate
+from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS
+
+MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "kb_minimal"
+
+#: Screens that use every predicate operator and derived fact, so the compiler is exercised.
+RICH_SCREENS: dict[str, Any] = {
+    "pregnant_or_planning": {
+        "when": {"field": "pregnancy", "op": "in", "value": ["pregnant", "planning"]},
+        "severity": {"spravato": "absolute", "iv": "relative", "compounded": "info"},
+    },
+    "not_breastfeeding_info": {
+        "when": {"field": "pregnancy", "op": "ne", "value": "breastfeeding"},
+        "severity": {"im": "info"},
+    },
+    "bipolar": {
+        "when": {"field": "diagnoses", "op": "contains", "value": ["bipolar_depression", "other"]},
+        "severity": {
+            "spravato": "relative",
+            "iv": "relative",
+            "im": "info",
+            "compounded": "absolute",
+        },
+    },
+    "no_diagnosis": {"when": {"field": "diagnoses", "op": "missing"}, "severity": {"iv": "info"}},
+    "phq_severe": {
+        "when": {"field": "phq9_total", "op": "ge", "value": 20},
+        "severity": {"spravato": "info", "im": "relative"},
+    },
+    "phq_item9": {
+        "when": {"field": "phq9_item9", "op": "gt", "value": 0},
+        "severity": {"compounded": "relative"},
+    },
+    "phq_missing": {
+        "when": {"field": "phq9_total", "op": "missing"},
+        "severity": {"spravato": "info"},
+    },
+    "no_driver": {
+        "when": {
+            "all": [
+                {"field": "has_driver", "op": "eq", "value": False},
+                {"not": {"field": "prefers_home", "op": "eq", "value": True}},
+            ]
+        },
+        "severity": {"spravato": "relative", "iv": "relative", "im": "relative"},
+    },
+    "driver_unknown": {
+        "when": {"field": "has_driver", "op": "missing"},
+        "severity": {"iv": "info"},
+    },
+    "budget_low": {
+        "when": {"field": "budget_per_session", "op": "lt", "value": 150.5},
+        "severity": {"iv": "info", "spravato": "info"},
+    },
+    "budget_exact": {
+        "when": {"field": "budget_per_session", "op": "eq", "value": 500},
+        "severity": {"im": "info"},
+    },
+    "trials_few": {
+        "when": {
+            "any": [
+                {"field": "antidepressant_trials", "op": "le", "value": 1},
+                {"field": "antidepressant_trials", "op": "missing"},
+            ]
+        },
+        "severity": {"spravato": "relative"},
+    },
+    "old": {"when": {"field": "age", "op": "ge", "value": 65}, "severity": {"iv": "relative"}},
+    "course_mod": {
+        "when": {"field": "course_modality", "op": "not_in", "value": ["iv", "im"]},
+        "severity": {"compounded": "info"},
+    },
+    "course_present": {
+        "when": {
+            "all": [
+                {"field": "course_sessions", "op": "present"},
+                {"field": "course_response", "op": "eq", "value": "none"},
+            ]
+        },
+        "severity": {"spravato": "info", "iv": "info"},
+    },
+    "stress": {
+        "when": {
+            "any": [
+                {"field": "financial_stress", "op": "eq", "value": True},
+                {"field": "insurance", "op": "eq", "value": "uninsured"},
+            ]
+        },
+        "severity": {"compounded": "info"},
+    },
+    "has_conditions": {
+        "when": {"field": "conditions", "op": "present"},
+        "severity": {"im": "info"},
+    },
+    "bp_diastolic_hi": {
+        "when": {"field": "bp_diastolic", "op": "gt", "value": 99},
+        "severity": {"spravato": "absolute"},
+    },
+    "sessions_many": {
+        "when": {"field": "course_sessions", "op": "ne", "value": 0},
+        "severity": {"im": "info"},
+    },
+    "dissoc": {
+        "when": {"field": "course_dissociation", "op": "eq", "value": "too_intense"},
+        "severity": {"spravato": "relative"},
+    },
+    "needle": {
+        "when": {
+            "all": [
+                {"field": "needle_averse", "op": "eq", "value": True},
+                {"field": "can_attend_twice_weekly", "op": "eq", "value": False},
+            ]
+        },
+        "severity": {"iv": "relative", "im": "relative"},
+    },
+    "meds_given": {
+        "when": {"field": "medications", "op": "present"},
+        "severity": {"spravato": "info"},
+    },
+}
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_NoAliases, sort_keys=False)
+
+
+def build_rich_kb(target: Path) -> KnowledgeBase:
+    """kb_minimal plus varied severities, every predicate operator and varied coverage."""
+    shutil.copytree(MINIMAL, target)
+    ci = yaml.safe_load((target / "contraindications.yaml").read_text())
+    sevs = ["absolute", "relative", "info"]
+    for n, rule in enumerate(ci["conditions"].values()):
+        rule["severity"] = {m: sevs[(n + k) % 3] for k, m in enumerate(MODALITY_IDS) if (n + k) % 5 != 4}
+    for n, rule in enumerate(ci["medications"].values()):
+        rule["severity"] = {m: sevs[(2 * n + k) % 3] for k, m in enumerate(MODALITY_IDS) if (n + k) % 4 != 3}
+    template = next(iter(ci["screens"].values()))
+    for ident, spec in RICH_SCREENS.items():
+        rule = {k: v for k, v in template.items() if k not in {"when", "severity"}}
+        rule.update(name=ident, plain_name=ident, **spec)
+        ci["screens"][ident] = rule
+    (target / "contraindications.yaml").write_text(_dump(ci))
+    mods = yaml.safe_load((target / "modalities.yaml").read_text())
+    variants = [
+        {"likely_covered": True, "requires_trd": True, "min_age": 18},
+        {"likely_covered": True, "requires_trd": False, "min_age": 65},
+        {"likely_covered": True, "requires_trd": True},
+        {"likely_covered": False},
+        {"likely_covered": None},
+        {"likely_covered": True},
+    ]
+    for i, m in enumerate(MODALITY_IDS):
+        for j, payer in enumerate(("commercial", "medicare", "medicaid", "va_tricare", "uninsured")):
+            record = mods["modalities"][m]["coverage"][payer]
+            record.pop("min_age", None)
+            record["requires_trd"] = False
+            record.update(variants[(i + j) % len(variants)])
+    (target / "modalities.yaml").write_text(_dump(mods))
+    # Severities are scrambled to exercise the compiler, so this KB breaks the clinical floor.
+    return load_knowledge_base(target, clinical_floor=False)
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> None:
+    columns = columns or list(PROFILE_FIELDS)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r.get(c, "") for c in columns])
+
+
+def reference_csv(
+    rows: list[dict[str, str]], kb: KnowledgeBase, columns: list[str] | None = None
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """(expected output rows, rows expected in the errors file) by one-at-a-time evaluation."""
+    columns = columns or list(PROFILE_FIELDS)
+    out, bad = [], set()
+    for n, r in enumerate(rows, start=1):
+        v = check_cells({c: r.get(c, "") for c in columns}, kb, row=n)
+        if v.profile is None:
+            bad.add(n)
+        else:
+            out.append(output_row(evaluate(v.profile, kb), v.profile, n))
+    return out, bad
+
+
+def reference_jsonl(lines: list[str], kb: KnowledgeBase) -> tuple[list[dict[str, Any]], set[int]]:
+    out, bad = [], set()
+    for n, line in enumerate(lines, start=1):
+        v = check_json_line(line, kb, row=n)
+        if v.profile is None:
+            bad.add(n)
+        else:
+            out.append(output_row(evaluate(v.profile, kb), v.profile, n))
+    return out, bad
+
+
+def read_output(path: Path, fmt: str) -> list[dict[str, Any]]:
+    """Output rows with typed values (CSV cells converted back)."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    if fmt == "jsonl":
+        return [json.loads(x) for x in path.read_text().splitlines() if x]
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    typed = []
+    for r in rows:
+        t: dict[str, Any] = {}
+        for k, v in r.items():
+            if k == "crisis" or k.endswith("_likely_covered"):
+                t[k] = None if v == "" else v == "true"
+            elif k == "row":
+                t[k] = int(v)
+            elif k == "id":
+                t[k] = v if v != "" else None
+            else:
+                t[k] = v
+        typed.append(t)
+    return typed
+
+
+def read_errors(path: Path) -> list[dict[str, str]]:
+    if path.suffix == ".jsonl":
+        return [json.loads(x) for x in path.read_text().splitlines() if x]
+    return list(csv.DictReader(io.StringIO(path.read_text())))
