@@ -26,6 +26,7 @@ from ketadecide.knowledge.models import (
     Source,
     SourcesFile,
 )
+from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
 from ketadecide.safeyaml import load_yaml, read_text
 
@@ -255,6 +256,9 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
                 )
     for rule_id, rule in contra.screens.items():
         problems.extend(_check_screen(file, rule_id, rule, contra))
+    if not problems:
+        # Thresholds that can never be true, rules that can never fire, swapped BP numbers.
+        problems.extend(check_screens(file, contra)[0])
     return problems
 
 
@@ -295,6 +299,11 @@ def _warnings(
                     )
     for source_id in sorted(set(sources) - used):
         warnings.append(Problem("source is never cited", str(directory / "sources.yaml"), f"sources.{source_id}"))
+    contra = parsed["contraindications.yaml"]
+    assert isinstance(contra, ContraindicationsFile)
+    contra_name = str(directory / "contraindications.yaml")
+    warnings.extend(check_screens(contra_name, contra)[1])
+    warnings.extend(screen_warnings(contra_name, contra))
     return warnings
 
 
