@@ -91,9 +91,11 @@ SURFACES: dict[str, Surface] = {
         None,
         str(k / "contraindications.yaml"),
     ),
+    # Optional files are validated when a feature first uses them: the consult reads questions.yaml.
     "data_dir_optional_file": lambda d, t: Case(
         [
-            "modalities",
+            "consult",
+            "--no-input",
             "--data-dir",
             str(k := _kb_with(t, DATA_DIR, "questions.yaml", d)),
             "-f",

@@ -166,3 +166,28 @@ def test_clinical_floor_catches_a_removed_screen(kb_dir: Path) -> None:
     errs = errors_of(kb_dir)
     assert any("clinical floor" in e and "pregnancy" in e for e in errs)
     assert any("breastfeeding" in e for e in errs)
+
+
+def test_optional_files_are_validated_when_first_used(tmp_path: Path) -> None:
+    """A broken troubleshooting.yaml does not stop a comparison (which never reads it), but
+    every command that uses it, and `data validate`, name it."""
+    from typer.testing import CliRunner
+
+    from ketadecide.cli.main import app
+    from tests.conftest import DATA_DIR, ROOT
+
+    clinic = tmp_path / "clinic"
+    shutil.copytree(DATA_DIR, clinic)
+    (clinic / "troubleshooting.yaml").write_text("situations: [\n")
+    runner = CliRunner()
+    profile = str(ROOT / "examples" / "trd-commercial.yaml")
+    ok = runner.invoke(app, ["compare", "-p", profile, "-f", "json", "--data-dir", str(clinic)])
+    assert ok.exit_code == 0, ok.stderr
+    for args in (
+        ["troubleshoot", "--modality", "iv", "--sessions", "6", "--response", "none"],
+        ["compare", "-p", profile, "-f", "html"],  # the handout reads it
+        ["data", "validate", str(clinic)],
+    ):
+        res = runner.invoke(app, [*args, "--data-dir", str(clinic)] if args[0] != "data" else args)
+        assert res.exit_code == 2, (args, res.stderr)
+        assert "troubleshooting.yaml" in res.stderr and "Traceback" not in res.stderr

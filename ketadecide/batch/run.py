@@ -520,7 +520,7 @@ def _fallback(
     for row in flagged_rows:
         verdict = _decide(inp, raw[row], kb, row)
         if verdict.profile is not None:
-            result = evaluate(verdict.profile, kb)
+            result = evaluate(verdict.profile, kb, handout=False)
             record = output_row(result, verdict.profile, row)
             record["__flag"] = False
             if tally is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,7 @@ def load_knowledge_base(data_dir: Path | str | None = None, *, clinical_floor: b
     synthetic knowledge bases in tests and research, never for advice; the CLI has no
     such switch.
     """
-    report = validate_data_dir(data_dir, check_freshness=False, clinical_floor=clinical_floor)
+    report = validate_data_dir(data_dir, check_freshness=False, clinical_floor=clinical_floor, lazy_extras=True)
     if report.errors or report.knowledge_base is None:
         raise InputError(report.errors or (Problem("could not load the knowledge base"),))
     return report.knowledge_base
@@ -111,39 +111,33 @@ def validate_data_dir(
     check_freshness: bool = True,
     today: dt.date | None = None,
     clinical_floor: bool = True,
+    lazy_extras: bool = False,
 ) -> ValidationReport:
-    """Validate a data directory fully and report errors and warnings without raising."""
+    """Validate a data directory and report errors and warnings without raising.
+
+    With ``lazy_extras`` (how commands load data), the optional files (troubleshooting,
+    questions, codes) are read and hashed now but validated when a feature first uses
+    them; ``data validate`` checks everything at once.
+    """
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
         return ValidationReport(None, (Problem(f"data directory {what}", str(directory)),), ())
 
     errors: list[Problem] = []
+    texts: dict[str, str] = {}
+    for name in (*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).exists())):
+        try:
+            texts[name] = read_text(directory / name)
+        except InputError as exc:
+            errors.extend(exc.problems)
     parsed: dict[str, BaseModel] = {}
-    digests: list[tuple[str, bytes]] = []
-    models: dict[str, type[BaseModel] | str] = {**REQUIRED_FILES}
-    for name, target in OPTIONAL_FILES.items():
-        if (directory / name).exists():
-            models[name] = target
-    for name, model in models.items():
-        path = directory / name
-        try:
-            text = read_text(path)
-        except InputError as exc:
-            errors.extend(exc.problems)
-            continue
-        digests.append((name, text.encode("utf-8")))
-        try:
-            raw = load_yaml(text, str(path))
-        except InputError as exc:
-            errors.extend(exc.problems)
-            continue
-        cls = _resolve(model)
-        try:
-            parsed[name] = cls.model_validate(raw)
-        except ValidationError as exc:
-            errors.extend(problems_from_pydantic(exc.errors(), source=str(path)))  # type: ignore[arg-type]
-
+    for name, cls in REQUIRED_FILES.items():
+        if name in texts:
+            try:
+                parsed[name] = _parse(directory / name, texts[name], cls)
+            except InputError as exc:
+                errors.extend(exc.problems)
     if errors:
         return ValidationReport(None, tuple(errors), ())
 
@@ -156,25 +150,24 @@ def validate_data_dir(
     assert isinstance(modalities_file, ModalitiesFile)
     assert isinstance(contra_file, ContraindicationsFile)
     errors.extend(_check_rule_ids(directory, contra_file))
-    for name, extra in parsed.items():
-        # Optional files whose ids refer to contraindications.yaml check them themselves
-        # (e.g. codes.yaml); they name their own file and key.
-        cross_check = getattr(extra, "cross_check", None)
-        if name not in REQUIRED_FILES and callable(cross_check):
-            errors.extend(cross_check(contra_file, str(directory / name)))
+    extras = LazyExtras(directory, {n: t for n, t in texts.items() if n in OPTIONAL_FILES}, contra_file, sources)
+    if not lazy_extras:
+        for name in extras:
+            try:
+                parsed[name] = extras[name]
+            except InputError as exc:
+                errors.extend(exc.problems)
     if errors:
         return ValidationReport(None, tuple(errors), ())
 
-    dates = [d for model in parsed.values() for _, d in _reviewed_dates(model)]
     hasher = hashlib.sha256()
-    for name, data in sorted(digests):
-        hasher.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    extras = {name: model for name, model in parsed.items() if name not in REQUIRED_FILES}
+    for name in sorted(texts):
+        hasher.update(name.encode() + b"\0" + hashlib.sha256(texts[name].encode("utf-8")).digest())
     kb = KnowledgeBase.from_files(
         data_dir=directory,
-        files=tuple(sorted(n for n, _ in digests)),
+        files=tuple(sorted(texts)),
         sha256=hasher.hexdigest(),
-        reviewed=min(dates),
+        reviewed=min(d for name in REQUIRED_FILES for _, d in _reviewed_dates(parsed[name])),
         sources=sources,
         modalities_file=modalities_file,
         contraindications_file=contra_file,
@@ -185,6 +178,60 @@ def validate_data_dir(
         return ValidationReport(None, tuple(floor), ())
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
     return ValidationReport(kb, (), tuple(warnings))
+
+
+def _parse(path: Path, text: str, model: type[BaseModel] | str) -> BaseModel:
+    """Parse and validate one data file; :class:`InputError` names the file and key path."""
+    raw = load_yaml(text, str(path))
+    try:
+        return _resolve(model).model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(problems_from_pydantic(exc.errors(), source=str(path))) from None  # type: ignore[arg-type]
+
+
+class LazyExtras(Mapping[str, Any]):
+    """The optional data files, each validated in full the first time a feature uses it.
+
+    Their bytes are already in the knowledge base's hash. Once loaded, a file's records
+    count toward the knowledge base's oldest review date (the records *used*).
+    """
+
+    def __init__(
+        self, directory: Path, texts: dict[str, str], contra: ContraindicationsFile, sources: dict[str, Source]
+    ) -> None:
+        self._directory = directory
+        self._texts = texts
+        self._contra = contra
+        self._sources = sources
+        self._loaded: dict[str, BaseModel] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in self._texts:
+                raise KeyError(name)
+            path = self._directory / name
+            model = _parse(path, self._texts[name], OPTIONAL_FILES[name])
+            problems = _check_references(self._directory, {name: model}, self._sources)
+            # Optional files whose ids refer to contraindications.yaml check them themselves
+            # (e.g. codes.yaml); they name their own file and key.
+            cross_check = getattr(model, "cross_check", None)
+            if callable(cross_check):
+                problems.extend(cross_check(self._contra, str(path)))
+            if problems:
+                raise InputError(problems)
+            self._loaded[name] = model
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def oldest_review(self) -> dt.date | None:
+        """The oldest review date among the files loaded so far, if any."""
+        dates = [d for model in self._loaded.values() for _, d in _reviewed_dates(model)]
+        return min(dates) if dates else None
 
 
 def _resolve(model: type[BaseModel] | str) -> type[BaseModel]:
@@ -339,7 +386,7 @@ def _floor_errors(kb: KnowledgeBase) -> list[Problem]:
     file = str(kb.data_dir / "contraindications.yaml")
     problems = []
     for what, fields, modalities, required in CLINICAL_FLOOR:
-        result = evaluate(parse_profile({"age": 40, "suicidality": "none", **fields}), kb)
+        result = evaluate(parse_profile({"age": 40, "suicidality": "none", **fields}), kb, handout=False)
         for modality in modalities:
             status = result.modality(modality).status
             ok = status == "contraindicated" if required == "contraindicated" else status != "eligible"
