@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, Handout, Result, Suggestion
+from ketadecide.engine.result import Audience, Crisis, Handout, Result, Suggestion
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     SEVERITY_WORD,
@@ -29,17 +29,19 @@ def md_escape(text: str) -> str:
     return "".join(out)
 
 
+def crisis_lines(crisis: Crisis, audience: Audience) -> list[str]:
+    """The 988 block that opens a report when the crisis screen is triggered."""
+    if not crisis.triggered or crisis.message is None:
+        return []
+    title = "Your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    return [f"> **⚠ {title}**", ">", "> " + md_escape(crisis.message.for_(audience)), ""]
+
+
 def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     e = md_escape
     index = SourceIndex()
     lines: list[str] = []
-    if result.crisis.triggered and result.crisis.message is not None:
-        lines += [
-            "> **⚠ " + ("Your safety comes first" if audience == "patient" else "CRISIS: safety first") + "**",
-            ">",
-            "> " + e(result.crisis.message.for_(audience)),
-            "",
-        ]
+    lines += crisis_lines(result.crisis, audience)
     title = TITLE[audience]
     if result.profile_id:
         title += f" — {e(result.profile_id)}"
@@ -182,13 +184,7 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
     e = md_escape
     index = SourceIndex()
     lines: list[str] = []
-    if report.crisis.triggered and report.crisis.message is not None:
-        lines += [
-            "> **⚠ " + ("Your safety comes first" if audience == "patient" else "CRISIS: safety first") + "**",
-            ">",
-            "> " + e(report.crisis.message.for_(audience)),
-            "",
-        ]
+    lines += crisis_lines(report.crisis, audience)
     title = "Troubleshooting a ketamine course"
     if audience == "patient":
         title = "When a ketamine course isn't going as hoped"

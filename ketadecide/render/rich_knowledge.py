@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -13,26 +12,14 @@ from ketadecide.engine.result import Audience
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.knowledge import PAYER_LABEL
 from ketadecide.render.labels import DETAIL_LABEL, SourceIndex, money
-
-
-def _console(buffer: io.StringIO, color: bool, width: int) -> Console:
-    return Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        color_system="standard" if color else None,
-        no_color=not color,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
+from ketadecide.render.rich_table import text_console
 
 
 def render_modalities(
     kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool, width: int
 ) -> str:
     buffer = io.StringIO()
-    console = _console(buffer, color, width)
+    console = text_console(buffer, color=color, width=width)
     if modality_id is None:
         table = Table(title="Modalities", box=box.SIMPLE_HEAVY, title_justify="left", expand=True)
         for col in ("id", "name", "drug", "route", "setting", "FDA status", "cost / session"):

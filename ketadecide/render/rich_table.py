@@ -173,10 +173,10 @@ def footer(result: Result, audience: Audience, index: SourceIndex) -> list[Text]
     return out
 
 
-def render_table(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
-    """The full comparison as terminal text; ANSI colour only when ``color``."""
-    buffer = io.StringIO()
-    console = Console(
+def text_console(buffer: io.StringIO, *, color: bool, width: int) -> Console:
+    """A console that renders into ``buffer``: ANSI colour only when asked, and nothing in
+    the text (markup, emoji codes, highlighting) ever interpreted."""
+    return Console(
         file=buffer,
         width=width,
         force_terminal=color,
@@ -186,6 +186,12 @@ def render_table(result: Result, audience: Audience, *, color: bool = False, wid
         emoji=False,
         markup=False,
     )
+
+
+def render_table(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+    """The full comparison as terminal text; ANSI colour only when ``color``."""
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
     index = SourceIndex()
     panel = crisis_panel(result, audience)
     if panel is not None:
