@@ -42,6 +42,8 @@ BP_SYSTOLIC_RANGE = (50, 300)
 BP_DIASTOLIC_RANGE = (20, 200)
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: Control characters could rewrite a terminal or a report; free text must not carry them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,8 @@ def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
             return value, f"expected text, got {_shown(value)}"
         if spec.max_length is not None and len(value) > spec.max_length:
             return value, f"is longer than {spec.max_length} characters"
+        if _CONTROL.search(value):
+            return value, "must not contain control characters (tabs, escapes, line breaks)"
         return value, None
     elif kind in ("enum", "enum_list"):
         if not isinstance(value, str) or value not in spec.choices:
@@ -302,7 +306,7 @@ def profile_json_schema() -> dict[str, Any]:
         elif spec.kind == "id_list":
             item = {"type": "string", "pattern": _ID_PATTERN.pattern}
         else:
-            item = {"type": "string"}
+            item = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}
             if spec.max_length is not None:
                 item["maxLength"] = spec.max_length
         if spec.minimum is not None:

@@ -61,6 +61,12 @@ def id_max_length() -> int:
     return int(_schema()["id"]["maxLength"])
 
 
+def _id_bad(v: str) -> str:
+    """An id longer than allowed or carrying control characters (the profile's own rules)."""
+    pattern = _schema()["id"]["pattern"]
+    return f"(length({v}) > {id_max_length()} OR NOT regexp_full_match({v}, {lit(pattern)}))"
+
+
 def phq9_bounds() -> tuple[int, int, int]:
     """(items, lowest score, highest score)."""
     prop = _schema()["phq9"]
@@ -105,7 +111,7 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
     :data:`V` so that it is computed once, in an inner SELECT."""
     given = f"({c} IS NOT NULL AND {c} <> '')"
     if field == "id":
-        return f"CASE WHEN {given} THEN {c} END", f"({given} AND length({c}) > {id_max_length()})"
+        return f"CASE WHEN {given} THEN {c} END", f"({given} AND {_id_bad(c)})"
     if field in INT_FIELDS:
         v = f"CASE WHEN regexp_full_match({c}, {lit(INT_PATTERN)}) THEN TRY_CAST({c} AS BIGINT) END"
         return v, f"({given} AND NOT {_between(V, field)})"
@@ -250,7 +256,7 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
         name = quote_ident(field)  # the typed value, in the outer SELECT
         if field == "id":
             v = f"CASE WHEN {t} = 'VARCHAR' THEN json_extract_string({j}, '$') END"
-            bad = f"({present} AND ({t} <> 'VARCHAR' OR length({name}) > {id_max_length()}))"
+            bad = f"({present} AND ({t} <> 'VARCHAR' OR {_id_bad(name)}))"
         elif field in INT_FIELDS:
             v = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({j} AS BIGINT) END"
             bad = f"({present} AND NOT {_between(name, field)})"

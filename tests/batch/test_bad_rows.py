@@ -26,18 +26,19 @@ def test_csv_bad_rows(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
         "ragged,40,yes\n"  # 7 ragged line
         "bool,40,maybe,,,,\n"  # 8 bad boolean
         "bp,40,,,,80,90\n"  # 9 systolic not above diastolic
-        '"multi\nline",41,no,,,,\n'  # 10 good, quoted newline
+        '"multi\nline",41,no,,,,\n'  # 10 a quoted line break: read as one row; ids may not hold one
         "ok2,50,,psychosis_history,,,\n",  # 11 good
         encoding="utf-8",
     )
     out = tmp_path / "results.csv"
     summary = run_batch(str(src), str(out), minimal_kb)
     got = read_output(out, "csv")
-    assert [r["id"] for r in got] == ["ok1", "multi\nline", "ok2"]
-    assert [r["row"] for r in got] == [1, 10, 11]
+    assert [r["id"] for r in got] == ["ok1", "ok2"]
+    assert [r["row"] for r in got] == [1, 11]
     errors = read_errors(Path(f"{out}.errors.csv"))
     by_row = {int(e["row"]): e for e in errors}
-    assert sorted(by_row) == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert sorted(by_row) == [2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert by_row[10]["field"] == "id" and "control characters" in by_row[10]["error"]
     assert by_row[2]["field"] == "age" and "missing" in by_row[2]["error"]
     assert by_row[3]["field"] == "age" and by_row[3]["id"] == "type"
     assert by_row[4]["field"] == "age"
@@ -46,7 +47,7 @@ def test_csv_bad_rows(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     assert by_row[7]["id"] == "ragged" and "header has 7" in by_row[7]["error"]
     assert by_row[8]["field"] == "has_driver"
     assert by_row[9]["field"] == "bp_diastolic"
-    assert (summary.rows_in, summary.rows_out, summary.error_rows) == (11, 3, 8)
+    assert (summary.rows_in, summary.rows_out, summary.error_rows) == (11, 2, 9)
     assert summary.accounted
 
 
@@ -122,3 +123,12 @@ def test_unreadable_input_exits_2(tmp_path: Path, runner: object) -> None:
     dup.write_text("age,age\n1,2\n")
     res = runner.invoke(app, ["batch", str(dup), "--data-dir", str(MINIMAL)])  # type: ignore[attr-defined]
     assert res.exit_code == 2 and "twice" in res.stderr
+
+
+def test_control_characters_in_id_are_errors_in_batch_as_in_compare(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "ok", "age": 40}\n{"id": "\\u001b[31mred", "age": 40}\n{"id": "tab\\there", "age": 40}\n')
+    errs = tmp_path / "errs.csv"
+    summary = run_batch(str(src), str(tmp_path / "out.csv"), minimal_kb, errors=str(errs))
+    assert (summary.rows_out, summary.error_rows) == (1, 2)
+    assert "control characters" in errs.read_text()

@@ -115,7 +115,10 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
             ],
         )
     if field == "id":
-        return (["p1", "patient 7", "é-ü", "x" * 200, "a,b", 'q"uote'], ["x" * 201])
+        return (
+            ["p1", "patient 7", "é-ü", "x" * 200, "a,b", 'q"uote', "\u0080\u00a0"],
+            ["x" * 201, "tab\there", "esc\x1b[31m", "del\x7f", "line\nbreak", "nul\x00", "\x1f"],
+        )
     raise AssertionError(field)
 
 
@@ -283,7 +286,7 @@ def json_value(field: str, kb: KnowledgeBase) -> st.SearchStrategy[Any]:
     elif field == "phq9":
         good = st.lists(st.integers(-1, 4), min_size=8, max_size=10)
     else:  # id
-        good = st.text(alphabet="abcxyz0123 -", max_size=12)
+        good = st.text(alphabet="abcxyz0123 -\t\n\x1b\x7f\x00\u0080", max_size=12)
     if field == "budget_per_session":
         wrong = st.sampled_from([True, [], None, {"a": 1}])  # strings are decided by the fallback
     return st.one_of(good, good, good, good, wrong)

@@ -59,7 +59,7 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    id: Annotated[str, Strict(), Field(max_length=200)] | None = None
+    id: Annotated[str, Strict(), Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
     age: Annotated[int, Strict(), Field(ge=0, le=120)]
     pregnancy: Pregnancy = "none"
     diagnoses: tuple[Diagnosis, ...] = ()
