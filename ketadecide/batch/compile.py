@@ -252,6 +252,97 @@ def rules_query(
     )
 
 
+def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = ()) -> str:
+    """The rules query, cheap form: per row everything but the status and findings columns,
+    plus ``__key``, from which :class:`FindingsDecoder` gives those (once per distinct key).
+
+    ``__key`` is ``<screens fired, as a bit mask>|<conditions>|<medications>`` (the lists
+    ``;``-joined, in the profile's order): findings depend on nothing else, and a cohort
+    has few distinct keys, so the per-row work in SQL is the screens' predicates only.
+    """
+    extra = "".join(f", {quote_ident(c)}" for c in passthrough)
+    normalised = []
+    for field in PROFILE_FIELDS:
+        col = quote_ident(field)
+        if field in _DEFAULTS:
+            normalised.append(f"COALESCE({col}, {_DEFAULTS[field]}) AS {col}")
+        elif field in LIST_FIELDS:
+            normalised.append(f"COALESCE({col}, CAST([] AS VARCHAR[])) AS {col}")
+        else:
+            normalised.append(col)
+    profiles = f"SELECT {', '.join(normalised)}{extra} FROM {source}"
+    terms = [
+        f"CASE WHEN {compile_predicate(s.when)} THEN {1 << i} ELSE 0 END"
+        for i, s in enumerate(kb.screens.values())
+    ]
+    mask = "CAST(" + (" + ".join(terms) or "0") + " AS BIGINT)"
+    key = (
+        f"CAST({mask} AS VARCHAR) || '|' || COALESCE(array_to_string(conditions, ';'), '') "
+        "|| '|' || COALESCE(array_to_string(medications, ';'), '')"
+    )
+    outputs = [
+        "id",
+        f"COALESCE(suicidality IN {_in(sorted(CRISIS_SUICIDALITY))}, FALSE) AS crisis",
+        *(f"{_coverage_sql(kb, m)} AS {quote_ident(m + '_likely_covered')}" for m in MODALITY_IDS),
+        "insurance",
+        f"{key} AS __key",
+    ]
+    return f"SELECT {', '.join(outputs)}{extra} FROM ({profiles})"
+
+
+class FindingsDecoder:
+    """Status and findings per modality from a ``__key`` of :func:`rules_key_query`, in
+    :func:`ketadecide.engine.evaluate`'s order (by severity; conditions, then medications,
+    in the profile's order, once each; then screens in the knowledge base's order)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._screens = list(kb.screens.items())
+        self._bit = {key: i for i, key in enumerate(rule_bits(kb))}
+        self._cache: dict[str, tuple[tuple[str, ...], int]] = {}
+
+    def decode(self, key: str) -> tuple[tuple[str, ...], int]:
+        """((status, findings) for each modality, flattened; the rule bit mask)."""
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        parts = key.split("|")
+        if len(parts) != 3:  # a flagged row's bad cell; its decoding is thrown away
+            parts = [parts[0], "", ""]
+        mask_text, conds, meds = parts
+        screen_mask = int(mask_text)
+        conditions = list(dict.fromkeys(conds.split(";"))) if conds else []
+        medications = list(dict.fromkeys(meds.split(";"))) if meds else []
+        # Unknown ids occur only in flagged rows, whose decoding is thrown away.
+        fired: list[tuple[str, str, Rule]] = [
+            *(("condition", c, self._kb.conditions[c]) for c in conditions if c in self._kb.conditions),
+            *(("medication", m, self._kb.medications[m]) for m in medications if m in self._kb.medications),
+            *(
+                ("screen", ident, rule)
+                for i, (ident, rule) in enumerate(self._screens)
+                if screen_mask >> i & 1
+            ),
+        ]
+        out: list[str] = []
+        for m in MODALITY_IDS:
+            found: list[str] = []
+            worst = "eligible"
+            for severity in SEVERITIES:
+                ids = [ident for _, ident, rule in fired if _severity(rule, m) == severity]
+                found += ids
+                if ids and worst == "eligible":
+                    worst = {"absolute": "contraindicated", "relative": "caution"}.get(
+                        severity, worst
+                    )
+            out += [worst, ";".join(found)]
+        bits = 0
+        for kind, ident, _ in fired:
+            bits |= 1 << self._bit[(kind, ident)]
+        result = (tuple(out), bits)
+        self._cache[key] = result
+        return result
+
+
 def rule_bits(kb: KnowledgeBase) -> list[tuple[str, str]]:
     """(kind, id) of every rule, in the bit order of :func:`fired_mask_sql`."""
     return [

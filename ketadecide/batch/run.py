@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ketadecide.atomic import atomic_writer
-from ketadecide.batch.compile import MAX_MASK_RULES, quote_ident, rule_bits, rules_query
+from ketadecide.batch.compile import (
+    MAX_MASK_RULES,
+    FindingsDecoder,
+    quote_ident,
+    rule_bits,
+    rules_key_query,
+    rules_query,
+)
 from ketadecide.batch.io import Input, drop_before, format_of, open_input, take_raw
 from ketadecide.batch.reference import (
     Verdict,
@@ -252,20 +259,28 @@ def output_schema() -> Any:
     return pa.schema(fields)
 
 
-def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str = "__input") -> str:
+def key_mode(kb: KnowledgeBase, out_fmt: str) -> bool:
+    """Whether status and findings come from :class:`FindingsDecoder` (the fast path) rather
+    than from SQL: for Parquet and CSV output, when the rules fit one bit mask."""
+    return out_fmt != "jsonl" and len(rule_bits(kb)) <= MAX_MASK_RULES
+
+
+def batch_sql(inp: Input, kb: KnowledgeBase, *, out_fmt: str, source: str = "__input") -> str:
     """The whole per-run query: validation, then the compiled rules, in input order."""
     if inp.fmt == "jsonl":
         validation = json_query(kb, source)
     else:
         validation, _ = tabular_query(inp.columns, kb, source)
+    passthrough = ["__row", "__seq", "__flag"]
+    if key_mode(kb, out_fmt):
+        query = rules_key_query(kb, f"({validation})", passthrough=passthrough)
+        return f"SELECT * EXCLUDE (__row), __row AS row FROM ({query})"
     mask = len(rule_bits(kb)) <= MAX_MASK_RULES
-    query = rules_query(
-        kb, f"({validation})", passthrough=["__row", "__seq", "__flag"], fired_mask=mask
-    )
+    query = rules_query(kb, f"({validation})", passthrough=passthrough, fired_mask=mask)
     cols = [c for c in output_columns() if c != "row"]
     select = ", ".join(quote_ident(c) for c in cols)
     extra = ""
-    if json_output:
+    if out_fmt == "jsonl":
         pack = ", ".join(
             f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}"
             for c in output_columns()
@@ -274,6 +289,23 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str =
     if mask:
         extra += ", __fired"
     return f"SELECT {select}, __row AS row, __seq, __flag{extra} FROM ({query})"
+
+
+def _expand_keys(decoder: FindingsDecoder, table: Any) -> Any:
+    """Replace ``__key`` by the status and findings columns (and ``__fired``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(table.column("__key").combine_chunks())
+    decoded = [decoder.decode(k) for k in encoded.dictionary.to_pylist()]
+    indices = encoded.indices
+    out = table.drop_columns(["__key"])
+    for j, m in enumerate(MODALITY_IDS):
+        for k, name in enumerate((f"{m}_status", f"{m}_findings")):
+            values = pa.array([d[0][2 * j + k] for d in decoded], pa.string())
+            out = out.append_column(name, values.take(indices))
+    fired = pa.array([d[1] for d in decoded], pa.int64())
+    return out.append_column("__fired", fired.take(indices))
 
 
 def _json_line(row: dict[str, Any]) -> str:
@@ -384,12 +416,13 @@ def _execute(
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     try:
         con.register("__input", reader)
-        sql = batch_sql(inp, kb, json_output=out_fmt == "jsonl")
+        sql = batch_sql(inp, kb, out_fmt=out_fmt)
+        decoder = FindingsDecoder(kb) if key_mode(kb, out_fmt) else None
         results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
         ragged_done = 0
         last_row = 0
         for ordered in _in_order(_batches(results, inp.name)):
-            table = ordered
+            table = ordered if decoder is None else _expand_keys(decoder, ordered)
             rows_col = table.column("row")
             first_row = rows_col[0].as_py()
             last_row = rows_col[-1].as_py()
