@@ -15,6 +15,7 @@ defaults. Other dialects are produced from this one with sqlglot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Coverage, Rule
@@ -254,12 +255,10 @@ def rules_query(
 
 def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = ()) -> str:
     """The rules query, cheap form: per row everything but the status and findings columns,
-    plus ``__key``, from which :class:`FindingsDecoder` gives those (once per distinct key).
-
-    ``__key`` is ``<screens fired, as a bit mask>|<conditions>|<medications>`` (the lists
-    ``;``-joined, in the profile's order): findings depend on nothing else, and a cohort
-    has few distinct keys, so the per-row work in SQL is the screens' predicates only.
-    """
+    plus what :class:`FindingsDecoder` gives those from: ``__screens`` (the screens that
+    fired, a bit mask), ``__conds`` and ``__meds`` (the lists ``;``-joined, in the profile's
+    order). Findings depend on nothing else, so the per-row work in SQL is the screens'
+    predicates only."""
     extra = "".join(f", {quote_ident(c)}" for c in passthrough)
     normalised = []
     for field in PROFILE_FIELDS:
@@ -276,71 +275,112 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
         for i, s in enumerate(kb.screens.values())
     ]
     mask = "CAST(" + (" + ".join(terms) or "0") + " AS BIGINT)"
-    key = (
-        f"CAST({mask} AS VARCHAR) || '|' || COALESCE(array_to_string(conditions, ';'), '') "
-        "|| '|' || COALESCE(array_to_string(medications, ';'), '')"
-    )
     outputs = [
         "id",
         f"COALESCE(suicidality IN {_in(sorted(CRISIS_SUICIDALITY))}, FALSE) AS crisis",
         *(f"{_coverage_sql(kb, m)} AS {quote_ident(m + '_likely_covered')}" for m in MODALITY_IDS),
         "insurance",
-        f"{key} AS __key",
+        f"{mask} AS __screens",
+        "array_to_string(conditions, ';') AS __conds",
+        "array_to_string(medications, ';') AS __meds",
     ]
     return f"SELECT {', '.join(outputs)}{extra} FROM ({profiles})"
 
 
 class FindingsDecoder:
-    """Status and findings per modality from a ``__key`` of :func:`rules_key_query`, in
-    :func:`ketadecide.engine.evaluate`'s order (by severity; conditions, then medications,
-    in the profile's order, once each; then screens in the knowledge base's order)."""
+    """Status, findings and the rule mask per modality from :func:`rules_key_query`'s
+    ``__screens``, ``__conds`` and ``__meds``, in :func:`ketadecide.engine.evaluate`'s order:
+    by severity; within one, conditions then medications in the profile's order (once
+    each), then screens in the knowledge base's order.
+
+    Each of the three columns has few distinct values in a cohort, so each distinct value
+    is decoded once in Python and the per-row work is vectorised (take, join, max).
+    """
+
+    RANK = {"absolute": 2, "relative": 1}
+    STATUS = ("eligible", "caution", "contraindicated")
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._kb = kb
-        self._screens = list(kb.screens.items())
+        self._rules: dict[str, dict[str, Rule]] = {
+            "condition": dict(kb.conditions),
+            "medication": dict(kb.medications),
+            "screen": dict(kb.screens),
+        }
         self._bit = {key: i for i, key in enumerate(rule_bits(kb))}
-        self._cache: dict[str, tuple[tuple[str, ...], int]] = {}
+        self._screens = list(kb.screens)
 
-    def decode(self, key: str) -> tuple[tuple[str, ...], int]:
-        """((status, findings) for each modality, flattened; the rule bit mask)."""
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        parts = key.split("|")
-        if len(parts) != 3:  # a flagged row's bad cell; its decoding is thrown away
-            parts = [parts[0], "", ""]
-        mask_text, conds, meds = parts
-        screen_mask = int(mask_text)
-        conditions = list(dict.fromkeys(conds.split(";"))) if conds else []
-        medications = list(dict.fromkeys(meds.split(";"))) if meds else []
-        # Unknown ids occur only in flagged rows, whose decoding is thrown away.
-        fired: list[tuple[str, str, Rule]] = [
-            *(("condition", c, self._kb.conditions[c]) for c in conditions if c in self._kb.conditions),
-            *(("medication", m, self._kb.medications[m]) for m in medications if m in self._kb.medications),
-            *(
-                ("screen", ident, rule)
-                for i, (ident, rule) in enumerate(self._screens)
-                if screen_mask >> i & 1
-            ),
-        ]
-        out: list[str] = []
+    def _decode(self, kind: str, fired: list[str]) -> tuple[list[str], list[int], int]:
+        """(finding text per (modality, severity), rank per modality, rule mask)."""
+        rules = self._rules[kind]
+        known = [r for r in dict.fromkeys(fired) if r in rules]  # unknown: flagged rows only
+        texts: list[str] = []
+        ranks: list[int] = []
         for m in MODALITY_IDS:
-            found: list[str] = []
-            worst = "eligible"
+            rank = 0
             for severity in SEVERITIES:
-                ids = [ident for _, ident, rule in fired if _severity(rule, m) == severity]
-                found += ids
-                if ids and worst == "eligible":
-                    worst = {"absolute": "contraindicated", "relative": "caution"}.get(
-                        severity, worst
-                    )
-            out += [worst, ";".join(found)]
-        bits = 0
-        for kind, ident, _ in fired:
-            bits |= 1 << self._bit[(kind, ident)]
-        result = (tuple(out), bits)
-        self._cache[key] = result
-        return result
+                ids = [r for r in known if _severity(rules[r], m) == severity]
+                # Each piece ends in the separator; the joined text loses the last one.
+                texts.append("".join(f"{i}{LIST_SEPARATOR_TEXT}" for i in ids))
+                if ids:
+                    rank = max(rank, self.RANK.get(severity, 0))
+            ranks.append(rank)
+        mask = 0
+        for r in known:
+            mask |= 1 << self._bit[(kind, r)]
+        return texts, ranks, mask
+
+    def _column(self, kind: str, column: Any) -> tuple[list[Any], list[Any], Any]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        decoded = []
+        for value in encoded.dictionary.to_pylist():
+            if kind == "screen":
+                fired = [s for i, s in enumerate(self._screens) if value >> i & 1]
+            else:
+                fired = value.split(LIST_SEPARATOR_TEXT) if value else []
+            decoded.append(self._decode(kind, fired))
+        idx = encoded.indices
+        n_parts = len(MODALITY_IDS) * len(SEVERITIES)
+        texts = [
+            pc.fill_null(pa.array([d[0][k] for d in decoded], pa.string()).take(idx), "")
+            for k in range(n_parts)
+        ]
+        ranks = [
+            pc.fill_null(pa.array([d[1][k] for d in decoded], pa.int8()).take(idx), 0)
+            for k in range(len(MODALITY_IDS))
+        ]
+        mask = pa.array([d[2] for d in decoded], pa.int64()).take(idx)
+        return texts, ranks, pc.fill_null(mask, 0)
+
+    def expand(self, table: Any) -> Any:
+        """``table`` with ``__screens``/``__conds``/``__meds`` replaced by ``<m>_status``,
+        ``<m>_findings`` and ``__fired``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        parts = [
+            self._column("condition", table.column("__conds")),
+            self._column("medication", table.column("__meds")),
+            self._column("screen", table.column("__screens")),
+        ]
+        out = table.drop_columns(["__screens", "__conds", "__meds"])
+        statuses = pa.array(self.STATUS, pa.string())
+        ns = len(SEVERITIES)
+        for j, m in enumerate(MODALITY_IDS):
+            pieces = [p[0][j * ns + k] for k in range(ns) for p in parts]
+            # (Not null_handling="skip": pyarrow 26 drops rows whose pieces are all null.)
+            joined = pc.binary_join_element_wise(*pieces, "")
+            findings = pc.utf8_rtrim(joined, characters=LIST_SEPARATOR_TEXT)
+            rank = pc.max_element_wise(*(p[1][j] for p in parts))
+            out = out.append_column(f"{m}_status", statuses.take(rank))
+            out = out.append_column(f"{m}_findings", findings)
+        fired = pc.bit_wise_or(pc.bit_wise_or(parts[0][2], parts[1][2]), parts[2][2])
+        return out.append_column("__fired", fired)
+
+
+LIST_SEPARATOR_TEXT = ";"
 
 
 def rule_bits(kb: KnowledgeBase) -> list[tuple[str, str]]:

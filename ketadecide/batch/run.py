@@ -261,7 +261,8 @@ def output_schema() -> Any:
 
 def key_mode(kb: KnowledgeBase, out_fmt: str) -> bool:
     """Whether status and findings come from :class:`FindingsDecoder` (the fast path) rather
-    than from SQL: for Parquet and CSV output, when the rules fit one bit mask."""
+    than from SQL: for Parquet and CSV output (JSON lines are built in SQL), when the rules
+    fit one bit mask."""
     return out_fmt != "jsonl" and len(rule_bits(kb)) <= MAX_MASK_RULES
 
 
@@ -289,23 +290,6 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, out_fmt: str, source: str = "__i
     if mask:
         extra += ", __fired"
     return f"SELECT {select}, __row AS row, __seq, __flag{extra} FROM ({query})"
-
-
-def _expand_keys(decoder: FindingsDecoder, table: Any) -> Any:
-    """Replace ``__key`` by the status and findings columns (and ``__fired``)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(table.column("__key").combine_chunks())
-    decoded = [decoder.decode(k) for k in encoded.dictionary.to_pylist()]
-    indices = encoded.indices
-    out = table.drop_columns(["__key"])
-    for j, m in enumerate(MODALITY_IDS):
-        for k, name in enumerate((f"{m}_status", f"{m}_findings")):
-            values = pa.array([d[0][2 * j + k] for d in decoded], pa.string())
-            out = out.append_column(name, values.take(indices))
-    fired = pa.array([d[1] for d in decoded], pa.int64())
-    return out.append_column("__fired", fired.take(indices))
 
 
 def _json_line(row: dict[str, Any]) -> str:
@@ -422,7 +406,7 @@ def _execute(
         ragged_done = 0
         last_row = 0
         for ordered in _in_order(_batches(results, inp.name)):
-            table = ordered if decoder is None else _expand_keys(decoder, ordered)
+            table = ordered if decoder is None else decoder.expand(ordered)
             rows_col = table.column("row")
             first_row = rows_col[0].as_py()
             last_row = rows_col[-1].as_py()
