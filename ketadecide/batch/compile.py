@@ -308,17 +308,22 @@ class FindingsDecoder:
         }
         self._bit = {key: i for i, key in enumerate(rule_bits(kb))}
         self._screens = list(kb.screens)
+        self._sev = {
+            kind: {r: [_severity(rule, m) for m in MODALITY_IDS] for r, rule in rules.items()}
+            for kind, rules in self._rules.items()
+        }
+        self._cache: dict[tuple[str, Any], tuple[list[str], list[int], int]] = {}
 
     def _decode(self, kind: str, fired: list[str]) -> tuple[list[str], list[int], int]:
         """(finding text per (modality, severity), rank per modality, rule mask)."""
-        rules = self._rules[kind]
-        known = [r for r in dict.fromkeys(fired) if r in rules]  # unknown: flagged rows only
+        sev = self._sev[kind]
+        known = [r for r in dict.fromkeys(fired) if r in sev]  # unknown: flagged rows only
         texts: list[str] = []
         ranks: list[int] = []
-        for m in MODALITY_IDS:
+        for j in range(len(MODALITY_IDS)):
             rank = 0
             for severity in SEVERITIES:
-                ids = [r for r in known if _severity(rules[r], m) == severity]
+                ids = [r for r in known if sev[r][j] == severity]
                 # Each piece ends in the separator; the joined text loses the last one.
                 texts.append("".join(f"{i}{LIST_SEPARATOR_TEXT}" for i in ids))
                 if ids:
@@ -336,11 +341,14 @@ class FindingsDecoder:
         encoded = pc.dictionary_encode(column.combine_chunks())
         decoded = []
         for value in encoded.dictionary.to_pylist():
-            if kind == "screen":
-                fired = [s for i, s in enumerate(self._screens) if value >> i & 1]
-            else:
-                fired = value.split(LIST_SEPARATOR_TEXT) if value else []
-            decoded.append(self._decode(kind, fired))
+            hit = self._cache.get((kind, value))
+            if hit is None:
+                if kind == "screen":
+                    fired = [s for i, s in enumerate(self._screens) if value >> i & 1]
+                else:
+                    fired = value.split(LIST_SEPARATOR_TEXT) if value else []
+                hit = self._cache[(kind, value)] = self._decode(kind, fired)
+            decoded.append(hit)
         idx = encoded.indices
         n_parts = len(MODALITY_IDS) * len(SEVERITIES)
         texts = [

@@ -140,26 +140,37 @@ class _Tally:
         return mask
 
     def update(self, summary: Summary, table: Any, masks: Any) -> None:
+        """Count one result table: a few vectorised group-bys by payer (one per modality's
+        status, one summing every rule's bit), whatever the number of rows."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         if table.num_rows == 0:
             return
         summary.rows_out += table.num_rows
-        keys = ["insurance", "crisis", *(f"{m}_status" for m in MODALITY_IDS)]
-        combo = table.select(keys).append_column("__fired", masks)
-        grouped = combo.group_by([*keys, "__fired"]).aggregate([([], "count_all")])
-        for row in grouped.to_pylist():
-            n = row["count_all"]
+        ins = table.column("insurance")
+        bits = {
+            f"__b{i}": pc.cast(pc.not_equal(pc.bit_wise_and(masks, 1 << i), 0), pa.int64())
+            for i in range(len(self.bits))
+        }
+        crisis = pc.cast(table.column("crisis"), pa.int64())
+        counts = pa.table({"insurance": ins, "__crisis": crisis, **bits})
+        aggs = [("__crisis", "sum"), *((b, "sum") for b in bits), ([], "count_all")]
+        for row in counts.group_by(["insurance"]).aggregate(aggs).to_pylist():
             payer = row["insurance"]
-            summary.rows_by_payer[payer] += n
-            if row["crisis"]:
-                summary.crisis[payer] += n
-            mask = row["__fired"]
+            summary.rows_by_payer[payer] += row["count_all"]
+            summary.crisis[payer] += row["__crisis_sum"]
             for m in MODALITY_IDS:
-                summary.status[m][payer][row[f"{m}_status"]] += n
-                if mask:
-                    found = summary.findings[m][payer]
-                    for bit, ident in self.by_modality[m]:
-                        if mask & bit:
-                            found[ident] += n
+                found = summary.findings[m][payer]
+                for bit, ident in self.by_modality[m]:
+                    n = row[f"__b{bit.bit_length() - 1}_sum"]
+                    if n:
+                        found[ident] += n
+        for m in MODALITY_IDS:
+            col = f"{m}_status"
+            grouped = table.select(["insurance", col]).group_by(["insurance", col])
+            for row in grouped.aggregate([([], "count_all")]).to_pylist():
+                summary.status[m][row["insurance"]][row[col]] += row["count_all"]
 
 
 def _update_summary(summary: Summary, table: Any) -> None:
