@@ -15,7 +15,7 @@ defaults. Other dialects are produced from this one with sqlglot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Coverage, Rule
@@ -297,7 +297,7 @@ class FindingsDecoder:
     is decoded once in Python and the per-row work is vectorised (take, join, max).
     """
 
-    RANK = {"absolute": 2, "relative": 1}
+    RANK: ClassVar[dict[str, int]] = {"absolute": 2, "relative": 1}
     STATUS = ("eligible", "caution", "contraindicated")
 
     def __init__(self, kb: KnowledgeBase) -> None:
