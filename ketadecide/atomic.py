@@ -44,9 +44,14 @@ def atomic_writer(path: Path | str, *, mode: int = PRIVATE_MODE, binary: bool = 
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError):
+            # A full disk or a vanished folder is a problem with where to write, not a bug.
+            raise InputError(
+                Problem(f"cannot write: {exc.strerror or exc}; nothing was written", str(target))
+            ) from None
         raise
 
 

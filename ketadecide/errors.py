@@ -55,6 +55,23 @@ class InputError(KetadecideError):
         return InputError([p if p.source else Problem(p.message, source, p.field, p.row) for p in self.problems])
 
 
+#: At most this many problems are printed for one command; the rest are counted.
+MAX_REPORTED = 20
+
+
+def capped(problems: Sequence[Problem], limit: int = MAX_REPORTED) -> list[Problem]:
+    """The first ``limit`` problems, then one that says how many more there are.
+
+    A hostile file can hold a hundred thousand unknown keys; a screenful of them helps,
+    the rest would only bury the first. The summary names the same file as the first
+    problem left out.
+    """
+    if len(problems) <= limit:
+        return list(problems)
+    rest = problems[limit:]
+    return [*problems[:limit], Problem(f"... and {len(rest)} more problem(s) not shown", rest[0].source)]
+
+
 def problems_from_pydantic(
     errors: Iterable[dict[str, object]],
     *,

@@ -42,8 +42,14 @@ BP_SYSTOLIC_RANGE = (50, 300)
 BP_DIASTOLIC_RANGE = (20, 200)
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-#: Control characters could rewrite a terminal or a report; free text must not carry them.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Characters free text (the profile ``id``) may not hold: C0/C1 controls and DEL (they
+#: could rewrite a terminal or a report), and bidirectional overrides and isolates (text
+#: that reads differently than it is). The bidi characters are written literally so the
+#: same class works in Python, JSON Schema (ECMA-262) and DuckDB (RE2).
+UNSAFE_TEXT_CLASS = "\\x00-\\x1f\\x7f-\\x9f\u202a-\u202e\u2066-\u2069"
+ID_TEXT_PATTERN = f"^[^{UNSAFE_TEXT_CLASS}]*$"
+#: Lone surrogates are not text at all (JSON "\\ud800"); UTF-8 sources cannot hold them.
+_UNSAFE_TEXT = re.compile(f"[{UNSAFE_TEXT_CLASS}\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +122,10 @@ def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
             return value, f"expected text, got {_shown(value)}"
         if spec.max_length is not None and len(value) > spec.max_length:
             return value, f"is longer than {spec.max_length} characters"
-        if _CONTROL.search(value):
-            return value, "must not contain control characters (tabs, escapes, line breaks)"
+        bad = _UNSAFE_TEXT.search(value)
+        if bad:
+            # Echoed into terminals, Markdown and HTML: no escapes, bidi overrides or halves of pairs.
+            return value, f"must not contain control characters (found U+{ord(bad.group()):04X})"
         return value, None
     elif kind in ("enum", "enum_list"):
         if not isinstance(value, str) or value not in spec.choices:
@@ -216,7 +224,12 @@ class Profile:
         bp_valid = not any(p.field in ("bp_systolic", "bp_diastolic") for p in problems)
         if bp_valid and s is not None and d is not None and s <= d:
             problems.append(
-                Problem(f"must be lower than bp_systolic ({s}); were the two swapped?", None, "bp_diastolic")
+                Problem(
+                    f"the lower (diastolic) number, {d}, must be below the upper (systolic) number, {s}; "
+                    "were the two swapped",
+                    None,
+                    "bp_diastolic",
+                )
             )
         if problems:
             raise InputError(problems)
@@ -306,7 +319,7 @@ def profile_json_schema() -> dict[str, Any]:
         elif spec.kind == "id_list":
             item = {"type": "string", "pattern": _ID_PATTERN.pattern}
         else:
-            item = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}
+            item = {"type": "string", "pattern": ID_TEXT_PATTERN}
             if spec.max_length is not None:
                 item["maxLength"] = spec.max_length
         if spec.minimum is not None:

@@ -24,7 +24,13 @@ MAX_DEPTH = 32
 #: Larger than any real profile or knowledge-base file by two orders of magnitude.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 
+#: Lines plus flow items (``,``, ``[``, ``{``) a YAML document may have. Building a node
+#: costs PyYAML a few microseconds, so this, not the byte size, is what keeps a dense
+#: hostile document under a second; the largest shipped data file has about 1,600.
+MAX_YAML_ITEMS = 25_000
+
 _BRACKETS = re.compile(r"[\[\]{}]")
+_LEADING_INDICATORS = re.compile(r"(?:(?:[-?:]|[!&][^ ]*) +)+")
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -40,7 +46,21 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
             )
         return super().construct_object(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # PyYAML raises a bare ValueError (no line) for an impossible date like 2026-02-30.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid date ({exc})", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            # e.g. "!!set [a]" or "!!map 1": the base class would crash unpacking it.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping for tag {node.tag}, found {node.id}", node.start_mark
+            )
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -64,6 +84,9 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
         for key_node, _ in node.value:
             self.constructed_objects.pop(key_node, None)
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
@@ -99,6 +122,11 @@ def decode(raw: bytes, name: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str
 
 def load_yaml(text: str, name: str) -> Any:
     """Parse one YAML document safely; errors name the file and the line."""
+    items = text.count("\n") + text.count(",") + text.count("[") + text.count("{")
+    if items > MAX_YAML_ITEMS:
+        raise InputError(
+            Problem(f"too many lines or items ({items}) for one document; the limit is {MAX_YAML_ITEMS}", name)
+        )
     try:
         _guard_yaml_depth(text, name)
         loader = _StrictLoader(text)
@@ -111,10 +139,28 @@ def load_yaml(text: str, name: str) -> Any:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         what = exc.problem or exc.context or "invalid YAML"
         raise InputError(Problem(f"invalid YAML: {what}{where}", name)) from None
+    except yaml.reader.ReaderError as exc:
+        # Raised by the pure-Python reader for control characters; its text spans lines.
+        where = _line_col(text, exc.position)
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputError(Problem(f"invalid YAML: {exc.reason} (character {char}{where})", name)) from None
     except yaml.YAMLError as exc:
-        raise InputError(Problem(f"invalid YAML: {exc}", name)) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(Problem(f"invalid YAML: {first}", name)) from None
     except RecursionError:
         raise InputError(Problem("document is nested too deeply", name)) from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        # PyYAML's constructors trust explicit tags: "!!int 12a", "!!float ." and
+        # "!!bool maybe" escape as plain Python errors. They are bad input, not bugs.
+        raise InputError(Problem("invalid YAML: a value does not match its explicit tag (!!...)", name)) from None
+
+
+def _line_col(text: str, position: int) -> str:
+    if not 0 <= position <= len(text):
+        return ""
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return f", line {line}, column {column}"
 
 
 def _guard_yaml_depth(text: str, name: str) -> None:
@@ -137,10 +183,10 @@ def _guard_yaml_depth(text: str, name: str) -> None:
     for line in text.splitlines():
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
-        block = max(
-            block,
-            indent + stripped.count("- ") + stripped.count(": ") + stripped.count("? ") + 1,
-        )
+        # Block nesting on one line comes only from leading indicators ("- - ? x");
+        # a ": " further on opens at most one mapping (more than one is a syntax error).
+        lead = _LEADING_INDICATORS.match(stripped)
+        block = max(block, indent + (lead.group().count(" ") if lead else 0) + 2)
     if deepest + block <= 4 * MAX_DEPTH:
         return
     depth = 0

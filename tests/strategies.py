@@ -14,6 +14,13 @@ BP_DIASTOLIC = [20, 59, 60, 79, 80, 89, 90, 91, 99, 100, 109, 110, 111, 200]
 AGES = [0, 12, 17, 18, 19, 40, 64, 65, 66, 120]
 
 
+#: Free text a profile id may hold: anything but controls, bidi overrides and surrogates.
+ID_ALPHABET = st.characters(
+    blacklist_categories=("Cc", "Cs"),
+    blacklist_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+)
+
+
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), strategy)
 
@@ -25,7 +32,7 @@ def profile_records(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
         "age": draw(st.one_of(st.sampled_from(AGES), st.integers(0, 120))),
     }
     maybe = {
-        "id": st.text(min_size=0, max_size=20),
+        "id": st.text(ID_ALPHABET, min_size=0, max_size=20),
         "pregnancy": st.sampled_from(get_args(p.Pregnancy)),
         "diagnoses": st.lists(st.sampled_from(get_args(p.Diagnosis)), max_size=3, unique=True),
         "antidepressant_trials": st.one_of(st.sampled_from([0, 1, 2, 3]), st.integers(0, 100)),
@@ -34,7 +41,9 @@ def profile_records(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
         "conditions": st.lists(st.sampled_from(sorted(kb.conditions)), max_size=4, unique=True),
         "medications": st.lists(st.sampled_from(sorted(kb.medications)), max_size=3, unique=True),
         "insurance": st.sampled_from(get_args(p.Insurance)),
-        "budget_per_session": st.one_of(st.sampled_from([0, 35, 99.99, 300, 590, 885, 2000]), st.floats(0, 5000)),
+        "budget_per_session": st.one_of(
+            st.sampled_from([0, 35, 99.99, 300, 590, 885, 907, 1356, 2000]), st.floats(0, 5000)
+        ),
         "has_driver": st.booleans(),
         "can_attend_twice_weekly": st.booleans(),
         "prefers_home": st.booleans(),

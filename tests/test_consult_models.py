@@ -86,7 +86,7 @@ def test_mistakes_in_a_clinic_questions_file_are_named(tmp_path, old, new, says)
     assert old in original
     data = clinic_data_dir(tmp_path, lambda text: text.replace(old, new, 1))
     with pytest.raises(InputError) as err:
-        load_knowledge_base(data)
+        load_questions(load_knowledge_base(data))  # validated when the consult first uses it
     text = str(err.value)
     assert "questions.yaml" in text
     assert says in text
@@ -100,4 +100,4 @@ def test_safety_question_must_stay_first(tmp_path) -> None:
         return head + "  - id: history\n" + before_messages + "  - id: safety\n" + safety + "messages:\n" + messages
 
     with pytest.raises(InputError, match="must come first"):
-        load_knowledge_base(clinic_data_dir(tmp_path, move_safety_last))
+        load_questions(load_knowledge_base(clinic_data_dir(tmp_path, move_safety_last)))

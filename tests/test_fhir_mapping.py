@@ -426,3 +426,14 @@ def test_mapped_profile_is_valid_and_says_nothing_about_suicidality(index: CodeI
     person = to_profile(profile, "test.json")
     assert person.suicidality == "unknown"
     assert "ask about it now" in messages(report, "info") + messages(report, "check")
+
+
+@pytest.mark.parametrize(("item9", "flagged"), [(2, True), (0, False)])
+def test_a_lone_positive_item_9_is_never_lost(index: CodeIndex, item9: int, flagged: bool) -> None:
+    """Only item 9 recorded: phq9 cannot be filled, but a positive answer must be reported."""
+    lone = phq_items([0, 0, 0, 0, 0, 0, 0, 0, item9], "2026-11-20")[8]
+    profile, report = run(index, lone)
+    assert "phq9" not in profile
+    text = messages(report, "check")
+    assert "items 9 found" in text
+    assert ("ask about safety now" in text and "988" in text) is flagged

@@ -141,15 +141,53 @@ def test_hash_changes_with_content_and_reviewed_is_oldest(kb_dir: Path) -> None:
     assert after.reviewed == dt.date(2020, 2, 2)
 
 
-def test_validate_warns_on_stale_records_and_floor(kb_dir: Path) -> None:
+def test_validate_warns_on_stale_records(kb_dir: Path) -> None:
     edit(kb_dir, "contraindications.yaml", lambda d: d["medications"]["maoi"].update(reviewed="2020-02-02"))
+    report = validate_data_dir(kb_dir, today=dt.date(2026, 11, 23))
+    assert not report.errors
+    text = "\n".join(str(w) for w in report.warnings)
+    assert "medications.maoi.reviewed" in text and "12 months" in text
+
+
+def test_clinical_floor_is_an_error_however_it_is_broken(kb_dir: Path) -> None:
+    # Weakening a label contraindication...
     edit(
         kb_dir,
         "contraindications.yaml",
         lambda d: d["conditions"]["ketamine_hypersensitivity"]["severity"].update(im="relative"),
     )
-    report = validate_data_dir(kb_dir, today=dt.date(2026, 11, 23))
-    assert not report.errors
-    text = "\n".join(str(w) for w in report.warnings)
-    assert "medications.maoi.reviewed" in text and "12 months" in text
-    assert "ketamine_hypersensitivity.severity.im" in text
+    errs = errors_of(kb_dir)
+    assert any("clinical floor" in e and "hypersensitivity" in e and "im" in e for e in errs)
+
+
+def test_clinical_floor_catches_a_removed_screen(kb_dir: Path) -> None:
+    # ...or deleting the pregnancy screen: both leave a probe profile 'eligible'.
+    edit(kb_dir, "contraindications.yaml", lambda d: d["screens"].pop("pregnancy_or_breastfeeding"))
+    errs = errors_of(kb_dir)
+    assert any("clinical floor" in e and "pregnancy" in e for e in errs)
+    assert any("breastfeeding" in e for e in errs)
+
+
+def test_optional_files_are_validated_when_first_used(tmp_path: Path) -> None:
+    """A broken troubleshooting.yaml does not stop a comparison (which never reads it), but
+    every command that uses it, and `data validate`, name it."""
+    from typer.testing import CliRunner
+
+    from ketadecide.cli.main import app
+    from tests.conftest import DATA_DIR, ROOT
+
+    clinic = tmp_path / "clinic"
+    shutil.copytree(DATA_DIR, clinic)
+    (clinic / "troubleshooting.yaml").write_text("situations: [\n")
+    runner = CliRunner()
+    profile = str(ROOT / "examples" / "trd-commercial.yaml")
+    ok = runner.invoke(app, ["compare", "-p", profile, "-f", "json", "--data-dir", str(clinic)])
+    assert ok.exit_code == 0, ok.stderr
+    for args in (
+        ["troubleshoot", "--modality", "iv", "--sessions", "6", "--response", "none"],
+        ["compare", "-p", profile, "-f", "html"],  # the handout reads it
+        ["data", "validate", str(clinic)],
+    ):
+        res = runner.invoke(app, [*args, "--data-dir", str(clinic)] if args[0] != "data" else args)
+        assert res.exit_code == 2, (args, res.stderr)
+        assert "troubleshooting.yaml" in res.stderr and "Traceback" not in res.stderr

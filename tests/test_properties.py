@@ -71,13 +71,17 @@ def test_crisis_exactly_when_active_ideation_or_plan(record: dict[str, Any]) -> 
     result = evaluate(profile, SHIPPED)
     assert result.crisis.triggered is (profile.suicidality in CRISIS_SUICIDALITY)
     if result.crisis.triggered:
-        for fmt in ("table", "markdown"):
+        for fmt in ("table", "markdown", "html"):
             for audience in ("clinician", "patient"):
                 text = render(result, fmt, audience)  # type: ignore[arg-type]
+                if fmt == "html":  # the page's visible body, not its <head>
+                    text = text[text.find("<body") :]
                 head = text[: text.find("Spravato")]
                 assert "988" in head, (fmt, audience)
-        data = json.loads(render_json(result))
+        text = render_json(result)
+        data = json.loads(text)
         assert "988" in data["crisis"]["message"]
+        assert text.index('"crisis"') < text.index('"modalities"')  # first in JSON too
 
 
 @SETTINGS

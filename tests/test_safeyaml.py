@@ -21,7 +21,8 @@ from ketadecide.safeyaml import MAX_DEPTH, load_json, load_yaml, read_text
         ("!!python/name:os.system\n", "constructor"),
         ("a: [1, 2\n", "invalid YAML"),
         ("? [1]\n: 2\n", "plain text"),
-        ("[" * 200_000 + "]" * 200_000, "nested"),
+        ("[" * 200_000 + "]" * 200_000, "too many lines or items"),
+        ("[" * 12_000 + "]" * 12_000, "nested"),
         ("- " * 200_000 + "x", "nested"),
     ],
 )
@@ -32,6 +33,26 @@ def test_hostile_yaml_is_refused(text: str, needle: str) -> None:
     assert needle in str(info.value)
     assert "evil.yaml" in str(info.value)
     assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "!!set age: 0\n",
+        "!!set [a]\n",
+        "a: !!map [1]\n",
+        "a: !!float abc\n",
+        "a: !!float .\n",
+        "a: !!int 12a\n",
+        "a: !!int 0b\n",
+        "a: !!bool maybe\n",
+    ],
+)
+def test_explicit_tag_on_the_wrong_value_is_input_error(text: str) -> None:
+    """Found by the loader fuzz target: these escaped as ValueError/TypeError/KeyError."""
+    with pytest.raises(InputError) as info:
+        load_yaml(text, "tagged.yaml")
+    assert "tagged.yaml" in str(info.value) and "invalid YAML" in str(info.value)
 
 
 def test_yaml_tag_never_executes(tmp_path: Path) -> None:

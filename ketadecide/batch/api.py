@@ -69,9 +69,7 @@ def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
 
     schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
     numberer = _Numberer([])
-    inp = Input(
-        name="<profiles>", fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(())
-    )
+    inp = Input(name="<profiles>", fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()))
 
     def gen() -> Iterator[pa.RecordBatch]:
         chunk: list[str] = []
@@ -84,9 +82,7 @@ def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
             yield _batch(chunk)
 
     def _batch(lines: list[str]) -> pa.RecordBatch:
-        out = pa.RecordBatch.from_arrays(
-            [pa.array(lines, pa.string()), *numberer.next(len(lines))], schema=schema
-        )
+        out = pa.RecordBatch.from_arrays([pa.array(lines, pa.string()), *numberer.next(len(lines))], schema=schema)
         inp.stash.append(out)
         return out
 

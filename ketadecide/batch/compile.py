@@ -191,9 +191,7 @@ def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
             ids = _rules_by(rules, modality, severity)
             if not ids:
                 continue
-            parts.append(
-                f"NULLIF(array_to_string(list_filter({field}, lambda x: x IN {_in(ids)}), ';'), '')"
-            )
+            parts.append(f"NULLIF(array_to_string(list_filter({field}, lambda x: x IN {_in(ids)}), ';'), '')")
             fired.append(_contains_any(field, ids))
         screens = [ident for ident, s in kb.screens.items() if _severity(s, modality) == severity]
         for ident in screens:
@@ -209,9 +207,7 @@ def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
     return findings, status_sql
 
 
-def rules_query(
-    kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = (), fired_mask: bool = False
-) -> str:
+def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = (), fired_mask: bool = False) -> str:
     """The query over ``source`` (a table name or a parenthesised subquery with alias-free
     contract columns) giving one output row per input row, in input order.
 
@@ -247,10 +243,7 @@ def rules_query(
     outputs.append("insurance")
     if fired_mask:
         outputs.append(f"{fired_mask_sql(kb)} AS __fired")
-    return (
-        f"WITH __profiles AS ({profiles}), __fired AS ({fired}) "
-        f"SELECT {', '.join(outputs)}{extra} FROM __fired"
-    )
+    return f"WITH __profiles AS ({profiles}), __fired AS ({fired}) SELECT {', '.join(outputs)}{extra} FROM __fired"
 
 
 def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = ()) -> str:

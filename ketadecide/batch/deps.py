@@ -20,8 +20,5 @@ def require_batch_deps() -> None:
     missing = missing_batch_modules()
     if missing:
         raise InputError(
-            Problem(
-                f"batch needs {', '.join(missing)}, which are not installed; install them with: "
-                f"{INSTALL_HINT}"
-            )
+            Problem(f"batch needs {', '.join(missing)}, which are not installed; install them with: {INSTALL_HINT}")
         )

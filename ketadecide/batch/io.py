@@ -54,8 +54,7 @@ def format_of(location: str, explicit: str | None, *, what: str) -> str:
         return _EXTENSIONS[suffix]
     raise InputError(
         Problem(
-            f"cannot tell the {what} format from the name; "
-            f"give --{what}-format csv, jsonl or parquet",
+            f"cannot tell the {what} format from the name; give --{what}-format csv, jsonl or parquet",
             location,
         )
     )
@@ -154,9 +153,7 @@ def _arrow_error(exc: Exception, name: str) -> InputError:
     text = str(exc)
     if "UTF8" in text or "utf8" in text or "UTF-8" in text:
         return InputError(Problem("not valid UTF-8 text", name))
-    return InputError(
-        Problem(f"cannot be read: {text.splitlines()[0] if text else type(exc).__name__}", name)
-    )
+    return InputError(Problem(f"cannot be read: {text.splitlines()[0] if text else type(exc).__name__}", name))
 
 
 def _stream(
@@ -187,9 +184,7 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
         fh, name = _open_binary(location)
     first = fh.readline()
     if not first.strip(b"\r\n"):
-        raise InputError(
-            Problem("the file is empty; expected a header line naming the columns", name)
-        )
+        raise InputError(Problem("the file is empty; expected a header line naming the columns", name))
     try:
         header_text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -212,9 +207,7 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
     try:
         reader = pacsv.open_csv(
             fh,
-            read_options=pacsv.ReadOptions(
-                column_names=header, use_threads=False, block_size=BLOCK_SIZE
-            ),
+            read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 delimiter=",",
                 quote_char='"',
@@ -263,9 +256,7 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
     try:
         reader = pacsv.open_csv(
             fh,
-            read_options=pacsv.ReadOptions(
-                column_names=["line"], use_threads=False, block_size=BLOCK_SIZE
-            ),
+            read_options=pacsv.ReadOptions(column_names=["line"], use_threads=False, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 delimiter=_JSONL_DELIMITER,
                 quote_char=False,
@@ -294,9 +285,7 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
         fmt="jsonl",
         columns={"line": "json"},
         schema=schema,
-        batches=_stream(reader, _Numberer(bad), name, schema, stash)
-        if reader is not None
-        else iter(()),
+        batches=_stream(reader, _Numberer(bad), name, schema, stash) if reader is not None else iter(()),
         stash=stash,
         bad_lines=bad,
         total_rows=est,
@@ -321,9 +310,7 @@ def _kind_of(t: pa.DataType) -> tuple[str, pa.DataType]:
         if inner == "text":
             return "list_text", pa.list_(pa.string())
         if inner == "int":
-            return "list_int", pa.list_(pa.int64()) if not pa.types.is_uint64(
-                t.value_type
-            ) else pa.list_(t.value_type)
+            return "list_int", pa.list_(pa.int64()) if not pa.types.is_uint64(t.value_type) else pa.list_(t.value_type)
     return "other", pa.bool_()
 
 

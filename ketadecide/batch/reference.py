@@ -124,11 +124,7 @@ def _decide(
     try:
         profile = parse_profile(mapping, row=row)
     except InputError as exc:
-        problems.extend(
-            p
-            for p in exc.problems
-            if (p.field or "").split("[")[0].split(".")[0] not in skip_fields
-        )
+        problems.extend(p for p in exc.problems if (p.field or "").split("[")[0].split(".")[0] not in skip_fields)
         return None, problems
     try:
         check_profile_ids(profile, kb, row=row)
@@ -138,9 +134,7 @@ def _decide(
     return profile, problems
 
 
-def check_text_record(
-    cells: Mapping[str, str | None], kb: KnowledgeBase, *, row: int | None = None
-) -> Verdict:
+def check_text_record(cells: Mapping[str, str | None], kb: KnowledgeBase, *, row: int | None = None) -> Verdict:
     """Decide a row of text cells (a CSV row): empty or missing cells are not given."""
     return check_cells(cells, kb, row=row, text_fields=None)
 
@@ -199,9 +193,7 @@ def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> 
     try:
         data = load_json(line, "")
     except InputError as exc:
-        return Verdict(
-            None, tuple(Problem(p.message, None, p.field, row) for p in exc.problems), None
-        )
+        return Verdict(None, tuple(Problem(p.message, None, p.field, row) for p in exc.problems), None)
     if not isinstance(data, dict):
         try:
             parse_profile(data, row=row)

@@ -123,11 +123,7 @@ class _Tally:
             "screen": kb.screens,
         }
         self.by_modality = {
-            m: [
-                (1 << i, ident)
-                for i, (kind, ident) in enumerate(self.bits)
-                if m in rules[kind][ident].severity
-            ]
+            m: [(1 << i, ident) for i, (kind, ident) in enumerate(self.bits) if m in rules[kind][ident].severity]
             for m in MODALITY_IDS
         }
         self.index = {key: i for i, key in enumerate(self.bits)}
@@ -182,9 +178,7 @@ def _update_summary(summary: Summary, table: Any) -> None:
         return
     summary.rows_out += table.num_rows
     ins = table.column("insurance")
-    for row in (
-        table.group_by(["insurance"]).aggregate([("crisis", "sum"), ([], "count_all")]).to_pylist()
-    ):
+    for row in table.group_by(["insurance"]).aggregate([("crisis", "sum"), ([], "count_all")]).to_pylist():
         summary.rows_by_payer[row["insurance"]] += row["count_all"]
         summary.crisis[row["insurance"]] += row["crisis_sum"] or 0
     for m in MODALITY_IDS:
@@ -198,9 +192,7 @@ def _update_summary(summary: Summary, table: Any) -> None:
         parents = pc.list_parent_indices(lists)
         found = pa.table({"insurance": ins.take(parents), "finding": flat})
         found = found.filter(pc.not_equal(found.column("finding"), ""))
-        for row in (
-            found.group_by(["insurance", "finding"]).aggregate([([], "count_all")]).to_pylist()
-        ):
+        for row in found.group_by(["insurance", "finding"]).aggregate([([], "count_all")]).to_pylist():
             summary.findings[m][row["insurance"]][row["finding"]] += row["count_all"]
 
 
@@ -217,9 +209,7 @@ class _ErrorsWriter:
         if self._csv is not None:
             self._csv.writerow(values)
         else:
-            self._fh.write(
-                json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n"
-            )
+            self._fh.write(json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
 
 
 class _Output:
@@ -513,9 +503,7 @@ def _batches(results: Any, name: str) -> Iterator[Any]:
                 raise cause from None
             text = str(exc)
             if "InputError" in text or "cannot be read" in text or "UTF-8" in text:
-                raise InputError(
-                    Problem(f"cannot be read ({text.splitlines()[0]})", name)
-                ) from None
+                raise InputError(Problem(f"cannot be read ({text.splitlines()[0]})", name)) from None
             raise
         if batch.num_rows:
             yield batch
@@ -535,9 +523,7 @@ def _ragged(inp: Input, bad: Any, out: list[tuple[int, str | None, Problem]]) ->
         )
 
 
-def _write_errors(
-    errors: _ErrorsWriter, lines: list[tuple[int, str | None, Problem]], summary: Summary
-) -> None:
+def _write_errors(errors: _ErrorsWriter, lines: list[tuple[int, str | None, Problem]], summary: Summary) -> None:
     lines.sort(key=lambda x: x[0])
     rows = set()
     for row, row_id, problem in lines:
@@ -567,7 +553,7 @@ def _fallback(
     for row in flagged_rows:
         verdict = _decide(inp, raw[row], kb, row)
         if verdict.profile is not None:
-            result = evaluate(verdict.profile, kb)
+            result = evaluate(verdict.profile, kb, handout=False)
             record = output_row(result, verdict.profile, row)
             record["__flag"] = False
             if tally is not None:
@@ -581,9 +567,7 @@ def _fallback(
     good = table.filter(keep)
     good_json = None
     if json_lines is not None:
-        good_json = [
-            line for line, bad in zip(json_lines, flag.to_pylist(), strict=True) if not bad
-        ]
+        good_json = [line for line, bad in zip(json_lines, flag.to_pylist(), strict=True) if not bad]
         good = good.drop_columns(["__json"])
     if not accepted:
         return good, good_json

@@ -118,8 +118,7 @@ def _between(v: str, field: str) -> str:
 def _phq9_ok(v: str) -> str:
     n, lo, hi = phq9_bounds()
     return (
-        f"(len({v}) = {n} AND list_bool_and(list_transform({v}, "
-        f"lambda x: COALESCE(x BETWEEN {lo} AND {hi}, FALSE))))"
+        f"(len({v}) = {n} AND list_bool_and(list_transform({v}, lambda x: COALESCE(x BETWEEN {lo} AND {hi}, FALSE))))"
     )
 
 
@@ -137,10 +136,7 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
         v = f"CASE WHEN regexp_full_match({c}, {lit(INT_PATTERN)}) THEN TRY_CAST({c} AS BIGINT) END"
         return v, f"({given} AND NOT {_between(V, field)})"
     if field in NUMBER_FIELDS:
-        v = (
-            f"CASE WHEN regexp_full_match({c}, {lit(NUMBER_PATTERN)}) "
-            f"THEN TRY_CAST({c} AS DOUBLE) END"
-        )
+        v = f"CASE WHEN regexp_full_match({c}, {lit(NUMBER_PATTERN)}) THEN TRY_CAST({c} AS DOUBLE) END"
         return v, f"({given} AND NOT {_between(V, field)})"
     if field in BOOL_FIELDS:
         v = (
@@ -200,9 +196,7 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, 
     return wrong
 
 
-def tabular_query(
-    columns: Mapping[str, str], kb: KnowledgeBase, source: str
-) -> tuple[str, list[str]]:
+def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) -> tuple[str, list[str]]:
     """The validation SELECT over ``source`` (raw columns + ``__row``).
 
     ``columns`` maps each input column name to its kind. Returns the query (contract
@@ -210,12 +204,8 @@ def tabular_query(
     and the names of those raw columns, in input order.
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
-    renamed = [
-        f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)
-    ]
-    by_field = {
-        name: (raw, kind) for (name, kind), raw in zip(columns.items(), raw_names, strict=True)
-    }
+    renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
+    by_field = {name: (raw, kind) for (name, kind), raw in zip(columns.items(), raw_names, strict=True)}
     values: list[str] = []
     bads: list[str] = []
     for field in PROFILE_FIELDS:
@@ -232,9 +222,7 @@ def tabular_query(
         bads.append(bad.replace(V, name))
     for name, (raw, kind) in by_field.items():
         if name not in PROFILE_FIELDS:
-            bads.append(
-                f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "text" else f"({raw} IS NOT NULL)"
-            )
+            bads.append(f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "text" else f"({raw} IS NOT NULL)")
     bads.append(_cross_field_bad())
     flag = " OR ".join(bads)
     raw_list = "".join(f", {r}" for r in raw_names)
@@ -321,10 +309,7 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
         bads.append(bad)
     bads.append(_cross_field_bad())
     flag = " OR ".join(bads)
-    split = ", ".join(
-        f"__j[{i}] AS __j{i}, json_type(__j[{i}]) AS __t{i}"
-        for i in range(1, len(PROFILE_FIELDS) + 1)
-    )
+    split = ", ".join(f"__j[{i}] AS __j{i}, json_type(__j[{i}]) AS __t{i}" for i in range(1, len(PROFILE_FIELDS) + 1))
     fields = f"SELECT __row, __seq, __ok, __keys, {split} FROM ({parsed})"
     # The typed values once (inner), then the flag over them (outer).
     typed = f"SELECT *, {', '.join(values)} FROM ({fields})"

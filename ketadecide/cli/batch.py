@@ -160,8 +160,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     else:
         print(
             f"ketadecide: batch: {data['rows_in']} rows in = {data['rows_out']} results + "
-            f"{data['error_rows']} error rows"
-            + (f" (see {data['errors_file']})" if data["error_rows"] else ""),
+            f"{data['error_rows']} error rows" + (f" (see {data['errors_file']})" if data["error_rows"] else ""),
             file=sys.stderr,
         )
 

@@ -8,7 +8,7 @@ import typer
 
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.options import AsOfOpt, AudienceOpt, AudienceOption, DataDirOpt, FhirOpt, FormatOpt, OutputOpt
-from ketadecide.cli.output import present
+from ketadecide.cli.output import present, wants_handout
 from ketadecide.errors import InputError, Problem
 
 
@@ -58,7 +58,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         person = load_profile(profile)
         where = source_name(profile)
     try:
-        result = evaluate(person, kb)
+        result = evaluate(person, kb, handout=wants_handout(fmt, output))
     except InputError as exc:
         raise exc.with_source(where) from None
     present(render, result, fmt, output, audience.value)

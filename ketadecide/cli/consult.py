@@ -23,7 +23,7 @@ from ketadecide.cli.options import (
     OutputOpt,
     resolve_format,
 )
-from ketadecide.cli.output import present
+from ketadecide.cli.output import present, wants_handout
 from ketadecide.errors import InputError, Problem
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
@@ -174,7 +174,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         person = interview.profile()
 
     try:
-        result = evaluate(person, kb)
+        result = evaluate(person, kb, handout=wants_handout(fmt, output))
     except InputError as exc:
         raise exc.with_source(source or "consult") from None
     if save is not None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import EXIT_INPUT, handles_errors
+from ketadecide.errors import capped
 
 app = typer.Typer(help="Work with knowledge-base data directories.", no_args_is_help=True, add_completion=False)
 
@@ -35,9 +36,9 @@ def validate(
 
     target = directory or data_dir
     report = validate_data_dir(target)
-    for problem in report.errors:
+    for problem in capped(report.errors):
         print(f"ketadecide: error: {problem}", file=sys.stderr)
-    for problem in report.warnings:
+    for problem in capped(report.warnings, 200):
         print(f"ketadecide: warning: {problem}", file=sys.stderr)
     kb = report.knowledge_base
     if report.errors or kb is None:

@@ -11,7 +11,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from ketadecide.errors import InputError
+from ketadecide.errors import InputError, capped
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,7 +33,7 @@ def debug_enabled() -> bool:
 
 
 def report_input_error(exc: InputError) -> None:
-    for problem in exc.problems:
+    for problem in capped(exc.problems):
         print(f"ketadecide: error: {problem}", file=sys.stderr)
 
 

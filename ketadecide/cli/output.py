@@ -62,3 +62,8 @@ def present(
     )
     emit(text, output)
     return fmt_name
+
+
+def wants_handout(fmt: OutputFormat | None, output: Path | None) -> bool:
+    """Only the printable reports (Markdown, HTML) carry the handout's checklist and questions."""
+    return resolve_format(fmt, output) in ("markdown", "html")

@@ -105,4 +105,5 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cost:
         budget_note=note,
         sources=kb.cite_all(price.sources)
         + tuple(s for s in kb.cite_all(sessions.sources) if s not in kb.cite_all(price.sources)),
+        note=price.note,
     )

@@ -109,11 +109,19 @@ def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: Knowle
     )
 
 
-def evaluate(profile: Profile, kb: KnowledgeBase, *, suggestions: tuple[Suggestion, ...] | None = None) -> Result:
+def evaluate(
+    profile: Profile,
+    kb: KnowledgeBase,
+    *,
+    suggestions: tuple[Suggestion, ...] | None = None,
+    handout: bool = True,
+) -> Result:
     """Compare the four modalities for one profile.
 
     ``suggestions`` lets a caller pass troubleshooting already worked out (for a course
     log, say); by default they are derived from the profile's ``course_*`` fields.
+    ``handout=False`` leaves out the printable handout's checklist and questions (only the
+    Markdown and HTML reports show them), which spares loading their data file.
     """
     check_profile_ids(profile, kb)
     fired = _fired_rules(profile, kb)
@@ -153,7 +161,7 @@ def evaluate(profile: Profile, kb: KnowledgeBase, *, suggestions: tuple[Suggesti
         troubleshooting=suggestions,
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
-        handout=_handout(kb),
+        handout=_handout(kb) if handout else None,
     )
 
 

@@ -74,6 +74,8 @@ class Cost:
     """Whether the stated budget covers the usual price; None when no budget or it depends."""
     budget_note: Worded | None
     sources: tuple[str, ...]
+    note: str | None = None
+    """What the price covers and how it was estimated (from the knowledge base)."""
 
 
 @dataclass(frozen=True, slots=True)

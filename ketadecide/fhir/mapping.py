@@ -987,13 +987,27 @@ class _Mapper:
                 if d < latest and all(any(s.when.day == d for s in self.phq_items.get(n, [])) for n in range(1, 10))
             )
             shown = f" (total {total.value}, {_phq_band(total.value)})" if total else ""
+            present = [n for n in range(1, 10) if any(s.when.day == latest for s in self.phq_items.get(n, []))]
+            found = f"items {', '.join(map(str, present))} found" if present else "no item answers"
             msg = (
                 f"the latest PHQ-9 ({latest.isoformat()}){shown} lacks item answers "
-                f"({len(items)} of 9 found in order); phq9 not set"
+                f"({found}; all nine are needed); phq9 not set"
             )
             if older:
                 msg += f"; the complete one from {older[-1].isoformat()} is older, so it is not used"
             self.add("check", msg, total.ref if total else None, "phq9")
+            # A positive item 9 must never be lost because the other answers are missing.
+            item9 = [s for s in self.phq_items.get(9, []) if s.when.day == latest]
+            if item9:
+                answer = max(item9, key=lambda s: s.when.moment)
+                if answer.value > 0:
+                    self.add(
+                        "check",
+                        f"PHQ-9 item 9 (thoughts of death or self-harm) = {answer.value} on {latest.isoformat()}: "
+                        "ask about safety now and record suicidality; 988 Lifeline",
+                        answer.ref,
+                        "phq9",
+                    )
             return
         profile["phq9"] = items
         for scores in self.phq_items.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -32,8 +33,8 @@ class KnowledgeBase:
     """Names of the data files in use, sorted."""
     sha256: str
     """SHA-256 over the data files in use (names and bytes), so a result can be reproduced."""
-    reviewed: dt.date
-    """The oldest review date among all records: a stale record shows."""
+    core_reviewed: dt.date
+    """The oldest review date among the core files' records (sources, modalities, rules)."""
     sources: dict[str, Source]
     modalities: dict[str, Modality]
     """In contract order: spravato, iv, im, compounded."""
@@ -43,7 +44,7 @@ class KnowledgeBase:
     conditions: dict[str, Rule]
     medications: dict[str, Rule]
     screens: dict[str, ScreenRule]
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: Mapping[str, Any] = field(default_factory=dict)
     """Optional files validated by later features (troubleshooting, questions, codes)."""
 
     @classmethod
@@ -57,13 +58,13 @@ class KnowledgeBase:
         sources: dict[str, Source],
         modalities_file: ModalitiesFile,
         contraindications_file: ContraindicationsFile,
-        extras: dict[str, Any],
+        extras: Mapping[str, Any],
     ) -> KnowledgeBase:
         return cls(
             data_dir=data_dir,
             files=files,
             sha256=sha256,
-            reviewed=reviewed,
+            core_reviewed=reviewed,
             sources=sources,
             modalities={m: modalities_file.modalities[cast(ModalityId, m)] for m in MODALITY_IDS},
             treatment_resistance=modalities_file.treatment_resistance,
@@ -74,6 +75,13 @@ class KnowledgeBase:
             screens=dict(contraindications_file.screens),
             extras=extras,
         )
+
+    @property
+    def reviewed(self) -> dt.date:
+        """The oldest review date among the records in use: the core files, and any optional
+        file a feature has loaded (troubleshooting, questions, codes). A stale record shows."""
+        oldest = getattr(self.extras, "oldest_review", lambda: None)()
+        return min(self.core_reviewed, oldest) if oldest else self.core_reviewed
 
     def ref(self, ref: str) -> Ref:
         """Resolve a source reference such as ``spravato_pi §4``."""

@@ -9,17 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import (
-    SEVERITY_RANK,
     Cited,
     ContraindicationsFile,
     ModalitiesFile,
@@ -27,8 +26,8 @@ from ketadecide.knowledge.models import (
     Source,
     SourcesFile,
 )
+from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
-from ketadecide.profile import ModalityId
 from ketadecide.safeyaml import load_yaml, read_text
 
 REQUIRED_FILES: dict[str, type[BaseModel]] = {
@@ -92,12 +91,15 @@ class ValidationReport:
     warnings: tuple[Problem, ...]
 
 
-def load_knowledge_base(data_dir: Path | str | None = None) -> KnowledgeBase:
+def load_knowledge_base(data_dir: Path | str | None = None, *, clinical_floor: bool = True) -> KnowledgeBase:
     """Load and validate a data directory (the bundled one when ``None``).
 
     Raises :class:`InputError` listing every problem, each naming the file and key path.
+    ``clinical_floor=False`` skips the floor check (:data:`CLINICAL_FLOOR`): only for
+    synthetic knowledge bases in tests and research, never for advice; the CLI has no
+    such switch.
     """
-    report = validate_data_dir(data_dir, check_freshness=False)
+    report = validate_data_dir(data_dir, check_freshness=False, clinical_floor=clinical_floor, lazy_extras=True)
     if report.errors or report.knowledge_base is None:
         raise InputError(report.errors or (Problem("could not load the knowledge base"),))
     return report.knowledge_base
@@ -108,39 +110,34 @@ def validate_data_dir(
     *,
     check_freshness: bool = True,
     today: dt.date | None = None,
+    clinical_floor: bool = True,
+    lazy_extras: bool = False,
 ) -> ValidationReport:
-    """Validate a data directory fully and report errors and warnings without raising."""
+    """Validate a data directory and report errors and warnings without raising.
+
+    With ``lazy_extras`` (how commands load data), the optional files (troubleshooting,
+    questions, codes) are read and hashed now but validated when a feature first uses
+    them; ``data validate`` checks everything at once.
+    """
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
         return ValidationReport(None, (Problem(f"data directory {what}", str(directory)),), ())
 
     errors: list[Problem] = []
+    texts: dict[str, str] = {}
+    for name in (*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).exists())):
+        try:
+            texts[name] = read_text(directory / name)
+        except InputError as exc:
+            errors.extend(exc.problems)
     parsed: dict[str, BaseModel] = {}
-    digests: list[tuple[str, bytes]] = []
-    models: dict[str, type[BaseModel] | str] = {**REQUIRED_FILES}
-    for name, target in OPTIONAL_FILES.items():
-        if (directory / name).exists():
-            models[name] = target
-    for name, model in models.items():
-        path = directory / name
-        try:
-            text = read_text(path)
-        except InputError as exc:
-            errors.extend(exc.problems)
-            continue
-        digests.append((name, text.encode("utf-8")))
-        try:
-            raw = load_yaml(text, str(path))
-        except InputError as exc:
-            errors.extend(exc.problems)
-            continue
-        cls = _resolve(model)
-        try:
-            parsed[name] = cls.model_validate(raw)
-        except ValidationError as exc:
-            errors.extend(problems_from_pydantic(exc.errors(), source=str(path)))  # type: ignore[arg-type]
-
+    for name, cls in REQUIRED_FILES.items():
+        if name in texts:
+            try:
+                parsed[name] = _parse(directory / name, texts[name], cls)
+            except InputError as exc:
+                errors.extend(exc.problems)
     if errors:
         return ValidationReport(None, tuple(errors), ())
 
@@ -153,32 +150,88 @@ def validate_data_dir(
     assert isinstance(modalities_file, ModalitiesFile)
     assert isinstance(contra_file, ContraindicationsFile)
     errors.extend(_check_rule_ids(directory, contra_file))
-    for name, extra in parsed.items():
-        # Optional files whose ids refer to contraindications.yaml check them themselves
-        # (e.g. codes.yaml); they name their own file and key.
-        cross_check = getattr(extra, "cross_check", None)
-        if name not in REQUIRED_FILES and callable(cross_check):
-            errors.extend(cross_check(contra_file, str(directory / name)))
+    extras = LazyExtras(directory, {n: t for n, t in texts.items() if n in OPTIONAL_FILES}, contra_file, sources)
+    if not lazy_extras:
+        for name in extras:
+            try:
+                parsed[name] = extras[name]
+            except InputError as exc:
+                errors.extend(exc.problems)
     if errors:
         return ValidationReport(None, tuple(errors), ())
 
-    dates = [d for model in parsed.values() for _, d in _reviewed_dates(model)]
     hasher = hashlib.sha256()
-    for name, data in sorted(digests):
-        hasher.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    extras = {name: model for name, model in parsed.items() if name not in REQUIRED_FILES}
+    for name in sorted(texts):
+        hasher.update(name.encode() + b"\0" + hashlib.sha256(texts[name].encode("utf-8")).digest())
     kb = KnowledgeBase.from_files(
         data_dir=directory,
-        files=tuple(sorted(n for n, _ in digests)),
+        files=tuple(sorted(texts)),
         sha256=hasher.hexdigest(),
-        reviewed=min(dates),
+        reviewed=min(d for name in REQUIRED_FILES for _, d in _reviewed_dates(parsed[name])),
         sources=sources,
         modalities_file=modalities_file,
         contraindications_file=contra_file,
         extras=extras,
     )
+    floor = _floor_errors(kb) if clinical_floor else []
+    if floor:
+        return ValidationReport(None, tuple(floor), ())
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
     return ValidationReport(kb, (), tuple(warnings))
+
+
+def _parse(path: Path, text: str, model: type[BaseModel] | str) -> BaseModel:
+    """Parse and validate one data file; :class:`InputError` names the file and key path."""
+    raw = load_yaml(text, str(path))
+    try:
+        return _resolve(model).model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(problems_from_pydantic(exc.errors(), source=str(path))) from None  # type: ignore[arg-type]
+
+
+class LazyExtras(Mapping[str, Any]):
+    """The optional data files, each validated in full the first time a feature uses it.
+
+    Their bytes are already in the knowledge base's hash. Once loaded, a file's records
+    count toward the knowledge base's oldest review date (the records *used*).
+    """
+
+    def __init__(
+        self, directory: Path, texts: dict[str, str], contra: ContraindicationsFile, sources: dict[str, Source]
+    ) -> None:
+        self._directory = directory
+        self._texts = texts
+        self._contra = contra
+        self._sources = sources
+        self._loaded: dict[str, BaseModel] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in self._texts:
+                raise KeyError(name)
+            path = self._directory / name
+            model = _parse(path, self._texts[name], OPTIONAL_FILES[name])
+            problems = _check_references(self._directory, {name: model}, self._sources)
+            # Optional files whose ids refer to contraindications.yaml check them themselves
+            # (e.g. codes.yaml); they name their own file and key.
+            cross_check = getattr(model, "cross_check", None)
+            if callable(cross_check):
+                problems.extend(cross_check(self._contra, str(path)))
+            if problems:
+                raise InputError(problems)
+            self._loaded[name] = model
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def oldest_review(self) -> dt.date | None:
+        """The oldest review date among the files loaded so far, if any."""
+        dates = [d for model in self._loaded.values() for _, d in _reviewed_dates(model)]
+        return min(dates) if dates else None
 
 
 def _resolve(model: type[BaseModel] | str) -> type[BaseModel]:
@@ -250,6 +303,9 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
                 )
     for rule_id, rule in contra.screens.items():
         problems.extend(_check_screen(file, rule_id, rule, contra))
+    if not problems:
+        # Thresholds that can never be true, rules that can never fire, swapped BP numbers.
+        problems.extend(check_screens(file, contra)[0])
     return problems
 
 
@@ -292,35 +348,54 @@ def _warnings(
         warnings.append(Problem("source is never cited", str(directory / "sources.yaml"), f"sources.{source_id}"))
     contra = parsed["contraindications.yaml"]
     assert isinstance(contra, ContraindicationsFile)
-    warnings.extend(_floor_warnings(str(directory / "contraindications.yaml"), contra))
+    contra_name = str(directory / "contraindications.yaml")
+    warnings.extend(check_screens(contra_name, contra)[1])
+    warnings.extend(screen_warnings(contra_name, contra))
     return warnings
 
 
-#: Severities the shipped data holds as a clinical floor; a clinic's data that goes below
-#: them is allowed (clinics differ) but is pointed out by ``data validate``.
-CLINICAL_FLOOR: dict[str, dict[str, str]] = {
-    "ketamine_hypersensitivity": dict.fromkeys(("spravato", "iv", "im", "compounded"), "absolute"),
-    "aneurysmal_vascular_disease": {"spravato": "absolute"},
-    "arteriovenous_malformation": {"spravato": "absolute"},
-    "intracerebral_hemorrhage_history": {"spravato": "absolute"},
-    "psychosis_history": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
-    "substance_use_disorder_active": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
-    "current_mania": dict.fromkeys(("spravato", "iv", "im", "compounded"), "relative"),
-}
+#: The clinical floor (labels and consensus): probe profiles and what the data must never
+#: let them be. It is checked by evaluating the probes, so it holds however a clinic words
+#: its rules (a condition's severity, a screen's predicate); breaking it is an error.
+_ALL = ("spravato", "iv", "im", "compounded")
+CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
+    ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
+    ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
+    ("arteriovenous malformation", {"conditions": ["arteriovenous_malformation"]}, ("spravato",), "contraindicated"),
+    (
+        "intracerebral hemorrhage",
+        {"conditions": ["intracerebral_hemorrhage_history"]},
+        ("spravato",),
+        "contraindicated",
+    ),
+    ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "not eligible"),
+    ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "not eligible"),
+    ("history of psychosis", {"conditions": ["psychosis_history"]}, _ALL, "not eligible"),
+    ("active substance use disorder", {"conditions": ["substance_use_disorder_active"]}, _ALL, "not eligible"),
+    ("current mania", {"conditions": ["current_mania"]}, _ALL, "not eligible"),
+    ("age under 18", {"age": 17}, ("spravato",), "not eligible"),
+)
 
 
-def _floor_warnings(file: str, contra: ContraindicationsFile) -> list[Problem]:
-    warnings = []
-    for rule_id, floor in CLINICAL_FLOOR.items():
-        rule = contra.conditions[rule_id]
-        for modality, minimum in floor.items():
-            got = rule.severity.get(cast(ModalityId, modality))
-            if got is None or SEVERITY_RANK[got] < SEVERITY_RANK[minimum]:
-                warnings.append(
+def _floor_errors(kb: KnowledgeBase) -> list[Problem]:
+    """Evaluate the floor's probe profiles against ``kb``; one problem per breach."""
+    # Imported here: the engine itself imports the knowledge base.
+    from ketadecide.engine.evaluate import evaluate
+    from ketadecide.profile import parse_profile
+
+    file = str(kb.data_dir / "contraindications.yaml")
+    problems = []
+    for what, fields, modalities, required in CLINICAL_FLOOR:
+        result = evaluate(parse_profile({"age": 40, "suicidality": "none", **fields}), kb, handout=False)
+        for modality in modalities:
+            status = result.modality(modality).status
+            ok = status == "contraindicated" if required == "contraindicated" else status != "eligible"
+            if not ok:
+                problems.append(
                     Problem(
-                        f"severity for {modality} is {got or 'not set'}, below the clinical floor '{minimum}'",
+                        f"clinical floor: {what} must make {modality} {required}, but this data makes it "
+                        f"{status} (label/consensus minimum; see README 'How it decides')",
                         file,
-                        f"conditions.{rule_id}.severity.{modality}",
                     )
                 )
-    return warnings
+    return problems

@@ -39,6 +39,7 @@ def _modality(m: ModalityResult, audience: Audience) -> dict[str, Any]:
             "estimate": m.cost.estimate,
             "within_budget": m.cost.within_budget,
             "budget_note": m.cost.budget_note.for_(audience) if m.cost.budget_note else None,
+            "note": m.cost.note,
             "sources": list(m.cost.sources),
         },
         "details": {d.key: {"text": d.text.for_(audience), "sources": list(d.sources)} for d in m.details},

@@ -69,7 +69,7 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
         f"- **Induction sessions**: {s.low}–{s.high}{' (estimate)' if s.estimate else ''} "
         f"{index.refs(kb.refs(s.sources))}",
         f"- **Cost per session**: {e(money(c.low, c.high))} as of {c.as_of.isoformat()}"
-        f"{' (estimate)' if c.estimate else ''} {index.refs(kb.refs(c.sources))}",
+        f"{' (estimate)' if c.estimate else ''}. {e(c.note or '')} {index.refs(kb.refs(c.sources))}",
         "",
         "## Coverage by payer",
         "",

@@ -33,9 +33,7 @@ def _block_table(title: str, block: dict[str, Any]) -> Table:
 
 def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width: int) -> None:
     """The run summary: totals, then per modality overall and by payer."""
-    console = Console(
-        file=file, force_terminal=color, no_color=not color, width=width, highlight=False
-    )
+    console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
     ok = "all accounted for" if summary["accounted_for"] else "NOT ALL ACCOUNTED FOR"
     console.print(
         f"[bold]{summary['rows_in']}[/] rows in = [bold]{summary['rows_out']}[/] results + "
@@ -56,9 +54,7 @@ def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width:
         cells = ["/".join(str(block["modalities"][m][s]) for s in _STATUS) for m in MODALITY_IDS]
         by_payer.add_row(payer, str(block["rows"]), str(block["crisis"]), *cells)
     console.print(by_payer)
-    console.print(
-        "E/C/X = eligible / caution / contraindicated. Findings by payer: --summary FILE (JSON)."
-    )
+    console.print("E/C/X = eligible / caution / contraindicated. Findings by payer: --summary FILE (JSON).")
 
 
 @contextlib.contextmanager

@@ -77,8 +77,8 @@ def render_modalities(
     )
     table.add_row(
         "Cost per session",
-        f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''} "
-        f"{index.refs(kb.refs(c.sources))}",
+        f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+        f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
     )
     for payer, label in PAYER_LABEL.items():
         cov = getattr(m.coverage, payer)

@@ -141,6 +141,20 @@ def troubleshooting_section(result: Result, audience: Audience, index: SourceInd
     return out
 
 
+def cost_notes(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """What each price covers and how it was estimated (clinician view)."""
+    if audience != "clinician" or not any(m.cost.note for m in result.modalities):
+        return []
+    out = [Text("Costs", style="bold underline")]
+    for m in result.modalities:
+        if m.cost.note:
+            line = Text(f"• {m.short_name}: ", style="bold")
+            line.append(m.cost.note)
+            line.append(f" {index.refs(m.cost.sources)}", style="dim")
+            out.append(line)
+    return out
+
+
 def footer(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
     out: list[Text] = []
     if audience == "clinician" and index.items():
@@ -180,6 +194,7 @@ def render_table(result: Result, audience: Audience, *, color: bool = False, wid
     parts: list[Text] = []
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
+    parts += cost_notes(result, audience, index)
     parts += footer(result, audience, index)
     for part in parts:
         console.print(part)

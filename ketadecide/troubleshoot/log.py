@@ -121,6 +121,14 @@ def read_session_log(path: Path | str) -> tuple[Session, ...]:
 def parse_session_log(text: str, source: str = "<log>") -> tuple[Session, ...]:
     """Validate the text of a session log (every problem reported at once)."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse_session_log(reader, source)
+    except csv.Error as exc:
+        # e.g. a cell over the csv module's field size limit: bad input, not a bug.
+        raise InputError(Problem(f"malformed CSV: {exc}", source, row=max(reader.line_num - 1, 1))) from None
+
+
+def _parse_session_log(reader: csv.DictReader[str], source: str) -> tuple[Session, ...]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
         raise InputError(Problem("the session log is empty (expected a header row)", source))

@@ -46,9 +46,7 @@ def test_killed_run_leaves_no_file_under_final_name(tmp_path: Path, fmt: str) ->
     out = tmp_path / f"results.{fmt}"
     ready = tmp_path / "ready"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_SCRIPT, str(src), str(out), str(ready), str(MINIMAL)], env=env
-    )
+    proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(src), str(out), str(ready), str(MINIMAL)], env=env)
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
@@ -65,9 +63,7 @@ def test_killed_run_leaves_no_file_under_final_name(tmp_path: Path, fmt: str) ->
     assert not Path(f"{out}.errors.csv").exists()
 
 
-def test_interrupt_in_process_cleans_up(
-    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from ketadecide.batch import run as run_mod
 
     def boom(self: Any, table: Any, json_lines: Any) -> None:
@@ -76,9 +72,7 @@ def test_interrupt_in_process_cleans_up(
     monkeypatch.setattr(run_mod._Output, "write", boom)
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40"}])
-    res = runner.invoke(
-        app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(MINIMAL)]
-    )
+    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(MINIMAL)])
     assert res.exit_code == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
@@ -119,16 +113,12 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
     got = read_output(tmp_path / "r.parquet", "parquet")
     for m in ("spravato", "iv", "im", "compounded"):
         for status in ("eligible", "caution", "contraindicated"):
-            assert s["overall"]["modalities"][m][status] == sum(
-                r[f"{m}_status"] == status for r in got
-            )
+            assert s["overall"]["modalities"][m][status] == sum(r[f"{m}_status"] == status for r in got)
         found: dict[str, int] = {}
         for r in got:
             for f in filter(None, r[f"{m}_findings"].split(";")):
                 found[f] = found.get(f, 0) + 1
-        assert s["overall"]["modalities"][m]["findings"] == dict(
-            sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-        )
+        assert s["overall"]["modalities"][m]["findings"] == dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
     assert s["by_payer"]["medicare"]["modalities"]["spravato"]["findings"] == {
         "age_under_18": 1,
         "psychosis_history": 1,
@@ -207,11 +197,7 @@ def test_emitted_duckdb_sql_agrees_with_engine(tmp_path: Path, rich_kb: Knowledg
     try:
         con.register("profiles_view", table)
         con.execute("CREATE TABLE my_profiles AS SELECT * FROM profiles_view")
-        got = (
-            con.sql(emit_sql(rich_kb, "duckdb", "my_profiles").rstrip().rstrip(";"))
-            .to_arrow_table()
-            .to_pylist()
-        )
+        got = con.sql(emit_sql(rich_kb, "duckdb", "my_profiles").rstrip().rstrip(";")).to_arrow_table().to_pylist()
     finally:
         con.close()
     assert len(got) == len(expected)
@@ -238,15 +224,11 @@ def test_emit_sql_cli(runner: Any) -> None:
     sqlglot.parse_one(res.stdout.strip().rstrip(";"), read="bigquery")
 
 
-def test_missing_extra_says_how_to_install(
-    runner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_missing_extra_says_how_to_install(runner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a)
-    )
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a))
     res = runner.invoke(app, ["batch", str(tmp_path / "x.csv"), "--data-dir", str(MINIMAL)])
     assert res.exit_code == 2
     assert "pip install 'ketadecide[batch]'" in res.stderr and "duckdb" in res.stderr
@@ -276,9 +258,7 @@ def test_evaluate_many_api(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
         [Profile(age=40, id="a"), {"age": 15, "id": "b"}, {"age": "x", "id": "c"}], minimal_kb
     )
     assert run.table.column("id").to_pylist() == ["a", "b"]
-    assert run.errors == [
-        {"row": 3, "id": "c", "field": "age", "error": "expected a whole number, got 'x'"}
-    ]
+    assert run.errors == [{"row": 3, "id": "c", "field": "age", "error": "expected a whole number, got 'x'"}]
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40"}, {"age": ""}])
     run = ketadecide.evaluate_many(src, minimal_kb)

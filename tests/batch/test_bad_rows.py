@@ -107,9 +107,7 @@ def test_unreadable_input_exits_2(tmp_path: Path, runner: object) -> None:
 
     bad = tmp_path / "x.parquet"
     bad.write_bytes(b"not parquet at all")
-    res = runner.invoke(
-        app, ["batch", str(bad), "-o", str(tmp_path / "o.csv"), "--data-dir", str(MINIMAL)]
-    )  # type: ignore[attr-defined]
+    res = runner.invoke(app, ["batch", str(bad), "-o", str(tmp_path / "o.csv"), "--data-dir", str(MINIMAL)])  # type: ignore[attr-defined]
     assert res.exit_code == 2
     assert "ketadecide: error:" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o.csv").exists()

@@ -75,9 +75,7 @@ def write_input(path: Path, fmt: str) -> None:
         path.write_text("".join(json.dumps(p) + "\n" for p in PROFILES))
     else:
         columns = sorted({k for p in PROFILES for k in p})
-        pq.write_table(
-            pa.Table.from_pylist([{c: p.get(c) for c in columns} for p in PROFILES]), path
-        )
+        pq.write_table(pa.Table.from_pylist([{c: p.get(c) for c in columns} for p in PROFILES]), path)
 
 
 @pytest.mark.parametrize("in_fmt", ["csv", "jsonl", "parquet"])
@@ -153,9 +151,7 @@ def test_csv_value_parsing(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     from ketadecide.batch.reference import output_row
 
     assert got == output_row(evaluate(p, minimal_kb), p, 1)
-    assert (
-        got["insurance"] == "unknown" and got["spravato_findings"] == "maoi;opioid"
-    )  # profile order
+    assert got["insurance"] == "unknown" and got["spravato_findings"] == "maoi;opioid"  # profile order
 
 
 def test_reference_matches_profile_for_text(minimal_kb: KnowledgeBase) -> None:
@@ -170,9 +166,7 @@ def test_reference_matches_profile_for_text(minimal_kb: KnowledgeBase) -> None:
         },
         minimal_kb,
     )
-    assert v.profile == Profile(
-        age=42, has_driver=False, phq9=(1,) * 9, conditions=("current_mania",)
-    )
+    assert v.profile == Profile(age=42, has_driver=False, phq9=(1,) * 9, conditions=("current_mania",))
     assert check_cells({"age": "4.5"}, minimal_kb).profile is None
     assert check_cells({"age": "42", "phq9": "1;1;1"}, minimal_kb).profile is None
 

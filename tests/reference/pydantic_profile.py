@@ -59,7 +59,12 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    id: Annotated[str, Strict(), Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
+    id: (
+        Annotated[
+            str, Strict(), Field(max_length=200, pattern="^[^\\x00-\\x1f\\x7f-\\x9f\u202a-\u202e\u2066-\u2069]*$")
+        ]
+        | None
+    ) = None
     age: Annotated[int, Strict(), Field(ge=0, le=120)]
     pregnancy: Pregnancy = "none"
     diagnoses: tuple[Diagnosis, ...] = ()
