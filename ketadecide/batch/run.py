@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ketadecide.atomic import atomic_writer
-from ketadecide.batch.compile import MAX_MASK_RULES, quote_ident, rule_bits, rules_query
+from ketadecide.batch.compile import (
+    MAX_MASK_RULES,
+    FindingsDecoder,
+    quote_ident,
+    rule_bits,
+    rules_key_query,
+    rules_query,
+)
 from ketadecide.batch.io import Input, drop_before, format_of, open_input, take_raw
 from ketadecide.batch.reference import (
     Verdict,
@@ -129,26 +136,37 @@ class _Tally:
         return mask
 
     def update(self, summary: Summary, table: Any, masks: Any) -> None:
+        """Count one result table: a few vectorised group-bys by payer (one per modality's
+        status, one summing every rule's bit), whatever the number of rows."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         if table.num_rows == 0:
             return
         summary.rows_out += table.num_rows
-        keys = ["insurance", "crisis", *(f"{m}_status" for m in MODALITY_IDS)]
-        combo = table.select(keys).append_column("__fired", masks)
-        grouped = combo.group_by([*keys, "__fired"]).aggregate([([], "count_all")])
-        for row in grouped.to_pylist():
-            n = row["count_all"]
+        ins = table.column("insurance")
+        bits = {
+            f"__b{i}": pc.cast(pc.not_equal(pc.bit_wise_and(masks, 1 << i), 0), pa.int64())
+            for i in range(len(self.bits))
+        }
+        crisis = pc.cast(table.column("crisis"), pa.int64())
+        counts = pa.table({"insurance": ins, "__crisis": crisis, **bits})
+        aggs = [("__crisis", "sum"), *((b, "sum") for b in bits), ([], "count_all")]
+        for row in counts.group_by(["insurance"]).aggregate(aggs).to_pylist():
             payer = row["insurance"]
-            summary.rows_by_payer[payer] += n
-            if row["crisis"]:
-                summary.crisis[payer] += n
-            mask = row["__fired"]
+            summary.rows_by_payer[payer] += row["count_all"]
+            summary.crisis[payer] += row["__crisis_sum"]
             for m in MODALITY_IDS:
-                summary.status[m][payer][row[f"{m}_status"]] += n
-                if mask:
-                    found = summary.findings[m][payer]
-                    for bit, ident in self.by_modality[m]:
-                        if mask & bit:
-                            found[ident] += n
+                found = summary.findings[m][payer]
+                for bit, ident in self.by_modality[m]:
+                    n = row[f"__b{bit.bit_length() - 1}_sum"]
+                    if n:
+                        found[ident] += n
+        for m in MODALITY_IDS:
+            col = f"{m}_status"
+            grouped = table.select(["insurance", col]).group_by(["insurance", col])
+            for row in grouped.aggregate([([], "count_all")]).to_pylist():
+                summary.status[m][row["insurance"]][row[col]] += row["count_all"]
 
 
 def _update_summary(summary: Summary, table: Any) -> None:
@@ -242,19 +260,33 @@ def output_schema() -> Any:
     return pa.schema(fields)
 
 
-def batch_sql(inp: Input, kb: KnowledgeBase, *, json_output: bool, source: str = "__input") -> str:
+def key_mode(kb: KnowledgeBase, out_fmt: str) -> bool:
+    """Whether status and findings come from :class:`FindingsDecoder` (the fast path) rather
+    than from SQL: for Parquet and CSV output (JSON lines are built in SQL), when the rules
+    fit one bit mask."""
+    return out_fmt != "jsonl" and len(rule_bits(kb)) <= MAX_MASK_RULES
+
+
+def batch_sql(inp: Input, kb: KnowledgeBase, *, out_fmt: str, source: str = "__input") -> str:
     """The whole per-run query: validation, then the compiled rules, in input order."""
     if inp.fmt == "jsonl":
         validation = json_query(kb, source)
     else:
         validation, _ = tabular_query(inp.columns, kb, source)
+    passthrough = ["__row", "__seq", "__flag"]
+    if key_mode(kb, out_fmt):
+        query = rules_key_query(kb, f"({validation})", passthrough=passthrough)
+        return f"SELECT * EXCLUDE (__row), __row AS row FROM ({query})"
     mask = len(rule_bits(kb)) <= MAX_MASK_RULES
-    query = rules_query(kb, f"({validation})", passthrough=["__row", "__seq", "__flag"], fired_mask=mask)
+    query = rules_query(kb, f"({validation})", passthrough=passthrough, fired_mask=mask)
     cols = [c for c in output_columns() if c != "row"]
     select = ", ".join(quote_ident(c) for c in cols)
     extra = ""
-    if json_output:
-        pack = ", ".join(f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}" for c in output_columns())
+    if out_fmt == "jsonl":
+        pack = ", ".join(
+            f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}"
+            for c in output_columns()
+        )
         extra = f", to_json(struct_pack({pack})) AS __json"
     if mask:
         extra += ", __fired"
@@ -369,12 +401,13 @@ def _execute(
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     try:
         con.register("__input", reader)
-        sql = batch_sql(inp, kb, json_output=out_fmt == "jsonl")
+        sql = batch_sql(inp, kb, out_fmt=out_fmt)
+        decoder = FindingsDecoder(kb) if key_mode(kb, out_fmt) else None
         results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
         ragged_done = 0
         last_row = 0
         for ordered in _in_order(_batches(results, inp.name)):
-            table = ordered
+            table = ordered if decoder is None else decoder.expand(ordered)
             rows_col = table.column("row")
             first_row = rows_col[0].as_py()
             last_row = rows_col[-1].as_py()

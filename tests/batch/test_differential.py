@@ -86,7 +86,13 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
         return values, [values[0].upper(), "x", values[0] + " "]
     if field in ("diagnoses", "conditions", "medications"):
         ids = list(DIAGNOSES) if field == "diagnoses" else list(getattr(kb, field))
-        valid = [*ids, f"{ids[0]};{ids[-1]}", f"{ids[-1]};{ids[0]};{ids[-1]}", ";".join(ids)]
+        valid = [
+            *ids,
+            f"{ids[0]};{ids[-1]}",
+            f"{ids[-1]};{ids[0]};{ids[-1]}",
+            ";".join(ids),
+            ";".join([ids[-1]] * 100),
+        ]
         return valid, [
             f"{ids[0]};",
             ";",
@@ -94,6 +100,8 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
             ids[0].upper(),
             f"{ids[0]};;{ids[1]}",
             f"{ids[0]}; {ids[1]}",
+            ";".join([ids[0]] * 101),
+            f"{ids[0]}|{ids[1]}",
         ]
     if field == "phq9":
         return (
@@ -104,6 +112,7 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
                 "2;2;2;2;2;2;2;2;0",
                 "3;3;2;2;3;3;2;2;1",
                 "0;0;0;0;0;0;0;0;1",
+                "-0;00;0003;-00;1;2;3;0;0",
             ],
             [
                 "0;0;0;0;0;0;0;0",
@@ -112,10 +121,27 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
                 "a;0;0;0;0;0;0;0;0",
                 "-1;0;0;0;0;0;0;0;0",
                 "0,0,0,0,0,0,0,0,0",
+                "0;0;0;0;0;0;0;0;",
+                "0;0;0;0;0;0;0;0;-3",
+                "0;0;0;0;0;0;0;0;0;",
+                "0;0;0;0;0;0;0;0; 1",
             ],
         )
     if field == "id":
-        return (["p1", "patient 7", "é-ü", "x" * 200, "a,b", 'q"uote'], ["x" * 201])
+        return (
+            ["p1", "patient 7", "é-ü", "x" * 200, "a,b", 'q"uote', "nb\u00a0sp"],
+            [
+                "x" * 201,
+                "tab\there",
+                "esc\x1b[31m",
+                "del\x7f",
+                "line\nbreak",
+                "nul\x00",
+                "\x1f",
+                "c1\u0085",
+                "bidi\u202e",
+            ],
+        )
     raise AssertionError(field)
 
 
@@ -279,7 +305,7 @@ def json_value(field: str, kb: KnowledgeBase) -> st.SearchStrategy[Any]:
     elif field == "phq9":
         good = st.lists(st.integers(-1, 4), min_size=8, max_size=10)
     else:  # id
-        good = st.text(alphabet="abcxyz0123 -", max_size=12)
+        good = st.text(alphabet="abcxyz0123 -\t\n\x1b\x7f\x00\u0080", max_size=12)
     if field == "budget_per_session":
         wrong = st.sampled_from([True, [], None, {"a": 1}])  # strings are decided by the fallback
     return st.one_of(good, good, good, good, wrong)
@@ -343,3 +369,23 @@ def test_generated_jsonl_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBas
     # Only the deliberately unsure inputs may need the fallback (none are generated valid here
     # except a trailing-comma look-alike, which is always invalid).
     assert summary.decided_in_python == 0
+
+
+def test_json_null_lists_are_not_given_in_sql(tmp_path: Path, rich_kb: KnowledgeBase) -> None:
+    """``null`` for an optional list is "not given" (as in a profile file), decided by the SQL."""
+    lines = [
+        '{"age": 40, "diagnoses": null, "conditions": null, "medications": null, "phq9": null}',
+        '{"age": 40, "id": "a\\u00a0b"}',
+        '{"age": 40, "id": "tab\\there"}',
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for out_fmt in ("jsonl", "parquet"):
+        out = tmp_path / f"out.{out_fmt}"
+        summary = run_batch(str(src), str(out), rich_kb)
+        expected, bad = reference_jsonl(lines, rich_kb)
+        got = read_output(out, out_fmt)
+        errors = read_errors(Path(f"{out}.errors.csv"))
+        _check(summary, got, errors, expected, bad, len(lines))
+        assert bad == {3}
+        assert summary.decided_in_python == 0
