@@ -9,6 +9,7 @@ they are reported through ``bad_lines`` with their row number, so nothing is los
 from __future__ import annotations
 
 import bisect
+import codecs
 import csv
 import io
 import os
@@ -122,6 +123,43 @@ class _Numberer:
         return pa.array(out, pa.int64())
 
 
+class _Utf8Checked(io.RawIOBase):
+    """A byte stream that refuses, with the line number, the first byte that is not UTF-8.
+
+    pyarrow decodes cells itself and, on a bad byte inside a row it hands back to Python,
+    fails inside its own callback (an 'Exception ignored' traceback on stderr); checking
+    the bytes as they stream past turns any such file into one clear input error.
+    """
+
+    def __init__(self, raw: IO[bytes], name: str) -> None:
+        self._raw = raw
+        self._name = name
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._line = 1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        try:
+            self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            line = self._line + data[: max(exc.start, 0)].count(b"\n")
+            raise InputError(Problem(f"not valid UTF-8 text (line {line})", self._name)) from None
+        self._line += data.count(b"\n")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _checked(fh: IO[bytes], name: str) -> IO[bytes]:
+    return io.BufferedReader(_Utf8Checked(fh, name), buffer_size=BLOCK_SIZE)
+
+
 def _open_binary(location: str) -> tuple[IO[bytes], str]:
     if location == "-":
         return sys.stdin.buffer, "<stdin>"
@@ -182,7 +220,11 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
     name = "<stdin>" if location == "-" else location
     if fh is None:
         fh, name = _open_binary(location)
-    first = fh.readline()
+    fh = _checked(fh, name)
+    try:
+        first = fh.readline()
+    except InputError:
+        raise InputError(Problem("not valid UTF-8 text (in the header)", name)) from None
     if not first.strip(b"\r\n"):
         raise InputError(Problem("the file is empty; expected a header line naming the columns", name))
     try:
@@ -225,7 +267,9 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        raise _arrow_error(exc, name) from None
+        if "Empty CSV file" not in str(exc):
+            raise _arrow_error(exc, name) from None
+        reader = None  # a header and no rows: an empty cohort, not an unreadable file
     schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *NUMBER_FIELDS])
     est = _estimate_rows(fh, location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
@@ -234,7 +278,7 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
         fmt="csv",
         columns=dict.fromkeys(header, "text"),
         schema=schema,
-        batches=_stream(reader, _Numberer(bad), name, schema, stash),
+        batches=_stream(reader, _Numberer(bad), name, schema, stash) if reader is not None else iter(()),
         stash=stash,
         bad_lines=bad,
         header=header,
@@ -247,6 +291,7 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
     name = "<stdin>" if location == "-" else location
     if fh is None:
         fh, name = _open_binary(location)
+    fh = _checked(fh, name)
     bad: list[BadLine] = []
 
     def on_invalid(row: Any) -> str:

@@ -47,6 +47,8 @@ from ketadecide.profile import MODALITY_IDS
 #: Rows per result batch handed back by DuckDB.
 RESULT_BATCH_ROWS = 131072
 ERROR_COLUMNS = ("row", "id", "field", "error")
+#: Longest id copied into the errors file (the contract allows ids of up to 200 characters).
+MAX_ECHOED_ID = 200
 STATUSES = ("eligible", "caution", "contraindicated")
 
 
@@ -205,7 +207,10 @@ class _ErrorsWriter:
             self._csv.writerow(ERROR_COLUMNS)
 
     def write(self, row: int, row_id: str | None, problem: Problem) -> None:
-        values = (row, row_id or "", problem.field or "", problem.message)
+        # An id is echoed to help find the row, not to copy a hostile cell: a 3 MB "id"
+        # (or an unterminated quote that swallowed the file) is cut to what identifies it.
+        shown = row_id if row_id is None or len(row_id) <= MAX_ECHOED_ID else row_id[:MAX_ECHOED_ID] + "…"
+        values = (row, shown or "", problem.field or "", problem.message)
         if self._csv is not None:
             self._csv.writerow(values)
         else:
