@@ -38,25 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 sys.path.insert(0, str(ROOT))
 
-COLUMNS = [
-    "id",
-    "age",
-    "pregnancy",
-    "diagnoses",
-    "antidepressant_trials",
-    "suicidality",
-    "phq9",
-    "bp_systolic",
-    "bp_diastolic",
-    "conditions",
-    "medications",
-    "insurance",
-    "budget_per_session",
-    "has_driver",
-    "can_attend_twice_weekly",
-    "prefers_home",
-    "needle_averse",
-]
+from ketadecide.profile import PROFILE_FIELDS  # noqa: E402 - after the path is set
+
+# The contract's fields but a course under way (the cohort is people choosing a treatment).
+COLUMNS = [f for f in PROFILE_FIELDS if not f.startswith("course_") and f != "financial_stress"]
 
 
 def _data_dir(explicit: str | None) -> Path:

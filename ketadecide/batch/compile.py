@@ -207,13 +207,8 @@ def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
     return findings, status_sql
 
 
-def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = (), fired_mask: bool = False) -> str:
-    """The query over ``source`` (a table name or a parenthesised subquery with alias-free
-    contract columns) giving one output row per input row, in input order.
-
-    ``passthrough`` names extra columns of ``source`` copied to the output unchanged.
-    """
-    extra = "".join(f", {quote_ident(c)}" for c in passthrough)
+def _profiles_query(source: str, extra: str) -> str:
+    """The input as profiles: a field not given takes the contract's default, lists ``[]``."""
     normalised = []
     for field in PROFILE_FIELDS:
         col = quote_ident(field)
@@ -223,7 +218,17 @@ def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = 
             normalised.append(f"COALESCE({col}, CAST([] AS VARCHAR[])) AS {col}")
         else:
             normalised.append(col)
-    profiles = f"SELECT {', '.join(normalised)}{extra} FROM {source}"
+    return f"SELECT {', '.join(normalised)}{extra} FROM {source}"
+
+
+def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = (), fired_mask: bool = False) -> str:
+    """The query over ``source`` (a table name or a parenthesised subquery with alias-free
+    contract columns) giving one output row per input row, in input order.
+
+    ``passthrough`` names extra columns of ``source`` copied to the output unchanged.
+    """
+    extra = "".join(f", {quote_ident(c)}" for c in passthrough)
+    profiles = _profiles_query(source, extra)
     derived = [
         # Condition and medication ids once each, in the profile's order (as evaluate does).
         f"{_dedupe('conditions')} AS __conditions",
@@ -253,16 +258,7 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
     order). Findings depend on nothing else, so the per-row work in SQL is the screens'
     predicates only."""
     extra = "".join(f", {quote_ident(c)}" for c in passthrough)
-    normalised = []
-    for field in PROFILE_FIELDS:
-        col = quote_ident(field)
-        if field in _DEFAULTS:
-            normalised.append(f"COALESCE({col}, {_DEFAULTS[field]}) AS {col}")
-        elif field in LIST_FIELDS:
-            normalised.append(f"COALESCE({col}, CAST([] AS VARCHAR[])) AS {col}")
-        else:
-            normalised.append(col)
-    profiles = f"SELECT {', '.join(normalised)}{extra} FROM {source}"
+    profiles = _profiles_query(source, extra)
     terms = [
         f"CASE WHEN {compile_predicate(s.when)} THEN {1 << i} ELSE 0 END"
         for i, s in enumerate(kb.screens.values())
