@@ -328,3 +328,48 @@ def test_consult_as_of_needs_fhir(runner: CliRunner, fhir_kb_dir: Path) -> None:
     result = runner.invoke(app, ["consult", "--as-of", "2026-11-23", "--no-input", "--data-dir", str(fhir_kb_dir)])
     assert result.exit_code == 2
     assert "--as-of" in result.stderr
+
+
+def test_batch_reads_a_folder_of_bundles_and_accounts_for_every_one(
+    runner: CliRunner, fhir_kb_dir: Path, good_bundle: Path, tmp_path: Path
+) -> None:
+    """batch --fhir: one result row per readable bundle, in order; a broken bundle goes to the
+    errors file under its own row number; the results equal compare --fhir's."""
+    folder = tmp_path / "bundles"
+    folder.mkdir()
+    (folder / "a.json").write_text(good_bundle.read_text())
+    (folder / "b.json").write_text('{"resourceType": "Patient"}')  # not a Bundle
+    young = bundle(condition("F33.1"), birth="2010-03-01")
+    write(folder / "c.json", young)
+    out = tmp_path / "out.jsonl"
+    args = ["--as-of", "2026-11-23", "--data-dir", str(fhir_kb_dir), "--no-progress"]
+    res = runner.invoke(app, ["batch", "--fhir", str(folder), "-o", str(out), *args])
+    assert res.exit_code == 0, res.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["row"] for r in rows] == [1, 3]
+    errors = (tmp_path / "out.jsonl.errors.csv").read_text()
+    assert errors.splitlines()[1].startswith("2,") and "Bundle" in errors
+    assert "3 rows in = 2 results + 1 error rows" in res.stderr
+    # The same bundle through compare gives the same statuses.
+    single = runner.invoke(
+        app,
+        [
+            "compare",
+            "--fhir",
+            str(folder / "a.json"),
+            "-f",
+            "json",
+            "--as-of",
+            "2026-11-23",
+            "--data-dir",
+            str(fhir_kb_dir),
+        ],
+    )
+    expected = {m["id"]: m["status"] for m in json.loads(single.stdout)["modalities"]}
+    assert {m: rows[0][f"{m}_status"] for m in expected} == expected
+    assert rows[1]["spravato_status"] != "eligible"  # 16 years old as of 2026-11-23
+
+
+def test_batch_fhir_and_input_are_exclusive(runner: CliRunner, fhir_kb_dir: Path, good_bundle: Path) -> None:
+    res = runner.invoke(app, ["batch", "x.csv", "--fhir", str(good_bundle), "--data-dir", str(fhir_kb_dir)])
+    assert res.exit_code == 2 and "exactly one" in res.stderr

@@ -24,6 +24,7 @@ from typing import Any
 
 from ketadecide.batch.deps import require_batch_deps
 from ketadecide.batch.run import Summary, run_batch
+from ketadecide.errors import InputError
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile
 
@@ -60,6 +61,42 @@ def _not_json(value: object) -> object:
     if isinstance(value, tuple | set | frozenset):
         return list(value)
     raise TypeError(type(value).__name__)
+
+
+def fhir_input(location: str, kb: KnowledgeBase, as_of: Any = None) -> Any:
+    """Bundles (a folder of ``*.json`` or an NDJSON file) as batch input: each mapped
+    profile becomes a JSON line, and a bundle that cannot be read is set aside with its own
+    problems, so it reaches the errors file under its row number."""
+    import pyarrow as pa
+
+    from ketadecide.batch.io import NUMBER_FIELDS, BadLine, Input, _Numberer
+    from ketadecide.fhir import iter_bundle_profiles
+
+    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
+    bad: list[BadLine] = []
+    numberer = _Numberer(bad)
+    inp = Input(name=location, fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()), bad_lines=bad)
+
+    def gen() -> Iterator[pa.RecordBatch]:
+        chunk: list[str] = []
+        for row, item in iter_bundle_profiles(location, kb, as_of):
+            if isinstance(item, InputError):
+                bad.append(BadLine(row, "", 0, 0, item.problems))
+                continue
+            chunk.append(_json_line(item))
+            if len(chunk) >= _CHUNK:
+                yield _batch(chunk)
+                chunk = []
+        if chunk:
+            yield _batch(chunk)
+
+    def _batch(lines: list[str]) -> pa.RecordBatch:
+        out = pa.RecordBatch.from_arrays([pa.array(lines, pa.string()), *numberer.next(len(lines))], schema=schema)
+        inp.stash.append(out)
+        return out
+
+    inp.batches = gen()
+    return inp
 
 
 def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:

@@ -67,6 +67,8 @@ class BadLine:
     text: str
     expected: int
     actual: int
+    problems: tuple[Problem, ...] = ()
+    """Why the record was set aside, when a reader knows better than 'cannot be split'."""
 
 
 @dataclass

@@ -314,7 +314,7 @@ def default_errors_path(output: str | None, input_location: str) -> str:
     if output and output != "-":
         return f"{output}.errors.csv"
     if input_location != "-":
-        return f"{input_location}.errors.csv"
+        return f"{input_location.rstrip('/')}.errors.csv"
     return "batch.errors.csv"
 
 
@@ -515,7 +515,9 @@ def _batches(results: Any, name: str) -> Iterator[Any]:
 
 
 def _ragged(inp: Input, bad: Any, out: list[tuple[int, str | None, Problem]]) -> None:
-    if inp.fmt == "jsonl":
+    if bad.problems:
+        out.extend((bad.row, None, p) for p in bad.problems)
+    elif inp.fmt == "jsonl":
         problem = Problem("not a valid JSON object on one line", row=bad.row)
         out.append((bad.row, None, problem))
     else:

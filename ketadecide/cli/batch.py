@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import DataDirOpt
+from ketadecide.cli.options import AsOfOpt, DataDirOpt
 from ketadecide.errors import InputError, Problem
 
 
@@ -94,6 +94,16 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         ),
     ] = None,
     data_dir: DataDirOpt = None,
+    fhir: Annotated[
+        str | None,
+        typer.Option(
+            "--fhir",
+            help="Read profiles from FHIR R4 bundles instead: a folder of .json bundles or an NDJSON "
+            "file (one bundle per line). Needs the 'fhir' extra.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
     emit_sql: Annotated[
         bool, typer.Option("--emit-sql", help="Print the compiled rules query instead of running.")
     ] = False,
@@ -126,9 +136,17 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
 
             write_text_atomic(output, text)
         return
-    if input_file is None:
-        raise InputError(Problem("give the INPUT file (or - for standard input), or --emit-sql"))
+    if (input_file is None) == (fhir is None):
+        raise InputError(Problem("give exactly one of INPUT (or - for stdin) or --fhir BUNDLES, or --emit-sql"))
+    if as_of is not None and fhir is None:
+        raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
     from ketadecide.batch.run import run_batch
+
+    opened = None
+    if fhir is not None:
+        from ketadecide.batch.api import fhir_input
+
+        opened = fhir_input(fhir, kb, as_of.date() if as_of else None)
 
     terminal = _stderr_is_terminal()
     width = max(80, shutil.get_terminal_size((120, 40)).columns)
@@ -139,13 +157,14 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
 
             callback = stack.enter_context(progress_bar(sys.stderr, width=width))
         result = run_batch(
-            input_file,
+            fhir if fhir is not None else str(input_file),
             output,
             kb,
             input_format=input_format.value if input_format else None,
             output_format=output_format.value if output_format else None,
             errors=errors,
             progress=callback,
+            opened=opened,
         )
     data: dict[str, Any] = result.to_dict()
     if summary is not None:
