@@ -28,6 +28,7 @@ from ketadecide.knowledge.models import (
 )
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
+from ketadecide.profile import MODALITY_IDS
 from ketadecide.safeyaml import load_yaml, read_text
 
 REQUIRED_FILES: dict[str, type[BaseModel]] = {
@@ -357,7 +358,7 @@ def _warnings(
 #: The clinical floor (labels and consensus): probe profiles and what the data must never
 #: let them be. It is checked by evaluating the probes, so it holds however a clinic words
 #: its rules (a condition's severity, a screen's predicate); breaking it is an error.
-_ALL = ("spravato", "iv", "im", "compounded")
+_ALL = MODALITY_IDS
 CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
     ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
     ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
