@@ -115,6 +115,21 @@ def _between(v: str, field: str) -> str:
     return f"COALESCE({v} BETWEEN {_num(lo)} AND {_num(hi)}, FALSE)"
 
 
+def _sql_type(field: str) -> str:
+    """The DuckDB type a contract field has once validated."""
+    if field == "phq9":
+        return "BIGINT[]"
+    if field in LIST_FIELDS:
+        return "VARCHAR[]"
+    if field in INT_FIELDS:
+        return "BIGINT"
+    if field in NUMBER_FIELDS:
+        return "DOUBLE"
+    if field in BOOL_FIELDS:
+        return "BOOLEAN"
+    return "VARCHAR"
+
+
 def _phq9_ok(v: str) -> str:
     n, lo, hi = phq9_bounds()
     return (
@@ -211,7 +226,8 @@ def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) ->
     for field in PROFILE_FIELDS:
         name = quote_ident(field)
         if field not in by_field:
-            values.append(f"NULL AS {name}")
+            # Typed, so rules over a column the input lacks (phq9[9], a list) still bind.
+            values.append(f"CAST(NULL AS {_sql_type(field)}) AS {name}")
             continue
         raw, kind = by_field[field]
         if kind == "text":

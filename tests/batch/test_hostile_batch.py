@@ -73,3 +73,32 @@ def test_hostile_batch_input(case: str, tmp_path: Path) -> None:
     assert counts["rows_in"] == rows_out + len(error_rows), (counts, rows_out, error_rows)
     # An echoed id is cut to what identifies the row, never a copy of a hostile cell.
     assert all(len(e["id"]) <= 201 for e in read_errors(Path(f"{out}.errors.csv")))
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [("age",), ("id", "age"), ("age", "bp_systolic", "bp_diastolic"), ("age", "suicidality", "conditions")],
+)
+def test_any_subset_of_columns_runs_on_the_shipped_rules(columns: tuple[str, ...], tmp_path: Path) -> None:
+    """Only age is required: a CSV without phq9 (which the shipped PHQ-9 screens read) must
+    run, and agree with evaluate(). (A missing column used to be an untyped NULL in SQL.)"""
+    from ketadecide.engine import evaluate
+    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.profile import parse_profile
+    from tests.conftest import DATA_DIR
+
+    values = {"id": "p1", "age": "40", "bp_systolic": "150", "bp_diastolic": "85", "suicidality": "none"}
+    values["conditions"] = "psychosis_history"
+    src = tmp_path / "in.csv"
+    src.write_text(",".join(columns) + "\n" + ",".join(values[c] for c in columns) + "\n")
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--no-progress", "--data-dir", str(DATA_DIR)])
+    assert res.exit_code == 0, res.stderr
+    (row,) = read_output(out, "csv")
+    typed = {c: (int(values[c]) if c in ("age", "bp_systolic", "bp_diastolic") else values[c]) for c in columns}
+    if "conditions" in typed:
+        typed["conditions"] = [values["conditions"]]
+    expected = evaluate(parse_profile(typed), load_knowledge_base(DATA_DIR))
+    for m in expected.modalities:
+        assert row[f"{m.id}_status"] == m.status
+        assert row[f"{m.id}_findings"] == ";".join(f.id for f in m.findings)
