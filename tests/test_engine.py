@@ -153,3 +153,12 @@ def test_result_is_frozen(minimal_kb: KnowledgeBase) -> None:
     r = evaluate(P(), minimal_kb)
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.profile_id = "x"  # type: ignore[misc]
+
+
+def test_budget_note_mentions_the_cost_share_when_likely_covered(minimal_kb: KnowledgeBase) -> None:
+    covered = evaluate(P(budget_per_session=50, insurance="commercial", antidepressant_trials=3), minimal_kb)
+    spravato = covered.modality("spravato")
+    assert spravato.coverage.likely_covered is True
+    assert spravato.cost.budget_note is not None and "copay" in spravato.cost.budget_note.patient
+    uninsured = evaluate(P(budget_per_session=50, insurance="uninsured"), minimal_kb).modality("spravato")
+    assert uninsured.cost.budget_note is not None and "copay" not in uninsured.cost.budget_note.patient

@@ -260,8 +260,7 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
     extra = "".join(f", {quote_ident(c)}" for c in passthrough)
     profiles = _profiles_query(source, extra)
     terms = [
-        f"CASE WHEN {compile_predicate(s.when)} THEN {1 << i} ELSE 0 END"
-        for i, s in enumerate(kb.screens.values())
+        f"CASE WHEN {compile_predicate(s.when)} THEN {1 << i} ELSE 0 END" for i, s in enumerate(kb.screens.values())
     ]
     mask = "CAST(" + (" + ".join(terms) or "0") + " AS BIGINT)"
     outputs = [
@@ -340,13 +339,9 @@ class FindingsDecoder:
             decoded.append(hit)
         idx = encoded.indices
         n_parts = len(MODALITY_IDS) * len(SEVERITIES)
-        texts = [
-            pc.fill_null(pa.array([d[0][k] for d in decoded], pa.string()).take(idx), "")
-            for k in range(n_parts)
-        ]
+        texts = [pc.fill_null(pa.array([d[0][k] for d in decoded], pa.string()).take(idx), "") for k in range(n_parts)]
         ranks = [
-            pc.fill_null(pa.array([d[1][k] for d in decoded], pa.int8()).take(idx), 0)
-            for k in range(len(MODALITY_IDS))
+            pc.fill_null(pa.array([d[1][k] for d in decoded], pa.int8()).take(idx), 0) for k in range(len(MODALITY_IDS))
         ]
         mask = pa.array([d[2] for d in decoded], pa.int64()).take(idx)
         return texts, ranks, pc.fill_null(mask, 0)

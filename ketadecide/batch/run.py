@@ -288,10 +288,7 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, out_fmt: str, source: str = "__i
     select = ", ".join(quote_ident(c) for c in cols)
     extra = ""
     if out_fmt == "jsonl":
-        pack = ", ".join(
-            f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}"
-            for c in output_columns()
-        )
+        pack = ", ".join(f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}" for c in output_columns())
         extra = f", to_json(struct_pack({pack})) AS __json"
     if mask:
         extra += ", __fired"

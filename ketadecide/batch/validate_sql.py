@@ -167,10 +167,7 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
         v = f"CASE WHEN {given} THEN string_split({c}, {lit(LIST_SEPARATOR)}) END"
         sep = lit(LIST_SEPARATOR)
         too_many = f"length({c}) - length(replace({c}, {sep}, '')) >= {max_items(field)}"
-        return v, (
-            f"({given} AND (NOT regexp_full_match({c}, {lit(list_pattern(field, kb))}) "
-            f"OR {too_many}))"
-        )
+        return v, (f"({given} AND (NOT regexp_full_match({c}, {lit(list_pattern(field, kb))}) OR {too_many}))")
     if field == "phq9":
         v = (
             f"CASE WHEN regexp_full_match({c}, {lit(phq9_pattern())}) "

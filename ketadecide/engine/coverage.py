@@ -67,8 +67,12 @@ def _whole(x: float) -> float:
     return int(x) if float(x).is_integer() else round(x, 2)
 
 
-def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cost:
-    """List price per session and for the induction course, with a note on the budget."""
+def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: Coverage | None = None) -> Cost:
+    """Usual price per session and for the induction course, with a note on the budget.
+
+    The budget is compared with the price before insurance; when ``coverage`` says the
+    payer likely pays, the note says the person's own share is usually far less.
+    """
     price = modality.cost_per_session_usd
     sessions = modality.induction_sessions
     per_session = (_whole(price.low), _whole(price.high))
@@ -82,7 +86,7 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cost:
         if budget >= price.high:
             within = True
             note = Worded(
-                f"Budget {shown}/session covers the usual list price ({span}).",
+                f"Budget {shown}/session covers the usual price ({span}).",
                 f"Your budget of {shown} a session covers the usual price ({span}).",
             )
         elif budget >= price.low:
@@ -93,9 +97,15 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cost:
         else:
             within = False
             note = Worded(
-                f"Budget {shown}/session is below the usual list price ({span}).",
+                f"Budget {shown}/session is below the usual price before insurance ({span}).",
                 f"The usual price ({span} a session) is more than your budget of {shown}.",
             )
+    if note is not None and within is not True and coverage is not None and coverage.likely_covered:
+        note = Worded(
+            f"{note.clinician} Likely covered: out-of-pocket is the plan's cost share (copay/coinsurance).",
+            f"{note.patient} If your insurance covers it, as it likely does, you usually pay only your share "
+            "(a copay or coinsurance), which is much less.",
+        )
     return Cost(
         per_session=per_session,
         induction_course=course,

@@ -137,6 +137,7 @@ def evaluate(
                 key=lambda f: -SEVERITY_RANK[f.severity],
             )
         )
+        coverage = coverage_for(profile, modality, kb)
         modalities.append(
             ModalityResult(
                 id=modality_id,
@@ -144,8 +145,8 @@ def evaluate(
                 short_name=modality.short_name,
                 status=status_of(findings),
                 findings=findings,
-                coverage=coverage_for(profile, modality, kb),
-                cost=cost_for(profile, modality, kb),
+                coverage=coverage,
+                cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ketadecide.engine.result import Audience
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.render.labels import DETAIL_LABEL, SourceIndex, money
+from ketadecide.render.labels import DETAIL_LABEL, SourceIndex, count_range, money
 from ketadecide.render.markdown import md_escape as e
 
 PAYER_LABEL = {
@@ -66,7 +66,7 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
     s = m.induction_sessions
     c = m.cost_per_session_usd
     lines += [
-        f"- **Induction sessions**: {s.low}–{s.high}{' (estimate)' if s.estimate else ''} "
+        f"- **Induction sessions**: {count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} "
         f"{index.refs(kb.refs(s.sources))}",
         f"- **Cost per session**: {e(money(c.low, c.high))} as of {c.as_of.isoformat()}"
         f"{' (estimate)' if c.estimate else ''}. {e(c.note or '')} {index.refs(kb.refs(c.sources))}",

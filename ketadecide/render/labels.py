@@ -80,6 +80,11 @@ def coverage_text(c: Coverage, audience: Audience) -> str:
     return head
 
 
+def count_range(low: int, high: int) -> str:
+    """``8`` for a fixed count, ``4–8`` for a range."""
+    return str(low) if low == high else f"{low}–{high}"
+
+
 def money(low: float, high: float) -> str:
     if low == high:
         return f"${low:,.0f}"

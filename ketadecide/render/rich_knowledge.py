@@ -11,7 +11,7 @@ from rich.text import Text
 from ketadecide.engine.result import Audience
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.knowledge import PAYER_LABEL
-from ketadecide.render.labels import DETAIL_LABEL, SourceIndex, money
+from ketadecide.render.labels import DETAIL_LABEL, SourceIndex, count_range, money
 from ketadecide.render.rich_table import text_console
 
 
@@ -60,7 +60,7 @@ def render_modalities(
     c = m.cost_per_session_usd
     table.add_row(
         "Induction sessions",
-        f"{s.low}–{s.high}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
+        f"{count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
     )
     table.add_row(
         "Cost per session",
