@@ -20,7 +20,7 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cov
                 "Payer not recorded; coverage cannot be estimated.",
                 "You did not say what insurance you have, so we cannot tell if it would pay.",
             ),
-            sources=(),
+            refs=(),
         )
     record = getattr(modality.coverage, payer)
     likely = record.likely_covered
@@ -50,15 +50,15 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cov
         likely = False
         clinician.append(f"Coverage criteria usually require age {record.min_age} or older.")
         patient.append(f"Insurance usually covers this only from age {record.min_age}.")
-    sources = kb.cite_all(record.sources)
+    refs = kb.refs(record.sources)
     if record.requires_trd:
-        sources += tuple(s for s in kb.cite_all(kb.treatment_resistance.sources) if s not in sources)
+        refs += tuple(r for r in kb.refs(kb.treatment_resistance.sources) if r not in refs)
     return Coverage(
         payer=payer,
         likely_covered=likely,
         prior_authorization=record.prior_authorization,
         note=Worded(" ".join(clinician), " ".join(patient)),
-        sources=sources,
+        refs=refs,
     )
 
 
@@ -113,7 +113,6 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: 
         estimate=price.estimate or sessions.estimate,
         within_budget=within,
         budget_note=note,
-        sources=kb.cite_all(price.sources)
-        + tuple(s for s in kb.cite_all(sessions.sources) if s not in kb.cite_all(price.sources)),
+        refs=tuple(dict.fromkeys(kb.refs(price.sources) + kb.refs(sessions.sources))),
         note=price.note,
     )

@@ -59,7 +59,11 @@ class Coverage:
     """True, False, or None when it cannot be told."""
     prior_authorization: bool | None
     note: Worded
-    sources: tuple[str, ...]
+    refs: tuple[Ref, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +77,13 @@ class Cost:
     within_budget: bool | None
     """Whether the stated budget covers the usual price; None when no budget or it depends."""
     budget_note: Worded | None
-    sources: tuple[str, ...]
+    refs: tuple[Ref, ...]
     note: str | None = None
     """What the price covers and how it was estimated (from the knowledge base)."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
 
 
 @dataclass(frozen=True, slots=True)

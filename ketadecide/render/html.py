@@ -215,14 +215,14 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex) -> list[
         "Coverage" if audience == "clinician" else "Your insurance",
         [
             f"<b>{_e(coverage_text(m.coverage, audience))}</b><br>{_e(m.coverage.note.for_(audience))}"
-            + _refs(index, m.coverage.sources)
+            + _refs(index, m.coverage.refs)
             for m in ms
         ],
     )
     row(
         "Cost / session" if audience == "clinician" else "Price per visit",
         [
-            _e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + _refs(index, m.cost.sources)
+            _e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + _refs(index, m.cost.refs)
             for m in ms
         ],
     )

@@ -150,7 +150,7 @@ def cost_notes(result: Result, audience: Audience, index: SourceIndex) -> list[T
         if m.cost.note:
             line = Text(f"• {m.short_name}: ", style="bold")
             line.append(m.cost.note)
-            line.append(f" {index.refs(m.cost.sources)}", style="dim")
+            line.append(f" {index.refs(m.cost.refs)}", style="dim")
             out.append(line)
     return out
 
