@@ -43,10 +43,11 @@ BP_DIASTOLIC_RANGE = (20, 200)
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Characters free text (the profile ``id``) may not hold: C0/C1 controls and DEL (they
-#: could rewrite a terminal or a report), and bidirectional overrides and isolates (text
-#: that reads differently than it is). The bidi characters are written literally so the
-#: same class works in Python, JSON Schema (ECMA-262) and DuckDB (RE2).
-UNSAFE_TEXT_CLASS = "\\x00-\\x1f\\x7f-\\x9f\u202a-\u202e\u2066-\u2069"
+#: could rewrite a terminal or a report), bidirectional marks, overrides and isolates (text
+#: that reads differently than it is), and the invisible ones (zero-width spaces and joiners,
+#: line and paragraph separators, the byte-order mark). The non-ASCII characters are written
+#: literally so the same class works in Python, JSON Schema (ECMA-262) and DuckDB (RE2).
+UNSAFE_TEXT_CLASS = "\\x00-\\x1f\\x7f-\\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
 ID_TEXT_PATTERN = f"^[^{UNSAFE_TEXT_CLASS}]*$"
 #: Lone surrogates are not text at all (JSON "\\ud800"); UTF-8 sources cannot hold them.
 _UNSAFE_TEXT = re.compile(f"[{UNSAFE_TEXT_CLASS}\ud800-\udfff]")
@@ -125,7 +126,7 @@ def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
         bad = _UNSAFE_TEXT.search(value)
         if bad:
             # Echoed into terminals, Markdown and HTML: no escapes, bidi overrides or halves of pairs.
-            return value, f"must not contain control characters (found U+{ord(bad.group()):04X})"
+            return value, f"must not contain control characters or invisible ones (found U+{ord(bad.group()):04X})"
         return value, None
     elif kind in ("enum", "enum_list"):
         if not isinstance(value, str) or value not in spec.choices:

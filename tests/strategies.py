@@ -14,11 +14,9 @@ BP_DIASTOLIC = [20, 59, 60, 79, 80, 89, 90, 91, 99, 100, 109, 110, 111, 200]
 AGES = [0, 12, 17, 18, 19, 40, 64, 65, 66, 120]
 
 
-#: Free text a profile id may hold: anything but controls, bidi overrides and surrogates.
-ID_ALPHABET = st.characters(
-    blacklist_categories=("Cc", "Cs"),
-    blacklist_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
-)
+#: Free text a profile id may hold: anything but controls, format and separator characters
+#: (bidi marks, zero-width characters, the BOM, line separators) and surrogates.
+ID_ALPHABET = st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp"))
 
 
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

@@ -143,3 +143,10 @@ def test_published_profile_schema_is_current_and_accepts_the_examples() -> None:
         parse_profile(data)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"age": "40"}, published)
+
+
+@pytest.mark.parametrize("ch", ["\x1b", "\x85", "\u202e", "\u2066", "\u200b", "\u200f", "\u2028", "\ufeff"])
+def test_id_refuses_invisible_and_reordering_characters(ch: str) -> None:
+    with pytest.raises(InputError, match="control characters"):
+        parse_profile({"age": 40, "id": f"p{ch}1"})
+    assert parse_profile({"age": 40, "id": "Zoë-中-1"}).id == "Zoë-中-1"

@@ -61,7 +61,9 @@ class Profile(BaseModel):
 
     id: (
         Annotated[
-            str, Strict(), Field(max_length=200, pattern="^[^\\x00-\\x1f\\x7f-\\x9f\u202a-\u202e\u2066-\u2069]*$")
+            str,
+            Strict(),
+            Field(max_length=200, pattern="^[^\\x00-\\x1f\\x7f-\\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*$"),
         ]
         | None
     ) = None
