@@ -383,16 +383,13 @@ def _execute(
     threads: int | None,
 ) -> None:
     import duckdb
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     schema = output_schema()
     writer = _Output(out_fh, out_fmt, schema)
     errors = _ErrorsWriter(err_fh, errors_jsonl)
-    reader = pa.RecordBatchReader.from_batches(inp.schema, inp.batches)
-    # One DuckDB thread by default: the query then pulls input only as fast as results are
-    # taken, which keeps memory flat (with more threads DuckDB reads far ahead of the
-    # writer and returns input batches out of order; both are handled, at a memory cost).
+    # One DuckDB thread by default (more threads return batches out of order, which is
+    # handled, for little gain here).
     config: dict[str, Any] = {
         "memory_limit": "512MB",
         "preserve_insertion_order": True,
@@ -402,13 +399,11 @@ def _execute(
     con.execute("SET enable_progress_bar = false")
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     try:
-        con.register("__input", reader)
         sql = batch_sql(inp, kb, out_fmt=out_fmt)
         decoder = FindingsDecoder(kb) if key_mode(kb, out_fmt) else None
-        results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
         ragged_done = 0
         last_row = 0
-        for ordered in _in_order(_batches(results, inp.name)):
+        for ordered in _chunked_results(con, sql, inp):
             table = ordered if decoder is None else decoder.expand(ordered)
             rows_col = table.column("row")
             first_row = rows_col[0].as_py()
@@ -456,7 +451,42 @@ def _execute(
         con.close()
 
 
-def _in_order(batches: Iterator[Any]) -> Iterator[Any]:
+#: Input rows handed to DuckDB per query. Each chunk is queried and written before the next
+#: is read, so memory is bounded by the chunk, not the file: DuckDB, given the whole
+#: stream, read far ahead of the results it returned and peak memory grew with N.
+CHUNK_ROWS = 200_000
+
+
+def _chunked_results(con: Any, sql: str, inp: Input) -> Iterator[Any]:
+    """The rules query's results, in input order, one bounded chunk of input at a time."""
+    import pyarrow as pa
+
+    next_seq = 0
+    pending: list[Any] = []
+    rows = 0
+
+    def run(batches: list[Any]) -> Iterator[Any]:
+        nonlocal next_seq
+        con.register("__input", pa.Table.from_batches(batches, schema=inp.schema))
+        try:
+            results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
+            for table in _in_order(_batches(results, inp.name), start=next_seq):
+                next_seq += table.num_rows
+                yield table
+        finally:
+            con.unregister("__input")
+
+    for batch in inp.batches:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= CHUNK_ROWS:
+            yield from run(pending)
+            pending, rows = [], 0
+    if pending:
+        yield from run(pending)
+
+
+def _in_order(batches: Iterator[Any], *, start: int = 0) -> Iterator[Any]:
     """Result tables in input order, as soon as they are complete.
 
     DuckDB runs the query on several threads, each taking whole input batches, so result
@@ -469,7 +499,7 @@ def _in_order(batches: Iterator[Any]) -> Iterator[Any]:
 
     pending: list[Any] = []
     held = 0
-    next_seq = 0
+    next_seq = start
     for batch in batches:
         pending.append(pa.Table.from_batches([batch]))
         held += batch.num_rows

@@ -102,3 +102,34 @@ def test_any_subset_of_columns_runs_on_the_shipped_rules(columns: tuple[str, ...
     for m in expected.modalities:
         assert row[f"{m.id}_status"] == m.status
         assert row[f"{m.id}_findings"] == ";".join(f.id for f in m.findings)
+
+
+def test_chunked_run_equals_single_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small chunks (bad rows, ragged lines and fallback rows among them) give exactly
+    the output and errors of one chunk: order, row numbers and counts survive chunking."""
+    import ketadecide.batch.run as run_mod
+    from ketadecide.batch.run import run_batch
+    from ketadecide.knowledge import load_knowledge_base
+
+    kb = load_knowledge_base(MINIMAL_KB)
+    lines = ["id,age,conditions,bp_systolic,bp_diastolic"]
+    for i in range(1, 400):
+        if i % 37 == 0:
+            lines.append(f"ragged{i},40")  # wrong number of cells
+        elif i % 23 == 0:
+            lines.append(f"bad{i},old,,,")  # not a number
+        elif i % 19 == 0:
+            lines.append(f"unk{i},40,not_a_condition,,")  # unknown id (decided in Python)
+        else:
+            lines.append(f"p{i},{18 + i % 60},{'psychosis_history' if i % 5 == 0 else ''},{100 + i % 90},{60 + i % 30}")
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(lines) + "\n")
+    one = run_batch(str(src), str(tmp_path / "one.csv"), kb)
+    monkeypatch.setattr(run_mod, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(run_mod, "RESULT_BATCH_ROWS", 5)
+    many = run_batch(str(src), str(tmp_path / "many.csv"), kb)
+    assert (tmp_path / "one.csv").read_text() == (tmp_path / "many.csv").read_text()
+    assert (tmp_path / "one.csv.errors.csv").read_text() == (tmp_path / "many.csv.errors.csv").read_text()
+    assert (
+        (one.rows_in, one.rows_out, one.error_rows) == (many.rows_in, many.rows_out, many.error_rows) == (399, 351, 48)
+    )
