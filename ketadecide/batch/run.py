@@ -15,7 +15,7 @@ import csv
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -398,12 +398,15 @@ def _execute(
     con = duckdb.connect(":memory:", config=config)
     con.execute("SET enable_progress_bar = false")
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
+    chunks: Generator[Any, None, None] | None = None
     try:
         sql = batch_sql(inp, kb, out_fmt=out_fmt)
         decoder = FindingsDecoder(kb) if key_mode(kb, out_fmt) else None
         ragged_done = 0
         last_row = 0
-        for ordered in _chunked_results(con, sql, inp):
+        results = _chunked_results(con, sql, inp)
+        chunks = results  # closed in `finally`, also when the run is interrupted
+        for ordered in results:
             table = ordered if decoder is None else decoder.expand(ordered)
             rows_col = table.column("row")
             first_row = rows_col[0].as_py()
@@ -448,6 +451,8 @@ def _execute(
             writer.close()  # the temporary file is removed by atomic_writer
         raise
     finally:
+        if chunks is not None:
+            chunks.close()  # release the chunk's DuckDB view before the connection goes
         con.close()
 
 
@@ -457,7 +462,7 @@ def _execute(
 CHUNK_ROWS = 200_000
 
 
-def _chunked_results(con: Any, sql: str, inp: Input) -> Iterator[Any]:
+def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, None]:
     """The rules query's results, in input order, one bounded chunk of input at a time."""
     import pyarrow as pa
 
@@ -468,12 +473,16 @@ def _chunked_results(con: Any, sql: str, inp: Input) -> Iterator[Any]:
     def run(batches: list[Any]) -> Iterator[Any]:
         nonlocal next_seq
         con.register("__input", pa.Table.from_batches(batches, schema=inp.schema))
+        results = None
         try:
             results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
             for table in _in_order(_batches(results, inp.name), start=next_seq):
                 next_seq += table.num_rows
                 yield table
         finally:
+            # The open result must go before the view (also when the run is interrupted).
+            if results is not None:
+                results.close()
             con.unregister("__input")
 
     for batch in inp.batches:
