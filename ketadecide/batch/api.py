@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -63,68 +63,57 @@ def _not_json(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
-def fhir_input(location: str, kb: KnowledgeBase, as_of: Any = None) -> Any:
-    """Bundles (a folder of ``*.json`` or an NDJSON file) as batch input: each mapped
-    profile becomes a JSON line, and a bundle that cannot be read is set aside with its own
-    problems, so it reaches the errors file under its row number."""
+def _json_lines_input(name: str, lines: Callable[[list[Any]], Iterator[str]]) -> Any:
+    """Batch input from generated JSON lines. ``lines`` receives the list of set-aside
+    records (``BadLine``) and may add to it as it goes; their rows are skipped in numbering
+    and reported in the errors file."""
     import pyarrow as pa
 
     from ketadecide.batch.io import NUMBER_FIELDS, BadLine, Input, _Numberer
-    from ketadecide.fhir import iter_bundle_profiles
 
     schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
     bad: list[BadLine] = []
     numberer = _Numberer(bad)
-    inp = Input(name=location, fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()), bad_lines=bad)
+    inp = Input(name=name, fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()), bad_lines=bad)
+
+    def batch(chunk: list[str]) -> pa.RecordBatch:
+        out = pa.RecordBatch.from_arrays([pa.array(chunk, pa.string()), *numberer.next(len(chunk))], schema=schema)
+        inp.stash.append(out)
+        return out
 
     def gen() -> Iterator[pa.RecordBatch]:
         chunk: list[str] = []
+        for line in lines(bad):
+            chunk.append(line)
+            if len(chunk) >= _CHUNK:
+                yield batch(chunk)
+                chunk = []
+        if chunk:
+            yield batch(chunk)
+
+    inp.batches = gen()
+    return inp
+
+
+def fhir_input(location: str, kb: KnowledgeBase, as_of: Any = None) -> Any:
+    """Bundles (a folder of ``*.json`` or an NDJSON file) as batch input: each mapped
+    profile becomes a JSON line, and a bundle that cannot be read is set aside with its own
+    problems, so it reaches the errors file under its row number."""
+    from ketadecide.batch.io import BadLine
+    from ketadecide.fhir import iter_bundle_profiles
+
+    def lines(bad: list[Any]) -> Iterator[str]:
         for row, item in iter_bundle_profiles(location, kb, as_of):
             if isinstance(item, InputError):
                 bad.append(BadLine(row, "", 0, 0, item.problems))
-                continue
-            chunk.append(_json_line(item))
-            if len(chunk) >= _CHUNK:
-                yield _batch(chunk)
-                chunk = []
-        if chunk:
-            yield _batch(chunk)
+            else:
+                yield _json_line(item)
 
-    def _batch(lines: list[str]) -> pa.RecordBatch:
-        out = pa.RecordBatch.from_arrays([pa.array(lines, pa.string()), *numberer.next(len(lines))], schema=schema)
-        inp.stash.append(out)
-        return out
-
-    inp.batches = gen()
-    return inp
+    return _json_lines_input(location, lines)
 
 
 def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
-    import pyarrow as pa
-
-    from ketadecide.batch.io import NUMBER_FIELDS, Input, _Numberer
-
-    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
-    numberer = _Numberer([])
-    inp = Input(name="<profiles>", fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()))
-
-    def gen() -> Iterator[pa.RecordBatch]:
-        chunk: list[str] = []
-        for item in items:
-            chunk.append(_json_line(item))
-            if len(chunk) >= _CHUNK:
-                yield _batch(chunk)
-                chunk = []
-        if chunk:
-            yield _batch(chunk)
-
-    def _batch(lines: list[str]) -> pa.RecordBatch:
-        out = pa.RecordBatch.from_arrays([pa.array(lines, pa.string()), *numberer.next(len(lines))], schema=schema)
-        inp.stash.append(out)
-        return out
-
-    inp.batches = gen()
-    return inp
+    return _json_lines_input("<profiles>", lambda _bad: (_json_line(item) for item in items))
 
 
 def evaluate_many(
