@@ -240,16 +240,20 @@ def test_five_thousand_seeded_rows_agree(
     assert 200 < len(bad) < 1500
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[
+#: Settings shared by the generated-rows tests: each example runs a whole batch, so it is
+#: slow and large by design, and the knowledge-base fixture is the same for every example.
+GENERATED_ROWS: dict[str, Any] = {
+    "deadline": None,
+    "suppress_health_check": [
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
         HealthCheck.large_base_example,
     ],
-)
+}
+
+
+@settings(max_examples=30, **GENERATED_ROWS)
 @given(data=st.data())
 def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
     rows = data.draw(st.lists(row_strategy(rich_kb), min_size=1, max_size=120))
@@ -261,16 +265,7 @@ def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase,
     assert summary.decided_in_python == 0
 
 
-@settings(
-    max_examples=4,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
+@settings(max_examples=4, **GENERATED_ROWS)
 @given(data=st.data())
 def test_generated_csv_rows_agree_on_minimal_kb(
     tmp_path_factory: Any, minimal_kb: KnowledgeBase, data: st.DataObject
@@ -344,16 +339,7 @@ def json_row(kb: KnowledgeBase) -> st.SearchStrategy[str]:
     return st.one_of(build(), build(), build(), build(), build(), build(), build(), build(), garbage)
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
+@settings(max_examples=25, **GENERATED_ROWS)
 @given(data=st.data())
 def test_generated_jsonl_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
     lines = data.draw(st.lists(json_row(rich_kb), min_size=1, max_size=120))
