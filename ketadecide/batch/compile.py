@@ -15,7 +15,6 @@ defaults. Other dialects are produced from this one with sqlglot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
 
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Coverage, Rule
@@ -147,13 +146,13 @@ def compile_predicate(pred: Predicate) -> str:
     return f"COALESCE({fact} {_CMP[pred.op]} {lit(pred.value)}, FALSE)"
 
 
-def _severity(rule: Rule, modality: str) -> str | None:
+def severity_of(rule: Rule, modality: str) -> str | None:
     severities: dict[str, str] = dict(rule.severity.items())
     return severities.get(modality)
 
 
 def _rules_by(rules: dict[str, Rule], modality: str, severity: str) -> list[str]:
-    return [ident for ident, rule in rules.items() if _severity(rule, modality) == severity]
+    return [ident for ident, rule in rules.items() if severity_of(rule, modality) == severity]
 
 
 def _screen_col(ident: str) -> str:
@@ -193,7 +192,7 @@ def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
                 continue
             parts.append(f"NULLIF(array_to_string(list_filter({field}, lambda x: x IN {_in(ids)}), ';'), '')")
             fired.append(_contains_any(field, ids))
-        screens = [ident for ident, s in kb.screens.items() if _severity(s, modality) == severity]
+        screens = [ident for ident, s in kb.screens.items() if severity_of(s, modality) == severity]
         for ident in screens:
             parts.append(f"CASE WHEN {_screen_col(ident)} THEN {lit(ident)} END")
             fired.append(_screen_col(ident))
@@ -273,103 +272,6 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
         "array_to_string(medications, ';') AS __meds",
     ]
     return f"SELECT {', '.join(outputs)}{extra} FROM ({profiles})"
-
-
-class FindingsDecoder:
-    """Status, findings and the rule mask per modality from :func:`rules_key_query`'s
-    ``__screens``, ``__conds`` and ``__meds``, in :func:`ketadecide.engine.evaluate`'s order:
-    by severity; within one, conditions then medications in the profile's order (once
-    each), then screens in the knowledge base's order.
-
-    Each of the three columns has few distinct values in a cohort, so each distinct value
-    is decoded once in Python and the per-row work is vectorised (take, join, max).
-    """
-
-    RANK: ClassVar[dict[str, int]] = {"absolute": 2, "relative": 1}
-    STATUS = ("eligible", "caution", "contraindicated")
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self._rules: dict[str, dict[str, Rule]] = {
-            "condition": dict(kb.conditions),
-            "medication": dict(kb.medications),
-            "screen": dict(kb.screens),
-        }
-        self._bit = {key: i for i, key in enumerate(rule_bits(kb))}
-        self._screens = list(kb.screens)
-        self._sev = {
-            kind: {r: [_severity(rule, m) for m in MODALITY_IDS] for r, rule in rules.items()}
-            for kind, rules in self._rules.items()
-        }
-        self._cache: dict[tuple[str, Any], tuple[list[str], list[int], int]] = {}
-
-    def _decode(self, kind: str, fired: list[str]) -> tuple[list[str], list[int], int]:
-        """(finding text per (modality, severity), rank per modality, rule mask)."""
-        sev = self._sev[kind]
-        known = [r for r in dict.fromkeys(fired) if r in sev]  # unknown: flagged rows only
-        texts: list[str] = []
-        ranks: list[int] = []
-        for j in range(len(MODALITY_IDS)):
-            rank = 0
-            for severity in SEVERITIES:
-                ids = [r for r in known if sev[r][j] == severity]
-                # Each piece ends in the separator; the joined text loses the last one.
-                texts.append("".join(f"{i}{LIST_SEPARATOR_TEXT}" for i in ids))
-                if ids:
-                    rank = max(rank, self.RANK.get(severity, 0))
-            ranks.append(rank)
-        mask = 0
-        for r in known:
-            mask |= 1 << self._bit[(kind, r)]
-        return texts, ranks, mask
-
-    def _column(self, kind: str, column: Any) -> tuple[list[Any], list[Any], Any]:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        encoded = pc.dictionary_encode(column.combine_chunks())
-        decoded = []
-        for value in encoded.dictionary.to_pylist():
-            hit = self._cache.get((kind, value))
-            if hit is None:
-                if kind == "screen":
-                    fired = [s for i, s in enumerate(self._screens) if value >> i & 1]
-                else:
-                    fired = value.split(LIST_SEPARATOR_TEXT) if value else []
-                hit = self._cache[(kind, value)] = self._decode(kind, fired)
-            decoded.append(hit)
-        idx = encoded.indices
-        n_parts = len(MODALITY_IDS) * len(SEVERITIES)
-        texts = [pc.fill_null(pa.array([d[0][k] for d in decoded], pa.string()).take(idx), "") for k in range(n_parts)]
-        ranks = [
-            pc.fill_null(pa.array([d[1][k] for d in decoded], pa.int8()).take(idx), 0) for k in range(len(MODALITY_IDS))
-        ]
-        mask = pa.array([d[2] for d in decoded], pa.int64()).take(idx)
-        return texts, ranks, pc.fill_null(mask, 0)
-
-    def expand(self, table: Any) -> Any:
-        """``table`` with ``__screens``/``__conds``/``__meds`` replaced by ``<m>_status``,
-        ``<m>_findings`` and ``__fired``."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        parts = [
-            self._column("condition", table.column("__conds")),
-            self._column("medication", table.column("__meds")),
-            self._column("screen", table.column("__screens")),
-        ]
-        out = table.drop_columns(["__screens", "__conds", "__meds"])
-        statuses = pa.array(self.STATUS, pa.string())
-        ns = len(SEVERITIES)
-        for j, m in enumerate(MODALITY_IDS):
-            pieces = [p[0][j * ns + k] for k in range(ns) for p in parts]
-            # (Not null_handling="skip": pyarrow 26 drops rows whose pieces are all null.)
-            joined = pc.binary_join_element_wise(*pieces, "")
-            findings = pc.utf8_rtrim(joined, characters=LIST_SEPARATOR_TEXT)
-            rank = pc.max_element_wise(*(p[1][j] for p in parts))
-            out = out.append_column(f"{m}_status", statuses.take(rank))
-            out = out.append_column(f"{m}_findings", findings)
-        fired = pc.bit_wise_or(pc.bit_wise_or(parts[0][2], parts[1][2]), parts[2][2])
-        return out.append_column("__fired", fired)
 
 
 LIST_SEPARATOR_TEXT = ";"

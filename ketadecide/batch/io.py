@@ -15,7 +15,7 @@ import io
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -440,6 +440,51 @@ def open_input(location: str, fmt: str | None, *, progress: bool = False) -> Inp
     return open_parquet(location, progress=progress)
 
 
+def prefetched(batches: Iterator[pa.RecordBatch], depth: int = 16) -> Generator[pa.RecordBatch, None, None]:
+    """``batches``, read ahead on a second thread (pyarrow parses without the GIL), so the
+    next input is being read while the current one is queried. At most ``depth`` batches
+    wait. A reading error is raised here, in the consumer's thread, in its place."""
+    import queue
+    import threading
+
+    done = object()
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+            return
+        put(done)
+
+    thread = threading.Thread(target=work, name="ketadecide-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # the consumer stopped early (or finished): let the reader go
+        thread.join()
+
+
 def take_raw(stash: deque[pa.RecordBatch], rows: list[int]) -> dict[int, dict[str, Any]]:
     """The input cells of the given rows (ascending ``__row`` numbers), as Python values.
 
@@ -480,4 +525,4 @@ def is_regular_file(location: str) -> bool:
         return False
 
 
-__all__ = ["FORMATS", "BadLine", "Input", "drop_before", "format_of", "open_input", "take_raw"]
+__all__ = ["FORMATS", "BadLine", "Input", "drop_before", "format_of", "open_input", "prefetched", "take_raw"]

@@ -22,13 +22,13 @@ from typing import IO, Any
 from ketadecide.atomic import atomic_writer
 from ketadecide.batch.compile import (
     MAX_MASK_RULES,
-    FindingsDecoder,
     quote_ident,
     rule_bits,
     rules_key_query,
     rules_query,
 )
-from ketadecide.batch.io import Input, drop_before, format_of, open_input, take_raw
+from ketadecide.batch.decode import STATUSES, FindingsDecoder, status_array
+from ketadecide.batch.io import Input, drop_before, format_of, open_input, prefetched, take_raw
 from ketadecide.batch.reference import (
     Verdict,
     check_cells,
@@ -49,7 +49,6 @@ RESULT_BATCH_ROWS = 131072
 ERROR_COLUMNS = ("row", "id", "field", "error")
 #: Longest id copied into the errors file (the contract allows ids of up to 200 characters).
 MAX_ECHOED_ID = 200
-STATUSES = ("eligible", "caution", "contraindicated")
 
 
 @dataclass
@@ -228,7 +227,9 @@ class _Output:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            self._writer = pq.ParquetWriter(fh, schema, compression="snappy")
+            # No Arrow schema in the file: readers see plain text columns, not the
+            # dictionary types this writer is fed.
+            self._writer = pq.ParquetWriter(fh, schema, compression="snappy", store_schema=False)
         elif fmt == "csv":
             import pyarrow.csv as pacsv
 
@@ -251,14 +252,71 @@ class _Output:
             self._writer.close()
 
 
-def output_schema() -> Any:
+class _Background:
+    """Runs an :class:`_Output`'s writes on a second thread, so that encoding and
+    compressing one batch overlaps the query of the next (pyarrow releases the GIL while
+    it encodes). At most two batches wait, so memory stays bounded; a write's error is
+    raised in the caller's thread at its next write or at close."""
+
+    def __init__(self, output: _Output) -> None:
+        import queue
+        import threading
+
+        self._out = output
+        self._queue: queue.Queue[tuple[Any, list[str] | None] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="ketadecide-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:  # after a failure, drain without writing
+                try:
+                    self._out.write(*item)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def write(self, table: Any, json_lines: list[str] | None) -> None:
+        self._raise()
+        self._queue.put((table, json_lines))
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def close(self) -> None:
+        """Finish every write, then close the output."""
+        self._stop()
+        self._raise()
+        self._out.close()
+
+    def abort(self) -> None:
+        """Stop after the write under way (the run failed; the file will be discarded)."""
+        self._stop()
+        with contextlib.suppress(Exception):
+            self._out.close()
+
+
+def output_schema(*, dictionary: bool = False) -> Any:
+    """The output columns. With ``dictionary``, status and findings are dictionary arrays
+    (as :class:`FindingsDecoder` makes them); the files hold plain text either way."""
     import pyarrow as pa
 
+    status = pa.dictionary(pa.int8(), pa.string()) if dictionary else pa.string()
+    findings = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
     fields = [pa.field("id", pa.string()), pa.field("crisis", pa.bool_())]
     for m in MODALITY_IDS:
         fields += [
-            pa.field(f"{m}_status", pa.string()),
-            pa.field(f"{m}_findings", pa.string()),
+            pa.field(f"{m}_status", status),
+            pa.field(f"{m}_findings", findings),
             pa.field(f"{m}_likely_covered", pa.bool_()),
         ]
     fields += [pa.field("row", pa.int64()), pa.field("insurance", pa.string())]
@@ -385,15 +443,15 @@ def _execute(
     import duckdb
     import pyarrow.compute as pc
 
-    schema = output_schema()
-    writer = _Output(out_fh, out_fmt, schema)
+    schema = output_schema(dictionary=key_mode(kb, out_fmt))
+    writer = _Background(_Output(out_fh, out_fmt, schema))
     errors = _ErrorsWriter(err_fh, errors_jsonl)
     # One DuckDB thread by default (more threads return batches out of order, which is
     # handled, for little gain here).
     config: dict[str, Any] = {
         "memory_limit": "512MB",
         "preserve_insertion_order": True,
-        "threads": threads or 1,
+        "threads": threads or 2,
     }
     con = duckdb.connect(":memory:", config=config)
     con.execute("SET enable_progress_bar = false")
@@ -447,8 +505,7 @@ def _execute(
         summary.rows_in = summary.rows_out + summary.error_rows
         writer.close()
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.close()  # the temporary file is removed by atomic_writer
+        writer.abort()  # the temporary file is removed by atomic_writer
         raise
     finally:
         if chunks is not None:
@@ -485,7 +542,7 @@ def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, Non
                 results.close()
             con.unregister("__input")
 
-    for batch in inp.batches:
+    for batch in prefetched(inp.batches):
         pending.append(batch)
         rows += batch.num_rows
         if rows >= CHUNK_ROWS:
@@ -615,6 +672,12 @@ def _fallback(
     if not accepted:
         return good, good_json
     extra = pa.Table.from_pylist(accepted, schema=good.schema)
+    for m in MODALITY_IDS:
+        col = f"{m}_status"
+        if pa.types.is_dictionary(good.schema.field(col).type):
+            # The shared status dictionary, so that the merged table can still be grouped.
+            ranks = [STATUSES.index(r[col]) for r in accepted]
+            extra = extra.set_column(extra.schema.get_field_index(col), good.schema.field(col), status_array(ranks))
     merged = pa.concat_tables([good, extra]).sort_by("row")
     if good_json is None:
         return merged, None
