@@ -29,8 +29,18 @@ RANK = {"absolute": 2, "relative": 1}
 #: The input column each rule kind is decoded from.
 KINDS = (("condition", "__conds"), ("medication", "__meds"), ("screen", "__screens"))
 
-# A signature: the ids that fired for one modality, per severity, and the status rank.
-_Signature = tuple[tuple[tuple[str, ...], ...], int]
+# A signature: for one modality, the text of each severity (the ids that fired, each
+# followed by the separator) and the status rank. Equal signatures mean equal findings.
+_Signature = tuple[str, str, str, int]
+#: Screen bits decoded together (a mask is decoded from its 6-bit slices' cached texts).
+_SLICE = 6
+#: Distinct values remembered across batches before the caches start afresh (bounded
+#: memory whatever the input holds).
+MAX_CACHED_VALUES = 200_000
+
+
+def _position(severity: str | None) -> int | None:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else None
 
 
 def status_dictionary() -> Any:
@@ -51,49 +61,94 @@ class FindingsDecoder:
     the rule masks ``__fired_condition``/``__fired_medication``/``__fired_screen``."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._rules: dict[str, dict[str, Rule]] = {
+        assert len(SEVERITIES) == 3, "a _Signature holds one text per severity"
+        rules: dict[str, dict[str, Rule]] = {
             "condition": dict(kb.conditions),
             "medication": dict(kb.medications),
             "screen": dict(kb.screens),
         }
-        self._bit = {key: i for i, key in enumerate(rule_bits(kb))}
+        bits = {key: i for i, key in enumerate(rule_bits(kb))}
         self._screens = list(kb.screens)
-        self._sev = {
-            kind: {r: [severity_of(rule, m) for m in MODALITY_IDS] for r, rule in rules.items()}
-            for kind, rules in self._rules.items()
+        # Screens are the last bits of the rule mask, in the order of the SQL's __screens.
+        self._screen_shift = bits[("screen", self._screens[0])] if self._screens else 0
+        # Per kind: rule id -> (its bit in the rule mask, its severity's position per modality).
+        self._info: dict[str, dict[str, tuple[int, list[int | None]]]] = {
+            kind: {
+                r: (
+                    bits[(kind, r)],
+                    [_position(severity_of(rule, m)) for m in MODALITY_IDS],
+                )
+                for r, rule in kind_rules.items()
+            }
+            for kind, kind_rules in rules.items()
         }
+        self._statuses = status_dictionary()
+        self._slices: dict[tuple[int, int, int], _Signature] = {}
+        self._reset()
+
+    def _reset(self) -> None:
         # Per kind: distinct value -> (signature code per modality, rule mask).
         self._values: dict[str, dict[Any, tuple[list[int], int]]] = {k: {} for k, _ in KINDS}
-        # Per kind and modality: the interned signatures (code = position).
+        # Per kind and modality: signature -> code, and the codes' texts and ranks in order.
         self._codes: dict[str, list[dict[_Signature, int]]] = {k: [{} for _ in MODALITY_IDS] for k, _ in KINDS}
-        self._signatures: dict[str, list[list[_Signature]]] = {k: [[] for _ in MODALITY_IDS] for k, _ in KINDS}
-        self._statuses = status_dictionary()
-        # (kind, modality) -> (signatures covered, texts per severity, ranks) as arrays.
+        self._texts: dict[str, list[list[list[str]]]] = {
+            k: [[[] for _ in SEVERITIES] for _ in MODALITY_IDS] for k, _ in KINDS
+        }
+        self._ranks: dict[str, list[list[int]]] = {k: [[] for _ in MODALITY_IDS] for k, _ in KINDS}
+        # (kind, modality) -> (codes covered, texts per severity, ranks) as arrays.
         self._arrays: dict[tuple[str, int], tuple[int, list[Any | None], Any]] = {}
 
+    def _signature(self, kind: str, j: int, ids: list[str]) -> _Signature:
+        info = self._info[kind]
+        texts = ["", "", ""]
+        rank = 0
+        for r in ids:
+            k = info[r][1][j]
+            if k is not None:
+                texts[k] += f"{r}{LIST_SEPARATOR_TEXT}"
+                rank = max(rank, RANK.get(SEVERITIES[k], 0))
+        return texts[0], texts[1], texts[2], rank
+
+    def _screen_signature(self, j: int, value: int) -> _Signature:
+        """A screen mask's signature, joined from its slices' (each cached once)."""
+        texts = ["", "", ""]
+        rank = 0
+        start = 0
+        while value >> start:
+            part = (value >> start) & ((1 << _SLICE) - 1)
+            key = (j, start, part)
+            sig = self._slices.get(key)
+            if sig is None:
+                fired = [s for i, s in enumerate(self._screens[start : start + _SLICE]) if part >> i & 1]
+                sig = self._slices[key] = self._signature("screen", j, fired)
+            texts = [t + piece for t, piece in zip(texts, sig[:3], strict=True)]
+            rank = max(rank, sig[3])
+            start += _SLICE
+        return texts[0], texts[1], texts[2], rank
+
+    def _intern(self, kind: str, j: int, sig: _Signature) -> int:
+        table = self._codes[kind][j]
+        code = table.get(sig)
+        if code is None:
+            code = table[sig] = len(table)
+            for k in range(len(SEVERITIES)):
+                self._texts[kind][j][k].append(sig[k])  # type: ignore[arg-type]
+            self._ranks[kind][j].append(sig[3])
+        return code
+
     def _decode(self, kind: str, value: Any) -> tuple[list[int], int]:
-        if value is None:  # a flagged row (dropped later); decoded as "nothing fired"
-            fired: list[str] = []
-        elif kind == "screen":
-            fired = [s for i, s in enumerate(self._screens) if value >> i & 1]
-        else:
-            fired = value.split(LIST_SEPARATOR_TEXT) if value else []
-        sev = self._sev[kind]
-        known = [r for r in dict.fromkeys(fired) if r in sev]  # unknown ids: flagged rows only
-        codes = []
-        for j in range(len(MODALITY_IDS)):
-            per_severity = tuple(tuple(r for r in known if sev[r][j] == s) for s in SEVERITIES)
-            rank = max((RANK.get(s, 0) for s, ids in zip(SEVERITIES, per_severity, strict=True) if ids), default=0)
-            signature: _Signature = (per_severity, rank)
-            table = self._codes[kind][j]
-            code = table.get(signature)
-            if code is None:
-                code = table[signature] = len(table)
-                self._signatures[kind][j].append(signature)
-            codes.append(code)
+        """A distinct value of a key column: its signature code per modality, its rule mask."""
+        if kind == "screen":
+            screens = value or 0  # None: a flagged row (dropped later), decoded as nothing fired
+            codes = [self._intern(kind, j, self._screen_signature(j, screens)) for j in range(len(MODALITY_IDS))]
+            return codes, screens << self._screen_shift
+        info = self._info[kind]
+        fired = value.split(LIST_SEPARATOR_TEXT) if value else []
+        known = [r for r in dict.fromkeys(fired) if r in info]  # unknown ids: flagged rows only
+        codes = [self._intern(kind, j, self._signature(kind, j, known)) for j in range(len(MODALITY_IDS))]
         mask = 0
         for r in known:
-            mask |= 1 << self._bit[(kind, r)]
+            mask |= 1 << info[r][0]
         return codes, mask
 
     def _column(self, kind: str, column: Any) -> tuple[list[Any], Any]:
@@ -117,19 +172,16 @@ class FindingsDecoder:
 
     def _pieces(self, kind: str, j: int) -> tuple[list[Any | None], Any]:
         """For one kind and modality, indexed by signature code: the text of each severity
-        (ids each followed by the separator; None when always empty), and the rank."""
+        (None when always empty), and the rank."""
         import pyarrow as pa
 
-        signatures = self._signatures[kind][j]
+        size = len(self._codes[kind][j])
         hit = self._arrays.get((kind, j))
-        if hit is not None and hit[0] == len(signatures):
+        if hit is not None and hit[0] == size:
             return hit[1], hit[2]
-        texts: list[Any | None] = []
-        for k in range(len(SEVERITIES)):
-            column = ["".join(f"{i}{LIST_SEPARATOR_TEXT}" for i in sig[0][k]) for sig in signatures]
-            texts.append(pa.array(column, pa.string()) if any(column) else None)
-        ranks = pa.array([sig[1] for sig in signatures], pa.int8())
-        self._arrays[(kind, j)] = (len(signatures), texts, ranks)
+        texts = [pa.array(column, pa.string()) if any(column) else None for column in self._texts[kind][j]]
+        ranks = pa.array(self._ranks[kind][j], pa.int8())
+        self._arrays[(kind, j)] = (size, texts, ranks)
         return texts, ranks
 
     def expand(self, table: Any) -> Any:
@@ -138,10 +190,12 @@ class FindingsDecoder:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        if sum(len(v) for v in self._values.values()) > MAX_CACHED_VALUES:
+            self._reset()
         parts = {kind: self._column(kind, table.column(col)) for kind, col in KINDS}
         out = table.drop_columns([col for _, col in KINDS])
         for j, m in enumerate(MODALITY_IDS):
-            n_med, n_scr = (len(self._signatures[kind][j]) for kind in ("medication", "screen"))
+            n_med, n_scr = (len(self._codes[kind][j]) for kind in ("medication", "screen"))
             cond, med, scr = (parts[kind][0][j] for kind, _ in KINDS)
             # One integer per row for its (condition, medication, screen) signatures ...
             combined = pc.add(pc.multiply(pc.add(pc.multiply(cond, n_med), med), n_scr), scr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import csv
 import io
 import os
@@ -18,7 +19,7 @@ from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 
 from ketadecide.errors import InputError, Problem
 
+T = TypeVar("T")
 FORMATS = ("csv", "jsonl", "parquet")
 _EXTENSIONS = {
     ".csv": "csv",
@@ -440,10 +442,12 @@ def open_input(location: str, fmt: str | None, *, progress: bool = False) -> Inp
     return open_parquet(location, progress=progress)
 
 
-def prefetched(batches: Iterator[pa.RecordBatch], depth: int = 16) -> Generator[pa.RecordBatch, None, None]:
-    """``batches``, read ahead on a second thread (pyarrow parses without the GIL), so the
-    next input is being read while the current one is queried. At most ``depth`` batches
-    wait. A reading error is raised here, in the consumer's thread, in its place."""
+def prefetched(batches: Iterator[T], depth: int = 4) -> Generator[T, None, None]:
+    """``batches``, produced ahead on a second thread, so that the next ones are being read
+    (or queried: pyarrow and DuckDB both work without the GIL) while the consumer works on
+    this one. At most ``depth`` items wait. An error is raised here, in the consumer's
+    thread, in its place. ``batches`` is run and closed on that thread only (a DuckDB
+    connection, say, is then used from one thread)."""
     import queue
     import threading
 
@@ -468,6 +472,11 @@ def prefetched(batches: Iterator[pa.RecordBatch], depth: int = 16) -> Generator[
         except BaseException as exc:  # handed to the consumer
             put(exc)
             return
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
         put(done)
 
     thread = threading.Thread(target=work, name="ketadecide-reader", daemon=True)

@@ -449,7 +449,7 @@ def _execute(
     # One DuckDB thread by default (more threads return batches out of order, which is
     # handled, for little gain here).
     config: dict[str, Any] = {
-        "memory_limit": "512MB",
+        "memory_limit": "256MB",
         "preserve_insertion_order": True,
         "threads": threads or 2,
     }
@@ -462,7 +462,8 @@ def _execute(
         decoder = FindingsDecoder(kb) if key_mode(kb, out_fmt) else None
         ragged_done = 0
         last_row = 0
-        results = _chunked_results(con, sql, inp)
+        # The query runs a step ahead, on its own thread, while this one decodes and writes.
+        results = prefetched(_chunked_results(con, sql, inp), depth=2)
         chunks = results  # closed in `finally`, also when the run is interrupted
         for ordered in results:
             table = ordered if decoder is None else decoder.expand(ordered)
@@ -516,7 +517,7 @@ def _execute(
 #: Input rows handed to DuckDB per query. Each chunk is queried and written before the next
 #: is read, so memory is bounded by the chunk, not the file: DuckDB, given the whole
 #: stream, read far ahead of the results it returned and peak memory grew with N.
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 
 
 def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, None]:

@@ -216,16 +216,44 @@ def test_five_thousand_seeded_rows_agree(
     """A bulk run (seeded, so reproducible): 5,000 rows, about one in ten invalid, read in
     many small blocks so that DuckDB's threads return them out of order (and must be put
     back in input order)."""
-    import random
-
     import ketadecide.batch.io as batch_io
 
     monkeypatch.setattr(batch_io, "BLOCK_SIZE", 8 * 1024)
+    rows = _seeded_rows(rich_kb, 5000)
+    expected, bad = reference_csv(rows, rich_kb)
+    summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv", threads=2)
+    _check(summary, got, errors, expected, bad, len(rows))
+    assert summary.decided_in_python == 0
+    assert 200 < len(bad) < 1500
 
-    rng = random.Random(20261123)
-    table = {f: text_candidates(f, rich_kb) for f in PROFILE_FIELDS}
+
+def test_small_chunks_and_decoder_cache_resets_agree(
+    tmp_path: Path, rich_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same kind of run cut into many query chunks, with the findings decoder made to
+    forget its cached values again and again (as it does on a cohort with very many
+    distinct values): the results must not change."""
+    import ketadecide.batch.io as batch_io
+    import ketadecide.batch.run as run_mod
+    from ketadecide.batch import decode
+
+    monkeypatch.setattr(batch_io, "BLOCK_SIZE", 4 * 1024)
+    monkeypatch.setattr(run_mod, "CHUNK_ROWS", 300)
+    monkeypatch.setattr(decode, "MAX_CACHED_VALUES", 40)
+    rows = _seeded_rows(rich_kb, 3000, seed=7)
+    expected, bad = reference_csv(rows, rich_kb)
+    summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="parquet", threads=2)
+    _check(summary, got, errors, expected, bad, len(rows))
+
+
+def _seeded_rows(kb: KnowledgeBase, n: int, seed: int = 20261123) -> list[dict[str, str]]:
+    """``n`` rows of candidate values (about one in ten rows invalid), reproducibly."""
+    import random
+
+    rng = random.Random(seed)
+    table = {f: text_candidates(f, kb) for f in PROFILE_FIELDS}
     rows = []
-    for _ in range(5000):
+    for _ in range(n):
         row = {}
         for f, (valid, invalid) in table.items():
             roll = rng.random()
@@ -233,11 +261,7 @@ def test_five_thousand_seeded_rows_agree(
                 continue
             row[f] = rng.choice(invalid) if roll > 0.995 else rng.choice(valid)
         rows.append(row)
-    expected, bad = reference_csv(rows, rich_kb)
-    summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv", threads=2)
-    _check(summary, got, errors, expected, bad, len(rows))
-    assert summary.decided_in_python == 0
-    assert 200 < len(bad) < 1500
+    return rows
 
 
 #: Settings shared by the generated-rows tests: each example runs a whole batch, so it is

@@ -1,0 +1,120 @@
+"""The batch pipeline's threads: the read-ahead of input and query results, and the
+writer thread. Each must keep order, hand its errors to the main thread, and stop
+when the run stops."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ketadecide.batch.io import prefetched
+from ketadecide.batch.run import _Background, _Output, output_schema, run_batch
+from ketadecide.knowledge import KnowledgeBase
+
+
+def test_prefetched_keeps_order_and_runs_the_source_on_another_thread() -> None:
+    threads: set[str] = set()
+
+    def source() -> Iterator[int]:
+        for i in range(500):
+            threads.add(threading.current_thread().name)
+            yield i
+
+    assert list(prefetched(source(), depth=3)) == list(range(500))
+    assert threads == {"ketadecide-reader"}
+
+
+def test_prefetched_raises_the_source_error_in_its_place() -> None:
+    def source() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("bad byte on line 3")
+
+    got = []
+    with pytest.raises(ValueError, match="line 3"):
+        for item in prefetched(source()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_prefetched_stops_and_closes_the_source_when_the_consumer_stops() -> None:
+    closed_on: list[str] = []
+
+    def endless() -> Iterator[int]:
+        try:
+            i = 0
+            while True:
+                yield i
+                i += 1
+        finally:
+            closed_on.append(threading.current_thread().name)
+
+    stream = prefetched(endless(), depth=2)
+    assert next(stream) == 0
+    started = time.perf_counter()
+    stream.close()
+    assert time.perf_counter() - started < 5
+    # Closed on the producing thread (where, for the query, the DuckDB connection is used).
+    assert closed_on == ["ketadecide-reader"]
+    assert not any(t.name == "ketadecide-reader" for t in threading.enumerate())
+
+
+class _FailingStream(io.RawIOBase):
+    """Takes the header, then fails like a full disk."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        self.writes += 1
+        if self.writes > 1:
+            raise OSError(28, "No space left on device")
+        return len(memoryview(data))  # type: ignore[arg-type]
+
+
+def _table(n: int) -> pa.Table:
+    schema = output_schema()
+    return pa.Table.from_pylist([dict.fromkeys(schema.names) | {"row": i, "id": f"x{i}"} for i in range(n)], schema)
+
+
+def test_writer_thread_hands_a_write_error_to_the_caller() -> None:
+    writer = _Background(_Output(_FailingStream(), "csv", output_schema()))  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="No space left"):
+        for _ in range(50):  # raised at a later write, or at close
+            writer.write(_table(10), None)
+        writer.close()
+    writer.abort()  # after a failure, stopping does not hang or raise again
+
+
+def test_writer_thread_writes_every_table_in_order() -> None:
+    sink = io.BytesIO()
+    schema = output_schema()
+    writer = _Background(_Output(sink, "parquet", schema))
+    for start in range(0, 1000, 100):
+        part = _table(1000).slice(start, 100)
+        writer.write(part, None)
+    writer.close()
+    rows = pq.read_table(io.BytesIO(sink.getvalue())).column("row").to_pylist()
+    assert rows == list(range(1000))
+
+
+def test_parquet_output_reads_back_as_plain_text(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    """Status and findings are written from dictionary arrays; readers must still see text."""
+    src = tmp_path / "in.csv"
+    src.write_text("id,age,conditions\na,40,\nb,70,\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    run_batch(str(src), str(out), minimal_kb)
+    schema = pq.read_schema(out)
+    for name in schema.names:
+        if name.endswith(("_status", "_findings")):
+            assert schema.field(name).type == pa.string(), name
