@@ -113,7 +113,9 @@ def fhir_input(location: str, kb: KnowledgeBase, as_of: Any = None) -> Any:
 
 
 def _iterable_input(items: Iterable[Profile | Mapping[str, Any]]) -> Any:
-    return _json_lines_input("<profiles>", lambda _bad: (_json_line(item) for item in items))
+    inp = _json_lines_input("<profiles>", lambda _bad: (_json_line(item) for item in items))
+    inp.read_ahead = False  # the caller's iterable is consumed on the caller's thread only
+    return inp
 
 
 def evaluate_many(

@@ -93,6 +93,10 @@ class Input:
     stash: deque[pa.RecordBatch] = field(default_factory=deque)
     """The raw batches (input cells + ``__row``) already handed on, oldest first; the
     runner reads flagged rows' cells from here and drops batches it has passed."""
+    read_ahead: bool = True
+    """Whether ``batches`` may be read (and queried) ahead on other threads. False for a
+    caller's own iterable, which must run on the caller's thread (a database cursor, say,
+    may be tied to it)."""
 
 
 class _Numberer:

@@ -463,7 +463,9 @@ def _execute(
         ragged_done = 0
         last_row = 0
         # The query runs a step ahead, on its own thread, while this one decodes and writes.
-        results = prefetched(_chunked_results(con, sql, inp), depth=2)
+        results = _chunked_results(con, sql, inp)
+        if inp.read_ahead:
+            results = prefetched(results, depth=2)
         chunks = results  # closed in `finally`, also when the run is interrupted
         for ordered in results:
             table = ordered if decoder is None else decoder.expand(ordered)
@@ -543,7 +545,7 @@ def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, Non
                 results.close()
             con.unregister("__input")
 
-    for batch in prefetched(inp.batches):
+    for batch in prefetched(inp.batches) if inp.read_ahead else inp.batches:
         pending.append(batch)
         rows += batch.num_rows
         if rows >= CHUNK_ROWS:

@@ -118,3 +118,20 @@ def test_parquet_output_reads_back_as_plain_text(tmp_path: Path, minimal_kb: Kno
     for name in schema.names:
         if name.endswith(("_status", "_findings")):
             assert schema.field(name).type == pa.string(), name
+
+
+def test_a_callers_iterable_is_consumed_on_the_callers_thread(minimal_kb: KnowledgeBase) -> None:
+    """evaluate_many reads a caller's iterable on the caller's thread (a sqlite3 cursor, for
+    one, refuses to be used from another), while files are read ahead on their own."""
+    from ketadecide.batch.api import evaluate_many
+
+    seen: set[str] = set()
+
+    def profiles() -> Iterator[dict[str, object]]:
+        for i in range(2000):
+            seen.add(threading.current_thread().name)
+            yield {"id": f"s{i}", "age": 30 + i % 50}
+
+    run = evaluate_many(profiles(), minimal_kb)
+    assert run.table.num_rows == 2000
+    assert seen == {threading.current_thread().name}
