@@ -167,6 +167,18 @@ print(n, time.perf_counter() - t)
 """
 
 
+def _columns(path: Path, fmt: str) -> int | None:
+    """How many columns the floor wrote (1 means it copied whole lines, cells unsplit)."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return len(pq.read_schema(path).names)
+    if fmt == "csv":
+        with path.open(encoding="utf-8") as fh:
+            return len(next(csv.reader(fh)))
+    return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -176,21 +188,24 @@ def main() -> None:
         "--python-rows", type=int, default=20_000, help="rows timed for the row-by-row baseline"
     )
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--out", type=Path, default=OUT, help="where inputs and results go (default benchmarks/out)")
     args = ap.parse_args()
     sizes = [*args.sizes, *([10_000_000] if args.with_10m else [])]
     data_dir = _data_dir(args.data_dir)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out_dir: Path = args.out
+    out_dir.mkdir(parents=True, exist_ok=True)
     fmt = args.output_format
     results = []
     for n in sizes:
-        src = OUT / f"cohort_{n}.csv"
+        src = out_dir / f"cohort_{n}.csv"
         if not src.exists():
             print(f"generating {n:,} rows ...", file=sys.stderr)
             generate(src, n, data_dir)
-        out = OUT / f"results_{n}.{fmt}"
-        floor_out = OUT / f"floor_{n}.{fmt}"
+        out = out_dir / f"results_{n}.{fmt}"
+        floor_out = out_dir / f"floor_{n}.{fmt}"
         floor = _measure([sys.executable, "-c", _FLOOR, str(src), str(floor_out), fmt])
-        parsed = _measure([sys.executable, "-c", _PARSED_FLOOR, str(src), str(floor_out), fmt])
+        parsed_out = out_dir / f"parsed_floor_{n}.{fmt}"
+        parsed = _measure([sys.executable, "-c", _PARSED_FLOOR, str(src), str(parsed_out), fmt])
         batch = _measure(
             [
                 sys.executable,
@@ -203,7 +218,7 @@ def main() -> None:
                 "--data-dir",
                 str(data_dir),
                 "--summary",
-                str(OUT / f"summary_{n}.json"),
+                str(out_dir / f"summary_{n}.json"),
                 "--no-progress",
             ]
         )
@@ -218,7 +233,8 @@ def main() -> None:
         )
         py_rows, py_secs = py.stdout.split()
         py_total = float(py_secs) / int(py_rows) * n
-        summary = json.loads((OUT / f"summary_{n}.json").read_text())
+        summary = json.loads((out_dir / f"summary_{n}.json").read_text())
+        floor_columns = _columns(floor_out, fmt)
         results.append(
             {
                 "n": n,
@@ -227,6 +243,7 @@ def main() -> None:
                 "batch_peak_mib": batch[1],
                 "floor_s": round(floor[0], 2),
                 "floor_peak_mib": floor[1],
+                "floor_columns": floor_columns,
                 "ratio_to_floor": round(batch[0] / floor[0], 2),
                 "parsed_floor_s": round(parsed[0], 2),
                 "ratio_to_parsed_floor": round(batch[0] / parsed[0], 2),
@@ -239,17 +256,17 @@ def main() -> None:
             }
         )
         print(json.dumps(results[-1]), file=sys.stderr)
-    (OUT / "batch_results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "batch_results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
-        "| N | out | batch (s) | peak RSS (MiB) | I/O floor (s) | batch / floor "
+        "| N | out | batch (s) | peak RSS (MiB) | I/O floor (s) | floor's columns | batch / floor "
         "| parsed floor (s) | batch / parsed floor "
         "| row-by-row Python (s, est.) | speed-up | rows out + errors |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         print(
             f"| {r['n']:,} | {r['format']} | {r['batch_s']} | {r['batch_peak_mib']} "
-            f"| {r['floor_s']} | "
+            f"| {r['floor_s']} | {r['floor_columns']} | "
             f"{r['ratio_to_floor']}× | {r['parsed_floor_s']} | {r['ratio_to_parsed_floor']}× | "
             f"{r['python_s_estimated']} | {r['speedup_vs_python']}× | "
             f"{r['rows_out']:,} + {r['error_rows']:,} |"
