@@ -1,7 +1,9 @@
 """Running a batch: input stream -> DuckDB (validation + compiled rules) -> output files.
 
 One pass over the input, in bounded memory: the reader hands Arrow batches to DuckDB,
-DuckDB streams result batches back, and each is written out at once. Rows the SQL
+DuckDB streams result batches back, and each is written out at once. Reading, querying
+and writing each run a step ahead on a thread of their own (bounded queues); decoding,
+the fallback below and the summary run on the caller's thread. Rows the SQL
 flags are re-decided by the Python reference, which writes the error message or, when
 it accepts the row, evaluates it with the reference engine. Output and errors files are
 written to temporary files and renamed into place only when the run completes (the
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterator
@@ -446,12 +449,13 @@ def _execute(
     schema = output_schema(dictionary=key_mode(kb, out_fmt))
     writer = _Background(_Output(out_fh, out_fmt, schema))
     errors = _ErrorsWriter(err_fh, errors_jsonl)
-    # One DuckDB thread by default (more threads return batches out of order, which is
-    # handled, for little gain here).
+    # DuckDB threads: one per core, up to 4 (its batches may come back out of order;
+    # `_in_order` puts them back). The query is streamed chunk by chunk, so a small
+    # memory limit is enough.
     config: dict[str, Any] = {
         "memory_limit": "256MB",
         "preserve_insertion_order": True,
-        "threads": threads or 2,
+        "threads": threads or min(4, os.cpu_count() or 1),
     }
     con = duckdb.connect(":memory:", config=config)
     con.execute("SET enable_progress_bar = false")
