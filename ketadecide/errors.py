@@ -55,6 +55,11 @@ class InputError(KetadecideError):
         return InputError([p if p.source else Problem(p.message, source, p.field, p.row) for p in self.problems])
 
 
+class ResourceError(KetadecideError):
+    """The run needed more than it may use (memory, say). Not the input's fault and not a
+    bug; the message names the limit and holds no input values, so it can be shown."""
+
+
 #: At most this many problems are printed for one command; the rest are counted.
 MAX_REPORTED = 20
 

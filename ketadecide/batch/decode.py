@@ -58,7 +58,7 @@ def status_array(ranks: list[int]) -> Any:
 
 class FindingsDecoder:
     """Turns the key columns of one result table into ``<m>_status``, ``<m>_findings`` and
-    the rule masks ``__fired_condition``/``__fired_medication``/``__fired_screen``."""
+    ``__fired`` (the rule mask the summary counts findings from)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         assert len(SEVERITIES) == 3, "a _Signature holds one text per severity"

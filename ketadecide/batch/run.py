@@ -43,7 +43,7 @@ from ketadecide.batch.reference import (
 )
 from ketadecide.batch.validate_sql import json_query, tabular_query
 from ketadecide.engine.evaluate import evaluate
-from ketadecide.errors import InputError, Problem
+from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS
 
@@ -268,6 +268,7 @@ class _Background:
         self._out = output
         self._queue: queue.Queue[tuple[Any, list[str] | None] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        self._aborted = False
         self._thread = threading.Thread(target=self._work, name="ketadecide-writer", daemon=True)
         self._thread.start()
 
@@ -276,7 +277,7 @@ class _Background:
             item = self._queue.get()
             if item is None:
                 return
-            if self._error is None:  # after a failure, drain without writing
+            if self._error is None and not self._aborted:  # else drain without writing
                 try:
                     self._out.write(*item)
                 except BaseException as exc:  # re-raised in the caller's thread
@@ -303,6 +304,7 @@ class _Background:
 
     def abort(self) -> None:
         """Stop after the write under way (the run failed; the file will be discarded)."""
+        self._aborted = True
         self._stop()
         with contextlib.suppress(Exception):
             self._out.close()
@@ -447,21 +449,23 @@ def _execute(
     import pyarrow.compute as pc
 
     schema = output_schema(dictionary=key_mode(kb, out_fmt))
-    writer = _Background(_Output(out_fh, out_fmt, schema))
     errors = _ErrorsWriter(err_fh, errors_jsonl)
     # DuckDB threads: one per core, up to 4 (its batches may come back out of order;
-    # `_in_order` puts them back). The query is streamed chunk by chunk, so a small
-    # memory limit is enough.
+    # `_in_order` puts them back).
+    n_threads = threads or min(4, os.cpu_count() or 1)
     config: dict[str, Any] = {
-        "memory_limit": "256MB",
+        "memory_limit": f"{memory_limit_mb(n_threads)}MB",
         "preserve_insertion_order": True,
-        "threads": threads or min(4, os.cpu_count() or 1),
+        "threads": n_threads,
     }
     con = duckdb.connect(":memory:", config=config)
-    con.execute("SET enable_progress_bar = false")
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     chunks: Generator[Any, None, None] | None = None
+    writer: _Background | None = None
     try:
+        con.execute("SET enable_progress_bar = false")
+        # Started inside the `try`, so that whatever fails after it also stops it.
+        writer = _Background(_Output(out_fh, out_fmt, schema))
         sql = batch_sql(inp, kb, out_fmt=out_fmt)
         decoder = FindingsDecoder(kb) if key_mode(kb, out_fmt) else None
         ragged_done = 0
@@ -512,12 +516,19 @@ def _execute(
         summary.rows_in = summary.rows_out + summary.error_rows
         writer.close()
     except BaseException:
-        writer.abort()  # the temporary file is removed by atomic_writer
+        if writer is not None:
+            writer.abort()  # the temporary file is removed by atomic_writer
         raise
     finally:
         if chunks is not None:
             chunks.close()  # release the chunk's DuckDB view before the connection goes
         con.close()
+
+
+def memory_limit_mb(threads: int) -> int:
+    """DuckDB's memory limit for a run: each thread works on its own part of a chunk (the
+    JSON functions most of all), so the limit grows with the threads."""
+    return max(512, 192 * threads)
 
 
 #: Input rows handed to DuckDB per query. Each chunk is queried and written before the next
@@ -528,6 +539,7 @@ CHUNK_ROWS = 100_000
 
 def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, None]:
     """The rules query's results, in input order, one bounded chunk of input at a time."""
+    import duckdb
     import pyarrow as pa
 
     next_seq = 0
@@ -543,6 +555,9 @@ def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, Non
             for table in _in_order(_batches(results, inp.name), start=next_seq):
                 next_seq += table.num_rows
                 yield table
+        except duckdb.OutOfMemoryException as exc:
+            _raise_if_out_of_memory(str(exc))
+            raise
         finally:
             # The open result must go before the view (also when the run is interrupted).
             if results is not None:
@@ -596,6 +611,7 @@ def _in_order(batches: Iterator[Any], *, start: int = 0) -> Iterator[Any]:
 
 def _batches(results: Any, name: str) -> Iterator[Any]:
     import duckdb
+    import pyarrow as pa
 
     while True:
         try:
@@ -609,9 +625,23 @@ def _batches(results: Any, name: str) -> Iterator[Any]:
             text = str(exc)
             if "InputError" in text or "cannot be read" in text or "UTF-8" in text:
                 raise InputError(Problem(f"cannot be read ({text.splitlines()[0]})", name)) from None
+            _raise_if_out_of_memory(text)
             raise
+        except (OSError, pa.ArrowException) as exc:
+            # DuckDB's Arrow stream reports its own failures as pyarrow errors; left as
+            # OSError they would read as a failure to write the output file.
+            _raise_if_out_of_memory(str(exc))
+            raise RuntimeError(f"the rules query failed ({type(exc).__name__})") from exc
         if batch.num_rows:
             yield batch
+
+
+def _raise_if_out_of_memory(text: str) -> None:
+    if "out of memory" in text.lower():
+        raise ResourceError(
+            "the rules query ran out of memory (DuckDB's limit for this run); nothing was written. "
+            "Free some memory and run it again"
+        ) from None
 
 
 def _ragged(inp: Input, bad: Any, out: list[tuple[int, str | None, Problem]]) -> None:

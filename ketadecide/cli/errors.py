@@ -11,7 +11,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from ketadecide.errors import InputError, capped
+from ketadecide.errors import InputError, ResourceError, capped
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,6 +51,9 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
         except InputError as exc:
             report_input_error(exc)
             raise typer.Exit(EXIT_INPUT) from None
+        except ResourceError as exc:
+            print(f"ketadecide: error: {exc}", file=sys.stderr)
+            raise typer.Exit(EXIT_INTERNAL) from None
         except typer.Exit:
             raise
         except KeyboardInterrupt:

@@ -77,6 +77,19 @@ def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
+def test_out_of_memory_is_one_clear_line_exit_1(tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ketadecide.batch import run as run_mod
+
+    monkeypatch.setattr(run_mod, "memory_limit_mb", lambda _threads: 1)
+    src = tmp_path / "in.csv"
+    write_csv(src, [{"id": f"p{i}", "age": str(20 + i % 60)} for i in range(30_000)])
+    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(MINIMAL)])
+    assert res.exit_code == 1
+    assert "ran out of memory" in res.stderr and "Traceback" not in res.stderr
+    assert "cannot write" not in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
 def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase) -> None:
     rows = [
         {

@@ -135,3 +135,50 @@ def test_a_callers_iterable_is_consumed_on_the_callers_thread(minimal_kb: Knowle
     run = evaluate_many(profiles(), minimal_kb)
     assert run.table.num_rows == 2000
     assert seen == {threading.current_thread().name}
+
+
+def _pipeline_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("ketadecide-")]
+
+
+def test_a_run_that_fails_early_leaves_no_thread_and_no_file(
+    tmp_path: Path, minimal_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure right after the writer thread starts (here: building the query) must stop
+    it too: a notebook calling the API again and again must not collect stuck threads."""
+    import ketadecide.batch.run as run_mod
+
+    def broken(*_args: object, **_kwargs: object) -> str:
+        raise RuntimeError("no query today")
+
+    monkeypatch.setattr(run_mod, "batch_sql", broken)
+    src = tmp_path / "in.csv"
+    src.write_text("id,age\na,40\n", encoding="utf-8")
+    for _ in range(3):
+        with pytest.raises(RuntimeError, match="no query today"):
+            run_batch(str(src), str(tmp_path / "out.parquet"), minimal_kb)
+    assert _pipeline_threads() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_running_out_of_memory_is_a_clear_error_not_a_write_failure(
+    tmp_path: Path, minimal_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB running out of memory used to surface as 'cannot write' of the errors file."""
+    import ketadecide.batch.run as run_mod
+    from ketadecide.errors import ResourceError
+
+    monkeypatch.setattr(run_mod, "memory_limit_mb", lambda _threads: 1)
+    src = tmp_path / "in.csv"
+    src.write_text("id,age,conditions\n" + "".join(f"p{i},{20 + i % 60},\n" for i in range(30_000)), encoding="utf-8")
+    with pytest.raises(ResourceError, match="ran out of memory"):
+        run_batch(str(src), str(tmp_path / "out.parquet"), minimal_kb)
+    assert _pipeline_threads() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_memory_limit_grows_with_threads() -> None:
+    from ketadecide.batch.run import memory_limit_mb
+
+    assert memory_limit_mb(1) == memory_limit_mb(2) == 512
+    assert memory_limit_mb(8) > memory_limit_mb(4) > 512
