@@ -155,6 +155,8 @@ class FindingsDecoder:
         """Per modality the signature code of every row, and every row's rule mask."""
         import pyarrow as pa
 
+        # "encode": a null (flagged rows only) is a dictionary value of its own, decoded as
+        # nothing fired, so the indices have no nulls.
         encoded = column.combine_chunks().dictionary_encode("encode")
         cache = self._values[kind]
         decoded = []
@@ -163,9 +165,7 @@ class FindingsDecoder:
             if hit is None:
                 hit = cache[value] = self._decode(kind, value)
             decoded.append(hit)
-        # A null value (flagged rows only) gets the last, extra entry: nothing fired.
-        decoded.append(self._decode(kind, None))
-        idx = encoded.indices.fill_null(len(decoded) - 1)
+        idx = encoded.indices
         codes = [pa.array([d[0][j] for d in decoded], pa.int64()).take(idx) for j in range(len(MODALITY_IDS))]
         mask = pa.array([d[1] for d in decoded], pa.int64()).take(idx)
         return codes, mask
