@@ -117,6 +117,17 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         bool,
         typer.Option("--progress/--no-progress", help="Progress bar (only ever on a terminal)."),
     ] = True,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            help="DuckDB threads for the rules query (default: one per core, up to 4). "
+            "More use more memory: 192 MB each above 2.",
+            min=1,
+            max=64,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Compare the modalities for many profiles: one result row per valid input row, in input
     order; bad rows go to the errors file with their row number and reason."""
@@ -165,6 +176,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
             errors=errors,
             progress=callback,
             opened=opened,
+            threads=threads,
         )
     data: dict[str, Any] = result.to_dict()
     if summary is not None:

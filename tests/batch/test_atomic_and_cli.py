@@ -277,3 +277,30 @@ def test_evaluate_many_api(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     run = ketadecide.evaluate_many(src, minimal_kb)
     assert run.table.num_rows == 1 and run.errors[0]["row"] == 2
     assert run.summary.accounted
+
+
+def test_threads_option_reaches_the_run_and_gives_the_same_results(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ketadecide.batch import run as run_mod
+
+    seen: list[Any] = []
+    real = run_mod.run_batch
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("threads"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "run_batch", spy)
+    src = tmp_path / "in.csv"
+    write_csv(src, [{"id": f"p{i}", "age": str(15 + i % 70), "bp_systolic": str(120 + i % 70)} for i in range(3000)])
+    outs = []
+    for threads in ("1", "3"):
+        out = tmp_path / f"r{threads}.csv"
+        res = runner.invoke(app, ["batch", str(src), "-o", str(out), "--threads", threads, "--data-dir", str(MINIMAL)])
+        assert res.exit_code == 0, res.stderr
+        outs.append(out.read_text(encoding="utf-8"))
+    assert outs[0] == outs[1]
+    assert seen == [1, 3]
+    res = runner.invoke(app, ["batch", str(src), "--threads", "0", "--data-dir", str(MINIMAL)])
+    assert res.exit_code == 2 and "--threads" in res.stderr
