@@ -446,7 +446,7 @@ def open_input(location: str, fmt: str | None, *, progress: bool = False) -> Inp
     return open_parquet(location, progress=progress)
 
 
-def prefetched(batches: Iterator[T], depth: int = 4) -> Generator[T, None, None]:
+def prefetched(batches: Iterator[T], depth: int = 4, name: str = "ketadecide-reader") -> Generator[T, None, None]:
     """``batches``, produced ahead on a second thread, so that the next ones are being read
     (or queried: pyarrow and DuckDB both work without the GIL) while the consumer works on
     this one. At most ``depth`` items wait. An error is raised here, in the consumer's
@@ -483,7 +483,7 @@ def prefetched(batches: Iterator[T], depth: int = 4) -> Generator[T, None, None]
                     close()
         put(done)
 
-    thread = threading.Thread(target=work, name="ketadecide-reader", daemon=True)
+    thread = threading.Thread(target=work, name=name, daemon=True)
     thread.start()
     try:
         while True:

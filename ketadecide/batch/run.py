@@ -473,7 +473,7 @@ def _execute(
         # The query runs a step ahead, on its own thread, while this one decodes and writes.
         results = _chunked_results(con, sql, inp)
         if inp.read_ahead:
-            results = prefetched(results, depth=2)
+            results = prefetched(results, depth=2, name="ketadecide-query")
         chunks = results  # closed in `finally`, also when the run is interrupted
         for ordered in results:
             table = ordered if decoder is None else decoder.expand(ordered)
