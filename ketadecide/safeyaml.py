@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ketadecide.errors import InputError, Problem
+from ketadecide.files import open_for_reading, reading_error
 
 #: Deeper than any real profile or data file needs; deeper documents are rejected so
 #: nothing downstream can hit Python's recursion limit on hostile input.
@@ -92,19 +93,11 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.const
 def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
     """Read a UTF-8 text file with a size limit, raising :class:`InputError` on any failure."""
     name = str(path)
-    try:
-        if path.is_dir():
-            raise InputError(Problem("is a directory, expected a file", name))
-        with path.open("rb") as fh:
+    with open_for_reading(path, name) as fh:
+        try:
             raw = fh.read(max_bytes + 1)
-    except InputError:
-        raise
-    except FileNotFoundError:
-        raise InputError(Problem("no such file", name)) from None
-    except PermissionError:
-        raise InputError(Problem("permission denied (cannot read the file)", name)) from None
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read: {exc.strerror or exc}", name)) from None
+        except OSError as exc:
+            raise reading_error(exc, name) from None
     return decode(raw, name, max_bytes=max_bytes)
 
 

@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ketadecide.errors import InputError, Problem
+from ketadecide.files import open_for_reading
 
 T = TypeVar("T")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -171,17 +172,7 @@ def _checked(fh: IO[bytes], name: str) -> IO[bytes]:
 def _open_binary(location: str) -> tuple[IO[bytes], str]:
     if location == "-":
         return sys.stdin.buffer, "<stdin>"
-    path = Path(location)
-    try:
-        if path.is_dir():
-            raise InputError(Problem("is a directory, expected a file", location))
-        return path.open("rb"), location
-    except FileNotFoundError:
-        raise InputError(Problem("no such file", location)) from None
-    except PermissionError:
-        raise InputError(Problem("permission denied (cannot read the file)", location)) from None
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read: {exc.strerror or exc}", location)) from None
+    return open_for_reading(Path(location), location), location
 
 
 def _estimate_rows(fh: IO[bytes], location: str) -> int | None:
