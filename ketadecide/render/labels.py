@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, Coverage, Finding, Result, Worded
+from ketadecide.engine.result import Audience, Coverage, Finding, KnowledgeBaseInfo, Result, Worded
 
 STATUS_SYMBOL = {"eligible": "✔", "caution": "▲", "contraindicated": "✖"}
 STATUS_WORD: dict[str, dict[str, str]] = {
@@ -170,3 +170,12 @@ def group_findings(result: Result) -> list[FindingGroup]:
 
 
 SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}
+
+
+def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
+    """The line that dates a report: knowledge-base review date, data hash, version
+    (``code`` wraps the hash, e.g. in Markdown backticks)."""
+    return (
+        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {code}{kb.sha256[:12]}{code} · "
+        f"ketadecide {version}"
+    )

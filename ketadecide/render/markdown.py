@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, Crisis, Handout, Result, Suggestion
+from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     SEVERITY_WORD,
@@ -12,6 +12,7 @@ from ketadecide.render.labels import (
     SourceIndex,
     coverage_text,
     money,
+    stamp,
     status_text,
 )
 
@@ -50,17 +51,13 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     lines += troubleshooting_lines(result.troubleshooting, audience, index)
     lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
     lines += sources_lines(audience, index)
-    kb = result.knowledge_base
-    lines += [
-        "---",
-        "",
-        f"*{e(result.disclaimer.for_(audience))}*",
-        "",
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · "
-        f"ketadecide {result.ketadecide_version}",
-        "",
-    ]
+    lines += footer_lines(result.disclaimer, result.knowledge_base, result.ketadecide_version, audience)
     return "\n".join(lines)
+
+
+def footer_lines(disclaimer: Worded, kb: KnowledgeBaseInfo, version: str, audience: Audience) -> list[str]:
+    """The disclaimer and the dating line that close every Markdown report."""
+    return ["---", "", f"*{md_escape(disclaimer.for_(audience))}*", "", stamp(kb, version, code="`"), ""]
 
 
 def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
@@ -217,14 +214,5 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
         lines += comparison_lines(report.comparison, audience, index)
     lines += handout_lines(report.handout, report.crisis.triggered, audience, index)
     lines += sources_lines(audience, index)
-    kb = report.knowledge_base
-    lines += [
-        "---",
-        "",
-        f"*{e(report.disclaimer.for_(audience))}*",
-        "",
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 `{kb.sha256[:12]}` · "
-        f"ketadecide {report.ketadecide_version}",
-        "",
-    ]
+    lines += footer_lines(report.disclaimer, report.knowledge_base, report.ketadecide_version, audience)
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from ketadecide.render.labels import (
     coverage_text,
     group_findings,
     money,
+    stamp,
     status_text,
 )
 
@@ -162,14 +163,7 @@ def footer(result: Result, audience: Audience, index: SourceIndex) -> list[Text]
         for n, citation in index.items():
             out.append(Text(f"[{n}] {citation}", style="dim"))
     out.append(Text(result.disclaimer.for_(audience), style="italic"))
-    kb = result.knowledge_base
-    out.append(
-        Text(
-            f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {kb.sha256[:12]} · "
-            f"ketadecide {result.ketadecide_version}",
-            style="dim",
-        )
-    )
+    out.append(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ketadecide.engine.result import Audience
 from ketadecide.render.json_out import _suggestion, result_to_dict
-from ketadecide.render.labels import SourceIndex
+from ketadecide.render.labels import SourceIndex, stamp
 from ketadecide.render.trend import trend_lines
 from ketadecide.troubleshoot.log import CourseSummary
 from ketadecide.troubleshoot.report import TroubleshootReport
@@ -233,11 +233,7 @@ def render_report_text(report: TroubleshootReport, audience: Audience, *, color:
         )
         out.append("")
     wrap(report.disclaimer.for_(audience))
-    kb = report.knowledge_base
-    out.append(
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {kb.sha256[:12]} · "
-        f"ketadecide {report.ketadecide_version}"
-    )
+    out.append(stamp(report.knowledge_base, report.ketadecide_version))
     return "\n".join(out) + "\n"
 
 
