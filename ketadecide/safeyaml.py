@@ -182,14 +182,22 @@ def _guard_yaml_depth(text: str, name: str) -> None:
         block = max(block, indent + (lead.group().count(" ") if lead else 0) + 2)
     if deepest + block <= 4 * MAX_DEPTH:
         return
+    too_deep = InputError(Problem(f"document is nested more than {MAX_DEPTH} levels deep", name))
     depth = 0
-    for event in yaml.parse(text, Loader=_Base):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise InputError(Problem(f"document is nested more than {MAX_DEPTH} levels deep", name))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise too_deep
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        # PyYAML's scanner reads ahead and may refuse deep flow nesting itself before it
+        # yields an event; where our cheap count already saw that nesting, say so ourselves.
+        if deepest > MAX_DEPTH:
+            raise too_deep from None
+        raise
 
 
 def load_json(text: str, name: str) -> Any:
