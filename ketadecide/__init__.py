@@ -6,7 +6,7 @@ The public Python API (imported lazily so ``import ketadecide`` stays cheap)::
 
     kb = load_knowledge_base()              # the bundled, cited data (or a directory)
     result = evaluate(Profile(age=45, antidepressant_trials=3), kb)
-    result.modality("spravato").status      # 'eligible' | 'caution' | 'contraindicated'
+    result.modality("spravato").status      # 'no_flags' | 'caution' | 'incomplete' | 'contraindicated'
 
 It informs; it never prescribes.
 """

@@ -185,7 +185,8 @@ def holds(pred: Predicate, facts: Mapping[str, Any]) -> bool:
     if isinstance(pred, Not):
         return not holds(pred.not_, facts)
     value = facts.get(pred.field)
-    is_missing = value is None or (pred.field in LIST_FIELDS and not value)
+    # Schema 2: only an absent field is missing; an empty list is an answer ("asked, none").
+    is_missing = value is None
     if pred.op == "missing":
         return is_missing
     if pred.op == "present":
@@ -197,6 +198,46 @@ def holds(pred: Predicate, facts: Mapping[str, Any]) -> bool:
         assert isinstance(value, tuple | list)
         return any(w in value for w in wanted)
     return _COMPARE[pred.op](value, pred.value)
+
+
+def truth(pred: Predicate, facts: Mapping[str, Any]) -> bool | None:
+    """Whether ``pred`` is true, false, or cannot be told (None) from what was answered.
+
+    Three-valued (Kleene) logic, as SQL evaluates NULL: a comparison on a field that was not
+    given, or was answered ``unknown``, is undecided; ``all`` is false if any part is false,
+    ``any`` is true if any part is true. Used where "not asked" must not read as "no" (the
+    indication); screens keep :func:`holds`, which fires only on what is known.
+    """
+    if isinstance(pred, AnyOf):
+        parts = [truth(p, facts) for p in pred.any]
+        return True if True in parts else (None if None in parts else False)
+    if isinstance(pred, AllOf):
+        parts = [truth(p, facts) for p in pred.all]
+        return False if False in parts else (None if None in parts else True)
+    if isinstance(pred, Not):
+        inner = truth(pred.not_, facts)
+        return None if inner is None else not inner
+    if pred.op in {"missing", "present"}:
+        return holds(pred, facts)
+    value = facts.get(pred.field)
+    if value is None or value == UNKNOWN:
+        return None
+    return holds(pred, facts)
+
+
+#: The enum answer that means "not known" (suicidality, insurance): undecided, like absent.
+UNKNOWN = "unknown"
+
+
+def undecided_fields(pred: Predicate, facts: Mapping[str, Any]) -> list[str]:
+    """The fields whose absence leaves ``pred`` undecided, in the order the predicate names them."""
+    return list(
+        dict.fromkeys(
+            c.field
+            for c in iter_compares(pred)
+            if c.op not in {"missing", "present"} and facts.get(c.field) in (None, UNKNOWN)
+        )
+    )
 
 
 def iter_compares(pred: Predicate) -> list[Compare]:

@@ -72,15 +72,17 @@ class FieldSpec:
 FIELD_SPECS: dict[str, FieldSpec] = {
     "id": FieldSpec("str", max_length=200),
     "age": FieldSpec("int", required=True, minimum=0, maximum=120),
-    "pregnancy": FieldSpec("enum", choices=get_args(Pregnancy), default="none"),
-    "diagnoses": FieldSpec("enum_list", choices=get_args(Diagnosis), default=()),
+    # Absent is "not asked" (None), never "none": CONTRACT §1, schema 2.
+    "pregnancy": FieldSpec("enum", choices=get_args(Pregnancy)),
+    "diagnoses": FieldSpec("enum_list", choices=get_args(Diagnosis)),
     "antidepressant_trials": FieldSpec("int", minimum=0, maximum=100),
     "suicidality": FieldSpec("enum", choices=get_args(Suicidality), default="unknown"),
     "phq9": FieldSpec("int_list", minimum=0, maximum=3, length=9),
     "bp_systolic": FieldSpec("int", minimum=BP_SYSTOLIC_RANGE[0], maximum=BP_SYSTOLIC_RANGE[1]),
     "bp_diastolic": FieldSpec("int", minimum=BP_DIASTOLIC_RANGE[0], maximum=BP_DIASTOLIC_RANGE[1]),
-    "conditions": FieldSpec("id_list", default=()),
-    "medications": FieldSpec("id_list", default=()),
+    # None = not asked; () = asked, none (the CSV cell ``none``).
+    "conditions": FieldSpec("id_list"),
+    "medications": FieldSpec("id_list"),
     "insurance": FieldSpec("enum", choices=get_args(Insurance), default="unknown"),
     "budget_per_session": FieldSpec("number", minimum=0, maximum=1_000_000),
     "has_driver": FieldSpec("bool"),
@@ -193,15 +195,19 @@ class Profile:
 
     age: int
     id: str | None = None
-    pregnancy: Pregnancy = "none"
-    diagnoses: tuple[Diagnosis, ...] = ()
+    pregnancy: Pregnancy | None = None
+    """None: not asked."""
+    diagnoses: tuple[Diagnosis, ...] | None = None
+    """None: not asked; ``()``: asked, none of the listed diagnoses."""
     antidepressant_trials: int | None = None
     suicidality: Suicidality = "unknown"
     phq9: tuple[int, ...] | None = None
     bp_systolic: int | None = None
     bp_diastolic: int | None = None
-    conditions: tuple[str, ...] = ()
-    medications: tuple[str, ...] = ()
+    conditions: tuple[str, ...] | None = None
+    """None: not asked; ``()``: asked, none."""
+    medications: tuple[str, ...] | None = None
+    """None: not asked; ``()``: asked, none."""
     insurance: Insurance = "unknown"
     budget_per_session: float | None = None
     has_driver: bool | None = None
@@ -246,11 +252,12 @@ class Profile:
         return self.phq9[8] if self.phq9 is not None else None
 
     def to_record(self) -> dict[str, Any]:
-        """The profile as a plain CONTRACT §1 record; fields not given (None, empty lists) are omitted."""
+        """The profile as a plain CONTRACT §1 record; fields not given (None) are omitted, and an
+        empty list stays ``[]`` ("asked, none" is an answer)."""
         out: dict[str, Any] = {}
         for name in FIELD_SPECS:
             value = getattr(self, name)
-            if value is None or value == ():
+            if value is None:
                 continue
             out[name] = list(value) if isinstance(value, tuple) else value
         return out

@@ -13,20 +13,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ketadecide.consult.fields import BP_FIELDS, field_problems
-from ketadecide.knowledge.models import Cited, RecordId, Strict, Text
+from ketadecide.knowledge.models import Cited, RecordId, Strict, Text, Wording
 from ketadecide.predicates import Predicate
 from ketadecide.profile import PROFILE_FIELDS
 
 Kind = Literal["choice", "multi", "int", "number", "bool", "bp", "phq9", "checklist"]
 PHQ9_ITEMS = 9
 PHQ9_MAX = 27
-
-
-class Wording(Strict):
-    """A text in the consult's two registers: clinical, and plain for a patient."""
-
-    clinician: Text
-    patient: Text
 
 
 class Help(Wording):

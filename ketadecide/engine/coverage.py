@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from ketadecide.engine.result import Cost, Coverage, Worded
+from ketadecide.engine.result import Cost, Coverage, Indication, Worded
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Modality
 from ketadecide.profile import Profile
 
 
-def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Coverage:
-    """How likely the person's payer is to cover this modality, and why."""
+def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase, indication: Indication) -> Coverage:
+    """How likely the person's payer is to cover this modality, and why.
+
+    A payer record marked ``requires_on_label`` (Spravato's) follows the person's indication:
+    on-label keeps the record's answer, off-label makes it unlikely, not established unknown.
+    """
     payer = profile.insurance
     if payer == "unknown":
         return Coverage(
@@ -26,33 +30,25 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase) -> Cov
     likely = record.likely_covered
     clinician = [record.clinician]
     patient = [record.patient]
-    need = kb.treatment_resistance.min_failed_trials
-    trials = profile.antidepressant_trials
-    if likely is True and record.requires_trd:
-        if trials is None:
-            likely = None
-            clinician.append(
-                f"Depends on documenting at least {need} failed adequate antidepressant trials (not recorded)."
-            )
-            patient.append(
-                f"Usually needs records of at least {need} antidepressants that did not help;"
-                " you did not say how many you tried."
-            )
-        elif trials < need:
+    refs = kb.refs(record.sources)
+    if likely is True and record.requires_on_label:
+        if indication.status == "off_label":
             likely = False
             clinician.append(
-                f"Payers usually require at least {need} failed adequate antidepressant trials; {trials} recorded."
+                "Coverage policies follow the label's indications; this use is off-label, so approval is unlikely."
             )
-            patient.append(
-                f"Insurance usually pays only after at least {need} antidepressants did not help; you said {trials}."
+            patient.append("Insurance usually pays only for the approved uses, and this would not be one of them.")
+        elif indication.status == "not_established":
+            likely = None
+            clinician.append(
+                f"Depends on documenting a labelled indication ({', '.join(indication.needs)} not recorded)."
             )
+            patient.append("Insurance usually asks for records showing an approved use; some answers are missing.")
+        refs += tuple(r for r in indication.refs if r not in refs)
     if likely is True and record.min_age is not None and profile.age < record.min_age:
         likely = False
         clinician.append(f"Coverage criteria usually require age {record.min_age} or older.")
         patient.append(f"Insurance usually covers this only from age {record.min_age}.")
-    refs = kb.refs(record.sources)
-    if record.requires_trd:
-        refs += tuple(r for r in kb.refs(kb.treatment_resistance.sources) if r not in refs)
     return Coverage(
         payer=payer,
         likely_covered=likely,

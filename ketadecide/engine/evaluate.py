@@ -16,7 +16,9 @@ from ketadecide.engine.result import (
     Detail,
     Finding,
     Handout,
+    Indication,
     KnowledgeBaseInfo,
+    Missing,
     ModalityResult,
     Result,
     Status,
@@ -25,8 +27,8 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.models import SEVERITY_RANK, Rule
-from ketadecide.predicates import holds, profile_facts
+from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule
+from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
 
@@ -36,7 +38,7 @@ def check_profile_ids(
     """Raise :class:`InputError` if the profile names a condition or medication the data lacks."""
     problems = []
     for field, known in (("conditions", kb.conditions), ("medications", kb.medications)):
-        for i, ident in enumerate(getattr(profile, field)):
+        for i, ident in enumerate(getattr(profile, field) or ()):
             if ident not in known:
                 problems.append(
                     Problem(
@@ -50,14 +52,63 @@ def check_profile_ids(
         raise InputError(problems)
 
 
-def status_of(findings: tuple[Finding, ...]) -> Status:
-    """CONTRACT §3: any absolute -> contraindicated; any relative -> caution; else eligible."""
+def status_of(findings: tuple[Finding, ...], missing: tuple[Missing, ...] = ()) -> Status:
+    """CONTRACT §3, in order: any absolute finding -> contraindicated; the safety screen not
+    finished -> incomplete; any relative -> caution; else no_flags (never "eligible")."""
     severities = {f.severity for f in findings}
     if "absolute" in severities:
         return "contraindicated"
+    if missing:
+        return "incomplete"
     if "relative" in severities:
         return "caution"
-    return "eligible"
+    return "no_flags"
+
+
+def missing_of(profile: Profile, kb: KnowledgeBase) -> tuple[Missing, ...]:
+    """The safety screen's fields (from the data; at least the contract's five) not answered."""
+    return tuple(
+        Missing(field, Worded(ask.clinician, ask.patient))
+        for field, ask in kb.completeness.fields.items()
+        if getattr(profile, field) in (None, UNKNOWN)
+    )
+
+
+def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts: dict[str, Any]) -> Indication:
+    """On-label, off-label or not established, from the modality's cited indication records."""
+    record = modality.indication
+    undecided: list[str] = []
+    for path in record.on_label:
+        verdict = truth(path.when, facts)
+        if verdict:
+            return Indication(
+                "on_label",
+                path.id,
+                Worded(f"On-label ({path.label})", f"Approved use ({path.label})"),
+                Worded(path.clinician, path.patient),
+                kb.refs(path.sources),
+            )
+        if verdict is None:
+            undecided += undecided_fields(path.when, facts)
+    if undecided and record.not_established is not None:
+        needs = tuple(dict.fromkeys(undecided))
+        text = record.not_established
+        return Indication(
+            "not_established",
+            None,
+            Worded("Not established", "Not yet known"),
+            Worded(f"{text.clinician} Needs: {', '.join(needs)}.", text.patient),
+            kb.refs(text.sources),
+            needs,
+        )
+    text = record.off_label
+    return Indication(
+        "off_label",
+        None,
+        Worded("Off-label", "Off-label use"),
+        Worded(text.clinician, text.patient),
+        kb.refs(text.sources),
+    )
 
 
 def crisis_screen(profile: Profile, kb: KnowledgeBase) -> Crisis:
@@ -75,11 +126,11 @@ def crisis_screen(profile: Profile, kb: KnowledgeBase) -> Crisis:
 def _fired_rules(profile: Profile, kb: KnowledgeBase) -> list[tuple[str, str, Rule]]:
     """(kind, id, rule) for every rule that applies to this profile, in data order."""
     fired: list[tuple[str, str, Rule]] = []
-    for ident in dict.fromkeys(profile.conditions):
+    for ident in dict.fromkeys(profile.conditions or ()):
         fired.append(("condition", ident, kb.conditions[ident]))
-    for ident in dict.fromkeys(profile.medications):
+    for ident in dict.fromkeys(profile.medications or ()):
         fired.append(("medication", ident, kb.medications[ident]))
-    facts: dict[str, Any] = profile_facts(profile)
+    facts = profile_facts(profile)
     for ident, screen in kb.screens.items():
         if holds(screen.when, facts):
             fired.append(("screen", ident, screen))
@@ -125,6 +176,8 @@ def evaluate(
     """
     check_profile_ids(profile, kb)
     fired = _fired_rules(profile, kb)
+    missing = missing_of(profile, kb)
+    facts = profile_facts(profile)
     modalities = []
     for modality_id, modality in kb.modalities.items():
         findings = tuple(
@@ -137,13 +190,15 @@ def evaluate(
                 key=lambda f: -SEVERITY_RANK[f.severity],
             )
         )
-        coverage = coverage_for(profile, modality, kb)
+        indication = indication_of(profile, modality, kb, facts)
+        coverage = coverage_for(profile, modality, kb, indication)
         modalities.append(
             ModalityResult(
                 id=modality_id,
                 name=modality.name,
                 short_name=modality.short_name,
-                status=status_of(findings),
+                status=status_of(findings, missing),
+                indication=indication,
                 findings=findings,
                 coverage=coverage,
                 cost=cost_for(profile, modality, kb, coverage),
@@ -159,6 +214,7 @@ def evaluate(
         profile_id=profile.id,
         crisis=crisis_screen(profile, kb),
         modalities=tuple(modalities),
+        missing=missing,
         troubleshooting=suggestions,
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from ketadecide.citations import Ref
 
-Status = Literal["eligible", "caution", "contraindicated"]
+Status = Literal["contraindicated", "incomplete", "caution", "no_flags"]
+"""CONTRACT §3 (schema 2), in order of precedence. ``no_flags`` means only that the answers
+given raised no safety flag; it never means eligible or recommended."""
+STATUSES: tuple[Status, ...] = get_args(Status)
+IndicationStatus = Literal["on_label", "off_label", "not_established"]
 Severity = Literal["absolute", "relative", "info"]
 Audience = Literal["clinician", "patient"]
 
@@ -100,11 +104,39 @@ class Detail:
 
 
 @dataclass(frozen=True, slots=True)
+class Indication:
+    """Whether this use is within the product's labelled indications, shown beside the status."""
+
+    status: IndicationStatus
+    basis: str | None
+    """The labelled indication that applies (``trd``, ``mdsi``), when on-label."""
+    label: Worded
+    """Short words for a table cell: "On-label (TRD)", "Off-label", "Not established"."""
+    note: Worded
+    refs: tuple[Ref, ...]
+    needs: tuple[str, ...] = ()
+    """When not established: the profile fields whose answers would settle it."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A field the safety screen needs and did not get, with what to ask."""
+
+    field: str
+    ask: Worded
+
+
+@dataclass(frozen=True, slots=True)
 class ModalityResult:
     id: str
     name: str
     short_name: str
     status: Status
+    indication: Indication
     findings: tuple[Finding, ...]
     """Most severe first."""
     coverage: Coverage
@@ -188,6 +220,9 @@ class Result:
     crisis: Crisis
     modalities: tuple[ModalityResult, ...]
     """Always spravato, iv, im, compounded, in that order."""
+    missing: tuple[Missing, ...]
+    """Fields the safety screen needs that were not answered; any makes every status at most
+    ``incomplete`` (a contraindication still shows)."""
     troubleshooting: tuple[Suggestion, ...]
     disclaimer: Worded
     disclaimer_sources: tuple[str, ...]

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from ketadecide.citations import Ref
 from ketadecide.knowledge.models import (
+    Completeness,
     ContraindicationsFile,
     Crisis,
     Disclaimer,
@@ -41,6 +42,8 @@ class KnowledgeBase:
     treatment_resistance: TreatmentResistance
     disclaimer: Disclaimer
     crisis: Crisis
+    completeness: Completeness
+    """The fields the safety screen needs, and what to ask for each."""
     conditions: dict[str, Rule]
     medications: dict[str, Rule]
     screens: dict[str, ScreenRule]
@@ -70,6 +73,7 @@ class KnowledgeBase:
             treatment_resistance=modalities_file.treatment_resistance,
             disclaimer=modalities_file.disclaimer,
             crisis=contraindications_file.crisis,
+            completeness=contraindications_file.completeness,
             conditions=dict(contraindications_file.conditions),
             medications=dict(contraindications_file.medications),
             screens=dict(contraindications_file.screens),

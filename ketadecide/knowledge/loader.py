@@ -359,6 +359,15 @@ def _warnings(
 #: let them be. It is checked by evaluating the probes, so it holds however a clinic words
 #: its rules (a condition's severity, a screen's predicate); breaking it is an error.
 _ALL = MODALITY_IDS
+#: A probe answers every screening question ("asked, none"), so a status is a verdict.
+_FLOOR_BASE: dict[str, Any] = {
+    "age": 40,
+    "suicidality": "none",
+    "pregnancy": "none",
+    "diagnoses": ["mdd"],
+    "conditions": [],
+    "medications": [],
+}
 CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
     ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
     ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
@@ -369,12 +378,12 @@ CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
         ("spravato",),
         "contraindicated",
     ),
-    ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "not eligible"),
-    ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "not eligible"),
-    ("history of psychosis", {"conditions": ["psychosis_history"]}, _ALL, "not eligible"),
-    ("active substance use disorder", {"conditions": ["substance_use_disorder_active"]}, _ALL, "not eligible"),
-    ("current mania", {"conditions": ["current_mania"]}, _ALL, "not eligible"),
-    ("age under 18", {"age": 17}, ("spravato",), "not eligible"),
+    ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "flagged"),
+    ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "flagged"),
+    ("history of psychosis", {"conditions": ["psychosis_history"]}, _ALL, "flagged"),
+    ("active substance use disorder", {"conditions": ["substance_use_disorder_active"]}, _ALL, "flagged"),
+    ("current mania", {"conditions": ["current_mania"]}, _ALL, "flagged"),
+    ("age under 18", {"age": 17}, ("spravato",), "flagged"),
 )
 
 
@@ -387,10 +396,12 @@ def _floor_errors(kb: KnowledgeBase) -> list[Problem]:
     file = str(kb.data_dir / "contraindications.yaml")
     problems = []
     for what, fields, modalities, required in CLINICAL_FLOOR:
-        result = evaluate(parse_profile({"age": 40, "suicidality": "none", **fields}), kb, handout=False)
+        result = evaluate(parse_profile({**_FLOOR_BASE, **fields}), kb, handout=False)
         for modality in modalities:
             status = result.modality(modality).status
-            ok = status == "contraindicated" if required == "contraindicated" else status != "eligible"
+            # "flagged": a safety flag must show (caution or worse), never no_flags, and
+            # never only "incomplete" (the probe answers every screening question).
+            ok = status == "contraindicated" if required == "contraindicated" else status in ("caution", "contraindicated")
             if not ok:
                 problems.append(
                     Problem(

@@ -28,6 +28,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Wording(Strict):
+    """One text in both registers: clinical, and plain for a patient. Carries no sources of
+    its own: the record it belongs to does (or it states no clinical fact)."""
+
+    clinician: Text
+    patient: Text
+
+
 class Cited(Strict):
     """A record that states where it comes from and when it was last checked."""
 
@@ -106,9 +114,11 @@ class Coverage(CitedText):
     """How one payer type usually treats a modality."""
 
     likely_covered: bool | None
-    prior_authorization: bool
-    requires_trd: bool = False
-    """Coverage usually needs documented treatment resistance (failed trials)."""
+    prior_authorization: bool | None
+    """True, False, or None when it varies (plan by plan, case by case)."""
+    requires_on_label: bool = False
+    """Coverage usually needs use within the label's indications (for Spravato: TRD or MDSI,
+    documented), so it follows the person's indication status."""
     min_age: Annotated[int, Field(ge=0, le=120)] | None = None
     """Coverage usually needs the person to be at least this old."""
 
@@ -138,6 +148,37 @@ class ModalityDetails(Strict):
     tradeoffs: CitedText
 
 
+class IndicationPath(CitedText):
+    """One labelled indication: when it applies (a predicate on the profile) and its name."""
+
+    id: RecordId
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+    """Short name shown beside the status, e.g. ``TRD``."""
+    when: Predicate
+
+
+class Indication(Strict):
+    """A modality's labelled indications for depression, and what to say when none applies.
+
+    Evaluated in three-valued logic: a path that is true makes the use on-label; else a path
+    that cannot be decided from the answers (a field it needs was not given) makes it "not
+    established"; else the use is off-label.
+    """
+
+    on_label: tuple[IndicationPath, ...] = ()
+    off_label: CitedText
+    not_established: CitedText | None = None
+
+    @model_validator(mode="after")
+    def _undecidable_needs_words(self) -> Indication:
+        if self.on_label and self.not_established is None:
+            raise ValueError("a modality with on-label paths needs a not_established text")
+        ids = [p.id for p in self.on_label]
+        if len(ids) != len(set(ids)):
+            raise ValueError("indication path ids must be unique")
+        return self
+
+
 class Modality(Strict):
     name: Text
     short_name: Annotated[str, Field(min_length=1, max_length=40)]
@@ -145,6 +186,7 @@ class Modality(Strict):
     route: Literal["intranasal", "intravenous", "intramuscular", "oral_sublingual"]
     setting: Literal["rems_certified_clinic", "infusion_clinic", "clinic_office", "home"]
     details: ModalityDetails
+    indication: Indication
     induction_sessions: SessionRange
     cost_per_session_usd: CostRange
     coverage: Payers
@@ -213,8 +255,38 @@ class Crisis(Cited):
         return self
 
 
+#: The fields without which the safety screen is not complete (CONTRACT §3 ``missing``):
+#: a knowledge base may ask for more, never for fewer.
+CONTRACT_SCREEN_FIELDS: tuple[str, ...] = ("suicidality", "pregnancy", "diagnoses", "conditions", "medications")
+
+
+class Completeness(Cited):
+    """What the safety screen needs asked before any verdict is more than ``incomplete``.
+
+    Each field carries the one line that says what to ask. A field is missing when it was
+    not given, or given as ``unknown``.
+    """
+
+    fields: dict[str, Wording] = Field(min_length=1)
+    """Field -> what to ask, in both registers."""
+
+    @field_validator("fields")
+    @classmethod
+    def _contract_minimum(cls, value: dict[str, Wording]) -> dict[str, Wording]:
+        from ketadecide.profile import FIELD_SPECS
+
+        unknown = [f for f in value if f not in FIELD_SPECS]
+        if unknown:
+            raise ValueError(f"not profile fields: {', '.join(unknown)}")
+        absent = [f for f in CONTRACT_SCREEN_FIELDS if f not in value]
+        if absent:
+            raise ValueError(f"the safety screen must require at least {', '.join(absent)} (CONTRACT §3)")
+        return value
+
+
 class ContraindicationsFile(Strict):
     crisis: Crisis
+    completeness: Completeness
     conditions: dict[RecordId, Rule] = Field(min_length=1)
     medications: dict[RecordId, Rule] = Field(min_length=1)
     screens: dict[RecordId, ScreenRule] = Field(default_factory=dict)

@@ -46,7 +46,8 @@ table.compare th, table.compare td { border: 1px solid var(--line); padding: 3px
 table.compare thead th { background: #e6edf5; font-size: 10pt; }
 table.compare tbody th { background: #f3f3f3; width: 16%; }
 table.compare tr { break-inside: avoid; }
-.st-eligible { color: #1d6b2f; font-weight: bold; }
+.st-no_flags { color: #1d6b2f; font-weight: bold; }
+.st-incomplete { color: #5b2a86; font-weight: bold; }
 .st-caution { color: #8a5a00; font-weight: bold; }
 .st-contraindicated { color: var(--danger); font-weight: bold; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 5px 10px; margin: 6px 0; break-inside: avoid; }

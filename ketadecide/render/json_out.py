@@ -24,6 +24,14 @@ def _modality(m: ModalityResult, audience: Audience) -> dict[str, Any]:
         "id": m.id,
         "name": m.name,
         "status": m.status,
+        "indication": {
+            "status": m.indication.status,
+            "note": m.indication.note.for_(audience),
+            "sources": list(m.indication.sources),
+            "basis": m.indication.basis,
+            "label": m.indication.label.for_(audience),
+            "needs": list(m.indication.needs),
+        },
         "findings": [_finding(f, audience) for f in m.findings],
         "insurance": {
             "likely_covered": m.coverage.likely_covered,
@@ -78,6 +86,8 @@ def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str
             "sources": list(crisis.sources),
         },
         "modalities": [_modality(m, audience) for m in result.modalities],
+        "missing": [m.field for m in result.missing],
+        "missing_ask": {m.field: m.ask.for_(audience) for m in result.missing},
         "troubleshooting": [_suggestion(s, audience) for s in result.troubleshooting],
         "disclaimer": result.disclaimer.for_(audience),
     }

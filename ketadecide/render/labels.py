@@ -7,17 +7,20 @@ from dataclasses import dataclass
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Coverage, Finding, KnowledgeBaseInfo, Result, Worded
 
-STATUS_SYMBOL = {"eligible": "✔", "caution": "▲", "contraindicated": "✖"}
+# No tick for no_flags: it means only that nothing was flagged, never "eligible".
+STATUS_SYMBOL = {"no_flags": "○", "caution": "▲", "incomplete": "?", "contraindicated": "✖"}
 STATUS_WORD: dict[str, dict[str, str]] = {
     "clinician": {
-        "eligible": "eligible",
+        "no_flags": "no flags",
         "caution": "caution",
+        "incomplete": "incomplete",
         "contraindicated": "contraindicated",
     },
     "patient": {
-        # Not "no concerns": someone in crisis can still have no barrier to a modality.
-        "eligible": "no barriers found",
+        # Not "no concerns" or "safe": only that the answers given raised no flag.
+        "no_flags": "nothing flagged",
         "caution": "talk it over first",
+        "incomplete": "more answers needed",
         "contraindicated": "not advised for you",
     },
 }

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Text
+from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Text, Wording
 from ketadecide.predicates import Predicate
 from ketadecide.profile import MODALITY_IDS, ModalityId
 
@@ -15,13 +15,6 @@ from ketadecide.profile import MODALITY_IDS, ModalityId
 PLACEHOLDERS: frozenset[str] = frozenset({"modality", "window"})
 
 Fraction = Annotated[float, Field(gt=0, le=1)]
-
-
-class Wording(Strict):
-    """One statement in both wordings (no sources of its own: the record carries them)."""
-
-    clinician: Text
-    patient: Text
 
 
 class ResponseDefinitions(CitedText):
