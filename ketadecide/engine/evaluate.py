@@ -55,10 +55,23 @@ def check_profile_ids(
 def status_of(findings: tuple[Finding, ...], missing: tuple[Missing, ...] = ()) -> Status:
     """CONTRACT §3, in order: any absolute finding -> contraindicated; the safety screen not
     finished -> incomplete; any relative -> caution; else no_flags (never "eligible")."""
-    severities = {f.severity for f in findings}
+    return _status({f.severity for f in findings}, bool(missing))
+
+
+def statuses(profile: Profile, kb: KnowledgeBase) -> dict[str, Status]:
+    """Each modality's status alone, without building findings, coverage or cost: the same
+    rules as :func:`evaluate`, cheap enough for the clinical floor's many probe profiles."""
+    fired = _fired_rules(profile, kb)
+    incomplete = bool(missing_of(profile, kb))
+    return {
+        m: _status({rule.severity[m] for _, _, rule in fired if m in rule.severity}, incomplete) for m in kb.modalities
+    }
+
+
+def _status(severities: set[str], incomplete: bool) -> Status:
     if "absolute" in severities:
         return "contraindicated"
-    if missing:
+    if incomplete:
         return "incomplete"
     if "relative" in severities:
         return "caution"

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.floor import floor_errors
 from ketadecide.knowledge.models import (
     Cited,
     ContraindicationsFile,
@@ -28,7 +29,6 @@ from ketadecide.knowledge.models import (
 )
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
-from ketadecide.profile import MODALITY_IDS
 from ketadecide.safeyaml import load_yaml, read_text
 
 REQUIRED_FILES: dict[str, type[BaseModel]] = {
@@ -96,7 +96,7 @@ def load_knowledge_base(data_dir: Path | str | None = None, *, clinical_floor: b
     """Load and validate a data directory (the bundled one when ``None``).
 
     Raises :class:`InputError` listing every problem, each naming the file and key path.
-    ``clinical_floor=False`` skips the floor check (:data:`CLINICAL_FLOOR`): only for
+    ``clinical_floor=False`` skips the floor check (:mod:`ketadecide.knowledge.floor`): only for
     synthetic knowledge bases in tests and research, never for advice; the CLI has no
     such switch.
     """
@@ -174,7 +174,9 @@ def validate_data_dir(
         contraindications_file=contra_file,
         extras=extras,
     )
-    floor = _floor_errors(kb) if clinical_floor else []
+    rules_sha256 = hashlib.sha256(texts["contraindications.yaml"].encode("utf-8")).hexdigest()
+    # Commands (lazy_extras) may trust rule files the test suite verified; `data validate` never does.
+    floor = floor_errors(kb, rules_sha256=rules_sha256 if lazy_extras else None) if clinical_floor else []
     if floor:
         return ValidationReport(None, tuple(floor), ())
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
@@ -353,61 +355,3 @@ def _warnings(
     warnings.extend(check_screens(contra_name, contra)[1])
     warnings.extend(screen_warnings(contra_name, contra))
     return warnings
-
-
-#: The clinical floor (labels and consensus): probe profiles and what the data must never
-#: let them be. It is checked by evaluating the probes, so it holds however a clinic words
-#: its rules (a condition's severity, a screen's predicate); breaking it is an error.
-_ALL = MODALITY_IDS
-#: A probe answers every screening question ("asked, none"), so a status is a verdict.
-_FLOOR_BASE: dict[str, Any] = {
-    "age": 40,
-    "suicidality": "none",
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "conditions": [],
-    "medications": [],
-}
-CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
-    ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
-    ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
-    ("arteriovenous malformation", {"conditions": ["arteriovenous_malformation"]}, ("spravato",), "contraindicated"),
-    (
-        "intracerebral hemorrhage",
-        {"conditions": ["intracerebral_hemorrhage_history"]},
-        ("spravato",),
-        "contraindicated",
-    ),
-    ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "flagged"),
-    ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "flagged"),
-    ("history of psychosis", {"conditions": ["psychosis_history"]}, _ALL, "flagged"),
-    ("active substance use disorder", {"conditions": ["substance_use_disorder_active"]}, _ALL, "flagged"),
-    ("current mania", {"conditions": ["current_mania"]}, _ALL, "flagged"),
-    ("age under 18", {"age": 17}, ("spravato",), "flagged"),
-)
-
-
-def _floor_errors(kb: KnowledgeBase) -> list[Problem]:
-    """Evaluate the floor's probe profiles against ``kb``; one problem per breach."""
-    # Imported here: the engine itself imports the knowledge base.
-    from ketadecide.engine.evaluate import evaluate
-    from ketadecide.profile import parse_profile
-
-    file = str(kb.data_dir / "contraindications.yaml")
-    problems = []
-    for what, fields, modalities, required in CLINICAL_FLOOR:
-        result = evaluate(parse_profile({**_FLOOR_BASE, **fields}), kb, handout=False)
-        for modality in modalities:
-            status = result.modality(modality).status
-            # "flagged": a safety flag must show (caution or worse), never no_flags, and
-            # never only "incomplete" (the probe answers every screening question).
-            ok = status == "contraindicated" if required == "contraindicated" else status in ("caution", "contraindicated")
-            if not ok:
-                problems.append(
-                    Problem(
-                        f"clinical floor: {what} must make {modality} {required}, but this data makes it "
-                        f"{status} (label/consensus minimum; see README 'How it decides')",
-                        file,
-                    )
-                )
-    return problems

@@ -248,10 +248,13 @@ class Crisis(Cited):
     patient: Text
 
     @model_validator(mode="after")
-    def _names_988(self) -> Crisis:
+    def _keeps_the_required_help(self) -> Crisis:
+        from ketadecide.knowledge.floor import crisis_message_problems
+
         for audience in ("clinician", "patient"):
-            if "988" not in getattr(self, audience):
-                raise ValueError(f"the {audience} crisis message must give the 988 Lifeline")
+            problems = crisis_message_problems(getattr(self, audience))
+            if problems:
+                raise ValueError(f"the {audience} crisis message {'; '.join(problems)} (clinical floor)")
         return self
 
 

@@ -24,7 +24,12 @@ from ketadecide.render.labels import (
     status_text,
 )
 
-STATUS_STYLE = {"no_flags": "bold green", "caution": "bold yellow", "incomplete": "bold magenta", "contraindicated": "bold red"}
+STATUS_STYLE = {
+    "no_flags": "bold green",
+    "caution": "bold yellow",
+    "incomplete": "bold magenta",
+    "contraindicated": "bold red",
+}
 SEVERITY_STYLE = {"absolute": "bold red", "relative": "yellow", "info": "cyan"}
 
 
