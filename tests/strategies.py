@@ -12,6 +12,8 @@ from ketadecide.knowledge import KnowledgeBase
 BP_SYSTOLIC = [50, 89, 90, 120, 139, 140, 141, 159, 160, 179, 180, 181, 199, 200, 300]
 BP_DIASTOLIC = [20, 59, 60, 79, 80, 89, 90, 91, 99, 100, 109, 110, 111, 200]
 AGES = [0, 12, 17, 18, 19, 40, 64, 65, 66, 120]
+#: The contract's safety-screen fields (CONTRACT §3 ``missing``).
+SCREEN_FIELDS = ("suicidality", "pregnancy", "diagnoses", "conditions", "medications")
 
 
 #: Free text a profile id may hold: anything but controls, format and separator characters
@@ -52,8 +54,11 @@ def profile_records(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
         "course_dissociation": st.sampled_from(get_args(p.CourseDissociation)),
         "financial_stress": st.booleans(),
     }
+    # Half the records answer the whole safety screen, so full verdicts (not only
+    # "incomplete") are generated as often as partial ones.
+    screened = draw(st.booleans())
     for name, strategy in maybe.items():
-        if draw(st.booleans()):
+        if (screened and name in SCREEN_FIELDS) or draw(st.booleans()):
             rec[name] = draw(strategy)
     if draw(st.booleans()):
         s = draw(st.one_of(st.sampled_from(BP_SYSTOLIC), st.integers(50, 300)))

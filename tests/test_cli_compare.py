@@ -42,10 +42,17 @@ def test_json_is_the_contract(runner: CliRunner, tmp_path: Path) -> None:
     data = run_json(
         runner, ["--profile", write(tmp_path, "id: t1\nage: 40\nconditions: [arteriovenous_malformation]\n")]
     )
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["profile_id"] == "t1"
     assert [m["id"] for m in data["modalities"]] == ["spravato", "iv", "im", "compounded"]
     assert data["modalities"][0]["status"] == "contraindicated"
+    # only age and one condition answered: the rest of the safety screen is "not asked"
+    assert data["missing"] == ["suicidality", "pregnancy", "diagnoses", "medications"]
+    assert [m["status"] for m in data["modalities"][1:]] == ["incomplete"] * 3
+    for m in data["modalities"]:
+        assert m["indication"]["status"] in ("on_label", "off_label", "not_established")
+        assert m["indication"]["note"] and m["indication"]["sources"]
+    assert data["modalities"][0]["indication"]["status"] == "not_established"
     assert data["crisis"] == {"triggered": False, "reasons": [], "message": "", "sources": []}
     assert data["disclaimer"]
 

@@ -9,7 +9,7 @@ import pytest
 from ketadecide.citations import Ref
 from ketadecide.engine import evaluate
 from ketadecide.engine.evaluate import status_of
-from ketadecide.engine.result import Finding, Worded
+from ketadecide.engine.result import Finding, Missing, Worded
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
@@ -20,23 +20,101 @@ def P(**kw: object) -> Profile:
     return parse_profile({"age": 40, **kw})
 
 
+#: Every safety-screen question answered ("asked, none"), so a status is a full verdict.
+SCREENED: dict[str, object] = {
+    "suicidality": "none",
+    "pregnancy": "none",
+    "diagnoses": ["mdd"],
+    "conditions": [],
+    "medications": [],
+}
+
+
+def S(**kw: object) -> Profile:
+    """A screened profile: the safety screen complete, then ``kw``."""
+    return parse_profile({"age": 40, **SCREENED, **kw})
+
+
 def _f(sev: str) -> Finding:
     ref = Ref("s", "", "Synthetic source", None)
     return Finding("x", sev, Worded("x", "x"), Worded("m", "m"), (ref,), "screen")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
-    ("severities", "status"),
+    ("severities", "status", "incomplete_status"),
     [
-        ((), "eligible"),
-        (("info",), "eligible"),
-        (("info", "relative"), "caution"),
-        (("relative", "absolute", "info"), "contraindicated"),
-        (("absolute",), "contraindicated"),
+        ((), "no_flags", "incomplete"),
+        (("info",), "no_flags", "incomplete"),
+        (("info", "relative"), "caution", "incomplete"),
+        (("relative", "absolute", "info"), "contraindicated", "contraindicated"),
+        (("absolute",), "contraindicated", "contraindicated"),
     ],
 )
-def test_status_from_findings(severities: tuple[str, ...], status: str) -> None:
-    assert status_of(tuple(_f(s) for s in severities)) == status
+def test_status_precedence(severities: tuple[str, ...], status: str, incomplete_status: str) -> None:
+    """CONTRACT §3: contraindicated > incomplete > caution > no_flags."""
+    findings = tuple(_f(s) for s in severities)
+    assert status_of(findings) == status
+    missing = (Missing("pregnancy", Worded("ask", "ask")),)
+    assert status_of(findings, missing) == incomplete_status
+
+
+def test_an_unasked_screen_is_incomplete_never_no_flags(minimal_kb: KnowledgeBase) -> None:
+    r = evaluate(P(), minimal_kb)
+    assert [m.field for m in r.missing] == ["suicidality", "pregnancy", "diagnoses", "conditions", "medications"]
+    assert {m.status for m in r.modalities} == {"incomplete"}
+    assert all(m.ask.clinician for m in r.missing)
+
+
+@pytest.mark.parametrize("field", ["suicidality", "pregnancy", "diagnoses", "conditions", "medications"])
+def test_each_unasked_screen_field_is_missing(minimal_kb: KnowledgeBase, field: str) -> None:
+    answers = {k: v for k, v in SCREENED.items() if k != field}
+    r = evaluate(parse_profile({"age": 40, **answers}), minimal_kb)
+    assert [m.field for m in r.missing] == [field]
+    assert {m.status for m in r.modalities} == {"incomplete"}
+
+
+def test_asked_none_is_not_missing_and_unknown_suicidality_is(minimal_kb: KnowledgeBase) -> None:
+    assert evaluate(S(), minimal_kb).missing == ()
+    assert {m.status for m in evaluate(S(), minimal_kb).modalities} == {"no_flags"}
+    r = evaluate(S(suicidality="unknown"), minimal_kb)
+    assert [m.field for m in r.missing] == ["suicidality"]
+
+
+def test_a_contraindication_shows_even_when_the_screen_is_incomplete(minimal_kb: KnowledgeBase) -> None:
+    r = evaluate(P(conditions=["arteriovenous_malformation"]), minimal_kb)
+    assert r.modality("spravato").status == "contraindicated"
+    assert r.modality("iv").status == "incomplete"
+
+
+class TestIndication:
+    def test_on_label_path(self, minimal_kb: KnowledgeBase) -> None:
+        ind = evaluate(S(antidepressant_trials=2), minimal_kb).modality("spravato").indication
+        assert (ind.status, ind.basis) == ("on_label", "trd")
+        assert "TRD" in ind.label.clinician and ind.refs
+
+    def test_off_label_when_every_path_is_false(self, minimal_kb: KnowledgeBase) -> None:
+        for profile in (S(antidepressant_trials=1), S(diagnoses=["ptsd"], antidepressant_trials=5), S(age=17)):
+            assert evaluate(profile, minimal_kb).modality("spravato").indication.status == "off_label"
+
+    def test_not_established_names_what_is_needed(self, minimal_kb: KnowledgeBase) -> None:
+        ind = evaluate(S(), minimal_kb).modality("spravato").indication  # trials not given
+        assert (ind.status, ind.needs) == ("not_established", ("antidepressant_trials",))
+        ind = evaluate(P(antidepressant_trials=3), minimal_kb).modality("spravato").indication
+        assert (ind.status, ind.needs) == ("not_established", ("diagnoses",))
+
+    def test_a_false_part_decides_even_when_another_is_unknown(self, minimal_kb: KnowledgeBase) -> None:
+        """Kleene logic: age 17 makes the path false whatever the diagnosis."""
+        assert evaluate(P(age=17), minimal_kb).modality("spravato").indication.status == "off_label"
+
+    def test_racemic_routes_are_always_off_label(self, minimal_kb: KnowledgeBase) -> None:
+        for profile in (P(), S(antidepressant_trials=3)):
+            r = evaluate(profile, minimal_kb)
+            assert [r.modality(m).indication.status for m in ("iv", "im", "compounded")] == ["off_label"] * 3
+
+    def test_indication_never_changes_the_status(self, minimal_kb: KnowledgeBase) -> None:
+        on = evaluate(S(antidepressant_trials=3), minimal_kb).modality("spravato")
+        off = evaluate(S(antidepressant_trials=1), minimal_kb).modality("spravato")
+        assert on.status == off.status == "no_flags"
 
 
 def test_modalities_always_four_in_contract_order(minimal_kb: KnowledgeBase) -> None:
@@ -45,7 +123,7 @@ def test_modalities_always_four_in_contract_order(minimal_kb: KnowledgeBase) -> 
 
 
 def test_absolute_condition_contraindicates_only_where_absolute(minimal_kb: KnowledgeBase) -> None:
-    r = evaluate(P(conditions=["arteriovenous_malformation"]), minimal_kb)
+    r = evaluate(S(conditions=["arteriovenous_malformation"]), minimal_kb)
     assert r.modality("spravato").status == "contraindicated"
     assert r.modality("iv").status == "caution"
 
@@ -94,19 +172,23 @@ class TestCoverage:
         r = evaluate(P(), minimal_kb)
         assert all(m.coverage.likely_covered is None for m in r.modalities)
 
-    def test_trd_required_and_met(self, minimal_kb: KnowledgeBase) -> None:
-        r = evaluate(P(insurance="commercial", antidepressant_trials=2), minimal_kb)
+    def test_on_label_keeps_the_payer_record(self, minimal_kb: KnowledgeBase) -> None:
+        r = evaluate(S(insurance="commercial", antidepressant_trials=2), minimal_kb)
         assert r.modality("spravato").coverage.likely_covered is True
 
-    def test_trd_required_not_met(self, minimal_kb: KnowledgeBase) -> None:
-        r = evaluate(P(insurance="commercial", antidepressant_trials=1), minimal_kb)
-        cov = r.modality("spravato").coverage
-        assert cov.likely_covered is False
-        assert "1" in cov.note.clinician
+    def test_off_label_is_unlikely(self, minimal_kb: KnowledgeBase) -> None:
+        for profile in (
+            S(insurance="commercial", antidepressant_trials=1),
+            S(insurance="commercial", diagnoses=["ptsd"]),
+        ):
+            cov = evaluate(profile, minimal_kb).modality("spravato").coverage
+            assert cov.likely_covered is False
+            assert "off-label" in cov.note.clinician
 
-    def test_trd_required_unknown_trials(self, minimal_kb: KnowledgeBase) -> None:
+    def test_not_established_is_unknown(self, minimal_kb: KnowledgeBase) -> None:
         r = evaluate(P(insurance="commercial"), minimal_kb)
-        assert r.modality("spravato").coverage.likely_covered is None
+        cov = r.modality("spravato").coverage
+        assert cov.likely_covered is None and "diagnoses" in cov.note.clinician
 
     def test_uninsured(self, minimal_kb: KnowledgeBase) -> None:
         r = evaluate(P(insurance="uninsured", antidepressant_trials=5), minimal_kb)
@@ -118,8 +200,8 @@ class TestCoverage:
         payers = spravato.coverage.model_copy(update={"commercial": commercial})
         mods = {**minimal_kb.modalities, "spravato": spravato.model_copy(update={"coverage": payers})}
         kb2 = dataclasses.replace(minimal_kb, modalities=mods)
-        young = evaluate(P(age=16, insurance="commercial", antidepressant_trials=3), kb2)
-        adult = evaluate(P(age=18, insurance="commercial", antidepressant_trials=3), kb2)
+        young = evaluate(S(age=16, insurance="commercial", antidepressant_trials=3), kb2)
+        adult = evaluate(S(age=18, insurance="commercial", antidepressant_trials=3), kb2)
         assert young.modality("spravato").coverage.likely_covered is False
         assert adult.modality("spravato").coverage.likely_covered is True
 
@@ -156,7 +238,7 @@ def test_result_is_frozen(minimal_kb: KnowledgeBase) -> None:
 
 
 def test_budget_note_mentions_the_cost_share_when_likely_covered(minimal_kb: KnowledgeBase) -> None:
-    covered = evaluate(P(budget_per_session=50, insurance="commercial", antidepressant_trials=3), minimal_kb)
+    covered = evaluate(S(budget_per_session=50, insurance="commercial", antidepressant_trials=3), minimal_kb)
     spravato = covered.modality("spravato")
     assert spravato.coverage.likely_covered is True
     assert spravato.cost.budget_note is not None and "copay" in spravato.cost.budget_note.patient

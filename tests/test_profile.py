@@ -39,11 +39,22 @@ def test_fields_are_exactly_the_contract() -> None:
 
 def test_defaults_follow_the_contract() -> None:
     p = parse_profile({"age": 30})
-    assert p.pregnancy == "none"
+    # Schema 2: absent is "not asked", never "none".
+    assert p.pregnancy is None
     assert p.suicidality == "unknown"
     assert p.insurance == "unknown"
-    assert p.diagnoses == () and p.conditions == () and p.medications == ()
+    assert p.diagnoses is None and p.conditions is None and p.medications is None
     assert p.antidepressant_trials is None and p.phq9 is None
+
+
+def test_an_empty_list_is_asked_none_and_survives_the_round_trip() -> None:
+    p = parse_profile({"age": 30, "conditions": [], "medications": [], "diagnoses": []})
+    assert p.conditions == () and p.medications == () and p.diagnoses == ()
+    record = p.to_record()
+    assert record["conditions"] == [] and record["medications"] == [] and record["diagnoses"] == []
+    assert "pregnancy" not in record
+    assert parse_profile(record) == p
+    assert parse_profile({"age": 30, "conditions": None}).conditions is None
 
 
 def test_phq9_derived_scores() -> None:
@@ -122,7 +133,7 @@ def test_to_record_round_trips() -> None:
     }
     out = parse_profile(record).to_record()
     # Defaults are written out explicitly; nothing given is lost or changed.
-    assert out == {**record, "pregnancy": "none", "suicidality": "unknown", "insurance": "unknown"}
+    assert out == {**record, "suicidality": "unknown", "insurance": "unknown"}
     assert parse_profile(out) == parse_profile(record)
 
 

@@ -21,8 +21,10 @@ from tests.strategies import profile_records
 
 SHIPPED = load_knowledge_base(DATA_DIR)
 SCHEMA = json.loads((ROOT / "schema" / "result.schema.json").read_text())
-STATUS_RANK = {"eligible": 0, "caution": 1, "contraindicated": 2}
+# For comparing two records with the same safety-screen answers (so the same `missing`).
+STATUS_RANK = {"no_flags": 0, "caution": 1, "incomplete": 2, "contraindicated": 3}
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FEWER = settings(SETTINGS, max_examples=150)
 
 
 @st.composite
@@ -52,10 +54,12 @@ def test_status_follows_findings_in_any_knowledge_base(kb: KnowledgeBase, record
         severities = {f.severity for f in m.findings}
         if "absolute" in severities:
             assert m.status == "contraindicated"
-        if m.status == "eligible":
-            assert severities <= {"info"}
+        # incomplete exactly when the screen is unfinished and nothing contraindicates
+        assert (m.status == "incomplete") is (bool(result.missing) and "absolute" not in severities)
+        if m.status == "no_flags":
+            assert severities <= {"info"} and not result.missing
         if m.status == "caution":
-            assert "relative" in severities and "absolute" not in severities
+            assert "relative" in severities and "absolute" not in severities and not result.missing
         for f in m.findings:
             assert f.sources and all(s.strip() for s in f.sources)
             assert f.message.clinician.strip() and f.message.patient.strip()
@@ -104,7 +108,8 @@ def test_adding_a_condition_or_medication_never_improves_status(kb: KnowledgeBas
     record = data.draw(profile_records(kb))
     field = data.draw(st.sampled_from(["conditions", "medications"]))
     extra = data.draw(st.sampled_from(sorted(getattr(kb, field))))
-    more = {**record, field: sorted({*record.get(field, []), extra})}
+    record = {**record, field: record.get(field, [])}  # asked either way: same `missing`
+    more = {**record, field: sorted({*record[field], extra})}
     before, after = _statuses(kb, record), _statuses(kb, more)
     assert all(a >= b for a, b in zip(after, before, strict=True))
 
@@ -125,3 +130,63 @@ def test_higher_blood_pressure_never_improves_status(record: dict[str, Any], ris
         return
     before, after = _statuses(SHIPPED, record), _statuses(SHIPPED, higher)
     assert all(a >= b for a, b in zip(after, before, strict=True)), (record, higher)
+
+
+@FEWER
+@given(record=profile_records(SHIPPED))
+def test_not_asked_is_never_read_as_none(record: dict[str, Any]) -> None:
+    """Dropping a safety-screen answer can only make a verdict incomplete (or keep a
+    contraindication): never a cleaner status than the answered "none"."""
+    # Every screen answered "none" (so dropping one removes no finding), plus the record's
+    # other answers.
+    answered = {
+        **record,
+        "suicidality": "none",
+        "pregnancy": "none",
+        "conditions": [],
+        "medications": [],
+        "diagnoses": ["mdd"],
+    }
+    full = evaluate(parse_profile(answered), SHIPPED)
+    for field in ("pregnancy", "conditions", "medications", "diagnoses", "suicidality"):
+        dropped = evaluate(parse_profile({k: v for k, v in answered.items() if k != field}), SHIPPED)
+        assert field in [m.field for m in dropped.missing]
+        for before, after in zip(full.modalities, dropped.modalities, strict=True):
+            assert after.status in ("incomplete", "contraindicated"), (field, after.status)
+            if before.status == "contraindicated":
+                assert after.status == "contraindicated"
+
+
+@FEWER
+@given(record=profile_records(SHIPPED))
+def test_indication_follows_the_label(record: dict[str, Any]) -> None:
+    profile = parse_profile(record)
+    result = evaluate(profile, SHIPPED)
+    for m in ("iv", "im", "compounded"):
+        assert result.modality(m).indication.status == "off_label"  # no psychiatric indication
+    spravato = result.modality("spravato").indication
+    diagnoses = profile.diagnoses
+    if spravato.status == "on_label":
+        assert profile.age >= 18 and diagnoses is not None and "mdd" in diagnoses
+        assert "bipolar_depression" not in diagnoses
+        trd = (profile.antidepressant_trials or 0) >= 2
+        assert trd or profile.suicidality in CRISIS_SUICIDALITY
+    if profile.age < 18 or (diagnoses is not None and "mdd" not in diagnoses):
+        assert spravato.status == "off_label"
+    if spravato.status == "not_established":
+        assert spravato.needs
+    # coverage never says likely for an off-label Spravato course
+    if spravato.status == "off_label":
+        assert result.modality("spravato").coverage.likely_covered is not True
+
+
+@FEWER
+@given(record=profile_records(SHIPPED))
+def test_three_valued_truth_agrees_with_holds_when_everything_is_known(record: dict[str, Any]) -> None:
+    from ketadecide.predicates import holds, profile_facts, truth
+
+    facts = profile_facts(parse_profile(record))
+    for screen in SHIPPED.screens.values():
+        verdict = truth(screen.when, facts)
+        if verdict is not None:
+            assert verdict is holds(screen.when, facts)

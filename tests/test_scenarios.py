@@ -26,6 +26,8 @@ KEYS = {
     "no_findings",
     "severity",
     "likely_covered",
+    "indication",
+    "missing",
 }
 
 
@@ -38,7 +40,7 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def test_there_are_enough_scenarios() -> None:
-    assert len(SCENARIOS) >= 30
+    assert len(SCENARIOS) >= 60
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
@@ -72,3 +74,7 @@ def test_scenario(path: Path, kb: KnowledgeBase) -> None:
             assert got.get(fid) == sev, (mid, fid, got.get(fid))
     for mid, covered in modalities(exp.get("likely_covered", {})).items():
         assert by_id[mid].coverage.likely_covered is covered, (mid, by_id[mid].coverage.note.clinician)
+    for mid, indication in modalities(exp.get("indication", {})).items():
+        assert by_id[mid].indication.status == indication, (mid, by_id[mid].indication.note.clinician)
+    if "missing" in exp:
+        assert [m.field for m in result.missing] == exp["missing"]

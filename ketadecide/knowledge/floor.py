@@ -136,12 +136,16 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
                 ok = status == "contraindicated" if required == "contraindicated" else status in _FLAGGED
                 if not ok and modality not in breached:
                     breached[modality] = (status, record)
+        # One line per item and outcome, naming every modality it fails for.
+        by_outcome: dict[tuple[str, int, str], list[str]] = {}
         for modality, (status, record) in breached.items():
-            probe = f"age {record['age']}, suicidality {record['suicidality']}"
+            by_outcome.setdefault((status, record["age"], record["suicidality"]), []).append(modality)
+        for (status, age, suicidality), failing in by_outcome.items():
             problems.append(
                 Problem(
-                    f"clinical floor: {what} must make {modality} {required}, but this data makes it "
-                    f"{status} (probe: {probe}; label/consensus minimum; see README 'How it decides')",
+                    f"clinical floor: {what} must make {', '.join(failing)} {required}, but this data makes "
+                    f"{'it' if len(failing) == 1 else 'them'} {status} (probe: age {age}, suicidality "
+                    f"{suicidality}; label/consensus minimum; see README 'How it decides')",
                     file,
                 )
             )

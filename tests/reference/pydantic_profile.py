@@ -68,15 +68,15 @@ class Profile(BaseModel):
         | None
     ) = None
     age: Annotated[int, Strict(), Field(ge=0, le=120)]
-    pregnancy: Pregnancy = "none"
-    diagnoses: tuple[Diagnosis, ...] = ()
+    pregnancy: Pregnancy | None = None
+    diagnoses: tuple[Diagnosis, ...] | None = None
     antidepressant_trials: Annotated[int, Strict(), Field(ge=0, le=100)] | None = None
     suicidality: Suicidality = "unknown"
     phq9: Annotated[tuple[PhqItem, ...], Field(min_length=9, max_length=9)] | None = None
     bp_systolic: Annotated[int, Strict(), Field(ge=BP_SYSTOLIC_RANGE[0], le=BP_SYSTOLIC_RANGE[1])] | None = None
     bp_diastolic: Annotated[int, Strict(), Field(ge=BP_DIASTOLIC_RANGE[0], le=BP_DIASTOLIC_RANGE[1])] | None = None
-    conditions: tuple[IdStr, ...] = ()
-    medications: tuple[IdStr, ...] = ()
+    conditions: tuple[IdStr, ...] | None = None
+    medications: tuple[IdStr, ...] | None = None
     insurance: Insurance = "unknown"
     budget_per_session: Annotated[float, Strict(), Field(ge=0, le=1_000_000)] | None = None
     has_driver: StrictBool | None = None
