@@ -138,13 +138,13 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
                     breached[modality] = (status, record)
         # One line per item and outcome, naming every modality it fails for.
         by_outcome: dict[tuple[str, int, str], list[str]] = {}
-        for modality, (status, record) in breached.items():
-            by_outcome.setdefault((status, record["age"], record["suicidality"]), []).append(modality)
-        for (status, age, suicidality), failing in by_outcome.items():
+        for modality, (found_status, record) in breached.items():
+            by_outcome.setdefault((found_status, record["age"], record["suicidality"]), []).append(modality)
+        for (worst, age, suicidality), failing in by_outcome.items():
             problems.append(
                 Problem(
                     f"clinical floor: {what} must make {', '.join(failing)} {required}, but this data makes "
-                    f"{'it' if len(failing) == 1 else 'them'} {status} (probe: age {age}, suicidality "
+                    f"{'it' if len(failing) == 1 else 'them'} {worst} (probe: age {age}, suicidality "
                     f"{suicidality}; label/consensus minimum; see README 'How it decides')",
                     file,
                 )

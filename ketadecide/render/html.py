@@ -15,11 +15,14 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.render.labels import (
     DETAIL_LABEL,
+    INDICATION_ROW,
     SEVERITY_WORD,
+    STATUS_ROW,
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
     coverage_text,
+    incomplete_line,
     money,
     status_text,
 )
@@ -48,6 +51,7 @@ table.compare tbody th { background: #f3f3f3; width: 16%; }
 table.compare tr { break-inside: avoid; }
 .st-no_flags { color: #1d6b2f; font-weight: bold; }
 .st-incomplete { color: #5b2a86; font-weight: bold; }
+p.incomplete { color: #5b2a86; margin: 4px 0; }
 .st-caution { color: #8a5a00; font-weight: bold; }
 .st-contraindicated { color: var(--danger); font-weight: bold; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 5px 10px; margin: 6px 0; break-inside: avoid; }
@@ -196,9 +200,10 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex) -> list[
     def row(label: str, cells: list[str]) -> None:
         out.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
 
+    row(STATUS_ROW[audience], [f'<span class="st-{m.status}">{_e(status_text(m.status, audience))}</span>' for m in ms])
     row(
-        "Status" if audience == "clinician" else "Safety check",
-        [f'<span class="st-{m.status}">{_e(status_text(m.status, audience))}</span>' for m in ms],
+        INDICATION_ROW[audience],
+        [_e(m.indication.label.for_(audience)) + _refs(index, m.indication.refs) for m in ms],
     )
     row(
         "Key findings" if audience == "clinician" else "What to discuss",
@@ -335,6 +340,10 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     title = _title(audience, result.profile_id)
     body = _crisis_banner(result.crisis, result.handout, audience, index)
     body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(h["lead"])}</p>']
+    unfinished = incomplete_line(result, audience)
+    if unfinished:
+        body += [f'<p class="incomplete"><b>{_e(unfinished)}</b></p>', "<ul>"]
+        body += [f"<li>{_e(m.ask.for_(audience))}</li>" for m in result.missing] + ["</ul>"]
     body += _comparison(result, audience, index)
     body += _findings(result, audience, index)
     if result.troubleshooting:

@@ -71,6 +71,34 @@ def status_text(status: str, audience: Audience) -> str:
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[audience][status]}"
 
 
+INDICATION_ROW = {"clinician": "Indication", "patient": "Approved use?"}
+STATUS_ROW = {"clinician": "Status", "patient": "Safety check"}
+
+#: Plain names of the safety-screen fields, for the one line that says what is still to ask
+#: (a field a clinic adds falls back to its own name).
+_FIELD_WORDS: dict[str, dict[str, str]] = {
+    "clinician": {},
+    "patient": {
+        "suicidality": "thoughts of suicide",
+        "pregnancy": "pregnancy",
+        "diagnoses": "your diagnosis",
+        "conditions": "health conditions",
+        "medications": "medicines",
+    },
+}
+
+
+def incomplete_line(result: Result, audience: Audience) -> str | None:
+    """One line saying the safety screen is unfinished and what to ask, or None when complete."""
+    if not result.missing:
+        return None
+    words = _FIELD_WORDS[audience]
+    fields = ", ".join(words.get(m.field, m.field.replace("_", " ")) for m in result.missing)
+    if audience == "patient":
+        return f"More answers needed before this can be a full check. Still to go over: {fields}."
+    return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
+
+
 def coverage_text(c: Coverage, audience: Audience) -> str:
     if c.likely_covered is True:
         head = "✔ likely covered" if audience == "clinician" else "✔ insurance likely pays"

@@ -6,11 +6,14 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.render.labels import (
     DETAIL_LABEL,
+    INDICATION_ROW,
     SEVERITY_WORD,
+    STATUS_ROW,
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
     coverage_text,
+    incomplete_line,
     money,
     stamp,
     status_text,
@@ -47,6 +50,10 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     if result.profile_id:
         title += f" — {e(result.profile_id)}"
     lines += [f"# {title}", ""]
+    unfinished = incomplete_line(result, audience)
+    if unfinished:
+        lines += [f"**{md_escape(unfinished)}**", ""]
+        lines += [f"- {md_escape(m.ask.for_(audience))}" for m in result.missing] + [""]
     lines += comparison_lines(result, audience, index)
     lines += troubleshooting_lines(result.troubleshooting, audience, index)
     lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
@@ -70,10 +77,8 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     def row(label: str, cells: list[str]) -> None:
         lines.append(f"| **{label}** | " + " | ".join(cells) + " |")
 
-    row(
-        "Status" if audience == "clinician" else "Safety check",
-        [e(status_text(m.status, audience)) for m in result.modalities],
-    )
+    row(STATUS_ROW[audience], [e(status_text(m.status, audience)) for m in result.modalities])
+    row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) for m in result.modalities])
     row(
         "Key findings" if audience == "clinician" else "What to discuss",
         [

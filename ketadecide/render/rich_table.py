@@ -13,12 +13,15 @@ from rich.text import Text
 from ketadecide.engine.result import Audience, Result
 from ketadecide.render.labels import (
     DETAIL_LABEL,
+    INDICATION_ROW,
     SEVERITY_WORD,
+    STATUS_ROW,
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
     coverage_text,
     group_findings,
+    incomplete_line,
     money,
     stamp,
     status_text,
@@ -62,9 +65,11 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
         table.add_row(label, *cells)
 
     row(
-        "Status" if audience == "clinician" else "Safety check",
+        STATUS_ROW[audience],
         [Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in result.modalities],
     )
+    # Beside the status, never folded into it (CONTRACT §3).
+    row(INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities])
     key_label = "Key findings" if audience == "clinician" else "What to discuss"
     cells: list[Text | str] = []
     for m in result.modalities:
@@ -105,7 +110,11 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
 
 
 def findings_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
-    out: list[Text] = [Text("Findings" if audience == "clinician" else "What we noticed", style="bold underline")]
+    out: list[Text] = []
+    if result.missing:
+        out.append(Text("Still to ask" if audience == "clinician" else "Still to go over", style="bold underline"))
+        out += [Text(f"• {m.ask.for_(audience)}") for m in result.missing]
+    out.append(Text("Findings" if audience == "clinician" else "What we noticed", style="bold underline"))
     groups = group_findings(result)
     if not groups:
         out.append(Text("  none" if audience == "clinician" else "  nothing to flag", style="dim"))
@@ -195,6 +204,9 @@ def render_table(result: Result, audience: Audience, *, color: bool = False, wid
     panel = crisis_panel(result, audience)
     if panel is not None:
         console.print(panel)
+    unfinished = incomplete_line(result, audience)
+    if unfinished:
+        console.print(Text(unfinished, style="bold magenta"))
     console.print(comparison_table(result, audience, index))
     parts: list[Text] = []
     parts += findings_section(result, audience, index)

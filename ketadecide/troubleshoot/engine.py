@@ -13,9 +13,10 @@ from typing import Any
 from ketadecide.engine.result import Handout, HandoutItem, Suggestion, Worded
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.models import Wording
 from ketadecide.predicates import holds, profile_facts
 from ketadecide.profile import ModalityId, Profile
-from ketadecide.troubleshoot.models import Situation, TroubleshootingFile, Wording
+from ketadecide.troubleshoot.models import Situation, TroubleshootingFile
 
 FILE = "troubleshooting.yaml"
 
