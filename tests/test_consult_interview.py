@@ -151,9 +151,11 @@ def test_multi_and_checklist_take_numbers_and_ids(new, minimal_kb) -> None:
     drive(iv, ["1"])
     assert iv.answer("1, ptsd 3") == []
     assert iv.answers["diagnoses"] == ["mdd", "ptsd"]
-    drive(iv, ["3", "", "45", "", ""])
+    drive(iv, ["3", "", "45", "1", ""])
     assert iv.current.key == "conditions"
-    assert len(iv.current.options) == len(minimal_kb.conditions)
+    # "0) None of these" first, then one option per condition of the knowledge base.
+    assert iv.current.options[0].key == "0" and iv.current.options[0].value is None
+    assert len(iv.current.options) == len(minimal_kb.conditions) + 1
     (notice,) = iv.answer("1,99")
     assert notice.kind == "error" and "99" in notice.text
     assert iv.answer("1 current_mania") == []
@@ -165,7 +167,7 @@ def test_checklist_uses_plain_names_for_patients(new, minimal_kb) -> None:
     drive(iv, ["", "", "", "", ""])
     step = iv.current
     assert step.key == "conditions"
-    assert [o.label for o in step.options] == [r.plain_name for r in minimal_kb.conditions.values()]
+    assert [o.label for o in step.options[1:]] == [r.plain_name for r in minimal_kb.conditions.values()]
 
 
 def test_defaults_fill_on_enter_and_skip_leaves_out(new) -> None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import (
+    LABEL_CONTRAINDICATIONS,
     Cited,
     ContraindicationsFile,
     ModalitiesFile,
@@ -369,14 +370,9 @@ _FLOOR_BASE: dict[str, Any] = {
     "medications": [],
 }
 CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
-    ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
-    ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
-    ("arteriovenous malformation", {"conditions": ["arteriovenous_malformation"]}, ("spravato",), "contraindicated"),
-    (
-        "intracerebral hemorrhage",
-        {"conditions": ["intracerebral_hemorrhage_history"]},
-        ("spravato",),
-        "contraindicated",
+    *(
+        (what, {"conditions": [ident]}, modalities, "contraindicated")
+        for what, ident, modalities in LABEL_CONTRAINDICATIONS
     ),
     ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "flagged"),
     ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "flagged"),
@@ -401,7 +397,8 @@ def _floor_errors(kb: KnowledgeBase) -> list[Problem]:
             status = result.modality(modality).status
             # "flagged": a safety flag must show (caution or worse), never no_flags, and
             # never only "incomplete" (the probe answers every screening question).
-            ok = status == "contraindicated" if required == "contraindicated" else status in ("caution", "contraindicated")
+            flagged = ("caution", "contraindicated")
+            ok = status == "contraindicated" if required == "contraindicated" else status in flagged
             if not ok:
                 problems.append(
                     Problem(
