@@ -281,7 +281,7 @@ def floor_problems(codes: CodesFile, source: str) -> list[Problem]:
             matches = index.lookup_concept(record, {"text": code})
             shown = f"the {record} name '{code}'"
         else:
-            uris = codes.systems[system].uris if system in codes.systems else ()  # type: ignore[index]
+            uris = codes.systems[system].uris if system in codes.systems else ()
             coding = {"system": uris[0], "code": code} if uris else {}
             match = index.lookup(record, coding) if coding else None
             matches = [match] if match is not None else []
