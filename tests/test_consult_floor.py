@@ -18,7 +18,11 @@ PLAN = (
     "            clinician: Plan or intent\n"
     "            patient: I have a plan, or I intend to act on these thoughts\n"
 )
-UNKNOWN = "          - value: unknown\n            clinician: Not assessed\n            patient: I would rather not answer now\n"
+UNKNOWN = (
+    "          - value: unknown\n"
+    "            clinician: Not assessed\n"
+    "            patient: I would rather not answer now\n"
+)
 PREGNANCY = "      - id: pregnancy\n        kind: choice\n"
 DIAGNOSES = "      - id: diagnoses\n        kind: multi\n"
 
