@@ -14,10 +14,10 @@ TYPICAL = [
     "3",  # antidepressant trials
     "",  # earlier ketamine: none
     "45",  # age
-    "",  # pregnancy: default none
+    "1",  # pregnancy: none of these
     "128/82",  # blood pressure
-    "",  # conditions: none
-    "",  # medications: none
+    "0",  # conditions: none of these (asked, none)
+    "0",  # medications: none of these (asked, none)
     "",  # PHQ-9: no
     "1",  # insurance: commercial
     "300",  # budget
@@ -35,6 +35,8 @@ TYPICAL_RECORD = {
     "suicidality": "none",
     "bp_systolic": 128,
     "bp_diastolic": 82,
+    "conditions": [],
+    "medications": [],
     "insurance": "commercial",
     "budget_per_session": 300.0,
     "has_driver": True,

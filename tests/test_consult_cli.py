@@ -275,3 +275,67 @@ def test_help_documents_the_command(runner) -> None:
         "--audience",
     ):
         assert option in result.stdout
+
+
+# ---------------------------------------------------------------- schema 2: asked, none vs not asked
+
+#: TYPICAL with the safety-screen questions skipped by Enter: diagnoses, pregnancy, conditions
+#: and medications. Indexes follow TYPICAL's order.
+SKIPPED_SCREEN = list(TYPICAL)
+for _i in (1, 5, 7, 8):
+    SKIPPED_SCREEN[_i] = ""
+
+
+def test_none_on_the_lists_is_saved_as_asked_none_and_finishes_the_screen(runner, tmp_path) -> None:
+    save = tmp_path / "answers.yaml"
+    result = consult(runner, TYPICAL, "--save", str(save), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    saved = yaml.safe_load(save.read_text())
+    assert saved["conditions"] == [] and saved["medications"] == [] and saved["pregnancy"] == "none"
+    data = json.loads(result.stdout)
+    assert data["missing"] == []
+    assert "incomplete" not in {m["status"] for m in data["modalities"]}
+    assert "safety screen incomplete" not in result.stderr
+
+
+def test_typed_none_equals_zero(runner, tmp_path) -> None:
+    answers = list(TYPICAL)
+    answers[7] = "none"
+    answers[8] = "NONE"
+    save = tmp_path / "a.yaml"
+    assert consult(runner, answers, "--save", str(save), "-f", "json").exit_code == 0
+    assert yaml.safe_load(save.read_text()) == TYPICAL_RECORD
+
+
+def test_skipped_screen_questions_stay_not_asked(runner, tmp_path) -> None:
+    save = tmp_path / "answers.yaml"
+    result = consult(runner, SKIPPED_SCREEN, "--save", str(save), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    saved = yaml.safe_load(save.read_text())
+    for name in ("diagnoses", "pregnancy", "conditions", "medications"):
+        assert name not in saved, name
+    data = json.loads(result.stdout)
+    assert data["missing"] == ["pregnancy", "diagnoses", "conditions", "medications"]
+    assert {m["status"] for m in data["modalities"]} == {"incomplete"}
+    assert "safety screen incomplete, not asked: pregnancy, diagnoses, conditions, medications" in result.stderr
+    # The saved profile reads back to the same result: "not asked" survives the round trip.
+    assert compare_json(runner, save) == data
+
+
+def test_enter_on_a_list_is_offered_as_skip_not_none(runner) -> None:
+    err = consult(runner, TYPICAL, "-f", "json").stderr
+    conditions = err.split("Conditions present")[1].split(">")[0]
+    assert "0) None of these" in conditions
+    assert "Enter=skip" in conditions and "Enter=none" not in conditions
+
+
+def test_no_input_with_screen_fields_missing_still_compares(runner, tmp_path) -> None:
+    pre = tmp_path / "pre.yaml"
+    pre.write_text("age: 50\nsuicidality: none\nconditions: []\n")
+    result = consult(runner, [], "--no-input", "--profile", str(pre), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["missing"] == ["pregnancy", "diagnoses", "medications"]
+    assert {m["status"] for m in data["modalities"]} == {"incomplete"}
+    assert "not asked: pregnancy, diagnoses, medications" in result.stderr
+    assert "Safety" not in result.stderr  # never prompted

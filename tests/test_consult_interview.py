@@ -151,9 +151,11 @@ def test_multi_and_checklist_take_numbers_and_ids(new, minimal_kb) -> None:
     drive(iv, ["1"])
     assert iv.answer("1, ptsd 3") == []
     assert iv.answers["diagnoses"] == ["mdd", "ptsd"]
-    drive(iv, ["3", "", "45", "", ""])
+    drive(iv, ["3", "", "45", "1", ""])
     assert iv.current.key == "conditions"
-    assert len(iv.current.options) == len(minimal_kb.conditions)
+    # "0) None of these" first, then one option per condition of the knowledge base.
+    assert iv.current.options[0].key == "0" and iv.current.options[0].value is None
+    assert len(iv.current.options) == len(minimal_kb.conditions) + 1
     (notice,) = iv.answer("1,99")
     assert notice.kind == "error" and "99" in notice.text
     assert iv.answer("1 current_mania") == []
@@ -165,7 +167,7 @@ def test_checklist_uses_plain_names_for_patients(new, minimal_kb) -> None:
     drive(iv, ["", "", "", "", ""])
     step = iv.current
     assert step.key == "conditions"
-    assert [o.label for o in step.options] == [r.plain_name for r in minimal_kb.conditions.values()]
+    assert [o.label for o in step.options[1:]] == [r.plain_name for r in minimal_kb.conditions.values()]
 
 
 def test_defaults_fill_on_enter_and_skip_leaves_out(new) -> None:
@@ -376,3 +378,44 @@ def test_any_typing_never_crashes_and_answers_stay_valid(questions, minimal_kb, 
         check_fields(iv.answers)  # every stored answer obeys the profile rules
     if iv.finished and not iv.stopped:
         assert iv.profile().age == iv.answers["age"]
+
+
+def test_none_cannot_be_combined_with_a_choice(new) -> None:
+    iv = new()
+    drive(iv, ["1"])
+    assert iv.current.key == "diagnoses"
+    (notice,) = iv.answer("0, 1")
+    assert notice.kind == "error" and "cannot be combined" in notice.text
+    assert "diagnoses" not in iv.answers and iv.current.key == "diagnoses"
+    assert iv.answer("0") == []
+    assert iv.answers["diagnoses"] == []
+
+
+def test_pregnancy_skipped_is_not_recorded_and_answered_is(new) -> None:
+    iv = new()
+    drive(iv, ["1", "1", "3", "", "45"])
+    assert iv.current.key == "pregnancy" and iv.current.enter == "skip"
+    assert iv.answer("") == []
+    assert "pregnancy" not in iv.answers
+    assert iv.answer("back") == []
+    assert iv.answer("3") == []
+    assert iv.answers["pregnancy"] == "breastfeeding"
+
+
+def test_skip_and_enter_leave_a_checklist_not_asked(new) -> None:
+    iv = new(prefill={"suicidality": "none", "age": 50, "diagnoses": ["mdd"], "pregnancy": "none"})
+    drive(iv, ["", "", ""])
+    assert iv.current.key == "conditions"
+    assert iv.answer("skip")[0].kind == "info"
+    assert iv.current.key == "medications"
+    assert iv.answer("") == []
+    assert "conditions" not in iv.answers and "medications" not in iv.answers
+    assert "conditions" not in iv.profile().to_record()
+
+
+def test_safety_question_offers_not_assessed(new) -> None:
+    iv = new()
+    values = [o.value for o in iv.current.options]
+    assert values == ["none", "passive_ideation", "active_ideation", "plan_or_intent", "unknown"]
+    assert iv.answer("5") == []
+    assert iv.answers["suicidality"] == "unknown"

@@ -99,5 +99,5 @@ def test_safety_question_must_stay_first(tmp_path) -> None:
         before_messages, messages = after.split("messages:\n", 1)
         return head + "  - id: history\n" + before_messages + "  - id: safety\n" + safety + "messages:\n" + messages
 
-    with pytest.raises(InputError, match="must come first"):
+    with pytest.raises(InputError, match="must be the first question"):
         load_questions(load_knowledge_base(clinic_data_dir(tmp_path, move_safety_last)))

@@ -154,12 +154,16 @@ def test_compare_fhir_gives_expected_statuses(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     statuses = {m["id"]: m["status"] for m in data["modalities"]}
+    # Suicidality is never read from a record and this one gives no pregnancy status: the
+    # safety screen stays incomplete (schema 2), whatever the findings.
     assert statuses == {
-        "spravato": "caution",
-        "iv": "caution",
-        "im": "caution",
-        "compounded": "caution",
+        "spravato": "incomplete",
+        "iv": "incomplete",
+        "im": "incomplete",
+        "compounded": "incomplete",
     }
+    assert data["missing"] == ["suicidality", "pregnancy"]
+    assert "left not asked: suicidality, pregnancy" in result.stderr
     findings = {f["id"] for f in data["modalities"][0]["findings"]}
     assert {"psychosis_history", "benzodiazepine", "bp_elevated"} <= findings
     assert "Read into the profile" in result.stderr

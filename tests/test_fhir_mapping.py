@@ -437,3 +437,43 @@ def test_a_lone_positive_item_9_is_never_lost(index: CodeIndex, item9: int, flag
     text = messages(report, "check")
     assert "items 9 found" in text
     assert ("ask about safety now" in text and "988" in text) is flagged
+
+
+# ---------------------------------------------------------------- schema 2: never "asked, none" by inference
+
+
+SCREEN_LINE = "safety screen not answered by the record, so left not asked: "
+
+
+def test_a_record_without_screen_answers_leaves_them_not_asked(index: CodeIndex) -> None:
+    data, report = run(index)
+    for name in ("pregnancy", "diagnoses", "conditions", "medications", "suicidality"):
+        assert name not in data, name
+    assert SCREEN_LINE + "suicidality, pregnancy, diagnoses, conditions, medications" in messages(report, "check")
+
+
+def test_no_active_medication_is_not_medications_none(index: CodeIndex) -> None:
+    data, report = run(index, med_statement("N05BA06", status="stopped"))
+    assert "medications" not in data
+    assert "medications" in messages(report, "check").split(SCREEN_LINE)[1]
+
+
+def test_conditions_without_screened_ones_are_not_conditions_none(index: CodeIndex) -> None:
+    data, report = run(index, condition("F33.1"))
+    assert data["diagnoses"] == ["mdd"]
+    assert "conditions" not in data
+    listed = messages(report, "check").split(SCREEN_LINE)[1].split(" (")[0]
+    assert listed.split(", ") == ["suicidality", "pregnancy", "conditions", "medications"]
+
+
+def test_pregnancy_is_not_assumed_none_for_a_male_patient(index: CodeIndex) -> None:
+    data, report = run(index, patient(gender="male"))
+    assert "pregnancy" not in data
+    assert "pregnancy" in messages(report, "check").split(SCREEN_LINE)[1]
+
+
+def test_the_screen_line_lists_only_what_the_record_leaves_open(index: CodeIndex) -> None:
+    data, report = run(index, condition("F33.1"), condition("F20.9"), med_statement("N05BA06"))
+    assert data["conditions"] == ["psychosis_history"] and data["medications"] == ["benzodiazepine"]
+    listed = messages(report, "check").split(SCREEN_LINE)[1].split(" (")[0]
+    assert listed.split(", ") == ["suicidality", "pregnancy"]

@@ -62,6 +62,21 @@ def _profile_text(record: dict[str, Any], path: Path) -> str:
     return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
+def _say_missing(fields: list[str], audience: str) -> None:
+    """One line on stderr: the safety-screen answers not given, so every status is incomplete."""
+    if audience == "patient":
+        line = (
+            f"ketadecide: some safety questions were not answered ({', '.join(fields)}), so the comparison "
+            "cannot be finished; your clinician will ask them."
+        )
+    else:
+        line = (
+            f"ketadecide: safety screen incomplete, not asked: {', '.join(fields)} "
+            "(statuses are 'incomplete' until they are answered)."
+        )
+    print(line, file=sys.stderr)
+
+
 @handles_errors
 def consult(  # noqa: PLR0917 - Typer passes options positionally
     profile: Annotated[
@@ -98,7 +113,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         bool,
         typer.Option(
             "--no-input",
-            help="Never ask: fail (exit 2) naming any required answer the profile lacks.",
+            help="Never ask: fail (exit 2) naming any required answer (age) the profile lacks. Safety-screen "
+            "answers it lacks are listed on stderr and the comparison says 'incomplete' (exit 0).",
         ),
     ] = False,
     fmt: FormatOpt = None,
@@ -177,6 +193,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         result = evaluate(person, kb, handout=wants_handout(fmt, output))
     except InputError as exc:
         raise exc.with_source(source or "consult") from None
+    if result.missing:
+        _say_missing([m.field for m in result.missing], who)
     if save is not None:
         from ketadecide.atomic import write_text_atomic
 

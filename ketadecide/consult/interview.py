@@ -33,6 +33,9 @@ PHQ9_KEY = "phq9"
 BACK_WORDS = frozenset({"back", "b", "<"})
 HELP_WORDS = frozenset({"?", "help", "h"})
 SKIP_WORDS = frozenset({"skip", "-"})
+#: The key of "None of these" on a list question (diagnoses, conditions, medications).
+NONE_KEY = "0"
+NONE_WORDS = frozenset({"none", "no", "n"})
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
 MAX_ANSWER_CHARS = 500
@@ -103,10 +106,19 @@ WORDS: dict[str, dict[Audience, str]] = {
         "patient": "Type the number of the answer that fits best.",
     },
     "how_multi": {
-        "clinician": "Type the numbers or ids of all that apply, comma-separated; Enter for none.",
-        "patient": (
-            "Type the numbers of all that apply, separated by commas (for example 1,3), or press Enter for none."
+        "clinician": (
+            "Type the numbers or ids of all that apply, comma-separated; 0 or none records that none applies;"
+            " Enter or skip leaves the question not asked."
         ),
+        "patient": (
+            "Type the numbers of all that apply, separated by commas (for example 1,3), or 0 if none apply."
+            " Press Enter to skip if you are not sure."
+        ),
+    },
+    "none_of_these": {"clinician": "None of these", "patient": "None of these apply to me"},
+    "none_alone": {
+        "clinician": "0 (none) cannot be combined with other choices.",
+        "patient": "0 means none of these, so it cannot go with other numbers. Please type one or the other.",
     },
     "how_int": {
         "clinician": "Type a whole number.",
@@ -324,14 +336,18 @@ class Interview:
         return str(getattr(item, self.audience))
 
     def _options(self, q: Question) -> tuple[Option, ...]:
+        # A list question opens with "0) None of these": the answer "asked, none" ([]), which
+        # Enter never gives (Enter and skip leave the question not asked).
+        none = (Option(NONE_KEY, None, words("none_of_these", self.audience)),)
         if q.kind == "checklist":
             assert q.checklist is not None
             rules = getattr(self.kb, q.checklist)
-            return tuple(
+            return none + tuple(
                 Option(str(i), ident, rule.name if self.audience == "clinician" else rule.plain_name)
                 for i, (ident, rule) in enumerate(rules.items(), start=1)
             )
-        return tuple(Option(str(i), c.value, self._w(c)) for i, c in enumerate(q.choices, start=1))
+        listed = tuple(Option(str(i), c.value, self._w(c)) for i, c in enumerate(q.choices, start=1))
+        return none + listed if q.kind == "multi" else listed
 
     def _enter(self, q: Question) -> str | None:
         if q.required:
@@ -343,8 +359,6 @@ class Interview:
             none_choice = next((c for c in q.choices if c.value is None), None)
             if none_choice is not None:
                 return self._w(none_choice)
-        if q.kind in {"multi", "checklist"}:
-            return "none" if self.audience == "clinician" else "none of these"
         if q.kind == "phq9":
             return "no"
         return "skip"
@@ -635,18 +649,24 @@ def _pick(options: tuple[Option, ...], word: str, audience: Audience) -> Option:
 
 
 def _pick_many(options: tuple[Option, ...], word: str, audience: Audience) -> list[Any]:
-    if word in {"none", "no", "n"} and not any(str(o.value) == word for o in options):
-        return []
+    """The values picked; ``[]`` for "none" (asked, none), never for an empty answer."""
+    none = False
     chosen: list[Any] = []
     for token in (t for t in re.split(r"[,;\s]+", word) if t):
         hit = next(
             (o for o in options if token == o.key or (o.value is not None and token == str(o.value).lower())),
             None,
         )
+        if hit is None and token in NONE_WORDS:
+            hit = next((o for o in options if o.key == NONE_KEY and o.value is None), None)
         if hit is None:
             raise _Bad(words("not_on_list", audience, token=token, keys=_keys(options)))
-        if hit.value not in chosen:
+        if hit.value is None:
+            none = True
+        elif hit.value not in chosen:
             chosen.append(hit.value)
+    if none and chosen:
+        raise _Bad(words("none_alone", audience))
     return chosen
 
 

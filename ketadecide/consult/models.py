@@ -8,14 +8,23 @@ produce an answer that a profile file would reject.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ketadecide.consult.fields import BP_FIELDS, field_problems
-from ketadecide.knowledge.models import Cited, RecordId, Strict, Text, Wording
+from ketadecide.errors import Problem
+from ketadecide.knowledge.models import (
+    CONTRACT_SCREEN_FIELDS,
+    Cited,
+    ContraindicationsFile,
+    RecordId,
+    Strict,
+    Text,
+    Wording,
+)
 from ketadecide.predicates import Predicate
-from ketadecide.profile import PROFILE_FIELDS
+from ketadecide.profile import PROFILE_FIELDS, Suicidality
 
 Kind = Literal["choice", "multi", "int", "number", "bool", "bp", "phq9", "checklist"]
 PHQ9_ITEMS = 9
@@ -221,12 +230,73 @@ class QuestionsFile(Strict):
         age = next((q for s in self.sections for q in s.questions if q.field == "age"), None)
         if age is None or not age.required:
             raise ValueError("a required question must fill 'age' (every profile needs it)")
-        if "suicidality" not in filled:
-            raise ValueError("a question must fill 'suicidality' (the safety question)")
-        first = self.sections[0].questions[0]
-        if first.field != "suicidality":
-            raise ValueError("the safety question (suicidality) must come first")
         return self
+
+    def cross_check(self, contraindications: ContraindicationsFile, source: str) -> list[Problem]:
+        """Called by the knowledge-base loader when the file is first used: the clinical floor."""
+        return self.floor_problems(source)
+
+    def floor_problems(self, source: str) -> list[Problem]:
+        """The clinical floor of the questions, one problem per breach, each naming its key.
+
+        The safety question (suicidality) comes first, is asked of everyone (no ``ask_if``),
+        has no default and offers all five answers of the contract. Every other safety-screen
+        field (CONTRACT §3 ``missing``) is asked of everyone and has no default: a default would
+        record an answer nobody gave, and "not asked" must stay distinguishable from "none".
+        """
+        problems: list[Problem] = []
+        where: dict[str, tuple[str, Question]] = {}
+        for i, section in enumerate(self.sections):
+            for j, q in enumerate(section.questions):
+                for name in q.fields:
+                    where.setdefault(name, (f"sections[{i}].questions[{j}]", q))
+        for name in CONTRACT_SCREEN_FIELDS:
+            if name not in where:
+                what = "the safety question" if name == "suicidality" else "a safety-screen field"
+                message = f"clinical floor: no question fills '{name}' ({what}); it must be asked"
+                problems.append(Problem(message, source, "sections"))
+                continue
+            key, q = where[name]
+            if q.ask_if is not None:
+                problems.append(
+                    Problem(
+                        f"clinical floor: the question filling '{name}' (safety screen) must be asked of "
+                        "everyone; remove 'ask_if'",
+                        source,
+                        f"{key}.ask_if",
+                    )
+                )
+            if q.default is not None:
+                problems.append(
+                    Problem(
+                        f"clinical floor: the question filling '{name}' (safety screen) takes no default; "
+                        "a skipped answer stays 'not asked'",
+                        source,
+                        f"{key}.default",
+                    )
+                )
+        if "suicidality" in where:
+            key, q = where["suicidality"]
+            if key != "sections[0].questions[0]":
+                problems.append(
+                    Problem(
+                        "clinical floor: the safety question (suicidality) must be the first question",
+                        source,
+                        key,
+                    )
+                )
+            offered = {c.value for c in q.choices}
+            absent = [s for s in get_args(Suicidality) if s not in offered]
+            if q.kind != "choice" or absent:
+                problems.append(
+                    Problem(
+                        "clinical floor: the safety question must offer all five suicidality answers"
+                        + (f" (missing: {', '.join(absent)})" if absent else ""),
+                        source,
+                        f"{key}.choices",
+                    )
+                )
+        return problems
 
     def questions(self) -> list[tuple[int, Section, Question]]:
         """Every question in order, with its section's position."""

@@ -64,6 +64,7 @@ def load_questions_file(path: Path, sources_path: Path | None = None) -> Questio
         for where, ref in _refs(questions)
         if ref.partition(" ")[0] not in sources
     ]
+    problems += questions.floor_problems(str(path))
     if problems:
         raise InputError(problems)
     return QuestionSet(questions, dict(sources), path)

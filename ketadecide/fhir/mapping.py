@@ -24,6 +24,10 @@ The rules, stated once (they are also in docs/fhir.md):
   latest pregnancy-status observation; a "pregnant" status older than 42 weeks is stale.
 - Anything dated after ``as_of`` is not used (the record as it stood on that date).
 - Suicidality and antidepressant_trials are never set from a record; the report says why.
+- "Asked, none" (``[]``) is never inferred: no active medication, or no condition that maps,
+  leaves ``medications`` / ``conditions`` absent ("not asked"), and ``pregnancy`` is set only
+  from a pregnancy observation or condition (never "none" for a missing one, whatever the
+  gender). The report lists the safety-screen fields the record leaves not asked.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Any, Literal
 
 from ketadecide.errors import InputError, Problem
 from ketadecide.fhir.models import CodeEntry, CodesFile, normalize_code
+from ketadecide.knowledge.models import CONTRACT_SCREEN_FIELDS
 from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, PROFILE_FIELDS
 
 Status = Literal["mapped", "info", "not_counted", "conflict", "not_mapped", "check"]
@@ -835,6 +840,16 @@ class _Mapper:
             None,
             "suicidality",
         )
+        not_asked = [f for f in CONTRACT_SCREEN_FIELDS if f not in profile]
+        if not_asked:
+            # A record that lists nothing is not a record of "none": these stay "not asked",
+            # and the comparison says "incomplete" until someone asks.
+            self.add(
+                "check",
+                f"safety screen not answered by the record, so left not asked: {', '.join(not_asked)} "
+                "(no record of a condition or medicine is not a record of 'none'; ask)",
+                None,
+            )
 
     def _finish_pregnancy(self, profile: dict[str, Any]) -> None:
         candidates: list[tuple[str, str, str]] = [(v, ref, "active condition") for v, ref in self.pregnancy_conditions]

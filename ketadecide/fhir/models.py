@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, model_validator
 
 from ketadecide.errors import Problem
-from ketadecide.knowledge.models import Cited, ContraindicationsFile, RecordId, Strict, Text
+from ketadecide.knowledge.models import (
+    LABEL_CONTRAINDICATIONS,
+    Cited,
+    ContraindicationsFile,
+    RecordId,
+    Strict,
+    Text,
+)
 from ketadecide.profile import Diagnosis, Pregnancy
 
 if TYPE_CHECKING:
@@ -64,6 +71,48 @@ def normalize_code(system: str, code: str) -> str:
     if system == "atc":
         return code.upper()
     return code
+
+
+#: Record codes (and, for allergies, allergen names) that every codes.yaml must keep mapping
+#: to the labels' contraindications: the bundled data's ICD-10-CM and SNOMED CT condition
+#: codes, and its allergy codes (ATC) and names for ketamine and esketamine. Keyed by the
+#: condition ids of :data:`~ketadecide.knowledge.models.LABEL_CONTRAINDICATIONS` (and only
+#: those: checked below), so the label list is stated once. A clinic may add codes, never
+#: drop or re-point these: a record of an aneurysm that maps to nothing would hide an
+#: absolute contraindication.
+_LABEL_CODES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "ketamine_hypersensitivity": (
+        ("allergy", "atc", "N01AX03"),
+        ("allergy", "atc", "N01AX14"),
+        ("allergy", "atc", "N06AX27"),
+        ("allergy", "name", "ketamine"),
+        ("allergy", "name", "esketamine"),
+    ),
+    "aneurysmal_vascular_disease": (
+        ("condition", "icd10cm", "I71"),
+        ("condition", "icd10cm", "I72"),
+        ("condition", "icd10cm", "I67.1"),
+        ("condition", "snomed", "432119003"),
+    ),
+    "arteriovenous_malformation": (
+        ("condition", "icd10cm", "Q28.0"),
+        ("condition", "icd10cm", "Q28.2"),
+        ("condition", "icd10cm", "Q27.3"),
+    ),
+    "intracerebral_hemorrhage_history": (
+        ("condition", "icd10cm", "I61"),
+        ("condition", "icd10cm", "I69.1"),
+        ("condition", "snomed", "274100004"),
+    ),
+}
+LABEL_CONTRAINDICATION_CODES: tuple[tuple[str, str, str, str, str], ...] = tuple(
+    (what, ident, record, system, code)
+    for what, ident, _ in LABEL_CONTRAINDICATIONS
+    for record, system, code in _LABEL_CODES[ident]
+)
+"""(what, condition id, record kind, system or ``name``, code or name): the codes floor."""
+if set(_LABEL_CODES) != {ident for _, ident, _ in LABEL_CONTRAINDICATIONS}:  # pragma: no cover - a coding slip
+    raise AssertionError("_LABEL_CODES must cover exactly the label contraindications")
 
 
 class CodeSystem(Cited):
@@ -161,8 +210,10 @@ class CodesFile(Strict):
         return self
 
     def cross_check(self, contraindications: ContraindicationsFile, source: str) -> list[Problem]:
-        """Called by the knowledge-base loader: ids used here must be defined there."""
-        return check_ids(self, contraindications.conditions, contraindications.medications, source)
+        """Called by the knowledge-base loader: ids used here must be defined there, and the
+        codes of the labels' contraindications must still map to them."""
+        problems = check_ids(self, contraindications.conditions, contraindications.medications, source)
+        return problems + floor_problems(self, source)
 
     def mapped_code_count(self) -> int:
         """How many codes (and prefixes) the file maps, over all entries."""
@@ -207,4 +258,43 @@ def check_ids(
                     f"history.conditions[{i}]",
                 )
             )
+    return problems
+
+
+_SYSTEM_NAMES = {"icd10cm": "ICD-10-CM", "snomed": "SNOMED CT", "atc": "ATC", "loinc": "LOINC", "rxnorm": "RxNorm"}
+
+
+def floor_problems(codes: CodesFile, source: str) -> list[Problem]:
+    """The clinical floor of codes.yaml: one problem per label-contraindication code (or
+    allergen name) that no longer maps to its condition id.
+
+    Each code is looked up the way an imported record's code is (longest prefix for
+    ICD-10-CM and ATC), so a more specific entry that re-points part of a range is caught too.
+    The key named is the entry that now takes the code, or ``entries`` when none does.
+    """
+    from ketadecide.fhir.mapping import CodeIndex  # mapping imports this module
+
+    index = CodeIndex(codes)
+    problems: list[Problem] = []
+    for what, ident, record, system, code in LABEL_CONTRAINDICATION_CODES:
+        if system == "name":
+            matches = index.lookup_concept(record, {"text": code})
+            shown = f"the {record} name '{code}'"
+        else:
+            uris = codes.systems[system].uris if system in codes.systems else ()
+            coding = {"system": uris[0], "code": code} if uris else {}
+            match = index.lookup(record, coding) if coding else None
+            matches = [match] if match is not None else []
+            shown = f"{_SYSTEM_NAMES.get(system, system)} {code} ({record})"
+        if any(ident in m.entry.conditions for m in matches):
+            continue
+        key = f"entries.{matches[0].key}.conditions" if matches else "entries"
+        now = f"it maps to entry '{matches[0].key}' instead" if matches else "no entry maps it"
+        problems.append(
+            Problem(
+                f"clinical floor: {shown} must map to '{ident}' ({what}, a label contraindication); {now}",
+                source,
+                key,
+            )
+        )
     return problems

@@ -14,6 +14,7 @@ from typing import Any, get_args
 
 from ketadecide.errors import Problem
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
 from ketadecide.profile import MODALITY_IDS, Suicidality
 
 _ALL = MODALITY_IDS
@@ -22,14 +23,9 @@ _ALL = MODALITY_IDS
 #: caution or worse, never no_flags and never merely "incomplete" (every probe answers the
 #: whole safety screen). Label contraindications first, then the consensus minimums.
 CLINICAL_FLOOR: tuple[tuple[str, dict[str, Any], tuple[str, ...], str], ...] = (
-    ("ketamine hypersensitivity", {"conditions": ["ketamine_hypersensitivity"]}, _ALL, "contraindicated"),
-    ("aneurysmal vascular disease", {"conditions": ["aneurysmal_vascular_disease"]}, ("spravato",), "contraindicated"),
-    ("arteriovenous malformation", {"conditions": ["arteriovenous_malformation"]}, ("spravato",), "contraindicated"),
-    (
-        "intracerebral hemorrhage",
-        {"conditions": ["intracerebral_hemorrhage_history"]},
-        ("spravato",),
-        "contraindicated",
+    *(
+        (what, {"conditions": [ident]}, modalities, "contraindicated")
+        for what, ident, modalities in LABEL_CONTRAINDICATIONS
     ),
     ("pregnancy", {"pregnancy": "pregnant"}, _ALL, "flagged"),
     ("breastfeeding", {"pregnancy": "breastfeeding"}, _ALL, "flagged"),

@@ -262,6 +262,17 @@ class Crisis(Cited):
 #: a knowledge base may ask for more, never for fewer.
 CONTRACT_SCREEN_FIELDS: tuple[str, ...] = ("suicidality", "pregnancy", "diagnoses", "conditions", "medications")
 
+#: The labels' contraindications that are conditions (Spravato PI §4; Ketalar PI §4): what
+#: they are called, the condition id, and the modalities the label contraindicates. Defined
+#: once: the knowledge base's clinical floor (``floor.CLINICAL_FLOOR``) and the codes that
+#: must keep mapping to them (``fhir.models.LABEL_CONTRAINDICATION_CODES``) both derive from it.
+LABEL_CONTRAINDICATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("ketamine hypersensitivity", "ketamine_hypersensitivity", ("spravato", "iv", "im", "compounded")),
+    ("aneurysmal vascular disease", "aneurysmal_vascular_disease", ("spravato",)),
+    ("arteriovenous malformation", "arteriovenous_malformation", ("spravato",)),
+    ("intracerebral hemorrhage", "intracerebral_hemorrhage_history", ("spravato",)),
+)
+
 
 class Completeness(Cited):
     """What the safety screen needs asked before any verdict is more than ``incomplete``.
