@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ketadecide.errors import InputError, Problem
     from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
     from ketadecide.profile import Profile, parse_profile
-    from ketadecide.render.json_out import result_to_dict
+    from ketadecide.render.json import result_to_dict
 
 _EXPORTS = {
     "evaluate": "ketadecide.engine",
@@ -35,7 +35,7 @@ _EXPORTS = {
     "parse_profile": "ketadecide.profile",
     "InputError": "ketadecide.errors",
     "Problem": "ketadecide.errors",
-    "result_to_dict": "ketadecide.render.json_out",
+    "result_to_dict": "ketadecide.render.json",
     "evaluate_many": "ketadecide.batch.api",
 }
 

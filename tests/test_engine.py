@@ -13,7 +13,7 @@ from ketadecide.engine.result import Finding, Missing, Worded
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
-from ketadecide.render.json_out import render_json
+from ketadecide.render.json import render_json
 
 
 def P(**kw: object) -> Profile:

@@ -15,7 +15,7 @@ from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
 from ketadecide.knowledge.models import SEVERITY_RANK
 from ketadecide.profile import CRISIS_SUICIDALITY, MODALITY_IDS, parse_profile
 from ketadecide.render import render
-from ketadecide.render.json_out import render_json
+from ketadecide.render.json import render_json
 from tests.conftest import DATA_DIR, ROOT
 from tests.strategies import profile_records
 

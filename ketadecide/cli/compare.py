@@ -37,7 +37,6 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     """
     from ketadecide.engine import evaluate
     from ketadecide.knowledge import load_knowledge_base
-    from ketadecide.render import render
     from ketadecide.sources.profile_file import load_profile, source_name
 
     if (profile is None) == (fhir is None):
@@ -61,7 +60,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         result = evaluate(person, kb, handout=wants_handout(fmt, output))
     except InputError as exc:
         raise exc.with_source(where) from None
-    present(render, result, fmt, output, audience.value)
+    present(lambda r, **kw: r.comparison(result, audience.value, **kw), fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -134,7 +134,6 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.engine import evaluate
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.profile import parse_profile
-    from ketadecide.render import render
     from ketadecide.sources.profile_file import read_profile_data
 
     who = audience.value
@@ -202,7 +201,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(render, result, fmt, output, who)
+    present(lambda r, **kw: r.comparison(result, who, **kw), fmt, output)
 
 
 def register(app: typer.Typer) -> None:

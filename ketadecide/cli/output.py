@@ -7,7 +7,6 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ketadecide.atomic import write_text_atomic
 from ketadecide.cli.options import OutputFormat, resolve_format
@@ -45,18 +44,18 @@ def emit(text: str, output: Path | None) -> None:
         write_text_atomic(output, text)
 
 
-def present(
-    renderer: Callable[..., str], subject: Any, fmt: OutputFormat | None, output: Path | None, audience: str
-) -> str:
-    """Render ``subject`` in the chosen (or implied) format and write it; returns the format used.
+def present(draw: Callable[..., str], fmt: OutputFormat | None, output: Path | None) -> str:
+    """Render in the chosen (or implied) format and write it; returns the format used.
 
-    Colour only for the table on a terminal; the width follows the terminal or ``COLUMNS``.
+    ``draw(renderer, color=..., width=...)`` asks the format's renderer for one view (a
+    comparison, a course report, a listing). Colour only for the table on a terminal; the
+    width follows the terminal or ``COLUMNS``.
     """
+    from ketadecide.render import renderer_for
+
     fmt_name = resolve_format(fmt, output)
-    text = renderer(
-        subject,
-        fmt_name,
-        audience,
+    text = draw(
+        renderer_for(fmt_name),
         color=use_color(output) and fmt_name == "table",
         width=table_width(output),
     )

@@ -90,7 +90,6 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
 ) -> None:
     """Suggestions for a ketamine course that is not going as hoped (informs; never prescribes)."""
     from ketadecide.knowledge import load_knowledge_base
-    from ketadecide.render.troubleshoot import render_report
     from ketadecide.troubleshoot.log import read_session_log, summarize_log
     from ketadecide.troubleshoot.report import build_report
 
@@ -119,7 +118,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         },
         log=summary,
     )
-    present(render_report, report, fmt, output, audience.value)
+    present(lambda r, **kw: r.course_report(report, audience.value, **kw), fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,34 +1,42 @@
-"""Renderers: a :class:`~ketadecide.engine.Result` in, text out. The core never prints."""
+"""Renderers by format: a result of the core in, text out. The core never prints.
+
+``renderer_for(fmt)`` is the one place a format name becomes an implementation; each
+format's module is imported on use, so JSON output never pays for Rich.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ketadecide.engine.result import Audience, Result
+if TYPE_CHECKING:
+    from ketadecide.engine.result import Audience, Result
+    from ketadecide.render.interface import Renderer
 
 Format = Literal["table", "json", "markdown", "html"]
 FORMATS: tuple[str, ...] = ("table", "json", "markdown", "html")
 
 
+def renderer_for(fmt: str) -> Renderer:
+    """The renderer of one output format (``table`` is the terminal)."""
+    if fmt == "json":
+        from ketadecide.render.json import JsonRenderer
+
+        return JsonRenderer()
+    if fmt == "markdown":
+        from ketadecide.render.markdown import MarkdownRenderer
+
+        return MarkdownRenderer()
+    if fmt == "html":
+        from ketadecide.render.html import HtmlRenderer
+
+        return HtmlRenderer()
+    if fmt == "table":
+        from ketadecide.render.terminal import TerminalRenderer
+
+        return TerminalRenderer()
+    raise ValueError(f"unknown format {fmt!r}")
+
+
 def render(result: Result, fmt: Format, audience: Audience, *, color: bool = False, width: int = 120) -> str:
     """Render a comparison in one of the output formats."""
-    # Each renderer is imported on use: JSON output must not pay for Rich.
-    renderer: Callable[[Result, Audience], str]
-    if fmt == "json":
-        from ketadecide.render.json_out import render_json
-
-        renderer = render_json
-    elif fmt == "markdown":
-        from ketadecide.render.markdown import render_markdown
-
-        renderer = render_markdown
-    elif fmt == "html":
-        from ketadecide.render.html import render_html
-
-        renderer = render_html
-    else:
-        from ketadecide.render.rich_table import render_table
-
-        return render_table(result, audience, color=color, width=width)
-    return renderer(result, audience)
+    return renderer_for(fmt).comparison(result, audience, color=color, width=width)

@@ -13,6 +13,8 @@ from html import escape
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
+from ketadecide.errors import InputError, Problem
+from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
@@ -21,11 +23,15 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    course_line,
     coverage_text,
     incomplete_line,
+    log_line,
     money,
     status_text,
 )
+from ketadecide.render.trend import trend_svg
+from ketadecide.troubleshoot.report import TroubleshootReport
 
 CSS = """
 :root { --ink:#1a1a1a; --muted:#555; --line:#bcbcbc; --accent:#1f4e79; --danger:#9b1c1c; }
@@ -362,13 +368,8 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     return _document(title, body)
 
 
-def render_report_html(report: object, audience: Audience = "patient") -> str:
+def render_report_html(report: TroubleshootReport, audience: Audience = "patient") -> str:
     """A troubleshooting report (``ketadecide troubleshoot``) as a printable handout."""
-    from ketadecide.render.trend import trend_svg
-    from ketadecide.render.troubleshoot import course_line, log_line
-    from ketadecide.troubleshoot.report import TroubleshootReport
-
-    assert isinstance(report, TroubleshootReport)
     index = _index(audience)
     h = HEADINGS[audience]
     base = (
@@ -415,3 +416,20 @@ def render_report_html(report: object, audience: Audience = "patient") -> str:
         index,
     )
     return _document(title, body)
+
+
+class HtmlRenderer:
+    """The ``html`` format: printable, self-contained pages (no knowledge-base listing)."""
+
+    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+        return render_html(result, audience)
+
+    def course_report(
+        self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        return render_report_html(report, audience)
+
+    def knowledge(
+        self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        raise InputError(Problem("html is not offered for `modalities`; use table, json or markdown", field="--format"))

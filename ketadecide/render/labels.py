@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Coverage, Finding, KnowledgeBaseInfo, Result, Worded
+from ketadecide.troubleshoot.log import CourseSummary
+from ketadecide.troubleshoot.report import TroubleshootReport
 
 # No tick for no_flags: it means only that nothing was flagged, never "eligible".
 STATUS_SYMBOL = {"no_flags": "○", "caution": "▲", "incomplete": "?", "contraindicated": "✖"}
@@ -210,3 +212,90 @@ def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
         f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {code}{kb.sha256[:12]}{code} · "
         f"ketadecide {version}"
     )
+
+
+# ---- Course reports (troubleshoot): words shared by every format
+
+RESPONSE_WORD: dict[str, dict[str, str]] = {
+    "clinician": {
+        "none": "none (PHQ-9 drop < 25%)",
+        "partial": "partial (PHQ-9 drop 25% to < 50%)",
+        "sustained": "response (PHQ-9 drop ≥ 50%)",
+        "fading": "fading (improvement, then rebound)",
+    },
+    "patient": {
+        "none": "no real change yet",
+        "partial": "some improvement",
+        "sustained": "clearly better",
+        "fading": "better at first, then wearing off",
+    },
+}
+DISSOCIATION_WORD: dict[str, dict[str, str]] = {
+    "clinician": {"tolerable": "tolerable", "too_intense": "too intense"},
+    "patient": {"tolerable": "manageable", "too_intense": "too strong"},
+}
+
+
+def bp_text(bp: tuple[int, int] | None) -> str | None:
+    return None if bp is None else f"{bp[0]}/{bp[1]}"
+
+
+def course_line(report: TroubleshootReport, audience: Audience) -> str:
+    c = report.course
+    parts = [c.modality_name]
+    if c.sessions is not None:
+        what = "full-dose sessions" if audience == "clinician" else "sessions at full dose"
+        parts.append(f"{c.sessions} {what} (judged after {c.window})")
+    if c.response is not None:
+        parts.append(
+            ("response: " if audience == "clinician" else "how it is going: ") + RESPONSE_WORD[audience][c.response]
+        )
+    if c.dissociation is not None:
+        parts.append("dissociation: " + DISSOCIATION_WORD[audience][c.dissociation])
+    if c.financial_stress:
+        parts.append("cost is a strain")
+    return " · ".join(parts)
+
+
+def log_line(log: CourseSummary, audience: Audience) -> str:
+    if audience == "patient":
+        return _log_line_plain(log)
+    parts = [f"{len(log.sessions)} sessions logged, {log.sessions_full_dose} at full dose"]
+    if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
+        parts.append(f"PHQ-9 {log.baseline_phq9} → {log.latest_phq9} ({-log.change:+.0%}); lowest {log.best_phq9}")
+    if log.remission:
+        parts.append(f"remission (PHQ-9 < {log.remission_below})")
+    if log.highest_bp is not None:
+        parts.append(f"highest BP {log.highest_bp[0]}/{log.highest_bp[1]}")
+    return "; ".join(parts)
+
+
+def _log_line_plain(log: CourseSummary) -> str:
+    parts = [f"{len(log.sessions)} sessions so far, {log.sessions_full_dose} of them at your full dose"]
+    if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
+        if log.change > 0:
+            trend = f"{log.change:.0%} lower"
+        elif log.change < 0:
+            trend = f"{-log.change:.0%} higher"
+        else:
+            trend = "unchanged"
+        parts.append(
+            f"your questionnaire score went from {log.baseline_phq9} to {log.latest_phq9} ({trend}); "
+            f"at its best it was {log.best_phq9}"
+        )
+    if log.remission:
+        parts.append("that is in the range of very few symptoms")
+    if log.highest_bp is not None:
+        parts.append(f"highest blood pressure {log.highest_bp[0]}/{log.highest_bp[1]}")
+    return "; ".join(parts)
+
+
+# ---- The knowledge base listing
+
+PAYER_LABEL = {
+    "commercial": "Commercial",
+    "medicare": "Medicare",
+    "medicaid": "Medicaid",
+    "va_tricare": "VA / TRICARE",
+    "uninsured": "Uninsured",
+}

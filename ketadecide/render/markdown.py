@@ -1,23 +1,31 @@
-"""The comparison as Markdown: for notes, tickets and pasting into a record."""
+"""Markdown: the comparison, the course report and the knowledge-base listing, for notes,
+tickets and pasting into a record."""
 
 from __future__ import annotations
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
+from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    PAYER_LABEL,
     SEVERITY_WORD,
     STATUS_ROW,
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    count_range,
+    course_line,
     coverage_text,
     incomplete_line,
+    log_line,
     money,
     stamp,
     status_text,
 )
+from ketadecide.render.trend import trend_lines
+from ketadecide.troubleshoot.report import TroubleshootReport
 
 
 def md_escape(text: str) -> str:
@@ -175,14 +183,9 @@ def sources_lines(audience: Audience, index: SourceIndex) -> list[str]:
     return ["## " + heading, "", *[f"{n}. {md_escape(c)}" for n, c in index.items()], ""]
 
 
-def render_report_markdown(report: object, audience: Audience = "clinician") -> str:
+def render_report_markdown(report: TroubleshootReport, audience: Audience = "clinician") -> str:
     """A troubleshooting report (``ketadecide troubleshoot``) as Markdown, with the same
     content as the HTML handout."""
-    from ketadecide.render.trend import trend_lines
-    from ketadecide.render.troubleshoot import course_line, log_line
-    from ketadecide.troubleshoot.report import TroubleshootReport
-
-    assert isinstance(report, TroubleshootReport)
     e = md_escape
     index = SourceIndex()
     lines: list[str] = []
@@ -221,3 +224,76 @@ def render_report_markdown(report: object, audience: Audience = "clinician") -> 
     lines += sources_lines(audience, index)
     lines += footer_lines(report.disclaimer, report.knowledge_base, report.ketadecide_version, audience)
     return "\n".join(lines)
+
+
+def _list_markdown(kb: KnowledgeBase, audience: Audience) -> str:
+    lines = [
+        "# Modalities",
+        "",
+        "| id | name | drug | route | setting | cost / session |",
+        "|---|---|---|---|---|---|",
+    ]
+    for ident, m in kb.modalities.items():
+        c = m.cost_per_session_usd
+        lines.append(
+            f"| `{ident}` | {md_escape(m.name)} | {md_escape(m.drug)} | {md_escape(m.route)} | "
+            f"{md_escape(m.setting)} | {md_escape(money(c.low, c.high))}{' (est.)' if c.estimate else ''} |"
+        )
+    lines += [
+        "",
+        f"Knowledge base reviewed {kb.reviewed.isoformat()}; `ketadecide modalities ID` shows one in full.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
+    m = kb.modalities[ident]
+    index = SourceIndex()
+    lines = [f"# {md_escape(m.name)} (`{ident}`)", ""]
+    for key in type(m.details).model_fields:
+        item = getattr(m.details, key)
+        text = item.patient if audience == "patient" else item.clinician
+        lines.append(f"- **{DETAIL_LABEL[audience][key]}**: {md_escape(text)} {index.refs(kb.refs(item.sources))}")
+    s = m.induction_sessions
+    c = m.cost_per_session_usd
+    lines += [
+        f"- **Induction sessions**: {count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} "
+        f"{index.refs(kb.refs(s.sources))}",
+        f"- **Cost per session**: {md_escape(money(c.low, c.high))} as of {c.as_of.isoformat()}"
+        f"{' (estimate)' if c.estimate else ''}. {md_escape(c.note or '')} {index.refs(kb.refs(c.sources))}",
+        "",
+        "## Coverage by payer",
+        "",
+        "| payer | likely covered | prior authorisation | note |",
+        "|---|---|---|---|",
+    ]
+    for payer, label in PAYER_LABEL.items():
+        cov = getattr(m.coverage, payer)
+        likely = {True: "yes", False: "no", None: "uncertain"}[cov.likely_covered]
+        note = cov.patient if audience == "patient" else cov.clinician
+        lines.append(
+            f"| {label} | {likely} | {'yes' if cov.prior_authorization else 'no'} | "
+            f"{md_escape(note)} {index.refs(kb.refs(cov.sources))} |"
+        )
+    lines += ["", "## Sources", ""]
+    lines += [f"{n}. {md_escape(citation)}" for n, citation in index.items()]
+    lines += ["", f"Reviewed {kb.reviewed.isoformat()} (oldest record in the knowledge base).", ""]
+    return "\n".join(lines)
+
+
+class MarkdownRenderer:
+    """The ``markdown`` format (see :class:`ketadecide.render.interface.Renderer`)."""
+
+    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+        return render_markdown(result, audience)
+
+    def course_report(
+        self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        return render_report_markdown(report, audience)
+
+    def knowledge(
+        self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        return _list_markdown(kb, audience) if modality_id is None else _one_markdown(kb, modality_id, audience)

@@ -1,0 +1,220 @@
+"""JSON: the result of CONTRACT §3 (keys may be added, none may change), the course report
+and the knowledge-base listing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ketadecide.engine.result import Audience, Finding, ModalityResult, Result, Suggestion
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.render.labels import bp_text
+from ketadecide.troubleshoot.log import CourseSummary
+from ketadecide.troubleshoot.report import TroubleshootReport
+
+
+def _finding(f: Finding, audience: Audience) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "severity": f.severity,
+        "message": f.message.for_(audience),
+        "sources": list(f.sources),
+        "name": f.name.for_(audience),
+        "kind": f.kind,
+    }
+
+
+def _modality(m: ModalityResult, audience: Audience) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "name": m.name,
+        "status": m.status,
+        "indication": {
+            "status": m.indication.status,
+            "note": m.indication.note.for_(audience),
+            "sources": list(m.indication.sources),
+            "basis": m.indication.basis,
+            "label": m.indication.label.for_(audience),
+            "needs": list(m.indication.needs),
+        },
+        "findings": [_finding(f, audience) for f in m.findings],
+        "insurance": {
+            "likely_covered": m.coverage.likely_covered,
+            "note": m.coverage.note.for_(audience),
+            "payer": m.coverage.payer,
+            "prior_authorization": m.coverage.prior_authorization,
+            "sources": list(m.coverage.sources),
+        },
+        "cost_usd": {
+            "per_session": list(m.cost.per_session),
+            "induction_course": list(m.cost.induction_course),
+            "as_of": m.cost.as_of.isoformat(),
+            "estimate": m.cost.estimate,
+            "within_budget": m.cost.within_budget,
+            "budget_note": m.cost.budget_note.for_(audience) if m.cost.budget_note else None,
+            "note": m.cost.note,
+            "sources": list(m.cost.sources),
+        },
+        "details": {d.key: {"text": d.text.for_(audience), "sources": list(d.sources)} for d in m.details},
+    }
+
+
+def _suggestion(s: Suggestion, audience: Audience) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "situation": s.situation.for_(audience),
+        "meaning": s.meaning.for_(audience),
+        "next_step": s.next_step.for_(audience),
+        "alternatives": list(s.alternatives),
+        "alternative_names": [a.for_(audience) for a in s.alternative_names],
+        "modality": s.modality,
+        "sources": list(s.sources),
+    }
+
+
+def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str, Any]:
+    """The contract's JSON object for one result."""
+    crisis = result.crisis
+    return {
+        "schema_version": result.schema_version,
+        "ketadecide_version": result.ketadecide_version,
+        "knowledge_base": {
+            "reviewed": result.knowledge_base.reviewed.isoformat(),
+            "sha256": result.knowledge_base.sha256,
+        },
+        "profile_id": result.profile_id,
+        "audience": audience,
+        "crisis": {
+            "triggered": crisis.triggered,
+            "reasons": list(crisis.reasons),
+            "message": crisis.message.for_(audience) if crisis.message else "",
+            "sources": list(crisis.sources),
+        },
+        "modalities": [_modality(m, audience) for m in result.modalities],
+        "missing": [m.field for m in result.missing],
+        "missing_ask": {m.field: m.ask.for_(audience) for m in result.missing},
+        "troubleshooting": [_suggestion(s, audience) for s in result.troubleshooting],
+        "disclaimer": result.disclaimer.for_(audience),
+    }
+
+
+def render_json(result: Result, audience: Audience = "clinician") -> str:
+    return json.dumps(result_to_dict(result, audience), indent=2, ensure_ascii=False) + "\n"
+
+
+def log_to_dict(log: CourseSummary, audience: Audience) -> dict[str, Any]:
+    return {
+        "modality": log.modality,
+        "sessions_logged": len(log.sessions),
+        "sessions_full_dose": log.sessions_full_dose,
+        "window": log.window,
+        "window_estimate": log.window_estimate,
+        "baseline_phq9": log.baseline_phq9,
+        "latest_phq9": log.latest_phq9,
+        "best_phq9": log.best_phq9,
+        "change": None if log.change is None else round(log.change, 4),
+        "best_change": None if log.best_change is None else round(log.best_change, 4),
+        "response": log.response,
+        "remission": log.remission,
+        "dissociation": log.dissociation,
+        "highest_bp": bp_text(log.highest_bp),
+        "sessions": [
+            {
+                "date": s.date.isoformat(),
+                "dose": s.dose,
+                "phq9_total": s.phq9_total,
+                "dissociation": s.dissociation,
+                "bp": bp_text(s.bp),
+                "full_dose": full,
+            }
+            for s, full in zip(log.sessions, log.full_dose, strict=True)
+        ],
+        "notes": [n.for_(audience) for n in log.notes],
+        "definitions": log.definitions.for_(audience),
+        "sources": [r.text for r in log.definition_refs],
+    }
+
+
+def report_to_dict(report: TroubleshootReport, audience: Audience = "clinician") -> dict[str, Any]:
+    """The JSON object of ``troubleshoot``; ``troubleshooting`` items as in CONTRACT §3."""
+    c = report.course
+    out: dict[str, Any] = {
+        "schema_version": report.schema_version,
+        "ketadecide_version": report.ketadecide_version,
+        "knowledge_base": {
+            "reviewed": report.knowledge_base.reviewed.isoformat(),
+            "sha256": report.knowledge_base.sha256,
+        },
+        "profile_id": report.profile_id,
+        "audience": audience,
+        "crisis": {
+            "triggered": report.crisis.triggered,
+            "reasons": list(report.crisis.reasons),
+            "message": report.crisis.message.for_(audience) if report.crisis.message else "",
+            "sources": list(report.crisis.sources),
+        },
+        "course": {
+            "modality": c.modality,
+            "sessions": c.sessions,
+            "response": c.response,
+            "dissociation": c.dissociation,
+            "financial_stress": c.financial_stress,
+            "window": {
+                "sessions": c.window,
+                "note": c.window_note.for_(audience),
+                "sources": [r.text for r in c.window_refs],
+            },
+            "log": log_to_dict(report.log, audience) if report.log else None,
+        },
+        "troubleshooting": [_suggestion(s, audience) for s in report.suggestions],
+    }
+    if report.comparison is not None:
+        out["modalities"] = result_to_dict(report.comparison, audience)["modalities"]
+    out["disclaimer"] = report.disclaimer.for_(audience)
+    return out
+
+
+def render_report_json(report: TroubleshootReport, audience: Audience = "clinician") -> str:
+    return json.dumps(report_to_dict(report, audience), indent=2, ensure_ascii=False) + "\n"
+
+
+def knowledge_to_dict(kb: KnowledgeBase, modality_id: str | None) -> dict[str, Any]:
+    ids = [modality_id] if modality_id else list(kb.modalities)
+    out: dict[str, Any] = {
+        "knowledge_base": {"reviewed": kb.reviewed.isoformat(), "sha256": kb.sha256},
+        "modalities": [],
+    }
+    for ident in ids:
+        record = kb.modalities[ident].model_dump(mode="json")
+        record["id"] = ident
+        out["modalities"].append(_expand_sources(record, kb))
+    return out
+
+
+def _expand_sources(value: Any, kb: KnowledgeBase) -> Any:
+    if isinstance(value, dict):
+        return {k: ([kb.cite(s) for s in v] if k == "sources" else _expand_sources(v, kb)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_sources(v, kb) for v in value]
+    return value
+
+
+def render_knowledge_json(kb: KnowledgeBase, modality_id: str | None) -> str:
+    return json.dumps(knowledge_to_dict(kb, modality_id), indent=2, ensure_ascii=False) + "\n"
+
+
+class JsonRenderer:
+    """The ``json`` format (see :class:`ketadecide.render.interface.Renderer`)."""
+
+    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+        return render_json(result, audience)
+
+    def course_report(
+        self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        return render_report_json(report, audience)
+
+    def knowledge(
+        self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        return render_knowledge_json(kb, modality_id)

@@ -1,0 +1,453 @@
+"""The terminal: the comparison table, the course report, the knowledge-base listing and the
+batch progress and summary. The only module (with the CLI console) that imports Rich."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from ketadecide.engine.result import Audience, Result
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.profile import MODALITY_IDS
+from ketadecide.render.labels import (
+    DETAIL_LABEL,
+    INDICATION_ROW,
+    PAYER_LABEL,
+    SEVERITY_WORD,
+    STATUS_ROW,
+    TABLE_DETAILS,
+    TITLE,
+    SourceIndex,
+    count_range,
+    course_line,
+    coverage_text,
+    group_findings,
+    incomplete_line,
+    log_line,
+    money,
+    stamp,
+    status_text,
+)
+from ketadecide.render.trend import trend_lines
+from ketadecide.troubleshoot.report import TroubleshootReport
+
+STATUS_STYLE = {
+    "no_flags": "bold green",
+    "caution": "bold yellow",
+    "incomplete": "bold magenta",
+    "contraindicated": "bold red",
+}
+SEVERITY_STYLE = {"absolute": "bold red", "relative": "yellow", "info": "cyan"}
+
+
+def crisis_panel(result: Result, audience: Audience) -> Panel | None:
+    """The 988 panel, shown before anything else when the crisis screen is triggered."""
+    if not result.crisis.triggered or result.crisis.message is None:
+        return None
+    title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    return Panel(
+        Text(result.crisis.message.for_(audience)),
+        title=title,
+        border_style="bold red",
+        box=box.HEAVY,
+    )
+
+
+def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> Table:
+    table = Table(
+        title=TITLE[audience],
+        box=box.SIMPLE_HEAVY,
+        show_lines=True,
+        expand=True,
+        title_justify="left",
+    )
+    table.add_column("", style="bold", ratio=1, overflow="fold")
+    for m in result.modalities:
+        table.add_column(m.short_name, ratio=2, overflow="fold")
+
+    def row(label: str, cells: list[Text | str]) -> None:
+        table.add_row(label, *cells)
+
+    row(
+        STATUS_ROW[audience],
+        [Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in result.modalities],
+    )
+    # Beside the status, never folded into it (CONTRACT §3).
+    row(INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities])
+    key_label = "Key findings" if audience == "clinician" else "What to discuss"
+    cells: list[Text | str] = []
+    for m in result.modalities:
+        lines = Text()
+        for f in m.findings:
+            if f.severity == "info":
+                continue
+            if lines:
+                lines.append("\n")
+            lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
+        cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
+    row(key_label, cells)
+    for key in TABLE_DETAILS:
+        row(DETAIL_LABEL[audience][key], [m.detail(key).text.for_(audience) for m in result.modalities])
+    row(
+        "Coverage (this payer)" if audience == "clinician" else "Your insurance",
+        [f"{coverage_text(m.coverage, audience)}\n{m.coverage.note.for_(audience)}" for m in result.modalities],
+    )
+    row(
+        "Cost / session" if audience == "clinician" else "Price per visit",
+        [
+            f"{money(*m.cost.per_session)}" + (" (est.)" if m.cost.estimate else "") + f"\nas of {m.cost.as_of:%b %Y}"
+            for m in result.modalities
+        ],
+    )
+    row(
+        "Induction course" if audience == "clinician" else "First course (total)",
+        [money(*m.cost.induction_course) for m in result.modalities],
+    )
+    if any(m.cost.budget_note for m in result.modalities):
+        row(
+            "Budget",
+            [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities],
+        )
+    if audience == "clinician":
+        row("Sources", [index.refs(tuple(r for d in m.details for r in d.refs)) for m in result.modalities])
+    return table
+
+
+def findings_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    out: list[Text] = []
+    if result.missing:
+        out.append(Text("Still to ask" if audience == "clinician" else "Still to go over", style="bold underline"))
+        out += [Text(f"• {m.ask.for_(audience)}") for m in result.missing]
+    out.append(Text("Findings" if audience == "clinician" else "What we noticed", style="bold underline"))
+    groups = group_findings(result)
+    if not groups:
+        out.append(Text("  none" if audience == "clinician" else "  nothing to flag", style="dim"))
+    for g in groups:
+        line = Text("• ")
+        line.append(f"{g.name.for_(audience)}", style="bold")
+        if audience == "clinician":
+            line.append(f"  ({g.id})", style="dim")
+        line.append("\n  ")
+        for i, (modality, severity) in enumerate(g.severities):
+            if i:
+                line.append(" · ")
+            line.append(f"{modality}: ")
+            line.append(SEVERITY_WORD[audience][severity], style=SEVERITY_STYLE[severity])
+        line.append(f"\n  {g.rationale.for_(audience)}")
+        for names, note in g.notes:
+            text = note.for_(audience)
+            if text:
+                line.append(f"\n  {', '.join(names)}: ", style="italic")
+                line.append(text)
+        if audience == "clinician":
+            line.append(f" {index.refs(g.refs)}", style="dim")
+        out.append(line)
+    return out
+
+
+def troubleshooting_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    if not result.troubleshooting:
+        return []
+    out = [Text("For the course under way" if audience == "patient" else "Troubleshooting", style="bold underline")]
+    for s in result.troubleshooting:
+        line = Text("• ")
+        line.append(s.situation.for_(audience), style="bold")
+        line.append(f"\n  What it may mean: {s.meaning.for_(audience)}")
+        line.append(f"\n  Next step to discuss: {s.next_step.for_(audience)}")
+        if audience == "clinician":
+            line.append(f" {index.refs(s.sources)}", style="dim")
+        out.append(line)
+    return out
+
+
+def cost_notes(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """What each price covers and how it was estimated (clinician view)."""
+    if audience != "clinician" or not any(m.cost.note for m in result.modalities):
+        return []
+    out = [Text("Costs", style="bold underline")]
+    for m in result.modalities:
+        if m.cost.note:
+            line = Text(f"• {m.short_name}: ", style="bold")
+            line.append(m.cost.note)
+            line.append(f" {index.refs(m.cost.refs)}", style="dim")
+            out.append(line)
+    return out
+
+
+def footer(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    out: list[Text] = []
+    if audience == "clinician" and index.items():
+        out.append(Text("Sources", style="bold underline"))
+        for n, citation in index.items():
+            out.append(Text(f"[{n}] {citation}", style="dim"))
+    out.append(Text(result.disclaimer.for_(audience), style="italic"))
+    out.append(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
+    return out
+
+
+def text_console(buffer: io.StringIO, *, color: bool, width: int) -> Console:
+    """A console that renders into ``buffer``: ANSI colour only when asked, and nothing in
+    the text (markup, emoji codes, highlighting) ever interpreted."""
+    return Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+
+
+def render_table(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+    """The full comparison as terminal text; ANSI colour only when ``color``."""
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
+    index = SourceIndex()
+    panel = crisis_panel(result, audience)
+    if panel is not None:
+        console.print(panel)
+    unfinished = incomplete_line(result, audience)
+    if unfinished:
+        console.print(Text(unfinished, style="bold magenta"))
+    console.print(comparison_table(result, audience, index))
+    parts: list[Text] = []
+    parts += findings_section(result, audience, index)
+    parts += troubleshooting_section(result, audience, index)
+    parts += cost_notes(result, audience, index)
+    parts += footer(result, audience, index)
+    for part in parts:
+        console.print(part)
+    if panel is not None:
+        # A long comparison scrolls the crisis panel away; repeat the essentials last.
+        console.print(panel)
+    return buffer.getvalue()
+
+
+def render_report_text(report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 100) -> str:
+    """Plain text for a terminal (the ``table`` format of ``troubleshoot``)."""
+    width = max(60, min(width, 120))
+    index = SourceIndex()
+    out: list[str] = []
+
+    def wrap(text: str, indent: str = "", first: str | None = None) -> None:
+        out.extend(
+            textwrap.wrap(text, width, initial_indent=first if first is not None else indent, subsequent_indent=indent)
+            or [indent]
+        )
+
+    if report.crisis.triggered and report.crisis.message is not None:
+        out.append("!" * min(width, 60))
+        wrap(("SAFETY FIRST: " if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
+        out.append("!" * min(width, 60))
+        out.append("")
+    title = "Troubleshooting a course under way" if audience == "clinician" else "When a course isn't going as hoped"
+    if report.profile_id:
+        title += f": {report.profile_id}"
+    out += [title, "=" * min(len(title), width), ""]
+    wrap(course_line(report, audience), "  ", "Course: ")
+    if report.log is not None:
+        wrap(log_line(report.log, audience), "  ", "Log:    ")
+        out.append("")
+        out += ["  " + line for line in trend_lines(report.log)]
+        for note in report.log.notes:
+            wrap(note.for_(audience), "    ", "  - ")
+    out.append("")
+    if not report.suggestions:
+        wrap(
+            "No troubleshooting rule matches this course."
+            if audience == "clinician"
+            else "Nothing to flag for this course."
+        )
+    for n, s in enumerate(report.suggestions, 1):
+        refs = " " + index.refs(s.refs or s.sources)
+        wrap(s.situation.for_(audience), "   ", f"{n}. ")
+        wrap(s.meaning.for_(audience), "      ", "   What it may mean: ")
+        wrap(s.next_step.for_(audience) + refs, "      ", "   Next step to discuss: ")
+        if s.alternative_names:
+            wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", "   Other options: ")
+        out.append("")
+    if report.comparison is not None:
+        out.append(render_table(report.comparison, audience, color=color, width=width).rstrip("\n"))
+        out.append("")
+    if report.log is not None:
+        wrap(
+            report.log.definitions.for_(audience) + " " + index.refs(report.log.definition_refs),
+            "  ",
+            "How change is judged: ",
+        )
+        out.append("")
+    out.append("Sources")
+    for num, citation in index.items():
+        wrap(citation, "     ", f"[{num}] ")
+    out.append("")
+    if report.handout.crisis_resources and not report.crisis.triggered:
+        wrap(
+            report.handout.crisis_resources.for_(audience),
+            "",
+            "If you are in danger: " if audience == "patient" else "Crisis resources: ",
+        )
+        out.append("")
+    wrap(report.disclaimer.for_(audience))
+    out.append(stamp(report.knowledge_base, report.ketadecide_version))
+    return "\n".join(out) + "\n"
+
+
+def render_modalities(
+    kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool, width: int
+) -> str:
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
+    if modality_id is None:
+        table = Table(title="Modalities", box=box.SIMPLE_HEAVY, title_justify="left", expand=True)
+        for col in ("id", "name", "drug", "route", "setting", "FDA status", "cost / session"):
+            table.add_column(col, overflow="fold")
+        for ident, m in kb.modalities.items():
+            c = m.cost_per_session_usd
+            fda = m.details.fda_status.patient if audience == "patient" else m.details.fda_status.clinician
+            table.add_row(
+                ident,
+                m.name,
+                m.drug,
+                m.route,
+                m.setting,
+                fda,
+                money(c.low, c.high) + (" (est.)" if c.estimate else ""),
+            )
+        console.print(table)
+        console.print(
+            Text(
+                f"Knowledge base reviewed {kb.reviewed.isoformat()}. `ketadecide modalities ID` shows one in full.",
+                style="dim",
+            )
+        )
+        return buffer.getvalue()
+
+    m = kb.modalities[modality_id]
+    index = SourceIndex()
+    table = Table(
+        title=f"{m.name} ({modality_id})", box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left", expand=True
+    )
+    table.add_column("", style="bold", ratio=1)
+    table.add_column("", ratio=4, overflow="fold")
+    for key in type(m.details).model_fields:
+        item = getattr(m.details, key)
+        text = item.patient if audience == "patient" else item.clinician
+        table.add_row(DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.refs(item.sources))}")
+    s = m.induction_sessions
+    c = m.cost_per_session_usd
+    table.add_row(
+        "Induction sessions",
+        f"{count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
+    )
+    table.add_row(
+        "Cost per session",
+        f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+        f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
+    )
+    for payer, label in PAYER_LABEL.items():
+        cov = getattr(m.coverage, payer)
+        likely = {True: "likely covered", False: "unlikely covered", None: "uncertain"}[cov.likely_covered]
+        note = cov.patient if audience == "patient" else cov.clinician
+        pa = "; prior authorisation" if cov.prior_authorization else ""
+        table.add_row(f"Coverage: {label}", f"{likely}{pa}. {note} {index.refs(kb.refs(cov.sources))}")
+    console.print(table)
+    console.print(Text("Sources", style="bold underline"))
+    for n, citation in index.items():
+        console.print(Text(f"[{n}] {citation}", style="dim"))
+    console.print(Text(f"Knowledge base reviewed {kb.reviewed.isoformat()} (oldest record).", style="dim"))
+    return buffer.getvalue()
+
+
+_STATUS = ("eligible", "caution", "contraindicated")
+
+
+def _block_table(title: str, block: dict[str, Any]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("modality")
+    for s in _STATUS:
+        table.add_column(s, justify="right")
+    table.add_column("findings (most frequent first)")
+    for m in MODALITY_IDS:
+        mod = block["modalities"][m]
+        found = ", ".join(f"{k} {v}" for k, v in list(mod["findings"].items())[:6])
+        more = len(mod["findings"]) - 6
+        if more > 0:
+            found += f", +{more} more"
+        table.add_row(m, *(str(mod[s]) for s in _STATUS), found or "-")
+    return table
+
+
+def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width: int) -> None:
+    """The run summary: totals, then per modality overall and by payer."""
+    console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
+    ok = "all accounted for" if summary["accounted_for"] else "NOT ALL ACCOUNTED FOR"
+    console.print(
+        f"[bold]{summary['rows_in']}[/] rows in = [bold]{summary['rows_out']}[/] results + "
+        f"[bold]{summary['error_rows']}[/] error rows ({ok})"
+    )
+    if summary["error_rows"]:
+        console.print(f"errors: {summary['errors_file'] or '(returned)'}")
+    overall = summary["overall"]
+    console.print(f"crisis (988 message shown): [bold]{overall['crisis']}[/]")
+    console.print(_block_table("All payers", overall))
+    by_payer = Table(title="By payer", title_justify="left")
+    by_payer.add_column("payer")
+    by_payer.add_column("rows", justify="right")
+    by_payer.add_column("crisis", justify="right")
+    for m in MODALITY_IDS:
+        by_payer.add_column(f"{m} E/C/X", justify="right")
+    for payer, block in summary["by_payer"].items():
+        cells = ["/".join(str(block["modalities"][m][s]) for s in _STATUS) for m in MODALITY_IDS]
+        by_payer.add_row(payer, str(block["rows"]), str(block["crisis"]), *cells)
+    console.print(by_payer)
+    console.print("E/C/X = eligible / caution / contraindicated. Findings by payer: --summary FILE (JSON).")
+
+
+@contextlib.contextmanager
+def progress_bar(file: IO[str], *, width: int) -> Iterator[Callable[[int, int | None], None]]:
+    """A progress bar on ``file`` (a terminal); yields the callback the runner calls."""
+    console = Console(file=file, width=width)
+    with Progress(
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("rows", total=None)
+
+        def update(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=max(total, done) if total else None)
+
+        yield update
+
+
+class TerminalRenderer:
+    """The ``table`` format (see :class:`ketadecide.render.interface.Renderer`)."""
+
+    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+        return render_table(result, audience, color=color, width=width)
+
+    def course_report(
+        self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 100
+    ) -> str:
+        return render_report_text(report, audience, color=color, width=width)
+
+    def knowledge(
+        self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        return render_modalities(kb, modality_id, audience, color=color, width=width)
