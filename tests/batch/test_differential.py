@@ -2,8 +2,8 @@
 
 Generated rows mix valid values (every boundary, every id, lists not asked and asked
 "none") with every kind of invalid one, so the test covers validation agreement as well
-as status, indication, findings (ids and order), coverage, crisis and missing. CSV rows must need no Python fallback at all: the SQL
-validation of text cells is exact.
+as status, indication, findings (ids and order), coverage, crisis and missing. CSV rows
+must need no Python fallback at all: the SQL validation of text cells is exact.
 """
 
 from __future__ import annotations
