@@ -1,6 +1,11 @@
 """Status and findings per modality from what :func:`~ketadecide.batch.compile.rules_key_query`
 returns per row: ``__screens`` (the screens that fired, a bit mask), ``__conds`` and
-``__meds`` (the condition and medication lists ``;``-joined, in the profile's order).
+``__meds`` (the condition and medication lists ``;``-joined, in the profile's order),
+``__missing`` (the unanswered screening fields, a bit mask) and ``__ind_<modality>`` (the
+indication, an index into :data:`~ketadecide.batch.compile.INDICATIONS`).
+
+The status follows CONTRACT §3's precedence: contraindicated (an absolute finding) >
+incomplete (``missing`` not empty) > caution (a relative finding) > no_flags.
 
 The order is :func:`ketadecide.engine.evaluate`'s: by severity; within one, conditions
 then medications in the profile's order (once each), then screens in the knowledge
@@ -19,13 +24,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ketadecide.batch.compile import LIST_SEPARATOR_TEXT, SEVERITIES, rule_bits, severity_of
+from ketadecide.batch.compile import INDICATIONS, LIST_SEPARATOR_TEXT, SEVERITIES, rule_bits, severity_of
+from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Rule
 from ketadecide.profile import MODALITY_IDS
 
-STATUSES = ("eligible", "caution", "contraindicated")
 RANK = {"absolute": 2, "relative": 1}
+#: Status code (an index into STATUSES) by severity rank (0 none, 1 relative, 2 absolute),
+#: for a complete screen and for an incomplete one.
+_STATUS_BY_RANK = {
+    False: [STATUSES.index(s) for s in ("no_flags", "caution", "contraindicated")],
+    True: [STATUSES.index(s) for s in ("incomplete", "incomplete", "contraindicated")],
+}
 #: The input column each rule kind is decoded from.
 KINDS = (("condition", "__conds"), ("medication", "__meds"), ("screen", "__screens"))
 
@@ -50,10 +61,25 @@ def status_dictionary() -> Any:
     return pa.array(STATUSES, pa.string())
 
 
-def status_array(ranks: list[int]) -> Any:
+def status_array(codes: list[int]) -> Any:
+    """A status column from indices into :data:`STATUSES`."""
     import pyarrow as pa
 
-    return pa.DictionaryArray.from_arrays(pa.array(ranks, pa.int8()), status_dictionary())
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), status_dictionary())
+
+
+def indication_dictionary() -> Any:
+    """The one dictionary every indication column shares."""
+    import pyarrow as pa
+
+    return pa.array(INDICATIONS, pa.string())
+
+
+def indication_array(codes: list[int]) -> Any:
+    """An indication column from indices into :data:`INDICATIONS`."""
+    import pyarrow as pa
+
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), indication_dictionary())
 
 
 class FindingsDecoder:
@@ -83,6 +109,9 @@ class FindingsDecoder:
             for kind, kind_rules in rules.items()
         }
         self._statuses = status_dictionary()
+        self._indications = indication_dictionary()
+        self._missing_fields = list(kb.completeness.fields)
+        self._missing_texts: dict[int, str] = {}
         self._slices: dict[tuple[int, int, int], _Signature] = {}
         self._reset()
 
@@ -184,16 +213,37 @@ class FindingsDecoder:
         self._arrays[(kind, j)] = (size, texts, ranks)
         return texts, ranks
 
+    def _missing_column(self, masks: Any) -> tuple[Any, Any]:
+        """(the ``missing`` column as a dictionary array, per row whether it is non-empty)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        masks = masks.combine_chunks()
+        encoded = masks.dictionary_encode()
+        texts = []
+        for value in encoded.dictionary.to_pylist():
+            text = self._missing_texts.get(value)
+            if text is None:
+                fields = [f for i, f in enumerate(self._missing_fields) if value >> i & 1]
+                text = self._missing_texts[value] = LIST_SEPARATOR_TEXT.join(fields)
+            texts.append(text)
+        column = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(texts, pa.string()))
+        return column, pc.not_equal(masks, 0)
+
     def expand(self, table: Any) -> Any:
-        """``table`` with the key columns replaced by the status and findings columns and
-        ``__fired`` (the rule mask)."""
+        """``table`` with the key columns replaced by the status, indication, findings and
+        missing columns and ``__fired`` (the rule mask)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if sum(len(v) for v in self._values.values()) > MAX_CACHED_VALUES:
             self._reset()
         parts = {kind: self._column(kind, table.column(col)) for kind, col in KINDS}
-        out = table.drop_columns([col for _, col in KINDS])
+        missing, incomplete = self._missing_column(table.column("__missing"))
+        by_rank = {flag: pa.array(codes, pa.int8()) for flag, codes in _STATUS_BY_RANK.items()}
+        indications = {m: table.column(f"__ind_{m}").combine_chunks() for m in MODALITY_IDS}
+        out = table.drop_columns([col for _, col in KINDS] + ["__missing"] + [f"__ind_{m}" for m in MODALITY_IDS])
+        out = out.append_column("missing", missing)
         for j, m in enumerate(MODALITY_IDS):
             n_med, n_scr = (len(self._codes[kind][j]) for kind in ("medication", "screen"))
             cond, med, scr = (parts[kind][0][j] for kind, _ in KINDS)
@@ -223,11 +273,15 @@ class FindingsDecoder:
                 joined = pc.binary_join_element_wise(*pieces, "") if len(pieces) > 1 else pieces[0]
                 findings = pc.utf8_rtrim(joined, characters=LIST_SEPARATOR_TEXT)
             idx = encoded.indices
-            status = pa.DictionaryArray.from_arrays(pc.cast(rank, pa.int8()).take(idx), self._statuses)
+            row_rank = pc.cast(rank, pa.int8()).take(idx)
+            codes = pc.if_else(incomplete, by_rank[True].take(row_rank), by_rank[False].take(row_rank))
+            status = pa.DictionaryArray.from_arrays(codes, self._statuses)
             out = out.append_column(f"{m}_status", status)
+            ind = pa.DictionaryArray.from_arrays(pc.cast(indications[m], pa.int8()), self._indications)
+            out = out.append_column(f"{m}_indication", ind)
             out = out.append_column(f"{m}_findings", pa.DictionaryArray.from_arrays(idx, findings))
         masks = [parts[kind][1] for kind, _ in KINDS]
         return out.append_column("__fired", pc.bit_wise_or(pc.bit_wise_or(masks[0], masks[1]), masks[2]))
 
 
-__all__ = ["STATUSES", "FindingsDecoder", "status_array", "status_dictionary"]
+__all__ = ["STATUSES", "FindingsDecoder", "indication_array", "status_array", "status_dictionary"]

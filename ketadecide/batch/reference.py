@@ -11,12 +11,13 @@ Three kinds of cell reach this module:
 * **text** (every CSV cell, and Parquet string columns) -- converted by the CSV rules of
   CONTRACT §1: empty = not given; integers are ``-?[0-9]+``; numbers are decimal
   (``12``, ``12.5``, ``1e3``); booleans ``true/false/yes/no/1/0`` in any case; lists
-  and ``phq9`` are ``;``-separated. Nothing is trimmed: ``" 42"`` is not an age.
+  and ``phq9`` are ``;``-separated, and the cell ``none`` in a list column is "asked,
+  none" (``[]``). Nothing is trimmed: ``" 42"`` is not an age.
 * **json** (a JSONL line) -- parsed with :func:`ketadecide.safeyaml.load_json`
   (duplicate keys and NaN refused) and validated as a profile file would be: strictly
   typed, ``null`` meaning "not given" only where a field may be left out.
 * **typed** (Parquet non-string columns) -- the value as pyarrow gives it; a null cell
-  is "not given".
+  is "not given", an empty list "asked, none".
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ NUMBER_PATTERN = r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
 TRUE_WORDS: frozenset[str] = frozenset({"true", "yes", "1"})
 FALSE_WORDS: frozenset[str] = frozenset({"false", "no", "0"})
 LIST_SEPARATOR = ";"
+#: The CSV cell of a list column that means "asked, none" (``[]``); only the whole cell.
+NONE_CELL = "none"
 
 _INT_RE = re.compile(INT_PATTERN)
 _NUMBER_RE = re.compile(NUMBER_PATTERN)
@@ -92,6 +95,8 @@ def text_value(field: str, text: str) -> tuple[Any, str | None]:
             return False, None
         return None, f"expected true/false, yes/no or 1/0 (got {_shown(text)})"
     if field in LIST_FIELDS:
+        if text == NONE_CELL:
+            return [], None
         return text.split(LIST_SEPARATOR), None
     if field == "phq9":
         parts = text.split(LIST_SEPARATOR)
@@ -225,10 +230,15 @@ def ragged_id(text: str, header: list[str]) -> str | None:
 
 def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
     """The batch output row for one evaluated profile (the same columns the SQL produces)."""
-    out: dict[str, Any] = {"id": profile.id, "crisis": result.crisis.triggered}
+    out: dict[str, Any] = {
+        "id": profile.id,
+        "crisis": result.crisis.triggered,
+        "missing": LIST_SEPARATOR.join(m.field for m in result.missing),
+    }
     for m in MODALITY_IDS:
         mod = result.modality(m)
         out[f"{m}_status"] = mod.status
+        out[f"{m}_indication"] = mod.indication.status
         out[f"{m}_findings"] = LIST_SEPARATOR.join(f.id for f in mod.findings)
         out[f"{m}_likely_covered"] = mod.coverage.likely_covered
     out["row"] = row
@@ -238,7 +248,7 @@ def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
 
 def output_columns() -> list[str]:
     """The output columns in order: CONTRACT §5's, then ``row`` and ``insurance``."""
-    cols = ["id", "crisis"]
+    cols = ["id", "crisis", "missing"]
     for m in MODALITY_IDS:
-        cols += [f"{m}_status", f"{m}_findings", f"{m}_likely_covered"]
+        cols += [f"{m}_status", f"{m}_indication", f"{m}_findings", f"{m}_likely_covered"]
     return [*cols, "row", "insurance"]

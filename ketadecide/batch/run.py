@@ -24,13 +24,14 @@ from typing import IO, Any
 
 from ketadecide.atomic import atomic_writer
 from ketadecide.batch.compile import (
+    INDICATIONS,
     MAX_MASK_RULES,
     quote_ident,
     rule_bits,
     rules_key_query,
     rules_query,
 )
-from ketadecide.batch.decode import STATUSES, FindingsDecoder, status_array
+from ketadecide.batch.decode import STATUSES, FindingsDecoder, indication_array, status_array
 from ketadecide.batch.io import Input, drop_before, format_of, open_input, prefetched, take_raw
 from ketadecide.batch.reference import (
     Verdict,
@@ -73,6 +74,10 @@ class Summary:
         default_factory=lambda: {m: defaultdict(Counter) for m in MODALITY_IDS}
     )
     """modality -> payer -> status -> count."""
+    indication: dict[str, dict[str, Counter[str]]] = field(
+        default_factory=lambda: {m: defaultdict(Counter) for m in MODALITY_IDS}
+    )
+    """modality -> payer -> indication status -> count."""
     findings: dict[str, dict[str, Counter[str]]] = field(
         default_factory=lambda: {m: defaultdict(Counter) for m in MODALITY_IDS}
     )
@@ -86,12 +91,16 @@ class Summary:
         modalities = {}
         for m in MODALITY_IDS:
             status: Counter[str] = Counter()
+            indication: Counter[str] = Counter()
             found: Counter[str] = Counter()
             for p in payers:
                 status.update(self.status[m].get(p, Counter()))
+                indication.update(self.indication[m].get(p, Counter()))
                 found.update(self.findings[m].get(p, Counter()))
+            block: dict[str, Any] = {s: status.get(s, 0) for s in STATUSES}
             modalities[m] = {
-                **{s: status.get(s, 0) for s in STATUSES},
+                **block,
+                "indication": {i: indication.get(i, 0) for i in INDICATIONS},
                 "findings": dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))),
             }
         return {
@@ -166,11 +175,17 @@ class _Tally:
                     n = row[f"__b{bit.bit_length() - 1}_sum"]
                     if n:
                         found[ident] += n
-        for m in MODALITY_IDS:
-            col = f"{m}_status"
-            grouped = table.select(["insurance", col]).group_by(["insurance", col])
-            for row in grouped.aggregate([([], "count_all")]).to_pylist():
-                summary.status[m][row["insurance"]][row[col]] += row["count_all"]
+        _count_statuses(summary, table)
+
+
+def _count_statuses(summary: Summary, table: Any) -> None:
+    """Status and indication counts by payer: one group-by per modality."""
+    for m in MODALITY_IDS:
+        col, ind = f"{m}_status", f"{m}_indication"
+        grouped = table.select(["insurance", col, ind]).group_by(["insurance", col, ind])
+        for row in grouped.aggregate([([], "count_all")]).to_pylist():
+            summary.status[m][row["insurance"]][row[col]] += row["count_all"]
+            summary.indication[m][row["insurance"]][row[ind]] += row["count_all"]
 
 
 def _update_summary(summary: Summary, table: Any) -> None:
@@ -185,10 +200,8 @@ def _update_summary(summary: Summary, table: Any) -> None:
     for row in table.group_by(["insurance"]).aggregate([("crisis", "sum"), ([], "count_all")]).to_pylist():
         summary.rows_by_payer[row["insurance"]] += row["count_all"]
         summary.crisis[row["insurance"]] += row["crisis_sum"] or 0
+    _count_statuses(summary, table)
     for m in MODALITY_IDS:
-        col = f"{m}_status"
-        for row in table.group_by(["insurance", col]).aggregate([([], "count_all")]).to_pylist():
-            summary.status[m][row["insurance"]][row[col]] += row["count_all"]
         lists = pc.split_pattern(table.column(f"{m}_findings"), ";")
         flat = pc.list_flatten(lists)
         if len(flat) == 0:
@@ -311,16 +324,18 @@ class _Background:
 
 
 def output_schema(*, dictionary: bool = False) -> Any:
-    """The output columns. With ``dictionary``, status and findings are dictionary arrays
-    (as :class:`FindingsDecoder` makes them); the files hold plain text either way."""
+    """The output columns. With ``dictionary``, status, indication, findings and missing are
+    dictionary arrays (as :class:`FindingsDecoder` makes them); the files hold plain text
+    either way."""
     import pyarrow as pa
 
     status = pa.dictionary(pa.int8(), pa.string()) if dictionary else pa.string()
     findings = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
-    fields = [pa.field("id", pa.string()), pa.field("crisis", pa.bool_())]
+    fields = [pa.field("id", pa.string()), pa.field("crisis", pa.bool_()), pa.field("missing", findings)]
     for m in MODALITY_IDS:
         fields += [
             pa.field(f"{m}_status", status),
+            pa.field(f"{m}_indication", status),
             pa.field(f"{m}_findings", findings),
             pa.field(f"{m}_likely_covered", pa.bool_()),
         ]
@@ -710,11 +725,14 @@ def _fallback(
         return good, good_json
     extra = pa.Table.from_pylist(accepted, schema=good.schema)
     for m in MODALITY_IDS:
-        col = f"{m}_status"
-        if pa.types.is_dictionary(good.schema.field(col).type):
-            # The shared status dictionary, so that the merged table can still be grouped.
-            ranks = [STATUSES.index(r[col]) for r in accepted]
-            extra = extra.set_column(extra.schema.get_field_index(col), good.schema.field(col), status_array(ranks))
+        for col, values, build in (
+            (f"{m}_status", STATUSES, status_array),
+            (f"{m}_indication", INDICATIONS, indication_array),
+        ):
+            if pa.types.is_dictionary(good.schema.field(col).type):
+                # The shared dictionary, so that the merged table can still be grouped.
+                codes = [values.index(r[col]) for r in accepted]
+                extra = extra.set_column(extra.schema.get_field_index(col), good.schema.field(col), build(codes))
     merged = pa.concat_tables([good, extra]).sort_by("row")
     if good_json is None:
         return merged, None

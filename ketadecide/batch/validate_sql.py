@@ -30,6 +30,7 @@ from ketadecide.batch.reference import (
     INT_PATTERN,
     LIST_FIELDS,
     LIST_SEPARATOR,
+    NONE_CELL,
     NUMBER_FIELDS,
     NUMBER_PATTERN,
     TRUE_WORDS,
@@ -163,11 +164,18 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
         v = f"CASE WHEN {c} IN {_in(ENUM_VALUES[field])} THEN {c} END"
         return v, f"({given} AND {V} IS NULL)"
     if field in LIST_FIELDS:
-        # One regular expression over the cell (no per-item work): known ids, ';'-separated.
-        v = f"CASE WHEN {given} THEN string_split({c}, {lit(LIST_SEPARATOR)}) END"
+        # The cell `none` is "asked, none" ([]); else one regular expression over the cell
+        # (no per-item work): known ids, ';'-separated.
+        none = f"({c} = {lit(NONE_CELL)})"
+        v = (
+            f"CASE WHEN {none} THEN CAST([] AS VARCHAR[]) "
+            f"WHEN {given} THEN string_split({c}, {lit(LIST_SEPARATOR)}) END"
+        )
         sep = lit(LIST_SEPARATOR)
         too_many = f"length({c}) - length(replace({c}, {sep}, '')) >= {max_items(field)}"
-        return v, (f"({given} AND (NOT regexp_full_match({c}, {lit(list_pattern(field, kb))}) OR {too_many}))")
+        return v, (
+            f"({given} AND NOT {none} AND (NOT regexp_full_match({c}, {lit(list_pattern(field, kb))}) OR {too_many}))"
+        )
     if field == "phq9":
         v = (
             f"CASE WHEN regexp_full_match({c}, {lit(phq9_pattern())}) "
@@ -180,7 +188,7 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
 def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
     """(typed value, bad) for a non-text Parquet cell ``c`` of a known field."""
     given = f"({c} IS NOT NULL)"
-    wrong = ("NULL", given)
+    wrong = (f"CAST(NULL AS {_sql_type(field)})", given)
     if kind == "int" and field in INT_FIELDS:
         v = f"TRY_CAST({c} AS BIGINT)"
         return v, f"({given} AND NOT {_between(V, field)})"
@@ -197,8 +205,8 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, 
             f"len(list_filter({c}, lambda x: x IS NULL OR x NOT IN {allowed})) > 0))",
         )
     if kind == "list_int" and field in LIST_FIELDS:
-        # An empty list of any element type is an empty tuple: fine.
-        return "NULL", f"({given} AND len({c}) > 0)"
+        # An empty list of any element type is an empty tuple: "asked, none".
+        return f"CASE WHEN {given} THEN CAST([] AS VARCHAR[]) END", f"({given} AND len({c}) > 0)"
     if kind == "list_int" and field == "phq9":
         v = f"list_transform({c}, lambda x: TRY_CAST(x AS BIGINT))"
         return (

@@ -126,7 +126,8 @@ def _candidates(field: str, cmps: list[Compare]) -> list[Any]:
         subsets = [tuple(s) for r in range(len(ids) + 1) for s in itertools.combinations(ids, r)]
     else:
         subsets = [(), *((i,) for i in ids), tuple(ids)]
-    return subsets
+    # Schema 2: a list not given (None, "not asked") differs from an empty one ("asked, none").
+    return [None, *subsets]
 
 
 def grid(fields: Sequence[str], cmps: Sequence[Compare]) -> Iterator[dict[str, Any]] | None:
@@ -257,6 +258,7 @@ def _monotonic(file: str, contra: ContraindicationsFile) -> list[Problem]:
 def _rising_steps(field: str, axis: list[Any]) -> Iterator[tuple[Any, Any]]:
     """(before, after) pairs where ``field`` rises by one step (or gains one id)."""
     if field in LIST_FIELDS:
+        axis = [v for v in axis if v is not None]
         for subset in axis:
             for other in axis:
                 if len(other) == len(subset) + 1 and set(subset) < set(other):

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from ketadecide.engine.result import Audience, Result
+from ketadecide.engine.result import STATUSES, Audience, Result
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS
 from ketadecide.render.labels import (
@@ -370,7 +370,14 @@ def render_modalities(
     return buffer.getvalue()
 
 
-_STATUS = ("eligible", "caution", "contraindicated")
+#: The four statuses (CONTRACT §3, in order of precedence) and their one-letter keys.
+_STATUS = STATUSES
+_KEYS = {"contraindicated": "X", "incomplete": "I", "caution": "C", "no_flags": "N"}
+_INDICATION = ("on_label", "off_label", "not_established")
+_LEGEND = (
+    "X/I/C/N = contraindicated / incomplete (screening questions unanswered) / caution / no_flags "
+    "(no safety flag raised by the answers given; not a recommendation)."
+)
 
 
 def _block_table(title: str, block: dict[str, Any]) -> Table:
@@ -378,6 +385,7 @@ def _block_table(title: str, block: dict[str, Any]) -> Table:
     table.add_column("modality")
     for s in _STATUS:
         table.add_column(s, justify="right")
+    table.add_column("on / off label / not est.", justify="right")
     table.add_column("findings (most frequent first)")
     for m in MODALITY_IDS:
         mod = block["modalities"][m]
@@ -385,7 +393,8 @@ def _block_table(title: str, block: dict[str, Any]) -> Table:
         more = len(mod["findings"]) - 6
         if more > 0:
             found += f", +{more} more"
-        table.add_row(m, *(str(mod[s]) for s in _STATUS), found or "-")
+        indication = "/".join(str(mod.get("indication", {}).get(i, 0)) for i in _INDICATION)
+        table.add_row(m, *(str(mod[s]) for s in _STATUS), indication, found or "-")
     return table
 
 
@@ -406,13 +415,14 @@ def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width:
     by_payer.add_column("payer")
     by_payer.add_column("rows", justify="right")
     by_payer.add_column("crisis", justify="right")
+    keys = "/".join(_KEYS[s] for s in _STATUS)
     for m in MODALITY_IDS:
-        by_payer.add_column(f"{m} E/C/X", justify="right")
+        by_payer.add_column(f"{m} {keys}", justify="right")
     for payer, block in summary["by_payer"].items():
         cells = ["/".join(str(block["modalities"][m][s]) for s in _STATUS) for m in MODALITY_IDS]
         by_payer.add_row(payer, str(block["rows"]), str(block["crisis"]), *cells)
     console.print(by_payer)
-    console.print("E/C/X = eligible / caution / contraindicated. Findings by payer: --summary FILE (JSON).")
+    console.print(f"{_LEGEND} Findings and indications by payer: --summary FILE (JSON).")
 
 
 @contextlib.contextmanager

@@ -1,5 +1,9 @@
 """Shared helpers for the batch tests: a rule-rich synthetic knowledge base, row writers,
-and the reference (one-at-a-time) answer for a raw row. Synthetic data only."""
+and the reference (one-at-a-time) answer for a raw row. Synthetic data only.
+
+The knowledge bases are copies of ``tests/fixtures/kb_minimal`` brought to schema 2 by
+:func:`upgrade_to_schema2` (a ``completeness`` block, an ``indication`` block per
+modality, ``requires_on_label`` for ``requires_trd``): a no-op once the fixture has them."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import csv
 import io
 import json
 import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,7 @@ from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
 from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS
 
 MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "kb_minimal"
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 
 #: Screens that use every predicate operator and derived fact, so the compiler is exercised.
 RICH_SCREENS: dict[str, Any] = {
@@ -136,6 +143,116 @@ RICH_SCREENS: dict[str, Any] = {
 }
 
 
+#: Indication paths for the rich knowledge base: every operator kind in three-valued logic
+#: (an enum with ``unknown``, lists not asked vs asked-none, numbers, derived PHQ-9 facts,
+#: booleans, ``not``, nested ``any``/``all``, and ``missing``/``present`` inside a path).
+RICH_INDICATIONS: dict[str, list[dict[str, Any]]] = {
+    "iv": [
+        {
+            "id": "severe_unless_pregnant",
+            "label": "SEV",
+            "when": {
+                "all": [
+                    {"field": "phq9_total", "op": "ge", "value": 15},
+                    {"not": {"field": "pregnancy", "op": "in", "value": ["pregnant", "breastfeeding"]}},
+                ]
+            },
+        },
+        {
+            "id": "payer_or_driver",
+            "label": "PAY",
+            "when": {
+                "any": [
+                    {"field": "insurance", "op": "eq", "value": "uninsured"},
+                    {
+                        "all": [
+                            {"field": "has_driver", "op": "eq", "value": True},
+                            {"field": "conditions", "op": "present"},
+                            {"not": {"field": "medications", "op": "contains", "value": "maoi"}},
+                        ]
+                    },
+                ]
+            },
+        },
+    ],
+    "im": [
+        {
+            "id": "asked_none_or_young",
+            "label": "AN",
+            "when": {
+                "any": [
+                    {"field": "diagnoses", "op": "missing"},
+                    {
+                        "all": [
+                            {"field": "age", "op": "lt", "value": 30},
+                            {"field": "suicidality", "op": "not_in", "value": ["plan_or_intent"]},
+                            {"field": "budget_per_session", "op": "gt", "value": 150.5},
+                        ]
+                    },
+                ]
+            },
+        },
+        {
+            "id": "item9",
+            "label": "I9",
+            "when": {
+                "all": [
+                    {"field": "phq9_item9", "op": "eq", "value": 0},
+                    {"field": "bp_systolic", "op": "le", "value": 140},
+                ]
+            },
+        },
+    ],
+}
+
+
+def _text(what: str) -> dict[str, Any]:
+    return {"clinician": what, "patient": what, "sources": ["test_src"], "reviewed": "2026-11-01"}
+
+
+def _indication(paths: list[dict[str, Any]]) -> dict[str, Any]:
+    block: dict[str, Any] = {"off_label": _text("off-label")}
+    if paths:
+        block["on_label"] = [{**p, **_text(f"on-label {p['id']}")} for p in paths]
+        block["not_established"] = _text("not established")
+    return block
+
+
+def upgrade_to_schema2(target: Path, indications: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    """Bring a copy of kb_minimal to schema 2 in place (only what it lacks). Spravato's
+    indication paths are the shipped data's (TRD and MDSI); ``indications`` gives others."""
+    ci_path, mods_path = target / "contraindications.yaml", target / "modalities.yaml"
+    ci = yaml.safe_load(ci_path.read_text())
+    if "completeness" not in ci:
+        shipped = yaml.safe_load((DATA_DIR / "contraindications.yaml").read_text())["completeness"]
+        block = {"fields": shipped["fields"], "sources": ["test_src"], "reviewed": "2026-11-01"}
+        ci = {"crisis": ci["crisis"], "completeness": block, **ci}
+        ci_path.write_text(_dump(ci))
+    mods = yaml.safe_load(mods_path.read_text())
+    shipped_mods = yaml.safe_load((DATA_DIR / "modalities.yaml").read_text())["modalities"]
+    spravato_paths = [
+        {k: p[k] for k in ("id", "label", "when")} for p in shipped_mods["spravato"]["indication"]["on_label"]
+    ]
+    for m, record in mods["modalities"].items():
+        for payer in record["coverage"].values():
+            if "requires_trd" in payer:
+                payer["requires_on_label"] = payer.pop("requires_trd")
+        if "indication" not in record or indications is not None:
+            paths = spravato_paths if m == "spravato" else (indications or {}).get(m, [])
+            record["indication"] = _indication(paths)
+    mods_path.write_text(_dump(mods))
+
+
+@cache
+def minimal_dir() -> Path:
+    """kb_minimal at schema 2 (a copy, made once per test process; the fixture itself when
+    it is already at schema 2)."""
+    target = Path(tempfile.mkdtemp(prefix="kd-kb-minimal-")) / "kb_minimal"
+    shutil.copytree(MINIMAL, target)
+    upgrade_to_schema2(target)
+    return target
+
+
 class _NoAliases(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -146,8 +263,10 @@ def _dump(data: Any) -> str:
 
 
 def build_rich_kb(target: Path) -> KnowledgeBase:
-    """kb_minimal plus varied severities, every predicate operator and varied coverage."""
+    """kb_minimal plus varied severities, every predicate operator, indication paths of
+    every kind and varied coverage."""
     shutil.copytree(MINIMAL, target)
+    upgrade_to_schema2(target, RICH_INDICATIONS)
     ci = yaml.safe_load((target / "contraindications.yaml").read_text())
     sevs = ["absolute", "relative", "info"]
     for n, rule in enumerate(ci["conditions"].values()):
@@ -159,21 +278,25 @@ def build_rich_kb(target: Path) -> KnowledgeBase:
         rule = {k: v for k, v in template.items() if k not in {"when", "severity"}}
         rule.update(name=ident, plain_name=ident, **spec)
         ci["screens"][ident] = rule
+    # The safety screen may ask for more than the contract's five: a number (NULL only) and
+    # an enum with "unknown" (NULL or unknown), so both kinds of missing test are compiled.
+    ask = {"clinician": "ask", "patient": "ask"}
+    ci["completeness"]["fields"].update(bp_systolic=ask, insurance=ask)
     (target / "contraindications.yaml").write_text(_dump(ci))
     mods = yaml.safe_load((target / "modalities.yaml").read_text())
     variants = [
-        {"likely_covered": True, "requires_trd": True, "min_age": 18},
-        {"likely_covered": True, "requires_trd": False, "min_age": 65},
-        {"likely_covered": True, "requires_trd": True},
-        {"likely_covered": False},
-        {"likely_covered": None},
+        {"likely_covered": True, "requires_on_label": True, "min_age": 18},
+        {"likely_covered": True, "requires_on_label": False, "min_age": 65},
+        {"likely_covered": True, "requires_on_label": True},
+        {"likely_covered": False, "requires_on_label": True},
+        {"likely_covered": None, "requires_on_label": True, "prior_authorization": None},
         {"likely_covered": True},
     ]
     for i, m in enumerate(MODALITY_IDS):
         for j, payer in enumerate(("commercial", "medicare", "medicaid", "va_tricare", "uninsured")):
             record = mods["modalities"][m]["coverage"][payer]
             record.pop("min_age", None)
-            record["requires_trd"] = False
+            record["requires_on_label"] = False
             record.update(variants[(i + j) % len(variants)])
     (target / "modalities.yaml").write_text(_dump(mods))
     # Severities are scrambled to exercise the compiler, so this KB breaks the clinical floor.

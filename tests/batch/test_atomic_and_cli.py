@@ -18,8 +18,9 @@ import sqlglot
 from ketadecide.batch.compile import DIALECTS, emit_sql
 from ketadecide.batch.reference import output_columns
 from ketadecide.cli.main import app
+from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge import KnowledgeBase
-from tests.batch.helpers import MINIMAL, read_output, reference_csv, write_csv
+from tests.batch.helpers import minimal_dir, read_output, reference_csv, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +47,9 @@ def test_killed_run_leaves_no_file_under_final_name(tmp_path: Path, fmt: str) ->
     out = tmp_path / f"results.{fmt}"
     ready = tmp_path / "ready"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(src), str(out), str(ready), str(MINIMAL)], env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SCRIPT, str(src), str(out), str(ready), str(minimal_dir())], env=env
+    )
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
@@ -72,7 +75,7 @@ def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch
     monkeypatch.setattr(run_mod._Output, "write", boom)
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40"}])
-    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(MINIMAL)])
+    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(minimal_dir())])
     assert res.exit_code == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
@@ -83,7 +86,7 @@ def test_out_of_memory_is_one_clear_line_exit_1(tmp_path: Path, runner: Any, mon
     monkeypatch.setattr(run_mod, "memory_limit_mb", lambda _threads: 1)
     src = tmp_path / "in.csv"
     write_csv(src, [{"id": f"p{i}", "age": str(20 + i % 60)} for i in range(30_000)])
-    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(MINIMAL)])
+    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(minimal_dir())])
     assert res.exit_code == 1
     assert "ran out of memory" in res.stderr and "Traceback" not in res.stderr
     assert "cannot write" not in res.stderr
@@ -101,6 +104,17 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
         {"age": "15", "insurance": "medicare"},
         {"age": "50", "insurance": "commercial", "conditions": "ketamine_hypersensitivity"},
         {"age": "x"},
+        # Every screening question answered, nothing found: no_flags.
+        {
+            "age": "45",
+            "insurance": "commercial",
+            "suicidality": "none",
+            "pregnancy": "none",
+            "diagnoses": "mdd",
+            "conditions": "none",
+            "medications": "none",
+            "antidepressant_trials": "3",
+        },
     ]
     src = tmp_path / "cohort.csv"
     write_csv(src, rows)
@@ -114,19 +128,24 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
             "--summary",
             str(tmp_path / "s.json"),
             "--data-dir",
-            str(MINIMAL),
+            str(minimal_dir()),
         ],
     )
     assert res.exit_code == 0, res.stderr
     s = json.loads((tmp_path / "s.json").read_text())
-    assert (s["rows_in"], s["rows_out"], s["error_rows"], s["accounted_for"]) == (4, 3, 1, True)
+    assert (s["rows_in"], s["rows_out"], s["error_rows"], s["accounted_for"]) == (5, 4, 1, True)
     assert s["overall"]["crisis"] == 1
     assert s["by_payer"]["medicare"]["rows"] == 2 and s["by_payer"]["medicare"]["crisis"] == 1
     # Counts agree with the results file itself.
     got = read_output(tmp_path / "r.parquet", "parquet")
+    seen = set()
     for m in ("spravato", "iv", "im", "compounded"):
-        for status in ("eligible", "caution", "contraindicated"):
+        for status in STATUSES:
             assert s["overall"]["modalities"][m][status] == sum(r[f"{m}_status"] == status for r in got)
+        for ind in ("on_label", "off_label", "not_established"):
+            count = sum(r[f"{m}_indication"] == ind for r in got)
+            assert s["overall"]["modalities"][m]["indication"][ind] == count
+        seen |= {r[f"{m}_status"] for r in got}
         found: dict[str, int] = {}
         for r in got:
             for f in filter(None, r[f"{m}_findings"].split(";")):
@@ -136,7 +155,9 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
         "age_under_18": 1,
         "psychosis_history": 1,
     }
-    assert "4 rows in = 3 results + 1 error rows" in res.stderr
+    assert {"contraindicated", "incomplete", "no_flags"} <= seen
+    assert s["overall"]["modalities"]["spravato"]["indication"]["on_label"] == 1
+    assert "5 rows in = 4 results + 1 error rows" in res.stderr
 
 
 def test_summary_table_renders(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
@@ -153,6 +174,10 @@ def test_summary_table_renders(tmp_path: Path, minimal_kb: KnowledgeBase) -> Non
     text = buf.getvalue()
     assert "2 rows in = 1 results + 1 error rows (all accounted for)" in text
     assert "medicaid" in text and "spravato" in text
+    # The four statuses of schema 2 in the legend and the headers; "eligible" is gone.
+    assert "eligible" not in text
+    for status in STATUSES:
+        assert status in text
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -229,7 +254,7 @@ def test_emit_sql_cli(runner: Any) -> None:
             "--table",
             "ds.cohort",
             "--data-dir",
-            str(MINIMAL),
+            str(minimal_dir()),
         ],
     )
     assert res.exit_code == 0, res.stderr
@@ -242,7 +267,7 @@ def test_missing_extra_says_how_to_install(runner: Any, monkeypatch: pytest.Monk
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a))
-    res = runner.invoke(app, ["batch", str(tmp_path / "x.csv"), "--data-dir", str(MINIMAL)])
+    res = runner.invoke(app, ["batch", str(tmp_path / "x.csv"), "--data-dir", str(minimal_dir())])
     assert res.exit_code == 2
     assert "pip install 'ketadecide[batch]'" in res.stderr and "duckdb" in res.stderr
 
@@ -297,10 +322,12 @@ def test_threads_option_reaches_the_run_and_gives_the_same_results(
     outs = []
     for threads in ("1", "3"):
         out = tmp_path / f"r{threads}.csv"
-        res = runner.invoke(app, ["batch", str(src), "-o", str(out), "--threads", threads, "--data-dir", str(MINIMAL)])
+        res = runner.invoke(
+            app, ["batch", str(src), "-o", str(out), "--threads", threads, "--data-dir", str(minimal_dir())]
+        )
         assert res.exit_code == 0, res.stderr
         outs.append(out.read_text(encoding="utf-8"))
     assert outs[0] == outs[1]
     assert seen == [1, 3]
-    res = runner.invoke(app, ["batch", str(src), "--threads", "0", "--data-dir", str(MINIMAL)])
+    res = runner.invoke(app, ["batch", str(src), "--threads", "0", "--data-dir", str(minimal_dir())])
     assert res.exit_code == 2 and "--threads" in res.stderr

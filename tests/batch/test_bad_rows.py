@@ -103,23 +103,23 @@ def test_parquet_typed_columns(tmp_path: Path, minimal_kb: KnowledgeBase) -> Non
 
 def test_unreadable_input_exits_2(tmp_path: Path, runner: object) -> None:
     from ketadecide.cli.main import app
-    from tests.batch.helpers import MINIMAL
+    from tests.batch.helpers import minimal_dir
 
     bad = tmp_path / "x.parquet"
     bad.write_bytes(b"not parquet at all")
-    res = runner.invoke(app, ["batch", str(bad), "-o", str(tmp_path / "o.csv"), "--data-dir", str(MINIMAL)])  # type: ignore[attr-defined]
+    res = runner.invoke(app, ["batch", str(bad), "-o", str(tmp_path / "o.csv"), "--data-dir", str(minimal_dir())])  # type: ignore[attr-defined]
     assert res.exit_code == 2
     assert "ketadecide: error:" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o.csv").exists()
-    res = runner.invoke(app, ["batch", str(tmp_path / "missing.csv"), "--data-dir", str(MINIMAL)])  # type: ignore[attr-defined]
+    res = runner.invoke(app, ["batch", str(tmp_path / "missing.csv"), "--data-dir", str(minimal_dir())])  # type: ignore[attr-defined]
     assert res.exit_code == 2 and "no such file" in res.stderr
     empty = tmp_path / "e.csv"
     empty.write_text("")
-    res = runner.invoke(app, ["batch", str(empty), "--data-dir", str(MINIMAL)])  # type: ignore[attr-defined]
+    res = runner.invoke(app, ["batch", str(empty), "--data-dir", str(minimal_dir())])  # type: ignore[attr-defined]
     assert res.exit_code == 2
     dup = tmp_path / "d.csv"
     dup.write_text("age,age\n1,2\n")
-    res = runner.invoke(app, ["batch", str(dup), "--data-dir", str(MINIMAL)])  # type: ignore[attr-defined]
+    res = runner.invoke(app, ["batch", str(dup), "--data-dir", str(minimal_dir())])  # type: ignore[attr-defined]
     assert res.exit_code == 2 and "twice" in res.stderr
 
 

@@ -1,9 +1,9 @@
 """Batch (SQL on DuckDB) and the single-profile reference agree exactly, row for row.
 
-Generated rows mix valid values (every boundary, every id) with every kind of invalid
-one, so the test covers validation agreement as well as status, findings (ids and
-order), coverage and crisis. CSV rows must need no Python fallback at all: the SQL
-validation of text cells is exact.
+Generated rows mix valid values (every boundary, every id, lists not asked and asked
+"none") with every kind of invalid one, so the test covers validation agreement as well
+as status, indication, findings (ids and order), coverage, crisis and missing. CSV rows
+must need no Python fallback at all: the SQL validation of text cells is exact.
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
         ids = list(DIAGNOSES) if field == "diagnoses" else list(getattr(kb, field))
         valid = [
             *ids,
+            "none",  # "asked, none": the CSV form of []
             f"{ids[0]};{ids[-1]}",
             f"{ids[-1]};{ids[0]};{ids[-1]}",
             ";".join(ids),
@@ -102,6 +103,9 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
             f"{ids[0]}; {ids[1]}",
             ";".join([ids[0]] * 101),
             f"{ids[0]}|{ids[1]}",
+            f"none;{ids[0]}",
+            "None",
+            "none;",
         ]
     if field == "phq9":
         return (

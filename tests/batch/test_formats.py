@@ -15,7 +15,7 @@ from ketadecide.cli.main import app
 from ketadecide.engine import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
-from tests.batch.helpers import MINIMAL, read_errors, read_output, reference_csv, write_csv
+from tests.batch.helpers import minimal_dir, read_errors, read_output, reference_csv, write_csv
 
 PROFILES: list[dict[str, Any]] = [
     {
@@ -106,7 +106,7 @@ def test_stdin_to_stdout(  # noqa: PLR0917 - pytest fixtures
     monkeypatch.chdir(tmp_path)
     res = runner.invoke(
         app,
-        ["batch", "-", "--output-format", out_fmt, "--data-dir", str(MINIMAL)],
+        ["batch", "-", "--output-format", out_fmt, "--data-dir", str(minimal_dir())],
         input=src.read_bytes(),
     )
     assert res.exit_code == 0, res.stderr

@@ -15,8 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
-from tests.batch.helpers import read_errors, read_output
-from tests.conftest import MINIMAL_KB
+from tests.batch.helpers import minimal_dir, read_errors, read_output
 
 OK_CSV = "id,age\nfine,40\n"
 CASES: dict[str, tuple[str, bytes, int]] = {
@@ -52,7 +51,17 @@ def test_hostile_batch_input(case: str, tmp_path: Path) -> None:
     start = time.perf_counter()
     res = CliRunner().invoke(
         app,
-        ["batch", str(src), "-o", str(out), "--summary", str(summary), "--no-progress", "--data-dir", str(MINIMAL_KB)],
+        [
+            "batch",
+            str(src),
+            "-o",
+            str(out),
+            "--summary",
+            str(summary),
+            "--no-progress",
+            "--data-dir",
+            str(minimal_dir()),
+        ],
     )
     assert time.perf_counter() - start < 20
     assert res.exit_code == expected, res.stderr
@@ -111,7 +120,7 @@ def test_chunked_run_equals_single_chunk(tmp_path: Path, monkeypatch: pytest.Mon
     from ketadecide.batch.run import run_batch
     from ketadecide.knowledge import load_knowledge_base
 
-    kb = load_knowledge_base(MINIMAL_KB)
+    kb = load_knowledge_base(minimal_dir())
     lines = ["id,age,conditions,bp_systolic,bp_diastolic"]
     for i in range(1, 400):
         if i % 37 == 0:
