@@ -152,6 +152,7 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
                 found[f] = found.get(f, 0) + 1
         assert s["overall"]["modalities"][m]["findings"] == dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
     assert s["by_payer"]["medicare"]["modalities"]["spravato"]["findings"] == {
+        "active_suicidal_ideation": 1,  # the medicare crisis row
         "age_under_18": 1,
         "psychosis_history": 1,
     }
