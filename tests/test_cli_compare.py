@@ -149,6 +149,13 @@ def test_table_is_plain_without_terminal(runner: CliRunner, tmp_path: Path, audi
     assert res.exit_code == 0
     assert "\x1b[" not in res.stdout
     assert "Spravato" in res.stdout
+    assert "Sources" not in res.stdout and "--detail" in res.stdout  # the summary
+    res = runner.invoke(
+        app,
+        ["compare", "--profile", write(tmp_path, "age: 40\n"), "--audience", audience, "--detail", *KB],
+        env={"NO_COLOR": "1"},
+    )
+    assert "\x1b[" not in res.stdout
     assert ("Sources" in res.stdout) is (audience == "clinician")
 
 

@@ -57,8 +57,9 @@ def ask(child, question: str, answer: str) -> None:
     child.sendline(answer)
 
 
-def test_full_consult_in_a_terminal_ends_with_the_comparison_table() -> None:
-    child = spawn(NO_COLOR="1")
+@pytest.mark.parametrize("detail", [False, True], ids=["summary", "detail"])
+def test_full_consult_in_a_terminal_ends_with_the_comparison_table(detail: bool) -> None:
+    child = spawn(*(["--detail"] if detail else []), NO_COLOR="1")
     ask(child, "Current suicidal ideation?", "1")
     ask(child, "Diagnoses (select all that apply)", "1")
     ask(child, "Adequate antidepressant trials that failed", "3")
@@ -86,7 +87,9 @@ def test_full_consult_in_a_terminal_ends_with_the_comparison_table() -> None:
     for column in ("Spravato", "IV", "IM", "Compounded"):
         assert column in screen
     assert "BP elevated" in screen  # the blood pressure answered above reached the engine
-    assert "Benzodiazepine" in screen
+    # the medication too: an info finding, listed in the full comparison only
+    assert ("Benzodiazepine" in screen) is detail
+    assert ("--detail" in screen) is not detail  # the summary says where the rest is
 
 
 def test_ctrl_c_in_a_terminal_says_goodbye_and_exits_130(tmp_path) -> None:

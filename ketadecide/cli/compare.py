@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import AsOfOpt, AudienceOpt, AudienceOption, DataDirOpt, FhirOpt, FormatOpt, OutputOpt
+from ketadecide.cli.options import (
+    AsOfOpt,
+    AudienceOpt,
+    AudienceOption,
+    DataDirOpt,
+    DetailOpt,
+    FhirOpt,
+    FormatOpt,
+    OutputOpt,
+)
 from ketadecide.cli.output import present, wants_handout
 from ketadecide.errors import InputError, Problem
 
@@ -29,6 +38,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     output: OutputOpt = None,
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
+    detail: DetailOpt = False,
 ) -> None:
     """Compare the four ketamine modalities for one profile, non-interactively.
 
@@ -60,7 +70,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         result = evaluate(person, kb, handout=wants_handout(fmt, output))
     except InputError as exc:
         raise exc.with_source(where) from None
-    present(lambda r, **kw: r.comparison(result, audience.value, **kw), fmt, output)
+    present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from ketadecide.cli.options import (
     AudienceOpt,
     AudienceOption,
     DataDirOpt,
+    DetailOpt,
     FormatOpt,
     OutputOpt,
     resolve_format,
@@ -121,6 +122,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     output: OutputOpt = None,
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
+    detail: DetailOpt = False,
 ) -> None:
     """Interview (safety, history, health, insurance, practicalities), then the comparison.
 
@@ -201,7 +203,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(lambda r, **kw: r.comparison(result, who, **kw), fmt, output)
+    present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -43,6 +43,15 @@ OutputOpt = Annotated[
         show_default=False,
     ),
 ]
+DetailOpt = Annotated[
+    bool,
+    typer.Option(
+        "--detail",
+        "-d",
+        help="On the terminal, the full comparison (every attribute, every finding with its "
+        "sources) instead of the one-screen summary. Markdown, HTML and JSON are always full.",
+    ),
+]
 DataDirOpt = Annotated[
     Path | None,
     typer.Option(

@@ -15,6 +15,7 @@ from ketadecide.engine.result import (
     Crisis,
     Detail,
     Finding,
+    Glance,
     Handout,
     Indication,
     KnowledgeBaseInfo,
@@ -170,6 +171,7 @@ def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: Knowle
         kind=kind,  # type: ignore[arg-type]
         rationale=rationale,
         note=extra,
+        headline=rule.headline,
     )
 
 
@@ -216,6 +218,7 @@ def evaluate(
                 coverage=coverage,
                 cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
+                glance=_glance(modality, kb),
             )
         )
     if suggestions is None:
@@ -241,6 +244,15 @@ def _details(modality_id: str, kb: KnowledgeBase) -> tuple[Detail, ...]:
         Detail(key, Worded(item.clinician, item.patient), kb.refs(item.sources))
         for key in type(details).model_fields
         for item in (getattr(details, key),)
+    )
+
+
+def _glance(modality: Modality, kb: KnowledgeBase) -> Glance:
+    g = modality.at_a_glance
+    return Glance(
+        Worded(g.visits.clinician, g.visits.patient),
+        Worded(g.time_per_visit.clinician, g.time_per_visit.patient),
+        kb.refs(g.sources),
     )
 
 

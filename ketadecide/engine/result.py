@@ -48,6 +48,8 @@ class Finding:
     """The rule's text alone, without the modality's note (for reports that group modalities)."""
     note: Worded | None = None
     """What this modality adds to the rule's text, if anything."""
+    headline: bool = False
+    """Shown above the comparison in every view (the rule asks for it, e.g. suicidal thoughts)."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -131,6 +133,15 @@ class Missing:
 
 
 @dataclass(frozen=True, slots=True)
+class Glance:
+    """The schedule in a few words, for the summary view."""
+
+    visits: Worded
+    time_per_visit: Worded
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ModalityResult:
     id: str
     name: str
@@ -143,6 +154,8 @@ class ModalityResult:
     cost: Cost
     details: tuple[Detail, ...]
     """The modality's cited facts, in knowledge-base order."""
+    glance: Glance | None = None
+    """The schedule in a few words (visits, time per visit)."""
 
     def detail(self, key: str) -> Detail:
         for d in self.details:

@@ -179,6 +179,13 @@ class Indication(Strict):
         return self
 
 
+class AtAGlance(Cited):
+    """Short forms of a modality's schedule, for the summary view (the details say it in full)."""
+
+    visits: Wording
+    time_per_visit: Wording
+
+
 class Modality(Strict):
     name: Text
     short_name: Annotated[str, Field(min_length=1, max_length=40)]
@@ -186,6 +193,7 @@ class Modality(Strict):
     route: Literal["intranasal", "intravenous", "intramuscular", "oral_sublingual"]
     setting: Literal["rems_certified_clinic", "infusion_clinic", "clinic_office", "home"]
     details: ModalityDetails
+    at_a_glance: AtAGlance
     indication: Indication
     induction_sessions: SessionRange
     cost_per_session_usd: CostRange
@@ -235,6 +243,9 @@ class Rule(Cited):
     clinician: Text
     patient: Text
     modality_notes: dict[ModalityId, Note] = Field(default_factory=dict)
+    headline: bool = False
+    """Show this finding above the comparison, in words that fit its weight, in every view
+    (for findings a reader must not miss further down, such as suicidal thoughts)."""
 
 
 class ScreenRule(Rule):

@@ -37,6 +37,8 @@ def renderer_for(fmt: str) -> Renderer:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def render(result: Result, fmt: Format, audience: Audience, *, color: bool = False, width: int = 120) -> str:
-    """Render a comparison in one of the output formats."""
-    return renderer_for(fmt).comparison(result, audience, color=color, width=width)
+def render(
+    result: Result, fmt: Format, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+) -> str:
+    """Render a comparison in one of the output formats (``detail=False``: the terminal summary)."""
+    return renderer_for(fmt).comparison(result, audience, color=color, width=width, detail=detail)

@@ -421,7 +421,9 @@ def render_report_html(report: TroubleshootReport, audience: Audience = "patient
 class HtmlRenderer:
     """The ``html`` format: printable, self-contained pages (no knowledge-base listing)."""
 
-    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+    def comparison(
+        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+    ) -> str:
         return render_html(result, audience)
 
     def course_report(

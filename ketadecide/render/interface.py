@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 class Renderer(Protocol):
     """One output format. ``color`` and ``width`` matter only to the terminal."""
 
-    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
-        """The comparison of the four modalities for one profile (``compare``, ``consult``)."""
+    def comparison(
+        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+    ) -> str:
+        """The comparison of the four modalities for one profile (``compare``, ``consult``).
+        ``detail=False`` asks for the one-screen summary where a format has one (the terminal)."""
 
     def course_report(
         self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 100

@@ -206,7 +206,9 @@ def render_knowledge_json(kb: KnowledgeBase, modality_id: str | None) -> str:
 class JsonRenderer:
     """The ``json`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
-    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+    def comparison(
+        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+    ) -> str:
         return render_json(result, audience)
 
     def course_report(

@@ -69,6 +69,13 @@ TITLE = {
 }
 
 
+def short_name(name: str) -> str:
+    """A finding's name without its parenthetical examples, for the summary ("Benzodiazepine
+    (e.g. lorazepam, ...)" -> "Benzodiazepine"); the detail view keeps the whole name."""
+    head, sep, _ = name.partition(" (")
+    return head if sep and head else name
+
+
 def status_text(status: str, audience: Audience) -> str:
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[audience][status]}"
 

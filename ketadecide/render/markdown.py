@@ -285,7 +285,9 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
 class MarkdownRenderer:
     """The ``markdown`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
-    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+    def comparison(
+        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+    ) -> str:
         return render_markdown(result, audience)
 
     def course_report(

@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from ketadecide.engine.result import STATUSES, Audience, Result
+from ketadecide.citations import Ref
+from ketadecide.engine.result import STATUSES, Audience, ModalityResult, Result
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS
 from ketadecide.render.labels import (
@@ -35,6 +36,7 @@ from ketadecide.render.labels import (
     incomplete_line,
     log_line,
     money,
+    short_name,
     stamp,
     status_text,
 )
@@ -97,7 +99,10 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
         cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
     row(key_label, cells)
     for key in TABLE_DETAILS:
-        row(DETAIL_LABEL[audience][key], [m.detail(key).text.for_(audience) for m in result.modalities])
+        row(
+            DETAIL_LABEL[audience][key],
+            [_cited(m.detail(key).text.for_(audience), m.detail(key).refs, audience, index) for m in result.modalities],
+        )
     row(
         "Coverage (this payer)" if audience == "clinician" else "Your insurance",
         [f"{coverage_text(m.coverage, audience)}\n{m.coverage.note.for_(audience)}" for m in result.modalities],
@@ -118,9 +123,12 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
             "Budget",
             [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities],
         )
-    if audience == "clinician":
-        row("Sources", [index.refs(tuple(r for d in m.details for r in d.refs)) for m in result.modalities])
     return table
+
+
+def _cited(text: str, refs: tuple[Ref, ...], audience: Audience, index: SourceIndex) -> str:
+    """A cell's text with its numbered sources (clinician view); the list comes at the end."""
+    return f"{text} {index.refs(refs)}" if audience == "clinician" and refs else text
 
 
 def findings_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
@@ -210,17 +218,158 @@ def text_console(buffer: io.StringIO, *, color: bool, width: int) -> Console:
     )
 
 
-def render_table(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
-    """The full comparison as terminal text; ANSI colour only when ``color``."""
-    buffer = io.StringIO()
-    console = text_console(buffer, color=color, width=width)
-    index = SourceIndex()
+def headline_findings(result: Result, audience: Audience) -> list[Text]:
+    """Findings the data marks for the top of every view (suicidal thoughts), each once."""
+    out: list[Text] = []
+    seen: set[str] = set()
+    for m in result.modalities:
+        for f in m.findings:
+            if f.headline and f.id not in seen:
+                seen.add(f.id)
+                line = Text("⚠ ", style="bold yellow")
+                line.append(f.name.for_(audience), style="bold yellow")
+                line.append(f": {(f.rationale or f.message).for_(audience)}")
+                out.append(line)
+    return out
+
+
+def _preamble(console: Console, result: Result, audience: Audience) -> Panel | None:
+    """What comes before any comparison: the crisis panel, headline findings, the unfinished screen."""
     panel = crisis_panel(result, audience)
     if panel is not None:
         console.print(panel)
+    for line in headline_findings(result, audience):
+        console.print(line)
     unfinished = incomplete_line(result, audience)
     if unfinished:
         console.print(Text(unfinished, style="bold magenta"))
+    return panel
+
+
+#: Below this width the summary stacks one modality per block, so no word is broken.
+STACK_BELOW = 100
+
+
+def render_summary(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+    """The answer first: per modality the status, indication, key findings, coverage, cost and
+    schedule, in one screen. The full comparison is ``--detail``."""
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
+    panel = _preamble(console, result, audience)
+    title = TITLE[audience] + (f" — {result.profile_id}" if result.profile_id else "")
+    if width >= STACK_BELOW:
+        console.print(_summary_table(result, audience, title))
+    else:
+        console.print(Text(title, style="bold"))
+        for m in result.modalities:
+            console.print()
+            for line in _summary_block(m, audience, width):
+                console.print(line)
+        console.print()
+    if result.troubleshooting:
+        console.print(
+            Text("For the course under way" if audience == "patient" else "Troubleshooting", style="bold underline")
+        )
+        for s in result.troubleshooting:
+            said = f"{s.situation.for_(audience)} Next step to discuss: {s.next_step.for_(audience)}"
+            for i, part in enumerate(textwrap.wrap(said, width - 2, initial_indent="• ", subsequent_indent="  ")):
+                console.print(Text(part, style="bold" if i == 0 else ""))
+    more = (
+        "Full comparison, every finding with its sources: add --detail."
+        if audience == "clinician"
+        else "For all the details and where they come from, add --detail."
+    )
+    console.print(Text(more, style="dim"))
+    console.print(Text(result.disclaimer.for_(audience), style="italic"))
+    console.print(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
+    if panel is not None and result.crisis.message is not None:
+        console.print(Text(CRISIS_REMINDER[audience], style="bold red"))
+    return buffer.getvalue()
+
+
+CRISIS_REMINDER = {
+    "clinician": "Crisis pathway first: 988 (call or text) or 911 / the nearest emergency department.",
+    "patient": "Please reach out now: call or text 988, or call 911 or go to the nearest emergency room.",
+}
+
+
+def _key_findings(m: ModalityResult, audience: Audience) -> str:
+    names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
+    if names:
+        return "; ".join(names)
+    return "none" if audience == "clinician" else "nothing found"
+
+
+def _summary_table(result: Result, audience: Audience, title: str) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=True, title_justify="left")
+    table.add_column("", style="bold", ratio=1, min_width=15)
+    for m in result.modalities:
+        table.add_column(m.short_name, ratio=2)
+    ms = result.modalities
+    table.add_row(
+        STATUS_ROW[audience], *[Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in ms]
+    )
+    table.add_row(INDICATION_ROW[audience], *[m.indication.label.for_(audience) for m in ms])
+    table.add_row(
+        "Key findings" if audience == "clinician" else "What to discuss",
+        *[Text(_key_findings(m, audience), style="" if m.findings else "dim") for m in ms],
+        end_section=True,
+    )
+    table.add_row(
+        "Coverage" if audience == "clinician" else "Your insurance", *[coverage_text(m.coverage, audience) for m in ms]
+    )
+    table.add_row(
+        "Cost / session" if audience == "clinician" else "Price per visit",
+        *[money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "") for m in ms],
+    )
+    table.add_row(
+        "First course" if audience == "clinician" else "First course, total",
+        *[money(*m.cost.induction_course) for m in ms],
+        end_section=True,
+    )
+    table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
+    table.add_row(
+        "Time per visit" if audience == "clinician" else "Each visit takes",
+        *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],
+    )
+    return table
+
+
+def _summary_block(m: ModalityResult, audience: Audience, width: int) -> list[Text]:
+    """One modality as a few wrapped lines, for narrow terminals."""
+    head = Text(m.short_name, style="bold")
+    head.append("  ")
+    head.append(status_text(m.status, audience), style=STATUS_STYLE[m.status])
+    head.append(f" · {m.indication.label.for_(audience)}")
+    lines = [head]
+    cost = money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "")
+    course = money(*m.cost.induction_course)
+    rows = [
+        ("Key findings" if audience == "clinician" else "To discuss", _key_findings(m, audience)),
+        ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience)),
+        ("Cost", f"{cost} per session; first course {course}"),
+        (
+            "Schedule",
+            m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
+        ),
+    ]
+    for label, text in rows:
+        wrapped = textwrap.wrap(f"{label}: {text}", width - 2, initial_indent="  ", subsequent_indent="      ")
+        lines += [Text(line) for line in wrapped]
+    return lines
+
+
+def render_table(
+    result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+) -> str:
+    """The comparison as terminal text; ANSI colour only when ``color``. ``detail=False`` is the
+    one-screen summary."""
+    if not detail:
+        return render_summary(result, audience, color=color, width=width)
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
+    index = SourceIndex()
+    panel = _preamble(console, result, audience)
     console.print(comparison_table(result, audience, index))
     parts: list[Text] = []
     parts += findings_section(result, audience, index)
@@ -279,7 +428,7 @@ def render_report_text(report: TroubleshootReport, audience: Audience, *, color:
             wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", "   Other options: ")
         out.append("")
     if report.comparison is not None:
-        out.append(render_table(report.comparison, audience, color=color, width=width).rstrip("\n"))
+        out.append(render_summary(report.comparison, audience, color=color, width=width).rstrip("\n"))
         out.append("")
     if report.log is not None:
         wrap(
@@ -449,8 +598,10 @@ def progress_bar(file: IO[str], *, width: int) -> Iterator[Callable[[int, int | 
 class TerminalRenderer:
     """The ``table`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
-    def comparison(self, result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
-        return render_table(result, audience, color=color, width=width)
+    def comparison(
+        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+    ) -> str:
+        return render_table(result, audience, color=color, width=width, detail=detail)
 
     def course_report(
         self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 100
