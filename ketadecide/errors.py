@@ -60,6 +60,12 @@ class ResourceError(KetadecideError):
     bug; the message names the limit and holds no input values, so it can be shown."""
 
 
+class EnvironmentFailure(KetadecideError):
+    """The environment failed us: a full disk, a read-only file system, a closed or
+    unwritable output. Exit 1 with one line naming the path and the system's reason (the
+    message holds no input values)."""
+
+
 #: At most this many problems are printed for one command; the rest are counted.
 MAX_REPORTED = 20
 

@@ -18,8 +18,8 @@ _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)$")
 
 def _pins() -> dict[str, str]:
     pins: dict[str, str] = {}
-    for line in CONSTRAINTS.read_text().splitlines():
-        line = line.strip()
+    for raw in CONSTRAINTS.read_text().splitlines():
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         match = _PIN.match(line)

@@ -22,7 +22,6 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ketadecide.atomic import atomic_writer
 from ketadecide.batch.compile import (
     MAX_MASK_RULES,
     quote_ident,
@@ -45,6 +44,7 @@ from ketadecide.batch.validate_sql import json_query, tabular_query
 from ketadecide.engine.evaluate import evaluate
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.outputs import check_paths, open_output
 from ketadecide.profile import MODALITY_IDS
 
 #: Rows per result batch handed back by DuckDB.
@@ -399,6 +399,11 @@ def run_batch(
     else:
         out_fmt = format_of(output, output_format, what="output")
     errors_path = errors or default_errors_path(output, input_location)
+    check_paths(
+        [input_location] if opened is None else [],
+        {"output": output, "errors": errors_path if errors_stream is None else None},
+        stdout=stdout is None and output in (None, "-"),
+    )
     inp = opened or open_input(input_location, input_format, progress=progress is not None)
     summary = Summary(
         input=inp.name,
@@ -410,11 +415,11 @@ def run_batch(
             if output in (None, "-"):
                 out_fh: IO[bytes] = stdout if stdout is not None else sys.stdout.buffer
             else:
-                out_fh = stack.enter_context(atomic_writer(output, binary=True))  # type: ignore[arg-type]
+                out_fh = stack.enter_context(open_output(str(output), binary=True))
             if errors_stream is not None:
                 err_fh: Any = errors_stream
             else:
-                err_fh = stack.enter_context(atomic_writer(errors_path))
+                err_fh = stack.enter_context(open_output(errors_path))
             errors_jsonl = errors_stream is None and errors_path.lower().endswith(".jsonl")
             _execute(
                 inp,
@@ -457,6 +462,9 @@ def _execute(
         "memory_limit": f"{memory_limit_mb(n_threads)}MB",
         "preserve_insertion_order": True,
         "threads": n_threads,
+        # Never spill to disk: DuckDB's default is a `.tmp` folder in the working directory,
+        # which a killed run would leave behind, full of patients' rows.
+        "temp_directory": "",
     }
     con = duckdb.connect(":memory:", config=config)
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
@@ -517,7 +525,7 @@ def _execute(
         writer.close()
     except BaseException:
         if writer is not None:
-            writer.abort()  # the temporary file is removed by atomic_writer
+            writer.abort()  # the temporary file is removed by open_output
         raise
     finally:
         if chunks is not None:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ketadecide.atomic import write_text_atomic
 from ketadecide.cli.options import OutputFormat, resolve_format
 
 
@@ -42,7 +41,9 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_text_atomic(output, text)
+        from ketadecide.outputs import write_text
+
+        write_text(output, text)
 
 
 def present(
