@@ -145,9 +145,9 @@ def check_paths(
     if stdout:
         outs.append(("standard output", "-", _identity_of_fd(1) if _has_fd(sys.stdout) else _Identity(None, None)))
     problems: list[Problem] = []
-    for i, (option, path, ident) in enumerate(outs):
+    for i, (named, path, ident) in enumerate(outs):
         shown = "standard output" if path == "-" else path
-        option = "it" if path == "-" else option
+        option = "it" if path == "-" else named
         for in_path, in_ident in ins:
             if _same(ident, in_ident) or _inside(ident, in_path):
                 what = "standard input" if in_path == "-" else in_path
