@@ -513,6 +513,9 @@ def _execute(
             else:
                 _update_summary(summary, out)
             drop_before(inp.stash, first_row)
+            if inp.release_bad_lines and ragged_done:
+                del inp.bad_lines[:ragged_done]  # written; the reader appends only later rows
+                ragged_done = 0
             summary.rows_in = summary.rows_out + summary.error_rows
             if progress is not None:
                 progress(summary.rows_in, inp.total_rows)
@@ -654,7 +657,8 @@ def _raise_if_out_of_memory(text: str) -> None:
 
 def _ragged(inp: Input, bad: Any, out: list[tuple[int, str | None, Problem]]) -> None:
     if bad.problems:
-        out.extend((bad.row, None, p) for p in bad.problems)
+        row_id = ragged_id(bad.text, inp.header) if inp.fmt == "csv" and bad.text else None
+        out.extend((bad.row, row_id, p) for p in bad.problems)
     elif inp.fmt == "jsonl":
         problem = Problem("not a valid JSON object on one line", row=bad.row)
         out.append((bad.row, None, problem))
