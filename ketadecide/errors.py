@@ -6,8 +6,18 @@ traceback (CONTRACT §4). Everything else is an internal error (exit 1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+#: What a field or column name looks like. A key that does not is not echoed in a message:
+#: it is more likely a line of some other file (``--profile /etc/shadow``) than a typo.
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def shown_name(key: object) -> str | None:
+    """``key`` when it looks like a field name, else None (not to be quoted back)."""
+    return key if isinstance(key, str) and _NAME.match(key) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +39,14 @@ class Problem:
             where.append(self.source)
         if self.row is not None:
             where.append(f"row {self.row}")
-        if self.field:
+        message = self.message
+        if self.field and message.startswith("unknown field") and shown_name(self.field) is None:
+            # An unknown key that is not even a name is content of some other file: not quoted.
+            message = "a key that is not a field name (not shown; expected CONTRACT §1 field names)"
+        elif self.field:
             where.append(f"field '{self.field}'")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return f"{prefix}: {message}" if prefix else message
 
 
 class KetadecideError(Exception):

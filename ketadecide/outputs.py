@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import re
 import secrets
@@ -185,6 +186,8 @@ def _has_fd(stream: Any) -> bool:
 def environment_failure(exc: OSError, path: str, what: str = "cannot write") -> EnvironmentFailure:
     """The exit-1 error for an operating-system failure at ``path`` (no input values)."""
     reason = exc.strerror or type(exc).__name__
+    if path == "standard output":
+        return EnvironmentFailure(f"{path}: {what}: {reason}")
     return EnvironmentFailure(f"{path}: {what}: {reason}; nothing was written")
 
 
@@ -318,7 +321,7 @@ def open_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iterat
         with contextlib.suppress(OSError):
             tmp.unlink()
         _forget(str(tmp))
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
             raise environment_failure(exc, location) from None
         raise
     if st is not None and stat.S_IMODE(st.st_mode) != PRIVATE_MODE:
@@ -327,6 +330,40 @@ def open_output(path: str | os.PathLike[str], *, binary: bool = False) -> Iterat
             f"it was replaced by a file readable by you only ({PRIVATE_MODE:04o})",
             file=sys.stderr,
         )
+
+
+class NamedStream(io.RawIOBase):
+    """A binary stream already open (standard output) whose failures name it: a full disk
+    there is not blamed on another file of the run. A broken pipe stays one (quiet)."""
+
+    def __init__(self, raw: IO[bytes], name: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._name = name
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        try:
+            return self._raw.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise environment_failure(exc, self._name) from None
+
+    def flush(self) -> None:
+        try:
+            self._raw.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise environment_failure(exc, self._name) from None
+
+    def close(self) -> None:  # the stream is not ours to close
+        with contextlib.suppress(OSError, ValueError):
+            self.flush()
+        super().close()
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

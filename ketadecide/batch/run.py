@@ -44,7 +44,7 @@ from ketadecide.batch.validate_sql import json_query, tabular_query
 from ketadecide.engine.evaluate import evaluate
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.outputs import check_paths, open_output
+from ketadecide.outputs import NamedStream, check_paths, open_output
 from ketadecide.profile import MODALITY_IDS
 
 #: Rows per result batch handed back by DuckDB.
@@ -413,7 +413,7 @@ def run_batch(
     try:
         with contextlib.ExitStack() as stack:
             if output in (None, "-"):
-                out_fh: IO[bytes] = stdout if stdout is not None else sys.stdout.buffer
+                out_fh: IO[bytes] = stdout if stdout is not None else NamedStream(sys.stdout.buffer, "standard output")  # type: ignore[assignment]
             else:
                 out_fh = stack.enter_context(open_output(str(output), binary=True))
             if errors_stream is not None:

@@ -69,8 +69,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             # the environment failing us: a full disk, a closed or broken standard stream.
             from ketadecide.cli import stdio
 
-            where = str(exc.filename) if exc.filename is not None else "standard output"
-            raise typer.Exit(stdio.report(exc, where)) from None
+            raise typer.Exit(stdio.report(exc)) from None
         except Exception as exc:
             if debug_enabled():
                 traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)

@@ -22,6 +22,8 @@ import unicodedata
 from typing import Any
 
 ERRORS_HANDLER = "ketadecide-ascii"
+STDIN = "standard input"
+STDOUT = "standard output"
 _STAND_INS = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2500\u2501", "-"),
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
@@ -61,34 +63,44 @@ codecs.register_error(ERRORS_HANDLER, _ascii_stand_in)
 
 
 class _Closed(io.RawIOBase):
-    """A standard stream that was closed when the process started."""
+    """A standard stream that was closed when the process started: every use fails with
+    ``EBADF``, naming the stream."""
+
+    def __init__(self, name: str, *, reading: bool) -> None:
+        super().__init__()
+        self._name = name
+        self._reading = reading
 
     def readable(self) -> bool:
-        return True
+        return self._reading
 
     def writable(self) -> bool:
-        return True
+        return not self._reading
 
     def isatty(self) -> bool:
         return False
 
+    def _fail(self) -> OSError:
+        return OSError(errno.EBADF, os.strerror(errno.EBADF), self._name)
+
+    def fileno(self) -> int:
+        raise self._fail()
+
     def readinto(self, buffer: Any) -> int:
-        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        raise self._fail()
 
     def write(self, data: Any) -> int:
-        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-
-
-def _closed_text() -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BufferedRandom(_Closed()), encoding="utf-8", errors=ERRORS_HANDLER)
+        raise self._fail()
 
 
 def prepare() -> None:
     """Make the standard streams safe to use before a command runs."""
     if sys.stdin is None:
-        sys.stdin = _closed_text()
+        raw = _Closed(STDIN, reading=True)
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8")
     if sys.stdout is None:
-        sys.stdout = _closed_text()
+        raw = _Closed(STDOUT, reading=False)
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors=ERRORS_HANDLER)
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
             with contextlib.suppress(ValueError, OSError):
@@ -101,11 +113,13 @@ def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-def report(exc: OSError, where: str = "standard output") -> int:
-    """Report a failed write of a standard stream; returns the exit code (1). A broken pipe
-    is quiet: the reader went away (``| head``), which is not an error to report."""
+def report(exc: OSError, where: str | None = None) -> int:
+    """Report a failed standard stream (or another environment failure at ``where``); returns
+    the exit code (1). A broken pipe is quiet: the reader went away (``| head``)."""
+    where = where or (str(exc.filename) if exc.filename is not None else STDOUT)
     if not isinstance(exc, BrokenPipeError):
-        say(f"ketadecide: error: {where}: cannot write: {exc.strerror or type(exc).__name__}")
+        verb = "cannot read" if where == STDIN else "cannot write"
+        say(f"ketadecide: error: {where}: {verb}: {exc.strerror or type(exc).__name__}")
     silence_stdout()
     return 1
 
