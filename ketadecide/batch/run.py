@@ -50,6 +50,28 @@ from ketadecide.profile import MODALITY_IDS
 #: Rows per result batch handed back by DuckDB.
 RESULT_BATCH_ROWS = 131072
 ERROR_COLUMNS = ("row", "id", "field", "error")
+#: First characters a spreadsheet runs as a formula (OWASP "CSV injection"): a CSV cell of
+#: ours that starts with one is written with a leading apostrophe, which shows it as text.
+FORMULA_START = "=+-@\t\r"
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"
+
+
+def inert_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs: prefixed with ``'`` if it starts like a formula."""
+    return "'" + text if text[:1] in FORMULA_START and text else text
+
+
+def inert_ids(table: Any) -> Any:
+    """``table`` with each ``id`` that starts like a formula prefixed with ``'`` (CSV output)."""
+    import pyarrow.compute as pc
+
+    i = table.schema.get_field_index("id")
+    ids = table.column(i)
+    risky = pc.match_substring_regex(ids, _FORMULA_PATTERN)
+    if not pc.any(risky).as_py():
+        return table
+    fixed = pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
+    return table.set_column(i, table.schema.field(i), fixed)
 #: Longest id copied into the errors file (the contract allows ids of up to 200 characters).
 MAX_ECHOED_ID = 200
 
@@ -214,7 +236,7 @@ class _ErrorsWriter:
         shown = row_id if row_id is None or len(row_id) <= MAX_ECHOED_ID else row_id[:MAX_ECHOED_ID] + "…"
         values = (row, shown or "", problem.field or "", problem.message)
         if self._csv is not None:
-            self._csv.writerow(values)
+            self._csv.writerow([row, *(inert_cell(v) for v in values[1:])])
         else:
             self._fh.write(json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
 
@@ -248,7 +270,7 @@ class _Output:
                 self._fh.write(("\n".join(json_lines) + "\n").encode("utf-8"))
             return
         if table.num_rows:
-            self._writer.write_table(table)
+            self._writer.write_table(inert_ids(table) if self.fmt == "csv" else table)
 
     def close(self) -> None:
         if self._writer is not None:
