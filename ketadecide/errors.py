@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 #: What a field or column name looks like. A key that does not is not echoed in a message:
 #: it is more likely a line of some other file (``--profile /etc/shadow``) than a typo.
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[0-9]+\]|\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def shown_name(key: object) -> str | None:
-    """``key`` when it looks like a field name, else None (not to be quoted back)."""
-    return key if isinstance(key, str) and _NAME.match(key) else None
+    """``key`` when it looks like a field name or a key path (``conditions.x.severity``,
+    ``phq9[0]``), else None (not to be quoted back)."""
+    return key if isinstance(key, str) and len(key) <= 200 and _NAME.match(key) else None
 
 
 @dataclass(frozen=True, slots=True)
