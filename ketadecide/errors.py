@@ -6,8 +6,19 @@ traceback (CONTRACT §4). Everything else is an internal error (exit 1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+#: What a field or column name looks like. A key that does not is not echoed in a message:
+#: it is more likely a line of some other file (``--profile /etc/shadow``) than a typo.
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[0-9]+\]|\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def shown_name(key: object) -> str | None:
+    """``key`` when it looks like a field name or a key path (``conditions.x.severity``,
+    ``phq9[0]``), else None (not to be quoted back)."""
+    return key if isinstance(key, str) and len(key) <= 200 and _NAME.match(key) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +40,14 @@ class Problem:
             where.append(self.source)
         if self.row is not None:
             where.append(f"row {self.row}")
-        if self.field:
+        message = self.message
+        if self.field and message.startswith("unknown field") and shown_name(self.field) is None:
+            # An unknown key that is not even a name is content of some other file: not quoted.
+            message = "a key that is not a field name (not shown; expected CONTRACT §1 field names)"
+        elif self.field:
             where.append(f"field '{self.field}'")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return f"{prefix}: {message}" if prefix else message
 
 
 class KetadecideError(Exception):
@@ -58,6 +73,12 @@ class InputError(KetadecideError):
 class ResourceError(KetadecideError):
     """The run needed more than it may use (memory, say). Not the input's fault and not a
     bug; the message names the limit and holds no input values, so it can be shown."""
+
+
+class EnvironmentFailure(KetadecideError):
+    """The environment failed us: a full disk, a read-only file system, a closed or
+    unwritable output. Exit 1 with one line naming the path and the system's reason (the
+    message holds no input values)."""
 
 
 #: At most this many problems are printed for one command; the rest are counted.

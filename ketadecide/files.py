@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import IO
 
@@ -18,11 +20,26 @@ def reading_error(exc: OSError, name: str) -> InputError:
     return InputError(Problem(f"cannot read: {exc.strerror or exc}", name))
 
 
-def open_for_reading(path: Path, name: str) -> IO[bytes]:
-    """``path`` opened in binary mode; a folder, a missing or unreadable file is an input error."""
+def open_for_reading(path: Path, name: str, *, regular_only: bool = False) -> IO[bytes]:
+    """``path`` opened in binary mode; a folder, a missing or unreadable file is an input error.
+
+    With ``regular_only`` (the files of a data directory), a FIFO, a device or a socket is
+    refused as well, before it is read: nothing would ever arrive from a FIFO nobody writes.
+    The open itself never blocks (``O_NONBLOCK``, cleared once the file is known)."""
     try:
-        if path.is_dir():
-            raise InputError(Problem("is a directory, expected a file", name))
-        return path.open("rb")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except IsADirectoryError:
+        raise InputError(Problem("is a directory, expected a file", name)) from None
     except OSError as exc:
         raise reading_error(exc, name) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(Problem("is a directory, expected a file", name))
+        if regular_only and not stat.S_ISREG(mode):
+            raise InputError(Problem("is not a regular file (a FIFO, a device or a socket); expected a file", name))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

@@ -89,11 +89,32 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+#: Integers are decimal digits only (CONTRACT §1), as in a CSV row: YAML 1.1's octal
+#: (``065`` = 53), hex (``0x41``), binary, ``1_0``, sexagesimal (``1:05`` = 65) and ``+5``
+#: stay text and fail the profile's type check instead of silently becoming numbers.
+DECIMAL_INT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
+#: Decimal floats, without YAML 1.1's ``_`` separators and base-60 forms.
+DECIMAL_FLOAT = re.compile(
+    r"^(?:[-+]?(?:[0-9]+)?\.[0-9]+(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?[0-9]+\.(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?[0-9]+[eE][-+]?[0-9]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in {_INT, _FLOAT}]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(_INT, DECIMAL_INT, list("-0123456789"))
+_StrictLoader.add_implicit_resolver(_FLOAT, DECIMAL_FLOAT, list("-+.0123456789"))
 
-def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
-    """Read a UTF-8 text file with a size limit, raising :class:`InputError` on any failure."""
+
+def read_text(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES, regular_only: bool = False) -> str:
+    """Read a UTF-8 text file with a size limit, raising :class:`InputError` on any failure
+    (with ``regular_only``, a FIFO or a device too: see :func:`open_for_reading`)."""
     name = str(path)
-    with open_for_reading(path, name) as fh:
+    with open_for_reading(path, name, regular_only=regular_only) as fh:
         try:
             raw = fh.read(max_bytes + 1)
         except OSError as exc:

@@ -289,14 +289,17 @@ def test_permission_denied_is_refused_even_as_root(tmp_path: Path, monkeypatch: 
     """Root reads any file, so an unreadable file is simulated: its open raises PermissionError."""
     profile = tmp_path / "locked.yaml"
     profile.write_bytes(VALID_PROFILE)
-    real_open = Path.open
+    import os
 
-    def guarded(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        if self.name == "locked.yaml" or self.parent.name == "locked_kb":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "open", guarded)
+    def guarded(path: object, *args: object, **kwargs: object) -> int:
+        where = Path(os.fspath(path))  # type: ignore[call-overload]
+        if where.name == "locked.yaml" or where.parent.name == "locked_kb":
+            raise PermissionError(13, "Permission denied", str(where))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", guarded)  # every file of ours is opened through os.open
     kb = tmp_path / "locked_kb"
     shutil.copytree(MINIMAL_KB, kb)
     for args, names in [

@@ -4,12 +4,18 @@ Every reader yields batches with a ``__row`` column: the record's 1-based positi
 the input, the CSV header not counted. Lines that cannot even be split into cells (a
 ragged CSV line, a JSONL line with a record-separator byte) are not in the batches;
 they are reported through ``bad_lines`` with their row number, so nothing is lost.
+
+CSV and JSONL records are physical lines (CONTRACT §1), and this module splits them
+itself, in bounded blocks, before any parser sees them: a quoted cell left open at the end
+of its line (a stray quote), a carriage return inside a line, or a line longer than
+:data:`MAX_LINE_BYTES` is one bad row, and reading goes on at the next line. Nothing is
+held beyond one block and one line, so no input (``/dev/zero``, one endless line) can make
+memory grow: a line with no end within :data:`MAX_SKIP_BYTES` stops the run (exit 2).
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
 import contextlib
 import csv
 import io
@@ -26,7 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.files import open_for_reading
+from ketadecide.files import open_for_reading, reading_error
 
 T = TypeVar("T")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -44,6 +50,16 @@ BLOCK_SIZE = 2 << 20
 NUMBER_FIELDS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
 #: Record separator: cannot occur unescaped in valid JSON, so it splits nothing that matters.
 _JSONL_DELIMITER = "\x1e"
+#: The longest record line (CSV or JSONL): far beyond any profile; so no cell is larger.
+MAX_LINE_BYTES = 64 * 1024
+#: How far past :data:`MAX_LINE_BYTES` an over-long line is skipped to find its end before
+#: the input is declared unreadable (bounds the time spent on ``/dev/zero``).
+MAX_SKIP_BYTES = 256 << 20
+#: Characters of a bad line kept to find its id for the errors file.
+_KEPT_TEXT = 1024
+_UNCLOSED_QUOTE = "a quoted cell is not closed on its line (a CSV record is one line: a cell cannot hold a line break)"
+_CARRIAGE_RETURN = "a carriage return inside the line (a record is one line)"
+_TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 1024} KiB (no profile is this large)"
 
 
 def format_of(location: str, explicit: str | None, *, what: str) -> str:
@@ -94,6 +110,9 @@ class Input:
     stash: deque[pa.RecordBatch] = field(default_factory=deque)
     """The raw batches (input cells + ``__row``) already handed on, oldest first; the
     runner reads flagged rows' cells from here and drops batches it has passed."""
+    release_bad_lines: bool = False
+    """Whether the runner may forget the ``bad_lines`` it has written (the reader numbers
+    its rows itself, so it never looks back at them): memory stays bounded."""
     read_ahead: bool = True
     """Whether ``batches`` may be read (and queried) ahead on other threads. False for a
     caller's own iterable, which must run on the caller's thread (a database cursor, say,
@@ -132,52 +151,15 @@ class _Numberer:
         return pa.array(out, pa.int64())
 
 
-class _Utf8Checked(io.RawIOBase):
-    """A byte stream that refuses, with the line number, the first byte that is not UTF-8.
-
-    pyarrow decodes cells itself and, on a bad byte inside a row it hands back to Python,
-    fails inside its own callback (an 'Exception ignored' traceback on stderr); checking
-    the bytes as they stream past turns any such file into one clear input error.
-    """
-
-    def __init__(self, raw: IO[bytes], name: str) -> None:
-        self._raw = raw
-        self._name = name
-        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._line = 1
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
-        try:
-            self._decoder.decode(data, final=not data)
-        except UnicodeDecodeError as exc:
-            line = self._line + data[: max(exc.start, 0)].count(b"\n")
-            raise InputError(Problem(f"not valid UTF-8 text (line {line})", self._name)) from None
-        self._line += data.count(b"\n")
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-def _checked(fh: IO[bytes], name: str) -> IO[bytes]:
-    return io.BufferedReader(_Utf8Checked(fh, name), buffer_size=BLOCK_SIZE)
-
-
 def _open_binary(location: str) -> tuple[IO[bytes], str]:
     if location == "-":
         return sys.stdin.buffer, "<stdin>"
     return open_for_reading(Path(location), location), location
 
 
-def _estimate_rows(fh: IO[bytes], location: str) -> int | None:
+def _estimate_rows(location: str) -> int | None:
     """Count lines of a regular file quickly (for the progress bar only)."""
-    if location == "-":
+    if not is_regular_file(location):
         return None
     try:
         with open(location, "rb") as f:
@@ -190,48 +172,204 @@ def _arrow_error(exc: Exception, name: str) -> InputError:
     text = str(exc)
     if "UTF8" in text or "utf8" in text or "UTF-8" in text:
         return InputError(Problem("not valid UTF-8 text", name))
-    return InputError(Problem(f"cannot be read: {text.splitlines()[0] if text else type(exc).__name__}", name))
+    return InputError(Problem(f"cannot be read ({type(exc).__name__})", name))
 
 
-def _stream(
-    reader: Any,
-    numberer: _Numberer,
-    name: str,
-    schema: pa.Schema,
-    stash: deque[pa.RecordBatch],
-) -> Iterator[pa.RecordBatch]:
+def _read_some(fh: IO[bytes], name: str) -> bytes:
+    """Whatever the stream has (up to a block): a pipe's rows are read as they come."""
+    try:
+        read1 = getattr(fh, "read1", None)
+        return read1(BLOCK_SIZE) if read1 is not None else fh.read(BLOCK_SIZE)
+    except OSError as exc:
+        raise reading_error(exc, name) from None
+
+
+def _bad_text(line: bytes) -> str:
+    return line[:_KEPT_TEXT].decode("utf-8", "replace").rstrip("\r")
+
+
+def _line_blocks(fh: IO[bytes], name: str, first_line: int, bad: list[BadLine]) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, bytes of whole lines)``, in bounded blocks. A line longer
+    than :data:`MAX_LINE_BYTES` that does not fit a block is set aside here (in ``bad``)."""
+    line = first_line
+    carry = b""
     while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
+        data = _read_some(fh, name)
+        if not data:
+            if carry:
+                yield line, carry
             return
-        except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
-            raise _arrow_error(exc, name) from None
-        if batch.num_rows == 0:
+        buf = carry + data if carry else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if len(buf) <= MAX_LINE_BYTES:
+                carry = buf
+                continue
+            bad.append(BadLine(line, _bad_text(buf), 0, 0, (Problem(_TOO_LONG, row=line),)))
+            rest = _skip_line(fh, name, line, len(buf))
+            line += 1
+            if rest is None:
+                return
+            carry = rest
             continue
-        rows = numberer.next(batch.num_rows)
-        out = pa.RecordBatch.from_arrays([*batch.columns, *rows], schema=schema)
-        stash.append(out)
-        yield out
+        block, carry = buf[: cut + 1], buf[cut + 1 :]
+        yield line, block
+        line += block.count(b"\n")
+
+
+def _skip_line(fh: IO[bytes], name: str, line: int, skipped: int) -> bytes | None:
+    """Read past the end of an over-long line; what follows it, or None at the end of input."""
+    while True:
+        data = _read_some(fh, name)
+        if not data:
+            return None
+        end = data.find(b"\n")
+        if end >= 0:
+            return data[end + 1 :]
+        skipped += len(data)
+        if skipped > MAX_SKIP_BYTES:
+            raise InputError(
+                Problem(
+                    f"line {line} has no end: over {MAX_SKIP_BYTES >> 20} MiB without a line break "
+                    "(records are lines; is this a text file?)",
+                    name,
+                )
+            )
+
+
+def _check_utf8(block: bytes, first_line: int, name: str) -> None:
+    if block.isascii():
+        return
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + block.count(b"\n", 0, exc.start)
+        raise InputError(Problem(f"not valid UTF-8 text (line {line})", name)) from None
+
+
+def _screen(block: bytes, first_line: int, *, quotes: bool, bad: list[BadLine]) -> tuple[bytes, list[int] | None]:
+    """The block without its unusable lines (set aside in ``bad``), and the line numbers of
+    the lines kept (None when every line is kept: they are numbered from ``first_line``)."""
+    has_quote = quotes and b'"' in block
+    lone_cr = b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
+    if not has_quote and not lone_cr and len(block) <= MAX_LINE_BYTES:
+        return block, None
+    lines = block.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if not has_quote and not lone_cr and max(map(len, lines), default=0) <= MAX_LINE_BYTES:
+        return block, None
+    kept: list[bytes] = []
+    numbers: list[int] = []
+    for i, text in enumerate(lines):
+        body = text[:-1] if text.endswith(b"\r") else text
+        if len(text) > MAX_LINE_BYTES:
+            problem = _TOO_LONG
+        elif lone_cr and b"\r" in body:
+            problem = _CARRIAGE_RETURN
+        elif has_quote and body.count(b'"') % 2:
+            problem = _UNCLOSED_QUOTE
+        else:
+            kept.append(text)
+            numbers.append(first_line + i)
+            continue
+        bad.append(BadLine(first_line + i, _bad_text(text), 0, 0, (Problem(problem, row=first_line + i),)))
+    return b"\n".join(kept) + b"\n" if kept else b"", numbers
+
+
+def _line_batches(
+    fh: IO[bytes],
+    name: str,
+    *,
+    columns: list[str],
+    parse: pacsv.ParseOptions,
+    schema: pa.Schema,
+    bad: list[BadLine],
+    stash: deque[pa.RecordBatch],
+    expected: int,
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of the lines of ``fh`` (after the header), each row numbered by its line."""
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(columns, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        null_values=[],
+    )
+    seq = 0
+    for first, raw in _line_blocks(fh, name, 1, bad):
+        _check_utf8(raw, first, name)
+        block, numbers = _screen(raw, first, quotes=parse.quote_char is not False, bad=bad)
+        invalid: list[tuple[int, str, int]] = []
+
+        def on_invalid(row: Any, invalid: list[tuple[int, str, int]] = invalid) -> str:
+            invalid.append((int(row.number), row.text, int(row.actual_columns)))
+            return "skip"
+
+        table = None
+        if block:
+            options = pacsv.ParseOptions(
+                delimiter=parse.delimiter,
+                quote_char=parse.quote_char,
+                double_quote=parse.double_quote,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            )
+            try:
+                table = pacsv.read_csv(
+                    io.BytesIO(block),
+                    read_options=pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=len(block) + 1),
+                    parse_options=options,
+                    convert_options=convert,
+                )
+            except (pa.ArrowInvalid, pa.ArrowException) as exc:
+                raise _arrow_error(exc, name) from None
+        # The line numbers of this block's rows, and its lines set aside, in order.
+        if numbers is None:
+            numbers = list(range(first, first + (table.num_rows + len(invalid) if table is not None else 0)))
+        if invalid:
+            skip = {n - 1 for n, _, _ in invalid}
+            for n, text, actual in invalid:
+                bad.append(BadLine(numbers[n - 1], text[:_KEPT_TEXT], expected, actual))
+            numbers = [r for i, r in enumerate(numbers) if i not in skip]
+        if table is None or table.num_rows == 0:
+            continue
+        rows = pa.array(numbers, pa.int64())
+        for batch in table.to_batches():
+            n = batch.num_rows
+            if n == 0:
+                continue
+            out = pa.RecordBatch.from_arrays(
+                [*batch.columns, rows.slice(0, n), pa.array(range(seq, seq + n), pa.int64())], schema=schema
+            )
+            rows = rows.slice(n)
+            seq += n
+            stash.append(out)
+            yield out
 
 
 def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
     name = "<stdin>" if location == "-" else location
     if fh is None:
         fh, name = _open_binary(location)
-    fh = _checked(fh, name)
     try:
-        first = fh.readline()
-    except InputError:
-        raise InputError(Problem("not valid UTF-8 text (in the header)", name)) from None
+        first = fh.readline(MAX_LINE_BYTES + 1)
+    except OSError as exc:
+        raise reading_error(exc, name) from None
+    if len(first) > MAX_LINE_BYTES:
+        raise InputError(Problem(f"the header line is longer than {MAX_LINE_BYTES // 1024} KiB", name))
     if not first.strip(b"\r\n"):
         raise InputError(Problem("the file is empty; expected a header line naming the columns", name))
     try:
         header_text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(Problem("not valid UTF-8 text (in the header)", name)) from None
+    header_text = header_text.removesuffix("\n").removesuffix("\r")
+    if header_text.count('"') % 2 or "\r" in header_text:
+        raise InputError(Problem("the header line has a quote that is not closed on its line", name))
     try:
-        header = next(csv.reader([header_text.rstrip("\r\n")]))
+        header = next(csv.reader([header_text]))
     except csv.Error as exc:
         raise InputError(Problem(f"cannot read the header line: {exc}", name)) from None
     seen: set[str] = set()
@@ -240,49 +378,24 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
             raise InputError(Problem(f"the header names column '{col}' twice", name))
         seen.add(col)
     bad: list[BadLine] = []
-
-    def on_invalid(row: Any) -> str:
-        bad.append(BadLine(int(row.number), row.text, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    try:
-        reader = pacsv.open_csv(
-            fh,
-            read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(
-                delimiter=",",
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        if "Empty CSV file" not in str(exc):
-            raise _arrow_error(exc, name) from None
-        reader = None  # a header and no rows: an empty cohort, not an unreadable file
     schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *NUMBER_FIELDS])
-    est = _estimate_rows(fh, location) if progress else None
+    est = _estimate_rows(location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
+    parse = pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True)
     return Input(
         name=name,
         fmt="csv",
         columns=dict.fromkeys(header, "text"),
         schema=schema,
-        batches=_stream(reader, _Numberer(bad), name, schema, stash) if reader is not None else iter(()),
+        batches=_line_batches(
+            fh, name, columns=header, parse=parse, schema=schema, bad=bad, stash=stash, expected=len(header)
+        ),
         stash=stash,
         bad_lines=bad,
         header=header,
         total_rows=None if est is None else max(est - 1, 0),
         close=fh.close if location != "-" else None,
+        release_bad_lines=True,
     )
 
 
@@ -290,50 +403,22 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
     name = "<stdin>" if location == "-" else location
     if fh is None:
         fh, name = _open_binary(location)
-    fh = _checked(fh, name)
     bad: list[BadLine] = []
-
-    def on_invalid(row: Any) -> str:
-        bad.append(BadLine(int(row.number), row.text, 1, row.actual_columns))
-        return "skip"
-
-    try:
-        reader = pacsv.open_csv(
-            fh,
-            read_options=pacsv.ReadOptions(column_names=["line"], use_threads=False, block_size=BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(
-                delimiter=_JSONL_DELIMITER,
-                quote_char=False,
-                double_quote=False,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"line": pa.string()},
-                strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        if "Empty CSV file" in str(exc):
-            reader = None
-        else:
-            raise _arrow_error(exc, name) from None
     schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
-    est = _estimate_rows(fh, location) if progress else None
+    est = _estimate_rows(location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
+    parse = pacsv.ParseOptions(delimiter=_JSONL_DELIMITER, quote_char=False, double_quote=False)
     return Input(
         name=name,
         fmt="jsonl",
         columns={"line": "json"},
         schema=schema,
-        batches=_stream(reader, _Numberer(bad), name, schema, stash) if reader is not None else iter(()),
+        batches=_line_batches(fh, name, columns=["line"], parse=parse, schema=schema, bad=bad, stash=stash, expected=1),
         stash=stash,
         bad_lines=bad,
         total_rows=est,
         close=fh.close if location != "-" else None,
+        release_bad_lines=True,
     )
 
 
@@ -486,7 +571,9 @@ def prefetched(batches: Iterator[T], depth: int = 4, name: str = "ketadecide-rea
             yield item
     finally:
         stop.set()  # the consumer stopped early (or finished): let the reader go
-        thread.join()
+        # A reader blocked on a pipe that never speaks again must not keep the process from
+        # ending (Ctrl-C, SIGTERM): it is a daemon, holding nothing that needs closing.
+        thread.join(timeout=None if sys.exc_info()[0] is None else 2.0)
 
 
 def take_raw(stash: deque[pa.RecordBatch], rows: list[int]) -> dict[int, dict[str, Any]]:

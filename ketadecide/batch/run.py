@@ -22,7 +22,6 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ketadecide.atomic import atomic_writer
 from ketadecide.batch.compile import (
     INDICATIONS,
     MAX_MASK_RULES,
@@ -46,11 +45,34 @@ from ketadecide.batch.validate_sql import json_query, tabular_query
 from ketadecide.engine.evaluate import evaluate
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.outputs import NamedStream, check_paths, open_output
 from ketadecide.profile import MODALITY_IDS
 
 #: Rows per result batch handed back by DuckDB.
 RESULT_BATCH_ROWS = 131072
 ERROR_COLUMNS = ("row", "id", "field", "error")
+#: First characters a spreadsheet runs as a formula (OWASP "CSV injection"): a CSV cell of
+#: ours that starts with one is written with a leading apostrophe, which shows it as text.
+FORMULA_START = "=+-@\t\r"
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"
+
+
+def inert_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs: prefixed with ``'`` if it starts like a formula."""
+    return "'" + text if text[:1] in FORMULA_START and text else text
+
+
+def inert_ids(table: Any) -> Any:
+    """``table`` with each ``id`` that starts like a formula prefixed with ``'`` (CSV output)."""
+    import pyarrow.compute as pc
+
+    i = table.schema.get_field_index("id")
+    ids = table.column(i)
+    risky = pc.match_substring_regex(ids, _FORMULA_PATTERN)
+    if not pc.any(risky).as_py():
+        return table
+    fixed = pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
+    return table.set_column(i, table.schema.field(i), fixed)
 #: Longest id copied into the errors file (the contract allows ids of up to 200 characters).
 MAX_ECHOED_ID = 200
 
@@ -227,7 +249,7 @@ class _ErrorsWriter:
         shown = row_id if row_id is None or len(row_id) <= MAX_ECHOED_ID else row_id[:MAX_ECHOED_ID] + "…"
         values = (row, shown or "", problem.field or "", problem.message)
         if self._csv is not None:
-            self._csv.writerow(values)
+            self._csv.writerow([row, *(inert_cell(v) for v in values[1:])])
         else:
             self._fh.write(json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
 
@@ -261,7 +283,7 @@ class _Output:
                 self._fh.write(("\n".join(json_lines) + "\n").encode("utf-8"))
             return
         if table.num_rows:
-            self._writer.write_table(table)
+            self._writer.write_table(inert_ids(table) if self.fmt == "csv" else table)
 
     def close(self) -> None:
         if self._writer is not None:
@@ -414,6 +436,11 @@ def run_batch(
     else:
         out_fmt = format_of(output, output_format, what="output")
     errors_path = errors or default_errors_path(output, input_location)
+    check_paths(
+        [input_location] if opened is None else [],
+        {"output": output, "errors": errors_path if errors_stream is None else None},
+        stdout=stdout is None and output in (None, "-"),
+    )
     inp = opened or open_input(input_location, input_format, progress=progress is not None)
     summary = Summary(
         input=inp.name,
@@ -423,13 +450,13 @@ def run_batch(
     try:
         with contextlib.ExitStack() as stack:
             if output in (None, "-"):
-                out_fh: IO[bytes] = stdout if stdout is not None else sys.stdout.buffer
+                out_fh: IO[bytes] = stdout if stdout is not None else NamedStream(sys.stdout.buffer, "standard output")  # type: ignore[assignment]
             else:
-                out_fh = stack.enter_context(atomic_writer(output, binary=True))  # type: ignore[arg-type]
+                out_fh = stack.enter_context(open_output(str(output), binary=True))
             if errors_stream is not None:
                 err_fh: Any = errors_stream
             else:
-                err_fh = stack.enter_context(atomic_writer(errors_path))
+                err_fh = stack.enter_context(open_output(errors_path))
             errors_jsonl = errors_stream is None and errors_path.lower().endswith(".jsonl")
             _execute(
                 inp,
@@ -472,6 +499,9 @@ def _execute(
         "memory_limit": f"{memory_limit_mb(n_threads)}MB",
         "preserve_insertion_order": True,
         "threads": n_threads,
+        # Never spill to disk: DuckDB's default is a `.tmp` folder in the working directory,
+        # which a killed run would leave behind, full of patients' rows.
+        "temp_directory": "",
     }
     con = duckdb.connect(":memory:", config=config)
     tally = _Tally(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
@@ -520,6 +550,9 @@ def _execute(
             else:
                 _update_summary(summary, out)
             drop_before(inp.stash, first_row)
+            if inp.release_bad_lines and ragged_done:
+                del inp.bad_lines[:ragged_done]  # written; the reader appends only later rows
+                ragged_done = 0
             summary.rows_in = summary.rows_out + summary.error_rows
             if progress is not None:
                 progress(summary.rows_in, inp.total_rows)
@@ -532,7 +565,7 @@ def _execute(
         writer.close()
     except BaseException:
         if writer is not None:
-            writer.abort()  # the temporary file is removed by atomic_writer
+            writer.abort()  # the temporary file is removed by open_output
         raise
     finally:
         if chunks is not None:
@@ -661,7 +694,8 @@ def _raise_if_out_of_memory(text: str) -> None:
 
 def _ragged(inp: Input, bad: Any, out: list[tuple[int, str | None, Problem]]) -> None:
     if bad.problems:
-        out.extend((bad.row, None, p) for p in bad.problems)
+        row_id = ragged_id(bad.text, inp.header) if inp.fmt == "csv" and bad.text else None
+        out.extend((bad.row, row_id, p) for p in bad.problems)
     elif inp.fmt == "jsonl":
         problem = Problem("not a valid JSON object on one line", row=bad.row)
         out.append((bad.row, None, problem))

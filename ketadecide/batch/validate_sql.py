@@ -188,6 +188,8 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
 def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
     """(typed value, bad) for a non-text Parquet cell ``c`` of a known field."""
     given = f"({c} IS NOT NULL)"
+    # Typed, so that rules over the field (phq9[9], a list function) still bind when the
+    # column's type is one we do not read (a list of doubles, say): every such cell is flagged.
     wrong = (f"CAST(NULL AS {_sql_type(field)})", given)
     if kind == "int" and field in INT_FIELDS:
         v = f"TRY_CAST({c} AS BIGINT)"

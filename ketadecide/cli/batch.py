@@ -133,22 +133,32 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     order; bad rows go to the errors file with their row number and reason."""
     from ketadecide.batch.deps import require_batch_deps
     from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.outputs import check_paths, write_text
 
-    require_batch_deps()
-    kb = load_knowledge_base(data_dir)
+    to_stdout = output in (None, "-")
     if emit_sql:
+        check_paths([data_dir], {"--output": output}, stdout=to_stdout)
+        require_batch_deps()
         from ketadecide.batch.compile import emit_sql as emit
 
-        text = emit(kb, dialect.value, table)
-        if output in (None, "-"):
+        text = emit(load_knowledge_base(data_dir), dialect.value, table)
+        if to_stdout:
             sys.stdout.write(text)
         else:
-            from ketadecide.atomic import write_text_atomic
-
-            write_text_atomic(output, text)
+            write_text(str(output), text)
         return
     if (input_file is None) == (fhir is None):
         raise InputError(Problem("give exactly one of INPUT (or - for stdin) or --fhir BUNDLES, or --emit-sql"))
+    from ketadecide.batch.run import default_errors_path
+
+    source = fhir if fhir is not None else str(input_file)
+    check_paths(
+        [source, data_dir],
+        {"--output": output, "--errors": errors or default_errors_path(output, source), "--summary": summary},
+        stdout=to_stdout,
+    )
+    require_batch_deps()
+    kb = load_knowledge_base(data_dir)
     if as_of is not None and fhir is None:
         raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
     from ketadecide.batch.run import run_batch
@@ -180,9 +190,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         )
     data: dict[str, Any] = result.to_dict()
     if summary is not None:
-        from ketadecide.atomic import write_text_atomic
-
-        write_text_atomic(summary, json.dumps(data, indent=2) + "\n")
+        write_text(summary, json.dumps(data, indent=2) + "\n")
     if terminal:
         from ketadecide.render.terminal import print_summary
 

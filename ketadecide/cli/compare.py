@@ -47,10 +47,12 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     """
     from ketadecide.engine import evaluate
     from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.outputs import check_paths
     from ketadecide.sources.profile_file import load_profile, source_name
 
     if (profile is None) == (fhir is None):
         raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
+    check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
     if as_of is not None and fhir is None:
         raise InputError(Problem("--as-of applies only with --fhir"))
     kb = load_knowledge_base(data_dir)

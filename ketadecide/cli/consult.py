@@ -146,6 +146,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
                 field="--profile",
             )
         )
+    from ketadecide.outputs import check_paths
+
+    check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
     if save is not None:
         _check_save_target(save)
     kb = load_knowledge_base(data_dir)
@@ -197,9 +200,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
     if save is not None:
-        from ketadecide.atomic import write_text_atomic
+        from ketadecide.outputs import write_text
 
-        write_text_atomic(save, _profile_text(person.to_record(), save))
+        write_text(save, _profile_text(person.to_record(), save))
         print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table

@@ -11,7 +11,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from ketadecide.errors import InputError, ResourceError, capped
+from ketadecide.errors import EnvironmentFailure, InputError, ResourceError, capped
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,23 +46,30 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ketadecide.outputs import Terminated, remove_live_temporaries, signals_handled
+
         try:
-            return func(*args, **kwargs)
+            with signals_handled():
+                return func(*args, **kwargs)
         except InputError as exc:
             report_input_error(exc)
             raise typer.Exit(EXIT_INPUT) from None
-        except ResourceError as exc:
+        except (ResourceError, EnvironmentFailure) as exc:
             print(f"ketadecide: error: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_INTERNAL) from None
         except typer.Exit:
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            remove_live_temporaries()
             print("ketadecide: interrupted; nothing was written.", file=sys.stderr)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except BrokenPipeError:
-            # The reader went away (e.g. `| head`); that is not our error to report.
-            sys.stderr.close()
-            raise typer.Exit(EXIT_INTERNAL) from None
+            code = 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+            raise typer.Exit(code) from None
+        except OSError as exc:
+            # Reading inputs reports its own failures (exit 2); an OSError that gets here is
+            # the environment failing us: a full disk, a closed or broken standard stream.
+            from ketadecide.cli import stdio
+
+            raise typer.Exit(stdio.report(exc)) from None
         except Exception as exc:
             if debug_enabled():
                 traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)

@@ -73,7 +73,9 @@ def to_profile_cmd(
     """
     from ketadecide.fhir import profile_from_bundle_file, to_profile
     from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.outputs import check_paths
 
+    check_paths([bundle, data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     data, report = profile_from_bundle_file(bundle, kb, as_date(as_of))
     if not quiet:

@@ -55,5 +55,18 @@ fhir_cmd.register(app)
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the app, with the standard streams made safe and their
+    failures (``>/dev/full``, a closed stdout) reported as one line, exit 1."""
+    import sys
+
+    from ketadecide.cli import stdio
+
+    stdio.prepare()
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except OSError as exc:  # a standard stream failed outside a command (--help, --version)
+        code = stdio.report(exc)
+    sys.exit(stdio.finish(code))

@@ -25,7 +25,9 @@ def modalities(
 ) -> None:
     """List the modalities, or show one in full with every source."""
     from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.outputs import check_paths
 
+    check_paths([data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     if modality_id is not None and modality_id not in kb.modalities:
         raise InputError(Problem(f"unknown modality '{modality_id}' (one of: {', '.join(kb.modalities)})", field="ID"))

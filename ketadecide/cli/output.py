@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ketadecide.atomic import write_text_atomic
 from ketadecide.cli.options import OutputFormat, resolve_format
 
 
@@ -41,7 +40,9 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_text_atomic(output, text)
+        from ketadecide.outputs import write_text
+
+        write_text(output, text)
 
 
 def present(draw: Callable[..., str], fmt: OutputFormat | None, output: Path | None) -> str:

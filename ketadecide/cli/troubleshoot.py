@@ -90,9 +90,11 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
 ) -> None:
     """Suggestions for a ketamine course that is not going as hoped (informs; never prescribes)."""
     from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.outputs import check_paths
     from ketadecide.troubleshoot.log import read_session_log, summarize_log
     from ketadecide.troubleshoot.report import build_report
 
+    check_paths([profile, log, data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     person = None
     if profile is not None:

@@ -129,7 +129,7 @@ def validate_data_dir(
     texts: dict[str, str] = {}
     for name in (*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).exists())):
         try:
-            texts[name] = read_text(directory / name)
+            texts[name] = read_text(directory / name, regular_only=True)
         except InputError as exc:
             errors.extend(exc.problems)
     parsed: dict[str, BaseModel] = {}

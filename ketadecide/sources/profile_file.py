@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ketadecide.profile import Profile, parse_profile
+from ketadecide.errors import InputError, Problem
+from ketadecide.profile import PROFILE_FIELDS, Profile, parse_profile
 from ketadecide.safeyaml import MAX_DOCUMENT_BYTES, decode, load_json, load_yaml, read_text
 
 #: A profile is a few hundred bytes; anything over this is not a profile.
@@ -19,6 +20,28 @@ def source_name(location: str) -> str:
 
 def read_profile_data(location: str) -> tuple[object, str]:
     """The raw mapping in a profile file (``-`` is stdin) and the name to report it by."""
+    data, name = _read(location)
+    _looks_like_a_profile(data, name)
+    return data, name
+
+
+def _looks_like_a_profile(data: object, name: str) -> None:
+    """Refuse, without quoting it, a document none of whose keys is a profile field: it is
+    some other file (``--profile /etc/shadow``), and its keys are its content."""
+    if not isinstance(data, dict) or not data:
+        return
+    if any(isinstance(k, str) and (k in PROFILE_FIELDS or k.startswith("values_")) for k in data):
+        return
+    raise InputError(
+        Problem(
+            f"not a ketadecide profile: none of its {len(data)} key(s) is a profile field "
+            "(expected a mapping of CONTRACT §1 fields, e.g. 'age: 45'; its content is not shown)",
+            name,
+        )
+    )
+
+
+def _read(location: str) -> tuple[object, str]:
     if location == "-":
         name = source_name(location)
         raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)

@@ -28,7 +28,7 @@ from typing import Any, get_args
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Worded
-from ketadecide.errors import InputError, Problem
+from ketadecide.errors import InputError, Problem, shown_name
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, MODALITY_IDS, CourseResponse, ModalityId
 from ketadecide.safeyaml import read_text
@@ -134,11 +134,13 @@ def _parse_session_log(reader: csv.DictReader[str], source: str) -> tuple[Sessio
         raise InputError(Problem("the session log is empty (expected a header row)", source))
     problems: list[Problem] = []
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-    for col in header:
+    for number, col in enumerate(header, start=1):
         if col not in known:
-            problems.append(
-                Problem(f"unknown column (use {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})", source, col)
-            )
+            use = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+            if shown_name(col) is None:  # perhaps not a session log at all: quote nothing of it
+                problems.append(Problem(f"column {number} of the header is not a column name (use {use})", source))
+            else:
+                problems.append(Problem(f"unknown column (use {use})", source, col))
     for col in REQUIRED_COLUMNS:
         if col not in header:
             problems.append(Problem("required column is missing", source, col))

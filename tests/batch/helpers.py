@@ -315,11 +315,27 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None 
 def reference_csv(
     rows: list[dict[str, str]], kb: KnowledgeBase, columns: list[str] | None = None
 ) -> tuple[list[dict[str, Any]], set[int]]:
-    """(expected output rows, rows expected in the errors file) by one-at-a-time evaluation."""
+    """(expected output rows, rows expected in the errors file) by one-at-a-time evaluation.
+
+    Records are physical lines (CONTRACT §1): the rows are written as :func:`write_csv`
+    writes them, and each line is judged on its own, so a cell holding a line break makes
+    each of its lines an error row (a quote left open, or a carriage return in the line)."""
     columns = columns or list(PROFILE_FIELDS)
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    for r in rows:
+        w.writerow([r.get(c, "") for c in columns])
     out, bad = [], set()
-    for n, r in enumerate(rows, start=1):
-        v = check_cells({c: r.get(c, "") for c in columns}, kb, row=n)
+    for n, line in enumerate(buf.getvalue().split("\n")[:-1], start=1):
+        body = line.removesuffix("\r")
+        if "\r" in body or body.count('"') % 2 or len(line.encode()) > 64 * 1024:
+            bad.add(n)
+            continue
+        cells = next(csv.reader([body])) if body else [""] * len(columns)
+        if len(cells) != len(columns):
+            bad.add(n)
+            continue
+        v = check_cells(dict(zip(columns, cells, strict=True)), kb, row=n)
         if v.profile is None:
             bad.add(n)
         else:

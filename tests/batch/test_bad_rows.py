@@ -26,19 +26,20 @@ def test_csv_bad_rows(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
         "ragged,40,yes\n"  # 7 ragged line
         "bool,40,maybe,,,,\n"  # 8 bad boolean
         "bp,40,,,,80,90\n"  # 9 systolic not above diastolic
-        '"multi\nline",41,no,,,,\n'  # 10 a quoted line break: read as one row; ids may not hold one
-        "ok2,50,,psychosis_history,,,\n",  # 11 good
+        '"multi\nline",41,no,,,,\n'  # 10, 11: records are lines: two lines, each with a stray quote
+        "ok2,50,,psychosis_history,,,\n",  # 12 good
         encoding="utf-8",
     )
     out = tmp_path / "results.csv"
     summary = run_batch(str(src), str(out), minimal_kb)
     got = read_output(out, "csv")
     assert [r["id"] for r in got] == ["ok1", "ok2"]
-    assert [r["row"] for r in got] == [1, 11]
+    assert [r["row"] for r in got] == [1, 12]
     errors = read_errors(Path(f"{out}.errors.csv"))
     by_row = {int(e["row"]): e for e in errors}
-    assert sorted(by_row) == [2, 3, 4, 5, 6, 7, 8, 9, 10]
-    assert by_row[10]["field"] == "id" and "control characters" in by_row[10]["error"]
+    assert sorted(by_row) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert by_row[10]["id"] == "multi" and "not closed on its line" in by_row[10]["error"]
+    assert "not closed on its line" in by_row[11]["error"]
     assert by_row[2]["field"] == "age" and "missing" in by_row[2]["error"]
     assert by_row[3]["field"] == "age" and by_row[3]["id"] == "type"
     assert by_row[4]["field"] == "age"
@@ -47,7 +48,7 @@ def test_csv_bad_rows(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     assert by_row[7]["id"] == "ragged" and "header has 7" in by_row[7]["error"]
     assert by_row[8]["field"] == "has_driver"
     assert by_row[9]["field"] == "bp_diastolic"
-    assert (summary.rows_in, summary.rows_out, summary.error_rows) == (11, 2, 9)
+    assert (summary.rows_in, summary.rows_out, summary.error_rows) == (12, 2, 10)
     assert summary.accounted
 
 

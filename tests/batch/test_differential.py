@@ -209,7 +209,7 @@ def test_every_boundary_and_every_id(tmp_path: Path, rich_kb: KnowledgeBase) -> 
             rows.append({**base, field: value})
     expected, bad = reference_csv(rows, rich_kb)
     summary, got, errors = _run_csv(tmp_path, rows, rich_kb)
-    _check(summary, got, errors, expected, bad, len(rows))
+    _check(summary, got, errors, expected, bad, len(expected) + len(bad))
     assert summary.decided_in_python == 0
     assert len(bad) > 50 and len(expected) > 150
 
@@ -226,7 +226,7 @@ def test_five_thousand_seeded_rows_agree(
     rows = _seeded_rows(rich_kb, 5000)
     expected, bad = reference_csv(rows, rich_kb)
     summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv", threads=2)
-    _check(summary, got, errors, expected, bad, len(rows))
+    _check(summary, got, errors, expected, bad, len(expected) + len(bad))
     assert summary.decided_in_python == 0
     assert 200 < len(bad) < 1500
 
@@ -247,7 +247,7 @@ def test_small_chunks_and_decoder_cache_resets_agree(
     rows = _seeded_rows(rich_kb, 3000, seed=7)
     expected, bad = reference_csv(rows, rich_kb)
     summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="parquet", threads=2)
-    _check(summary, got, errors, expected, bad, len(rows))
+    _check(summary, got, errors, expected, bad, len(expected) + len(bad))
 
 
 def _seeded_rows(kb: KnowledgeBase, n: int, seed: int = 20261123) -> list[dict[str, str]]:
@@ -288,7 +288,7 @@ def test_generated_csv_rows_agree(tmp_path_factory: Any, rich_kb: KnowledgeBase,
     tmp = tmp_path_factory.mktemp("diff")
     expected, bad = reference_csv(rows, rich_kb)
     summary, got, errors = _run_csv(tmp, rows, rich_kb)
-    _check(summary, got, errors, expected, bad, len(rows))
+    _check(summary, got, errors, expected, bad, len(expected) + len(bad))
     # The SQL decided every CSV row itself: no disagreement was papered over by the fallback.
     assert summary.decided_in_python == 0
 
@@ -302,7 +302,7 @@ def test_generated_csv_rows_agree_on_minimal_kb(
     tmp = tmp_path_factory.mktemp("diffmin")
     expected, bad = reference_csv(rows, minimal_kb)
     summary, got, errors = _run_csv(tmp, rows, minimal_kb)
-    _check(summary, got, errors, expected, bad, len(rows))
+    _check(summary, got, errors, expected, bad, len(expected) + len(bad))
     assert summary.decided_in_python == 0
 
 

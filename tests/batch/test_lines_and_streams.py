@@ -1,0 +1,184 @@
+"""Records are lines (CONTRACT §1), read in bounded memory and time: stray quotes, ragged and
+over-long lines are one error row each; /dev/zero, an endless line and an endless pipe of bad
+lines cannot make memory grow; odd Parquet types are error rows; no CSV cell is a formula."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ketadecide.batch.io import MAX_LINE_BYTES, open_jsonl
+from ketadecide.batch.run import run_batch
+from ketadecide.errors import InputError
+from ketadecide.knowledge import KnowledgeBase
+from tests.batch.helpers import MINIMAL, read_errors, read_output
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _run(tmp: Path, text: bytes | str, kb: KnowledgeBase, name: str = "in.csv") -> tuple[object, list, list]:
+    src = tmp / name
+    src.write_bytes(text.encode() if isinstance(text, str) else text)
+    out = tmp / "out.csv"
+    summary = run_batch(str(src), str(out), kb)
+    return summary, read_output(out, "csv"), read_errors(Path(f"{out}.errors.csv"))
+
+
+def test_a_stray_quote_spoils_one_row_not_the_cohort(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    good = "".join(f"q{i},{20 + i % 60}\n" for i in range(200_000))
+    summary, got, errors = _run(tmp_path, 'id,age\np1,"40\n' + good, minimal_kb)
+    assert (summary.rows_in, summary.rows_out, summary.error_rows) == (200_001, 200_000, 1)  # type: ignore[attr-defined]
+    assert [(e["row"], e["id"]) for e in errors] == [("1", "p1")]
+    assert "not closed on its line" in errors[0]["error"]
+    assert got[0]["row"] == 2 and got[-1]["row"] == 200_001
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ('p2,"40', "not closed on its line"),
+        ('"p2,40', "not closed on its line"),
+        ('p2,40"', "not closed on its line"),
+        ("p2,4\r0", "carriage return"),
+        ("p2," + "9" * (MAX_LINE_BYTES + 10), "longer than"),
+        ('p2,"' + "x" * (3 * MAX_LINE_BYTES), "longer than"),
+        ("p2,40,extra", "fields, the header has 2"),
+        ('p2,"4""0', "not closed on its line"),
+    ],
+)
+def test_each_unusable_line_is_one_error_row_and_reading_resumes(
+    tmp_path: Path, minimal_kb: KnowledgeBase, line: str, why: str
+) -> None:
+    text = f'id,age\np1,30\n{line}\np3,31\r\np4,"3"""\n'
+    summary, got, errors = _run(tmp_path, text, minimal_kb)
+    assert [r["id"] for r in got] == ["p1", "p3"]
+    assert [r["row"] for r in got] == [1, 3]
+    assert {e["row"] for e in errors} == {"2", "4"}
+    assert why in next(e["error"] for e in errors if e["row"] == "2")
+    assert summary.rows_in == 4 and summary.accounted  # type: ignore[attr-defined]
+
+
+def test_a_50_mb_cell_is_one_error_row(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    big = b"id,age\np1," + b"7" * (50 << 20) + b"\np2,40\n"
+    _, got, errors = _run(tmp_path, big, minimal_kb)
+    assert [r["id"] for r in got] == ["p2"] and [e["row"] for e in errors] == ["1"]
+    assert len(errors[0]["id"]) < 300  # the cell is not copied into the errors file
+
+
+def test_the_same_bad_lines_in_jsonl(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    long = '{"id":"' + "x" * (2 * MAX_LINE_BYTES) + '"}'
+    text = '{"id":"a","age":40}\n' + long + '\n{"id":"c","age":\r41}\n{"id":"d","age":42}\n'
+    _, got, errors = _run(tmp_path, text, minimal_kb, name="in.jsonl")
+    assert [r["id"] for r in got] == ["a", "d"]
+    assert [r["row"] for r in got] == [1, 4]
+    assert {e["row"] for e in errors} == {"2", "3"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_dev_zero_is_exit_2_in_bounded_time_and_memory(tmp_path: Path, fmt: str) -> None:
+    started = time.monotonic()
+    res = subprocess.run(
+        [sys.executable, "-m", "ketadecide", "batch", "/dev/zero", "--input-format", fmt, "-o", "r.csv",
+         "--data-dir", str(MINIMAL)],
+        cwd=tmp_path, capture_output=True, text=True, env=ENV, timeout=60, check=False,
+    )  # fmt: skip
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith("ketadecide: error: /dev/zero") and len(res.stderr.splitlines()) == 1
+    assert time.monotonic() - started < 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_reading_an_endless_line_holds_little_memory() -> None:
+    """256 MiB without a line break: exit 2, and the reader never holds more than a block."""
+
+    class Endless(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+            buffer[:] = b"x" * len(buffer)
+            return len(buffer)
+
+    stream = io.BufferedReader(Endless(), buffer_size=1 << 16)
+    inp = open_jsonl("endless.jsonl", fh=stream)
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="has no end"):
+            for _ in inp.batches:
+                pass
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20
+
+
+def test_an_endless_pipe_of_bad_lines_keeps_memory_flat(tmp_path: Path) -> None:
+    """Error rows already written are forgotten: the run's memory does not grow with them."""
+    script = (
+        "import resource, sys\n"
+        "from ketadecide.batch.run import run_batch\n"
+        "from ketadecide.knowledge import load_knowledge_base\n"
+        "run_batch('-', 'r.csv', load_knowledge_base(sys.argv[1]))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+
+    def peak(lines: int) -> int:
+        data = b"id,age\n" + b'p,"1\n' * lines
+        res = subprocess.run(
+            [sys.executable, "-c", script, str(MINIMAL)], cwd=tmp_path, input=data, capture_output=True,
+            env=ENV, timeout=300, check=True,
+        )  # fmt: skip
+        return int(res.stdout.split()[-1])
+
+    small, large = peak(50_000), peak(1_000_000)
+    assert large - small < 150 * 1024, (small, large)  # KiB: far less than 1M remembered lines
+
+
+def test_odd_parquet_types_are_error_rows_naming_the_field(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    table = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "age": [40, 41, 42],
+            "phq9": pa.array([[1.0] * 9, None, None], pa.list_(pa.float64())),
+            "diagnoses": pa.array([None, [True], None], pa.list_(pa.bool_())),
+            "bp_systolic": pa.array([None, None, dt.date(2020, 1, 1)]),
+            "budget_per_session": pa.array([None, None, decimal.Decimal("1.5")], pa.decimal128(5, 2)),
+            "conditions": pa.array([None, None, {"x": 1}]),
+        }
+    )
+    src = tmp_path / "odd.parquet"
+    pq.write_table(table, src)
+    for phq9 in (pa.list_(pa.bool_()), pa.list_(pa.float32())):
+        pq.write_table(pa.table({"age": [40], "phq9": pa.array([None], phq9)}), tmp_path / "n.parquet")
+        assert run_batch(str(tmp_path / "n.parquet"), str(tmp_path / "n.csv"), minimal_kb).rows_out == 1
+    out = tmp_path / "out.csv"
+    summary = run_batch(str(src), str(out), minimal_kb)
+    errors = read_errors(Path(f"{out}.errors.csv"))
+    fields = {(e["row"], e["field"].split("[")[0]) for e in errors}
+    assert {("1", "phq9"), ("2", "diagnoses"), ("3", "bp_systolic"), ("3", "budget_per_session")} <= fields
+    assert summary.rows_in == 3 and summary.error_rows == 3
+
+
+def test_no_csv_output_cell_starts_like_a_formula(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    text = 'id,age\n"=HYPERLINK(""http://x"",""y"")",40\n+1,41\n-2,x\n@SUM(A1),42\n"\tt",43\nok,44\n'
+    _, _, errors = _run(tmp_path, text, minimal_kb)
+    with (tmp_path / "out.csv").open(newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    with (tmp_path / "out.csv.errors.csv").open(newline="") as fh:
+        cells += [c for row in csv.reader(fh) for c in row]
+    assert cells and not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert '\'=HYPERLINK("http://x","y")' in cells and "'@SUM(A1)" in cells and "ok" in cells
+    assert errors[0]["id"] == "'-2"
