@@ -104,7 +104,7 @@ _FLAGGED = ("caution", "contraindicated")
 #: bundled one, is probed in full every time, and ``data validate`` always probes in full.
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
-        "106638787f32ed46a9ac9779c62a86f6162b902f924dd52ae7de4aa82a10e316",  # 0.2.0
+        "7015944fbce98f5357c57f1aa0b102c91bc9b0acd24f344b6f53ba97f7520bae",  # 0.2.0 (headline findings)
     }
 )
 
