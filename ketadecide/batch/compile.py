@@ -80,8 +80,8 @@ CONTRACT_SQL_TYPES: dict[str, str] = {
     "course_response": "VARCHAR",
     "course_dissociation": "VARCHAR",
     "financial_stress": "BOOLEAN",
-    **{name: "BOOLEAN" for name in SURE_FIELDS},
-    **{name: "BIGINT" for name in VALUE_FIELDS},
+    **dict.fromkeys(SURE_FIELDS, "BOOLEAN"),
+    **dict.fromkeys(VALUE_FIELDS, "BIGINT"),
 }
 assert tuple(CONTRACT_SQL_TYPES) == PROFILE_FIELDS
 

@@ -184,9 +184,7 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         for rec in evidence.modalities.values():
             for item in (*rec.outcomes, *rec.adverse_effects):
                 used += [s.partition(" ")[0] for s in item.sources]
-    sponsored = tuple(
-        r for r in kb.refs(tuple(dict.fromkeys(used))) if kb.sources[r.id].sponsor is not None
-    )
+    sponsored = tuple(r for r in kb.refs(tuple(dict.fromkeys(used))) if kb.sources[r.id].sponsor is not None)
     dates = [s.reviewed for s in kb.sources.values()]
     return DecisionSupport(
         look_for=items(clinic.look_for),
