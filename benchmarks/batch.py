@@ -41,7 +41,11 @@ sys.path.insert(0, str(ROOT))
 from ketadecide.profile import PROFILE_FIELDS  # noqa: E402 - after the path is set
 
 # The contract's fields but a course under way (the cohort is people choosing a treatment).
-COLUMNS = [f for f in PROFILE_FIELDS if not f.startswith("course_") and f != "financial_stress"]
+COLUMNS = [
+    f
+    for f in PROFILE_FIELDS
+    if not f.startswith(("course_", "values_", "sure_")) and f != "financial_stress"
+]
 
 
 def _data_dir(explicit: str | None) -> Path:

@@ -37,6 +37,16 @@ CourseDissociation = Literal["tolerable", "too_intense"]
 #: contract, not by the data, so a clinic's knowledge base cannot switch it off.
 CRISIS_SUICIDALITY: frozenset[str] = frozenset({"active_ideation", "plan_or_intent"})
 
+#: Attributes a person can rate 0-10 (values clarification), one profile field
+#: ``values_<id>`` each (CONTRACT §1). The one list of them: FIELD_SPECS, the Profile's
+#: fields, the JSON Schema and the batch columns all follow it, and ``data/values.yaml``
+#: (how each option stands on each attribute, cited) may only use these ids.
+VALUE_ATTRIBUTES: tuple[str, ...] = ("evidence", "cost", "time", "home", "needles", "monitoring")
+VALUE_FIELDS: tuple[str, ...] = tuple(f"values_{a}" for a in VALUE_ATTRIBUTES)
+VALUE_RANGE = (0, 10)
+#: The four SURE test answers (O'Connor & Légaré), in the test's order: S, U, R, E.
+SURE_FIELDS: tuple[str, ...] = ("sure_sure", "sure_understand", "sure_values", "sure_support")
+
 # Physiological sanity bounds: a reading outside them is a typo, not a patient.
 BP_SYSTOLIC_RANGE = (50, 300)
 BP_DIASTOLIC_RANGE = (20, 200)
@@ -94,6 +104,8 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "course_response": FieldSpec("enum", choices=get_args(CourseResponse)),
     "course_dissociation": FieldSpec("enum", choices=get_args(CourseDissociation)),
     "financial_stress": FieldSpec("bool"),
+    **{name: FieldSpec("bool") for name in SURE_FIELDS},
+    **{name: FieldSpec("int", minimum=VALUE_RANGE[0], maximum=VALUE_RANGE[1]) for name in VALUE_FIELDS},
 }
 PROFILE_FIELDS: tuple[str, ...] = tuple(FIELD_SPECS)
 
@@ -219,6 +231,21 @@ class Profile:
     course_response: CourseResponse | None = None
     course_dissociation: CourseDissociation | None = None
     financial_stress: bool | None = None
+    sure_sure: bool | None = None
+    """SURE: sure about the best choice."""
+    sure_understand: bool | None = None
+    """SURE: knows the benefits and risks of each option."""
+    sure_values: bool | None = None
+    """SURE: clear about which benefits and risks matter most."""
+    sure_support: bool | None = None
+    """SURE: has enough support and advice to make a choice."""
+    values_evidence: int | None = None
+    """0-10: how much the strength of the evidence matters (None: not rated)."""
+    values_cost: int | None = None
+    values_time: int | None = None
+    values_home: int | None = None
+    values_needles: int | None = None
+    values_monitoring: int | None = None
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -240,6 +267,21 @@ class Profile:
             )
         if problems:
             raise InputError(problems)
+
+    @property
+    def values(self) -> dict[str, int]:
+        """The attributes the person rated, ``{attribute id: 0-10}``, in VALUE_ATTRIBUTES order."""
+        out = {}
+        for attribute, name in zip(VALUE_ATTRIBUTES, VALUE_FIELDS, strict=True):
+            rating = getattr(self, name)
+            if rating is not None:
+                out[attribute] = rating
+        return out
+
+    @property
+    def sure_answers(self) -> dict[str, bool]:
+        """The SURE answers given, ``{field: yes?}``, in the test's order."""
+        return {name: getattr(self, name) for name in SURE_FIELDS if getattr(self, name) is not None}
 
     @property
     def phq9_total(self) -> int | None:

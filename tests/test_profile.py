@@ -30,6 +30,16 @@ CONTRACT_FIELDS = {
     "course_response",
     "course_dissociation",
     "financial_stress",
+    "sure_sure",
+    "sure_understand",
+    "sure_values",
+    "sure_support",
+    "values_evidence",
+    "values_cost",
+    "values_time",
+    "values_home",
+    "values_needles",
+    "values_monitoring",
 }
 
 

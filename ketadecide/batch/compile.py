@@ -42,7 +42,15 @@ from ketadecide.predicates import (
     Not,
     Predicate,
 )
-from ketadecide.profile import CRISIS_SUICIDALITY, FIELD_SPECS, MODALITY_IDS, PAYERS, PROFILE_FIELDS
+from ketadecide.profile import (
+    CRISIS_SUICIDALITY,
+    FIELD_SPECS,
+    MODALITY_IDS,
+    PAYERS,
+    PROFILE_FIELDS,
+    SURE_FIELDS,
+    VALUE_FIELDS,
+)
 
 SEVERITIES: tuple[str, ...] = ("absolute", "relative", "info")
 
@@ -72,6 +80,8 @@ CONTRACT_SQL_TYPES: dict[str, str] = {
     "course_response": "VARCHAR",
     "course_dissociation": "VARCHAR",
     "financial_stress": "BOOLEAN",
+    **dict.fromkeys(SURE_FIELDS, "BOOLEAN"),
+    **dict.fromkeys(VALUE_FIELDS, "BIGINT"),
 }
 assert tuple(CONTRACT_SQL_TYPES) == PROFILE_FIELDS
 

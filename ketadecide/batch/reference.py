@@ -32,7 +32,7 @@ from ketadecide.engine.evaluate import check_profile_ids
 from ketadecide.engine.result import Result
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS, Profile, parse_profile
+from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS, SURE_FIELDS, VALUE_FIELDS, Profile, parse_profile
 from ketadecide.safeyaml import load_json
 
 INT_FIELDS: tuple[str, ...] = (
@@ -41,6 +41,7 @@ INT_FIELDS: tuple[str, ...] = (
     "bp_systolic",
     "bp_diastolic",
     "course_sessions",
+    *VALUE_FIELDS,
 )
 NUMBER_FIELDS: tuple[str, ...] = ("budget_per_session",)
 BOOL_FIELDS: tuple[str, ...] = (
@@ -49,6 +50,7 @@ BOOL_FIELDS: tuple[str, ...] = (
     "prefers_home",
     "needle_averse",
     "financial_stress",
+    *SURE_FIELDS,
 )
 LIST_FIELDS: tuple[str, ...] = ("diagnoses", "conditions", "medications")
 ENUM_FIELDS: tuple[str, ...] = (

@@ -11,6 +11,7 @@ from typing import Any
 
 from ketadecide._version import SCHEMA_VERSION, __version__
 from ketadecide.engine.coverage import cost_for, coverage_for
+from ketadecide.engine.fit import decision_support_of, evidence_of, fit_of, sure_of
 from ketadecide.engine.result import (
     Crisis,
     Detail,
@@ -49,6 +50,21 @@ def check_profile_ids(
                         row,
                     )
                 )
+    if problems:
+        raise InputError(problems)
+
+
+def check_value_ids(profile: Profile, kb: KnowledgeBase) -> None:
+    """Raise :class:`InputError` if the profile rates an attribute the data's values.yaml lacks."""
+    rated = profile.values
+    if not rated or "values.yaml" not in kb.extras:
+        return
+    known = kb.extras["values.yaml"].attributes
+    problems = [
+        Problem(f"no attribute '{a}' in this knowledge base's values.yaml", None, f"values_{a}")
+        for a in rated
+        if a not in known
+    ]
     if problems:
         raise InputError(problems)
 
@@ -190,6 +206,7 @@ def evaluate(
     Markdown and HTML reports show them), which spares loading their data file.
     """
     check_profile_ids(profile, kb)
+    check_value_ids(profile, kb)
     fired = _fired_rules(profile, kb)
     missing = missing_of(profile, kb)
     facts = profile_facts(profile)
@@ -219,6 +236,9 @@ def evaluate(
                 cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
                 glance=_glance(modality, kb),
+                evidence=evidence_of(modality_id, kb.extras["evidence.yaml"], kb)
+                if "evidence.yaml" in kb.extras
+                else None,
             )
         )
     if suggestions is None:
@@ -235,6 +255,15 @@ def evaluate(
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
         handout=_handout(kb) if handout else None,
+        fit=fit_of(profile, {m.id: m.status for m in modalities}, kb.extras["values.yaml"], kb)
+        if profile.values and "values.yaml" in kb.extras
+        else None,
+        sure=sure_of(profile, kb.extras["decision.yaml"], kb)
+        if profile.sure_answers and "decision.yaml" in kb.extras
+        else None,
+        decision=decision_support_of(kb.extras["decision.yaml"], kb.extras.get("evidence.yaml"), kb)
+        if "decision.yaml" in kb.extras
+        else None,
     )
 
 

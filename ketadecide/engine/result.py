@@ -156,6 +156,8 @@ class ModalityResult:
     """The modality's cited facts, in knowledge-base order."""
     glance: Glance | None = None
     """The schedule in a few words (visits, time per visit)."""
+    evidence: Evidence | None = None
+    """Certainty and figures out of 100, when the knowledge base has evidence.yaml."""
 
     def detail(self, key: str) -> Detail:
         for d in self.details:
@@ -241,9 +243,143 @@ class Result:
     disclaimer_sources: tuple[str, ...]
     handout: Handout | None = None
     """Checklist and questions for a printed page, when the knowledge base has them."""
+    fit: Fit | None = None
+    """How the options match the stated priorities; None when no value is rated."""
+    sure: Sure | None = None
+    """The SURE test; None when no SURE answer is given."""
+    decision: DecisionSupport | None = None
+    """Choosing a clinic and who made this aid, when the knowledge base has decision.yaml."""
 
     def modality(self, modality_id: str) -> ModalityResult:
         for m in self.modalities:
             if m.id == modality_id:
                 return m
         raise KeyError(modality_id)
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeFigure:
+    """One study's result, out of 100, with its own comparator (never pooled across studies)."""
+
+    id: str
+    label: Worded
+    value_pct: float
+    comparator: Worded
+    comparator_pct: float | None
+    population: Worded
+    time_frame: Worded
+    design: str
+    lower_is_better: bool
+    refs: tuple[Ref, ...]
+    sponsor: str | None
+    """``manufacturer`` or ``provider`` when a cited source was run or paid for by a seller."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseFigure:
+    id: str
+    label: Worded
+    value_pct: float | None
+    comparator_pct: float | None
+    range_pct: tuple[float, float] | None
+    comparator_range_pct: tuple[float, float] | None
+    comparator: Worded
+    time_frame: Worded
+    refs: tuple[Ref, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """How sure the evidence is for one option, and its figures."""
+
+    certainty: str
+    certainty_words: Worded
+    certainty_reason: Worded
+    outcomes: tuple[OutcomeFigure, ...]
+    adverse_effects: tuple[AdverseFigure, ...]
+    no_figures: Worded | None
+    refs: tuple[Ref, ...]
+    reviewed: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class FitEntry:
+    id: str
+    score: int
+    """0-100: the weighted sum of this option's attribute scores (README, "Fit")."""
+    reasons: tuple[Worded, ...]
+    """The (at most) two attributes that moved the score most, most first."""
+
+
+@dataclass(frozen=True, slots=True)
+class FitAttribute:
+    id: str
+    label: Worded
+    weight: int
+    scores: dict[str, int]
+    """Each option's 0-10 score on this attribute (every option, contraindicated ones too)."""
+    notes: dict[str, Worded]
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """How the options that are not contraindicated match the person's stated priorities."""
+
+    ranking: tuple[FitEntry, ...]
+    attributes: tuple[FitAttribute, ...]
+    excluded: tuple[str, ...]
+    note: Worded
+    excluded_note: Worded | None
+
+
+@dataclass(frozen=True, slots=True)
+class SureStep:
+    field: str
+    question: str
+    next_step: Worded
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sure:
+    """The SURE test: 0-4 when all four are answered; conflict exactly when score <= 3."""
+
+    answers: dict[str, bool]
+    score: int | None
+    conflict: bool | None
+    summary: Worded | None
+    next_steps: tuple[SureStep, ...]
+    """One per 'no', in the test's order."""
+    title: str
+    credit: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSupport:
+    """Choosing a clinic, therapy alongside each option, and who made this aid (IPDAS)."""
+
+    look_for: tuple[HandoutItem, ...]
+    red_flags: tuple[HandoutItem, ...]
+    questions: tuple[HandoutItem, ...]
+    therapy: dict[str, tuple[Worded, Worded, str, tuple[Ref, ...]]]
+    """modality -> (offered, evidence, certainty, refs)."""
+    decision: Worded
+    made_by: Worded
+    funding: Worded
+    review_cycle: Worded
+    sponsored_intro: Worded
+    sponsored: tuple[Ref, ...]
+    """Sources in use that a seller of the treatment paid for or ran."""
+    alternatives: tuple[tuple[Worded, Worded], ...]
+    """(name, one line) per non-ketamine option."""
+    oldest_review: dt.date
+    newest_review: dt.date

@@ -43,6 +43,9 @@ OPTIONAL_FILES: dict[str, str] = {
     "troubleshooting.yaml": "ketadecide.troubleshoot.models:TroubleshootingFile",
     "questions.yaml": "ketadecide.consult.models:QuestionsFile",
     "codes.yaml": "ketadecide.fhir.models:CodesFile",
+    "evidence.yaml": "ketadecide.decision.models:EvidenceFile",
+    "values.yaml": "ketadecide.decision.models:ValuesFile",
+    "decision.yaml": "ketadecide.decision.models:DecisionFile",
 }
 
 #: Ids that CONTRACT §1 says every knowledge base defines (profiles may use them).

@@ -65,6 +65,8 @@ class Source(Strict):
         "clinic_page",
         "other",
     ]
+    sponsor: Literal["manufacturer", "provider"] | None = None
+    """Set when the source was paid for or run by a party that sells the treatment."""
     reviewed: dt.date
 
 

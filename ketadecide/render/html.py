@@ -12,10 +12,20 @@ import re
 from html import escape
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
+from ketadecide.engine.result import (
+    Audience,
+    Crisis,
+    Handout,
+    HandoutItem,
+    KnowledgeBaseInfo,
+    Result,
+    Suggestion,
+    Worded,
+)
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
+    DECISION_HEADINGS,
     DETAIL_LABEL,
     INDICATION_ROW,
     SEVERITY_WORD,
@@ -23,12 +33,18 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    adverse_high,
+    adverse_sentence,
+    certainty_line,
     course_line,
     coverage_text,
     incomplete_line,
     log_line,
     money,
+    outcome_sentence,
+    per_100,
     status_text,
+    sure_score_line,
 )
 from ketadecide.render.trend import trend_svg
 from ketadecide.troubleshoot.report import TroubleshootReport
@@ -359,6 +375,7 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
             "</section>",
         ]
     body += _handout(result.handout, result.crisis, audience, index)
+    body += decision_sections(result, audience, index)
     disclaimer_refs: tuple[Ref | str, ...] = result.disclaimer_sources
     if result.handout is not None and result.handout.disclaimer_refs:
         disclaimer_refs = result.handout.disclaimer_refs
@@ -435,3 +452,101 @@ class HtmlRenderer:
         self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
     ) -> str:
         raise InputError(Problem("html is not offered for `modalities`; use table, json or markdown", field="--format"))
+
+
+# ---------------------------------------------------------------- decision support (0.3.0)
+
+
+def icon_array(pct: float, high: float | None = None) -> str:
+    """100 small squares, filled for the count (a range shades up to its top), with its text."""
+    low_n = per_100(pct)
+    high_n = per_100(high) if high is not None else low_n
+    label = f"{low_n} to {high_n} out of 100 people" if high_n != low_n else f"{low_n} out of 100 people"
+    cells = []
+    for i in range(100):
+        x, y = (i % 10) * 7, (i // 10) * 7
+        fill = "#1f4e79" if i < low_n else ("#8fb3d9" if i < high_n else "#e6e6e6")
+        cells.append(f'<rect x="{x}" y="{y}" width="6" height="6" fill="{fill}"/>')
+    return (
+        f'<svg class="icons" role="img" aria-label="{label}" width="70" height="70" viewBox="0 0 70 70">'
+        f"<title>{label}</title>{''.join(cells)}</svg>"
+    )
+
+
+def decision_sections(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """Evidence, fit, SURE, choosing a clinic and who made this (after the comparison)."""
+    h = DECISION_HEADINGS[audience]
+    out: list[str] = []
+    if any(m.evidence for m in result.modalities):
+        out.append(f'<section class="evidence"><h2>{_e(h["evidence"])}</h2>')
+        for m in result.modalities:
+            ev = m.evidence
+            if ev is None:
+                continue
+            out += [
+                f"<h3>{_e(m.short_name)}</h3>",
+                f"<p><b>{_e(h['certainty'])}:</b> {_e(certainty_line(ev, audience))}</p>",
+                '<ul class="figures">',
+            ]
+            for o in ev.outcomes:
+                text = _e(outcome_sentence(o, audience)) + _refs(index, o.refs)
+                out.append(f"<li>{icon_array(o.value_pct)} <span>{text}</span></li>")
+            for a in ev.adverse_effects:
+                low = a.range_pct[0] if a.range_pct else (a.value_pct or 0)
+                text = _e(adverse_sentence(a, audience)) + _refs(index, a.refs)
+                out.append(f"<li>{icon_array(low, adverse_high(a))} <span>{text}</span></li>")
+            if ev.no_figures:
+                out.append(f"<li><span>{_e(ev.no_figures.for_(audience))}{_refs(index, ev.refs)}</span></li>")
+            out.append("</ul>")
+        out.append("</section>")
+    if result.fit is not None:
+        fit = result.fit
+        names = {m.id: m.short_name for m in result.modalities}
+        ids = list(names)
+        out += [f'<section class="fit"><h2>{_e(h["fit"])}</h2>', f"<p><i>{_e(fit.note.for_(audience))}</i></p>", "<ol>"]
+        for entry in fit.ranking:
+            why = "; ".join(r.for_(audience) for r in entry.reasons)
+            out.append(f"<li><b>{_e(names[entry.id])}: {entry.score}/100</b> — {_e(why)}</li>")
+        out.append("</ol>")
+        if fit.excluded_note:
+            out.append(f"<p>{_e(fit.excluded_note.for_(audience))}</p>")
+        out += [f"<table><caption>{_e(h['table'])}</caption><tr><th></th><th>{_e(h['weight'])}</th>"]
+        out[-1] += "".join(f"<th>{_e(names[i])}</th>" for i in ids) + "</tr>"
+        for attr in fit.attributes:
+            cells = "".join(f"<td>{attr.scores[i]}</td>" for i in ids)
+            label = _e(attr.label.for_(audience)) + _refs(index, attr.refs)
+            out.append(f"<tr><th>{label}</th><td>{attr.weight}</td>{cells}</tr>")
+        out += ["</table>", "</section>"]
+    if result.sure is not None:
+        s = result.sure
+        out += [f'<section class="sure"><h2>{_e(h["sure"])}</h2>', f"<p>{_e(sure_score_line(s, audience))}</p>", "<ul>"]
+        for step in s.next_steps:
+            out.append(
+                f"<li><b>{_e(step.question)}</b> No → {_e(step.next_step.for_(audience))}{_refs(index, step.refs)}</li>"
+            )
+        out += ["</ul>", f'<p class="credit">{_e(s.credit)}</p>', "</section>"]
+    d = result.decision
+    if d is not None:
+
+        def items(xs: tuple[HandoutItem, ...]) -> list[str]:
+            return ["<ul>", *(f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in xs), "</ul>"]
+
+        out += [f'<section class="clinic"><h2>{_e(h["clinic"])}</h2>', f"<h3>{_e(h['look_for'])}</h3>"]
+        out += [*items(d.look_for), f"<h3>{_e(h['red_flags'])}</h3>", *items(d.red_flags)]
+        out += [f"<h3>{_e(h['therapy'])}</h3>", "<ul>"]
+        for m in result.modalities:
+            offered, evidence, _certainty, refs = d.therapy[m.id]
+            text = f"{_e(offered.for_(audience))} {_e(evidence.for_(audience))}{_refs(index, refs)}"
+            out.append(f"<li><b>{_e(m.short_name)}:</b> {text}</li>")
+        out += ["</ul>", f"<h3>{_e(h['questions'])}</h3>", *items(d.questions), "</section>"]
+        out += [f'<section class="about"><h2>{_e(h["about"])}</h2>', f"<p>{_e(d.decision.for_(audience))}</p>"]
+        out += [f"<h3>{_e(h['alternatives'])}</h3>", "<ul>"]
+        out += [f"<li><b>{_e(n.for_(audience))}:</b> {_e(line.for_(audience))}</li>" for n, line in d.alternatives]
+        out += ["</ul>", "<ul>", f"<li>{_e(d.made_by.for_(audience))}</li>"]
+        out.append(f"<li>{_e(d.funding.for_(audience))}</li>")
+        span = f"{d.oldest_review.isoformat()} to {d.newest_review.isoformat()}"
+        out.append(f"<li>{_e(d.review_cycle.for_(audience))} ({span})</li>")
+        if d.sponsored:
+            out.append(f"<li>{_e(d.sponsored_intro.for_(audience))}{_refs(index, d.sponsored)}</li>")
+        out += ["</ul>", "</section>"]
+    return out

@@ -6,7 +6,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ketadecide.engine.result import Audience, Finding, ModalityResult, Result, Suggestion
+from ketadecide.engine.result import (
+    Audience,
+    DecisionSupport,
+    Evidence,
+    Finding,
+    Fit,
+    HandoutItem,
+    ModalityResult,
+    Result,
+    Suggestion,
+    Sure,
+)
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import bp_text
 from ketadecide.troubleshoot.log import CourseSummary
@@ -56,6 +67,121 @@ def _modality(m: ModalityResult, audience: Audience) -> dict[str, Any]:
             "sources": list(m.cost.sources),
         },
         "details": {d.key: {"text": d.text.for_(audience), "sources": list(d.sources)} for d in m.details},
+        "evidence": _evidence(m.evidence, audience) if m.evidence else None,
+    }
+
+
+def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
+    return {
+        "certainty": e.certainty,
+        "certainty_words": e.certainty_words.for_(audience),
+        "certainty_reason": e.certainty_reason.for_(audience),
+        "outcomes": [
+            {
+                "id": o.id,
+                "label": o.label.for_(audience),
+                "value_pct": o.value_pct,
+                "comparator": o.comparator.for_(audience),
+                "comparator_pct": o.comparator_pct,
+                "population": o.population.for_(audience),
+                "time_frame": o.time_frame.for_(audience),
+                "design": o.design,
+                "lower_is_better": o.lower_is_better,
+                "sponsor": o.sponsor,
+                "sources": list(o.sources),
+            }
+            for o in e.outcomes
+        ],
+        "adverse_effects": [
+            {
+                "id": a.id,
+                "label": a.label.for_(audience),
+                "value_pct": a.value_pct,
+                "comparator_pct": a.comparator_pct,
+                "range_pct": list(a.range_pct) if a.range_pct else None,
+                "comparator_range_pct": list(a.comparator_range_pct) if a.comparator_range_pct else None,
+                "comparator": a.comparator.for_(audience),
+                "time_frame": a.time_frame.for_(audience),
+                "sources": list(a.sources),
+            }
+            for a in e.adverse_effects
+        ],
+        "no_figures": e.no_figures.for_(audience) if e.no_figures else None,
+        "reviewed": e.reviewed.isoformat(),
+        "sources": [r.text for r in e.refs],
+    }
+
+
+def _fit(f: Fit, audience: Audience) -> dict[str, Any]:
+    return {
+        "ranking": [
+            {"id": e.id, "score": e.score, "reasons": [r.for_(audience) for r in e.reasons]} for e in f.ranking
+        ],
+        "note": f.note.for_(audience),
+        "excluded": list(f.excluded),
+        "excluded_note": f.excluded_note.for_(audience) if f.excluded_note else None,
+        "attributes": [
+            {
+                "id": a.id,
+                "label": a.label.for_(audience),
+                "weight": a.weight,
+                "scores": dict(a.scores),
+                "notes": {m: n.for_(audience) for m, n in a.notes.items()},
+                "sources": [r.text for r in a.refs],
+            }
+            for a in f.attributes
+        ],
+    }
+
+
+def _sure(s: Sure, audience: Audience) -> dict[str, Any]:
+    return {
+        "score": s.score,
+        "conflict": s.conflict,
+        "answers": dict(s.answers),
+        "summary": s.summary.for_(audience) if s.summary else None,
+        "next_steps": [
+            {
+                "field": n.field,
+                "question": n.question,
+                "step": n.next_step.for_(audience),
+                "sources": [r.text for r in n.refs],
+            }
+            for n in s.next_steps
+        ],
+        "credit": s.credit,
+    }
+
+
+def _decision(d: DecisionSupport, audience: Audience) -> dict[str, dict[str, Any]]:
+    def items(xs: tuple[HandoutItem, ...]) -> list[dict[str, Any]]:
+        return [{"text": x.text.for_(audience), "sources": [r.text for r in x.refs]} for x in xs]
+
+    return {
+        "choosing_a_clinic": {
+            "look_for": items(d.look_for),
+            "red_flags": items(d.red_flags),
+            "questions": items(d.questions),
+            "therapy": {
+                m: {
+                    "offered": offered.for_(audience),
+                    "evidence": evidence.for_(audience),
+                    "certainty": certainty,
+                    "sources": [r.text for r in refs],
+                }
+                for m, (offered, evidence, certainty, refs) in d.therapy.items()
+            },
+        },
+        "about": {
+            "decision": d.decision.for_(audience),
+            "made_by": d.made_by.for_(audience),
+            "funding": d.funding.for_(audience),
+            "review_cycle": d.review_cycle.for_(audience),
+            "sponsored_sources": [r.text for r in d.sponsored],
+            "alternatives": [{"name": n.for_(audience), "line": line.for_(audience)} for n, line in d.alternatives],
+            "oldest_review": d.oldest_review.isoformat(),
+            "newest_review": d.newest_review.isoformat(),
+        },
     }
 
 
@@ -95,6 +221,9 @@ def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str
         "missing_ask": {m.field: m.ask.for_(audience) for m in result.missing},
         "troubleshooting": [_suggestion(s, audience) for s in result.troubleshooting],
         "disclaimer": result.disclaimer.for_(audience),
+        "fit": _fit(result.fit, audience) if result.fit else None,
+        "sure": _sure(result.sure, audience) if result.sure else None,
+        **(_decision(result.decision, audience) if result.decision else {}),
     }
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, Coverage, Finding, KnowledgeBaseInfo, Result, Worded
+from ketadecide.engine.result import (
+    AdverseFigure,
+    Audience,
+    Coverage,
+    Evidence,
+    Finding,
+    KnowledgeBaseInfo,
+    OutcomeFigure,
+    Result,
+    Sure,
+    Worded,
+)
 from ketadecide.troubleshoot.log import CourseSummary
 from ketadecide.troubleshoot.report import TroubleshootReport
 
@@ -306,3 +317,110 @@ PAYER_LABEL = {
     "va_tricare": "VA / TRICARE",
     "uninsured": "Uninsured",
 }
+
+
+# ---------------------------------------------------------------- decision support (0.3.0)
+
+DECISION_HEADINGS: dict[str, dict[str, str]] = {
+    "clinician": {
+        "evidence": "Evidence: out of 100 people",
+        "fit": "How the options match the stated priorities",
+        "sure": "SURE test",
+        "clinic": "Choosing a clinic and what comes after",
+        "look_for": "What to look for",
+        "red_flags": "Red flags",
+        "questions": "Questions for the clinician or clinic",
+        "therapy": "Therapy alongside each option",
+        "about": "Who made this and how it is kept up to date",
+        "alternatives": "Options other than ketamine",
+        "certainty": "Certainty",
+        "table": "Where each option stands (0-10) on what was rated",
+        "weight": "rated",
+    },
+    "patient": {
+        "evidence": "What happened to 100 people like you",
+        "fit": "Which options match what matters to you",
+        "sure": "Are you ready to decide?",
+        "clinic": "Choosing a clinic",
+        "look_for": "Look for",
+        "red_flags": "Warning signs",
+        "questions": "Questions to ask",
+        "therapy": "Talk therapy with each option",
+        "about": "Who made this and how we keep it up to date",
+        "alternatives": "Other choices (not ketamine)",
+        "certainty": "How sure we are",
+        "table": "How each option does (0-10) on what you rated",
+        "weight": "you rated",
+    },
+}
+
+
+def per_100(pct: float) -> int:
+    """A percentage as whole people out of 100 (half rounds up)."""
+    return int(pct + 0.5)
+
+
+def bar10(pct: float) -> str:
+    """A 10-cell text bar: one full cell per 10 out of 100."""
+    full = min(10, int(pct / 10 + 0.5))
+    return "█" * full + "░" * (10 - full)
+
+
+def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
+    """One study's figure with its time frame and comparator in the same sentence."""
+    value = per_100(o.value_pct)
+    against = (
+        f"{per_100(o.comparator_pct)} out of 100 with {o.comparator.for_(audience)}"
+        if o.comparator_pct is not None
+        else o.comparator.for_(audience)
+    )
+    if audience == "patient":
+        return (
+            f"{value} out of 100 people {o.label.patient} {o.time_frame.patient}, "
+            f"compared with {against}. ({o.population.patient}.)"
+        )
+    sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
+    return (
+        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}. "
+        f"Population: {o.population.clinician}.{sponsor}"
+    )
+
+
+def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
+    if a.range_pct is not None:
+        value = f"{per_100(a.range_pct[0])} to {per_100(a.range_pct[1])}"
+    else:
+        value = str(per_100(a.value_pct or 0))
+    if a.comparator_range_pct is not None:
+        against = f"{per_100(a.comparator_range_pct[0])} to {per_100(a.comparator_range_pct[1])}"
+    else:
+        against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else "no figure"
+    if audience == "patient":
+        return (
+            f"{value} out of 100 people {a.label.patient} {a.time_frame.patient}, "
+            f"compared with {against} out of 100 with {a.comparator.patient}."
+        )
+    return (
+        f"{a.label.clinician}: {value} out of 100 {a.time_frame.clinician}, vs {against} with {a.comparator.clinician}."
+    )
+
+
+def adverse_high(a: AdverseFigure) -> float:
+    """The figure a bar or icon array shows (the top of a range)."""
+    return a.range_pct[1] if a.range_pct is not None else (a.value_pct or 0)
+
+
+def certainty_line(e: Evidence, audience: Audience) -> str:
+    return f"{e.certainty_words.for_(audience)} {e.certainty_reason.for_(audience)}"
+
+
+def sure_score_line(s: Sure, audience: Audience) -> str:
+    if s.score is None:
+        answered = len(s.answers)
+        return (
+            f"{answered} of 4 answered: no score yet."
+            if audience == "patient"
+            else f"{answered} of 4 answered; the score needs all four."
+        )
+    head = f"Score {s.score} of 4." if audience == "patient" else f"SURE score {s.score}/4."
+    return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()

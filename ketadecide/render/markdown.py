@@ -7,6 +7,7 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
+    DECISION_HEADINGS,
     DETAIL_LABEL,
     INDICATION_ROW,
     PAYER_LABEL,
@@ -15,14 +16,20 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    adverse_high,
+    adverse_sentence,
+    bar10,
+    certainty_line,
     count_range,
     course_line,
     coverage_text,
     incomplete_line,
     log_line,
     money,
+    outcome_sentence,
     stamp,
     status_text,
+    sure_score_line,
 )
 from ketadecide.render.trend import trend_lines
 from ketadecide.troubleshoot.report import TroubleshootReport
@@ -65,6 +72,7 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     lines += comparison_lines(result, audience, index)
     lines += troubleshooting_lines(result.troubleshooting, audience, index)
     lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
+    lines += decision_lines(result, audience, index)
     lines += sources_lines(audience, index)
     lines += footer_lines(result.disclaimer, result.knowledge_base, result.ketadecide_version, audience)
     return "\n".join(lines)
@@ -299,3 +307,75 @@ class MarkdownRenderer:
         self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
     ) -> str:
         return _list_markdown(kb, audience) if modality_id is None else _one_markdown(kb, modality_id, audience)
+
+
+# ---------------------------------------------------------------- decision support (0.3.0)
+
+
+def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """Evidence, fit, SURE, choosing a clinic and who made this: sections after the comparison."""
+    e = md_escape
+    h = DECISION_HEADINGS[audience]
+    lines: list[str] = []
+    if any(m.evidence for m in result.modalities):
+        lines += [f"## {h['evidence']}", ""]
+        for m in result.modalities:
+            ev = m.evidence
+            if ev is None:
+                continue
+            lines += [f"### {e(m.short_name)}", "", f"**{h['certainty']}:** {e(certainty_line(ev, audience))}", ""]
+            for o in ev.outcomes:
+                lines.append(f"- `{bar10(o.value_pct)}` {e(outcome_sentence(o, audience))}{index.refs(o.refs)}")
+            for a in ev.adverse_effects:
+                lines.append(f"- `{bar10(adverse_high(a))}` {e(adverse_sentence(a, audience))}{index.refs(a.refs)}")
+            if ev.no_figures:
+                lines.append(f"- {e(ev.no_figures.for_(audience))}{index.refs(ev.refs)}")
+            lines.append("")
+    if result.fit is not None:
+        fit = result.fit
+        lines += [f"## {h['fit']}", "", f"*{e(fit.note.for_(audience))}*", ""]
+        names = {m.id: m.short_name for m in result.modalities}
+        for entry in fit.ranking:
+            why = "; ".join(r.for_(audience) for r in entry.reasons)
+            lines.append(f"- **{e(names[entry.id])}: {entry.score}/100** — {e(why)}")
+        if fit.excluded_note:
+            lines.append(f"- {e(fit.excluded_note.for_(audience))}")
+        ids = [m.id for m in result.modalities]
+        lines += ["", f"**{h['table']}**", ""]
+        lines.append("| | " + h["weight"] + " | " + " | ".join(e(names[i]) for i in ids) + " |")
+        lines.append("|---|---|" + "---|" * len(ids))
+        for attr in fit.attributes:
+            cells = " | ".join(str(attr.scores[i]) for i in ids)
+            lines.append(f"| {e(attr.label.for_(audience))}{index.refs(attr.refs)} | {attr.weight} | {cells} |")
+        lines.append("")
+    if result.sure is not None:
+        s = result.sure
+        lines += [f"## {h['sure']}", "", e(sure_score_line(s, audience)), ""]
+        for step in s.next_steps:
+            lines.append(f"- **{e(step.question)}** No → {e(step.next_step.for_(audience))}{index.refs(step.refs)}")
+        lines += ["", f"*{e(s.credit)}*", ""]
+    d = result.decision
+    if d is not None:
+        lines += [f"## {h['clinic']}", "", f"**{h['look_for']}**", ""]
+        lines += [f"- {e(i.text.for_(audience))}{index.refs(i.refs)}" for i in d.look_for]
+        lines += ["", f"**{h['red_flags']}**", ""]
+        lines += [f"- {e(i.text.for_(audience))}{index.refs(i.refs)}" for i in d.red_flags]
+        lines += ["", f"**{h['therapy']}**", ""]
+        for m in result.modalities:
+            offered, evidence, _certainty, refs = d.therapy[m.id]
+            lines.append(
+                f"- **{e(m.short_name)}:** {e(offered.for_(audience))} {e(evidence.for_(audience))}{index.refs(refs)}"
+            )
+        lines += ["", f"**{h['questions']}**", ""]
+        lines += [f"- {e(i.text.for_(audience))}{index.refs(i.refs)}" for i in d.questions]
+        lines += ["", f"## {h['about']}", "", e(d.decision.for_(audience)), ""]
+        lines += [f"**{h['alternatives']}**", ""]
+        lines += [f"- **{e(n.for_(audience))}:** {e(line.for_(audience))}" for n, line in d.alternatives]
+        lines += ["", f"- {e(d.made_by.for_(audience))}", f"- {e(d.funding.for_(audience))}"]
+        lines.append(
+            f"- {e(d.review_cycle.for_(audience))} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})"
+        )
+        if d.sponsored:
+            lines.append(f"- {e(d.sponsored_intro.for_(audience))}{index.refs(d.sponsored)}")
+        lines.append("")
+    return lines

@@ -29,13 +29,29 @@ from tests.batch.helpers import (
     write_csv,
 )
 
-INT_FIELDS = ("age", "antidepressant_trials", "bp_systolic", "bp_diastolic", "course_sessions")
+INT_FIELDS = (
+    "age",
+    "antidepressant_trials",
+    "bp_systolic",
+    "bp_diastolic",
+    "course_sessions",
+    "values_evidence",
+    "values_cost",
+    "values_time",
+    "values_home",
+    "values_needles",
+    "values_monitoring",
+)
 BOOL_FIELDS = (
     "has_driver",
     "can_attend_twice_weekly",
     "prefers_home",
     "needle_averse",
     "financial_stress",
+    "sure_sure",
+    "sure_understand",
+    "sure_values",
+    "sure_support",
 )
 DIAGNOSES = ("mdd", "bipolar_depression", "ptsd", "gad", "ocd", "chronic_pain", "other")
 

@@ -48,6 +48,7 @@ StrictInt = Annotated[int, Strict()]
 StrictBool = Annotated[bool, Strict()]
 IdStr = Annotated[str, Strict(), Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 PhqItem = Annotated[int, Strict(), Field(ge=0, le=3)]
+Rating = Annotated[int, Strict(), Field(ge=0, le=10)]
 
 # Physiological sanity bounds: a reading outside them is a typo, not a patient.
 BP_SYSTOLIC_RANGE = (50, 300)
@@ -88,6 +89,18 @@ class Profile(BaseModel):
     course_response: CourseResponse | None = None
     course_dissociation: CourseDissociation | None = None
     financial_stress: StrictBool | None = None
+    # The SURE test (CONTRACT §1): four yes/no answers.
+    sure_sure: StrictBool | None = None
+    sure_understand: StrictBool | None = None
+    sure_values: StrictBool | None = None
+    sure_support: StrictBool | None = None
+    # Values clarification (CONTRACT §1): 0-10 per shipped attribute, written out by hand.
+    values_evidence: Rating | None = None
+    values_cost: Rating | None = None
+    values_time: Rating | None = None
+    values_home: Rating | None = None
+    values_needles: Rating | None = None
+    values_monitoring: Rating | None = None
 
     @field_validator("budget_per_session", mode="before")
     @classmethod

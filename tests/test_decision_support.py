@@ -1,0 +1,138 @@
+"""Evidence, fit, SURE and plain language (issue 15): ketadecide's own behaviour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ketadecide import evaluate, load_knowledge_base
+from ketadecide.engine.fit import fit_reasons, fit_score
+from ketadecide.profile import SURE_FIELDS, VALUE_FIELDS, parse_profile
+from ketadecide.readability import fk_grade
+
+KB = load_knowledge_base()
+BASE: dict[str, Any] = {
+    "age": 44,
+    "pregnancy": "none",
+    "diagnoses": ["mdd"],
+    "antidepressant_trials": 3,
+    "suicidality": "none",
+    "conditions": [],
+    "medications": [],
+}
+CONDITIONS = ["arteriovenous_malformation", "ketamine_hypersensitivity", "psychosis_history"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ratings=st.dictionaries(st.sampled_from(VALUE_FIELDS), st.integers(0, 10), min_size=1),
+    conditions=st.lists(st.sampled_from(CONDITIONS), max_size=2, unique=True),
+)
+def test_fit_never_ranks_a_contraindicated_option_and_scores_stay_in_range(
+    ratings: dict[str, int], conditions: list[str]
+) -> None:
+    result = evaluate(parse_profile({**BASE, **ratings, "conditions": conditions}), KB)
+    assert result.fit is not None
+    contraindicated = {m.id for m in result.modalities if m.status == "contraindicated"}
+    ranked = [e.id for e in result.fit.ranking]
+    assert not contraindicated & set(ranked)
+    assert set(result.fit.excluded) == contraindicated
+    assert all(0 <= e.score <= 100 for e in result.fit.ranking)
+    assert [e.score for e in result.fit.ranking] == sorted((e.score for e in result.fit.ranking), reverse=True)
+    assert all(len(e.reasons) <= 2 for e in result.fit.ranking)
+    if sum(ratings.values()) == 0:
+        assert ranked == []
+
+
+def test_no_rating_no_fit() -> None:
+    assert evaluate(parse_profile(BASE), KB).fit is None
+
+
+def test_fit_formula_by_hand() -> None:
+    # (8*10 + 2*0) / (10 * 10) = 0.8
+    assert fit_score({"home": 8, "cost": 2}, {"home": 10, "cost": 0}) == 80
+    assert fit_score({"home": 0}, {"home": 10}) == 0
+    assert fit_reasons({"home": 8, "cost": 2, "time": 9}, {"home": 10, "cost": 0, "time": 5}) == ["home", "cost"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(SURE_FIELDS), st.booleans(), min_size=1))
+def test_sure_conflict_iff_score_at_most_three(answers: dict[str, bool]) -> None:
+    sure = evaluate(parse_profile({**BASE, **answers}), KB).sure
+    assert sure is not None
+    assert len(sure.next_steps) == sum(1 for v in answers.values() if v is False)
+    if len(answers) < 4:
+        assert sure.score is None and sure.conflict is None
+    else:
+        assert sure.score == sum(answers.values())
+        assert sure.conflict == (sure.score <= 3)
+
+
+def test_every_evidence_figure_carries_its_own_comparator_and_source() -> None:
+    result = evaluate(parse_profile(BASE), KB)
+    for m in result.modalities:
+        assert m.evidence is not None
+        for o in m.evidence.outcomes:
+            assert o.comparator.patient and o.time_frame.patient and o.population.patient and o.refs
+        if not m.evidence.outcomes:
+            assert m.evidence.no_figures is not None
+
+
+def test_uncontrolled_provider_run_cohort_is_marked() -> None:
+    comp = evaluate(parse_profile(BASE), KB).modality("compounded").evidence
+    assert comp is not None and comp.certainty == "very_low"
+    hull = next(o for o in comp.outcomes if o.id == "hull_response")
+    assert hull.comparator_pct is None and hull.sponsor == "provider" and hull.design == "uncontrolled_cohort"
+
+
+def test_rating_an_attribute_the_data_lacks_is_an_error(tmp_path: Any) -> None:
+    import shutil
+
+    from ketadecide.errors import InputError
+
+    data = tmp_path / "data"
+    shutil.copytree(KB.data_dir, data)
+    text = (data / "values.yaml").read_text()
+    start = text.index("  monitoring:")
+    end = text.index("\nwording:")
+    (data / "values.yaml").write_text(text[:start] + text[end + 1 :])
+    kb = load_knowledge_base(data)
+    with pytest.raises(InputError, match="values_monitoring"):
+        evaluate(parse_profile({**BASE, "values_monitoring": 5}), kb)
+
+
+def _patient_texts() -> dict[str, list[str]]:
+    evidence = KB.extras["evidence.yaml"]
+    values = KB.extras["values.yaml"]
+    decision = KB.extras["decision.yaml"]
+    out: dict[str, list[str]] = {"evidence": [], "values": [], "sure_next_steps": [], "clinic": [], "about": []}
+    for rec in evidence.modalities.values():
+        out["evidence"].append(rec.certainty_reason.patient)
+        if rec.no_figures:
+            out["evidence"].append(rec.no_figures.patient)
+    out["evidence"] += [w.patient for w in evidence.certainty_words.values()]
+    for a in values.attributes.values():
+        out["values"] += [n.patient for n in a.notes.values()]
+    out["values"].append(values.wording.note.patient)
+    out["sure_next_steps"] = [i.next_step.patient for i in decision.sure.items]
+    clinic = decision.clinic
+    out["clinic"] = [x.patient for x in (*clinic.look_for, *clinic.red_flags, *clinic.questions)]
+    out["clinic"] += [t.offered.patient + " " + t.evidence.patient for t in clinic.therapy.values()]
+    about = decision.about
+    out["about"] = [about.decision.patient, about.made_by.patient, about.funding.patient, about.review_cycle.patient]
+    out["about"] += [a.line.patient for a in about.alternatives]
+    return out
+
+
+@pytest.mark.parametrize("section", ["evidence", "values", "sure_next_steps", "clinic", "about"])
+def test_patient_text_is_grade_8_or_below(section: str) -> None:
+    text = " ".join(_patient_texts()[section])
+    assert fk_grade(text) <= 8, f"{section}: grade {fk_grade(text):.1f}"
+
+
+def test_readability_function_tells_easy_from_hard() -> None:
+    assert fk_grade("The cat sat on the mat. It was warm.") < 3
+    assert fk_grade("Electroconvulsive interventions necessitate comprehensive multidisciplinary evaluation.") > 12
