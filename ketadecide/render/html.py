@@ -38,11 +38,13 @@ from ketadecide.render.labels import (
     certainty_line,
     course_line,
     coverage_text,
+    group_findings,
     incomplete_line,
     log_line,
     money,
     outcome_sentence,
     per_100,
+    short_name,
     status_text,
     sure_score_line,
 )
@@ -65,12 +67,25 @@ p { margin: 3px 0; }
           padding: 8px 12px; margin: 0 0 12px; break-inside: avoid; }
 .crisis strong { color: var(--danger); font-size: 13pt; display: block; }
 .resources { border: 1px solid var(--danger); border-radius: 6px; padding: 6px 12px; break-inside: avoid; }
-table.compare { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 9pt; }
+table.compare { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 8.5pt; }
 table.compare th, table.compare td { border: 1px solid var(--line); padding: 3px 5px; vertical-align: top;
                                      text-align: left; overflow-wrap: anywhere; }
 table.compare thead th { background: #e6edf5; font-size: 10pt; }
 table.compare tbody th { background: #f3f3f3; width: 16%; }
-table.compare tr { break-inside: avoid; }
+table.summary { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 9.5pt; margin-top: 4px; }
+table.summary th, table.summary td { border: 1px solid var(--line); padding: 3px 5px; vertical-align: top;
+                                     text-align: left; }
+table.summary thead th { background: #e6edf5; }
+table.summary tbody th { background: #f3f3f3; width: 17%; }
+.headline { border: 2px solid #8a5a00; background: #fff6e0; border-radius: 6px; padding: 5px 10px; margin: 6px 0;
+            break-inside: avoid; }
+ul.noticed { margin: 2px 0; padding-left: 18px; }
+ul.noticed li { margin: 2px 0; }
+.where { color: var(--muted); font-size: 9pt; }
+.twocol { columns: 2; column-gap: 16px; }
+.twocol li, .twocol h3 { break-inside: avoid; }
+section.clinic, section.about, ul.checklist, ol.questions { font-size: 9pt; }
+.small { font-size: 9pt; }
 .st-no_flags { color: #1d6b2f; font-weight: bold; }
 .st-incomplete { color: #5b2a86; font-weight: bold; }
 p.incomplete { color: #5b2a86; margin: 4px 0; }
@@ -98,18 +113,31 @@ svg.trend .ref { stroke-dasharray: 4 3; stroke-width: 1.2; }
 svg.trend .response { stroke: #1d6b2f; }
 svg.trend .remission { stroke: #8a5a00; }
 .disclaimer { border-left: 4px solid var(--accent); padding: 4px 10px; margin: 14px 0 6px; break-inside: avoid; }
+ul.figures { list-style: none; padding: 0; margin: 4px 0; display: grid; grid-template-columns: 1fr 1fr;
+              gap: 4px 14px; }
+ul.figures li { display: flex; gap: 7px; align-items: flex-start; break-inside: avoid; font-size: 8.5pt;
+                line-height: 1.3; }
+ul.figures svg.icons { flex: none; width: 40px; height: 40px; }
+section.evidence h3 { margin-top: 6px; }
 ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
+ol.sources.brief { font-size: 6pt; columns: 3; column-gap: 12px; line-height: 1.15; }
 ol.sources li { overflow-wrap: anywhere; }
 footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
-@page { margin: 13mm 12mm; }
+@page { margin: 11mm 11mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.3; }
+  h2 { font-size: 12pt; margin: 10px 0 4px; }
+  h3 { font-size: 10pt; margin: 5px 0 1px; }
   a { color: inherit; text-decoration: none; }
   thead { display: table-header-group; }
 }
 """
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+#: The detail rows of a patient's handout after its summary page (approval, schedule and time
+#: per visit are on page 1 already).
+PATIENT_HANDOUT_DETAILS = ("route", "driving", "tradeoffs")
 
 #: Headings in both voices.
 HEADINGS: dict[str, dict[str, str]] = {
@@ -118,6 +146,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "It informs; it does not prescribe.",
         "lead_course": "Troubleshooting support for a ketamine course under way. It informs; it does not prescribe.",
         "compare": "The four modalities",
+        "more": "The four modalities in detail",
         "findings": "Findings for this patient",
         "course": "Troubleshooting the course under way",
         "checklist": "Candidate checklist",
@@ -137,6 +166,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "lead_course": "About the ketamine course you are having now: what your scores show and what to talk "
         "over with your clinician. It helps you talk it over; it is not a prescription.",
         "compare": "The four options at a glance",
+        "more": "More about each option",
         "findings": "What we noticed for you",
         "course": "For the course you are having now",
         "checklist": "Is it worth discussing? A checklist",
@@ -209,11 +239,12 @@ def _crisis_banner(crisis: Crisis, handout: Handout | None, audience: Audience, 
     ]
 
 
-def _comparison(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detail_only: bool = False) -> list[str]:
+    """The comparison table; ``detail_only`` leaves out what the page-1 summary already says."""
     h = HEADINGS[audience]
     ms = result.modalities
     out = [
-        f"<section><h2>{_e(h['compare'])}</h2>",
+        f"<section><h2>{_e(h['more'] if detail_only else h['compare'])}</h2>",
         '<table class="compare"><thead><tr><th></th>'
         + "".join(f'<th scope="col">{_e(m.short_name)}</th>' for m in ms)
         + "</tr></thead><tbody>",
@@ -222,42 +253,50 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex) -> list[
     def row(label: str, cells: list[str]) -> None:
         out.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
 
-    row(STATUS_ROW[audience], [f'<span class="st-{m.status}">{_e(status_text(m.status, audience))}</span>' for m in ms])
-    row(
-        INDICATION_ROW[audience],
-        [_e(m.indication.label.for_(audience)) + _refs(index, m.indication.refs) for m in ms],
-    )
-    row(
-        "Key findings" if audience == "clinician" else "What to discuss",
-        [
-            "<br>".join(_e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or _e(h["nothing"])
-            for m in ms
-        ],
-    )
-    for key in TABLE_DETAILS:
+    if not detail_only:
+        row(
+            STATUS_ROW[audience],
+            [f'<span class="st-{m.status}">{_e(status_text(m.status, audience))}</span>' for m in ms],
+        )
+        row(
+            INDICATION_ROW[audience],
+            [_e(m.indication.label.for_(audience)) + _refs(index, m.indication.refs) for m in ms],
+        )
+        row(
+            "Key findings" if audience == "clinician" else "What to discuss",
+            [
+                "<br>".join(_e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or _e(h["nothing"])
+                for m in ms
+            ],
+        )
+    # After the page-1 summary a patient's copy keeps what it does not already say.
+    keys = PATIENT_HANDOUT_DETAILS if detail_only and audience == "patient" else TABLE_DETAILS
+    for key in keys:
         row(
             DETAIL_LABEL[audience][key],
             [_e(m.detail(key).text.for_(audience)) + _refs(index, m.detail(key).refs) for m in ms],
         )
-    row(
-        "Coverage" if audience == "clinician" else "Your insurance",
-        [
-            f"<b>{_e(coverage_text(m.coverage, audience))}</b><br>{_e(m.coverage.note.for_(audience))}"
-            + _refs(index, m.coverage.refs)
-            for m in ms
-        ],
-    )
-    row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
-        [
-            _e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + _refs(index, m.cost.refs)
-            for m in ms
-        ],
-    )
-    row(
-        "Induction course" if audience == "clinician" else "First course, in total",
-        [_e(money(*m.cost.induction_course)) for m in ms],
-    )
+    if not (detail_only and audience == "patient"):  # a patient's page 1 says it already
+        row(
+            "Coverage" if audience == "clinician" else "Your insurance",
+            [
+                f"<b>{_e(coverage_text(m.coverage, audience))}</b><br>{_e(m.coverage.note.for_(audience))}"
+                + _refs(index, m.coverage.refs)
+                for m in ms
+            ],
+        )
+    if not detail_only:
+        row(
+            "Cost / session" if audience == "clinician" else "Price per visit",
+            [
+                _e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + _refs(index, m.cost.refs)
+                for m in ms
+            ],
+        )
+        row(
+            "Induction course" if audience == "clinician" else "First course, in total",
+            [_e(money(*m.cost.induction_course)) for m in ms],
+        )
     if any(m.cost.budget_note for m in ms):
         row(
             "Budget" if audience == "clinician" else "Your budget",
@@ -311,16 +350,26 @@ def _suggestions(suggestions: tuple[Suggestion, ...], audience: Audience, index:
     return out
 
 
-def _handout(handout: Handout | None, crisis: Crisis, audience: Audience, index: SourceIndex) -> list[str]:
+def _handout(
+    handout: Handout | None,
+    crisis: Crisis,
+    audience: Audience,
+    index: SourceIndex,
+    *,
+    resources: bool = True,
+    more_questions: tuple[HandoutItem, ...] = (),
+) -> list[str]:
     if handout is None:
         return []
     h = HEADINGS[audience]
-    out = [f"<section><h2>{_e(h['checklist'])}</h2>", '<ul class="checklist">']
+    out = [f"<section><h2>{_e(h['checklist'])}</h2>", '<ul class="checklist twocol">']
     out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.checklist]
-    out += ["</ul></section>", f"<section><h2>{_e(h['questions'])}</h2>", '<ol class="questions">']
-    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.questions]
+    out += ["</ul></section>", f"<section><h2>{_e(h['questions'])}</h2>", '<ol class="questions twocol">']
+    out += [
+        f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in (*handout.questions, *more_questions)
+    ]
     out.append("</ol></section>")
-    if not crisis.triggered:
+    if resources and not crisis.triggered:
         out += [
             f'<section class="resources"><h3>{_e(h["resources"])}</h3>',
             f"<p>{_e(handout.crisis_resources.for_(audience))}{_refs(index, handout.crisis_refs)}</p>",
@@ -340,12 +389,27 @@ def _closing(  # noqa: PLR0917 - private helper
     h = HEADINGS[audience]
     out = [f'<p class="disclaimer">{_e(disclaimer.for_(audience))}{_refs(index, disclaimer_sources)}</p>']
     out.append(f"<section><h2>{_e(h['sources'])}</h2>")
-    out.append('<ol class="sources">' + "".join(f"<li>{_e(c)}</li>" for _, c in index.items()) + "</ol></section>")
+    if audience == "patient":
+        # Small print, shortened: a patient needs to find a source, the clinician copy has it in full.
+        items = "".join(f"<li>{_e(_brief(c))}</li>" for _, c in index.items())
+        out.append(f'<ol class="sources brief">{items}</ol></section>')
+    else:
+        out.append('<ol class="sources">' + "".join(f"<li>{_e(c)}</li>" for _, c in index.items()) + "</ol></section>")
     out.append(
         f"<footer>Knowledge base reviewed {_e(kb.reviewed.isoformat())} · ketadecide {_e(version)} · "
         f"data sha256 {_e(kb.sha256[:12])}</footer>"
     )
     return out
+
+
+def _brief(citation: str, limit: int = 50) -> str:
+    """A citation cut at a word boundary near ``limit`` characters, without its web address
+    (the clinician's copy lists each source in full)."""
+    last = citation.rsplit(" ", 1)[-1]
+    text = citation[: -len(last)].rstrip(" .") if last.startswith("http") else citation
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text
 
 
 def _title(audience: Audience, profile_id: str | None, base: str | None = None) -> str:
@@ -355,27 +419,129 @@ def _title(audience: Audience, profile_id: str | None, base: str | None = None) 
     return title
 
 
+def _headlines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """Findings the data marks for the top of every view (suicidal thoughts), each once."""
+    out: list[str] = []
+    for g in group_findings(result):
+        first = next(f for m in result.modalities for f in m.findings if f.id == g.id)
+        if first.headline:
+            out.append(
+                f'<section class="headline" role="note"><b>⚠ {_e(g.name.for_(audience))}.</b> '
+                f"{_e(g.rationale.for_(audience))}{_refs(index, g.refs)}</section>"
+            )
+    return out
+
+
+def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """Page 1: the four options in a few words each."""
+    ms = result.modalities
+    h = HEADINGS[audience]
+    out = [
+        f"<section><h2>{_e(h['compare'])}</h2>",
+        '<table class="summary"><thead><tr><th></th>'
+        + "".join(f'<th scope="col">{_e(m.short_name)}</th>' for m in ms)
+        + "</tr></thead><tbody>",
+    ]
+
+    def row(label: str, cells: list[str]) -> None:
+        out.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+
+    row(STATUS_ROW[audience], [f'<span class="st-{m.status}">{_e(status_text(m.status, audience))}</span>' for m in ms])
+    row(INDICATION_ROW[audience], [_e(m.indication.label.for_(audience)) + _refs(index, m.indication.refs) for m in ms])
+    row(
+        "Key findings" if audience == "clinician" else "To talk over",
+        [
+            "; ".join(_e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info")
+            or _e(h["nothing"])
+            for m in ms
+        ],
+    )
+    row(
+        "Coverage" if audience == "clinician" else "Your insurance",
+        [_e(coverage_text(m.coverage, audience)) + _refs(index, m.coverage.refs) for m in ms],
+    )
+    row(
+        "Cost / session" if audience == "clinician" else "Price per visit",
+        [
+            _e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + _refs(index, m.cost.refs)
+            for m in ms
+        ],
+    )
+    row("First course", [_e(money(*m.cost.induction_course)) for m in ms])
+    row("Visits", [_e(m.glance.visits.for_(audience)) + _refs(index, m.glance.refs) if m.glance else "" for m in ms])
+    row(
+        "Time per visit" if audience == "clinician" else "Each visit",
+        [_e(m.glance.time_per_visit.for_(audience)) if m.glance else "" for m in ms],
+    )
+    out.append("</tbody></table></section>")
+    return out
+
+
+def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """What we noticed, each finding once with the options it concerns (not once per option)."""
+    h = HEADINGS[audience]
+    every = group_findings(result)
+    # A patient's page 1 spells out what needs talking over; the rest is named in one line.
+    groups = [g for g in every if audience == "clinician" or g.worst != "info"]
+    minor = [g for g in every if g not in groups]
+    out = [f"<section><h2>{_e(h['findings'])}</h2>"]
+    if not every:
+        return [*out, f"<p>{_e(h['nothing'])}</p>", "</section>"]
+    out.append('<ul class="noticed">')
+    for g in groups:
+        by_severity: dict[str, list[str]] = {}
+        for name, severity in g.severities:
+            by_severity.setdefault(severity, []).append(name)
+        where = "; ".join(f"{SEVERITY_WORD[audience][s]}: {', '.join(n)}" for s, n in by_severity.items())
+        rule = f' <span class="rule-id">{_e(g.id)}</span>' if audience == "clinician" else ""
+        notes = "".join(
+            f" <i>{_e(', '.join(names))}:</i> {_e(note.for_(audience))}"
+            for names, note in g.notes
+            if note.for_(audience)
+        )
+        out.append(
+            f'<li><b>{_e(g.name.for_(audience))}</b> <span class="where">({_e(where)})</span>{rule}. '
+            f"{_e(g.rationale.for_(audience))}{notes}{_refs(index, g.refs)}</li>"
+        )
+    if minor:
+        names = "; ".join(g.name.for_(audience) for g in minor)
+        refs = _refs(index, tuple(r for g in minor for r in g.refs))
+        out.append(f"<li><b>Good to know:</b> {_e(names)} (more below){refs}</li>")
+    out += ["</ul>", "</section>"]
+    return out
+
+
 def render_html(result: Result, audience: Audience = "patient") -> str:
-    """The comparison as a printable, self-contained HTML handout."""
+    """The comparison as a printable, self-contained HTML handout.
+
+    Page 1 is the answer: the four options in a few words, what we noticed (once), and the
+    988 box; the fuller comparison, the evidence, questions and sources follow.
+    """
     index = _index(audience)
     h = HEADINGS[audience]
     title = _title(audience, result.profile_id)
     body = _crisis_banner(result.crisis, result.handout, audience, index)
     body += [f"<h1>{_e(title)}</h1>", f'<p class="lead">{_e(h["lead"])}</p>']
+    body += _headlines(result, audience, index)
     unfinished = incomplete_line(result, audience)
     if unfinished:
-        body += [f'<p class="incomplete"><b>{_e(unfinished)}</b></p>', "<ul>"]
+        body += [f'<p class="incomplete"><b>{_e(unfinished)}</b></p>', '<ul class="small">']
         body += [f"<li>{_e(m.ask.for_(audience))}</li>" for m in result.missing] + ["</ul>"]
-    body += _comparison(result, audience, index)
-    body += _findings(result, audience, index)
+    body += _summary(result, audience, index)
+    body += _noticed(result, audience, index)
     if result.troubleshooting:
         body += [
             f"<section><h2>{_e(h['course'])}</h2>",
             *_suggestions(result.troubleshooting, audience, index),
             "</section>",
         ]
-    body += _handout(result.handout, result.crisis, audience, index)
-    body += decision_sections(result, audience, index)
+    body += _comparison(result, audience, index, detail_only=True)
+    # The clinic questions join the handout's own list, so the page asks once.
+    body += decision_sections(result, audience, index, clinic_questions=result.handout is None)
+    more = result.decision.questions if result.decision is not None else ()
+    # The disclaimer below gives 988 and the emergency room in every copy, and the crisis or
+    # suicidal-thoughts box on page 1 when they apply: no third box.
+    body += _handout(result.handout, result.crisis, audience, index, resources=False, more_questions=more)
     disclaimer_refs: tuple[Ref | str, ...] = result.disclaimer_sources
     if result.handout is not None and result.handout.disclaimer_refs:
         disclaimer_refs = result.handout.disclaimer_refs
@@ -473,7 +639,9 @@ def icon_array(pct: float, high: float | None = None) -> str:
     )
 
 
-def decision_sections(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+def decision_sections(
+    result: Result, audience: Audience, index: SourceIndex, *, clinic_questions: bool = True
+) -> list[str]:
     """Evidence, fit, SURE, choosing a clinic and who made this (after the comparison)."""
     h = DECISION_HEADINGS[audience]
     out: list[str] = []
@@ -529,7 +697,11 @@ def decision_sections(result: Result, audience: Audience, index: SourceIndex) ->
     if d is not None:
 
         def items(xs: tuple[HandoutItem, ...]) -> list[str]:
-            return ["<ul>", *(f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in xs), "</ul>"]
+            return [
+                '<ul class="twocol">',
+                *(f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in xs),
+                "</ul>",
+            ]
 
         out += [f'<section class="clinic"><h2>{_e(h["clinic"])}</h2>', f"<h3>{_e(h['look_for'])}</h3>"]
         out += [*items(d.look_for), f"<h3>{_e(h['red_flags'])}</h3>", *items(d.red_flags)]
@@ -538,7 +710,10 @@ def decision_sections(result: Result, audience: Audience, index: SourceIndex) ->
             offered, evidence, _certainty, refs = d.therapy[m.id]
             text = f"{_e(offered.for_(audience))} {_e(evidence.for_(audience))}{_refs(index, refs)}"
             out.append(f"<li><b>{_e(m.short_name)}:</b> {text}</li>")
-        out += ["</ul>", f"<h3>{_e(h['questions'])}</h3>", *items(d.questions), "</section>"]
+        out.append("</ul>")
+        if clinic_questions:
+            out += [f"<h3>{_e(h['questions'])}</h3>", *items(d.questions)]
+        out.append("</section>")
         out += [f'<section class="about"><h2>{_e(h["about"])}</h2>', f"<p>{_e(d.decision.for_(audience))}</p>"]
         out += [f"<h3>{_e(h['alternatives'])}</h3>", "<ul>"]
         out += [f"<li><b>{_e(n.for_(audience))}:</b> {_e(line.for_(audience))}</li>" for n, line in d.alternatives]
