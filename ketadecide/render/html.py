@@ -358,13 +358,19 @@ def _handout(
     *,
     resources: bool = True,
     more_questions: tuple[HandoutItem, ...] = (),
+    checklist: bool = True,
 ) -> list[str]:
+    """Checklist (pre-treatment: ``checklist=False`` for a course under way), questions and
+    crisis resources."""
     if handout is None:
         return []
     h = HEADINGS[audience]
-    out = [f"<section><h2>{_e(h['checklist'])}</h2>", '<ul class="checklist twocol">']
-    out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.checklist]
-    out += ["</ul></section>", f"<section><h2>{_e(h['questions'])}</h2>", '<ol class="questions twocol">']
+    out: list[str] = []
+    if checklist:
+        out += [f"<section><h2>{_e(h['checklist'])}</h2>", '<ul class="checklist twocol">']
+        out += [f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in handout.checklist]
+        out.append("</ul></section>")
+    out += [f"<section><h2>{_e(h['questions'])}</h2>", '<ol class="questions twocol">']
     out += [
         f"<li>{_e(i.text.for_(audience))}{_refs(index, i.refs)}</li>" for i in (*handout.questions, *more_questions)
     ]
@@ -589,7 +595,8 @@ def render_report_html(report: TroubleshootReport, audience: Audience = "patient
     if report.comparison is not None:
         body += _comparison(report.comparison, audience, index)
         body += _findings(report.comparison, audience, index)
-    body += _handout(report.handout, report.crisis, audience, index)
+    # A course under way is past the pre-treatment checklist.
+    body += _handout(report.handout, report.crisis, audience, index, checklist=False)
     body += _closing(
         report.disclaimer,
         report.handout.disclaimer_refs or report.disclaimer_sources,

@@ -158,8 +158,11 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
     return lines
 
 
-def handout_lines(handout: Handout | None, crisis_shown: bool, audience: Audience, index: SourceIndex) -> list[str]:
-    """The handout's checklist, questions and (unless a crisis banner is already shown) crisis resources."""
+def handout_lines(
+    handout: Handout | None, crisis_shown: bool, audience: Audience, index: SourceIndex, *, checklist: bool = True
+) -> list[str]:
+    """The handout's checklist (a pre-treatment one: ``checklist=False`` for a course under
+    way), questions and (unless a crisis banner is already shown) crisis resources."""
     if handout is None:
         return []
     e = md_escape
@@ -169,9 +172,12 @@ def handout_lines(handout: Handout | None, crisis_shown: bool, audience: Audienc
         marks = index.refs(sources)
         return f" {marks}" if clinician else ""
 
-    lines = ["## " + ("Candidate checklist" if clinician else "Is it worth discussing? A checklist"), ""]
-    lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
-    lines += ["", "## " + ("Questions for the provider" if clinician else "Questions to ask a provider"), ""]
+    lines: list[str] = []
+    if checklist:
+        lines += ["## " + ("Candidate checklist" if clinician else "Is it worth discussing? A checklist"), ""]
+        lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
+        lines.append("")
+    lines += ["## " + ("Questions for the provider" if clinician else "Questions to ask a provider"), ""]
     lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.refs)}" for n, i in enumerate(handout.questions, 1)]
     lines.append("")
     if not crisis_shown:
@@ -228,7 +234,8 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
         lines += ["Nothing to flag for this course.", ""]
     if report.comparison is not None:
         lines += comparison_lines(report.comparison, audience, index)
-    lines += handout_lines(report.handout, report.crisis.triggered, audience, index)
+    # A course under way is past the pre-treatment checklist.
+    lines += handout_lines(report.handout, report.crisis.triggered, audience, index, checklist=False)
     lines += sources_lines(audience, index)
     lines += footer_lines(report.disclaimer, report.knowledge_base, report.ketadecide_version, audience)
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """The PHQ-9 trend of a logged course: a Unicode sparkline for terminals, inline SVG for HTML.
 
-Both use the fixed PHQ-9 scale (0-27), so two courses' charts can be compared by eye.
+The SVG uses the fixed PHQ-9 scale (0-27), so two courses' charts can be compared by eye;
+the sparkline spans the course's own range (and says so), so a few points' change shows.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 PHQ9_MAX = 27
 
 
-def sparkline(values: list[int | None]) -> str:
-    """One block character per value on the 0-27 scale; a missing value is a middle dot."""
+def sparkline(values: list[int | None], low: int = 0, high: int = PHQ9_MAX) -> str:
+    """One block character per value on the ``low``-``high`` scale; a missing value is a middle dot.
+
+    Eight blocks over the whole 0-27 scale are 3.9 points each, so 21 -> 18 drew the same
+    block twice; :func:`trend_lines` passes the course's own range and prints it.
+    """
+    span = max(high - low, 1)
     out = []
     for v in values:
         if v is None:
             out.append("·")
         else:
-            out.append(BLOCKS[round(max(0, min(v, PHQ9_MAX)) / PHQ9_MAX * (len(BLOCKS) - 1))])
+            out.append(BLOCKS[round((max(low, min(v, high)) - low) / span * (len(BLOCKS) - 1))])
     return "".join(out)
 
 
@@ -34,12 +40,17 @@ def trend_lines(summary: CourseSummary) -> list[str]:
     scores = [s.phq9_total for s in summary.sessions]
     known = [v for v in scores if v is not None]
     label = ""
+    low, high = (min(known), max(known)) if known else (0, PHQ9_MAX)
+    # At least one point per block, so a 3-point change does not look like a collapse.
+    high = min(PHQ9_MAX, max(high, low + len(BLOCKS) - 1))
+    low = max(0, min(low, high - (len(BLOCKS) - 1)))
     if len(known) >= 2:
         label = f"  {known[0]} → {known[-1]}"
         if summary.change is not None:
             label += f" ({-summary.change:+.0%})"
+        label += f"; bars span {low}–{high}"
     return [
-        f"PHQ-9 {sparkline(scores)}{label}",
+        f"PHQ-9 {sparkline(scores, low, high)}{label}",
         f"dose  {dose_marks(summary.full_dose)}  ● full dose (counted)  ○ titration (not counted)",
     ]
 

@@ -30,6 +30,7 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import Worded
 from ketadecide.errors import InputError, Problem, shown_name
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.predicates import holds, iter_compares
 from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, MODALITY_IDS, CourseResponse, ModalityId
 from ketadecide.safeyaml import read_text
 from ketadecide.troubleshoot.engine import troubleshooting_file
@@ -241,6 +242,36 @@ def _parse_bp(text: str, bad: Any) -> tuple[int, int] | None:
     return (s, d)
 
 
+_BP_FIELDS = frozenset({"bp_systolic", "bp_diastolic"})
+
+
+def _bp_notes(course: Sequence[Session], modality: ModalityId, kb: KnowledgeBase) -> list[Worded]:
+    """The latest pre-dose blood pressure against the knowledge base's own BP screens.
+
+    The thresholds are the data's (the screens that read only blood pressure), so a clinic's
+    rules apply here as they do to a profile; the note says where the readings started.
+    """
+    readings = [s.bp for s in course if s.bp is not None]
+    if not readings:
+        return []
+    (s, d), (s0, d0) = readings[-1], readings[0]
+    facts = {"bp_systolic": s, "bp_diastolic": d}
+    notes = []
+    for screen in kb.screens.values():
+        fields = {c.field for c in iter_compares(screen.when)}
+        if not fields or not fields <= _BP_FIELDS or modality not in screen.severity or not holds(screen.when, facts):
+            continue
+        since = f" (first logged {s0}/{d0})" if (s0, d0) != (s, d) else ""
+        severity = screen.severity[modality]
+        notes.append(
+            Worded(
+                f"Latest pre-dose BP {s}/{d}{since}: {screen.name} ({severity} for this modality). {screen.clinician}",
+                f"Your latest blood pressure before a dose was {s}/{d}{since}. {screen.patient}",
+            )
+        )
+    return notes
+
+
 def summarize_log(sessions: Sequence[Session], kb: KnowledgeBase) -> CourseSummary:
     """Derive the course (full-dose sessions, response, dissociation) from a validated log."""
     if not sessions:
@@ -271,6 +302,7 @@ def summarize_log(sessions: Sequence[Session], kb: KnowledgeBase) -> CourseSumma
                 "they do not count yet.",
             )
         )
+    notes += _bp_notes(course, modality, kb)
     scores = [s.phq9_total for s in course if s.phq9_total is not None]
     baseline = scores[0] if scores else None
     latest = scores[-1] if scores else None

@@ -95,7 +95,8 @@ def test_log_derives_the_course(runner: CliRunner) -> None:
 def test_log_table_shows_a_sparkline(runner: CliRunner) -> None:
     res = runner.invoke(app, ["troubleshoot", "--log", LOG])
     assert res.exit_code == 0, res.output
-    assert "PHQ-9 ▇▆▆▅▄▃▄▅▅" in res.stdout
+    # scaled to the course's own range (9-22), which the line states
+    assert "PHQ-9 █▇▆▄▂▁▂▄▅" in res.stdout and "bars span 9–22" in res.stdout
     assert "○○●●●●●●●" in res.stdout
 
 
@@ -165,12 +166,12 @@ def test_troubleshoot_markdown_and_html_carry_the_same_sections(runner: CliRunne
     md = runner.invoke(app, ["troubleshoot", "--log", LOG, "-f", "markdown", "-a", "patient"]).stdout
     page = runner.invoke(app, ["troubleshoot", "--log", LOG, "-f", "html", "-a", "patient"]).stdout
     for text in (md, page):
-        assert "Is it worth discussing? A checklist" in text
+        assert "Is it worth discussing? A checklist" not in text  # pre-treatment; this course is under way
         assert "Questions to ask a provider" in text
         assert "If you are ever in danger" in text
         assert "Where this information comes from" in text
         assert "Knowledge base reviewed" in text
-    assert "▇▆▆▅▄▃▄▅▅" in md  # the trend in Markdown
+    assert "█▇▆▄▂▁▂▄▅" in md  # the trend in Markdown
     assert "<svg" in page and 'class="bar titration"' in page  # and in HTML
 
 
@@ -237,3 +238,25 @@ def test_bad_rules_fail_validation_naming_the_file(
     res = runner.invoke(app, ["data", "validate", str(data)])
     assert res.exit_code == 2
     assert "troubleshooting.yaml" in res.stderr and message in res.stderr, res.stderr
+
+
+def test_a_rising_pre_dose_bp_is_named_with_the_data_threshold(runner: CliRunner, tmp_path: Path) -> None:
+    log = tmp_path / "bp.csv"
+    log.write_text(
+        "date,modality,dose,phq9_total,dissociation,bp\n"
+        "2026-01-05,iv,0.5,21,mild,128/82\n2026-01-08,iv,0.5,18,mild,138/88\n2026-01-12,iv,0.5,18,mild,150/94\n"
+    )
+    res = runner.invoke(app, ["troubleshoot", "--log", str(log)])
+    assert res.exit_code == 0, res.output
+    assert "Latest pre-dose BP 150/94 (first logged 128/82)" in res.stdout
+    assert "bp_elevated" in res.stdout or "Elevated blood pressure" in res.stdout
+    # a 3-point change shows as a change, not as the same block twice
+    line = next(x for x in res.stdout.splitlines() if x.strip().startswith("PHQ-9 "))
+    bars = line.split()[1]
+    assert bars[0] != bars[1]
+    # and a normal last reading says nothing about blood pressure
+    log.write_text(
+        "date,modality,dose,phq9_total,dissociation,bp\n2026-01-05,iv,0.5,21,mild,150/94\n2026-01-08,iv,0.5,18,mild,128/80\n"
+    )
+    res = runner.invoke(app, ["troubleshoot", "--log", str(log)])
+    assert "Latest pre-dose BP" not in res.stdout

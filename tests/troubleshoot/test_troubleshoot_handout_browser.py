@@ -147,4 +147,5 @@ def test_clinician_handout_with_profile_and_log(runner: CliRunner, tmp_path: Pat
         assert name in text
     assert "dissociation_too_intense" in text  # rule ids shown to clinicians
     assert "move to a monitored setting" in text
-    assert "Sources" in text and "Candidate checklist" in text
+    assert "Sources" in text and "Questions for the provider" in text
+    assert "Candidate checklist" not in text  # pre-treatment; this course is under way
