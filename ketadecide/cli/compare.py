@@ -16,6 +16,7 @@ from ketadecide.cli.options import (
     FhirOpt,
     FormatOpt,
     OutputOpt,
+    resolve_format,
 )
 from ketadecide.cli.output import present, wants_handout
 from ketadecide.errors import InputError, Problem
@@ -69,7 +70,13 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         person = load_profile(profile)
         where = source_name(profile)
     try:
-        result = evaluate(person, kb, handout=wants_handout(fmt, output))
+        result = evaluate(
+            person,
+            kb,
+            handout=wants_handout(fmt, output),
+            # the terminal summary shows no evidence figures: spare validating their data
+            decision_support=detail or resolve_format(fmt, output) != "table",
+        )
     except InputError as exc:
         raise exc.with_source(where) from None
     present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output)

@@ -194,7 +194,13 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         person = interview.profile()
 
     try:
-        result = evaluate(person, kb, handout=wants_handout(fmt, output))
+        result = evaluate(
+            person,
+            kb,
+            handout=wants_handout(fmt, output),
+            # the terminal summary shows no evidence figures: spare validating their data
+            decision_support=detail or resolve_format(fmt, output) != "table",
+        )
     except InputError as exc:
         raise exc.with_source(source or "consult") from None
     if result.missing:

@@ -197,6 +197,7 @@ def evaluate(
     *,
     suggestions: tuple[Suggestion, ...] | None = None,
     handout: bool = True,
+    decision_support: bool = True,
 ) -> Result:
     """Compare the four modalities for one profile.
 
@@ -204,6 +205,8 @@ def evaluate(
     log, say); by default they are derived from the profile's ``course_*`` fields.
     ``handout=False`` leaves out the printable handout's checklist and questions (only the
     Markdown and HTML reports show them), which spares loading their data file.
+    ``decision_support=False`` leaves out the evidence figures and the clinic and IPDAS
+    block (the terminal summary shows neither), which spares validating their data files.
     """
     check_profile_ids(profile, kb)
     check_value_ids(profile, kb)
@@ -237,7 +240,7 @@ def evaluate(
                 details=_details(modality_id, kb),
                 glance=_glance(modality, kb),
                 evidence=evidence_of(modality_id, kb.extras["evidence.yaml"], kb)
-                if "evidence.yaml" in kb.extras
+                if decision_support and "evidence.yaml" in kb.extras
                 else None,
             )
         )
@@ -262,7 +265,7 @@ def evaluate(
         if profile.sure_answers and "decision.yaml" in kb.extras
         else None,
         decision=decision_support_of(kb.extras["decision.yaml"], kb.extras.get("evidence.yaml"), kb)
-        if "decision.yaml" in kb.extras
+        if decision_support and "decision.yaml" in kb.extras
         else None,
     )
 
