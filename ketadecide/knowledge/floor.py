@@ -104,7 +104,7 @@ _FLAGGED = ("caution", "contraindicated")
 #: bundled one, is probed in full every time, and ``data validate`` always probes in full.
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
-        "7015944fbce98f5357c57f1aa0b102c91bc9b0acd24f344b6f53ba97f7520bae",  # 0.2.0 (headline findings)
+        "f6a08717ebba7c9c217e250034487da0168ad23aeb79ef164144d8dd6c369376",  # 0.3.0
     }
 )
 
