@@ -239,19 +239,24 @@ def _crisis_banner(crisis: Crisis, handout: Handout | None, audience: Audience, 
     ]
 
 
+def _table_start(heading: str, css: str, result: Result) -> list[str]:
+    """A section heading and the opening of a table with one column per modality."""
+    head = "".join(f'<th scope="col">{_e(m.short_name)}</th>' for m in result.modalities)
+    return [f"<section><h2>{_e(heading)}</h2>", f'<table class="{css}"><thead><tr><th></th>{head}</tr></thead><tbody>']
+
+
+def _row(label: str, cells: list[str]) -> str:
+    return f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
 def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detail_only: bool = False) -> list[str]:
     """The comparison table; ``detail_only`` leaves out what the page-1 summary already says."""
     h = HEADINGS[audience]
     ms = result.modalities
-    out = [
-        f"<section><h2>{_e(h['more'] if detail_only else h['compare'])}</h2>",
-        '<table class="compare"><thead><tr><th></th>'
-        + "".join(f'<th scope="col">{_e(m.short_name)}</th>' for m in ms)
-        + "</tr></thead><tbody>",
-    ]
+    out = _table_start(h["more"] if detail_only else h["compare"], "compare", result)
 
     def row(label: str, cells: list[str]) -> None:
-        out.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        out.append(_row(label, cells))
 
     if not detail_only:
         row(
@@ -442,15 +447,10 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     """Page 1: the four options in a few words each."""
     ms = result.modalities
     h = HEADINGS[audience]
-    out = [
-        f"<section><h2>{_e(h['compare'])}</h2>",
-        '<table class="summary"><thead><tr><th></th>'
-        + "".join(f'<th scope="col">{_e(m.short_name)}</th>' for m in ms)
-        + "</tr></thead><tbody>",
-    ]
+    out = _table_start(h["compare"], "summary", result)
 
     def row(label: str, cells: list[str]) -> None:
-        out.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        out.append(_row(label, cells))
 
     row(STATUS_ROW[audience], [f'<span class="st-{m.status}">{_e(status_text(m.status, audience))}</span>' for m in ms])
     row(INDICATION_ROW[audience], [_e(m.indication.label.for_(audience)) + _refs(index, m.indication.refs) for m in ms])

@@ -7,11 +7,8 @@ installs both, so there the test always runs.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
@@ -19,13 +16,9 @@ from ketadecide.engine import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import parse_profile
 from tests.conftest import ROOT
+from tests.printing import needs_printer, pdf_text, print_pdf
 
-BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-PDFTOTEXT = shutil.which("pdftotext")
-pytestmark = pytest.mark.skipif(
-    BROWSER is None or PDFTOTEXT is None,
-    reason="needs Debian's chromium and poppler-utils (apt-get install -y chromium poppler-utils)",
-)
+pytestmark = needs_printer
 
 #: Markup in a profile id that, if it ever ran, would replace the page with a token that is
 #: not in the source text itself ('HACKED'+'X'+(40+2) -> HACKEDX42).
@@ -34,27 +27,7 @@ INJECTED = "<script>document.body.textContent='HACKED'+'X'+(40+2)</script><img s
 
 def print_to_text(html_path: Path, tmp_path: Path) -> str:
     """Print a page to PDF in headless Chromium, then extract its text with pdftotext."""
-    assert BROWSER is not None and PDFTOTEXT is not None
-    pdf = tmp_path / (html_path.stem + ".pdf")
-    profile_dir = tmp_path / "chromium-profile"
-    cmd = [
-        BROWSER,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile_dir}",
-        "--no-pdf-header-footer",
-        f"--print-to-pdf={pdf}",
-        html_path.resolve().as_uri(),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    assert pdf.is_file() and pdf.stat().st_size > 1000, proc.stderr[-2000:]
-    text = subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60).stdout
-    return " ".join(text.split())  # one line: table cells and wrapped lines join up
+    return pdf_text(print_pdf(html_path, tmp_path))
 
 
 def handout(runner: CliRunner, tmp_path: Path, args: list[str], name: str) -> Path:
