@@ -154,7 +154,7 @@ con.close()
 
 _PYTHON = """
 import csv, sys, time
-from ketadecide.batch.reference import check_text_record
+from ketadecide.batch.row_checks import check_text_record
 from ketadecide.engine import evaluate
 from ketadecide.knowledge import load_knowledge_base
 kb = load_knowledge_base(sys.argv[2]); limit = int(sys.argv[3])

@@ -77,6 +77,9 @@ class FieldSpec:
     max_length: int | None = None
     """Longest text allowed."""
     default: Any = None
+    decision: bool = False
+    """An answer given after the comparison (values clarification, SURE): never read by a
+    screening rule."""
 
 
 FIELD_SPECS: dict[str, FieldSpec] = {
@@ -104,10 +107,21 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "course_response": FieldSpec("enum", choices=get_args(CourseResponse)),
     "course_dissociation": FieldSpec("enum", choices=get_args(CourseDissociation)),
     "financial_stress": FieldSpec("bool"),
-    **{name: FieldSpec("bool") for name in SURE_FIELDS},
-    **{name: FieldSpec("int", minimum=VALUE_RANGE[0], maximum=VALUE_RANGE[1]) for name in VALUE_FIELDS},
+    **{name: FieldSpec("bool", decision=True) for name in SURE_FIELDS},
+    **{name: FieldSpec("int", minimum=VALUE_RANGE[0], maximum=VALUE_RANGE[1], decision=True) for name in VALUE_FIELDS},
 }
 PROFILE_FIELDS: tuple[str, ...] = tuple(FIELD_SPECS)
+
+
+def fields_of_kind(*kinds: str, decision: bool | None = None) -> tuple[str, ...]:
+    """The profile fields of the given kinds, in :data:`FIELD_SPECS` order; with
+    ``decision`` given, only the decision answers (True) or only the others (False). Every
+    list of field kinds elsewhere is derived from here."""
+    return tuple(
+        name
+        for name, spec in FIELD_SPECS.items()
+        if spec.kind in kinds and (decision is None or spec.decision == decision)
+    )
 
 
 def _shown(value: object) -> str:

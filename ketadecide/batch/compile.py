@@ -320,6 +320,13 @@ def _profiles_query(source: str, extra: str) -> str:
     return f"SELECT {', '.join(normalised)}{extra} FROM {source}"
 
 
+def _sure_score_sql() -> str:
+    """The SURE score (0-4), NULL unless all four answers are given (``engine.fit.sure_score``)."""
+    given = " AND ".join(f"{quote_ident(f)} IS NOT NULL" for f in SURE_FIELDS)
+    total = " + ".join(f"CAST({quote_ident(f)} AS INTEGER)" for f in SURE_FIELDS)
+    return f"CASE WHEN {given} THEN CAST({total} AS TINYINT) ELSE CAST(NULL AS TINYINT) END AS sure_score"
+
+
 def _crisis_sql() -> str:
     return f"COALESCE(suicidality IN {_in(sorted(CRISIS_SUICIDALITY))}, FALSE) AS crisis"
 
@@ -351,6 +358,7 @@ def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = 
         outputs.append(f"{findings} AS {quote_ident(m + '_findings')}")
         outputs.append(f"{_coverage_sql(kb, m)} AS {quote_ident(m + '_likely_covered')}")
     outputs.append("insurance")
+    outputs.append(_sure_score_sql())
     if fired_mask:
         outputs.append(f"{fired_mask_sql(kb)} AS __fired")
     return (
@@ -380,6 +388,7 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
         _crisis_sql(),
         *(f"{_coverage_sql(kb, m, codes)} AS {quote_ident(m + '_likely_covered')}" for m in MODALITY_IDS),
         "insurance",
+        _sure_score_sql(),
         f"{mask} AS __screens",
         "array_to_string(conditions, ';') AS __conds",
         "array_to_string(medications, ';') AS __meds",
