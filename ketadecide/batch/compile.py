@@ -49,7 +49,6 @@ from ketadecide.profile import (
     PAYERS,
     PROFILE_FIELDS,
     SURE_FIELDS,
-    VALUE_FIELDS,
 )
 
 SEVERITIES: tuple[str, ...] = ("absolute", "relative", "info")
@@ -57,32 +56,17 @@ SEVERITIES: tuple[str, ...] = ("absolute", "relative", "info")
 LIST_SEPARATOR_TEXT = ";"
 
 #: SQL types of the contract's columns, for documentation and for the emitted query.
-CONTRACT_SQL_TYPES: dict[str, str] = {
-    "id": "VARCHAR",
-    "age": "BIGINT",
-    "pregnancy": "VARCHAR",
-    "diagnoses": "VARCHAR[]",
-    "antidepressant_trials": "BIGINT",
-    "suicidality": "VARCHAR",
-    "phq9": "BIGINT[]",
-    "bp_systolic": "BIGINT",
-    "bp_diastolic": "BIGINT",
-    "conditions": "VARCHAR[]",
-    "medications": "VARCHAR[]",
-    "insurance": "VARCHAR",
-    "budget_per_session": "DOUBLE",
-    "has_driver": "BOOLEAN",
-    "can_attend_twice_weekly": "BOOLEAN",
-    "prefers_home": "BOOLEAN",
-    "needle_averse": "BOOLEAN",
-    "course_modality": "VARCHAR",
-    "course_sessions": "BIGINT",
-    "course_response": "VARCHAR",
-    "course_dissociation": "VARCHAR",
-    "financial_stress": "BOOLEAN",
-    **dict.fromkeys(SURE_FIELDS, "BOOLEAN"),
-    **dict.fromkeys(VALUE_FIELDS, "BIGINT"),
+_SQL_TYPE_OF_KIND: dict[str, str] = {
+    "int": "BIGINT",
+    "number": "DOUBLE",
+    "bool": "BOOLEAN",
+    "str": "VARCHAR",
+    "enum": "VARCHAR",
+    "enum_list": "VARCHAR[]",
+    "id_list": "VARCHAR[]",
+    "int_list": "BIGINT[]",
 }
+CONTRACT_SQL_TYPES: dict[str, str] = {name: _SQL_TYPE_OF_KIND[spec.kind] for name, spec in FIELD_SPECS.items()}
 assert tuple(CONTRACT_SQL_TYPES) == PROFILE_FIELDS
 
 

@@ -29,7 +29,7 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule
+from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, unknown_ids
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
@@ -38,18 +38,16 @@ def check_profile_ids(
     profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
 ) -> None:
     """Raise :class:`InputError` if the profile names a condition or medication the data lacks."""
-    problems = []
-    for field, known in (("conditions", kb.conditions), ("medications", kb.medications)):
-        for i, ident in enumerate(getattr(profile, field) or ()):
-            if ident not in known:
-                problems.append(
-                    Problem(
-                        f"unknown id '{ident}' (see `ketadecide modalities` or data/contraindications.yaml)",
-                        source,
-                        f"{field}[{i}]",
-                        row,
-                    )
-                )
+    given = ((field, getattr(profile, field) or ()) for field in ("conditions", "medications"))
+    problems = [
+        Problem(
+            f"unknown id '{ident}' (see `ketadecide modalities` or data/contraindications.yaml)",
+            source,
+            f"{field}[{i}]",
+            row,
+        )
+        for field, i, ident in unknown_ids(given, {"conditions": kb.conditions, "medications": kb.medications})
+    ]
     if problems:
         raise InputError(problems)
 

@@ -24,6 +24,7 @@ from ketadecide.knowledge.models import (
     RecordId,
     Strict,
     Text,
+    unknown_ids,
 )
 from ketadecide.profile import Diagnosis, Pregnancy
 
@@ -236,29 +237,16 @@ def check_ids(
     pydantic checks diagnoses and pregnancy values against the contract's enums; condition
     and medication ids depend on the data directory, so they are checked here.
     """
-    problems: list[Problem] = []
     known = {"conditions": conditions, "medications": medications}
-    for key, entry in codes.entries.items():
-        for field, ids in known.items():
-            for i, ident in enumerate(getattr(entry, field)):
-                if ident not in ids:
-                    problems.append(
-                        Problem(
-                            f"'{ident}' is not a {field[:-1]} id defined in contraindications.yaml",
-                            source,
-                            f"entries.{key}.{field}[{i}]",
-                        )
-                    )
-    for i, ident in enumerate(codes.history.conditions):
-        if ident not in conditions:
-            problems.append(
-                Problem(
-                    f"'{ident}' is not a condition id defined in contraindications.yaml",
-                    source,
-                    f"history.conditions[{i}]",
-                )
-            )
-    return problems
+    places = [
+        *((f"entries.{key}.", field, getattr(entry, field)) for key, entry in codes.entries.items() for field in known),
+        ("history.", "conditions", codes.history.conditions),
+    ]
+    return [
+        Problem(f"'{ident}' is not a {field[:-1]} id defined in contraindications.yaml", source, f"{at}{field}[{i}]")
+        for at, field_name, ids in places
+        for field, i, ident in unknown_ids([(field_name, ids)], known)
+    ]
 
 
 _SYSTEM_NAMES = {"icd10cm": "ICD-10-CM", "snomed": "SNOMED CT", "atc": "ATC", "loinc": "LOINC", "rxnorm": "RxNorm"}

@@ -26,6 +26,7 @@ from ketadecide.knowledge.models import (
     ScreenRule,
     Source,
     SourcesFile,
+    unknown_ids,
 )
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
@@ -316,14 +317,12 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
 
 
 def _check_screen(file: str, rule_id: str, rule: ScreenRule, contra: ContraindicationsFile) -> list[Problem]:
-    problems = []
-    for compare in iter_compares(rule.when):
-        for field, ident in compare.ids_referenced():
-            if ident not in getattr(contra, field):
-                problems.append(
-                    Problem(f"'{ident}' is not a {field[:-1]} id defined in this file", file, f"screens.{rule_id}.when")
-                )
-    return problems
+    known = {"conditions": contra.conditions, "medications": contra.medications}
+    referenced = ((field, [ident]) for compare in iter_compares(rule.when) for field, ident in compare.ids_referenced())
+    return [
+        Problem(f"'{ident}' is not a {field[:-1]} id defined in this file", file, f"screens.{rule_id}.when")
+        for field, _, ident in unknown_ids(referenced, known)
+    ]
 
 
 def _warnings(
