@@ -198,20 +198,6 @@ def _check_field(name: str, value: object) -> tuple[object, list[tuple[str, str]
     return checked, [(name, problem)] if problem else []
 
 
-def validate_field(name: str, value: object, *, source: str | None = None, row: int | None = None) -> object:
-    """Check one answer against the contract's rules for ``name``; return it normalised.
-
-    Raises :class:`InputError` naming the field. (The rule that systolic must exceed
-    diastolic involves two fields and is checked when the profile is built.)
-    """
-    if name not in FIELD_SPECS:
-        raise InputError(Problem("unknown field (not in the contract)", source, name, row))
-    checked, problems = _check_field(name, value)
-    if problems:
-        raise InputError([Problem(msg, source, path, row) for path, msg in problems])
-    return checked
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
     """One person's answers (CONTRACT §1). Every field but ``age`` is optional.

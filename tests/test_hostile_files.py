@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
 from ketadecide.errors import InputError
-from ketadecide.knowledge import load_knowledge_base
+from ketadecide.floor import load_knowledge_base
 from ketadecide.safeyaml import load_yaml
 from tests.conftest import DATA_DIR, ROOT
 

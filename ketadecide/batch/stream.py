@@ -354,7 +354,7 @@ def _fallback(
     for row in flagged_rows:
         verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row)
         if verdict.profile is not None:
-            result = evaluate(verdict.profile, kb, handout=False)
+            result = evaluate(verdict.profile, kb)
             record = output_row(result, verdict.profile, row)
             record["__flag"] = False
             if masks is not None:

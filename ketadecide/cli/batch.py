@@ -132,7 +132,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     """Compare the modalities for many profiles: one result row per valid input row, in input
     order; bad rows go to the errors file with their row number and reason."""
     from ketadecide.batch.deps import require_batch_deps
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths, write_text
 
     to_stdout = output in (None, "-")

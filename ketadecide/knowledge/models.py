@@ -277,7 +277,7 @@ class Crisis(Cited):
 
     @model_validator(mode="after")
     def _keeps_the_required_help(self) -> Crisis:
-        from ketadecide.knowledge.floor import crisis_message_problems
+        from ketadecide.knowledge.crisis_text import crisis_message_problems
 
         for audience in ("clinician", "patient"):
             problems = crisis_message_problems(getattr(self, audience))

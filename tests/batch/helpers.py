@@ -20,8 +20,9 @@ import yaml
 
 from ketadecide.batch.columns import output_row
 from ketadecide.batch.row_checks import check_cells, check_json_line
-from ketadecide.engine import evaluate
-from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+from ketadecide.compare import evaluate
+from ketadecide.floor import load_knowledge_base
+from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS
 
 MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "kb_minimal"

@@ -28,7 +28,7 @@ _KILL_SCRIPT = r"""
 import sys, time
 from pathlib import Path
 from ketadecide.batch import writers as run_mod
-from ketadecide.knowledge import load_knowledge_base
+from ketadecide.floor import load_knowledge_base
 
 original = run_mod.ResultWriter.write
 def slow_write(self, table, json_lines):

@@ -12,7 +12,7 @@ import pytest
 
 from ketadecide.batch.writers import run_batch
 from ketadecide.cli.main import app
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
 from tests.batch.helpers import minimal_dir, read_errors, read_output, reference_csv, write_csv

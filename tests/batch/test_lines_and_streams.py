@@ -131,7 +131,7 @@ def test_an_endless_pipe_of_bad_lines_keeps_memory_flat(tmp_path: Path) -> None:
     script = (
         "import resource, sys\n"
         "from ketadecide.batch.writers import run_batch\n"
-        "from ketadecide.knowledge import load_knowledge_base\n"
+        "from ketadecide.floor import load_knowledge_base\n"
         "run_batch('-', 'r.csv', load_knowledge_base(sys.argv[1]))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )

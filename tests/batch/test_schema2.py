@@ -23,7 +23,7 @@ from ketadecide.batch.columns import output_row
 from ketadecide.batch.compile import INDICATIONS, emit_sql
 from ketadecide.batch.row_checks import check_cells
 from ketadecide.batch.writers import run_batch
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS, Profile, parse_profile
