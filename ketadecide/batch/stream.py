@@ -17,7 +17,8 @@ of the contract's columns) and yielding the same :class:`ResultChunk` and
 :func:`batch_sql` is written once for DuckDB, and ``batch.compile.emit_sql`` translates the
 rules query with sqlglot (``--dialect spark``) -- and hand its flagged rows to the same
 Python row checks. Writers, the summary and the API then work unchanged; only
-:func:`_run_query` (DuckDB's connection, chunking and result ordering) is DuckDB's own.
+:func:`_connect` and :func:`_chunked_results` (DuckDB's connection, chunking and result
+ordering) are DuckDB's own.
 """
 
 from __future__ import annotations
@@ -129,8 +130,9 @@ def stream_results(
     decoder = FindingsDecoder(kb) if fast else None
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     bad_done = 0
+    con = _connect(threads)
     # The query runs a step ahead, on its own thread, while this one decodes.
-    results = _run_query(sql, inp, threads)
+    results = _chunked_results(con, sql, inp)
     if inp.read_ahead:
         results = prefetched(results, depth=2, name="ketadecide-query")
     try:
@@ -163,7 +165,10 @@ def stream_results(
         rest.sort(key=lambda e: e.row)
         yield from rest
     finally:
-        results.close()  # release the chunk's DuckDB view before the connection goes
+        try:
+            results.close()  # release the chunk's DuckDB view before the connection goes
+        finally:
+            con.close()
 
 
 def _any(column: Any) -> bool:
@@ -198,9 +203,8 @@ class _Masks:
         return mask
 
 
-def _run_query(sql: str, inp: Input, threads: int | None) -> Generator[Any, None, None]:
-    """The query's result tables, in input order, one bounded chunk of input at a time, on
-    a DuckDB connection of its own (closed when the generator is)."""
+def _connect(threads: int | None) -> Any:
+    """A DuckDB connection for one run (opened and closed on the consumer's thread)."""
     import duckdb
 
     # DuckDB threads: one per core, up to 4 (its batches may come back out of order;
@@ -215,15 +219,12 @@ def _run_query(sql: str, inp: Input, threads: int | None) -> Generator[Any, None
         "temp_directory": "",
     }
     con = duckdb.connect(":memory:", config=config)
-    chunks = None
     try:
         con.execute("SET enable_progress_bar = false")
-        chunks = _chunked_results(con, sql, inp)
-        yield from chunks
-    finally:
-        if chunks is not None:
-            chunks.close()
+    except BaseException:
         con.close()
+        raise
+    return con
 
 
 def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, None]:
