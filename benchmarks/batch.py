@@ -59,7 +59,7 @@ def _data_dir(explicit: str | None) -> Path:
 
 def generate(path: Path, n: int, data_dir: Path, seed: int = 7) -> None:
     """N synthetic profiles as CSV; 1% malformed (bad type, range, id, boolean, ragged)."""
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
 
     kb = load_knowledge_base(data_dir)
     conds, meds = list(kb.conditions), list(kb.medications)
@@ -154,9 +154,9 @@ con.close()
 
 _PYTHON = """
 import csv, sys, time
-from ketadecide.batch.reference import check_text_record
-from ketadecide.engine import evaluate
-from ketadecide.knowledge import load_knowledge_base
+from ketadecide.batch.row_checks import check_text_record
+from ketadecide.compare import evaluate
+from ketadecide.floor import load_knowledge_base
 kb = load_knowledge_base(sys.argv[2]); limit = int(sys.argv[3])
 t = time.perf_counter(); n = 0
 with open(sys.argv[1], newline="", encoding="utf-8") as fh:

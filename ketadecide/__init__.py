@@ -19,17 +19,18 @@ from typing import TYPE_CHECKING, Any
 from ketadecide._version import SCHEMA_VERSION, __version__
 
 if TYPE_CHECKING:
+    from ketadecide.compare import evaluate
     from ketadecide.engine import Result
-    from ketadecide.engine.evaluate import evaluate
     from ketadecide.errors import InputError, Problem
-    from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
+    from ketadecide.knowledge import KnowledgeBase
     from ketadecide.profile import Profile, parse_profile
     from ketadecide.render.json import result_to_dict
 
 _EXPORTS = {
-    "evaluate": "ketadecide.engine",
+    "evaluate": "ketadecide.compare",
     "Result": "ketadecide.engine",
-    "load_knowledge_base": "ketadecide.knowledge",
+    "load_knowledge_base": "ketadecide.floor",
     "KnowledgeBase": "ketadecide.knowledge",
     "Profile": "ketadecide.profile",
     "parse_profile": "ketadecide.profile",

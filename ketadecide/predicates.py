@@ -10,39 +10,25 @@ same rules can be evaluated in Python for one profile and compiled to SQL for a 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from ketadecide import profile as _p
 
-NUMERIC_FIELDS: frozenset[str] = frozenset(
-    {
-        "age",
-        "antidepressant_trials",
-        "bp_systolic",
-        "bp_diastolic",
-        "budget_per_session",
-        "course_sessions",
-        "phq9_total",
-        "phq9_item9",
-    }
-)
-BOOL_FIELDS: frozenset[str] = frozenset(
-    {"has_driver", "can_attend_twice_weekly", "prefers_home", "needle_averse", "financial_stress"}
-)
+#: Facts derived from the profile that rules may test (PHQ-9 total and item 9).
+DERIVED_NUMERIC_FIELDS: frozenset[str] = frozenset({"phq9_total", "phq9_item9"})
+# The field kinds rules may test, from the profile's one field table: screening answers
+# only (the values and SURE answers come after the comparison and never decide a rule).
+NUMERIC_FIELDS: frozenset[str] = frozenset(_p.fields_of_kind("int", "number", decision=False)) | DERIVED_NUMERIC_FIELDS
+BOOL_FIELDS: frozenset[str] = frozenset(_p.fields_of_kind("bool", decision=False))
 LIST_FIELDS: dict[str, tuple[str, ...] | None] = {
-    "diagnoses": get_args(_p.Diagnosis),
-    "conditions": None,  # ids come from the knowledge base, checked at load
-    "medications": None,
+    # conditions and medications: ids come from the knowledge base, checked at load
+    name: _p.FIELD_SPECS[name].choices or None
+    for name in _p.fields_of_kind("enum_list", "id_list", decision=False)
 }
 ENUM_FIELDS: dict[str, tuple[str, ...]] = {
-    "pregnancy": get_args(_p.Pregnancy),
-    "suicidality": get_args(_p.Suicidality),
-    "insurance": get_args(_p.Insurance),
-    "course_modality": _p.MODALITY_IDS,
-    "course_response": get_args(_p.CourseResponse),
-    "course_dissociation": get_args(_p.CourseDissociation),
+    name: _p.FIELD_SPECS[name].choices for name in _p.fields_of_kind("enum", decision=False)
 }
 FIELDS: frozenset[str] = NUMERIC_FIELDS | BOOL_FIELDS | frozenset(LIST_FIELDS) | frozenset(ENUM_FIELDS)
 

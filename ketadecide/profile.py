@@ -77,6 +77,9 @@ class FieldSpec:
     max_length: int | None = None
     """Longest text allowed."""
     default: Any = None
+    decision: bool = False
+    """An answer given after the comparison (values clarification, SURE): never read by a
+    screening rule."""
 
 
 FIELD_SPECS: dict[str, FieldSpec] = {
@@ -104,10 +107,21 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "course_response": FieldSpec("enum", choices=get_args(CourseResponse)),
     "course_dissociation": FieldSpec("enum", choices=get_args(CourseDissociation)),
     "financial_stress": FieldSpec("bool"),
-    **{name: FieldSpec("bool") for name in SURE_FIELDS},
-    **{name: FieldSpec("int", minimum=VALUE_RANGE[0], maximum=VALUE_RANGE[1]) for name in VALUE_FIELDS},
+    **{name: FieldSpec("bool", decision=True) for name in SURE_FIELDS},
+    **{name: FieldSpec("int", minimum=VALUE_RANGE[0], maximum=VALUE_RANGE[1], decision=True) for name in VALUE_FIELDS},
 }
 PROFILE_FIELDS: tuple[str, ...] = tuple(FIELD_SPECS)
+
+
+def fields_of_kind(*kinds: str, decision: bool | None = None) -> tuple[str, ...]:
+    """The profile fields of the given kinds, in :data:`FIELD_SPECS` order; with
+    ``decision`` given, only the decision answers (True) or only the others (False). Every
+    list of field kinds elsewhere is derived from here."""
+    return tuple(
+        name
+        for name, spec in FIELD_SPECS.items()
+        if spec.kind in kinds and (decision is None or spec.decision == decision)
+    )
 
 
 def _shown(value: object) -> str:
@@ -182,20 +196,6 @@ def _check_field(name: str, value: object) -> tuple[object, list[tuple[str, str]
         return tuple(items), problems
     checked, problem = _check_scalar(spec, value)
     return checked, [(name, problem)] if problem else []
-
-
-def validate_field(name: str, value: object, *, source: str | None = None, row: int | None = None) -> object:
-    """Check one answer against the contract's rules for ``name``; return it normalised.
-
-    Raises :class:`InputError` naming the field. (The rule that systolic must exceed
-    diastolic involves two fields and is checked when the profile is built.)
-    """
-    if name not in FIELD_SPECS:
-        raise InputError(Problem("unknown field (not in the contract)", source, name, row))
-    checked, problems = _check_field(name, value)
-    if problems:
-        raise InputError([Problem(msg, source, path, row) for path, msg in problems])
-    return checked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -258,10 +258,3 @@ def _bounded_depth(data: Any, name: str) -> Any:
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
     return data
-
-
-def load_document(text: str, name: str, *, json_only: bool = False) -> Any:
-    """Load a profile-like document: JSON when asked or when it looks like JSON, else YAML."""
-    if json_only:
-        return load_json(text, name)
-    return load_yaml(text, name)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+from ketadecide.floor import load_knowledge_base
+from ketadecide.knowledge import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"

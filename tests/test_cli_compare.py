@@ -170,7 +170,7 @@ def test_markdown_escapes_profile_id(runner: CliRunner, tmp_path: Path) -> None:
 def test_internal_error_is_short_without_debug(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ketadecide import engine
+    from ketadecide import compare as engine
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("secret patient detail")

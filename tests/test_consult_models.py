@@ -11,7 +11,7 @@ import pytest
 from ketadecide.consult.models import QuestionsFile
 from ketadecide.consult.questions import load_questions, load_questions_file
 from ketadecide.errors import InputError
-from ketadecide.knowledge import load_knowledge_base
+from ketadecide.floor import load_knowledge_base
 from ketadecide.profile import PROFILE_FIELDS
 from tests.conftest import DATA_DIR, MINIMAL_KB
 

@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
 from ketadecide.errors import InputError
-from ketadecide.knowledge import load_knowledge_base
-from ketadecide.knowledge.loader import validate_data_dir
+from ketadecide.floor import load_knowledge_base, validate_data_dir
 from tests.conftest import DATA_DIR, MINIMAL_KB
 
 RULE = {

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketadecide.engine import evaluate
-from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
-from ketadecide.knowledge.loader import CONTRACT_CONDITIONS, CONTRACT_MEDICATIONS, validate_data_dir
+from ketadecide.compare import evaluate
+from ketadecide.floor import load_knowledge_base, validate_data_dir
+from ketadecide.knowledge import KnowledgeBase
+from ketadecide.knowledge.loader import CONTRACT_CONDITIONS, CONTRACT_MEDICATIONS
 from ketadecide.profile import MODALITY_IDS, parse_profile
 from tests.conftest import DATA_DIR
 from tests.strategies import profile_records

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from ketadecide.citations import Ref
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.engine.evaluate import status_of
 from ketadecide.engine.result import Finding, Missing, Worded
 from ketadecide.errors import InputError

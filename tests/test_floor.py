@@ -14,15 +14,16 @@ from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
 from ketadecide.errors import InputError
-from ketadecide.knowledge import load_knowledge_base
-from ketadecide.knowledge.floor import (
+from ketadecide.floor import (
     CLINICAL_FLOOR,
     VERIFIED_RULES_SHA256,
-    crisis_message_problems,
     floor_errors,
+    load_knowledge_base,
     probes,
+    validate_data_dir,
 )
-from ketadecide.knowledge.loader import default_data_dir, validate_data_dir
+from ketadecide.knowledge.crisis_text import crisis_message_problems
+from ketadecide.knowledge.loader import default_data_dir
 from ketadecide.safeyaml import load_yaml
 
 
@@ -32,7 +33,7 @@ def test_the_bundled_rules_pass_the_full_floor_and_are_listed_as_verified() -> N
     digest = hashlib.sha256((default_data_dir() / "contraindications.yaml").read_bytes()).hexdigest()
     assert digest in VERIFIED_RULES_SHA256, (
         "data/contraindications.yaml changed: once the floor passes, add its sha256 to "
-        f"VERIFIED_RULES_SHA256 in ketadecide/knowledge/floor.py: {digest}"
+        f"VERIFIED_RULES_SHA256 in ketadecide/floor.py: {digest}"
     )
 
 

@@ -19,10 +19,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.errors import InputError
-from ketadecide.knowledge import load_knowledge_base
-from ketadecide.knowledge.loader import validate_data_dir
+from ketadecide.floor import load_knowledge_base, validate_data_dir
 from ketadecide.profile import parse_profile
 from ketadecide.safeyaml import decode, load_json, load_yaml
 from tests.conftest import MINIMAL_KB

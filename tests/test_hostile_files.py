@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
 from ketadecide.errors import InputError
-from ketadecide.knowledge import load_knowledge_base
+from ketadecide.floor import load_knowledge_base
 from ketadecide.safeyaml import load_yaml
 from tests.conftest import DATA_DIR, ROOT
 
@@ -31,7 +31,7 @@ def test_yaml_integers_are_decimal_digits_only(text: str, tmp_path: Path) -> Non
     assert f"{profile}, field 'age':" in res.stderr
     # The same text in a CSV row is an error too, except the leading-zero decimals, which the
     # CSV rules (-?[0-9]+) still read as decimal (065 = 65, never YAML's octal 53).
-    from ketadecide.batch.reference import check_cells
+    from ketadecide.batch.row_checks import check_cells
 
     csv_row = check_cells({"age": text}, load_knowledge_base(DATA_DIR), row=1).profile
     if text in {"065", "-0"}:  # (0150 = 150 is out of range there)

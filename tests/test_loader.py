@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from ketadecide.errors import InputError
-from ketadecide.knowledge import load_knowledge_base
-from ketadecide.knowledge.loader import validate_data_dir
+from ketadecide.floor import load_knowledge_base, validate_data_dir
 from tests.conftest import MINIMAL_KB
 
 

@@ -244,7 +244,7 @@ def test_failed_write_leaves_no_temporary_file(sandbox: dict[str, Path], monkeyp
 
 
 def test_traceback_never_shows_local_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ketadecide import engine
+    from ketadecide import compare as engine
 
     def boom(person: object, *_: object, **__: object) -> None:
         secret_local = f"SECRET-{getattr(person, 'id', '')}"  # noqa: F841 (the point is that it is a local)

@@ -10,8 +10,9 @@ import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ketadecide.engine import evaluate
-from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+from ketadecide.compare import evaluate
+from ketadecide.floor import load_knowledge_base
+from ketadecide.knowledge import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK
 from ketadecide.profile import CRISIS_SUICIDALITY, MODALITY_IDS, parse_profile
 from ketadecide.render import render

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS, parse_profile
 from ketadecide.safeyaml import load_yaml

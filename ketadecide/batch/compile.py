@@ -49,7 +49,6 @@ from ketadecide.profile import (
     PAYERS,
     PROFILE_FIELDS,
     SURE_FIELDS,
-    VALUE_FIELDS,
 )
 
 SEVERITIES: tuple[str, ...] = ("absolute", "relative", "info")
@@ -57,32 +56,17 @@ SEVERITIES: tuple[str, ...] = ("absolute", "relative", "info")
 LIST_SEPARATOR_TEXT = ";"
 
 #: SQL types of the contract's columns, for documentation and for the emitted query.
-CONTRACT_SQL_TYPES: dict[str, str] = {
-    "id": "VARCHAR",
-    "age": "BIGINT",
-    "pregnancy": "VARCHAR",
-    "diagnoses": "VARCHAR[]",
-    "antidepressant_trials": "BIGINT",
-    "suicidality": "VARCHAR",
-    "phq9": "BIGINT[]",
-    "bp_systolic": "BIGINT",
-    "bp_diastolic": "BIGINT",
-    "conditions": "VARCHAR[]",
-    "medications": "VARCHAR[]",
-    "insurance": "VARCHAR",
-    "budget_per_session": "DOUBLE",
-    "has_driver": "BOOLEAN",
-    "can_attend_twice_weekly": "BOOLEAN",
-    "prefers_home": "BOOLEAN",
-    "needle_averse": "BOOLEAN",
-    "course_modality": "VARCHAR",
-    "course_sessions": "BIGINT",
-    "course_response": "VARCHAR",
-    "course_dissociation": "VARCHAR",
-    "financial_stress": "BOOLEAN",
-    **dict.fromkeys(SURE_FIELDS, "BOOLEAN"),
-    **dict.fromkeys(VALUE_FIELDS, "BIGINT"),
+_SQL_TYPE_OF_KIND: dict[str, str] = {
+    "int": "BIGINT",
+    "number": "DOUBLE",
+    "bool": "BOOLEAN",
+    "str": "VARCHAR",
+    "enum": "VARCHAR",
+    "enum_list": "VARCHAR[]",
+    "id_list": "VARCHAR[]",
+    "int_list": "BIGINT[]",
 }
+CONTRACT_SQL_TYPES: dict[str, str] = {name: _SQL_TYPE_OF_KIND[spec.kind] for name, spec in FIELD_SPECS.items()}
 assert tuple(CONTRACT_SQL_TYPES) == PROFILE_FIELDS
 
 
@@ -320,6 +304,13 @@ def _profiles_query(source: str, extra: str) -> str:
     return f"SELECT {', '.join(normalised)}{extra} FROM {source}"
 
 
+def _sure_score_sql() -> str:
+    """The SURE score (0-4), NULL unless all four answers are given (``engine.fit.sure_score``)."""
+    given = " AND ".join(f"{quote_ident(f)} IS NOT NULL" for f in SURE_FIELDS)
+    total = " + ".join(f"CAST({quote_ident(f)} AS INTEGER)" for f in SURE_FIELDS)
+    return f"CASE WHEN {given} THEN CAST({total} AS TINYINT) ELSE CAST(NULL AS TINYINT) END AS sure_score"
+
+
 def _crisis_sql() -> str:
     return f"COALESCE(suicidality IN {_in(sorted(CRISIS_SUICIDALITY))}, FALSE) AS crisis"
 
@@ -351,6 +342,7 @@ def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = 
         outputs.append(f"{findings} AS {quote_ident(m + '_findings')}")
         outputs.append(f"{_coverage_sql(kb, m)} AS {quote_ident(m + '_likely_covered')}")
     outputs.append("insurance")
+    outputs.append(_sure_score_sql())
     if fired_mask:
         outputs.append(f"{fired_mask_sql(kb)} AS __fired")
     return (
@@ -380,6 +372,7 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
         _crisis_sql(),
         *(f"{_coverage_sql(kb, m, codes)} AS {quote_ident(m + '_likely_covered')}" for m in MODALITY_IDS),
         "insurance",
+        _sure_score_sql(),
         f"{mask} AS __screens",
         "array_to_string(conditions, ';') AS __conds",
         "array_to_string(medications, ';') AS __meds",

@@ -2,7 +2,7 @@
 
 For each row the query yields the typed profile fields (what the rules query reads) and
 ``__flag``: TRUE when the row is, or might be, invalid. A flagged row is re-decided by the
-Python reference (:mod:`ketadecide.batch.reference`), which writes its error message, or
+Python reference (:mod:`ketadecide.batch.row_checks`), which writes its error message, or
 evaluates it with :func:`ketadecide.engine.evaluate` when the reference accepts it (for
 the few inputs the SQL is deliberately unsure of, such as a JSON number written as text).
 The one thing that must never happen is an unflagged row the reference would reject;
@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any, get_args
 
 from ketadecide.batch.compile import lit, lit_list, quote_ident
-from ketadecide.batch.reference import (
+from ketadecide.batch.row_checks import (
     BOOL_FIELDS,
     ENUM_FIELDS,
     FALSE_WORDS,

@@ -132,7 +132,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     """Compare the modalities for many profiles: one result row per valid input row, in input
     order; bad rows go to the errors file with their row number and reason."""
     from ketadecide.batch.deps import require_batch_deps
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths, write_text
 
     to_stdout = output in (None, "-")
@@ -149,7 +149,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         return
     if (input_file is None) == (fhir is None):
         raise InputError(Problem("give exactly one of INPUT (or - for stdin) or --fhir BUNDLES, or --emit-sql"))
-    from ketadecide.batch.run import default_errors_path
+    from ketadecide.batch.writers import default_errors_path
 
     source = fhir if fhir is not None else str(input_file)
     check_paths(
@@ -161,13 +161,13 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     kb = load_knowledge_base(data_dir)
     if as_of is not None and fhir is None:
         raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
-    from ketadecide.batch.run import run_batch
+    from ketadecide.batch.writers import run_batch
 
     opened = None
     if fhir is not None:
-        from ketadecide.batch.api import fhir_input
+        from ketadecide.batch.readers import open_fhir
 
-        opened = fhir_input(fhir, kb, as_of.date() if as_of else None)
+        opened = open_fhir(fhir, kb, as_of.date() if as_of else None)
 
     terminal = _stderr_is_terminal()
     width = max(80, shutil.get_terminal_size((120, 40)).columns)

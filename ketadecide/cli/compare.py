@@ -46,8 +46,8 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     The profile comes from --profile FILE, or from a patient's health record with
     --fhir BUNDLE (exactly one of the two).
     """
-    from ketadecide.engine import evaluate
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.compare import evaluate
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
     from ketadecide.sources.profile_file import load_profile, source_name
 

@@ -130,11 +130,11 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     question, Enter for the default shown. Questions go to standard error and the
     comparison to standard output. Ctrl-C leaves without writing anything (exit 130).
     """
+    from ketadecide.compare import evaluate
     from ketadecide.consult.fields import parse_partial
     from ketadecide.consult.interview import Interview, missing_required
     from ketadecide.consult.questions import load_questions
-    from ketadecide.engine import evaluate
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.profile import parse_profile
     from ketadecide.sources.profile_file import read_profile_data
 

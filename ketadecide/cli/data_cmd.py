@@ -32,7 +32,7 @@ def validate(
 
     Exit 0 when clean (warnings are listed), 2 when there are errors.
     """
-    from ketadecide.knowledge.loader import validate_data_dir
+    from ketadecide.floor import validate_data_dir
 
     target = directory or data_dir
     report = validate_data_dir(target)

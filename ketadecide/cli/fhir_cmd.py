@@ -72,7 +72,7 @@ def to_profile_cmd(
     informational, not counted (and why), in conflict (and the rule used), or unknown.
     """
     from ketadecide.fhir import profile_from_bundle_file, to_profile
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
 
     check_paths([bundle, data_dir], {"--output": output}, stdout=output is None)

@@ -24,7 +24,7 @@ def modalities(
     audience: AudienceOption = AudienceOpt.clinician,
 ) -> None:
     """List the modalities, or show one in full with every source."""
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
 
     check_paths([data_dir], {"--output": output}, stdout=output is None)

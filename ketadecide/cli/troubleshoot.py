@@ -89,7 +89,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     audience: AudienceOption = AudienceOpt.clinician,
 ) -> None:
     """Suggestions for a ketamine course that is not going as hoped (informs; never prescribes)."""
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
     from ketadecide.troubleshoot.log import read_session_log, summarize_log
     from ketadecide.troubleshoot.report import build_report

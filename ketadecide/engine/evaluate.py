@@ -29,7 +29,7 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule
+from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, unknown_ids
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
@@ -38,18 +38,16 @@ def check_profile_ids(
     profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
 ) -> None:
     """Raise :class:`InputError` if the profile names a condition or medication the data lacks."""
-    problems = []
-    for field, known in (("conditions", kb.conditions), ("medications", kb.medications)):
-        for i, ident in enumerate(getattr(profile, field) or ()):
-            if ident not in known:
-                problems.append(
-                    Problem(
-                        f"unknown id '{ident}' (see `ketadecide modalities` or data/contraindications.yaml)",
-                        source,
-                        f"{field}[{i}]",
-                        row,
-                    )
-                )
+    given = ((field, getattr(profile, field) or ()) for field in ("conditions", "medications"))
+    problems = [
+        Problem(
+            f"unknown id '{ident}' (see `ketadecide modalities` or data/contraindications.yaml)",
+            source,
+            f"{field}[{i}]",
+            row,
+        )
+        for field, i, ident in unknown_ids(given, {"conditions": kb.conditions, "medications": kb.medications})
+    ]
     if problems:
         raise InputError(problems)
 
@@ -195,18 +193,16 @@ def evaluate(
     profile: Profile,
     kb: KnowledgeBase,
     *,
-    suggestions: tuple[Suggestion, ...] | None = None,
-    handout: bool = True,
+    suggestions: tuple[Suggestion, ...] = (),
+    handout: Handout | None = None,
     decision_support: bool = True,
 ) -> Result:
     """Compare the four modalities for one profile.
 
-    ``suggestions`` lets a caller pass troubleshooting already worked out (for a course
-    log, say); by default they are derived from the profile's ``course_*`` fields.
-    ``handout=False`` leaves out the printable handout's checklist and questions (only the
-    Markdown and HTML reports show them), which spares loading their data file.
-    ``decision_support=False`` leaves out the evidence figures and the clinic and IPDAS
-    block (the terminal summary shows neither), which spares validating their data files.
+    What features above the engine work out is passed in, never imported from here:
+    ``suggestions`` (troubleshooting for a course under way) and ``handout`` (the printable
+    handout's checklist and questions). :func:`ketadecide.compare.evaluate`, the public
+    ``ketadecide.evaluate``, fills both in from the profile and the knowledge base.
     """
     check_profile_ids(profile, kb)
     check_value_ids(profile, kb)
@@ -244,8 +240,6 @@ def evaluate(
                 else None,
             )
         )
-    if suggestions is None:
-        suggestions = _troubleshooting(profile, kb)
     return Result(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
@@ -257,7 +251,7 @@ def evaluate(
         troubleshooting=suggestions,
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
-        handout=_handout(kb) if handout else None,
+        handout=handout,
         fit=fit_of(profile, {m.id: m.status for m in modalities}, kb.extras["values.yaml"], kb)
         if profile.values and "values.yaml" in kb.extras
         else None,
@@ -286,21 +280,3 @@ def _glance(modality: Modality, kb: KnowledgeBase) -> Glance:
         Worded(g.time_per_visit.clinician, g.time_per_visit.patient),
         kb.refs(g.sources),
     )
-
-
-def _handout(kb: KnowledgeBase) -> Handout | None:
-    if "troubleshooting.yaml" not in kb.extras:
-        return None
-    from ketadecide.troubleshoot.engine import handout_of
-
-    return handout_of(kb)
-
-
-def _troubleshooting(profile: Profile, kb: KnowledgeBase) -> tuple[Suggestion, ...]:
-    if profile.course_modality is None or "troubleshooting.yaml" not in kb.extras:
-        return ()
-    # Imported here: only profiles with a course under way need the troubleshooting rules.
-    from ketadecide.troubleshoot.engine import suggest
-
-    suggestions: tuple[Suggestion, ...] = suggest(profile, kb)
-    return suggestions

@@ -105,14 +105,19 @@ def fit_of(profile: Profile, statuses: Mapping[str, str], values: ValuesFile, kb
     return Fit(tuple(ranking), attributes, excluded, note, excluded_note)
 
 
+def sure_score(profile: Profile) -> int | None:
+    """The SURE score (0-4: one point per "yes"), or None unless all four answers are given."""
+    answers = profile.sure_answers
+    return sum(answers.values()) if len(answers) == len(SURE_FIELDS) else None
+
+
 def sure_of(profile: Profile, decision: DecisionFile, kb: KnowledgeBase) -> Sure | None:
     """The SURE result, or None when no SURE question was answered."""
     answers = profile.sure_answers
     if not answers:
         return None
     test = decision.sure
-    complete = len(answers) == len(SURE_FIELDS)
-    score = sum(answers.values()) if complete else None
+    score = sure_score(profile)
     conflict = None if score is None else score <= 3
     summary = None if conflict is None else _w(test.conflict if conflict else test.no_conflict)
     steps = tuple(

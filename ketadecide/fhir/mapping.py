@@ -35,13 +35,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.fhir.models import CodeEntry, CodesFile, normalize_code
+from ketadecide.fhir.models import CodeIndex, CodesFile, Match
+from ketadecide.fhir.values import _codings, _list, _map, _str
 from ketadecide.knowledge.models import CONTRACT_SCREEN_FIELDS
 from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, PROFILE_FIELDS
 
@@ -69,7 +70,6 @@ READ_TYPES = frozenset(
     }
 )
 ACTIVE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
-INACTIVE_CLINICAL = frozenset({"inactive", "remission", "resolved"})
 UNCONFIRMED = frozenset({"unconfirmed", "provisional", "differential"})
 IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 USABLE_OBSERVATION = frozenset({"final", "amended", "corrected"})
@@ -157,108 +157,6 @@ class MappingReport:
 
 
 # ----------------------------------------------------------------------------- code lookup
-
-
-@dataclass(frozen=True)
-class Match:
-    key: str
-    entry: CodeEntry
-    how: str
-    """How it matched, e.g. ``ICD-10-CM F33.1 'Major depressive disorder...'``."""
-
-
-class CodeIndex:
-    """codes.yaml turned into lookups: (record kind, system, code) -> entry."""
-
-    def __init__(self, codes: CodesFile) -> None:
-        self.codes = codes
-        self.system_of_uri = {uri: name for name, s in codes.systems.items() for uri in s.uris}
-        self.system_label = {name: s.name for name, s in codes.systems.items()}
-        self.prefix = {name for name, s in codes.systems.items() if s.match == "prefix"}
-        self.table: dict[tuple[str, str], dict[str, tuple[str, CodeEntry]]] = defaultdict(dict)
-        self.names: dict[str, list[tuple[re.Pattern[str], str, str, CodeEntry]]] = defaultdict(list)
-        for key, entry in codes.entries.items():
-            for code in entry.codes:
-                self.table[(entry.record, entry.system)][normalize_code(entry.system, code)] = (
-                    key,
-                    entry,
-                )
-            for name in entry.names:
-                pattern = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")
-                self.names[entry.record].append((pattern, name, key, entry))
-        self.history = frozenset(codes.history.conditions)
-
-    def describe(self, coding: Mapping[str, Any]) -> str:
-        system = _str(coding.get("system"))
-        name = self.system_of_uri.get(system or "")
-        label = self.system_label[name] if name else (system or "no system")
-        text = f"{label} {_str(coding.get('code')) or '(no code)'}"
-        display = _str(coding.get("display"))
-        return f"{text} '{display}'" if display else text
-
-    def lookup(self, record: str, coding: Mapping[str, Any]) -> Match | None:
-        system = self.system_of_uri.get(_str(coding.get("system")) or "")
-        code = _str(coding.get("code"))
-        if system is None or not code:
-            return None
-        table = self.table.get((record, system), {})
-        norm = normalize_code(system, code)
-        if system in self.prefix:
-            for end in range(len(norm), 0, -1):
-                hit = table.get(norm[:end])
-                if hit:
-                    return Match(hit[0], hit[1], self.describe(coding))
-            return None
-        hit = table.get(norm)
-        return Match(hit[0], hit[1], self.describe(coding)) if hit else None
-
-    def lookup_concept(self, record: str, concept: Mapping[str, Any]) -> list[Match]:
-        """Entries matched by a CodeableConcept's codings, else (medicines) by its words."""
-        found: dict[str, Match] = {}
-        for coding in _codings(concept):
-            match = self.lookup(record, coding)
-            if match and match.key not in found:
-                found[match.key] = match
-        if found or record not in self.names:
-            return list(found.values())
-        text = " ".join(
-            t
-            for t in [
-                _str(concept.get("text")),
-                *(_str(c.get("display")) for c in _codings(concept)),
-            ]
-            if t
-        )
-        lowered = text.lower()
-        for pattern, name, key, entry in self.names[record]:
-            if key not in found and pattern.search(lowered):
-                found[key] = Match(key, entry, f"'{text}' (matched by the name '{name}', not by a code)")
-        return list(found.values())
-
-    def concept_text(self, concept: Mapping[str, Any]) -> str:
-        codings = _codings(concept)
-        if codings:
-            return "; ".join(self.describe(c) for c in codings)
-        return f"'{_str(concept.get('text'))}' (text only, no code)" if concept.get("text") else "(no code, no text)"
-
-
-# ----------------------------------------------------------------------------- small readers
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    return [c for c in _list(_map(concept).get("coding")) if isinstance(c, Mapping)]
 
 
 def _status_code(concept: Any) -> str | None:
@@ -1099,9 +997,4 @@ def map_bundle(
     return _Mapper(bundle, index, as_of, source).run()
 
 
-def iter_resources(bundle: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    """The resources of a bundle, skipping entries without one."""
-    for entry in _list(bundle.get("entry")):
-        resource = _map(entry).get("resource")
-        if isinstance(resource, Mapping):
-            yield resource
+__all__ = ["CodeIndex", "MappingReport", "Match", "ReportItem", "map_bundle"]

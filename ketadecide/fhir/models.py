@@ -11,12 +11,15 @@ never silently dropped.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from ketadecide.errors import Problem
+from ketadecide.fhir.values import _codings, _str
 from ketadecide.knowledge.models import (
     LABEL_CONTRAINDICATIONS,
     Cited,
@@ -24,6 +27,7 @@ from ketadecide.knowledge.models import (
     RecordId,
     Strict,
     Text,
+    unknown_ids,
 )
 from ketadecide.profile import Diagnosis, Pregnancy
 
@@ -215,10 +219,6 @@ class CodesFile(Strict):
         problems = check_ids(self, contraindications.conditions, contraindications.medications, source)
         return problems + floor_problems(self, source)
 
-    def mapped_code_count(self) -> int:
-        """How many codes (and prefixes) the file maps, over all entries."""
-        return sum(len(e.codes) for e in self.entries.values())
-
 
 def check_against_kb(codes: CodesFile, kb: KnowledgeBase, *, source: str | None = None) -> list[Problem]:
     """Problems with ids in ``codes`` that the knowledge base does not define."""
@@ -236,29 +236,16 @@ def check_ids(
     pydantic checks diagnoses and pregnancy values against the contract's enums; condition
     and medication ids depend on the data directory, so they are checked here.
     """
-    problems: list[Problem] = []
     known = {"conditions": conditions, "medications": medications}
-    for key, entry in codes.entries.items():
-        for field, ids in known.items():
-            for i, ident in enumerate(getattr(entry, field)):
-                if ident not in ids:
-                    problems.append(
-                        Problem(
-                            f"'{ident}' is not a {field[:-1]} id defined in contraindications.yaml",
-                            source,
-                            f"entries.{key}.{field}[{i}]",
-                        )
-                    )
-    for i, ident in enumerate(codes.history.conditions):
-        if ident not in conditions:
-            problems.append(
-                Problem(
-                    f"'{ident}' is not a condition id defined in contraindications.yaml",
-                    source,
-                    f"history.conditions[{i}]",
-                )
-            )
-    return problems
+    places = [
+        *((f"entries.{key}.", field, getattr(entry, field)) for key, entry in codes.entries.items() for field in known),
+        ("history.", "conditions", codes.history.conditions),
+    ]
+    return [
+        Problem(f"'{ident}' is not a {field[:-1]} id defined in contraindications.yaml", source, f"{at}{field}[{i}]")
+        for at, field_name, ids in places
+        for field, i, ident in unknown_ids([(field_name, ids)], known)
+    ]
 
 
 _SYSTEM_NAMES = {"icd10cm": "ICD-10-CM", "snomed": "SNOMED CT", "atc": "ATC", "loinc": "LOINC", "rxnorm": "RxNorm"}
@@ -272,8 +259,6 @@ def floor_problems(codes: CodesFile, source: str) -> list[Problem]:
     ICD-10-CM and ATC), so a more specific entry that re-points part of a range is caught too.
     The key named is the entry that now takes the code, or ``entries`` when none does.
     """
-    from ketadecide.fhir.mapping import CodeIndex  # mapping imports this module
-
     index = CodeIndex(codes)
     problems: list[Problem] = []
     for what, ident, record, system, code in LABEL_CONTRAINDICATION_CODES:
@@ -298,3 +283,89 @@ def floor_problems(codes: CodesFile, source: str) -> list[Problem]:
             )
         )
     return problems
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    entry: CodeEntry
+    how: str
+    """How it matched, e.g. ``ICD-10-CM F33.1 'Major depressive disorder...'``."""
+
+
+class CodeIndex:
+    """codes.yaml turned into lookups: (record kind, system, code) -> entry."""
+
+    def __init__(self, codes: CodesFile) -> None:
+        self.codes = codes
+        self.system_of_uri = {uri: name for name, s in codes.systems.items() for uri in s.uris}
+        self.system_label = {name: s.name for name, s in codes.systems.items()}
+        self.prefix = {name for name, s in codes.systems.items() if s.match == "prefix"}
+        self.table: dict[tuple[str, str], dict[str, tuple[str, CodeEntry]]] = defaultdict(dict)
+        self.names: dict[str, list[tuple[re.Pattern[str], str, str, CodeEntry]]] = defaultdict(list)
+        for key, entry in codes.entries.items():
+            for code in entry.codes:
+                self.table[(entry.record, entry.system)][normalize_code(entry.system, code)] = (
+                    key,
+                    entry,
+                )
+            for name in entry.names:
+                pattern = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")
+                self.names[entry.record].append((pattern, name, key, entry))
+        self.history = frozenset(codes.history.conditions)
+
+    def describe(self, coding: Mapping[str, Any]) -> str:
+        system = _str(coding.get("system"))
+        name = self.system_of_uri.get(system or "")
+        label = self.system_label[name] if name else (system or "no system")
+        text = f"{label} {_str(coding.get('code')) or '(no code)'}"
+        display = _str(coding.get("display"))
+        return f"{text} '{display}'" if display else text
+
+    def lookup(self, record: str, coding: Mapping[str, Any]) -> Match | None:
+        system = self.system_of_uri.get(_str(coding.get("system")) or "")
+        code = _str(coding.get("code"))
+        if system is None or not code:
+            return None
+        table = self.table.get((record, system), {})
+        norm = normalize_code(system, code)
+        if system in self.prefix:
+            for end in range(len(norm), 0, -1):
+                hit = table.get(norm[:end])
+                if hit:
+                    return Match(hit[0], hit[1], self.describe(coding))
+            return None
+        hit = table.get(norm)
+        return Match(hit[0], hit[1], self.describe(coding)) if hit else None
+
+    def lookup_concept(self, record: str, concept: Mapping[str, Any]) -> list[Match]:
+        """Entries matched by a CodeableConcept's codings, else (medicines) by its words."""
+        found: dict[str, Match] = {}
+        for coding in _codings(concept):
+            match = self.lookup(record, coding)
+            if match and match.key not in found:
+                found[match.key] = match
+        if found or record not in self.names:
+            return list(found.values())
+        text = " ".join(
+            t
+            for t in [
+                _str(concept.get("text")),
+                *(_str(c.get("display")) for c in _codings(concept)),
+            ]
+            if t
+        )
+        lowered = text.lower()
+        for pattern, name, key, entry in self.names[record]:
+            if key not in found and pattern.search(lowered):
+                found[key] = Match(key, entry, f"'{text}' (matched by the name '{name}', not by a code)")
+        return list(found.values())
+
+    def concept_text(self, concept: Mapping[str, Any]) -> str:
+        codings = _codings(concept)
+        if codings:
+            return "; ".join(self.describe(c) for c in codings)
+        return f"'{_str(concept.get('text'))}' (text only, no code)" if concept.get("text") else "(no code, no text)"
+
+
+# ----------------------------------------------------------------------------- small readers

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.floor import floor_errors
 from ketadecide.knowledge.models import (
     Cited,
     ContraindicationsFile,
@@ -26,6 +25,7 @@ from ketadecide.knowledge.models import (
     ScreenRule,
     Source,
     SourcesFile,
+    unknown_ids,
 )
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
@@ -93,20 +93,8 @@ class ValidationReport:
     knowledge_base: KnowledgeBase | None
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
-
-
-def load_knowledge_base(data_dir: Path | str | None = None, *, clinical_floor: bool = True) -> KnowledgeBase:
-    """Load and validate a data directory (the bundled one when ``None``).
-
-    Raises :class:`InputError` listing every problem, each naming the file and key path.
-    ``clinical_floor=False`` skips the floor check (:mod:`ketadecide.knowledge.floor`): only for
-    synthetic knowledge bases in tests and research, never for advice; the CLI has no
-    such switch.
-    """
-    report = validate_data_dir(data_dir, check_freshness=False, clinical_floor=clinical_floor, lazy_extras=True)
-    if report.errors or report.knowledge_base is None:
-        raise InputError(report.errors or (Problem("could not load the knowledge base"),))
-    return report.knowledge_base
+    rules_sha256: str | None = None
+    """SHA-256 of contraindications.yaml's text (the clinical floor may trust a verified one)."""
 
 
 def validate_data_dir(
@@ -114,10 +102,10 @@ def validate_data_dir(
     *,
     check_freshness: bool = True,
     today: dt.date | None = None,
-    clinical_floor: bool = True,
     lazy_extras: bool = False,
 ) -> ValidationReport:
-    """Validate a data directory and report errors and warnings without raising.
+    """Validate a data directory and report errors and warnings without raising. The
+    clinical floor is checked above this layer (:func:`ketadecide.floor.validate_data_dir`).
 
     With ``lazy_extras`` (how commands load data), the optional files (troubleshooting,
     questions, codes) are read and hashed now but validated when a feature first uses
@@ -178,12 +166,8 @@ def validate_data_dir(
         extras=extras,
     )
     rules_sha256 = hashlib.sha256(texts["contraindications.yaml"].encode("utf-8")).hexdigest()
-    # Commands (lazy_extras) may trust rule files the test suite verified; `data validate` never does.
-    floor = floor_errors(kb, rules_sha256=rules_sha256 if lazy_extras else None) if clinical_floor else []
-    if floor:
-        return ValidationReport(None, tuple(floor), ())
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
-    return ValidationReport(kb, (), tuple(warnings))
+    return ValidationReport(kb, (), tuple(warnings), rules_sha256)
 
 
 def _parse(path: Path, text: str, model: type[BaseModel] | str) -> BaseModel:
@@ -316,14 +300,12 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
 
 
 def _check_screen(file: str, rule_id: str, rule: ScreenRule, contra: ContraindicationsFile) -> list[Problem]:
-    problems = []
-    for compare in iter_compares(rule.when):
-        for field, ident in compare.ids_referenced():
-            if ident not in getattr(contra, field):
-                problems.append(
-                    Problem(f"'{ident}' is not a {field[:-1]} id defined in this file", file, f"screens.{rule_id}.when")
-                )
-    return problems
+    known = {"conditions": contra.conditions, "medications": contra.medications}
+    referenced = ((field, [ident]) for compare in iter_compares(rule.when) for field, ident in compare.ids_referenced())
+    return [
+        Problem(f"'{ident}' is not a {field[:-1]} id defined in this file", file, f"screens.{rule_id}.when")
+        for field, _, ident in unknown_ids(referenced, known)
+    ]
 
 
 def _warnings(

@@ -9,6 +9,7 @@ a typo in a clinic's data (``severty:``) cannot silently drop a rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -18,6 +19,20 @@ from ketadecide.profile import ModalityId
 
 Severity = Literal["absolute", "relative", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "relative": 1, "absolute": 2}
+
+
+def unknown_ids(
+    ids: Iterable[tuple[str, Iterable[str]]], known: Mapping[str, Container[str]]
+) -> Iterator[tuple[str, int, str]]:
+    """The one unknown-id check: ``(field, index, id)`` for each id in ``ids`` (pairs of a
+    field, ``conditions`` or ``medications``, and the ids given for it) that ``known[field]``
+    (the condition or medication rules of contraindications.yaml) does not define. Profiles,
+    codes.yaml and the screens of contraindications.yaml all check their ids with it."""
+    for field, given in ids:
+        for i, ident in enumerate(given):
+            if ident not in known[field]:
+                yield field, i, ident
+
 
 SourceRef = Annotated[str, Field(pattern=r"^[a-z0-9_]+( \S.*)?$", max_length=300)]
 RecordId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -262,7 +277,7 @@ class Crisis(Cited):
 
     @model_validator(mode="after")
     def _keeps_the_required_help(self) -> Crisis:
-        from ketadecide.knowledge.floor import crisis_message_problems
+        from ketadecide.knowledge.crisis_text import crisis_message_problems
 
         for audience in ("clinician", "patient"):
             problems = crisis_message_problems(getattr(self, audience))

@@ -8,7 +8,8 @@ pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
 pytest.importorskip("sqlglot")
 
-from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+from ketadecide.floor import load_knowledge_base
+from ketadecide.knowledge import KnowledgeBase
 from tests.batch.helpers import build_rich_kb, minimal_dir
 
 

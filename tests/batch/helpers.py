@@ -18,9 +18,11 @@ from typing import Any
 
 import yaml
 
-from ketadecide.batch.reference import check_cells, check_json_line, output_row
-from ketadecide.engine import evaluate
-from ketadecide.knowledge import KnowledgeBase, load_knowledge_base
+from ketadecide.batch.columns import output_row
+from ketadecide.batch.row_checks import check_cells, check_json_line
+from ketadecide.compare import evaluate
+from ketadecide.floor import load_knowledge_base
+from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS
 
 MINIMAL = Path(__file__).resolve().parent.parent / "fixtures" / "kb_minimal"
@@ -371,6 +373,8 @@ def read_output(path: Path, fmt: str) -> list[dict[str, Any]]:
                 t[k] = None if v == "" else v == "true"
             elif k == "row":
                 t[k] = int(v)
+            elif k == "sure_score":
+                t[k] = None if v == "" else int(v)
             elif k == "id":
                 t[k] = v if v != "" else None
             else:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import sqlglot
 
+from ketadecide.batch.columns import output_columns
 from ketadecide.batch.compile import DIALECTS, emit_sql
-from ketadecide.batch.reference import output_columns
 from ketadecide.cli.main import app
 from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge import KnowledgeBase
@@ -27,15 +27,15 @@ ROOT = Path(__file__).resolve().parents[2]
 _KILL_SCRIPT = r"""
 import sys, time
 from pathlib import Path
-from ketadecide.batch import run as run_mod
-from ketadecide.knowledge import load_knowledge_base
+from ketadecide.batch import writers as run_mod
+from ketadecide.floor import load_knowledge_base
 
-original = run_mod._Output.write
+original = run_mod.ResultWriter.write
 def slow_write(self, table, json_lines):
     original(self, table, json_lines)
     Path(sys.argv[3]).touch()   # tell the parent: the first batch is half-written
     time.sleep(60)
-run_mod._Output.write = slow_write
+run_mod.ResultWriter.write = slow_write
 run_mod.run_batch(sys.argv[1], sys.argv[2], load_knowledge_base(sys.argv[4]))
 """
 
@@ -67,12 +67,12 @@ def test_killed_run_leaves_no_file_under_final_name(tmp_path: Path, fmt: str) ->
 
 
 def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ketadecide.batch import run as run_mod
+    from ketadecide.batch import writers as run_mod
 
     def boom(self: Any, table: Any, json_lines: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run_mod._Output, "write", boom)
+    monkeypatch.setattr(run_mod.ResultWriter, "write", boom)
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40"}])
     res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.parquet"), "--data-dir", str(minimal_dir())])
@@ -81,7 +81,7 @@ def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch
 
 
 def test_out_of_memory_is_one_clear_line_exit_1(tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ketadecide.batch import run as run_mod
+    from ketadecide.batch import stream as run_mod
 
     monkeypatch.setattr(run_mod, "memory_limit_mb", lambda _threads: 1)
     src = tmp_path / "in.csv"
@@ -164,7 +164,7 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
 def test_summary_table_renders(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     import io
 
-    from ketadecide.batch.run import run_batch
+    from ketadecide.batch.writers import run_batch
     from ketadecide.render.terminal import print_summary
 
     src = tmp_path / "in.csv"
@@ -203,7 +203,7 @@ def test_emitted_duckdb_sql_agrees_with_engine(tmp_path: Path, rich_kb: Knowledg
             rows.append({"age": "40", field: value})
     expected, bad = reference_csv(rows, rich_kb)
     assert not bad
-    from ketadecide.batch.reference import check_cells
+    from ketadecide.batch.row_checks import check_cells
 
     profiles = [check_cells(r, rich_kb).profile for r in rows]
     records = []
@@ -292,23 +292,24 @@ def test_compare_path_does_not_import_batch_deps() -> None:
 def test_evaluate_many_api(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     import ketadecide
     from ketadecide import Profile
+    from ketadecide.batch.row_checks import RowError
 
     run = ketadecide.evaluate_many(
         [Profile(age=40, id="a"), {"age": 15, "id": "b"}, {"age": "x", "id": "c"}], minimal_kb
     )
     assert run.table.column("id").to_pylist() == ["a", "b"]
-    assert run.errors == [{"row": 3, "id": "c", "field": "age", "error": "expected a whole number, got 'x'"}]
+    assert run.errors == (RowError(3, "c", "age", "expected a whole number, got 'x'"),)
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40"}, {"age": ""}])
     run = ketadecide.evaluate_many(src, minimal_kb)
-    assert run.table.num_rows == 1 and run.errors[0]["row"] == 2
+    assert run.table.num_rows == 1 and run.errors[0].row == 2
     assert run.summary.accounted
 
 
 def test_threads_option_reaches_the_run_and_gives_the_same_results(
     tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ketadecide.batch import run as run_mod
+    from ketadecide.batch import writers as run_mod
 
     seen: list[Any] = []
     real = run_mod.run_batch

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ketadecide.batch.run import run_batch
+from ketadecide.batch.writers import run_batch
 from ketadecide.cli.main import app
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
 from tests.batch.helpers import minimal_dir, read_errors, read_output, reference_csv, write_csv
@@ -51,7 +51,7 @@ PROFILES: list[dict[str, Any]] = [
 
 
 def expected_rows(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    from ketadecide.batch.reference import output_row
+    from ketadecide.batch.columns import output_row
 
     out = []
     for n, record in enumerate(PROFILES, start=1):
@@ -148,14 +148,14 @@ def test_csv_value_parsing(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
         financial_stress=False,
         phq9=(0, 1, 2, 3, 0, 1, 2, 3, 1),
     )
-    from ketadecide.batch.reference import output_row
+    from ketadecide.batch.columns import output_row
 
     assert got == output_row(evaluate(p, minimal_kb), p, 1)
     assert got["insurance"] == "unknown" and got["spravato_findings"] == "maoi;opioid"  # profile order
 
 
 def test_reference_matches_profile_for_text(minimal_kb: KnowledgeBase) -> None:
-    from ketadecide.batch.reference import check_cells
+    from ketadecide.batch.row_checks import check_cells
 
     v = check_cells(
         {

@@ -91,8 +91,8 @@ def test_hostile_batch_input(case: str, tmp_path: Path) -> None:
 def test_any_subset_of_columns_runs_on_the_shipped_rules(columns: tuple[str, ...], tmp_path: Path) -> None:
     """Only age is required: a CSV without phq9 (which the shipped PHQ-9 screens read) must
     run, and agree with evaluate(). (A missing column used to be an untyped NULL in SQL.)"""
-    from ketadecide.engine import evaluate
-    from ketadecide.knowledge import load_knowledge_base
+    from ketadecide.compare import evaluate
+    from ketadecide.floor import load_knowledge_base
     from ketadecide.profile import parse_profile
     from tests.conftest import DATA_DIR
 
@@ -116,9 +116,9 @@ def test_any_subset_of_columns_runs_on_the_shipped_rules(columns: tuple[str, ...
 def test_chunked_run_equals_single_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Many small chunks (bad rows, ragged lines and fallback rows among them) give exactly
     the output and errors of one chunk: order, row numbers and counts survive chunking."""
-    import ketadecide.batch.run as run_mod
-    from ketadecide.batch.run import run_batch
-    from ketadecide.knowledge import load_knowledge_base
+    import ketadecide.batch.stream as run_mod
+    from ketadecide.batch.writers import run_batch
+    from ketadecide.floor import load_knowledge_base
 
     kb = load_knowledge_base(minimal_dir())
     lines = ["id,age,conditions,bp_systolic,bp_diastolic"]

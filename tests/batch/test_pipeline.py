@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ketadecide.batch.io import prefetched
-from ketadecide.batch.run import _Background, _Output, output_schema, run_batch
+from ketadecide.batch.columns import output_schema
+from ketadecide.batch.prefetch import prefetched
+from ketadecide.batch.writers import BackgroundWriter, ResultWriter, run_batch
 from ketadecide.knowledge import KnowledgeBase
 
 
@@ -88,7 +89,7 @@ def _table(n: int) -> pa.Table:
 
 
 def test_writer_thread_hands_a_write_error_to_the_caller() -> None:
-    writer = _Background(_Output(_FailingStream(), "csv", output_schema()))  # type: ignore[arg-type]
+    writer = BackgroundWriter(ResultWriter(_FailingStream(), "csv", output_schema()))  # type: ignore[arg-type]
     with pytest.raises(OSError, match="No space left"):
         for _ in range(50):  # raised at a later write, or at close
             writer.write(_table(10), None)
@@ -99,7 +100,7 @@ def test_writer_thread_hands_a_write_error_to_the_caller() -> None:
 def test_writer_thread_writes_every_table_in_order() -> None:
     sink = io.BytesIO()
     schema = output_schema()
-    writer = _Background(_Output(sink, "parquet", schema))
+    writer = BackgroundWriter(ResultWriter(sink, "parquet", schema))
     for start in range(0, 1000, 100):
         part = _table(1000).slice(start, 100)
         writer.write(part, None)
@@ -146,7 +147,7 @@ def test_a_run_that_fails_early_leaves_no_thread_and_no_file(
 ) -> None:
     """A failure right after the writer thread starts (here: building the query) must stop
     it too: a notebook calling the API again and again must not collect stuck threads."""
-    import ketadecide.batch.run as run_mod
+    import ketadecide.batch.stream as run_mod
 
     def broken(*_args: object, **_kwargs: object) -> str:
         raise RuntimeError("no query today")
@@ -165,7 +166,7 @@ def test_running_out_of_memory_is_a_clear_error_not_a_write_failure(
     tmp_path: Path, minimal_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DuckDB running out of memory used to surface as 'cannot write' of the errors file."""
-    import ketadecide.batch.run as run_mod
+    import ketadecide.batch.stream as run_mod
     from ketadecide.errors import ResourceError
 
     monkeypatch.setattr(run_mod, "memory_limit_mb", lambda _threads: 1)
@@ -178,7 +179,7 @@ def test_running_out_of_memory_is_a_clear_error_not_a_write_failure(
 
 
 def test_memory_limit_grows_with_threads() -> None:
-    from ketadecide.batch.run import memory_limit_mb
+    from ketadecide.batch.stream import memory_limit_mb
 
     assert memory_limit_mb(1) == memory_limit_mb(2) == 512
     assert memory_limit_mb(8) > memory_limit_mb(4) > 512

@@ -19,10 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ketadecide.batch.columns import output_row
 from ketadecide.batch.compile import INDICATIONS, emit_sql
-from ketadecide.batch.reference import check_cells, output_row
-from ketadecide.batch.run import run_batch
-from ketadecide.engine import evaluate
+from ketadecide.batch.row_checks import check_cells
+from ketadecide.batch.writers import run_batch
+from ketadecide.compare import evaluate
 from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS, Profile, parse_profile
@@ -234,3 +235,28 @@ def test_evaluate_many_returns_the_new_columns(kb: KnowledgeBase) -> None:
     assert rows[0]["missing"] and rows[1]["missing"] == ""
     assert rows[1]["spravato_indication"] == "on_label" and rows[1]["spravato_likely_covered"] is True
     assert rows[0]["spravato_indication"] == "not_established"
+
+
+@pytest.mark.parametrize("out_fmt", ["csv", "jsonl", "parquet"])
+def test_sure_score_column_agrees_with_the_engine(tmp_path: Path, kb: KnowledgeBase, out_fmt: str) -> None:
+    """``sure_score`` is 0-4 when all four SURE answers are given and empty otherwise, in
+    every output format, and equal to ``engine.fit.sure_score`` (what ``compare`` shows)."""
+    from ketadecide.engine.fit import sure_score
+
+    answers = ("sure_sure", "sure_understand", "sure_values", "sure_support")
+    rows = [
+        {"id": "all-yes", "age": "40", **dict.fromkeys(answers, "yes")},
+        {"id": "one-no", "age": "40", **dict.fromkeys(answers, "yes"), "sure_values": "no"},
+        {"id": "all-no", "age": "40", **dict.fromkeys(answers, "false")},
+        {"id": "three-given", "age": "40", **dict.fromkeys(answers[:3], "1")},
+        {"id": "none-given", "age": "40"},
+    ]
+    src = tmp_path / "in.csv"
+    write_csv(src, rows)
+    out = tmp_path / f"out.{out_fmt}"
+    run_batch(str(src), str(out), kb)
+    got = {r["id"]: r["sure_score"] for r in read_output(out, out_fmt)}
+    assert got == {"all-yes": 4, "one-no": 3, "all-no": 0, "three-given": None, "none-given": None}
+    for r in rows:
+        profile = check_cells(r, kb).profile
+        assert profile is not None and got[r["id"]] == sure_score(profile)

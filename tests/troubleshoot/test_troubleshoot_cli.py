@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.sources.profile_file import load_profile
 from tests.conftest import DATA_DIR, MINIMAL_KB, ROOT

@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import parse_profile
 from tests.conftest import ROOT

@@ -8,7 +8,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ketadecide.engine import evaluate
+from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import parse_profile
 from ketadecide.render.html import render_html

@@ -1,10 +1,14 @@
-"""The reference reading of one batch row, in plain Python (no heavy dependencies).
+"""Checking one batch row in plain Python: the reference the SQL validation must agree with.
+
+Everything about one row's validity is here: converting its cells, deciding it
+(:func:`check_row`), the lines that could not be split into cells
+(:func:`bad_line_errors`), and the :class:`RowError` each problem becomes.
 
 A batch row is decided exactly as a single profile is: converted to a mapping, then
 :func:`ketadecide.profile.parse_profile` and :func:`ketadecide.engine.check_profile_ids`.
 The vectorised SQL in :mod:`ketadecide.batch.validate_sql` must agree with this module
 on every row (the differential tests check it); any row the SQL flags is re-decided
-here, which also gives the error messages that go to the errors file.
+here, which also gives the error messages (row errors).
 
 Three kinds of cell reach this module:
 
@@ -29,38 +33,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketadecide.engine.evaluate import check_profile_ids
-from ketadecide.engine.result import Result
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS, SURE_FIELDS, VALUE_FIELDS, Profile, parse_profile
+from ketadecide.profile import PROFILE_FIELDS, Profile, fields_of_kind, parse_profile
 from ketadecide.safeyaml import load_json
 
-INT_FIELDS: tuple[str, ...] = (
-    "age",
-    "antidepressant_trials",
-    "bp_systolic",
-    "bp_diastolic",
-    "course_sessions",
-    *VALUE_FIELDS,
-)
-NUMBER_FIELDS: tuple[str, ...] = ("budget_per_session",)
-BOOL_FIELDS: tuple[str, ...] = (
-    "has_driver",
-    "can_attend_twice_weekly",
-    "prefers_home",
-    "needle_averse",
-    "financial_stress",
-    *SURE_FIELDS,
-)
-LIST_FIELDS: tuple[str, ...] = ("diagnoses", "conditions", "medications")
-ENUM_FIELDS: tuple[str, ...] = (
-    "pregnancy",
-    "suicidality",
-    "insurance",
-    "course_modality",
-    "course_response",
-    "course_dissociation",
-)
+#: Field kinds, from the profile's one field table.
+INT_FIELDS: tuple[str, ...] = fields_of_kind("int")
+NUMBER_FIELDS: tuple[str, ...] = fields_of_kind("number")
+BOOL_FIELDS: tuple[str, ...] = fields_of_kind("bool")
+LIST_FIELDS: tuple[str, ...] = fields_of_kind("enum_list", "id_list")
+ENUM_FIELDS: tuple[str, ...] = fields_of_kind("enum")
 
 #: Regular expressions shared, character for character, with the SQL validator.
 INT_PATTERN = r"-?[0-9]+"
@@ -230,27 +213,55 @@ def ragged_id(text: str, header: list[str]) -> str | None:
     return cells[k] if len(cells) > k and cells[k] else None
 
 
-def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
-    """The batch output row for one evaluated profile (the same columns the SQL produces)."""
-    out: dict[str, Any] = {
-        "id": profile.id,
-        "crisis": result.crisis.triggered,
-        "missing": LIST_SEPARATOR.join(m.field for m in result.missing),
-    }
-    for m in MODALITY_IDS:
-        mod = result.modality(m)
-        out[f"{m}_status"] = mod.status
-        out[f"{m}_indication"] = mod.indication.status
-        out[f"{m}_findings"] = LIST_SEPARATOR.join(f.id for f in mod.findings)
-        out[f"{m}_likely_covered"] = mod.coverage.likely_covered
-    out["row"] = row
-    out["insurance"] = profile.insurance
-    return out
+#: Longest id copied into a row error (the contract allows ids of up to 200 characters).
+MAX_ECHOED_ID = 200
 
 
-def output_columns() -> list[str]:
-    """The output columns in order: CONTRACT §5's, then ``row`` and ``insurance``."""
-    cols = ["id", "crisis", "missing"]
-    for m in MODALITY_IDS:
-        cols += [f"{m}_status", f"{m}_indication", f"{m}_findings", f"{m}_likely_covered"]
-    return [*cols, "row", "insurance"]
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem with one input row (one line of the errors file, CONTRACT §5)."""
+
+    row: int
+    """The record's 1-based position in the input, the CSV header not counted."""
+    id: str | None
+    """The row's ``id`` when it could be read, cut to :data:`MAX_ECHOED_ID` characters."""
+    field: str | None
+    """The field (or column) at fault, if one is."""
+    error: str
+    """What is wrong."""
+
+    @classmethod
+    def of(cls, row: int, row_id: str | None, problem: Problem) -> RowError:
+        # An id is echoed to help find the row, not to copy a hostile cell: a 3 MB "id"
+        # (or an unterminated quote that swallowed the file) is cut to what identifies it.
+        if row_id is not None and len(row_id) > MAX_ECHOED_ID:
+            row_id = row_id[:MAX_ECHOED_ID] + "…"
+        return cls(row, row_id or None, problem.field or None, problem.message)
+
+
+def check_row(fmt: str, columns: Mapping[str, str], cells: Any, kb: KnowledgeBase, row: int) -> Verdict:
+    """Decide one raw input row of an input of format ``fmt`` (``columns``: input column ->
+    validation kind, as the readers give it)."""
+    if fmt == "jsonl":
+        return check_json_line(cells["line"], kb, row=row)
+    text_fields = {name for name, kind in columns.items() if kind == "text"}
+    return check_cells(cells, kb, row=row, text_fields=text_fields)
+
+
+def bad_line_errors(
+    fmt: str,
+    header: list[str],
+    *,
+    row: int,
+    text: str,
+    expected: int,
+    actual: int,
+    problems: tuple[Problem, ...],
+) -> list[RowError]:
+    """The row errors of a record set aside before parsing (see ``batch.lines.BadLine``)."""
+    if problems:
+        row_id = ragged_id(text, header) if fmt == "csv" and text else None
+        return [RowError.of(row, row_id, p) for p in problems]
+    if fmt == "jsonl":
+        return [RowError.of(row, None, Problem("not a valid JSON object on one line", row=row))]
+    return [RowError.of(row, ragged_id(text, header), ragged_problem(text, expected, actual, row))]

@@ -1,40 +1,40 @@
 """Reading batch inputs as a stream of Arrow record batches, each row numbered.
 
-Every reader yields batches with a ``__row`` column: the record's 1-based position in
-the input, the CSV header not counted. Lines that cannot even be split into cells (a
-ragged CSV line, a JSONL line with a record-separator byte) are not in the batches;
-they are reported through ``bad_lines`` with their row number, so nothing is lost.
+Every reader gives an :class:`Input` whose batches carry a ``__row`` column: the record's
+1-based position in the input, the CSV header not counted. Lines that cannot even be split
+into cells (a ragged CSV line, a JSONL line with a record-separator byte) are not in the
+batches; they are reported through ``bad_lines`` with their row number, so nothing is lost.
 
-CSV and JSONL records are physical lines (CONTRACT §1), and this module splits them
-itself, in bounded blocks, before any parser sees them: a quoted cell left open at the end
-of its line (a stray quote), a carriage return inside a line, or a line longer than
-:data:`MAX_LINE_BYTES` is one bad row, and reading goes on at the next line. Nothing is
-held beyond one block and one line, so no input (``/dev/zero``, one endless line) can make
-memory grow: a line with no end within :data:`MAX_SKIP_BYTES` stops the run (exit 2).
+:func:`open_input` opens a file or stdin (CSV, JSONL, Parquet), :func:`open_profiles` a
+caller's iterable of profiles, :func:`open_fhir` FHIR bundles. CSV and JSONL are split into
+physical lines by :mod:`ketadecide.batch.lines` before any parser sees them.
 """
 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import csv
 import io
+import json
 import os
 import sys
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ketadecide.batch.lines import MAX_LINE_BYTES, BadLine, line_batches
 from ketadecide.errors import InputError, Problem
 from ketadecide.files import open_for_reading, reading_error
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.profile import Profile
 
-T = TypeVar("T")
 FORMATS = ("csv", "jsonl", "parquet")
 _EXTENSIONS = {
     ".csv": "csv",
@@ -44,22 +44,10 @@ _EXTENSIONS = {
     ".pq": "parquet",
 }
 
-#: Bytes of input parsed at a time (memory per batch stays near this, whatever the file size).
-BLOCK_SIZE = 2 << 20
 #: The numbering columns every batch ends with.
 NUMBER_FIELDS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
 #: Record separator: cannot occur unescaped in valid JSON, so it splits nothing that matters.
 _JSONL_DELIMITER = "\x1e"
-#: The longest record line (CSV or JSONL): far beyond any profile; so no cell is larger.
-MAX_LINE_BYTES = 64 * 1024
-#: How far past :data:`MAX_LINE_BYTES` an over-long line is skipped to find its end before
-#: the input is declared unreadable (bounds the time spent on ``/dev/zero``).
-MAX_SKIP_BYTES = 256 << 20
-#: Characters of a bad line kept to find its id for the errors file.
-_KEPT_TEXT = 1024
-_UNCLOSED_QUOTE = "a quoted cell is not closed on its line (a CSV record is one line: a cell cannot hold a line break)"
-_CARRIAGE_RETURN = "a carriage return inside the line (a record is one line)"
-_TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 1024} KiB (no profile is this large)"
 
 
 def format_of(location: str, explicit: str | None, *, what: str) -> str:
@@ -78,16 +66,6 @@ def format_of(location: str, explicit: str | None, *, what: str) -> str:
             location,
         )
     )
-
-
-@dataclass
-class BadLine:
-    row: int
-    text: str
-    expected: int
-    actual: int
-    problems: tuple[Problem, ...] = ()
-    """Why the record was set aside, when a reader knows better than 'cannot be split'."""
 
 
 @dataclass
@@ -159,194 +137,16 @@ def _open_binary(location: str) -> tuple[IO[bytes], str]:
 
 def _estimate_rows(location: str) -> int | None:
     """Count lines of a regular file quickly (for the progress bar only)."""
-    if not is_regular_file(location):
+    try:
+        if location == "-" or not os.path.isfile(location):
+            return None
+    except OSError:
         return None
     try:
         with open(location, "rb") as f:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
     except OSError:
         return None
-
-
-def _arrow_error(exc: Exception, name: str) -> InputError:
-    text = str(exc)
-    if "UTF8" in text or "utf8" in text or "UTF-8" in text:
-        return InputError(Problem("not valid UTF-8 text", name))
-    return InputError(Problem(f"cannot be read ({type(exc).__name__})", name))
-
-
-def _read_some(fh: IO[bytes], name: str) -> bytes:
-    """Whatever the stream has (up to a block): a pipe's rows are read as they come."""
-    try:
-        read1 = getattr(fh, "read1", None)
-        return read1(BLOCK_SIZE) if read1 is not None else fh.read(BLOCK_SIZE)
-    except OSError as exc:
-        raise reading_error(exc, name) from None
-
-
-def _bad_text(line: bytes) -> str:
-    return line[:_KEPT_TEXT].decode("utf-8", "replace").rstrip("\r")
-
-
-def _line_blocks(fh: IO[bytes], name: str, first_line: int, bad: list[BadLine]) -> Iterator[tuple[int, bytes]]:
-    """``(number of the first line, bytes of whole lines)``, in bounded blocks. A line longer
-    than :data:`MAX_LINE_BYTES` that does not fit a block is set aside here (in ``bad``)."""
-    line = first_line
-    carry = b""
-    while True:
-        data = _read_some(fh, name)
-        if not data:
-            if carry:
-                yield line, carry
-            return
-        buf = carry + data if carry else data
-        cut = buf.rfind(b"\n")
-        if cut < 0:
-            if len(buf) <= MAX_LINE_BYTES:
-                carry = buf
-                continue
-            bad.append(BadLine(line, _bad_text(buf), 0, 0, (Problem(_TOO_LONG, row=line),)))
-            rest = _skip_line(fh, name, line, len(buf))
-            line += 1
-            if rest is None:
-                return
-            carry = rest
-            continue
-        block, carry = buf[: cut + 1], buf[cut + 1 :]
-        yield line, block
-        line += block.count(b"\n")
-
-
-def _skip_line(fh: IO[bytes], name: str, line: int, skipped: int) -> bytes | None:
-    """Read past the end of an over-long line; what follows it, or None at the end of input."""
-    while True:
-        data = _read_some(fh, name)
-        if not data:
-            return None
-        end = data.find(b"\n")
-        if end >= 0:
-            return data[end + 1 :]
-        skipped += len(data)
-        if skipped > MAX_SKIP_BYTES:
-            raise InputError(
-                Problem(
-                    f"line {line} has no end: over {MAX_SKIP_BYTES >> 20} MiB without a line break "
-                    "(records are lines; is this a text file?)",
-                    name,
-                )
-            )
-
-
-def _check_utf8(block: bytes, first_line: int, name: str) -> None:
-    if block.isascii():
-        return
-    try:
-        block.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = first_line + block.count(b"\n", 0, exc.start)
-        raise InputError(Problem(f"not valid UTF-8 text (line {line})", name)) from None
-
-
-def _screen(block: bytes, first_line: int, *, quotes: bool, bad: list[BadLine]) -> tuple[bytes, list[int] | None]:
-    """The block without its unusable lines (set aside in ``bad``), and the line numbers of
-    the lines kept (None when every line is kept: they are numbered from ``first_line``)."""
-    has_quote = quotes and b'"' in block
-    lone_cr = b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
-    if not has_quote and not lone_cr and len(block) <= MAX_LINE_BYTES:
-        return block, None
-    lines = block.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    if not has_quote and not lone_cr and max(map(len, lines), default=0) <= MAX_LINE_BYTES:
-        return block, None
-    kept: list[bytes] = []
-    numbers: list[int] = []
-    for i, text in enumerate(lines):
-        body = text[:-1] if text.endswith(b"\r") else text
-        if len(text) > MAX_LINE_BYTES:
-            problem = _TOO_LONG
-        elif lone_cr and b"\r" in body:
-            problem = _CARRIAGE_RETURN
-        elif has_quote and body.count(b'"') % 2:
-            problem = _UNCLOSED_QUOTE
-        else:
-            kept.append(text)
-            numbers.append(first_line + i)
-            continue
-        bad.append(BadLine(first_line + i, _bad_text(text), 0, 0, (Problem(problem, row=first_line + i),)))
-    return b"\n".join(kept) + b"\n" if kept else b"", numbers
-
-
-def _line_batches(
-    fh: IO[bytes],
-    name: str,
-    *,
-    columns: list[str],
-    parse: pacsv.ParseOptions,
-    schema: pa.Schema,
-    bad: list[BadLine],
-    stash: deque[pa.RecordBatch],
-    expected: int,
-) -> Iterator[pa.RecordBatch]:
-    """Record batches of the lines of ``fh`` (after the header), each row numbered by its line."""
-    convert = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(columns, pa.string()),
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-        null_values=[],
-    )
-    seq = 0
-    for first, raw in _line_blocks(fh, name, 1, bad):
-        _check_utf8(raw, first, name)
-        block, numbers = _screen(raw, first, quotes=parse.quote_char is not False, bad=bad)
-        invalid: list[tuple[int, str, int]] = []
-
-        def on_invalid(row: Any, invalid: list[tuple[int, str, int]] = invalid) -> str:
-            invalid.append((int(row.number), row.text, int(row.actual_columns)))
-            return "skip"
-
-        table = None
-        if block:
-            options = pacsv.ParseOptions(
-                delimiter=parse.delimiter,
-                quote_char=parse.quote_char,
-                double_quote=parse.double_quote,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            )
-            try:
-                table = pacsv.read_csv(
-                    io.BytesIO(block),
-                    read_options=pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=len(block) + 1),
-                    parse_options=options,
-                    convert_options=convert,
-                )
-            except (pa.ArrowInvalid, pa.ArrowException) as exc:
-                raise _arrow_error(exc, name) from None
-        # The line numbers of this block's rows, and its lines set aside, in order.
-        if numbers is None:
-            numbers = list(range(first, first + (table.num_rows + len(invalid) if table is not None else 0)))
-        if invalid:
-            skip = {n - 1 for n, _, _ in invalid}
-            for n, text, actual in invalid:
-                bad.append(BadLine(numbers[n - 1], text[:_KEPT_TEXT], expected, actual))
-            numbers = [r for i, r in enumerate(numbers) if i not in skip]
-        if table is None or table.num_rows == 0:
-            continue
-        rows = pa.array(numbers, pa.int64())
-        for batch in table.to_batches():
-            n = batch.num_rows
-            if n == 0:
-                continue
-            out = pa.RecordBatch.from_arrays(
-                [*batch.columns, rows.slice(0, n), pa.array(range(seq, seq + n), pa.int64())], schema=schema
-            )
-            rows = rows.slice(n)
-            seq += n
-            stash.append(out)
-            yield out
 
 
 def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
@@ -387,7 +187,7 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
         fmt="csv",
         columns=dict.fromkeys(header, "text"),
         schema=schema,
-        batches=_line_batches(
+        batches=line_batches(
             fh, name, columns=header, parse=parse, schema=schema, bad=bad, stash=stash, expected=len(header)
         ),
         stash=stash,
@@ -413,7 +213,7 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
         fmt="jsonl",
         columns={"line": "json"},
         schema=schema,
-        batches=_line_batches(fh, name, columns=["line"], parse=parse, schema=schema, bad=bad, stash=stash, expected=1),
+        batches=line_batches(fh, name, columns=["line"], parse=parse, schema=schema, bad=bad, stash=stash, expected=1),
         stash=stash,
         bad_lines=bad,
         total_rows=est,
@@ -522,60 +322,6 @@ def open_input(location: str, fmt: str | None, *, progress: bool = False) -> Inp
     return open_parquet(location, progress=progress)
 
 
-def prefetched(batches: Iterator[T], depth: int = 4, name: str = "ketadecide-reader") -> Generator[T, None, None]:
-    """``batches``, produced ahead on a second thread, so that the next ones are being read
-    (or queried: pyarrow and DuckDB both work without the GIL) while the consumer works on
-    this one. At most ``depth`` items wait. An error is raised here, in the consumer's
-    thread, in its place. ``batches`` is run and closed on that thread only (a DuckDB
-    connection, say, is then used from one thread)."""
-    import queue
-    import threading
-
-    done = object()
-    ahead: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ahead.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for batch in batches:
-                if not put(batch):
-                    return
-        except BaseException as exc:  # handed to the consumer
-            put(exc)
-            return
-        finally:
-            close = getattr(batches, "close", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    close()
-        put(done)
-
-    thread = threading.Thread(target=work, name=name, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = ahead.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()  # the consumer stopped early (or finished): let the reader go
-        # A reader blocked on a pipe that never speaks again must not keep the process from
-        # ending (Ctrl-C, SIGTERM): it is a daemon, holding nothing that needs closing.
-        thread.join(timeout=None if sys.exc_info()[0] is None else 2.0)
-
-
 def take_raw(stash: deque[pa.RecordBatch], rows: list[int]) -> dict[int, dict[str, Any]]:
     """The input cells of the given rows (ascending ``__row`` numbers), as Python values.
 
@@ -609,11 +355,85 @@ def drop_before(stash: deque[pa.RecordBatch], row: int) -> None:
         stash.popleft()
 
 
-def is_regular_file(location: str) -> bool:
+#: Profiles turned into JSON lines per batch (for a caller's iterable and FHIR bundles).
+_CHUNK = 65536
+
+
+def _json_line(item: object) -> str:
+    if isinstance(item, Profile):
+        item = item.to_record()
     try:
-        return location != "-" and os.path.isfile(location)
-    except OSError:
-        return False
+        return json.dumps(item, ensure_ascii=False, allow_nan=False, default=_not_json)
+    except (TypeError, ValueError):
+        # Not representable as JSON: hand on something the row check will reject, by row.
+        return "{not JSON}"
 
 
-__all__ = ["FORMATS", "BadLine", "Input", "drop_before", "format_of", "open_input", "prefetched", "take_raw"]
+def _not_json(value: object) -> object:
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(type(value).__name__)
+
+
+def _json_lines_input(name: str, lines: Callable[[list[BadLine]], Iterator[str]]) -> Input:
+    """Input from generated JSON lines. ``lines`` receives the list of set-aside records
+    (``BadLine``) and may add to it as it goes; their rows are skipped in numbering and
+    reported as row errors."""
+    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
+    bad: list[BadLine] = []
+    numberer = _Numberer(bad)
+    inp = Input(name=name, fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()), bad_lines=bad)
+
+    def batch(chunk: list[str]) -> pa.RecordBatch:
+        out = pa.RecordBatch.from_arrays([pa.array(chunk, pa.string()), *numberer.next(len(chunk))], schema=schema)
+        inp.stash.append(out)
+        return out
+
+    def gen() -> Iterator[pa.RecordBatch]:
+        chunk: list[str] = []
+        for line in lines(bad):
+            chunk.append(line)
+            if len(chunk) >= _CHUNK:
+                yield batch(chunk)
+                chunk = []
+        if chunk:
+            yield batch(chunk)
+
+    inp.batches = gen()
+    return inp
+
+
+def open_profiles(items: Iterable[Profile | Mapping[str, Any]]) -> Input:
+    """A caller's profiles (or plain mappings, read as JSON profiles are: strictly typed)."""
+    inp = _json_lines_input("<profiles>", lambda _bad: (_json_line(item) for item in items))
+    inp.read_ahead = False  # the caller's iterable is consumed on the caller's thread only
+    return inp
+
+
+def open_fhir(location: str, kb: KnowledgeBase, as_of: date | None = None) -> Input:
+    """Bundles (a folder of ``*.json`` or an NDJSON file): each mapped profile becomes a JSON
+    line, and a bundle that cannot be read is set aside with its own problems, so it becomes
+    a row error under its row number."""
+    from ketadecide.fhir import iter_bundle_profiles
+
+    def lines(bad: list[BadLine]) -> Iterator[str]:
+        for row, item in iter_bundle_profiles(location, kb, as_of):
+            if isinstance(item, InputError):
+                bad.append(BadLine(row, "", 0, 0, item.problems))
+            else:
+                yield _json_line(item)
+
+    return _json_lines_input(location, lines)
+
+
+__all__ = [
+    "FORMATS",
+    "BadLine",
+    "Input",
+    "drop_before",
+    "format_of",
+    "open_fhir",
+    "open_input",
+    "open_profiles",
+    "take_raw",
+]

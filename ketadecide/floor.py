@@ -1,5 +1,11 @@
 """The clinical floor: what no data directory, the bundled one or a clinic's own, may weaken.
 
+It lives above both the knowledge base and the engine (it evaluates probe profiles with
+:func:`ketadecide.engine.evaluate.statuses`), so the loader never imports it:
+:func:`load_knowledge_base` and :func:`validate_data_dir` here compose the strict loader
+(:mod:`ketadecide.knowledge.loader`) with the floor, and are what the API, every command
+and ``data validate`` use.
+
 Checked by evaluating probe profiles, so it holds however a clinic words its rules (a
 condition's severity, a screen's predicate). Each floor item is probed under many profiles
 (every age band, every suicidality answer, with and without other findings), so a screen
@@ -8,14 +14,17 @@ cannot be fitted to one probe: the item must hold under all of them. Breaking it
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-import re
+from pathlib import Path
 from typing import Any, get_args
 
-from ketadecide.errors import Problem
+from ketadecide.engine.evaluate import statuses
+from ketadecide.errors import InputError, Problem
+from ketadecide.knowledge import loader
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
-from ketadecide.profile import MODALITY_IDS, Suicidality
+from ketadecide.profile import MODALITY_IDS, Suicidality, parse_profile
 
 _ALL = MODALITY_IDS
 
@@ -117,10 +126,6 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
     """
     if rules_sha256 is not None and rules_sha256 in VERIFIED_RULES_SHA256:
         return []
-    # Imported here: the engine imports the knowledge base.
-    from ketadecide.engine.evaluate import statuses
-    from ketadecide.profile import parse_profile
-
     file = str(kb.data_dir / "contraindications.yaml")
     problems = []
     for what, fields, modalities, required in CLINICAL_FLOOR:
@@ -148,27 +153,32 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
     return problems
 
 
-#: What every crisis message must say, in both wordings (the bundled one says all of it).
-CRISIS_ELEMENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("call or text 988", re.compile(r"\bcall,? or text\b[^.]{0,20}\b988\b|\b988\b", re.I)),
-    ("911 or the emergency room", re.compile(r"\b911\b|\bemergency (room|department)\b", re.I)),
-    ("now (the help is for today)", re.compile(r"\b(now|today|immediate(ly)?)\b", re.I)),
-)
-#: Words that take the help back ("no need to call 988", "988 is not necessary").
-_CONTRADICTION = re.compile(
-    r"\b(no need|not need|needn'?t|don'?t|do not|never|not necessary|unnecessary|avoid|instead of)\b"
-    r"[^.;]{0,40}\b(988|911|emergency|lifeline|call)\b"
-    r"|\b(988|911|emergency|lifeline)\b[^.;]{0,30}\b(is not|isn'?t|are not|not needed|unnecessary|optional)\b",
-    re.I,
-)
+def validate_data_dir(
+    data_dir: Path | str | None = None, *, clinical_floor: bool = True, **options: Any
+) -> loader.ValidationReport:
+    """:func:`ketadecide.knowledge.loader.validate_data_dir`, then the clinical floor (an
+    error when breached). ``data validate`` runs this; ``options`` go to the loader."""
+    report = loader.validate_data_dir(data_dir, **options)
+    kb = report.knowledge_base
+    if kb is None or not clinical_floor:
+        return report
+    # Commands (lazy_extras) may trust rule files the test suite verified; `data validate` never does.
+    trusted = report.rules_sha256 if options.get("lazy_extras") else None
+    floor = floor_errors(kb, rules_sha256=trusted)
+    if floor:
+        return dataclasses.replace(report, knowledge_base=None, errors=tuple(floor), warnings=())
+    return report
 
 
-def crisis_message_problems(text: str) -> list[str]:
-    """What a crisis message lacks or contradicts; empty when it keeps the required elements."""
-    problems = [f"must say {name}" for name, pattern in CRISIS_ELEMENTS if not pattern.search(text)]
-    if not re.search(r"\b(call|text)\b[^.]{0,20}\b988\b", text, re.I):
-        problems.append("must tell the reader to call or text 988")
-    bad = _CONTRADICTION.search(text)
-    if bad:
-        problems.append(f"must not discourage seeking help (found: {bad.group()!r})")
-    return problems
+def load_knowledge_base(data_dir: Path | str | None = None, *, clinical_floor: bool = True) -> KnowledgeBase:
+    """Load and validate a data directory (the bundled one when ``None``), clinical floor
+    included.
+
+    Raises :class:`InputError` listing every problem, each naming the file and key path.
+    ``clinical_floor=False`` skips the floor check: only for synthetic knowledge bases in
+    tests and research, never for advice; the CLI has no such switch.
+    """
+    report = validate_data_dir(data_dir, check_freshness=False, clinical_floor=clinical_floor, lazy_extras=True)
+    if report.errors or report.knowledge_base is None:
+        raise InputError(report.errors or (Problem("could not load the knowledge base"),))
+    return report.knowledge_base

@@ -1,0 +1,230 @@
+"""Splitting CSV and JSONL input into physical lines, in bounded blocks, before any parser sees them.
+
+CSV and JSONL records are physical lines (CONTRACT §1): a quoted cell left open at the end
+of its line (a stray quote), a carriage return inside a line, or a line longer than
+:data:`MAX_LINE_BYTES` is one bad row (a :class:`BadLine`), and reading goes on at the next
+line. Nothing is held beyond one block and one line, so no input (``/dev/zero``, one endless
+line) can make memory grow: a line with no end within :data:`MAX_SKIP_BYTES` stops the run
+(exit 2).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ketadecide.errors import InputError, Problem
+from ketadecide.files import reading_error
+
+#: Bytes of input parsed at a time (memory per batch stays near this, whatever the file size).
+BLOCK_SIZE = 2 << 20
+#: The numbering columns every batch ends with.
+#: The longest record line (CSV or JSONL): far beyond any profile; so no cell is larger.
+MAX_LINE_BYTES = 64 * 1024
+#: How far past :data:`MAX_LINE_BYTES` an over-long line is skipped to find its end before
+#: the input is declared unreadable (bounds the time spent on ``/dev/zero``).
+MAX_SKIP_BYTES = 256 << 20
+#: Characters of a bad line kept to find its id for the errors file.
+_KEPT_TEXT = 1024
+_UNCLOSED_QUOTE = "a quoted cell is not closed on its line (a CSV record is one line: a cell cannot hold a line break)"
+_CARRIAGE_RETURN = "a carriage return inside the line (a record is one line)"
+_TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 1024} KiB (no profile is this large)"
+
+
+@dataclass
+class BadLine:
+    """A record set aside before parsing (it could not be split into cells), with its row number."""
+
+    row: int
+    text: str
+    expected: int
+    actual: int
+    problems: tuple[Problem, ...] = ()
+    """Why the record was set aside, when a reader knows better than 'cannot be split'."""
+
+
+def _arrow_error(exc: Exception, name: str) -> InputError:
+    text = str(exc)
+    if "UTF8" in text or "utf8" in text or "UTF-8" in text:
+        return InputError(Problem("not valid UTF-8 text", name))
+    return InputError(Problem(f"cannot be read ({type(exc).__name__})", name))
+
+
+def _read_some(fh: IO[bytes], name: str) -> bytes:
+    """Whatever the stream has (up to a block): a pipe's rows are read as they come."""
+    try:
+        read1 = getattr(fh, "read1", None)
+        return read1(BLOCK_SIZE) if read1 is not None else fh.read(BLOCK_SIZE)
+    except OSError as exc:
+        raise reading_error(exc, name) from None
+
+
+def _bad_text(line: bytes) -> str:
+    return line[:_KEPT_TEXT].decode("utf-8", "replace").rstrip("\r")
+
+
+def _line_blocks(fh: IO[bytes], name: str, first_line: int, bad: list[BadLine]) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, bytes of whole lines)``, in bounded blocks. A line longer
+    than :data:`MAX_LINE_BYTES` that does not fit a block is set aside here (in ``bad``)."""
+    line = first_line
+    carry = b""
+    while True:
+        data = _read_some(fh, name)
+        if not data:
+            if carry:
+                yield line, carry
+            return
+        buf = carry + data if carry else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if len(buf) <= MAX_LINE_BYTES:
+                carry = buf
+                continue
+            bad.append(BadLine(line, _bad_text(buf), 0, 0, (Problem(_TOO_LONG, row=line),)))
+            rest = _skip_line(fh, name, line, len(buf))
+            line += 1
+            if rest is None:
+                return
+            carry = rest
+            continue
+        block, carry = buf[: cut + 1], buf[cut + 1 :]
+        yield line, block
+        line += block.count(b"\n")
+
+
+def _skip_line(fh: IO[bytes], name: str, line: int, skipped: int) -> bytes | None:
+    """Read past the end of an over-long line; what follows it, or None at the end of input."""
+    while True:
+        data = _read_some(fh, name)
+        if not data:
+            return None
+        end = data.find(b"\n")
+        if end >= 0:
+            return data[end + 1 :]
+        skipped += len(data)
+        if skipped > MAX_SKIP_BYTES:
+            raise InputError(
+                Problem(
+                    f"line {line} has no end: over {MAX_SKIP_BYTES >> 20} MiB without a line break "
+                    "(records are lines; is this a text file?)",
+                    name,
+                )
+            )
+
+
+def _check_utf8(block: bytes, first_line: int, name: str) -> None:
+    if block.isascii():
+        return
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + block.count(b"\n", 0, exc.start)
+        raise InputError(Problem(f"not valid UTF-8 text (line {line})", name)) from None
+
+
+def _screen(block: bytes, first_line: int, *, quotes: bool, bad: list[BadLine]) -> tuple[bytes, list[int] | None]:
+    """The block without its unusable lines (set aside in ``bad``), and the line numbers of
+    the lines kept (None when every line is kept: they are numbered from ``first_line``)."""
+    has_quote = quotes and b'"' in block
+    lone_cr = b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
+    if not has_quote and not lone_cr and len(block) <= MAX_LINE_BYTES:
+        return block, None
+    lines = block.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if not has_quote and not lone_cr and max(map(len, lines), default=0) <= MAX_LINE_BYTES:
+        return block, None
+    kept: list[bytes] = []
+    numbers: list[int] = []
+    for i, text in enumerate(lines):
+        body = text[:-1] if text.endswith(b"\r") else text
+        if len(text) > MAX_LINE_BYTES:
+            problem = _TOO_LONG
+        elif lone_cr and b"\r" in body:
+            problem = _CARRIAGE_RETURN
+        elif has_quote and body.count(b'"') % 2:
+            problem = _UNCLOSED_QUOTE
+        else:
+            kept.append(text)
+            numbers.append(first_line + i)
+            continue
+        bad.append(BadLine(first_line + i, _bad_text(text), 0, 0, (Problem(problem, row=first_line + i),)))
+    return b"\n".join(kept) + b"\n" if kept else b"", numbers
+
+
+def line_batches(
+    fh: IO[bytes],
+    name: str,
+    *,
+    columns: list[str],
+    parse: pacsv.ParseOptions,
+    schema: pa.Schema,
+    bad: list[BadLine],
+    stash: deque[pa.RecordBatch],
+    expected: int,
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of the lines of ``fh`` (after the header), each row numbered by its line."""
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(columns, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        null_values=[],
+    )
+    seq = 0
+    for first, raw in _line_blocks(fh, name, 1, bad):
+        _check_utf8(raw, first, name)
+        block, numbers = _screen(raw, first, quotes=parse.quote_char is not False, bad=bad)
+        invalid: list[tuple[int, str, int]] = []
+
+        def on_invalid(row: Any, invalid: list[tuple[int, str, int]] = invalid) -> str:
+            invalid.append((int(row.number), row.text, int(row.actual_columns)))
+            return "skip"
+
+        table = None
+        if block:
+            options = pacsv.ParseOptions(
+                delimiter=parse.delimiter,
+                quote_char=parse.quote_char,
+                double_quote=parse.double_quote,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            )
+            try:
+                table = pacsv.read_csv(
+                    io.BytesIO(block),
+                    read_options=pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=len(block) + 1),
+                    parse_options=options,
+                    convert_options=convert,
+                )
+            except (pa.ArrowInvalid, pa.ArrowException) as exc:
+                raise _arrow_error(exc, name) from None
+        # The line numbers of this block's rows, and its lines set aside, in order.
+        if numbers is None:
+            numbers = list(range(first, first + (table.num_rows + len(invalid) if table is not None else 0)))
+        if invalid:
+            skip = {n - 1 for n, _, _ in invalid}
+            for n, text, actual in invalid:
+                bad.append(BadLine(numbers[n - 1], text[:_KEPT_TEXT], expected, actual))
+            numbers = [r for i, r in enumerate(numbers) if i not in skip]
+        if table is None or table.num_rows == 0:
+            continue
+        rows = pa.array(numbers, pa.int64())
+        for batch in table.to_batches():
+            n = batch.num_rows
+            if n == 0:
+                continue
+            out = pa.RecordBatch.from_arrays(
+                [*batch.columns, rows.slice(0, n), pa.array(range(seq, seq + n), pa.int64())], schema=schema
+            )
+            rows = rows.slice(n)
+            seq += n
+            stash.append(out)
+            yield out
