@@ -30,7 +30,18 @@ class Asker(Protocol):
     def show(self, notice: Notice) -> None: ...
 
 
-def run_interview(interview: Interview, asker: Asker) -> None:
+class Steps(Protocol):
+    """What :func:`run_interview` drives: the interview, or an optional step after it."""
+
+    def start(self) -> list[Notice]: ...
+
+    @property
+    def current(self) -> Step | None: ...
+
+    def answer(self, text: str) -> list[Notice]: ...
+
+
+def run_interview(interview: Interview | Steps, asker: Asker) -> None:
     """Ask until the interview is over (finished, or stopped after the crisis message)."""
     for notice in interview.start():
         asker.show(notice)
@@ -44,6 +55,8 @@ def run_interview(interview: Interview, asker: Asker) -> None:
 
 
 def section_heading(step: Step, audience: Audience) -> str:
+    if step.section_count == 0:  # an optional step after the comparison, not a numbered part
+        return step.section_title
     if audience == "patient":
         return f"{step.section_title} (part {step.section_number} of {step.section_count})"
     return f"{step.section_number}/{step.section_count} {step.section_title}"
