@@ -15,13 +15,15 @@ from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from ketadecide.consult.asker import (
     Asker,
     LineAsker,
+    crisis_refs,
+    crisis_title,
     notice_lines,
-    option_lines,
     prompt_hint,
     question_text,
     section_heading,
@@ -32,6 +34,7 @@ from ketadecide.engine.result import Audience
 NOTICE_STYLE = {
     "error": "bold red",
     "help": "cyan",
+    "safety": "bold yellow",
     "score": "bold green",
     "info": "yellow",
     "stopped": "bold red",
@@ -61,8 +64,11 @@ class TerminalAsker:
         self.console = Console(stderr=True, highlight=False)
         self._section: str | None = None
         self._last: str | None = None
+        self._readline = False
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401 - gives input() history and editing
+
+            self._readline = True
 
     def ask(self, step: Step) -> str:
         c = self.console
@@ -72,21 +78,45 @@ class TerminalAsker:
             c.rule(Text(section_heading(step, self.audience), style="bold cyan"), style="cyan")
         if step.key != self._last:
             c.print(Text(question_text(step, self.audience), style="bold"))
-            for line in option_lines(step):
-                c.print(Text(line))
+            if step.options:
+                c.print(options_grid(step))
         self._last = step.key
-        return c.input(Text(prompt_hint(step, self.audience) + " > ", style="dim"))
+        answer = c.input(Text(prompt_hint(step, self.audience) + " > ", style="dim"))
+        if not answer and self._readline and _stdout_is_terminal():
+            # readline, reading after a prompt it did not print itself, echoes no line break
+            # for an empty line: without this the next question starts after the "> ".
+            c.print()
+        return answer
 
     def show(self, notice: Notice) -> None:
         c = self.console
         if notice.kind == "crisis":
+            inside, after = crisis_refs(notice, max(40, c.width - 2))
             body = Text(notice.text)
-            for source in notice.sources:
-                body.append(f"\nSource: {source}", style="dim")
-            title = "URGENT: your safety comes first" if self.audience == "patient" else "CRISIS: safety first"
-            c.print(Panel(body, title=title, border_style="bold red", box=box.HEAVY))
+            if inside:
+                body.append(f"\n{inside}", style="dim")
+            c.print(Panel(body, title=crisis_title(self.audience), border_style="bold red", box=box.HEAVY))
+            for line in after:
+                c.print(Padding(Text(line, style="dim"), (0, 0, 0, 2)))
             return
         lines = notice_lines(notice, self.audience)
         c.print(Padding(Text(lines[0].strip(), style=NOTICE_STYLE[notice.kind]), (0, 0, 0, 2)))
         for line in lines[1:]:
             c.print(Padding(Text(line.strip(), style="dim"), (0, 0, 0, 4)))
+
+
+def options_grid(step: Step) -> Table:
+    """The numbered choices; a label that wraps keeps its indent (under the label, not the margin)."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for o in step.options:
+        grid.add_row(Text(f"  {o.key})"), Text(o.label))
+    return grid
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

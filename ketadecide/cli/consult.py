@@ -169,6 +169,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         data, source = read_profile_data(profile)
         prefill = {**prefill, **parse_partial(data, source=source)}
 
+    asker = None
+    stopped = False
     if no_input:
         missing = missing_required(questions, prefill)
         if missing:
@@ -179,8 +181,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         from ketadecide.consult.asker import run_interview
 
         interview = Interview(questions, kb, who, prefill)  # type: ignore[arg-type]
+        asker = make_asker(who)  # type: ignore[arg-type]
         try:
-            run_interview(interview, make_asker(who))  # type: ignore[arg-type]
+            run_interview(interview, asker)
         except KeyboardInterrupt:
             raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
         except EOFError:
@@ -192,6 +195,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             )
             return
         person = interview.profile()
+        stopped = interview.stopped
 
     try:
         result = evaluate(
@@ -205,11 +209,38 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         raise exc.with_source(source or "consult") from None
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
+    shown = False
+    if asker is not None and not stopped:
+        # The optional steps after the comparison (values, SURE): a table on the screen is shown
+        # first and the fit and SURE result follow it there; any other format (or --output) is
+        # written once, at the end, and carries them (stdout keeps the JSON alone).
+        from ketadecide.consult.after import after_comparison, has_steps
+
+        if has_steps(kb):
+            shown = output is None and resolve_format(fmt, output) == "table"
+            if shown:
+                sys.stderr.write("\n")
+                present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output)
+            stream = sys.stdout if shown else sys.stderr
+            try:
+                person, later = after_comparison(
+                    person,
+                    kb,
+                    who,  # type: ignore[arg-type]
+                    asker,
+                    lambda line: print(line, file=stream, flush=True),
+                    handout=wants_handout(fmt, output),
+                )
+            except KeyboardInterrupt:
+                raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
+            result = later or result
     if save is not None:
         from ketadecide.outputs import write_text
 
         write_text(save, _profile_text(person.to_record(), save))
         print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
+    if shown:
+        return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
     present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output)

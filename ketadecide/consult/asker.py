@@ -30,7 +30,18 @@ class Asker(Protocol):
     def show(self, notice: Notice) -> None: ...
 
 
-def run_interview(interview: Interview, asker: Asker) -> None:
+class Steps(Protocol):
+    """What :func:`run_interview` drives: the interview, or an optional step after it."""
+
+    def start(self) -> list[Notice]: ...
+
+    @property
+    def current(self) -> Step | None: ...
+
+    def answer(self, text: str) -> list[Notice]: ...
+
+
+def run_interview(interview: Interview | Steps, asker: Asker) -> None:
     """Ask until the interview is over (finished, or stopped after the crisis message)."""
     for notice in interview.start():
         asker.show(notice)
@@ -44,6 +55,8 @@ def run_interview(interview: Interview, asker: Asker) -> None:
 
 
 def section_heading(step: Step, audience: Audience) -> str:
+    if step.section_count == 0:  # an optional step after the comparison, not a numbered part
+        return step.section_title
     if audience == "patient":
         return f"{step.section_title} (part {step.section_number} of {step.section_count})"
     return f"{step.section_number}/{step.section_count} {step.section_title}"
@@ -95,14 +108,37 @@ def prompt_hint(step: Step, audience: Audience) -> str:
     return "[" + " · ".join(parts) + "]"
 
 
+def crisis_title(audience: Audience) -> str:
+    return "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+
+
+def crisis_refs(notice: Notice, width: int = 100) -> tuple[str, list[str]]:
+    """The crisis message's sources as numbers inside the urgent box, citations after it.
+
+    The box holds what to do now; full citations inside it push the 988 line out of sight.
+    After it, one line per source, cut to ``width`` (the comparison cites them in full).
+    Returns ("Sources: [1] [2]", ["[1] citation...", ...]), or ("", []) when there are none.
+    """
+    if not notice.sources:
+        return "", []
+    marks = [f"[{i}]" for i in range(1, len(notice.sources) + 1)]
+    after = [_cut(f"{m} {' '.join(s.split())}", width) for m, s in zip(marks, notice.sources, strict=True)]
+    return "Sources: " + " ".join(marks), after
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
 def notice_lines(notice: Notice, audience: Audience) -> list[str]:
     if notice.kind == "crisis":
         bar = "!" * 72
-        title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
-        lines = [bar, title, notice.text]
-        lines += [f"Source: {s}" for s in notice.sources]
-        return [*lines, bar]
-    marker = {"error": "! ", "help": "? ", "score": "= ", "info": "- ", "stopped": "! "}[notice.kind]
+        inside, after = crisis_refs(notice)
+        lines = [bar, crisis_title(audience), notice.text]
+        if inside:
+            lines.append(inside)
+        return [*lines, bar, *after]
+    marker = {"error": "! ", "help": "? ", "safety": "* ", "score": "= ", "info": "- ", "stopped": "! "}[notice.kind]
     lines = [f"  {marker}{notice.text}"]
     lines += [f"    Source: {s}" for s in notice.sources]
     return lines

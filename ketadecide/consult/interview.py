@@ -25,10 +25,12 @@ from ketadecide.knowledge.models import Cited
 from ketadecide.predicates import holds
 from ketadecide.profile import CRISIS_SUICIDALITY, PROFILE_FIELDS, Profile, parse_profile
 
-NoticeKind = Literal["error", "help", "crisis", "score", "info", "stopped"]
+NoticeKind = Literal["error", "help", "crisis", "safety", "score", "info", "stopped"]
 
 CRISIS_KEY = "crisis_continue"
 RECHECK_KEY = "suicidality_recheck"
+#: The finding whose patient wording answers passive ideation or a PHQ-9 item 9 above 0 at once.
+SAFETY_FINDING = "safety_assessment_needed"
 PHQ9_KEY = "phq9"
 BACK_WORDS = frozenset({"back", "b", "<"})
 HELP_WORDS = frozenset({"?", "help", "h"})
@@ -137,6 +139,17 @@ WORDS: dict[str, dict[Audience, str]] = {
         "clinician": "'back' returns to the previous question; 'skip' leaves an optional one out.",
         "patient": "Type back to return to the previous question, or skip to leave this one out.",
     },
+    "how_back": {
+        "clinician": "'back' returns to the previous question.",
+        "patient": "Type back to return to the previous question.",
+    },
+    "safety_gentle": {
+        "clinician": "Any suicidal ideation calls for a same-day risk assessment; crisis line 988 (call, text, chat).",
+        "patient": (
+            "Thank you for telling us. Thoughts like these matter, and help is there. Please talk with your"
+            " clinician about them soon, ideally today. You can call or text 988 any time, day or night."
+        ),
+    },
     "sources": {"clinician": "Sources: {sources}", "patient": ""},
 }
 
@@ -197,6 +210,8 @@ class _State:
     """Scores so far while going through the PHQ-9 item by item."""
     crisis_pending: bool = False
     recheck: bool = False
+    safety_said: bool = False
+    """The gentle safety message was shown (once per consult, not again at PHQ-9 item 9)."""
     stopped: bool = False
     skip_armed: bool = False
 
@@ -419,16 +434,35 @@ class Interview:
             "bp": "how_bp",
             "phq9": "phq9_gate",
         }[step.kind]
-        parts.append(words(how, self.audience))
-        if step.enter is not None:
+        # A list question's own help already says how to type the numbers: saying it again in
+        # generic words (and then what Enter and skip do, twice more) repeats one thing three times.
+        if not (parts and step.kind in {"multi", "checklist"}):
+            parts.append(words(how, self.audience))
+        said_enter = any("enter" in p.lower() for p in parts)
+        if step.enter is not None and not said_enter:
             if self.audience == "clinician":
                 parts.append(f"Enter: {step.enter}.")
             elif step.enter == "skip":
                 parts.append("Pressing Enter skips this question.")
             else:
                 parts.append(f"Pressing Enter answers: {step.enter}.")
-        parts.append(words("how_nav", self.audience))
+        # Where Enter already skips, "skip" is the same thing by another name.
+        nav = "how_back" if step.enter == "skip" else "how_nav"
+        parts.append(words(nav, self.audience))
         return Notice("help", " ".join(parts), sources)
+
+    def _safety_notice(self) -> list[Notice]:
+        """The kind, immediate word for passive ideation or a PHQ-9 item 9 above 0 (patients; once).
+
+        The data's own finding text (``safety_assessment_needed``, with the 988 line) when the
+        knowledge base has it, else a built-in line with the same 988 resource.
+        """
+        if self.audience != "patient" or self._state.safety_said:
+            return []
+        self._state = dataclasses.replace(self._state, safety_said=True)
+        finding = self.kb.screens.get(SAFETY_FINDING)
+        text = self._w(finding) if finding is not None else words("safety_gentle", self.audience)
+        return [Notice("safety", " ".join(text.split()))]
 
     def _crisis_notice(self) -> Notice:
         crisis = self.kb.crisis
@@ -499,6 +533,8 @@ class Interview:
         if q.field == "suicidality" and checked.get("suicidality") in CRISIS_SUICIDALITY:
             self._state = dataclasses.replace(self._state, crisis_pending=True)
             return [self._crisis_notice()]
+        if q.field == "suicidality" and checked.get("suicidality") == "passive_ideation":
+            return self._safety_notice()
         return []
 
     def _parse(self, q: Question, text: str, word: str) -> dict[str, Any]:
@@ -566,6 +602,8 @@ class Interview:
             # Asked again now, even if it was answered "unknown" or skipped before.
             self._state = dataclasses.replace(self._state, done=self._state.done - {RECHECK_KEY})
         notices = [self._score_notice(q, items)]
+        if items[8] > 0 and suicidality not in CRISIS_SUICIDALITY:
+            notices += self._safety_notice()
         if recheck:
             notices.append(Notice("info", self._w(self.questions.file.messages.safety_recheck)))
         return notices

@@ -1,0 +1,49 @@
+"""Plain-text views for the consult's optional steps (issue 15): the fit after "rate what
+matters", and the SURE result after the SURE check. Shown as the conversation goes on; the
+full result (every format) carries the same sections."""
+
+from __future__ import annotations
+
+from ketadecide.engine.result import Audience, Result
+from ketadecide.render.labels import DECISION_HEADINGS, sure_score_line
+
+
+def fit_lines(result: Result, audience: Audience) -> list[str]:
+    """The fit ranking with its reasons and note, then an option-by-attribute grid of what was rated."""
+    fit = result.fit
+    if fit is None:
+        return []
+    h = DECISION_HEADINGS[audience]
+    names = {m.id: m.short_name for m in result.modalities}
+    out = ["", h["fit"], f"  {fit.note.for_(audience)}"]
+    for rank, entry in enumerate(fit.ranking, start=1):
+        reasons = "; ".join(r.for_(audience) for r in entry.reasons)
+        out.append(f"  {rank}. {names[entry.id]}: {entry.score}/100" + (f" - {reasons}" if reasons else ""))
+    if fit.excluded_note:
+        out.append(f"  {fit.excluded_note.for_(audience)}")
+    if fit.attributes:
+        out += ["", f"  {h['table']}:"]
+        labels = [a.label.for_(audience) for a in fit.attributes]
+        first = max(len(x) for x in (*labels, ""))
+        weight = h["weight"]
+        cols = [weight, *names.values()]
+        widths = [max(len(c), 2) for c in cols]
+        out.append("    " + " " * first + "  " + "  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True)))
+        for a, label in zip(fit.attributes, labels, strict=True):
+            cells = [str(a.weight), *(str(a.scores[m]) for m in names)]
+            row = "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+            out.append(f"    {label.ljust(first)}  {row}")
+    return out
+
+
+def sure_lines(result: Result, audience: Audience) -> list[str]:
+    """The SURE score (when all four were answered) and the next step for every "no"."""
+    s = result.sure
+    if s is None:
+        return []
+    h = DECISION_HEADINGS[audience]
+    out = ["", h["sure"], f"  {sure_score_line(s, audience)}"]
+    for step in s.next_steps:
+        out.append(f"  - {step.question} No: {step.next_step.for_(audience)}")
+    out.append(f"  {' '.join(s.credit.split())}")
+    return out
