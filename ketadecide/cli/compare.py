@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
+from ketadecide.cli.help import examples
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -16,6 +17,7 @@ from ketadecide.cli.options import (
     FhirOpt,
     FormatOpt,
     OutputOpt,
+    as_of_date,
 )
 from ketadecide.cli.output import present, wants_handout
 from ketadecide.errors import InputError, Problem
@@ -28,7 +30,9 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         typer.Option(
             "--profile",
             "-p",
-            help="Profile file (YAML or JSON, CONTRACT §1), or - to read it from standard input.",
+            metavar="FILE",
+            help="Profile file (YAML or JSON; fields as in the README's 'The profile'), or - to read "
+            "it from standard input.",
             show_default=False,
         ),
     ] = None,
@@ -53,14 +57,13 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     if (profile is None) == (fhir is None):
         raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
     check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
-    if as_of is not None and fhir is None:
-        raise InputError(Problem("--as-of applies only with --fhir"))
+    when = as_of_date(as_of, fhir)
     kb = load_knowledge_base(data_dir)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
         from ketadecide.fhir import profile_from_bundle_file, to_profile
 
-        data, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
+        data, report = profile_from_bundle_file(fhir, kb, when)
         print_report(report)
         person = to_profile(data, report.source)
         where = report.source
@@ -76,4 +79,15 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("compare")(compare)
+    app.command(
+        "compare",
+        short_help="Compare the four ketamine modalities for one profile.",
+        epilog=examples(
+            "ketadecide compare --profile examples/trd-commercial.yaml",
+            "ketadecide compare --profile examples/crisis.yaml --audience patient",
+            "ketadecide compare --profile examples/minimal.json --format json > result.json",
+            "ketadecide compare --profile visit.yaml -o handout.html --audience patient",
+            "ketadecide compare --fhir patient.json --as-of 2026-11-23",
+            "(field names and values: ketadecide ids)",
+        ),
+    )(compare)

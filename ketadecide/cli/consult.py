@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
+from ketadecide.cli.help import examples
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -22,25 +23,20 @@ from ketadecide.cli.options import (
     DetailOpt,
     FormatOpt,
     OutputOpt,
+    as_of_date,
     resolve_format,
 )
 from ketadecide.cli.output import present, wants_handout
+from ketadecide.cli.stdio import is_terminal
 from ketadecide.errors import InputError, Problem
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
 
 
 def _goodbye(what: str, code: int) -> typer.Exit:
-    newline = "\n" if _stderr_is_terminal() else ""
+    newline = "\n" if is_terminal(sys.stderr) else ""
     print(f"{newline}ketadecide: {what}; goodbye. Nothing was written.", file=sys.stderr)
     return typer.Exit(code)
-
-
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _check_save_target(path: Path) -> None:
@@ -59,7 +55,7 @@ def _profile_text(record: dict[str, Any], path: Path) -> str:
         return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
     import yaml
 
-    header = "# ketadecide profile (CONTRACT §1), written by `ketadecide consult`.\n"
+    header = "# ketadecide profile, written by `ketadecide consult`.\n"
     return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
@@ -85,7 +81,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         typer.Option(
             "--profile",
             "-p",
-            help="Pre-fill answers from a profile file (YAML or JSON, CONTRACT §1; may be "
+            metavar="FILE",
+            help="Pre-fill answers from a profile file (YAML or JSON; may be "
             "partial). Only what is missing is asked. '-' (standard input) only with --no-input.",
             show_default=False,
         ),
@@ -94,6 +91,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         str | None,
         typer.Option(
             "--fhir",
+            metavar="FILE",
             help="Pre-fill answers from a patient's FHIR R4 bundle (JSON); what was read is listed "
             "before the questions. With --profile too, the profile's fields win. Needs the 'fhir' extra.",
             show_default=False,
@@ -104,6 +102,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         Path | None,
         typer.Option(
             "--save",
+            metavar="FILE",
             help="Write the answers as a profile (YAML, or JSON for .json), readable by you only. "
             "Nothing is written without it.",
             dir_okay=False,
@@ -155,13 +154,12 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
-    if as_of is not None and fhir is None:
-        raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
+    when = as_of_date(as_of, fhir)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
         from ketadecide.fhir import profile_from_bundle_file
 
-        record, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
+        record, report = profile_from_bundle_file(fhir, kb, when)
         print_report(report)
         source = report.source
         prefill = parse_partial(record, source=source)
@@ -210,4 +208,14 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
 
 
 def register(app: typer.Typer) -> None:
-    app.command("consult")(consult)
+    app.command(
+        "consult",
+        short_help="Ask the questions, then compare the four modalities.",
+        epilog=examples(
+            "ketadecide consult",
+            "ketadecide consult --audience patient",
+            "ketadecide consult --profile visit.yaml --save answers.yaml",
+            "ketadecide consult --no-input --profile visit.yaml --format json",
+            "ketadecide consult --fhir patient.json -o handout.html",
+        ),
+    )(consult)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
+from ketadecide.cli.help import examples
 from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt
 from ketadecide.cli.output import present
 from ketadecide.errors import InputError, Problem
@@ -16,7 +17,7 @@ from ketadecide.errors import InputError, Problem
 def modalities(
     modality_id: Annotated[
         str | None,
-        typer.Argument(metavar="[ID]", help="spravato, iv, im or compounded; omit to list all.", show_default=False),
+        typer.Argument(metavar="ID", help="spravato, iv, im or compounded; omit to list all.", show_default=False),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -35,4 +36,12 @@ def modalities(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("modalities")(modalities)
+    app.command(
+        "modalities",
+        short_help="List the modalities, or show one in full with its sources.",
+        epilog=examples(
+            "ketadecide modalities",
+            "ketadecide modalities spravato",
+            "ketadecide modalities iv --audience patient --format markdown -o iv.md",
+        ),
+    )(modalities)

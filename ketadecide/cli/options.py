@@ -38,6 +38,7 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
+        metavar="FILE",
         help="Write to FILE (atomically, readable by you only) instead of standard output.",
         dir_okay=False,
         show_default=False,
@@ -57,6 +58,7 @@ DataDirOpt = Annotated[
     typer.Option(
         "--data-dir",
         envvar="KETADECIDE_DATA_DIR",
+        metavar="DIR",
         help="A clinic's own knowledge base (a directory like the bundled data/).",
         file_okay=False,
         show_default=False,
@@ -89,6 +91,7 @@ FhirOpt = Annotated[
     str | None,
     typer.Option(
         "--fhir",
+        metavar="FILE",
         help="Read the profile from a patient's FHIR R4 bundle (JSON); what was read from the "
         "record is listed on standard error. Needs the 'fhir' extra.",
         show_default=False,
@@ -98,8 +101,21 @@ AsOfOpt = Annotated[
     dt.datetime | None,
     typer.Option(
         "--as-of",
+        metavar="DATE",
         formats=["%Y-%m-%d"],
-        help="With --fhir: read the record as it stood on this date (default: today).",
+        help="Read the health record as it stood on DATE (YYYY-MM-DD): the age, and which readings "
+        "are the latest. Only with a FHIR bundle. Default: today.",
         show_default=False,
     ),
 ]
+
+
+def as_of_date(as_of: dt.datetime | None, fhir: object) -> dt.date | None:
+    """The --as-of date, refused (exit 2) when there is no --fhir bundle to read it in."""
+    if as_of is None:
+        return None
+    if fhir is None:
+        from ketadecide.errors import InputError, Problem
+
+        raise InputError(Problem("--as-of applies only with --fhir FILE", field="--as-of"))
+    return as_of.date()

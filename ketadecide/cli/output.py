@@ -9,13 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ketadecide.cli.options import OutputFormat, resolve_format
+from ketadecide.cli.stdio import is_terminal
 
 
 def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return is_terminal(sys.stdout)
 
 
 def use_color(output: Path | None) -> bool:

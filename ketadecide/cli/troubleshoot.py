@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
+from ketadecide.cli.help import examples
 from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt
 from ketadecide.cli.output import present
 
@@ -40,6 +41,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         typer.Option(
             "--profile",
             "-p",
+            metavar="FILE",
             help="Profile file (YAML or JSON) whose course_* fields describe the course; - for stdin. "
             "With a profile, the four-modality comparison is included too.",
             show_default=False,
@@ -53,7 +55,9 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     ] = None,
     sessions: Annotated[
         int | None,
-        typer.Option("--sessions", min=0, max=1000, help="Sessions completed at the full dose.", show_default=False),
+        typer.Option(
+            "--sessions", metavar="N", min=0, max=1000, help="Sessions completed at the full dose.", show_default=False
+        ),
     ] = None,
     response: Annotated[
         ResponseChoice | None,
@@ -77,6 +81,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         Path | None,
         typer.Option(
             "--log",
+            metavar="FILE",
             help="Session log CSV (date,modality,dose,phq9_total,dissociation,bp[,therapeutic]): the "
             "response, full-dose sessions and dissociation are derived from it.",
             dir_okay=False,
@@ -124,4 +129,12 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
 
 
 def register(app: typer.Typer) -> None:
-    app.command("troubleshoot")(troubleshoot)
+    app.command(
+        "troubleshoot",
+        short_help="Suggestions for a course that is not going as hoped.",
+        epilog=examples(
+            "ketadecide troubleshoot --modality iv --sessions 6 --response none",
+            "ketadecide troubleshoot --profile visit.yaml",
+            "ketadecide troubleshoot --log examples/session-log.csv --audience patient -o handout.html",
+        ),
+    )(troubleshoot)
