@@ -18,6 +18,7 @@ from ketadecide.cli.options import (
     FormatOpt,
     OutputOpt,
     as_of_date,
+    output_format,
 )
 from ketadecide.cli.output import present, wants_handout
 from ketadecide.errors import InputError, Problem
@@ -52,10 +53,14 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     from ketadecide.engine import evaluate
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.outputs import check_paths
-    from ketadecide.sources.profile_file import load_profile, source_name
+    from ketadecide.profile import parse_profile
+    from ketadecide.sources.profile_file import read_profile_data
+
+    data: object
 
     if (profile is None) == (fhir is None):
-        raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
+        raise InputError(Problem("give exactly one of --profile FILE or --fhir FILE (a FHIR bundle)"))
+    output_format(fmt, output)
     check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
     when = as_of_date(as_of, fhir)
     kb = load_knowledge_base(data_dir)
@@ -63,19 +68,23 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         from ketadecide.cli.fhir_cmd import print_report
         from ketadecide.fhir import profile_from_bundle_file, to_profile
 
-        data, report = profile_from_bundle_file(fhir, kb, when)
+        record, report = profile_from_bundle_file(fhir, kb, when)
         print_report(report)
-        person = to_profile(data, report.source)
+        data = record
+        person = to_profile(record, report.source)
         where = report.source
     else:
         assert profile is not None
-        person = load_profile(profile)
-        where = source_name(profile)
+        data, where = read_profile_data(profile)
     try:
+        if fhir is None:
+            person = parse_profile(data, source=where)
         result = evaluate(person, kb, handout=wants_handout(fmt, output))
     except InputError as exc:
-        raise exc.with_source(where) from None
-    present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output)
+        from ketadecide.cli.ids import with_id_hints
+
+        raise with_id_hints(exc.with_source(where), data, kb) from None
+    present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output, audience.value)
 
 
 def register(app: typer.Typer) -> None:

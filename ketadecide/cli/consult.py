@@ -24,6 +24,7 @@ from ketadecide.cli.options import (
     FormatOpt,
     OutputOpt,
     as_of_date,
+    output_format,
     resolve_format,
 )
 from ketadecide.cli.output import present, wants_handout
@@ -72,6 +73,20 @@ def _say_missing(fields: list[str], audience: str) -> None:
             "(statuses are 'incomplete' until they are answered)."
         )
     print(line, file=sys.stderr)
+
+
+def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
+    """The pre-fill's problems in the words ``compare`` uses: the field or id probably meant."""
+    from ketadecide.cli.ids import with_id_hints
+    from ketadecide.profile import unknown_field_message
+
+    problems = []
+    for p in exc.problems:
+        if p.field and p.message.startswith("unknown field") and isinstance(data, dict):
+            problems.append(Problem(unknown_field_message(p.field, data.get(p.field)), p.source, p.field, p.row))
+        else:
+            problems.append(p)
+    return with_id_hints(InputError(problems), data, kb)
 
 
 @handles_errors
@@ -147,6 +162,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         )
     from ketadecide.outputs import check_paths
 
+    output_format(fmt, output)
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
     if save is not None:
         _check_save_target(save)
@@ -165,7 +181,10 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         prefill = parse_partial(record, source=source)
     if profile is not None:
         data, source = read_profile_data(profile)
-        prefill = {**prefill, **parse_partial(data, source=source)}
+        try:
+            prefill = {**prefill, **parse_partial(data, source=source)}
+        except InputError as exc:
+            raise _plain_problems(exc, data, kb) from None
 
     if no_input:
         missing = missing_required(questions, prefill)
@@ -194,7 +213,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     try:
         result = evaluate(person, kb, handout=wants_handout(fmt, output))
     except InputError as exc:
-        raise exc.with_source(source or "consult") from None
+        raise _plain_problems(exc.with_source(source or "consult"), prefill, kb) from None
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
     if save is not None:
@@ -204,7 +223,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output)
+    present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output, who)
 
 
 def register(app: typer.Typer) -> None:

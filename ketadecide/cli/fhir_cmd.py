@@ -72,6 +72,17 @@ def to_profile_cmd(
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.outputs import check_paths
 
+    if output is not None and output.suffix.lower() not in ("", ".yaml", ".yml", ".txt"):
+        from ketadecide.errors import InputError, Problem
+
+        raise InputError(
+            Problem(
+                f"cannot write a {output.suffix} file; the profile is YAML: name it .yaml "
+                "(a JSON result comes from `ketadecide compare --fhir FILE --format json`)",
+                str(output),
+                "--output",
+            )
+        )
     check_paths([bundle, data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     data, report = profile_from_bundle_file(bundle, kb, as_of_date(as_of, bundle))
@@ -81,6 +92,10 @@ def to_profile_cmd(
     # Only the fields read from the record: defaults (e.g. suicidality: unknown) stay implicit.
     record = {k: v for k, v in profile.to_record().items() if k in data}
     emit(profile_yaml(record, report.source, report.as_of), output)
+    if output is not None:
+        from ketadecide.cli.output import said_written
+
+        said_written(output, "YAML profile; check it with the person")
 
 
 def profile_yaml(record: dict[str, Any], source: str, as_of: dt.date) -> str:

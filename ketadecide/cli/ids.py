@@ -27,6 +27,8 @@ ID_FIELDS = ("conditions", "medications")
 _BRAND = re.compile(r"(?<!^)(?<!St )\b([A-Z][a-z]{2,}(?:-[0-9]+)?)\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 _ID_PROBLEM = re.compile(r"^(conditions|medications)\[([0-9]+)\]$")
+_ID_TEXT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_PARENTHESES = re.compile(r"\(([^()]{1,60})\)")
 
 
 def brand_names(plain_name: str, name: str) -> list[str]:
@@ -64,6 +66,11 @@ def id_terms(kb: KnowledgeBase, field: str) -> dict[str, str]:
         for term in (ident, entry["name"], entry["plain_name"], *entry["brands"]):
             terms.setdefault(term, ident)
         for text in (entry["name"], entry["plain_name"]):
+            for inside in _PARENTHESES.findall(text):
+                for part in re.split(r"[,/]| or ", inside.removeprefix("e.g. ")):
+                    if part.strip():
+                        terms.setdefault(part.strip(), ident)
+        for text in (entry["name"], entry["plain_name"]):
             for word in _WORD.findall(text):
                 if len(word) >= 5:
                     words.setdefault(word.casefold(), set()).add(ident)
@@ -77,8 +84,20 @@ def with_id_hints(exc: InputError, data: object, kb: KnowledgeBase) -> InputErro
     """``exc`` with each unknown condition or medication id said plainly, with the id meant."""
     if not isinstance(data, Mapping):
         return exc
+    problems = list(exc.problems)
+    named = {p.field for p in problems}
+    source = next((p.source for p in problems if p.source), None)
+    for field in ID_FIELDS:
+        # Ids of the right shape that the knowledge base lacks: said now, with the rest, even
+        # when another problem stopped the profile before the knowledge base was consulted.
+        known = kb.conditions if field == "conditions" else kb.medications
+        items = data.get(field)
+        for i, item in enumerate(items if isinstance(items, list | tuple) else ()):
+            path = f"{field}[{i}]"
+            if isinstance(item, str) and _ID_TEXT.match(item) and item not in known and path not in named:
+                problems.append(Problem("unknown id", source, path, problems[0].row))
     out = []
-    for p in exc.problems:
+    for p in problems:
         match = _ID_PROBLEM.match(p.field or "")
         value = None
         if match:
@@ -189,7 +208,7 @@ def ids(
 ) -> None:
     """List the ids and values a profile may use: conditions and medications with their
     plain and brand names, every field, and the values of every enum field."""
-    from ketadecide.cli.options import resolve_format
+    from ketadecide.cli.options import output_format
     from ketadecide.cli.output import present
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.outputs import check_paths
@@ -202,9 +221,7 @@ def ids(
                 Problem(f"no section {section!r}{did_you_mean(section, known)} (one of: {', '.join(sections())})")
             )
         section = exact
-    fmt_name = resolve_format(fmt, output)
-    if fmt_name == "html":
-        raise InputError(Problem("ids is listed as table, json or markdown, not html", field="--format"))
+    fmt_name = output_format(fmt, output, ("table", "json", "markdown"))
     check_paths([data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     data = listing(kb, section)

@@ -8,7 +8,7 @@ import typer
 
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
-from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt
+from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, output_format
 from ketadecide.cli.output import present
 from ketadecide.errors import InputError, Problem
 
@@ -28,11 +28,12 @@ def modalities(
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.outputs import check_paths
 
+    output_format(fmt, output)
     check_paths([data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     if modality_id is not None and modality_id not in kb.modalities:
         raise InputError(Problem(f"unknown modality '{modality_id}' (one of: {', '.join(kb.modalities)})", field="ID"))
-    present(lambda r, **kw: r.knowledge(kb, modality_id, audience.value, **kw), fmt, output)
+    present(lambda r, **kw: r.knowledge(kb, modality_id, audience.value, **kw), fmt, output, audience.value)
 
 
 def register(app: typer.Typer) -> None:
