@@ -28,7 +28,7 @@ def modalities(
     from ketadecide.knowledge import load_knowledge_base
     from ketadecide.outputs import check_paths
 
-    output_format(fmt, output)
+    output_format(fmt, output, ("table", "json", "markdown"))
     check_paths([data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     if modality_id is not None and modality_id not in kb.modalities:
