@@ -43,7 +43,7 @@ class Problem:
         message = self.message
         if self.field and message.startswith("unknown field") and shown_name(self.field) is None:
             # An unknown key that is not even a name is content of some other file: not quoted.
-            message = "a key that is not a field name (not shown; expected CONTRACT §1 field names)"
+            message = "a key that is not a field name (not shown; `ketadecide ids fields` lists the field names)"
         elif self.field:
             where.append(f"field '{self.field}'")
         prefix = ", ".join(where)
@@ -131,7 +131,7 @@ def problems_from_pydantic(
         msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         etype = err.get("type")
         if etype == "extra_forbidden":
-            msg = "unknown field (not in the contract)"
+            msg = "unknown field: not one this file may have"
         elif etype == "missing":
             msg = "required field is missing"
         if "input" in err and etype not in {"missing", "extra_forbidden"}:
@@ -147,3 +147,66 @@ def _short_repr(value: object) -> str | None:
         return None
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[\s\-]+", "_", word.strip().casefold())
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance with adjacent transpositions, stopping early past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def suggest(word: object, candidates: Iterable[str] | dict[str, str], *, limit: int = 3) -> list[str]:
+    """The candidates ``word`` was probably meant to be (best first, at most ``limit``).
+
+    ``candidates`` is a list of values, or a mapping ``{term: value}`` where the terms are
+    other names for a value (plain names, brand names): ``{'xanax': 'benzodiazepine'}``.
+    Matching ignores case, spaces and hyphens; a close spelling (about one edit in four
+    letters) counts, and so does a term that starts with or equals the word.
+    """
+    if not isinstance(word, str) or not word.strip() or len(word) > 100:
+        return []
+    terms = candidates if isinstance(candidates, dict) else {c: c for c in candidates}
+    key = _norm(word)
+    scored: list[tuple[int, str]] = []
+    allowed = max(1, len(key) // 4)
+    for term, value in terms.items():
+        t = _norm(term)
+        if t == key:
+            score = 0
+        elif len(key) >= 3 and (t.startswith(key) or (key.startswith(t) and len(t) >= 3)):
+            score = 1
+        else:
+            d = edit_distance(key, t, allowed)
+            if d > allowed:
+                continue
+            score = 1 + d
+        scored.append((score, value))
+    out: list[str] = []
+    for _, value in sorted(scored, key=lambda s: s[0]):
+        if value not in out:
+            out.append(value)
+    return out[:limit]
+
+
+def did_you_mean(word: object, candidates: Iterable[str] | dict[str, str], *, quote: str = "'") -> str:
+    """``"; did you mean 'x'?"`` (or ``'x' or 'y'``), or ``""`` when nothing is close."""
+    found = suggest(word, candidates)
+    if not found:
+        return ""
+    return "; did you mean " + " or ".join(f"{quote}{f}{quote}" for f in found) + "?"

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
 
-from ketadecide.errors import InputError, Problem
+from ketadecide.errors import InputError, Problem, did_you_mean
 
 ModalityId = Literal["spravato", "iv", "im", "compounded"]
 MODALITY_IDS: tuple[str, ...] = get_args(ModalityId)
@@ -172,8 +172,86 @@ def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
     return value, None
 
 
+_NUMBER_TEXT = re.compile(r"^\s*-?[0-9]+(?:\.[0-9]+)?\s*$")
+_MONEY_TEXT = re.compile(r"^\s*(?:US)?\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*\$?\s*(?:USD|dollars)?\s*$", re.IGNORECASE)
+_BP_TEXT = re.compile(r"^\s*([0-9]{2,3})\s*/\s*([0-9]{2,3})\s*$")
+_TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on", "t"})
+_FALSE_WORDS = frozenset({"false", "no", "n", "0", "off", "f"})
+#: Other words people use for a field: the key is what they wrote, the value the field.
+FIELD_SYNONYMS: dict[str, str] = {
+    "dx": "diagnoses",
+    "diagnosis": "diagnoses",
+    "condition": "conditions",
+    "comorbidities": "conditions",
+    "medication": "medications",
+    "meds": "medications",
+    "drugs": "medications",
+    "payer": "insurance",
+    "insurer": "insurance",
+    "budget": "budget_per_session",
+    "pregnant": "pregnancy",
+    "suicide": "suicidality",
+    "suicidal": "suicidality",
+    "phq": "phq9",
+    "phq_9": "phq9",
+    "trials": "antidepressant_trials",
+    "failed_trials": "antidepressant_trials",
+    "driver": "has_driver",
+    "systolic": "bp_systolic",
+    "diastolic": "bp_diastolic",
+}
+
+
+def _hint(name: str, spec: FieldSpec, value: object) -> str:
+    """What to write instead, when the mistake is a common one (``""`` otherwise)."""
+    if isinstance(value, str):
+        bp = _BP_TEXT.match(value)
+        if bp and name in ("bp_systolic", "bp_diastolic"):
+            return f"; split it: bp_systolic: {bp.group(1)} and bp_diastolic: {bp.group(2)}"
+        if spec.kind in ("int", "int_list", "number") and _NUMBER_TEXT.match(value):
+            return f"; remove the quotes: {name}: {value.strip()} (a number, not text)"
+        money = _MONEY_TEXT.match(value)
+        if spec.kind == "number" and money:
+            return f"; write the number alone, without '$' or commas: {name}: {money.group(1).replace(',', '')}"
+        if spec.kind == "bool":
+            word = value.strip().casefold()
+            if word in _TRUE_WORDS:
+                return "; did you mean true?"
+            if word in _FALSE_WORDS:
+                return "; did you mean false?"
+        if spec.kind in ("enum", "enum_list"):
+            return did_you_mean(value, spec.choices)
+    if spec.kind == "bool" and isinstance(value, int) and value in (0, 1):
+        return f"; did you mean {'true' if value else 'false'}?"
+    return ""
+
+
+def unknown_field_message(key: str, value: object = None) -> str:
+    """An unknown field, in plain words, with the field probably meant."""
+    if key.casefold().replace("-", "_").replace(" ", "_") in ("bp", "blood_pressure", "bloodpressure"):
+        bp = _BP_TEXT.match(value) if isinstance(value, str) else None
+        s, d = (bp.group(1), bp.group(2)) if bp else ("150", "95")
+        return f"unknown field: not a profile field; use bp_systolic: {s} and bp_diastolic: {d}"
+    terms = {**{f: f for f in FIELD_SPECS}, **FIELD_SYNONYMS}
+    return f"unknown field: not a profile field{did_you_mean(key, terms)} (`ketadecide ids fields` lists them)"
+
+
 def _check_field(name: str, value: object) -> tuple[object, list[tuple[str, str]]]:
     """Validate one field: (normalised value, [(field path, problem)])."""
+    checked, problems = _check_field_plain(name, value)
+    if problems:
+        spec = FIELD_SPECS[name]
+        hinted = []
+        for path, msg in problems:
+            item = value
+            if path != name and isinstance(value, list | tuple):
+                item = value[int(path[len(name) + 1 : -1])]
+            hinted.append((path, msg + _hint(name, spec, item)))
+        problems = hinted
+    return checked, problems
+
+
+def _check_field_plain(name: str, value: object) -> tuple[object, list[tuple[str, str]]]:
     spec = FIELD_SPECS[name]
     if value is None:
         if spec.required:
@@ -181,7 +259,8 @@ def _check_field(name: str, value: object) -> tuple[object, list[tuple[str, str]
         return spec.default, []
     if spec.kind.endswith("_list"):
         if not isinstance(value, list | tuple):
-            return value, [(name, f"expected a list, got {_shown(value)}")]
+            item = f"[{value}]" if isinstance(value, str) and value.strip() else "[...]"
+            return value, [(name, f"expected a list, got {_shown(value)}; write {name}: {item}")]
         if spec.length is not None and len(value) != spec.length:
             return value, [(name, f"expected exactly {spec.length} items, got {len(value)}")]
         if len(value) > 100:
@@ -321,7 +400,7 @@ def parse_profile(data: object, *, source: str | None = None, row: int | None = 
         if not isinstance(key, str):
             problems.append(Problem(f"field names must be text, got {_shown(key)}", source, row=row))
         elif key not in FIELD_SPECS:
-            problems.append(Problem("unknown field (not in the contract)", source, key, row))
+            problems.append(Problem(unknown_field_message(key, data[key]), source, key, row))
     if problems:
         # Report unknown fields together with the known fields' own problems.
         try:

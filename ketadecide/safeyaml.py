@@ -150,6 +150,11 @@ def load_yaml(text: str, name: str) -> Any:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        tab = _tab_line(text, mark.line) if mark else None
+        if tab is not None:
+            raise InputError(
+                Problem(f"invalid YAML: YAML indents with spaces, not tabs, line {tab} (replace the tab)", name)
+            ) from None
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         what = exc.problem or exc.context or "invalid YAML"
         raise InputError(Problem(f"invalid YAML: {what}{where}", name)) from None
@@ -167,6 +172,29 @@ def load_yaml(text: str, name: str) -> Any:
         # PyYAML's constructors trust explicit tags: "!!int 12a", "!!float ." and
         # "!!bool maybe" escape as plain Python errors. They are bad input, not bugs.
         raise InputError(Problem("invalid YAML: a value does not match its explicit tag (!!...)", name)) from None
+
+
+def _tab_line(text: str, line: int) -> int | None:
+    """The 1-based number of the line a YAML error points at (or the one before it) when that
+    line is indented with a tab, else None."""
+    lines = text.splitlines()
+    for index in (line, line - 1):
+        if 0 <= index < len(lines):
+            current = lines[index]
+            if "\t" in current[: len(current) - len(current.lstrip())]:
+                return index + 1
+    return None
+
+
+def _json_hint(text: str, exc: json.JSONDecodeError) -> str | None:
+    """Plain words for the two JSON mistakes people make most: a comma after the last item,
+    and single quotes."""
+    before = text[: exc.pos].rstrip()
+    if before.endswith(",") and text[exc.pos : exc.pos + 1] in ("]", "}"):
+        return f"remove the comma after the last item, line {before.count(chr(10)) + 1}"
+    if text[exc.pos : exc.pos + 1] == "'":
+        return f'JSON writes text in double quotes ("), not single ones, line {exc.lineno}'
+    return None
 
 
 def _line_col(text: str, position: int) -> str:
@@ -238,6 +266,9 @@ def load_json(text: str, name: str) -> Any:
     try:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
     except json.JSONDecodeError as exc:
+        hint = _json_hint(text, exc)
+        if hint is not None:
+            raise InputError(Problem(f"invalid JSON: {hint}", name)) from None
         raise InputError(Problem(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", name)) from None
     except ValueError as exc:
         raise InputError(Problem(f"invalid JSON: {exc}", name)) from None

@@ -14,7 +14,9 @@ from typing import Annotated, Any
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import AsOfOpt, DataDirOpt
+from ketadecide.cli.help import examples
+from ketadecide.cli.options import AsOfOpt, DataDirOpt, as_of_date
+from ketadecide.cli.stdio import is_terminal
 from ketadecide.errors import InputError, Problem
 
 
@@ -32,13 +34,6 @@ class Dialect(enum.StrEnum):
     snowflake = "snowflake"
 
 
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 @handles_errors
 def batch(  # noqa: PLR0917 - Typer passes every option by position
     input_file: Annotated[
@@ -54,6 +49,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Results file (.csv, .jsonl, .parquet), or - for stdout (default).",
             show_default=False,
         ),
@@ -80,6 +76,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         str | None,
         typer.Option(
             "--errors",
+            metavar="FILE",
             help="Errors file (default OUTPUT.errors.csv; .jsonl for JSON lines).",
             show_default=False,
         ),
@@ -88,6 +85,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         Path | None,
         typer.Option(
             "--summary",
+            metavar="FILE",
             help="Also write the run summary as JSON to FILE.",
             dir_okay=False,
             show_default=False,
@@ -98,6 +96,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         str | None,
         typer.Option(
             "--fhir",
+            metavar="DIR|FILE",
             help="Read profiles from FHIR R4 bundles instead: a folder of .json bundles or an NDJSON "
             "file (one bundle per line). Needs the 'fhir' extra.",
             show_default=False,
@@ -111,7 +110,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         Dialect, typer.Option("--dialect", help="SQL dialect for --emit-sql.", case_sensitive=False)
     ] = Dialect.duckdb,
     table: Annotated[
-        str, typer.Option("--table", help="Table the emitted query reads (contract columns).")
+        str, typer.Option("--table", metavar="NAME", help="Table the emitted query reads (contract columns).")
     ] = "profiles",
     progress: Annotated[
         bool,
@@ -121,6 +120,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         int | None,
         typer.Option(
             "--threads",
+            metavar="N",
             help="DuckDB threads for the rules query (default: one per core, up to 4). "
             "More use more memory: 192 MB each above 2.",
             min=1,
@@ -159,17 +159,16 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     )
     require_batch_deps()
     kb = load_knowledge_base(data_dir)
-    if as_of is not None and fhir is None:
-        raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
+    when = as_of_date(as_of, fhir)
     from ketadecide.batch.writers import run_batch
 
     opened = None
     if fhir is not None:
         from ketadecide.batch.readers import open_fhir
 
-        opened = open_fhir(fhir, kb, as_of.date() if as_of else None)
+        opened = open_fhir(fhir, kb, when)
 
-    terminal = _stderr_is_terminal()
+    terminal = is_terminal(sys.stderr)
     width = max(80, shutil.get_terminal_size((120, 40)).columns)
     with contextlib.ExitStack() as stack:
         callback = None
@@ -205,4 +204,14 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
 
 
 def register(app: typer.Typer) -> None:
-    app.command("batch")(batch)
+    app.command(
+        "batch",
+        short_help="Compare the modalities for a cohort (CSV, JSONL, Parquet).",
+        epilog=examples(
+            "ketadecide batch examples/cohort.csv -o results.csv",
+            "ketadecide batch cohort.jsonl -o results.parquet --errors problems.jsonl --summary summary.json",
+            "cat cohort.csv | ketadecide batch - --output-format jsonl > results.jsonl",
+            "ketadecide batch --emit-sql --dialect bigquery --table research.cohort > rules.sql",
+            "ketadecide batch --fhir bundles/ -o results.csv",
+        ),
+    )(batch)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
+from ketadecide.cli.help import examples
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -16,6 +17,8 @@ from ketadecide.cli.options import (
     FhirOpt,
     FormatOpt,
     OutputOpt,
+    as_of_date,
+    output_format,
     resolve_format,
 )
 from ketadecide.cli.output import present, wants_handout
@@ -29,7 +32,9 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         typer.Option(
             "--profile",
             "-p",
-            help="Profile file (YAML or JSON, CONTRACT §1), or - to read it from standard input.",
+            metavar="FILE",
+            help="Profile file (YAML or JSON; fields as in the README's 'The profile'), or - to read "
+            "it from standard input.",
             show_default=False,
         ),
     ] = None,
@@ -49,27 +54,32 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     from ketadecide.compare import evaluate
     from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
-    from ketadecide.sources.profile_file import load_profile, source_name
+    from ketadecide.profile import parse_profile
+    from ketadecide.sources.profile_file import read_profile_data
+
+    data: object
 
     if (profile is None) == (fhir is None):
-        raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
+        raise InputError(Problem("give exactly one of --profile FILE or --fhir FILE (a FHIR bundle)"))
+    output_format(fmt, output)
     check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
-    if as_of is not None and fhir is None:
-        raise InputError(Problem("--as-of applies only with --fhir"))
+    when = as_of_date(as_of, fhir)
     kb = load_knowledge_base(data_dir)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
         from ketadecide.fhir import profile_from_bundle_file, to_profile
 
-        data, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
+        record, report = profile_from_bundle_file(fhir, kb, when)
         print_report(report)
-        person = to_profile(data, report.source)
+        data = record
+        person = to_profile(record, report.source)
         where = report.source
     else:
         assert profile is not None
-        person = load_profile(profile)
-        where = source_name(profile)
+        data, where = read_profile_data(profile)
     try:
+        if fhir is None:
+            person = parse_profile(data, source=where)
         result = evaluate(
             person,
             kb,
@@ -78,9 +88,22 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
             decision_support=detail or resolve_format(fmt, output) != "table",
         )
     except InputError as exc:
-        raise exc.with_source(where) from None
-    present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output)
+        from ketadecide.cli.ids import with_id_hints
+
+        raise with_id_hints(exc.with_source(where), data, kb) from None
+    present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output, audience.value)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("compare")(compare)
+    app.command(
+        "compare",
+        short_help="Compare the four ketamine modalities for one profile.",
+        epilog=examples(
+            "ketadecide compare --profile examples/trd-commercial.yaml",
+            "ketadecide compare --profile examples/crisis.yaml --audience patient",
+            "ketadecide compare --profile examples/minimal.json --format json > result.json",
+            "ketadecide compare --profile visit.yaml -o handout.html --audience patient",
+            "ketadecide compare --fhir patient.json --as-of 2026-11-23",
+            "(field names and values: ketadecide ids)",
+        ),
+    )(compare)

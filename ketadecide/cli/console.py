@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ketadecide.cli.stdio import is_terminal
 from ketadecide.consult.asker import (
     Asker,
     LineAsker,
@@ -43,10 +44,7 @@ NOTICE_STYLE = {
 
 def interactive_terminal() -> bool:
     """Both ends of the conversation are a terminal (and it is not a dumb one)."""
-    try:
-        return sys.stdin.isatty() and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
-    except (AttributeError, ValueError):
-        return False
+    return is_terminal(sys.stdin) and is_terminal(sys.stderr) and os.environ.get("TERM") != "dumb"
 
 
 def make_asker(audience: Audience) -> Asker:

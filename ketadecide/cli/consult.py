@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
+from ketadecide.cli.help import examples
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -22,25 +23,21 @@ from ketadecide.cli.options import (
     DetailOpt,
     FormatOpt,
     OutputOpt,
+    as_of_date,
+    output_format,
     resolve_format,
 )
 from ketadecide.cli.output import present, wants_handout
+from ketadecide.cli.stdio import is_terminal
 from ketadecide.errors import InputError, Problem
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
 
 
 def _goodbye(what: str, code: int) -> typer.Exit:
-    newline = "\n" if _stderr_is_terminal() else ""
+    newline = "\n" if is_terminal(sys.stderr) else ""
     print(f"{newline}ketadecide: {what}; goodbye. Nothing was written.", file=sys.stderr)
     return typer.Exit(code)
-
-
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _check_save_target(path: Path) -> None:
@@ -59,7 +56,7 @@ def _profile_text(record: dict[str, Any], path: Path) -> str:
         return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
     import yaml
 
-    header = "# ketadecide profile (CONTRACT §1), written by `ketadecide consult`.\n"
+    header = "# ketadecide profile, written by `ketadecide consult`.\n"
     return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
@@ -78,6 +75,20 @@ def _say_missing(fields: list[str], audience: str) -> None:
     print(line, file=sys.stderr)
 
 
+def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
+    """The pre-fill's problems in the words ``compare`` uses: the field or id probably meant."""
+    from ketadecide.cli.ids import with_id_hints
+    from ketadecide.profile import unknown_field_message
+
+    problems = []
+    for p in exc.problems:
+        if p.field and p.message.startswith("unknown field") and isinstance(data, dict):
+            problems.append(Problem(unknown_field_message(p.field, data.get(p.field)), p.source, p.field, p.row))
+        else:
+            problems.append(p)
+    return with_id_hints(InputError(problems), data, kb)
+
+
 @handles_errors
 def consult(  # noqa: PLR0917 - Typer passes options positionally
     profile: Annotated[
@@ -85,7 +96,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         typer.Option(
             "--profile",
             "-p",
-            help="Pre-fill answers from a profile file (YAML or JSON, CONTRACT §1; may be "
+            metavar="FILE",
+            help="Pre-fill answers from a profile file (YAML or JSON; may be "
             "partial). Only what is missing is asked. '-' (standard input) only with --no-input.",
             show_default=False,
         ),
@@ -94,6 +106,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         str | None,
         typer.Option(
             "--fhir",
+            metavar="FILE",
             help="Pre-fill answers from a patient's FHIR R4 bundle (JSON); what was read is listed "
             "before the questions. With --profile too, the profile's fields win. Needs the 'fhir' extra.",
             show_default=False,
@@ -104,6 +117,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         Path | None,
         typer.Option(
             "--save",
+            metavar="FILE",
             help="Write the answers as a profile (YAML, or JSON for .json), readable by you only. "
             "Nothing is written without it.",
             dir_okay=False,
@@ -148,6 +162,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         )
     from ketadecide.outputs import check_paths
 
+    output_format(fmt, output)
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
     if save is not None:
         _check_save_target(save)
@@ -155,19 +170,21 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
-    if as_of is not None and fhir is None:
-        raise InputError(Problem("--as-of applies only with --fhir", field="--as-of"))
+    when = as_of_date(as_of, fhir)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
         from ketadecide.fhir import profile_from_bundle_file
 
-        record, report = profile_from_bundle_file(fhir, kb, as_of.date() if as_of else None)
+        record, report = profile_from_bundle_file(fhir, kb, when)
         print_report(report)
         source = report.source
         prefill = parse_partial(record, source=source)
     if profile is not None:
         data, source = read_profile_data(profile)
-        prefill = {**prefill, **parse_partial(data, source=source)}
+        try:
+            prefill = {**prefill, **parse_partial(data, source=source)}
+        except InputError as exc:
+            raise _plain_problems(exc, data, kb) from None
 
     asker = None
     stopped = False
@@ -206,7 +223,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             decision_support=detail or resolve_format(fmt, output) != "table",
         )
     except InputError as exc:
-        raise exc.with_source(source or "consult") from None
+        raise _plain_problems(exc.with_source(source or "consult"), prefill, kb) from None
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
     shown = False
@@ -243,8 +260,18 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output)
+    present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output, who)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("consult")(consult)
+    app.command(
+        "consult",
+        short_help="Ask the questions, then compare the four modalities.",
+        epilog=examples(
+            "ketadecide consult",
+            "ketadecide consult --audience patient",
+            "ketadecide consult --profile visit.yaml --save answers.yaml",
+            "ketadecide consult --no-input --profile visit.yaml --format json",
+            "ketadecide consult --fhir patient.json -o handout.html",
+        ),
+    )(consult)

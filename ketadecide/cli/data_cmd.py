@@ -9,18 +9,32 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import EXIT_INPUT, handles_errors
+from ketadecide.cli.help import examples
 from ketadecide.errors import capped
 
-app = typer.Typer(help="Work with knowledge-base data directories.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Work with knowledge-base data directories.",
+    short_help="Check a clinic's own knowledge base (data validate).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
-@app.command("validate")
+@app.command(
+    "validate",
+    short_help="Check a data directory (schema, sources, dates, clinical floor).",
+    epilog=examples(
+        "ketadecide data validate",
+        "ketadecide data validate ./our-data --strict",
+        "ketadecide compare --data-dir ./our-data --profile visit.yaml",
+    ),
+)
 @handles_errors
 def validate(
     directory: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[DIR]",
+            metavar="DIR",
             help="The data directory to check (default: --data-dir / KETADECIDE_DATA_DIR, else the bundled data).",
             show_default=False,
         ),

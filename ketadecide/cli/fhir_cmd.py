@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import DataDirOpt
+from ketadecide.cli.help import examples
+from ketadecide.cli.options import AsOfOpt, DataDirOpt, as_of_date
 from ketadecide.cli.output import emit
 
 if TYPE_CHECKING:
@@ -18,20 +19,11 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Read a patient's health record (a FHIR R4 bundle) into a ketadecide profile.",
+    short_help="Read a health record (FHIR R4 bundle) into a profile.",
     no_args_is_help=True,
     add_completion=False,
 )
 
-AsOfOpt = Annotated[
-    dt.datetime | None,
-    typer.Option(
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        help="Read the record as it stood on this date (YYYY-MM-DD): the age, and which "
-        "readings are the latest. Default: today.",
-        show_default=False,
-    ),
-]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the import report on standard error.")]
 
 
@@ -41,11 +33,15 @@ def print_report(report: MappingReport) -> None:
         print(line, file=sys.stderr)
 
 
-def as_date(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
-
-
-@app.command("to-profile")
+@app.command(
+    "to-profile",
+    short_help="Read a FHIR R4 bundle into a profile (YAML).",
+    epilog=examples(
+        "ketadecide fhir to-profile patient.json",
+        "ketadecide fhir to-profile patient.json -o profile.yaml --as-of 2026-11-23",
+        "ketadecide compare --fhir patient.json",
+    ),
+)
 @handles_errors
 def to_profile_cmd(
     bundle: Annotated[
@@ -57,6 +53,7 @@ def to_profile_cmd(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Write the profile to FILE (atomically, readable by you only).",
             dir_okay=False,
             show_default=False,
@@ -66,7 +63,7 @@ def to_profile_cmd(
     data_dir: DataDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Print the profile (CONTRACT §1) read from BUNDLE as YAML; the report goes to stderr.
+    """Print the profile read from BUNDLE as YAML; the report goes to stderr.
 
     Every code in the record is accounted for in the report: read into the profile,
     informational, not counted (and why), in conflict (and the rule used), or unknown.
@@ -75,15 +72,30 @@ def to_profile_cmd(
     from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
 
+    if output is not None and output.suffix.lower() not in ("", ".yaml", ".yml", ".txt"):
+        from ketadecide.errors import InputError, Problem
+
+        raise InputError(
+            Problem(
+                f"cannot write a {output.suffix} file; the profile is YAML: name it .yaml "
+                "(a JSON result comes from `ketadecide compare --fhir FILE --format json`)",
+                str(output),
+                "--output",
+            )
+        )
     check_paths([bundle, data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
-    data, report = profile_from_bundle_file(bundle, kb, as_date(as_of))
+    data, report = profile_from_bundle_file(bundle, kb, as_of_date(as_of, bundle))
     if not quiet:
         print_report(report)
     profile = to_profile(data, report.source)
     # Only the fields read from the record: defaults (e.g. suicidality: unknown) stay implicit.
     record = {k: v for k, v in profile.to_record().items() if k in data}
     emit(profile_yaml(record, report.source, report.as_of), output)
+    if output is not None:
+        from ketadecide.cli.output import said_written
+
+        said_written(output, "YAML profile; check it with the person")
 
 
 def profile_yaml(record: dict[str, Any], source: str, as_of: dt.date) -> str:

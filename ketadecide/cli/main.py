@@ -2,15 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ketadecide._version import __version__
-from ketadecide.cli import batch, compare, consult, data_cmd, fhir_cmd, modalities, troubleshoot
-from ketadecide.cli.errors import state
+from ketadecide.cli import batch, compare, consult, data_cmd, fhir_cmd, ids, modalities, troubleshoot
+from ketadecide.cli.errors import EXIT_INPUT, state
+from ketadecide.cli.help import conventional_metavars
+
+conventional_metavars()
+
+#: ``-h`` as well as ``--help``, everywhere (inherited by every subcommand's context).
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+class Group(TyperGroup):
+    """The top-level command: usage errors are one line in our words (see cli/usage.py)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from typer import _click as click
+
+        standalone_mode = kwargs.get("standalone_mode", True)
+        kwargs["standalone_mode"] = False  # errors come back here, to be said in one line
+        try:
+            rv = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            if not standalone_mode:
+                raise
+            exc.show()  # no arguments: the help itself, as before
+            sys.exit(exc.exit_code)
+        except click.exceptions.UsageError as exc:
+            if not standalone_mode:
+                raise
+            from ketadecide.cli.usage import usage_line
+
+            print(f"ketadecide: error: {usage_line(exc)}", file=sys.stderr)
+            sys.exit(EXIT_INPUT)
+        except click.exceptions.ClickException as exc:
+            if not standalone_mode:
+                raise
+            print(f"ketadecide: error: {exc.format_message()}", file=sys.stderr)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:  # type: ignore[attr-defined]
+            if not standalone_mode:
+                raise
+            print("ketadecide: aborted; nothing was written.", file=sys.stderr)
+            sys.exit(1)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
 
 app = typer.Typer(
+    cls=Group,
+    context_settings=CONTEXT_SETTINGS,
     name="ketadecide",
     help=(
         "Compare ketamine treatment options for depression: Spravato (esketamine nasal "
@@ -50,6 +98,7 @@ consult.register(app)
 batch.register(app)
 modalities.register(app)
 troubleshoot.register(app)
+ids.register(app)
 app.add_typer(data_cmd.app, name="data")
 fhir_cmd.register(app)
 
@@ -57,8 +106,6 @@ fhir_cmd.register(app)
 def run() -> None:
     """Console-script entry point: the app, with the standard streams made safe and their
     failures (``>/dev/full``, a closed stdout) reported as one line, exit 1."""
-    import sys
-
     from ketadecide.cli import stdio
 
     stdio.prepare()

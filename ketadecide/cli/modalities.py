@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt
+from ketadecide.cli.help import examples
+from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, output_format
 from ketadecide.cli.output import present
 from ketadecide.errors import InputError, Problem
 
@@ -16,7 +17,7 @@ from ketadecide.errors import InputError, Problem
 def modalities(
     modality_id: Annotated[
         str | None,
-        typer.Argument(metavar="[ID]", help="spravato, iv, im or compounded; omit to list all.", show_default=False),
+        typer.Argument(metavar="ID", help="spravato, iv, im or compounded; omit to list all.", show_default=False),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -27,12 +28,21 @@ def modalities(
     from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
 
+    output_format(fmt, output, ("table", "json", "markdown"))
     check_paths([data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     if modality_id is not None and modality_id not in kb.modalities:
         raise InputError(Problem(f"unknown modality '{modality_id}' (one of: {', '.join(kb.modalities)})", field="ID"))
-    present(lambda r, **kw: r.knowledge(kb, modality_id, audience.value, **kw), fmt, output)
+    present(lambda r, **kw: r.knowledge(kb, modality_id, audience.value, **kw), fmt, output, audience.value)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("modalities")(modalities)
+    app.command(
+        "modalities",
+        short_help="List the modalities, or show one in full with its sources.",
+        epilog=examples(
+            "ketadecide modalities",
+            "ketadecide modalities spravato",
+            "ketadecide modalities iv --audience patient --format markdown -o iv.md",
+        ),
+    )(modalities)

@@ -38,6 +38,7 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
+        metavar="FILE",
         help="Write to FILE (atomically, readable by you only) instead of standard output.",
         dir_okay=False,
         show_default=False,
@@ -57,6 +58,7 @@ DataDirOpt = Annotated[
     typer.Option(
         "--data-dir",
         envvar="KETADECIDE_DATA_DIR",
+        metavar="DIR",
         help="A clinic's own knowledge base (a directory like the bundled data/).",
         file_okay=False,
         show_default=False,
@@ -74,6 +76,28 @@ AudienceOption = Annotated[
 ]
 
 _EXTENSIONS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+#: Files the table may go to (plain text); any other extension is refused unless --format says.
+_TEXT_EXTENSIONS = ("", ".txt", ".text", ".out", ".log")
+_WORD_PROCESSOR = "write .html (or .md) and open that in a word processor"
+#: Extensions people try that no command writes, and what to do instead.
+CANNOT_WRITE = {
+    ".pdf": "write .html and print it to PDF from a browser",
+    ".docx": _WORD_PROCESSOR,
+    ".doc": _WORD_PROCESSOR,
+    ".odt": _WORD_PROCESSOR,
+    ".rtf": _WORD_PROCESSOR,
+    ".png": "write .html and print or save it from a browser",
+    ".jpg": "write .html and print or save it from a browser",
+    ".yaml": "a profile as YAML comes from `ketadecide fhir to-profile` or `consult --save FILE.yaml`; "
+    "results are .json, .md, .html or a text table (.txt)",
+    ".yml": "a profile as YAML comes from `ketadecide fhir to-profile` or `consult --save FILE.yaml`; "
+    "results are .json, .md, .html or a text table (.txt)",
+    ".csv": "for one row per profile use `ketadecide batch`",
+    ".xlsx": "for one row per profile use `ketadecide batch` (CSV or Parquet)",
+    ".parquet": "for one row per profile use `ketadecide batch`",
+    ".jsonl": "for one row per profile use `ketadecide batch`",
+}
+FORMAT_NAMES = {"table": "text table", "json": "JSON", "markdown": "Markdown", "html": "HTML"}
 
 
 def resolve_format(fmt: OutputFormat | None, output: Path | None) -> str:
@@ -85,10 +109,35 @@ def resolve_format(fmt: OutputFormat | None, output: Path | None) -> str:
     return "table"
 
 
+def output_format(fmt: OutputFormat | None, output: Path | None, allowed: tuple[str, ...] = tuple(FORMAT_NAMES)) -> str:
+    """The format to write, checked before anything is read: an output file whose extension
+    we cannot write (``.pdf``, ``.docx``, ``.yaml``...) is an input error with what to do."""
+    from ketadecide.errors import InputError, Problem
+
+    name = resolve_format(fmt, output)
+    if output is not None:
+        suffix = output.suffix.lower()
+        if suffix in CANNOT_WRITE:
+            raise InputError(Problem(f"cannot write a {suffix} file; {CANNOT_WRITE[suffix]}", str(output), "--output"))
+        if fmt is None and suffix not in _EXTENSIONS and suffix not in _TEXT_EXTENSIONS:
+            raise InputError(
+                Problem(
+                    f"cannot tell the format from {suffix!r}; name the file .json, .md, .html or .txt, "
+                    "or give --format",
+                    str(output),
+                    "--output",
+                )
+            )
+    if name not in allowed:
+        raise InputError(Problem(f"this command writes {', '.join(allowed)}, not {name}", field="--format"))
+    return name
+
+
 FhirOpt = Annotated[
     str | None,
     typer.Option(
         "--fhir",
+        metavar="FILE",
         help="Read the profile from a patient's FHIR R4 bundle (JSON); what was read from the "
         "record is listed on standard error. Needs the 'fhir' extra.",
         show_default=False,
@@ -98,8 +147,21 @@ AsOfOpt = Annotated[
     dt.datetime | None,
     typer.Option(
         "--as-of",
+        metavar="DATE",
         formats=["%Y-%m-%d"],
-        help="With --fhir: read the record as it stood on this date (default: today).",
+        help="Read the health record as it stood on DATE (YYYY-MM-DD): the age, and which readings "
+        "are the latest. Only with a FHIR bundle. Default: today.",
         show_default=False,
     ),
 ]
+
+
+def as_of_date(as_of: dt.datetime | None, fhir: object) -> dt.date | None:
+    """The --as-of date, refused (exit 2) when there is no --fhir bundle to read it in."""
+    if as_of is None:
+        return None
+    if fhir is None:
+        from ketadecide.errors import InputError, Problem
+
+        raise InputError(Problem("--as-of applies only with --fhir FILE", field="--as-of"))
+    return as_of.date()

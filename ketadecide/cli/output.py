@@ -9,13 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ketadecide.cli.options import OutputFormat, resolve_format
+from ketadecide.cli.stdio import is_terminal
 
 
 def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return is_terminal(sys.stdout)
 
 
 def use_color(output: Path | None) -> bool:
@@ -45,7 +43,22 @@ def emit(text: str, output: Path | None) -> None:
         write_text(output, text)
 
 
-def present(draw: Callable[..., str], fmt: OutputFormat | None, output: Path | None) -> str:
+def said_written(output: Path, what: str) -> None:
+    """One line on stderr saying what a successful ``-o`` wrote, e.g. ``wrote handout.html
+    (HTML, patient)``. Nothing for a device or a pipe (``-o /dev/stdout``)."""
+    import stat
+
+    try:
+        regular = stat.S_ISREG(os.stat(output).st_mode)
+    except OSError:
+        return
+    if regular:
+        print(f"ketadecide: wrote {output} ({what})", file=sys.stderr)
+
+
+def present(
+    draw: Callable[..., str], fmt: OutputFormat | None, output: Path | None, audience: str | None = None
+) -> str:
     """Render in the chosen (or implied) format and write it; returns the format used.
 
     ``draw(renderer, color=..., width=...)`` asks the format's renderer for one view (a
@@ -61,6 +74,13 @@ def present(draw: Callable[..., str], fmt: OutputFormat | None, output: Path | N
         width=table_width(output),
     )
     emit(text, output)
+    if output is not None:
+        from ketadecide.cli.options import FORMAT_NAMES
+
+        what = ", ".join(x for x in (FORMAT_NAMES[fmt_name], audience) if x)
+        if fmt_name == "html":
+            what += "; print it from a browser"
+        said_written(output, what)
     return fmt_name
 
 

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from ketadecide.cli.errors import handles_errors
-from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt
+from ketadecide.cli.help import examples
+from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, output_format
 from ketadecide.cli.output import present
 
 
@@ -40,6 +41,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         typer.Option(
             "--profile",
             "-p",
+            metavar="FILE",
             help="Profile file (YAML or JSON) whose course_* fields describe the course; - for stdin. "
             "With a profile, the four-modality comparison is included too.",
             show_default=False,
@@ -53,7 +55,9 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     ] = None,
     sessions: Annotated[
         int | None,
-        typer.Option("--sessions", min=0, max=1000, help="Sessions completed at the full dose.", show_default=False),
+        typer.Option(
+            "--sessions", metavar="N", min=0, max=1000, help="Sessions completed at the full dose.", show_default=False
+        ),
     ] = None,
     response: Annotated[
         ResponseChoice | None,
@@ -77,6 +81,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         Path | None,
         typer.Option(
             "--log",
+            metavar="FILE",
             help="Session log CSV (date,modality,dose,phq9_total,dissociation,bp[,therapeutic]): the "
             "response, full-dose sessions and dissociation are derived from it.",
             dir_okay=False,
@@ -94,19 +99,23 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     from ketadecide.troubleshoot.log import read_session_log, summarize_log
     from ketadecide.troubleshoot.report import build_report
 
+    output_format(fmt, output)
     check_paths([profile, log, data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     person = None
     if profile is not None:
+        from ketadecide.cli.ids import with_id_hints
         from ketadecide.engine import check_profile_ids
         from ketadecide.errors import InputError
-        from ketadecide.sources.profile_file import load_profile, source_name
+        from ketadecide.profile import parse_profile
+        from ketadecide.sources.profile_file import read_profile_data
 
-        person = load_profile(profile)
+        data, where = read_profile_data(profile)
         try:
+            person = parse_profile(data, source=where)
             check_profile_ids(person, kb)
         except InputError as exc:
-            raise exc.with_source(source_name(profile)) from None
+            raise with_id_hints(exc.with_source(where), data, kb) from None
     summary = summarize_log(read_session_log(log), kb) if log is not None else None
     report = build_report(
         kb,
@@ -120,8 +129,16 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         },
         log=summary,
     )
-    present(lambda r, **kw: r.course_report(report, audience.value, **kw), fmt, output)
+    present(lambda r, **kw: r.course_report(report, audience.value, **kw), fmt, output, audience.value)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("troubleshoot")(troubleshoot)
+    app.command(
+        "troubleshoot",
+        short_help="Suggestions for a course that is not going as hoped.",
+        epilog=examples(
+            "ketadecide troubleshoot --modality iv --sessions 6 --response none",
+            "ketadecide troubleshoot --profile visit.yaml",
+            "ketadecide troubleshoot --log examples/session-log.csv --audience patient -o handout.html",
+        ),
+    )(troubleshoot)

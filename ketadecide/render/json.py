@@ -349,3 +349,8 @@ class JsonRenderer:
         self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
     ) -> str:
         return render_knowledge_json(kb, modality_id)
+
+
+def render_ids_json(listing: dict[str, Any]) -> str:
+    """``ketadecide ids --format json``: the listing as it is."""
+    return json.dumps(listing, indent=2, ensure_ascii=False) + "\n"

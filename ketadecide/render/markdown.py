@@ -3,6 +3,8 @@ tickets and pasting into a record."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.knowledge.base import KnowledgeBase
@@ -386,3 +388,43 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
             lines.append(f"- {e(d.sponsored_intro.for_(audience))}{index.refs(d.sponsored)}")
         lines.append("")
     return lines
+
+
+def render_ids_markdown(listing: dict[str, Any]) -> str:
+    """``ketadecide ids --format markdown``: one table per section."""
+    lines: list[str] = ["# ketadecide ids", ""]
+    for section, entries in listing.items():
+        lines += [f"## {section}", ""]
+        if section in ("conditions", "medications"):
+            lines += ["| id | name | plain name | brand names |", "|---|---|---|---|"]
+            lines += [
+                f"| `{e['id']}` | {md_escape(e['name'])} | {md_escape(e['plain_name'])} | {', '.join(e['brands'])} |"
+                for e in entries
+            ]
+        elif section == "fields":
+            lines += ["| field | type | values |", "|---|---|---|"]
+            lines += [f"| `{e['field']}` | {e['type']} | {ids_values_text(e)} |" for e in entries]
+        elif section == "values":
+            lines += ["| field | values |", "|---|---|"]
+            lines += [f"| `{name}` | {', '.join(values)} |" for name, values in entries.items()]
+        else:
+            lines += [f"- `{value}`" for value in entries]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def ids_values_text(entry: dict[str, Any]) -> str:
+    """The values one field takes, in words: ``mdd, ptsd``, ``0-120``, ``9 items, 0-3``."""
+    parts = []
+    if "values" in entry:
+        parts.append(", ".join(entry["values"]))
+    if "values_from" in entry:
+        parts.append(f"see `{entry['values_from']}`")
+    if "items" in entry:
+        parts.append(f"{entry['items']} items")
+    if "range" in entry:
+        low, high = entry["range"]
+        parts.append(f"{low}-{high}")
+    if entry.get("required"):
+        parts.append("required")
+    return "; ".join(parts)

@@ -699,3 +699,35 @@ def decision_section(result: Result, audience: Audience, index: SourceIndex) -> 
         if d.sponsored:
             line(d.sponsored_intro.for_(audience), index.refs(d.sponsored))
     return out
+
+
+def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int = 120) -> str:
+    """``ketadecide ids``: one table per section (ids, plain and brand names; fields; values)."""
+    from ketadecide.render.markdown import ids_values_text
+
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
+    for section, entries in listing.items():
+        table = Table(title=section, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        if section in ("conditions", "medications"):
+            for heading in ("id", "plain name", "brand names"):
+                table.add_column(heading, overflow="fold")
+            for e in entries:
+                table.add_row(Text(e["id"], style="bold"), e["plain_name"], ", ".join(e["brands"]))
+        elif section == "fields":
+            for heading in ("field", "type", "values"):
+                table.add_column(heading, overflow="fold")
+            for e in entries:
+                table.add_row(Text(e["field"], style="bold"), e["type"], ids_values_text(e))
+        elif section == "values":
+            table.add_column("field")
+            table.add_column("values", overflow="fold")
+            for name, values in entries.items():
+                table.add_row(Text(name, style="bold"), ", ".join(values))
+        else:
+            table.add_column("value")
+            for value in entries:
+                table.add_row(value)
+        console.print(table)
+        console.print()
+    return buffer.getvalue()

@@ -35,7 +35,7 @@ def _looks_like_a_profile(data: object, name: str) -> None:
     raise InputError(
         Problem(
             f"not a ketadecide profile: none of its {len(data)} key(s) is a profile field "
-            "(expected a mapping of CONTRACT §1 fields, e.g. 'age: 45'; its content is not shown)",
+            "(expected profile fields, e.g. 'age: 45'; its content is not shown)",
             name,
         )
     )
