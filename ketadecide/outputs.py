@@ -377,9 +377,23 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 _STOP_SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
 
 
-def _on_signal(signum: int, _frame: FrameType | None) -> None:
+def _on_signal(signum: int, frame: FrameType | None) -> None:
     remove_live_temporaries()  # first, in case unwinding is slow
+    if _importing(frame):
+        # An exception raised while a C extension initialises (DuckDB's, say) can abort the
+        # interpreter (exit -6, not 143): let the import finish and take the signal again.
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
     raise Terminated(signum)
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether the interrupted code is inside an import (importlib's frames on the stack)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextlib.contextmanager

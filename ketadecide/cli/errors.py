@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -37,6 +38,23 @@ def report_input_error(exc: InputError) -> None:
         print(f"ketadecide: error: {problem}", file=sys.stderr)
 
 
+def _exit_now_if_threads_remain(code: int) -> None:
+    """End the process at once when a reader thread is still blocked in a read.
+
+    A batch reading standard input has a daemon thread inside ``stdin.read``; a normal exit
+    then finalises the interpreter while that thread holds stdin's lock, and CPython aborts
+    ("could not acquire lock for <stdin> at interpreter shutdown", exit -6 instead of 143).
+    The temporaries are already removed and the message printed, so nothing is lost.
+    """
+    import threading
+
+    if threading.active_count() > 1:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+
+
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Wrap a command so that bad input exits 2 and a bug exits 1, without a traceback.
 
@@ -63,6 +81,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             remove_live_temporaries()
             print("ketadecide: interrupted; nothing was written.", file=sys.stderr)
             code = 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+            _exit_now_if_threads_remain(code)
             raise typer.Exit(code) from None
         except OSError as exc:
             # Reading inputs reports its own failures (exit 2); an OSError that gets here is
