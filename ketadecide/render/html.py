@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import TYPE_CHECKING
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import (
@@ -49,7 +50,9 @@ from ketadecide.render.labels import (
     sure_score_line,
 )
 from ketadecide.render.trend import trend_svg
-from ketadecide.troubleshoot.report import TroubleshootReport
+
+if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
+    from ketadecide.troubleshoot.report import TroubleshootReport
 
 CSS = """
 :root { --ink:#1a1a1a; --muted:#555; --line:#bcbcbc; --accent:#1f4e79; --danger:#9b1c1c; }

@@ -4,7 +4,7 @@ and the knowledge-base listing."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketadecide.engine.result import (
     Audience,
@@ -20,8 +20,10 @@ from ketadecide.engine.result import (
 )
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import bp_text
-from ketadecide.troubleshoot.log import CourseSummary
-from ketadecide.troubleshoot.report import TroubleshootReport
+
+if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
+    from ketadecide.troubleshoot.log import CourseSummary
+    from ketadecide.troubleshoot.report import TroubleshootReport
 
 
 def _finding(f: Finding, audience: Audience) -> dict[str, Any]:

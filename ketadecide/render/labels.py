@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import (
@@ -17,8 +18,10 @@ from ketadecide.engine.result import (
     Sure,
     Worded,
 )
-from ketadecide.troubleshoot.log import CourseSummary
-from ketadecide.troubleshoot.report import TroubleshootReport
+
+if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
+    from ketadecide.troubleshoot.log import CourseSummary
+    from ketadecide.troubleshoot.report import TroubleshootReport
 
 # No tick for no_flags: it means only that nothing was flagged, never "eligible".
 STATUS_SYMBOL = {"no_flags": "○", "caution": "▲", "incomplete": "?", "contraindicated": "✖"}

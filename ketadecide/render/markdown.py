@@ -3,7 +3,7 @@ tickets and pasting into a record."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
@@ -34,7 +34,9 @@ from ketadecide.render.labels import (
     sure_score_line,
 )
 from ketadecide.render.trend import trend_lines
-from ketadecide.troubleshoot.report import TroubleshootReport
+
+if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
+    from ketadecide.troubleshoot.report import TroubleshootReport
 
 
 def md_escape(text: str) -> str:

@@ -7,7 +7,7 @@ import contextlib
 import io
 import textwrap
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -41,7 +41,9 @@ from ketadecide.render.labels import (
     status_text,
 )
 from ketadecide.render.trend import trend_lines
-from ketadecide.troubleshoot.report import TroubleshootReport
+
+if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
+    from ketadecide.troubleshoot.report import TroubleshootReport
 
 STATUS_STYLE = {
     "no_flags": "bold green",
