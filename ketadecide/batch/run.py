@@ -73,6 +73,8 @@ def inert_ids(table: Any) -> Any:
         return table
     fixed = pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
     return table.set_column(i, table.schema.field(i), fixed)
+
+
 #: Longest id copied into the errors file (the contract allows ids of up to 200 characters).
 MAX_ECHOED_ID = 200
 
