@@ -375,7 +375,7 @@ def text_table_query(kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, row_
         values.append(f"{v} AS {quote_ident(field)}")
         whens.append(f"WHEN {bad.replace(V, quote_ident(field))} THEN {lit(_problem(field, kb))}")
     whens.append(f"WHEN age IS NULL THEN {lit('age: required')}")
-    bp = lit("bp_systolic: must be above bp_diastolic")
+    bp = lit("bp_diastolic: must be below bp_systolic")
     whens.append(f"WHEN COALESCE(bp_systolic <= bp_diastolic, FALSE) THEN {bp}")
     typed = f"SELECT __row, {', '.join(raw_names.values())}, {', '.join(values)} FROM ({inner}) AS __in"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
