@@ -471,4 +471,31 @@ def emit_sql(
         outputs.append(f"__error AS {quote_ident(ERROR_COLUMN)}")
         query = f"SELECT {', '.join(outputs)} FROM ({rules}) AS __rules ORDER BY __row"
     (out,) = sqlglot.transpile(query, read="duckdb", write=dialect, pretty=True)
-    return forms.fill(out) + ";\n"
+    header = _emit_header(dialect, table, row_column) if text_input else ""
+    return header + forms.fill(out) + ";\n"
+
+
+def _emit_header(dialect: str, table: str, row_column: str | None) -> str:
+    """The comment that says what the emitted query reads and gives."""
+    import textwrap
+
+    from ketadecide.batch.dialects import UNTESTED_DIALECTS
+
+    columns = textwrap.wrap(", ".join(PROFILE_FIELDS), 86)
+    rows = (
+        f"the column {row_column}"
+        if row_column
+        else "ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; "
+        "on PostgreSQL give --row-column)"
+    )
+    lines = [
+        f"ketadecide rules, {dialect} dialect. Reads {table}: the contract's columns as text,",
+        "exactly the CSV cells (NULL or '' = not given; list cells ';'-separated, 'none' = asked, none):",
+        *(f"  {line}" for line in columns),
+        f"Row number: {rows}.",
+        "Gives the CSV output's columns plus error: NULL for a valid row, else its first problem",
+        "(then the answer columns are NULL). Ordered by row.",
+    ]
+    if dialect in UNTESTED_DIALECTS:
+        lines.append(f"UNTESTED on a live {dialect} engine: review it, and check it on a sample first.")
+    return "".join(f"-- {line}\n" for line in lines)
