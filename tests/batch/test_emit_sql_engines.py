@@ -140,6 +140,8 @@ def _user_exists(name: str) -> bool:
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     bindir = _pg_bin()
     if bindir is None:
+        if os.environ.get("KETADECIDE_REQUIRE_ENGINES"):
+            pytest.fail("PostgreSQL server binaries not found, and KETADECIDE_REQUIRE_ENGINES is set")
         pytest.skip("PostgreSQL server binaries not found (.ci/run installs them)")
     # Not under pytest's own temporary root: as root that is private (0700), and the
     # cluster then belongs to another user.
