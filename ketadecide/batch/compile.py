@@ -23,7 +23,13 @@ The query reads a table with the contract's columns (CONTRACT §1): scalars as t
 types, ``diagnoses``/``conditions``/``medications`` as arrays of text and ``phq9`` as an
 array of integers. NULL is "not given" (a list column's ``[]`` is "asked, none"); the
 first step fills in the contract's defaults (``suicidality`` and ``insurance``:
-``unknown``). Other dialects are produced from this one with sqlglot.
+``unknown``). Other dialects are produced from this one with sqlglot, except the few
+constructs sqlglot does not translate faithfully (list positions, de-duplication, full-match
+regular expressions, splitting, casts): those are written once per dialect in
+:mod:`ketadecide.batch.dialects` and reached through a ``forms`` argument (DuckDB's by
+default, so the SQL ``batch`` runs is the DuckDB text itself). :func:`emit_sql` with
+``text_input=True`` (the CLI's ``--emit-sql``) puts the text validation of
+:func:`ketadecide.batch.validate_sql.text_table_query` in front of the rules.
 """
 
 from __future__ import annotations
