@@ -23,13 +23,20 @@ The query reads a table with the contract's columns (CONTRACT §1): scalars as t
 types, ``diagnoses``/``conditions``/``medications`` as arrays of text and ``phq9`` as an
 array of integers. NULL is "not given" (a list column's ``[]`` is "asked, none"); the
 first step fills in the contract's defaults (``suicidality`` and ``insurance``:
-``unknown``). Other dialects are produced from this one with sqlglot.
+``unknown``). Other dialects are produced from this one with sqlglot, except the few
+constructs sqlglot does not translate faithfully (list positions, de-duplication, full-match
+regular expressions, splitting, casts): those are written once per dialect in
+:mod:`ketadecide.batch.dialects` and reached through a ``forms`` argument (DuckDB's by
+default, so the SQL ``batch`` runs is the DuckDB text itself). :func:`emit_sql` with
+``text_input=True`` (the CLI's ``--emit-sql``) puts the text validation of
+:func:`ketadecide.batch.validate_sql.text_table_query` in front of the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ketadecide.batch.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Coverage, Rule
 from ketadecide.predicates import (
@@ -107,81 +114,71 @@ def _in(values: Sequence[str]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
 
 
-def _contains_any(column: str, ids: Sequence[str]) -> str:
-    """TRUE when the array holds any of ``ids`` (list_contains translates to every dialect)."""
-    return "COALESCE(" + " OR ".join(f"list_contains({column}, {lit(i)})" for i in ids) + ", FALSE)"
-
-
-def _dedupe(column: str) -> str:
-    """The array's elements once each, in first-occurrence order (index lambdas do not
-    translate to every dialect; a series of positions does)."""
-    return (
-        f"list_filter(list_transform(generate_series(1, len({column})), "
-        f"lambda i: CASE WHEN list_position({column}, {column}[i]) = i THEN {column}[i] END), "
-        "lambda x: x IS NOT NULL)"
-    )
+def _contains_any(column: str, ids: Sequence[str], forms: Forms = DUCKDB) -> str:
+    """TRUE when the array holds any of ``ids``."""
+    return "COALESCE(" + " OR ".join(forms("contains", column, lit(i)) for i in ids) + ", FALSE)"
 
 
 _CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "=", "ne": "<>"}
 
 
-def _fact(field: str) -> str:
+def _fact(field: str, forms: Forms = DUCKDB) -> str:
     """The SQL for a predicate fact: a column, or a PHQ-9 score derived from the items."""
     if field == "phq9_total":
-        return "(" + " + ".join(f"phq9[{i}]" for i in range(1, 10)) + ")"
+        return "(" + " + ".join(forms("item", "phq9", str(i)) for i in range(1, 10)) + ")"
     if field == "phq9_item9":
-        return "phq9[9]"
+        return forms("item", "phq9", "9")
     return quote_ident(field)
 
 
-def compile_predicate(pred: Predicate) -> str:
+def compile_predicate(pred: Predicate, forms: Forms = DUCKDB) -> str:
     """SQL that is TRUE exactly when :func:`ketadecide.predicates.holds` is (never NULL).
 
     Only NULL is missing: an empty list is present (schema 2: "asked, none")."""
     if isinstance(pred, AnyOf):
-        return "(" + " OR ".join(compile_predicate(p) for p in pred.any) + ")"
+        return "(" + " OR ".join(compile_predicate(p, forms) for p in pred.any) + ")"
     if isinstance(pred, AllOf):
-        return "(" + " AND ".join(compile_predicate(p) for p in pred.all) + ")"
+        return "(" + " AND ".join(compile_predicate(p, forms) for p in pred.all) + ")"
     if isinstance(pred, Not):
-        return f"(NOT {compile_predicate(pred.not_)})"
+        return f"(NOT {compile_predicate(pred.not_, forms)})"
     assert isinstance(pred, Compare)
-    fact = _fact(pred.field)
+    fact = _fact(pred.field, forms)
     if pred.op == "missing":
         return f"({fact} IS NULL)"
     if pred.op == "present":
         return f"({fact} IS NOT NULL)"
-    return f"COALESCE({_compare(pred, fact)}, FALSE)"
+    return f"COALESCE({_compare(pred, fact, forms)}, FALSE)"
 
 
-def _compare(pred: Compare, fact: str) -> str:
+def _compare(pred: Compare, fact: str, forms: Forms = DUCKDB) -> str:
     """The bare comparison: NULL when the fact is NULL (SQL's own rule)."""
     if pred.field in LIST_FIELDS:
         wanted = pred.value if isinstance(pred.value, list) else [pred.value]
-        return "(" + " OR ".join(f"list_contains({fact}, {lit(i)})" for i in wanted) + ")"
+        return "(" + " OR ".join(forms("contains", fact, lit(i)) for i in wanted) + ")"
     if pred.op in {"in", "not_in"}:
         op = "IN" if pred.op == "in" else "NOT IN"
         return f"({fact} {op} {_in(pred.value)})"
     return f"({fact} {_CMP[pred.op]} {lit(pred.value)})"
 
 
-def compile_truth(pred: Predicate) -> str:
+def compile_truth(pred: Predicate, forms: Forms = DUCKDB) -> str:
     """SQL that is TRUE, FALSE or NULL exactly when :func:`ketadecide.predicates.truth` is
     True, False or None: SQL's NULL logic is Kleene's, so nothing is coalesced; a field not
     given is NULL and an ``unknown`` enum answer is read as NULL; ``missing``/``present``
     stay two-valued, as in :func:`compile_predicate`."""
     if isinstance(pred, AnyOf):
-        return "(" + " OR ".join(compile_truth(p) for p in pred.any) + ")"
+        return "(" + " OR ".join(compile_truth(p, forms) for p in pred.any) + ")"
     if isinstance(pred, AllOf):
-        return "(" + " AND ".join(compile_truth(p) for p in pred.all) + ")"
+        return "(" + " AND ".join(compile_truth(p, forms) for p in pred.all) + ")"
     if isinstance(pred, Not):
-        return f"(NOT {compile_truth(pred.not_)})"
+        return f"(NOT {compile_truth(pred.not_, forms)})"
     assert isinstance(pred, Compare)
     if pred.op in {"missing", "present"}:
-        return compile_predicate(pred)
-    fact = _fact(pred.field)
+        return compile_predicate(pred, forms)
+    fact = _fact(pred.field, forms)
     if UNKNOWN in ENUM_FIELDS.get(pred.field, ()):
         fact = f"NULLIF({fact}, {lit(UNKNOWN)})"
-    return _compare(pred, fact)
+    return _compare(pred, fact, forms)
 
 
 def severity_of(rule: Rule, modality: str) -> str | None:
@@ -218,7 +215,9 @@ def missing_mask_sql(kb: KnowledgeBase) -> str:
     return "CAST(" + " + ".join(terms) + " AS BIGINT)"
 
 
-def indication_sql(kb: KnowledgeBase, modality: str, values: Sequence[str] = _INDICATION_TEXTS) -> str:
+def indication_sql(
+    kb: KnowledgeBase, modality: str, values: Sequence[str] = _INDICATION_TEXTS, forms: Forms = DUCKDB
+) -> str:
     """One modality's indication status (``values``: what to give for on-label, off-label
     and not established, as SQL): any path TRUE -> on-label; else any path NULL -> not
     established (when the data words it); else off-label."""
@@ -226,7 +225,7 @@ def indication_sql(kb: KnowledgeBase, modality: str, values: Sequence[str] = _IN
     record = kb.modalities[modality].indication
     if not record.on_label:
         return off
-    paths = " OR ".join(compile_truth(p.when) for p in record.on_label)
+    paths = " OR ".join(compile_truth(p.when, forms) for p in record.on_label)
     if record.not_established is None:
         return f"CASE WHEN ({paths}) THEN {on} ELSE {off} END"
     return f"CASE WHEN ({paths}) THEN {on} WHEN ({paths}) IS NULL THEN {not_established} ELSE {off} END"
@@ -261,7 +260,7 @@ def _coverage_sql(kb: KnowledgeBase, modality: str, values: Sequence[str] = _IND
     return f"CASE insurance {' '.join(branches)} ELSE CAST(NULL AS BOOLEAN) END"
 
 
-def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
+def _findings_sql(kb: KnowledgeBase, modality: str, forms: Forms = DUCKDB) -> tuple[str, str]:
     """(findings text, status) for one modality, in :func:`evaluate`'s order. The status
     reads ``__incomplete`` (the row's ``missing`` is not empty): CONTRACT §3's precedence
     contraindicated > incomplete > caution > no_flags."""
@@ -273,8 +272,8 @@ def _findings_sql(kb: KnowledgeBase, modality: str) -> tuple[str, str]:
             ids = _rules_by(rules, modality, severity)
             if not ids:
                 continue
-            parts.append(f"NULLIF(array_to_string(list_filter({field}, lambda x: x IN {_in(ids)}), ';'), '')")
-            fired.append(_contains_any(field, ids))
+            parts.append(forms("filter_join", field, *(lit(i) for i in ids)))
+            fired.append(_contains_any(field, ids, forms))
         screens = [ident for ident, s in kb.screens.items() if severity_of(s, modality) == severity]
         for ident in screens:
             parts.append(f"CASE WHEN {_screen_col(ident)} THEN {lit(ident)} END")
@@ -315,7 +314,14 @@ def _crisis_sql() -> str:
     return f"COALESCE(suicidality IN {_in(sorted(CRISIS_SUICIDALITY))}, FALSE) AS crisis"
 
 
-def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = (), fired_mask: bool = False) -> str:
+def rules_query(
+    kb: KnowledgeBase,
+    source: str,
+    *,
+    passthrough: Sequence[str] = (),
+    fired_mask: bool = False,
+    forms: Forms = DUCKDB,
+) -> str:
     """The query over ``source`` (a table name or a parenthesised subquery with alias-free
     contract columns) giving one output row per input row, in input order.
 
@@ -325,18 +331,18 @@ def rules_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = 
     profiles = _profiles_query(source, extra)
     derived = [
         # Condition and medication ids once each, in the profile's order (as evaluate does).
-        f"{_dedupe('conditions')} AS __conditions",
-        f"{_dedupe('medications')} AS __medications",
-        *(f"{compile_predicate(s.when)} AS {_screen_col(i)}" for i, s in kb.screens.items()),
+        f"{forms('dedupe', 'conditions')} AS __conditions",
+        f"{forms('dedupe', 'medications')} AS __medications",
+        *(f"{compile_predicate(s.when, forms)} AS {_screen_col(i)}" for i, s in kb.screens.items()),
         f"{missing_sql(kb)} AS __missing",
-        *(f"{indication_sql(kb, m)} AS {_indication_col(m)}" for m in MODALITY_IDS),
+        *(f"{indication_sql(kb, m, forms=forms)} AS {_indication_col(m)}" for m in MODALITY_IDS),
     ]
     fired = f"SELECT *, {', '.join(derived)} FROM __profiles"
     # The safety screen's completeness, once per row, for the four statuses.
     complete = "SELECT *, __missing <> '' AS __incomplete FROM __derived"
     outputs = ["id", _crisis_sql(), "__missing AS missing"]
     for m in MODALITY_IDS:
-        findings, status = _findings_sql(kb, m)
+        findings, status = _findings_sql(kb, m, forms)
         outputs.append(f"{status} AS {quote_ident(m + '_status')}")
         outputs.append(f"{_indication_col(m)} AS {quote_ident(m + '_indication')}")
         outputs.append(f"{findings} AS {quote_ident(m + '_findings')}")
@@ -414,17 +420,81 @@ def fired_mask_sql(kb: KnowledgeBase) -> str:
 
 DIALECTS: tuple[str, ...] = ("duckdb", "spark", "postgres", "bigquery", "snowflake")
 
+#: The emitted query's columns: the CSV output's, then ``error``.
+ERROR_COLUMN = "error"
 
-def emit_sql(kb: KnowledgeBase, dialect: str = "duckdb", table: str = "profiles") -> str:
+
+def emit_sql(
+    kb: KnowledgeBase,
+    dialect: str = "duckdb",
+    table: str = "profiles",
+    *,
+    text_input: bool = False,
+    row_column: str | None = None,
+) -> str:
     """The rules query in ``dialect``, reading the contract's columns from ``table``.
 
-    Written once for DuckDB and translated with sqlglot (never by hand).
+    ``text_input=False``: the columns are typed (lists as arrays); one output row per input
+    row with the CSV output's columns but ``row``. ``text_input=True`` (what
+    ``ketadecide batch --emit-sql`` prints): the columns are text, exactly the CSV cells
+    (NULL or '' is "not given"); the query validates each row as ``batch`` does and gives
+    the CSV output's columns (``row`` from ``row_column``, else the table's scan order)
+    plus ``error`` (NULL for a valid row, else its first problem; the answer columns of
+    an invalid row are NULL), ordered by ``row``.
+
+    Written once, in DuckDB's dialect, and translated with sqlglot; the constructs it
+    does not translate faithfully are spelled per dialect by :mod:`ketadecide.batch.dialects`.
     """
     import sqlglot
 
+    from ketadecide.batch.columns import output_columns
+    from ketadecide.batch.validate_sql import text_table_query
+
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r} (one of: {', '.join(DIALECTS)})")
+    forms = Forms(dialect, placeholders=dialect != "duckdb")
     table_sql = ".".join(quote_ident(part) for part in table.split("."))
-    query = rules_query(kb, table_sql)
+    if not text_input:
+        query = rules_query(kb, table_sql, forms=forms)
+    else:
+        checked = text_table_query(kb, table_sql, forms, row_column)
+        rules = rules_query(kb, f"({checked}) AS __checked", passthrough=("__row", "__error"), forms=forms)
+        outputs = []
+        for column in output_columns():
+            if column == "id":
+                outputs.append("id")
+            elif column == "row":
+                outputs.append(f"__row AS {quote_ident('row')}")
+            else:
+                outputs.append(f"CASE WHEN __error IS NULL THEN {quote_ident(column)} END AS {quote_ident(column)}")
+        outputs.append(f"__error AS {quote_ident(ERROR_COLUMN)}")
+        query = f"SELECT {', '.join(outputs)} FROM ({rules}) AS __rules ORDER BY __row"
     (out,) = sqlglot.transpile(query, read="duckdb", write=dialect, pretty=True)
-    return out + ";\n"
+    header = _emit_header(dialect, table, row_column) if text_input else ""
+    return header + forms.fill(out) + ";\n"
+
+
+def _emit_header(dialect: str, table: str, row_column: str | None) -> str:
+    """The comment that says what the emitted query reads and gives."""
+    import textwrap
+
+    from ketadecide.batch.dialects import UNTESTED_DIALECTS
+
+    columns = textwrap.wrap(", ".join(PROFILE_FIELDS), 86)
+    rows = (
+        f"the column {row_column}"
+        if row_column
+        else "ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; "
+        "on PostgreSQL give --row-column)"
+    )
+    lines = [
+        f"ketadecide rules, {dialect} dialect. Reads {table}: the contract's columns as text,",
+        "exactly the CSV cells (NULL or '' = not given; list cells ';'-separated, 'none' = asked, none):",
+        *(f"  {line}" for line in columns),
+        f"Row number: {rows}.",
+        "Gives the CSV output's columns plus error: NULL for a valid row, else its first problem",
+        "(then the answer columns are NULL). Ordered by row.",
+    ]
+    if dialect in UNTESTED_DIALECTS:
+        lines.append(f"UNTESTED on a live {dialect} engine: review it, and check it on a sample first.")
+    return "".join(f"-- {line}\n" for line in lines)

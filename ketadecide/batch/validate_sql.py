@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any, get_args
 
 from ketadecide.batch.compile import lit, lit_list, quote_ident
+from ketadecide.batch.dialects import DUCKDB, Forms
 from ketadecide.batch.row_checks import (
     BOOL_FIELDS,
     ENUM_FIELDS,
@@ -63,10 +64,10 @@ def id_max_length() -> int:
     return int(_schema()["id"]["maxLength"])
 
 
-def _id_bad(v: str) -> str:
+def _id_bad(v: str, forms: Forms = DUCKDB) -> str:
     """An id longer than allowed or carrying control characters (the profile's own rules)."""
     pattern = _schema()["id"]["pattern"]
-    return f"(length({v}) > {id_max_length()} OR NOT regexp_full_match({v}, {lit(pattern)}))"
+    return f"(length({v}) > {id_max_length()} OR NOT {forms.full_match(v, pattern)})"
 
 
 def phq9_bounds() -> tuple[int, int, int]:
@@ -142,17 +143,17 @@ V = "{value}"
 """Placeholder in a 'bad' expression for the column holding the field's typed value."""
 
 
-def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
+def _text_cell(field: str, c: str, kb: KnowledgeBase, forms: Forms = DUCKDB) -> tuple[str, str]:
     """(typed value, bad) for a text cell ``c`` of a known field; ``bad`` names the value as
     :data:`V` so that it is computed once, in an inner SELECT."""
     given = f"({c} IS NOT NULL AND {c} <> '')"
     if field == "id":
-        return f"CASE WHEN {given} THEN {c} END", f"({given} AND {_id_bad(c)})"
+        return f"CASE WHEN {given} THEN {c} END", f"({given} AND {_id_bad(c, forms)})"
     if field in INT_FIELDS:
-        v = f"CASE WHEN regexp_full_match({c}, {lit(INT_PATTERN)}) THEN TRY_CAST({c} AS BIGINT) END"
+        v = f"CASE WHEN {forms.full_match(c, INT_PATTERN)} THEN {forms('to_int', c)} END"
         return v, f"({given} AND NOT {_between(V, field)})"
     if field in NUMBER_FIELDS:
-        v = f"CASE WHEN regexp_full_match({c}, {lit(NUMBER_PATTERN)}) THEN TRY_CAST({c} AS DOUBLE) END"
+        v = f"CASE WHEN {forms.full_match(c, NUMBER_PATTERN)} THEN {forms('to_double', c)} END"
         return v, f"({given} AND NOT {_between(V, field)})"
     if field in BOOL_FIELDS:
         v = (
@@ -167,20 +168,12 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
         # The cell `none` is "asked, none" ([]); else one regular expression over the cell
         # (no per-item work): known ids, ';'-separated.
         none = f"({c} = {lit(NONE_CELL)})"
-        v = (
-            f"CASE WHEN {none} THEN CAST([] AS VARCHAR[]) "
-            f"WHEN {given} THEN string_split({c}, {lit(LIST_SEPARATOR)}) END"
-        )
+        v = f"CASE WHEN {none} THEN {forms('empty_list')} WHEN {given} THEN {forms('split', c)} END"
         sep = lit(LIST_SEPARATOR)
         too_many = f"length({c}) - length(replace({c}, {sep}, '')) >= {max_items(field)}"
-        return v, (
-            f"({given} AND NOT {none} AND (NOT regexp_full_match({c}, {lit(list_pattern(field, kb))}) OR {too_many}))"
-        )
+        return v, (f"({given} AND NOT {none} AND (NOT {forms.full_match(c, list_pattern(field, kb))} OR {too_many}))")
     if field == "phq9":
-        v = (
-            f"CASE WHEN regexp_full_match({c}, {lit(phq9_pattern())}) "
-            f"THEN CAST(string_split({c}, {lit(LIST_SEPARATOR)}) AS BIGINT[]) END"
-        )
+        v = f"CASE WHEN {forms.full_match(c, phq9_pattern())} THEN {forms('split_ints', c)} END"
         return v, f"({given} AND {V} IS NULL)"
     raise AssertionError(field)
 
@@ -338,3 +331,52 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
     typed = f"SELECT *, {', '.join(values)} FROM ({fields})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
     return f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"
+
+
+def _problem(field: str, kb: KnowledgeBase) -> str:
+    """The emitted SQL's words for a bad cell of ``field`` (one problem, field first)."""
+    if field == "id":
+        return f"id: longer than {id_max_length()} characters, or holds a control character"
+    if field in INT_FIELDS:
+        lo, hi = bounds(field)
+        return f"{field}: expected a whole number from {_num(lo)} to {_num(hi)}"
+    if field in NUMBER_FIELDS:
+        lo, hi = bounds(field)
+        return f"{field}: expected a number from {_num(lo)} to {_num(hi)}"
+    if field in BOOL_FIELDS:
+        return f"{field}: expected true/false, yes/no or 1/0"
+    if field in ENUM_FIELDS:
+        return f"{field}: expected one of {', '.join(ENUM_VALUES[field])}"
+    if field in LIST_FIELDS:
+        return (
+            f"{field}: expected none, or known ids separated by {LIST_SEPARATOR} "
+            f"(at most {max_items(field)}; see ketadecide modalities)"
+        )
+    n, lo, hi = phq9_bounds()
+    return f"{field}: expected {n} item scores {lo}-{hi} separated by {LIST_SEPARATOR}"
+
+
+def text_table_query(kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, row_column: str | None = None) -> str:
+    """The emitted SQL's validation: ``source`` holds the contract's columns as text (the CSV
+    cells; NULL or '' is "not given"). Gives the typed contract columns (what
+    :func:`~ketadecide.batch.compile.rules_query` reads), ``__row`` (``row_column`` read
+    as an integer, or the scan order's ``ROW_NUMBER()``) and ``__error``: NULL for a valid
+    row, else its first problem (fields in the contract's order, then the cross-field
+    checks). Exactly the CSV rules of :func:`_text_cell`, spelled for the dialect by ``forms``."""
+    assert LIST_SEPARATOR == ";", "the dialect forms split on ';'"
+    raw_names = {field: f"__raw_{i}" for i, field in enumerate(PROFILE_FIELDS)}
+    row = f"CAST({quote_ident(row_column)} AS BIGINT)" if row_column else forms("row_number")
+    renamed = ", ".join(f"{quote_ident(f)} AS {raw}" for f, raw in raw_names.items())
+    inner = f"SELECT {row} AS __row, {renamed} FROM {source}"
+    values: list[str] = []
+    whens: list[str] = []
+    for field, raw in raw_names.items():
+        v, bad = _text_cell(field, raw, kb, forms)
+        values.append(f"{v} AS {quote_ident(field)}")
+        whens.append(f"WHEN {bad.replace(V, quote_ident(field))} THEN {lit(_problem(field, kb))}")
+    whens.append(f"WHEN age IS NULL THEN {lit('age: required')}")
+    bp = lit("bp_diastolic: must be below bp_systolic")
+    whens.append(f"WHEN COALESCE(bp_systolic <= bp_diastolic, FALSE) THEN {bp}")
+    typed = f"SELECT __row, {', '.join(raw_names.values())}, {', '.join(values)} FROM ({inner}) AS __in"
+    out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
+    return f"SELECT {out_cols}, __row, CASE {' '.join(whens)} END AS __error FROM ({typed}) AS __typed"

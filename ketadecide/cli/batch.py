@@ -104,14 +104,36 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     ] = None,
     as_of: AsOfOpt = None,
     emit_sql: Annotated[
-        bool, typer.Option("--emit-sql", help="Print the compiled rules query instead of running.")
+        bool,
+        typer.Option(
+            "--emit-sql",
+            help="Print the rules as one SQL query instead of running: it reads a table with the "
+            "contract's columns as text (the CSV cells), validates each row as batch does and gives "
+            "the CSV output's columns plus 'error' (NULL for a valid row). See docs/batch.md.",
+        ),
     ] = False,
     dialect: Annotated[
-        Dialect, typer.Option("--dialect", help="SQL dialect for --emit-sql.", case_sensitive=False)
+        Dialect,
+        typer.Option(
+            "--dialect",
+            help="SQL dialect for --emit-sql. duckdb, postgres and spark are tested on the real engines; "
+            "bigquery and snowflake are untested on a live engine (review before use).",
+            case_sensitive=False,
+        ),
     ] = Dialect.duckdb,
     table: Annotated[
-        str, typer.Option("--table", metavar="NAME", help="Table the emitted query reads (contract columns).")
+        str,
+        typer.Option("--table", metavar="NAME", help="Table the emitted query reads (contract columns, as text)."),
     ] = "profiles",
+    row_column: Annotated[
+        str | None,
+        typer.Option(
+            "--row-column",
+            help="Column of --table holding each row's number (for --emit-sql). Without it the row is "
+            "ROW_NUMBER() in the table's scan order: the load order on DuckDB and Spark, not on PostgreSQL.",
+            show_default=False,
+        ),
+    ] = None,
     progress: Annotated[
         bool,
         typer.Option("--progress/--no-progress", help="Progress bar (only ever on a terminal)."),
@@ -141,7 +163,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         require_batch_deps()
         from ketadecide.batch.compile import emit_sql as emit
 
-        text = emit(load_knowledge_base(data_dir), dialect.value, table)
+        text = emit(load_knowledge_base(data_dir), dialect.value, table, text_input=True, row_column=row_column)
         if to_stdout:
             sys.stdout.write(text)
         else:
