@@ -168,7 +168,10 @@ def test_no_network_and_no_files_unless_asked(
 
 
 WRITERS: dict[str, Callable[[dict[str, Path], Path], tuple[list[str], str | None]]] = {
-    "compare_output": lambda p, out: (["compare", *DATA, "-p", str(p["profile"]), "-o", str(out)], None),
+    "compare_output": lambda p, out: (
+        ["compare", *DATA, "-p", str(p["profile"]), "-o", str(out.with_suffix(".txt"))],
+        None,
+    ),
     "compare_output_html": lambda p, out: (
         ["compare", *DATA, "-p", str(p["profile"]), "-o", str(out.with_suffix(".html"))],
         None,

@@ -60,9 +60,9 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     data: object
 
     if (profile is None) == (fhir is None):
-        raise InputError(Problem("give exactly one of --profile FILE or --fhir FILE (a FHIR bundle)"))
-    output_format(fmt, output)
+        raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
     check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
+    output_format(fmt, output)
     when = as_of_date(as_of, fhir)
     kb = load_knowledge_base(data_dir)
     if fhir is not None:

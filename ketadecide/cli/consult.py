@@ -162,8 +162,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         )
     from ketadecide.outputs import check_paths
 
-    output_format(fmt, output)
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
+    output_format(fmt, output)
     if save is not None:
         _check_save_target(save)
     kb = load_knowledge_base(data_dir)

@@ -72,6 +72,7 @@ def to_profile_cmd(
     from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
 
+    check_paths([bundle, data_dir], {"--output": output}, stdout=output is None)
     if output is not None and output.suffix.lower() not in ("", ".yaml", ".yml", ".txt"):
         from ketadecide.errors import InputError, Problem
 
@@ -83,7 +84,6 @@ def to_profile_cmd(
                 "--output",
             )
         )
-    check_paths([bundle, data_dir], {"--output": output}, stdout=output is None)
     kb = load_knowledge_base(data_dir)
     data, report = profile_from_bundle_file(bundle, kb, as_of_date(as_of, bundle))
     if not quiet:

@@ -24,6 +24,7 @@ class Group(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from typer import _click as click
+        from typer.exceptions import Abort
 
         standalone_mode = kwargs.get("standalone_mode", True)
         kwargs["standalone_mode"] = False  # errors come back here, to be said in one line
@@ -46,7 +47,7 @@ class Group(TyperGroup):
                 raise
             print(f"ketadecide: error: {exc.format_message()}", file=sys.stderr)
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:  # type: ignore[attr-defined]
+        except Abort:
             if not standalone_mode:
                 raise
             print("ketadecide: aborted; nothing was written.", file=sys.stderr)

@@ -28,8 +28,8 @@ def modalities(
     from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths
 
-    output_format(fmt, output, ("table", "json", "markdown"))
     check_paths([data_dir], {"--output": output}, stdout=output is None)
+    output_format(fmt, output, ("table", "json", "markdown"))
     kb = load_knowledge_base(data_dir)
     if modality_id is not None and modality_id not in kb.modalities:
         raise InputError(Problem(f"unknown modality '{modality_id}' (one of: {', '.join(kb.modalities)})", field="ID"))

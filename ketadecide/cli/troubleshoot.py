@@ -99,8 +99,8 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     from ketadecide.troubleshoot.log import read_session_log, summarize_log
     from ketadecide.troubleshoot.report import build_report
 
-    output_format(fmt, output)
     check_paths([profile, log, data_dir], {"--output": output}, stdout=output is None)
+    output_format(fmt, output)
     kb = load_knowledge_base(data_dir)
     person = None
     if profile is not None:
