@@ -29,15 +29,18 @@ def test_yaml_integers_are_decimal_digits_only(text: str, tmp_path: Path) -> Non
     res = CliRunner().invoke(app, ["compare", *DATA, "-p", str(profile)])
     assert res.exit_code == 2
     assert f"{profile}, field 'age':" in res.stderr
-    # The same text in a CSV row is an error too, except the leading-zero decimals, which the
-    # CSV rules (-?[0-9]+) still read as decimal (065 = 65, never YAML's octal 53).
+    # The same text in a CSV row is an error too (CONTRACT §1: a file and a CSV row with the
+    # same text give the same answer), in the Python check and in the SQL alike.
     from ketadecide.batch.row_checks import check_cells
 
-    csv_row = check_cells({"age": text}, load_knowledge_base(DATA_DIR), row=1).profile
-    if text in {"065", "-0"}:  # (0150 = 150 is out of range there)
-        assert csv_row is not None and csv_row.age == int(text)
-    else:
-        assert csv_row is None
+    assert check_cells({"age": text}, load_knowledge_base(DATA_DIR), row=1).profile is None
+    import duckdb
+
+    from ketadecide.batch.row_checks import INT_PATTERN
+
+    with duckdb.connect() as con:
+        matched = con.execute("SELECT regexp_full_match(?, ?)", [text, INT_PATTERN]).fetchone()
+    assert matched == (False,)
 
 
 @pytest.mark.parametrize(("text", "value"), [("0", 0), ("45", 45), ("-3", -3), ("1.5", 1.5), ("150", 150)])

@@ -13,7 +13,7 @@ here, which also gives the error messages (row errors).
 Three kinds of cell reach this module:
 
 * **text** (every CSV cell, and Parquet string columns) -- converted by the CSV rules of
-  CONTRACT §1: empty = not given; integers are ``-?[0-9]+``; numbers are decimal
+  CONTRACT §1: empty = not given; integers are decimal digits without leading zeros (``0|-?[1-9][0-9]*``); numbers are decimal
   (``12``, ``12.5``, ``1e3``); booleans ``true/false/yes/no/1/0`` in any case; lists
   and ``phq9`` are ``;``-separated, and the cell ``none`` in a list column is "asked,
   none" (``[]``). Nothing is trimmed: ``" 42"`` is not an age.
@@ -46,7 +46,9 @@ LIST_FIELDS: tuple[str, ...] = fields_of_kind("enum_list", "id_list")
 ENUM_FIELDS: tuple[str, ...] = fields_of_kind("enum")
 
 #: Regular expressions shared, character for character, with the SQL validator.
-INT_PATTERN = r"-?[0-9]+"
+#: Decimal digits only, as the YAML loader reads them (safeyaml.DECIMAL_INT): `065`, `-0` and
+#: `+5` are errors in a CSV row as in a file, so both give the same answer (CONTRACT §1).
+INT_PATTERN = r"(?:0|-?[1-9][0-9]*)"
 NUMBER_PATTERN = r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
 TRUE_WORDS: frozenset[str] = frozenset({"true", "yes", "1"})
 FALSE_WORDS: frozenset[str] = frozenset({"false", "no", "0"})

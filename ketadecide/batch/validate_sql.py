@@ -89,10 +89,10 @@ def list_pattern(field: str, kb: KnowledgeBase) -> str:
 
 def phq9_pattern() -> str:
     """A text cell holding exactly the PHQ-9's nine item scores, each a whole number
-    (``-?[0-9]+``, as :data:`INT_PATTERN`) within the item range."""
+    (as :data:`INT_PATTERN`: one digit, no sign or leading zero) within the item range."""
     n, lo, hi = phq9_bounds()
     assert lo == 0 and 0 < hi <= 9, "the pattern below spells out a 0..hi digit range"
-    item = f"(?:-?0+|0*[1-{hi}])"
+    item = f"[0-{hi}]"
     return f"{item}(?:{re.escape(LIST_SEPARATOR)}{item}){{{n - 1}}}"
 
 

@@ -61,10 +61,11 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
     if field in INT_FIELDS:
         lo, hi = (int(x) for x in bounds(field))
         mid = (lo + hi) // 2
-        valid = [str(lo), str(hi), str(lo + 1), str(hi - 1), str(mid), f"00{mid}"]
+        valid = [str(lo), str(hi), str(lo + 1), str(hi - 1), str(mid)]
+        # Decimal digits only, as a YAML file reads them (CONTRACT §1): no leading zero, no -0.
+        invalid = [str(lo - 1), str(hi + 1), "4.5", " 42", "+5", "abc", "1e2", "9" * 30, "٤٢", f"00{mid}", "065"]
         if lo == 0:
-            valid.append("-0")
-        invalid = [str(lo - 1), str(hi + 1), "4.5", " 42", "+5", "abc", "1e2", "9" * 30, "٤٢"]
+            invalid.append("-0")
         if field == "bp_systolic":
             valid += ["140", "139", "141", "91", "90"]
         if field == "bp_diastolic":
@@ -132,9 +133,9 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
                 "2;2;2;2;2;2;2;2;0",
                 "3;3;2;2;3;3;2;2;1",
                 "0;0;0;0;0;0;0;0;1",
-                "-0;00;0003;-00;1;2;3;0;0",
             ],
             [
+                "-0;00;0003;-00;1;2;3;0;0",  # decimal digits only, as in a YAML file
                 "0;0;0;0;0;0;0;0",
                 "0;0;0;0;0;0;0;0;0;0",
                 "4;0;0;0;0;0;0;0;0",

@@ -168,7 +168,7 @@ def _pg_rows(text: str) -> list[dict[str, Any]]:
                 typed[k] = None
             elif k == "crisis" or k.endswith("_likely_covered"):
                 typed[k] = {"t": True, "f": False}[v]
-            elif k == "row":
+            elif k in ("row", "sure_score"):  # the integer columns
                 typed[k] = int(v)
             else:
                 typed[k] = v
