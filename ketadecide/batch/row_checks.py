@@ -13,7 +13,8 @@ here, which also gives the error messages (row errors).
 Three kinds of cell reach this module:
 
 * **text** (every CSV cell, and Parquet string columns) -- converted by the CSV rules of
-  CONTRACT §1: empty = not given; integers are decimal digits without leading zeros (``0|-?[1-9][0-9]*``); numbers are decimal
+  CONTRACT §1: empty = not given; integers are decimal digits without a leading zero
+  (``0|-?[1-9][0-9]*``, as a YAML file reads them); numbers are decimal
   (``12``, ``12.5``, ``1e3``); booleans ``true/false/yes/no/1/0`` in any case; lists
   and ``phq9`` are ``;``-separated, and the cell ``none`` in a list column is "asked,
   none" (``[]``). Nothing is trimmed: ``" 42"`` is not an age.

@@ -269,6 +269,10 @@ class _Score:
     ref: str
 
 
+#: Where the reader notes how many older Observations it set aside before validating.
+OLDER_OBSERVATIONS_KEY = "_ketadecide_older_observations"
+
+
 class _Mapper:
     def __init__(self, bundle: Mapping[str, Any], index: CodeIndex, as_of: dt.date, source: str) -> None:
         self.bundle = bundle
@@ -331,6 +335,13 @@ class _Mapper:
                     )
                     if r
                 }
+        older = self.bundle.get(OLDER_OBSERVATIONS_KEY)
+        if isinstance(older, int) and older:
+            self.add(
+                "not_counted",
+                f"{older} older Observation(s) not read: only the most recent readings of each code are "
+                "(the latest blood pressure and PHQ-9 are what the profile uses)",
+            )
         profile: dict[str, Any] = {}
         self._patient(profile)
         for i, _, resource in resources:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.fhir.mapping import READ_TYPES, CodeIndex, MappingReport, map_bundle
+from ketadecide.fhir.mapping import OLDER_OBSERVATIONS_KEY, READ_TYPES, CodeIndex, MappingReport, map_bundle
 from ketadecide.fhir.models import CodesFile, check_against_kb
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
@@ -28,6 +28,12 @@ from ketadecide.safeyaml import decode, load_json, read_text
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 #: At most this many validation problems are listed for one bundle.
 MAX_PROBLEMS = 20
+#: Observations kept per code (the most recent ones up to the as-of date, and as many after
+#: it, which the mapper reports as not used). The mapper reads the latest blood pressure and
+#: PHQ-9; a record with 100,000 readings would otherwise cost a minute and a gigabyte of
+#: validated models. The report says how many older ones were not read.
+RECENT_OBSERVATIONS_PER_CODE = 50
+
 
 INSTALL_HINT = "FHIR import needs the optional 'fhir' extra (fhir.resources): pip install 'ketadecide[fhir]'"
 
@@ -64,7 +70,7 @@ def _fhir_models() -> tuple[Any, Any]:
     return Bundle, get_fhir_model_class
 
 
-def read_bundle(location: str) -> tuple[dict[str, Any], str]:
+def read_bundle(location: str, as_of: dt.date | None = None) -> tuple[dict[str, Any], str]:
     """Read and validate one bundle file (``-`` is stdin); returns the dict and its name."""
     if location == "-":
         name = "<stdin>"
@@ -72,15 +78,58 @@ def read_bundle(location: str) -> tuple[dict[str, Any], str]:
     else:
         name = location
         text = read_text(Path(location), max_bytes=MAX_BUNDLE_BYTES)
-    return parse_bundle(text, name), name
+    return parse_bundle(text, name, as_of), name
 
 
-def parse_bundle(text: str, name: str) -> dict[str, Any]:
-    """Parse and validate bundle JSON text; :class:`InputError` names the resource and field."""
+def parse_bundle(text: str, name: str, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Parse and validate bundle JSON text; :class:`InputError` names the resource and field.
+
+    Only the most recent :data:`RECENT_OBSERVATIONS_PER_CODE` Observations of each code (on
+    or before ``as_of``, today by default) are kept and validated; the number set aside is
+    under :data:`OLDER_OBSERVATIONS_KEY` for the report.
+    """
     data = load_json(text, name)
+    if isinstance(data, dict) and isinstance(data.get("entry"), list):
+        older = keep_recent_observations(data, as_of or dt.date.today())
+        if older:
+            data[OLDER_OBSERVATIONS_KEY] = older
     validate_bundle(data, name)
     assert isinstance(data, dict)
     return data
+
+
+def _observation_key(resource: Mapping[str, Any]) -> tuple[str, str]:
+    """(code, date) of an Observation from its raw JSON, without validating it."""
+    code = resource.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    first = codings[0] if isinstance(codings, list) and codings and isinstance(codings[0], dict) else {}
+    key = f"{first.get('system')}|{first.get('code')}"
+    when = resource.get("effectiveDateTime") or resource.get("effectiveInstant") or resource.get("issued")
+    period = resource.get("effectivePeriod")
+    if not when and isinstance(period, dict):
+        when = period.get("start")
+    return key, when if isinstance(when, str) else ""
+
+
+def keep_recent_observations(data: dict[str, Any], as_of: dt.date) -> int:
+    """Drop all but the most recent Observations of each code from ``data['entry']``, in place;
+    returns how many were dropped. Entries that are not Observations are all kept, in order."""
+    entries = data["entry"]
+    groups: dict[tuple[str, bool], list[tuple[str, int]]] = {}
+    for i, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Observation":
+            key, when = _observation_key(resource)
+            # ISO dates compare as text; what is after the as-of date is kept apart.
+            groups.setdefault((key, when[:10] > as_of.isoformat()), []).append((when, i))
+    dropped: set[int] = set()
+    for members in groups.values():
+        if len(members) > RECENT_OBSERVATIONS_PER_CODE:
+            members.sort(reverse=True)
+            dropped.update(i for _, i in members[RECENT_OBSERVATIONS_PER_CODE:])
+    if dropped:
+        data["entry"] = [e for i, e in enumerate(entries) if i not in dropped]
+    return len(dropped)
 
 
 def validate_bundle(data: object, name: str) -> None:
@@ -106,7 +155,7 @@ def validate_bundle(data: object, name: str) -> None:
     from pydantic import ValidationError
 
     problems: list[Problem] = []
-    shell = {k: v for k, v in data.items() if k != "entry"}
+    shell = {k: v for k, v in data.items() if k not in ("entry", OLDER_OBSERVATIONS_KEY)}
     shell["entry"] = [
         {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e for e in entries
     ] or None
@@ -235,8 +284,9 @@ def profile_from_bundle_file(
     Raises :class:`InputError` for a file that is not a valid FHIR R4 Bundle.
     """
     index_first = code_index(kb)  # a bad codes.yaml is reported before the bundle is read
-    bundle, name = read_bundle(str(path))
-    return map_bundle(bundle, index_first, as_of=as_of or dt.date.today(), source=name)
+    day = as_of or dt.date.today()
+    bundle, name = read_bundle(str(path), day)
+    return map_bundle(bundle, index_first, as_of=day, source=name)
 
 
 def to_profile(data: Mapping[str, Any], source: str) -> Profile:
@@ -270,7 +320,7 @@ def iter_bundle_profiles(
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json" and p.is_file())
         for row, file in enumerate(files, start=1):
             try:
-                bundle, name = read_bundle(str(file))
+                bundle, name = read_bundle(str(file), day)
                 yield row, map_bundle(bundle, index, as_of=day, source=name)[0]
             except InputError as exc:
                 yield row, _with_row(exc, row)
@@ -282,7 +332,7 @@ def iter_bundle_profiles(
             continue
         row += 1
         try:
-            bundle = parse_bundle(line, str(path))
+            bundle = parse_bundle(line, str(path), day)
             yield row, map_bundle(bundle, index, as_of=day, source=str(path))[0]
         except InputError as exc:
             yield row, _with_row(exc, row)
