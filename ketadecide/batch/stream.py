@@ -14,7 +14,7 @@ row errors or, when it accepts the row, evaluates it with :func:`ketadecide.engi
 other) engine is a second implementation of it, taking the same ``Input`` (or a DataFrame
 of the contract's columns) and yielding the same :class:`ResultChunk` and
 :class:`~ketadecide.batch.row_checks.RowError` items. It can run the same query --
-:func:`batch_sql` is written once for DuckDB, and ``batch.compile.emit_sql`` translates the
+:func:`batch_sql` is written once for DuckDB, and ``batch.emit.emit_sql`` translates the
 rules query with sqlglot (``--dialect spark``) -- and hand its flagged rows to the same
 Python row checks. Writers, the summary and the API then work unchanged; only
 :func:`_connect` and :func:`_chunked_results` (DuckDB's connection, chunking and result

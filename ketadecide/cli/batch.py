@@ -129,6 +129,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         str | None,
         typer.Option(
             "--row-column",
+            metavar="NAME",
             help="Column of --table holding each row's number (for --emit-sql). Without it the row is "
             "ROW_NUMBER() in the table's scan order: the load order on DuckDB and Spark, not on PostgreSQL.",
             show_default=False,
@@ -161,7 +162,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     if emit_sql:
         check_paths([data_dir], {"--output": output}, stdout=to_stdout)
         require_batch_deps()
-        from ketadecide.batch.compile import emit_sql as emit
+        from ketadecide.batch.emit import emit_sql as emit
 
         text = emit(load_knowledge_base(data_dir), dialect.value, table, text_input=True, row_column=row_column)
         if to_stdout:

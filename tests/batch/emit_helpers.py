@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ketadecide.batch.columns import output_columns
-from ketadecide.batch.compile import ERROR_COLUMN, emit_sql
+from ketadecide.batch.compile import ERROR_COLUMN
+from ketadecide.batch.emit import emit_sql
 from ketadecide.batch.writers import run_batch
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS

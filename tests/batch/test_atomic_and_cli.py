@@ -16,7 +16,8 @@ import pytest
 import sqlglot
 
 from ketadecide.batch.columns import output_columns
-from ketadecide.batch.compile import DIALECTS, emit_sql
+from ketadecide.batch.compile import DIALECTS
+from ketadecide.batch.emit import emit_sql
 from ketadecide.cli.main import app
 from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge import KnowledgeBase

@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ketadecide.batch.columns import output_row
-from ketadecide.batch.compile import INDICATIONS, emit_sql
+from ketadecide.batch.compile import INDICATIONS
+from ketadecide.batch.emit import emit_sql
 from ketadecide.batch.row_checks import check_cells
 from ketadecide.batch.writers import run_batch
 from ketadecide.compare import evaluate
