@@ -33,13 +33,15 @@ class Problem:
     """The field or key path, e.g. ``age`` or ``modalities.iv.coverage.medicare``."""
     row: int | None = None
     """1-based record number in a batch input (the CSV header not counted)."""
+    line: int | None = None
+    """The physical line of a text file, where it differs from ``row`` (a CSV with a header)."""
 
     def __str__(self) -> str:
         where = []
         if self.source:
             where.append(self.source)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"row {self.row}" + (f" (line {self.line})" if self.line is not None else ""))
         message = self.message
         if self.field and message.startswith("unknown field") and shown_name(self.field) is None:
             # An unknown key that is not even a name is content of some other file: not quoted.

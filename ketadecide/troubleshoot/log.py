@@ -153,9 +153,11 @@ def _parse_session_log(reader: csv.DictReader[str], source: str) -> tuple[Sessio
     sessions: list[Session] = []
     for index, raw in enumerate(reader, start=1):
         if index > MAX_ROWS:
-            raise InputError(Problem(f"more than {MAX_ROWS} sessions; split the log", source, row=index))
+            raise InputError(
+                Problem(f"more than {MAX_ROWS} sessions; split the log", source, row=index, line=index + 1)
+            )
         if None in raw:
-            problems.append(Problem("more cells than columns", source, row=index))
+            problems.append(Problem("more cells than columns", source, row=index, line=index + 1))
             continue
         cells = {k: (v or "").strip() for k, v in raw.items()}
         if not any(cells.values()):
@@ -164,7 +166,13 @@ def _parse_session_log(reader: csv.DictReader[str], source: str) -> tuple[Sessio
         if session is not None:
             if sessions and session.date < sessions[-1].date:
                 problems.append(
-                    Problem(f"dates must be in order; {session.date} is before the row above", source, "date", index)
+                    Problem(
+                        f"dates must be in order; {session.date} is before the row above",
+                        source,
+                        "date",
+                        index,
+                        index + 1,
+                    )
                 )
             sessions.append(session)
     if problems:
@@ -178,7 +186,8 @@ def _parse_row(cells: dict[str, str], row: int, source: str, problems: list[Prob
     before = len(problems)
 
     def bad(field: str, message: str) -> None:
-        problems.append(Problem(message, source, field, row))
+        # A session log has a header line: data row N is line N + 1 of the file.
+        problems.append(Problem(message, source, field, row, row + 1))
 
     for col in REQUIRED_COLUMNS:
         if col != "phq9_total" and not cells.get(col):

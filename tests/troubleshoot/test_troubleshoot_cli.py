@@ -105,7 +105,8 @@ def test_log_errors_exit_2_naming_row_and_field(runner: CliRunner, tmp_path: Pat
     bad.write_text("date,modality,dose,phq9_total\n2026-01-01,iv,0.5,20\n2026-01-02,iv,0.5,31\n")
     res = runner.invoke(app, ["troubleshoot", "--log", str(bad)])
     assert res.exit_code == 2
-    assert f"ketadecide: error: {bad}, row 2, field 'phq9_total'" in res.stderr
+    # data row 2 is line 3 of the file (the header is line 1): both are named
+    assert f"ketadecide: error: {bad}, row 2 (line 3), field 'phq9_total'" in res.stderr
     assert "Traceback" not in res.stderr
     missing = runner.invoke(app, ["troubleshoot", "--log", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2 and "no such file" in missing.stderr
