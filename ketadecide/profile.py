@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
 
-from ketadecide.errors import InputError, Problem, did_you_mean
+from ketadecide.errors import MAX_REPORTED, InputError, Problem, did_you_mean
 
 ModalityId = Literal["spravato", "iv", "im", "compounded"]
 MODALITY_IDS: tuple[str, ...] = get_args(ModalityId)
@@ -236,6 +236,9 @@ def unknown_field_message(key: str, value: object = None) -> str:
     return f"unknown field: not a profile field{did_you_mean(key, terms)} (`ketadecide ids fields` lists them)"
 
 
+UNKNOWN_FIELD_PLAIN = "unknown field: not a profile field (`ketadecide ids fields` lists them)"
+
+
 def _check_field(name: str, value: object) -> tuple[object, list[tuple[str, str]]]:
     """Validate one field: (normalised value, [(field path, problem)])."""
     checked, problems = _check_field_plain(name, value)
@@ -400,7 +403,12 @@ def parse_profile(data: object, *, source: str | None = None, row: int | None = 
         if not isinstance(key, str):
             problems.append(Problem(f"field names must be text, got {_shown(key)}", source, row=row))
         elif key not in FIELD_SPECS:
-            problems.append(Problem(unknown_field_message(key, data[key]), source, key, row))
+            # A did-you-mean costs an edit distance per field; past the problems anyone is
+            # shown (a hostile file has thousands of keys) the plain words will do.
+            message = (
+                unknown_field_message(key, data[key]) if len(problems) < MAX_REPORTED else UNKNOWN_FIELD_PLAIN
+            )
+            problems.append(Problem(message, source, key, row))
     if problems:
         # Report unknown fields together with the known fields' own problems.
         try:
