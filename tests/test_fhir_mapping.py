@@ -22,7 +22,7 @@ from fhir_bundles import (
 
 from ketadecide.errors import InputError
 from ketadecide.fhir import CodeIndex, MappingReport, map_bundle, to_profile
-from ketadecide.fhir.mapping import age_on
+from ketadecide.fhir.common import age_on
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -10,7 +10,8 @@ Importing this package is cheap; ``fhir.resources`` is loaded only when a bundle
 
 from __future__ import annotations
 
-from ketadecide.fhir.mapping import CodeIndex, MappingReport, ReportItem, map_bundle
+from ketadecide.fhir.mapping import map_bundle
+from ketadecide.fhir.models import CodeIndex
 from ketadecide.fhir.reader import (
     bundle_to_profile,
     code_index,
@@ -20,6 +21,7 @@ from ketadecide.fhir.reader import (
     read_bundle,
     to_profile,
 )
+from ketadecide.fhir.report import MappingReport, ReportItem
 
 __all__ = [
     "CodeIndex",

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.fhir.mapping import OLDER_OBSERVATIONS_KEY, READ_TYPES, CodeIndex, MappingReport, map_bundle
-from ketadecide.fhir.models import CodesFile, check_against_kb
+from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES
+from ketadecide.fhir.mapping import map_bundle
+from ketadecide.fhir.models import CodeIndex, CodesFile, check_against_kb
+from ketadecide.fhir.report import MappingReport
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
 from ketadecide.safeyaml import decode, load_json, read_text
