@@ -38,10 +38,12 @@ The rules, stated once (they are also in docs/fhir.md):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from ketadecide.engine.result import Audience
 from ketadecide.errors import InputError, Problem
 from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES, Record
 from ketadecide.fhir.conditions import Conditions
@@ -49,7 +51,7 @@ from ketadecide.fhir.medications import Medications
 from ketadecide.fhir.models import CodeIndex, CodesFile, Match
 from ketadecide.fhir.observations import Observations
 from ketadecide.fhir.patient import map_patient
-from ketadecide.fhir.phq9 import Phq9
+from ketadecide.fhir.phq9 import Band, Phq9
 from ketadecide.fhir.pregnancy import finish_pregnancy
 from ketadecide.fhir.report import MappingReport, ReportItem
 from ketadecide.fhir.values import _list, _map, _str
@@ -102,12 +104,16 @@ def map_bundle(
     *,
     as_of: dt.date,
     source: str = "<bundle>",
+    bands: Sequence[Band] | None = None,
 ) -> tuple[dict[str, Any], MappingReport]:
     """Map one (already validated) FHIR R4 bundle to a profile dict and a report.
 
     The dict holds only fields found in the record, in CONTRACT order; it is *not* validated
     here (``age`` may be missing). Raises :class:`InputError` only for a bundle that cannot
     describe one person (several Patients, a birth date after ``as_of``).
+
+    ``bands`` are the PHQ-9 severity bands ``(low, high, name)`` the report names a total
+    with: a knowledge base's (:func:`ketadecide.fhir.reader.phq9_bands`); by default the bundled questions.yaml's.
     """
     index = codes if isinstance(codes, CodeIndex) else CodeIndex(codes)
     record = Record(index, as_of, source)
@@ -124,7 +130,7 @@ def map_bundle(
     map_patient(record, profile)
     conditions = Conditions(record)
     medications = Medications(record)
-    phq9 = Phq9(record)
+    phq9 = Phq9(record, default_phq9_bands() if bands is None else bands)
     observations = Observations(record, phq9)
     handlers = {
         "Condition": conditions.condition,
@@ -157,6 +163,19 @@ def map_bundle(
     ordered = {k: profile[k] for k in PROFILE_FIELDS if k in profile}
     report = MappingReport(record.source, record.as_of, tuple(record.items), dict(read), dict(skipped))
     return ordered, report
+
+
+#: The report names a PHQ-9 band by its short (patient) name in questions.yaml: "minimal".
+BAND_WORDING: Audience = "patient"
+
+
+@functools.cache
+def default_phq9_bands() -> tuple[Band, ...]:
+    """The PHQ-9 severity bands of the bundled questions.yaml (cited there)."""
+    from ketadecide.consult.questions import QUESTIONS_FILE, load_questions_file
+    from ketadecide.knowledge.loader import default_data_dir
+
+    return load_questions_file(default_data_dir() / QUESTIONS_FILE).phq9_bands(BAND_WORDING)
 
 
 def _ask_what_a_record_cannot_tell(record: Record, profile: dict[str, Any]) -> None:

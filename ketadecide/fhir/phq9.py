@@ -1,11 +1,14 @@
 """PHQ-9 answers from Observations: ``phq9`` (the nine items of the latest day), with its
-total and severity band in the report, and item 9 never lost."""
+total and severity band in the report, and item 9 never lost.
+
+The severity bands are data (``questions.yaml``, cited): the caller passes them in.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +23,9 @@ ORDINAL_URLS = frozenset(
 )
 PHQ9_STALE = dt.timedelta(days=30)
 
+#: A PHQ-9 severity band: totals ``low``..``high`` inclusive, and its name.
+Band = tuple[int, int, str]
+
 
 @dataclass(frozen=True)
 class _Score:
@@ -31,8 +37,9 @@ class _Score:
 class Phq9:
     """The PHQ-9 item answers and totals of the record, gathered one by one."""
 
-    def __init__(self, record: Record) -> None:
+    def __init__(self, record: Record, bands: Sequence[Band]) -> None:
         self.record = record
+        self.bands = tuple(bands)
         self.phq_items: dict[int, list[_Score]] = defaultdict(list)
         self.phq_totals: list[_Score] = []
 
@@ -101,7 +108,7 @@ class Phq9:
                 for d in days
                 if d < latest and all(any(s.when.day == d for s in self.phq_items.get(n, [])) for n in range(1, 10))
             )
-            shown = f" (total {total.value}, {_phq_band(total.value)})" if total else ""
+            shown = f" (total {total.value}, {self.band(total.value)})" if total else ""
             present = [n for n in range(1, 10) if any(s.when.day == latest for s in self.phq_items.get(n, []))]
             found = f"items {', '.join(map(str, present))} found" if present else "no item answers"
             msg = (
@@ -135,7 +142,7 @@ class Phq9:
         where = ", ".join(sorted(refs)[:1]) + (f" and {len(refs) - 1} more" if len(refs) > 1 else "")
         self.record.add(
             "mapped",
-            f"phq9 = {items} (total {sum(items)}, {_phq_band(sum(items))}) <- PHQ-9 of {latest.isoformat()} [{where}]",
+            f"phq9 = {items} (total {sum(items)}, {self.band(sum(items))}) <- PHQ-9 of {latest.isoformat()} [{where}]",
             None,
             "phq9",
         )
@@ -163,9 +170,6 @@ class Phq9:
                 "phq9",
             )
 
-
-def _phq_band(total: int) -> str:
-    for upper, band in ((4, "minimal"), (9, "mild"), (14, "moderate"), (19, "moderately severe")):
-        if total <= upper:
-            return band
-    return "severe"
+    def band(self, total: int) -> str:
+        """The name of the severity band ``total`` falls in."""
+        return next(name for low, high, name in self.bands if low <= total <= high)
