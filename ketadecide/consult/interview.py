@@ -203,7 +203,7 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class _State:
+class _InterviewState:
     answers: Mapping[str, Any]
     done: frozenset[str] = frozenset()
     phq_items: tuple[int, ...] | None = None
@@ -228,8 +228,8 @@ class Interview:
     kb: KnowledgeBase
     audience: Audience = "clinician"
     prefill: Mapping[str, Any] = field(default_factory=dict)
-    _state: _State = field(init=False)
-    _history: list[_State] = field(init=False, default_factory=list)
+    _state: _InterviewState = field(init=False)
+    _history: list[_InterviewState] = field(init=False, default_factory=list)
     _order: list[tuple[int, Section, Question]] = field(init=False)
     asked: list[str] = field(init=False, default_factory=list)
     """Keys of the steps answered, in order (help and back not counted; a re-ask counts again)."""
@@ -240,7 +240,7 @@ class Interview:
         if unknown:
             raise InputError([Problem("unknown field (not in the contract)", field=k) for k in unknown])
         self._order = self.questions.file.questions()
-        self._state = _State(
+        self._state = _InterviewState(
             answers=prefill,
             crisis_pending=prefill.get("suicidality") in CRISIS_SUICIDALITY,
         )
