@@ -16,7 +16,7 @@ from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS, parse_profile
 from ketadecide.safeyaml import load_yaml
 
-SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 KEYS = {
     "crisis",
     "status",

@@ -6,7 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from fhir_bundles import (
+
+from ketadecide.errors import InputError
+from ketadecide.fhir import CodeIndex, MappingReport, map_bundle, to_profile
+from ketadecide.fhir.common import age_on
+from tests.fhir.fhir_bundles import (
     allergy,
     bp_panel,
     bundle,
@@ -19,10 +23,6 @@ from fhir_bundles import (
     pregnancy_status,
     vital,
 )
-
-from ketadecide.errors import InputError
-from ketadecide.fhir import CodeIndex, MappingReport, map_bundle, to_profile
-from ketadecide.fhir.common import age_on
 
 AS_OF = dt.date(2026, 11, 23)
 
