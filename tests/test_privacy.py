@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
 from tests.conftest import DATA_DIR, ROOT
-from tests.consult_helpers import TYPICAL
-from tests.fhir_bundles import bp_panel, bundle, condition
+from tests.consult.consult_helpers import TYPICAL
+from tests.fhir.fhir_bundles import bp_panel, bundle, condition
 
 PROFILE = "id: privacy-001\nage: 45\nsuicidality: none\nantidepressant_trials: 3\nbp_systolic: 150\nbp_diastolic: 85\n"
 COURSE = PROFILE + "course_modality: iv\ncourse_sessions: 6\ncourse_response: none\n"

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Sequence
 
 from ketadecide.batch.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.models import Coverage, Rule
+from ketadecide.knowledge.models import CoverageRecord, Rule
 from ketadecide.predicates import (
     ENUM_FIELDS,
     LIST_FIELDS,
@@ -243,7 +243,7 @@ def _coverage_sql(kb: KnowledgeBase, modality: str, values: Sequence[str] = _IND
     _, off, not_established = values
     branches = []
     for payer in PAYERS:
-        record: Coverage = getattr(kb.modalities[modality].coverage, payer)
+        record: CoverageRecord = getattr(kb.modalities[modality].coverage, payer)
         if record.likely_covered is None:
             expr = "CAST(NULL AS BOOLEAN)"
         elif record.likely_covered is False:

@@ -196,7 +196,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     with contextlib.ExitStack() as stack:
         callback = None
         if progress and terminal:
-            from ketadecide.render.terminal import progress_bar
+            from ketadecide.render.terminal_batch import progress_bar
 
             callback = stack.enter_context(progress_bar(sys.stderr, width=width))
         result = run_batch(
@@ -214,7 +214,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     if summary is not None:
         write_text(summary, json.dumps(data, indent=2) + "\n")
     if terminal:
-        from ketadecide.render.terminal import print_summary
+        from ketadecide.render.terminal_batch import print_summary
 
         color = not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
         print_summary(data, sys.stderr, color=color, width=width)

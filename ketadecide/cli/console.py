@@ -29,7 +29,7 @@ from ketadecide.consult.asker import (
     question_text,
     section_heading,
 )
-from ketadecide.consult.interview import Notice, Step
+from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
 
 NOTICE_STYLE = {

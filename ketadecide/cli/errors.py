@@ -22,11 +22,11 @@ EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
-class _State:
+class _DebugState:
     debug = False
 
 
-state = _State()
+state = _DebugState()
 
 
 def debug_enabled() -> bool:

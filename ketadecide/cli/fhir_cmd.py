@@ -15,7 +15,7 @@ from ketadecide.cli.options import AsOfOpt, DataDirOpt, as_of_date
 from ketadecide.cli.output import emit
 
 if TYPE_CHECKING:
-    from ketadecide.fhir.mapping import MappingReport
+    from ketadecide.fhir.report import MappingReport
 
 app = typer.Typer(
     help="Read a patient's health record (a FHIR R4 bundle) into a ketadecide profile.",

@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 from typing import Protocol, TextIO
 
-from ketadecide.consult.interview import Interview, Notice, Step
+from ketadecide.consult.interview import Interview
+from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
 
 

@@ -1,5 +1,5 @@
 """The two optional steps after the comparison (issue 15), as pure state machines like
-:class:`~ketadecide.consult.interview.Interview`: they offer :class:`Step` s and take answers.
+:class:`~ketadecide.consult.interview.Interview`: they offer :class:`~ketadecide.consult.steps.Step` s and take answers.
 
 * **Values** ("rate what matters"): one 0-10 question per attribute of ``values.yaml``, worded
   from the data; fills ``values_<id>``.
@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ketadecide.consult.interview import BACK_WORDS, HELP_WORDS, MAX_ANSWER_CHARS, NO, SKIP_WORDS, YES, Notice, Step
+from ketadecide.consult.steps import Notice, Step
+from ketadecide.consult.words import BACK_WORDS, HELP_WORDS, MAX_ANSWER_CHARS, NO, SKIP_WORDS, YES
 from ketadecide.decision.models import DecisionFile, ValuesFile
 from ketadecide.engine.result import Audience
 from ketadecide.profile import VALUE_RANGE

@@ -13,11 +13,31 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from ketadecide.consult.answers import (
+    BadAnswer,
+    number,
+    pick,
+    pick_many,
+    plain_problem,
+    whole_number,
+    yes_no,
+)
 from ketadecide.consult.fields import BP_FIELDS, check_fields, partial_facts
-from ketadecide.consult.models import PHQ9_ITEMS, Choice, Question, Section
+from ketadecide.consult.models import PHQ9_ITEMS, Question, Section
 from ketadecide.consult.questions import QuestionSet
+from ketadecide.consult.steps import Notice, Option, Step
+from ketadecide.consult.words import (
+    BACK_WORDS,
+    HELP_WORDS,
+    MAX_ANSWER_CHARS,
+    NO,
+    NONE_KEY,
+    SKIP_WORDS,
+    YES,
+    words,
+)
 from ketadecide.engine.result import Audience
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
@@ -25,185 +45,15 @@ from ketadecide.knowledge.models import Cited
 from ketadecide.predicates import holds
 from ketadecide.profile import CRISIS_SUICIDALITY, PROFILE_FIELDS, Profile, parse_profile
 
-NoticeKind = Literal["error", "help", "crisis", "safety", "score", "info", "stopped"]
-
 CRISIS_KEY = "crisis_continue"
 RECHECK_KEY = "suicidality_recheck"
 #: The finding whose patient wording answers passive ideation or a PHQ-9 item 9 above 0 at once.
 SAFETY_FINDING = "safety_assessment_needed"
 PHQ9_KEY = "phq9"
-BACK_WORDS = frozenset({"back", "b", "<"})
-HELP_WORDS = frozenset({"?", "help", "h"})
-SKIP_WORDS = frozenset({"skip", "-"})
-#: The key of "None of these" on a list question (diagnoses, conditions, medications).
-NONE_KEY = "0"
-NONE_WORDS = frozenset({"none", "no", "n"})
-YES = frozenset({"yes", "y", "true", "1"})
-NO = frozenset({"no", "n", "false", "0"})
-MAX_ANSWER_CHARS = 500
-
-#: Interface words (not clinical facts), in the two registers.
-WORDS: dict[str, dict[Audience, str]] = {
-    "required": {
-        "clinician": "An answer is required here.",
-        "patient": "This one is needed to go on. Type ? if you would like help.",
-    },
-    "first": {
-        "clinician": "Already at the first question.",
-        "patient": "This is the first question; there is nothing to go back to.",
-    },
-    "not_on_list": {
-        "clinician": "'{token}' is not on the list; use {keys} or the ids shown.",
-        "patient": "'{token}' is not one of the choices. Please type a number from {keys}.",
-    },
-    "ambiguous": {
-        "clinician": "'{token}' matches several choices ({which}); type the number.",
-        "patient": "'{token}' could mean {which}. Please type the number instead.",
-    },
-    "whole_number": {
-        "clinician": "Expected a whole number{unit}, e.g. {example}.",
-        "patient": "Please type a whole number{unit}, for example {example}.",
-    },
-    "number": {
-        "clinician": "Expected a number{unit}, e.g. {example}.",
-        "patient": "Please type an amount in numbers{unit}, for example {example}.",
-    },
-    "yes_no": {
-        "clinician": "Answer yes or no (y/n).",
-        "patient": "Please answer yes or no.",
-    },
-    "bp_format": {
-        "clinician": "Enter systolic/diastolic in mmHg, e.g. 128/82.",
-        "patient": "Please type two numbers with a slash, top number first, for example 120/80.",
-    },
-    "phq9_gate": {
-        "clinician": "Answer yes, no, or the nine item scores (each 0-3), e.g. 1 2 1 0 2 1 1 0 0.",
-        "patient": "Please answer yes or no.",
-    },
-    "phq9_left_out": {
-        "clinician": "PHQ-9 left out (all nine items are needed for a score).",
-        "patient": "No problem, we left the questionnaire out.",
-    },
-    "phq9_score": {
-        "clinician": "PHQ-9 total {total}/27: {band} (item 9: {item9}).",
-        "patient": (
-            'Your questionnaire score is {total} out of 27, in the range called "{band}". '
-            "It is a screening score, not a diagnosis; your clinician can go through it with you."
-        ),
-    },
-    "skipped": {
-        "clinician": "Skipped.",
-        "patient": "Skipped.",
-    },
-    "invalid": {
-        "clinician": "{message}.",
-        "patient": "That answer does not fit: {message}.",
-    },
-    "no_skip": {
-        "clinician": "Items cannot be skipped one by one; type skip again to leave the PHQ-9 out.",
-        "patient": "Type skip again if you would like to leave the whole questionnaire out.",
-    },
-    "how_choice": {
-        "clinician": "Type the number or the id of one choice.",
-        "patient": "Type the number of the answer that fits best.",
-    },
-    "how_multi": {
-        "clinician": (
-            "Type the numbers or ids of all that apply, comma-separated; 0 or none records that none applies;"
-            " Enter or skip leaves the question not asked."
-        ),
-        "patient": (
-            "Type the numbers of all that apply, separated by commas (for example 1,3), or 0 if none apply."
-            " Press Enter to skip if you are not sure."
-        ),
-    },
-    "none_of_these": {"clinician": "None of these", "patient": "None of these apply to me"},
-    "none_alone": {
-        "clinician": "0 (none) cannot be combined with other choices.",
-        "patient": "0 means none of these, so it cannot go with other numbers. Please type one or the other.",
-    },
-    "how_int": {
-        "clinician": "Type a whole number.",
-        "patient": "Type a whole number.",
-    },
-    "how_number": {
-        "clinician": "Type a number (a $ sign and commas are fine).",
-        "patient": "Type an amount in numbers, for example 250.",
-    },
-    "how_bool": {"clinician": "Answer yes or no.", "patient": "Answer yes or no."},
-    "how_bp": {
-        "clinician": "Systolic/diastolic in mmHg, e.g. 128/82.",
-        "patient": "Top number, a slash, then the bottom number, for example 120/80.",
-    },
-    "how_nav": {
-        "clinician": "'back' returns to the previous question; 'skip' leaves an optional one out.",
-        "patient": "Type back to return to the previous question, or skip to leave this one out.",
-    },
-    "how_back": {
-        "clinician": "'back' returns to the previous question.",
-        "patient": "Type back to return to the previous question.",
-    },
-    "safety_gentle": {
-        "clinician": "Any suicidal ideation calls for a same-day risk assessment; crisis line 988 (call, text, chat).",
-        "patient": (
-            "Thank you for telling us. Thoughts like these matter, and help is there. Please talk with your"
-            " clinician about them soon, ideally today. You can call or text 988 any time, day or night."
-        ),
-    },
-    "sources": {"clinician": "Sources: {sources}", "patient": ""},
-}
-
-
-def words(key: str, audience: Audience, **values: object) -> str:
-    return WORDS[key][audience].format(**values)
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """One numbered answer shown with a question."""
-
-    key: str
-    """What to type to choose it (``1``, ``2``, ... or a PHQ-9 score ``0``-``3``)."""
-    value: Any
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """What to ask now, worded for the audience."""
-
-    key: str
-    """Stable id: a question id, ``phq9.3`` for an item, or ``crisis_continue``."""
-    kind: str
-    """choice, multi, int, number, bool, bp, phq9, checklist, or phq9_item."""
-    text: str
-    section_id: str
-    section_title: str
-    section_number: int
-    """1-based."""
-    section_count: int
-    options: tuple[Option, ...] = ()
-    unit: str | None = None
-    enter: str | None = None
-    """What pressing Enter gives, in words ("None", "skip"), or None when an answer is required."""
-    stem: str | None = None
-    """Words shown before the text (the PHQ-9 item stem)."""
-    item: tuple[int, int] | None = None
-    """(n, of) for a PHQ-9 item."""
-    can_go_back: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """Something to tell the person between questions."""
-
-    kind: NoticeKind
-    text: str
-    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class _State:
+class _InterviewState:
     answers: Mapping[str, Any]
     done: frozenset[str] = frozenset()
     phq_items: tuple[int, ...] | None = None
@@ -216,10 +66,6 @@ class _State:
     skip_armed: bool = False
 
 
-class _Bad(Exception):
-    """An answer that does not parse; the message says how to fix it."""
-
-
 @dataclass
 class Interview:
     """One consult: questions in order, answers validated as they are given."""
@@ -228,8 +74,8 @@ class Interview:
     kb: KnowledgeBase
     audience: Audience = "clinician"
     prefill: Mapping[str, Any] = field(default_factory=dict)
-    _state: _State = field(init=False)
-    _history: list[_State] = field(init=False, default_factory=list)
+    _state: _InterviewState = field(init=False)
+    _history: list[_InterviewState] = field(init=False, default_factory=list)
     _order: list[tuple[int, Section, Question]] = field(init=False)
     asked: list[str] = field(init=False, default_factory=list)
     """Keys of the steps answered, in order (help and back not counted; a re-ask counts again)."""
@@ -240,7 +86,7 @@ class Interview:
         if unknown:
             raise InputError([Problem("unknown field (not in the contract)", field=k) for k in unknown])
         self._order = self.questions.file.questions()
-        self._state = _State(
+        self._state = _InterviewState(
             answers=prefill,
             crisis_pending=prefill.get("suicidality") in CRISIS_SUICIDALITY,
         )
@@ -296,7 +142,7 @@ class Interview:
         before = self._state
         try:
             notices = self._accept(key, text, word)
-        except _Bad as exc:
+        except BadAnswer as exc:
             # A bad answer changes nothing, except arming "skip" to leave the PHQ-9 out.
             armed = self._state.skip_armed and word in SKIP_WORDS
             self._state = dataclasses.replace(before, skip_armed=armed)
@@ -490,7 +336,7 @@ class Interview:
 
     def _accept(self, key: str, text: str, word: str) -> list[Notice]:
         if key == CRISIS_KEY:
-            go_on = True if not word else _yes_no(word, self.audience)
+            go_on = True if not word else yes_no(word, self.audience)
             self._state = dataclasses.replace(
                 self._state,
                 crisis_pending=False,
@@ -509,7 +355,7 @@ class Interview:
             return self._empty(key, q)
         if word in SKIP_WORDS:
             if q.required:
-                raise _Bad(words("required", self.audience))
+                raise BadAnswer(words("required", self.audience))
             self._set(key, {}, drop=q.fields)
             return [Notice("info", words("skipped", self.audience))]
         values = self._parse(q, text, word)
@@ -517,7 +363,7 @@ class Interview:
 
     def _empty(self, key: str, q: Question) -> list[Notice]:
         if q.required:
-            raise _Bad(words("required", self.audience))
+            raise BadAnswer(words("required", self.audience))
         if q.default is not None:
             return self._store(key, q, {q.field: q.default})
         self._set(key, {}, drop=q.fields)
@@ -528,7 +374,7 @@ class Interview:
         try:
             checked = check_fields(given)
         except InputError as exc:
-            raise _Bad(words("invalid", self.audience, message=_plain(exc.problems[0]))) from None
+            raise BadAnswer(words("invalid", self.audience, message=plain_problem(exc.problems[0]))) from None
         self._set(key, checked, drop=q.fields)
         if q.field == "suicidality" and checked.get("suicidality") in CRISIS_SUICIDALITY:
             self._state = dataclasses.replace(self._state, crisis_pending=True)
@@ -540,19 +386,19 @@ class Interview:
     def _parse(self, q: Question, text: str, word: str) -> dict[str, Any]:
         kind = q.kind
         if kind == "choice":
-            return {q.field: _pick(self._options(q), word, self.audience).value}
+            return {q.field: pick(self._options(q), word, self.audience).value}
         if kind in {"multi", "checklist"}:
-            return {q.field: _pick_many(self._options(q), word, self.audience)}
+            return {q.field: pick_many(self._options(q), word, self.audience)}
         if kind == "int":
-            return {q.field: _int(word, q.unit, self.audience)}
+            return {q.field: whole_number(word, q.unit, self.audience)}
         if kind == "number":
-            return {q.field: _number(word, q.unit, self.audience)}
+            return {q.field: number(word, q.unit, self.audience)}
         if kind == "bool":
-            return {q.field: _yes_no(word, self.audience)}
+            return {q.field: yes_no(word, self.audience)}
         if kind == "bp":
             m = re.fullmatch(r"(\d{1,3})\s*/\s*(\d{1,3})\s*(?:mm\s*hg)?", word)
             if not m:
-                raise _Bad(words("bp_format", self.audience))
+                raise BadAnswer(words("bp_format", self.audience))
             return dict(zip(BP_FIELDS, (int(m.group(1)), int(m.group(2))), strict=True))
         raise AssertionError(f"unhandled kind {kind}")  # pragma: no cover
 
@@ -563,7 +409,7 @@ class Interview:
         if len(digits) == PHQ9_ITEMS and digits.isdigit():
             scores = [int(d) for d in digits]
             if max(scores) > 3:
-                raise _Bad(words("phq9_gate", self.audience))
+                raise BadAnswer(words("phq9_gate", self.audience))
             return self._finish_phq(q, tuple(scores))
         if not word or word in NO or word in SKIP_WORDS:
             self._set(q.id, {}, drop=(q.field,))
@@ -571,19 +417,19 @@ class Interview:
         if word in YES:
             self._set(q.id, {}, drop=(q.field,), phq_items=())
             return []
-        raise _Bad(words("phq9_gate", self.audience))
+        raise BadAnswer(words("phq9_gate", self.audience))
 
     def _accept_item(self, q: Question, key: str, text: str, word: str) -> list[Notice]:
         if word in SKIP_WORDS:
             if not self._state.skip_armed:
                 self._state = dataclasses.replace(self._state, skip_armed=True)
-                raise _Bad(words("no_skip", self.audience))
+                raise BadAnswer(words("no_skip", self.audience))
             self._state = dataclasses.replace(self._state, phq_items=None, skip_armed=False)
             return [Notice("info", words("phq9_left_out", self.audience))]
         options = tuple(Option(str(o.value), o.value, self._w(o)) for o in q.options)
         if not word:
-            raise _Bad(words("required", self.audience))
-        score = int(_pick(options, word, self.audience).value)
+            raise BadAnswer(words("required", self.audience))
+        score = int(pick(options, word, self.audience).value)
         items = (*(self._state.phq_items or ()), score)
         if len(items) < PHQ9_ITEMS:
             self._state = dataclasses.replace(self._state, phq_items=items, skip_armed=False)
@@ -594,7 +440,7 @@ class Interview:
         try:
             checked = check_fields({q.field: list(items)})
         except InputError as exc:  # pragma: no cover - the parsing above keeps to 0-3
-            raise _Bad(words("invalid", self.audience, message=_plain(exc.problems[0]))) from None
+            raise BadAnswer(words("invalid", self.audience, message=plain_problem(exc.problems[0]))) from None
         suicidality = self._state.answers.get("suicidality")
         recheck = items[8] > 0 and suicidality in (None, "unknown")
         self._set(q.id, checked, phq_items=None, recheck=recheck)
@@ -617,14 +463,6 @@ class Interview:
         return Notice("score", text, sources)
 
 
-def phq9_band(questions: QuestionSet, total: int, audience: Audience = "clinician") -> str:
-    """The severity band of a PHQ-9 total, worded for ``audience``."""
-    q = next(q for _, _, q in questions.file.questions() if q.kind == "phq9")
-    assert q.scoring is not None
-    band = next(b for b in q.scoring.bands if b.low <= total <= b.high)
-    return str(getattr(band, audience))
-
-
 def missing_required(questions: QuestionSet, given: Mapping[str, Any]) -> list[Problem]:
     """Required answers a pre-fill does not give (for ``--no-input``), one problem each."""
     return [
@@ -634,102 +472,3 @@ def missing_required(questions: QuestionSet, given: Mapping[str, Any]) -> list[P
         for name in q.fields
         if name not in given
     ]
-
-
-# ---------------------------------------------------------------------- parsing helpers
-
-
-_PLAIN_RANGE = (
-    (re.compile(r"^must be at most (\S+), got .*$"), r"it should be \1 or less"),
-    (re.compile(r"^must be at least (\S+), got .*$"), r"it should be \1 or more"),
-)
-
-
-def _plain(problem: Problem) -> str:
-    """The profile's own error message, with its range wording made plain."""
-    msg = problem.message
-    for pattern, repl in _PLAIN_RANGE:
-        msg = pattern.sub(repl, msg)
-    return msg[0].lower() + msg[1:] if msg else msg
-
-
-def _yes_no(word: str, audience: Audience) -> bool:
-    if word in YES:
-        return True
-    if word in NO:
-        return False
-    raise _Bad(words("yes_no", audience))
-
-
-def _keys(options: tuple[Option, ...]) -> str:
-    return f"{options[0].key}-{options[-1].key}" if options else ""
-
-
-def _pick(options: tuple[Option, ...], word: str, audience: Audience) -> Option:
-    for o in options:
-        if word == o.key.lower():
-            return o
-    for o in options:
-        if (o.value is not None and word == str(o.value).lower()) or word == o.label.lower():
-            return o
-    if not word.isdigit():
-        hits = [
-            o
-            for o in options
-            if (o.value is not None and str(o.value).lower().startswith(word)) or o.label.lower().startswith(word)
-        ]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            which = " or ".join(f"{o.key}) {o.label}" for o in hits[:4])
-            raise _Bad(words("ambiguous", audience, token=word, which=which))
-    raise _Bad(words("not_on_list", audience, token=word, keys=_keys(options)))
-
-
-def _pick_many(options: tuple[Option, ...], word: str, audience: Audience) -> list[Any]:
-    """The values picked; ``[]`` for "none" (asked, none), never for an empty answer."""
-    none = False
-    chosen: list[Any] = []
-    for token in (t for t in re.split(r"[,;\s]+", word) if t):
-        hit = next(
-            (o for o in options if token == o.key or (o.value is not None and token == str(o.value).lower())),
-            None,
-        )
-        if hit is None and token in NONE_WORDS:
-            hit = next((o for o in options if o.key == NONE_KEY and o.value is None), None)
-        if hit is None:
-            raise _Bad(words("not_on_list", audience, token=token, keys=_keys(options)))
-        if hit.value is None:
-            none = True
-        elif hit.value not in chosen:
-            chosen.append(hit.value)
-    if none and chosen:
-        raise _Bad(words("none_alone", audience))
-    return chosen
-
-
-def _strip_unit(word: str, unit: str | None) -> str:
-    if unit:
-        word = re.sub(rf"\s*{re.escape(unit.lower())}\.?$", "", word)
-    return word.strip()
-
-
-def _int(word: str, unit: str | None, audience: Audience) -> int:
-    word = _strip_unit(word, unit)
-    if not re.fullmatch(r"\+?\d{1,6}", word):
-        shown = f" ({unit})" if unit else ""
-        raise _Bad(words("whole_number", audience, unit=shown, example="3" if not unit else "45"))
-    return int(word)
-
-
-def _number(word: str, unit: str | None, audience: Audience) -> float:
-    cleaned = _strip_unit(word, unit).replace("$", "").replace(",", "").strip()
-    shown = f" ({unit})" if unit else ""
-    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?|\.\d{1,2}", cleaned):
-        raise _Bad(words("number", audience, unit=shown, example="300"))
-    return float(cleaned)
-
-
-def choice_label(choices: tuple[Choice, ...], value: Any, audience: Audience) -> str:
-    """The label of the choice with ``value``, for echoing an answer back."""
-    return next((str(getattr(c, audience)) for c in choices if c.value == value), str(value))

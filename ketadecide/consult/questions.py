@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ketadecide.consult.models import QuestionsFile
+from ketadecide.engine.result import Audience
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.loader import default_data_dir
@@ -33,6 +34,12 @@ class QuestionSet:
             return ref
         text = " ".join(source.citation.split()).rstrip(".")
         return f"{text}, {locator}" if locator else text
+
+    def phq9_bands(self, audience: Audience = "clinician") -> tuple[tuple[int, int, str], ...]:
+        """The PHQ-9 severity bands as ``(low, high, name)``, named for ``audience``."""
+        q = next(q for _, _, q in self.file.questions() if q.kind == "phq9")
+        assert q.scoring is not None
+        return tuple((b.low, b.high, str(getattr(b, audience))) for b in q.scoring.bands)
 
 
 def load_questions(kb: KnowledgeBase) -> QuestionSet:

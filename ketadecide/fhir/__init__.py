@@ -10,16 +10,19 @@ Importing this package is cheap; ``fhir.resources`` is loaded only when a bundle
 
 from __future__ import annotations
 
-from ketadecide.fhir.mapping import CodeIndex, MappingReport, ReportItem, map_bundle
+from ketadecide.fhir.mapping import map_bundle
+from ketadecide.fhir.models import CodeIndex
 from ketadecide.fhir.reader import (
     bundle_to_profile,
     code_index,
     iter_bundle_profiles,
     parse_bundle,
+    phq9_bands,
     profile_from_bundle_file,
     read_bundle,
     to_profile,
 )
+from ketadecide.fhir.report import MappingReport, ReportItem
 
 __all__ = [
     "CodeIndex",
@@ -30,6 +33,7 @@ __all__ = [
     "iter_bundle_profiles",
     "map_bundle",
     "parse_bundle",
+    "phq9_bands",
     "profile_from_bundle_file",
     "read_bundle",
     "to_profile",

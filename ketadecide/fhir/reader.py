@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.fhir.mapping import OLDER_OBSERVATIONS_KEY, READ_TYPES, CodeIndex, MappingReport, map_bundle
-from ketadecide.fhir.models import CodesFile, check_against_kb
+from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES
+from ketadecide.fhir.mapping import BAND_WORDING, map_bundle
+from ketadecide.fhir.models import CodeIndex, CodesFile, check_against_kb
+from ketadecide.fhir.phq9 import Band
+from ketadecide.fhir.report import MappingReport
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
 from ketadecide.safeyaml import decode, load_json, read_text
@@ -260,6 +263,13 @@ def code_index(kb: KnowledgeBase) -> CodeIndex:
     return index
 
 
+def phq9_bands(kb: KnowledgeBase) -> tuple[Band, ...]:
+    """The PHQ-9 severity bands of a knowledge base's questions (its own, else the bundled)."""
+    from ketadecide.consult.questions import load_questions
+
+    return load_questions(kb).phq9_bands(BAND_WORDING)
+
+
 # ----------------------------------------------------------------------------- public helpers
 
 
@@ -271,7 +281,7 @@ def bundle_to_profile(
     source: str = "<bundle>",
 ) -> tuple[dict[str, Any], MappingReport]:
     """Map an already validated bundle dict with the knowledge base's codes.yaml."""
-    return map_bundle(bundle, code_index(kb), as_of=as_of or dt.date.today(), source=source)
+    return map_bundle(bundle, code_index(kb), as_of=as_of or dt.date.today(), source=source, bands=phq9_bands(kb))
 
 
 def profile_from_bundle_file(
@@ -285,8 +295,9 @@ def profile_from_bundle_file(
     """
     index_first = code_index(kb)  # a bad codes.yaml is reported before the bundle is read
     day = as_of or dt.date.today()
+    bands = phq9_bands(kb)
     bundle, name = read_bundle(str(path), day)
-    return map_bundle(bundle, index_first, as_of=day, source=name)
+    return map_bundle(bundle, index_first, as_of=day, source=name, bands=bands)
 
 
 def to_profile(data: Mapping[str, Any], source: str) -> Profile:
@@ -314,6 +325,7 @@ def iter_bundle_profiles(
     ``location`` itself cannot be read.
     """
     index = code_index(kb)
+    bands = phq9_bands(kb)
     day = as_of or dt.date.today()
     path = Path(location)
     if path.is_dir():
@@ -321,7 +333,7 @@ def iter_bundle_profiles(
         for row, file in enumerate(files, start=1):
             try:
                 bundle, name = read_bundle(str(file), day)
-                yield row, map_bundle(bundle, index, as_of=day, source=name)[0]
+                yield row, map_bundle(bundle, index, as_of=day, source=name, bands=bands)[0]
             except InputError as exc:
                 yield row, _with_row(exc, row)
         return
@@ -333,7 +345,7 @@ def iter_bundle_profiles(
         row += 1
         try:
             bundle = parse_bundle(line, str(path), day)
-            yield row, map_bundle(bundle, index, as_of=day, source=str(path))[0]
+            yield row, map_bundle(bundle, index, as_of=day, source=str(path), bands=bands)[0]
         except InputError as exc:
             yield row, _with_row(exc, row)
 

@@ -12,7 +12,7 @@ from ketadecide.citations import Ref
 from ketadecide.knowledge.models import (
     Completeness,
     ContraindicationsFile,
-    Crisis,
+    CrisisRecord,
     Disclaimer,
     ModalitiesFile,
     Modality,
@@ -41,7 +41,7 @@ class KnowledgeBase:
     """In contract order: spravato, iv, im, compounded."""
     treatment_resistance: TreatmentResistance
     disclaimer: Disclaimer
-    crisis: Crisis
+    crisis: CrisisRecord
     completeness: Completeness
     """The fields the safety screen needs, and what to ask for each."""
     conditions: dict[str, Rule]

@@ -127,7 +127,7 @@ class CostRange(Cited):
         return self
 
 
-class Coverage(CitedText):
+class CoverageRecord(CitedText):
     """How one payer type usually treats a modality."""
 
     likely_covered: bool | None
@@ -141,11 +141,11 @@ class Coverage(CitedText):
 
 
 class Payers(Strict):
-    commercial: Coverage
-    medicare: Coverage
-    medicaid: Coverage
-    va_tricare: Coverage
-    uninsured: Coverage
+    commercial: CoverageRecord
+    medicare: CoverageRecord
+    medicaid: CoverageRecord
+    va_tricare: CoverageRecord
+    uninsured: CoverageRecord
 
 
 class ModalityDetails(Strict):
@@ -174,7 +174,7 @@ class IndicationPath(CitedText):
     when: Predicate
 
 
-class Indication(Strict):
+class IndicationRecord(Strict):
     """A modality's labelled indications for depression, and what to say when none applies.
 
     Evaluated in three-valued logic: a path that is true makes the use on-label; else a path
@@ -187,7 +187,7 @@ class Indication(Strict):
     not_established: CitedText | None = None
 
     @model_validator(mode="after")
-    def _undecidable_needs_words(self) -> Indication:
+    def _undecidable_needs_words(self) -> IndicationRecord:
         if self.on_label and self.not_established is None:
             raise ValueError("a modality with on-label paths needs a not_established text")
         ids = [p.id for p in self.on_label]
@@ -211,7 +211,7 @@ class Modality(Strict):
     setting: Literal["rems_certified_clinic", "infusion_clinic", "clinic_office", "home"]
     details: ModalityDetails
     at_a_glance: AtAGlance
-    indication: Indication
+    indication: IndicationRecord
     induction_sessions: SessionRange
     cost_per_session_usd: CostRange
     coverage: Payers
@@ -271,12 +271,12 @@ class ScreenRule(Rule):
     when: Predicate
 
 
-class Crisis(Cited):
+class CrisisRecord(Cited):
     clinician: Text
     patient: Text
 
     @model_validator(mode="after")
-    def _keeps_the_required_help(self) -> Crisis:
+    def _keeps_the_required_help(self) -> CrisisRecord:
         from ketadecide.knowledge.crisis_text import crisis_message_problems
 
         for audience in ("clinician", "patient"):
@@ -327,7 +327,7 @@ class Completeness(Cited):
 
 
 class ContraindicationsFile(Strict):
-    crisis: Crisis
+    crisis: CrisisRecord
     completeness: Completeness
     conditions: dict[RecordId, Rule] = Field(min_length=1)
     medications: dict[RecordId, Rule] = Field(min_length=1)

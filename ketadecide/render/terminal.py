@@ -1,25 +1,25 @@
-"""The terminal: the comparison table, the course report, the knowledge-base listing and the
-batch progress and summary. The only module (with the CLI console) that imports Rich."""
+"""The terminal: the comparison table, the course report and the knowledge-base listing.
+
+Its parts live beside it: ``terminal_course.py`` (the course report's text),
+``terminal_decision.py`` (decision support) and ``terminal_batch.py`` (batch progress and
+summary). These ``render/terminal*.py`` modules, with the CLI console, are the only ones
+that import Rich."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import textwrap
-from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import STATUSES, Audience, ModalityResult, Result
+from ketadecide.engine.result import Audience, ModalityResult, Result
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import MODALITY_IDS
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
@@ -30,17 +30,16 @@ from ketadecide.render.labels import (
     TITLE,
     SourceIndex,
     count_range,
-    course_line,
     coverage_text,
     group_findings,
     incomplete_line,
-    log_line,
     money,
     short_name,
     stamp,
     status_text,
 )
-from ketadecide.render.trend import trend_lines
+from ketadecide.render.terminal_course import course_report_text
+from ketadecide.render.terminal_decision import decision_section
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.report import TroubleshootReport
@@ -390,70 +389,10 @@ def render_table(
 def render_report_text(report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 100) -> str:
     """Plain text for a terminal (the ``table`` format of ``troubleshoot``)."""
     width = max(60, min(width, 120))
-    index = SourceIndex()
-    out: list[str] = []
-
-    def wrap(text: str, indent: str = "", first: str | None = None) -> None:
-        out.extend(
-            textwrap.wrap(text, width, initial_indent=first if first is not None else indent, subsequent_indent=indent)
-            or [indent]
-        )
-
-    if report.crisis.triggered and report.crisis.message is not None:
-        out.append("!" * min(width, 60))
-        wrap(("SAFETY FIRST: " if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
-        out.append("!" * min(width, 60))
-        out.append("")
-    title = "Troubleshooting a course under way" if audience == "clinician" else "When a course isn't going as hoped"
-    if report.profile_id:
-        title += f": {report.profile_id}"
-    out += [title, "=" * min(len(title), width), ""]
-    wrap(course_line(report, audience), "  ", "Course: ")
-    if report.log is not None:
-        wrap(log_line(report.log, audience), "  ", "Log:    ")
-        out.append("")
-        out += ["  " + line for line in trend_lines(report.log)]
-        for note in report.log.notes:
-            wrap(note.for_(audience), "    ", "  - ")
-    out.append("")
-    if not report.suggestions:
-        wrap(
-            "No troubleshooting rule matches this course."
-            if audience == "clinician"
-            else "Nothing to flag for this course."
-        )
-    for n, s in enumerate(report.suggestions, 1):
-        refs = " " + index.refs(s.refs or s.sources)
-        wrap(s.situation.for_(audience), "   ", f"{n}. ")
-        wrap(s.meaning.for_(audience), "      ", "   What it may mean: ")
-        wrap(s.next_step.for_(audience) + refs, "      ", "   Next step to discuss: ")
-        if s.alternative_names:
-            wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", "   Other options: ")
-        out.append("")
+    comparison = None
     if report.comparison is not None:
-        out.append(render_summary(report.comparison, audience, color=color, width=width).rstrip("\n"))
-        out.append("")
-    if report.log is not None:
-        wrap(
-            report.log.definitions.for_(audience) + " " + index.refs(report.log.definition_refs),
-            "  ",
-            "How change is judged: ",
-        )
-        out.append("")
-    out.append("Sources")
-    for num, citation in index.items():
-        wrap(citation, "     ", f"[{num}] ")
-    out.append("")
-    if report.handout.crisis_resources and not report.crisis.triggered:
-        wrap(
-            report.handout.crisis_resources.for_(audience),
-            "",
-            "If you are in danger: " if audience == "patient" else "Crisis resources: ",
-        )
-        out.append("")
-    wrap(report.disclaimer.for_(audience))
-    out.append(stamp(report.knowledge_base, report.ketadecide_version))
-    return "\n".join(out) + "\n"
+        comparison = render_summary(report.comparison, audience, color=color, width=width).rstrip("\n")
+    return course_report_text(report, audience, comparison, width=width)
 
 
 def render_modalities(
@@ -522,82 +461,6 @@ def render_modalities(
     return buffer.getvalue()
 
 
-#: The four statuses (CONTRACT §3, in order of precedence) and their one-letter keys.
-_STATUS = STATUSES
-_KEYS = {"contraindicated": "X", "incomplete": "I", "caution": "C", "no_flags": "N"}
-_INDICATION = ("on_label", "off_label", "not_established")
-_LEGEND = (
-    "X/I/C/N = contraindicated / incomplete (screening questions unanswered) / caution / no_flags "
-    "(no safety flag raised by the answers given; not a recommendation)."
-)
-
-
-def _block_table(title: str, block: dict[str, Any]) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("modality")
-    for s in _STATUS:
-        table.add_column(s, justify="right")
-    table.add_column("on / off label / not est.", justify="right")
-    table.add_column("findings (most frequent first)")
-    for m in MODALITY_IDS:
-        mod = block["modalities"][m]
-        found = ", ".join(f"{k} {v}" for k, v in list(mod["findings"].items())[:6])
-        more = len(mod["findings"]) - 6
-        if more > 0:
-            found += f", +{more} more"
-        indication = "/".join(str(mod.get("indication", {}).get(i, 0)) for i in _INDICATION)
-        table.add_row(m, *(str(mod[s]) for s in _STATUS), indication, found or "-")
-    return table
-
-
-def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width: int) -> None:
-    """The run summary: totals, then per modality overall and by payer."""
-    console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
-    ok = "all accounted for" if summary["accounted_for"] else "NOT ALL ACCOUNTED FOR"
-    console.print(
-        f"[bold]{summary['rows_in']}[/] rows in = [bold]{summary['rows_out']}[/] results + "
-        f"[bold]{summary['error_rows']}[/] error rows ({ok})"
-    )
-    if summary["error_rows"]:
-        console.print(f"errors: {summary['errors_file'] or '(returned)'}")
-    overall = summary["overall"]
-    console.print(f"crisis (988 message shown): [bold]{overall['crisis']}[/]")
-    console.print(_block_table("All payers", overall))
-    by_payer = Table(title="By payer", title_justify="left")
-    by_payer.add_column("payer")
-    by_payer.add_column("rows", justify="right")
-    by_payer.add_column("crisis", justify="right")
-    keys = "/".join(_KEYS[s] for s in _STATUS)
-    for m in MODALITY_IDS:
-        by_payer.add_column(f"{m} {keys}", justify="right")
-    for payer, block in summary["by_payer"].items():
-        cells = ["/".join(str(block["modalities"][m][s]) for s in _STATUS) for m in MODALITY_IDS]
-        by_payer.add_row(payer, str(block["rows"]), str(block["crisis"]), *cells)
-    console.print(by_payer)
-    console.print(f"{_LEGEND} Findings and indications by payer: --summary FILE (JSON).")
-
-
-@contextlib.contextmanager
-def progress_bar(file: IO[str], *, width: int) -> Iterator[Callable[[int, int | None], None]]:
-    """A progress bar on ``file`` (a terminal); yields the callback the runner calls."""
-    console = Console(file=file, width=width)
-    with Progress(
-        TextColumn("batch"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rows"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("rows", total=None)
-
-        def update(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=max(total, done) if total else None)
-
-        yield update
-
-
 class TerminalRenderer:
     """The ``table`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
@@ -615,92 +478,6 @@ class TerminalRenderer:
         self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
     ) -> str:
         return render_modalities(kb, modality_id, audience, color=color, width=width)
-
-
-# ---------------------------------------------------------------- decision support (0.3.0)
-
-
-def decision_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
-    """Evidence (10-cell bars), fit, SURE, choosing a clinic, who made this: after the comparison."""
-    from ketadecide.render.labels import (
-        DECISION_HEADINGS,
-        adverse_high,
-        adverse_sentence,
-        bar10,
-        certainty_line,
-        outcome_sentence,
-        sure_score_line,
-    )
-
-    h = DECISION_HEADINGS[audience]
-    out: list[Text] = []
-
-    def head(text: str) -> None:
-        out.append(Text(f"\n{text}", style="bold underline"))
-
-    def line(text: str, refs: str = "", bar: str | None = None) -> None:
-        t = Text("  ")
-        if bar is not None:
-            t.append(bar + " ", style="cyan")
-        t.append(text + refs)
-        out.append(t)
-
-    if any(m.evidence for m in result.modalities):
-        head(h["evidence"])
-        for m in result.modalities:
-            ev = m.evidence
-            if ev is None:
-                continue
-            out.append(Text(m.short_name, style="bold"))
-            line(f"{h['certainty']}: {certainty_line(ev, audience)}")
-            for o in ev.outcomes:
-                line(outcome_sentence(o, audience), index.refs(o.refs), bar10(o.value_pct))
-            for a in ev.adverse_effects:
-                line(adverse_sentence(a, audience), index.refs(a.refs), bar10(adverse_high(a)))
-            if ev.no_figures:
-                line(ev.no_figures.for_(audience), index.refs(ev.refs))
-    if result.fit is not None:
-        fit = result.fit
-        names = {m.id: m.short_name for m in result.modalities}
-        head(h["fit"])
-        line(fit.note.for_(audience))
-        for entry in fit.ranking:
-            line(f"{names[entry.id]}: {entry.score}/100 - " + "; ".join(r.for_(audience) for r in entry.reasons))
-        if fit.excluded_note:
-            line(fit.excluded_note.for_(audience))
-        line(h["table"] + ":")
-        for attr in fit.attributes:
-            cells = ", ".join(f"{names[i]} {attr.scores[i]}" for i in names)
-            line(f"{attr.label.for_(audience)} ({h['weight']} {attr.weight}): {cells}", index.refs(attr.refs))
-    if result.sure is not None:
-        s = result.sure
-        head(h["sure"])
-        line(sure_score_line(s, audience))
-        for step in s.next_steps:
-            line(f"{step.question} No -> {step.next_step.for_(audience)}", index.refs(step.refs))
-        line(s.credit)
-    d = result.decision
-    if d is not None:
-        head(h["clinic"])
-        for title, items in ((h["look_for"], d.look_for), (h["red_flags"], d.red_flags), (h["questions"], d.questions)):
-            out.append(Text(title, style="bold"))
-            for i in items:
-                line(f"- {i.text.for_(audience)}", index.refs(i.refs))
-        out.append(Text(h["therapy"], style="bold"))
-        for m in result.modalities:
-            offered, evidence, _c, refs = d.therapy[m.id]
-            line(f"- {m.short_name}: {offered.for_(audience)} {evidence.for_(audience)}", index.refs(refs))
-        head(h["about"])
-        line(d.decision.for_(audience))
-        out.append(Text(h["alternatives"], style="bold"))
-        for name, text in d.alternatives:
-            line(f"- {name.for_(audience)}: {text.for_(audience)}")
-        line(d.made_by.for_(audience))
-        line(d.funding.for_(audience))
-        line(f"{d.review_cycle.for_(audience)} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})")
-        if d.sponsored:
-            line(d.sponsored_intro.for_(audience), index.refs(d.sponsored))
-    return out
 
 
 def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int = 120) -> str:

@@ -48,7 +48,7 @@ class DissociationRule(CitedText):
     recent_sessions: Annotated[int, Field(ge=1, le=20)]
 
 
-class Course(CitedText):
+class CourseRecord(CitedText):
     """When a course of one modality can fairly be judged."""
 
     judge_after_sessions: Annotated[int, Field(ge=1, le=100)]
@@ -59,7 +59,7 @@ class Course(CitedText):
     estimate: bool
 
 
-class Alternative(CitedText):
+class AlternativeRecord(CitedText):
     """Another treatment a suggestion may point to."""
 
     name: Text
@@ -87,15 +87,15 @@ class Situation(Cited):
     modalities: dict[ModalityId, Variant] = Field(default_factory=dict)
 
 
-class HandoutItem(CitedText):
+class HandoutItemRecord(CitedText):
     """One checklist item or question for the printable handout."""
 
 
-class Handout(Strict):
+class HandoutRecord(Strict):
     crisis_resources: CitedText
     """Where to turn in danger (988, emergency room), in words for anyone who reads the page."""
-    checklist: Annotated[tuple[HandoutItem, ...], Field(min_length=1)]
-    questions: Annotated[tuple[HandoutItem, ...], Field(min_length=1)]
+    checklist: Annotated[tuple[HandoutItemRecord, ...], Field(min_length=1)]
+    questions: Annotated[tuple[HandoutItemRecord, ...], Field(min_length=1)]
 
 
 def placeholders_in(text: str) -> set[str]:
@@ -109,10 +109,10 @@ class TroubleshootingFile(Strict):
     response: ResponseDefinitions
     titration: Titration
     dissociation: DissociationRule
-    courses: dict[ModalityId, Course]
-    alternatives: dict[RecordId, Alternative]
+    courses: dict[ModalityId, CourseRecord]
+    alternatives: dict[RecordId, AlternativeRecord]
     situations: dict[RecordId, Situation] = Field(min_length=1)
-    handout: Handout
+    handout: HandoutRecord
 
     @model_validator(mode="after")
     def _cross_check(self) -> TroubleshootingFile:

@@ -166,7 +166,7 @@ def test_summary_table_renders(tmp_path: Path, minimal_kb: KnowledgeBase) -> Non
     import io
 
     from ketadecide.batch.writers import run_batch
-    from ketadecide.render.terminal import print_summary
+    from ketadecide.render.terminal_batch import print_summary
 
     src = tmp_path / "in.csv"
     write_csv(src, [{"age": "40", "insurance": "medicaid"}, {"age": "nope"}])

@@ -2,7 +2,7 @@
 
 ketadecide validates profiles with the field table in ``ketadecide/profile.py``; this
 independent statement of the same contract lets a differential property test
-(tests/test_profile_differential.py) check that the two accept and reject alike.
+(tests/core/test_profile_differential.py) check that the two accept and reject alike.
 
 The patient profile of CONTRACT §1: one flat record, validated field by field.
 

@@ -16,7 +16,7 @@ from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import parse_profile
 from tests.conftest import ROOT
-from tests.printing import needs_printer, pdf_text, print_pdf
+from tests.render.printing import needs_printer, pdf_text, print_pdf
 
 pytestmark = needs_printer
 

@@ -10,19 +10,19 @@ import pytest
 
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS, parse_profile
-from ketadecide.safeyaml import load_yaml
 from ketadecide.troubleshoot.engine import suggest, suggest_for, troubleshooting_file
+from tests.scenario_format import load_cases
 
-CASES: list[dict[str, Any]] = load_yaml((Path(__file__).parent / "scenarios.yaml").read_text(), "scenarios.yaml")
-EXPECT_KEYS = {"ids", "next_step", "situation", "alternatives"}
+EXPECT_KEYS = frozenset({"ids", "next_step", "situation", "alternatives"})
+#: Same format as the clinical cases (tests/scenario_format.py): the profile is a course's fields.
+CASES: list[dict[str, Any]] = load_cases(Path(__file__).parent / "scenarios.yaml", EXPECT_KEYS)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_scenario(case: dict[str, Any], kb: KnowledgeBase) -> None:
-    assert set(case) == {"name", "course", "expect"}
     exp = case["expect"]
-    assert set(exp) <= EXPECT_KEYS and "ids" in exp, exp
-    got = suggest_for(case["course"], kb)
+    assert "ids" in exp, exp
+    got = suggest_for(case["profile"], kb)
     by_id = {s.id: s for s in got}
     assert [s.id for s in got] == exp["ids"]
     for sid, phrase in exp.get("next_step", {}).items():
@@ -32,7 +32,7 @@ def test_scenario(case: dict[str, Any], kb: KnowledgeBase) -> None:
     for sid, alts in exp.get("alternatives", {}).items():
         assert list(by_id[sid].alternatives) == alts
     for s in got:
-        assert s.modality == case["course"]["course_modality"]
+        assert s.modality == case["profile"]["course_modality"]
         assert s.sources and s.refs and len(s.refs) == len(s.sources)
         assert len(s.alternative_names) == len(s.alternatives)
         for text in (s.situation, s.meaning, s.next_step):
@@ -41,7 +41,7 @@ def test_scenario(case: dict[str, Any], kb: KnowledgeBase) -> None:
 
 
 def test_every_situation_and_modality_is_covered(kb: KnowledgeBase) -> None:
-    covered = {(sid, c["course"].get("course_modality")) for c in CASES for sid in c["expect"]["ids"]}
+    covered = {(sid, c["profile"].get("course_modality")) for c in CASES for sid in c["expect"]["ids"]}
     situations = troubleshooting_file(kb).situations
     missing = [(s, m) for s in situations for m in MODALITY_IDS if (s, m) not in covered and s != "no_measure"]
     assert not missing
@@ -50,7 +50,7 @@ def test_every_situation_and_modality_is_covered(kb: KnowledgeBase) -> None:
 
 def test_every_modality_variant_is_exercised(kb: KnowledgeBase) -> None:
     """Each modality-specific text in the data is checked by some scenario phrase."""
-    checked = {(sid, c["course"]["course_modality"]) for c in CASES for sid in c["expect"].get("next_step", {})}
+    checked = {(sid, c["profile"]["course_modality"]) for c in CASES for sid in c["expect"].get("next_step", {})}
     for sid, situation in troubleshooting_file(kb).situations.items():
         for modality in situation.modalities:
             assert (sid, modality) in checked, (sid, modality)

@@ -13,11 +13,12 @@ import re
 import pytest
 
 from ketadecide.consult.asker import notice_lines
-from ketadecide.consult.interview import CRISIS_KEY, Interview, Notice
+from ketadecide.consult.interview import CRISIS_KEY, Interview
 from ketadecide.consult.questions import QuestionSet, load_questions_file
+from ketadecide.consult.steps import Notice
 from ketadecide.knowledge import KnowledgeBase
 from tests.conftest import DATA_DIR
-from tests.consult_helpers import drive
+from tests.consult.consult_helpers import drive
 
 NINE = "1 1 1 1 1 1 1 1 {item9}"
 

@@ -12,7 +12,7 @@ import yaml
 
 from ketadecide.cli.main import app
 from tests.conftest import MINIMAL_KB
-from tests.consult_helpers import TYPICAL, TYPICAL_RECORD
+from tests.consult.consult_helpers import TYPICAL, TYPICAL_RECORD
 
 KB = ["--data-dir", str(MINIMAL_KB)]
 
@@ -250,7 +250,7 @@ def test_output_file_is_written_privately(runner, tmp_path) -> None:
 
 
 def test_clinic_questions_file_rewords_the_consult(runner, tmp_path) -> None:
-    from tests.test_consult_models import clinic_data_dir
+    from tests.consult.test_consult_models import clinic_data_dir
 
     data = clinic_data_dir(tmp_path, lambda q: q.replace("clinician: Age\n", "clinician: Age today, in years\n"))
     result = runner.invoke(

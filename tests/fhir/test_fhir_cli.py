@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import yaml
-from fhir_bundles import bp_panel, bundle, condition, make_fhir_kb, med_statement, phq_items, vital
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
@@ -20,8 +19,9 @@ from ketadecide.errors import InputError
 from ketadecide.fhir import iter_bundle_profiles, parse_bundle
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import parse_profile
+from tests.fhir.fhir_bundles import bp_panel, bundle, condition, make_fhir_kb, med_statement, phq_items, vital
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(path: Path, data: Any) -> Path:

@@ -4,7 +4,7 @@ Valid documents are mutated at the byte level (flips, cuts, splices of YAML synt
 hostile tokens) and at the structure level (a key dropped, a value replaced with anything
 JSON or YAML can hold). Whatever comes out, the loaders may only raise InputError: any
 other exception would be a traceback for a user. Run longer with
-``KETADECIDE_FUZZ_EXAMPLES=20000 pytest tests/test_fuzz_loaders.py``.
+``KETADECIDE_FUZZ_EXAMPLES=20000 pytest tests/knowledge/test_fuzz_loaders.py``.
 """
 
 from __future__ import annotations

@@ -213,7 +213,7 @@ def bundle(
     }
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_fhir_kb(directory: Path) -> Path:

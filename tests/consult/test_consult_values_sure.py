@@ -16,7 +16,7 @@ from ketadecide.consult.followup import sure_step, values_step
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import SURE_FIELDS
 from tests.conftest import DATA_DIR, MINIMAL_KB
-from tests.consult_helpers import TYPICAL
+from tests.consult.consult_helpers import TYPICAL
 
 #: The SURE questions as published (Légaré et al., Can Fam Physician 2010;56(8):e308-14).
 PUBLISHED_SURE = (

@@ -1,6 +1,6 @@
 """Patient-facing text at Flesch-Kincaid grade 8 or below, measured per section (issue 15).
 
-The new decision-support sections are measured in tests/test_decision_support.py; these are
+The new decision-support sections are measured in tests/decision/test_decision_support.py; these are
 the texts a patient already read before them: the rules' plain wording, the modality
 details, coverage, the indication, the crisis and disclaimer texts, the handout's checklist
 and questions, and the consult's questions. Measured with ketadecide.readability (offline).

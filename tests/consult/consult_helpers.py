@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ketadecide.consult.interview import Interview, Notice
+from ketadecide.consult.interview import Interview
+from ketadecide.consult.steps import Notice
 
 #: One answer per question for a typical profile, in the order the bundled questions ask
 #: them (no earlier ketamine, so the course questions are not asked).

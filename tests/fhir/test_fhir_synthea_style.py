@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fhir_bundles import bp_panel, bundle, coding, condition, med_request, phq_total, vital
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_fhir_mapping import AS_OF
 
 from ketadecide.fhir import CodeIndex, map_bundle, to_profile
+from tests.fhir.fhir_bundles import bp_panel, bundle, coding, condition, med_request, phq_total, vital
+from tests.fhir.test_fhir_mapping import AS_OF
 
 
 def synthea_style() -> dict[str, Any]:

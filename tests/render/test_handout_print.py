@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
 from tests.conftest import ROOT
-from tests.printing import needs_printer, pdf_pages, pdf_text, print_pdf
+from tests.render.printing import needs_printer, pdf_pages, pdf_text, print_pdf
 
 pytestmark = needs_printer
 EXAMPLE = str(ROOT / "examples" / "trd-commercial.yaml")

@@ -12,7 +12,7 @@ from ketadecide.consult.questions import QuestionSet, load_questions_file
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from tests.conftest import DATA_DIR
-from tests.consult_helpers import TYPICAL, TYPICAL_RECORD, drive, keys_asked
+from tests.consult.consult_helpers import TYPICAL, TYPICAL_RECORD, drive, keys_asked
 
 
 @pytest.fixture(scope="module")

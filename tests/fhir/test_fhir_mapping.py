@@ -6,7 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from fhir_bundles import (
+
+from ketadecide.errors import InputError
+from ketadecide.fhir import CodeIndex, MappingReport, map_bundle, to_profile
+from ketadecide.fhir.common import age_on
+from tests.fhir.fhir_bundles import (
     allergy,
     bp_panel,
     bundle,
@@ -19,10 +23,6 @@ from fhir_bundles import (
     pregnancy_status,
     vital,
 )
-
-from ketadecide.errors import InputError
-from ketadecide.fhir import CodeIndex, MappingReport, map_bundle, to_profile
-from ketadecide.fhir.mapping import age_on
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -364,6 +364,23 @@ def test_phq9_total_mismatch_is_a_conflict(index: CodeIndex) -> None:
     profile, report = run(index, phq_items([1] * 9, "2026-11-20"), phq_total(20, "2026-11-20"))
     assert profile["phq9"] == [1] * 9
     assert "the items are used" in messages(report, "conflict")
+
+
+def test_phq9_bands_come_from_the_questions_data(index: CodeIndex) -> None:
+    """The bands are data (questions.yaml, cited), never code: the report names the total's
+    band from the bands given, and by default from the bundled questions."""
+    from ketadecide.fhir.mapping import default_phq9_bands
+
+    assert default_phq9_bands() == (
+        (0, 4, "minimal"),
+        (5, 9, "mild"),
+        (10, 14, "moderate"),
+        (15, 19, "moderately severe"),
+        (20, 27, "severe"),
+    )
+    bundle_ = bundle(phq_items([1] * 9, "2026-11-20"))
+    _, report = map_bundle(bundle_, index, as_of=AS_OF, bands=[(0, 8, "low"), (9, 27, "high")])
+    assert "phq9 = [1, 1, 1, 1, 1, 1, 1, 1, 1] (total 9, high)" in messages(report, "mapped")
 
 
 def test_phq9_total_alone_does_not_fill_items(index: CodeIndex) -> None:

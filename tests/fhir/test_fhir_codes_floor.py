@@ -15,7 +15,7 @@ from ketadecide.cli.main import app
 from ketadecide.fhir.models import LABEL_CONTRAINDICATION_CODES
 from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
 from tests.conftest import DATA_DIR
-from tests.fhir_bundles import bundle, condition
+from tests.fhir.fhir_bundles import bundle, condition
 
 
 def weakened(tmp_path: Path, old: str, new: str) -> Path:

@@ -5,7 +5,7 @@ HTML and JSON, plus the troubleshooting report and the knowledge-base listings, 
 through the CLI and compared with ``tests/golden/``. After an intended change, regenerate
 and review the diff:
 
-    KETADECIDE_UPDATE_GOLDEN=1 pytest tests/test_golden.py && git diff tests/golden
+    KETADECIDE_UPDATE_GOLDEN=1 pytest tests/render/test_golden.py && git diff tests/golden
 """
 
 from __future__ import annotations

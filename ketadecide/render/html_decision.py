@@ -1,0 +1,129 @@
+"""Decision support in the handout: icon arrays, evidence, fit, SURE, choosing a clinic and
+who made this; placed after the comparison by :mod:`ketadecide.render.html`."""
+
+from __future__ import annotations
+
+from ketadecide.engine.result import Audience, HandoutItem, Result
+from ketadecide.render.html_page import cite, e
+from ketadecide.render.labels import (
+    DECISION_HEADINGS,
+    SourceIndex,
+    adverse_high,
+    adverse_sentence,
+    certainty_line,
+    outcome_sentence,
+    per_100,
+    sure_score_line,
+)
+
+
+def icon_array(pct: float, high: float | None = None) -> str:
+    """100 small squares, filled for the count (a range shades up to its top), with its text."""
+    low_n = per_100(pct)
+    high_n = per_100(high) if high is not None else low_n
+    label = f"{low_n} to {high_n} out of 100 people" if high_n != low_n else f"{low_n} out of 100 people"
+    cells = []
+    for i in range(100):
+        x, y = (i % 10) * 7, (i // 10) * 7
+        fill = "#1f4e79" if i < low_n else ("#8fb3d9" if i < high_n else "#e6e6e6")
+        cells.append(f'<rect x="{x}" y="{y}" width="6" height="6" fill="{fill}"/>')
+    return (
+        f'<svg class="icons" role="img" aria-label="{label}" width="70" height="70" viewBox="0 0 70 70">'
+        f"<title>{label}</title>{''.join(cells)}</svg>"
+    )
+
+
+def decision_sections(
+    result: Result, audience: Audience, index: SourceIndex, *, clinic_questions: bool = True
+) -> list[str]:
+    """Evidence, fit, SURE, choosing a clinic and who made this (after the comparison)."""
+    h = DECISION_HEADINGS[audience]
+    out: list[str] = []
+    if any(m.evidence for m in result.modalities):
+        out.append(f'<section class="evidence"><h2>{e(h["evidence"])}</h2>')
+        for m in result.modalities:
+            ev = m.evidence
+            if ev is None:
+                continue
+            out += [
+                f"<h3>{e(m.short_name)}</h3>",
+                f"<p><b>{e(h['certainty'])}:</b> {e(certainty_line(ev, audience))}</p>",
+                '<ul class="figures">',
+            ]
+            for o in ev.outcomes:
+                text = e(outcome_sentence(o, audience)) + cite(index, o.refs)
+                out.append(f"<li>{icon_array(o.value_pct)} <span>{text}</span></li>")
+            for a in ev.adverse_effects:
+                low = a.range_pct[0] if a.range_pct else (a.value_pct or 0)
+                text = e(adverse_sentence(a, audience)) + cite(index, a.refs)
+                out.append(f"<li>{icon_array(low, adverse_high(a))} <span>{text}</span></li>")
+            if ev.no_figures:
+                out.append(f"<li><span>{e(ev.no_figures.for_(audience))}{cite(index, ev.refs)}</span></li>")
+            out.append("</ul>")
+        out.append("</section>")
+    if result.fit is not None:
+        fit = result.fit
+        names = {m.id: m.short_name for m in result.modalities}
+        ids = list(names)
+        out += [
+            f'<section class="fit"><h2>{e(h["fit"])}</h2>',
+            f"<p><i>{e(fit.note.for_(audience))}</i></p>",
+            "<ol>",
+        ]
+        for entry in fit.ranking:
+            why = "; ".join(r.for_(audience) for r in entry.reasons)
+            out.append(f"<li><b>{e(names[entry.id])}: {entry.score}/100</b> — {e(why)}</li>")
+        out.append("</ol>")
+        if fit.excluded_note:
+            out.append(f"<p>{e(fit.excluded_note.for_(audience))}</p>")
+        out += [f"<table><caption>{e(h['table'])}</caption><tr><th></th><th>{e(h['weight'])}</th>"]
+        out[-1] += "".join(f"<th>{e(names[i])}</th>" for i in ids) + "</tr>"
+        for attr in fit.attributes:
+            cells = "".join(f"<td>{attr.scores[i]}</td>" for i in ids)
+            label = e(attr.label.for_(audience)) + cite(index, attr.refs)
+            out.append(f"<tr><th>{label}</th><td>{attr.weight}</td>{cells}</tr>")
+        out += ["</table>", "</section>"]
+    if result.sure is not None:
+        s = result.sure
+        out += [
+            f'<section class="sure"><h2>{e(h["sure"])}</h2>',
+            f"<p>{e(sure_score_line(s, audience))}</p>",
+            "<ul>",
+        ]
+        for step in s.next_steps:
+            out.append(
+                f"<li><b>{e(step.question)}</b> No → {e(step.next_step.for_(audience))}{cite(index, step.refs)}</li>"
+            )
+        out += ["</ul>", f'<p class="credit">{e(s.credit)}</p>', "</section>"]
+    d = result.decision
+    if d is not None:
+
+        def items(xs: tuple[HandoutItem, ...]) -> list[str]:
+            return [
+                '<ul class="twocol">',
+                *(f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in xs),
+                "</ul>",
+            ]
+
+        out += [f'<section class="clinic"><h2>{e(h["clinic"])}</h2>', f"<h3>{e(h['look_for'])}</h3>"]
+        out += [*items(d.look_for), f"<h3>{e(h['red_flags'])}</h3>", *items(d.red_flags)]
+        out += [f"<h3>{e(h['therapy'])}</h3>", "<ul>"]
+        for m in result.modalities:
+            offered, evidence, _certainty, refs = d.therapy[m.id]
+            text = f"{e(offered.for_(audience))} {e(evidence.for_(audience))}{cite(index, refs)}"
+            out.append(f"<li><b>{e(m.short_name)}:</b> {text}</li>")
+        out.append("</ul>")
+        if clinic_questions:
+            out += [f"<h3>{e(h['questions'])}</h3>", *items(d.questions)]
+        out.append("</section>")
+        out += [f'<section class="about"><h2>{e(h["about"])}</h2>', f"<p>{e(d.decision.for_(audience))}</p>"]
+        out += [f"<h3>{e(h['alternatives'])}</h3>", "<ul>"]
+        out += [f"<li><b>{e(n.for_(audience))}:</b> {e(line.for_(audience))}</li>" for n, line in d.alternatives]
+        out += ["</ul>", "<ul>", f"<li>{e(d.made_by.for_(audience))}</li>"]
+        out.append(f"<li>{e(d.funding.for_(audience))}</li>")
+        span = f"{d.oldest_review.isoformat()} to {d.newest_review.isoformat()}"
+        out.append(f"<li>{e(d.review_cycle.for_(audience))} ({span})</li>")
+        if d.sponsored:
+            out.append(f"<li>{e(d.sponsored_intro.for_(audience))}{cite(index, d.sponsored)}</li>")
+        out += ["</ul>", "</section>"]
+    return out

@@ -1,0 +1,140 @@
+"""The HTML page every handout is printed on: its CSS, its Content-Security-Policy, escaping
+and source marks. Everything from input or data goes through :func:`esc`."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from ketadecide.citations import Ref
+from ketadecide.engine.result import Audience
+from ketadecide.render.labels import SourceIndex
+
+CSS = """
+:root { --ink:#1a1a1a; --muted:#555; --line:#bcbcbc; --accent:#1f4e79; --danger:#9b1c1c; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font: 11pt/1.45 "DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink);
+       max-width: 190mm; margin: 0 auto; padding: 14px; }
+h1 { font-size: 17pt; margin: 0 0 2px; }
+.lead { color: var(--muted); margin: 0 0 10px; }
+h2 { font-size: 13pt; color: var(--accent); border-bottom: 2px solid var(--accent);
+     margin: 18px 0 6px; padding-bottom: 2px; break-after: avoid; }
+h3 { font-size: 11pt; margin: 8px 0 2px; break-after: avoid; }
+p { margin: 3px 0; }
+.crisis { border: 3px solid var(--danger); background: #fdecec; border-radius: 6px;
+          padding: 8px 12px; margin: 0 0 12px; break-inside: avoid; }
+.crisis strong { color: var(--danger); font-size: 13pt; display: block; }
+.resources { border: 1px solid var(--danger); border-radius: 6px; padding: 6px 12px; break-inside: avoid; }
+table.compare { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 8.5pt; }
+table.compare th, table.compare td { border: 1px solid var(--line); padding: 3px 5px; vertical-align: top;
+                                     text-align: left; overflow-wrap: anywhere; }
+table.compare thead th { background: #e6edf5; font-size: 10pt; }
+table.compare tbody th { background: #f3f3f3; width: 16%; }
+table.summary { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 9.5pt; margin-top: 4px; }
+table.summary th, table.summary td { border: 1px solid var(--line); padding: 3px 5px; vertical-align: top;
+                                     text-align: left; }
+table.summary thead th { background: #e6edf5; }
+table.summary tbody th { background: #f3f3f3; width: 17%; }
+.headline { border: 2px solid #8a5a00; background: #fff6e0; border-radius: 6px; padding: 5px 10px; margin: 6px 0;
+            break-inside: avoid; }
+ul.noticed { margin: 2px 0; padding-left: 18px; }
+ul.noticed li { margin: 2px 0; }
+.where { color: var(--muted); font-size: 9pt; }
+.twocol { columns: 2; column-gap: 16px; }
+.twocol li, .twocol h3 { break-inside: avoid; }
+section.clinic, section.about, ul.checklist, ol.questions { font-size: 9pt; }
+.small { font-size: 9pt; }
+.st-no_flags { color: #1d6b2f; font-weight: bold; }
+.st-incomplete { color: #5b2a86; font-weight: bold; }
+p.incomplete { color: #5b2a86; margin: 4px 0; }
+.st-caution { color: #8a5a00; font-weight: bold; }
+.st-contraindicated { color: var(--danger); font-weight: bold; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 5px 10px; margin: 6px 0; break-inside: avoid; }
+.card ul { margin: 2px 0; padding-left: 18px; }
+.sev { font-weight: bold; }
+.label { font-weight: bold; }
+.refs { font-size: 7.5pt; color: var(--muted); vertical-align: super; }
+.rule-id { font-family: monospace; font-size: 8.5pt; color: var(--muted); }
+ul.checklist { list-style: none; padding-left: 2px; }
+ul.checklist li { margin: 3px 0; }
+ul.checklist li::before { content: ""; display: inline-block; width: 10pt; height: 10pt;
+                          border: 1.3pt solid #333; margin-right: 7px; vertical-align: -1pt; }
+ol.questions li { margin: 3px 0; }
+.course { background: #f3f6fa; border-radius: 6px; padding: 6px 10px; break-inside: avoid; }
+.notes { color: var(--muted); font-size: 9.5pt; }
+svg.trend { max-width: 100%; height: auto; display: block; margin: 4px 0; }
+svg.trend text { font: 9px "DejaVu Sans", Arial, sans-serif; fill: #333; }
+svg.trend .bar { fill: #1f4e79; }
+svg.trend .titration { fill: #a9c1da; }
+svg.trend .axis { stroke: #333; stroke-width: 1; }
+svg.trend .ref { stroke-dasharray: 4 3; stroke-width: 1.2; }
+svg.trend .response { stroke: #1d6b2f; }
+svg.trend .remission { stroke: #8a5a00; }
+.disclaimer { border-left: 4px solid var(--accent); padding: 4px 10px; margin: 14px 0 6px; break-inside: avoid; }
+ul.figures { list-style: none; padding: 0; margin: 4px 0; display: grid; grid-template-columns: 1fr 1fr;
+              gap: 4px 14px; }
+ul.figures li { display: flex; gap: 7px; align-items: flex-start; break-inside: avoid; font-size: 8.5pt;
+                line-height: 1.3; }
+ul.figures svg.icons { flex: none; width: 40px; height: 40px; }
+section.evidence h3 { margin-top: 6px; }
+ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
+ol.sources.brief { font-size: 6pt; columns: 3; column-gap: 12px; line-height: 1.15; }
+ol.sources li { overflow-wrap: anywhere; }
+footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
+@page { margin: 11mm 11mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.3; }
+  h2 { font-size: 12pt; margin: 10px 0 4px; }
+  h3 { font-size: 10pt; margin: 5px 0 1px; }
+  a { color: inherit; text-decoration: none; }
+  thead { display: table-header-group; }
+}
+"""
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+def e(text: str) -> str:
+    """``text`` escaped for HTML (quotes too)."""
+    return escape(text, quote=True)
+
+
+class PlainIndex(SourceIndex):
+    """For a patient: the numbers only; the locators (section numbers) stay in the clinician's copy."""
+
+    def refs(self, sources: tuple[Ref | str, ...]) -> str:
+        return re.sub(r"\[(\d+):[^\]]*\]", r"[\1]", super().refs(sources))
+
+
+def index_for(audience: Audience) -> SourceIndex:
+    """A source index: numbers only for a patient, with locators for a clinician."""
+    return PlainIndex() if audience == "patient" else SourceIndex()
+
+
+def cite(index: SourceIndex, sources: tuple[Ref | str, ...]) -> str:
+    """The source marks of ``sources`` as a span (empty when there are none)."""
+    marks = index.refs(sources)
+    return f' <span class="refs">{e(marks)}</span>' if marks else ""
+
+
+def document(title: str, body: list[str]) -> str:
+    """A whole, self-contained HTML document around ``body``."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{e(title)}</title>",
+            f"<style>{CSS}</style>",
+            "</head>",
+            "<body>",
+            *body,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
