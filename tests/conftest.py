@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,16 @@ def index(fhir_kb: KnowledgeBase):  # type: ignore[no-untyped-def]
     from ketadecide.fhir import code_index
 
     return code_index(fhir_kb)
+
+
+def clinic_data(tmp_path: Path, file: str | None = None, old: str = "", new: str = "") -> Path:
+    """A clinic's copy of the bundled data directory, with one edit to ``file`` when given:
+    ``old`` must appear exactly once and becomes ``new``."""
+    data = tmp_path / "clinic"
+    shutil.copytree(DATA_DIR, data)
+    if file is not None:
+        path = data / file
+        text = path.read_text()
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new))
+    return data

@@ -5,12 +5,11 @@ file and key) and by the consult that would use it."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from ketadecide.cli.main import app
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, clinic_data
 
 SAFETY = "      - id: suicidality\n        kind: choice\n"
 PLAN = (
@@ -25,17 +24,6 @@ UNKNOWN = (
 )
 PREGNANCY = "      - id: pregnancy\n        kind: choice\n"
 DIAGNOSES = "      - id: diagnoses\n        kind: multi\n"
-
-
-def weakened(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of the bundled data directory with one edit to questions.yaml."""
-    data = tmp_path / "clinic"
-    shutil.copytree(DATA_DIR, data)
-    path = data / "questions.yaml"
-    text = path.read_text()
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new))
-    return data
 
 
 CASES = {
@@ -72,7 +60,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_data_validate_refuses_a_weakened_questions_file(runner, tmp_path, case) -> None:
     old, new, key = CASES[case]
-    data = weakened(tmp_path, old, new)
+    data = clinic_data(tmp_path, "questions.yaml", old, new)
     result = runner.invoke(app, ["data", "validate", str(data)])
     assert result.exit_code == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if "clinical floor" in line]
@@ -98,8 +86,11 @@ def test_safety_question_moved_down_is_named_where_it_now_is(runner, tmp_path) -
 
 
 def test_several_breaches_give_one_line_each(runner, tmp_path) -> None:
-    data = weakened(
-        tmp_path, PREGNANCY, PREGNANCY + "        default: none\n        ask_if: {field: age, op: lt, value: 50}\n"
+    data = clinic_data(
+        tmp_path,
+        "questions.yaml",
+        PREGNANCY,
+        PREGNANCY + "        default: none\n        ask_if: {field: age, op: lt, value: 50}\n",
     )
     result = runner.invoke(app, ["data", "validate", str(data)])
     assert result.exit_code == 2
@@ -111,7 +102,7 @@ def test_several_breaches_give_one_line_each(runner, tmp_path) -> None:
 
 def test_the_consult_refuses_a_weakened_questions_file(runner, tmp_path) -> None:
     old, new, key = CASES["pregnancy defaults to none"]
-    data = weakened(tmp_path, old, new)
+    data = clinic_data(tmp_path, "questions.yaml", old, new)
     result = runner.invoke(app, ["consult", "--data-dir", str(data), "-f", "json"], input="1\n")
     assert result.exit_code == 2
     assert f"field '{key}': clinical floor" in result.stderr

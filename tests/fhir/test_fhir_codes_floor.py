@@ -6,27 +6,14 @@ does a FHIR import that would use it."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
 from ketadecide.cli.main import app
 from ketadecide.fhir.models import LABEL_CONTRAINDICATION_CODES
 from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
-from tests.conftest import DATA_DIR
+from tests.conftest import clinic_data
 from tests.fhir.fhir_bundles import bundle, condition
-
-
-def weakened(tmp_path: Path, old: str, new: str) -> Path:
-    data = tmp_path / "clinic"
-    shutil.copytree(DATA_DIR, data)
-    path = data / "codes.yaml"
-    text = path.read_text()
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new))
-    return data
-
 
 ALLERGY = "    record: allergy\n    system: atc\n    label: Allergy or intolerance to ketamine or esketamine\n"
 
@@ -65,7 +52,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_data_validate_refuses_a_weakened_codes_file(runner, tmp_path, case) -> None:
     old, new, key, code = CASES[case]
-    data = weakened(tmp_path, old, new)
+    data = clinic_data(tmp_path, "codes.yaml", old, new)
     result = runner.invoke(app, ["data", "validate", str(data)])
     assert result.exit_code == 2, result.stderr
     floor = [line for line in result.stderr.splitlines() if "clinical floor" in line]
@@ -87,7 +74,7 @@ def test_a_more_specific_entry_cannot_take_a_code_away(runner, tmp_path) -> None
         "    reviewed: 2026-11-23\n"
         "  icd_aneurysm:\n"
     )
-    data = weakened(tmp_path, "  icd_aneurysm:\n", extra)
+    data = clinic_data(tmp_path, "codes.yaml", "  icd_aneurysm:\n", extra)
     # I67.10 is more specific than I67.1: I67.1 itself still maps, so this one is accepted.
     assert runner.invoke(app, ["data", "validate", str(data)]).exit_code == 0
     path = data / "codes.yaml"
@@ -101,7 +88,7 @@ def test_a_more_specific_entry_cannot_take_a_code_away(runner, tmp_path) -> None
 
 def test_fhir_import_refuses_a_weakened_codes_file(runner, tmp_path) -> None:
     old, new, key, _ = CASES["AVM Q28.2 dropped"]
-    data = weakened(tmp_path, old, new)
+    data = clinic_data(tmp_path, "codes.yaml", old, new)
     record = tmp_path / "b.json"
     record.write_text(json.dumps(bundle(condition("Q28.2"))))
     result = runner.invoke(app, ["fhir", "to-profile", str(record), "--data-dir", str(data), "--as-of", "2026-11-23"])

@@ -4,7 +4,6 @@ minimums or the crisis message, however its rules are worded."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from ketadecide.floor import (
 from ketadecide.knowledge.crisis_text import crisis_message_problems
 from ketadecide.knowledge.loader import default_data_dir
 from ketadecide.safeyaml import load_yaml
+from tests.conftest import clinic_data
 
 
 def test_the_bundled_rules_pass_the_full_floor_and_are_listed_as_verified() -> None:
@@ -46,31 +46,14 @@ def test_every_item_is_probed_across_ages_suicidality_and_contexts() -> None:
         assert all(r["suicidality"] != "unknown" and "pregnancy" in r for r in records)
 
 
-def _copy(tmp_path: Path) -> Path:
-    target = tmp_path / "clinic-data"
-    shutil.copytree(default_data_dir(), target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
-
-
 def _validate(data: Path) -> tuple[int, str]:
     res = CliRunner().invoke(app, ["data", "validate", str(data)])
     return res.exit_code, res.stderr
 
 
 def test_a_weakened_label_contraindication_is_refused_everywhere(tmp_path: Path) -> None:
-    data = _copy(tmp_path)
+    data = clinic_data(tmp_path)
     rules = data / "contraindications.yaml"
-    _edit(
-        rules,
-        "  ketamine_hypersensitivity:\n    name:",
-        "  ketamine_hypersensitivity:\n    name:",
-    )
     text = rules.read_text()
     start = text.index("  ketamine_hypersensitivity:")
     sev = text.index("severity:", start)
@@ -89,7 +72,7 @@ def test_a_weakened_label_contraindication_is_refused_everywhere(tmp_path: Path)
 def test_a_screen_fitted_to_one_probe_does_not_pass(tmp_path: Path) -> None:
     """Psychosis made info, with a screen that flags only the old single probe (age 40, no
     suicidal thoughts): the one-probe floor accepted this; the grid does not."""
-    data = _copy(tmp_path)
+    data = clinic_data(tmp_path)
     rules = data / "contraindications.yaml"
     text = rules.read_text()
     start = text.index("  psychosis_history:")
@@ -123,14 +106,15 @@ def test_a_screen_fitted_to_one_probe_does_not_pass(tmp_path: Path) -> None:
 def test_the_crisis_message_keeps_its_required_elements(
     tmp_path: Path, old: str | None, new: str, problem: str
 ) -> None:
-    data = _copy(tmp_path)
-    rules = data / "contraindications.yaml"
     if old is None:  # the whole patient message replaced
+        data = clinic_data(tmp_path)
+        rules = data / "contraindications.yaml"
         doc = load_yaml(rules.read_text(), str(rules))
         doc["crisis"]["patient"] = new
         rules.write_text(yaml.safe_dump(doc, sort_keys=False))
     else:
-        _edit(rules, old, new)
+        data = clinic_data(tmp_path, "contraindications.yaml", old, new)
+        rules = data / "contraindications.yaml"
     code, err = _validate(data)
     assert code == 2
     assert "crisis" in err and problem in err and str(rules) in err
