@@ -25,18 +25,22 @@ from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.emit_helpers import EMITTED_COLUMNS, cohort, compare, emitted, expected
 
 
+def _load_as_text(con: Any, csv_path: Path) -> None:
+    """The docs' example: a table ``cohort`` with every column as text, exactly the CSV cells."""
+    con.execute(
+        "CREATE TABLE cohort AS SELECT * FROM read_csv(?, header = true, all_varchar = true, "
+        "delim = ',', quote = '\"', escape = '\"')",
+        [str(csv_path)],
+    )
+
+
 def test_duckdb_runs_the_emitted_sql_on_the_csv_as_text(tmp_path: Path, rich_kb: KnowledgeBase) -> None:
     import duckdb
 
     exp = expected(tmp_path, cohort(rich_kb), rich_kb)
     con = duckdb.connect()
     try:
-        # The docs' example: every column as text, exactly the CSV cells.
-        con.execute(
-            "CREATE TABLE cohort AS SELECT * FROM read_csv(?, header = true, all_varchar = true, "
-            "delim = ',', quote = '\"', escape = '\"')",
-            [str(exp.csv_path)],
-        )
+        _load_as_text(con, exp.csv_path)
         got = con.sql(emitted(rich_kb, "duckdb", "cohort")).to_arrow_table().to_pylist()
         # The same with a row column the user provides (text, as loaded).
         con.execute('CREATE TABLE numbered AS SELECT *, CAST(ROW_NUMBER() OVER () AS VARCHAR) AS "row" FROM cohort')
@@ -58,11 +62,7 @@ def test_duckdb_on_the_shipped_knowledge_base(tmp_path: Path, kb: KnowledgeBase)
     exp = expected(tmp_path, cohort(kb, seeded=200), kb)
     con = duckdb.connect()
     try:
-        con.execute(
-            "CREATE TABLE cohort AS SELECT * FROM read_csv(?, header = true, all_varchar = true, "
-            "delim = ',', quote = '\"', escape = '\"')",
-            [str(exp.csv_path)],
-        )
+        _load_as_text(con, exp.csv_path)
         got = con.sql(emitted(kb, "duckdb", "cohort")).to_arrow_table().to_pylist()
     finally:
         con.close()
