@@ -48,7 +48,9 @@ def _exit_now_if_threads_remain(code: int) -> None:
     """
     import threading
 
-    if threading.active_count() > 1:
+    # Only our own workers (named ketadecide-*): a host process's threads (a test runner's,
+    # say) are none of our business, and an embedding program must not be ended under it.
+    if any(t.name.startswith("ketadecide-") and t.is_alive() for t in threading.enumerate()):
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
