@@ -19,9 +19,8 @@ from ketadecide.cli.options import (
     OutputOpt,
     as_of_date,
     output_format,
-    resolve_format,
 )
-from ketadecide.cli.output import present, wants_handout
+from ketadecide.cli.output import present, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 
 
@@ -84,8 +83,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
             person,
             kb,
             handout=wants_handout(fmt, output),
-            # the terminal summary shows no evidence figures: spare validating their data
-            decision_support=detail or resolve_format(fmt, output) != "table",
+            decision_support=wants_decision_support(fmt, output, detail),
         )
     except InputError as exc:
         from ketadecide.cli.ids import with_id_hints

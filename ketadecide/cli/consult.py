@@ -27,7 +27,7 @@ from ketadecide.cli.options import (
     output_format,
     resolve_format,
 )
-from ketadecide.cli.output import present, wants_handout
+from ketadecide.cli.output import present, wants_decision_support, wants_handout
 from ketadecide.cli.stdio import is_terminal
 from ketadecide.errors import InputError, Problem
 
@@ -219,8 +219,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             person,
             kb,
             handout=wants_handout(fmt, output),
-            # the terminal summary shows no evidence figures: spare validating their data
-            decision_support=detail or resolve_format(fmt, output) != "table",
+            decision_support=wants_decision_support(fmt, output, detail),
         )
     except InputError as exc:
         raise _plain_problems(exc.with_source(source or "consult"), prefill, kb) from None

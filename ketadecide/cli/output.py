@@ -87,3 +87,9 @@ def present(
 def wants_handout(fmt: OutputFormat | None, output: Path | None) -> bool:
     """Only the printable reports (Markdown, HTML) carry the handout's checklist and questions."""
     return resolve_format(fmt, output) in ("markdown", "html")
+
+
+def wants_decision_support(fmt: OutputFormat | None, output: Path | None, detail: bool) -> bool:
+    """The terminal summary shows no evidence figures: only --detail and the documents need
+    their data validated."""
+    return detail or resolve_format(fmt, output) != "table"
