@@ -41,11 +41,7 @@ sys.path.insert(0, str(ROOT))
 from ketadecide.profile import PROFILE_FIELDS  # noqa: E402 - after the path is set
 
 # The contract's fields but a course under way (the cohort is people choosing a treatment).
-COLUMNS = [
-    f
-    for f in PROFILE_FIELDS
-    if not f.startswith(("course_", "values_", "sure_")) and f != "financial_stress"
-]
+COLUMNS = [f for f in PROFILE_FIELDS if not f.startswith(("course_", "values_", "sure_")) and f != "financial_stress"]
 
 
 def _data_dir(explicit: str | None) -> Path:
@@ -64,12 +60,7 @@ def generate(path: Path, n: int, data_dir: Path, seed: int = 7) -> None:
     kb = load_knowledge_base(data_dir)
     conds, meds = list(kb.conditions), list(kb.medications)
     rng = random.Random(seed)
-    payers = (
-        ["commercial"] * 5
-        + ["medicare"] * 2
-        + ["medicaid"] * 2
-        + ["va_tricare", "uninsured", "unknown", ""]
-    )
+    payers = ["commercial"] * 5 + ["medicare"] * 2 + ["medicaid"] * 2 + ["va_tricare", "uninsured", "unknown", ""]
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(COLUMNS)
@@ -81,14 +72,9 @@ def generate(path: Path, n: int, data_dir: Path, seed: int = 7) -> None:
                 f"p{i:08d}",
                 rng.randint(18, 85) if r() < 0.97 else rng.randint(12, 17),
                 "none" if r() < 0.95 else rng.choice(["pregnant", "breastfeeding", "planning"]),
-                rng.choice(
-                    ["mdd", "mdd", "mdd;gad", "mdd;ptsd", "bipolar_depression", "", "ocd;mdd"]
-                ),
+                rng.choice(["mdd", "mdd", "mdd;gad", "mdd;ptsd", "bipolar_depression", "", "ocd;mdd"]),
                 rng.choice(["", "0", "1", "2", "2", "3", "4", "6"]),
-                rng.choice(
-                    ["none"] * 6
-                    + ["passive_ideation", "passive_ideation", "unknown", "active_ideation"]
-                ),
+                rng.choice(["none"] * 6 + ["passive_ideation", "passive_ideation", "unknown", "active_ideation"]),
                 ";".join(str(rng.randint(0, 3)) for _ in range(9)) if r() < 0.6 else "",
                 sys_bp,
                 dia_bp,
@@ -188,9 +174,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--with-10m", action="store_true", help="also run N = 10,000,000 (opt-in)")
     ap.add_argument("--output-format", choices=["parquet", "csv", "jsonl"], default="parquet")
-    ap.add_argument(
-        "--python-rows", type=int, default=20_000, help="rows timed for the row-by-row baseline"
-    )
+    ap.add_argument("--python-rows", type=int, default=20_000, help="rows timed for the row-by-row baseline")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", type=Path, default=OUT, help="where inputs and results go (default benchmarks/out)")
     args = ap.parse_args()

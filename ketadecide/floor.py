@@ -21,7 +21,7 @@ from typing import Any, get_args
 
 from ketadecide.engine.evaluate import statuses
 from ketadecide.errors import InputError, Problem
-from ketadecide.knowledge import loader
+from ketadecide.knowledge import cache, loader
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
 from ketadecide.profile import MODALITY_IDS, Suicidality, parse_profile
@@ -178,7 +178,25 @@ def load_knowledge_base(data_dir: Path | str | None = None, *, clinical_floor: b
     ``clinical_floor=False`` skips the floor check: only for synthetic knowledge bases in
     tests and research, never for advice; the CLI has no such switch.
     """
+    folder = cache.cache_dir() if clinical_floor else None
+    if folder is not None and (cached := _from_cache(folder, data_dir)) is not None:
+        return cached
     report = validate_data_dir(data_dir, check_freshness=False, clinical_floor=clinical_floor, lazy_extras=True)
     if report.errors or report.knowledge_base is None:
         raise InputError(report.errors or (Problem("could not load the knowledge base"),))
+    if folder is not None:
+        # Only a knowledge base that passed validation and the floor is ever written.
+        cache.save(folder, report.knowledge_base)
     return report.knowledge_base
+
+
+def _from_cache(folder: Path, data_dir: Path | str | None) -> KnowledgeBase | None:
+    """The cached knowledge base for the data directory's current files, if there is one.
+    Anything unusual (a missing or unreadable file) is left to the full load to report."""
+    directory = Path(data_dir) if data_dir is not None else loader.default_data_dir()
+    if not directory.is_dir():
+        return None
+    texts, unreadable = loader.read_data_files(directory)
+    if unreadable:
+        return None
+    return cache.load(folder, directory, loader.content_sha256(texts), texts)

@@ -54,7 +54,7 @@ def field_kind(name: str) -> str:
 class Compare(BaseModel):
     """``field op value``; false when the field was not given (except for ``missing``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     field: str
     op: Op
@@ -104,17 +104,17 @@ class Compare(BaseModel):
 
 
 class AnyOf(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     any: list[Predicate] = Field(min_length=1)
 
 
 class AllOf(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     all: list[Predicate] = Field(min_length=1)
 
 
 class Not(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     not_: Predicate = Field(alias="not")
 
 
@@ -137,9 +137,9 @@ Predicate = Annotated[
     | Annotated[Not, Tag("not")],
     Discriminator(_predicate_kind),
 ]
-AnyOf.model_rebuild()
-AllOf.model_rebuild()
-Not.model_rebuild()
+# No model_rebuild() here: the models defer building their validators (defer_build), so
+# the forward reference to Predicate is resolved on first validation, which a start-up
+# from the validated-data cache never needs.
 
 
 def profile_facts(profile: _p.Profile) -> dict[str, Any]:

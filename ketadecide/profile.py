@@ -405,9 +405,7 @@ def parse_profile(data: object, *, source: str | None = None, row: int | None = 
         elif key not in FIELD_SPECS:
             # A did-you-mean costs an edit distance per field; past the problems anyone is
             # shown (a hostile file has thousands of keys) the plain words will do.
-            message = (
-                unknown_field_message(key, data[key]) if len(problems) < MAX_REPORTED else UNKNOWN_FIELD_PLAIN
-            )
+            message = unknown_field_message(key, data[key]) if len(problems) < MAX_REPORTED else UNKNOWN_FIELD_PLAIN
             problems.append(Problem(message, source, key, row))
     if problems:
         # Report unknown fields together with the known fields' own problems.

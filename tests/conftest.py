@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL_KB = FIXTURES / "kb_minimal"
+
+# The validated-data cache of this test session: its own folder, never the user's. Set
+# before any test runs, so in-process commands and child processes alike use it (and so
+# most loads in the suite go through the cache's hit path).
+TEST_CACHE = Path(tempfile.mkdtemp(prefix="ketadecide-test-cache-"))
+os.environ["KETADECIDE_CACHE_DIR"] = str(TEST_CACHE)
+os.environ.pop("KETADECIDE_NO_CACHE", None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

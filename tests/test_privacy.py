@@ -122,6 +122,10 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
         monkeypatch.setenv(var, str(dirs[d]))
     monkeypatch.setattr(tempfile, "tempdir", str(dirs["tmp"]))
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    # The validated-data cache off, so "nothing written" means nothing at all; with it on,
+    # see test_the_only_file_written_unasked_is_the_data_cache.
+    monkeypatch.delenv("KETADECIDE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("KETADECIDE_NO_CACHE", "1")
     yield dirs
 
 
@@ -165,6 +169,36 @@ def test_no_network_and_no_files_unless_asked(
     for folder in ("cwd", "home", "tmp"):
         assert _tree(sandbox[folder]) == {}, f"{folder} is not empty"
     assert _tree(sandbox["inputs"]) == before, "an input file was changed"
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_the_only_file_written_unasked_is_the_data_cache(
+    name: str, sandbox: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cache on (the default), a command may write one thing unasked: the
+    validated form of the data directory, in the user's cache folder, private, holding
+    nothing of the profile."""
+    monkeypatch.delenv("KETADECIDE_NO_CACHE")
+    cache = sandbox["home"] / "ketadecide"  # XDG_CACHE_HOME is the sandbox's home
+    inputs = _inputs(sandbox["inputs"])
+    args, stdin = SCENARIOS[name](inputs)
+    code, _, stderr = _run(args, stdin)
+    assert code == 0, stderr
+    assert not RECORDER.network
+    for event, path in RECORDER.writes:
+        assert str(path).isdigit() or Path(str(path)).is_relative_to(cache), (event, path)
+    for folder in ("cwd", "tmp"):
+        assert _tree(sandbox[folder]) == {}, f"{folder} is not empty"
+    written = _tree(sandbox["home"])
+    if not written:
+        return  # --version, --help: no data read
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    for rel, content in written.items():
+        path = sandbox["home"] / rel
+        assert path.parent == cache and path.name.startswith("kb-") and path.suffix == ".json", rel
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, rel
+        for private in ("privacy-001", str(sandbox["inputs"]), str(sandbox["cwd"])):
+            assert private.encode() not in content, (rel, private)
 
 
 WRITERS: dict[str, Callable[[dict[str, Path], Path], tuple[list[str], str | None]]] = {

@@ -67,3 +67,34 @@ def validate(
     )
     if strict and report.warnings:
         raise typer.Exit(EXIT_INPUT)
+
+
+@app.command(
+    "cache",
+    short_help="Show or clear the validated-data cache (it holds no patient data).",
+    epilog=examples("ketadecide data cache", "ketadecide data cache --clear"),
+)
+@handles_errors
+def cache_cmd(
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every entry (always safe).")] = False,
+) -> None:
+    """Where the validated-data cache is and what it holds.
+
+    A data directory is validated once per content; later runs with the same files and the
+    same ketadecide start from the validated records. Entries hold clinical data only,
+    never a profile or an answer. KETADECIDE_CACHE_DIR moves the cache and
+    KETADECIDE_NO_CACHE=1 turns it off.
+    """
+    from ketadecide.knowledge import cache
+
+    folder = cache.cache_dir()
+    if folder is None:
+        print("The validated-data cache is off (KETADECIDE_NO_CACHE is set).")
+        return
+    if clear:
+        removed = cache.clear(folder)
+        print(f"Removed {removed} entr{'y' if removed == 1 else 'ies'} from {folder}.")
+        return
+    found = cache.entries(folder)
+    size = sum(p.stat().st_size for p in found if p.exists())
+    print(f"{folder}: {len(found)} entr{'y' if len(found) == 1 else 'ies'}, {size / 1024:.0f} KiB")

@@ -116,13 +116,7 @@ def validate_data_dir(
         what = "does not exist" if not directory.exists() else "is not a directory"
         return ValidationReport(None, (Problem(f"data directory {what}", str(directory)),), ())
 
-    errors: list[Problem] = []
-    texts: dict[str, str] = {}
-    for name in (*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).exists())):
-        try:
-            texts[name] = read_text(directory / name, regular_only=True)
-        except InputError as exc:
-            errors.extend(exc.problems)
+    texts, errors = read_data_files(directory)
     parsed: dict[str, BaseModel] = {}
     for name, cls in REQUIRED_FILES.items():
         if name in texts:
@@ -152,14 +146,11 @@ def validate_data_dir(
     if errors:
         return ValidationReport(None, tuple(errors), ())
 
-    hasher = hashlib.sha256()
-    for name in sorted(texts):
-        hasher.update(name.encode() + b"\0" + hashlib.sha256(texts[name].encode("utf-8")).digest())
     kb = KnowledgeBase.from_files(
         data_dir=directory,
         files=tuple(sorted(texts)),
-        sha256=hasher.hexdigest(),
-        reviewed=min(d for name in REQUIRED_FILES for _, d in _reviewed_dates(parsed[name])),
+        sha256=content_sha256(texts),
+        reviewed=min(d for name in REQUIRED_FILES for _, d in reviewed_dates(parsed[name])),
         sources=sources,
         modalities_file=modalities_file,
         contraindications_file=contra_file,
@@ -168,6 +159,27 @@ def validate_data_dir(
     rules_sha256 = hashlib.sha256(texts["contraindications.yaml"].encode("utf-8")).hexdigest()
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
     return ValidationReport(kb, (), tuple(warnings), rules_sha256)
+
+
+def read_data_files(directory: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The text of each data file present in ``directory`` (the required ones always tried),
+    and a problem for each that cannot be read."""
+    errors: list[Problem] = []
+    texts: dict[str, str] = {}
+    for name in (*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).exists())):
+        try:
+            texts[name] = read_text(directory / name, regular_only=True)
+        except InputError as exc:
+            errors.extend(exc.problems)
+    return texts, errors
+
+
+def content_sha256(texts: Mapping[str, str]) -> str:
+    """SHA-256 over the data files' names and bytes: the knowledge base's ``sha256``."""
+    hasher = hashlib.sha256()
+    for name in sorted(texts):
+        hasher.update(name.encode() + b"\0" + hashlib.sha256(texts[name].encode("utf-8")).digest())
+    return hasher.hexdigest()
 
 
 def _parse(path: Path, text: str, model: type[BaseModel] | str) -> BaseModel:
@@ -212,6 +224,10 @@ class LazyExtras(Mapping[str, Any]):
             self._loaded[name] = model
         return self._loaded[name]
 
+    def fresh(self) -> LazyExtras:
+        """The same files, none loaded yet (loading counts toward the review date)."""
+        return LazyExtras(self._directory, self._texts, self._contra, self._sources)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._texts)
 
@@ -220,7 +236,7 @@ class LazyExtras(Mapping[str, Any]):
 
     def oldest_review(self) -> dt.date | None:
         """The oldest review date among the files loaded so far, if any."""
-        dates = [d for model in self._loaded.values() for _, d in _reviewed_dates(model)]
+        dates = [d for model in self._loaded.values() for _, d in reviewed_dates(model)]
         return min(dates) if dates else None
 
 
@@ -251,7 +267,7 @@ def _walk_value(value: Any, path: str) -> Iterator[tuple[str, BaseModel]]:
             yield from _walk_value(item, f"{path}[{i}]")
 
 
-def _reviewed_dates(model: BaseModel) -> Iterator[tuple[str, dt.date]]:
+def reviewed_dates(model: BaseModel) -> Iterator[tuple[str, dt.date]]:
     for path, item in _walk(model):
         if isinstance(item, Cited | Source):
             yield path, item.reviewed

@@ -40,7 +40,7 @@ Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Wording(Strict):

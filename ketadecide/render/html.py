@@ -247,9 +247,7 @@ def _handout(
         out += [f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in handout.checklist]
         out.append("</ul></section>")
     out += [f"<section><h2>{e(h['questions'])}</h2>", '<ol class="questions twocol">']
-    out += [
-        f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in (*handout.questions, *more_questions)
-    ]
+    out += [f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in (*handout.questions, *more_questions)]
     out.append("</ol></section>")
     if resources and not crisis.triggered:
         out += [
@@ -339,10 +337,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     )
     row(
         "Cost / session" if audience == "clinician" else "Price per visit",
-        [
-            e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs)
-            for m in ms
-        ],
+        [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs) for m in ms],
     )
     row("First course", [e(money(*m.cost.induction_course)) for m in ms])
     row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
@@ -372,9 +367,7 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
         where = "; ".join(f"{SEVERITY_WORD[audience][s]}: {', '.join(n)}" for s, n in by_severity.items())
         rule = f' <span class="rule-id">{e(g.id)}</span>' if audience == "clinician" else ""
         notes = "".join(
-            f" <i>{e(', '.join(names))}:</i> {e(note.for_(audience))}"
-            for names, note in g.notes
-            if note.for_(audience)
+            f" <i>{e(', '.join(names))}:</i> {e(note.for_(audience))}" for names, note in g.notes if note.for_(audience)
         )
         out.append(
             f'<li><b>{e(g.name.for_(audience))}</b> <span class="where">({e(where)})</span>{rule}. '

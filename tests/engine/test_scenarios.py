@@ -20,16 +20,16 @@ from tests.scenario_format import load_cases
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 KEYS = frozenset(
     {
-    "crisis",
-    "status",
-    "status_not",
-    "findings_include",
-    "findings_exclude",
-    "no_findings",
-    "severity",
-    "likely_covered",
-    "indication",
-    "missing",
+        "crisis",
+        "status",
+        "status_not",
+        "findings_include",
+        "findings_exclude",
+        "no_findings",
+        "severity",
+        "likely_covered",
+        "indication",
+        "missing",
     }
 )
 

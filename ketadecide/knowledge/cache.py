@@ -1,0 +1,415 @@
+"""The validated-data cache: a data directory is validated once per content, not per run.
+
+Reading and validating the YAML knowledge base (plus the clinical floor's probes for a rule
+file the test suite has not verified) is most of what a single comparison costs beyond
+Python's own start-up. Its result depends only on the data files' bytes and on this
+program's code, so after a successful load the validated records are written to
+``<cache dir>/kb-<key>.json`` and later runs with the same files rebuild them without
+parsing YAML or running a validator.
+
+What makes this safe:
+
+* The key is a SHA-256 over the data files' names and bytes *as validated* (the knowledge
+  base's own ``sha256``) and a fingerprint of the code: ketadecide's version, Python's,
+  pydantic's, and the size and modification time of every module of the package. Any edit
+  to a data file or to the code is a miss, and a miss validates in full.
+* Only a knowledge base that passed validation *and* the clinical floor is written. An
+  entry holds clinical data only, never a profile or an answer (tested).
+* The file carries a SHA-256 of its body; a damaged or truncated entry is ignored (and
+  replaced), never trusted, and an entry may name model classes only from ketadecide's own
+  model modules. The checksum guards against damage, not against the folder's owner
+  editing an entry on purpose: the folder is theirs, as their data directory is.
+* It is written atomically, readable by its owner only, in a folder only its owner can
+  enter. ``KETADECIDE_NO_CACHE=1`` turns it off; ``KETADECIDE_CACHE_DIR`` moves it; deleting
+  the folder is always safe (``ketadecide data cache --clear``).
+
+The format is JSON with a few tags (``$m`` a model and its class, ``$t`` a tuple, ``$d`` a
+date), not pickle: reading a cache file can never run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import importlib
+import json
+import math
+import os
+import stat
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+from pydantic import BaseModel
+
+from ketadecide._version import __version__
+from ketadecide.errors import InputError, KetadecideError
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.models import ContraindicationsFile, ModalitiesFile, Modality, Source, SourcesFile
+from ketadecide.profile import ModalityId
+
+#: Bumped when the entry format changes.
+FORMAT = 1
+#: Entries kept; the oldest beyond this are removed when a new one is written.
+MAX_ENTRIES = 16
+#: The modules whose classes an entry may name.
+MODEL_MODULES = frozenset(
+    {
+        "ketadecide.knowledge.models",
+        "ketadecide.predicates",
+        "ketadecide.decision.models",
+        "ketadecide.consult.models",
+        "ketadecide.troubleshoot.models",
+        "ketadecide.fhir.models",
+    }
+)
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+class Unsupported(ValueError):
+    """A value the entry format does not represent exactly (the load is then not cached)."""
+
+
+def cache_dir() -> Path | None:
+    """Where entries live, or ``None`` when the cache is turned off."""
+    if os.environ.get("KETADECIDE_NO_CACHE", "").strip() not in {"", "0"}:
+        return None
+    configured = os.environ.get("KETADECIDE_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return root / "ketadecide"
+
+
+def code_fingerprint() -> str:
+    """Changes whenever the program that validates could behave differently."""
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{sys.version}\0".encode())
+    import pydantic
+
+    digest.update(pydantic.VERSION.encode())
+    for path in sorted(_modules(_PACKAGE)):
+        st = path.stat()
+        digest.update(f"\0{path.relative_to(_PACKAGE)}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _modules(folder: Path) -> Iterator[Path]:
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+            yield from _modules(Path(entry.path))
+        elif entry.name.endswith(".py"):
+            yield Path(entry.path)
+
+
+def entry_path(folder: Path, content_sha256: str) -> Path:
+    key = hashlib.sha256(f"{code_fingerprint()}\0{content_sha256}".encode()).hexdigest()
+    return folder / f"kb-{key[:32]}.json"
+
+
+# ----------------------------------------------------------------------------- encoding
+
+
+def encode(value: Any) -> Any:
+    """``value`` as JSON-ready data that :func:`decode` turns back into an equal value."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise Unsupported("a non-finite number")
+        return value
+    if isinstance(value, BaseModel):
+        return _encode_model(value)
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, tuple):
+        return {"$t": [encode(v) for v in value]}
+    if isinstance(value, dt.datetime):
+        raise Unsupported("a date and time")
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str) or key.startswith("$"):
+                raise Unsupported(f"the mapping key {key!r}")
+        return {key: encode(v) for key, v in value.items()}
+    raise Unsupported(f"a {type(value).__name__}")
+
+
+def _encode_model(model: BaseModel) -> dict[str, Any]:
+    cls = type(model)
+    if cls.__module__ not in MODEL_MODULES or "." in cls.__qualname__:
+        raise Unsupported(f"the class {cls.__module__}.{cls.__qualname__}")
+    names = tuple(cls.model_fields)
+    if model.__pydantic_extra__ or model.__pydantic_private__ or set(model.__dict__) != set(names):
+        raise Unsupported(f"{cls.__qualname__} holds more than its fields")
+    out: dict[str, Any] = {"$m": f"{cls.__module__}:{cls.__qualname__}"}
+    unset = [n for n in names if n not in model.model_fields_set]
+    if unset:
+        out["$u"] = unset
+    for name in names:
+        out[name] = encode(model.__dict__[name])
+    return out
+
+
+class Damaged(ValueError):
+    """An entry that does not decode into what was written."""
+
+
+def decode(text: str) -> Any:
+    """The value :func:`encode` was given, from its JSON text."""
+    try:
+        return json.loads(text, object_hook=_decode_object)
+    except (ValueError, TypeError, KeyError, AttributeError, ImportError) as exc:
+        raise Damaged(str(exc)) from None
+
+
+_CLASSES: dict[str, type[BaseModel]] = {}
+
+
+def _model_class(name: str) -> type[BaseModel]:
+    cls = _CLASSES.get(name)
+    if cls is None:
+        module, _, qualname = name.partition(":")
+        if module not in MODEL_MODULES:
+            raise Damaged(f"class from an unexpected module: {module}")
+        found = getattr(importlib.import_module(module), qualname, None)
+        if not (isinstance(found, type) and issubclass(found, BaseModel)):
+            raise Damaged(f"not a model class: {name}")
+        cls = _CLASSES[name] = found
+    return cls
+
+
+def _decode_object(obj: dict[str, Any]) -> Any:
+    if "$m" in obj:
+        cls = _model_class(obj.pop("$m"))
+        unset = obj.pop("$u", ())
+        if obj.keys() != cls.model_fields.keys():
+            raise Damaged(f"{cls.__qualname__}: fields differ from the class")
+        # What pydantic's model_construct does, without its per-field default handling:
+        # every field is present, so this is the whole state of a validated instance.
+        model = cls.__new__(cls)
+        object.__setattr__(model, "__dict__", obj)
+        object.__setattr__(model, "__pydantic_fields_set__", set(obj).difference(unset))
+        object.__setattr__(model, "__pydantic_extra__", None)
+        object.__setattr__(model, "__pydantic_private__", None)
+        return model
+    if "$t" in obj:
+        return tuple(obj["$t"])
+    if "$d" in obj:
+        return dt.date.fromisoformat(obj["$d"])
+    return obj
+
+
+# ----------------------------------------------------------------------------- entries
+
+
+def save(folder: Path, kb: KnowledgeBase) -> Path | None:
+    """Write ``kb`` (validated, clinical floor passed) as an entry; ``None`` when it cannot
+    be (an unwritable folder, a value the format does not hold). Never raises for that:
+    the cache only ever saves time."""
+    from ketadecide.knowledge.loader import LazyExtras, reviewed_dates
+
+    extras: dict[str, Any] = {}
+    if isinstance(kb.extras, LazyExtras):
+        # A fresh view: validating every file here must not count toward this run's
+        # review date, which covers only the files a feature uses.
+        every = kb.extras.fresh()
+        for name in every:
+            try:
+                model = every[name]
+            except InputError:  # an invalid optional file stays uncached and fails where it is used
+                continue
+            try:
+                dates = [d for _, d in reviewed_dates(model)]
+                extras[name] = {"oldest": encode(min(dates)) if dates else None, "body": json.dumps(encode(model))}
+            except Unsupported:
+                return None
+    # The three core files as the loader read them (KnowledgeBase.from_files splits them).
+    sources = SourcesFile.model_construct(sources=kb.sources)
+    modalities = ModalitiesFile.model_construct(
+        treatment_resistance=kb.treatment_resistance,
+        disclaimer=kb.disclaimer,
+        modalities=cast(dict[ModalityId, Modality], kb.modalities),
+    )
+    contra = ContraindicationsFile.model_construct(
+        crisis=kb.crisis,
+        completeness=kb.completeness,
+        conditions=kb.conditions,
+        medications=kb.medications,
+        screens=kb.screens,
+    )
+    try:
+        body = json.dumps(
+            {
+                "files": list(kb.files),
+                "sha256": kb.sha256,
+                "core_reviewed": encode(kb.core_reviewed),
+                "sources": encode(sources),
+                "modalities": encode(modalities),
+                "contraindications": encode(contra),
+                "extras": extras,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+    except Unsupported:
+        return None
+    text = hashlib.sha256(body.encode()).hexdigest() + "\n" + body
+    target = entry_path(folder, kb.sha256)
+    try:
+        _private_folder(folder)
+        from ketadecide.outputs import write_text
+
+        write_text(target, text)
+    except (OSError, KetadecideError):  # see the docstring
+        return None
+    _prune(folder, keep=target)
+    return target
+
+
+def load(folder: Path, data_dir: Path, content_sha256: str, texts: Mapping[str, str]) -> KnowledgeBase | None:
+    """The knowledge base of the entry for these data files, or ``None`` (a miss, or an
+    entry that is damaged or not this program's)."""
+    path = entry_path(folder, content_sha256)
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+            return None
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    checksum, _, body = text.partition("\n")
+    if hashlib.sha256(body.encode()).hexdigest() != checksum:
+        return None
+    try:
+        entry = decode(body)
+        if entry["sha256"] != content_sha256 or tuple(entry["files"]) != tuple(sorted(texts)):
+            return None
+        sources_file = entry["sources"]
+        modalities_file = entry["modalities"]
+        contra = entry["contraindications"]
+        if not (
+            isinstance(sources_file, SourcesFile)
+            and isinstance(modalities_file, ModalitiesFile)
+            and isinstance(contra, ContraindicationsFile)
+            and isinstance(entry["core_reviewed"], dt.date)
+        ):
+            return None
+        sources: dict[str, Source] = dict(sources_file.sources)
+        extras = CachedExtras(data_dir, texts, entry["extras"], contra, sources)
+        return KnowledgeBase.from_files(
+            data_dir=data_dir,
+            files=tuple(entry["files"]),
+            sha256=content_sha256,
+            reviewed=entry["core_reviewed"],
+            sources=sources,
+            modalities_file=modalities_file,
+            contraindications_file=contra,
+            extras=extras,
+        )
+    except (Damaged, KeyError, TypeError, AttributeError):
+        return None
+
+
+class CachedExtras(Mapping[str, Any]):
+    """The optional data files of a cached knowledge base: each decoded when a feature first
+    uses it. A file with no entry (it failed validation when the entry was written) is
+    validated from its text then, and so fails where it is used, as without the cache."""
+
+    def __init__(
+        self,
+        directory: Path,
+        texts: Mapping[str, str],
+        cached: Mapping[str, Any],
+        contra: ContraindicationsFile,
+        sources: dict[str, Source],
+    ) -> None:
+        from ketadecide.knowledge.loader import OPTIONAL_FILES
+
+        self._texts = {n: t for n, t in texts.items() if n in OPTIONAL_FILES}
+        self._cached = dict(cached)
+        self._directory = directory
+        self._contra = contra
+        self._sources = sources
+        self._loaded: dict[str, Any] = {}
+        self._oldest: dict[str, dt.date | None] = {}
+        self._fallback: Any = None
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in self._texts:
+                raise KeyError(name)
+            record = self._cached.get(name)
+            if record is not None:
+                try:
+                    model = decode(record["body"])
+                    oldest = record["oldest"]  # decoded with the entry
+                except (Damaged, KeyError, TypeError):
+                    record = None
+                else:
+                    self._oldest[name] = oldest
+                    self._loaded[name] = model
+            if record is None:
+                self._loaded[name] = self._lazy()[name]
+        return self._loaded[name]
+
+    def _lazy(self) -> Any:
+        if self._fallback is None:
+            from ketadecide.knowledge.loader import LazyExtras
+
+            self._fallback = LazyExtras(self._directory, dict(self._texts), self._contra, self._sources)
+        return self._fallback
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def oldest_review(self) -> dt.date | None:
+        """The oldest review date among the files loaded so far, if any (as LazyExtras)."""
+        dates = [d for d in self._oldest.values() if d is not None]
+        if self._fallback is not None and (fallback := self._fallback.oldest_review()) is not None:
+            dates.append(fallback)
+        return min(dates) if dates else None
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+        raise PermissionError(f"{folder} is not a folder of this user")
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        os.chmod(folder, 0o700)
+
+
+def _prune(folder: Path, *, keep: Path) -> None:
+    with contextlib.suppress(OSError):
+        entries = sorted(
+            (p for p in folder.glob("kb-*.json") if p != keep), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for old in entries[MAX_ENTRIES - 1 :]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def entries(folder: Path) -> list[Path]:
+    """The cache's entries, newest first (for ``ketadecide data cache``)."""
+    try:
+        return sorted(folder.glob("kb-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
+
+
+def clear(folder: Path) -> int:
+    """Remove every entry; the number removed."""
+    removed = 0
+    for path in entries(folder):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
