@@ -154,6 +154,9 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
 ) -> None:
     """Compare the modalities for many profiles: one result row per valid input row, in input
     order; bad rows go to the errors file with their row number and reason."""
+    import gc
+
+    gc.enable()  # off for a quick start (cli.main.run); a batch runs long
     from ketadecide.batch.deps import require_batch_deps
     from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths, write_text

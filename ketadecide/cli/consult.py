@@ -144,6 +144,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     question, Enter for the default shown. Questions go to standard error and the
     comparison to standard output. Ctrl-C leaves without writing anything (exit 130).
     """
+    import gc
+
+    gc.enable()  # off for a quick start (cli.main.run); an interview runs long
     from ketadecide.compare import evaluate
     from ketadecide.consult.fields import parse_partial
     from ketadecide.consult.interview import Interview, missing_required

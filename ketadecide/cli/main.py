@@ -107,8 +107,14 @@ fhir_cmd.register(app)
 def run() -> None:
     """Console-script entry point: the app, with the standard streams made safe and their
     failures (``>/dev/full``, a closed stdout) reported as one line, exit 1."""
+    import gc
+
     from ketadecide.cli import stdio
 
+    # A one-shot command creates many long-lived objects (classes, the knowledge base) and
+    # little garbage, so the cycle collector would only re-scan them: about 10 ms of a
+    # comparison. Commands that run long (batch, consult) switch it back on.
+    gc.disable()
     stdio.prepare()
     try:
         app()
