@@ -98,3 +98,7 @@ def cache_cmd(
     found = cache.entries(folder)
     size = sum(p.stat().st_size for p in found if p.exists())
     print(f"{folder}: {len(found)} entr{'y' if len(found) == 1 else 'ies'}, {size / 1024:.0f} KiB")
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(app, name="data")

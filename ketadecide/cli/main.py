@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Annotated, Any
 
@@ -9,7 +10,6 @@ import typer
 from typer.core import TyperGroup
 
 from ketadecide._version import __version__
-from ketadecide.cli import batch, compare, consult, data_cmd, fhir_cmd, ids, modalities, troubleshoot
 from ketadecide.cli.errors import EXIT_INPUT, state
 from ketadecide.cli.help import conventional_metavars
 
@@ -57,23 +57,47 @@ class Group(TyperGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-app = typer.Typer(
-    cls=Group,
-    context_settings=CONTEXT_SETTINGS,
-    name="ketadecide",
-    help=(
-        "Compare ketamine treatment options for depression: Spravato (esketamine nasal "
-        "spray), IV, IM and compounded oral/sublingual ketamine.\n\n"
-        "It informs; it does not prescribe. If you are in danger now, call or text 988 "
-        "(US) or go to the nearest emergency room."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    # Tracebacks could show local variables holding a patient's answers.
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
-)
+#: The commands in the order help lists them, each with the module that registers it.
+COMMANDS: dict[str, str] = {
+    "compare": "compare",
+    "consult": "consult",
+    "batch": "batch",
+    "modalities": "modalities",
+    "troubleshoot": "troubleshoot",
+    "ids": "ids",
+    "data": "data_cmd",
+    "fhir": "fhir_cmd",
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``ketadecide`` app with every command, or with ``only`` that one (what the
+    console script builds when the command is named: Typer builds every registered
+    command's parameters on each start, and a comparison need not pay for the other seven).
+    Both give the same help, errors and results for that command (tested)."""
+    built = typer.Typer(
+        cls=Group,
+        context_settings=CONTEXT_SETTINGS,
+        name="ketadecide",
+        help=(
+            "Compare ketamine treatment options for depression: Spravato (esketamine nasal "
+            "spray), IV, IM and compounded oral/sublingual ketamine.\n\n"
+            "It informs; it does not prescribe. If you are in danger now, call or text 988 "
+            "(US) or go to the nearest emergency room."
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        # Tracebacks could show local variables holding a patient's answers.
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+    )
+    built.callback()(main)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            register = importlib.import_module(f"ketadecide.cli.{module}").register
+            register(built)
+    return built
 
 
 def _version(value: bool) -> None:
@@ -82,7 +106,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def main(
     version: Annotated[
         bool,
@@ -94,14 +117,22 @@ def main(
     state.debug = debug
 
 
-compare.register(app)
-consult.register(app)
-batch.register(app)
-modalities.register(app)
-troubleshoot.register(app)
-ids.register(app)
-app.add_typer(data_cmd.app, name="data")
-fhir_cmd.register(app)
+def named_command(args: list[str]) -> str | None:
+    """The command ``args`` run, when it is one of ours and named before anything else but
+    the global ``--debug``; else ``None`` (then the whole app is built)."""
+    for arg in args:
+        if arg == "--debug":
+            continue
+        return arg if arg in COMMANDS else None
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    # ``app`` (every command) is built on first use: the console script builds its own.
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
 
 
 def run() -> None:
@@ -117,7 +148,7 @@ def run() -> None:
     gc.disable()
     stdio.prepare()
     try:
-        app()
+        build_app(named_command(sys.argv[1:]))()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
