@@ -17,7 +17,7 @@ Severity = Literal["absolute", "relative", "info"]
 Audience = Literal["clinician", "patient"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Worded:
     """One statement in the two wordings every audience-facing text has."""
 
@@ -28,7 +28,7 @@ class Worded:
         return self.patient if audience == "patient" else self.clinician
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """One safety or practical finding for one modality."""
 
@@ -57,7 +57,7 @@ class Finding:
         return tuple(r.text for r in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Coverage:
     payer: str
     """The person's payer type (``unknown`` when not given)."""
@@ -72,7 +72,7 @@ class Coverage:
         return tuple(r.text for r in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cost:
     per_session: tuple[float, float]
     """US dollars, low-high, list price before any insurance."""
@@ -92,7 +92,7 @@ class Cost:
         return tuple(r.text for r in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Detail:
     """A cited fact about a modality (FDA status, schedule, driving, ...)."""
 
@@ -105,7 +105,7 @@ class Detail:
         return tuple(r.text for r in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Indication:
     """Whether this use is within the product's labelled indications, shown beside the status."""
 
@@ -124,7 +124,7 @@ class Indication:
         return tuple(r.text for r in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Missing:
     """A field the safety screen needs and did not get, with what to ask."""
 
@@ -132,7 +132,7 @@ class Missing:
     ask: Worded
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Glance:
     """The schedule in a few words, for the summary view."""
 
@@ -141,7 +141,7 @@ class Glance:
     refs: tuple[Ref, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ModalityResult:
     id: str
     name: str
@@ -166,7 +166,7 @@ class ModalityResult:
         raise KeyError(key)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Crisis:
     triggered: bool
     reasons: tuple[str, ...]
@@ -175,7 +175,7 @@ class Crisis:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Suggestion:
     """A troubleshooting suggestion for a course already under way."""
 
@@ -194,7 +194,7 @@ class Suggestion:
     """The same sources as ``sources``, resolved (id, locator, citation)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HandoutItem:
     """A checklist item or a question to ask, for the printable handout."""
 
@@ -202,7 +202,7 @@ class HandoutItem:
     refs: tuple[Ref, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Handout:
     """What a printed page adds to a comparison: a checklist, questions, crisis resources."""
 
@@ -217,14 +217,14 @@ class Handout:
     """The crisis screen message's sources, resolved."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class KnowledgeBaseInfo:
     reviewed: dt.date
     sha256: str
     data_dir: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Result:
     """The comparison for one profile (CONTRACT §3)."""
 
@@ -257,7 +257,7 @@ class Result:
         raise KeyError(modality_id)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OutcomeFigure:
     """One study's result, out of 100, with its own comparator (never pooled across studies)."""
 
@@ -279,7 +279,7 @@ class OutcomeFigure:
         return tuple(r.text for r in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AdverseFigure:
     id: str
     label: Worded
@@ -296,7 +296,7 @@ class AdverseFigure:
         return tuple(r.text for r in self.refs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Evidence:
     """How sure the evidence is for one option, and its figures."""
 
@@ -310,7 +310,7 @@ class Evidence:
     reviewed: dt.date
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FitEntry:
     id: str
     score: int
@@ -319,7 +319,7 @@ class FitEntry:
     """The (at most) two attributes that moved the score most, most first."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FitAttribute:
     id: str
     label: Worded
@@ -330,7 +330,7 @@ class FitAttribute:
     refs: tuple[Ref, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Fit:
     """How the options that are not contraindicated match the person's stated priorities."""
 
@@ -341,7 +341,7 @@ class Fit:
     excluded_note: Worded | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SureStep:
     field: str
     question: str
@@ -349,7 +349,7 @@ class SureStep:
     refs: tuple[Ref, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Sure:
     """The SURE test: 0-4 when all four are answered; conflict exactly when score <= 3."""
 
@@ -363,7 +363,7 @@ class Sure:
     credit: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DecisionSupport:
     """Choosing a clinic, therapy alongside each option, and who made this aid (IPDAS)."""
 
