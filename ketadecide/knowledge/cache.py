@@ -80,8 +80,12 @@ def cache_dir() -> Path | None:
     if configured:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "ketadecide"
+    if base and os.path.isabs(base):
+        return Path(base) / "ketadecide"
+    try:
+        return Path.home() / ".cache" / "ketadecide"
+    except (RuntimeError, KeyError):  # no home directory (a bare container): no cache
+        return None
 
 
 def code_fingerprint() -> str:
