@@ -361,6 +361,10 @@ class CachedExtras(Mapping[str, Any]):
                 self._loaded[name] = self._lazy()[name]
         return self._loaded[name]
 
+    def __contains__(self, name: object) -> bool:
+        # Mapping's own would decode the file just to answer; using it decodes it anyway.
+        return name in self._texts
+
     def _lazy(self) -> Any:
         if self._fallback is None:
             from ketadecide.knowledge.loader import LazyExtras
