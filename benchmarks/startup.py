@@ -89,7 +89,9 @@ def ketadecide_cmd() -> list[str]:
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=env)
+    # From the checkout given by PYTHONPATH (--compare-with), never the current directory's.
+    cwd = env.get("PYTHONPATH", ROOT)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=cwd, env=env)
     return time.perf_counter() - start
 
 
@@ -99,6 +101,12 @@ def main() -> int:
     parser.add_argument("--profile", default=str(ROOT / "examples" / "trd-commercial.yaml"))
     parser.add_argument("--target", type=float, default=1.25, help="compare / floor at most this (default 1.25)")
     parser.add_argument("--json", type=Path, help="also write the medians and ratios here")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="also time another version: a source checkout, run as python -m ketadecide (e.g. a git worktree)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,6 +127,10 @@ def main() -> int:
             ),
             "import typer, rich": ([sys.executable, "-c", "import typer, rich"], env),
         }
+        if args.compare_with:
+            other = {**env, "PYTHONPATH": str(args.compare_with.resolve())}
+            other_cmd = [sys.executable, "-m", "ketadecide", "compare", "--profile", args.profile, "--format", "json"]
+            commands[f"compare, {args.compare_with.name}"] = (other_cmd, other)
         for cmd, cmd_env in commands.values():  # fill the cache, write .pyc files, warm the page cache
             timed(cmd, cmd_env)
         samples: dict[str, list[float]] = {name: [] for name in commands}
