@@ -36,6 +36,7 @@ def generate(path: Path, n: int, seed: int = 16) -> None:
 
     from ketadecide.floor import load_knowledge_base
     from ketadecide.predicates import ENUM_FIELDS
+    from ketadecide.profile import PAYERS
 
     kb = load_knowledge_base(None)
     conds, meds = list(kb.conditions), list(kb.medications)
@@ -67,7 +68,7 @@ def generate(path: Path, n: int, seed: int = 16) -> None:
                     pa.list_(pa.int64()),
                 ),
                 "bp_systolic": pa.array(systolic, pa.int64()),
-                "bp_diastolic": pa.array([None if s is None else rng.randint(55, s - 10) for s in systolic], pa.int64()),
+                "bp_diastolic": pa.array([None if s is None else rng.randint(55, s - 10) for s in systolic]),
                 "conditions": pa.array(
                     [
                         ["not_a_condition"] if bad.get(i) == "conditions" else rng.sample(conds, rng.randint(0, 2))
@@ -76,7 +77,7 @@ def generate(path: Path, n: int, seed: int = 16) -> None:
                     pa.list_(pa.string()),
                 ),
                 "medications": pa.array([rng.sample(meds, rng.randint(0, 2)) for _ in rows], pa.list_(pa.string())),
-                "insurance": [rng.choice(["commercial", "medicare", "medicaid", "va_tricare", "uninsured"]) for _ in rows],
+                "insurance": [rng.choice(PAYERS) for _ in rows],
                 "budget_per_session": [round(rng.uniform(0, 1200), 2) for _ in rows],
                 "has_driver": [rng.random() < 0.7 for _ in rows],
                 "prefers_home": [rng.random() < 0.3 for _ in rows],
