@@ -49,12 +49,22 @@ def evaluate_many(
     kb: KnowledgeBase | None = None,
     *,
     input_format: str | None = None,
+    engine: str = "duckdb",
+    spark: Any = None,
 ) -> BatchRun:
     """Evaluate many profiles at once: a CSV/JSONL/Parquet file, or an iterable of
     :class:`Profile` objects or plain mappings (read as JSON profiles are: strictly typed).
 
     Bad rows never stop the run; they are in :attr:`BatchRun.errors` with their row number.
+
+    ``engine="spark"`` runs the rules on the SparkSession ``spark`` (required) over one
+    Parquet file (``source``: any path that session reads); the results, row errors and
+    summary are the DuckDB engine's, collected to this process.
     """
+    if engine == "spark":
+        return _evaluate_on_spark(source, kb, spark)
+    if engine != "duckdb":
+        raise ValueError(f"unknown engine {engine!r} (duckdb or spark)")
     require_batch_deps()
     import pyarrow as pa
 
@@ -86,6 +96,38 @@ def evaluate_many(
             inp.close()
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     return BatchRun(table, tuple(errors), counter.summary(input=inp.name, output=None, errors_file=None))
+
+
+def _evaluate_on_spark(source: object, kb: KnowledgeBase | None, spark: Any) -> BatchRun:
+    from ketadecide.batch.deps import require_spark_deps
+
+    require_spark_deps()
+    if spark is None:
+        raise ValueError('engine="spark" needs spark=<a SparkSession>')
+    if not isinstance(source, str | PathLike):
+        raise ValueError('engine="spark" reads one Parquet file: give its path')
+    import pyarrow as pa
+
+    from ketadecide import load_knowledge_base
+    from ketadecide.batch.columns import output_schema
+    from ketadecide.batch.spark_engine import stream_spark
+    from ketadecide.batch.summary import SummaryCounter
+
+    kb = kb if kb is not None else load_knowledge_base()
+    schema = output_schema()
+    counter = SummaryCounter(kb)
+    tables: list[Any] = []
+    errors: list[RowError] = []
+    location = str(source)
+    for item in stream_spark(spark, location, kb):
+        if isinstance(item, RowError):
+            errors.append(item)
+            counter.add_error(item)
+        else:
+            counter.add_results(item.table, item.fired, item.decided_in_python)
+            tables.append(item.table.cast(schema))
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
+    return BatchRun(table, tuple(errors), counter.summary(input=location, output=None, errors_file=None))
 
 
 __all__ = ["BatchRun", "evaluate_many"]

@@ -357,7 +357,7 @@ def rules_query(
     )
 
 
-def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = ()) -> str:
+def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = (), forms: Forms = DUCKDB) -> str:
     """The rules query, cheap form: per row everything but the status, findings, missing
     and indication columns, plus what :class:`FindingsDecoder` gives those from:
     ``__screens`` (the screens that fired, a bit mask), ``__conds`` and ``__meds`` (the
@@ -368,11 +368,12 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
     extra = "".join(f", {quote_ident(c)}" for c in passthrough)
     profiles = _profiles_query(source, extra)
     terms = [
-        f"CASE WHEN {compile_predicate(s.when)} THEN {1 << i} ELSE 0 END" for i, s in enumerate(kb.screens.values())
+        f"CASE WHEN {compile_predicate(s.when, forms)} THEN {1 << i} ELSE 0 END"
+        for i, s in enumerate(kb.screens.values())
     ]
     mask = "CAST(" + (" + ".join(terms) or "0") + " AS BIGINT)"
     codes = tuple(f"CAST({i} AS TINYINT)" for i in range(len(INDICATIONS)))
-    indications = ", ".join(f"{indication_sql(kb, m, codes)} AS {_indication_col(m)}" for m in MODALITY_IDS)
+    indications = ", ".join(f"{indication_sql(kb, m, codes, forms)} AS {_indication_col(m)}" for m in MODALITY_IDS)
     outputs = [
         "id",
         _crisis_sql(),

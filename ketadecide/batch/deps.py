@@ -22,3 +22,16 @@ def require_batch_deps() -> None:
         raise InputError(
             Problem(f"batch needs {', '.join(missing)}, which are not installed; install them with: {INSTALL_HINT}")
         )
+
+
+SPARK_INSTALL_HINT = "pip install 'ketadecide[spark]'"
+
+
+def require_spark_deps() -> None:
+    """Raise :class:`InputError` (exit 2) with the install hint when pyspark is missing
+    (``--engine spark`` only: the DuckDB engine never imports it)."""
+    require_batch_deps()
+    if importlib.util.find_spec("pyspark") is None:
+        raise InputError(
+            Problem(f"--engine spark needs pyspark, which is not installed; install it with: {SPARK_INSTALL_HINT}")
+        )

@@ -60,6 +60,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         # The list's items that are among {ids}, in list order, ';'-joined; NULL when none.
         "filter_join": "NULLIF(array_to_string(list_filter({0}, lambda x: x IN {ids}), ';'), '')",
+        # The number of items of a list (NULL when the list is NULL).
+        "list_len": "len({0})",
         # The input's row number when the table has none (its scan order).
         "row_number": "ROW_NUMBER() OVER ()",
     },
@@ -86,6 +88,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "(SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest({0}) WITH ORDINALITY AS __t(x, n) "
             "WHERE __t.x IN {ids})"
         ),
+        "list_len": "cardinality({0})",
         "row_number": "ROW_NUMBER() OVER ()",
     },
     "spark": {
@@ -103,6 +106,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # array_position is 1-based, a lambda's index 0-based, in both ANSI modes.
         "dedupe": "filter({0}, (__x, __i) -> array_position({0}, __x) = __i + 1)",
         "filter_join": "NULLIF(array_join(filter({0}, __x -> __x IN {ids}), ';'), '')",
+        # size() of NULL is -1 or NULL depending on the ANSI setting; array_size is NULL in both.
+        "list_len": "array_size({0})",
         # Spark's row_number needs an order: the scan order of the input.
         "row_number": "ROW_NUMBER() OVER (ORDER BY monotonically_increasing_id())",
     },
@@ -125,6 +130,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "NULLIF(ARRAY_TO_STRING(ARRAY(SELECT __x FROM UNNEST({0}) AS __x WITH OFFSET AS __o "
             "WHERE __x IN {ids} ORDER BY __o), ';'), '')"
         ),
+        "list_len": "ARRAY_LENGTH({0})",
         "row_number": "ROW_NUMBER() OVER ()",
     },
     "snowflake": {
@@ -138,6 +144,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "item": "GET({0}, {1} - 1)",
         "dedupe": "ARRAY_DISTINCT({0})",
         "filter_join": "NULLIF(ARRAY_TO_STRING(FILTER({0}, __x -> __x IN {ids}), ';'), '')",
+        "list_len": "ARRAY_SIZE({0})",
         "row_number": "ROW_NUMBER() OVER (ORDER BY SEQ8())",
     },
 }

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -280,7 +281,9 @@ def open_parquet(location: str, *, progress: bool = False) -> Input:
                 arrays = []
                 for col, kind, target in zip(batch.columns, kinds.values(), casts, strict=True):
                     if kind == "other":
-                        arrays.append(col.is_valid())
+                        # TRUE where a value is given, NULL where not: a false here would read
+                        # as a value and flag every row, for the reference to decide.
+                        arrays.append(pc.if_else(col.is_valid(), True, None))
                     elif col.type != target:
                         arrays.append(col.cast(target))
                     else:

@@ -138,6 +138,23 @@ class SummaryCounter:
             self._count_findings_text(table)
         self._count_statuses(table)
 
+    def merge(self, other: SummaryCounter) -> None:
+        """Add ``other``'s counts to this counter's (the Spark engine counts each partition
+        on its worker, then merges them)."""
+        self.rows_out += other.rows_out
+        self.error_rows += other.error_rows
+        self.decided_in_python += other.decided_in_python
+        self._crisis.update(other._crisis)
+        self._rows_by_payer.update(other._rows_by_payer)
+        for mine, theirs in (
+            (self._status, other._status),
+            (self._indication, other._indication),
+            (self._findings, other._findings),
+        ):
+            for m, by_payer in theirs.items():
+                for payer, counts in by_payer.items():
+                    mine[m][payer].update(counts)
+
     def summary(self, *, input: str, output: str | None, errors_file: str | None) -> Summary:
         return Summary(
             input=input,

@@ -132,11 +132,10 @@ def _sql_type(field: str) -> str:
     return "VARCHAR"
 
 
-def _phq9_ok(v: str) -> str:
+def _phq9_ok(v: str, forms: Forms = DUCKDB) -> str:
     n, lo, hi = phq9_bounds()
-    return (
-        f"(len({v}) = {n} AND list_bool_and(list_transform({v}, lambda x: COALESCE(x BETWEEN {lo} AND {hi}, FALSE))))"
-    )
+    out_of_range = f"list_filter({v}, lambda x: NOT COALESCE(x BETWEEN {lo} AND {hi}, FALSE))"
+    return f"({forms('list_len', v)} = {n} AND {forms('list_len', out_of_range)} = 0)"
 
 
 V = "{value}"
@@ -178,7 +177,7 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase, forms: Forms = DUCKDB) -> 
     raise AssertionError(field)
 
 
-def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
+def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase, forms: Forms = DUCKDB) -> tuple[str, str]:
     """(typed value, bad) for a non-text Parquet cell ``c`` of a known field."""
     given = f"({c} IS NOT NULL)"
     # Typed, so that rules over the field (phq9[9], a list function) still bind when the
@@ -196,27 +195,32 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, 
         allowed = _in(allowed_items(field, kb))
         return (
             c,
-            f"({given} AND (len({c}) > {max_items(field)} OR "
-            f"len(list_filter({c}, lambda x: x IS NULL OR x NOT IN {allowed})) > 0))",
+            f"({given} AND ({forms('list_len', c)} > {max_items(field)} OR "
+            f"{forms('list_len', f'list_filter({c}, lambda x: x IS NULL OR x NOT IN {allowed})')} > 0))",
         )
     if kind == "list_int" and field in LIST_FIELDS:
         # An empty list of any element type is an empty tuple: "asked, none".
-        return f"CASE WHEN {given} THEN CAST([] AS VARCHAR[]) END", f"({given} AND len({c}) > 0)"
+        return f"CASE WHEN {given} THEN CAST([] AS VARCHAR[]) END", f"({given} AND {forms('list_len', c)} > 0)"
     if kind == "list_int" and field == "phq9":
         v = f"list_transform({c}, lambda x: TRY_CAST(x AS BIGINT))"
         return (
             v,
-            f"({given} AND (len(list_filter({c}, lambda x: x IS NULL)) > 0 OR NOT {_phq9_ok(V)}))",
+            f"({given} AND ({forms('list_len', f'list_filter({c}, lambda x: x IS NULL)')} > 0 "
+            f"OR NOT {_phq9_ok(V, forms)}))",
         )
     return wrong
 
 
-def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) -> tuple[str, list[str]]:
-    """The validation SELECT over ``source`` (raw columns + ``__row``).
+def tabular_query(
+    columns: Mapping[str, str], kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, *, keep_raw: bool = False
+) -> tuple[str, list[str]]:
+    """The validation SELECT over ``source`` (raw columns + ``__row``), its dialect forms
+    spelled by ``forms`` (DuckDB's own text by default; Spark's for ``--engine spark``).
 
     ``columns`` maps each input column name to its kind. Returns the query (contract
-    columns, ``__row``, ``__flag`` and the raw cells of flagged rows as ``__raw_<i>``)
-    and the names of those raw columns, in input order.
+    columns, ``__row``, ``__seq``, ``__flag``, and with ``keep_raw`` the raw cells as
+    ``__raw_<i>``, for an engine that re-checks flagged rows where they are) and the names
+    of those raw columns, in input order.
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
     renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
@@ -231,9 +235,9 @@ def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) ->
             continue
         raw, kind = by_field[field]
         if kind == "text":
-            v, bad = _text_cell(field, raw, kb)
+            v, bad = _text_cell(field, raw, kb, forms)
         else:
-            v, bad = _typed_cell(field, kind, raw, kb)
+            v, bad = _typed_cell(field, kind, raw, kb, forms)
         values.append(f"{v} AS {name}")
         bads.append(bad.replace(V, name))
     for name, (raw, kind) in by_field.items():
@@ -246,7 +250,8 @@ def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) ->
     inner = f"SELECT __row, __seq{renamed_list} FROM {source}"
     typed = f"SELECT __row, __seq{raw_list}, {', '.join(values)} FROM ({inner})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
-    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"
+    kept = raw_list if keep_raw else ""
+    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag{kept} FROM ({typed})"
     return query, raw_names
 
 

@@ -26,6 +26,11 @@ class FileFormat(enum.StrEnum):
     parquet = "parquet"
 
 
+class Engine(enum.StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 class Dialect(enum.StrEnum):
     duckdb = "duckdb"
     spark = "spark"
@@ -151,6 +156,25 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
             show_default=False,
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="duckdb (embedded; every format) or spark: a Parquet file in, -o DIR out (a directory of "
+            "Parquet part files written by Spark's committer; CSV and JSONL on Spark may come later). "
+            "Spark needs the 'spark' extra and Java 17+.",
+            case_sensitive=False,
+        ),
+    ] = Engine.duckdb,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            metavar="URL",
+            help="Spark master for --engine spark (default local[*]: this machine only, no web UI).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Compare the modalities for many profiles: one result row per valid input row, in input
     order; bad rows go to the errors file with their row number and reason."""
@@ -178,11 +202,39 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     from ketadecide.batch.writers import default_errors_path
 
     source = fhir if fhir is not None else str(input_file)
+    if spark_master is not None and engine is not Engine.spark:
+        raise InputError(Problem("--spark-master is for --engine spark"))
+    if engine is Engine.spark:
+        from ketadecide.cli.batch_spark import check_spark_options
+
+        check_spark_options(
+            input_file,
+            output,
+            fhir=fhir,
+            input_format=input_format.value if input_format else None,
+            output_format=output_format.value if output_format else None,
+            threads=threads,
+        )
+        from ketadecide.batch.spark_run import spark_errors_path
+
+        errors = spark_errors_path(str(output), errors)
     check_paths(
         [source, data_dir],
         {"--output": output, "--errors": errors or default_errors_path(output, source), "--summary": summary},
         stdout=to_stdout,
     )
+    if engine is Engine.spark:
+        from ketadecide.batch.deps import require_spark_deps
+        from ketadecide.batch.spark_session import DEFAULT_MASTER
+        from ketadecide.cli.batch_spark import run_spark
+
+        require_spark_deps()
+        assert input_file is not None and output is not None and errors is not None  # checked above
+        data = run_spark(
+            input_file, output, load_knowledge_base(data_dir), spark_master or DEFAULT_MASTER, errors, summary, data_dir
+        )
+        _report(data, summary)
+        return
     require_batch_deps()
     kb = load_knowledge_base(data_dir)
     when = as_of_date(as_of, fhir)
@@ -213,9 +265,17 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
             opened=opened,
             threads=threads,
         )
-    data: dict[str, Any] = result.to_dict()
+    _report(result.to_dict(), summary)
+
+
+def _report(data: dict[str, Any], summary: Path | None) -> None:
+    """The summary: to ``--summary`` as JSON, and on stderr (a table on a terminal, else a line)."""
+    from ketadecide.outputs import write_text
+
     if summary is not None:
         write_text(summary, json.dumps(data, indent=2) + "\n")
+    terminal = is_terminal(sys.stderr)
+    width = max(80, shutil.get_terminal_size((120, 40)).columns)
     if terminal:
         from ketadecide.render.terminal_batch import print_summary
 
@@ -239,5 +299,6 @@ def register(app: typer.Typer) -> None:
             "cat cohort.csv | ketadecide batch - --output-format jsonl > results.jsonl",
             "ketadecide batch --emit-sql --dialect bigquery --table research.cohort > rules.sql",
             "ketadecide batch --fhir bundles/ -o results.csv",
+            "ketadecide batch cohort.parquet --engine spark -o results/",
         ),
     )(batch)

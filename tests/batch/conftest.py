@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +25,30 @@ def rich_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 def minimal_kb() -> KnowledgeBase:
     """The tiny synthetic knowledge base, at schema 2 (see ``helpers.minimal_dir``)."""
     return load_knowledge_base(minimal_dir())
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The one local Spark session of the test run (a JVM starts once: 10-20 s), shared by
+    every Spark test. Skipped without pyspark or Java, except under
+    KETADECIDE_REQUIRE_ENGINES=1 (CI), where a missing engine is a failure."""
+    import os
+    import shutil
+
+    if os.environ.get("KETADECIDE_REQUIRE_ENGINES"):
+        import pyspark  # noqa: F401
+
+        assert shutil.which("java") or os.environ.get("JAVA_HOME"), "Spark needs Java (default-jre-headless)"
+    else:
+        pytest.importorskip("pyspark")
+        if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+            pytest.skip("Spark needs Java (.ci/run installs default-jre-headless)")
+    from ketadecide.batch.spark_session import spark_session
+
+    with spark_session("local[2]") as session:
+        # Small cohorts: few shuffle partitions (the emitted query's ORDER BY), and Parquet
+        # split finely enough that a test file spans several partitions.
+        session.conf.set("spark.sql.shuffle.partitions", "2")
+        session.conf.set("spark.sql.files.maxPartitionBytes", "16k")
+        session.conf.set("spark.sql.files.openCostInBytes", "1k")
+        yield session

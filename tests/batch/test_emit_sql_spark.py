@@ -1,15 +1,15 @@
-"""``ketadecide batch --emit-sql --dialect spark`` run on Spark (local mode, one core),
+"""``ketadecide batch --emit-sql --dialect spark`` run on Spark (local mode, two cores),
 with ``spark.sql.ansi.enabled`` true and false: the answers must not depend on it. The
 cohort's CSV is read as text, as the docs show, and every row must agree with ``evaluate``
 (valid rows) and with the engine's errors file (invalid rows). Needs the ``spark`` extra
-(pyspark) and Java 17+; skipped without them."""
+(pyspark) and Java 17+; skipped without them. The session is the test run's one
+(``tests/batch/conftest.py::spark``)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,30 +27,6 @@ else:
     pytest.importorskip("pyspark")
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         pytest.skip("Spark needs Java (.ci/run installs default-jre-headless)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
-
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local mode: the loopback interface only
-    started = time.monotonic()
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("ketadecide-emit-sql-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    print(f"spark session up in {time.monotonic() - started:.1f}s")
-    try:
-        yield session
-    finally:
-        session.stop()
 
 
 @pytest.mark.slow

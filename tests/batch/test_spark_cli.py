@@ -1,0 +1,164 @@
+"""``ketadecide batch --engine spark`` at the command line: what it refuses (exit 2, one line
+naming the option, nothing written, no Spark started), a missing pyspark, and a run end to
+end (the run's shared session stands in for the one the CLI starts; one test starts its own
+in a child process to show the JVM says nothing on stderr)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ketadecide.cli.main import app
+from tests.batch.helpers import minimal_dir
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def cohort(tmp_path: Path) -> Path:
+    src = tmp_path / "cohort.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "age": pa.array([40, 400, 30], pa.int64())}), src)
+    return src
+
+
+def _batch(runner: Any, *args: str) -> Any:
+    return runner.invoke(app, ["batch", *args, "--data-dir", str(minimal_dir())])
+
+
+def _one_error_line(res: Any, *words: str) -> None:
+    assert res.exit_code == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ketadecide: error:"), res.stderr
+    assert "Traceback" not in res.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "words"),
+    [
+        ("cohort.csv", [], ["--engine spark", "CSV"]),
+        ("cohort.jsonl", [], ["--engine spark", "JSONL"]),
+        ("cohort.parquet", ["--input-format", "csv"], ["--engine spark", "CSV"]),
+    ],
+)
+def test_csv_and_jsonl_input_are_refused_naming_the_option(
+    runner: Any, tmp_path: Path, name: str, extra: list[str], words: list[str]
+) -> None:
+    src = tmp_path / name
+    src.write_text("id,age\na,40\n")
+    res = _batch(runner, str(src), "--engine", "spark", "-o", str(tmp_path / "out"), *extra)
+    _one_error_line(res, *words)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ([], ["--engine spark", "-o DIR"]),
+        (["-o", "-"], ["--engine spark", "-o DIR"]),
+        (["-o", "out.csv"], ["--engine spark", "Parquet only"]),
+        (["-o", "out", "--output-format", "jsonl"], ["--engine spark", "Parquet only"]),
+        (["-o", "out", "--threads", "2"], ["--threads", "--spark-master"]),
+    ],
+)
+def test_outputs_spark_does_not_write_are_refused(
+    runner: Any, cohort: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str], words: list[str]
+) -> None:
+    monkeypatch.chdir(cohort.parent)
+    _one_error_line(_batch(runner, str(cohort), "--engine", "spark", *extra), *words)
+
+
+def test_spark_master_needs_the_spark_engine(runner: Any, cohort: Path) -> None:
+    res = _batch(runner, str(cohort), "--spark-master", "local[1]", "-o", str(cohort.parent / "o.parquet"))
+    _one_error_line(res, "--spark-master", "--engine spark")
+
+
+def test_an_output_that_is_the_input_or_holds_it_is_refused(runner: Any, cohort: Path) -> None:
+    before = cohort.read_bytes()
+    _one_error_line(_batch(runner, str(cohort), "--engine", "spark", "-o", str(cohort)), "same file as the input")
+    res = _batch(runner, str(cohort), "--engine", "spark", "-o", str(cohort.parent))
+    _one_error_line(res, "would hold the input", "refusing to replace it")
+    other = cohort.parent / "notes"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    _one_error_line(_batch(runner, str(cohort), "--engine", "spark", "-o", str(other)), "holding other files")
+    assert cohort.read_bytes() == before and (other / "notes.txt").read_text() == "mine"
+
+
+def test_missing_pyspark_is_one_line_with_the_install_hint(
+    runner: Any, cohort: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a))
+    res = _batch(runner, str(cohort), "--engine", "spark", "-o", str(cohort.parent / "out"))
+    _one_error_line(res, "pyspark", "pip install 'ketadecide[spark]'")
+    assert not (cohort.parent / "out").exists()
+
+
+def test_help_names_the_engine_and_its_limits(runner: Any) -> None:
+    res = runner.invoke(app, ["batch", "--help"])
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    for words in ("--engine", "--spark-master", "CSV and JSONL on Spark may come later", "default local[*]"):
+        assert words in text, words
+
+
+@pytest.mark.slow
+def test_cli_run_on_spark_writes_the_directory_errors_and_summary(
+    runner: Any, cohort: Path, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    masters: list[str] = []
+
+    @contextlib.contextmanager
+    def shared(master: str) -> Iterator[Any]:
+        masters.append(master)
+        yield spark
+
+    monkeypatch.setattr("ketadecide.batch.spark_session.spark_session", shared)
+    out, summary = cohort.parent / "results", cohort.parent / "summary.json"
+    args = [str(cohort), "--engine", "spark", "-o", f"{out}/", "--summary", str(summary)]
+    for _ in range(2):  # the second run replaces the first one's directory
+        res = _batch(runner, *args, "--spark-master", "local[1]")
+        assert res.exit_code == 0, res.stderr
+        assert "3 rows in = 2 results + 1 error rows" in res.stderr
+    assert masters == ["local[1]", "local[1]"]
+    assert [r["id"] for r in pq.read_table(out).to_pylist()] == ["a", "c"]
+    assert (out / "_SUCCESS").exists()
+    assert oct(out.stat().st_mode & 0o777) == "0o700"
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in out.iterdir())
+    errors = (cohort.parent / "results.errors.csv").read_text().splitlines()
+    assert errors[0] == "row,id,field,error" and errors[1].startswith("2,b,age,")
+    assert json.loads(summary.read_text())["error_rows"] == 1
+    assert not [p for p in cohort.parent.iterdir() if p.name.endswith(".ketadecide-tmp")]
+
+
+@pytest.mark.slow
+def test_the_cli_starts_a_quiet_local_session(cohort: Path, spark: Any) -> None:
+    """A real ``ketadecide`` process: its own JVM on local[1]; stderr holds only the summary line."""
+    out = cohort.parent / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "ketadecide", "batch", str(cohort), "--engine", "spark", "-o", str(out)]
+    proc = subprocess.run(
+        [*cmd, "--spark-master", "local[1]", "--data-dir", str(minimal_dir())],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"ketadecide: batch: 3 rows in = 2 results + 1 error rows (see {out}.errors.csv)"
+    ]
+    assert pq.read_table(out).num_rows == 2
