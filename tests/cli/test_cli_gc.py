@@ -44,8 +44,8 @@ def test_the_console_script_starts_with_the_collector_off(monkeypatch: pytest.Mo
     from ketadecide.cli import main
 
     seen: list[bool] = []
-    monkeypatch.setattr(main, "app", lambda: seen.append(gc.isenabled()))
-    monkeypatch.setattr("sys.argv", ["ketadecide", "--version"])
+    monkeypatch.setattr(main, "build_app", lambda only=None: lambda: seen.append(gc.isenabled()))
+    monkeypatch.setattr("sys.argv", ["ketadecide", "compare", "-h"])
     was = gc.isenabled()
     try:
         with pytest.raises(SystemExit):
