@@ -38,3 +38,22 @@ def test_batch_benchmark_measures_batch_floors_and_row_by_row(tmp_path: Path) ->
     assert result["ratio_to_floor"] == pytest.approx(result["batch_s"] / result["floor_s"], rel=0.1)
     assert result["floor_columns"] in (1, 17)
     assert "| 3,000 | parquet |" in proc.stdout
+
+
+@pytest.mark.slow
+def test_startup_benchmark_times_compare_against_its_floor(tmp_path: Path) -> None:
+    report = tmp_path / "startup.json"
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/startup.py", "--runs", "1", "--json", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode in (0, 1), proc.stderr  # 1: over the target, which a smoke run may be
+    result = json.loads(report.read_text())
+    names = {"compare", "compare, no cache", "compare, table", "floor", "import typer, rich"}
+    assert set(result["median_wall_ms"]) == names == set(result["median_cpu_ms"])
+    assert result["wall_ratio_to_floor"]["floor"] == 1.0
+    assert all(value > 0 for value in result["median_cpu_ms"].values())
