@@ -25,8 +25,8 @@ by Arrow kernels, never by Python per row or per combination:
   from its mask by 8-bit slices (a cohort with many yes/no answers has thousands of
   distinct masks).
 
-The status and findings columns come out as dictionary arrays (each findings dictionary
-holds a text once, in order of first use), so the writers read the dictionaries directly.
+The status and findings columns come out as dictionary arrays (indices into the texts of
+the combinations), so no string is built per row: the writers read the dictionaries.
 """
 
 from __future__ import annotations
@@ -326,13 +326,9 @@ class FindingsDecoder:
             out = out.append_column(f"{m}_status", pa.DictionaryArray.from_arrays(status.take(idx), self._statuses))
             ind = pc.cast(table.column(f"__ind_{m}").combine_chunks(), pa.int8())
             out = out.append_column(f"{m}_indication", pa.DictionaryArray.from_arrays(ind, self._indications))
-            # Combinations that differ only in what this modality ignores share a text: one
-            # dictionary entry per text, in order of first use, so the Parquet writer gets
-            # a small dictionary (and the same one whatever the combinations were).
-            texts = findings.dictionary_encode()
-            out = out.append_column(
-                f"{m}_findings", pa.DictionaryArray.from_arrays(texts.indices.take(idx), texts.dictionary)
-            )
+            # Combinations that differ only in what this modality ignores repeat a text in
+            # the dictionary: making it unique would cost more than the writers save.
+            out = out.append_column(f"{m}_findings", pa.DictionaryArray.from_arrays(idx, findings))
         fired = pc.bit_wise_or(pair_masks.take(pk), pc.shift_left(scr, self._screen_shift))
         return out.append_column("__fired", fired.take(idx))
 
