@@ -281,14 +281,17 @@ def _in_order(batches: Iterator[Any], *, start: int = 0) -> Iterator[Any]:
     for batch in batches:
         pending.append(pa.Table.from_batches([batch]))
         held += batch.num_rows
-        table = pa.concat_tables(pending).sort_by("__seq") if len(pending) > 1 else pending[0]
-        if len(pending) == 1:
-            table = table.sort_by("__seq")
+        table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
         seq = table.column("__seq")
-        # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
-        expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
-        matches = pc.equal(seq, expected)
-        k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
+        steps = pc.pairwise_diff(seq.combine_chunks())
+        if seq[0].as_py() == next_seq and pc.all(pc.equal(steps, 1), min_count=0).as_py():
+            k = table.num_rows  # mostly the rows come in order, and then no sort is needed
+        else:
+            table = table.sort_by("__seq")
+            # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
+            expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
+            matches = pc.equal(table.column("__seq"), expected)
+            k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
         if k:
             yield table.slice(0, k)
             next_seq += k
