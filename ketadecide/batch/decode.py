@@ -25,8 +25,9 @@ by Arrow kernels, never by Python per row or per combination:
   from its mask by 8-bit slices (a cohort with many yes/no answers has thousands of
   distinct masks).
 
-The status and findings columns come out as dictionary arrays (indices into the texts of
-the combinations), so no string is built per row: the writers read the dictionaries.
+The status and findings columns come out as dictionary arrays, each findings dictionary
+holding a text once (combinations that differ only in what a modality ignores share it),
+so no string is built per row: the writers read the dictionaries.
 """
 
 from __future__ import annotations
@@ -302,23 +303,11 @@ class FindingsDecoder:
         key.add(screens, self._n_screens)
         key.add(incomplete, 1)
         idx, rows = key.encoded()
-        # One value per distinct combination from here on ...
+        # One value per distinct combination from here on.
         pk, scr, inc = p_idx.take(rows), screens.take(rows), incomplete.take(rows)
-        slices = [pc.bit_wise_and(pc.shift_right(scr, t), (1 << _SLICE) - 1) for t in range(0, self._n_screens, _SLICE)]
         out = table.drop_columns([col for _, col in LISTS] + ["__screens", "__missing"])
         out = out.drop_columns([f"__ind_{m}" for m in MODALITY_IDS]).append_column("missing", missing)
         for j, m in enumerate(MODALITY_IDS):
-            # ... joined in evaluate's order: per severity, the pair's ids, then the screens'.
-            pieces = []
-            for k in range(len(SEVERITIES)):
-                if (text := pair_texts[j][k]) is not None:
-                    pieces.append(text.take(pk))
-                pieces += [group.texts.take(group.subset(slices)) for group in self._groups[j][k]]
-            if not pieces:
-                findings = pa.array([""] * len(rows), pa.string())
-            else:
-                joined = pc.binary_join_element_wise(*pieces, "") if len(pieces) > 1 else pieces[0]
-                findings = pc.utf8_rtrim(joined, characters=LIST_SEPARATOR_TEXT)
             absolute, relative, _ = (pc.not_equal(pc.bit_wise_and(scr, b), 0) for b in self._screen_bits[j])
             screen_rank = pc.if_else(absolute, 2, pc.if_else(relative, 1, 0)).cast(pa.int8())
             rank = pc.max_element_wise(pair_ranks[j].take(pk), screen_rank)
@@ -326,11 +315,39 @@ class FindingsDecoder:
             out = out.append_column(f"{m}_status", pa.DictionaryArray.from_arrays(status.take(idx), self._statuses))
             ind = pc.cast(table.column(f"__ind_{m}").combine_chunks(), pa.int8())
             out = out.append_column(f"{m}_indication", pa.DictionaryArray.from_arrays(ind, self._indications))
-            # Combinations that differ only in what this modality ignores repeat a text in
-            # the dictionary: making it unique would cost more than the writers save.
-            out = out.append_column(f"{m}_findings", pa.DictionaryArray.from_arrays(idx, findings))
+            codes, texts = self._findings(j, pair_texts[j], pk, scr)
+            out = out.append_column(f"{m}_findings", pa.DictionaryArray.from_arrays(codes.take(idx), texts))
         fired = pc.bit_wise_or(pair_masks.take(pk), pc.shift_left(scr, self._screen_shift))
         return out.append_column("__fired", fired.take(idx))
+
+    def _findings(self, j: int, pair_texts: list[Any], pk: Any, scr: Any) -> tuple[Any, Any]:
+        """Modality ``j``'s findings for each combination (its pair ``pk``, its screens
+        ``scr``): (per combination a code, the text of each code). A text is built once:
+        combinations that differ only in what this modality ignores share a code, so the
+        dictionary holds each text once, in order of first use."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        key = _Key()
+        for texts in pair_texts:
+            if texts is not None:
+                encoded = texts.dictionary_encode()
+                key.add(encoded.indices.take(pk), _width(len(encoded.dictionary)))
+        # The screens this modality has a severity for (the bits of each severity are disjoint).
+        key.add(pc.bit_wise_and(scr, sum(self._screen_bits[j])), self._n_screens)
+        codes, rows = key.encoded()
+        pk, scr = pk.take(rows), scr.take(rows)
+        slices = [pc.bit_wise_and(pc.shift_right(scr, t), (1 << _SLICE) - 1) for t in range(0, self._n_screens, _SLICE)]
+        # Joined in evaluate's order: per severity, the pair's ids, then the screens'.
+        pieces = []
+        for k, texts in enumerate(pair_texts):
+            if texts is not None:
+                pieces.append(texts.take(pk))
+            pieces += [group.texts.take(group.subset(slices)) for group in self._groups[j][k]]
+        if not pieces:
+            return codes, pa.array([""] * len(rows), pa.string())
+        joined = pc.binary_join_element_wise(*pieces, "") if len(pieces) > 1 else pieces[0]
+        return codes, pc.utf8_rtrim(joined, characters=LIST_SEPARATOR_TEXT)
 
 
 def _int8(values: list[int]) -> Any:
