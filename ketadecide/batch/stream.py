@@ -42,7 +42,7 @@ from ketadecide.batch.decode import STATUSES, FindingsDecoder, indication_array,
 from ketadecide.batch.prefetch import prefetched
 from ketadecide.batch.readers import Input, drop_before, take_raw
 from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
-from ketadecide.batch.validate_sql import json_query, tabular_query
+from ketadecide.batch.validate_sql import json_query, list_text_columns, tabular_query
 from ketadecide.engine.evaluate import evaluate
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
@@ -93,7 +93,8 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, json_lines: bool, source: str = 
         validation, _ = tabular_query(inp.columns, kb, source)
     passthrough = ["__row", "__seq", "__flag"]
     if key_mode(kb, json_lines=json_lines):
-        query = rules_key_query(kb, f"({validation})", passthrough=passthrough)
+        texts = list_text_columns(inp.columns)
+        query = rules_key_query(kb, f"({validation})", passthrough=passthrough, list_texts=texts)
         return f"SELECT * EXCLUDE (__row), __row AS row FROM ({query})"
     mask = len(rule_bits(kb)) <= MAX_MASK_RULES
     query = rules_query(kb, f"({validation})", passthrough=passthrough, fired_mask=mask)

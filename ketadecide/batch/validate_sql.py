@@ -243,12 +243,26 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase) -> tuple[str, 
     return wrong
 
 
+#: The list fields whose text cells the rules query can use as they are (see
+#: :func:`list_text_columns`).
+JOINED_LISTS = ("conditions", "medications")
+
+
+def list_text_columns(columns: Mapping[str, str]) -> dict[str, str]:
+    """For each of :data:`JOINED_LISTS` read from text cells, the column of
+    :func:`tabular_query` holding the list ``;``-joined, as
+    :func:`~ketadecide.batch.compile.rules_key_query` wants it: the cell itself, ``''``
+    for ``none``, NULL when not given. On a row that is not flagged, it is exactly the
+    typed list joined again (a valid cell has no empty item)."""
+    return {f: f"__text_{f}" for f in JOINED_LISTS if columns.get(f) == "text"}
+
+
 def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) -> tuple[str, list[str]]:
     """The validation SELECT over ``source`` (raw columns + ``__row``).
 
     ``columns`` maps each input column name to its kind. Returns the query (contract
-    columns, ``__row``, ``__flag`` and the raw cells of flagged rows as ``__raw_<i>``)
-    and the names of those raw columns, in input order.
+    columns, ``__row``, ``__flag``, the :func:`list_text_columns`, and the raw cells of
+    flagged rows as ``__raw_<i>``) and the names of those raw columns, in input order.
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
     renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
@@ -278,6 +292,9 @@ def tabular_query(columns: Mapping[str, str], kb: KnowledgeBase, source: str) ->
     inner = f"SELECT __row, __seq{renamed_list} FROM {source}"
     typed = f"SELECT __row, __seq{raw_list}, {', '.join(values)} FROM ({inner})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
+    for field, column in list_text_columns(columns).items():
+        raw = by_field[field][0]
+        out_cols += f", CASE WHEN {raw} = {lit(NONE_CELL)} THEN '' WHEN {raw} <> '' THEN {raw} END AS {column}"
     query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"
     return query, raw_names
 
