@@ -5,10 +5,11 @@ chunks and row errors out. Both consumers read this one stream: the CLI's file w
 
 One pass over the input, in bounded memory: the reader hands Arrow batches to DuckDB (in
 chunks of :data:`CHUNK_ROWS` rows), DuckDB runs validation plus the compiled rules and
-streams result batches back, in input order. The query runs a step ahead on a thread of its
-own; decoding and the fallback run on the consumer's thread. Rows the SQL flags are
-re-decided by the Python reference (:mod:`ketadecide.batch.row_checks`), which gives their
-row errors or, when it accepts the row, evaluates it with :func:`ketadecide.engine.evaluate`.
+streams result batches back, in input order. The query and the findings decoding each run
+a step ahead on a thread of their own; the fallback runs on the consumer's thread. Rows the
+SQL flags are re-decided by the Python reference (:mod:`ketadecide.batch.row_checks`), which
+gives their row errors or, when it accepts the row, evaluates it with
+:func:`ketadecide.engine.evaluate`.
 
 **Where another engine plugs in.** :func:`stream_results` is the seam: a Spark (or any
 other) engine is a second implementation of it, taking the same ``Input`` (or a DataFrame
@@ -132,13 +133,18 @@ def stream_results(
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     bad_done = 0
     con = _connect(threads)
-    # The query runs a step ahead, on its own thread, while this one decodes.
+    # The query and the decoding each run a step ahead, on a thread of their own, while this
+    # one re-decides flagged rows (Python) and counts: three stages of about equal cost.
     results = _chunked_results(con, sql, inp)
     if inp.read_ahead:
-        results = prefetched(results, depth=2, name="ketadecide-query")
+        results = prefetched(results, depth=1, name="ketadecide-query")
+    if decoder is not None:
+        results = _expanded(results, decoder)
+        if inp.read_ahead:
+            results = prefetched(results, depth=1, name="ketadecide-decode")
     try:
-        for ordered in results:
-            table = ordered if decoder is None else decoder.expand(ordered)
+        for expanded in results:
+            table = expanded
             rows_col = table.column("row")
             first_row, last_row = rows_col[0].as_py(), rows_col[-1].as_py()
             errors: list[RowError] = []
@@ -170,6 +176,14 @@ def stream_results(
             results.close()  # release the chunk's DuckDB view before the connection goes
         finally:
             con.close()
+
+
+def _expanded(results: Generator[Any, None, None], decoder: FindingsDecoder) -> Generator[Any, None, None]:
+    try:
+        for table in results:
+            yield decoder.expand(table)
+    finally:
+        results.close()  # the chunk's DuckDB view goes before the connection
 
 
 def _any(column: Any) -> bool:
