@@ -23,6 +23,9 @@ floor, ...), and the median is reported.
   well-formed cohort it parses typed columns; on the ragged cohort the sniffer gives up
   and reads each line as ONE text column ("floor's columns" says which), so it never
   splits cells and is not a floor for anything that does.
+* ``output write``: DuckDB writing batch's own output rows, already in memory, in the
+  same format (only the COPY is timed). Batch writes several times the bytes the floors
+  write (every row's findings, four times), so this shows what that output alone costs.
 * ``python``: ``parse_profile`` + ``evaluate`` row by row, timed on the first
   ``--python-rows`` rows and scaled linearly to N (stated in the table).
 
@@ -188,6 +191,21 @@ con.execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}', {opts})) TO '{sys.ar
 con.close()
 """
 
+# How long DuckDB takes to write batch's own output rows (read into memory first, not timed)
+# in the same format: the output side of the I/O alone. Not a floor for the whole run (it
+# reads nothing); shown because batch writes several times the bytes the floors write.
+_OUTPUT_WRITE = """
+import sys, time, duckdb, pyarrow.csv as pacsv, pyarrow.parquet as pq
+src, dst, fmt = sys.argv[1:4]
+table = pacsv.read_csv(src) if fmt == "csv" else pq.read_table(src)
+con = duckdb.connect()
+con.register("results", table)
+kind = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[fmt]
+t = time.perf_counter()
+con.execute(f"COPY (SELECT * FROM results) TO '{dst}' {kind}")
+print(time.perf_counter() - t)
+"""
+
 _PYTHON = """
 import csv, sys, time
 from ketadecide.batch.row_checks import check_text_record
@@ -259,13 +277,21 @@ def _run_one(
             "--no-progress",
         ],
     }
-    runs: dict[str, list[tuple[float, int, int]]] = {k: [] for k in commands}
+    runs: dict[str, list[tuple[float, int, int]]] = {k: [] for k in (*commands, "output_write")}
     for _ in range(repeat):
         for key, cmd in commands.items():
             result = _measure(cmd)
             if result[2] != 0:
                 raise SystemExit(f"{key} failed (exit {result[2]}): {' '.join(cmd)}")
             runs[key].append(result)
+        if fmt != "jsonl":
+            written = subprocess.run(
+                [sys.executable, "-c", _OUTPUT_WRITE, str(outs["batch"]), str(out_dir / f"rewritten_{tag}.{fmt}"), fmt],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs["output_write"].append((float(written.stdout), 0, 0))
     return runs, outs
 
 
@@ -307,6 +333,7 @@ def main() -> None:
                 batch_s, batch_peak = _median_runs(runs, "batch")
                 text_s, text_peak = _median_runs(runs, "text")
                 sniffed_s, _ = _median_runs(runs, "sniffed")
+                write_s = _median_runs(runs, "output_write")[0] if runs["output_write"] else None
                 summary = json.loads((out_dir / f"summary_{tag}.json").read_text())
                 results.append(
                     {
@@ -324,6 +351,7 @@ def main() -> None:
                         "sniffed_floor_s": round(sniffed_s, 2),
                         "sniffed_floor_columns": _columns(outs["sniffed"], fmt),
                         "ratio_to_sniffed_floor": round(batch_s / sniffed_s, 2),
+                        "output_write_s": None if write_s is None else round(write_s, 2),
                         "batch_runs_s": [round(w, 2) for w, _, _ in runs["batch"]],
                         "text_floor_runs_s": [round(w, 2) for w, _, _ in runs["text"]],
                         "python_s_estimated": round(py_total, 1),
@@ -338,14 +366,16 @@ def main() -> None:
     (out_dir / "batch_results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
         "| N | cohort | out | text floor (s) | batch (s) | batch / text floor | peak RSS (MiB) "
+        "| MB written: floor / batch | DuckDB writing batch's output alone (s) "
         "| sniffed floor (s) | its columns | batch / sniffed floor "
         "| row-by-row Python (s, est.) | speed-up | rows out + errors |"
     )
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
+        mb = f"{r['text_floor_output_bytes'] / 1e6:.1f} / {r['batch_output_bytes'] / 1e6:.1f}"
         print(
             f"| {r['n']:,} | {r['variant']} | {r['format']} | {r['text_floor_s']} | {r['batch_s']} "
-            f"| {r['ratio_to_text_floor']}× | {r['batch_peak_mib']} "
+            f"| {r['ratio_to_text_floor']}× | {r['batch_peak_mib']} | {mb} | {r['output_write_s']} "
             f"| {r['sniffed_floor_s']} | {r['sniffed_floor_columns']} | {r['ratio_to_sniffed_floor']}× "
             f"| {r['python_s_estimated']} | {r['speedup_vs_python']}× "
             f"| {r['rows_out']:,} + {r['error_rows']:,} |"
