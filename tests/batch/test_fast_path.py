@@ -77,3 +77,27 @@ def test_shipped_rules_agree_on_every_boundary_and_bad_row(tmp_path: Path) -> No
     kb = load_knowledge_base()
     bad = _agree(tmp_path, _rows(kb, 2500, seed=5), kb, "csv")
     assert 50 < bad < 1000
+
+
+def test_a_run_shortens_the_thread_switch_interval_and_puts_it_back(
+    tmp_path: Path, minimal_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from ketadecide.batch import writers
+
+    seen: list[float] = []
+    real = writers._write_run
+
+    def spy(*args: object, **kwargs: object) -> None:
+        seen.append(sys.getswitchinterval())
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(writers, "_write_run", spy)
+    before = sys.getswitchinterval()
+    src = tmp_path / "in.csv"
+    src.write_text("id,age\na,40\nb,forty\n", encoding="utf-8")
+    summary = run_batch(str(src), str(tmp_path / "out.csv"), minimal_kb)
+    assert summary.rows_out == 1 and summary.error_rows == 1
+    assert seen == [min(before, writers.SWITCH_INTERVAL)]
+    assert sys.getswitchinterval() == before
