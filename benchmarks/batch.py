@@ -1,24 +1,43 @@
 """Benchmark ``ketadecide batch`` against the I/O floor and row-by-row Python.
 
-    python benchmarks/batch.py                    # N = 100k and 1M, CSV in, Parquet out
-    python benchmarks/batch.py --sizes 100000 --output-format csv
-    python benchmarks/batch.py --with-10m         # also 10M rows (opt-in: slow to generate)
+    python benchmarks/batch.py                         # N = 100k and 1M; both cohorts; CSV and Parquet out
+    python benchmarks/batch.py --sizes 1000000 --repeat 3
+    python benchmarks/batch.py --variants well-formed --output-formats csv
+    python benchmarks/batch.py --with-10m              # also 10M rows (opt-in: slow to generate)
 
 Every number comes from the same run, each measurement in its own child process:
-wall time, and peak memory as that child's maximum resident set size (``wait4``).
+wall time, and peak memory as that child's maximum resident set size (``wait4``). With
+``--repeat K`` each measurement is taken K times, interleaved (floor, text floor, batch,
+floor, ...), and the median is reported.
 
-* ``batch``: ``ketadecide batch IN -o OUT`` (the full CLI: validation, rules, summary).
-* ``floor``: DuckDB copying the same file to the same output format with no rules
-  (``COPY (SELECT * FROM read_csv(IN)) TO OUT``): the I/O floor.
-* ``parsed floor``: the same COPY with the columns declared (all text, ragged lines
-  skipped). Reported beside the floor because DuckDB's CSV sniffer gives up on a file
-  with ragged lines and reads each line as ONE text column, so the plain floor copies
-  whole lines without splitting them into cells.
+* ``batch``: ``ketadecide batch IN -o OUT`` (the full CLI: validation, rules, errors file,
+  summary).
+* ``text floor``: DuckDB copying the same file to the same output format with every
+  column declared as text and nothing else done: ``COPY (SELECT * FROM read_csv(IN,
+  columns={...: VARCHAR}, ignore_errors=true)) TO OUT``. The least any program that reads
+  the cells must do, so **the target ratio is against this floor**. On the well-formed
+  cohort it reads and writes every row; on the ragged one it skips the lines it cannot
+  split (0.2% of them), as batch does.
+* ``sniffed floor``: the same COPY with DuckDB's sniffer choosing the columns
+  (``read_csv(IN)``), reported for comparison with earlier versions of this table. On the
+  well-formed cohort it parses typed columns; on the ragged cohort the sniffer gives up
+  and reads each line as ONE text column ("floor's columns" says which), so it never
+  splits cells and is not a floor for anything that does.
+* ``output write``: DuckDB writing batch's own output rows, already in memory, in the
+  same format (only the COPY is timed). Batch writes several times the bytes the floors
+  write (every row's findings, four times), so this shows what that output alone costs.
 * ``python``: ``parse_profile`` + ``evaluate`` row by row, timed on the first
   ``--python-rows`` rows and scaled linearly to N (stated in the table).
 
-The input is synthetic (seeded): a realistic mix of ages, payers, diagnoses, PHQ-9,
-blood pressure, conditions and medications, with 1% malformed rows of several kinds.
+Two synthetic cohorts (seeded, schema 2 of the contract: the profile fields of someone
+choosing a treatment, ``none`` for a list asked and empty, an empty cell for a question
+not asked, the SURE answers and the ``values_*`` ratings where given), run by default:
+
+* ``well-formed``: every line has the header's number of cells; 1% of the rows still fail
+  validation (a wrong type, a value out of range, an unknown id, a bad boolean ...).
+* ``ragged``: the same rows with 1% malformed lines instead, a fifth of them lines that
+  cannot be split into the header's cells (too few or too many).
+
 Results go to ``benchmarks/out/`` (git-ignored); the Markdown table is printed.
 """
 
@@ -29,6 +48,7 @@ import csv
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -38,10 +58,26 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 sys.path.insert(0, str(ROOT))
 
-from ketadecide.profile import PROFILE_FIELDS  # noqa: E402 - after the path is set
+from ketadecide.profile import PROFILE_FIELDS, SURE_FIELDS, VALUE_FIELDS  # noqa: E402 - after the path is set
 
 # The contract's fields but a course under way (the cohort is people choosing a treatment).
-COLUMNS = [f for f in PROFILE_FIELDS if not f.startswith(("course_", "values_", "sure_")) and f != "financial_stress"]
+COLUMNS = [f for f in PROFILE_FIELDS if not f.startswith("course_") and f != "financial_stress"]
+VARIANTS = ("well-formed", "ragged")
+FORMATS = ("csv", "parquet")
+
+# Cells that fail validation while the line keeps its shape: (column, text).
+_BAD_CELLS = (
+    ("age", "forty"),
+    ("age", "130"),
+    ("conditions", "not_a_condition"),
+    ("has_driver", "maybe"),
+    ("diagnoses", "none;mdd"),
+    ("phq9", "1;2;3"),
+    ("values_cost", "11"),
+    ("insurance", "Commercial"),
+)
+#: In the well-formed cohort, in place of the ragged cohort's two kinds of malformed line.
+_BAD_CELLS_INSTEAD_OF_LINES = (("suicidality", "sometimes"), ("budget_per_session", "$400"))
 
 
 def _data_dir(explicit: str | None) -> Path:
@@ -53,53 +89,70 @@ def _data_dir(explicit: str | None) -> Path:
     return ROOT / "tests" / "fixtures" / "kb_minimal"
 
 
-def generate(path: Path, n: int, data_dir: Path, seed: int = 7) -> None:
-    """N synthetic profiles as CSV; 1% malformed (bad type, range, id, boolean, ragged)."""
+def _asked(rng: random.Random, ids: list[str], counts: list[int], unasked: float) -> str:
+    """A list cell: empty (not asked), ``none`` (asked, none) or ``;``-separated ids."""
+    if rng.random() < unasked:
+        return ""
+    k = rng.choice(counts)
+    return ";".join(rng.sample(ids, k)) if k else "none"
+
+
+def _row(i: int, rng: random.Random, conds: list[str], meds: list[str]) -> dict[str, object]:
+    r = rng.random
+    sys_bp = rng.randint(95, 175) if r() < 0.8 else ""
+    dia_bp = rng.randint(55, min(110, sys_bp - 10)) if sys_bp != "" else ""
+    payers = ["commercial"] * 5 + ["medicare"] * 2 + ["medicaid"] * 2 + ["va_tricare", "uninsured", "unknown", ""]
+    row: dict[str, object] = {
+        "id": f"p{i:08d}",
+        "age": rng.randint(18, 85) if r() < 0.97 else rng.randint(12, 17),
+        "pregnancy": "" if r() < 0.05 else rng.choice(["none"] * 19 + ["pregnant", "breastfeeding", "planning"]),
+        "diagnoses": rng.choice(["mdd", "mdd", "mdd;gad", "mdd;ptsd", "bipolar_depression", "ocd;mdd", "none", ""]),
+        "antidepressant_trials": rng.choice(["", "0", "1", "2", "2", "3", "4", "6"]),
+        "suicidality": rng.choice(["none"] * 6 + ["passive_ideation"] * 2 + ["unknown", "active_ideation", ""]),
+        "phq9": ";".join(str(rng.randint(0, 3)) for _ in range(9)) if r() < 0.6 else "",
+        "bp_systolic": sys_bp,
+        "bp_diastolic": dia_bp,
+        "conditions": _asked(rng, conds, [0, 0, 0, 1, 1, 2], unasked=0.05),
+        "medications": _asked(rng, meds, [0, 0, 1, 1, 2], unasked=0.05),
+        "insurance": rng.choice(payers),
+        "budget_per_session": rng.choice(["", "", "100", "250", "450.5", "800"]),
+        "has_driver": rng.choice(["", "true", "false", "yes", "no"]),
+        "can_attend_twice_weekly": rng.choice(["", "true", "false"]),
+        "prefers_home": rng.choice(["", "true", "false"]),
+        "needle_averse": rng.choice(["", "true", "false"]),
+    }
+    # The SURE test is asked after the comparison, of some; values are rated by some.
+    sure = r() < 0.3
+    for f in SURE_FIELDS:
+        row[f] = rng.choice(["yes", "no", "true", "1", "0"]) if sure else ""
+    rated = r() < 0.4
+    for f in VALUE_FIELDS:
+        row[f] = rng.randint(0, 10) if rated else ""
+    return row
+
+
+def generate(path: Path, n: int, data_dir: Path, variant: str, seed: int = 7) -> None:
+    """N synthetic profiles as CSV; 1% malformed as ``variant`` says (see the module doc)."""
     from ketadecide.floor import load_knowledge_base
 
     kb = load_knowledge_base(data_dir)
     conds, meds = list(kb.conditions), list(kb.medications)
-    rng = random.Random(seed)
-    payers = ["commercial"] * 5 + ["medicare"] * 2 + ["medicaid"] * 2 + ["va_tricare", "uninsured", "unknown", ""]
+    # One stream for the rows, one for the faults: both variants hold the same rows.
+    rng, faults = random.Random(seed), random.Random(seed + 1)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(COLUMNS)
         for i in range(n):
-            r = rng.random
-            sys_bp = rng.randint(95, 175) if r() < 0.8 else ""
-            dia_bp = rng.randint(55, min(110, sys_bp - 10)) if sys_bp != "" else ""
-            row = [
-                f"p{i:08d}",
-                rng.randint(18, 85) if r() < 0.97 else rng.randint(12, 17),
-                "none" if r() < 0.95 else rng.choice(["pregnant", "breastfeeding", "planning"]),
-                rng.choice(["mdd", "mdd", "mdd;gad", "mdd;ptsd", "bipolar_depression", "", "ocd;mdd"]),
-                rng.choice(["", "0", "1", "2", "2", "3", "4", "6"]),
-                rng.choice(["none"] * 6 + ["passive_ideation", "passive_ideation", "unknown", "active_ideation"]),
-                ";".join(str(rng.randint(0, 3)) for _ in range(9)) if r() < 0.6 else "",
-                sys_bp,
-                dia_bp,
-                ";".join(rng.sample(conds, rng.choice([0, 0, 0, 1, 1, 2]))),
-                ";".join(rng.sample(meds, rng.choice([0, 0, 1, 1, 2]))),
-                rng.choice(payers),
-                rng.choice(["", "", "100", "250", "450.5", "800"]),
-                rng.choice(["", "true", "false", "yes", "no"]),
-                rng.choice(["", "true", "false"]),
-                rng.choice(["", "true", "false"]),
-                rng.choice(["", "true", "false"]),
-            ]
-            if r() < 0.01:  # malformed
-                kind = rng.randrange(5)
-                if kind == 0:
-                    row[1] = "forty"
-                elif kind == 1:
-                    row[1] = "130"
-                elif kind == 2:
-                    row[9] = "not_a_condition"
-                elif kind == 3:
-                    row[13] = "maybe"
+            row = _row(i, rng, conds, meds)
+            cells = [row[c] for c in COLUMNS]
+            if faults.random() < 0.01:
+                kind = faults.randrange(len(_BAD_CELLS) + 2)
+                if kind < len(_BAD_CELLS) or variant == "well-formed":
+                    column, text = (*_BAD_CELLS, *_BAD_CELLS_INSTEAD_OF_LINES)[kind]
+                    cells[COLUMNS.index(column)] = text
                 else:
-                    row = row[:5]  # ragged line
-            w.writerow(row)
+                    cells = cells[:5] if kind == len(_BAD_CELLS) else [*cells, "extra"]
+            w.writerow(cells)
 
 
 def _measure(cmd: list[str]) -> tuple[float, int, int]:
@@ -119,7 +172,7 @@ def _measure(cmd: list[str]) -> tuple[float, int, int]:
     return wall, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
 
 
-_FLOOR = """
+_SNIFFED_FLOOR = """
 import duckdb, sys
 con = duckdb.connect()
 fmt = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[sys.argv[3]]
@@ -127,7 +180,7 @@ con.execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) TO '{sys.argv[2]}' 
 con.close()
 """
 
-_PARSED_FLOOR = """
+_TEXT_FLOOR = """
 import duckdb, sys
 con = duckdb.connect()
 fmt = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[sys.argv[3]]
@@ -136,6 +189,21 @@ spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
 opts = f"header=true, delim=',', quote='\\"', escape='\\"', columns={spec}, auto_detect=false, ignore_errors=true"
 con.execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}', {opts})) TO '{sys.argv[2]}' {fmt}")
 con.close()
+"""
+
+# How long DuckDB takes to write batch's own output rows (read into memory first, not timed)
+# in the same format: the output side of the I/O alone. Not a floor for the whole run (it
+# reads nothing); shown because batch writes several times the bytes the floors write.
+_OUTPUT_WRITE = """
+import sys, time, duckdb, pyarrow.csv as pacsv, pyarrow.parquet as pq
+src, dst, fmt = sys.argv[1:4]
+table = pacsv.read_csv(src) if fmt == "csv" else pq.read_table(src)
+con = duckdb.connect()
+con.register("results", table)
+kind = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[fmt]
+t = time.perf_counter()
+con.execute(f"COPY (SELECT * FROM results) TO '{dst}' {kind}")
+print(time.perf_counter() - t)
 """
 
 _PYTHON = """
@@ -158,7 +226,7 @@ print(n, time.perf_counter() - t)
 
 
 def _columns(path: Path, fmt: str) -> int | None:
-    """How many columns the floor wrote (1 means it copied whole lines, cells unsplit)."""
+    """How many columns a floor wrote (1 means it copied whole lines, cells unsplit)."""
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -169,11 +237,78 @@ def _columns(path: Path, fmt: str) -> int | None:
     return None
 
 
+def _median_runs(runs: dict[str, list[tuple[float, int, int]]], key: str) -> tuple[float, int]:
+    walls = [w for w, _, _ in runs[key]]
+    peaks = [p for _, p, _ in runs[key]]
+    return statistics.median(walls), int(statistics.median(peaks))
+
+
+def _python_baseline(src: Path, data_dir: Path, rows: int, n: int) -> tuple[float, int]:
+    py = subprocess.run(
+        [sys.executable, "-c", _PYTHON, str(src), str(data_dir), str(rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    py_rows, py_secs = py.stdout.split()
+    return float(py_secs) / int(py_rows) * n, int(py_rows)
+
+
+def _run_one(
+    src: Path, out_dir: Path, tag: str, fmt: str, *, data_dir: Path, repeat: int
+) -> tuple[dict[str, list[tuple[float, int, int]]], dict[str, Path]]:
+    outs = {k: out_dir / f"{k}_{tag}.{fmt}" for k in ("sniffed", "text", "batch")}
+    commands: dict[str, list[str]] = {
+        "sniffed": [sys.executable, "-c", _SNIFFED_FLOOR, str(src), str(outs["sniffed"]), fmt],
+        "text": [sys.executable, "-c", _TEXT_FLOOR, str(src), str(outs["text"]), fmt],
+        "batch": [
+            sys.executable,
+            "-m",
+            "ketadecide",
+            "batch",
+            str(src),
+            "-o",
+            str(outs["batch"]),
+            "--data-dir",
+            str(data_dir),
+            "--summary",
+            str(out_dir / f"summary_{tag}.json"),
+            "--no-progress",
+        ],
+    }
+    runs: dict[str, list[tuple[float, int, int]]] = {k: [] for k in (*commands, "output_write")}
+    for _ in range(repeat):
+        for key, cmd in commands.items():
+            result = _measure(cmd)
+            if result[2] != 0:
+                raise SystemExit(f"{key} failed (exit {result[2]}): {' '.join(cmd)}")
+            runs[key].append(result)
+        if fmt != "jsonl":
+            written = subprocess.run(
+                [sys.executable, "-c", _OUTPUT_WRITE, str(outs["batch"]), str(out_dir / f"rewritten_{tag}.{fmt}"), fmt],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs["output_write"].append((float(written.stdout), 0, 0))
+    return runs, outs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--with-10m", action="store_true", help="also run N = 10,000,000 (opt-in)")
-    ap.add_argument("--output-format", choices=["parquet", "csv", "jsonl"], default="parquet")
+    ap.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS), help="cohorts (default: both)")
+    ap.add_argument(
+        "--output-formats",
+        "--output-format",
+        nargs="+",
+        choices=["parquet", "csv", "jsonl"],
+        default=list(FORMATS),
+        help="output formats (default: csv parquet)",
+    )
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement (the median is reported)")
     ap.add_argument("--python-rows", type=int, default=20_000, help="rows timed for the row-by-row baseline")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", type=Path, default=OUT, help="where inputs and results go (default benchmarks/out)")
@@ -182,82 +317,68 @@ def main() -> None:
     data_dir = _data_dir(args.data_dir)
     out_dir: Path = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
-    fmt = args.output_format
     results = []
     for n in sizes:
-        src = out_dir / f"cohort_{n}.csv"
-        if not src.exists():
-            print(f"generating {n:,} rows ...", file=sys.stderr)
-            generate(src, n, data_dir)
-        out = out_dir / f"results_{n}.{fmt}"
-        floor_out = out_dir / f"floor_{n}.{fmt}"
-        floor = _measure([sys.executable, "-c", _FLOOR, str(src), str(floor_out), fmt])
-        parsed_out = out_dir / f"parsed_floor_{n}.{fmt}"
-        parsed = _measure([sys.executable, "-c", _PARSED_FLOOR, str(src), str(parsed_out), fmt])
-        batch = _measure(
-            [
-                sys.executable,
-                "-m",
-                "ketadecide",
-                "batch",
-                str(src),
-                "-o",
-                str(out),
-                "--data-dir",
-                str(data_dir),
-                "--summary",
-                str(out_dir / f"summary_{n}.json"),
-                "--no-progress",
-            ]
-        )
-        if batch[2] != 0:
-            raise SystemExit(f"ketadecide batch failed (exit {batch[2]})")
-        py = subprocess.run(
-            [sys.executable, "-c", _PYTHON, str(src), str(data_dir), str(args.python_rows)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        py_rows, py_secs = py.stdout.split()
-        py_total = float(py_secs) / int(py_rows) * n
-        summary = json.loads((out_dir / f"summary_{n}.json").read_text())
-        floor_columns = _columns(floor_out, fmt)
-        results.append(
-            {
-                "n": n,
-                "format": fmt,
-                "batch_s": round(batch[0], 2),
-                "batch_peak_mib": batch[1],
-                "floor_s": round(floor[0], 2),
-                "floor_peak_mib": floor[1],
-                "floor_columns": floor_columns,
-                "ratio_to_floor": round(batch[0] / floor[0], 2),
-                "parsed_floor_s": round(parsed[0], 2),
-                "ratio_to_parsed_floor": round(batch[0] / parsed[0], 2),
-                "python_s_estimated": round(py_total, 1),
-                "python_rows_timed": int(py_rows),
-                "speedup_vs_python": round(py_total / batch[0], 1),
-                "rows_out": summary["rows_out"],
-                "error_rows": summary["error_rows"],
-                "accounted_for": summary["accounted_for"],
-            }
-        )
-        print(json.dumps(results[-1]), file=sys.stderr)
+        for variant in args.variants:
+            src = out_dir / f"cohort_{variant}_{n}.csv"
+            if not src.exists():
+                print(f"generating {n:,} rows ({variant}) ...", file=sys.stderr)
+                partial = src.with_suffix(".partial")
+                generate(partial, n, data_dir, variant)
+                partial.replace(src)
+            py_total, py_rows = _python_baseline(src, data_dir, args.python_rows, n)
+            for fmt in args.output_formats:
+                tag = f"{variant}_{n}"
+                runs, outs = _run_one(src, out_dir, tag, fmt, data_dir=data_dir, repeat=args.repeat)
+                batch_s, batch_peak = _median_runs(runs, "batch")
+                text_s, text_peak = _median_runs(runs, "text")
+                sniffed_s, _ = _median_runs(runs, "sniffed")
+                write_s = _median_runs(runs, "output_write")[0] if runs["output_write"] else None
+                summary = json.loads((out_dir / f"summary_{tag}.json").read_text())
+                results.append(
+                    {
+                        "n": n,
+                        "variant": variant,
+                        "format": fmt,
+                        "repeat": args.repeat,
+                        "batch_s": round(batch_s, 2),
+                        "batch_peak_mib": batch_peak,
+                        "batch_output_bytes": outs["batch"].stat().st_size,
+                        "text_floor_s": round(text_s, 2),
+                        "text_floor_peak_mib": text_peak,
+                        "text_floor_output_bytes": outs["text"].stat().st_size,
+                        "ratio_to_text_floor": round(batch_s / text_s, 2),
+                        "sniffed_floor_s": round(sniffed_s, 2),
+                        "sniffed_floor_columns": _columns(outs["sniffed"], fmt),
+                        "ratio_to_sniffed_floor": round(batch_s / sniffed_s, 2),
+                        "output_write_s": None if write_s is None else round(write_s, 2),
+                        "batch_runs_s": [round(w, 2) for w, _, _ in runs["batch"]],
+                        "text_floor_runs_s": [round(w, 2) for w, _, _ in runs["text"]],
+                        "python_s_estimated": round(py_total, 1),
+                        "python_rows_timed": py_rows,
+                        "speedup_vs_python": round(py_total / batch_s, 1),
+                        "rows_out": summary["rows_out"],
+                        "error_rows": summary["error_rows"],
+                        "accounted_for": summary["accounted_for"],
+                    }
+                )
+                print(json.dumps(results[-1]), file=sys.stderr)
     (out_dir / "batch_results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
-        "| N | out | batch (s) | peak RSS (MiB) | I/O floor (s) | floor's columns | batch / floor "
-        "| parsed floor (s) | batch / parsed floor "
+        "| N | cohort | out | text floor (s) | batch (s) | batch / text floor | peak RSS (MiB) "
+        "| MB written: floor / batch | DuckDB writing batch's output alone (s) "
+        "| sniffed floor (s) | its columns | batch / sniffed floor "
         "| row-by-row Python (s, est.) | speed-up | rows out + errors |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
+        mb = f"{r['text_floor_output_bytes'] / 1e6:.1f} / {r['batch_output_bytes'] / 1e6:.1f}"
         print(
-            f"| {r['n']:,} | {r['format']} | {r['batch_s']} | {r['batch_peak_mib']} "
-            f"| {r['floor_s']} | {r['floor_columns']} | "
-            f"{r['ratio_to_floor']}× | {r['parsed_floor_s']} | {r['ratio_to_parsed_floor']}× | "
-            f"{r['python_s_estimated']} | {r['speedup_vs_python']}× | "
-            f"{r['rows_out']:,} + {r['error_rows']:,} |"
+            f"| {r['n']:,} | {r['variant']} | {r['format']} | {r['text_floor_s']} | {r['batch_s']} "
+            f"| {r['ratio_to_text_floor']}× | {r['batch_peak_mib']} | {mb} | {r['output_write_s']} "
+            f"| {r['sniffed_floor_s']} | {r['sniffed_floor_columns']} | {r['ratio_to_sniffed_floor']}× "
+            f"| {r['python_s_estimated']} | {r['speedup_vs_python']}× "
+            f"| {r['rows_out']:,} + {r['error_rows']:,} |"
         )
 
 

@@ -3,6 +3,8 @@ they cannot rot unnoticed; the real numbers come from running them by hand)."""
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import json
 import subprocess
 import sys
@@ -17,7 +19,7 @@ pytest.importorskip("pyarrow")
 
 
 @pytest.mark.slow
-def test_batch_benchmark_measures_batch_floors_and_row_by_row(tmp_path: Path) -> None:
+def test_batch_benchmark_measures_both_cohorts_against_the_floors(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "benchmarks/batch.py", "--sizes", "3000", "--python-rows", "300", "--out", str(tmp_path)],
         cwd=ROOT,
@@ -27,17 +29,52 @@ def test_batch_benchmark_measures_batch_floors_and_row_by_row(tmp_path: Path) ->
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    (result,) = json.loads((tmp_path / "batch_results.json").read_text())
-    # 1% malformed rows go to the errors file, and every row is accounted for.
-    assert result["accounted_for"] is True
-    assert result["rows_out"] + result["error_rows"] == 3000
-    assert 0 < result["error_rows"] < 100
-    for key in ("batch_s", "floor_s", "parsed_floor_s", "python_s_estimated"):
-        assert result[key] > 0, key
-    # Ratios are of the unrounded times; the reported seconds are rounded to 0.01 s.
-    assert result["ratio_to_floor"] == pytest.approx(result["batch_s"] / result["floor_s"], rel=0.1)
-    assert result["floor_columns"] in (1, 17)
-    assert "| 3,000 | parquet |" in proc.stdout
+    results = json.loads((tmp_path / "batch_results.json").read_text())
+    # By default: both cohorts, CSV and Parquet out.
+    assert [(r["variant"], r["format"]) for r in results] == [
+        ("well-formed", "csv"),
+        ("well-formed", "parquet"),
+        ("ragged", "csv"),
+        ("ragged", "parquet"),
+    ]
+    for result in results:
+        # 1% malformed rows go to the errors file, and every row is accounted for.
+        assert result["accounted_for"] is True
+        assert result["rows_out"] + result["error_rows"] == 3000
+        assert 0 < result["error_rows"] < 100
+        for key in ("batch_s", "text_floor_s", "sniffed_floor_s", "python_s_estimated"):
+            assert result[key] > 0, key
+        # Ratios are of the unrounded times; the reported seconds are rounded to 0.01 s.
+        assert result["ratio_to_text_floor"] == pytest.approx(result["batch_s"] / result["text_floor_s"], rel=0.1)
+        # The sniffer splits the well-formed cohort's cells and gives up on the ragged one's.
+        assert result["sniffed_floor_columns"] == (27 if result["variant"] == "well-formed" else 1)
+    assert "| 3,000 | well-formed | csv |" in proc.stdout
+    assert "| 3,000 | ragged | parquet |" in proc.stdout
+
+
+def test_benchmark_cohorts_are_schema_2_and_shaped_as_named(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "benchmarks" / "batch.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    counts = {}
+    for variant in bench.VARIANTS:
+        path = tmp_path / f"{variant}.csv"
+        bench.generate(path, 2000, ROOT / "data", variant)
+        with path.open(encoding="utf-8", newline="") as fh:
+            header, *rows = list(csv.reader(fh))
+        counts[variant] = sum(len(r) != len(header) for r in rows)
+        assert len(rows) == 2000
+        assert {"sure_sure", "values_cost"} <= set(header)
+        assert not any(c.startswith("course_") for c in header)
+        full = [dict(zip(header, r, strict=True)) for r in rows if len(r) == len(header)]
+        for column in ("conditions", "medications", "diagnoses"):
+            cells = {r[column] for r in full}
+            assert {"none", ""} <= cells, column  # asked-and-none, and not asked
+        assert any(r["values_cost"] for r in full)
+        assert any(r["sure_sure"] for r in full)
+    assert counts["well-formed"] == 0
+    assert counts["ragged"] > 0
 
 
 @pytest.mark.slow

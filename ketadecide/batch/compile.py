@@ -34,7 +34,7 @@ default, so the SQL ``batch`` runs is the DuckDB text itself). :func:`emit_sql` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ketadecide.batch.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
@@ -209,9 +209,15 @@ def missing_sql(kb: KnowledgeBase) -> str:
     return f"concat_ws({lit(LIST_SEPARATOR_TEXT)}, {', '.join(parts)})"
 
 
-def missing_mask_sql(kb: KnowledgeBase) -> str:
-    """The ``missing`` column as a bit mask (bit ``i``: field ``i`` of ``kb.completeness``)."""
-    terms = [f"CASE WHEN {_missing_test(f)} THEN {1 << i} ELSE 0 END" for i, f in enumerate(kb.completeness.fields)]
+def missing_mask_sql(kb: KnowledgeBase, list_texts: Mapping[str, str] | None = None) -> str:
+    """The ``missing`` column as a bit mask (bit ``i``: field ``i`` of ``kb.completeness``);
+    a list field named in ``list_texts`` is tested on its text column (NULL: not given)."""
+    texts = list_texts or {}
+
+    def test(field: str) -> str:
+        return f"({quote_ident(texts[field])} IS NULL)" if field in texts else _missing_test(field)
+
+    terms = [f"CASE WHEN {test(f)} THEN {1 << i} ELSE 0 END" for i, f in enumerate(kb.completeness.fields)]
     return "CAST(" + " + ".join(terms) + " AS BIGINT)"
 
 
@@ -357,16 +363,32 @@ def rules_query(
     )
 
 
-def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str] = (), forms: Forms = DUCKDB) -> str:
+def rules_key_query(
+    kb: KnowledgeBase,
+    source: str,
+    *,
+    passthrough: Sequence[str] = (),
+    forms: Forms = DUCKDB,
+    list_texts: Mapping[str, str] | None = None,
+) -> str:
     """The rules query, cheap form: per row everything but the status, findings, missing
     and indication columns, plus what :class:`FindingsDecoder` gives those from:
     ``__screens`` (the screens that fired, a bit mask), ``__conds`` and ``__meds`` (the
     lists ``;``-joined, in the profile's order), ``__missing`` (a bit mask over
     ``kb.completeness.fields``) and ``__ind_<modality>`` (the indication as a small integer,
     an index into :data:`INDICATIONS`). Findings depend on nothing else, so the per-row work
-    in SQL is the predicates only, and no per-row text is built for the new columns."""
+    in SQL is the predicates only, and no per-row text is built for the new columns.
+
+    ``list_texts`` names, for ``conditions`` and ``medications``, a column of ``source``
+    that already holds the list ``;``-joined (NULL when not given; a CSV cell as it is,
+    ``''`` for ``none``): it is used as it is instead of joining the list again."""
+    texts = dict(list_texts or {})
     extra = "".join(f", {quote_ident(c)}" for c in passthrough)
-    profiles = _profiles_query(source, extra)
+    profiles = _profiles_query(source, extra + "".join(f", {quote_ident(c)}" for c in texts.values()))
+
+    def joined(field: str) -> str:
+        return quote_ident(texts[field]) if field in texts else f"array_to_string({field}, ';')"
+
     terms = [
         f"CASE WHEN {compile_predicate(s.when, forms)} THEN {1 << i} ELSE 0 END"
         for i, s in enumerate(kb.screens.values())
@@ -381,9 +403,9 @@ def rules_key_query(kb: KnowledgeBase, source: str, *, passthrough: Sequence[str
         "insurance",
         _sure_score_sql(),
         f"{mask} AS __screens",
-        "array_to_string(conditions, ';') AS __conds",
-        "array_to_string(medications, ';') AS __meds",
-        f"{missing_mask_sql(kb)} AS __missing",
+        f"{joined('conditions')} AS __conds",
+        f"{joined('medications')} AS __meds",
+        f"{missing_mask_sql(kb, texts)} AS __missing",
         *(_indication_col(m) for m in MODALITY_IDS),
     ]
     return f"SELECT {', '.join(outputs)}{extra} FROM (SELECT *, {indications} FROM ({profiles}))"

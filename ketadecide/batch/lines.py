@@ -128,12 +128,25 @@ def _check_utf8(block: bytes, first_line: int, name: str) -> None:
         raise InputError(Problem(f"not valid UTF-8 text (line {line})", name)) from None
 
 
+#: A line longer than MAX_LINE_BYTES holds at least one whole stripe of this many bytes
+#: (at a multiple of it) with no line break.
+_STRIPE = (MAX_LINE_BYTES + 1) // 2
+
+
+def _may_hold_long_line(block: bytes) -> bool:
+    """False when no line of ``block`` can be longer than :data:`MAX_LINE_BYTES`: every
+    stripe has a line break. One search per stripe instead of splitting the block."""
+    return any(block.find(b"\n", start, start + _STRIPE) < 0 for start in range(0, len(block), _STRIPE))
+
+
 def _screen(block: bytes, first_line: int, *, quotes: bool, bad: list[BadLine]) -> tuple[bytes, list[int] | None]:
     """The block without its unusable lines (set aside in ``bad``), and the line numbers of
     the lines kept (None when every line is kept: they are numbered from ``first_line``)."""
     has_quote = quotes and b'"' in block
     lone_cr = b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
     if not has_quote and not lone_cr and len(block) <= MAX_LINE_BYTES:
+        return block, None
+    if not has_quote and not lone_cr and not _may_hold_long_line(block):
         return block, None
     lines = block.split(b"\n")
     if lines and lines[-1] == b"":

@@ -336,15 +336,15 @@ def take_raw(stash: deque[pa.RecordBatch], rows: list[int]) -> dict[int, dict[st
         return out
     while stash and stash[0].column("__row")[-1].as_py() < rows[0]:
         stash.popleft()
-    wanted = set(rows)
+    wanted = pa.array(sorted(set(rows)), pa.int64())
     for batch in list(stash):  # a copy: the reader thread may append meanwhile
         numbers = batch.column("__row")
         if numbers[0].as_py() > rows[-1]:
             break
-        idx = [i for i, r in enumerate(numbers.to_pylist()) if r in wanted]
-        if not idx:
+        idx = pc.indices_nonzero(pc.is_in(numbers, value_set=wanted))
+        if not len(idx):
             continue
-        for record in batch.take(pa.array(idx, pa.int64())).to_pylist():
+        for record in batch.take(idx).to_pylist():
             record.pop("__seq")
             out[record.pop("__row")] = record
         if len(out) == len(wanted):

@@ -5,10 +5,11 @@ chunks and row errors out. Both consumers read this one stream: the CLI's file w
 
 One pass over the input, in bounded memory: the reader hands Arrow batches to DuckDB (in
 chunks of :data:`CHUNK_ROWS` rows), DuckDB runs validation plus the compiled rules and
-streams result batches back, in input order. The query runs a step ahead on a thread of its
-own; decoding and the fallback run on the consumer's thread. Rows the SQL flags are
-re-decided by the Python reference (:mod:`ketadecide.batch.row_checks`), which gives their
-row errors or, when it accepts the row, evaluates it with :func:`ketadecide.engine.evaluate`.
+streams result batches back, in input order. The query and the findings decoding each run
+a step ahead on a thread of their own; the fallback runs on the consumer's thread. Rows the
+SQL flags are re-decided by the Python reference (:mod:`ketadecide.batch.row_checks`), which
+gives their row errors or, when it accepts the row, evaluates it with
+:func:`ketadecide.engine.evaluate`.
 
 **Where another engine plugs in.** :func:`stream_results` is the seam: a Spark (or any
 other) engine is a second implementation of it, taking the same ``Input`` (or a DataFrame
@@ -42,7 +43,7 @@ from ketadecide.batch.decode import STATUSES, FindingsDecoder, indication_array,
 from ketadecide.batch.prefetch import prefetched
 from ketadecide.batch.readers import Input, drop_before, take_raw
 from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
-from ketadecide.batch.validate_sql import json_query, tabular_query
+from ketadecide.batch.validate_sql import json_query, list_text_columns, tabular_query
 from ketadecide.engine.evaluate import evaluate
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
@@ -93,7 +94,8 @@ def batch_sql(inp: Input, kb: KnowledgeBase, *, json_lines: bool, source: str = 
         validation, _ = tabular_query(inp.columns, kb, source)
     passthrough = ["__row", "__seq", "__flag"]
     if key_mode(kb, json_lines=json_lines):
-        query = rules_key_query(kb, f"({validation})", passthrough=passthrough)
+        texts = list_text_columns(inp.columns)
+        query = rules_key_query(kb, f"({validation})", passthrough=passthrough, list_texts=texts)
         return f"SELECT * EXCLUDE (__row), __row AS row FROM ({query})"
     mask = len(rule_bits(kb)) <= MAX_MASK_RULES
     query = rules_query(kb, f"({validation})", passthrough=passthrough, fired_mask=mask)
@@ -131,13 +133,18 @@ def stream_results(
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     bad_done = 0
     con = _connect(threads)
-    # The query runs a step ahead, on its own thread, while this one decodes.
+    # The query and the decoding each run a step ahead, on a thread of their own, while this
+    # one re-decides flagged rows (Python) and counts: three stages of about equal cost.
     results = _chunked_results(con, sql, inp)
     if inp.read_ahead:
-        results = prefetched(results, depth=2, name="ketadecide-query")
+        results = prefetched(results, depth=1, name="ketadecide-query")
+    if decoder is not None:
+        results = _expanded(results, decoder)
+        if inp.read_ahead:
+            results = prefetched(results, depth=1, name="ketadecide-decode")
     try:
-        for ordered in results:
-            table = ordered if decoder is None else decoder.expand(ordered)
+        for expanded in results:
+            table = expanded
             rows_col = table.column("row")
             first_row, last_row = rows_col[0].as_py(), rows_col[-1].as_py()
             errors: list[RowError] = []
@@ -169,6 +176,14 @@ def stream_results(
             results.close()  # release the chunk's DuckDB view before the connection goes
         finally:
             con.close()
+
+
+def _expanded(results: Generator[Any, None, None], decoder: FindingsDecoder) -> Generator[Any, None, None]:
+    try:
+        for table in results:
+            yield decoder.expand(table)
+    finally:
+        results.close()  # the chunk's DuckDB view goes before the connection
 
 
 def _any(column: Any) -> bool:
@@ -281,14 +296,17 @@ def _in_order(batches: Iterator[Any], *, start: int = 0) -> Iterator[Any]:
     for batch in batches:
         pending.append(pa.Table.from_batches([batch]))
         held += batch.num_rows
-        table = pa.concat_tables(pending).sort_by("__seq") if len(pending) > 1 else pending[0]
-        if len(pending) == 1:
-            table = table.sort_by("__seq")
+        table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
         seq = table.column("__seq")
-        # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
-        expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
-        matches = pc.equal(seq, expected)
-        k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
+        steps = pc.pairwise_diff(seq.combine_chunks())
+        if seq[0].as_py() == next_seq and pc.all(pc.equal(steps, 1), min_count=0).as_py():
+            k = table.num_rows  # mostly the rows come in order, and then no sort is needed
+        else:
+            table = table.sort_by("__seq")
+            # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
+            expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
+            matches = pc.equal(table.column("__seq"), expected)
+            k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
         if k:
             yield table.slice(0, k)
             next_seq += k

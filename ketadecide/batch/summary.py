@@ -172,29 +172,36 @@ class SummaryCounter:
         )
 
     def _count_masks(self, table: Any, masks: Any) -> None:
-        """A few vectorised group-bys by payer (one summing every rule's bit), whatever the
-        number of rows."""
+        """Counts by payer from a few value counts per chunk, whatever the number of rows:
+        one of (payer, crisis), and one of (payer, byte) per byte of the rule mask (a rule's
+        count is the sum over the byte values with its bit set)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        ins = table.column("insurance")
-        bits = {
-            f"__b{i}": pc.cast(pc.not_equal(pc.bit_wise_and(masks, 1 << i), 0), pa.int64())
-            for i in range(len(self.bits))
-        }
+        payers = table.column("insurance").combine_chunks().dictionary_encode("encode")
+        names = payers.dictionary.to_pylist()
+        codes = payers.indices.cast(pa.int64())
         crisis = pc.cast(table.column("crisis"), pa.int64())
-        counts = pa.table({"insurance": ins, "__crisis": crisis, **bits})
-        aggs = [("__crisis", "sum"), *((b, "sum") for b in bits), ([], "count_all")]
-        for row in counts.group_by(["insurance"]).aggregate(aggs).to_pylist():
-            payer = row["insurance"]
-            self._rows_by_payer[payer] += row["count_all"]
-            self._crisis[payer] += row["__crisis_sum"]
+        for value, n in _value_counts(pc.add(pc.multiply(codes, 2), crisis)):
+            payer = names[value >> 1]
+            self._rows_by_payer[payer] += n
+            if value & 1:
+                self._crisis[payer] += n
+        masks = masks.combine_chunks() if isinstance(masks, pa.ChunkedArray) else masks
+        by_bit: dict[Any, list[int]] = {payer: [0] * len(self.bits) for payer in names}
+        for low in range(0, len(self.bits), 8):
+            byte = pc.bit_wise_and(pc.shift_right(masks, low), 0xFF)
+            for value, n in _value_counts(pc.add(pc.multiply(codes, 256), byte)):
+                found = by_bit[names[value >> 8]]
+                for i in _BITS_OF_BYTE[value & 0xFF]:
+                    found[low + i] += n
+        for payer, found in by_bit.items():
             for m in MODALITY_IDS:
-                found = self._findings[m][payer]
+                counter = self._findings[m][payer]
                 for bit, ident in self.by_modality[m]:
-                    n = row[f"__b{bit.bit_length() - 1}_sum"]
+                    n = found[bit.bit_length() - 1]
                     if n:
-                        found[ident] += n
+                        counter[ident] += n
 
     def _count_findings_text(self, table: Any) -> None:
         """Counting from the findings text (when the rules do not fit one mask)."""
@@ -224,6 +231,16 @@ class SummaryCounter:
             for row in grouped.aggregate([([], "count_all")]).to_pylist():
                 self._status[m][row["insurance"]][row[col]] += row["count_all"]
                 self._indication[m][row["insurance"]][row[ind]] += row["count_all"]
+
+
+#: The set bits of each byte value.
+_BITS_OF_BYTE: tuple[tuple[int, ...], ...] = tuple(tuple(i for i in range(8) if v >> i & 1) for v in range(256))
+
+
+def _value_counts(values: Any) -> list[tuple[int, int]]:
+    """(value, how many rows hold it) for each distinct value of an integer array."""
+    counted = values.value_counts()
+    return list(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
 
 
 __all__ = ["Summary", "SummaryCounter"]

@@ -177,6 +177,38 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase, forms: Forms = DUCKDB) -> 
     raise AssertionError(field)
 
 
+def _engine_text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
+    """:func:`_text_cell` for the DuckDB engine: the same typed value for every cell it does
+    not flag, and the same cells flagged, spelled the way DuckDB runs fastest (the emitted
+    SQL keeps the portable spelling).
+
+    * booleans: the lower-case words are matched as they are, and only other cells are
+      lower-cased (``lower`` builds a string per cell: the cost of the whole check);
+    * whole numbers: cast, and flagged unless the cell is the number's own decimal
+      spelling, which is :data:`INT_PATTERN` exactly (no sign ``+``, leading zero, ``-0``
+      or blank), instead of a regular expression before the cast;
+    * the item count of a list: counted in bytes (``;`` is one byte), not characters.
+    """
+    given = f"({c} IS NOT NULL AND {c} <> '')"
+    if field in BOOL_FIELDS:
+        true, false = _in(sorted(TRUE_WORDS)), _in(sorted(FALSE_WORDS))
+        v = (
+            f"CASE WHEN {c} IN {true} THEN TRUE WHEN {c} IN {false} THEN FALSE WHEN {c} = '' THEN NULL "
+            f"WHEN lower({c}) IN {true} THEN TRUE WHEN lower({c}) IN {false} THEN FALSE END"
+        )
+        return v, f"({given} AND {V} IS NULL)"
+    if field in INT_FIELDS:
+        v = f"CASE WHEN {c} <> '' THEN TRY_CAST({c} AS BIGINT) END"
+        return v, f"CASE WHEN {given} THEN (NOT {_between(V, field)} OR CAST({V} AS VARCHAR) <> {c}) ELSE FALSE END"
+    v, bad = _text_cell(field, c, kb)
+    if field in LIST_FIELDS:
+        sep = lit(LIST_SEPARATOR)
+        chars = f"length({c}) - length(replace({c}, {sep}, ''))"
+        assert chars in bad, "the item count is spelled as in _text_cell"
+        bad = bad.replace(chars, f"strlen({c}) - strlen(replace({c}, {sep}, ''))")
+    return v, bad
+
+
 def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase, forms: Forms = DUCKDB) -> tuple[str, str]:
     """(typed value, bad) for a non-text Parquet cell ``c`` of a known field."""
     given = f"({c} IS NOT NULL)"
@@ -211,6 +243,20 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase, forms: Forms =
     return wrong
 
 
+#: The list fields whose text cells the rules query can use as they are (see
+#: :func:`list_text_columns`).
+JOINED_LISTS = ("conditions", "medications")
+
+
+def list_text_columns(columns: Mapping[str, str]) -> dict[str, str]:
+    """For each of :data:`JOINED_LISTS` read from text cells, the column of
+    :func:`tabular_query` holding the list ``;``-joined, as
+    :func:`~ketadecide.batch.compile.rules_key_query` wants it: the cell itself, ``''``
+    for ``none``, NULL when not given. On a row that is not flagged, it is exactly the
+    typed list joined again (a valid cell has no empty item)."""
+    return {f: f"__text_{f}" for f in JOINED_LISTS if columns.get(f) == "text"}
+
+
 def tabular_query(
     columns: Mapping[str, str], kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, *, keep_raw: bool = False
 ) -> tuple[str, list[str]]:
@@ -218,9 +264,9 @@ def tabular_query(
     spelled by ``forms`` (DuckDB's own text by default; Spark's for ``--engine spark``).
 
     ``columns`` maps each input column name to its kind. Returns the query (contract
-    columns, ``__row``, ``__seq``, ``__flag``, and with ``keep_raw`` the raw cells as
-    ``__raw_<i>``, for an engine that re-checks flagged rows where they are) and the names
-    of those raw columns, in input order.
+    columns, ``__row``, ``__seq``, ``__flag``; for DuckDB the :func:`list_text_columns`;
+    with ``keep_raw`` the raw cells as ``__raw_<i>``, for an engine that re-checks flagged
+    rows where they are) and the names of those raw columns, in input order.
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
     renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
@@ -235,7 +281,10 @@ def tabular_query(
             continue
         raw, kind = by_field[field]
         if kind == "text":
-            v, bad = _text_cell(field, raw, kb, forms)
+            if forms is DUCKDB:
+                v, bad = _engine_text_cell(field, raw, kb)
+            else:
+                v, bad = _text_cell(field, raw, kb, forms)
         else:
             v, bad = _typed_cell(field, kind, raw, kb, forms)
         values.append(f"{v} AS {name}")
@@ -250,6 +299,10 @@ def tabular_query(
     inner = f"SELECT __row, __seq{renamed_list} FROM {source}"
     typed = f"SELECT __row, __seq{raw_list}, {', '.join(values)} FROM ({inner})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
+    if forms is DUCKDB:
+        for field, column in list_text_columns(columns).items():
+            raw = by_field[field][0]
+            out_cols += f", CASE WHEN {raw} = {lit(NONE_CELL)} THEN '' WHEN {raw} <> '' THEN {raw} END AS {column}"
     kept = raw_list if keep_raw else ""
     query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag{kept} FROM ({typed})"
     return query, raw_names

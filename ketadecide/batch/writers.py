@@ -24,6 +24,8 @@ from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.outputs import NamedStream, check_paths, open_output
 
 ERROR_COLUMNS = ("row", "id", "field", "error")
+#: Python's thread switch interval during a run (seconds; see :func:`run_batch`).
+SWITCH_INTERVAL = 0.001
 #: First characters a spreadsheet runs as a formula (OWASP "CSV injection"): a CSV cell of
 #: ours that starts with one is written with a leading apostrophe, which shows it as text.
 FORMULA_START = "=+-@\t\r"
@@ -189,6 +191,12 @@ def run_batch(
     )
     inp = opened or open_input(input_location, input_format, progress=progress is not None)
     counter = SummaryCounter(kb)
+    # Five threads share the cores, and the decoding thread makes hundreds of short Arrow
+    # calls per chunk, giving up the GIL for each: at Python's default 5 ms switch interval
+    # it waits behind the pure-Python re-checks of flagged rows; 1 ms made whole runs about
+    # 10% faster on 2 cores. The process's own setting is put back when the run ends.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
     try:
         with contextlib.ExitStack() as stack:
             if to_stdout:
@@ -207,6 +215,7 @@ def run_batch(
                 threads=threads,
             )
     finally:
+        sys.setswitchinterval(switch)
         if inp.close is not None:
             inp.close()
     return counter.summary(input=inp.name, output="<stdout>" if to_stdout else str(output), errors_file=errors_path)
