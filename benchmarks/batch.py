@@ -175,6 +175,7 @@ def _measure(cmd: list[str]) -> tuple[float, int, int]:
 _SNIFFED_FLOOR = """
 import duckdb, sys
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 fmt = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[sys.argv[3]]
 con.execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) TO '{sys.argv[2]}' {fmt}")
 con.close()
@@ -183,6 +184,7 @@ con.close()
 _TEXT_FLOOR = """
 import duckdb, sys
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 fmt = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[sys.argv[3]]
 cols = open(sys.argv[1], encoding="utf-8").readline().strip().split(",")
 spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
@@ -199,6 +201,7 @@ import sys, time, duckdb, pyarrow.csv as pacsv, pyarrow.parquet as pq
 src, dst, fmt = sys.argv[1:4]
 table = pacsv.read_csv(src) if fmt == "csv" else pq.read_table(src)
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.register("results", table)
 kind = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[fmt]
 t = time.perf_counter()
@@ -291,7 +294,7 @@ def _run_one(
                 text=True,
                 check=True,
             )
-            runs["output_write"].append((float(written.stdout), 0, 0))
+            runs["output_write"].append((float(written.stdout.split()[-1]), 0, 0))
     return runs, outs
 
 
