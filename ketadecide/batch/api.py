@@ -66,36 +66,21 @@ def evaluate_many(
     if engine != "duckdb":
         raise ValueError(f"unknown engine {engine!r} (duckdb or spark)")
     require_batch_deps()
-    import pyarrow as pa
 
     from ketadecide import load_knowledge_base
-    from ketadecide.batch.columns import output_schema
     from ketadecide.batch.readers import open_input, open_profiles
     from ketadecide.batch.stream import stream_results
-    from ketadecide.batch.summary import SummaryCounter
 
     kb = kb if kb is not None else load_knowledge_base()
     from_file = isinstance(source, str | PathLike)
     inp = open_input(str(Path(source)), input_format) if from_file else open_profiles(source)  # type: ignore[arg-type]
-    schema = output_schema()
-    counter = SummaryCounter(kb)
-    tables: list[Any] = []
-    errors: list[RowError] = []
     stream = stream_results(inp, kb)
     try:
-        for item in stream:
-            if isinstance(item, RowError):
-                errors.append(item)
-                counter.add_error(item)
-            else:
-                counter.add_results(item.table, item.fired, item.decided_in_python)
-                tables.append(item.table.cast(schema))
+        return _collect(stream, kb, inp.name)
     finally:
         stream.close()
         if inp.close is not None:
             inp.close()
-    table = pa.concat_tables(tables) if tables else schema.empty_table()
-    return BatchRun(table, tuple(errors), counter.summary(input=inp.name, output=None, errors_file=None))
 
 
 def _evaluate_on_spark(source: object, kb: KnowledgeBase | None, spark: Any) -> BatchRun:
@@ -106,20 +91,27 @@ def _evaluate_on_spark(source: object, kb: KnowledgeBase | None, spark: Any) -> 
         raise ValueError('engine="spark" needs spark=<a SparkSession>')
     if not isinstance(source, str | PathLike):
         raise ValueError('engine="spark" reads one Parquet file: give its path')
-    import pyarrow as pa
 
     from ketadecide import load_knowledge_base
-    from ketadecide.batch.columns import output_schema
     from ketadecide.batch.spark_engine import stream_spark
-    from ketadecide.batch.summary import SummaryCounter
 
     kb = kb if kb is not None else load_knowledge_base()
+    location = str(source)
+    return _collect(stream_spark(spark, location, kb), kb, location)
+
+
+def _collect(items: Iterable[Any], kb: KnowledgeBase, name: str) -> BatchRun:
+    """Either engine's stream of result chunks and row errors, gathered into one run."""
+    import pyarrow as pa
+
+    from ketadecide.batch.columns import output_schema
+    from ketadecide.batch.summary import SummaryCounter
+
     schema = output_schema()
     counter = SummaryCounter(kb)
     tables: list[Any] = []
     errors: list[RowError] = []
-    location = str(source)
-    for item in stream_spark(spark, location, kb):
+    for item in items:
         if isinstance(item, RowError):
             errors.append(item)
             counter.add_error(item)
@@ -127,7 +119,7 @@ def _evaluate_on_spark(source: object, kb: KnowledgeBase | None, spark: Any) -> 
             counter.add_results(item.table, item.fired, item.decided_in_python)
             tables.append(item.table.cast(schema))
     table = pa.concat_tables(tables) if tables else schema.empty_table()
-    return BatchRun(table, tuple(errors), counter.summary(input=location, output=None, errors_file=None))
+    return BatchRun(table, tuple(errors), counter.summary(input=name, output=None, errors_file=None))
 
 
 __all__ = ["BatchRun", "evaluate_many"]

@@ -240,7 +240,7 @@ def test_five_thousand_seeded_rows_agree(
     import ketadecide.batch.lines as batch_io
 
     monkeypatch.setattr(batch_io, "BLOCK_SIZE", 8 * 1024)
-    rows = _seeded_rows(rich_kb, 5000)
+    rows = seeded_rows(rich_kb, 5000)
     expected, bad = reference_csv(rows, rich_kb)
     summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv", threads=2)
     _check(summary, got, errors, expected, bad, len(expected) + len(bad))
@@ -261,14 +261,15 @@ def test_small_chunks_and_decoder_cache_resets_agree(
     monkeypatch.setattr(batch_io, "BLOCK_SIZE", 4 * 1024)
     monkeypatch.setattr(run_mod, "CHUNK_ROWS", 300)
     monkeypatch.setattr(decode, "MAX_CACHED_VALUES", 40)
-    rows = _seeded_rows(rich_kb, 3000, seed=7)
+    rows = seeded_rows(rich_kb, 3000, seed=7)
     expected, bad = reference_csv(rows, rich_kb)
     summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="parquet", threads=2)
     _check(summary, got, errors, expected, bad, len(expected) + len(bad))
 
 
-def _seeded_rows(kb: KnowledgeBase, n: int, seed: int = 20261123) -> list[dict[str, str]]:
-    """``n`` rows of candidate values (about one in ten rows invalid), reproducibly."""
+def seeded_rows(kb: KnowledgeBase, n: int, seed: int = 20261123, bad: float = 0.005) -> list[dict[str, str]]:
+    """``n`` rows of candidate values, reproducibly: each asked field (age always, the others
+    70% of the time) invalid with probability ``bad`` (0.005: about one row in ten)."""
     import random
 
     rng = random.Random(seed)
@@ -280,7 +281,7 @@ def _seeded_rows(kb: KnowledgeBase, n: int, seed: int = 20261123) -> list[dict[s
             roll = rng.random()
             if f != "age" and roll < 0.3:
                 continue
-            row[f] = rng.choice(invalid) if roll > 0.995 else rng.choice(valid)
+            row[f] = rng.choice(invalid) if roll > 1 - bad else rng.choice(valid)
         rows.append(row)
     return rows
 

@@ -9,7 +9,6 @@ rows with every boundary value and every kind of bad row.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,25 +18,8 @@ from ketadecide.batch import decode
 from ketadecide.batch.decode import first_rows
 from ketadecide.batch.writers import run_batch
 from ketadecide.knowledge import KnowledgeBase
-from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.helpers import read_errors, read_output, reference_csv, write_csv
-from tests.batch.test_differential import text_candidates
-
-
-def _rows(kb: KnowledgeBase, n: int, seed: int) -> list[dict[str, str]]:
-    """``n`` rows of candidate cells (every boundary, every id), about one in eight bad."""
-    rng = random.Random(seed)
-    table = {f: text_candidates(f, kb) for f in PROFILE_FIELDS}
-    rows = []
-    for _ in range(n):
-        row = {}
-        for f, (valid, invalid) in table.items():
-            roll = rng.random()
-            if f != "age" and roll < 0.3:
-                continue  # not asked
-            row[f] = rng.choice(invalid) if roll > 0.996 else rng.choice(valid)
-        rows.append(row)
-    return rows
+from tests.batch.test_differential import seeded_rows
 
 
 def _agree(tmp_path: Path, rows: list[dict[str, str]], kb: KnowledgeBase, out_fmt: str) -> int:
@@ -67,7 +49,7 @@ def test_decoder_with_tiny_tables_slices_and_keys_agrees(
     monkeypatch.setattr(decode, "_GROUP", 2)
     monkeypatch.setattr(decode, "_SLICE", 3)
     monkeypatch.setattr(decode, "_KEY_BITS", 20)
-    bad = _agree(tmp_path, _rows(rich_kb, 2500, seed=11), rich_kb, out_fmt)
+    bad = _agree(tmp_path, seeded_rows(rich_kb, 2500, seed=11, bad=0.004), rich_kb, out_fmt)
     assert 50 < bad < 1000
 
 
@@ -75,7 +57,7 @@ def test_shipped_rules_agree_on_every_boundary_and_bad_row(tmp_path: Path) -> No
     from ketadecide.floor import load_knowledge_base
 
     kb = load_knowledge_base()
-    bad = _agree(tmp_path, _rows(kb, 2500, seed=5), kb, "csv")
+    bad = _agree(tmp_path, seeded_rows(kb, 2500, seed=5, bad=0.004), kb, "csv")
     assert 50 < bad < 1000
 
 
