@@ -166,7 +166,7 @@ def decode(text: str) -> Any:
     """The value :func:`encode` was given, from its JSON text."""
     try:
         return json.loads(text, object_hook=_decode_object)
-    except (ValueError, TypeError, KeyError, AttributeError, ImportError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, ImportError, RecursionError) as exc:
         raise Damaged(str(exc)) from None
 
 

@@ -188,6 +188,7 @@ def _resealed(body: str) -> str:
         ('"ketadecide.knowledge.models:', '"os:'),  # a class outside the model modules
         ('"ketadecide.knowledge.models:Source"', '"ketadecide.knowledge.models:unknown_ids"'),  # not a class
         ('"reviewed":{"$d":"', '"reviewed":{"$d":"x'),  # not a date
+        ('"sources":{', '"sources":' + "[" * 100_000 + "]" * 100_000 + ',"x":{'),  # nested beyond recursion
     ],
 )
 def test_a_well_sealed_but_foreign_entry_is_not_trusted(
