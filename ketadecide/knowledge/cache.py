@@ -47,6 +47,7 @@ from pydantic import BaseModel
 from ketadecide._version import __version__
 from ketadecide.errors import InputError, KetadecideError
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.loader import OPTIONAL_FILES, LazyExtras
 from ketadecide.knowledge.models import ContraindicationsFile, ModalitiesFile, Modality, Source, SourcesFile
 from ketadecide.profile import ModalityId
 
@@ -214,21 +215,18 @@ def save(folder: Path, kb: KnowledgeBase) -> Path | None:
     """Write ``kb`` (validated, clinical floor passed) as an entry; ``None`` when it cannot
     be (an unwritable folder, a value the format does not hold). Never raises for that:
     the cache only ever saves time."""
-    from ketadecide.knowledge.loader import LazyExtras, reviewed_dates
-
     extras: dict[str, Any] = {}
     if isinstance(kb.extras, LazyExtras):
-        # A fresh view: validating every file here must not count toward this run's
-        # review date, which covers only the files a feature uses.
-        every = kb.extras.fresh()
-        for name in every:
+        for name in kb.extras:
             try:
-                model = every[name]
+                # Validated once: the run that uses a file gets this same model, and
+                # validating here does not count the file toward the run's review date.
+                model = kb.extras.validated(name)
             except InputError:  # an invalid optional file stays uncached and fails where it is used
                 continue
             try:
-                dates = [d for _, d in reviewed_dates(model)]
-                extras[name] = {"oldest": encode(min(dates)) if dates else None, "body": json.dumps(encode(model))}
+                oldest = kb.extras.oldest_of(name)
+                extras[name] = {"oldest": encode(oldest), "body": json.dumps(encode(model))}
             except Unsupported:
                 return None
     # The three core files as the loader read them (KnowledgeBase.from_files splits them).
@@ -319,10 +317,10 @@ def load(folder: Path, data_dir: Path, content_sha256: str, texts: Mapping[str, 
         return None
 
 
-class CachedExtras(Mapping[str, Any]):
-    """The optional data files of a cached knowledge base: each decoded when a feature first
-    uses it. A file with no entry (it failed validation when the entry was written) is
-    validated from its text then, and so fails where it is used, as without the cache."""
+class CachedExtras(LazyExtras):
+    """The optional data files of a cached knowledge base: each decoded from the entry when
+    first needed. A file with no entry (it failed validation when the entry was written)
+    is validated from its text then, and so fails where it is used, as without the cache."""
 
     def __init__(
         self,
@@ -332,58 +330,28 @@ class CachedExtras(Mapping[str, Any]):
         contra: ContraindicationsFile,
         sources: dict[str, Source],
     ) -> None:
-        from ketadecide.knowledge.loader import OPTIONAL_FILES
-
-        self._texts = {n: t for n, t in texts.items() if n in OPTIONAL_FILES}
+        super().__init__(directory, {n: t for n, t in texts.items() if n in OPTIONAL_FILES}, contra, sources)
         self._cached = dict(cached)
-        self._directory = directory
-        self._contra = contra
-        self._sources = sources
-        self._loaded: dict[str, Any] = {}
         self._oldest: dict[str, dt.date | None] = {}
-        self._fallback: Any = None
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self._loaded:
-            if name not in self._texts:
-                raise KeyError(name)
-            record = self._cached.get(name)
-            if record is not None:
-                try:
-                    model = decode(record["body"])
-                    oldest = record["oldest"]  # decoded with the entry
-                except (Damaged, KeyError, TypeError):
-                    record = None
-                else:
-                    self._oldest[name] = oldest
-                    self._loaded[name] = model
-            if record is None:
-                self._loaded[name] = self._lazy()[name]
-        return self._loaded[name]
 
     def __contains__(self, name: object) -> bool:
         # Mapping's own would decode the file just to answer; using it decodes it anyway.
         return name in self._texts
 
-    def _lazy(self) -> Any:
-        if self._fallback is None:
-            from ketadecide.knowledge.loader import LazyExtras
+    def _load(self, name: str) -> BaseModel:
+        record = self._cached.get(name)
+        if record is not None:
+            try:
+                model = decode(record["body"])
+                if isinstance(model, BaseModel):
+                    self._oldest[name] = record["oldest"]  # decoded with the entry
+                    return model
+            except (Damaged, KeyError, TypeError):
+                pass
+        return super()._load(name)
 
-            self._fallback = LazyExtras(self._directory, dict(self._texts), self._contra, self._sources)
-        return self._fallback
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._texts)
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def oldest_review(self) -> dt.date | None:
-        """The oldest review date among the files loaded so far, if any (as LazyExtras)."""
-        dates = [d for d in self._oldest.values() if d is not None]
-        if self._fallback is not None and (fallback := self._fallback.oldest_review()) is not None:
-            dates.append(fallback)
-        return min(dates) if dates else None
+    def oldest_of(self, name: str) -> dt.date | None:
+        return self._oldest[name] if name in self._oldest else super().oldest_of(name)
 
 
 def _private_folder(folder: Path) -> None:

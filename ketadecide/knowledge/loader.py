@@ -192,10 +192,11 @@ def _parse(path: Path, text: str, model: type[BaseModel] | str) -> BaseModel:
 
 
 class LazyExtras(Mapping[str, Any]):
-    """The optional data files, each validated in full the first time a feature uses it.
+    """The optional data files, each validated in full the first time it is needed.
 
-    Their bytes are already in the knowledge base's hash. Once loaded, a file's records
-    count toward the knowledge base's oldest review date (the records *used*).
+    Their bytes are already in the knowledge base's hash. Once a feature uses a file
+    (``extras[name]``), its records count toward the knowledge base's oldest review date
+    (the records *used*); :meth:`validated` checks a file without using it.
     """
 
     def __init__(
@@ -205,28 +206,39 @@ class LazyExtras(Mapping[str, Any]):
         self._texts = texts
         self._contra = contra
         self._sources = sources
-        self._loaded: dict[str, BaseModel] = {}
+        self._validated: dict[str, BaseModel] = {}
+        self._used: set[str] = set()
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._loaded:
+        model = self.validated(name)
+        self._used.add(name)
+        return model
+
+    def validated(self, name: str) -> BaseModel:
+        """The file ``name`` validated (once), without counting it as used."""
+        if name not in self._validated:
             if name not in self._texts:
                 raise KeyError(name)
-            path = self._directory / name
-            model = _parse(path, self._texts[name], OPTIONAL_FILES[name])
-            problems = _check_references(self._directory, {name: model}, self._sources)
-            # Optional files whose ids refer to contraindications.yaml check them themselves
-            # (e.g. codes.yaml); they name their own file and key.
-            cross_check = getattr(model, "cross_check", None)
-            if callable(cross_check):
-                problems.extend(cross_check(self._contra, str(path)))
-            if problems:
-                raise InputError(problems)
-            self._loaded[name] = model
-        return self._loaded[name]
+            self._validated[name] = self._load(name)
+        return self._validated[name]
 
-    def fresh(self) -> LazyExtras:
-        """The same files, none loaded yet (loading counts toward the review date)."""
-        return LazyExtras(self._directory, self._texts, self._contra, self._sources)
+    def _load(self, name: str) -> BaseModel:
+        path = self._directory / name
+        model = _parse(path, self._texts[name], OPTIONAL_FILES[name])
+        problems = _check_references(self._directory, {name: model}, self._sources)
+        # Optional files whose ids refer to contraindications.yaml check them themselves
+        # (e.g. codes.yaml); they name their own file and key.
+        cross_check = getattr(model, "cross_check", None)
+        if callable(cross_check):
+            problems.extend(cross_check(self._contra, str(path)))
+        if problems:
+            raise InputError(problems)
+        return model
+
+    def oldest_of(self, name: str) -> dt.date | None:
+        """The oldest review date among the records of the validated file ``name``."""
+        dates = [d for _, d in reviewed_dates(self._validated[name])]
+        return min(dates) if dates else None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._texts)
@@ -235,8 +247,8 @@ class LazyExtras(Mapping[str, Any]):
         return len(self._texts)
 
     def oldest_review(self) -> dt.date | None:
-        """The oldest review date among the files loaded so far, if any."""
-        dates = [d for model in self._loaded.values() for _, d in reviewed_dates(model)]
+        """The oldest review date among the files used so far, if any."""
+        dates = [d for d in map(self.oldest_of, self._used) if d is not None]
         return min(dates) if dates else None
 
 

@@ -311,3 +311,12 @@ def test_data_cache_command_shows_and_clears(folder: Path) -> None:
     assert cache.entries(folder) == []
     off = runner.invoke(app, ["data", "cache"], env={"KETADECIDE_NO_CACHE": "1"})
     assert off.exit_code == 0 and "off" in off.stdout
+
+
+def test_a_miss_validates_each_file_once(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _no_yaml(monkeypatch)
+    kb = load_knowledge_base(DATA_DIR)  # a miss: validates every file, then writes the entry
+    for name in kb.extras:
+        kb.extras[name]  # what a feature does: the model validated for the entry, not again
+    assert sorted(parsed) == sorted(set(parsed)), "a data file was parsed twice"
+    assert set(parsed) == set(kb.files)
