@@ -11,14 +11,17 @@ from typing import Any, cast
 from ketadecide.citations import Ref
 from ketadecide.knowledge.models import (
     Completeness,
+    ConflictRule,
     ContraindicationsFile,
     CrisisRecord,
     Disclaimer,
+    FreshnessRule,
     ModalitiesFile,
     Modality,
     Rule,
     ScreenRule,
     Source,
+    StaleRule,
     TreatmentResistance,
 )
 from ketadecide.profile import MODALITY_IDS, ModalityId
@@ -47,6 +50,12 @@ class KnowledgeBase:
     conditions: dict[str, Rule]
     medications: dict[str, Rule]
     screens: dict[str, ScreenRule]
+    conflicts: dict[str, ConflictRule]
+    """Answers that contradict each other, and how they are read until resolved."""
+    stale_reading: StaleRule
+    """The finding an old record value keeps when it would have raised a flag."""
+    freshness: dict[str, FreshnessRule]
+    """How old a record value may be and still be used (FHIR import, CDS service)."""
     extras: Mapping[str, Any] = field(default_factory=dict)
     """Optional files validated by later features (troubleshooting, questions, codes)."""
 
@@ -77,6 +86,9 @@ class KnowledgeBase:
             conditions=dict(contraindications_file.conditions),
             medications=dict(contraindications_file.medications),
             screens=dict(contraindications_file.screens),
+            conflicts=dict(contraindications_file.conflicts),
+            stale_reading=contraindications_file.stale_reading,
+            freshness=dict(contraindications_file.freshness),
             extras=extras,
         )
 

@@ -52,7 +52,7 @@ from ketadecide.knowledge.models import ContraindicationsFile, ModalitiesFile, M
 from ketadecide.profile import ModalityId
 
 #: Bumped when the entry format changes.
-FORMAT = 1
+FORMAT = 2
 #: Entries kept; the oldest beyond this are removed when a new one is written.
 MAX_ENTRIES = 16
 #: The modules whose classes an entry may name.
@@ -242,6 +242,9 @@ def save(folder: Path, kb: KnowledgeBase) -> Path | None:
         conditions=kb.conditions,
         medications=kb.medications,
         screens=kb.screens,
+        conflicts=kb.conflicts,
+        stale_reading=kb.stale_reading,
+        freshness=kb.freshness,
     )
     try:
         body = json.dumps(

@@ -33,6 +33,7 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    conflict_texts,
     course_line,
     coverage_text,
     group_findings,
@@ -40,6 +41,7 @@ from ketadecide.render.labels import (
     log_line,
     money,
     short_name,
+    stale_texts,
     status_text,
 )
 from ketadecide.render.trend import trend_svg
@@ -141,7 +143,8 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         row(
             "Key findings" if audience == "clinician" else "What to discuss",
             [
-                "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or e(h["nothing"])
+                "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info" or f.headline)
+                or e(h["nothing"])
                 for m in ms
             ],
         )
@@ -326,7 +329,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     row(
         "Key findings" if audience == "clinician" else "To talk over",
         [
-            "; ".join(e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info")
+            "; ".join(e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info" or f.headline)
             or e(h["nothing"])
             for m in ms
         ],
@@ -392,7 +395,14 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     title = _title(audience, result.profile_id)
     body = _crisis_banner(result.crisis, result.handout, audience, index)
     body += [f"<h1>{e(title)}</h1>", f'<p class="lead">{e(h["lead"])}</p>']
+    body += [
+        f'<section class="headline" role="note"><b>⚠ {e(t)}.</b> {e(x)}{cite(index, c.refs)}</section>'
+        for (t, x), c in zip(conflict_texts(result, audience), result.conflicts, strict=True)
+    ]
     body += _headlines(result, audience, index)
+    stale = stale_texts(result, audience)
+    if stale:
+        body += ['<ul class="small stale">', *(f"<li>⏱ {e(x)}</li>" for x in stale), "</ul>"]
     unfinished = incomplete_line(result, audience)
     if unfinished:
         body += [f'<p class="incomplete"><b>{e(unfinished)}</b></p>', '<ul class="small">']

@@ -113,13 +113,60 @@ _FIELD_WORDS: dict[str, dict[str, str]] = {
 
 def incomplete_line(result: Result, audience: Audience) -> str | None:
     """One line saying the safety screen is unfinished and what to ask, or None when complete."""
-    if not result.missing:
+    if not result.missing and not result.conflicts:
         return None
     words = _FIELD_WORDS[audience]
     fields = ", ".join(words.get(m.field, m.field.replace("_", " ")) for m in result.missing)
+    if not result.missing:
+        if audience == "patient":
+            return "Some answers do not match, so this cannot be a full check until they are gone over."
+        return "Safety screen incomplete (statuses are at most 'incomplete'): answers disagree; resolve them."
     if audience == "patient":
         return f"More answers needed before this can be a full check. Still to go over: {fields}."
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
+
+
+def conflict_texts(result: Result, audience: Audience) -> list[tuple[str, str]]:
+    """(title, text) for each conflict, for the top of every view: the headline the data
+    gives (e.g. asking for a same-day safety assessment), else the conflict's own words."""
+    out = []
+    for c in result.conflicts:
+        said = (c.headline or c.message).for_(audience)
+        if audience == "patient":
+            out.append(("Your answers do not match", said))
+            continue
+        text = f"{said} Until resolved: {c.effect}"
+        if c.headline is not None:
+            text = f"{said} {c.message.clinician} Until resolved: {c.effect}"
+        out.append((f"Answers disagree: {c.name} ({c.id})", text))
+    return out
+
+
+_STALE_WORDS = {
+    "bp_systolic": "blood pressure (top number)",
+    "bp_diastolic": "blood pressure (bottom number)",
+    "phq9": "depression questionnaire (PHQ-9)",
+    "pregnancy": "pregnancy status",
+    "medications": "medicine list",
+}
+
+
+def stale_texts(result: Result, audience: Audience) -> list[str]:
+    """One line per record value too old to use (CONTRACT §3 ``stale``)."""
+    out = []
+    for s in result.stale:
+        value = ", ".join(map(str, s.value)) if isinstance(s.value, list | tuple) else str(s.value)
+        if audience == "patient":
+            out.append(
+                f"Your {_STALE_WORDS.get(s.field, s.field.replace('_', ' '))} in the health record is from "
+                f"{s.date:%B %Y}, too old to go by; the clinic will check it again."
+            )
+        else:
+            out.append(
+                f"{s.field} = {value} from {s.date.isoformat()}: older than its {s.window_days}-day window, "
+                f"not used as current ({s.source})."
+            )
+    return out
 
 
 def coverage_text(c: Coverage, audience: Audience) -> str:

@@ -22,6 +22,7 @@ from ketadecide.render.labels import (
     adverse_sentence,
     bar10,
     certainty_line,
+    conflict_texts,
     count_range,
     course_line,
     coverage_text,
@@ -29,6 +30,7 @@ from ketadecide.render.labels import (
     log_line,
     money,
     outcome_sentence,
+    stale_texts,
     stamp,
     status_text,
     sure_score_line,
@@ -69,6 +71,8 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     if result.profile_id:
         title += f" — {e(result.profile_id)}"
     lines += [f"# {title}", ""]
+    lines += [f"> **⚠ {md_escape(t)}:** {md_escape(x)}\n" for t, x in conflict_texts(result, audience)]
+    lines += [f"- ⏱ {md_escape(x)}" for x in stale_texts(result, audience)] + ([""] if result.stale else [])
     unfinished = incomplete_line(result, audience)
     if unfinished:
         lines += [f"**{md_escape(unfinished)}**", ""]
@@ -102,7 +106,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     row(
         "Key findings" if audience == "clinician" else "What to discuss",
         [
-            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or "none"
+            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info" or f.headline) or "none"
             for m in result.modalities
         ],
     )

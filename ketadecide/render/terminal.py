@@ -29,12 +29,14 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    conflict_texts,
     count_range,
     coverage_text,
     group_findings,
     incomplete_line,
     money,
     short_name,
+    stale_texts,
     stamp,
     status_text,
 )
@@ -92,7 +94,8 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
     for m in result.modalities:
         lines = Text()
         for f in m.findings:
-            if f.severity == "info":
+            # Headline findings (suicidal thoughts) are never left out as "only information".
+            if f.severity == "info" and not f.headline:
                 continue
             if lines:
                 lines.append("\n")
@@ -239,8 +242,15 @@ def _preamble(console: Console, result: Result, audience: Audience) -> Panel | N
     panel = crisis_panel(result, audience)
     if panel is not None:
         console.print(panel)
+    for title, text in conflict_texts(result, audience):
+        line = Text("⚠ ", style="bold yellow")
+        line.append(title, style="bold yellow")
+        line.append(f": {text}")
+        console.print(line)
     for line in headline_findings(result, audience):
         console.print(line)
+    for stale in stale_texts(result, audience):
+        console.print(Text(f"⏱ {stale}", style="yellow"))
     unfinished = incomplete_line(result, audience)
     if unfinished:
         console.print(Text(unfinished, style="bold magenta"))
@@ -295,7 +305,7 @@ CRISIS_REMINDER = {
 
 
 def _key_findings(m: ModalityResult, audience: Audience) -> str:
-    names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
+    names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info" or f.headline]
     if names:
         return "; ".join(names)
     return "none" if audience == "clinician" else "nothing found"
