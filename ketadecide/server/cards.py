@@ -172,7 +172,8 @@ def _flag_summary(flags: Sequence[tuple[Order, Finding]], profile: dict[str, Any
 
 
 def _options_summary(chart: Chart, result: Result) -> str:
-    statuses = ", ".join(f"{m.short_name.removesuffix(' ketamine')} {STATUS_WORD['clinician'][m.status]}" for m in result.modalities)
+    words = STATUS_WORD["clinician"]
+    statuses = ", ".join(f"{m.short_name.removesuffix(' ketamine')} {words[m.status]}" for m in result.modalities)
     return fit(f"{len(chart.antidepressants)} antidepressants in the record; ketamine options: {statuses}")
 
 

@@ -10,12 +10,16 @@ import datetime as dt
 import json
 import statistics
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the TestClient works on httpx; it only prefers httpx2 now
+    from starlette.testclient import TestClient
 
 from ketadecide.cli.main import app as cli_app
 from ketadecide.errors import InputError
