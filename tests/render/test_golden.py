@@ -2,8 +2,8 @@
 
 Every example profile, both audiences, the terminal table at 80 and 120 columns, Markdown,
 HTML and JSON, plus the troubleshooting report, the knowledge-base listings and the rules
-as SQL in every ``--emit-sql`` dialect, rendered through the CLI and compared with ``tests/golden/``. After an intended change, regenerate
-and review the diff:
+as SQL in every ``--emit-sql`` dialect, rendered through the CLI and compared with
+``tests/golden/``. After an intended change, regenerate and review the diff:
 
     KETADECIDE_UPDATE_GOLDEN=1 pytest tests/render/test_golden.py && git diff tests/golden
 """
