@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ketadecide.consult.models import Choice
 from ketadecide.consult.steps import Option
 from ketadecide.consult.words import NO, NONE_KEY, NONE_WORDS, YES, words
 from ketadecide.engine.result import Audience
 from ketadecide.errors import Problem
+from ketadecide.knowledge.files.questions import Choice
 
 
 class BadAnswer(Exception):

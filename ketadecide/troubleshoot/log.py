@@ -30,11 +30,11 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import Worded
 from ketadecide.errors import InputError, Problem, shown_name
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.files.troubleshooting import TroubleshootingFile
 from ketadecide.predicates import holds, iter_compares
 from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, MODALITY_IDS, CourseResponse, ModalityId
 from ketadecide.safeyaml import read_text
 from ketadecide.troubleshoot.engine import troubleshooting_file
-from ketadecide.troubleshoot.models import TroubleshootingFile
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "modality", "dose", "phq9_total")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("dissociation", "bp", "therapeutic")
