@@ -10,7 +10,6 @@ from ketadecide.consult.steps import Option
 from ketadecide.consult.words import NO, NONE_KEY, NONE_WORDS, YES, words
 from ketadecide.engine.result import Audience
 from ketadecide.errors import Problem
-from ketadecide.knowledge.files.questions import Choice
 
 
 class BadAnswer(Exception):
@@ -106,8 +105,3 @@ def number(word: str, unit: str | None, audience: Audience) -> float:
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?|\.\d{1,2}", cleaned):
         raise BadAnswer(words("number", audience, unit=shown, example="300"))
     return float(cleaned)
-
-
-def choice_label(choices: tuple[Choice, ...], value: Any, audience: Audience) -> str:
-    """The label of the choice with ``value``, for echoing an answer back."""
-    return next((str(getattr(c, audience)) for c in choices if c.value == value), str(value))

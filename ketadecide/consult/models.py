@@ -2,8 +2,6 @@
 Re-exported here so existing imports keep working."""
 
 from ketadecide.knowledge.files.questions import (
-    PHQ9_ITEMS,
-    PHQ9_MAX,
     Band,
     Bands,
     Choice,
@@ -16,8 +14,6 @@ from ketadecide.knowledge.files.questions import (
 )
 
 __all__ = [
-    "PHQ9_ITEMS",
-    "PHQ9_MAX",
     "Band",
     "Bands",
     "Choice",
