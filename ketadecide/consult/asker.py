@@ -18,6 +18,7 @@ from ketadecide.consult.interview import Interview
 from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
 from ketadecide.render.tidy import wrap_words
+from ketadecide.tty import is_terminal
 
 
 class Asker(Protocol):
@@ -160,13 +161,6 @@ def wrap_lines(text: str, width: int, first: str = "", rest: str = "") -> list[s
     return out
 
 
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 class LineAsker:
     """Plain-text asker: one line of input per answer; prompts on ``out`` (stderr)."""
 
@@ -196,7 +190,7 @@ class LineAsker:
                 lines += wrap_words(o.label, width, first, " " * len(first))
         self._last = step.key
         hint = wrap_words(prompt_hint(step, self.audience) + " >", width)
-        piped = not _isatty(self.stdin)
+        piped = not is_terminal(self.stdin)
         # A piped answer is echoed after the prompt's space; a blank one leaves no trailing space.
         self._write("\n".join([*lines, *hint]) + ("" if piped else " "))
         line = self.stdin.readline()
