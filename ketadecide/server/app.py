@@ -30,9 +30,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from ketadecide.errors import InputError
-from ketadecide.fhir.models import CodeIndex
 from ketadecide.fhir.reader import code_index
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.files.codes import CodeIndex
 from ketadecide.server import cards as card_rules
 from ketadecide.server.auth import JwksCache, Unauthorized, Verifier
 from ketadecide.server.chart import Chart, Order, chart_of, draft_ketamine_orders, merge, validate_resources

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ketadecide.fhir.models import CodeIndex
 from ketadecide.fhir.reader import bundle_to_profile, keep_recent_observations, validate_bundle
 from ketadecide.fhir.report import MappingReport
-from ketadecide.fhir.values import _codings, _list, _map, _str
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.files.codes import CodeIndex
+from ketadecide.knowledge.jsonvalues import _codings, _list, _map, _str
 
 Agent = Literal["esketamine", "ketamine"]
 #: ATC codes of esketamine (N01AX14 anaesthetic, N06AX27 antidepressant); the rest of the

@@ -20,7 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from ketadecide.fhir.models import CodeIndex
+from ketadecide.knowledge.files.codes import CodeIndex
 
 KeyStatus = Literal["ok", "none", "failed", "partial", "absent"]
 
