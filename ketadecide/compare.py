@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ketadecide.engine.evaluate import check_profile_ids, check_value_ids
 from ketadecide.engine.evaluate import evaluate as evaluate_modalities
-from ketadecide.engine.result import Handout, Result, Suggestion
+from ketadecide.engine.result import Handout, RecordNotes, Result, Suggestion
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile
@@ -23,6 +23,7 @@ def evaluate(
     suggestions: tuple[Suggestion, ...] | None = None,
     handout: bool = True,
     decision_support: bool = True,
+    record: RecordNotes | None = None,
 ) -> Result:
     """Compare the four modalities for one profile.
 
@@ -32,6 +33,8 @@ def evaluate(
     Markdown and HTML reports show them), which spares loading their data file.
     ``decision_support=False`` leaves out the evidence figures and the clinic and IPDAS
     block (the terminal summary shows neither), which spares validating their data files.
+    ``record`` is what a health-record import knows beyond the profile (stale values,
+    record conflicts): ``report.notes()`` of a FHIR import.
     """
     check_profile_ids(profile, kb)
     check_value_ids(profile, kb)
@@ -43,6 +46,7 @@ def evaluate(
         suggestions=suggestions,
         handout=_handout(kb) if handout else None,
         decision_support=decision_support,
+        record=record,
     )
 
 

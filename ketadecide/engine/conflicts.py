@@ -20,7 +20,7 @@ from ketadecide.engine.result import Conflict, RecordNotes, StaleValue, Worded
 from ketadecide.errors import InputError
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.predicates import holds, profile_facts
-from ketadecide.profile import Profile
+from ketadecide.profile import FIELD_SPECS, Profile
 
 
 def conflicts_of(profile: Profile, kb: KnowledgeBase, record: RecordNotes | None = None) -> tuple[Conflict, ...]:
@@ -62,9 +62,10 @@ def with_stale(profile: Profile, stale: tuple[StaleValue, ...]) -> Profile | Non
     updates: dict[str, Any] = {}
     for item in stale:
         current = getattr(profile, item.field)
-        if isinstance(item.value, list | tuple):
+        if FIELD_SPECS[item.field].kind == "id_list":
+            # A list of ids (medications): the old ones join today's.
             base = updates.get(item.field, current) or ()
-            updates[item.field] = tuple(dict.fromkeys((*base, *item.value)))
+            updates[item.field] = tuple(dict.fromkeys((*base, *item.value)))  # type: ignore[misc]
         elif current is None and item.field not in updates:
             updates[item.field] = item.value
     if not updates:
