@@ -38,9 +38,9 @@ from ketadecide.render.labels import (
     coverage_text,
     group_findings,
     incomplete_line,
+    key_finding_names,
     log_line,
     money,
-    short_name,
     stale_texts,
     status_text,
 )
@@ -142,11 +142,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
         row(
             "Key findings" if audience == "clinician" else "What to discuss",
-            [
-                "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info" or f.headline)
-                or e(h["nothing"])
-                for m in ms
-            ],
+            ["<br>".join(e(n) for n in key_finding_names(m, audience)) or e(h["nothing"]) for m in ms],
         )
     # After the page-1 summary a patient's copy keeps what it does not already say.
     keys = PATIENT_HANDOUT_DETAILS if detail_only and audience == "patient" else TABLE_DETAILS
@@ -328,11 +324,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms])
     row(
         "Key findings" if audience == "clinician" else "To talk over",
-        [
-            "; ".join(e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info" or f.headline)
-            or e(h["nothing"])
-            for m in ms
-        ],
+        ["; ".join(e(n) for n in key_finding_names(m, audience, short=True)) or e(h["nothing"]) for m in ms],
     )
     row(
         "Coverage" if audience == "clinician" else "Your insurance",

@@ -13,6 +13,7 @@ from ketadecide.engine.result import (
     Evidence,
     Finding,
     KnowledgeBaseInfo,
+    ModalityResult,
     OutcomeFigure,
     Result,
     Sure,
@@ -124,6 +125,24 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     if audience == "patient":
         return f"More answers needed before this can be a full check. Still to go over: {fields}."
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
+
+
+#: What a key-findings cell says when the only findings are headline ones (suicidal thoughts,
+#: a severe PHQ-9): never "none", which would read as nothing to discuss.
+SEE_ABOVE = {"clinician": "see the note at the top", "patient": "see the note at the top"}
+
+
+def key_finding_names(m: ModalityResult, audience: Audience, *, short: bool = False) -> list[str]:
+    """The names a key-findings cell lists: caution and contraindication findings; when
+    there are none but a headline finding stands, a pointer to it (never "none")."""
+    names = [
+        short_name(f.name.for_(audience)) if short else f.name.for_(audience)
+        for f in m.findings
+        if f.severity != "info"
+    ]
+    if not names and any(f.headline for f in m.findings):
+        return [SEE_ABOVE[audience]]
+    return names
 
 
 def conflict_texts(result: Result, audience: Audience) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from ketadecide.render.labels import (
     course_line,
     coverage_text,
     incomplete_line,
+    key_finding_names,
     log_line,
     money,
     outcome_sentence,
@@ -105,10 +106,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) for m in result.modalities])
     row(
         "Key findings" if audience == "clinician" else "What to discuss",
-        [
-            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info" or f.headline) or "none"
-            for m in result.modalities
-        ],
+        ["<br>".join(e(n) for n in key_finding_names(m, audience)) or "none" for m in result.modalities],
     )
     for key in TABLE_DETAILS:
         row(DETAIL_LABEL[audience][key], [e(m.detail(key).text.for_(audience)) for m in result.modalities])

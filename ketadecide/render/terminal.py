@@ -24,6 +24,7 @@ from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
     PAYER_LABEL,
+    SEE_ABOVE,
     SEVERITY_WORD,
     STATUS_ROW,
     TABLE_DETAILS,
@@ -34,8 +35,8 @@ from ketadecide.render.labels import (
     coverage_text,
     group_findings,
     incomplete_line,
+    key_finding_names,
     money,
-    short_name,
     stale_texts,
     stamp,
     status_text,
@@ -89,12 +90,14 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     for m in result.modalities:
         lines = Text()
         for f in m.findings:
-            # Headline findings (suicidal thoughts) are never left out as "only information".
-            if f.severity == "info" and not f.headline:
+            if f.severity == "info":
                 continue
             if lines:
                 lines.append("\n")
             lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
+        if not lines and any(f.headline for f in m.findings):
+            # Never "none" beside a headline finding (suicidal thoughts): point to it.
+            lines.append(SEE_ABOVE[audience], style="yellow")
         cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
     rows.append((key_label, cells))
     for key in TABLE_DETAILS:
@@ -377,7 +380,7 @@ CRISIS_REMINDER = {
 
 
 def _key_findings(m: ModalityResult, audience: Audience) -> str:
-    names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info" or f.headline]
+    names = key_finding_names(m, audience, short=True)
     if names:
         return "; ".join(names)
     return "none" if audience == "clinician" else "nothing found"

@@ -4,8 +4,8 @@
 --   bp_diastolic, conditions, medications, insurance, budget_per_session, has_driver,
 --   can_attend_twice_weekly, prefers_home, needle_averse, course_modality,
 --   course_sessions, course_response, course_dissociation, financial_stress, sure_sure,
---   sure_understand, sure_values, sure_support, values_evidence, values_cost, values_time,
---   values_home, values_needles, values_monitoring
+--   sure_understand, sure_values, sure_support, oral_antidepressant, values_evidence,
+--   values_cost, values_time, values_home, values_needles, values_monitoring
 -- Row number: ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; on PostgreSQL give --row-column).
 -- Gives the CSV output's columns plus error: NULL for a valid row, else its first problem
 -- (then the answer columns are NULL). Ordered by row.
@@ -37,6 +37,7 @@ WITH __profiles AS (
     `sure_understand`,
     `sure_values`,
     `sure_support`,
+    `oral_antidepressant`,
     `values_evidence`,
     `values_cost`,
     `values_time`,
@@ -73,6 +74,7 @@ WITH __profiles AS (
       `sure_understand`,
       `sure_values`,
       `sure_support`,
+      `oral_antidepressant`,
       `values_evidence`,
       `values_cost`,
       `values_time`,
@@ -157,7 +159,7 @@ WITH __profiles AS (
             __raw_9 = 'none'
           )
           AND (
-            NOT (__raw_9 RLIKE '^(?:(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*)\\z')
+            NOT (__raw_9 RLIKE '^(?:(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*)\\z')
             OR LENGTH(__raw_9) - LENGTH(REPLACE(__raw_9, ';', '')) >= 100
           )
         )
@@ -271,41 +273,47 @@ WITH __profiles AS (
         WHEN (
           (
             NOT __raw_26 IS NULL AND __raw_26 <> ''
+          ) AND `oral_antidepressant` IS NULL
+        )
+        THEN 'oral_antidepressant: expected true/false, yes/no or 1/0'
+        WHEN (
+          (
+            NOT __raw_27 IS NULL AND __raw_27 <> ''
           )
           AND NOT COALESCE(`values_evidence` BETWEEN 0 AND 10, FALSE)
         )
         THEN 'values_evidence: expected a whole number from 0 to 10'
         WHEN (
           (
-            NOT __raw_27 IS NULL AND __raw_27 <> ''
+            NOT __raw_28 IS NULL AND __raw_28 <> ''
           )
           AND NOT COALESCE(`values_cost` BETWEEN 0 AND 10, FALSE)
         )
         THEN 'values_cost: expected a whole number from 0 to 10'
         WHEN (
           (
-            NOT __raw_28 IS NULL AND __raw_28 <> ''
+            NOT __raw_29 IS NULL AND __raw_29 <> ''
           )
           AND NOT COALESCE(`values_time` BETWEEN 0 AND 10, FALSE)
         )
         THEN 'values_time: expected a whole number from 0 to 10'
         WHEN (
           (
-            NOT __raw_29 IS NULL AND __raw_29 <> ''
+            NOT __raw_30 IS NULL AND __raw_30 <> ''
           )
           AND NOT COALESCE(`values_home` BETWEEN 0 AND 10, FALSE)
         )
         THEN 'values_home: expected a whole number from 0 to 10'
         WHEN (
           (
-            NOT __raw_30 IS NULL AND __raw_30 <> ''
+            NOT __raw_31 IS NULL AND __raw_31 <> ''
           )
           AND NOT COALESCE(`values_needles` BETWEEN 0 AND 10, FALSE)
         )
         THEN 'values_needles: expected a whole number from 0 to 10'
         WHEN (
           (
-            NOT __raw_31 IS NULL AND __raw_31 <> ''
+            NOT __raw_32 IS NULL AND __raw_32 <> ''
           )
           AND NOT COALESCE(`values_monitoring` BETWEEN 0 AND 10, FALSE)
         )
@@ -350,6 +358,7 @@ WITH __profiles AS (
         __raw_29,
         __raw_30,
         __raw_31,
+        __raw_32,
         CASE WHEN (
           NOT __raw_0 IS NULL AND __raw_0 <> ''
         ) THEN __raw_0 END AS `id`,
@@ -459,12 +468,18 @@ WITH __profiles AS (
           WHEN LOWER(__raw_25) IN ('0', 'false', 'no')
           THEN FALSE
         END AS `sure_support`,
-        CASE WHEN (__raw_26 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_26, '^-?0*', '')) <= 18 THEN CAST(__raw_26 AS BIGINT) END END AS `values_evidence`,
-        CASE WHEN (__raw_27 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_27, '^-?0*', '')) <= 18 THEN CAST(__raw_27 AS BIGINT) END END AS `values_cost`,
-        CASE WHEN (__raw_28 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_28, '^-?0*', '')) <= 18 THEN CAST(__raw_28 AS BIGINT) END END AS `values_time`,
-        CASE WHEN (__raw_29 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_29, '^-?0*', '')) <= 18 THEN CAST(__raw_29 AS BIGINT) END END AS `values_home`,
-        CASE WHEN (__raw_30 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_30, '^-?0*', '')) <= 18 THEN CAST(__raw_30 AS BIGINT) END END AS `values_needles`,
-        CASE WHEN (__raw_31 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_31, '^-?0*', '')) <= 18 THEN CAST(__raw_31 AS BIGINT) END END AS `values_monitoring`
+        CASE
+          WHEN LOWER(__raw_26) IN ('1', 'true', 'yes')
+          THEN TRUE
+          WHEN LOWER(__raw_26) IN ('0', 'false', 'no')
+          THEN FALSE
+        END AS `oral_antidepressant`,
+        CASE WHEN (__raw_27 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_27, '^-?0*', '')) <= 18 THEN CAST(__raw_27 AS BIGINT) END END AS `values_evidence`,
+        CASE WHEN (__raw_28 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_28, '^-?0*', '')) <= 18 THEN CAST(__raw_28 AS BIGINT) END END AS `values_cost`,
+        CASE WHEN (__raw_29 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_29, '^-?0*', '')) <= 18 THEN CAST(__raw_29 AS BIGINT) END END AS `values_time`,
+        CASE WHEN (__raw_30 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_30, '^-?0*', '')) <= 18 THEN CAST(__raw_30 AS BIGINT) END END AS `values_home`,
+        CASE WHEN (__raw_31 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_31, '^-?0*', '')) <= 18 THEN CAST(__raw_31 AS BIGINT) END END AS `values_needles`,
+        CASE WHEN (__raw_32 RLIKE '^(?:(?:0|-?[1-9][0-9]*))\\z') THEN CASE WHEN length(regexp_replace(__raw_32, '^-?0*', '')) <= 18 THEN CAST(__raw_32 AS BIGINT) END END AS `values_monitoring`
       FROM (
         SELECT
           ROW_NUMBER() OVER (ORDER BY monotonically_increasing_id()) AS __row,
@@ -494,12 +509,13 @@ WITH __profiles AS (
           `sure_understand` AS __raw_23,
           `sure_values` AS __raw_24,
           `sure_support` AS __raw_25,
-          `values_evidence` AS __raw_26,
-          `values_cost` AS __raw_27,
-          `values_time` AS __raw_28,
-          `values_home` AS __raw_29,
-          `values_needles` AS __raw_30,
-          `values_monitoring` AS __raw_31
+          `oral_antidepressant` AS __raw_26,
+          `values_evidence` AS __raw_27,
+          `values_cost` AS __raw_28,
+          `values_time` AS __raw_29,
+          `values_home` AS __raw_30,
+          `values_needles` AS __raw_31,
+          `values_monitoring` AS __raw_32
         FROM `ds`.`cohort`
       ) AS __in
     ) AS __typed
@@ -604,6 +620,14 @@ WITH __profiles AS (
       ),
       FALSE
     ) AS `__screen_phq9_mild_or_less`,
+    COALESCE(
+      (
+        (
+          try_element_at(phq9, 1) + try_element_at(phq9, 2) + try_element_at(phq9, 3) + try_element_at(phq9, 4) + try_element_at(phq9, 5) + try_element_at(phq9, 6) + try_element_at(phq9, 7) + try_element_at(phq9, 8) + try_element_at(phq9, 9)
+        ) >= 20
+      ),
+      FALSE
+    ) AS `__screen_phq9_severe`,
     CONCAT_WS(
       ';',
       CASE
@@ -640,6 +664,12 @@ WITH __profiles AS (
             )
           )
           AND (
+            NOT (
+              array_contains(`conditions`, 'current_mania')
+              OR array_contains(`conditions`, 'mania_history')
+            )
+          )
+          AND (
             `antidepressant_trials` >= 2
           )
         )
@@ -656,7 +686,16 @@ WITH __profiles AS (
             )
           )
           AND (
+            NOT (
+              array_contains(`conditions`, 'current_mania')
+              OR array_contains(`conditions`, 'mania_history')
+            )
+          )
+          AND (
             NULLIF(`suicidality`, 'unknown') IN ('active_ideation', 'plan_or_intent')
+          )
+          AND (
+            `oral_antidepressant` = TRUE
           )
         )
       )
@@ -675,6 +714,12 @@ WITH __profiles AS (
             )
           )
           AND (
+            NOT (
+              array_contains(`conditions`, 'current_mania')
+              OR array_contains(`conditions`, 'mania_history')
+            )
+          )
+          AND (
             `antidepressant_trials` >= 2
           )
         )
@@ -691,7 +736,16 @@ WITH __profiles AS (
             )
           )
           AND (
+            NOT (
+              array_contains(`conditions`, 'current_mania')
+              OR array_contains(`conditions`, 'mania_history')
+            )
+          )
+          AND (
             NULLIF(`suicidality`, 'unknown') IN ('active_ideation', 'plan_or_intent')
+          )
+          AND (
+            `oral_antidepressant` = TRUE
           )
         )
       ) IS NULL
@@ -759,6 +813,7 @@ FROM (
         OR array_contains(__conditions, 'interstitial_cystitis')
         OR array_contains(__conditions, 'severe_hepatic_impairment')
         OR array_contains(__conditions, 'current_mania')
+        OR array_contains(__conditions, 'mania_history')
         OR array_contains(__conditions, 'stroke_history')
         OR array_contains(__conditions, 'uncontrolled_hyperthyroidism')
         OR array_contains(__conditions, 'significant_respiratory_disease')
@@ -786,7 +841,7 @@ FROM (
       ';',
       NULLIF(array_join(filter(__conditions, __x -> __x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')), ';'), ''),
       CASE WHEN `__screen_bp_severe` THEN 'bp_severe' END,
-      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'uncontrolled_hypertension', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'uncontrolled_hypertension', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
       NULLIF(array_join(filter(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')), ';'), ''),
       CASE WHEN `__screen_age_under_18` THEN 'age_under_18' END,
       CASE
@@ -796,7 +851,7 @@ FROM (
       CASE WHEN `__screen_bp_elevated` THEN 'bp_elevated' END,
       CASE WHEN `__screen_active_suicidal_ideation` THEN 'active_suicidal_ideation' END,
       CASE WHEN `__screen_bipolar_depression` THEN 'bipolar_depression' END,
-      NULLIF(array_join(filter(__conditions, __x -> __x IN ('moderate_hepatic_impairment')), ';'), ''),
+      NULLIF(array_join(filter(__conditions, __x -> __x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')), ';'), ''),
       NULLIF(array_join(filter(__medications, __x -> __x IN ('lamotrigine', 'theophylline', 'cyp3a4_inducer')), ';'), ''),
       CASE WHEN `__screen_age_65_or_older` THEN 'age_65_or_older' END,
       CASE WHEN `__screen_pregnancy_planning` THEN 'pregnancy_planning' END,
@@ -814,7 +869,8 @@ FROM (
         THEN 'cannot_attend_twice_weekly'
       END,
       CASE WHEN `__screen_prefers_home` THEN 'prefers_home' END,
-      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END
+      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END,
+      CASE WHEN `__screen_phq9_severe` THEN 'phq9_severe' END
     ) AS `spravato_findings`,
     CASE insurance
       WHEN 'commercial'
@@ -864,7 +920,6 @@ FROM (
         OR array_contains(__conditions, 'elevated_intracranial_pressure'),
         FALSE
       )
-      OR COALESCE(array_contains(__medications, 'theophylline'), FALSE)
       OR `__screen_bp_severe`
       THEN 'contraindicated'
       WHEN __incomplete
@@ -876,6 +931,7 @@ FROM (
         OR array_contains(__conditions, 'interstitial_cystitis')
         OR array_contains(__conditions, 'severe_hepatic_impairment')
         OR array_contains(__conditions, 'current_mania')
+        OR array_contains(__conditions, 'mania_history')
         OR array_contains(__conditions, 'stroke_history')
         OR array_contains(__conditions, 'uncontrolled_hyperthyroidism')
         OR array_contains(__conditions, 'significant_respiratory_disease')
@@ -887,7 +943,8 @@ FROM (
         OR array_contains(__medications, 'maoi')
         OR array_contains(__medications, 'psychostimulant')
         OR array_contains(__medications, 'opioid')
-        OR array_contains(__medications, 'other_cns_depressant'),
+        OR array_contains(__medications, 'other_cns_depressant')
+        OR array_contains(__medications, 'theophylline'),
         FALSE
       )
       OR `__screen_age_under_18`
@@ -902,10 +959,9 @@ FROM (
     CONCAT_WS(
       ';',
       NULLIF(array_join(filter(__conditions, __x -> __x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')), ';'), ''),
-      NULLIF(array_join(filter(__medications, __x -> __x IN ('theophylline')), ';'), ''),
       CASE WHEN `__screen_bp_severe` THEN 'bp_severe' END,
-      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
-      NULLIF(array_join(filter(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')), ';'), ''),
+      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+      NULLIF(array_join(filter(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')), ';'), ''),
       CASE WHEN `__screen_age_under_18` THEN 'age_under_18' END,
       CASE
         WHEN `__screen_pregnancy_or_breastfeeding`
@@ -914,7 +970,7 @@ FROM (
       CASE WHEN `__screen_bp_elevated` THEN 'bp_elevated' END,
       CASE WHEN `__screen_active_suicidal_ideation` THEN 'active_suicidal_ideation' END,
       CASE WHEN `__screen_bipolar_depression` THEN 'bipolar_depression' END,
-      NULLIF(array_join(filter(__conditions, __x -> __x IN ('moderate_hepatic_impairment')), ';'), ''),
+      NULLIF(array_join(filter(__conditions, __x -> __x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')), ';'), ''),
       NULLIF(array_join(filter(__medications, __x -> __x IN ('lamotrigine', 'cyp3a4_inducer')), ';'), ''),
       CASE WHEN `__screen_age_65_or_older` THEN 'age_65_or_older' END,
       CASE WHEN `__screen_pregnancy_planning` THEN 'pregnancy_planning' END,
@@ -933,7 +989,8 @@ FROM (
         THEN 'cannot_attend_twice_weekly'
       END,
       CASE WHEN `__screen_prefers_home` THEN 'prefers_home' END,
-      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END
+      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END,
+      CASE WHEN `__screen_phq9_severe` THEN 'phq9_severe' END
     ) AS `iv_findings`,
     CASE insurance
       WHEN 'commercial'
@@ -959,7 +1016,6 @@ FROM (
         OR array_contains(__conditions, 'elevated_intracranial_pressure'),
         FALSE
       )
-      OR COALESCE(array_contains(__medications, 'theophylline'), FALSE)
       OR `__screen_bp_severe`
       THEN 'contraindicated'
       WHEN __incomplete
@@ -971,6 +1027,7 @@ FROM (
         OR array_contains(__conditions, 'interstitial_cystitis')
         OR array_contains(__conditions, 'severe_hepatic_impairment')
         OR array_contains(__conditions, 'current_mania')
+        OR array_contains(__conditions, 'mania_history')
         OR array_contains(__conditions, 'stroke_history')
         OR array_contains(__conditions, 'uncontrolled_hyperthyroidism')
         OR array_contains(__conditions, 'significant_respiratory_disease')
@@ -982,7 +1039,8 @@ FROM (
         OR array_contains(__medications, 'maoi')
         OR array_contains(__medications, 'psychostimulant')
         OR array_contains(__medications, 'opioid')
-        OR array_contains(__medications, 'other_cns_depressant'),
+        OR array_contains(__medications, 'other_cns_depressant')
+        OR array_contains(__medications, 'theophylline'),
         FALSE
       )
       OR `__screen_age_under_18`
@@ -997,10 +1055,9 @@ FROM (
     CONCAT_WS(
       ';',
       NULLIF(array_join(filter(__conditions, __x -> __x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')), ';'), ''),
-      NULLIF(array_join(filter(__medications, __x -> __x IN ('theophylline')), ';'), ''),
       CASE WHEN `__screen_bp_severe` THEN 'bp_severe' END,
-      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
-      NULLIF(array_join(filter(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')), ';'), ''),
+      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+      NULLIF(array_join(filter(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')), ';'), ''),
       CASE WHEN `__screen_age_under_18` THEN 'age_under_18' END,
       CASE
         WHEN `__screen_pregnancy_or_breastfeeding`
@@ -1009,7 +1066,7 @@ FROM (
       CASE WHEN `__screen_bp_elevated` THEN 'bp_elevated' END,
       CASE WHEN `__screen_active_suicidal_ideation` THEN 'active_suicidal_ideation' END,
       CASE WHEN `__screen_bipolar_depression` THEN 'bipolar_depression' END,
-      NULLIF(array_join(filter(__conditions, __x -> __x IN ('moderate_hepatic_impairment')), ';'), ''),
+      NULLIF(array_join(filter(__conditions, __x -> __x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')), ';'), ''),
       NULLIF(array_join(filter(__medications, __x -> __x IN ('lamotrigine', 'cyp3a4_inducer')), ';'), ''),
       CASE WHEN `__screen_age_65_or_older` THEN 'age_65_or_older' END,
       CASE WHEN `__screen_pregnancy_planning` THEN 'pregnancy_planning' END,
@@ -1024,7 +1081,8 @@ FROM (
       CASE WHEN `__screen_needle_averse` THEN 'needle_averse' END,
       CASE WHEN `__screen_no_driver` THEN 'no_driver' END,
       CASE WHEN `__screen_prefers_home` THEN 'prefers_home' END,
-      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END
+      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END,
+      CASE WHEN `__screen_phq9_severe` THEN 'phq9_severe' END
     ) AS `im_findings`,
     CASE insurance
       WHEN 'commercial'
@@ -1034,7 +1092,7 @@ FROM (
       WHEN 'medicaid'
       THEN FALSE
       WHEN 'va_tricare'
-      THEN FALSE
+      THEN CAST(NULL AS BOOLEAN)
       WHEN 'uninsured'
       THEN FALSE
       ELSE CAST(NULL AS BOOLEAN)
@@ -1052,7 +1110,7 @@ FROM (
         OR array_contains(__conditions, 'elevated_intracranial_pressure'),
         FALSE
       )
-      OR COALESCE(array_contains(__medications, 'theophylline'), FALSE)
+      OR `__screen_age_under_18`
       OR `__screen_bp_severe`
       OR `__screen_active_suicidal_ideation`
       THEN 'contraindicated'
@@ -1064,6 +1122,8 @@ FROM (
         OR array_contains(__conditions, 'severe_hepatic_impairment')
         OR array_contains(__conditions, 'current_mania')
         OR array_contains(__conditions, 'moderate_hepatic_impairment')
+        OR array_contains(__conditions, 'mania_history')
+        OR array_contains(__conditions, 'substance_use_disorder_history')
         OR array_contains(__conditions, 'stroke_history')
         OR array_contains(__conditions, 'uncontrolled_hyperthyroidism')
         OR array_contains(__conditions, 'significant_respiratory_disease')
@@ -1075,10 +1135,10 @@ FROM (
         OR array_contains(__medications, 'maoi')
         OR array_contains(__medications, 'psychostimulant')
         OR array_contains(__medications, 'opioid')
-        OR array_contains(__medications, 'other_cns_depressant'),
+        OR array_contains(__medications, 'other_cns_depressant')
+        OR array_contains(__medications, 'theophylline'),
         FALSE
       )
-      OR `__screen_age_under_18`
       OR `__screen_pregnancy_or_breastfeeding`
       OR `__screen_bp_elevated`
       OR `__screen_bipolar_depression`
@@ -1089,12 +1149,11 @@ FROM (
     CONCAT_WS(
       ';',
       NULLIF(array_join(filter(__conditions, __x -> __x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'substance_use_disorder_active', 'ketamine_misuse_history', 'elevated_intracranial_pressure')), ';'), ''),
-      NULLIF(array_join(filter(__medications, __x -> __x IN ('theophylline')), ';'), ''),
+      CASE WHEN `__screen_age_under_18` THEN 'age_under_18' END,
       CASE WHEN `__screen_bp_severe` THEN 'bp_severe' END,
       CASE WHEN `__screen_active_suicidal_ideation` THEN 'active_suicidal_ideation' END,
-      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'moderate_hepatic_impairment', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
-      NULLIF(array_join(filter(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')), ';'), ''),
-      CASE WHEN `__screen_age_under_18` THEN 'age_under_18' END,
+      NULLIF(array_join(filter(__conditions, __x -> __x IN ('psychosis_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'moderate_hepatic_impairment', 'mania_history', 'substance_use_disorder_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+      NULLIF(array_join(filter(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')), ';'), ''),
       CASE
         WHEN `__screen_pregnancy_or_breastfeeding`
         THEN 'pregnancy_or_breastfeeding'
@@ -1114,7 +1173,8 @@ FROM (
       END,
       CASE WHEN `__screen_no_driver` THEN 'no_driver' END,
       CASE WHEN `__screen_prefers_home` THEN 'prefers_home' END,
-      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END
+      CASE WHEN `__screen_phq9_mild_or_less` THEN 'phq9_mild_or_less' END,
+      CASE WHEN `__screen_phq9_severe` THEN 'phq9_severe' END
     ) AS `compounded_findings`,
     CASE insurance
       WHEN 'commercial'
