@@ -18,8 +18,8 @@ from ketadecide.batch.engines import BatchJob, engine_for, run_job
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.options import AsOfOpt, DataDirOpt, as_of_date
-from ketadecide.cli.stdio import is_terminal
 from ketadecide.errors import InputError, Problem
+from ketadecide.tty import is_terminal
 
 
 class FileFormat(enum.StrEnum):
