@@ -145,7 +145,9 @@ def create_app(
             verify=_ssl_context(config), follow_redirects=False, trust_env=False, timeout=2.0
         ) as client:
             state.client = client
-            state.verifier = Verifier(config, JwksCache(config, client), state.store, clock)
+            keys = JwksCache(config, client)
+            await keys.prefetch()
+            state.verifier = Verifier(config, keys, state.store, clock)
             yield
 
     async def discovery(request: Request) -> Response:

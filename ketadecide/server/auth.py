@@ -72,15 +72,20 @@ class JwksCache:
         stale = now - held.fetched > self.config.jwks_ttl_s
         unknown_kid = kid not in held.keys
         if stale or (unknown_kid and now - held.fetched > REFETCH_INTERVAL_S):
-            lock = self._locks.setdefault(iss, asyncio.Lock())
-            async with lock:
-                if self._keys[iss].fetched == held.fetched:  # nobody refetched while we waited
+            seen = held.fetched
+            async with self._locks.setdefault(iss, asyncio.Lock()):
+                if held.fetched == seen:  # nobody refetched while we waited for the lock
                     await self._fetch(iss, issuer.jwks_url)
-            held = self._keys[iss]
         found = held.keys.get(kid)
         if found is None:
             raise Unauthorized("unknown kid")
         return found
+
+    async def prefetch(self) -> None:
+        """Fetch every issuer's keys now (at start-up), so the first call waits for none."""
+        for issuer in self.config.issuers:
+            self._keys.setdefault(issuer.iss, _Keys())
+            await self._fetch(issuer.iss, issuer.jwks_url)
 
     async def _fetch(self, iss: str, url: str) -> None:
         entry = self._keys[iss]

@@ -62,6 +62,8 @@ class CardPlan:
     summary: str
     detail: str
     card: dict[str, Any]
+    flags: tuple[str, ...] = ()
+    """The ids of the safety findings behind a warning (for the alert-burden report)."""
 
 
 def relevant_course_or_orders(hook: Hook, chart: Chart, orders: Sequence[Order]) -> tuple[Order, ...] | None:
@@ -128,7 +130,7 @@ def plan_card(
     }
     if indicator == "warning":
         card["overrideReasons"] = [{"system": OVERRIDE_SYSTEM, "code": c, "display": d} for c, d in OVERRIDE_REASONS]
-    return CardPlan(topic, indicator, summary, detail, card)
+    return CardPlan(topic, indicator, summary, detail, card, tuple(dict.fromkeys(f.id for _, f in flags)))
 
 
 def card_uuid(topic: str, result: Result, summary: str, detail: str) -> str:

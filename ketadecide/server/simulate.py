@@ -33,11 +33,17 @@ class Simulation:
     calls: Counter[str] = field(default_factory=Counter)
     cards: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """(hook, indicator, topic) -> cards."""
+    flags: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(hook, safety finding id) -> warning cards it is behind (a card may have several)."""
 
     def per_1000(self, hook: str, indicator: str | None = None, topic: str | None = None) -> float:
         calls = self.calls[hook]
         n = sum(c for (h, i, t), c in self.cards.items() if h == hook and indicator in (None, i) and topic in (None, t))
         return 1000.0 * n / calls if calls else 0.0
+
+    def flag_rates(self, hook: str) -> dict[str, float]:
+        calls = self.calls[hook] or 1
+        return {flag: round(1000.0 * n / calls, 1) for (h, flag), n in self.flags.items() if h == hook}
 
     def lines(self) -> list[str]:
         out = [
@@ -47,11 +53,15 @@ class Simulation:
         for hook in ("patient-view", "order-select", "order-sign"):
             out.append(
                 f"{hook:<14} {self.calls[hook]:>7} {self.per_1000(hook):>8.1f} {self.per_1000(hook, 'info'):>8.1f} "
-                f"{self.per_1000(hook, 'warning'):>8.1f} {0.0:>8.1f}"
+                f"{self.per_1000(hook, 'warning'):>8.1f} {self.per_1000(hook, 'critical'):>8.1f}"
             )
         out.append("by topic:")
         for (hook, indicator, topic), _n in sorted(self.cards.items()):
             out.append(f"  {hook:<14} {indicator:<8} {topic:<20} {self.per_1000(hook, indicator, topic):>8.1f}")
+        if self.flags:
+            out.append("safety flags behind the warnings (per 1,000 calls; a card may have several):")
+            for (hook, flag), n in sorted(self.flags.items(), key=lambda item: (item[0][0], -item[1])):
+                out.append(f"  {hook:<14} {flag:<32} {1000.0 * n / self.calls[hook]:>8.1f}")
         out.extend(f"unreadable: {name}" for name in self.unreadable)
         return out
 
@@ -65,10 +75,11 @@ class Simulation:
                     "cards": round(self.per_1000(hook), 1),
                     "info": round(self.per_1000(hook, "info"), 1),
                     "warning": round(self.per_1000(hook, "warning"), 1),
-                    "critical": 0.0,
+                    "critical": round(self.per_1000(hook, "critical"), 1),
                     "topics": {
                         f"{i}:{t}": round(self.per_1000(hook, i, t), 1) for (h, i, t) in self.cards if h == hook
                     },
+                    "flags": self.flag_rates(hook),
                 }
                 for hook in ("patient-view", "order-select", "order-sign")
             },
@@ -98,4 +109,6 @@ def simulate(folder: Path, kb: KnowledgeBase, as_of: dt.date) -> Simulation:
             plan = plan_card(hook, chart, result, orders, source_url="urn:simulation")
             if plan is not None:
                 report.cards[(hook, plan.indicator, plan.topic)] += 1
+                for flag in plan.flags:
+                    report.flags[(hook, flag)] += 1
     return report

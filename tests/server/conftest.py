@@ -249,6 +249,7 @@ def fhir(ca: trustme.CA, keys: Keys) -> Iterator[FhirStub]:
 class Service:
     base: str
     process: subprocess.Popen[bytes]
+    log: Path
     first_call_s: float = -1.0
 
     def url(self, path: str) -> str:
@@ -307,7 +308,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, ca: trustme.CA, fhir: Fhir
     path = tmp / "cds.yaml"
     path.write_text(json.dumps(config))  # JSON is YAML
     process, base = _start(["--config", str(path)], port, tmp)
-    yield Service(base, process)
+    yield Service(base, process, tmp / f"serve-{port}.log")
     _stop(process)
 
 
@@ -316,5 +317,5 @@ def dev_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     tmp = tmp_path_factory.mktemp("cds-dev")
     port = free_port()
     process, base = _start(["--dev"], port, tmp)
-    yield Service(base, process)
+    yield Service(base, process, tmp / f"serve-{port}.log")
     _stop(process)

@@ -560,3 +560,27 @@ def test_dev_profile_is_open_to_the_sandbox(dev_service: Service) -> None:
     ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
     preflight = httpx.options(url, headers={"Origin": "https://sandbox.cds-hooks.org", **ask})
     assert preflight.headers["access-control-allow-origin"] in ("*", "https://sandbox.cds-hooks.org")
+
+
+def test_a_ketamine_course_with_a_safety_flag_warns_on_opening_the_chart(service: Service, token: Any) -> None:
+    p = SynthPatient("course-1", birth_date=dt.date(1980, 5, 1))
+    p.condition("icd10cm", "F33.1", "Major depressive disorder, recurrent, moderate")
+    p.medication("atc", "N06AX27", "esketamine", status="active", days_ago=10)
+    p.bp(168, 102, days_ago=2)
+    records = resources(p.bundle(AS_OF))
+    body = request("patient-view", "course-1", prefetch_for(service, PATIENT_VIEW, records, "course-1"))
+    cards = call(service, PATIENT_VIEW, body, token()).json()["cards"]
+    assert len(cards) == 1 and cards[0]["indicator"] == "warning"
+    assert cards[0]["summary"].startswith("Esketamine:") and "168/102" in cards[0]["summary"]
+    check_card(cards[0], ["course-1", "1980"])
+
+
+def test_the_log_holds_no_token(service: Service, fhir: FhirStub, token: Any) -> None:
+    fhir.records["log-1"] = trd_patient("log-1")
+    jwt_sent = token()
+    body = _fhir_call(service, fhir, "log-1", {})
+    assert call(service, PATIENT_VIEW, body, jwt_sent).status_code == 200
+    assert call(service, PATIENT_VIEW, body, "bad.token.here").status_code == 401
+    log = service.log.read_text()
+    for secret in (jwt_sent, jwt_sent.split(".")[1], "opaque-token-log-1", "bad.token.here", "log-1"):
+        assert secret not in log
