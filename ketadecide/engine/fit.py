@@ -32,8 +32,10 @@ from ketadecide.engine.result import (
 from ketadecide.profile import SURE_FIELDS, Profile
 
 if TYPE_CHECKING:
-    from ketadecide.decision.models import DecisionFile, EvidenceFile, ValuesFile
     from ketadecide.knowledge.base import KnowledgeBase
+    from ketadecide.knowledge.files.decision import DecisionFile
+    from ketadecide.knowledge.files.evidence import EvidenceFile
+    from ketadecide.knowledge.files.values import ValuesFile
 
 NEUTRAL = 5
 """The attribute score that neither helps nor hurts, for choosing reasons."""
