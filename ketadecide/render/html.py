@@ -129,10 +129,11 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))
 
+    urgent = result.crisis.triggered
     if not detail_only:
         row(
             STATUS_ROW[audience],
-            [f'<span class="st-{m.status}">{e(status_text(m.status, audience))}</span>' for m in ms],
+            [f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=urgent))}</span>' for m in ms],
         )
         row(
             INDICATION_ROW[audience],
@@ -156,7 +157,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         row(
             "Coverage" if audience == "clinician" else "Your insurance",
             [
-                f"<b>{e(coverage_text(m.coverage, audience))}</b><br>{e(m.coverage.note.for_(audience))}"
+                f"<b>{e(coverage_text(m.coverage, audience, m.status))}</b><br>{e(m.coverage.note.for_(audience))}"
                 + cite(index, m.coverage.refs)
                 for m in ms
             ],
@@ -188,7 +189,8 @@ def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[st
     for m in result.modalities:
         out.append('<div class="card">')
         out.append(
-            f'<h3>{e(m.short_name)}: <span class="st-{m.status}">{e(status_text(m.status, audience))}</span></h3>'
+            f'<h3>{e(m.short_name)}: <span class="st-{m.status}">'
+            f"{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span></h3>"
         )
         if not m.findings:
             out.append(f"<p>{e(h['nothing'])}</p>")
@@ -321,7 +323,13 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))
 
-    row(STATUS_ROW[audience], [f'<span class="st-{m.status}">{e(status_text(m.status, audience))}</span>' for m in ms])
+    row(
+        STATUS_ROW[audience],
+        [
+            f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span>'
+            for m in ms
+        ],
+    )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms])
     row(
         "Key findings" if audience == "clinician" else "To talk over",
@@ -333,7 +341,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     )
     row(
         "Coverage" if audience == "clinician" else "Your insurance",
-        [e(coverage_text(m.coverage, audience)) + cite(index, m.coverage.refs) for m in ms],
+        [e(coverage_text(m.coverage, audience, m.status)) + cite(index, m.coverage.refs) for m in ms],
     )
     row(
         "Cost / session" if audience == "clinician" else "Price per visit",
@@ -476,7 +484,14 @@ class HtmlRenderer:
     """The ``html`` format: printable, self-contained pages (no knowledge-base listing)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         return render_html(result, audience)
 

@@ -90,7 +90,14 @@ def short_name(name: str) -> str:
     return head if sep and head else name
 
 
-def status_text(status: str, audience: Audience) -> str:
+#: A status when the crisis screen was triggered (active ideation or a plan): "caution" or
+#: "talk it over first" read as mild beside a same-day safety assessment.
+URGENT_WORD = {"clinician": "urgent — safety first", "patient": "urgent — safety first"}
+
+
+def status_text(status: str, audience: Audience, *, urgent: bool = False) -> str:
+    if urgent and status != "contraindicated":
+        return f"{STATUS_SYMBOL[status]} {URGENT_WORD[audience]}"
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[audience][status]}"
 
 
@@ -122,7 +129,9 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
 
 
-def coverage_text(c: Coverage, audience: Audience) -> str:
+def coverage_text(c: Coverage, audience: Audience, status: str | None = None) -> str:
+    """The coverage in a few words. For a contraindicated option it says first that coverage
+    does not apply: "✔ likely covered" under "✖ contraindicated" read as an endorsement."""
     if c.likely_covered is True:
         head = "✔ likely covered" if audience == "clinician" else "✔ insurance likely pays"
     elif c.likely_covered is False:
@@ -131,6 +140,11 @@ def coverage_text(c: Coverage, audience: Audience) -> str:
         head = "? unknown"
     if c.prior_authorization and c.likely_covered is not False:
         head += " (prior auth)" if audience == "clinician" else " (needs approval first)"
+    if status == "contraindicated":
+        plain = head.lstrip("✔✖? ")
+        if audience == "clinician":
+            return f"— not applicable: contraindicated (otherwise {plain})"
+        return "— does not apply (not advised for you)"
     return head
 
 

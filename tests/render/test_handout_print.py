@@ -35,7 +35,8 @@ def test_the_patient_handout_is_at_most_four_pages_with_the_summary_first(tmp_pa
         assert name in first
     for row in ("Safety check", "Approved use?", "Your insurance", "Price per visit", "First course", "Visits"):
         assert row in first, row
-    assert first.count("talk it over first") + first.count("nothing flagged") + first.count("not advised") >= 4
+    statuses = ("talk it over first", "nothing flagged", "not advised", "urgent — safety first")
+    assert sum(first.count(status) for status in statuses) >= 4
     assert "What we noticed for you" in first
     if profile == CRISIS:
         assert first.index("988") < first.index("Spravato")  # the crisis box opens page 1
