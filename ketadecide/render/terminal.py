@@ -19,6 +19,7 @@ from rich.text import Text
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
+from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
     DETAIL_LABEL,
@@ -58,7 +59,7 @@ def crisis_panel(result: Result, audience: Audience) -> Panel | None:
     """The 988 panel, shown before anything else when the crisis screen is triggered."""
     if not result.crisis.triggered or result.crisis.message is None:
         return None
-    title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    title = tr("URGENT: your safety comes first") if audience == "patient" else "CRISIS: safety first"
     return Panel(
         Text(result.crisis.message.for_(audience)),
         title=title,
@@ -85,7 +86,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     )
     # Beside the status, never folded into it (CONTRACT §3).
     rows.append((INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities]))
-    key_label = "Key findings" if audience == "clinician" else "What to discuss"
+    key_label = "Key findings" if audience == "clinician" else tr("What to discuss")
     cells: list[Cell] = []
     for m in result.modalities:
         lines = Text()
@@ -109,7 +110,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
         )
     rows.append(
         (
-            "Coverage (this payer)" if audience == "clinician" else "Your insurance",
+            "Coverage (this payer)" if audience == "clinician" else tr("Your insurance"),
             [
                 f"{coverage_text(m.coverage, audience, m.status)}\n{m.coverage.note.for_(audience)}"
                 for m in result.modalities
@@ -118,7 +119,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     )
     rows.append(
         (
-            "Cost / session" if audience == "clinician" else "Price per visit",
+            "Cost / session" if audience == "clinician" else tr("Price per visit"),
             [
                 f"{money(*m.cost.per_session)}"
                 + (" (est.)" if m.cost.estimate else "")
@@ -129,7 +130,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     )
     rows.append(
         (
-            "Induction course" if audience == "clinician" else "First course (total)",
+            "Induction course" if audience == "clinician" else tr("First course (total)"),
             [money(*m.cost.induction_course) for m in result.modalities],
         )
     )
@@ -405,7 +406,7 @@ def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
     for m in result.modalities:
         price = money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "")
         status = status_text(m.status, audience, urgent=result.crisis.triggered)
-        per = "per session" if audience == "clinician" else "a visit"
+        per = "per session" if audience == "clinician" else tr("a visit")
         said = (
             f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)} · "
             f"{price} {per}"
@@ -449,7 +450,7 @@ def _key_findings(m: ModalityResult, audience: Audience) -> str:
     names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
     if names:
         return "; ".join(names)
-    return "none" if audience == "clinician" else "nothing found"
+    return "none" if audience == "clinician" else tr("nothing found")
 
 
 def _summary_table(result: Result, audience: Audience, title: str) -> Table:
@@ -467,16 +468,16 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     )
     table.add_row(INDICATION_ROW[audience], *[m.indication.label.for_(audience) for m in ms])
     table.add_row(
-        "Key findings" if audience == "clinician" else "What to discuss",
+        "Key findings" if audience == "clinician" else tr("What to discuss"),
         *[Text(_key_findings(m, audience), style="" if m.findings else "dim") for m in ms],
         end_section=True,
     )
     table.add_row(
-        "Coverage" if audience == "clinician" else "Your insurance",
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
         *[coverage_text(m.coverage, audience, m.status) for m in ms],
     )
     table.add_row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
+        "Cost / session" if audience == "clinician" else tr("Price per visit"),
         *[money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "") for m in ms],
     )
     table.add_row(
@@ -486,7 +487,7 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     )
     table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
     table.add_row(
-        "Time per visit" if audience == "clinician" else "Each visit",
+        "Time per visit" if audience == "clinician" else tr("Each visit"),
         *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],
     )
     return table
@@ -699,3 +700,9 @@ def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int 
                 console.print(line)
         console.print()
     return buffer.getvalue()
+
+
+# The patient's words come out in the patient's language (ketadecide.i18n); the
+# clinician's stay in English.
+SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
+CRISIS_REMINDER = Registers(CRISIS_REMINDER)
