@@ -252,7 +252,7 @@ def evaluate(
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
         handout=handout,
-        fit=fit_of(profile, {m.id: m.status for m in modalities}, kb.extras["values.yaml"], kb)
+        fit=fit_of(profile, modalities, kb.extras["values.yaml"], kb)
         if profile.values and "values.yaml" in kb.extras
         else None,
         sure=sure_of(profile, kb.extras["decision.yaml"], kb)

@@ -28,6 +28,9 @@ from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
     SEVERITY_WORD,
     STATUS_ROW,
     TABLE_DETAILS,
@@ -39,6 +42,9 @@ from ketadecide.render.labels import (
     incomplete_line,
     log_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     short_name,
     status_text,
 )
@@ -163,15 +169,20 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
     if not detail_only:
         row(
-            "Cost / session" if audience == "clinician" else "Price per visit",
+            OOP_ROW[audience],
+            [
+                f"<b>{e(oop_text(m.cost, audience))}</b><br>{e(oop_assumptions(m.cost, audience))}"
+                + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
+                for m in ms
+            ],
+        )
+        row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost)) for m in ms])
+        row(
+            LIST_PRICE_ROW[audience],
             [
                 e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + cite(index, m.cost.refs)
                 for m in ms
             ],
-        )
-        row(
-            "Induction course" if audience == "clinician" else "First course, in total",
-            [e(money(*m.cost.induction_course)) for m in ms],
         )
     if any(m.cost.budget_note for m in ms):
         row(
@@ -336,10 +347,17 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
         [e(coverage_text(m.coverage, audience)) + cite(index, m.coverage.refs) for m in ms],
     )
     row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
+        OOP_ROW[audience],
+        [
+            e(oop_text(m.cost, audience)) + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
+            for m in ms
+        ],
+    )
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost)) for m in ms])
+    row(
+        LIST_PRICE_ROW[audience],
         [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs) for m in ms],
     )
-    row("First course", [e(money(*m.cost.induction_course)) for m in ms])
     row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
         "Time per visit" if audience == "clinician" else "Each visit",

@@ -23,6 +23,10 @@ from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
+    OOP_SHORT,
     PAYER_LABEL,
     SEVERITY_WORD,
     STATUS_ROW,
@@ -34,6 +38,9 @@ from ketadecide.render.labels import (
     group_findings,
     incomplete_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     short_name,
     stamp,
     status_text,
@@ -109,15 +116,16 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
         [f"{coverage_text(m.coverage, audience)}\n{m.coverage.note.for_(audience)}" for m in result.modalities],
     )
     row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
+        OOP_ROW[audience],
+        [f"{oop_text(m.cost, audience)}\n{oop_assumptions(m.cost, audience)}" for m in result.modalities],
+    )
+    row(OOP_COURSE_ROW[audience], [oop_course_text(m.cost) for m in result.modalities])
+    row(
+        LIST_PRICE_ROW[audience],
         [
             f"{money(*m.cost.per_session)}" + (" (est.)" if m.cost.estimate else "") + f"\nas of {m.cost.as_of:%b %Y}"
             for m in result.modalities
         ],
-    )
-    row(
-        "Induction course" if audience == "clinician" else "First course (total)",
-        [money(*m.cost.induction_course) for m in result.modalities],
     )
     if any(m.cost.budget_note for m in result.modalities):
         row(
@@ -303,7 +311,7 @@ def _key_findings(m: ModalityResult, audience: Audience) -> str:
 
 def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=True, title_justify="left")
-    table.add_column("", style="bold", width=15, no_wrap=True)
+    table.add_column("", style="bold", width=16, no_wrap=True)
     for m in result.modalities:
         table.add_column(m.short_name, ratio=2)
     ms = result.modalities
@@ -319,13 +327,12 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     table.add_row(
         "Coverage" if audience == "clinician" else "Your insurance", *[coverage_text(m.coverage, audience) for m in ms]
     )
+    pay, month, before = OOP_SHORT[audience]
+    table.add_row(pay, *[oop_text(m.cost, audience) for m in ms])
+    table.add_row(month, *[oop_course_text(m.cost) for m in ms])
     table.add_row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
+        before,
         *[money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "") for m in ms],
-    )
-    table.add_row(
-        "First course",
-        *[money(*m.cost.induction_course) for m in ms],
         end_section=True,
     )
     table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
@@ -343,12 +350,13 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int) -> list[Te
     head.append(status_text(m.status, audience), style=STATUS_STYLE[m.status])
     head.append(f" · {m.indication.label.for_(audience)}")
     lines = [head]
-    cost = money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "")
-    course = money(*m.cost.induction_course)
+    cost = oop_text(m.cost, audience)
+    course = oop_course_text(m.cost)
+    before = money(*m.cost.per_session)
     rows = [
         ("Key findings" if audience == "clinician" else "To discuss", _key_findings(m, audience)),
         ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience)),
-        ("Cost", f"{cost} per session; first course {course}"),
+        ("You might pay (estimate)", f"{cost} a visit; first course {course}; {before} before insurance"),
         (
             "Schedule",
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",

@@ -13,6 +13,7 @@ from ketadecide.render.labels import (
     adverse_sentence,
     bar10,
     certainty_line,
+    fit_entry_line,
     outcome_sentence,
     sure_score_line,
 )
@@ -53,7 +54,11 @@ def decision_section(result: Result, audience: Audience, index: SourceIndex) -> 
         head(h["fit"])
         line(fit.note.for_(audience))
         for entry in fit.ranking:
-            line(f"{names[entry.id]}: {entry.score}/100 - " + "; ".join(r.for_(audience) for r in entry.reasons))
+            line("- " + fit_entry_line(entry, names[entry.id], audience))
+        for t in fit.ties:
+            line(t.for_(audience))
+        if fit.nothing_open is not None:
+            line(fit.nothing_open.for_(audience), index.refs(fit.nothing_open_refs))
         if fit.excluded_note:
             line(fit.excluded_note.for_(audience))
         line(h["table"] + ":")
