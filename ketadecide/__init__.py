@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ketadecide._version import SCHEMA_VERSION, __version__
 
 if TYPE_CHECKING:
+    from ketadecide.batch.api import BatchRun, RowError, Summary, evaluate_many
     from ketadecide.compare import evaluate
     from ketadecide.engine import Result
     from ketadecide.errors import InputError, Problem
@@ -38,16 +39,23 @@ _EXPORTS = {
     "Problem": "ketadecide.errors",
     "result_to_dict": "ketadecide.render.json",
     "evaluate_many": "ketadecide.batch.api",
+    # evaluate_many's result and its parts, so a caller can annotate with them.
+    "BatchRun": "ketadecide.batch.api",
+    "RowError": "ketadecide.batch.api",
+    "Summary": "ketadecide.batch.api",
 }
 
 __all__ = [  # noqa: RUF022 - grouped: metadata first, then the API
     "SCHEMA_VERSION",
     "__version__",
+    "BatchRun",
     "InputError",
     "KnowledgeBase",
     "Problem",
     "Profile",
     "Result",
+    "RowError",
+    "Summary",
     "evaluate",
     "evaluate_many",
     "load_knowledge_base",

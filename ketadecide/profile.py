@@ -50,6 +50,12 @@ SURE_FIELDS: tuple[str, ...] = ("sure_sure", "sure_understand", "sure_values", "
 # Physiological sanity bounds: a reading outside them is a typo, not a patient.
 BP_SYSTOLIC_RANGE = (50, 300)
 BP_DIASTOLIC_RANGE = (20, 200)
+#: The two fields one blood-pressure reading fills (the consult asks them as one answer).
+BP_FIELDS: tuple[str, str] = ("bp_systolic", "bp_diastolic")
+#: The PHQ-9 scale (Kroenke 2001): nine items scored 0-3, so a total of 0-27.
+PHQ9_ITEMS = 9
+PHQ9_ITEM_MAX = 3
+PHQ9_MAX = PHQ9_ITEMS * PHQ9_ITEM_MAX
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Characters free text (the profile ``id``) may not hold: C0/C1 controls and DEL (they
@@ -90,7 +96,7 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "diagnoses": FieldSpec("enum_list", choices=get_args(Diagnosis)),
     "antidepressant_trials": FieldSpec("int", minimum=0, maximum=100),
     "suicidality": FieldSpec("enum", choices=get_args(Suicidality), default="unknown"),
-    "phq9": FieldSpec("int_list", minimum=0, maximum=3, length=9),
+    "phq9": FieldSpec("int_list", minimum=0, maximum=PHQ9_ITEM_MAX, length=PHQ9_ITEMS),
     "bp_systolic": FieldSpec("int", minimum=BP_SYSTOLIC_RANGE[0], maximum=BP_SYSTOLIC_RANGE[1]),
     "bp_diastolic": FieldSpec("int", minimum=BP_DIASTOLIC_RANGE[0], maximum=BP_DIASTOLIC_RANGE[1]),
     # None = not asked; () = asked, none (the CSV cell ``none``).

@@ -122,4 +122,4 @@ def _collect(items: Iterable[Any], kb: KnowledgeBase, name: str) -> BatchRun:
     return BatchRun(table, tuple(errors), counter.summary(input=name, output=None, errors_file=None))
 
 
-__all__ = ["BatchRun", "evaluate_many"]
+__all__ = ["BatchRun", "RowError", "Summary", "evaluate_many"]

@@ -16,8 +16,8 @@ import typer
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.options import AsOfOpt, DataDirOpt, as_of_date
-from ketadecide.cli.stdio import is_terminal
 from ketadecide.errors import InputError, Problem
+from ketadecide.tty import is_terminal
 
 
 class FileFormat(enum.StrEnum):

@@ -18,7 +18,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ketadecide.cli.stdio import is_terminal
 from ketadecide.consult.asker import (
     Asker,
     LineAsker,
@@ -31,6 +30,7 @@ from ketadecide.consult.asker import (
 )
 from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
+from ketadecide.tty import is_terminal
 
 NOTICE_STYLE = {
     "error": "bold red",
@@ -80,7 +80,7 @@ class TerminalAsker:
                 c.print(options_grid(step))
         self._last = step.key
         answer = c.input(Text(prompt_hint(step, self.audience) + " > ", style="dim"))
-        if not answer and self._readline and _stdout_is_terminal():
+        if not answer and self._readline and is_terminal(sys.stdout):
             # readline, reading after a prompt it did not print itself, echoes no line break
             # for an empty line: without this the next question starts after the "> ".
             c.print()
@@ -111,10 +111,3 @@ def options_grid(step: Step) -> Table:
     for o in step.options:
         grid.add_row(Text(f"  {o.key})"), Text(o.label))
     return grid
-
-
-def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -28,8 +28,8 @@ from ketadecide.cli.options import (
     resolve_format,
 )
 from ketadecide.cli.output import present, wants_decision_support, wants_handout
-from ketadecide.cli.stdio import is_terminal
 from ketadecide.errors import InputError, Problem
+from ketadecide.tty import is_terminal
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
 

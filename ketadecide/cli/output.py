@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ketadecide.cli.options import OutputFormat, resolve_format
-from ketadecide.cli.stdio import is_terminal
+from ketadecide.tty import is_terminal
 
 
 def stdout_is_terminal() -> bool:

@@ -107,15 +107,6 @@ def prepare() -> None:
                 stream.reconfigure(errors=ERRORS_HANDLER)
 
 
-def is_terminal(stream: Any) -> bool:
-    """Whether ``stream`` is a terminal: the one check every command uses (a closed, replaced
-    or missing stream is not one)."""
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
 def say(line: str) -> None:
     """One line on standard error, if it can be written at all."""
     with contextlib.suppress(OSError, ValueError, AttributeError):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ketadecide.consult.models import Choice
 from ketadecide.consult.steps import Option
 from ketadecide.consult.words import NO, NONE_KEY, NONE_WORDS, YES, words
 from ketadecide.engine.result import Audience
@@ -106,8 +105,3 @@ def number(word: str, unit: str | None, audience: Audience) -> float:
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?|\.\d{1,2}", cleaned):
         raise BadAnswer(words("number", audience, unit=shown, example="300"))
     return float(cleaned)
-
-
-def choice_label(choices: tuple[Choice, ...], value: Any, audience: Audience) -> str:
-    """The label of the choice with ``value``, for echoing an answer back."""
-    return next((str(getattr(c, audience)) for c in choices if c.value == value), str(value))

@@ -17,6 +17,7 @@ from typing import Protocol, TextIO
 from ketadecide.consult.interview import Interview
 from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
+from ketadecide.tty import is_terminal
 
 
 class Asker(Protocol):
@@ -145,13 +146,6 @@ def notice_lines(notice: Notice, audience: Audience) -> list[str]:
     return lines
 
 
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 class LineAsker:
     """Plain-text asker: one line of input per answer; prompts on ``out`` (stderr)."""
 
@@ -182,7 +176,7 @@ class LineAsker:
             self._write("\n")
             raise EOFError
         answer = line.rstrip("\r\n")
-        if not _isatty(self.stdin):
+        if not is_terminal(self.stdin):
             # Piped answers are not echoed by a terminal; echo them so the transcript reads.
             self._write(answer + "\n")
         return answer

@@ -16,9 +16,6 @@ from ketadecide.errors import InputError, Problem
 from ketadecide.predicates import profile_facts
 from ketadecide.profile import PROFILE_FIELDS, Profile
 
-#: The two fields a blood-pressure answer fills.
-BP_FIELDS: tuple[str, str] = ("bp_systolic", "bp_diastolic")
-
 # Any valid age will do: it only stands in so the other fields can be judged.
 _STAND_IN_AGE = 40
 

@@ -24,8 +24,8 @@ from ketadecide.consult.answers import (
     whole_number,
     yes_no,
 )
-from ketadecide.consult.fields import BP_FIELDS, check_fields, partial_facts
-from ketadecide.consult.models import PHQ9_ITEMS, Question, Section
+from ketadecide.consult.fields import check_fields, partial_facts
+from ketadecide.consult.models import Question, Section
 from ketadecide.consult.questions import QuestionSet
 from ketadecide.consult.steps import Notice, Option, Step
 from ketadecide.consult.words import (
@@ -43,13 +43,12 @@ from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Cited
 from ketadecide.predicates import holds
-from ketadecide.profile import CRISIS_SUICIDALITY, PROFILE_FIELDS, Profile, parse_profile
+from ketadecide.profile import BP_FIELDS, CRISIS_SUICIDALITY, PHQ9_ITEMS, PROFILE_FIELDS, Profile, parse_profile
 
 CRISIS_KEY = "crisis_continue"
 RECHECK_KEY = "suicidality_recheck"
 #: The finding whose patient wording answers passive ideation or a PHQ-9 item 9 above 0 at once.
 SAFETY_FINDING = "safety_assessment_needed"
-PHQ9_KEY = "phq9"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from ketadecide.consult.fields import BP_FIELDS, field_problems
+from ketadecide.consult.fields import field_problems
 from ketadecide.errors import Problem
 from ketadecide.knowledge.models import (
     CONTRACT_SCREEN_FIELDS,
@@ -24,11 +24,9 @@ from ketadecide.knowledge.models import (
     Wording,
 )
 from ketadecide.predicates import Predicate
-from ketadecide.profile import PROFILE_FIELDS, Suicidality
+from ketadecide.profile import BP_FIELDS, PHQ9_ITEMS, PHQ9_MAX, PROFILE_FIELDS, Suicidality
 
 Kind = Literal["choice", "multi", "int", "number", "bool", "bp", "phq9", "checklist"]
-PHQ9_ITEMS = 9
-PHQ9_MAX = 27
 
 
 class Help(Wording):

@@ -14,6 +14,7 @@ from typing import Any
 
 from ketadecide.fhir.common import Record, When, number
 from ketadecide.fhir.values import _codings, _list, _map
+from ketadecide.profile import PHQ9_MAX
 
 ORDINAL_URLS = frozenset(
     {
@@ -46,8 +47,8 @@ class Phq9:
     def answer(self, role: str, holder: Mapping[str, Any], when: When, ref: str, label: str) -> None:
         if role == "phq9_total":
             value = number(holder.get("valueInteger", _map(holder.get("valueQuantity")).get("value")))
-            if value is None or not (0 <= value <= 27) or value != value.to_integral_value():
-                self.record.add("not_counted", f"{label}: total is not a whole number 0-27; not used", ref)
+            if value is None or not (0 <= value <= PHQ9_MAX) or value != value.to_integral_value():
+                self.record.add("not_counted", f"{label}: total is not a whole number 0-{PHQ9_MAX}; not used", ref)
                 return
             self.phq_totals.append(_Score(when, int(value), ref))
             return

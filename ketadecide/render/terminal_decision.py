@@ -19,78 +19,107 @@ from ketadecide.render.labels import (
 )
 
 
-def decision_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
-    """Evidence (10-cell bars), fit, SURE, choosing a clinic, who made this: after the comparison."""
-    h = DECISION_HEADINGS[audience]
-    out: list[Text] = []
+class _Lines:
+    """The section being built: headings and indented lines (with an optional bar)."""
 
-    def head(text: str) -> None:
-        out.append(Text(f"\n{text}", style="bold underline"))
+    def __init__(self) -> None:
+        self.out: list[Text] = []
 
-    def line(text: str, refs: str = "", bar: str | None = None) -> None:
+    def head(self, text: str) -> None:
+        self.out.append(Text(f"\n{text}", style="bold underline"))
+
+    def bold(self, text: str) -> None:
+        self.out.append(Text(text, style="bold"))
+
+    def line(self, text: str, refs: str = "", bar: str | None = None) -> None:
         t = Text("  ")
         if bar is not None:
             t.append(bar + " ", style="cyan")
         t.append(text + refs)
-        out.append(t)
+        self.out.append(t)
 
-    if any(m.evidence for m in result.modalities):
-        head(h["evidence"])
-        for m in result.modalities:
-            ev = m.evidence
-            if ev is None:
-                continue
-            out.append(Text(m.short_name, style="bold"))
-            line(f"{h['certainty']}: {certainty_line(ev, audience)}")
-            for o in ev.outcomes:
-                line(outcome_sentence(o, audience), index.refs(o.refs), bar10(o.value_pct))
-            for a in ev.adverse_effects:
-                line(adverse_sentence(a, audience), index.refs(a.refs), bar10(adverse_high(a)))
-            if ev.no_figures:
-                line(ev.no_figures.for_(audience), index.refs(ev.refs))
-    if result.fit is not None:
-        fit = result.fit
-        names = {m.id: m.short_name for m in result.modalities}
-        head(h["fit"])
-        line(fit.note.for_(audience))
-        for entry in fit.ranking:
-            line("- " + fit_entry_line(entry, names[entry.id], audience))
-        for t in fit.ties:
-            line(t.for_(audience))
-        if fit.nothing_open is not None:
-            line(fit.nothing_open.for_(audience), index.refs(fit.nothing_open_refs))
-        if fit.excluded_note:
-            line(fit.excluded_note.for_(audience))
-        line(h["table"] + ":")
-        for attr in fit.attributes:
-            cells = ", ".join(f"{names[i]} {attr.scores[i]}" for i in names)
-            line(f"{attr.label.for_(audience)} ({h['weight']} {attr.weight}): {cells}", index.refs(attr.refs))
-    if result.sure is not None:
-        s = result.sure
-        head(h["sure"])
-        line(sure_score_line(s, audience))
-        for step in s.next_steps:
-            line(f"{step.question} No -> {step.next_step.for_(audience)}", index.refs(step.refs))
-        line(s.credit)
+
+def decision_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """Evidence (10-cell bars), fit, SURE, choosing a clinic, who made this: after the comparison."""
+    lines = _Lines()
+    h = DECISION_HEADINGS[audience]
+    _evidence(lines, result, audience, index, h)
+    _fit(lines, result, audience, index, h)
+    _sure(lines, result, audience, index, h)
+    _clinic(lines, result, audience, index, h)
+    return lines.out
+
+
+def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, h: dict[str, str]) -> None:
+    if not any(m.evidence for m in result.modalities):
+        return
+    lines.head(h["evidence"])
+    for m in result.modalities:
+        ev = m.evidence
+        if ev is None:
+            continue
+        lines.bold(m.short_name)
+        lines.line(f"{h['certainty']}: {certainty_line(ev, audience)}")
+        for o in ev.outcomes:
+            lines.line(outcome_sentence(o, audience), index.refs(o.refs), bar10(o.value_pct))
+        for a in ev.adverse_effects:
+            lines.line(adverse_sentence(a, audience), index.refs(a.refs), bar10(adverse_high(a)))
+        if ev.no_figures:
+            lines.line(ev.no_figures.for_(audience), index.refs(ev.refs))
+
+
+def _fit(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, h: dict[str, str]) -> None:
+    fit = result.fit
+    if fit is None:
+        return
+    names = {m.id: m.short_name for m in result.modalities}
+    lines.head(h["fit"])
+    lines.line(fit.note.for_(audience))
+    for entry in fit.ranking:
+        lines.line("- " + fit_entry_line(entry, names[entry.id], audience))
+    for t in fit.ties:
+        lines.line(t.for_(audience))
+    if fit.nothing_open is not None:
+        lines.line(fit.nothing_open.for_(audience), index.refs(fit.nothing_open_refs))
+    if fit.excluded_note:
+        lines.line(fit.excluded_note.for_(audience))
+    lines.line(h["table"] + ":")
+    for attr in fit.attributes:
+        cells = ", ".join(f"{names[i]} {attr.scores[i]}" for i in names)
+        lines.line(f"{attr.label.for_(audience)} ({h['weight']} {attr.weight}): {cells}", index.refs(attr.refs))
+
+
+def _sure(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, h: dict[str, str]) -> None:
+    s = result.sure
+    if s is None:
+        return
+    lines.head(h["sure"])
+    lines.line(sure_score_line(s, audience))
+    for step in s.next_steps:
+        lines.line(f"{step.question} No -> {step.next_step.for_(audience)}", index.refs(step.refs))
+    lines.line(s.credit)
+
+
+def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, h: dict[str, str]) -> None:
     d = result.decision
-    if d is not None:
-        head(h["clinic"])
-        for title, items in ((h["look_for"], d.look_for), (h["red_flags"], d.red_flags), (h["questions"], d.questions)):
-            out.append(Text(title, style="bold"))
-            for i in items:
-                line(f"- {i.text.for_(audience)}", index.refs(i.refs))
-        out.append(Text(h["therapy"], style="bold"))
-        for m in result.modalities:
-            offered, evidence, _c, refs = d.therapy[m.id]
-            line(f"- {m.short_name}: {offered.for_(audience)} {evidence.for_(audience)}", index.refs(refs))
-        head(h["about"])
-        line(d.decision.for_(audience))
-        out.append(Text(h["alternatives"], style="bold"))
-        for name, text in d.alternatives:
-            line(f"- {name.for_(audience)}: {text.for_(audience)}")
-        line(d.made_by.for_(audience))
-        line(d.funding.for_(audience))
-        line(f"{d.review_cycle.for_(audience)} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})")
-        if d.sponsored:
-            line(d.sponsored_intro.for_(audience), index.refs(d.sponsored))
-    return out
+    if d is None:
+        return
+    lines.head(h["clinic"])
+    for title, items in ((h["look_for"], d.look_for), (h["red_flags"], d.red_flags), (h["questions"], d.questions)):
+        lines.bold(title)
+        for i in items:
+            lines.line(f"- {i.text.for_(audience)}", index.refs(i.refs))
+    lines.bold(h["therapy"])
+    for m in result.modalities:
+        offered, evidence, _c, refs = d.therapy[m.id]
+        lines.line(f"- {m.short_name}: {offered.for_(audience)} {evidence.for_(audience)}", index.refs(refs))
+    lines.head(h["about"])
+    lines.line(d.decision.for_(audience))
+    lines.bold(h["alternatives"])
+    for name, text in d.alternatives:
+        lines.line(f"- {name.for_(audience)}: {text.for_(audience)}")
+    lines.line(d.made_by.for_(audience))
+    lines.line(d.funding.for_(audience))
+    lines.line(f"{d.review_cycle.for_(audience)} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})")
+    if d.sponsored:
+        lines.line(d.sponsored_intro.for_(audience), index.refs(d.sponsored))

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
+from ketadecide.profile import PHQ9_MAX
 from ketadecide.troubleshoot.log import CourseSummary
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-PHQ9_MAX = 27
 
 
 def sparkline(values: list[int | None], low: int = 0, high: int = PHQ9_MAX) -> str:

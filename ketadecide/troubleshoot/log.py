@@ -31,7 +31,15 @@ from ketadecide.engine.result import Worded
 from ketadecide.errors import InputError, Problem, shown_name
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.predicates import holds, iter_compares
-from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE, MODALITY_IDS, CourseResponse, ModalityId
+from ketadecide.profile import (
+    BP_DIASTOLIC_RANGE,
+    BP_FIELDS,
+    BP_SYSTOLIC_RANGE,
+    MODALITY_IDS,
+    PHQ9_MAX,
+    CourseResponse,
+    ModalityId,
+)
 from ketadecide.safeyaml import read_text
 from ketadecide.troubleshoot.engine import troubleshooting_file
 from ketadecide.troubleshoot.models import TroubleshootingFile
@@ -213,10 +221,10 @@ def _parse_row(cells: dict[str, str], row: int, source: str, problems: list[Prob
     phq9: int | None = None
     if cells.get("phq9_total"):
         text = cells["phq9_total"]
-        if text.isdigit() and 0 <= int(text) <= 27:
+        if text.isdigit() and 0 <= int(text) <= PHQ9_MAX:
             phq9 = int(text)
         else:
-            bad("phq9_total", f"expected a whole number from 0 to 27 (got {text[:40]!r})")
+            bad("phq9_total", f"expected a whole number from 0 to {PHQ9_MAX} (got {text[:40]!r})")
     dissociation = cells.get("dissociation", "").lower() or None
     if dissociation is not None and dissociation not in DISSOCIATION_VALUES:
         bad("dissociation", f"expected one of {', '.join(DISSOCIATION_VALUES)} (got {dissociation[:40]!r})")
@@ -251,7 +259,7 @@ def _parse_bp(text: str, bad: Any) -> tuple[int, int] | None:
     return (s, d)
 
 
-_BP_FIELDS = frozenset({"bp_systolic", "bp_diastolic"})
+_BP_FIELDS = frozenset(BP_FIELDS)
 
 
 def _bp_notes(course: Sequence[Session], modality: ModalityId, kb: KnowledgeBase) -> list[Worded]:

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Text, Wording
 from ketadecide.predicates import Predicate
-from ketadecide.profile import MODALITY_IDS, ModalityId
+from ketadecide.profile import MODALITY_IDS, PHQ9_MAX, ModalityId
 
 #: Placeholders a situation text may use; filled in for the course under way.
 PLACEHOLDERS: frozenset[str] = frozenset({"modality", "window"})
@@ -25,7 +25,7 @@ class ResponseDefinitions(CitedText):
     """A drop of at least this fraction is a response (0.5)."""
     partial_min_drop: Fraction
     """A drop of at least this fraction, but below a response, is a partial response (0.25)."""
-    remission_below: Annotated[int, Field(ge=1, le=27)]
+    remission_below: Annotated[int, Field(ge=1, le=PHQ9_MAX)]
     """A PHQ-9 total below this is remission (5)."""
 
     @model_validator(mode="after")
