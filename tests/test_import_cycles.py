@@ -36,14 +36,13 @@ def _resolve(name: str, modules: dict[str, Path]) -> str | None:
     return name or None
 
 
-def import_graph() -> dict[str, set[str]]:
-    """module -> the ketadecide modules it imports (anywhere in its source)."""
+def import_edges() -> list[tuple[str, str, Path, int]]:
+    """Every import of one ketadecide module by another: (importer, imported, file, line)."""
     modules = _modules()
-    graph: dict[str, set[str]] = {}
+    edges: list[tuple[str, str, Path, int]] = []
     for module, path in modules.items():
         if module in SKIPPED:
             continue
-        graph[module] = set()
         is_package = path.name == "__init__.py"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             targets: list[str] = []
@@ -61,7 +60,15 @@ def import_graph() -> dict[str, set[str]]:
                     continue
                 found = _resolve(target, modules)
                 if found and found not in SKIPPED and found != module:
-                    graph[module].add(found)
+                    edges.append((module, found, path, node.lineno))
+    return edges
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the ketadecide modules it imports (anywhere in its source)."""
+    graph: dict[str, set[str]] = {m: set() for m in _modules() if m not in SKIPPED}
+    for module, found, _path, _line in import_edges():
+        graph[module].add(found)
     return graph
 
 

@@ -148,10 +148,10 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
 
     gc.enable()  # off for a quick start (cli.main.run); an interview runs long
     from ketadecide.compare import evaluate
-    from ketadecide.consult.fields import parse_partial
     from ketadecide.consult.interview import Interview, missing_required
     from ketadecide.consult.questions import load_questions
     from ketadecide.floor import load_knowledge_base
+    from ketadecide.knowledge.fields import parse_partial
     from ketadecide.profile import parse_profile
     from ketadecide.sources.profile_file import read_profile_data
 

@@ -55,9 +55,10 @@ def check_profile_ids(
 def check_value_ids(profile: Profile, kb: KnowledgeBase) -> None:
     """Raise :class:`InputError` if the profile rates an attribute the data's values.yaml lacks."""
     rated = profile.values
-    if not rated or "values.yaml" not in kb.extras:
+    values = kb.values() if rated else None
+    if values is None:
         return
-    known = kb.extras["values.yaml"].attributes
+    known = values.attributes
     problems = [
         Problem(f"no attribute '{a}' in this knowledge base's values.yaml", None, f"values_{a}")
         for a in rated
@@ -235,8 +236,8 @@ def evaluate(
                 cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
                 glance=_glance(modality, kb),
-                evidence=evidence_of(modality_id, kb.extras["evidence.yaml"], kb)
-                if decision_support and "evidence.yaml" in kb.extras
+                evidence=evidence_of(modality_id, evidence, kb)
+                if decision_support and (evidence := kb.evidence()) is not None
                 else None,
             )
         )
@@ -252,14 +253,12 @@ def evaluate(
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
         handout=handout,
-        fit=fit_of(profile, modalities, kb.extras["values.yaml"], kb)
-        if profile.values and "values.yaml" in kb.extras
+        fit=fit_of(profile, modalities, values, kb) if profile.values and (values := kb.values()) is not None else None,
+        sure=sure_of(profile, decision, kb)
+        if profile.sure_answers and (decision := kb.decision()) is not None
         else None,
-        sure=sure_of(profile, kb.extras["decision.yaml"], kb)
-        if profile.sure_answers and "decision.yaml" in kb.extras
-        else None,
-        decision=decision_support_of(kb.extras["decision.yaml"], kb.extras.get("evidence.yaml"), kb)
-        if decision_support and "decision.yaml" in kb.extras
+        decision=decision_support_of(decision_file, kb.evidence(), kb)
+        if decision_support and (decision_file := kb.decision()) is not None
         else None,
     )
 

@@ -39,8 +39,10 @@ from ketadecide.profile import SURE_FIELDS, Profile
 
 if TYPE_CHECKING:
     from ketadecide.citations import Ref
-    from ketadecide.decision.models import DecisionFile, Derived, EvidenceFile, ValuesFile
     from ketadecide.knowledge.base import KnowledgeBase
+    from ketadecide.knowledge.files.decision import DecisionFile
+    from ketadecide.knowledge.files.evidence import EvidenceFile
+    from ketadecide.knowledge.files.values import Derived, ValuesFile
 
 NEUTRAL = 5
 """The attribute score that neither helps nor hurts, for choosing reasons."""

@@ -8,11 +8,11 @@ that import Rich."""
 from __future__ import annotations
 
 import io
-import textwrap
 from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -47,6 +47,7 @@ from ketadecide.render.labels import (
 )
 from ketadecide.render.terminal_course import course_report_text
 from ketadecide.render.terminal_decision import decision_section
+from ketadecide.render.tidy import wrap_words
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.report import TroubleshootReport
@@ -73,29 +74,23 @@ def crisis_panel(result: Result, audience: Audience) -> Panel | None:
     )
 
 
-def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> Table:
-    table = Table(
-        title=TITLE[audience],
-        box=box.SIMPLE_HEAVY,
-        show_lines=True,
-        expand=True,
-        title_justify="left",
-    )
-    table.add_column("", style="bold", ratio=1, overflow="fold")
-    for m in result.modalities:
-        table.add_column(m.short_name, ratio=2, overflow="fold")
+Cell = Text | str
 
-    def row(label: str, cells: list[Text | str]) -> None:
-        table.add_row(label, *cells)
 
-    row(
-        STATUS_ROW[audience],
-        [Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in result.modalities],
+def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> list[tuple[str, list[Cell]]]:
+    """The full comparison as (row label, one cell per modality): drawn as a table when
+    every word fits the width, else one modality per block (:func:`print_comparison`)."""
+    rows: list[tuple[str, list[Cell]]] = []
+    rows.append(
+        (
+            STATUS_ROW[audience],
+            [Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in result.modalities],
+        )
     )
     # Beside the status, never folded into it (CONTRACT §3).
-    row(INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities])
+    rows.append((INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities]))
     key_label = "Key findings" if audience == "clinician" else "What to discuss"
-    cells: list[Text | str] = []
+    cells: list[Cell] = []
     for m in result.modalities:
         lines = Text()
         for f in m.findings:
@@ -105,34 +100,96 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
                 lines.append("\n")
             lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
         cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
-    row(key_label, cells)
+    rows.append((key_label, cells))
     for key in TABLE_DETAILS:
-        row(
-            DETAIL_LABEL[audience][key],
-            [_cited(m.detail(key).text.for_(audience), m.detail(key).refs, audience, index) for m in result.modalities],
+        rows.append(
+            (
+                DETAIL_LABEL[audience][key],
+                [
+                    _cited(m.detail(key).text.for_(audience), m.detail(key).refs, audience, index)
+                    for m in result.modalities
+                ],
+            )
         )
-    row(
-        "Coverage (this payer)" if audience == "clinician" else "Your insurance",
-        [f"{coverage_text(m.coverage, audience)}\n{m.coverage.note.for_(audience)}" for m in result.modalities],
+    rows.append(
+        (
+            "Coverage (this payer)" if audience == "clinician" else "Your insurance",
+            [f"{coverage_text(m.coverage, audience)}\n{m.coverage.note.for_(audience)}" for m in result.modalities],
+        )
     )
-    row(
-        OOP_ROW[audience],
-        [f"{oop_text(m.cost, audience)}\n{oop_assumptions(m.cost, audience)}" for m in result.modalities],
+    rows.append(
+        (
+            OOP_ROW[audience],
+            [f"{oop_text(m.cost, audience)}\n{oop_assumptions(m.cost, audience)}" for m in result.modalities],
+        )
     )
-    row(OOP_COURSE_ROW[audience], [oop_course_text(m.cost) for m in result.modalities])
-    row(
-        LIST_PRICE_ROW[audience],
-        [
-            f"{money(*m.cost.per_session)}" + (" (est.)" if m.cost.estimate else "") + f"\nas of {m.cost.as_of:%b %Y}"
-            for m in result.modalities
-        ],
+    rows.append((OOP_COURSE_ROW[audience], [oop_course_text(m.cost) for m in result.modalities]))
+    rows.append(
+        (
+            LIST_PRICE_ROW[audience],
+            [
+                f"{money(*m.cost.per_session)}"
+                + (" (est.)" if m.cost.estimate else "")
+                + f"\nas of {m.cost.as_of:%b %Y}"
+                for m in result.modalities
+            ],
+        )
     )
     if any(m.cost.budget_note for m in result.modalities):
-        row(
-            "Budget",
-            [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities],
+        rows.append(
+            ("Budget", [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities])
         )
+    return rows
+
+
+def comparison_table(rows: list[tuple[str, list[Cell]]], result: Result, audience: Audience) -> Table:
+    table = Table(title=TITLE[audience], box=box.SIMPLE_HEAVY, show_lines=True, expand=True, title_justify="left")
+    table.add_column("", style="bold")
+    for m in result.modalities:
+        table.add_column(m.short_name)
+    for label, cells in rows:
+        table.add_row(label, *cells)
     return table
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` drawn at the console's width breaks no word: every word of it drawn
+    that wide is a word of it drawn very wide. (Rich's minimum measurement is not enough:
+    shrinking a wide table can still cut a column below its longest word.)"""
+
+    def words(width: int) -> set[str]:
+        buffer = io.StringIO()
+        text_console(buffer, color=False, width=width).print(table)
+        # Rules and borders grow with the width; they are not words.
+        return {w for w in buffer.getvalue().split() if not all("\u2500" <= ch <= "\u259f" for ch in w)}
+
+    return words(console.width) <= words(10_000)
+
+
+#: Below this width (or when a table's words do not fit) a table becomes one block per
+#: modality, so no word is broken. The wrap test renders the blocks wide by raising it.
+STACK_BELOW = 100
+#: The full comparison has five long columns: a table from 120 columns.
+DETAIL_STACK_BELOW = 120
+
+
+def print_comparison(console: Console, result: Result, audience: Audience, index: SourceIndex) -> None:
+    """The full comparison: a table when it fits, else each modality as a labelled block."""
+    rows = comparison_rows(result, audience, index)
+    table = comparison_table(rows, result, audience)
+    if console.width >= DETAIL_STACK_BELOW and fits(console, table):
+        console.print(table)
+        return
+    console.print(Text(TITLE[audience], style="bold"))
+    for i, m in enumerate(result.modalities):
+        console.print()
+        console.print(Text(m.name, style="bold underline"))
+        for label, cells in rows:
+            cell = cells[i]
+            text = cell.copy() if isinstance(cell, Text) else Text(cell)
+            console.print(Padding(Text(label, style="bold"), (0, 0, 0, 2)))
+            console.print(Padding(text, (0, 0, 0, 4)))
+    console.print()
 
 
 def _cited(text: str, refs: tuple[Ref, ...], audience: Audience, index: SourceIndex) -> str:
@@ -201,12 +258,31 @@ def cost_notes(result: Result, audience: Audience, index: SourceIndex) -> list[T
     return out
 
 
-def footer(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+def source_lines(items: list[tuple[int, str]], width: int) -> list[Text]:
+    """Numbered citations wrapped at spaces: a web address is never cut; one longer than
+    the line stands alone on its own line (print with :func:`print_lines`)."""
+    out: list[Text] = []
+    for n, citation in items:
+        first = f"[{n}] "
+        out += [
+            Text(line, style="dim", no_wrap=True, overflow="ignore")
+            for line in wrap_words(first + citation, width, "", " " * len(first))
+        ]
+    return out
+
+
+def print_lines(console: Console, lines: list[Text]) -> None:
+    """Lines, some already wrapped (``no_wrap``): printed uncropped, so a web address longer
+    than the line is shown whole, never cut (the terminal wraps it, nothing is lost)."""
+    for line in lines:
+        console.print(line, soft_wrap=bool(line.no_wrap))
+
+
+def footer(result: Result, audience: Audience, index: SourceIndex, width: int = 80) -> list[Text]:
     out: list[Text] = []
     if audience == "clinician" and index.items():
         out.append(Text("Sources", style="bold underline"))
-        for n, citation in index.items():
-            out.append(Text(f"[{n}] {citation}", style="dim"))
+        out += source_lines(index.items(), width)
     out.append(Text(result.disclaimer.for_(audience), style="italic"))
     out.append(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
     return out
@@ -255,10 +331,6 @@ def _preamble(console: Console, result: Result, audience: Audience) -> Panel | N
     return panel
 
 
-#: Below this width the summary stacks one modality per block, so no word is broken.
-STACK_BELOW = 100
-
-
 def render_summary(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
     """The answer first: per modality the status, indication, key findings, coverage, cost and
     schedule, in one screen. The full comparison is ``--detail``."""
@@ -281,7 +353,7 @@ def render_summary(result: Result, audience: Audience, *, color: bool = False, w
         )
         for s in result.troubleshooting:
             said = f"{s.situation.for_(audience)} Next step to discuss: {s.next_step.for_(audience)}"
-            for i, part in enumerate(textwrap.wrap(said, width - 2, initial_indent="• ", subsequent_indent="  ")):
+            for i, part in enumerate(wrap_words(said, width - 2, "• ", "  ")):
                 console.print(Text(part, style="bold" if i == 0 else ""))
     more = (
         "Full comparison, every finding with its sources: add --detail."
@@ -353,17 +425,22 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int) -> list[Te
     cost = oop_text(m.cost, audience)
     course = oop_course_text(m.cost)
     before = money(*m.cost.per_session)
+    # The full price is the price before insurance: said once, not twice.
+    full = m.cost.out_of_pocket is None or m.cost.out_of_pocket.basis == "full_price"
     rows = [
         ("Key findings" if audience == "clinician" else "To discuss", _key_findings(m, audience)),
         ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience)),
-        ("You might pay (estimate)", f"{cost} a visit; first course {course}; {before} before insurance"),
+        (
+            "You might pay (estimate)",
+            f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+        ),
         (
             "Schedule",
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
         ),
     ]
     for label, text in rows:
-        wrapped = textwrap.wrap(f"{label}: {text}", width - 2, initial_indent="  ", subsequent_indent="      ")
+        wrapped = wrap_words(f"{label}: {text}", width - 2, "  ", "      ")
         lines += [Text(line) for line in wrapped]
     return lines
 
@@ -379,15 +456,15 @@ def render_table(
     console = text_console(buffer, color=color, width=width)
     index = SourceIndex()
     panel = _preamble(console, result, audience)
-    console.print(comparison_table(result, audience, index))
+    print_comparison(console, result, audience, index)
     parts: list[Text] = []
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
     parts += decision_section(result, audience, index)
-    parts += footer(result, audience, index)
     for part in parts:
         console.print(part)
+    print_lines(console, footer(result, audience, index, width))
     if panel is not None:
         # A long comparison scrolls the crisis panel away; repeat the essentials last.
         console.print(panel)
@@ -409,22 +486,27 @@ def render_modalities(
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     if modality_id is None:
-        table = Table(title="Modalities", box=box.SIMPLE_HEAVY, title_justify="left", expand=True)
-        for col in ("id", "name", "drug", "route", "setting", "FDA status", "cost / session"):
-            table.add_column(col, overflow="fold")
+        headings = ("id", "name", "drug", "route", "setting", "FDA status", "cost / session")
+        listing: list[tuple[str, ...]] = []
         for ident, m in kb.modalities.items():
             c = m.cost_per_session_usd
             fda = m.details.fda_status.patient if audience == "patient" else m.details.fda_status.clinician
-            table.add_row(
-                ident,
-                m.name,
-                m.drug,
-                m.route,
-                m.setting,
-                fda,
-                money(c.low, c.high) + (" (est.)" if c.estimate else ""),
-            )
-        console.print(table)
+            cost = money(c.low, c.high) + (" (est.)" if c.estimate else "")
+            listing.append((ident, m.name, m.drug, m.route, m.setting, fda, cost))
+        table = Table(title="Modalities", box=box.SIMPLE_HEAVY, title_justify="left", expand=True)
+        for col in headings:
+            table.add_column(col)
+        for entry in listing:
+            table.add_row(*entry)
+        if width >= STACK_BELOW and fits(console, table):
+            console.print(table)
+        else:  # one block per modality: no word of the FDA status is broken
+            console.print(Text("Modalities", style="bold"))
+            for entry in listing:
+                console.print()
+                console.print(Text(f"{entry[0]}: {entry[1]}", style="bold"))
+                for heading, value in zip(headings[2:], entry[2:], strict=True):
+                    console.print(Padding(Text(f"{heading}: {value}"), (0, 0, 0, 2)))
         console.print(
             Text(
                 f"Knowledge base reviewed {kb.reviewed.isoformat()}. `ketadecide modalities ID` shows one in full.",
@@ -435,36 +517,47 @@ def render_modalities(
 
     m = kb.modalities[modality_id]
     index = SourceIndex()
-    table = Table(
-        title=f"{m.name} ({modality_id})", box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left", expand=True
-    )
-    table.add_column("", style="bold", ratio=1)
-    table.add_column("", ratio=4, overflow="fold")
+    rows: list[tuple[str, str]] = []
     for key in type(m.details).model_fields:
         item = getattr(m.details, key)
         text = item.patient if audience == "patient" else item.clinician
-        table.add_row(DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.refs(item.sources))}")
+        rows.append((DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.refs(item.sources))}"))
     s = m.induction_sessions
     c = m.cost_per_session_usd
-    table.add_row(
-        "Induction sessions",
-        f"{count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
+    rows.append(
+        (
+            "Induction sessions",
+            f"{count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
+        )
     )
-    table.add_row(
-        "Cost per session",
-        f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
-        f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
+    rows.append(
+        (
+            "Cost per session",
+            f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+            f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
+        )
     )
     for payer, label in PAYER_LABEL.items():
         cov = getattr(m.coverage, payer)
         likely = {True: "likely covered", False: "unlikely covered", None: "uncertain"}[cov.likely_covered]
         note = cov.patient if audience == "patient" else cov.clinician
         pa = "; prior authorisation" if cov.prior_authorization else ""
-        table.add_row(f"Coverage: {label}", f"{likely}{pa}. {note} {index.refs(kb.refs(cov.sources))}")
-    console.print(table)
+        rows.append((f"Coverage: {label}", f"{likely}{pa}. {note} {index.refs(kb.refs(cov.sources))}"))
+    title = f"{m.name} ({modality_id})"
+    table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left", expand=True)
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("", ratio=1)
+    for label, text in rows:
+        table.add_row(label, text)
+    if width >= STACK_BELOW:
+        console.print(table)
+    else:  # the labels above their text, so the text has the whole width
+        console.print(Text(title, style="bold"))
+        for label, text in rows:
+            console.print(Text(label, style="bold"))
+            console.print(Padding(Text(text), (0, 0, 0, 2)))
     console.print(Text("Sources", style="bold underline"))
-    for n, citation in index.items():
-        console.print(Text(f"[{n}] {citation}", style="dim"))
+    print_lines(console, source_lines(index.items(), width))
     console.print(Text(f"Knowledge base reviewed {kb.reviewed.isoformat()} (oldest record).", style="dim"))
     return buffer.getvalue()
 
@@ -489,32 +582,40 @@ class TerminalRenderer:
 
 
 def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int = 120) -> str:
-    """``ketadecide ids``: one table per section (ids, plain and brand names; fields; values)."""
+    """``ketadecide ids``: one table per section (ids, plain and brand names; fields; values);
+    a section whose words do not fit the width is a list instead (an id is never broken)."""
     from ketadecide.render.markdown import ids_values_text
 
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     for section, entries in listing.items():
         table = Table(title=section, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        rows: list[tuple[str, ...]] = []
         if section in ("conditions", "medications"):
-            for heading in ("id", "plain name", "brand names"):
-                table.add_column(heading, overflow="fold")
-            for e in entries:
-                table.add_row(Text(e["id"], style="bold"), e["plain_name"], ", ".join(e["brands"]))
+            headings: tuple[str, ...] = ("id", "plain name", "brand names")
+            rows = [(e["id"], e["plain_name"], ", ".join(e["brands"])) for e in entries]
         elif section == "fields":
-            for heading in ("field", "type", "values"):
-                table.add_column(heading, overflow="fold")
-            for e in entries:
-                table.add_row(Text(e["field"], style="bold"), e["type"], ids_values_text(e))
+            headings = ("field", "type", "values")
+            rows = [(e["field"], e["type"], ids_values_text(e)) for e in entries]
         elif section == "values":
-            table.add_column("field")
-            table.add_column("values", overflow="fold")
-            for name, values in entries.items():
-                table.add_row(Text(name, style="bold"), ", ".join(values))
+            headings = ("field", "values")
+            rows = [(name, ", ".join(values)) for name, values in entries.items()]
         else:
-            table.add_column("value")
-            for value in entries:
-                table.add_row(value)
-        console.print(table)
+            headings = ("value",)
+            rows = [(value,) for value in entries]
+        for i, heading in enumerate(headings):
+            table.add_column(heading, no_wrap=i == 0)
+        for row in rows:
+            table.add_row(Text(row[0], style="bold"), *row[1:])
+        if fits(console, table):
+            console.print(table)
+        else:
+            console.print(Text(section, style="italic"))
+            for row in rows:
+                line = Text(row[0], style="bold")
+                for heading, value in zip(headings[1:], row[1:], strict=True):
+                    if value:
+                        line.append(f"\n  {heading}: {value}")
+                console.print(line)
         console.print()
     return buffer.getvalue()

@@ -30,6 +30,7 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import Worded
 from ketadecide.errors import InputError, Problem, shown_name
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.files.troubleshooting import TroubleshootingFile
 from ketadecide.predicates import holds, iter_compares
 from ketadecide.profile import (
     BP_DIASTOLIC_RANGE,
@@ -42,7 +43,6 @@ from ketadecide.profile import (
 )
 from ketadecide.safeyaml import read_text
 from ketadecide.troubleshoot.engine import troubleshooting_file
-from ketadecide.troubleshoot.models import TroubleshootingFile
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "modality", "dose", "phq9_total")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("dissociation", "bp", "therapeutic")

@@ -1,9 +1,9 @@
 """Golden files for what people see: a layout change shows as a reviewed diff, not a surprise.
 
 Every example profile, both audiences, the terminal table at 80 and 120 columns, Markdown,
-HTML and JSON, plus the troubleshooting report and the knowledge-base listings, rendered
-through the CLI and compared with ``tests/golden/``. After an intended change, regenerate
-and review the diff:
+HTML and JSON, plus the troubleshooting report, the knowledge-base listings and the rules
+as SQL in every ``--emit-sql`` dialect, rendered through the CLI and compared with
+``tests/golden/``. After an intended change, regenerate and review the diff:
 
     KETADECIDE_UPDATE_GOLDEN=1 pytest tests/render/test_golden.py && git diff tests/golden
 """
@@ -44,7 +44,18 @@ def _cases() -> list[tuple[str, list[str], str]]:
     for fmt in ("table", "markdown"):
         cases.append((f"modalities-list-{fmt}", ["modalities", "-f", fmt], "120"))
         cases.append((f"modalities-spravato-{fmt}", ["modalities", "spravato", "-f", fmt], "120"))
+    # The rules as SQL, per dialect: a change to the emitted query (or to sqlglot's
+    # translation of it) is a reviewed diff. BigQuery and Snowflake are never run on a live
+    # engine (see test_emit_sql_engines.py for the ones that are), so this is their check.
+    for dialect in EMIT_DIALECTS:
+        cases.append(
+            (f"emit-sql-{dialect}", ["batch", "--emit-sql", "--dialect", dialect, "--table", "ds.cohort"], "120")
+        )
     return cases
+
+
+EMIT_DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake")
+SUFFIX = {"html": ".html", "json": ".json", "markdown": ".md"}
 
 
 CASES = _cases()
@@ -54,7 +65,7 @@ CASES = _cases()
 def test_rendered_output_matches_its_golden_file(name: str, args: list[str], width: str) -> None:
     res = CliRunner().invoke(app, args, env={"COLUMNS": width, "NO_COLOR": "1"})
     assert res.exit_code == 0, res.stderr
-    suffix = {"html": ".html", "json": ".json", "markdown": ".md"}.get(args[args.index("-f") + 1], ".txt")
+    suffix = ".sql" if "--emit-sql" in args else SUFFIX.get(args[args.index("-f") + 1], ".txt")
     path = GOLDEN / f"{name}{suffix}"
     if UPDATE:
         path.write_text(res.stdout)
