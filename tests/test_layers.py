@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the interfaces
     ("consult",),
     ("fhir",),
-    ("batch",),
+    ("batch", "server"),
     # wiring only
     ("cli",),
 )

@@ -67,6 +67,7 @@ COMMANDS: dict[str, str] = {
     "ids": "ids",
     "data": "data_cmd",
     "fhir": "fhir_cmd",
+    "serve": "serve",
 }
 
 
