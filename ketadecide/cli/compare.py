@@ -20,7 +20,7 @@ from ketadecide.cli.options import (
     as_of_date,
     output_format,
 )
-from ketadecide.cli.output import present, wants_decision_support, wants_handout
+from ketadecide.cli.output import present, screen_rows, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 
 
@@ -89,7 +89,12 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         from ketadecide.cli.ids import with_id_hints
 
         raise with_id_hints(exc.with_source(where), data, kb) from None
-    present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output, audience.value)
+    present(
+        lambda r, **kw: r.comparison(result, audience.value, detail=detail, screen=screen_rows(output), **kw),
+        fmt,
+        output,
+        audience.value,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -135,10 +135,11 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))
 
+    urgent = result.crisis.triggered
     if not detail_only:
         row(
             STATUS_ROW[audience],
-            [f'<span class="st-{m.status}">{e(status_text(m.status, audience))}</span>' for m in ms],
+            [f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=urgent))}</span>' for m in ms],
         )
         row(
             INDICATION_ROW[audience],
@@ -162,7 +163,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         row(
             "Coverage" if audience == "clinician" else "Your insurance",
             [
-                f"<b>{e(coverage_text(m.coverage, audience))}</b><br>{e(m.coverage.note.for_(audience))}"
+                f"<b>{e(coverage_text(m.coverage, audience, m.status))}</b><br>{e(m.coverage.note.for_(audience))}"
                 + cite(index, m.coverage.refs)
                 for m in ms
             ],
@@ -171,12 +172,12 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         row(
             OOP_ROW[audience],
             [
-                f"<b>{e(oop_text(m.cost, audience))}</b><br>{e(oop_assumptions(m.cost, audience))}"
+                f"<b>{e(oop_text(m.cost, audience, m.status))}</b><br>{e(oop_assumptions(m.cost, audience, m.status))}"
                 + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
                 for m in ms
             ],
         )
-        row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost)) for m in ms])
+        row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
         row(
             LIST_PRICE_ROW[audience],
             [
@@ -199,7 +200,8 @@ def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[st
     for m in result.modalities:
         out.append('<div class="card">')
         out.append(
-            f'<h3>{e(m.short_name)}: <span class="st-{m.status}">{e(status_text(m.status, audience))}</span></h3>'
+            f'<h3>{e(m.short_name)}: <span class="st-{m.status}">'
+            f"{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span></h3>"
         )
         if not m.findings:
             out.append(f"<p>{e(h['nothing'])}</p>")
@@ -332,7 +334,13 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))
 
-    row(STATUS_ROW[audience], [f'<span class="st-{m.status}">{e(status_text(m.status, audience))}</span>' for m in ms])
+    row(
+        STATUS_ROW[audience],
+        [
+            f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span>'
+            for m in ms
+        ],
+    )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms])
     row(
         "Key findings" if audience == "clinician" else "To talk over",
@@ -344,16 +352,17 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     )
     row(
         "Coverage" if audience == "clinician" else "Your insurance",
-        [e(coverage_text(m.coverage, audience)) + cite(index, m.coverage.refs) for m in ms],
+        [e(coverage_text(m.coverage, audience, m.status)) + cite(index, m.coverage.refs) for m in ms],
     )
     row(
         OOP_ROW[audience],
         [
-            e(oop_text(m.cost, audience)) + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
+            e(oop_text(m.cost, audience, m.status))
+            + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
             for m in ms
         ],
     )
-    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost)) for m in ms])
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
     row(
         LIST_PRICE_ROW[audience],
         [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs) for m in ms],
@@ -494,7 +503,14 @@ class HtmlRenderer:
     """The ``html`` format: printable, self-contained pages (no knowledge-base listing)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         return render_html(result, audience)
 

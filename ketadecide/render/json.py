@@ -366,7 +366,14 @@ class JsonRenderer:
     """The ``json`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         return render_json(result, audience)
 

@@ -93,7 +93,14 @@ def short_name(name: str) -> str:
     return head if sep and head else name
 
 
-def status_text(status: str, audience: Audience) -> str:
+#: A status when the crisis screen was triggered (active ideation or a plan): "caution" or
+#: "talk it over first" read as mild beside a same-day safety assessment.
+URGENT_WORD = {"clinician": "urgent — safety first", "patient": "urgent — safety first"}
+
+
+def status_text(status: str, audience: Audience, *, urgent: bool = False) -> str:
+    if urgent and status != "contraindicated":
+        return f"{STATUS_SYMBOL[status]} {URGENT_WORD[audience]}"
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[audience][status]}"
 
 
@@ -125,7 +132,9 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
 
 
-def coverage_text(c: Coverage, audience: Audience) -> str:
+def coverage_text(c: Coverage, audience: Audience, status: str | None = None) -> str:
+    """The coverage in a few words. For a contraindicated option it says first that coverage
+    does not apply: "✔ likely covered" under "✖ contraindicated" read as an endorsement."""
     if c.likely_covered is True:
         head = "✔ likely covered" if audience == "clinician" else "✔ insurance likely pays"
     elif c.likely_covered is False:
@@ -134,6 +143,11 @@ def coverage_text(c: Coverage, audience: Audience) -> str:
         head = "? unknown"
     if c.prior_authorization and c.likely_covered is not False:
         head += " (prior auth)" if audience == "clinician" else " (needs approval first)"
+    if status == "contraindicated":
+        plain = head.lstrip("✔✖? ")
+        if audience == "clinician":
+            return f"— not applicable: contraindicated (otherwise {plain})"
+        return "— does not apply (not advised for you)"
     return head
 
 
@@ -160,9 +174,12 @@ OOP_SHORT = {
 """The same three rows with labels short enough for the summary's 17-column label."""
 
 
-def oop_text(cost: Cost, audience: Audience) -> str:
-    """What the person would likely pay per session, with its basis in a few words."""
+def oop_text(cost: Cost, audience: Audience, status: str | None = None) -> str:
+    """What the person would likely pay per session, with its basis in a few words. Not for a
+    contraindicated option: a price under "not advised" reads as an offer."""
     oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return "— does not apply"
     if oop is None:
         return "no estimate"
     amount = money(*oop.per_session)
@@ -171,10 +188,10 @@ def oop_text(cost: Cost, audience: Audience) -> str:
     return f"{amount} (plan share)" if audience == "clinician" else f"{amount} (your share)"
 
 
-def oop_assumptions(cost: Cost, audience: Audience) -> str:
+def oop_assumptions(cost: Cost, audience: Audience, status: str | None = None) -> str:
     """The estimate's assumptions and, where it applies, the savings programme."""
     oop = cost.out_of_pocket
-    if oop is None:
+    if oop is None or status == "contraindicated":
         return ""
     parts = [oop.assumptions.for_(audience)]
     if oop.savings_program is not None:
@@ -182,8 +199,10 @@ def oop_assumptions(cost: Cost, audience: Audience) -> str:
     return " ".join(parts)
 
 
-def oop_course_text(cost: Cost) -> str:
+def oop_course_text(cost: Cost, status: str | None = None) -> str:
     oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return "—"
     return money(*oop.induction_course) if oop is not None else "no estimate"
 
 

@@ -104,7 +104,10 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     def row(label: str, cells: list[str]) -> None:
         lines.append(f"| **{label}** | " + " | ".join(cells) + " |")
 
-    row(STATUS_ROW[audience], [e(status_text(m.status, audience)) for m in result.modalities])
+    row(
+        STATUS_ROW[audience],
+        [e(status_text(m.status, audience, urgent=result.crisis.triggered)) for m in result.modalities],
+    )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) for m in result.modalities])
     row(
         "Key findings" if audience == "clinician" else "What to discuss",
@@ -118,15 +121,18 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     row(
         "Coverage" if audience == "clinician" else "Your insurance",
         [
-            e(coverage_text(m.coverage, audience)) + "<br>" + e(m.coverage.note.for_(audience))
+            e(coverage_text(m.coverage, audience, m.status)) + "<br>" + e(m.coverage.note.for_(audience))
             for m in result.modalities
         ],
     )
     row(
         OOP_ROW[audience],
-        [e(oop_text(m.cost, audience)) + "<br>" + e(oop_assumptions(m.cost, audience)) for m in result.modalities],
+        [
+            e(oop_text(m.cost, audience, m.status)) + "<br>" + e(oop_assumptions(m.cost, audience, m.status))
+            for m in result.modalities
+        ],
     )
-    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost)) for m in result.modalities])
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in result.modalities])
     row(
         LIST_PRICE_ROW[audience],
         [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") for m in result.modalities],
@@ -137,7 +143,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
 
     lines += ["## " + ("Findings" if audience == "clinician" else "What we noticed"), ""]
     for m in result.modalities:
-        lines.append(f"### {e(m.short_name)}: {e(status_text(m.status, audience))}")
+        lines.append(f"### {e(m.short_name)}: {e(status_text(m.status, audience, urgent=result.crisis.triggered))}")
         lines.append("")
         if not m.findings:
             lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
@@ -316,7 +322,14 @@ class MarkdownRenderer:
     """The ``markdown`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         return render_markdown(result, audience)
 
