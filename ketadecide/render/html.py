@@ -29,6 +29,9 @@ from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
     SEVERITY_WORD,
     STATUS_ROW,
     TABLE_DETAILS,
@@ -40,6 +43,9 @@ from ketadecide.render.labels import (
     incomplete_line,
     log_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     short_name,
     status_text,
 )
@@ -165,15 +171,20 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
     if not detail_only:
         row(
-            "Cost / session" if audience == "clinician" else tr("Price per visit"),
+            OOP_ROW[audience],
+            [
+                f"<b>{e(oop_text(m.cost, audience, m.status))}</b><br>{e(oop_assumptions(m.cost, audience, m.status))}"
+                + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
+                for m in ms
+            ],
+        )
+        row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
+        row(
+            LIST_PRICE_ROW[audience],
             [
                 e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + cite(index, m.cost.refs)
                 for m in ms
             ],
-        )
-        row(
-            "Induction course" if audience == "clinician" else tr("First course, in total"),
-            [e(money(*m.cost.induction_course)) for m in ms],
         )
     if any(m.cost.budget_note for m in ms):
         row(
@@ -345,10 +356,18 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
         [e(coverage_text(m.coverage, audience, m.status)) + cite(index, m.coverage.refs) for m in ms],
     )
     row(
-        "Cost / session" if audience == "clinician" else tr("Price per visit"),
+        OOP_ROW[audience],
+        [
+            e(oop_text(m.cost, audience, m.status))
+            + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
+            for m in ms
+        ],
+    )
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
+    row(
+        LIST_PRICE_ROW[audience],
         [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs) for m in ms],
     )
-    row("First course", [e(money(*m.cost.induction_course)) for m in ms])
     row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
         "Time per visit" if audience == "clinician" else tr("Each visit"),

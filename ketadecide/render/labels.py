@@ -9,9 +9,12 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import (
     AdverseFigure,
     Audience,
+    Cost,
     Coverage,
     Evidence,
     Finding,
+    Fit,
+    FitEntry,
     KnowledgeBaseInfo,
     OutcomeFigure,
     Result,
@@ -158,6 +161,66 @@ def money(low: float, high: float) -> str:
     if low == high:
         return f"${low:,.0f}"
     return f"${low:,.0f}–${high:,.0f}"
+
+
+OOP_ROW = {"clinician": "Out-of-pocket (est.)", "patient": "You might pay (estimate)"}
+"""The row of what this person would likely pay per session: always labelled an estimate."""
+LIST_PRICE_ROW = {"clinician": "Price before insurance", "patient": "Price before insurance"}
+"""The list price: never shown without "before insurance"."""
+OOP_COURSE_ROW = {"clinician": "Induction course (est.)", "patient": "First course (estimate)"}
+OOP_SHORT = {
+    "clinician": ("Pays/visit est.", "Induction, est.", "Before insurance"),
+    "patient": ("You pay, est.", "1st course, est.", "Before insurance"),
+}
+"""The same three rows with labels short enough for the summary's 17-column label."""
+
+
+def oop_text(cost: Cost, audience: Audience, status: str | None = None) -> str:
+    """What the person would likely pay per session, with its basis in a few words. Not for a
+    contraindicated option: a price under "not advised" reads as an offer."""
+    oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return "— does not apply"
+    if oop is None:
+        return "no estimate"
+    amount = money(*oop.per_session)
+    if oop.basis == "full_price":
+        return f"{amount} (full price)"
+    return f"{amount} (plan share)" if audience == "clinician" else f"{amount} (your share)"
+
+
+def oop_assumptions(cost: Cost, audience: Audience, status: str | None = None) -> str:
+    """The estimate's assumptions and, where it applies, the savings programme."""
+    oop = cost.out_of_pocket
+    if oop is None or status == "contraindicated":
+        return ""
+    parts = [oop.assumptions.for_(audience)]
+    if oop.savings_program is not None:
+        parts.append(oop.savings_program.for_(audience))
+    return " ".join(parts)
+
+
+def oop_course_text(cost: Cost, status: str | None = None) -> str:
+    oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return "—"
+    return money(*oop.induction_course) if oop is not None else "no estimate"
+
+
+def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
+    """One option's fit in words: how much it matches, its strongest match and its main
+    drawback side by side. No number and no rank: the fit is not a grade or a recommendation."""
+    return (
+        f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {entry.drawback.for_(audience)}."
+    )
+
+
+def fit_extra_lines(fit: Fit, audience: Audience) -> list[str]:
+    """Ties, then what else there is when no option is open."""
+    lines = [t.for_(audience) for t in fit.ties]
+    if fit.nothing_open is not None:
+        lines.append(fit.nothing_open.for_(audience))
+    return lines
 
 
 class SourceIndex:
@@ -357,7 +420,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
-        "fit": "Which options match what matters to you",
+        "fit": "How each option matches what you said matters",
         "sure": "Are you ready to decide?",
         "clinic": "Choosing a clinic",
         "look_for": "Look for",
@@ -457,3 +520,7 @@ _FIELD_WORDS = Registers(_FIELD_WORDS)
 RESPONSE_WORD = Registers(RESPONSE_WORD)
 DISSOCIATION_WORD = Registers(DISSOCIATION_WORD)
 DECISION_HEADINGS = Registers(DECISION_HEADINGS)
+OOP_ROW = Registers(OOP_ROW)
+LIST_PRICE_ROW = Registers(LIST_PRICE_ROW)
+OOP_COURSE_ROW = Registers(OOP_COURSE_ROW)
+OOP_SHORT = Registers(OOP_SHORT)

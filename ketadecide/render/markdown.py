@@ -13,6 +13,9 @@ from ketadecide.render.labels import (
     DECISION_HEADINGS,
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
     PAYER_LABEL,
     SEVERITY_WORD,
     STATUS_ROW,
@@ -26,9 +29,13 @@ from ketadecide.render.labels import (
     count_range,
     course_line,
     coverage_text,
+    fit_entry_line,
     incomplete_line,
     log_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     outcome_sentence,
     stamp,
     status_text,
@@ -120,10 +127,17 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
         ],
     )
     row(
-        "Cost / session" if audience == "clinician" else tr("Price per visit"),
+        OOP_ROW[audience],
+        [
+            e(oop_text(m.cost, audience, m.status)) + "<br>" + e(oop_assumptions(m.cost, audience, m.status))
+            for m in result.modalities
+        ],
+    )
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in result.modalities])
+    row(
+        LIST_PRICE_ROW[audience],
         [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") for m in result.modalities],
     )
-    row("Induction course", [e(money(*m.cost.induction_course)) for m in result.modalities])
     if any(m.cost.budget_note for m in result.modalities):
         row("Budget", [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in result.modalities])
     lines.append("")
@@ -358,8 +372,11 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         lines += [f"## {h['fit']}", "", f"*{e(fit.note.for_(audience))}*", ""]
         names = {m.id: m.short_name for m in result.modalities}
         for entry in fit.ranking:
-            why = "; ".join(r.for_(audience) for r in entry.reasons)
-            lines.append(f"- **{e(names[entry.id])}: {entry.score}/100** — {e(why)}")
+            lines.append(f"- {e(fit_entry_line(entry, names[entry.id], audience))}")
+        for t in fit.ties:
+            lines.append(f"- {e(t.for_(audience))}")
+        if fit.nothing_open is not None:
+            lines.append(f"- **{e(fit.nothing_open.for_(audience))}**{index.refs(fit.nothing_open_refs)}")
         if fit.excluded_note:
             lines.append(f"- {e(fit.excluded_note.for_(audience))}")
         ids = [m.id for m in result.modalities]
