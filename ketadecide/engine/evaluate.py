@@ -272,9 +272,7 @@ def evaluate(
         conflicts=conflicts,
         stale=stale,
         handout=handout,
-        fit=fit_of(profile, {m.id: m.status for m in modalities}, values, kb)
-        if profile.values and (values := kb.values()) is not None
-        else None,
+        fit=fit_of(profile, modalities, values, kb) if profile.values and (values := kb.values()) is not None else None,
         sure=sure_of(profile, decision, kb)
         if profile.sure_answers and (decision := kb.decision()) is not None
         else None,

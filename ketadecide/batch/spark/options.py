@@ -1,13 +1,9 @@
 """``ketadecide batch INPUT --engine spark -o DIR``: the options the Spark engine takes,
-checked before anything is read or started, then the run (``ketadecide.batch.spark_run``)."""
+checked before anything is read or started."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from ketadecide.errors import InputError, Problem
-from ketadecide.knowledge.base import KnowledgeBase
 
 #: Output names that read as a single file of another format, not a directory.
 _FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
@@ -23,7 +19,7 @@ def check_spark_options(
     threads: int | None,
 ) -> None:
     """Exit 2, naming the option, for what ``--engine spark`` does not do (yet)."""
-    from ketadecide.batch.readers import format_of
+    from ketadecide.batch.io.readers import format_of
 
     if fhir is not None:
         raise InputError(Problem("--engine spark reads a Parquet file; --fhir runs on the default --engine duckdb"))
@@ -54,31 +50,4 @@ def check_spark_options(
         raise InputError(Problem("--threads sets DuckDB's threads; with --engine spark use --spark-master local[N]"))
 
 
-def run_spark(  # noqa: PLR0917 - the CLI's options, passed on
-    input_file: str,
-    output: str,
-    kb: KnowledgeBase,
-    master: str,
-    errors: str,
-    summary: Path | None,
-    data_dir: Path | None,
-) -> dict[str, Any]:
-    """Check the paths, start Spark on ``master``, run, stop it; the summary as a dict."""
-    from ketadecide.batch.spark_output import check_output_dir
-    from ketadecide.batch.spark_run import run_spark_batch
-    from ketadecide.batch.spark_session import spark_session
-
-    check_output_dir(
-        output,
-        {
-            "the input": input_file,
-            "the data directory": None if data_dir is None else str(data_dir),
-            "the errors file": errors,
-            "the summary file": None if summary is None else str(summary),
-        },
-    )
-    with spark_session(master) as spark:
-        return run_spark_batch(input_file, output, kb, spark=spark, errors=errors).to_dict()
-
-
-__all__ = ["check_spark_options", "run_spark"]
+__all__ = ["check_spark_options"]

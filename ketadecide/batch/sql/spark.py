@@ -1,11 +1,11 @@
 """The Spark engine's two queries, built from the DuckDB engine's own query builders.
 
 Nothing here states a rule or a check: the validation is
-:func:`~ketadecide.batch.validate_sql.tabular_query` and the rules are
-:func:`~ketadecide.batch.compile.rules_key_query` (or
-:func:`~ketadecide.batch.compile.rules_query` when the rules do not fit one bit mask),
+:func:`~ketadecide.batch.sql.validate.tabular_query` and the rules are
+:func:`~ketadecide.batch.sql.compile.rules_key_query` (or
+:func:`~ketadecide.batch.sql.compile.rules_query` when the rules do not fit one bit mask),
 written in DuckDB's dialect with Spark's forms as placeholders, translated by sqlglot and
-filled in by :mod:`ketadecide.batch.dialects` -- the same path as ``--emit-sql --dialect
+filled in by :mod:`ketadecide.batch.sql.dialects` -- the same path as ``--emit-sql --dialect
 spark``, so the answers do not depend on ``spark.sql.ansi.enabled``.
 
 The queries read a view with the input's columns plus ``__row`` (the Parquet row index,
@@ -14,41 +14,16 @@ The queries read a view with the input's columns plus ``__row`` (the Parquet row
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from ketadecide.batch.compile import MAX_MASK_RULES, quote_ident, rule_bits, rules_key_query, rules_query
-from ketadecide.batch.dialects import Forms
-from ketadecide.batch.validate_sql import tabular_query
+from ketadecide.batch.sql.compile import MAX_MASK_RULES, quote_ident, rule_bits, rules_key_query, rules_query
+from ketadecide.batch.sql.dialects import Forms
+from ketadecide.batch.sql.validate import tabular_query
 from ketadecide.knowledge.base import KnowledgeBase
 
 
-def column_kinds(schema: Any) -> dict[str, str]:
-    """Input column -> validation kind for a Spark schema, as ``readers._kind_of`` decides
-    it for the Arrow schema of the same Parquet file."""
-    from pyspark.sql import types as t
-
-    def kind(dt: Any) -> str:
-        if isinstance(dt, t.StringType | t.VarcharType | t.CharType):
-            return "text"
-        if isinstance(dt, t.BooleanType):
-            return "bool"
-        if isinstance(dt, t.ByteType | t.ShortType | t.IntegerType | t.LongType):
-            return "int"
-        if isinstance(dt, t.FloatType | t.DoubleType):
-            return "float"
-        if isinstance(dt, t.ArrayType):
-            inner = kind(dt.elementType)
-            if inner == "text":
-                return "list_text"
-            if inner == "int":
-                return "list_int"
-        return "other"
-
-    return {f.name: kind(f.dataType) for f in schema.fields}
-
-
 def uses_decoder(kb: KnowledgeBase) -> bool:
-    """Whether findings come from :class:`~ketadecide.batch.decode.FindingsDecoder` (every
+    """Whether findings come from :class:`~ketadecide.batch.sql.decode.FindingsDecoder` (every
     rule fits one bit mask, as in the DuckDB engine's fast path) rather than from SQL."""
     return len(rule_bits(kb)) <= MAX_MASK_RULES
 
@@ -82,4 +57,21 @@ def results_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str) -> str:
     return _spark(query, forms)
 
 
-__all__ = ["column_kinds", "flagged_sql", "results_sql", "uses_decoder"]
+@dataclass(frozen=True)
+class SparkQueries:
+    """Everything the Spark engine asks of the SQL room for one input, in one call."""
+
+    flagged: str
+    """:func:`flagged_sql`: job 1's query."""
+    results: str
+    """:func:`results_sql`: job 2's query."""
+    decode: bool
+    """:func:`uses_decoder`: whether job 2's rows are decoder keys."""
+
+
+def spark_queries(kinds: dict[str, str], kb: KnowledgeBase, source: str) -> SparkQueries:
+    """The Spark engine's two queries over the view ``source`` (columns ``kinds``)."""
+    return SparkQueries(flagged_sql(kinds, kb, source), results_sql(kinds, kb, source), uses_decoder(kb))
+
+
+__all__ = ["SparkQueries", "flagged_sql", "results_sql", "spark_queries", "uses_decoder"]

@@ -1,6 +1,6 @@
-"""The batch core: any :class:`~ketadecide.batch.readers.Input` in, a stream of result
+"""The batch core: any :class:`~ketadecide.batch.io.readers.Input` in, a stream of result
 chunks and row errors out. Both consumers read this one stream: the CLI's file writers
-(:func:`ketadecide.batch.writers.run_batch`) and the Python API
+(:func:`ketadecide.batch.io.writers.run_batch`) and the Python API
 (:func:`ketadecide.batch.api.evaluate_many`).
 
 One pass over the input, in bounded memory: the reader hands Arrow batches to DuckDB (in
@@ -27,11 +27,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from ketadecide.batch.columns import output_columns, output_row, output_schema
-from ketadecide.batch.compile import (
+from ketadecide.batch.duckdb.prefetch import prefetched
+from ketadecide.batch.engines import ResultChunk
+from ketadecide.batch.io.columns import output_columns, output_row, output_schema
+from ketadecide.batch.io.readers import Input, drop_before, take_raw
+from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
+from ketadecide.batch.sql.compile import (
     INDICATIONS,
     MAX_MASK_RULES,
     quote_ident,
@@ -39,11 +42,8 @@ from ketadecide.batch.compile import (
     rules_key_query,
     rules_query,
 )
-from ketadecide.batch.decode import STATUSES, FindingsDecoder, indication_array, status_array
-from ketadecide.batch.prefetch import prefetched
-from ketadecide.batch.readers import Input, drop_before, take_raw
-from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
-from ketadecide.batch.validate_sql import json_query, list_text_columns, tabular_query
+from ketadecide.batch.sql.decode import STATUSES, FindingsDecoder, indication_array, status_array
+from ketadecide.batch.sql.validate import json_query, list_text_columns, tabular_query
 from ketadecide.engine.evaluate import evaluate
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
@@ -55,22 +55,6 @@ RESULT_BATCH_ROWS = 131072
 #: is read, so memory is bounded by the chunk, not the file: DuckDB, given the whole
 #: stream, read far ahead of the results it returned and peak memory grew with N.
 CHUNK_ROWS = 100_000
-
-
-@dataclass(frozen=True)
-class ResultChunk:
-    """Results for consecutive valid input rows, in input order."""
-
-    table: Any
-    """A ``pyarrow.Table`` of the output columns (:func:`output_schema`; with ``dictionary``
-    types when the run was asked for them)."""
-    fired: Any
-    """The rule bit mask per row (``batch.compile.rule_bits`` order), or None when the rules
-    do not fit one mask."""
-    json_lines: tuple[str, ...] | None
-    """Each row as a JSON line (only when the run was asked for JSON lines)."""
-    decided_in_python: int
-    """How many of the rows the SQL was unsure of and the reference engine decided."""
 
 
 def memory_limit_mb(threads: int) -> int:

@@ -1,8 +1,8 @@
-"""Status and findings per modality from what :func:`~ketadecide.batch.compile.rules_key_query`
+"""Status and findings per modality from what :func:`~ketadecide.batch.sql.compile.rules_key_query`
 returns per row: ``__screens`` (the screens that fired, a bit mask), ``__conds`` and
 ``__meds`` (the condition and medication lists ``;``-joined, in the profile's order),
 ``__missing`` (the unanswered screening fields, a bit mask) and ``__ind_<modality>`` (the
-indication, an index into :data:`~ketadecide.batch.compile.INDICATIONS`).
+indication, an index into :data:`~ketadecide.batch.sql.compile.INDICATIONS`).
 
 The status follows CONTRACT §3's precedence: contraindicated (an absolute finding) >
 incomplete (``missing`` not empty) > caution (a relative finding) > no_flags.
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ketadecide.batch.compile import INDICATIONS, LIST_SEPARATOR_TEXT, SEVERITIES, rule_bits, severity_of
+from ketadecide.batch.sql.compile import INDICATIONS, LIST_SEPARATOR_TEXT, SEVERITIES, rule_bits, severity_of
 from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Rule

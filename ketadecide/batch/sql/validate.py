@@ -21,8 +21,6 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, get_args
 
-from ketadecide.batch.compile import lit, lit_list, quote_ident
-from ketadecide.batch.dialects import DUCKDB, Forms
 from ketadecide.batch.row_checks import (
     BOOL_FIELDS,
     ENUM_FIELDS,
@@ -36,6 +34,8 @@ from ketadecide.batch.row_checks import (
     NUMBER_PATTERN,
     TRUE_WORDS,
 )
+from ketadecide.batch.sql.compile import lit, lit_list, quote_ident
+from ketadecide.batch.sql.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.predicates import ENUM_FIELDS as ENUM_VALUES
 from ketadecide.profile import PROFILE_FIELDS, Diagnosis, profile_json_schema
@@ -251,7 +251,7 @@ JOINED_LISTS = ("conditions", "medications")
 def list_text_columns(columns: Mapping[str, str]) -> dict[str, str]:
     """For each of :data:`JOINED_LISTS` read from text cells, the column of
     :func:`tabular_query` holding the list ``;``-joined, as
-    :func:`~ketadecide.batch.compile.rules_key_query` wants it: the cell itself, ``''``
+    :func:`~ketadecide.batch.sql.compile.rules_key_query` wants it: the cell itself, ``''``
     for ``none``, NULL when not given. On a row that is not flagged, it is exactly the
     typed list joined again (a valid cell has no empty item)."""
     return {f: f"__text_{f}" for f in JOINED_LISTS if columns.get(f) == "text"}
@@ -417,7 +417,7 @@ def _problem(field: str, kb: KnowledgeBase) -> str:
 def text_table_query(kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, row_column: str | None = None) -> str:
     """The emitted SQL's validation: ``source`` holds the contract's columns as text (the CSV
     cells; NULL or '' is "not given"). Gives the typed contract columns (what
-    :func:`~ketadecide.batch.compile.rules_query` reads), ``__row`` (``row_column`` read
+    :func:`~ketadecide.batch.sql.compile.rules_query` reads), ``__row`` (``row_column`` read
     as an integer, or the scan order's ``ROW_NUMBER()``) and ``__error``: NULL for a valid
     row, else its first problem (fields in the contract's order, then the cross-field
     checks). Exactly the CSV rules of :func:`_text_cell`, spelled for the dialect by ``forms``."""

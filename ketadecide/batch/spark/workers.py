@@ -5,9 +5,9 @@ Arrow batches, so that the DuckDB engine's own Python pieces do the work there t
   (:func:`~ketadecide.batch.row_checks.check_row`), as the DuckDB engine's fallback does:
   each problem becomes a row error, an accepted row becomes its output record.
 * :func:`finish`: the rules query's rows decoded by
-  :class:`~ketadecide.batch.decode.FindingsDecoder` (when it is used), flagged rows
+  :class:`~ketadecide.batch.sql.decode.FindingsDecoder` (when it is used), flagged rows
   dropped and the accepted ones put back in their place, cast to the output columns.
-* :func:`count`: one partition's :class:`~ketadecide.batch.summary.SummaryCounter`, pickled.
+* :func:`count`: one partition's :class:`~ketadecide.batch.io.summary.SummaryCounter`, pickled.
 
 A worker imports ketadecide; on a cluster it must be installed there too.
 """
@@ -19,9 +19,9 @@ import pickle
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ketadecide.batch.columns import output_columns, output_row, output_schema
-from ketadecide.batch.compile import rule_bits
+from ketadecide.batch.io.columns import output_columns, output_row, output_schema
 from ketadecide.batch.row_checks import RowError, check_row
+from ketadecide.batch.sql.compile import rule_bits
 from ketadecide.engine.evaluate import evaluate
 from ketadecide.knowledge.base import KnowledgeBase
 
@@ -91,7 +91,7 @@ def finish(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ketadecide.batch.decode import FindingsDecoder
+    from ketadecide.batch.sql.decode import FindingsDecoder
 
     decoder = FindingsDecoder(kb) if decode else None
     schema = output_schema()
@@ -116,10 +116,10 @@ def finish(
 
 def count(batches: Iterator[Any], *, kb: KnowledgeBase) -> Iterator[Any]:
     """One partition's summary counts (results only), as one pickled
-    :class:`~ketadecide.batch.summary.SummaryCounter`."""
+    :class:`~ketadecide.batch.io.summary.SummaryCounter`."""
     import pyarrow as pa
 
-    from ketadecide.batch.summary import SummaryCounter
+    from ketadecide.batch.io.summary import SummaryCounter
 
     counter = SummaryCounter(kb)
     for batch in batches:

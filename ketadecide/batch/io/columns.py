@@ -1,6 +1,6 @@
 """The batch output's columns (CONTRACT §5), and one output row built in Python.
 
-The SQL (:mod:`ketadecide.batch.compile`) builds the same columns for a whole cohort; a row
+The SQL (:mod:`ketadecide.batch.sql.compile`) builds the same columns for a whole cohort; a row
 the SQL cannot vouch for is built here from :func:`ketadecide.engine.evaluate`'s result,
 and the differential tests hold the two to the same answer.
 """

@@ -7,7 +7,7 @@ batches; they are reported through ``bad_lines`` with their row number, so nothi
 
 :func:`open_input` opens a file or stdin (CSV, JSONL, Parquet), :func:`open_profiles` a
 caller's iterable of profiles, :func:`open_fhir` FHIR bundles. CSV and JSONL are split into
-physical lines by :mod:`ketadecide.batch.lines` before any parser sees them.
+physical lines by :mod:`ketadecide.batch.io.lines` before any parser sees them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ketadecide.batch.lines import MAX_LINE_BYTES, BadLine, line_batches
+from ketadecide.batch.io.lines import MAX_LINE_BYTES, BadLine, line_batches
 from ketadecide.errors import InputError, Problem
 from ketadecide.files import open_for_reading, reading_error
 from ketadecide.knowledge.base import KnowledgeBase

@@ -3,12 +3,13 @@
 Row numbers are the Parquet row index plus one (``_metadata.row_index``), which is how the
 DuckDB engine numbers the same file. A run is three Spark jobs:
 
-1. **flagged rows**: the validation query (:func:`~ketadecide.batch.spark_sql.flagged_sql`)
+1. **flagged rows**: the validation query (:func:`~ketadecide.batch.sql.spark.flagged_sql`, asked for with the
+   results query in one call when the input is opened)
    keeps the rows it cannot vouch for, and the workers re-decide them with the Python
-   reference (:func:`~ketadecide.batch.spark_workers.recheck`): row errors, and the few rows
+   reference (:func:`~ketadecide.batch.spark.workers.recheck`): row errors, and the few rows
    the reference accepts, come back to the driver;
-2. **results**: validation and rules (:func:`~ketadecide.batch.spark_sql.results_sql`),
-   decoded on the workers (:func:`~ketadecide.batch.spark_workers.finish`), flagged rows
+2. **results**: validation and rules (:func:`~ketadecide.batch.sql.spark.results_sql`),
+   decoded on the workers (:func:`~ketadecide.batch.spark.workers.finish`), flagged rows
    replaced by the reference's answer; written by Spark's committer (the CLI) or collected
    (:func:`stream_spark`, for ``evaluate_many``);
 3. **summary** (files only): the written results counted per partition and merged.
@@ -28,11 +29,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.row_checks import RowError
-from ketadecide.batch.spark_sql import column_kinds, flagged_sql, results_sql, uses_decoder
-from ketadecide.batch.spark_workers import FIRED, RECHECK_DDL, count, finish, output_ddl, recheck
-from ketadecide.batch.stream import ResultChunk
-from ketadecide.batch.summary import SummaryCounter
+from ketadecide.batch.spark.workers import FIRED, RECHECK_DDL, count, finish, output_ddl, recheck
+from ketadecide.batch.sql.spark import SparkQueries, spark_queries
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 
@@ -46,10 +46,37 @@ class SparkInput:
     name: str
     view: str
     kinds: dict[str, str]
-    """Input column -> validation kind (see :mod:`ketadecide.batch.validate_sql`)."""
+    """Input column -> validation kind (see :mod:`ketadecide.batch.sql.validate`)."""
+    queries: SparkQueries
+    """The two queries over :attr:`view`, from the SQL room in one call."""
     errors: list[RowError] = field(default_factory=list)
     accepted: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Flagged rows the reference accepted: row -> output record."""
+
+
+def column_kinds(schema: Any) -> dict[str, str]:
+    """Input column -> validation kind for a Spark schema, as ``readers._kind_of`` decides
+    it for the Arrow schema of the same Parquet file."""
+    from pyspark.sql import types as t
+
+    def kind(dt: Any) -> str:
+        if isinstance(dt, t.StringType | t.VarcharType | t.CharType):
+            return "text"
+        if isinstance(dt, t.BooleanType):
+            return "bool"
+        if isinstance(dt, t.ByteType | t.ShortType | t.IntegerType | t.LongType):
+            return "int"
+        if isinstance(dt, t.FloatType | t.DoubleType):
+            return "float"
+        if isinstance(dt, t.ArrayType):
+            inner = kind(dt.elementType)
+            if inner == "text":
+                return "list_text"
+            if inner == "int":
+                return "list_int"
+        return "other"
+
+    return {f.name: kind(f.dataType) for f in schema.fields}
 
 
 @contextlib.contextmanager
@@ -80,7 +107,7 @@ def spark_errors(name: str) -> Iterator[None]:
         raise
 
 
-def open_spark_input(spark: Any, location: str) -> SparkInput:
+def open_spark_input(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput:
     """Open one Parquet file (any path the session can read) as a :class:`SparkInput`."""
     with spark_errors(location):
         frame = spark.read.parquet(location)
@@ -101,14 +128,14 @@ def open_spark_input(spark: Any, location: str) -> SparkInput:
     numbered = frame.selectExpr("*", "_metadata.row_index + 1 AS __row", "_metadata.row_index AS __seq")
     view = f"__ketadecide_input_{secrets.token_hex(4)}"
     numbered.createOrReplaceTempView(view)
-    return SparkInput(spark, location, view, kinds)
+    return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view))
 
 
 def recheck_flagged(inp: SparkInput, kb: KnowledgeBase) -> None:
     """Job 1: fill ``inp.errors`` (rows ascending, a row's problems in order) and
     ``inp.accepted`` from the rows the validation flags."""
-    fired = uses_decoder(kb)
-    flagged = inp.spark.sql(flagged_sql(inp.kinds, kb, inp.view))
+    fired = inp.queries.decode
+    flagged = inp.spark.sql(inp.queries.flagged)
     rechecked = flagged.mapInArrow(partial(recheck, kinds=inp.kinds, kb=kb, fired=fired), RECHECK_DDL)
     with spark_errors(inp.name):
         table = rechecked.toArrow()
@@ -122,25 +149,25 @@ def recheck_flagged(inp: SparkInput, kb: KnowledgeBase) -> None:
 def results_frame(inp: SparkInput, kb: KnowledgeBase, *, fired: bool) -> Any:
     """Job 2's DataFrame: the output columns (and the rule mask ``__fired`` when asked and
     the rules fit one), each partition's rows in input order."""
-    decode = uses_decoder(kb)
+    decode = inp.queries.decode
     keep = fired and decode
-    rules = inp.spark.sql(results_sql(inp.kinds, kb, inp.view))
+    rules = inp.spark.sql(inp.queries.results)
     work = partial(finish, kb=kb, decode=decode, accepted=inp.accepted, fired=keep)
     return rules.mapInArrow(work, output_ddl(fired=keep))
 
 
-def count_results(spark: Any, location: str, kb: KnowledgeBase, counter: SummaryCounter) -> None:
-    """Job 3: add the written results' counts (each partition counted where it is) to ``counter``."""
+def count_results(spark: Any, location: str, kb: KnowledgeBase) -> list[Any]:
+    """Job 3: the written results' counts, one ``SummaryCounter`` per partition (each
+    partition counted where it is), for the caller to merge."""
     frame = spark.read.parquet(location)
-    for row in frame.mapInArrow(partial(count, kb=kb), "counter BINARY").collect():
-        counter.merge(pickle.loads(row["counter"]))
+    return [pickle.loads(row["counter"]) for row in frame.mapInArrow(partial(count, kb=kb), "counter BINARY").collect()]
 
 
 def stream_spark(spark: Any, location: str, kb: KnowledgeBase) -> Generator[ResultChunk | RowError, None, None]:
-    """The Spark engine as :func:`~ketadecide.batch.stream.stream_results` gives it: the
+    """The Spark engine as :func:`~ketadecide.batch.duckdb.stream.stream_results` gives it: the
     row errors (rows ascending), then the results as one chunk in input order. For
     ``evaluate_many(..., engine="spark")``: the results are collected to the driver."""
-    inp = open_spark_input(spark, location)
+    inp = open_spark_input(spark, location, kb)
     try:
         recheck_flagged(inp, kb)
         yield from inp.errors

@@ -7,9 +7,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ketadecide.batch.compile import INDICATIONS, MAX_MASK_RULES, rule_bits
-from ketadecide.batch.decode import STATUSES
 from ketadecide.batch.row_checks import RowError
+from ketadecide.batch.sql.compile import INDICATIONS, MAX_MASK_RULES, rule_bits
+from ketadecide.batch.sql.decode import STATUSES
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS
 

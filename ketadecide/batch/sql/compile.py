@@ -26,17 +26,17 @@ first step fills in the contract's defaults (``suicidality`` and ``insurance``:
 ``unknown``). Other dialects are produced from this one with sqlglot, except the few
 constructs sqlglot does not translate faithfully (list positions, de-duplication, full-match
 regular expressions, splitting, casts): those are written once per dialect in
-:mod:`ketadecide.batch.dialects` and reached through a ``forms`` argument (DuckDB's by
+:mod:`ketadecide.batch.sql.dialects` and reached through a ``forms`` argument (DuckDB's by
 default, so the SQL ``batch`` runs is the DuckDB text itself). :func:`emit_sql` with
 ``text_input=True`` (the CLI's ``--emit-sql``) puts the text validation of
-:func:`ketadecide.batch.validate_sql.text_table_query` in front of the rules.
+:func:`ketadecide.batch.sql.validate.text_table_query` in front of the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from ketadecide.batch.dialects import DUCKDB, Forms
+from ketadecide.batch.sql.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import CoverageRecord, Rule
 from ketadecide.predicates import (

@@ -1,14 +1,14 @@
 """``--emit-sql``: the rules as one query for another engine (DuckDB, PostgreSQL, Spark, ...).
 
-Composes the two query builders, :mod:`ketadecide.batch.validate_sql` (each text cell
-checked as ``batch`` checks it) and :mod:`ketadecide.batch.compile` (the rules), so neither
-imports the other's consumer; the per-dialect forms come from :mod:`ketadecide.batch.dialects`.
+Composes the two query builders, :mod:`ketadecide.batch.sql.validate` (each text cell
+checked as ``batch`` checks it) and :mod:`ketadecide.batch.sql.compile` (the rules), so neither
+imports the other's consumer; the per-dialect forms come from :mod:`ketadecide.batch.sql.dialects`.
 """
 
 from __future__ import annotations
 
-from ketadecide.batch.compile import DIALECTS, ERROR_COLUMN, quote_ident, rules_query
-from ketadecide.batch.dialects import Forms
+from ketadecide.batch.sql.compile import DIALECTS, ERROR_COLUMN, quote_ident, rules_query
+from ketadecide.batch.sql.dialects import Forms
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
 
@@ -32,12 +32,12 @@ def emit_sql(
     an invalid row are NULL), ordered by ``row``.
 
     Written once, in DuckDB's dialect, and translated with sqlglot; the constructs it
-    does not translate faithfully are spelled per dialect by :mod:`ketadecide.batch.dialects`.
+    does not translate faithfully are spelled per dialect by :mod:`ketadecide.batch.sql.dialects`.
     """
     import sqlglot
 
-    from ketadecide.batch.columns import output_columns
-    from ketadecide.batch.validate_sql import text_table_query
+    from ketadecide.batch.io.columns import output_columns
+    from ketadecide.batch.sql.validate import text_table_query
 
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r} (one of: {', '.join(DIALECTS)})")
@@ -67,7 +67,7 @@ def _emit_header(dialect: str, table: str, row_column: str | None) -> str:
     """The comment that says what the emitted query reads and gives."""
     import textwrap
 
-    from ketadecide.batch.dialects import UNTESTED_DIALECTS
+    from ketadecide.batch.sql.dialects import UNTESTED_DIALECTS
 
     columns = textwrap.wrap(", ".join(PROFILE_FIELDS), 86)
     rows = (
