@@ -36,6 +36,8 @@ CORE_PARTS: tuple[str, ...] = (
     "conditions",
     "medications",
     "screens",
+    "conflicts",
+    "stale_reading",
 )
 
 #: The consult's own crisis-path messages (questions.yaml ``messages``).
@@ -126,6 +128,10 @@ def is_safety(key: str, kb: KnowledgeBase) -> bool:
     if part == "screens":
         rule = kb.screens.get(ident)
         return bool(rule is not None and rule.headline)
+    if part == "conflicts":
+        # A conflict with a headline (e.g. PHQ-9 item 9 against "none") is shown above everything.
+        conflict = kb.conflicts.get(ident)
+        return bool(conflict is not None and conflict.headline is not None)
     return False
 
 

@@ -131,7 +131,7 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     fields = ", ".join(words.get(m.field, m.field.replace("_", " ")) for m in result.missing)
     if not result.missing:
         if audience == "patient":
-            return "Some answers do not match, so this cannot be a full check until they are gone over."
+            return tr("Some answers do not match, so this cannot be a full check until they are gone over.")
         return "Safety screen incomplete (statuses are at most 'incomplete'): answers disagree; resolve them."
     if audience == "patient":
         return f"More answers needed before this can be a full check. Still to go over: {fields}."
@@ -152,7 +152,7 @@ def key_finding_names(m: ModalityResult, audience: Audience, *, short: bool = Fa
         if f.severity != "info"
     ]
     if not names and any(f.headline for f in m.findings):
-        return [SEE_ABOVE[audience]]
+        return [SEE_ABOVE[audience] if audience == "clinician" else tr(SEE_ABOVE[audience])]
     return names
 
 
@@ -163,7 +163,7 @@ def conflict_texts(result: Result, audience: Audience) -> list[tuple[str, str]]:
     for c in result.conflicts:
         said = (c.headline or c.message).for_(audience)
         if audience == "patient":
-            out.append(("Your answers do not match", said))
+            out.append((tr("Your answers do not match"), said))
             continue
         text = f"{said} Until resolved: {c.effect}"
         if c.headline is not None:
@@ -187,9 +187,11 @@ def stale_texts(result: Result, audience: Audience) -> list[str]:
     for s in result.stale:
         value = ", ".join(map(str, s.value)) if isinstance(s.value, list | tuple) else str(s.value)
         if audience == "patient":
+            what = tr(_STALE_WORDS.get(s.field, s.field.replace("_", " ")))
             out.append(
-                f"Your {_STALE_WORDS.get(s.field, s.field.replace('_', ' '))} in the health record is from "
-                f"{s.date:%B %Y}, too old to go by; the clinic will check it again."
+                tr(
+                    "Your {what} in the health record is from {when}, too old to go by; the clinic will check it again."
+                ).format(what=what, when=s.date.isoformat())
             )
         else:
             out.append(

@@ -108,7 +108,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
         if not lines and any(f.headline for f in m.findings):
             # Never "none" beside a headline finding (suicidal thoughts): point to it.
-            lines.append(SEE_ABOVE[audience], style="yellow")
+            lines.append(SEE_ABOVE[audience] if audience == "clinician" else tr(SEE_ABOVE[audience]), style="yellow")
         cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
     rows.append((key_label, cells))
     for key in TABLE_DETAILS:
