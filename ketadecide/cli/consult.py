@@ -15,6 +15,7 @@ import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.help import examples
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -185,6 +186,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
     detail: DetailOpt = False,
+    lang: LangOption = LangOpt.en,
 ) -> None:
     """Interview (safety, history, health, insurance, practicalities), then the comparison.
 
@@ -214,10 +216,12 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.outputs import check_paths
 
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
-    output_format(fmt, output)
+    shown_as = output_format(fmt, output)
     if save is not None:
         _check_save_target(save)
-    kb = load_knowledge_base(data_dir)
+    # Spanish for the patient: the interview too when the patient answers; a clinician's
+    # interview stays English and only the handout is Spanish.
+    kb, shown_to = with_language(load_knowledge_base(data_dir), lang, who, shown_as)
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
@@ -289,8 +293,12 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
     present(
-        lambda r, **kw: r.comparison(result, who, detail=detail, screen=screen_rows(output), **kw), fmt, output, who
+        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
+        fmt,
+        output,
+        shown_to,
     )
+    say_interface_fallbacks()
 
 
 def register(app: typer.Typer) -> None:

@@ -19,10 +19,15 @@ from rich.text import Text
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
+from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
+    OOP_SHORT,
     PAYER_LABEL,
     SEVERITY_WORD,
     STATUS_ROW,
@@ -34,6 +39,9 @@ from ketadecide.render.labels import (
     group_findings,
     incomplete_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     short_name,
     stamp,
     status_text,
@@ -58,7 +66,7 @@ def crisis_panel(result: Result, audience: Audience) -> Panel | None:
     """The 988 panel, shown before anything else when the crisis screen is triggered."""
     if not result.crisis.triggered or result.crisis.message is None:
         return None
-    title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    title = tr("URGENT: your safety comes first") if audience == "patient" else "CRISIS: safety first"
     return Panel(
         Text(result.crisis.message.for_(audience)),
         title=title,
@@ -85,7 +93,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     )
     # Beside the status, never folded into it (CONTRACT §3).
     rows.append((INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities]))
-    key_label = "Key findings" if audience == "clinician" else "What to discuss"
+    key_label = "Key findings" if audience == "clinician" else tr("What to discuss")
     cells: list[Cell] = []
     for m in result.modalities:
         lines = Text()
@@ -109,7 +117,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
         )
     rows.append(
         (
-            "Coverage (this payer)" if audience == "clinician" else "Your insurance",
+            "Coverage (this payer)" if audience == "clinician" else tr("Your insurance"),
             [
                 f"{coverage_text(m.coverage, audience, m.status)}\n{m.coverage.note.for_(audience)}"
                 for m in result.modalities
@@ -118,19 +126,23 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     )
     rows.append(
         (
-            "Cost / session" if audience == "clinician" else "Price per visit",
+            OOP_ROW[audience],
+            [
+                f"{oop_text(m.cost, audience, m.status)}\n{oop_assumptions(m.cost, audience, m.status)}"
+                for m in result.modalities
+            ],
+        )
+    )
+    rows.append((OOP_COURSE_ROW[audience], [oop_course_text(m.cost, m.status) for m in result.modalities]))
+    rows.append(
+        (
+            LIST_PRICE_ROW[audience],
             [
                 f"{money(*m.cost.per_session)}"
                 + (" (est.)" if m.cost.estimate else "")
                 + f"\nas of {m.cost.as_of:%b %Y}"
                 for m in result.modalities
             ],
-        )
-    )
-    rows.append(
-        (
-            "Induction course" if audience == "clinician" else "First course (total)",
-            [money(*m.cost.induction_course) for m in result.modalities],
         )
     )
     if any(m.cost.budget_note for m in result.modalities):
@@ -403,9 +415,14 @@ def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
         head.append(f" — {result.profile_id}")
     out = [head]
     for m in result.modalities:
-        price = money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "")
+        # What this person would likely pay (issue 24), never the list price unlabelled.
+        oop = m.cost.out_of_pocket
+        if m.status == "contraindicated":
+            price = "—"
+        else:
+            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + " (est.)"
         status = status_text(m.status, audience, urgent=result.crisis.triggered)
-        per = "per session" if audience == "clinician" else "a visit"
+        per = "per session" if audience == "clinician" else tr("a visit")
         said = (
             f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)} · "
             f"{price} {per}"
@@ -449,12 +466,12 @@ def _key_findings(m: ModalityResult, audience: Audience) -> str:
     names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
     if names:
         return "; ".join(names)
-    return "none" if audience == "clinician" else "nothing found"
+    return "none" if audience == "clinician" else tr("nothing found")
 
 
 def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=True, title_justify="left")
-    table.add_column("", style="bold", width=15, no_wrap=True)
+    table.add_column("", style="bold", width=16, no_wrap=True)
     for m in result.modalities:
         table.add_column(m.short_name, ratio=2)
     ms = result.modalities
@@ -467,26 +484,25 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     )
     table.add_row(INDICATION_ROW[audience], *[m.indication.label.for_(audience) for m in ms])
     table.add_row(
-        "Key findings" if audience == "clinician" else "What to discuss",
+        "Key findings" if audience == "clinician" else tr("What to discuss"),
         *[Text(_key_findings(m, audience), style="" if m.findings else "dim") for m in ms],
         end_section=True,
     )
     table.add_row(
-        "Coverage" if audience == "clinician" else "Your insurance",
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
         *[coverage_text(m.coverage, audience, m.status) for m in ms],
     )
+    pay, month, before = OOP_SHORT[audience]
+    table.add_row(pay, *[oop_text(m.cost, audience, m.status) for m in ms])
+    table.add_row(month, *[oop_course_text(m.cost, m.status) for m in ms])
     table.add_row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
+        before,
         *[money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "") for m in ms],
-    )
-    table.add_row(
-        "First course",
-        *[money(*m.cost.induction_course) for m in ms],
         end_section=True,
     )
     table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
     table.add_row(
-        "Time per visit" if audience == "clinician" else "Each visit",
+        "Time per visit" if audience == "clinician" else tr("Each visit"),
         *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],
     )
     return table
@@ -499,12 +515,20 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent:
     head.append(status_text(m.status, audience, urgent=urgent), style=STATUS_STYLE[m.status])
     head.append(f" · {m.indication.label.for_(audience)}")
     lines = [head]
-    cost = money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "")
-    course = money(*m.cost.induction_course)
+    cost = oop_text(m.cost, audience, m.status)
+    course = oop_course_text(m.cost, m.status)
+    before = money(*m.cost.per_session)
+    # The full price is the price before insurance: said once, not twice.
+    full = m.cost.out_of_pocket is None or m.cost.out_of_pocket.basis == "full_price"
     rows = [
         ("Key findings" if audience == "clinician" else "To discuss", _key_findings(m, audience)),
         ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience, m.status)),
-        ("Cost", f"{cost} per session; first course {course}"),
+        (
+            "You might pay (estimate)",
+            cost
+            if m.status == "contraindicated"
+            else f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+        ),
         (
             "Schedule",
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
@@ -699,3 +723,9 @@ def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int 
                 console.print(line)
         console.print()
     return buffer.getvalue()
+
+
+# The patient's words come out in the patient's language (ketadecide.i18n); the
+# clinician's stay in English.
+SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
+CRISIS_REMINDER = Registers(CRISIS_REMINDER)

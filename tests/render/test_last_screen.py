@@ -45,7 +45,9 @@ def _answers_on(screen: str, result: Result, audience: str) -> None:
             status_text(m.status, audience, urgent=result.crisis.triggered),  # type: ignore[arg-type]
             m.indication.label.for_(audience),  # type: ignore[arg-type]
             coverage_text(m.coverage, audience, m.status),  # type: ignore[arg-type]
-            money(*m.cost.per_session),
+            # what this person would likely pay (issue 24: the estimate, not the list price);
+            # nothing for an option that is not advised
+            money(*m.cost.out_of_pocket.per_session) if m.cost.out_of_pocket and m.status != "contraindicated" else "",
         ]
         for text in said:
             assert tokens(text) <= seen, (text, tokens(text) - seen)
