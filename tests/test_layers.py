@@ -34,6 +34,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine",),
     # what the features add around the engine
     ("floor", "troubleshoot"),
+    # the patient's language: the Spanish catalog and the knowledge base in Spanish
+    ("i18n",),
     ("compare", "render", "sources"),
     # the interfaces
     ("consult",),

@@ -11,6 +11,7 @@ from ketadecide.render.labels import (
     adverse_high,
     adverse_sentence,
     certainty_line,
+    fit_entry_line,
     outcome_sentence,
     per_100,
     sure_score_line,
@@ -68,12 +69,15 @@ def decision_sections(
         out += [
             f'<section class="fit"><h2>{e(h["fit"])}</h2>',
             f"<p><i>{e(fit.note.for_(audience))}</i></p>",
-            "<ol>",
+            "<ul>",
         ]
         for entry in fit.ranking:
-            why = "; ".join(r.for_(audience) for r in entry.reasons)
-            out.append(f"<li><b>{e(names[entry.id])}: {entry.score}/100</b> — {e(why)}</li>")
-        out.append("</ol>")
+            out.append(f"<li>{e(fit_entry_line(entry, names[entry.id], audience))}</li>")
+        out.append("</ul>")
+        for t in fit.ties:
+            out.append(f"<p>{e(t.for_(audience))}</p>")
+        if fit.nothing_open is not None:
+            out.append(f"<p><b>{e(fit.nothing_open.for_(audience))}</b>{cite(index, fit.nothing_open_refs)}</p>")
         if fit.excluded_note:
             out.append(f"<p>{e(fit.excluded_note.for_(audience))}</p>")
         out += [f"<table><caption>{e(h['table'])}</caption><tr><th></th><th>{e(h['weight'])}</th>"]

@@ -13,6 +13,7 @@ from ketadecide.render.labels import (
     adverse_sentence,
     bar10,
     certainty_line,
+    fit_entry_line,
     outcome_sentence,
     sure_score_line,
 )
@@ -75,7 +76,11 @@ def _fit(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, 
     lines.head(h["fit"])
     lines.line(fit.note.for_(audience))
     for entry in fit.ranking:
-        lines.line(f"{names[entry.id]}: {entry.score}/100 - " + "; ".join(r.for_(audience) for r in entry.reasons))
+        lines.line("- " + fit_entry_line(entry, names[entry.id], audience))
+    for t in fit.ties:
+        lines.line(t.for_(audience))
+    if fit.nothing_open is not None:
+        lines.line(fit.nothing_open.for_(audience), index.refs(fit.nothing_open_refs))
     if fit.excluded_note:
         lines.line(fit.excluded_note.for_(audience))
     lines.line(h["table"] + ":")

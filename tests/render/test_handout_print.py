@@ -30,12 +30,16 @@ def test_the_patient_handout_is_at_most_four_pages_with_the_summary_first(tmp_pa
     pdf = handout(tmp_path, profile, "patient")
     assert pdf_pages(pdf) <= 4
     first = pdf_text(pdf, 1)
-    # page 1: the four options with their safety check, approved use, insurance and price
+    # page 1: the four options with their safety check, approved use, insurance, what the person
+    # might pay (an estimate) and the price only as "before insurance" (issue 24)
     for name in ("Spravato", "IV ketamine", "IM ketamine", "Oral/sublingual"):
         assert name in first
-    for row in ("Safety check", "Approved use?", "Your insurance", "Price per visit", "First course", "Visits"):
+    rows = ("Safety check", "Approved use?", "Your insurance", "You might pay (estimate)", "First course (estimate)")
+    for row in (*rows, "Price before insurance", "Visits"):
         assert row in first, row
-    assert first.count("talk it over first") + first.count("nothing flagged") + first.count("not advised") >= 4
+    assert "Price per visit" not in first
+    statuses = ("talk it over first", "nothing flagged", "not advised", "urgent — safety first")
+    assert sum(first.count(status) for status in statuses) >= 4
     assert "What we noticed for you" in first
     if profile == CRISIS:
         assert first.index("988") < first.index("Spravato")  # the crisis box opens page 1
