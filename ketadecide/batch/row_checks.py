@@ -36,6 +36,7 @@ from typing import Any
 from ketadecide.engine.evaluate import check_profile_ids
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.models import unknown_ids
 from ketadecide.profile import PROFILE_FIELDS, Profile, fields_of_kind, parse_profile
 from ketadecide.safeyaml import load_json
 
@@ -118,6 +119,25 @@ def _decide(
         profile = parse_profile(mapping, row=row)
     except InputError as exc:
         problems.extend(p for p in exc.problems if (p.field or "").split("[")[0].split(".")[0] not in skip_fields)
+        # Unknown condition and medication ids are problems too, even when another field
+        # failed (one line per problem, CONTRACT §5): checked on the lists as given.
+        reported = {(p.field or "").split("[")[0] for p in problems}
+        lists = [
+            (name, value)
+            for name in ("conditions", "medications")
+            if name not in reported and isinstance(value := mapping.get(name), list | tuple)
+            if all(isinstance(v, str) for v in value)
+        ]
+        known = {"conditions": kb.conditions, "medications": kb.medications}
+        problems.extend(
+            Problem(
+                f"unknown id '{ident}' (see `ketadecide modalities` or data/contraindications.yaml)",
+                None,
+                f"{field}[{i}]",
+                row,
+            )
+            for field, i, ident in unknown_ids(lists, known)
+        )
         return None, problems
     try:
         check_profile_ids(profile, kb, row=row)

@@ -13,6 +13,8 @@ SELECT
   id,
   CASE WHEN __error IS NULL THEN "crisis" END AS "crisis",
   CASE WHEN __error IS NULL THEN "missing" END AS "missing",
+  CASE WHEN __error IS NULL THEN "conflicts" END AS "conflicts",
+  CASE WHEN __error IS NULL THEN "stale" END AS "stale",
   CASE WHEN __error IS NULL THEN "spravato_status" END AS "spravato_status",
   CASE WHEN __error IS NULL THEN "spravato_indication" END AS "spravato_indication",
   CASE WHEN __error IS NULL THEN "spravato_findings" END AS "spravato_findings",
@@ -41,7 +43,18 @@ FROM (
       "pregnancy",
       "diagnoses",
       "antidepressant_trials",
-      COALESCE("suicidality", 'unknown') AS "suicidality",
+      CASE
+        WHEN (
+          COALESCE((
+            "suicidality" = 'none'
+          ), FALSE)
+          AND COALESCE((
+            phq9[9] > 0
+          ), FALSE)
+        )
+        THEN 'unknown'
+        ELSE COALESCE("suicidality", 'unknown')
+      END AS "suicidality",
       "phq9",
       "bp_systolic",
       "bp_diastolic",
@@ -69,6 +82,64 @@ FROM (
       "values_home",
       "values_needles",
       "values_monitoring",
+      CONCAT_WS(
+        ';',
+        CASE
+          WHEN (
+            COALESCE((
+              "suicidality" = 'none'
+            ), FALSE)
+            AND COALESCE((
+              phq9[9] > 0
+            ), FALSE)
+          )
+          THEN 'phq9_item9_vs_no_suicidality'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ('current_mania' = ANY("conditions"))
+            ), FALSE)
+            AND COALESCE((
+              ('mdd' = ANY("diagnoses"))
+            ), FALSE)
+            AND (
+              NOT COALESCE((
+                ('bipolar_depression' = ANY("diagnoses"))
+              ), FALSE)
+            )
+          )
+          THEN 'current_mania_with_mdd_only'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ('mania_history' = ANY("conditions"))
+            ), FALSE)
+            AND COALESCE((
+              ('mdd' = ANY("diagnoses"))
+            ), FALSE)
+            AND (
+              NOT COALESCE((
+                ('bipolar_depression' = ANY("diagnoses"))
+              ), FALSE)
+            )
+          )
+          THEN 'mania_history_with_mdd_only'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ('mdd' = ANY("diagnoses"))
+            ), FALSE)
+            AND COALESCE((
+              ('bipolar_depression' = ANY("diagnoses"))
+            ), FALSE)
+          )
+          THEN 'mdd_and_bipolar'
+        END
+      ) AS conflicts,
+      '' AS stale,
       "__row",
       "__error"
     FROM (
@@ -784,13 +855,17 @@ FROM (
   ), __fired AS (
     SELECT
       *,
-      __missing <> '' AS __incomplete
+      (
+        __missing <> '' OR conflicts <> ''
+      ) AS __incomplete
     FROM __derived
   )
   SELECT
     id,
     COALESCE(suicidality IN ('active_ideation', 'plan_or_intent'), FALSE) AS crisis,
     __missing AS missing,
+    conflicts,
+    stale,
     CASE
       WHEN COALESCE(
         ('aneurysmal_vascular_disease' = ANY(__conditions))

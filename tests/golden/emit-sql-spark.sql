@@ -16,7 +16,18 @@ WITH __profiles AS (
     `pregnancy`,
     `diagnoses`,
     `antidepressant_trials`,
-    COALESCE(`suicidality`, 'unknown') AS `suicidality`,
+    CASE
+      WHEN (
+        COALESCE((
+          `suicidality` = 'none'
+        ), FALSE)
+        AND COALESCE((
+          try_element_at(phq9, 9) > 0
+        ), FALSE)
+      )
+      THEN 'unknown'
+      ELSE COALESCE(`suicidality`, 'unknown')
+    END AS `suicidality`,
     `phq9`,
     `bp_systolic`,
     `bp_diastolic`,
@@ -44,6 +55,64 @@ WITH __profiles AS (
     `values_home`,
     `values_needles`,
     `values_monitoring`,
+    CONCAT_WS(
+      ';',
+      CASE
+        WHEN (
+          COALESCE((
+            `suicidality` = 'none'
+          ), FALSE)
+          AND COALESCE((
+            try_element_at(phq9, 9) > 0
+          ), FALSE)
+        )
+        THEN 'phq9_item9_vs_no_suicidality'
+      END,
+      CASE
+        WHEN (
+          COALESCE((
+            array_contains(`conditions`, 'current_mania')
+          ), FALSE)
+          AND COALESCE((
+            array_contains(`diagnoses`, 'mdd')
+          ), FALSE)
+          AND (
+            NOT COALESCE((
+              array_contains(`diagnoses`, 'bipolar_depression')
+            ), FALSE)
+          )
+        )
+        THEN 'current_mania_with_mdd_only'
+      END,
+      CASE
+        WHEN (
+          COALESCE((
+            array_contains(`conditions`, 'mania_history')
+          ), FALSE)
+          AND COALESCE((
+            array_contains(`diagnoses`, 'mdd')
+          ), FALSE)
+          AND (
+            NOT COALESCE((
+              array_contains(`diagnoses`, 'bipolar_depression')
+            ), FALSE)
+          )
+        )
+        THEN 'mania_history_with_mdd_only'
+      END,
+      CASE
+        WHEN (
+          COALESCE((
+            array_contains(`diagnoses`, 'mdd')
+          ), FALSE)
+          AND COALESCE((
+            array_contains(`diagnoses`, 'bipolar_depression')
+          ), FALSE)
+        )
+        THEN 'mdd_and_bipolar'
+      END
+    ) AS conflicts,
+    '' AS stale,
     `__row`,
     `__error`
   FROM (
@@ -759,13 +828,17 @@ WITH __profiles AS (
 ), __fired AS (
   SELECT
     *,
-    __missing <> '' AS __incomplete
+    (
+      __missing <> '' OR conflicts <> ''
+    ) AS __incomplete
   FROM __derived
 )
 SELECT
   id,
   CASE WHEN __error IS NULL THEN `crisis` END AS `crisis`,
   CASE WHEN __error IS NULL THEN `missing` END AS `missing`,
+  CASE WHEN __error IS NULL THEN `conflicts` END AS `conflicts`,
+  CASE WHEN __error IS NULL THEN `stale` END AS `stale`,
   CASE WHEN __error IS NULL THEN `spravato_status` END AS `spravato_status`,
   CASE WHEN __error IS NULL THEN `spravato_indication` END AS `spravato_indication`,
   CASE WHEN __error IS NULL THEN `spravato_findings` END AS `spravato_findings`,
@@ -791,6 +864,8 @@ FROM (
     id,
     COALESCE(suicidality IN ('active_ideation', 'plan_or_intent'), FALSE) AS crisis,
     __missing AS missing,
+    conflicts,
+    stale,
     CASE
       WHEN COALESCE(
         array_contains(__conditions, 'aneurysmal_vascular_disease')
