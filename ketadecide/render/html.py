@@ -22,6 +22,7 @@ from ketadecide.engine.result import (
     Worded,
 )
 from ketadecide.errors import InputError, Problem
+from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.html_decision import decision_sections
 from ketadecide.render.html_page import cite, document, e, index_for
@@ -146,7 +147,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
             [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms],
         )
         row(
-            "Key findings" if audience == "clinician" else "What to discuss",
+            "Key findings" if audience == "clinician" else tr("What to discuss"),
             [
                 "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or e(h["nothing"])
                 for m in ms
@@ -161,7 +162,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
     if not (detail_only and audience == "patient"):  # a patient's page 1 says it already
         row(
-            "Coverage" if audience == "clinician" else "Your insurance",
+            "Coverage" if audience == "clinician" else tr("Your insurance"),
             [
                 f"<b>{e(coverage_text(m.coverage, audience, m.status))}</b><br>{e(m.coverage.note.for_(audience))}"
                 + cite(index, m.coverage.refs)
@@ -187,7 +188,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
     if any(m.cost.budget_note for m in ms):
         row(
-            "Budget" if audience == "clinician" else "Your budget",
+            "Budget" if audience == "clinician" else tr("Your budget"),
             [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in ms],
         )
     out.append("</tbody></table></section>")
@@ -345,7 +346,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms])
     row(
-        "Key findings" if audience == "clinician" else "To talk over",
+        "Key findings" if audience == "clinician" else tr("To talk over"),
         [
             "; ".join(e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info")
             or e(h["nothing"])
@@ -353,7 +354,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
         ],
     )
     row(
-        "Coverage" if audience == "clinician" else "Your insurance",
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
         [e(coverage_text(m.coverage, audience, m.status)) + cite(index, m.coverage.refs) for m in ms],
     )
     row(
@@ -371,7 +372,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     )
     row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
-        "Time per visit" if audience == "clinician" else "Each visit",
+        "Time per visit" if audience == "clinician" else tr("Each visit"),
         [e(m.glance.time_per_visit.for_(audience)) if m.glance else "" for m in ms],
     )
     out.append("</tbody></table></section>")
@@ -525,3 +526,8 @@ class HtmlRenderer:
         self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
     ) -> str:
         raise InputError(Problem("html is not offered for `modalities`; use table, json or markdown", field="--format"))
+
+
+# The patient's words come out in the patient's language (ketadecide.i18n); the
+# clinician's stay in English.
+HEADINGS = Registers(HEADINGS)

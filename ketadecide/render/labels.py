@@ -21,6 +21,7 @@ from ketadecide.engine.result import (
     Sure,
     Worded,
 )
+from ketadecide.i18n import Registers, tr
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.log import CourseSummary
@@ -136,13 +137,13 @@ def coverage_text(c: Coverage, audience: Audience, status: str | None = None) ->
     """The coverage in a few words. For a contraindicated option it says first that coverage
     does not apply: "✔ likely covered" under "✖ contraindicated" read as an endorsement."""
     if c.likely_covered is True:
-        head = "✔ likely covered" if audience == "clinician" else "✔ insurance likely pays"
+        head = "✔ likely covered" if audience == "clinician" else tr("✔ insurance likely pays")
     elif c.likely_covered is False:
-        head = "✖ unlikely covered" if audience == "clinician" else "✖ insurance unlikely to pay"
+        head = "✖ unlikely covered" if audience == "clinician" else tr("✖ insurance unlikely to pay")
     else:
         head = "? unknown"
     if c.prior_authorization and c.likely_covered is not False:
-        head += " (prior auth)" if audience == "clinician" else " (needs approval first)"
+        head += " (prior auth)" if audience == "clinician" else tr(" (needs approval first)")
     if status == "contraindicated":
         plain = head.lstrip("✔✖? ")
         if audience == "clinician":
@@ -342,7 +343,7 @@ def course_line(report: TroubleshootReport, audience: Audience) -> str:
     c = report.course
     parts = [c.modality_name]
     if c.sessions is not None:
-        what = "full-dose sessions" if audience == "clinician" else "sessions at full dose"
+        what = "full-dose sessions" if audience == "clinician" else tr("sessions at full dose")
         parts.append(f"{c.sessions} {what} (judged after {c.window})")
     if c.response is not None:
         parts.append(
@@ -523,3 +524,22 @@ def sure_score_line(s: Sure, audience: Audience) -> str:
         )
     head = f"Score {s.score} of 4." if audience == "patient" else f"SURE score {s.score}/4."
     return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()
+
+
+# The patient's words come out in the patient's language (ketadecide.i18n); the
+# clinician's stay in English.
+STATUS_WORD = Registers(STATUS_WORD)
+SEVERITY_WORD = Registers(SEVERITY_WORD)
+DETAIL_LABEL = Registers(DETAIL_LABEL)
+TITLE = Registers(TITLE)
+URGENT_WORD = Registers(URGENT_WORD)
+INDICATION_ROW = Registers(INDICATION_ROW)
+STATUS_ROW = Registers(STATUS_ROW)
+_FIELD_WORDS = Registers(_FIELD_WORDS)
+RESPONSE_WORD = Registers(RESPONSE_WORD)
+DISSOCIATION_WORD = Registers(DISSOCIATION_WORD)
+DECISION_HEADINGS = Registers(DECISION_HEADINGS)
+OOP_ROW = Registers(OOP_ROW)
+LIST_PRICE_ROW = Registers(LIST_PRICE_ROW)
+OOP_COURSE_ROW = Registers(OOP_COURSE_ROW)
+OOP_SHORT = Registers(OOP_SHORT)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
+from ketadecide.i18n import tr
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
@@ -65,7 +66,7 @@ def crisis_lines(crisis: Crisis, audience: Audience) -> list[str]:
     """The 988 block that opens a report when the crisis screen is triggered."""
     if not crisis.triggered or crisis.message is None:
         return []
-    title = "Your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    title = tr("Your safety comes first") if audience == "patient" else "CRISIS: safety first"
     return [f"> **⚠ {title}**", ">", "> " + md_escape(crisis.message.for_(audience)), ""]
 
 
@@ -112,7 +113,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) for m in result.modalities])
     row(
-        "Key findings" if audience == "clinician" else "What to discuss",
+        "Key findings" if audience == "clinician" else tr("What to discuss"),
         [
             "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or "none"
             for m in result.modalities
@@ -121,7 +122,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     for key in TABLE_DETAILS:
         row(DETAIL_LABEL[audience][key], [e(m.detail(key).text.for_(audience)) for m in result.modalities])
     row(
-        "Coverage" if audience == "clinician" else "Your insurance",
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
         [
             e(coverage_text(m.coverage, audience, m.status)) + "<br>" + e(m.coverage.note.for_(audience))
             for m in result.modalities
@@ -151,7 +152,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
             lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
         for f in m.findings:
             marks = index.refs(f.refs)
-            refs = f" {marks} `{f.id}`" if audience == "clinician" else ""
+            refs = f" {marks} `{f.id}`" if audience == "clinician" else tr("")
             lines.append(
                 f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "
                 f"{e(f.message.for_(audience))}{refs}"
@@ -168,14 +169,14 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
     lines = ["## " + ("Troubleshooting" if audience == "clinician" else "For the course under way"), ""]
     for s in suggestions:
         marks = index.refs(s.refs or s.sources)
-        refs = f" {marks}" if audience == "clinician" else ""
+        refs = f" {marks}" if audience == "clinician" else tr("")
         lines += [
             f"- **{e(s.situation.for_(audience))}**",
             f"  - What it may mean: {e(s.meaning.for_(audience))}",
             f"  - Next step to discuss: {e(s.next_step.for_(audience))}{refs}",
         ]
         if s.alternative_names:
-            label = "Alternatives" if audience == "clinician" else "Other options to ask about"
+            label = "Alternatives" if audience == "clinician" else tr("Other options to ask about")
             lines.append(f"  - {label}: " + "; ".join(e(a.for_(audience)) for a in s.alternative_names))
     lines.append("")
     return lines
@@ -216,7 +217,7 @@ def handout_lines(
 def sources_lines(audience: Audience, index: SourceIndex) -> list[str]:
     if not index.items():
         return []
-    heading = "Sources" if audience == "clinician" else "Where this information comes from"
+    heading = "Sources" if audience == "clinician" else tr("Where this information comes from")
     return ["## " + heading, "", *[f"{n}. {md_escape(c)}" for n, c in index.items()], ""]
 
 

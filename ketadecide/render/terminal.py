@@ -19,6 +19,7 @@ from rich.text import Text
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
+from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.render.labels import (
     DETAIL_LABEL,
@@ -65,7 +66,7 @@ def crisis_panel(result: Result, audience: Audience) -> Panel | None:
     """The 988 panel, shown before anything else when the crisis screen is triggered."""
     if not result.crisis.triggered or result.crisis.message is None:
         return None
-    title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    title = tr("URGENT: your safety comes first") if audience == "patient" else "CRISIS: safety first"
     return Panel(
         Text(result.crisis.message.for_(audience)),
         title=title,
@@ -92,7 +93,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     )
     # Beside the status, never folded into it (CONTRACT §3).
     rows.append((INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities]))
-    key_label = "Key findings" if audience == "clinician" else "What to discuss"
+    key_label = "Key findings" if audience == "clinician" else tr("What to discuss")
     cells: list[Cell] = []
     for m in result.modalities:
         lines = Text()
@@ -116,7 +117,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
         )
     rows.append(
         (
-            "Coverage (this payer)" if audience == "clinician" else "Your insurance",
+            "Coverage (this payer)" if audience == "clinician" else tr("Your insurance"),
             [
                 f"{coverage_text(m.coverage, audience, m.status)}\n{m.coverage.note.for_(audience)}"
                 for m in result.modalities
@@ -421,7 +422,7 @@ def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
         else:
             price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + " (est.)"
         status = status_text(m.status, audience, urgent=result.crisis.triggered)
-        per = "per session" if audience == "clinician" else "a visit"
+        per = "per session" if audience == "clinician" else tr("a visit")
         said = (
             f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)} · "
             f"{price} {per}"
@@ -465,7 +466,7 @@ def _key_findings(m: ModalityResult, audience: Audience) -> str:
     names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
     if names:
         return "; ".join(names)
-    return "none" if audience == "clinician" else "nothing found"
+    return "none" if audience == "clinician" else tr("nothing found")
 
 
 def _summary_table(result: Result, audience: Audience, title: str) -> Table:
@@ -483,12 +484,12 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     )
     table.add_row(INDICATION_ROW[audience], *[m.indication.label.for_(audience) for m in ms])
     table.add_row(
-        "Key findings" if audience == "clinician" else "What to discuss",
+        "Key findings" if audience == "clinician" else tr("What to discuss"),
         *[Text(_key_findings(m, audience), style="" if m.findings else "dim") for m in ms],
         end_section=True,
     )
     table.add_row(
-        "Coverage" if audience == "clinician" else "Your insurance",
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
         *[coverage_text(m.coverage, audience, m.status) for m in ms],
     )
     pay, month, before = OOP_SHORT[audience]
@@ -501,7 +502,7 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     )
     table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
     table.add_row(
-        "Time per visit" if audience == "clinician" else "Each visit",
+        "Time per visit" if audience == "clinician" else tr("Each visit"),
         *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],
     )
     return table
@@ -722,3 +723,9 @@ def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int 
                 console.print(line)
         console.print()
     return buffer.getvalue()
+
+
+# The patient's words come out in the patient's language (ketadecide.i18n); the
+# clinician's stay in English.
+SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
+CRISIS_REMINDER = Registers(CRISIS_REMINDER)

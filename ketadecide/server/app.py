@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import httpx
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -183,10 +184,12 @@ def create_app(
     origins = ["*"] if config.dev else list(config.allowed_origins)
     middleware = [
         Middleware(
-            CORSMiddleware,
+            _Cors,
             allow_origins=origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
+            # --dev: a browser on the public sandbox calls this loopback service (Private Network Access).
+            allow_private_network=config.dev,
             max_age=600,
         )
     ]
@@ -204,6 +207,18 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error, 500: http_error},
     )
+
+
+class _Cors(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered as an OperationOutcome like every error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code == 200:
+            return response
+        refused = outcome(400, "forbidden", "this origin, method or header is not allowed (CORS)")
+        refused.headers.update({k: v for k, v in response.headers.items() if k.lower().startswith("access-control")})
+        return refused
 
 
 def _describe(service: Service, state: State) -> dict[str, Any]:

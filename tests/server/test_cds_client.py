@@ -547,6 +547,7 @@ def test_cors_preflight_only_for_allowed_origins(service: Service) -> None:
     assert allowed.headers["access-control-allow-origin"] == "https://ehr.test"
     refused = httpx.options(url, headers={"Origin": "https://evil.test", **ask})
     assert refused.headers.get("access-control-allow-origin") is None
+    _is_outcome(refused, 400)
 
 
 # ----------------------------------------------------------------------------- --dev
@@ -558,8 +559,11 @@ def test_dev_profile_is_open_to_the_sandbox(dev_service: Service) -> None:
     assert call(dev_service, PATIENT_VIEW, body, None).status_code == 200
     url = dev_service.url(f"/cds-services/{PATIENT_VIEW}")
     ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
-    preflight = httpx.options(url, headers={"Origin": "https://sandbox.cds-hooks.org", **ask})
+    private = {"Access-Control-Request-Private-Network": "true"}  # a public page calling loopback
+    preflight = httpx.options(url, headers={"Origin": "https://sandbox.cds-hooks.org", **ask, **private})
+    assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] in ("*", "https://sandbox.cds-hooks.org")
+    assert preflight.headers["access-control-allow-private-network"] == "true"
 
 
 def test_a_ketamine_course_with_a_safety_flag_warns_on_opening_the_chart(service: Service, token: Any) -> None:

@@ -118,6 +118,8 @@ def test_config_names_an_unknown_key(tmp_path: Path) -> None:
 
 
 def test_dev_refuses_a_non_loopback_host_and_http_keys_need_dev(runner: Any, tmp_path: Path) -> None:
+    result = runner.invoke(cli_app, ["serve"])  # no issuers and not --dev: nothing it could serve
+    assert result.exit_code == 2 and "--config" in result.output
     result = runner.invoke(cli_app, ["serve", "--dev", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "loopback" in result.output
     path = tmp_path / "cds.yaml"
