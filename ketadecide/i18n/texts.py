@@ -41,6 +41,14 @@ CORE_PARTS: tuple[str, ...] = (
 #: The consult's own crisis-path messages (questions.yaml ``messages``).
 _SAFETY_MESSAGES = tuple(f"questions.messages.{m}." for m in ("crisis_continue", "crisis_stopped", "safety_recheck"))
 
+_SAFETY_PREFIXES = (
+    "crisis.",
+    "disclaimer.",
+    "questions.sections.safety.",
+    "troubleshooting.handout.crisis_resources.",
+    *_SAFETY_MESSAGES,
+)
+
 Status = Literal["translated", "stale", "missing"]
 
 
@@ -114,10 +122,10 @@ def patient_texts(kb: KnowledgeBase) -> dict[str, str]:
 
 
 def is_safety(key: str, kb: KnowledgeBase) -> bool:
-    """Whether a missing Spanish twin must stop ``--lang es``: the crisis message and the
-    disclaimer (988 in every copy), the safety question and its choices, the label
+    """Whether a missing Spanish twin must stop ``--lang es``: the crisis message, the
+    disclaimer and the handout's crisis resources (988 in every copy), the safety question and its choices, the label
     contraindications, and the findings shown above everything (suicidal thoughts)."""
-    if key.startswith(("crisis.", "disclaimer.", "questions.sections.safety.", *_SAFETY_MESSAGES)):
+    if key.startswith(_SAFETY_PREFIXES):
         return True
     part, _, rest = key.partition(".")
     ident = rest.split(".", 1)[0]
