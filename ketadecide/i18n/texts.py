@@ -18,9 +18,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.i18n.catalog import Catalog, for_data_dir, norm
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
+from ketadecide.lang.catalog import Catalog, for_data_dir, norm
 
 #: The fields that hold words for a patient.
 TEXT_FIELDS = frozenset({"patient", "plain_name"})

@@ -21,7 +21,7 @@ from ketadecide.engine.result import (
     Sure,
     Worded,
 )
-from ketadecide.i18n import Registers, tr
+from ketadecide.lang import Registers, tr
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.log import CourseSummary
@@ -507,7 +507,7 @@ def sure_score_line(s: Sure, audience: Audience) -> str:
     return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 STATUS_WORD = Registers(STATUS_WORD)
 SEVERITY_WORD = Registers(SEVERITY_WORD)

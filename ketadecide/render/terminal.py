@@ -19,8 +19,8 @@ from rich.text import Text
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
-from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, tr
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
@@ -725,7 +725,7 @@ def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int 
     return buffer.getvalue()
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
 CRISIS_REMINDER = Registers(CRISIS_REMINDER)
