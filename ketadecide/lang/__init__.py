@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Literal, TypeVar, cast
 
@@ -73,6 +74,22 @@ def tr(text: str) -> str:
     lead = text[: len(text) - len(text.lstrip())]
     tail = text[len(text.rstrip()) :]
     return lead + found + tail
+
+
+def trf(template: str, **values: object) -> str:
+    """A patient sentence with values in it: the template translated, then filled."""
+    return tr(template).format(**values)
+
+
+#: Month abbreviations in Spanish (a date's numbers stay as in the English).
+_MONTHS_ES = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
+
+
+def month_year(day: dt.date) -> str:
+    """``Jan 2026`` in English, ``ene 2026`` in Spanish."""
+    if _LANG.get() == "es":
+        return f"{_MONTHS_ES[day.month - 1]} {day.year}"
+    return f"{day:%b %Y}"
 
 
 V = TypeVar("V")

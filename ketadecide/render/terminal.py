@@ -20,7 +20,7 @@ from rich.text import Text
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.lang import Registers, tr
+from ketadecide.lang import Registers, month_year, tr, trf
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
@@ -140,7 +140,8 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             [
                 f"{money(*m.cost.per_session)}"
                 + (" (est.)" if m.cost.estimate else "")
-                + f"\nas of {m.cost.as_of:%b %Y}"
+                + "\n"
+                + trf("as of {when}", when=month_year(m.cost.as_of))
                 for m in result.modalities
             ],
         )
