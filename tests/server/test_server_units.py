@@ -179,6 +179,15 @@ def test_simulation_reports_cards_per_1000_and_never_critical(kb: KnowledgeBase,
     json.dumps(data)
 
 
+def test_simulate_from_the_command_line(runner: Any, tmp_path: Path) -> None:
+    write_folder(cohort(seed=5, count=5, as_of=AS_OF), tmp_path, AS_OF)
+    result = runner.invoke(cli_app, ["serve", "--simulate", str(tmp_path), "--as-of", "2026-12-05", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["charts"] == 5
+    result = runner.invoke(cli_app, ["serve", "--simulate", str(tmp_path / "absent")])
+    assert result.exit_code == 2 and "--simulate" in result.output
+
+
 # ----------------------------------------------------------------------------- latency
 
 
