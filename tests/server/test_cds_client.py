@@ -323,6 +323,13 @@ def test_errors_are_operation_outcomes_and_unknown_fields_are_ignored(service: S
         headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"},
     )
     _is_outcome(raw, 400)
+    for hostile in (b"[" * 100_000 + b"]" * 100_000, b'{"hook": "a", "hook": "b"}', b'{"x": NaN}'):
+        sent = httpx.post(
+            service.url(f"/cds-services/{PATIENT_VIEW}"),
+            content=hostile,
+            headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"},
+        )
+        _is_outcome(sent, 400)
     extra = {**body, "somethingNew": {"x": 1}, "context": {**body["context"], "futureField": True}}
     assert call(service, PATIENT_VIEW, extra, token()).status_code == 200
 
