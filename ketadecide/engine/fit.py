@@ -35,6 +35,7 @@ from ketadecide.engine.result import (
     SureStep,
     Worded,
 )
+from ketadecide.lang import tr
 from ketadecide.profile import SURE_FIELDS, Profile
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _person_scores(
         amount = f"${low:,.0f}" if low == high else f"${low:,.0f}–${high:,.0f}"
         basis = Worded(
             "plan share" if oop.basis == "plan_share" else "full price",
-            "your share" if oop.basis == "plan_share" else "full price",
+            tr("your share") if oop.basis == "plan_share" else tr("full price"),
         )
         template = derived.cost_note
         notes["cost"] = Worded(

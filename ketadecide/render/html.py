@@ -22,8 +22,8 @@ from ketadecide.engine.result import (
     Worded,
 )
 from ketadecide.errors import InputError, Problem
-from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, tr
 from ketadecide.render.html_decision import decision_sections
 from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
@@ -575,6 +575,6 @@ class HtmlRenderer:
         raise InputError(Problem("html is not offered for `modalities`; use table, json or markdown", field="--format"))
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 HEADINGS = Registers(HEADINGS)
