@@ -58,6 +58,27 @@ def test_a_long_finding_name_still_gives_a_summary_under_140(kb: KnowledgeBase) 
     assert len(summary) <= 139 and summary.endswith("(+1 more safety flag)")
 
 
+def test_an_old_blood_pressure_is_said_to_be_old(kb: KnowledgeBase) -> None:
+    from ketadecide.fhir.reader import code_index
+    from ketadecide.server.app import evaluate_chart
+    from ketadecide.server.chart import Order, chart_of
+
+    p = SynthPatient("old-bp", birth_date=dt.date(1980, 5, 1))
+    p.condition("icd10cm", "F33.1", "Major depressive disorder, recurrent, moderate")
+    p.bp(170, 104, days_ago=500)
+    chart = chart_of(p.bundle(AS_OF), kb, code_index(kb), AS_OF, source="test")
+    plan = cards.plan_card(
+        "order-sign",
+        chart,
+        evaluate_chart(chart, kb),
+        [Order("esketamine", ("spravato",))],
+        source_url="https://x.test/sources",
+    )
+    assert plan is not None and plan.indicator == "warning"
+    assert "170/104 mmHg, 500 days old" in plan.summary and len(plan.summary) <= 139
+    assert "**Dated:**" in plan.detail and len(plan.detail.splitlines()) <= cards.DETAIL_MAX_LINES
+
+
 def test_card_uuid_carries_its_topic() -> None:
     for topic in cards.TOPICS:
         raw = bytearray(16)
