@@ -11,6 +11,7 @@ from __future__ import annotations
 from ketadecide.engine.evaluate import check_profile_ids, check_value_ids
 from ketadecide.engine.evaluate import evaluate as evaluate_modalities
 from ketadecide.engine.result import Handout, Result, Suggestion
+from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile
 
@@ -46,7 +47,7 @@ def evaluate(
 
 
 def _handout(kb: KnowledgeBase) -> Handout | None:
-    if "troubleshooting.yaml" not in kb.extras:
+    if not kb.has(data_files.TROUBLESHOOTING):
         return None
     from ketadecide.troubleshoot.engine import handout_of
 
@@ -54,7 +55,7 @@ def _handout(kb: KnowledgeBase) -> Handout | None:
 
 
 def _troubleshooting(profile: Profile, kb: KnowledgeBase) -> tuple[Suggestion, ...]:
-    if profile.course_modality is None or "troubleshooting.yaml" not in kb.extras:
+    if profile.course_modality is None or not kb.has(data_files.TROUBLESHOOTING):
         return ()
     # Imported here: only profiles with a course under way need the troubleshooting rules.
     from ketadecide.troubleshoot.engine import suggest

@@ -199,4 +199,5 @@ def _from_cache(folder: Path, data_dir: Path | str | None) -> KnowledgeBase | No
     texts, unreadable = loader.read_data_files(directory)
     if unreadable:
         return None
-    return cache.load(folder, directory, loader.content_sha256(texts), texts)
+    defaults = loader.bundled_defaults(directory, texts)
+    return cache.load(folder, directory, loader.content_sha256(texts, defaults), texts, defaults)

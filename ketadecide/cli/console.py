@@ -97,7 +97,7 @@ class TerminalAsker:
             for line in after:
                 c.print(Padding(Text(line, style="dim"), (0, 0, 0, 2)))
             return
-        lines = notice_lines(notice, self.audience)
+        lines = notice_lines(notice, self.audience, 10**6)  # Rich wraps to the terminal
         c.print(Padding(Text(lines[0].strip(), style=NOTICE_STYLE[notice.kind]), (0, 0, 0, 2)))
         for line in lines[1:]:
             c.print(Padding(Text(line.strip(), style="dim"), (0, 0, 0, 4)))

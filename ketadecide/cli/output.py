@@ -29,11 +29,23 @@ def table_width(output: Path | None) -> int:
     if output is None and stdout_is_terminal():
         return max(80, shutil.get_terminal_size((120, 40)).columns)
     columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) >= 60 else 120
+    # Not a terminal: 80, the width a pasted note or a log reads at (COLUMNS overrides).
+    return int(columns) if columns.isdigit() and int(columns) >= 60 else 80
+
+
+def screen_rows(output: Path | None) -> int | None:
+    """The terminal's height when standard output is one (and nothing goes to a file)."""
+    if output is None and stdout_is_terminal():
+        return shutil.get_terminal_size((120, 40)).lines
+    return None
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Print ``text`` to stdout, or write it atomically to ``output`` (mode 0600)."""
+    """Print ``text`` to stdout, or write it atomically to ``output`` (mode 0600), with no
+    line ending in spaces."""
+    from ketadecide.render.tidy import strip_trailing
+
+    text = strip_trailing(text)
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -14,6 +14,7 @@ from ketadecide.compare import evaluate
 from ketadecide.consult.asker import Asker, run_interview
 from ketadecide.consult.followup import FollowUp, sure_step, values_step
 from ketadecide.engine.result import Audience, Result
+from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
 from ketadecide.render.consult_steps import fit_lines, sure_lines
@@ -21,7 +22,7 @@ from ketadecide.render.consult_steps import fit_lines, sure_lines
 
 def has_steps(kb: KnowledgeBase) -> bool:
     """Whether the data directory offers either step (values.yaml, decision.yaml)."""
-    return "values.yaml" in kb.extras or "decision.yaml" in kb.extras
+    return kb.has(data_files.VALUES) or kb.has(data_files.DECISION)
 
 
 def after_comparison(
@@ -39,10 +40,10 @@ def after_comparison(
     given = dict(record)
     result: Result | None = None
     steps: list[tuple[FollowUp, Callable[[Result, Audience], list[str]]]] = []
-    if "values.yaml" in kb.extras:
-        steps.append((values_step(kb.extras["values.yaml"], audience, given), fit_lines))
-    if "decision.yaml" in kb.extras:
-        steps.append((sure_step(kb.extras["decision.yaml"], audience, given), sure_lines))
+    if (values := kb.values()) is not None:
+        steps.append((values_step(values, audience, given), fit_lines))
+    if (decision := kb.decision()) is not None:
+        steps.append((sure_step(decision, audience, given), sure_lines))
     for step, view in steps:
         ended = False
         try:

@@ -17,6 +17,7 @@ from typing import Protocol, TextIO
 from ketadecide.consult.interview import Interview
 from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
+from ketadecide.render.tidy import wrap_words
 from ketadecide.tty import is_terminal
 
 
@@ -118,32 +119,46 @@ def crisis_refs(notice: Notice, width: int = 100) -> tuple[str, list[str]]:
     """The crisis message's sources as numbers inside the urgent box, citations after it.
 
     The box holds what to do now; full citations inside it push the 988 line out of sight.
-    After it, one line per source, cut to ``width`` (the comparison cites them in full).
-    Returns ("Sources: [1] [2]", ["[1] citation...", ...]), or ("", []) when there are none.
+    After it, each source wrapped to ``width`` at spaces (never cut: a clinician checks it).
+    Returns ("Sources: [1] [2]", ["[1] citation", "    ...", ...]), or ("", []) when none.
     """
     if not notice.sources:
         return "", []
     marks = [f"[{i}]" for i in range(1, len(notice.sources) + 1)]
-    after = [_cut(f"{m} {' '.join(s.split())}", width) for m, s in zip(marks, notice.sources, strict=True)]
+    after: list[str] = []
+    for m, s in zip(marks, notice.sources, strict=True):
+        after += wrap_words(f"{m} {' '.join(s.split())}", width, "", " " * (len(m) + 1))
     return "Sources: " + " ".join(marks), after
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+def line_width() -> int:
+    """The width prompts wrap to: the terminal's (or ``COLUMNS``), 80 otherwise."""
+    import shutil
+
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
 
 
-def notice_lines(notice: Notice, audience: Audience) -> list[str]:
+def notice_lines(notice: Notice, audience: Audience, width: int = 80) -> list[str]:
     if notice.kind == "crisis":
-        bar = "!" * 72
-        inside, after = crisis_refs(notice)
-        lines = [bar, crisis_title(audience), notice.text]
+        bar = "!" * min(72, width)
+        inside, after = crisis_refs(notice, width)
+        lines = [bar, *wrap_words(crisis_title(audience), width), *wrap_lines(notice.text, width)]
         if inside:
             lines.append(inside)
         return [*lines, bar, *after]
     marker = {"error": "! ", "help": "? ", "safety": "* ", "score": "= ", "info": "- ", "stopped": "! "}[notice.kind]
-    lines = [f"  {marker}{notice.text}"]
-    lines += [f"    Source: {s}" for s in notice.sources]
+    lines = wrap_lines(notice.text, width, f"  {marker}", "    ")
+    for s in notice.sources:
+        lines += wrap_words(f"Source: {s}", width, "    ", "      ")
     return lines
+
+
+def wrap_lines(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Each line of ``text`` wrapped at spaces to ``width``; the first line after ``first``."""
+    out: list[str] = []
+    for i, para in enumerate(text.split("\n")):
+        out += wrap_words(para, width, first if i == 0 else rest, rest)
+    return out
 
 
 class LineAsker:
@@ -165,21 +180,30 @@ class LineAsker:
         if step.section_id != self._section:
             self._section = step.section_id
             lines += ["", f"== {section_heading(step, self.audience)} =="]
+        width = line_width()
         if step.key != self._last:
             # Asked again (after help or a bad answer): the prompt alone, not the whole list.
-            lines.append(question_text(step, self.audience))
-            lines += option_lines(step)
+            lines += wrap_lines(question_text(step, self.audience), width)
+            key_width = max((len(o.key) for o in step.options), default=1)
+            for o in step.options:
+                first = f"  {o.key.rjust(key_width)}) "
+                lines += wrap_words(o.label, width, first, " " * len(first))
         self._last = step.key
-        self._write("\n".join([*lines, prompt_hint(step, self.audience) + " > "]))
+        hint = wrap_words(prompt_hint(step, self.audience) + " >", width)
+        piped = not is_terminal(self.stdin)
+        # A piped answer is echoed after the prompt's space; a blank one leaves no trailing space.
+        self._write("\n".join([*lines, *hint]) + ("" if piped else " "))
         line = self.stdin.readline()
         if not line:
             self._write("\n")
             raise EOFError
         answer = line.rstrip("\r\n")
-        if not is_terminal(self.stdin):
-            # Piped answers are not echoed by a terminal; echo them so the transcript reads.
-            self._write(answer + "\n")
+        if piped:
+            # Piped answers are not echoed by a terminal; echo them so the transcript reads
+            # (on a line of its own when it would run past the width).
+            room = len(hint[-1]) + 1 + len(answer) <= width
+            self._write(("" if not answer else f" {answer}" if room else f"\n  {answer}") + "\n")
         return answer
 
     def show(self, notice: Notice) -> None:
-        self._write("\n".join(notice_lines(notice, self.audience)) + "\n")
+        self._write("\n".join(notice_lines(notice, self.audience, line_width())) + "\n")

@@ -20,8 +20,9 @@ from typing import Any
 
 from ketadecide.consult.steps import Notice, Step
 from ketadecide.consult.words import BACK_WORDS, HELP_WORDS, MAX_ANSWER_CHARS, NO, SKIP_WORDS, YES
-from ketadecide.decision.models import DecisionFile, ValuesFile
 from ketadecide.engine.result import Audience
+from ketadecide.knowledge.files.decision import DecisionFile
+from ketadecide.knowledge.files.values import ValuesFile
 from ketadecide.profile import VALUE_RANGE
 
 #: Interface words of the two steps (not clinical facts), in the two registers.
@@ -73,7 +74,10 @@ FOLLOW_WORDS: dict[str, dict[Audience, str]] = {
 
 
 def follow_words(key: str, audience: Audience, **values: object) -> str:
-    return FOLLOW_WORDS[key][audience].format(**values)
+    from ketadecide.lang import tr
+
+    text = FOLLOW_WORDS[key][audience]
+    return (tr(text) if audience == "patient" else text).format(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,6 @@ from ketadecide.consult.answers import (
     whole_number,
     yes_no,
 )
-from ketadecide.consult.fields import check_fields, partial_facts
-from ketadecide.consult.models import Question, Section
 from ketadecide.consult.questions import QuestionSet
 from ketadecide.consult.steps import Notice, Option, Step
 from ketadecide.consult.words import (
@@ -41,6 +39,8 @@ from ketadecide.consult.words import (
 from ketadecide.engine.result import Audience
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.fields import check_fields, partial_facts
+from ketadecide.knowledge.files.questions import Question, Section
 from ketadecide.knowledge.models import Cited
 from ketadecide.predicates import holds
 from ketadecide.profile import BP_FIELDS, CRISIS_SUICIDALITY, PHQ9_ITEMS, PROFILE_FIELDS, Profile, parse_profile

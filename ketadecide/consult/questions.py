@@ -7,11 +7,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ketadecide.consult.models import QuestionsFile
 from ketadecide.engine.result import Audience
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.loader import default_data_dir
+from ketadecide.knowledge.files.questions import QuestionsFile
 from ketadecide.knowledge.models import Cited, Source, SourcesFile
 from ketadecide.safeyaml import load_yaml, read_text
 
@@ -37,9 +36,7 @@ class QuestionSet:
 
     def phq9_bands(self, audience: Audience = "clinician") -> tuple[tuple[int, int, str], ...]:
         """The PHQ-9 severity bands as ``(low, high, name)``, named for ``audience``."""
-        q = next(q for _, _, q in self.file.questions() if q.kind == "phq9")
-        assert q.scoring is not None
-        return tuple((b.low, b.high, str(getattr(b, audience))) for b in q.scoring.bands)
+        return self.file.phq9_bands(audience)
 
 
 def load_questions(kb: KnowledgeBase) -> QuestionSet:
@@ -49,10 +46,9 @@ def load_questions(kb: KnowledgeBase) -> QuestionSet:
     sources checked, by the knowledge-base loader); without one the bundled questions are
     used, their help citing the bundled sources.
     """
-    own = kb.extras.get(QUESTIONS_FILE)
-    if isinstance(own, QuestionsFile):
-        return QuestionSet(own, dict(kb.sources), kb.data_dir / QUESTIONS_FILE)
-    return load_questions_file(default_data_dir() / QUESTIONS_FILE)
+    questions = kb.questions()
+    path, sources = kb.questions_origin()
+    return QuestionSet(questions, dict(sources), path)
 
 
 def load_questions_file(path: Path, sources_path: Path | None = None) -> QuestionSet:

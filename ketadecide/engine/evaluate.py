@@ -30,6 +30,7 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, unknown_ids
+from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
@@ -55,9 +56,10 @@ def check_profile_ids(
 def check_value_ids(profile: Profile, kb: KnowledgeBase) -> None:
     """Raise :class:`InputError` if the profile rates an attribute the data's values.yaml lacks."""
     rated = profile.values
-    if not rated or "values.yaml" not in kb.extras:
+    values = kb.values() if rated else None
+    if values is None:
         return
-    known = kb.extras["values.yaml"].attributes
+    known = values.attributes
     problems = [
         Problem(f"no attribute '{a}' in this knowledge base's values.yaml", None, f"values_{a}")
         for a in rated
@@ -112,7 +114,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
             return Indication(
                 "on_label",
                 path.id,
-                Worded(f"On-label ({path.label})", f"Approved use ({path.label})"),
+                Worded(f"On-label ({path.label})", trf("Approved use ({label})", label=path.label)),
                 Worded(path.clinician, path.patient),
                 kb.refs(path.sources),
             )
@@ -124,7 +126,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
         return Indication(
             "not_established",
             None,
-            Worded("Not established", "Not yet known"),
+            Worded("Not established", tr("Not yet known")),
             Worded(f"{text.clinician} Needs: {', '.join(needs)}.", text.patient),
             kb.refs(text.sources),
             needs,
@@ -133,7 +135,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
     return Indication(
         "off_label",
         None,
-        Worded("Off-label", "Off-label use"),
+        Worded("Off-label", tr("Off-label use")),
         Worded(text.clinician, text.patient),
         kb.refs(text.sources),
     )
@@ -235,8 +237,8 @@ def evaluate(
                 cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
                 glance=_glance(modality, kb),
-                evidence=evidence_of(modality_id, kb.extras["evidence.yaml"], kb)
-                if decision_support and "evidence.yaml" in kb.extras
+                evidence=evidence_of(modality_id, evidence, kb, profile.age)
+                if decision_support and (evidence := kb.evidence()) is not None
                 else None,
             )
         )
@@ -252,14 +254,12 @@ def evaluate(
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
         handout=handout,
-        fit=fit_of(profile, {m.id: m.status for m in modalities}, kb.extras["values.yaml"], kb)
-        if profile.values and "values.yaml" in kb.extras
+        fit=fit_of(profile, modalities, values, kb) if profile.values and (values := kb.values()) is not None else None,
+        sure=sure_of(profile, decision, kb)
+        if profile.sure_answers and (decision := kb.decision()) is not None
         else None,
-        sure=sure_of(profile, kb.extras["decision.yaml"], kb)
-        if profile.sure_answers and "decision.yaml" in kb.extras
-        else None,
-        decision=decision_support_of(kb.extras["decision.yaml"], kb.extras.get("evidence.yaml"), kb)
-        if decision_support and "decision.yaml" in kb.extras
+        decision=decision_support_of(decision_file, kb.evidence(), kb)
+        if decision_support and (decision_file := kb.decision()) is not None
         else None,
     )
 

@@ -11,7 +11,6 @@ Importing this package is cheap; ``fhir.resources`` is loaded only when a bundle
 from __future__ import annotations
 
 from ketadecide.fhir.mapping import map_bundle
-from ketadecide.fhir.models import CodeIndex
 from ketadecide.fhir.reader import (
     bundle_to_profile,
     code_index,
@@ -23,6 +22,7 @@ from ketadecide.fhir.reader import (
     to_profile,
 )
 from ketadecide.fhir.report import MappingReport, ReportItem
+from ketadecide.knowledge.files.codes import CodeIndex
 
 __all__ = [
     "CodeIndex",

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from ketadecide.fhir.models import CodeIndex
 from ketadecide.fhir.report import ReportItem, Status
-from ketadecide.fhir.values import _codings, _map, _str
+from ketadecide.knowledge.files.codes import CodeIndex
+from ketadecide.knowledge.jsonvalues import _codings, _map, _str
 
 READ_TYPES = frozenset(
     {

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ketadecide.fhir.common import Record, effective, status_code
-from ketadecide.fhir.models import Match
-from ketadecide.fhir.values import _map
+from ketadecide.knowledge.files.codes import Match
+from ketadecide.knowledge.jsonvalues import _map
 
 ACTIVE_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 UNCONFIRMED = frozenset({"unconfirmed", "provisional", "differential"})

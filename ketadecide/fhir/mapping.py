@@ -48,13 +48,13 @@ from ketadecide.errors import InputError, Problem
 from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES, Record
 from ketadecide.fhir.conditions import Conditions
 from ketadecide.fhir.medications import Medications
-from ketadecide.fhir.models import CodeIndex, CodesFile, Match
 from ketadecide.fhir.observations import Observations
 from ketadecide.fhir.patient import map_patient
 from ketadecide.fhir.phq9 import Band, Phq9
 from ketadecide.fhir.pregnancy import finish_pregnancy
 from ketadecide.fhir.report import MappingReport, ReportItem
-from ketadecide.fhir.values import _list, _map, _str
+from ketadecide.knowledge.files.codes import CodeIndex, CodesFile, Match
+from ketadecide.knowledge.jsonvalues import _list, _map, _str
 from ketadecide.knowledge.models import CONTRACT_SCREEN_FIELDS
 from ketadecide.profile import PROFILE_FIELDS
 
@@ -172,10 +172,9 @@ BAND_WORDING: Audience = "patient"
 @functools.cache
 def default_phq9_bands() -> tuple[Band, ...]:
     """The PHQ-9 severity bands of the bundled questions.yaml (cited there)."""
-    from ketadecide.consult.questions import QUESTIONS_FILE, load_questions_file
-    from ketadecide.knowledge.loader import default_data_dir
+    from ketadecide.knowledge.loader import bundled_questions
 
-    return load_questions_file(default_data_dir() / QUESTIONS_FILE).phq9_bands(BAND_WORDING)
+    return bundled_questions().phq9_bands(BAND_WORDING)
 
 
 def _ask_what_a_record_cannot_tell(record: Record, profile: dict[str, Any]) -> None:

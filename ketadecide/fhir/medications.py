@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ketadecide.fhir.common import Record, effective
-from ketadecide.fhir.models import Match
-from ketadecide.fhir.values import _codings, _list, _map, _str
+from ketadecide.knowledge.files.codes import Match
+from ketadecide.knowledge.jsonvalues import _codings, _list, _map, _str
 
 
 class Medications:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ketadecide.fhir.common import Record, When, effective, number
 from ketadecide.fhir.phq9 import Phq9
-from ketadecide.fhir.values import _codings, _list, _map, _str
+from ketadecide.knowledge.jsonvalues import _codings, _list, _map, _str
 from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE
 
 USABLE_OBSERVATION = frozenset({"final", "amended", "corrected"})

@@ -6,7 +6,7 @@ from typing import Any
 
 from ketadecide.errors import InputError, Problem
 from ketadecide.fhir.common import Record, age_on
-from ketadecide.fhir.values import _str
+from ketadecide.knowledge.jsonvalues import _str
 
 
 def map_patient(record: Record, profile: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketadecide.fhir.common import Record, When, number
-from ketadecide.fhir.values import _codings, _list, _map
+from ketadecide.knowledge.jsonvalues import _codings, _list, _map
 from ketadecide.profile import PHQ9_MAX
 
 ORDINAL_URLS = frozenset(

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from ketadecide.fhir.common import Record, When
-from ketadecide.fhir.values import _map, _str
+from ketadecide.knowledge.jsonvalues import _map, _str
 
 PREGNANCY_RANK = {"none": 0, "planning": 1, "breastfeeding": 2, "pregnant": 3}
 #: Longest a pregnancy lasts (42 weeks): an older "pregnant" status is stale.

@@ -20,10 +20,11 @@ from typing import Any
 from ketadecide.errors import InputError, Problem
 from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES
 from ketadecide.fhir.mapping import BAND_WORDING, map_bundle
-from ketadecide.fhir.models import CodeIndex, CodesFile, check_against_kb
 from ketadecide.fhir.phq9 import Band
 from ketadecide.fhir.report import MappingReport
+from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.files.codes import CodeIndex, CodesFile, check_ids
 from ketadecide.profile import Profile, parse_profile
 from ketadecide.safeyaml import decode, load_json, read_text
 
@@ -241,13 +242,18 @@ def _problems(exc: Any, name: str, rtype: str, label: str) -> list[Problem]:
 _INDEX_CACHE: dict[str, CodeIndex] = {}
 
 
+def check_against_kb(codes: CodesFile, kb: KnowledgeBase, *, source: str | None = None) -> list[Problem]:
+    """Problems with ids in ``codes`` that the knowledge base does not define."""
+    return check_ids(codes, kb.conditions, kb.medications, source or str(kb.data_dir / data_files.CODES.name))
+
+
 def code_index(kb: KnowledgeBase) -> CodeIndex:
     """The code index of a knowledge base's codes.yaml, checked against its ids (cached)."""
     cached = _INDEX_CACHE.get(kb.sha256)
     if cached is not None:
         return cached
-    codes = kb.extras.get("codes.yaml")
-    if not isinstance(codes, CodesFile):
+    codes = kb.codes()
+    if codes is None:
         raise InputError(
             Problem(
                 "this knowledge base has no codes.yaml, which FHIR import needs "
@@ -265,9 +271,7 @@ def code_index(kb: KnowledgeBase) -> CodeIndex:
 
 def phq9_bands(kb: KnowledgeBase) -> tuple[Band, ...]:
     """The PHQ-9 severity bands of a knowledge base's questions (its own, else the bundled)."""
-    from ketadecide.consult.questions import load_questions
-
-    return load_questions(kb).phq9_bands(BAND_WORDING)
+    return kb.questions().phq9_bands(BAND_WORDING)
 
 
 # ----------------------------------------------------------------------------- public helpers

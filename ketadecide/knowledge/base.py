@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ketadecide.citations import Ref
+from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.models import (
     Completeness,
     ContraindicationsFile,
@@ -22,6 +23,16 @@ from ketadecide.knowledge.models import (
     TreatmentResistance,
 )
 from ketadecide.profile import MODALITY_IDS, ModalityId
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ketadecide.knowledge.files.codes import CodesFile
+    from ketadecide.knowledge.files.decision import DecisionFile
+    from ketadecide.knowledge.files.evidence import EvidenceFile
+    from ketadecide.knowledge.files.questions import QuestionsFile
+    from ketadecide.knowledge.files.troubleshooting import TroubleshootingFile
+    from ketadecide.knowledge.files.values import ValuesFile
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,8 @@ class KnowledgeBase:
     medications: dict[str, Rule]
     screens: dict[str, ScreenRule]
     extras: Mapping[str, Any] = field(default_factory=dict)
-    """Optional files validated by later features (troubleshooting, questions, codes)."""
+    """The optional files underneath (a :class:`~ketadecide.knowledge.loader.LazyExtras`,
+    keyed by file name): features use the typed accessors below instead."""
 
     @classmethod
     def from_files(
@@ -86,6 +98,60 @@ class KnowledgeBase:
         file a feature has loaded (troubleshooting, questions, codes). A stale record shows."""
         oldest = getattr(self.extras, "oldest_review", lambda: None)()
         return min(self.core_reviewed, oldest) if oldest else self.core_reviewed
+
+    # ------------------------------------------------------------------ optional files
+    # One typed accessor per optional file. Each validates its file the first time it is
+    # used (counting its records toward ``reviewed``); ``None`` when the data has none.
+
+    def has(self, spec: data_files.DataFile[BaseModel]) -> bool:
+        """Whether the data offers the optional file ``spec`` (without validating it)."""
+        return spec.name in self.extras
+
+    def _file(self, spec: data_files.DataFile[data_files.M_co]) -> data_files.M_co | None:
+        get = getattr(self.extras, "file", None)
+        found = get(spec) if callable(get) else self.extras.get(spec.name)  # a plain mapping: tests
+        return found if isinstance(found, spec.model()) else None
+
+    def troubleshooting(self) -> TroubleshootingFile | None:
+        """``troubleshooting.yaml``: what to try when a course is not going as hoped."""
+        return self._file(data_files.TROUBLESHOOTING)
+
+    def questions(self) -> QuestionsFile:
+        """``questions.yaml``: the data directory's own, else the bundled one (decided when
+        the data was loaded, so its bytes are in :attr:`sha256` and the cache entry)."""
+        found = self._file(data_files.QUESTIONS)
+        if found is None:  # only a broken installation lacks the bundled file
+            from ketadecide.errors import InputError, Problem
+
+            raise InputError(Problem("no questions.yaml here or in the bundled data", str(self.data_dir)))
+        return found
+
+    def questions_origin(self) -> tuple[Path, dict[str, Source]]:
+        """Where :meth:`questions` came from, and the sources its help texts cite."""
+        name = data_files.QUESTIONS.name
+        path_of = getattr(self.extras, "path_of", None)
+        sources_of = getattr(self.extras, "sources_of", None)
+        if callable(path_of) and callable(sources_of):
+            return path_of(name), sources_of(name)
+        return self.data_dir / name, dict(self.sources)
+
+    def codes(self) -> CodesFile | None:
+        """``codes.yaml``: which record codes mean which profile values (FHIR import)."""
+        return self._file(data_files.CODES)
+
+    def evidence(self) -> EvidenceFile | None:
+        """``evidence.yaml``: outcomes and adverse effects per modality (decision support)."""
+        return self._file(data_files.EVIDENCE)
+
+    def values(self) -> ValuesFile | None:
+        """``values.yaml``: the attributes a person can rate (decision support)."""
+        return self._file(data_files.VALUES)
+
+    def decision(self) -> DecisionFile | None:
+        """``decision.yaml``: the SURE test and choosing a clinic (decision support)."""
+        return self._file(data_files.DECISION)
+
+    # ------------------------------------------------------------------ citations
 
     def ref(self, ref: str) -> Ref:
         """Resolve a source reference such as ``spravato_pi §4``."""

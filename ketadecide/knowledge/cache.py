@@ -47,25 +47,15 @@ from pydantic import BaseModel
 from ketadecide._version import __version__
 from ketadecide.errors import InputError, KetadecideError
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.loader import OPTIONAL_FILES, LazyExtras
+from ketadecide.knowledge.files import MODEL_MODULES
+from ketadecide.knowledge.loader import LazyExtras, optional_texts
 from ketadecide.knowledge.models import ContraindicationsFile, ModalitiesFile, Modality, Source, SourcesFile
 from ketadecide.profile import ModalityId
 
 #: Bumped when the entry format changes.
-FORMAT = 1
+FORMAT = 2
 #: Entries kept; the oldest beyond this are removed when a new one is written.
 MAX_ENTRIES = 16
-#: The modules whose classes an entry may name.
-MODEL_MODULES = frozenset(
-    {
-        "ketadecide.knowledge.models",
-        "ketadecide.predicates",
-        "ketadecide.decision.models",
-        "ketadecide.consult.models",
-        "ketadecide.troubleshoot.models",
-        "ketadecide.fhir.models",
-    }
-)
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -272,7 +262,13 @@ def save(folder: Path, kb: KnowledgeBase) -> Path | None:
     return target
 
 
-def load(folder: Path, data_dir: Path, content_sha256: str, texts: Mapping[str, str]) -> KnowledgeBase | None:
+def load(
+    folder: Path,
+    data_dir: Path,
+    content_sha256: str,
+    texts: Mapping[str, str],
+    defaults: Mapping[str, str] | None = None,
+) -> KnowledgeBase | None:
     """The knowledge base of the entry for these data files, or ``None`` (a miss, or an
     entry that is damaged or not this program's)."""
     path = entry_path(folder, content_sha256)
@@ -302,7 +298,7 @@ def load(folder: Path, data_dir: Path, content_sha256: str, texts: Mapping[str, 
         ):
             return None
         sources: dict[str, Source] = dict(sources_file.sources)
-        extras = CachedExtras(data_dir, texts, entry["extras"], contra, sources)
+        extras = CachedExtras(data_dir, texts, entry["extras"], contra, sources, defaults=defaults)
         return KnowledgeBase.from_files(
             data_dir=data_dir,
             files=tuple(entry["files"]),
@@ -329,8 +325,10 @@ class CachedExtras(LazyExtras):
         cached: Mapping[str, Any],
         contra: ContraindicationsFile,
         sources: dict[str, Source],
+        *,
+        defaults: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(directory, {n: t for n, t in texts.items() if n in OPTIONAL_FILES}, contra, sources)
+        super().__init__(directory, optional_texts(texts), contra, sources, defaults=defaults)
         self._cached = dict(cached)
         self._oldest: dict[str, dt.date | None] = {}
 

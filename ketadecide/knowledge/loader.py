@@ -7,16 +7,17 @@ sees every mistake at once rather than one per run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from ketadecide.errors import InputError, Problem, problems_from_pydantic
+from ketadecide.knowledge import files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import (
     Cited,
@@ -31,22 +32,12 @@ from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
 from ketadecide.safeyaml import load_yaml, read_text
 
-REQUIRED_FILES: dict[str, type[BaseModel]] = {
-    "sources.yaml": SourcesFile,
-    "modalities.yaml": ModalitiesFile,
-    "contraindications.yaml": ContraindicationsFile,
-}
+if TYPE_CHECKING:
+    from ketadecide.knowledge.files.questions import QuestionsFile
 
-#: Files other features read when present: file name -> "module:Model". Imported lazily
-#: so that a single comparison does not pay for features it does not use.
-OPTIONAL_FILES: dict[str, str] = {
-    "troubleshooting.yaml": "ketadecide.troubleshoot.models:TroubleshootingFile",
-    "questions.yaml": "ketadecide.consult.models:QuestionsFile",
-    "codes.yaml": "ketadecide.fhir.models:CodesFile",
-    "evidence.yaml": "ketadecide.decision.models:EvidenceFile",
-    "values.yaml": "ketadecide.decision.models:ValuesFile",
-    "decision.yaml": "ketadecide.decision.models:DecisionFile",
-}
+#: The file names of :data:`ketadecide.knowledge.files.REQUIRED` and ``OPTIONAL`` (the specs).
+REQUIRED_FILES: tuple[str, ...] = tuple(f.name for f in files.REQUIRED)
+OPTIONAL_FILES: tuple[str, ...] = tuple(f.name for f in files.OPTIONAL)
 
 #: Ids that CONTRACT §1 says every knowledge base defines (profiles may use them).
 CONTRACT_CONDITIONS: tuple[str, ...] = (
@@ -117,11 +108,12 @@ def validate_data_dir(
         return ValidationReport(None, (Problem(f"data directory {what}", str(directory)),), ())
 
     texts, errors = read_data_files(directory)
+    defaults = bundled_defaults(directory, texts)
     parsed: dict[str, BaseModel] = {}
-    for name, cls in REQUIRED_FILES.items():
-        if name in texts:
+    for spec in files.REQUIRED:
+        if spec.name in texts:
             try:
-                parsed[name] = _parse(directory / name, texts[name], cls)
+                parsed[spec.name] = _parse(directory / spec.name, texts[spec.name], spec.model())
             except InputError as exc:
                 errors.extend(exc.problems)
     if errors:
@@ -136,7 +128,7 @@ def validate_data_dir(
     assert isinstance(modalities_file, ModalitiesFile)
     assert isinstance(contra_file, ContraindicationsFile)
     errors.extend(_check_rule_ids(directory, contra_file))
-    extras = LazyExtras(directory, {n: t for n, t in texts.items() if n in OPTIONAL_FILES}, contra_file, sources)
+    extras = LazyExtras(directory, optional_texts(texts), contra_file, sources, defaults=defaults)
     if not lazy_extras:
         for name in extras:
             try:
@@ -149,7 +141,7 @@ def validate_data_dir(
     kb = KnowledgeBase.from_files(
         data_dir=directory,
         files=tuple(sorted(texts)),
-        sha256=content_sha256(texts),
+        sha256=content_sha256(texts, defaults),
         reviewed=min(d for name in REQUIRED_FILES for _, d in reviewed_dates(parsed[name])),
         sources=sources,
         modalities_file=modalities_file,
@@ -174,19 +166,62 @@ def read_data_files(directory: Path) -> tuple[dict[str, str], list[Problem]]:
     return texts, errors
 
 
-def content_sha256(texts: Mapping[str, str]) -> str:
-    """SHA-256 over the data files' names and bytes: the knowledge base's ``sha256``."""
+def bundled_defaults(directory: Path, texts: Mapping[str, str]) -> dict[str, str]:
+    """The bundled text of each file a data directory lacks but uses the bundled one of
+    (:attr:`DataFile.bundled_default`, e.g. questions.yaml). Read here, so their bytes are
+    in the knowledge base's hash and its cache entry; an unreadable one is simply absent."""
+    bundled = default_data_dir()
+    out: dict[str, str] = {}
+    if directory.resolve() == bundled.resolve():
+        return out
+    for spec in files.OPTIONAL:
+        if spec.bundled_default and spec.name not in texts:
+            try:
+                out[spec.name] = read_text(bundled / spec.name, regular_only=True)
+            except InputError:  # a broken installation: the feature reports it where it is used
+                continue
+    return out
+
+
+def optional_texts(texts: Mapping[str, str]) -> dict[str, str]:
+    return {n: t for n, t in texts.items() if n in OPTIONAL_FILES}
+
+
+def content_sha256(texts: Mapping[str, str], defaults: Mapping[str, str] | None = None) -> str:
+    """SHA-256 over the data files' names and bytes: the knowledge base's ``sha256``. Bundled
+    files used in place of absent ones count too, under a name no data file can have."""
     hasher = hashlib.sha256()
     for name in sorted(texts):
         hasher.update(name.encode() + b"\0" + hashlib.sha256(texts[name].encode("utf-8")).digest())
+    for name, text in sorted((defaults or {}).items()):
+        hasher.update(f"bundled/{name}".encode() + b"\0" + hashlib.sha256(text.encode("utf-8")).digest())
     return hasher.hexdigest()
 
 
-def _parse(path: Path, text: str, model: type[BaseModel] | str) -> BaseModel:
+@functools.cache
+def bundled_questions() -> QuestionsFile:
+    """The bundled questions.yaml, validated with its sources and floor (once per process):
+    the PHQ-9 bands a FHIR mapping uses when it is given no knowledge base."""
+    report = validate_data_dir(default_data_dir(), check_freshness=False, lazy_extras=True)
+    if report.knowledge_base is None:
+        raise InputError(report.errors)
+    return report.knowledge_base.questions()
+
+
+@functools.cache
+def bundled_sources() -> dict[str, Source]:
+    """The bundled sources.yaml: what a bundled file used in place of a clinic's cites."""
+    path = default_data_dir() / files.SOURCES.name
+    model = _parse(path, read_text(path, regular_only=True), SourcesFile)
+    assert isinstance(model, SourcesFile)
+    return dict(model.sources)
+
+
+def _parse(path: Path, text: str, model: type[BaseModel]) -> BaseModel:
     """Parse and validate one data file; :class:`InputError` names the file and key path."""
     raw = load_yaml(text, str(path))
     try:
-        return _resolve(model).model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise InputError(problems_from_pydantic(exc.errors(), source=str(path))) from None  # type: ignore[arg-type]
 
@@ -195,19 +230,51 @@ class LazyExtras(Mapping[str, Any]):
     """The optional data files, each validated in full the first time it is needed.
 
     Their bytes are already in the knowledge base's hash. Once a feature uses a file
-    (``extras[name]``), its records count toward the knowledge base's oldest review date
-    (the records *used*); :meth:`validated` checks a file without using it.
+    (:meth:`file`), its records count toward the knowledge base's oldest review date (the
+    records *used*); :meth:`validated` checks a file without using it. Keyed by file name
+    underneath; callers go through :class:`KnowledgeBase`'s typed accessors.
     """
 
     def __init__(
-        self, directory: Path, texts: dict[str, str], contra: ContraindicationsFile, sources: dict[str, Source]
+        self,
+        directory: Path,
+        texts: dict[str, str],
+        contra: ContraindicationsFile,
+        sources: dict[str, Source],
+        *,
+        defaults: Mapping[str, str] | None = None,
     ) -> None:
         self._directory = directory
-        self._texts = texts
+        self._defaults = dict(defaults or {})
+        self._texts = {**self._defaults, **texts}
         self._contra = contra
         self._sources = sources
         self._validated: dict[str, BaseModel] = {}
         self._used: set[str] = set()
+
+    def file(self, spec: files.DataFile[files.M_co]) -> files.M_co | None:
+        """The file of ``spec`` validated and counted as used, or ``None`` when absent."""
+        if spec.name not in self._texts:
+            return None
+        # A bundled file used in place of an absent one is not the clinic's record: it does
+        # not count toward the knowledge base's review date (as before it was in the hash).
+        model = self.validated(spec.name) if spec.name in self._defaults else self[spec.name]
+        assert isinstance(model, spec.model())
+        return model
+
+    def has(self, spec: files.DataFile[BaseModel]) -> bool:
+        return spec.name in self._texts
+
+    def is_bundled_default(self, name: str) -> bool:
+        """Whether ``name`` is the bundled file used because the data directory has none."""
+        return name in self._defaults
+
+    def path_of(self, name: str) -> Path:
+        return (default_data_dir() if name in self._defaults else self._directory) / name
+
+    def sources_of(self, name: str) -> dict[str, Source]:
+        """The sources the file ``name`` cites: the bundled ones for a bundled default."""
+        return bundled_sources() if name in self._defaults else self._sources
 
     def __getitem__(self, name: str) -> Any:
         model = self.validated(name)
@@ -223,9 +290,9 @@ class LazyExtras(Mapping[str, Any]):
         return self._validated[name]
 
     def _load(self, name: str) -> BaseModel:
-        path = self._directory / name
-        model = _parse(path, self._texts[name], OPTIONAL_FILES[name])
-        problems = _check_references(self._directory, {name: model}, self._sources)
+        path = self.path_of(name)
+        model = _parse(path, self._texts[name], files.BY_NAME[name].model())
+        problems = _check_references(path.parent, {name: model}, self.sources_of(name))
         # Optional files whose ids refer to contraindications.yaml check them themselves
         # (e.g. codes.yaml); they name their own file and key.
         cross_check = getattr(model, "cross_check", None)
@@ -250,15 +317,6 @@ class LazyExtras(Mapping[str, Any]):
         """The oldest review date among the files used so far, if any."""
         dates = [d for d in map(self.oldest_of, self._used) if d is not None]
         return min(dates) if dates else None
-
-
-def _resolve(model: type[BaseModel] | str) -> type[BaseModel]:
-    if isinstance(model, str):
-        module, _, attr = model.partition(":")
-        resolved = getattr(importlib.import_module(module), attr)
-        assert isinstance(resolved, type) and issubclass(resolved, BaseModel)
-        return resolved
-    return model
 
 
 def _walk(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:

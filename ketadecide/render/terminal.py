@@ -8,21 +8,26 @@ that import Rich."""
 from __future__ import annotations
 
 import io
-import textwrap
 from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, ModalityResult, Result
+from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, month_year, tr, trf
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
+    OOP_SHORT,
     PAYER_LABEL,
     SEVERITY_WORD,
     STATUS_ROW,
@@ -34,12 +39,16 @@ from ketadecide.render.labels import (
     group_findings,
     incomplete_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     short_name,
     stamp,
     status_text,
 )
 from ketadecide.render.terminal_course import course_report_text
 from ketadecide.render.terminal_decision import decision_section
+from ketadecide.render.tidy import strip_trailing, wrap_words
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.report import TroubleshootReport
@@ -57,7 +66,7 @@ def crisis_panel(result: Result, audience: Audience) -> Panel | None:
     """The 988 panel, shown before anything else when the crisis screen is triggered."""
     if not result.crisis.triggered or result.crisis.message is None:
         return None
-    title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    title = tr("URGENT: your safety comes first") if audience == "patient" else "CRISIS: safety first"
     return Panel(
         Text(result.crisis.message.for_(audience)),
         title=title,
@@ -66,29 +75,26 @@ def crisis_panel(result: Result, audience: Audience) -> Panel | None:
     )
 
 
-def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> Table:
-    table = Table(
-        title=TITLE[audience],
-        box=box.SIMPLE_HEAVY,
-        show_lines=True,
-        expand=True,
-        title_justify="left",
-    )
-    table.add_column("", style="bold", ratio=1, overflow="fold")
-    for m in result.modalities:
-        table.add_column(m.short_name, ratio=2, overflow="fold")
+Cell = Text | str
 
-    def row(label: str, cells: list[Text | str]) -> None:
-        table.add_row(label, *cells)
 
-    row(
-        STATUS_ROW[audience],
-        [Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in result.modalities],
+def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> list[tuple[str, list[Cell]]]:
+    """The full comparison as (row label, one cell per modality): drawn as a table when
+    every word fits the width, else one modality per block (:func:`print_comparison`)."""
+    rows: list[tuple[str, list[Cell]]] = []
+    rows.append(
+        (
+            STATUS_ROW[audience],
+            [
+                Text(status_text(m.status, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
+                for m in result.modalities
+            ],
+        )
     )
     # Beside the status, never folded into it (CONTRACT §3).
-    row(INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities])
-    key_label = "Key findings" if audience == "clinician" else "What to discuss"
-    cells: list[Text | str] = []
+    rows.append((INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities]))
+    key_label = "Key findings" if audience == "clinician" else tr("What to discuss")
+    cells: list[Cell] = []
     for m in result.modalities:
         lines = Text()
         for f in m.findings:
@@ -98,33 +104,103 @@ def comparison_table(result: Result, audience: Audience, index: SourceIndex) -> 
                 lines.append("\n")
             lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
         cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
-    row(key_label, cells)
+    rows.append((key_label, cells))
     for key in TABLE_DETAILS:
-        row(
-            DETAIL_LABEL[audience][key],
-            [_cited(m.detail(key).text.for_(audience), m.detail(key).refs, audience, index) for m in result.modalities],
+        rows.append(
+            (
+                DETAIL_LABEL[audience][key],
+                [
+                    _cited(m.detail(key).text.for_(audience), m.detail(key).refs, audience, index)
+                    for m in result.modalities
+                ],
+            )
         )
-    row(
-        "Coverage (this payer)" if audience == "clinician" else "Your insurance",
-        [f"{coverage_text(m.coverage, audience)}\n{m.coverage.note.for_(audience)}" for m in result.modalities],
+    rows.append(
+        (
+            "Coverage (this payer)" if audience == "clinician" else tr("Your insurance"),
+            [
+                f"{coverage_text(m.coverage, audience, m.status)}\n{m.coverage.note.for_(audience)}"
+                for m in result.modalities
+            ],
+        )
     )
-    row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
-        [
-            f"{money(*m.cost.per_session)}" + (" (est.)" if m.cost.estimate else "") + f"\nas of {m.cost.as_of:%b %Y}"
-            for m in result.modalities
-        ],
+    rows.append(
+        (
+            OOP_ROW[audience],
+            [
+                f"{oop_text(m.cost, audience, m.status)}\n{oop_assumptions(m.cost, audience, m.status)}"
+                for m in result.modalities
+            ],
+        )
     )
-    row(
-        "Induction course" if audience == "clinician" else "First course (total)",
-        [money(*m.cost.induction_course) for m in result.modalities],
+    rows.append((OOP_COURSE_ROW[audience], [oop_course_text(m.cost, m.status) for m in result.modalities]))
+    rows.append(
+        (
+            LIST_PRICE_ROW[audience],
+            [
+                f"{money(*m.cost.per_session)}"
+                + (" (est.)" if m.cost.estimate else "")
+                + "\n"
+                + trf("as of {when}", when=month_year(m.cost.as_of))
+                for m in result.modalities
+            ],
+        )
     )
     if any(m.cost.budget_note for m in result.modalities):
-        row(
-            "Budget",
-            [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities],
+        rows.append(
+            ("Budget", [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities])
         )
+    return rows
+
+
+def comparison_table(rows: list[tuple[str, list[Cell]]], result: Result, audience: Audience) -> Table:
+    table = Table(title=TITLE[audience], box=box.SIMPLE_HEAVY, show_lines=True, expand=True, title_justify="left")
+    table.add_column("", style="bold")
+    for m in result.modalities:
+        table.add_column(m.short_name)
+    for label, cells in rows:
+        table.add_row(label, *cells)
     return table
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` drawn at the console's width breaks no word: every word of it drawn
+    that wide is a word of it drawn very wide. (Rich's minimum measurement is not enough:
+    shrinking a wide table can still cut a column below its longest word.)"""
+
+    def words(width: int) -> set[str]:
+        buffer = io.StringIO()
+        text_console(buffer, color=False, width=width).print(table)
+        # Rules and borders grow with the width; they are not words.
+        return {w for w in buffer.getvalue().split() if not all("\u2500" <= ch <= "\u259f" for ch in w)}
+
+    return words(console.width) <= words(10_000)
+
+
+#: Below this width (or when a table's words do not fit) a table becomes one block per
+#: modality, so no word is broken. The wrap test renders the blocks wide by raising it.
+STACK_BELOW = 100
+#: The full comparison has five long columns: a table from 120 columns.
+DETAIL_STACK_BELOW = 120
+
+
+def print_comparison(console: Console, result: Result, audience: Audience, index: SourceIndex) -> None:
+    """The full comparison: a table when it fits, else each modality as a labelled block."""
+    rows = comparison_rows(result, audience, index)
+    table = comparison_table(rows, result, audience)
+    if console.width >= DETAIL_STACK_BELOW and fits(console, table):
+        console.print(table)
+        return
+    console.print(Text(TITLE[audience], style="bold"))
+    for i, m in enumerate(result.modalities):
+        console.print()
+        console.print(Text(m.name, style="bold underline"))
+        for label, cells in rows:
+            cell = cells[i]
+            text = cell.copy() if isinstance(cell, Text) else Text(cell)
+            console.print(Padding(Text(label, style="bold"), (0, 0, 0, 2)))
+            console.print(Padding(text, (0, 0, 0, 4)))
+    console.print()
 
 
 def _cited(text: str, refs: tuple[Ref, ...], audience: Audience, index: SourceIndex) -> str:
@@ -193,12 +269,31 @@ def cost_notes(result: Result, audience: Audience, index: SourceIndex) -> list[T
     return out
 
 
-def footer(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+def source_lines(items: list[tuple[int, str]], width: int) -> list[Text]:
+    """Numbered citations wrapped at spaces: a web address is never cut; one longer than
+    the line stands alone on its own line (print with :func:`print_lines`)."""
+    out: list[Text] = []
+    for n, citation in items:
+        first = f"[{n}] "
+        out += [
+            Text(line, style="dim", no_wrap=True, overflow="ignore")
+            for line in wrap_words(first + citation, width, "", " " * len(first))
+        ]
+    return out
+
+
+def print_lines(console: Console, lines: list[Text]) -> None:
+    """Lines, some already wrapped (``no_wrap``): printed uncropped, so a web address longer
+    than the line is shown whole, never cut (the terminal wraps it, nothing is lost)."""
+    for line in lines:
+        console.print(line, soft_wrap=bool(line.no_wrap))
+
+
+def footer(result: Result, audience: Audience, index: SourceIndex, width: int = 80) -> list[Text]:
     out: list[Text] = []
     if audience == "clinician" and index.items():
         out.append(Text("Sources", style="bold underline"))
-        for n, citation in index.items():
-            out.append(Text(f"[{n}] {citation}", style="dim"))
+        out += source_lines(index.items(), width)
     out.append(Text(result.disclaimer.for_(audience), style="italic"))
     out.append(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
     return out
@@ -247,13 +342,15 @@ def _preamble(console: Console, result: Result, audience: Audience) -> Panel | N
     return panel
 
 
-#: Below this width the summary stacks one modality per block, so no word is broken.
-STACK_BELOW = 100
-
-
-def render_summary(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+def render_summary(
+    result: Result, audience: Audience, *, color: bool = False, width: int = 120, screen: int | None = None
+) -> str:
     """The answer first: per modality the status, indication, key findings, coverage, cost and
-    schedule, in one screen. The full comparison is ``--detail``."""
+    schedule, in one screen. The full comparison is ``--detail``.
+
+    ``screen`` is the terminal's height when standard output is one: when the summary is
+    taller, :func:`glance_lines` (at most 12 lines) follows it, so the last screen still
+    answers which options, what is covered, what it costs and what is urgent."""
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     panel = _preamble(console, result, audience)
@@ -264,7 +361,7 @@ def render_summary(result: Result, audience: Audience, *, color: bool = False, w
         console.print(Text(title, style="bold"))
         for m in result.modalities:
             console.print()
-            for line in _summary_block(m, audience, width):
+            for line in _summary_block(m, audience, width, urgent=result.crisis.triggered):
                 console.print(line)
         console.print()
     if result.troubleshooting:
@@ -273,7 +370,7 @@ def render_summary(result: Result, audience: Audience, *, color: bool = False, w
         )
         for s in result.troubleshooting:
             said = f"{s.situation.for_(audience)} Next step to discuss: {s.next_step.for_(audience)}"
-            for i, part in enumerate(textwrap.wrap(said, width - 2, initial_indent="• ", subsequent_indent="  ")):
+            for i, part in enumerate(wrap_words(said, width - 2, "• ", "  ")):
                 console.print(Text(part, style="bold" if i == 0 else ""))
     more = (
         "Full comparison, every finding with its sources: add --detail."
@@ -281,81 +378,165 @@ def render_summary(result: Result, audience: Audience, *, color: bool = False, w
         else "For all the details and where they come from, add --detail."
     )
     console.print(Text(more, style="dim"))
-    console.print(Text(result.disclaimer.for_(audience), style="italic"))
+    # One line here; the complete statement is in --detail and on the handout.
+    console.print(Text(SHORT_DISCLAIMER[audience], style="italic"))
     console.print(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
     if panel is not None and result.crisis.message is not None:
         console.print(Text(CRISIS_REMINDER[audience], style="bold red"))
+    if screen is not None and buffer.getvalue().count("\n") > screen - 2:
+        for line in glance_lines(result, audience, width):
+            console.print(line)
     return buffer.getvalue()
 
 
-CRISIS_REMINDER = {
-    "clinician": "Crisis pathway first: 988 (call or text) or 911 / the nearest emergency department.",
-    "patient": "Please reach out now: call or text 988, or call 911 or go to the nearest emergency room.",
+#: The disclaimer in one line of at most 80 columns (the full one: --detail, the handout),
+#: keeping what the full one must never lose: it does not prescribe, and 988 / 911.
+SHORT_DISCLAIMER = {
+    "clinician": "Decision support, not a prescription (full text: --detail). Crisis: 988 or 911.",
+    "patient": "Information only; decide with your clinician. In danger? Call/text 988, or 911.",
 }
+
+CRISIS_REMINDER = {
+    # One line at 80 columns.
+    "clinician": "Crisis pathway first: 988 (call or text) or 911 / nearest emergency department.",
+    "patient": "Please reach out now: call or text 988, or call 911 / go to the nearest ER.",
+}
+
+#: The most lines :func:`glance_lines` ever takes (issue 26: the last screen at 80x24).
+GLANCE_MAX = 12
+
+
+def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
+    """The comparison in a few lines for the bottom of a terminal (at most ``GLANCE_MAX`` at
+    80 columns and wider): per option the status, indication, coverage and price, the
+    headline findings, the disclaimer in one line, and the crisis line last when the crisis
+    screen was triggered."""
+    head = Text("── At a glance" if audience == "clinician" else "── In short", style="bold")
+    if result.profile_id:
+        head.append(f" — {result.profile_id}")
+    out = [head]
+    for m in result.modalities:
+        # What this person would likely pay (issue 24), never the list price unlabelled.
+        oop = m.cost.out_of_pocket
+        if m.status == "contraindicated":
+            price = "—"
+        else:
+            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + " (est.)"
+        status = status_text(m.status, audience, urgent=result.crisis.triggered)
+        per = "per session" if audience == "clinician" else tr("a visit")
+        said = (
+            f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)} · "
+            f"{price} {per}"
+        )
+        lines = wrap_words(f"{m.short_name}: {said}", width, "", "  ")
+        for i, line in enumerate(lines):
+            text = Text(line)
+            if i == 0:
+                text.stylize("bold", 0, len(m.short_name))
+            out.append(text)
+    headlines = [f.name.for_(audience) for f in _headline(result)]
+    if headlines:
+        line = wrap_words("⚠ " + "; ".join(headlines), width)[0]
+        out.append(Text(line, style="bold yellow"))
+    out.append(Text(SHORT_DISCLAIMER[audience], style="italic"))
+    if result.crisis.triggered:
+        out.append(Text(CRISIS_REMINDER[audience], style="bold red"))
+    return out
+
+
+def render_glance(result: Result, audience: Audience, *, color: bool = False, width: int = 80) -> str:
+    """:func:`glance_lines` as terminal text (the consult prints it after its last prompt)."""
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
+    console.print()
+    for line in glance_lines(result, audience, width):
+        console.print(line)
+    return strip_trailing(buffer.getvalue())
+
+
+def _headline(result: Result) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for m in result.modalities:
+        for f in m.findings:
+            if f.headline and f.id not in seen:
+                seen[f.id] = f
+    return list(seen.values())
 
 
 def _key_findings(m: ModalityResult, audience: Audience) -> str:
     names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
     if names:
         return "; ".join(names)
-    return "none" if audience == "clinician" else "nothing found"
+    return "none" if audience == "clinician" else tr("nothing found")
 
 
 def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=True, title_justify="left")
-    table.add_column("", style="bold", width=15, no_wrap=True)
+    table.add_column("", style="bold", width=16, no_wrap=True)
     for m in result.modalities:
         table.add_column(m.short_name, ratio=2)
     ms = result.modalities
     table.add_row(
-        STATUS_ROW[audience], *[Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in ms]
+        STATUS_ROW[audience],
+        *[
+            Text(status_text(m.status, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
+            for m in ms
+        ],
     )
     table.add_row(INDICATION_ROW[audience], *[m.indication.label.for_(audience) for m in ms])
     table.add_row(
-        "Key findings" if audience == "clinician" else "What to discuss",
+        "Key findings" if audience == "clinician" else tr("What to discuss"),
         *[Text(_key_findings(m, audience), style="" if m.findings else "dim") for m in ms],
         end_section=True,
     )
     table.add_row(
-        "Coverage" if audience == "clinician" else "Your insurance", *[coverage_text(m.coverage, audience) for m in ms]
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
+        *[coverage_text(m.coverage, audience, m.status) for m in ms],
     )
+    pay, month, before = OOP_SHORT[audience]
+    table.add_row(pay, *[oop_text(m.cost, audience, m.status) for m in ms])
+    table.add_row(month, *[oop_course_text(m.cost, m.status) for m in ms])
     table.add_row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
+        before,
         *[money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "") for m in ms],
-    )
-    table.add_row(
-        "First course",
-        *[money(*m.cost.induction_course) for m in ms],
         end_section=True,
     )
     table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
     table.add_row(
-        "Time per visit" if audience == "clinician" else "Each visit",
+        "Time per visit" if audience == "clinician" else tr("Each visit"),
         *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],
     )
     return table
 
 
-def _summary_block(m: ModalityResult, audience: Audience, width: int) -> list[Text]:
+def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent: bool = False) -> list[Text]:
     """One modality as a few wrapped lines, for narrow terminals."""
     head = Text(m.short_name, style="bold")
     head.append("  ")
-    head.append(status_text(m.status, audience), style=STATUS_STYLE[m.status])
+    head.append(status_text(m.status, audience, urgent=urgent), style=STATUS_STYLE[m.status])
     head.append(f" · {m.indication.label.for_(audience)}")
     lines = [head]
-    cost = money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "")
-    course = money(*m.cost.induction_course)
+    cost = oop_text(m.cost, audience, m.status)
+    course = oop_course_text(m.cost, m.status)
+    before = money(*m.cost.per_session)
+    # The full price is the price before insurance: said once, not twice.
+    full = m.cost.out_of_pocket is None or m.cost.out_of_pocket.basis == "full_price"
     rows = [
         ("Key findings" if audience == "clinician" else "To discuss", _key_findings(m, audience)),
-        ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience)),
-        ("Cost", f"{cost} per session; first course {course}"),
+        ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience, m.status)),
+        (
+            "You might pay (estimate)",
+            cost
+            if m.status == "contraindicated"
+            else f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+        ),
         (
             "Schedule",
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
         ),
     ]
     for label, text in rows:
-        wrapped = textwrap.wrap(f"{label}: {text}", width - 2, initial_indent="  ", subsequent_indent="      ")
+        wrapped = wrap_words(f"{label}: {text}", width - 2, "  ", "      ")
         lines += [Text(line) for line in wrapped]
     return lines
 
@@ -371,15 +552,15 @@ def render_table(
     console = text_console(buffer, color=color, width=width)
     index = SourceIndex()
     panel = _preamble(console, result, audience)
-    console.print(comparison_table(result, audience, index))
+    print_comparison(console, result, audience, index)
     parts: list[Text] = []
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
     parts += decision_section(result, audience, index)
-    parts += footer(result, audience, index)
     for part in parts:
         console.print(part)
+    print_lines(console, footer(result, audience, index, width))
     if panel is not None:
         # A long comparison scrolls the crisis panel away; repeat the essentials last.
         console.print(panel)
@@ -401,22 +582,27 @@ def render_modalities(
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     if modality_id is None:
-        table = Table(title="Modalities", box=box.SIMPLE_HEAVY, title_justify="left", expand=True)
-        for col in ("id", "name", "drug", "route", "setting", "FDA status", "cost / session"):
-            table.add_column(col, overflow="fold")
+        headings = ("id", "name", "drug", "route", "setting", "FDA status", "cost / session")
+        listing: list[tuple[str, ...]] = []
         for ident, m in kb.modalities.items():
             c = m.cost_per_session_usd
             fda = m.details.fda_status.patient if audience == "patient" else m.details.fda_status.clinician
-            table.add_row(
-                ident,
-                m.name,
-                m.drug,
-                m.route,
-                m.setting,
-                fda,
-                money(c.low, c.high) + (" (est.)" if c.estimate else ""),
-            )
-        console.print(table)
+            cost = money(c.low, c.high) + (" (est.)" if c.estimate else "")
+            listing.append((ident, m.name, m.drug, m.route, m.setting, fda, cost))
+        table = Table(title="Modalities", box=box.SIMPLE_HEAVY, title_justify="left", expand=True)
+        for col in headings:
+            table.add_column(col)
+        for entry in listing:
+            table.add_row(*entry)
+        if width >= STACK_BELOW and fits(console, table):
+            console.print(table)
+        else:  # one block per modality: no word of the FDA status is broken
+            console.print(Text("Modalities", style="bold"))
+            for entry in listing:
+                console.print()
+                console.print(Text(f"{entry[0]}: {entry[1]}", style="bold"))
+                for heading, value in zip(headings[2:], entry[2:], strict=True):
+                    console.print(Padding(Text(f"{heading}: {value}"), (0, 0, 0, 2)))
         console.print(
             Text(
                 f"Knowledge base reviewed {kb.reviewed.isoformat()}. `ketadecide modalities ID` shows one in full.",
@@ -427,36 +613,47 @@ def render_modalities(
 
     m = kb.modalities[modality_id]
     index = SourceIndex()
-    table = Table(
-        title=f"{m.name} ({modality_id})", box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left", expand=True
-    )
-    table.add_column("", style="bold", ratio=1)
-    table.add_column("", ratio=4, overflow="fold")
+    rows: list[tuple[str, str]] = []
     for key in type(m.details).model_fields:
         item = getattr(m.details, key)
         text = item.patient if audience == "patient" else item.clinician
-        table.add_row(DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.refs(item.sources))}")
+        rows.append((DETAIL_LABEL[audience][key], f"{text} {index.refs(kb.refs(item.sources))}"))
     s = m.induction_sessions
     c = m.cost_per_session_usd
-    table.add_row(
-        "Induction sessions",
-        f"{count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
+    rows.append(
+        (
+            "Induction sessions",
+            f"{count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} {index.refs(kb.refs(s.sources))}",
+        )
     )
-    table.add_row(
-        "Cost per session",
-        f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
-        f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
+    rows.append(
+        (
+            "Cost per session",
+            f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+            f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
+        )
     )
     for payer, label in PAYER_LABEL.items():
         cov = getattr(m.coverage, payer)
         likely = {True: "likely covered", False: "unlikely covered", None: "uncertain"}[cov.likely_covered]
         note = cov.patient if audience == "patient" else cov.clinician
         pa = "; prior authorisation" if cov.prior_authorization else ""
-        table.add_row(f"Coverage: {label}", f"{likely}{pa}. {note} {index.refs(kb.refs(cov.sources))}")
-    console.print(table)
+        rows.append((f"Coverage: {label}", f"{likely}{pa}. {note} {index.refs(kb.refs(cov.sources))}"))
+    title = f"{m.name} ({modality_id})"
+    table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left", expand=True)
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("", ratio=1)
+    for label, text in rows:
+        table.add_row(label, text)
+    if width >= STACK_BELOW:
+        console.print(table)
+    else:  # the labels above their text, so the text has the whole width
+        console.print(Text(title, style="bold"))
+        for label, text in rows:
+            console.print(Text(label, style="bold"))
+            console.print(Padding(Text(text), (0, 0, 0, 2)))
     console.print(Text("Sources", style="bold underline"))
-    for n, citation in index.items():
-        console.print(Text(f"[{n}] {citation}", style="dim"))
+    print_lines(console, source_lines(index.items(), width))
     console.print(Text(f"Knowledge base reviewed {kb.reviewed.isoformat()} (oldest record).", style="dim"))
     return buffer.getvalue()
 
@@ -465,8 +662,17 @@ class TerminalRenderer:
     """The ``table`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
+        if not detail:
+            return render_summary(result, audience, color=color, width=width, screen=screen)
         return render_table(result, audience, color=color, width=width, detail=detail)
 
     def course_report(
@@ -481,32 +687,46 @@ class TerminalRenderer:
 
 
 def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int = 120) -> str:
-    """``ketadecide ids``: one table per section (ids, plain and brand names; fields; values)."""
+    """``ketadecide ids``: one table per section (ids, plain and brand names; fields; values);
+    a section whose words do not fit the width is a list instead (an id is never broken)."""
     from ketadecide.render.markdown import ids_values_text
 
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     for section, entries in listing.items():
         table = Table(title=section, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        rows: list[tuple[str, ...]] = []
         if section in ("conditions", "medications"):
-            for heading in ("id", "plain name", "brand names"):
-                table.add_column(heading, overflow="fold")
-            for e in entries:
-                table.add_row(Text(e["id"], style="bold"), e["plain_name"], ", ".join(e["brands"]))
+            headings: tuple[str, ...] = ("id", "plain name", "brand names")
+            rows = [(e["id"], e["plain_name"], ", ".join(e["brands"])) for e in entries]
         elif section == "fields":
-            for heading in ("field", "type", "values"):
-                table.add_column(heading, overflow="fold")
-            for e in entries:
-                table.add_row(Text(e["field"], style="bold"), e["type"], ids_values_text(e))
+            headings = ("field", "type", "values")
+            rows = [(e["field"], e["type"], ids_values_text(e)) for e in entries]
         elif section == "values":
-            table.add_column("field")
-            table.add_column("values", overflow="fold")
-            for name, values in entries.items():
-                table.add_row(Text(name, style="bold"), ", ".join(values))
+            headings = ("field", "values")
+            rows = [(name, ", ".join(values)) for name, values in entries.items()]
         else:
-            table.add_column("value")
-            for value in entries:
-                table.add_row(value)
-        console.print(table)
+            headings = ("value",)
+            rows = [(value,) for value in entries]
+        for i, heading in enumerate(headings):
+            table.add_column(heading, no_wrap=i == 0)
+        for row in rows:
+            table.add_row(Text(row[0], style="bold"), *row[1:])
+        if fits(console, table):
+            console.print(table)
+        else:
+            console.print(Text(section, style="italic"))
+            for row in rows:
+                line = Text(row[0], style="bold")
+                for heading, value in zip(headings[1:], row[1:], strict=True):
+                    if value:
+                        line.append(f"\n  {heading}: {value}")
+                console.print(line)
         console.print()
     return buffer.getvalue()
+
+
+# The patient's words come out in the patient's language (ketadecide.lang); the
+# clinician's stay in English.
+SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
+CRISIS_REMINDER = Registers(CRISIS_REMINDER)

@@ -5,11 +5,12 @@ The comparison inside it is rendered by :mod:`ketadecide.render.terminal` and pa
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience
+from ketadecide.lang import tr
 from ketadecide.render.labels import SourceIndex, course_line, log_line, stamp
+from ketadecide.render.tidy import wrap_words
 from ketadecide.render.trend import trend_lines
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
@@ -26,17 +27,16 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
     out: list[str] = []
 
     def wrap(text: str, indent: str = "", first: str | None = None) -> None:
-        out.extend(
-            textwrap.wrap(text, width, initial_indent=first if first is not None else indent, subsequent_indent=indent)
-            or [indent]
-        )
+        out.extend(wrap_words(text, width, first if first is not None else indent, indent))
 
     if report.crisis.triggered and report.crisis.message is not None:
         out.append("!" * min(width, 60))
         wrap(("SAFETY FIRST: " if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
         out.append("!" * min(width, 60))
         out.append("")
-    title = "Troubleshooting a course under way" if audience == "clinician" else "When a course isn't going as hoped"
+    title = (
+        "Troubleshooting a course under way" if audience == "clinician" else tr("When a course isn't going as hoped")
+    )
     if report.profile_id:
         title += f": {report.profile_id}"
     out += [title, "=" * min(len(title), width), ""]
@@ -80,9 +80,9 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
         wrap(
             report.handout.crisis_resources.for_(audience),
             "",
-            "If you are in danger: " if audience == "patient" else "Crisis resources: ",
+            tr("If you are in danger: ") if audience == "patient" else "Crisis resources: ",
         )
         out.append("")
     wrap(report.disclaimer.for_(audience))
-    out.append(stamp(report.knowledge_base, report.ketadecide_version))
+    wrap(stamp(report.knowledge_base, report.ketadecide_version))
     return "\n".join(out) + "\n"

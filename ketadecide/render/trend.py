@@ -48,10 +48,14 @@ def trend_lines(summary: CourseSummary) -> list[str]:
         label = f"  {known[0]} → {known[-1]}"
         if summary.change is not None:
             label += f" ({-summary.change:+.0%})"
-        label += f"; bars span {low}–{high}"
+        # The scale is widened to at least one point per block; say so rather than let
+        # "bars span 19–26" suggest a score of 26 that nobody had.
+        seen = f"scores {min(known)}–{max(known)}"
+        label += f"; {seen}" if (low, high) == (min(known), max(known)) else f"; {seen} on a {low}–{high} scale"
     return [
         f"PHQ-9 {sparkline(scores, low, high)}{label}",
-        f"dose  {dose_marks(summary.full_dose)}  ● full dose (counted)  ○ titration (not counted)",
+        f"dose  {dose_marks(summary.full_dose)}",
+        "      ● full dose (counted), ○ titration (not counted)",
     ]
 
 

@@ -13,12 +13,10 @@ from typing import Any
 from ketadecide.engine.result import Handout, HandoutItem, Suggestion, Worded
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.files.troubleshooting import Situation, TroubleshootingFile
 from ketadecide.knowledge.models import Wording
 from ketadecide.predicates import holds, profile_facts
 from ketadecide.profile import ModalityId, Profile
-from ketadecide.troubleshoot.models import Situation, TroubleshootingFile
-
-FILE = "troubleshooting.yaml"
 
 #: The profile fields a course is described by (CONTRACT §1).
 COURSE_FIELDS: tuple[str, ...] = (
@@ -32,8 +30,8 @@ COURSE_FIELDS: tuple[str, ...] = (
 
 def troubleshooting_file(kb: KnowledgeBase) -> TroubleshootingFile:
     """The parsed ``troubleshooting.yaml`` of ``kb``; :class:`InputError` when it has none."""
-    data = kb.extras.get(FILE)
-    if not isinstance(data, TroubleshootingFile):
+    data = kb.troubleshooting()
+    if data is None:
         raise InputError(
             Problem(
                 "this knowledge base has no troubleshooting.yaml, so there are no troubleshooting rules",

@@ -96,7 +96,7 @@ def test_log_table_shows_a_sparkline(runner: CliRunner) -> None:
     res = runner.invoke(app, ["troubleshoot", "--log", LOG])
     assert res.exit_code == 0, res.output
     # scaled to the course's own range (9-22), which the line states
-    assert "PHQ-9 █▇▆▄▂▁▂▄▅" in res.stdout and "bars span 9–22" in res.stdout
+    assert "PHQ-9 █▇▆▄▂▁▂▄▅" in res.stdout and "scores 9–22" in res.stdout
     assert "○○●●●●●●●" in res.stdout
 
 

@@ -1,0 +1,90 @@
+"""``decision.yaml``: the SURE test, choosing a clinic, and who made the decision aid
+(decision support; validated when first used)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ketadecide.knowledge.files.evidence import Certainty
+from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Text, Wording
+from ketadecide.profile import MODALITY_IDS, SURE_FIELDS
+
+
+class SureItem(Cited):
+    field: Literal["sure_sure", "sure_understand", "sure_values", "sure_support"]
+    question: Text
+    """The published wording, unchanged (the licence requires it)."""
+    next_step: Wording
+    """What to do when the answer is no."""
+
+
+class SureTest(Strict):
+    title: Text
+    credit: Text
+    items: tuple[SureItem, ...]
+    conflict: Wording
+    no_conflict: Wording
+
+    @model_validator(mode="after")
+    def _four(self) -> SureTest:
+        if tuple(i.field for i in self.items) != SURE_FIELDS:
+            raise ValueError(f"items must be the four SURE questions in order: {', '.join(SURE_FIELDS)}")
+        return self
+
+
+class Therapy(Cited):
+    offered: Wording
+    evidence: Wording
+    certainty: Certainty
+
+
+class Alternative(Cited):
+    id: RecordId
+    name: Wording
+    line: Wording
+
+
+class About(Cited):
+    decision: Wording
+    made_by: Wording
+    funding: Wording
+    review_cycle: Wording
+    sponsored: Wording
+    """Introduces the list of sources paid for or run by a seller."""
+    alternatives: tuple[Alternative, ...]
+
+
+class ClinicChoice(Strict):
+    look_for: tuple[CitedText, ...] = Field(min_length=1)
+    red_flags: tuple[CitedText, ...] = Field(min_length=1)
+    questions: tuple[CitedText, ...] = ()
+    therapy: dict[RecordId, Therapy]
+
+    @model_validator(mode="after")
+    def _every_modality(self) -> ClinicChoice:
+        if set(self.therapy) != set(MODALITY_IDS):
+            raise ValueError(f"therapy must cover exactly {', '.join(MODALITY_IDS)}")
+        return self
+
+
+class GlossaryEntry(Strict):
+    term: Annotated[str, Field(min_length=1, max_length=40)]
+    clinician: Text
+    patient: Text
+
+
+class Intro(Cited):
+    """Page 1 of the handout: the condition and the decision in two sentences, and a glossary."""
+
+    condition: Wording
+    decision: Wording
+    glossary: tuple[GlossaryEntry, ...] = ()
+
+
+class DecisionFile(Strict):
+    sure: SureTest
+    clinic: ClinicChoice
+    about: About
+    intro: Intro | None = None

@@ -1,0 +1,87 @@
+"""``evidence.yaml``: outcomes and adverse effects per modality, with their certainty
+(decision support; validated when first used, see :class:`ketadecide.knowledge.loader.LazyExtras`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ketadecide.knowledge.models import Cited, RecordId, Strict, Wording
+from ketadecide.profile import MODALITY_IDS
+
+Certainty = Literal["high", "moderate", "low", "very_low"]
+CERTAINTIES: tuple[str, ...] = ("high", "moderate", "low", "very_low")
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class Outcome(Cited):
+    """One result of one study, with its own comparator: never pooled with another study's."""
+
+    id: RecordId
+    label: Wording
+    """What was counted, e.g. "Remission (MADRS 10 or less)" / "Got well"."""
+    value_pct: Percent
+    """Out of 100 people on this option."""
+    comparator: Wording
+    """What the option was compared with, or that there was no comparison group."""
+    comparator_pct: Percent | None = None
+    """Out of 100 on the comparator; None when the study had none (or did not report it)."""
+    population: Wording
+    time_frame: Wording
+    design: Literal["rct_blinded", "rct_open_label", "meta_analysis", "uncontrolled_cohort"]
+    lower_is_better: bool = False
+    """True for harms counted as outcomes (relapse)."""
+    from_age: Annotated[int, Field(ge=0, le=120)] | None = None
+    """Shown only to people this old or older (e.g. the trial in people 65+)."""
+    significant: bool = True
+    """False when the study found no clear difference from the comparator (said beside it)."""
+
+    @model_validator(mode="after")
+    def _cohort_has_no_comparator_number(self) -> Outcome:
+        # An uncontrolled cohort has no comparison group: a number there would be invented.
+        if self.design == "uncontrolled_cohort" and self.comparator_pct is not None:
+            raise ValueError("an uncontrolled cohort has no comparator figure")
+        return self
+
+
+class AdverseEffect(Cited):
+    id: RecordId
+    label: Wording
+    value_pct: Percent | None = None
+    comparator_pct: Percent | None = None
+    range_pct: tuple[Percent, Percent] | None = None
+    """Low-high across trials, when the source gives a range instead of one figure."""
+    comparator_range_pct: tuple[Percent, Percent] | None = None
+    comparator: Wording
+    time_frame: Wording
+
+    @model_validator(mode="after")
+    def _one_figure(self) -> AdverseEffect:
+        if (self.value_pct is None) == (self.range_pct is None):
+            raise ValueError("give exactly one of value_pct and range_pct")
+        return self
+
+
+class ModalityEvidence(Cited):
+    certainty: Certainty
+    certainty_reason: Wording
+    outcomes: tuple[Outcome, ...] = ()
+    adverse_effects: tuple[AdverseEffect, ...] = ()
+    no_figures: Wording | None = None
+    """Said plainly when there is no figure fit to show "out of 100"."""
+
+
+class EvidenceFile(Strict):
+    certainty_words: dict[Certainty, Wording]
+    compare_warning: Wording
+    """Said once above the figures: numbers from different trials cannot be compared directly."""
+    modalities: dict[RecordId, ModalityEvidence]
+
+    @model_validator(mode="after")
+    def _every_modality(self) -> EvidenceFile:
+        if set(self.modalities) != set(MODALITY_IDS):
+            raise ValueError(f"modalities must be exactly {', '.join(MODALITY_IDS)}")
+        if set(self.certainty_words) != set(CERTAINTIES):
+            raise ValueError("certainty_words must word every grade")
+        return self
