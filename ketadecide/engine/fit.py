@@ -354,4 +354,10 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         alternatives=tuple((_w(a.name), _w(a.line)) for a in about.alternatives),
         oldest_review=min(dates),
         newest_review=max(dates),
+        condition=_w(decision.intro.condition) if decision.intro else None,
+        decision_line=_w(decision.intro.decision) if decision.intro else None,
+        glossary=tuple((g.term, Worded(g.clinician, g.patient)) for g in decision.intro.glossary)
+        if decision.intro
+        else (),
+        intro_refs=kb.refs(decision.intro.sources) if decision.intro else (),
     )
