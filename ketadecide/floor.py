@@ -117,7 +117,7 @@ _FLAGGED = ("caution", "contraindicated")
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
         "f6a08717ebba7c9c217e250034487da0168ad23aeb79ef164144d8dd6c369376",  # 0.3.0
-        "d29d7498b8b50408d6455232eae5b3d1ce16651e36858b83900a38f82393a56b",  # 0.4.0 (issue 22: conflicts, freshness, minors, mania)
+        "d29d7498b8b50408d6455232eae5b3d1ce16651e36858b83900a38f82393a56b",  # 0.4.0 (issue 22)
     }
 )
 

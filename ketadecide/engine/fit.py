@@ -35,6 +35,7 @@ from ketadecide.engine.result import (
     SureStep,
     Worded,
 )
+from ketadecide.lang import tr
 from ketadecide.profile import SURE_FIELDS, Profile
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _person_scores(
         amount = f"${low:,.0f}" if low == high else f"${low:,.0f}–${high:,.0f}"
         basis = Worded(
             "plan share" if oop.basis == "plan_share" else "full price",
-            "your share" if oop.basis == "plan_share" else "full price",
+            tr("your share") if oop.basis == "plan_share" else tr("full price"),
         )
         template = derived.cost_note
         notes["cost"] = Worded(
@@ -269,7 +270,9 @@ def sure_of(profile: Profile, decision: DecisionFile, kb: KnowledgeBase) -> Sure
     return Sure(answers, score, conflict, summary, steps, test.title, test.credit)
 
 
-def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> Evidence:
+def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age: int | None = None) -> Evidence:
+    """One option's certainty and figures; a figure for an age group (``from_age``) only for
+    people in it (TRANSFORM-3's 65+ result is shown to a 70-year-old, not to a 40-year-old)."""
     record = evidence.modalities[modality_id]
 
     def sponsor(source_refs: tuple[str, ...]) -> str | None:
@@ -296,8 +299,10 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> 
                 lower_is_better=o.lower_is_better,
                 refs=kb.refs(o.sources),
                 sponsor=sponsor(o.sources),
+                significant=o.significant,
             )
             for o in record.outcomes
+            if o.from_age is None or (age is not None and age >= o.from_age)
         ),
         adverse_effects=tuple(
             AdverseFigure(
@@ -316,6 +321,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> 
         no_figures=_w(record.no_figures) if record.no_figures else None,
         refs=kb.refs(record.sources),
         reviewed=record.reviewed,
+        compare_warning=_w(evidence.compare_warning),
     )
 
 
@@ -348,4 +354,10 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         alternatives=tuple((_w(a.name), _w(a.line)) for a in about.alternatives),
         oldest_review=min(dates),
         newest_review=max(dates),
+        condition=_w(decision.intro.condition) if decision.intro else None,
+        decision_line=_w(decision.intro.decision) if decision.intro else None,
+        glossary=tuple((g.term, Worded(g.clinician, g.patient)) for g in decision.intro.glossary)
+        if decision.intro
+        else (),
+        intro_refs=kb.refs(decision.intro.sources) if decision.intro else (),
     )

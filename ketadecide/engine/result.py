@@ -345,6 +345,8 @@ class OutcomeFigure:
     refs: tuple[Ref, ...]
     sponsor: str | None
     """``manufacturer`` or ``provider`` when a cited source was run or paid for by a seller."""
+    significant: bool = True
+    """False when the study found no clear difference from its comparator."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -380,6 +382,8 @@ class Evidence:
     no_figures: Worded | None
     refs: tuple[Ref, ...]
     reviewed: dt.date
+    compare_warning: Worded | None = None
+    """Figures from different trials cannot be compared directly (said once above them)."""
 
 
 @dataclass(frozen=True)
@@ -470,3 +474,9 @@ class DecisionSupport:
     """(name, one line) per non-ketamine option."""
     oldest_review: dt.date
     newest_review: dt.date
+    condition: Worded | None = None
+    """Page 1: the condition in one sentence."""
+    decision_line: Worded | None = None
+    """Page 1: the decision in one sentence."""
+    glossary: tuple[tuple[str, Worded], ...] = ()
+    intro_refs: tuple[Ref, ...] = ()
