@@ -236,7 +236,7 @@ def evaluate(
                 cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
                 glance=_glance(modality, kb),
-                evidence=evidence_of(modality_id, evidence, kb)
+                evidence=evidence_of(modality_id, evidence, kb, profile.age)
                 if decision_support and (evidence := kb.evidence()) is not None
                 else None,
             )

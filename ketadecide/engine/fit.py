@@ -269,7 +269,9 @@ def sure_of(profile: Profile, decision: DecisionFile, kb: KnowledgeBase) -> Sure
     return Sure(answers, score, conflict, summary, steps, test.title, test.credit)
 
 
-def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> Evidence:
+def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age: int | None = None) -> Evidence:
+    """One option's certainty and figures; a figure for an age group (``from_age``) only for
+    people in it (TRANSFORM-3's 65+ result is shown to a 70-year-old, not to a 40-year-old)."""
     record = evidence.modalities[modality_id]
 
     def sponsor(source_refs: tuple[str, ...]) -> str | None:
@@ -296,8 +298,10 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> 
                 lower_is_better=o.lower_is_better,
                 refs=kb.refs(o.sources),
                 sponsor=sponsor(o.sources),
+                significant=o.significant,
             )
             for o in record.outcomes
+            if o.from_age is None or (age is not None and age >= o.from_age)
         ),
         adverse_effects=tuple(
             AdverseFigure(
@@ -316,6 +320,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> 
         no_figures=_w(record.no_figures) if record.no_figures else None,
         refs=kb.refs(record.sources),
         reviewed=record.reviewed,
+        compare_warning=_w(evidence.compare_warning),
     )
 
 

@@ -296,6 +296,8 @@ class OutcomeFigure:
     refs: tuple[Ref, ...]
     sponsor: str | None
     """``manufacturer`` or ``provider`` when a cited source was run or paid for by a seller."""
+    significant: bool = True
+    """False when the study found no clear difference from its comparator."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -331,6 +333,8 @@ class Evidence:
     no_figures: Worded | None
     refs: tuple[Ref, ...]
     reviewed: dt.date
+    compare_warning: Worded | None = None
+    """Figures from different trials cannot be compared directly (said once above them)."""
 
 
 @dataclass(frozen=True)

@@ -282,12 +282,15 @@ def _closing(  # noqa: PLR0917 - private helper
 ) -> list[str]:
     h = HEADINGS[audience]
     out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
-    out.append(f"<section><h2>{e(h['sources'])}</h2>")
     if audience == "patient":
-        # Small print, shortened: a patient needs to find a source, the clinician copy has it in full.
-        items = "".join(f"<li>{e(_brief(c))}</li>" for _, c in index.items())
+        # In full and in small print on a page of their own after the content (issue 24: a
+        # source cut to 45 characters cannot be found from paper); the page budget is four
+        # pages of content plus this one.
+        out.append(f'<section class="refs-page"><h2>{e(h["sources"])}</h2>')
+        items = "".join(f"<li>{e(_findable(c))}</li>" for _, c in index.items())
         out.append(f'<ol class="sources brief">{items}</ol></section>')
     else:
+        out.append(f"<section><h2>{e(h['sources'])}</h2>")
         out.append('<ol class="sources">' + "".join(f"<li>{e(c)}</li>" for _, c in index.items()) + "</ol></section>")
     out.append(
         f"<footer>Knowledge base reviewed {e(kb.reviewed.isoformat())} · ketadecide {e(version)} · "
@@ -296,14 +299,13 @@ def _closing(  # noqa: PLR0917 - private helper
     return out
 
 
-def _brief(citation: str, limit: int = 50) -> str:
-    """A citation cut at a word boundary near ``limit`` characters, without its web address
-    (the clinician's copy lists each source in full)."""
+def _findable(citation: str) -> str:
+    """A citation in full; its web address is left off only when a DOI or PMID already finds
+    it (so the small print fits its page), never for a page known by its address alone."""
     last = citation.rsplit(" ", 1)[-1]
-    text = citation[: -len(last)].rstrip(" .") if last.startswith("http") else citation
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return text
+    if last.startswith("http") and any(k in citation for k in ("doi:", "PMID", "PMCID")):
+        return citation[: -len(last)].rstrip()
+    return citation
 
 
 def _title(audience: Audience, profile_id: str | None, base: str | None = None) -> str:

@@ -106,6 +106,7 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
                 "design": o.design,
                 "lower_is_better": o.lower_is_better,
                 "sponsor": o.sponsor,
+                "significant": o.significant,
                 "sources": list(o.sources),
             }
             for o in e.outcomes
@@ -125,6 +126,7 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
             for a in e.adverse_effects
         ],
         "no_figures": e.no_figures.for_(audience) if e.no_figures else None,
+        "compare_warning": e.compare_warning.for_(audience) if e.compare_warning else None,
         "reviewed": e.reviewed.isoformat(),
         "sources": [r.text for r in e.refs],
     }

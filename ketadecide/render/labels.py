@@ -455,14 +455,22 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
         if o.comparator_pct is not None
         else o.comparator.for_(audience)
     )
+    chance = (
+        {
+            "patient": " The difference may be due to chance.",
+            "clinician": " Not a statistically clear difference.",
+        }[audience]
+        if not o.significant
+        else ""
+    )
     if audience == "patient":
         return (
             f"{value} out of 100 people {o.label.patient} {o.time_frame.patient}, "
-            f"compared with {against}. ({o.population.patient}.)"
+            f"compared with {against}.{chance} ({o.population.patient}.)"
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
     return (
-        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}. "
+        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}.{chance} "
         f"Population: {o.population.clinician}.{sponsor}"
     )
 
@@ -484,6 +492,17 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     return (
         f"{a.label.clinician}: {value} out of 100 {a.time_frame.clinician}, vs {against} with {a.comparator.clinician}."
     )
+
+
+def comparator_bar(pct: float | None) -> str:
+    """The comparator's 10-cell bar, or a note that there is no comparison group to draw."""
+    return bar10(pct) if pct is not None else "(no comparator figure)"
+
+
+def adverse_comparator_high(a: AdverseFigure) -> float | None:
+    if a.comparator_range_pct is not None:
+        return a.comparator_range_pct[1]
+    return a.comparator_pct
 
 
 def adverse_high(a: AdverseFigure) -> float:

@@ -22,10 +22,12 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    adverse_comparator_high,
     adverse_high,
     adverse_sentence,
     bar10,
     certainty_line,
+    comparator_bar,
     count_range,
     course_line,
     coverage_text,
@@ -355,15 +357,24 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
     lines: list[str] = []
     if any(m.evidence for m in result.modalities):
         lines += [f"## {h['evidence']}", ""]
+        warning = next((m.evidence.compare_warning for m in result.modalities if m.evidence), None)
+        if warning is not None:
+            lines += [f"**{e(warning.for_(audience))}**", ""]
         for m in result.modalities:
             ev = m.evidence
             if ev is None:
                 continue
             lines += [f"### {e(m.short_name)}", "", f"**{h['certainty']}:** {e(certainty_line(ev, audience))}", ""]
             for o in ev.outcomes:
-                lines.append(f"- `{bar10(o.value_pct)}` {e(outcome_sentence(o, audience))}{index.refs(o.refs)}")
+                bars = (
+                    ""
+                    if o.design == "uncontrolled_cohort"  # never drawn like a controlled result
+                    else f"`{bar10(o.value_pct)}` vs `{comparator_bar(o.comparator_pct)}` "
+                )
+                lines.append(f"- {bars}{e(outcome_sentence(o, audience))}{index.refs(o.refs)}")
             for a in ev.adverse_effects:
-                lines.append(f"- `{bar10(adverse_high(a))}` {e(adverse_sentence(a, audience))}{index.refs(a.refs)}")
+                bars = f"`{bar10(adverse_high(a))}` vs `{comparator_bar(adverse_comparator_high(a))}` "
+                lines.append(f"- {bars}{e(adverse_sentence(a, audience))}{index.refs(a.refs)}")
             if ev.no_figures:
                 lines.append(f"- {e(ev.no_figures.for_(audience))}{index.refs(ev.refs)}")
             lines.append("")

@@ -215,3 +215,57 @@ def test_people_never_see_a_fit_number_or_rank() -> None:
     result, _ = _fit(values_cost=10, values_home=3, insurance="uninsured")
     lines = "\n".join(fit_lines(result, "patient")[:8])
     assert "/100" not in lines and "1." not in lines
+
+
+# ---------------------------------------------------------------- harms beside benefits (issue 24)
+
+
+def test_transform3_is_shown_to_people_65_and_older_only_and_says_no_clear_difference() -> None:
+    def ids(age: int) -> list[str]:
+        ev = evaluate(parse_profile({**BASE, "age": age}), KB).modality("spravato").evidence
+        assert ev is not None
+        return [o.id for o in ev.outcomes]
+
+    assert "transform3_response_65plus" in ids(70) and "transform3_response_65plus" not in ids(44)
+    from ketadecide.render.labels import outcome_sentence
+
+    ev = evaluate(parse_profile({**BASE, "age": 70}), KB).modality("spravato").evidence
+    assert ev is not None
+    t3 = next(o for o in ev.outcomes if o.id == "transform3_response_65plus")
+    assert not t3.significant and "may be due to chance" in outcome_sentence(t3, "patient")
+
+
+def test_spravato_response_is_shown_beside_its_placebo_response() -> None:
+    ev = evaluate(parse_profile(BASE), KB).modality("spravato").evidence
+    assert ev is not None
+    t2 = {o.id: (o.value_pct, o.comparator_pct) for o in ev.outcomes}
+    assert t2["transform2_response"] == (69.3, 52.0) and t2["transform2_remission"] == (52.5, 31.0)
+
+
+def test_every_option_shows_harms_with_a_comparator_or_says_why_not() -> None:
+    result = evaluate(parse_profile(BASE), KB)
+    for m in result.modalities:
+        ev = m.evidence
+        assert ev is not None
+        for a in ev.adverse_effects:
+            assert a.comparator_pct is not None or a.comparator_range_pct is not None, (m.id, a.id)
+        if not ev.adverse_effects:
+            assert ev.no_figures is not None and "side-effect" in ev.no_figures.patient, m.id
+    iv = result.modality("iv").evidence
+    assert iv is not None and {a.id for a in iv.adverse_effects} >= {"dissociation", "nausea", "headache"}
+
+
+def test_an_uncontrolled_cohort_is_never_drawn_and_figures_warn_against_comparing() -> None:
+    from ketadecide.render.html import render_html
+    from ketadecide.render.terminal import render_table
+
+    result = evaluate(parse_profile(BASE), KB)
+    html = render_html(result, "patient")
+    cohort = html.split('<li class="cohort">')[1].split("</li>")[0]
+    assert "<svg" not in cohort and "no other group" in cohort
+    assert html.count("do not compare one option") == 1
+    assert 'aria-label="52 out of 100 people (comparison group)"' in html  # TRANSFORM-2's placebo arm
+    text = render_table(result, "patient", width=200)
+    hull = next(line for line in text.splitlines() if "1,247 people" in line or "said they felt much better" in line)
+    assert "█" not in hull and "░" not in hull
+    assert "do not compare one option" in text
