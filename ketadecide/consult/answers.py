@@ -74,7 +74,7 @@ def _fold(text: str) -> str:
 def _spanish_hits(options: tuple[Option, ...], word: str) -> list[Option]:
     """In Spanish, a word typed with or without accents that starts any word of a choice
     ("privado" for "Seguro privado ...", "intravenosa"): labels put the noun first."""
-    from ketadecide.i18n import current
+    from ketadecide.lang import current
 
     if current() != "es" or len(word) < 3:
         return []

@@ -134,7 +134,7 @@ WORDS: dict[str, dict[Audience, str]] = {
 
 
 def words(key: str, audience: Audience, **values: object) -> str:
-    from ketadecide.i18n import tr
+    from ketadecide.lang import tr
 
     text = WORDS[key][audience]
     return (tr(text) if audience == "patient" else text).format(**values)

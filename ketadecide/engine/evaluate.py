@@ -30,6 +30,7 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, unknown_ids
+from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
@@ -113,7 +114,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
             return Indication(
                 "on_label",
                 path.id,
-                Worded(f"On-label ({path.label})", f"Approved use ({path.label})"),
+                Worded(f"On-label ({path.label})", trf("Approved use ({label})", label=path.label)),
                 Worded(path.clinician, path.patient),
                 kb.refs(path.sources),
             )
@@ -125,7 +126,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
         return Indication(
             "not_established",
             None,
-            Worded("Not established", "Not yet known"),
+            Worded("Not established", tr("Not yet known")),
             Worded(f"{text.clinician} Needs: {', '.join(needs)}.", text.patient),
             kb.refs(text.sources),
             needs,
@@ -134,7 +135,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
     return Indication(
         "off_label",
         None,
-        Worded("Off-label", "Off-label use"),
+        Worded("Off-label", tr("Off-label use")),
         Worded(text.clinician, text.patient),
         kb.refs(text.sources),
     )

@@ -21,7 +21,7 @@ from ketadecide.engine.result import (
     Sure,
     Worded,
 )
-from ketadecide.i18n import Registers, tr
+from ketadecide.lang import Registers, tr, trf
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.log import CourseSummary
@@ -129,7 +129,7 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     words = _FIELD_WORDS[audience]
     fields = ", ".join(words.get(m.field, m.field.replace("_", " ")) for m in result.missing)
     if audience == "patient":
-        return f"More answers needed before this can be a full check. Still to go over: {fields}."
+        return trf("More answers needed before this can be a full check. Still to go over: {fields}.", fields=fields)
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
 
 
@@ -141,14 +141,14 @@ def coverage_text(c: Coverage, audience: Audience, status: str | None = None) ->
     elif c.likely_covered is False:
         head = "✖ unlikely covered" if audience == "clinician" else tr("✖ insurance unlikely to pay")
     else:
-        head = "? unknown"
+        head = tr("? unknown")
     if c.prior_authorization and c.likely_covered is not False:
         head += " (prior auth)" if audience == "clinician" else tr(" (needs approval first)")
     if status == "contraindicated":
         plain = head.lstrip("✔✖? ")
         if audience == "clinician":
             return f"— not applicable: contraindicated (otherwise {plain})"
-        return "— does not apply (not advised for you)"
+        return tr("— does not apply (not advised for you)")
     return head
 
 
@@ -180,13 +180,13 @@ def oop_text(cost: Cost, audience: Audience, status: str | None = None) -> str:
     contraindicated option: a price under "not advised" reads as an offer."""
     oop = cost.out_of_pocket
     if status == "contraindicated":
-        return "— does not apply"
+        return tr("— does not apply")
     if oop is None:
-        return "no estimate"
+        return tr("no estimate")
     amount = money(*oop.per_session)
     if oop.basis == "full_price":
-        return f"{amount} (full price)"
-    return f"{amount} (plan share)" if audience == "clinician" else f"{amount} (your share)"
+        return trf("{amount} (full price)", amount=amount)
+    return f"{amount} (plan share)" if audience == "clinician" else trf("{amount} (your share)", amount=amount)
 
 
 def oop_assumptions(cost: Cost, audience: Audience, status: str | None = None) -> str:
@@ -204,7 +204,7 @@ def oop_course_text(cost: Cost, status: str | None = None) -> str:
     oop = cost.out_of_pocket
     if status == "contraindicated":
         return "—"
-    return money(*oop.induction_course) if oop is not None else "no estimate"
+    return money(*oop.induction_course) if oop is not None else tr("no estimate")
 
 
 def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
@@ -307,9 +307,11 @@ SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}
 def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
     """The line that dates a report: knowledge-base review date, data hash, version
     (``code`` wraps the hash, e.g. in Markdown backticks)."""
-    return (
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {code}{kb.sha256[:12]}{code} · "
-        f"ketadecide {version}"
+    return trf(
+        "Knowledge base reviewed {date} · sha256 {sha} · ketadecide {version}",
+        date=kb.reviewed.isoformat(),
+        sha=f"{code}{kb.sha256[:12]}{code}",
+        version=version,
     )
 
 
@@ -526,7 +528,7 @@ def sure_score_line(s: Sure, audience: Audience) -> str:
     return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 STATUS_WORD = Registers(STATUS_WORD)
 SEVERITY_WORD = Registers(SEVERITY_WORD)

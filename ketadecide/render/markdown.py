@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
-from ketadecide.i18n import tr
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import tr
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
     DETAIL_LABEL,

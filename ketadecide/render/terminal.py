@@ -19,8 +19,8 @@ from rich.text import Text
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
-from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, month_year, tr, trf
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
@@ -140,7 +140,8 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             [
                 f"{money(*m.cost.per_session)}"
                 + (" (est.)" if m.cost.estimate else "")
-                + f"\nas of {m.cost.as_of:%b %Y}"
+                + "\n"
+                + trf("as of {when}", when=month_year(m.cost.as_of))
                 for m in result.modalities
             ],
         )
@@ -720,7 +721,7 @@ def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int 
     return buffer.getvalue()
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
 CRISIS_REMINDER = Registers(CRISIS_REMINDER)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience
-from ketadecide.i18n import tr
+from ketadecide.lang import tr
 from ketadecide.render.labels import SourceIndex, course_line, log_line, stamp
 from ketadecide.render.tidy import wrap_words
 from ketadecide.render.trend import trend_lines

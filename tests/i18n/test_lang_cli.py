@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
-from ketadecide.i18n import set_lang
+from ketadecide.lang import set_lang
 from tests.conftest import ROOT
 
 DATA = ROOT / "data"

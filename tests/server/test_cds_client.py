@@ -10,6 +10,7 @@ service cannot get what it needs), §CDS Service Response / §Card Attributes, �
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 import uuid
@@ -22,6 +23,7 @@ import pytest
 
 from tests.fhir.synth import SynthPatient
 from tests.server.conftest import (
+    DEADLINE_MS,
     ISSUER,
     SPEC_EXAMPLE_JWT,
     FhirStub,
@@ -35,6 +37,12 @@ AS_OF = dt.date.today()
 PATIENT_VIEW = "ketamine-options"
 ORDER_SELECT = "ketamine-order-select"
 ORDER_SIGN = "ketamine-order-sign"
+
+
+def wall_limit(seconds: float) -> float:
+    """A wall-clock bound: as given on a machine with CPUs to spare (CI), four times it when
+    other work oversubscribes the machine (then the wait for a CPU is what would be timed)."""
+    return seconds if os.getloadavg()[0] <= (os.cpu_count() or 1) else 4 * seconds
 
 
 # ----------------------------------------------------------------------------- the client
@@ -224,7 +232,7 @@ def test_patient_view_first_call_after_start_and_a_conforming_card(service: Serv
     assert "suicidality" in cards[0]["detail"] and "ask now" in cards[0]["detail"]
     if service.first_call_s < 0:
         service.first_call_s = elapsed
-    assert elapsed < 0.5, f"{elapsed:.3f} s: the spec asks for about 500 ms"
+    assert elapsed < wall_limit(0.5), f"{elapsed:.3f} s: the spec asks for about 500 ms"
     # The same chart gives the same card uuid (derived from the evaluation, nothing stored).
     again = call(service, PATIENT_VIEW, request("patient-view", "trd-1", body["prefetch"]), token()).json()
     assert again["cards"][0]["uuid"] == cards[0]["uuid"]
@@ -315,6 +323,13 @@ def test_errors_are_operation_outcomes_and_unknown_fields_are_ignored(service: S
         headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"},
     )
     _is_outcome(raw, 400)
+    for hostile in (b"[" * 100_000 + b"]" * 100_000, b'{"hook": "a", "hook": "b"}', b'{"x": NaN}'):
+        sent = httpx.post(
+            service.url(f"/cds-services/{PATIENT_VIEW}"),
+            content=hostile,
+            headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"},
+        )
+        _is_outcome(sent, 400)
     extra = {**body, "somethingNew": {"x": 1}, "context": {**body["context"], "futureField": True}}
     assert call(service, PATIENT_VIEW, extra, token()).status_code == 200
 
@@ -399,7 +414,8 @@ def test_a_failing_fhir_server_leaves_fields_not_read(service: Service, fhir: Fh
     response = call(service, PATIENT_VIEW, _fhir_call(service, fhir, pid, prefetch), token())
     elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.text
-    assert elapsed < 1.2, f"{elapsed:.2f} s: one 300 ms deadline for all fetches"
+    limit = wall_limit(DEADLINE_MS / 1000 + 1.0)
+    assert elapsed < limit, f"{elapsed:.2f} s: one deadline for all fetches (the stub waits 30 s)"
     detail = response.json()["cards"][0]["detail"]
     assert "Could not be read from the EHR" in detail and "blood pressure" in detail
     assert fhir.hits("/elsewhere") == 0 and fhir.hits("/offsite") == 0, "a redirect or an offsite page was followed"
