@@ -356,7 +356,7 @@ def _findable(citation: str) -> str:
 def _title(audience: Audience, profile_id: str | None, base: str | None = None) -> str:
     title = base or TITLE[audience]
     if profile_id:
-        title += (" for " if audience == "patient" else " — ") + profile_id
+        title += (tr(" for ") if audience == "patient" else " — ") + profile_id
     return title
 
 
@@ -413,7 +413,10 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
     row(
         LIST_PRICE_ROW[audience],
-        [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs) for m in ms],
+        [
+            e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") + cite(index, m.cost.refs)
+            for m in ms
+        ],
     )
     row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
@@ -505,7 +508,7 @@ def render_report_html(report: TroubleshootReport, audience: Audience = "patient
     base = (
         "Troubleshooting a ketamine course"
         if audience == "clinician"
-        else "When a ketamine course isn't going as hoped"
+        else tr("When a ketamine course isn't going as hoped")
     )
     title = _title(audience, report.profile_id, base)
     body = _crisis_banner(report.crisis, report.handout, audience, index)

@@ -346,15 +346,15 @@ def course_line(report: TroubleshootReport, audience: Audience) -> str:
     parts = [c.modality_name]
     if c.sessions is not None:
         what = "full-dose sessions" if audience == "clinician" else tr("sessions at full dose")
-        parts.append(f"{c.sessions} {what} (judged after {c.window})")
+        parts.append(f"{c.sessions} {what} " + trf("(judged after {window})", window=c.window))
     if c.response is not None:
         parts.append(
-            ("response: " if audience == "clinician" else "how it is going: ") + RESPONSE_WORD[audience][c.response]
+            ("response: " if audience == "clinician" else tr("how it is going: ")) + RESPONSE_WORD[audience][c.response]
         )
     if c.dissociation is not None:
-        parts.append("dissociation: " + DISSOCIATION_WORD[audience][c.dissociation])
+        parts.append(tr("dissociation: ") + DISSOCIATION_WORD[audience][c.dissociation])
     if c.financial_stress:
-        parts.append("cost is a strain")
+        parts.append(tr("cost is a strain"))
     return " · ".join(parts)
 
 
@@ -372,22 +372,29 @@ def log_line(log: CourseSummary, audience: Audience) -> str:
 
 
 def _log_line_plain(log: CourseSummary) -> str:
-    parts = [f"{len(log.sessions)} sessions so far, {log.sessions_full_dose} of them at your full dose"]
+    parts = [
+        trf("{n} sessions so far, {full} of them at your full dose", n=len(log.sessions), full=log.sessions_full_dose)
+    ]
     if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
         if log.change > 0:
-            trend = f"{log.change:.0%} lower"
+            trend = trf("{pct} lower", pct=f"{log.change:.0%}")
         elif log.change < 0:
-            trend = f"{-log.change:.0%} higher"
+            trend = trf("{pct} higher", pct=f"{-log.change:.0%}")
         else:
-            trend = "unchanged"
+            trend = tr("unchanged")
         parts.append(
-            f"your questionnaire score went from {log.baseline_phq9} to {log.latest_phq9} ({trend}); "
-            f"at its best it was {log.best_phq9}"
+            trf(
+                "your questionnaire score went from {first} to {latest} ({trend}); at its best it was {best}",
+                first=log.baseline_phq9,
+                latest=log.latest_phq9,
+                trend=trend,
+                best=log.best_phq9,
+            )
         )
     if log.remission:
-        parts.append("that is in the range of very few symptoms")
+        parts.append(tr("that is in the range of very few symptoms"))
     if log.highest_bp is not None:
-        parts.append(f"highest blood pressure {log.highest_bp[0]}/{log.highest_bp[1]}")
+        parts.append(trf("highest blood pressure {bp}", bp=f"{log.highest_bp[0]}/{log.highest_bp[1]}"))
     return "; ".join(parts)
 
 
@@ -453,22 +460,27 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
     """One study's figure with its time frame and comparator in the same sentence."""
     value = per_100(o.value_pct)
     against = (
-        f"{per_100(o.comparator_pct)} out of 100 with {o.comparator.for_(audience)}"
+        trf("{n} out of 100 with {who}", n=per_100(o.comparator_pct), who=o.comparator.for_(audience))
         if o.comparator_pct is not None
         else o.comparator.for_(audience)
     )
     chance = (
         {
-            "patient": " The difference may be due to chance.",
+            "patient": tr(" The difference may be due to chance."),
             "clinician": " Not a statistically clear difference.",
         }[audience]
         if not o.significant
         else ""
     )
     if audience == "patient":
-        return (
-            f"{value} out of 100 people {o.label.patient} {o.time_frame.patient}, "
-            f"compared with {against}.{chance} ({o.population.patient}.)"
+        return trf(
+            "{value} out of 100 people {label} {when}, compared with {against}.{chance} ({population}.)",
+            value=value,
+            label=o.label.patient,
+            when=o.time_frame.patient,
+            against=against,
+            chance=chance,
+            population=o.population.patient,
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
     return (
@@ -479,17 +491,23 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
 
 def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     if a.range_pct is not None:
-        value = f"{per_100(a.range_pct[0])} to {per_100(a.range_pct[1])}"
+        value = trf("{low} to {high}", low=per_100(a.range_pct[0]), high=per_100(a.range_pct[1]))
     else:
         value = str(per_100(a.value_pct or 0))
     if a.comparator_range_pct is not None:
-        against = f"{per_100(a.comparator_range_pct[0])} to {per_100(a.comparator_range_pct[1])}"
+        against = trf(
+            "{low} to {high}", low=per_100(a.comparator_range_pct[0]), high=per_100(a.comparator_range_pct[1])
+        )
     else:
-        against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else "no figure"
+        against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else tr("no figure")
     if audience == "patient":
-        return (
-            f"{value} out of 100 people {a.label.patient} {a.time_frame.patient}, "
-            f"compared with {against} out of 100 with {a.comparator.patient}."
+        return trf(
+            "{value} out of 100 people {label} {when}, compared with {against} out of 100 with {who}.",
+            value=value,
+            label=a.label.patient,
+            when=a.time_frame.patient,
+            against=against,
+            who=a.comparator.patient,
         )
     return (
         f"{a.label.clinician}: {value} out of 100 {a.time_frame.clinician}, vs {against} with {a.comparator.clinician}."
@@ -498,7 +516,7 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
 
 def comparator_bar(pct: float | None) -> str:
     """The comparator's 10-cell bar, or a note that there is no comparison group to draw."""
-    return bar10(pct) if pct is not None else "(no comparator figure)"
+    return bar10(pct) if pct is not None else tr("(no comparator figure)")
 
 
 def adverse_comparator_high(a: AdverseFigure) -> float | None:
@@ -520,11 +538,11 @@ def sure_score_line(s: Sure, audience: Audience) -> str:
     if s.score is None:
         answered = len(s.answers)
         return (
-            f"{answered} of 4 answered: no score yet."
+            trf("{answered} of 4 answered: no score yet.", answered=answered)
             if audience == "patient"
             else f"{answered} of 4 answered; the score needs all four."
         )
-    head = f"Score {s.score} of 4." if audience == "patient" else f"SURE score {s.score}/4."
+    head = trf("Score {score} of 4.", score=s.score) if audience == "patient" else f"SURE score {s.score}/4."
     return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()
 
 

@@ -604,3 +604,72 @@ def test_the_log_holds_no_token(service: Service, fhir: FhirStub, token: Any) ->
     log = service.log.read_text()
     for secret in (jwt_sent, jwt_sent.split(".")[1], "opaque-token-log-1", "bad.token.here", "log-1"):
         assert secret not in log
+
+
+# ----------------------------------------------------------------------------- the spec's own examples
+
+
+#: §Calling a CDS Service, "Example" (a copy written from the published text).
+SPEC_EXAMPLE_CALL = {
+    "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "fhirServer": "http://hooks.smarthealthit.org:9080",
+    "hook": "patient-view",
+    "fhirAuthorization": {
+        "access_token": "some-opaque-fhir-access-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/Patient.read user/Observation.read",
+        "subject": "cds-service4",
+    },
+    "context": {"userId": "Practitioner/example", "patientId": "1288992", "encounterId": "89284"},
+    "prefetch": {
+        "patientToGreet": {
+            "resourceType": "Patient",
+            "gender": "male",
+            "birthDate": "1925-12-23",
+            "id": "1288992",
+            "active": True,
+        }
+    },
+}
+
+
+def test_the_specs_example_call_is_a_412_and_calls_no_one(service: Service, fhir: FhirStub, token: Any) -> None:
+    """Its Patient comes under a key this service did not ask for (ignored), and its fhirServer
+    is not the issuer's configured FHIR base (never contacted, and it is http): the service
+    cannot obtain the Patient, so 412 as §Providing FHIR Resources says."""
+    before = len(fhir.requests)
+    _is_outcome(call(service, PATIENT_VIEW, SPEC_EXAMPLE_CALL, token()), 412)
+    assert len(fhir.requests) == before
+    # With the Patient under our own key, the same call is answered (no card: no reason to show one).
+    ours = {**SPEC_EXAMPLE_CALL, "prefetch": {"patient": SPEC_EXAMPLE_CALL["prefetch"]["patientToGreet"]}}
+    response = call(service, PATIENT_VIEW, ours, token())
+    assert response.status_code == 200 and response.json() == {"cards": []}
+
+
+def test_the_specs_example_feedback_is_accepted(service: Service, token: Any) -> None:
+    """§Feedback examples: overridden without and with a reason (cards not ours: counted as unknown)."""
+    url = service.url(f"/cds-services/{PATIENT_VIEW}/feedback")
+    examples = [
+        {
+            "card": "f6b95768-b1c8-40dc-8385-bf3504b82ffb",
+            "outcome": "overridden",
+            "outcomeTimestamp": "2020-12-11T00:00:00Z",
+        },
+        {
+            "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+            "outcome": "overridden",
+            "overrideReason": {
+                "reason": {"code": "d7ecf885", "system": "https://example.com/cds-hooks/override-reason-system"},
+                "userComment": "A comment entered by the clinician.",
+            },
+            "outcomeTimestamp": "2020-12-11T00:00:00Z",
+        },
+    ]
+    for example in examples:
+        sent = httpx.post(
+            url, json={"feedback": [example]}, headers={"Authorization": f"Bearer {token(PATIENT_VIEW, '/feedback')}"}
+        )
+        assert sent.status_code == 200
+    counts = httpx.get(url, headers={"Authorization": f"Bearer {token(PATIENT_VIEW, '/feedback')}"}).json()["counts"]
+    assert counts["unknown:overridden"] == 2 and counts["unknown:reason:other"] == 1
