@@ -29,7 +29,7 @@ from ketadecide.cli.options import (
     output_format,
     resolve_format,
 )
-from ketadecide.cli.output import present, screen_rows, wants_decision_support, wants_handout
+from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 from ketadecide.tty import is_terminal
 
@@ -130,6 +130,21 @@ def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
     return with_id_hints(InputError(problems), data, kb)
 
 
+def _show(line: str, stream: Any, width: int) -> None:
+    """One line of the optional steps, wrapped at words to the width, its indent kept (a
+    "+ " or "- " item hangs under its text)."""
+    from ketadecide.render.tidy import wrap_words
+
+    body = line.lstrip()
+    if not body:
+        print(line, file=stream, flush=True)
+        return
+    indent = line[: len(line) - len(body)]
+    hang = indent + ("  " if body[:2] in ("+ ", "- ") else "")
+    for part in wrap_words(body, width, indent, hang):
+        print(part, file=stream, flush=True)
+
+
 def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
     person: Any, result: Any, kb: Any, who: str, asker: Any, fmt: OutputFormat | None, output: Path | None, detail: bool
 ) -> tuple[Any, Any, bool]:
@@ -155,7 +170,7 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
             kb,
             who,  # type: ignore[arg-type]
             asker,
-            lambda line: print(line, file=stream, flush=True),
+            lambda line: _show(line, stream, table_width(output if not on_screen else None)),
             handout=wants_handout(fmt, output),
         )
     except KeyboardInterrupt:

@@ -426,6 +426,8 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "certainty": "Certainty",
         "table": "Where each option stands (0-10) on what was rated",
         "weight": "rated",
+        "brief": "Benefits and harms in brief (each from its own study)",
+        "no_benefit_figure": "No controlled benefit figure.",
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
@@ -441,6 +443,8 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "certainty": "How sure we are",
         "table": "How each option does (0-10) on what you rated",
         "weight": "you rated",
+        "brief": "What helps and what harms, in short",
+        "no_benefit_figure": "No fair test gives a number for how many it helps.",
     },
 }
 
