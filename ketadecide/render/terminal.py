@@ -418,16 +418,11 @@ def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
     for m in result.modalities:
         # What this person would likely pay (issue 24), never the list price unlabelled.
         oop = m.cost.out_of_pocket
-        if m.status == "contraindicated":
-            price = "—"
-        else:
-            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + tr(" (est.)")
         status = status_text(m.status, audience, urgent=result.crisis.triggered)
-        per = "per session" if audience == "clinician" else tr("a visit")
-        said = (
-            f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)} · "
-            f"{price} {per}"
-        )
+        said = f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)}"
+        if m.status != "contraindicated":  # a price under "not advised" reads as an offer
+            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + tr(" (est.)")
+            said += f" · {price} " + ("per session" if audience == "clinician" else tr("a visit"))
         lines = wrap_words(f"{m.short_name}: {said}", width, "", "  ")
         for i, line in enumerate(lines):
             text = Text(line)
@@ -582,7 +577,7 @@ def render_modalities(
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     if modality_id is None:
-        headings = ("id", "name", "drug", "route", "setting", "FDA status", "cost / session")
+        headings = ("id", "name", "drug", "route", "setting", "FDA status", "before insurance / session")
         listing: list[tuple[str, ...]] = []
         for ident, m in kb.modalities.items():
             c = m.cost_per_session_usd
@@ -628,8 +623,8 @@ def render_modalities(
     )
     rows.append(
         (
-            "Cost per session",
-            f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+            "Before insurance",
+            f"{money(c.low, c.high)} per session, as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
             f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
         )
     )
