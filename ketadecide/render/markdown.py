@@ -274,7 +274,7 @@ def _list_markdown(kb: KnowledgeBase, audience: Audience) -> str:
     lines = [
         "# Modalities",
         "",
-        "| id | name | drug | route | setting | cost / session |",
+        "| id | name | drug | route | setting | before insurance / session |",
         "|---|---|---|---|---|---|",
     ]
     for ident, m in kb.modalities.items():
@@ -304,7 +304,7 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
     lines += [
         f"- **Induction sessions**: {count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} "
         f"{index.refs(kb.refs(s.sources))}",
-        f"- **Cost per session**: {md_escape(money(c.low, c.high))} as of {c.as_of.isoformat()}"
+        f"- **Price before insurance, per session**: {md_escape(money(c.low, c.high))} as of {c.as_of.isoformat()}"
         f"{' (estimate)' if c.estimate else ''}. {md_escape(c.note or '')} {index.refs(kb.refs(c.sources))}",
         "",
         "## Coverage by payer",

@@ -595,7 +595,7 @@ def render_modalities(
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     if modality_id is None:
-        headings = ("id", "name", "drug", "route", "setting", "FDA status", "cost / session")
+        headings = ("id", "name", "drug", "route", "setting", "FDA status", "before insurance / session")
         listing: list[tuple[str, ...]] = []
         for ident, m in kb.modalities.items():
             c = m.cost_per_session_usd
@@ -641,8 +641,8 @@ def render_modalities(
     )
     rows.append(
         (
-            "Cost per session",
-            f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+            "Before insurance",
+            f"{money(c.low, c.high)} per session, as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
             f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
         )
     )
