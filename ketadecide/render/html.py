@@ -310,7 +310,7 @@ def _intro(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
     out = [f'<p class="lead"><b>{e(lead)}</b>{cite(index, d.intro_refs)}</p>']
     if d.glossary:
         words = "".join(f"<span><b>{e(term)}</b>: {e(text.for_(audience))}.</span> " for term, text in d.glossary)
-        label = "Words used here" if audience == "patient" else "Terms"
+        label = tr("Words used here") if audience == "patient" else "Terms"
         out.append(f'<p class="glossary"><b>{label}.</b> {words.strip()}</p>')
     return out
 
@@ -319,17 +319,23 @@ def _worksheet(result: Result) -> list[str]:
     """What matters most, the leaning question and a next-step plan, on every patient copy:
     filled in where the consult answered, blank boxes to fill by hand where it did not."""
     rated = {a.id: a.weight for a in result.fit.attributes} if result.fit is not None else {}
-    labels = [(k, v) for k, v in WORKSHEET_ATTRIBUTES]
+    labels = [(k, tr(v)) for k, v in WORKSHEET_ATTRIBUTES]
     cells = " · ".join(
         f"{e(label)} <b>{rated[ident]}</b>" if ident in rated else f"{e(label)} ___" for ident, label in labels
     )
     names = " ".join(f"&#9744; {e(m.short_name)}" for m in result.modalities)
     return [
-        '<section class="worksheet"><h2>Your next steps</h2>',
-        f"<p><b>What matters most to you</b> (0 = not at all, 10 = a lot)? {cells}</p>",
-        f"<p><b>Which option are you leaning toward?</b> {names} &#9744; Not sure yet</p>",
-        "<p><b>My plan.</b> Decide by (date) ________; people to talk it over with ______________; "
-        "questions I still have ______________________________</p>",
+        f'<section class="worksheet"><h2>{e(tr("Your next steps"))}</h2>',
+        f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>",
+        f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} &#9744; {e(tr('Not sure yet'))}</p>",
+        f"<p><b>{e(tr('My plan.'))}</b> "
+        + e(
+            tr(
+                "Decide by (date) ________; people to talk it over with ______________; "
+                "questions I still have ______________________________"
+            )
+        )
+        + "</p>",
         "</section>",
     ]
 

@@ -392,7 +392,7 @@ def render_summary(
     more = (
         "Full comparison, every finding with its sources: add --detail."
         if audience == "clinician"
-        else "For all the details and where they come from, add --detail."
+        else tr("For all the details and where they come from, add --detail.")
     )
     console.print(Text(more, style="dim"))
     # One line here; the complete statement is in --detail and on the handout.
@@ -537,13 +537,14 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent:
         ("Key findings" if audience == "clinician" else tr("To discuss"), _key_findings(m, audience)),
         ("Coverage" if audience == "clinician" else tr("Insurance"), coverage_text(m.coverage, audience, m.status)),
         (
-            "You might pay (estimate)",
+            tr("You might pay (estimate)"),
             cost
             if m.status == "contraindicated"
-            else f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+            else trf("{cost} a visit; first course {course}", cost=cost, course=course)
+            + ("" if full else trf("; {before} before insurance", before=before)),
         ),
         (
-            "Schedule",
+            tr("Schedule"),
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
         ),
     ]
