@@ -102,13 +102,10 @@ def pick_many(
             (o for o in options if token == o.key or (o.value is not None and token == str(o.value).lower())),
             None,
         )
-<<<<<<< HEAD
         if hit is None and token.casefold() in named:
             hit = next((o for o in options if o.value == named[token.casefold()]), None)
-=======
         if hit is None and token not in NONE_WORDS and len(found := _spanish_hits(options, token)) == 1:
             hit = found[0]
->>>>>>> main
         if hit is None and token in NONE_WORDS:
             hit = next((o for o in options if o.key == NONE_KEY and o.value is None), None)
         if hit is None:
