@@ -17,6 +17,7 @@ from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_error
 from ketadecide.cli.help import examples
 from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
+    NOT_NOTE,
     AsOfOpt,
     AudienceOpt,
     AudienceOption,
@@ -265,7 +266,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.outputs import check_paths
 
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
-    shown_as = output_format(fmt, output)
+    shown_as = output_format(fmt, output, (*NOT_NOTE, "note"))
     if save is not None:
         _check_save_target(save)
     # Spanish for the patient: the interview too when the patient answers; a clinician's
