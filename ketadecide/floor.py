@@ -117,7 +117,8 @@ _FLAGGED = ("caution", "contraindicated")
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
         "f6a08717ebba7c9c217e250034487da0168ad23aeb79ef164144d8dd6c369376",  # 0.3.0
-        "d29d7498b8b50408d6455232eae5b3d1ce16651e36858b83900a38f82393a56b",  # 0.4.0 (issue 22)
+        "2910fc8fc2048f96fcb2ed7d66618d1c0c3e8ab82588f93a3b398f34b1883473",  # crisis sources: VA/DoD 2024 (issue 26)
+        "d230ba0ff37824cc99620919d0e07568a89d05fd0f7a514b70df621736ea8e35",  # issue 22 with issue 26
     }
 )
 
@@ -164,9 +165,9 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
 def validate_data_dir(
     data_dir: Path | str | None = None, *, clinical_floor: bool = True, **options: Any
 ) -> loader.ValidationReport:
-    """:func:`ketadecide.knowledge.loader.validate_data_dir`, then the clinical floor (an
+    """:func:`ketadecide.knowledge.loader.validate_files`, then the clinical floor (an
     error when breached). ``data validate`` runs this; ``options`` go to the loader."""
-    report = loader.validate_data_dir(data_dir, **options)
+    report = loader.validate_files(data_dir, **options)
     kb = report.knowledge_base
     if kb is None or not clinical_floor:
         return report

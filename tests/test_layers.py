@@ -21,7 +21,7 @@ from tests.test_import_cycles import ROOT, _modules, import_edges, package_of
 #: Bottom first. Keep README.md's "Layers" list in step (tests/test_layers.py checks it).
 LAYERS: tuple[tuple[str, ...], ...] = (
     # foundations: no ketadecide import at all
-    ("_version", "errors", "citations", "readability", "tty"),
+    ("_version", "errors", "citations", "readability", "readability_es", "tty"),
     # reading and writing files safely
     ("files", "outputs"),
     ("safeyaml", "profile"),
@@ -99,5 +99,5 @@ def test_the_contract_catches_an_upward_import() -> None:
     assert violations([*import_edges(), upward]) == [
         "ketadecide/engine/evaluate.py:7: ketadecide.engine.evaluate imports ketadecide.render.json, in a layer "
         "above engine (it may import: _version, citations, decision, errors, files, knowledge, lang, outputs, "
-        "predicates, profile, readability, safeyaml, tty)"
+        "predicates, profile, readability, readability_es, safeyaml, tty)"
     ]

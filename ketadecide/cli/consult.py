@@ -17,6 +17,7 @@ from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_error
 from ketadecide.cli.help import examples
 from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
+    NOT_NOTE,
     AsOfOpt,
     AudienceOpt,
     AudienceOption,
@@ -29,8 +30,9 @@ from ketadecide.cli.options import (
     output_format,
     resolve_format,
 )
-from ketadecide.cli.output import present, screen_rows, wants_decision_support, wants_handout
+from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
+from ketadecide.lang import trf
 from ketadecide.tty import is_terminal
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
@@ -38,7 +40,9 @@ EXIT_END_OF_INPUT = EXIT_INTERNAL
 
 def _goodbye(what: str, code: int) -> typer.Exit:
     newline = "\n" if is_terminal(sys.stderr) else ""
-    print(f"{newline}ketadecide: {what}; goodbye. Nothing was written.", file=sys.stderr)
+    from ketadecide.lang import tr, trf
+
+    print(newline + trf("ketadecide: {what}; goodbye. Nothing was written.", what=tr(what)), file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -51,7 +55,29 @@ def _check_save_target(path: Path) -> None:
         raise InputError(Problem("the folder to write into does not exist", str(path), "--save"))
 
 
+def _keep_typed(save: Path, audience: str) -> bool:
+    """After Ctrl-C with --save: ask (on standard error) whether to keep what was typed.
+    Anything but yes, another Ctrl-C or the end of input keeps nothing."""
+    question = {
+        "clinician": f"\nConsult cancelled. Save the answers typed so far to {save}? [y/N] ",
+        "patient": "\n" + trf("You stopped the questions. Keep what you typed in {save}? (yes or no) ", save=save),
+    }[audience]
+    try:
+        print(question, end="", file=sys.stderr, flush=True)
+        reply = sys.stdin.readline()
+    except (KeyboardInterrupt, OSError, ValueError):
+        return False
+    return reply.strip().casefold() in {"y", "yes", "s", "sí", "si"}
+
+
+def _as_typed(record: dict[str, Any]) -> dict[str, Any]:
+    """Numbers as the person typed them: ``400``, not ``400.0`` (a whole-number budget is
+    parsed as a float, and YAML would write the float)."""
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in record.items()}
+
+
 def _profile_text(record: dict[str, Any], path: Path) -> str:
+    record = _as_typed(record)
     if path.suffix.lower() == ".json":
         import json
 
@@ -59,7 +85,15 @@ def _profile_text(record: dict[str, Any], path: Path) -> str:
     import yaml
 
     header = "# ketadecide profile, written by `ketadecide consult`.\n"
-    return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    # One field a line, lists inline (`diagnoses: [mdd]`): a record of scalars only would
+    # otherwise be dumped as one flow mapping (`{suicidality: none}`).
+    lines = [
+        yaml.safe_dump(
+            {k: v}, sort_keys=False, allow_unicode=True, default_flow_style=None if isinstance(v, list) else False
+        )
+        for k, v in record.items()
+    ]
+    return header + "".join(lines)
 
 
 def _print_glance(result: Any, audience: str) -> None:
@@ -74,9 +108,10 @@ def _print_glance(result: Any, audience: str) -> None:
 def _say_missing(fields: list[str], audience: str) -> None:
     """One line on stderr: the safety-screen answers not given, so every status is incomplete."""
     if audience == "patient":
-        line = (
-            f"ketadecide: some safety questions were not answered ({', '.join(fields)}), so the comparison "
-            "cannot be finished; your clinician will ask them."
+        line = trf(
+            "ketadecide: some safety questions were not answered ({fields}), so the comparison "
+            "cannot be finished; your clinician will ask them.",
+            fields=", ".join(fields),
         )
     else:
         line = (
@@ -98,6 +133,21 @@ def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
         else:
             problems.append(p)
     return with_id_hints(InputError(problems), data, kb)
+
+
+def _show(line: str, stream: Any, width: int) -> None:
+    """One line of the optional steps, wrapped at words to the width, its indent kept (a
+    "+ " or "- " item hangs under its text)."""
+    from ketadecide.render.tidy import wrap_words
+
+    body = line.lstrip()
+    if not body:
+        print(line, file=stream, flush=True)
+        return
+    indent = line[: len(line) - len(body)]
+    hang = indent + ("  " if body[:2] in ("+ ", "- ") else "")
+    for part in wrap_words(body, width, indent, hang):
+        print(part, file=stream, flush=True)
 
 
 def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
@@ -125,7 +175,7 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
             kb,
             who,  # type: ignore[arg-type]
             asker,
-            lambda line: print(line, file=stream, flush=True),
+            lambda line: _show(line, stream, table_width(output if not on_screen else None)),
             handout=wants_handout(fmt, output),
         )
     except KeyboardInterrupt:
@@ -216,7 +266,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.outputs import check_paths
 
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
-    shown_as = output_format(fmt, output)
+    shown_as = output_format(fmt, output, (*NOT_NOTE, "note"))
     if save is not None:
         _check_save_target(save)
     # Spanish for the patient: the interview too when the patient answers; a clinician's
@@ -257,14 +307,25 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         try:
             run_interview(interview, asker)
         except KeyboardInterrupt:
+            if save is not None and interview.answers != prefill and _keep_typed(save, who):
+                from ketadecide.outputs import write_text
+
+                write_text(save, _profile_text(interview.answers, save))
+                print(
+                    f"ketadecide: consult cancelled; what was typed is in {save} (readable by you only).",
+                    file=sys.stderr,
+                )
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
         except EOFError:
             raise _goodbye("end of input before the consult was finished", EXIT_END_OF_INPUT) from None
         if interview.stopped and "age" not in interview.answers:
-            print(
-                "ketadecide: no comparison was made (the consult stopped before age was given); nothing was written.",
-                file=sys.stderr,
-            )
+            # After the crisis message: a plain line, no error marker or field names.
+            said = {
+                "clinician": "No comparison was made and nothing was saved.",
+                "patient": "Nothing you typed was saved.",
+            }
+            print(said[who], file=sys.stderr)
             return
         person = interview.profile()
         stopped = interview.stopped
@@ -281,13 +342,14 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
     shown = False
-    if asker is not None and not stopped:
+    # After a crisis answer the optional steps (values, SURE) are not offered: safety first.
+    if asker is not None and not stopped and not result.crisis.triggered:
         person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail)
     if save is not None:
         from ketadecide.outputs import write_text
 
         write_text(save, _profile_text(person.to_record(), save))
-        print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
+        print(trf("ketadecide: answers saved to {save} (readable by you only).", save=save), file=sys.stderr)
     if shown:
         return
     if output is None and resolve_format(fmt, output) == "table":

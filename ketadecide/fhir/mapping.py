@@ -190,9 +190,9 @@ def windows_of(freshness: Mapping[str, FreshnessRule]) -> dict[str, Window]:
 @functools.cache
 def default_windows() -> dict[str, Window]:
     """The bundled data's freshness windows (cited there)."""
-    from ketadecide.knowledge.loader import default_data_dir, validate_data_dir
+    from ketadecide.knowledge.loader import default_data_dir, validate_files
 
-    report = validate_data_dir(default_data_dir(), check_freshness=False, lazy_extras=True)
+    report = validate_files(default_data_dir(), check_freshness=False, lazy_extras=True)
     if report.knowledge_base is None:
         raise InputError(report.errors)
     return windows_of(report.knowledge_base.freshness)

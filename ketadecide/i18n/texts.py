@@ -25,9 +25,9 @@ from ketadecide.lang.catalog import Catalog, for_data_dir, norm
 
 #: The fields that hold words for a patient.
 TEXT_FIELDS = frozenset({"patient", "plain_name"})
-#: Names shown to both audiences: a modality's (the localized knowledge base is only ever
+#: Names shown to both audiences: a modality's, a glossary term's (the localized knowledge base is only ever
 #: used for what a patient reads, so translating them leaves the clinician's English).
-_NAMES = re.compile(r"modalities\.[a-z_]+\.(name|short_name)")
+_NAMES = re.compile(r"modalities\.[a-z_]+\.(name|short_name)|decision\.intro\.glossary\.\d+\.term")
 
 
 def _is_text(key: str, name: str, value: object) -> bool:

@@ -45,6 +45,7 @@ from ketadecide.render.labels import (
     oop_assumptions,
     oop_course_text,
     oop_text,
+    open_checklists,
     stale_texts,
     stamp,
     status_text,
@@ -295,6 +296,22 @@ def print_lines(console: Console, lines: list[Text]) -> None:
         console.print(line, soft_wrap=bool(line.no_wrap))
 
 
+def checklist_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """The Spravato REMS and prior-authorisation steps to tick (when Spravato is open)."""
+    out: list[Text] = []
+    for c in open_checklists(result):
+        head = Text(c.title.for_(audience), style="bold underline")
+        if audience == "clinician":
+            head.append(f" (reviewed {c.reviewed.isoformat()}) {index.refs(c.refs)}", style="dim")
+        out.append(head)
+        for item in c.items:
+            line = Text(f"☐ {item.text.for_(audience)}")
+            if audience == "clinician":
+                line.append(f" {index.refs(item.refs)}", style="dim")
+            out.append(line)
+    return out
+
+
 def footer(result: Result, audience: Audience, index: SourceIndex, width: int = 80) -> list[Text]:
     out: list[Text] = []
     if audience == "clinician" and index.items():
@@ -388,7 +405,7 @@ def render_summary(
     more = (
         "Full comparison, every finding with its sources: add --detail."
         if audience == "clinician"
-        else "For all the details and where they come from, add --detail."
+        else tr("For all the details and where they come from, add --detail.")
     )
     console.print(Text(more, style="dim"))
     # One line here; the complete statement is in --detail and on the handout.
@@ -431,16 +448,11 @@ def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
     for m in result.modalities:
         # What this person would likely pay (issue 24), never the list price unlabelled.
         oop = m.cost.out_of_pocket
-        if m.status == "contraindicated":
-            price = "—"
-        else:
-            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + tr(" (est.)")
         status = status_text(m.status, audience, urgent=result.crisis.triggered)
-        per = "per session" if audience == "clinician" else tr("a visit")
-        said = (
-            f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)} · "
-            f"{price} {per}"
-        )
+        said = f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)}"
+        if m.status != "contraindicated":  # a price under "not advised" reads as an offer
+            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + tr(" (est.)")
+            said += f" · {price} " + ("per session" if audience == "clinician" else tr("a visit"))
         lines = wrap_words(f"{m.short_name}: {said}", width, "", "  ")
         for i, line in enumerate(lines):
             text = Text(line)
@@ -538,13 +550,14 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent:
         ("Key findings" if audience == "clinician" else tr("To discuss"), _key_findings(m, audience)),
         ("Coverage" if audience == "clinician" else tr("Insurance"), coverage_text(m.coverage, audience, m.status)),
         (
-            "You might pay (estimate)",
+            tr("You might pay (estimate)"),
             cost
             if m.status == "contraindicated"
-            else f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+            else trf("{cost} a visit; first course {course}", cost=cost, course=course)
+            + ("" if full else trf("; {before} before insurance", before=before)),
         ),
         (
-            "Schedule",
+            tr("Schedule"),
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
         ),
     ]
@@ -570,6 +583,7 @@ def render_table(
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
+    parts += checklist_section(result, audience, index)
     parts += decision_section(result, audience, index)
     for part in parts:
         console.print(part)
@@ -595,7 +609,7 @@ def render_modalities(
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     if modality_id is None:
-        headings = ("id", "name", "drug", "route", "setting", "FDA status", "cost / session")
+        headings = ("id", "name", "drug", "route", "setting", "FDA status", "before insurance / session")
         listing: list[tuple[str, ...]] = []
         for ident, m in kb.modalities.items():
             c = m.cost_per_session_usd
@@ -641,8 +655,8 @@ def render_modalities(
     )
     rows.append(
         (
-            "Cost per session",
-            f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+            "Before insurance",
+            f"{money(c.low, c.high)} per session, as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
             f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
         )
     )

@@ -63,8 +63,10 @@ def test_crisis_message_comes_at_once_then_offers_to_continue(new, minimal_kb, a
     assert [n.kind for n in notices] == ["crisis"]
     assert notices[0].text == minimal_kb.crisis.clinician
     assert notices[0].sources  # the clinician sees where the advice comes from
-    assert iv.current.key == CRISIS_KEY
-    assert iv.answer("") == []  # Enter = continue
+    assert iv.current.key == CRISIS_KEY and iv.current.enter is None
+    (said,) = iv.answer("")  # going on is never the default after a crisis answer
+    assert said.kind == "error" and iv.current.key == CRISIS_KEY
+    assert iv.answer("y") == []
     # After an active-ideation answer: is an oral antidepressant taken (Spravato MDSI needs one)?
     assert iv.current.key == "oral_antidepressant"
     assert iv.answer("yes") == []
@@ -75,7 +77,9 @@ def test_crisis_message_comes_at_once_then_offers_to_continue(new, minimal_kb, a
 def test_no_crisis_for_passive_ideation_or_none(new) -> None:
     for answer in ("1", "2"):
         iv = new()
-        assert iv.answer(answer) == []
+        notices = iv.answer(answer)
+        # passive ideation: the same-day assessment line, never the crisis message
+        assert [n.kind for n in notices] == ([] if answer == "1" else ["safety"])
         assert iv.current.key == "diagnoses"
 
 
@@ -299,7 +303,7 @@ def test_phq9_item9_brings_back_an_unanswered_safety_question(new, minimal_kb) -
     iv = new()
     notices = drive(iv, ["", "", "", "", "45", "", "", "", "", "000000001"])
     kinds = [n.kind for _, n in notices]
-    assert kinds == ["score", "info"]
+    assert kinds == ["score", "safety", "info"]  # item 9 above 0: the same-day line at once
     assert iv.current.key == RECHECK_KEY
     assert iv.current.options[0].value == "none"
     (crisis,) = iv.answer("3")
@@ -427,3 +431,20 @@ def test_safety_question_offers_not_assessed(new) -> None:
     assert values == ["none", "passive_ideation", "active_ideation", "plan_or_intent", "unknown"]
     assert iv.answer("5") == []
     assert iv.answers["suicidality"] == "unknown"
+
+
+def test_brand_and_generic_names_are_understood_as_in_profile_files(questions: QuestionSet, kb) -> None:
+    """'xanax' and 'lorazepam' at the medications question mean benzodiazepine (was "use 0-8
+    or the ids shown"), as a profile file's did-you-mean reads them."""
+    iv = Interview(questions, kb, "clinician")
+    drive(iv, TYPICAL[:8])
+    assert iv.current is not None and iv.current.key == "medications"
+    assert iv.answer("Xanax, lorazepam") == []
+    assert iv.answers["medications"] == ["benzodiazepine"]
+
+
+def test_an_unknown_name_is_still_refused(questions: QuestionSet, kb) -> None:
+    iv = Interview(questions, kb, "clinician")
+    drive(iv, TYPICAL[:8])
+    (said,) = iv.answer("zzzz")
+    assert said.kind == "error" and iv.current.key == "medications"
