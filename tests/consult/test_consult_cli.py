@@ -370,7 +370,7 @@ def test_after_a_plan_and_stop_only_plain_lines_follow(runner) -> None:
 
 
 def test_after_active_ideation_the_optional_steps_are_not_offered(runner, tmp_path) -> None:
-    answers = ["3", "y", *TYPICAL[1:], "y", "8 3 5 7 2 6", "y", "y", "y", "y"]
+    answers = ["3", "y", "y", *TYPICAL[1:], "y", "8 3 5 7 2 6", "y", "y", "y", "y"]
     result = consult(runner, answers)
     assert result.exit_code == 0, result.stderr
     assert "Values" not in result.stderr and "SURE" not in result.stderr
