@@ -196,8 +196,7 @@ def _from_cache(folder: Path, data_dir: Path | str | None) -> KnowledgeBase | No
     directory = Path(data_dir) if data_dir is not None else loader.default_data_dir()
     if not directory.is_dir():
         return None
-    texts, unreadable = loader.read_data_files(directory)
+    layout, unreadable = loader.read_layout(directory)
     if unreadable:
         return None
-    defaults = loader.bundled_defaults(directory, texts)
-    return cache.load(folder, directory, loader.content_sha256(texts, defaults), texts, defaults)
+    return cache.load(folder, layout)

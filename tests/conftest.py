@@ -24,10 +24,17 @@ MINIMAL_KB = FIXTURES / "kb_minimal"
 TEST_CACHE = Path(tempfile.mkdtemp(prefix="ketadecide-test-cache-"))
 os.environ["KETADECIDE_CACHE_DIR"] = str(TEST_CACHE)
 os.environ.pop("KETADECIDE_NO_CACHE", None)
+# The cache's key lives in a private state folder: this session's own, never the user's.
+TEST_STATE = Path(tempfile.mkdtemp(prefix="ketadecide-test-state-"))
+os.environ["XDG_STATE_HOME"] = str(TEST_STATE)
+# tests/fixtures/kb_minimal is synthetic test data that declares itself standalone (not an
+# overlay on the bundled data); only this switch lets it load. Never set for patients.
+os.environ["KETADECIDE_SYNTHETIC_DATA"] = "1"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(TEST_CACHE, ignore_errors=True)
+    shutil.rmtree(TEST_STATE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -59,11 +59,17 @@ def validate(
         print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s).", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
     rules = len(kb.conditions) + len(kb.medications) + len(kb.screens)
+    overlay = (
+        f" (an overlay of {len(kb.overlay.files)} file(s) on the bundled data, which it may only add to and tighten)"
+        if kb.overlay
+        else ""
+    )
     print(
-        f"OK: {kb.data_dir}: {len(kb.modalities)} modalities, {rules} rules "
+        f"OK: {kb.data_dir}{overlay}: {len(kb.modalities)} modalities, {rules} rules "
         f"({len(kb.conditions)} conditions, {len(kb.medications)} medications, {len(kb.screens)} screens), "
         f"{len(kb.sources)} sources; oldest review {kb.reviewed.isoformat()}; "
         f"{len(report.warnings)} warning(s); sha256 {kb.sha256}"
+        + (f"; overlay sha256 {kb.overlay.sha256}" if kb.overlay else "")
     )
     if strict and report.warnings:
         raise typer.Exit(EXIT_INPUT)
