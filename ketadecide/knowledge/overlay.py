@@ -59,6 +59,8 @@ ADDABLE_IN_FLOOR = frozenset({"local_lines", *GENEROSITY, *HIGHER_IS_STRICTER})
 NO_NEW_IDS = frozenset({"on_label"})
 #: Records inside a marked one that are the clinic's own to state: its local prices.
 LOCAL_KEYS = frozenset({"cost_per_session_usd"})
+#: Values an overlay states whole, never as a partial difference.
+WHOLE_KEYS = frozenset({"when", "ask_if", "local_lines", *LOCAL_KEYS})
 
 
 @dataclass
@@ -252,11 +254,15 @@ def minimal_overlay(bundled: Any, copy: Any) -> Any:
         for key, value in copy.items():
             if key not in bundled:
                 out[key] = value
+            elif key in WHOLE_KEYS:
+                if not _same(bundled[key], value):
+                    out[key] = value  # stated whole: a predicate or a price is not merged piecewise
             else:
                 diff = minimal_overlay(bundled[key], value)
                 if diff is not None:
                     out[key] = diff
-        return out or None
+        # A later review date alone changes nothing (the merge keeps the older one).
+        return out if set(out) - {"reviewed"} else None
     if isinstance(bundled, list) and isinstance(copy, list) and _all_ids(bundled) and _all_ids(copy):
         by_id = {item["id"]: item for item in bundled}
         items = []
