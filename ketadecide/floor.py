@@ -113,7 +113,7 @@ _FLAGGED = ("caution", "contraindicated")
 #: bundled one, is probed in full every time, and ``data validate`` always probes in full.
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
-        "f6a08717ebba7c9c217e250034487da0168ad23aeb79ef164144d8dd6c369376",  # 0.3.0
+        "5dd153cfabb7757ad3801613000f61d14d9ec1aa8802c8e69b32b11df6910d6e",  # 0.4.0 (floor markers)
     }
 )
 

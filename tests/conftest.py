@@ -76,11 +76,17 @@ def index(fhir_kb: KnowledgeBase):  # type: ignore[no-untyped-def]
     return code_index(fhir_kb)
 
 
-def clinic_data(tmp_path: Path, file: str | None = None, old: str = "", new: str = "") -> Path:
+def clinic_data(
+    tmp_path: Path, file: str | None = None, old: str = "", new: str = "", *, standalone: bool = False
+) -> Path:
     """A clinic's copy of the bundled data directory, with one edit to ``file`` when given:
-    ``old`` must appear exactly once and becomes ``new``."""
+    ``old`` must appear exactly once and becomes ``new``. A copy is read as an overlay on
+    the bundled data; ``standalone`` marks it synthetic test data read on its own, so the
+    probe-based clinical floor (the second, independent check) is what judges it."""
     data = tmp_path / "clinic"
     shutil.copytree(DATA_DIR, data)
+    if standalone:
+        (data / "overlay.yaml").write_text("standalone: synthetic\n", encoding="utf-8")
     if file is not None:
         path = data / file
         text = path.read_text()

@@ -262,6 +262,13 @@ def read_layout(directory: Path) -> tuple[DataLayout, list[Problem]]:
                 clinic[name] = read_text(directory / name, regular_only=True)
             except InputError as exc:
                 errors.extend(exc.problems)
+    if not clinic:
+        problem = Problem(
+            "not a data directory: it has no overlay.yaml and none of the data files "
+            f"({', '.join((*REQUIRED_FILES, *OPTIONAL_FILES))})",
+            str(directory),
+        )
+        return DataLayout(directory, texts), [*errors, problem]
     layout = DataLayout(directory, texts, clinic=clinic)
     from ketadecide._version import __version__
 

@@ -188,7 +188,10 @@ class Merger:
 def merge_file(name: str, file: str, bundled: Any, clinic: Any, locked: frozenset[str]) -> tuple[Any, list[Problem]]:
     """The bundled file ``name`` with the clinic's file merged in, and the refusals."""
     if clinic is None:
-        return bundled, []
+        problem = Problem(
+            "the file is empty: an overlay file states what it adds or tightens (delete it if nothing)", file
+        )
+        return bundled, [problem]
     if not isinstance(clinic, dict):
         return clinic, []  # not a mapping: the model names what is wrong
     merger = Merger(file, locked if name == "questions.yaml" else frozenset())
