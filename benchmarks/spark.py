@@ -99,7 +99,7 @@ def _timed(cmd: list[str]) -> float:
     return elapsed
 
 
-_START_ONLY = "from ketadecide.batch.spark_session import spark_session\nwith spark_session({master!r}): pass\n"
+_START_ONLY = "from ketadecide.batch.spark.session import spark_session\nwith spark_session({master!r}): pass\n"
 
 
 def main() -> None:

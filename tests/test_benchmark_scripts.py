@@ -94,3 +94,18 @@ def test_startup_benchmark_times_compare_against_its_floor(tmp_path: Path) -> No
     assert set(result["median_wall_ms"]) == names == set(result["median_cpu_ms"])
     assert result["wall_ratio_to_floor"]["floor"] == 1.0
     assert all(value > 0 for value in result["median_cpu_ms"].values())
+
+
+def test_cds_latency_benchmark_reports_first_and_warm_calls() -> None:
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/cds_latency.py", "--calls", "5", "--starts", "1", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["warm_calls"] == 4 and len(result["first_call_ms"]) == 1
+    assert 0 < result["warm_p50_ms"] <= result["warm_p95_ms"]

@@ -34,11 +34,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine",),
     # what the features add around the engine
     ("floor", "troubleshoot"),
+    # the patient's language: the Spanish catalog and the knowledge base in Spanish
+    ("i18n",),
     ("compare", "render", "sources"),
     # the interfaces
     ("consult",),
     ("fhir",),
-    ("batch",),
+    ("batch", "server"),
     # wiring only
     ("cli",),
 )

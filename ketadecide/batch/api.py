@@ -9,8 +9,8 @@
     run.summary.to_dict()                          # counts per modality, overall and by payer
 
 Results are identical to calling :func:`ketadecide.evaluate` on each profile. The result
-chunks and row errors come straight from :func:`ketadecide.batch.stream.stream_results`,
-the stream the CLI's writers consume too; nothing is written or parsed back.
+chunks and row errors come straight from the engine's stream (:meth:`ketadecide.batch.engines.Engine.results`;
+for DuckDB the stream the CLI's writers consume too); nothing is written or parsed back.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
-from ketadecide.batch.deps import require_batch_deps
+from ketadecide.batch.io.summary import Summary
 from ketadecide.batch.row_checks import RowError
-from ketadecide.batch.summary import Summary
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile
 
@@ -61,51 +59,25 @@ def evaluate_many(
     Parquet file (``source``: any path that session reads); the results, row errors and
     summary are the DuckDB engine's, collected to this process.
     """
-    if engine == "spark":
-        return _evaluate_on_spark(source, kb, spark)
-    if engine != "duckdb":
-        raise ValueError(f"unknown engine {engine!r} (duckdb or spark)")
-    require_batch_deps()
-
     from ketadecide import load_knowledge_base
-    from ketadecide.batch.readers import open_input, open_profiles
-    from ketadecide.batch.stream import stream_results
+    from ketadecide.batch.engines import engine_for
 
+    picked = engine_for(engine)
+    picked.require()
     kb = kb if kb is not None else load_knowledge_base()
-    from_file = isinstance(source, str | PathLike)
-    inp = open_input(str(Path(source)), input_format) if from_file else open_profiles(source)  # type: ignore[arg-type]
-    stream = stream_results(inp, kb)
+    name, stream = picked.results(source, kb, input_format=input_format, spark=spark)
     try:
-        return _collect(stream, kb, inp.name)
+        return _collect(stream, kb, name)
     finally:
         stream.close()
-        if inp.close is not None:
-            inp.close()
-
-
-def _evaluate_on_spark(source: object, kb: KnowledgeBase | None, spark: Any) -> BatchRun:
-    from ketadecide.batch.deps import require_spark_deps
-
-    require_spark_deps()
-    if spark is None:
-        raise ValueError('engine="spark" needs spark=<a SparkSession>')
-    if not isinstance(source, str | PathLike):
-        raise ValueError('engine="spark" reads one Parquet file: give its path')
-
-    from ketadecide import load_knowledge_base
-    from ketadecide.batch.spark_engine import stream_spark
-
-    kb = kb if kb is not None else load_knowledge_base()
-    location = str(source)
-    return _collect(stream_spark(spark, location, kb), kb, location)
 
 
 def _collect(items: Iterable[Any], kb: KnowledgeBase, name: str) -> BatchRun:
     """Either engine's stream of result chunks and row errors, gathered into one run."""
     import pyarrow as pa
 
-    from ketadecide.batch.columns import output_schema
-    from ketadecide.batch.summary import SummaryCounter
+    from ketadecide.batch.io.columns import output_schema
+    from ketadecide.batch.io.summary import SummaryCounter
 
     schema = output_schema()
     counter = SummaryCounter(kb)

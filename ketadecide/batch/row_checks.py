@@ -6,7 +6,7 @@ Everything about one row's validity is here: converting its cells, deciding it
 
 A batch row is decided exactly as a single profile is: converted to a mapping, then
 :func:`ketadecide.profile.parse_profile` and :func:`ketadecide.engine.check_profile_ids`.
-The vectorised SQL in :mod:`ketadecide.batch.validate_sql` must agree with this module
+The vectorised SQL in :mod:`ketadecide.batch.sql.validate` must agree with this module
 on every row (the differential tests check it); any row the SQL flags is re-decided
 here, which also gives the error messages (row errors).
 

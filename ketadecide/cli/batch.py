@@ -8,11 +8,13 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ketadecide.batch.engines import BatchJob, engine_for, run_job
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.options import AsOfOpt, DataDirOpt, as_of_date
@@ -181,91 +183,50 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
     import gc
 
     gc.enable()  # off for a quick start (cli.main.run); a batch runs long
+    if emit_sql:
+        _emit(output, data_dir, dialect.value, table, row_column)
+        return
+    if (input_file is None) == (fhir is None):
+        raise InputError(Problem("give exactly one of INPUT (or - for stdin) or --fhir BUNDLES, or --emit-sql"))
+    job = BatchJob(
+        input=input_file,
+        output=output,
+        input_format=input_format.value if input_format else None,
+        output_format=output_format.value if output_format else None,
+        errors=errors,
+        summary=summary,
+        data_dir=data_dir,
+        fhir=fhir,
+        as_of=as_of_date(as_of, fhir),
+        threads=threads,
+        master=spark_master,
+    )
+    with contextlib.ExitStack() as stack:
+        if progress and is_terminal(sys.stderr) and engine_for(engine.value).shows_progress:
+            from ketadecide.render.terminal_batch import progress_bar
+
+            width = max(80, shutil.get_terminal_size((120, 40)).columns)
+            job = replace(job, progress=stack.enter_context(progress_bar(sys.stderr, width=width)))
+        result = run_job(job, engine.value)
+    _report(result.to_dict(), summary)
+
+
+def _emit(output: str | None, data_dir: Path | None, dialect: str, table: str, row_column: str | None) -> None:
+    """``--emit-sql``: the rules as one query, to ``-o`` or standard output."""
     from ketadecide.batch.deps import require_batch_deps
     from ketadecide.floor import load_knowledge_base
     from ketadecide.outputs import check_paths, write_text
 
     to_stdout = output in (None, "-")
-    if emit_sql:
-        check_paths([data_dir], {"--output": output}, stdout=to_stdout)
-        require_batch_deps()
-        from ketadecide.batch.emit import emit_sql as emit
-
-        text = emit(load_knowledge_base(data_dir), dialect.value, table, text_input=True, row_column=row_column)
-        if to_stdout:
-            sys.stdout.write(text)
-        else:
-            write_text(str(output), text)
-        return
-    if (input_file is None) == (fhir is None):
-        raise InputError(Problem("give exactly one of INPUT (or - for stdin) or --fhir BUNDLES, or --emit-sql"))
-    from ketadecide.batch.writers import default_errors_path
-
-    source = fhir if fhir is not None else str(input_file)
-    if spark_master is not None and engine is not Engine.spark:
-        raise InputError(Problem("--spark-master is for --engine spark"))
-    if engine is Engine.spark:
-        from ketadecide.cli.batch_spark import check_spark_options
-
-        check_spark_options(
-            input_file,
-            output,
-            fhir=fhir,
-            input_format=input_format.value if input_format else None,
-            output_format=output_format.value if output_format else None,
-            threads=threads,
-        )
-        from ketadecide.batch.spark_run import spark_errors_path
-
-        errors = spark_errors_path(str(output), errors)
-    check_paths(
-        [source, data_dir],
-        {"--output": output, "--errors": errors or default_errors_path(output, source), "--summary": summary},
-        stdout=to_stdout,
-    )
-    if engine is Engine.spark:
-        from ketadecide.batch.deps import require_spark_deps
-        from ketadecide.batch.spark_session import DEFAULT_MASTER
-        from ketadecide.cli.batch_spark import run_spark
-
-        require_spark_deps()
-        assert input_file is not None and output is not None and errors is not None  # checked above
-        data = run_spark(
-            input_file, output, load_knowledge_base(data_dir), spark_master or DEFAULT_MASTER, errors, summary, data_dir
-        )
-        _report(data, summary)
-        return
+    check_paths([data_dir], {"--output": output}, stdout=to_stdout)
     require_batch_deps()
-    kb = load_knowledge_base(data_dir)
-    when = as_of_date(as_of, fhir)
-    from ketadecide.batch.writers import run_batch
+    from ketadecide.batch.sql.emit import emit_sql
 
-    opened = None
-    if fhir is not None:
-        from ketadecide.batch.readers import open_fhir
-
-        opened = open_fhir(fhir, kb, when)
-
-    terminal = is_terminal(sys.stderr)
-    width = max(80, shutil.get_terminal_size((120, 40)).columns)
-    with contextlib.ExitStack() as stack:
-        callback = None
-        if progress and terminal:
-            from ketadecide.render.terminal_batch import progress_bar
-
-            callback = stack.enter_context(progress_bar(sys.stderr, width=width))
-        result = run_batch(
-            fhir if fhir is not None else str(input_file),
-            output,
-            kb,
-            input_format=input_format.value if input_format else None,
-            output_format=output_format.value if output_format else None,
-            errors=errors,
-            progress=callback,
-            opened=opened,
-            threads=threads,
-        )
-    _report(result.to_dict(), summary)
+    text = emit_sql(load_knowledge_base(data_dir), dialect, table, text_input=True, row_column=row_column)
+    if to_stdout:
+        sys.stdout.write(text)
+    else:
+        write_text(str(output), text)
 
 
 def _report(data: dict[str, Any], summary: Path | None) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.help import examples
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -22,12 +23,13 @@ from ketadecide.cli.options import (
     DataDirOpt,
     DetailOpt,
     FormatOpt,
+    OutputFormat,
     OutputOpt,
     as_of_date,
     output_format,
     resolve_format,
 )
-from ketadecide.cli.output import present, wants_decision_support, wants_handout
+from ketadecide.cli.output import present, screen_rows, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 from ketadecide.tty import is_terminal
 
@@ -60,6 +62,15 @@ def _profile_text(record: dict[str, Any], path: Path) -> str:
     return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
+def _print_glance(result: Any, audience: str) -> None:
+    from ketadecide.cli.output import table_width, use_color
+    from ketadecide.render.terminal import render_glance
+
+    text = render_glance(result, audience, color=use_color(None), width=table_width(None))  # type: ignore[arg-type]
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def _say_missing(fields: list[str], audience: str) -> None:
     """One line on stderr: the safety-screen answers not given, so every status is incomplete."""
     if audience == "patient":
@@ -87,6 +98,44 @@ def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
         else:
             problems.append(p)
     return with_id_hints(InputError(problems), data, kb)
+
+
+def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
+    person: Any, result: Any, kb: Any, who: str, asker: Any, fmt: OutputFormat | None, output: Path | None, detail: bool
+) -> tuple[Any, Any, bool]:
+    """The optional steps after the comparison (values, SURE): a table on the screen is shown
+    first and the fit and SURE result follow it there; any other format (or --output) is
+    written once, at the end, and carries them (stdout keeps the JSON alone). Returns the
+    profile, the result and whether the table was already shown."""
+    from ketadecide.consult.after import after_comparison, has_steps
+
+    if not has_steps(kb):
+        return person, result, False
+    shown = output is None and resolve_format(fmt, output) == "table"
+    # With -o the options are still shown on the screen before values are rated.
+    on_screen = shown or (output is not None and is_terminal(sys.stdout))
+    if on_screen:
+        sys.stderr.write("\n")
+        first = result
+        present(lambda r, **kw: r.comparison(first, who, detail=detail, **kw), OutputFormat.table, None)
+    stream = sys.stdout if on_screen else sys.stderr
+    try:
+        person, later = after_comparison(
+            person,
+            kb,
+            who,  # type: ignore[arg-type]
+            asker,
+            lambda line: print(line, file=stream, flush=True),
+            handout=wants_handout(fmt, output),
+        )
+    except KeyboardInterrupt:
+        raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
+    result = later or result
+    if on_screen and is_terminal(sys.stdout):
+        # The answer again after the last prompt (at most 12 lines): the table has scrolled
+        # away behind the questions.
+        _print_glance(result, who)
+    return person, result, shown
 
 
 @handles_errors
@@ -137,6 +186,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
     detail: DetailOpt = False,
+    lang: LangOption = LangOpt.en,
 ) -> None:
     """Interview (safety, history, health, insurance, practicalities), then the comparison.
 
@@ -166,10 +216,12 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.outputs import check_paths
 
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
-    output_format(fmt, output)
+    shown_as = output_format(fmt, output)
     if save is not None:
         _check_save_target(save)
-    kb = load_knowledge_base(data_dir)
+    # Spanish for the patient: the interview too when the patient answers; a clinician's
+    # interview stays English and only the handout is Spanish.
+    kb, shown_to = with_language(load_knowledge_base(data_dir), lang, who, shown_as)
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
@@ -230,29 +282,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         _say_missing([m.field for m in result.missing], who)
     shown = False
     if asker is not None and not stopped:
-        # The optional steps after the comparison (values, SURE): a table on the screen is shown
-        # first and the fit and SURE result follow it there; any other format (or --output) is
-        # written once, at the end, and carries them (stdout keeps the JSON alone).
-        from ketadecide.consult.after import after_comparison, has_steps
-
-        if has_steps(kb):
-            shown = output is None and resolve_format(fmt, output) == "table"
-            if shown:
-                sys.stderr.write("\n")
-                present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output)
-            stream = sys.stdout if shown else sys.stderr
-            try:
-                person, later = after_comparison(
-                    person,
-                    kb,
-                    who,  # type: ignore[arg-type]
-                    asker,
-                    lambda line: print(line, file=stream, flush=True),
-                    handout=wants_handout(fmt, output),
-                )
-            except KeyboardInterrupt:
-                raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
-            result = later or result
+        person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail)
     if save is not None:
         from ketadecide.outputs import write_text
 
@@ -262,7 +292,13 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output, who)
+    present(
+        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
+        fmt,
+        output,
+        shown_to,
+    )
+    say_interface_fallbacks()
 
 
 def register(app: typer.Typer) -> None:

@@ -243,7 +243,7 @@ def evaluate(
                 cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
                 glance=_glance(modality, kb),
-                evidence=evidence_of(modality_id, evidence, kb)
+                evidence=evidence_of(modality_id, evidence, kb, profile.age)
                 if decision_support and (evidence := kb.evidence()) is not None
                 else None,
             )
@@ -260,9 +260,7 @@ def evaluate(
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
         handout=handout,
-        fit=fit_of(profile, {m.id: m.status for m in modalities}, values, kb)
-        if profile.values and (values := kb.values()) is not None
-        else None,
+        fit=fit_of(profile, modalities, values, kb) if profile.values and (values := kb.values()) is not None else None,
         sure=sure_of(profile, decision, kb)
         if profile.sure_answers and (decision := kb.decision()) is not None
         else None,

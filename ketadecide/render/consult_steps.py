@@ -5,20 +5,20 @@ full result (every format) carries the same sections."""
 from __future__ import annotations
 
 from ketadecide.engine.result import Audience, Result
-from ketadecide.render.labels import DECISION_HEADINGS, sure_score_line
+from ketadecide.render.labels import DECISION_HEADINGS, fit_entry_line, fit_extra_lines, sure_score_line
 
 
 def fit_lines(result: Result, audience: Audience) -> list[str]:
-    """The fit ranking with its reasons and note, then an option-by-attribute grid of what was rated."""
+    """Each option's fit in words (no rank, no score), ties, then an option-by-attribute grid of what was rated."""
     fit = result.fit
     if fit is None:
         return []
     h = DECISION_HEADINGS[audience]
     names = {m.id: m.short_name for m in result.modalities}
     out = ["", h["fit"], f"  {fit.note.for_(audience)}"]
-    for rank, entry in enumerate(fit.ranking, start=1):
-        reasons = "; ".join(r.for_(audience) for r in entry.reasons)
-        out.append(f"  {rank}. {names[entry.id]}: {entry.score}/100" + (f" - {reasons}" if reasons else ""))
+    for entry in fit.ranking:
+        out.append(f"  - {fit_entry_line(entry, names[entry.id], audience)}")
+    out += [f"  {line}" for line in fit_extra_lines(fit, audience)]
     if fit.excluded_note:
         out.append(f"  {fit.excluded_note.for_(audience)}")
     if fit.attributes:

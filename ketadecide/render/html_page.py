@@ -74,12 +74,16 @@ svg.trend .remission { stroke: #8a5a00; }
 .disclaimer { border-left: 4px solid var(--accent); padding: 4px 10px; margin: 14px 0 6px; break-inside: avoid; }
 ul.figures { list-style: none; padding: 0; margin: 4px 0; display: grid; grid-template-columns: 1fr 1fr;
               gap: 4px 14px; }
-ul.figures li { display: flex; gap: 7px; align-items: flex-start; break-inside: avoid; font-size: 8.5pt;
-                line-height: 1.3; }
-ul.figures svg.icons { flex: none; width: 40px; height: 40px; }
+ul.figures li { display: flex; gap: 4px; align-items: flex-start; break-inside: avoid; font-size: 8pt;
+                line-height: 1.25; }
+ul.figures svg.icons { flex: none; width: 32px; height: 32px; }
+ul.figures li > span { margin-left: 3px; }
+ul.figures li.cohort { font-style: italic; border-left: 2px dashed var(--muted); padding-left: 6px; }
 section.evidence h3 { margin-top: 6px; }
 ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
-ol.sources.brief { font-size: 6pt; columns: 3; column-gap: 12px; line-height: 1.15; }
+ol.sources.brief { font-size: 5.8pt; columns: 3; column-gap: 10px; line-height: 1.1; padding-left: 16px;
+                   margin: 2px 0; }
+@media print { section.refs-page { break-before: page; } }
 ol.sources li { overflow-wrap: anywhere; }
 footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
 @page { margin: 11mm 11mm; }

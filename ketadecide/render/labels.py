@@ -9,15 +9,19 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import (
     AdverseFigure,
     Audience,
+    Cost,
     Coverage,
     Evidence,
     Finding,
+    Fit,
+    FitEntry,
     KnowledgeBaseInfo,
     OutcomeFigure,
     Result,
     Sure,
     Worded,
 )
+from ketadecide.i18n import Registers, tr
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.log import CourseSummary
@@ -90,7 +94,14 @@ def short_name(name: str) -> str:
     return head if sep and head else name
 
 
-def status_text(status: str, audience: Audience) -> str:
+#: A status when the crisis screen was triggered (active ideation or a plan): "caution" or
+#: "talk it over first" read as mild beside a same-day safety assessment.
+URGENT_WORD = {"clinician": "urgent — safety first", "patient": "urgent — safety first"}
+
+
+def status_text(status: str, audience: Audience, *, urgent: bool = False) -> str:
+    if urgent and status != "contraindicated":
+        return f"{STATUS_SYMBOL[status]} {URGENT_WORD[audience]}"
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[audience][status]}"
 
 
@@ -122,15 +133,22 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
 
 
-def coverage_text(c: Coverage, audience: Audience) -> str:
+def coverage_text(c: Coverage, audience: Audience, status: str | None = None) -> str:
+    """The coverage in a few words. For a contraindicated option it says first that coverage
+    does not apply: "✔ likely covered" under "✖ contraindicated" read as an endorsement."""
     if c.likely_covered is True:
-        head = "✔ likely covered" if audience == "clinician" else "✔ insurance likely pays"
+        head = "✔ likely covered" if audience == "clinician" else tr("✔ insurance likely pays")
     elif c.likely_covered is False:
-        head = "✖ unlikely covered" if audience == "clinician" else "✖ insurance unlikely to pay"
+        head = "✖ unlikely covered" if audience == "clinician" else tr("✖ insurance unlikely to pay")
     else:
         head = "? unknown"
     if c.prior_authorization and c.likely_covered is not False:
-        head += " (prior auth)" if audience == "clinician" else " (needs approval first)"
+        head += " (prior auth)" if audience == "clinician" else tr(" (needs approval first)")
+    if status == "contraindicated":
+        plain = head.lstrip("✔✖? ")
+        if audience == "clinician":
+            return f"— not applicable: contraindicated (otherwise {plain})"
+        return "— does not apply (not advised for you)"
     return head
 
 
@@ -143,6 +161,66 @@ def money(low: float, high: float) -> str:
     if low == high:
         return f"${low:,.0f}"
     return f"${low:,.0f}–${high:,.0f}"
+
+
+OOP_ROW = {"clinician": "Out-of-pocket (est.)", "patient": "You might pay (estimate)"}
+"""The row of what this person would likely pay per session: always labelled an estimate."""
+LIST_PRICE_ROW = {"clinician": "Price before insurance", "patient": "Price before insurance"}
+"""The list price: never shown without "before insurance"."""
+OOP_COURSE_ROW = {"clinician": "Induction course (est.)", "patient": "First course (estimate)"}
+OOP_SHORT = {
+    "clinician": ("Pays/visit est.", "Induction, est.", "Before insurance"),
+    "patient": ("You pay, est.", "1st course, est.", "Before insurance"),
+}
+"""The same three rows with labels short enough for the summary's 17-column label."""
+
+
+def oop_text(cost: Cost, audience: Audience, status: str | None = None) -> str:
+    """What the person would likely pay per session, with its basis in a few words. Not for a
+    contraindicated option: a price under "not advised" reads as an offer."""
+    oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return "— does not apply"
+    if oop is None:
+        return "no estimate"
+    amount = money(*oop.per_session)
+    if oop.basis == "full_price":
+        return f"{amount} (full price)"
+    return f"{amount} (plan share)" if audience == "clinician" else f"{amount} (your share)"
+
+
+def oop_assumptions(cost: Cost, audience: Audience, status: str | None = None) -> str:
+    """The estimate's assumptions and, where it applies, the savings programme."""
+    oop = cost.out_of_pocket
+    if oop is None or status == "contraindicated":
+        return ""
+    parts = [oop.assumptions.for_(audience)]
+    if oop.savings_program is not None:
+        parts.append(oop.savings_program.for_(audience))
+    return " ".join(parts)
+
+
+def oop_course_text(cost: Cost, status: str | None = None) -> str:
+    oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return "—"
+    return money(*oop.induction_course) if oop is not None else "no estimate"
+
+
+def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
+    """One option's fit in words: how much it matches, its strongest match and its main
+    drawback side by side. No number and no rank: the fit is not a grade or a recommendation."""
+    return (
+        f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {entry.drawback.for_(audience)}."
+    )
+
+
+def fit_extra_lines(fit: Fit, audience: Audience) -> list[str]:
+    """Ties, then what else there is when no option is open."""
+    lines = [t.for_(audience) for t in fit.ties]
+    if fit.nothing_open is not None:
+        lines.append(fit.nothing_open.for_(audience))
+    return lines
 
 
 class SourceIndex:
@@ -265,7 +343,7 @@ def course_line(report: TroubleshootReport, audience: Audience) -> str:
     c = report.course
     parts = [c.modality_name]
     if c.sessions is not None:
-        what = "full-dose sessions" if audience == "clinician" else "sessions at full dose"
+        what = "full-dose sessions" if audience == "clinician" else tr("sessions at full dose")
         parts.append(f"{c.sessions} {what} (judged after {c.window})")
     if c.response is not None:
         parts.append(
@@ -342,7 +420,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
-        "fit": "Which options match what matters to you",
+        "fit": "How each option matches what you said matters",
         "sure": "Are you ready to decide?",
         "clinic": "Choosing a clinic",
         "look_for": "Look for",
@@ -377,14 +455,22 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
         if o.comparator_pct is not None
         else o.comparator.for_(audience)
     )
+    chance = (
+        {
+            "patient": " The difference may be due to chance.",
+            "clinician": " Not a statistically clear difference.",
+        }[audience]
+        if not o.significant
+        else ""
+    )
     if audience == "patient":
         return (
             f"{value} out of 100 people {o.label.patient} {o.time_frame.patient}, "
-            f"compared with {against}. ({o.population.patient}.)"
+            f"compared with {against}.{chance} ({o.population.patient}.)"
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
     return (
-        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}. "
+        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}.{chance} "
         f"Population: {o.population.clinician}.{sponsor}"
     )
 
@@ -408,6 +494,17 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     )
 
 
+def comparator_bar(pct: float | None) -> str:
+    """The comparator's 10-cell bar, or a note that there is no comparison group to draw."""
+    return bar10(pct) if pct is not None else "(no comparator figure)"
+
+
+def adverse_comparator_high(a: AdverseFigure) -> float | None:
+    if a.comparator_range_pct is not None:
+        return a.comparator_range_pct[1]
+    return a.comparator_pct
+
+
 def adverse_high(a: AdverseFigure) -> float:
     """The figure a bar or icon array shows (the top of a range)."""
     return a.range_pct[1] if a.range_pct is not None else (a.value_pct or 0)
@@ -427,3 +524,22 @@ def sure_score_line(s: Sure, audience: Audience) -> str:
         )
     head = f"Score {s.score} of 4." if audience == "patient" else f"SURE score {s.score}/4."
     return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()
+
+
+# The patient's words come out in the patient's language (ketadecide.i18n); the
+# clinician's stay in English.
+STATUS_WORD = Registers(STATUS_WORD)
+SEVERITY_WORD = Registers(SEVERITY_WORD)
+DETAIL_LABEL = Registers(DETAIL_LABEL)
+TITLE = Registers(TITLE)
+URGENT_WORD = Registers(URGENT_WORD)
+INDICATION_ROW = Registers(INDICATION_ROW)
+STATUS_ROW = Registers(STATUS_ROW)
+_FIELD_WORDS = Registers(_FIELD_WORDS)
+RESPONSE_WORD = Registers(RESPONSE_WORD)
+DISSOCIATION_WORD = Registers(DISSOCIATION_WORD)
+DECISION_HEADINGS = Registers(DECISION_HEADINGS)
+OOP_ROW = Registers(OOP_ROW)
+LIST_PRICE_ROW = Registers(LIST_PRICE_ROW)
+OOP_COURSE_ROW = Registers(OOP_COURSE_ROW)
+OOP_SHORT = Registers(OOP_SHORT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience
+from ketadecide.i18n import tr
 from ketadecide.render.labels import SourceIndex, course_line, log_line, stamp
 from ketadecide.render.tidy import wrap_words
 from ketadecide.render.trend import trend_lines
@@ -33,7 +34,9 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
         wrap(("SAFETY FIRST: " if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
         out.append("!" * min(width, 60))
         out.append("")
-    title = "Troubleshooting a course under way" if audience == "clinician" else "When a course isn't going as hoped"
+    title = (
+        "Troubleshooting a course under way" if audience == "clinician" else tr("When a course isn't going as hoped")
+    )
     if report.profile_id:
         title += f": {report.profile_id}"
     out += [title, "=" * min(len(title), width), ""]
@@ -77,7 +80,7 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
         wrap(
             report.handout.crisis_resources.for_(audience),
             "",
-            "If you are in danger: " if audience == "patient" else "Crisis resources: ",
+            tr("If you are in danger: ") if audience == "patient" else "Crisis resources: ",
         )
         out.append("")
     wrap(report.disclaimer.for_(audience))

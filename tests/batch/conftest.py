@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
 pytest.importorskip("sqlglot")
 
+from ketadecide.batch.engines import ENGINES
 from ketadecide.floor import load_knowledge_base
 from ketadecide.knowledge import KnowledgeBase
 from tests.batch.helpers import build_rich_kb, minimal_dir
@@ -43,7 +45,7 @@ def spark() -> Iterator[Any]:
         pytest.importorskip("pyspark")
         if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
             pytest.skip("Spark needs Java (.ci/run installs default-jre-headless)")
-    from ketadecide.batch.spark_session import spark_session
+    from ketadecide.batch.spark.session import spark_session
 
     with spark_session("local[2]") as session:
         # Small cohorts: few shuffle partitions (the emitted query's ORDER BY), and Parquet
@@ -52,3 +54,21 @@ def spark() -> Iterator[Any]:
         session.conf.set("spark.sql.files.maxPartitionBytes", "16k")
         session.conf.set("spark.sql.files.openCostInBytes", "1k")
         yield session
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each engine of ``ketadecide.batch.engines.ENGINES`` in turn: the differential tests
+    take this one parameter, so a new engine is tested by adding it to the table. The Spark
+    engine runs on the test run's one session (the ``spark`` fixture) instead of starting
+    its own."""
+    name: str = request.param
+    if name == "spark":
+        shared = request.getfixturevalue("spark")
+
+        @contextlib.contextmanager
+        def reuse(_master: str) -> Iterator[Any]:
+            yield shared
+
+        monkeypatch.setattr("ketadecide.batch.spark.session.spark_session", reuse)
+    return name

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ketadecide.batch.columns import output_columns
-from ketadecide.batch.compile import ERROR_COLUMN
-from ketadecide.batch.emit import emit_sql
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.duckdb.run import run_batch
+from ketadecide.batch.io.columns import output_columns
+from ketadecide.batch.sql.compile import ERROR_COLUMN
+from ketadecide.batch.sql.emit import emit_sql
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.helpers import read_errors, reference_csv, write_csv

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ketadecide.batch.columns import output_row
+from ketadecide.batch.io.columns import output_row
 from ketadecide.batch.row_checks import check_cells, check_json_line
 from ketadecide.compare import evaluate
 from ketadecide.floor import load_knowledge_base

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import sqlglot
 
-from ketadecide.batch.columns import output_columns
-from ketadecide.batch.compile import DIALECTS
-from ketadecide.batch.emit import emit_sql
+from ketadecide.batch.io.columns import output_columns
+from ketadecide.batch.sql.compile import DIALECTS
+from ketadecide.batch.sql.emit import emit_sql
 from ketadecide.cli.main import app
 from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge import KnowledgeBase
@@ -28,15 +28,16 @@ ROOT = Path(__file__).resolve().parents[2]
 _KILL_SCRIPT = r"""
 import sys, time
 from pathlib import Path
-from ketadecide.batch import writers as run_mod
+from ketadecide.batch.duckdb import run as run_mod
+from ketadecide.batch.io import writers
 from ketadecide.floor import load_knowledge_base
 
-original = run_mod.ResultWriter.write
+original = writers.ResultWriter.write
 def slow_write(self, table, json_lines):
     original(self, table, json_lines)
     Path(sys.argv[3]).touch()   # tell the parent: the first batch is half-written
     time.sleep(60)
-run_mod.ResultWriter.write = slow_write
+writers.ResultWriter.write = slow_write
 run_mod.run_batch(sys.argv[1], sys.argv[2], load_knowledge_base(sys.argv[4]))
 """
 
@@ -68,7 +69,7 @@ def test_killed_run_leaves_no_file_under_final_name(tmp_path: Path, fmt: str) ->
 
 
 def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ketadecide.batch import writers as run_mod
+    from ketadecide.batch.io import writers as run_mod
 
     def boom(self: Any, table: Any, json_lines: Any) -> None:
         raise KeyboardInterrupt
@@ -82,7 +83,7 @@ def test_interrupt_in_process_cleans_up(tmp_path: Path, runner: Any, monkeypatch
 
 
 def test_out_of_memory_is_one_clear_line_exit_1(tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ketadecide.batch import stream as run_mod
+    from ketadecide.batch.duckdb import stream as run_mod
 
     monkeypatch.setattr(run_mod, "memory_limit_mb", lambda _threads: 1)
     src = tmp_path / "in.csv"
@@ -165,7 +166,7 @@ def test_cli_summary_json(tmp_path: Path, runner: Any, minimal_kb: KnowledgeBase
 def test_summary_table_renders(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     import io
 
-    from ketadecide.batch.writers import run_batch
+    from ketadecide.batch.duckdb.run import run_batch
     from ketadecide.render.terminal_batch import print_summary
 
     src = tmp_path / "in.csv"
@@ -195,7 +196,7 @@ def test_emitted_duckdb_sql_agrees_with_engine(tmp_path: Path, rich_kb: Knowledg
     import duckdb
     import pyarrow as pa
 
-    from ketadecide.batch.compile import CONTRACT_SQL_TYPES
+    from ketadecide.batch.sql.compile import CONTRACT_SQL_TYPES
     from tests.batch.test_differential import text_candidates
 
     rows = []
@@ -310,7 +311,7 @@ def test_evaluate_many_api(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
 def test_threads_option_reaches_the_run_and_gives_the_same_results(
     tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ketadecide.batch import writers as run_mod
+    from ketadecide.batch.duckdb import run as run_mod
 
     seen: list[Any] = []
     real = run_mod.run_batch

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.duckdb.run import run_batch
 from ketadecide.knowledge import KnowledgeBase
 from tests.batch.helpers import read_errors, read_output
 

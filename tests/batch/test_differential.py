@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ketadecide.batch.validate_sql import bounds
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.duckdb.run import run_batch
+from ketadecide.batch.sql.validate import bounds
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.predicates import ENUM_FIELDS
 from ketadecide.profile import PROFILE_FIELDS
@@ -237,7 +237,7 @@ def test_five_thousand_seeded_rows_agree(
     """A bulk run (seeded, so reproducible): 5,000 rows, about one in ten invalid, read in
     many small blocks so that DuckDB's threads return them out of order (and must be put
     back in input order)."""
-    import ketadecide.batch.lines as batch_io
+    import ketadecide.batch.io.lines as batch_io
 
     monkeypatch.setattr(batch_io, "BLOCK_SIZE", 8 * 1024)
     rows = seeded_rows(rich_kb, 5000)
@@ -254,9 +254,9 @@ def test_small_chunks_and_decoder_cache_resets_agree(
     """The same kind of run cut into many query chunks, with the findings decoder made to
     forget its cached values again and again (as it does on a cohort with very many
     distinct values): the results must not change."""
-    import ketadecide.batch.lines as batch_io
-    import ketadecide.batch.stream as run_mod
-    from ketadecide.batch import decode
+    import ketadecide.batch.duckdb.stream as run_mod
+    import ketadecide.batch.io.lines as batch_io
+    from ketadecide.batch.sql import decode
 
     monkeypatch.setattr(batch_io, "BLOCK_SIZE", 4 * 1024)
     monkeypatch.setattr(run_mod, "CHUNK_ROWS", 300)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import sqlglot
 
-from ketadecide.batch.compile import DIALECTS
-from ketadecide.batch.dialects import TEMPLATES, UNTESTED_DIALECTS, fill_placeholders
-from ketadecide.batch.emit import emit_sql
+from ketadecide.batch.sql.compile import DIALECTS
+from ketadecide.batch.sql.dialects import TEMPLATES, UNTESTED_DIALECTS, fill_placeholders
+from ketadecide.batch.sql.emit import emit_sql
 from ketadecide.cli.main import app
 from ketadecide.knowledge import KnowledgeBase
 from tests.batch.emit_helpers import EMITTED_COLUMNS

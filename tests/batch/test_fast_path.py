@@ -14,9 +14,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ketadecide.batch import decode
-from ketadecide.batch.decode import first_rows
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.duckdb.run import run_batch
+from ketadecide.batch.sql import decode
+from ketadecide.batch.sql.decode import first_rows
 from ketadecide.knowledge import KnowledgeBase
 from tests.batch.helpers import read_errors, read_output, reference_csv, write_csv
 from tests.batch.test_differential import seeded_rows
@@ -66,7 +66,7 @@ def test_a_run_shortens_the_thread_switch_interval_and_puts_it_back(
 ) -> None:
     import sys
 
-    from ketadecide.batch import writers
+    from ketadecide.batch.duckdb import run as writers
 
     seen: list[float] = []
     real = writers._write_run

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.duckdb.run import run_batch
 from ketadecide.cli.main import app
 from ketadecide.compare import evaluate
 from ketadecide.knowledge import KnowledgeBase
@@ -51,7 +51,7 @@ PROFILES: list[dict[str, Any]] = [
 
 
 def expected_rows(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    from ketadecide.batch.columns import output_row
+    from ketadecide.batch.io.columns import output_row
 
     out = []
     for n, record in enumerate(PROFILES, start=1):
@@ -148,7 +148,7 @@ def test_csv_value_parsing(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
         financial_stress=False,
         phq9=(0, 1, 2, 3, 0, 1, 2, 3, 1),
     )
-    from ketadecide.batch.columns import output_row
+    from ketadecide.batch.io.columns import output_row
 
     assert got == output_row(evaluate(p, minimal_kb), p, 1)
     assert got["insurance"] == "unknown" and got["spravato_findings"] == "maoi;opioid"  # profile order

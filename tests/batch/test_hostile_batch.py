@@ -116,8 +116,8 @@ def test_any_subset_of_columns_runs_on_the_shipped_rules(columns: tuple[str, ...
 def test_chunked_run_equals_single_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Many small chunks (bad rows, ragged lines and fallback rows among them) give exactly
     the output and errors of one chunk: order, row numbers and counts survive chunking."""
-    import ketadecide.batch.stream as run_mod
-    from ketadecide.batch.writers import run_batch
+    import ketadecide.batch.duckdb.stream as run_mod
+    from ketadecide.batch.duckdb.run import run_batch
     from ketadecide.floor import load_knowledge_base
 
     kb = load_knowledge_base(minimal_dir())

@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ketadecide.batch.lines import MAX_LINE_BYTES
-from ketadecide.batch.readers import open_jsonl
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.duckdb.run import run_batch
+from ketadecide.batch.io.lines import MAX_LINE_BYTES
+from ketadecide.batch.io.readers import open_jsonl
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from tests.batch.helpers import MINIMAL, read_errors, read_output
@@ -130,7 +130,7 @@ def test_an_endless_pipe_of_bad_lines_keeps_memory_flat(tmp_path: Path) -> None:
     """Error rows already written are forgotten: the run's memory does not grow with them."""
     script = (
         "import resource, sys\n"
-        "from ketadecide.batch.writers import run_batch\n"
+        "from ketadecide.batch.duckdb.run import run_batch\n"
         "from ketadecide.floor import load_knowledge_base\n"
         "run_batch('-', 'r.csv', load_knowledge_base(sys.argv[1]))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"

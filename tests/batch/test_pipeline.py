@@ -14,9 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ketadecide.batch.columns import output_schema
-from ketadecide.batch.prefetch import prefetched
-from ketadecide.batch.writers import BackgroundWriter, ResultWriter, run_batch
+from ketadecide.batch.duckdb.prefetch import prefetched
+from ketadecide.batch.duckdb.run import run_batch
+from ketadecide.batch.io.columns import output_schema
+from ketadecide.batch.io.writers import BackgroundWriter, ResultWriter
 from ketadecide.knowledge import KnowledgeBase
 
 
@@ -147,7 +148,7 @@ def test_a_run_that_fails_early_leaves_no_thread_and_no_file(
 ) -> None:
     """A failure right after the writer thread starts (here: building the query) must stop
     it too: a notebook calling the API again and again must not collect stuck threads."""
-    import ketadecide.batch.stream as run_mod
+    import ketadecide.batch.duckdb.stream as run_mod
 
     def broken(*_args: object, **_kwargs: object) -> str:
         raise RuntimeError("no query today")
@@ -166,7 +167,7 @@ def test_running_out_of_memory_is_a_clear_error_not_a_write_failure(
     tmp_path: Path, minimal_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DuckDB running out of memory used to surface as 'cannot write' of the errors file."""
-    import ketadecide.batch.stream as run_mod
+    import ketadecide.batch.duckdb.stream as run_mod
     from ketadecide.errors import ResourceError
 
     monkeypatch.setattr(run_mod, "memory_limit_mb", lambda _threads: 1)
@@ -179,7 +180,7 @@ def test_running_out_of_memory_is_a_clear_error_not_a_write_failure(
 
 
 def test_memory_limit_grows_with_threads() -> None:
-    from ketadecide.batch.stream import memory_limit_mb
+    from ketadecide.batch.duckdb.stream import memory_limit_mb
 
     assert memory_limit_mb(1) == memory_limit_mb(2) == 512
     assert memory_limit_mb(8) > memory_limit_mb(4) > 512

@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ketadecide.batch.columns import output_row
-from ketadecide.batch.compile import INDICATIONS
-from ketadecide.batch.emit import emit_sql
+from ketadecide.batch.duckdb.run import run_batch
+from ketadecide.batch.io.columns import output_row
 from ketadecide.batch.row_checks import check_cells
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.sql.compile import INDICATIONS
+from ketadecide.batch.sql.emit import emit_sql
 from ketadecide.compare import evaluate
 from ketadecide.engine.result import STATUSES
 from ketadecide.knowledge import KnowledgeBase

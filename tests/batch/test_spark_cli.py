@@ -125,7 +125,7 @@ def test_cli_run_on_spark_writes_the_directory_errors_and_summary(
         masters.append(master)
         yield spark
 
-    monkeypatch.setattr("ketadecide.batch.spark_session.spark_session", shared)
+    monkeypatch.setattr("ketadecide.batch.spark.session.spark_session", shared)
     out, summary = cohort.parent / "results", cohort.parent / "summary.json"
     args = [str(cohort), "--engine", "spark", "-o", f"{out}/", "--summary", str(summary)]
     for _ in range(2):  # the second run replaces the first one's directory

@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from ketadecide import evaluate_many
+from ketadecide.batch.duckdb.run import run_batch
 from ketadecide.batch.row_checks import BOOL_FIELDS, INT_FIELDS, LIST_FIELDS, NUMBER_FIELDS
-from ketadecide.batch.spark_run import run_spark_batch
-from ketadecide.batch.writers import run_batch
+from ketadecide.batch.spark.run import run_spark_batch
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.emit_helpers import cohort

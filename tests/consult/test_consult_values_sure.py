@@ -140,7 +140,9 @@ def test_json_carries_fit_and_sure_and_stays_alone_on_stdout(runner) -> None:
     result = consult(runner, RATE_AND_SURE, "--format", "json")
     assert result.exit_code == 0, result.stderr
     got = json.loads(result.stdout)  # the whole of stdout is one JSON document
-    assert [e["id"] for e in got["fit"]["ranking"]][:2] == ["compounded", "spravato"]
+    # In modality order, never sorted; the numeric score stays for research, with the words
+    assert [e["id"] for e in got["fit"]["ranking"]] == ["spravato", "iv", "im", "compounded"]
+    assert all(e["band"] in ("close", "partial", "little") and e["drawback"] for e in got["fit"]["ranking"])
     assert got["sure"]["score"] == 2 and got["sure"]["conflict"] is True
     assert [s["field"] for s in got["sure"]["next_steps"]] == ["sure_understand", "sure_support"]
     # the conversation's views went to stderr

@@ -1,0 +1,399 @@
+"""The batch core: any :class:`~ketadecide.batch.io.readers.Input` in, a stream of result
+chunks and row errors out. Both consumers read this one stream: the CLI's file writers
+(:func:`ketadecide.batch.io.writers.run_batch`) and the Python API
+(:func:`ketadecide.batch.api.evaluate_many`).
+
+One pass over the input, in bounded memory: the reader hands Arrow batches to DuckDB (in
+chunks of :data:`CHUNK_ROWS` rows), DuckDB runs validation plus the compiled rules and
+streams result batches back, in input order. The query and the findings decoding each run
+a step ahead on a thread of their own; the fallback runs on the consumer's thread. Rows the
+SQL flags are re-decided by the Python reference (:mod:`ketadecide.batch.row_checks`), which
+gives their row errors or, when it accepts the row, evaluates it with
+:func:`ketadecide.engine.evaluate`.
+
+**Where another engine plugs in.** :func:`stream_results` is the seam: a Spark (or any
+other) engine is a second implementation of it, taking the same ``Input`` (or a DataFrame
+of the contract's columns) and yielding the same :class:`ResultChunk` and
+:class:`~ketadecide.batch.row_checks.RowError` items. It can run the same query --
+:func:`batch_sql` is written once for DuckDB, and ``batch.emit.emit_sql`` translates the
+rules query with sqlglot (``--dialect spark``) -- and hand its flagged rows to the same
+Python row checks. Writers, the summary and the API then work unchanged; only
+:func:`_connect` and :func:`_chunked_results` (DuckDB's connection, chunking and result
+ordering) are DuckDB's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Generator, Iterator
+from typing import Any
+
+from ketadecide.batch.duckdb.prefetch import prefetched
+from ketadecide.batch.engines import ResultChunk
+from ketadecide.batch.io.columns import output_columns, output_row, output_schema
+from ketadecide.batch.io.readers import Input, drop_before, take_raw
+from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
+from ketadecide.batch.sql.compile import (
+    INDICATIONS,
+    MAX_MASK_RULES,
+    quote_ident,
+    rule_bits,
+    rules_key_query,
+    rules_query,
+)
+from ketadecide.batch.sql.decode import STATUSES, FindingsDecoder, indication_array, status_array
+from ketadecide.batch.sql.validate import json_query, list_text_columns, tabular_query
+from ketadecide.engine.evaluate import evaluate
+from ketadecide.errors import InputError, Problem, ResourceError
+from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.profile import MODALITY_IDS
+
+#: Rows per result batch handed back by DuckDB.
+RESULT_BATCH_ROWS = 131072
+#: Input rows handed to DuckDB per query. Each chunk is queried and consumed before the next
+#: is read, so memory is bounded by the chunk, not the file: DuckDB, given the whole
+#: stream, read far ahead of the results it returned and peak memory grew with N.
+CHUNK_ROWS = 100_000
+
+
+def memory_limit_mb(threads: int) -> int:
+    """DuckDB's memory limit for a run: each thread works on its own part of a chunk (the
+    JSON functions most of all), so the limit grows with the threads."""
+    return max(512, 192 * threads)
+
+
+def key_mode(kb: KnowledgeBase, *, json_lines: bool) -> bool:
+    """Whether status and findings come from :class:`FindingsDecoder` (the fast path) rather
+    than from SQL: unless JSON lines are wanted (they are built in SQL), when the rules fit
+    one bit mask."""
+    return not json_lines and len(rule_bits(kb)) <= MAX_MASK_RULES
+
+
+def batch_sql(inp: Input, kb: KnowledgeBase, *, json_lines: bool, source: str = "__input") -> str:
+    """The whole per-run query: validation, then the compiled rules, in input order."""
+    if inp.fmt == "jsonl":
+        validation = json_query(kb, source)
+    else:
+        validation, _ = tabular_query(inp.columns, kb, source)
+    passthrough = ["__row", "__seq", "__flag"]
+    if key_mode(kb, json_lines=json_lines):
+        texts = list_text_columns(inp.columns)
+        query = rules_key_query(kb, f"({validation})", passthrough=passthrough, list_texts=texts)
+        return f"SELECT * EXCLUDE (__row), __row AS row FROM ({query})"
+    mask = len(rule_bits(kb)) <= MAX_MASK_RULES
+    query = rules_query(kb, f"({validation})", passthrough=passthrough, fired_mask=mask)
+    cols = [c for c in output_columns() if c != "row"]
+    select = ", ".join(quote_ident(c) for c in cols)
+    extra = ""
+    if json_lines:
+        pack = ", ".join(f"{quote_ident(c)} := {'__row' if c == 'row' else quote_ident(c)}" for c in output_columns())
+        extra = f", to_json(struct_pack({pack})) AS __json"
+    if mask:
+        extra += ", __fired"
+    return f"SELECT {select}, __row AS row, __seq, __flag{extra} FROM ({query})"
+
+
+def stream_results(
+    inp: Input,
+    kb: KnowledgeBase,
+    *,
+    json_lines: bool = False,
+    dictionary: bool | None = None,
+    threads: int | None = None,
+) -> Generator[ResultChunk | RowError, None, None]:
+    """Evaluate every row of ``inp``: yields, in input order, each step's row errors (rows
+    ascending, a row's problems together) and then its :class:`ResultChunk`.
+
+    ``json_lines`` also gives each row as a JSON line. ``dictionary`` (default: whatever is
+    cheapest) lets status, indication, findings and missing be dictionary arrays. Close the
+    generator when done early: it holds a DuckDB connection. Raises :class:`InputError`
+    when the input itself cannot be read, :class:`ResourceError` when memory runs out.
+    """
+    fast = key_mode(kb, json_lines=json_lines)
+    schema = output_schema(dictionary=fast if dictionary is None else dictionary and fast)
+    sql = batch_sql(inp, kb, json_lines=json_lines)
+    decoder = FindingsDecoder(kb) if fast else None
+    masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
+    bad_done = 0
+    con = _connect(threads)
+    # The query and the decoding each run a step ahead, on a thread of their own, while this
+    # one re-decides flagged rows (Python) and counts: three stages of about equal cost.
+    results = _chunked_results(con, sql, inp)
+    if inp.read_ahead:
+        results = prefetched(results, depth=1, name="ketadecide-query")
+    if decoder is not None:
+        results = _expanded(results, decoder)
+        if inp.read_ahead:
+            results = prefetched(results, depth=1, name="ketadecide-decode")
+    try:
+        for expanded in results:
+            table = expanded
+            rows_col = table.column("row")
+            first_row, last_row = rows_col[0].as_py(), rows_col[-1].as_py()
+            errors: list[RowError] = []
+            lines = table.column("__json").to_pylist() if json_lines else None
+            decided = 0
+            if _any(table.column("__flag")):
+                table, lines, decided = _fallback(inp, kb, table=table, json_lines=lines, errors=errors, masks=masks)
+            # Lines that could not be split into cells, up to this chunk's last row.
+            while bad_done < len(inp.bad_lines) and inp.bad_lines[bad_done].row <= last_row:
+                errors.extend(_bad_line_errors(inp, inp.bad_lines[bad_done]))
+                bad_done += 1
+            errors.sort(key=lambda e: e.row)
+            yield from errors
+            fired = table.column("__fired") if "__fired" in table.column_names else None
+            out = table.select(schema.names).cast(schema)
+            yield ResultChunk(out, fired, None if lines is None else tuple(lines), decided)
+            drop_before(inp.stash, first_row)
+            if inp.release_bad_lines and bad_done:
+                del inp.bad_lines[:bad_done]  # consumed; the reader appends only later rows
+                bad_done = 0
+        rest: list[RowError] = []
+        inp.bad_lines.sort(key=lambda b: b.row)
+        for bad in inp.bad_lines[bad_done:]:
+            rest.extend(_bad_line_errors(inp, bad))
+        rest.sort(key=lambda e: e.row)
+        yield from rest
+    finally:
+        try:
+            results.close()  # release the chunk's DuckDB view before the connection goes
+        finally:
+            con.close()
+
+
+def _expanded(results: Generator[Any, None, None], decoder: FindingsDecoder) -> Generator[Any, None, None]:
+    try:
+        for table in results:
+            yield decoder.expand(table)
+    finally:
+        results.close()  # the chunk's DuckDB view goes before the connection
+
+
+def _any(column: Any) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.any(column).as_py())
+
+
+def _bad_line_errors(inp: Input, bad: Any) -> list[RowError]:
+    return bad_line_errors(
+        inp.fmt,
+        inp.header,
+        row=bad.row,
+        text=bad.text,
+        expected=bad.expected,
+        actual=bad.actual,
+        problems=bad.problems,
+    )
+
+
+class _Masks:
+    """The rule bit mask of one evaluated result (for rows decided in Python)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.index = {key: i for i, key in enumerate(rule_bits(kb))}
+
+    def of(self, result: Any) -> int:
+        mask = 0
+        for mod in result.modalities:
+            for f in mod.findings:
+                mask |= 1 << self.index[(f.kind, f.id)]
+        return mask
+
+
+def _connect(threads: int | None) -> Any:
+    """A DuckDB connection for one run (opened and closed on the consumer's thread)."""
+    import duckdb
+
+    # DuckDB threads: one per core, up to 4 (its batches may come back out of order;
+    # `_in_order` puts them back).
+    n_threads = threads or min(4, os.cpu_count() or 1)
+    config: dict[str, Any] = {
+        "memory_limit": f"{memory_limit_mb(n_threads)}MB",
+        "preserve_insertion_order": True,
+        "threads": n_threads,
+        # Never spill to disk: DuckDB's default is a `.tmp` folder in the working directory,
+        # which a killed run would leave behind, full of patients' rows.
+        "temp_directory": "",
+    }
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, None]:
+    """The rules query's results, in input order, one bounded chunk of input at a time."""
+    import duckdb
+    import pyarrow as pa
+
+    next_seq = 0
+    pending: list[Any] = []
+    rows = 0
+
+    def run(batches: list[Any]) -> Iterator[Any]:
+        nonlocal next_seq
+        con.register("__input", pa.Table.from_batches(batches, schema=inp.schema))
+        results = None
+        try:
+            results = con.sql(sql).to_arrow_reader(RESULT_BATCH_ROWS)
+            for table in _in_order(_batches(results, inp.name), start=next_seq):
+                next_seq += table.num_rows
+                yield table
+        except duckdb.OutOfMemoryException as exc:
+            _raise_if_out_of_memory(str(exc))
+            raise
+        finally:
+            # The open result must go before the view (also when the run is interrupted).
+            if results is not None:
+                results.close()
+            con.unregister("__input")
+
+    for batch in prefetched(inp.batches) if inp.read_ahead else inp.batches:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= CHUNK_ROWS:
+            yield from run(pending)
+            pending, rows = [], 0
+    if pending:
+        yield from run(pending)
+
+
+def _in_order(batches: Iterator[Any], *, start: int = 0) -> Iterator[Any]:
+    """Result tables in input order, as soon as they are complete.
+
+    DuckDB runs the query on several threads, each taking whole input batches, so result
+    rows arrive in runs that may be out of order. ``__seq`` numbers the records 0, 1, 2, ...
+    with no gaps: a table is released once every record before it has arrived. Only the
+    out-of-order window (about one input batch per thread) is ever held back.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pending: list[Any] = []
+    held = 0
+    next_seq = start
+    for batch in batches:
+        pending.append(pa.Table.from_batches([batch]))
+        held += batch.num_rows
+        table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+        seq = table.column("__seq")
+        steps = pc.pairwise_diff(seq.combine_chunks())
+        if seq[0].as_py() == next_seq and pc.all(pc.equal(steps, 1), min_count=0).as_py():
+            k = table.num_rows  # mostly the rows come in order, and then no sort is needed
+        else:
+            table = table.sort_by("__seq")
+            # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
+            expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
+            matches = pc.equal(table.column("__seq"), expected)
+            k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
+        if k:
+            yield table.slice(0, k)
+            next_seq += k
+        rest = table.slice(k)
+        pending = [rest] if rest.num_rows else []
+        held = rest.num_rows
+    if held:  # pragma: no cover - every record reaches the result exactly once
+        raise RuntimeError("result rows missing from the query output")
+
+
+def _batches(results: Any, name: str) -> Iterator[Any]:
+    import duckdb
+    import pyarrow as pa
+
+    while True:
+        try:
+            batch = results.read_next_batch()
+        except StopIteration:
+            return
+        except duckdb.Error as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, InputError):
+                raise cause from None
+            text = str(exc)
+            if "InputError" in text or "cannot be read" in text or "UTF-8" in text:
+                raise InputError(Problem(f"cannot be read ({text.splitlines()[0]})", name)) from None
+            _raise_if_out_of_memory(text)
+            raise
+        except (OSError, pa.ArrowException) as exc:
+            # DuckDB's Arrow stream reports its own failures as pyarrow errors; left as
+            # OSError they would read as a failure to write the output file.
+            _raise_if_out_of_memory(str(exc))
+            raise RuntimeError(f"the rules query failed ({type(exc).__name__})") from exc
+        if batch.num_rows:
+            yield batch
+
+
+def _raise_if_out_of_memory(text: str) -> None:
+    if "out of memory" in text.lower():
+        raise ResourceError(
+            "the rules query ran out of memory (DuckDB's limit for this run); nothing was written. "
+            "Free some memory and run it again"
+        ) from None
+
+
+def _fallback(
+    inp: Input,
+    kb: KnowledgeBase,
+    *,
+    table: Any,
+    json_lines: list[str] | None,
+    errors: list[RowError],
+    masks: _Masks | None,
+) -> tuple[Any, list[str] | None, int]:
+    """Re-decide the flagged rows of ``table`` with the reference; merge accepted ones back.
+    Returns the table, its JSON lines and how many rows the reference engine decided."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    flag = table.column("__flag")
+    flagged_rows = table.filter(flag).column("row").to_pylist()
+    raw = take_raw(inp.stash, flagged_rows)
+    accepted: list[dict[str, Any]] = []
+    for row in flagged_rows:
+        verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row)
+        if verdict.profile is not None:
+            result = evaluate(verdict.profile, kb)
+            record = output_row(result, verdict.profile, row)
+            record["__flag"] = False
+            if masks is not None:
+                record["__fired"] = masks.of(result)
+            accepted.append(record)
+            continue
+        errors.extend(RowError.of(row, verdict.row_id, problem) for problem in verdict.problems)
+    keep = pc.invert(flag)
+    good = table.filter(keep)
+    good_json = None
+    if json_lines is not None:
+        good_json = [line for line, bad in zip(json_lines, flag.to_pylist(), strict=True) if not bad]
+        good = good.drop_columns(["__json"])
+    if not accepted:
+        return good, good_json, 0
+    extra = pa.Table.from_pylist(accepted, schema=good.schema)
+    for m in MODALITY_IDS:
+        for col, values, build in (
+            (f"{m}_status", STATUSES, status_array),
+            (f"{m}_indication", INDICATIONS, indication_array),
+        ):
+            if pa.types.is_dictionary(good.schema.field(col).type):
+                # The shared dictionary, so that the merged table can still be grouped.
+                codes = [values.index(r[col]) for r in accepted]
+                extra = extra.set_column(extra.schema.get_field_index(col), good.schema.field(col), build(codes))
+    merged = pa.concat_tables([good, extra]).sort_by("row")
+    if good_json is None:
+        return merged, None, len(accepted)
+    by_row = dict(zip(good.column("row").to_pylist(), good_json, strict=True))
+    names = output_columns()
+    by_row.update((r["row"], _json_line({k: r[k] for k in names})) for r in accepted)
+    return merged, [by_row[r] for r in merged.column("row").to_pylist()], len(accepted)
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+__all__ = ["CHUNK_ROWS", "ResultChunk", "batch_sql", "memory_limit_mb", "stream_results"]

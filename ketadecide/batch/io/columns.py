@@ -1,0 +1,62 @@
+"""The batch output's columns (CONTRACT §5), and one output row built in Python.
+
+The SQL (:mod:`ketadecide.batch.sql.compile`) builds the same columns for a whole cohort; a row
+the SQL cannot vouch for is built here from :func:`ketadecide.engine.evaluate`'s result,
+and the differential tests hold the two to the same answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketadecide.batch.row_checks import LIST_SEPARATOR
+from ketadecide.engine.fit import sure_score
+from ketadecide.engine.result import Result
+from ketadecide.profile import MODALITY_IDS, Profile
+
+
+def output_columns() -> list[str]:
+    """The output columns in order: CONTRACT §5's, then ``row``, ``insurance`` and ``sure_score``."""
+    cols = ["id", "crisis", "missing"]
+    for m in MODALITY_IDS:
+        cols += [f"{m}_status", f"{m}_indication", f"{m}_findings", f"{m}_likely_covered"]
+    return [*cols, "row", "insurance", "sure_score"]
+
+
+def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
+    """The batch output row for one evaluated profile (the same columns the SQL produces)."""
+    out: dict[str, Any] = {
+        "id": profile.id,
+        "crisis": result.crisis.triggered,
+        "missing": LIST_SEPARATOR.join(m.field for m in result.missing),
+    }
+    for m in MODALITY_IDS:
+        mod = result.modality(m)
+        out[f"{m}_status"] = mod.status
+        out[f"{m}_indication"] = mod.indication.status
+        out[f"{m}_findings"] = LIST_SEPARATOR.join(f.id for f in mod.findings)
+        out[f"{m}_likely_covered"] = mod.coverage.likely_covered
+    out["row"] = row
+    out["insurance"] = profile.insurance
+    out["sure_score"] = sure_score(profile)
+    return out
+
+
+def output_schema(*, dictionary: bool = False) -> Any:
+    """The output columns as an Arrow schema. With ``dictionary``, status, indication,
+    findings and missing are dictionary arrays (as ``FindingsDecoder`` makes them); the
+    files hold plain text either way."""
+    import pyarrow as pa
+
+    status = pa.dictionary(pa.int8(), pa.string()) if dictionary else pa.string()
+    findings = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
+    fields = [pa.field("id", pa.string()), pa.field("crisis", pa.bool_()), pa.field("missing", findings)]
+    for m in MODALITY_IDS:
+        fields += [
+            pa.field(f"{m}_status", status),
+            pa.field(f"{m}_indication", status),
+            pa.field(f"{m}_findings", findings),
+            pa.field(f"{m}_likely_covered", pa.bool_()),
+        ]
+    fields += [pa.field("row", pa.int64()), pa.field("insurance", pa.string()), pa.field("sure_score", pa.int8())]
+    return pa.schema(fields)

@@ -1,0 +1,193 @@
+"""``--engine spark``: the DuckDB engine's steps, run on a Spark session over one Parquet file.
+
+Row numbers are the Parquet row index plus one (``_metadata.row_index``), which is how the
+DuckDB engine numbers the same file. A run is three Spark jobs:
+
+1. **flagged rows**: the validation query (:func:`~ketadecide.batch.sql.spark.flagged_sql`, asked for with the
+   results query in one call when the input is opened)
+   keeps the rows it cannot vouch for, and the workers re-decide them with the Python
+   reference (:func:`~ketadecide.batch.spark.workers.recheck`): row errors, and the few rows
+   the reference accepts, come back to the driver;
+2. **results**: validation and rules (:func:`~ketadecide.batch.sql.spark.results_sql`),
+   decoded on the workers (:func:`~ketadecide.batch.spark.workers.finish`), flagged rows
+   replaced by the reference's answer; written by Spark's committer (the CLI) or collected
+   (:func:`stream_spark`, for ``evaluate_many``);
+3. **summary** (files only): the written results counted per partition and merged.
+
+So the errors file, the summary and the output rows are the DuckDB engine's, from the
+same code; the differential tests hold them identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import pickle
+import secrets
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from ketadecide.batch.engines import ResultChunk
+from ketadecide.batch.row_checks import RowError
+from ketadecide.batch.spark.workers import FIRED, RECHECK_DDL, count, finish, output_ddl, recheck
+from ketadecide.batch.sql.spark import SparkQueries, spark_queries
+from ketadecide.errors import InputError, Problem
+from ketadecide.knowledge.base import KnowledgeBase
+
+
+@dataclass
+class SparkInput:
+    """One Parquet file opened on a Spark session, as a temporary view of its columns plus
+    ``__row`` and ``__seq``."""
+
+    spark: Any
+    name: str
+    view: str
+    kinds: dict[str, str]
+    """Input column -> validation kind (see :mod:`ketadecide.batch.sql.validate`)."""
+    queries: SparkQueries
+    """The two queries over :attr:`view`, from the SQL room in one call."""
+    errors: list[RowError] = field(default_factory=list)
+    accepted: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Flagged rows the reference accepted: row -> output record."""
+
+
+def column_kinds(schema: Any) -> dict[str, str]:
+    """Input column -> validation kind for a Spark schema, as ``readers._kind_of`` decides
+    it for the Arrow schema of the same Parquet file."""
+    from pyspark.sql import types as t
+
+    def kind(dt: Any) -> str:
+        if isinstance(dt, t.StringType | t.VarcharType | t.CharType):
+            return "text"
+        if isinstance(dt, t.BooleanType):
+            return "bool"
+        if isinstance(dt, t.ByteType | t.ShortType | t.IntegerType | t.LongType):
+            return "int"
+        if isinstance(dt, t.FloatType | t.DoubleType):
+            return "float"
+        if isinstance(dt, t.ArrayType):
+            inner = kind(dt.elementType)
+            if inner == "text":
+                return "list_text"
+            if inner == "int":
+                return "list_int"
+        return "other"
+
+    return {f.name: kind(f.dataType) for f in schema.fields}
+
+
+@contextlib.contextmanager
+def spark_errors(name: str) -> Iterator[None]:
+    """Spark's failures to read the input as :class:`InputError` (exit 2, one line)."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (PySparkException, Py4JJavaError) as exc:
+        text = str(exc)
+        reading = (
+            "FAILED_READ_FILE",
+            "PATH_NOT_FOUND",
+            "Could not read footer",
+            "is not a Parquet file",
+            "UNABLE_TO_INFER_SCHEMA",
+            "CANNOT_READ_FILE_FOOTER",
+            "PARQUET",
+            "Parquet",
+            "DUPLICATE",
+            "Unsupported",
+        )
+        if any(marker in text for marker in reading):
+            first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+            raise InputError(Problem(f"Spark cannot read it as Parquet ({first[:300]})", name)) from None
+        raise
+
+
+def open_spark_input(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput:
+    """Open one Parquet file (any path the session can read) as a :class:`SparkInput`."""
+    with spark_errors(location):
+        frame = spark.read.parquet(location)
+        files = frame.inputFiles()
+    if len(files) != 1:
+        raise InputError(
+            Problem(
+                f"--engine spark reads one Parquet file (its row index numbers the rows); this is {len(files)} files",
+                location,
+            )
+        )
+    seen: set[str] = set()
+    for name in frame.columns:
+        if name in seen:
+            raise InputError(Problem(f"the file has two columns named '{name}'", location))
+        seen.add(name)
+    kinds = column_kinds(frame.schema)
+    numbered = frame.selectExpr("*", "_metadata.row_index + 1 AS __row", "_metadata.row_index AS __seq")
+    view = f"__ketadecide_input_{secrets.token_hex(4)}"
+    numbered.createOrReplaceTempView(view)
+    return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view))
+
+
+def recheck_flagged(inp: SparkInput, kb: KnowledgeBase) -> None:
+    """Job 1: fill ``inp.errors`` (rows ascending, a row's problems in order) and
+    ``inp.accepted`` from the rows the validation flags."""
+    fired = inp.queries.decode
+    flagged = inp.spark.sql(inp.queries.flagged)
+    rechecked = flagged.mapInArrow(partial(recheck, kinds=inp.kinds, kb=kb, fired=fired), RECHECK_DDL)
+    with spark_errors(inp.name):
+        table = rechecked.toArrow()
+    for item in table.sort_by([("row", "ascending"), ("n", "ascending")]).to_pylist():
+        if item["accepted"] is not None:
+            inp.accepted[item["row"]] = json.loads(item["accepted"])
+        else:
+            inp.errors.append(RowError(item["row"], item["id"], item["field"], item["error"]))
+
+
+def results_frame(inp: SparkInput, kb: KnowledgeBase, *, fired: bool) -> Any:
+    """Job 2's DataFrame: the output columns (and the rule mask ``__fired`` when asked and
+    the rules fit one), each partition's rows in input order."""
+    decode = inp.queries.decode
+    keep = fired and decode
+    rules = inp.spark.sql(inp.queries.results)
+    work = partial(finish, kb=kb, decode=decode, accepted=inp.accepted, fired=keep)
+    return rules.mapInArrow(work, output_ddl(fired=keep))
+
+
+def count_results(spark: Any, location: str, kb: KnowledgeBase) -> list[Any]:
+    """Job 3: the written results' counts, one ``SummaryCounter`` per partition (each
+    partition counted where it is), for the caller to merge."""
+    frame = spark.read.parquet(location)
+    return [pickle.loads(row["counter"]) for row in frame.mapInArrow(partial(count, kb=kb), "counter BINARY").collect()]
+
+
+def stream_spark(spark: Any, location: str, kb: KnowledgeBase) -> Generator[ResultChunk | RowError, None, None]:
+    """The Spark engine as :func:`~ketadecide.batch.duckdb.stream.stream_results` gives it: the
+    row errors (rows ascending), then the results as one chunk in input order. For
+    ``evaluate_many(..., engine="spark")``: the results are collected to the driver."""
+    inp = open_spark_input(spark, location, kb)
+    try:
+        recheck_flagged(inp, kb)
+        yield from inp.errors
+        with spark_errors(location):
+            table = results_frame(inp, kb, fired=True).toArrow()
+        table = table.sort_by("row")  # partitions come back in order; this makes it certain
+        fired = table.column(FIRED) if FIRED in table.column_names else None
+        if fired is not None:
+            table = table.drop_columns([FIRED])
+        yield ResultChunk(table, fired, None, len(inp.accepted))
+    finally:
+        spark.catalog.dropTempView(inp.view)
+
+
+__all__ = [
+    "SparkInput",
+    "count_results",
+    "open_spark_input",
+    "recheck_flagged",
+    "results_frame",
+    "spark_errors",
+    "stream_spark",
+]

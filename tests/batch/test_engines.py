@@ -1,0 +1,58 @@
+"""Every batch engine (``ketadecide.batch.engines.ENGINES``, through the ``engine`` fixture's
+one parameter) against the single-profile reference, run the way the CLI runs it: a
+:class:`~ketadecide.batch.engines.BatchJob` handed to :func:`~ketadecide.batch.engines.run_job`.
+
+The cohort holds every candidate cell of every field, valid and invalid, as text columns of
+a Parquet file (the CSV rules apply to text columns) -- the one input format every engine reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ketadecide.batch.engines import ENGINES, BatchJob, engine_for, run_job
+from ketadecide.knowledge import KnowledgeBase
+from ketadecide.profile import PROFILE_FIELDS
+from tests.batch.emit_helpers import cohort
+from tests.batch.helpers import minimal_dir, read_errors, reference_csv
+
+pytestmark = pytest.mark.slow
+
+
+def _parquet(rows: list[dict[str, str]], path: Path) -> Path:
+    columns = {f: pa.array([r.get(f) or None for r in rows], pa.string()) for f in PROFILE_FIELDS}
+    pq.write_table(pa.table(columns), path, row_group_size=128)  # several row groups: several partitions
+    return path
+
+
+def _output(engine: str, tmp: Path) -> Path:
+    return tmp / ("out" if engine == "spark" else "out.parquet")
+
+
+def test_every_engine_gives_the_references_rows_errors_and_summary(
+    tmp_path: Path, minimal_kb: KnowledgeBase, engine: str
+) -> None:
+    rows = cohort(minimal_kb, seeded=300, seed=23)
+    expected, bad = reference_csv(rows, minimal_kb)
+    src = _parquet(rows, tmp_path / "cohort.parquet")
+    out = _output(engine, tmp_path)
+    errors = tmp_path / "errors.csv"
+    summary = run_job(BatchJob(input=str(src), output=str(out), errors=str(errors), data_dir=minimal_dir()), engine)
+    assert pq.read_table(out).to_pylist() == expected
+    assert {int(e["row"]) for e in read_errors(errors)} == bad
+    assert summary.rows_in == len(rows) == summary.rows_out + summary.error_rows
+    assert summary.error_rows == len(bad) > 20 and summary.rows_out > 200
+
+
+def test_the_table_names_every_engine_and_each_is_one_object(engine: str) -> None:
+    picked = engine_for(engine)
+    assert picked.name == engine and engine in ENGINES
+    with pytest.raises(ValueError, match="duckdb or spark"):
+        engine_for("nope")
+    from ketadecide.cli.batch import Engine
+
+    assert {e.value for e in Engine} == set(ENGINES), "the CLI's --engine choices are the table's"
