@@ -106,9 +106,30 @@ def load(path: Path) -> Catalog:
 
 
 def for_data_dir(data_dir: Path) -> Catalog:
-    """The data directory's own catalog, else the bundled one."""
-    own = catalog_path(data_dir)
-    return load(own if own.exists() else bundled_path())
+    """The data directory's own catalog over the bundled one, else the bundled one.
+
+    A clinic's catalog is an overlay too (README "Your clinic's own data"): it may add the
+    Spanish of its own texts, never change the bundled Spanish of a text whose English is
+    the bundled one (a softened Spanish crisis message is refused, naming file and key)."""
+    own, bundled = catalog_path(data_dir), bundled_path()
+    if not own.exists():
+        return load(bundled)
+    if not bundled.exists() or own.resolve() == bundled.resolve():
+        return load(own)
+    mine, base = load(own), load(bundled)
+    problems = [
+        Problem(
+            "clinical floor: a clinic's catalog may add the Spanish of its own texts, not change the "
+            f"bundled Spanish of a bundled text (bundled: {base.texts[key].es[:50]}...)",
+            str(own),
+            key,
+        )
+        for key, twin in mine.texts.items()
+        if key in base.texts and norm(twin.en) == norm(base.texts[key].en) and norm(twin.es) != norm(base.texts[key].es)
+    ]
+    if problems:
+        raise InputError(problems)
+    return Catalog(own, {**base.texts, **mine.texts}, base.interface)
 
 
 def interface() -> dict[str, str]:

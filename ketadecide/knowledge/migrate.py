@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,9 @@ def to_yaml(value: Any, indent: int = 0) -> str:
     pad = " " * indent
     if isinstance(value, dict):
         lines = []
-        for key, item in value.items():
+        for name, item in value.items():
+            plain = isinstance(name, str) and _PLAIN_KEY.fullmatch(name) and name.lower() not in _YAML_WORDS
+            key = name if plain else json.dumps(str(name))
             if isinstance(item, dict | list) and item:
                 lines.append(f"{pad}{key}:\n{to_yaml(item, indent + 2)}")
             else:
@@ -116,6 +119,11 @@ def to_yaml(value: Any, indent: int = 0) -> str:
                 lines.append(f"{pad}- {_scalar(item)}\n")
         return "".join(lines)
     return f"{pad}{_scalar(value)}\n"
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+#: Plain words YAML reads as something other than a string: such keys are quoted.
+_YAML_WORDS = frozenset({"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"})
 
 
 def _scalar(value: Any) -> str:

@@ -603,3 +603,35 @@ def test_no_random_overlay_makes_anything_weaker(
     for record in records:
         profile = parse_profile(record)
         assert not weaker(evaluate(profile, bundled_kb), evaluate(profile, result)), (overlay, record)
+
+
+# ------------------------------------------------------------------ the Spanish catalog
+
+
+def test_a_clinic_catalog_cannot_soften_the_spanish_crisis_message(tmp_path: Path) -> None:
+    from ketadecide.i18n.catalog import for_data_dir
+
+    folder = clinic(tmp_path, {})
+    catalog = load_yaml((DATA_DIR / "lang" / "es.yaml").read_text(encoding="utf-8"), "es")
+    catalog["texts"]["crisis.patient"]["es"] = "No hay prisa; puede llamar al 988 otro día."
+    (folder / "lang").mkdir()
+    (folder / "lang" / "es.yaml").write_text(to_yaml(catalog), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        for_data_dir(folder)
+    (problem,) = caught.value.problems
+    assert problem.source == str(folder / "lang" / "es.yaml") and problem.field == "crisis.patient"
+
+
+def test_a_clinic_catalog_may_add_the_spanish_of_its_own_texts(tmp_path: Path) -> None:
+    from ketadecide.i18n.catalog import for_data_dir
+
+    folder = clinic(tmp_path, {})
+    (folder / "lang").mkdir()
+    (folder / "lang" / "es.yaml").write_text(
+        "language: es\ntexts:\n  screens.clinic_bp_review.patient:\n"
+        '    en: "Our own text."\n    es: "Nuestro texto."\n',
+        encoding="utf-8",
+    )
+    catalog = for_data_dir(folder)
+    assert catalog.texts["screens.clinic_bp_review.patient"].es == "Nuestro texto."
+    assert "crisis.patient" in catalog.texts, "the bundled twins stay"
