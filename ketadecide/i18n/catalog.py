@@ -106,11 +106,12 @@ def load(path: Path) -> Catalog:
 
 
 def for_data_dir(data_dir: Path) -> Catalog:
-    """The data directory's own catalog over the bundled one, else the bundled one.
+    """The data directory's own catalog, else the bundled one.
 
-    A clinic's catalog is an overlay too (README "Your clinic's own data"): it may add the
-    Spanish of its own texts, never change the bundled Spanish of a text whose English is
-    the bundled one (a softened Spanish crisis message is refused, naming file and key)."""
+    A clinic's catalog may give the Spanish of its own texts, never another Spanish for a
+    text whose English is the bundled one (README "Your clinic's own data": a softened
+    Spanish crisis message is refused, naming file and key). A twin it leaves out is
+    missing, as before (a safety text without one is refused where Spanish is asked)."""
     own, bundled = catalog_path(data_dir), bundled_path()
     if not own.exists():
         return load(bundled)
@@ -129,7 +130,7 @@ def for_data_dir(data_dir: Path) -> Catalog:
     ]
     if problems:
         raise InputError(problems)
-    return Catalog(own, {**base.texts, **mine.texts}, base.interface)
+    return mine
 
 
 def interface() -> dict[str, str]:

@@ -626,12 +626,10 @@ def test_a_clinic_catalog_may_add_the_spanish_of_its_own_texts(tmp_path: Path) -
     from ketadecide.i18n.catalog import for_data_dir
 
     folder = clinic(tmp_path, {})
+    catalog = load_yaml((DATA_DIR / "lang" / "es.yaml").read_text(encoding="utf-8"), "es")
+    catalog["texts"]["screens.clinic_bp_review.patient"] = {"en": "Our own text.", "es": "Nuestro texto."}
     (folder / "lang").mkdir()
-    (folder / "lang" / "es.yaml").write_text(
-        "language: es\ntexts:\n  screens.clinic_bp_review.patient:\n"
-        '    en: "Our own text."\n    es: "Nuestro texto."\n',
-        encoding="utf-8",
-    )
-    catalog = for_data_dir(folder)
-    assert catalog.texts["screens.clinic_bp_review.patient"].es == "Nuestro texto."
-    assert "crisis.patient" in catalog.texts, "the bundled twins stay"
+    (folder / "lang" / "es.yaml").write_text(to_yaml(catalog), encoding="utf-8")
+    loaded = for_data_dir(folder)
+    assert loaded.texts["screens.clinic_bp_review.patient"].es == "Nuestro texto."
+    assert loaded.texts["crisis.patient"].es == catalog["texts"]["crisis.patient"]["es"]
