@@ -113,7 +113,7 @@ _FLAGGED = ("caution", "contraindicated")
 #: bundled one, is probed in full every time, and ``data validate`` always probes in full.
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
-        "5dd153cfabb7757ad3801613000f61d14d9ec1aa8802c8e69b32b11df6910d6e",  # 0.4.0 (floor markers)
+        "dfe28ede833f8681a0d520f1c6ae3a6872a57cc59e6b690f83cbd83d1b9aac47",  # 0.4.0
     }
 )
 
@@ -156,9 +156,9 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
 def validate_data_dir(
     data_dir: Path | str | None = None, *, clinical_floor: bool = True, **options: Any
 ) -> loader.ValidationReport:
-    """:func:`ketadecide.knowledge.loader.validate_data_dir`, then the clinical floor (an
+    """:func:`ketadecide.knowledge.loader.validate_files`, then the clinical floor (an
     error when breached). ``data validate`` runs this; ``options`` go to the loader."""
-    report = loader.validate_data_dir(data_dir, **options)
+    report = loader.validate_files(data_dir, **options)
     kb = report.knowledge_base
     if kb is None or not clinical_floor:
         return report

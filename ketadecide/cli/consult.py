@@ -29,7 +29,7 @@ from ketadecide.cli.options import (
     output_format,
     resolve_format,
 )
-from ketadecide.cli.output import present, screen_rows, wants_decision_support, wants_handout
+from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 from ketadecide.tty import is_terminal
 
@@ -51,7 +51,29 @@ def _check_save_target(path: Path) -> None:
         raise InputError(Problem("the folder to write into does not exist", str(path), "--save"))
 
 
+def _keep_typed(save: Path, audience: str) -> bool:
+    """After Ctrl-C with --save: ask (on standard error) whether to keep what was typed.
+    Anything but yes, another Ctrl-C or the end of input keeps nothing."""
+    question = {
+        "clinician": f"\nConsult cancelled. Save the answers typed so far to {save}? [y/N] ",
+        "patient": f"\nYou stopped the questions. Keep what you typed in {save}? (yes or no) ",
+    }[audience]
+    try:
+        print(question, end="", file=sys.stderr, flush=True)
+        reply = sys.stdin.readline()
+    except (KeyboardInterrupt, OSError, ValueError):
+        return False
+    return reply.strip().casefold() in {"y", "yes"}
+
+
+def _as_typed(record: dict[str, Any]) -> dict[str, Any]:
+    """Numbers as the person typed them: ``400``, not ``400.0`` (a whole-number budget is
+    parsed as a float, and YAML would write the float)."""
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in record.items()}
+
+
 def _profile_text(record: dict[str, Any], path: Path) -> str:
+    record = _as_typed(record)
     if path.suffix.lower() == ".json":
         import json
 
@@ -59,7 +81,15 @@ def _profile_text(record: dict[str, Any], path: Path) -> str:
     import yaml
 
     header = "# ketadecide profile, written by `ketadecide consult`.\n"
-    return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    # One field a line, lists inline (`diagnoses: [mdd]`): a record of scalars only would
+    # otherwise be dumped as one flow mapping (`{suicidality: none}`).
+    lines = [
+        yaml.safe_dump(
+            {k: v}, sort_keys=False, allow_unicode=True, default_flow_style=None if isinstance(v, list) else False
+        )
+        for k, v in record.items()
+    ]
+    return header + "".join(lines)
 
 
 def _print_glance(result: Any, audience: str) -> None:
@@ -100,6 +130,21 @@ def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
     return with_id_hints(InputError(problems), data, kb)
 
 
+def _show(line: str, stream: Any, width: int) -> None:
+    """One line of the optional steps, wrapped at words to the width, its indent kept (a
+    "+ " or "- " item hangs under its text)."""
+    from ketadecide.render.tidy import wrap_words
+
+    body = line.lstrip()
+    if not body:
+        print(line, file=stream, flush=True)
+        return
+    indent = line[: len(line) - len(body)]
+    hang = indent + ("  " if body[:2] in ("+ ", "- ") else "")
+    for part in wrap_words(body, width, indent, hang):
+        print(part, file=stream, flush=True)
+
+
 def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
     person: Any, result: Any, kb: Any, who: str, asker: Any, fmt: OutputFormat | None, output: Path | None, detail: bool
 ) -> tuple[Any, Any, bool]:
@@ -125,7 +170,7 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
             kb,
             who,  # type: ignore[arg-type]
             asker,
-            lambda line: print(line, file=stream, flush=True),
+            lambda line: _show(line, stream, table_width(output if not on_screen else None)),
             handout=wants_handout(fmt, output),
         )
     except KeyboardInterrupt:
@@ -257,14 +302,25 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         try:
             run_interview(interview, asker)
         except KeyboardInterrupt:
+            if save is not None and interview.answers != prefill and _keep_typed(save, who):
+                from ketadecide.outputs import write_text
+
+                write_text(save, _profile_text(interview.answers, save))
+                print(
+                    f"ketadecide: consult cancelled; what was typed is in {save} (readable by you only).",
+                    file=sys.stderr,
+                )
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
         except EOFError:
             raise _goodbye("end of input before the consult was finished", EXIT_END_OF_INPUT) from None
         if interview.stopped and "age" not in interview.answers:
-            print(
-                "ketadecide: no comparison was made (the consult stopped before age was given); nothing was written.",
-                file=sys.stderr,
-            )
+            # After the crisis message: a plain line, no error marker or field names.
+            said = {
+                "clinician": "No comparison was made and nothing was saved.",
+                "patient": "Nothing you typed was saved.",
+            }
+            print(said[who], file=sys.stderr)
             return
         person = interview.profile()
         stopped = interview.stopped
@@ -281,7 +337,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
     shown = False
-    if asker is not None and not stopped:
+    # After a crisis answer the optional steps (values, SURE) are not offered: safety first.
+    if asker is not None and not stopped and not result.crisis.triggered:
         person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail)
     if save is not None:
         from ketadecide.outputs import write_text

@@ -40,7 +40,7 @@ def with_language(kb: KnowledgeBase, lang: LangOpt, audience: str, fmt: str) -> 
     Spanish is checked first: a data directory lacking a Spanish safety text refuses
     (:class:`InputError`, exit 2) before anything is asked or written.
     """
-    from ketadecide.i18n import set_lang
+    from ketadecide.lang import set_lang
 
     set_lang("en")  # a fresh command starts in English (tests run many in one thread)
     if lang == LangOpt.en:
@@ -74,7 +74,7 @@ def with_language(kb: KnowledgeBase, lang: LangOpt, audience: str, fmt: str) -> 
 
 def say_interface_fallbacks() -> None:
     """After the output: the program's own words that had to stay in English."""
-    from ketadecide.i18n import current, missed
+    from ketadecide.lang import current, missed
 
     if current() == "es" and missed():
         print(

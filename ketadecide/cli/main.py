@@ -116,7 +116,7 @@ def main(
 ) -> None:
     """Decision support for ketamine treatment modalities (informs; never prescribes)."""
     state.debug = debug
-    from ketadecide.i18n import set_lang
+    from ketadecide.lang import set_lang
 
     set_lang("en")  # the patient's language is set by the command's own --lang
 

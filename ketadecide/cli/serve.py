@@ -75,6 +75,8 @@ def serve(  # noqa: PLR0917 - a Typer command: its options are its parameters
     if simulate is not None:
         import datetime as dt
 
+        if not simulate.is_dir():
+            raise InputError(Problem("not a folder of FHIR bundles (*.json)", str(simulate), "--simulate"))
         from ketadecide.server.simulate import simulate as run_simulation
 
         kb = load_knowledge_base(directory)

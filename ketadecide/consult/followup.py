@@ -74,7 +74,7 @@ FOLLOW_WORDS: dict[str, dict[Audience, str]] = {
 
 
 def follow_words(key: str, audience: Audience, **values: object) -> str:
-    from ketadecide.i18n import tr
+    from ketadecide.lang import tr
 
     text = FOLLOW_WORDS[key][audience]
     return (tr(text) if audience == "patient" else text).format(**values)

@@ -118,6 +118,10 @@ WORDS: dict[str, dict[Audience, str]] = {
         "clinician": "'back' returns to the previous question.",
         "patient": "Type back to return to the previous question.",
     },
+    "crisis_choose": {
+        "clinician": "Type y to go on with the consult, or n to stop here.",
+        "patient": "Type yes to go on with the questions, or no to stop here. 988 is there now.",
+    },
     "safety_gentle": {
         "clinician": "Any suicidal ideation calls for a same-day risk assessment; crisis line 988 (call, text, chat).",
         "patient": (
@@ -130,7 +134,7 @@ WORDS: dict[str, dict[Audience, str]] = {
 
 
 def words(key: str, audience: Audience, **values: object) -> str:
-    from ketadecide.i18n import tr
+    from ketadecide.lang import tr
 
     text = WORDS[key][audience]
     return (tr(text) if audience == "patient" else text).format(**values)

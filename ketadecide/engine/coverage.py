@@ -5,6 +5,7 @@ from __future__ import annotations
 from ketadecide.engine.result import Cost, Coverage, Indication, OutOfPocketEstimate, Worded
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Modality
+from ketadecide.lang import tr, trf
 from ketadecide.profile import Profile
 
 
@@ -22,7 +23,7 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase, indica
             prior_authorization=None,
             note=Worded(
                 "Payer not recorded; coverage cannot be estimated.",
-                "You did not say what insurance you have, so we cannot tell if it would pay.",
+                tr("You did not say what insurance you have, so we cannot tell if it would pay."),
             ),
             refs=(),
         )
@@ -37,18 +38,18 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase, indica
             clinician.append(
                 "Coverage policies follow the label's indications; this use is off-label, so approval is unlikely."
             )
-            patient.append("Insurance usually pays only for the approved uses, and this would not be one of them.")
+            patient.append(tr("Insurance usually pays only for the approved uses, and this would not be one of them."))
         elif indication.status == "not_established":
             likely = None
             clinician.append(
                 f"Depends on documenting a labelled indication ({', '.join(indication.needs)} not recorded)."
             )
-            patient.append("Insurance usually asks for records showing an approved use; some answers are missing.")
+            patient.append(tr("Insurance usually asks for records showing an approved use; some answers are missing."))
         refs += tuple(r for r in indication.refs if r not in refs)
     if likely is True and record.min_age is not None and profile.age < record.min_age:
         likely = False
         clinician.append(f"Coverage criteria usually require age {record.min_age} or older.")
-        patient.append(f"Insurance usually covers this only from age {record.min_age}.")
+        patient.append(trf("Insurance usually covers this only from age {age}.", age=record.min_age))
     return Coverage(
         payer=payer,
         likely_covered=likely,
@@ -89,18 +90,20 @@ def out_of_pocket_for(
             # Covered, but the data gives no share to estimate with: say so, never guess.
             words = Worded(
                 "Estimate: the plan likely pays, but no cost-share estimate is recorded; up to the full price.",
-                "This is a guess. Your plan will likely help pay, but we cannot tell how much. "
-                "At most you would pay the full price.",
+                tr(
+                    "This is a guess. Your plan will likely help pay, but we cannot tell how much. "
+                    "At most you would pay the full price."
+                ),
             )
         elif coverage.likely_covered is False:
             words = Worded(
                 "Estimate: coverage unlikely for this payer, so the full price (cash).",
-                "This is a guess. Your insurance will likely not pay, so you would pay the full price.",
+                tr("This is a guess. Your insurance will likely not pay, so you would pay the full price."),
             )
         else:
             words = Worded(
                 "Estimate: coverage unknown, so up to the full price (cash) unless the plan approves it.",
-                "This is a guess. We cannot tell if insurance would pay, so you may pay the full price.",
+                tr("This is a guess. We cannot tell if insurance would pay, so you may pay the full price."),
             )
         return OutOfPocketEstimate(
             per_session=per,
@@ -152,18 +155,30 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: 
             within = True
             note = Worded(
                 f"Budget {shown}/session covers the out-of-pocket estimate ({span}).",
-                f"Your budget of {shown} a visit covers what you might pay ({span}, a guess).",
+                trf(
+                    "Your budget of {shown} a visit covers what you might pay ({span}, a guess).",
+                    shown=shown,
+                    span=span,
+                ),
             )
         elif budget >= low:
             note = Worded(
                 f"Budget {shown}/session is within the out-of-pocket estimate ({span}); depends on plan and clinic.",
-                f"Your budget of {shown} a visit may be enough. You might pay {span} (a guess).",
+                trf(
+                    "Your budget of {shown} a visit may be enough. You might pay {span} (a guess).",
+                    shown=shown,
+                    span=span,
+                ),
             )
         else:
             within = False
             note = Worded(
                 f"Budget {shown}/session is below the out-of-pocket estimate ({span}).",
-                f"You might pay {span} a visit (a guess). That is more than your budget of {shown}.",
+                trf(
+                    "You might pay {span} a visit (a guess). That is more than your budget of {shown}.",
+                    shown=shown,
+                    span=span,
+                ),
             )
     return Cost(
         per_session=per_session,

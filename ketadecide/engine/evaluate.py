@@ -1,4 +1,4 @@
-"""``evaluate(profile, kb) -> Result``: pure and deterministic; no I/O, no printing.
+"""``evaluate_modalities(profile, kb) -> Result``: pure and deterministic; no I/O, no printing.
 
 The order of work mirrors the clinical order: the crisis screen first, then every rule
 against every modality, then status from the findings (never the other way round), then
@@ -30,6 +30,7 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, local_line_text, unknown_ids
+from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
@@ -76,7 +77,7 @@ def status_of(findings: tuple[Finding, ...], missing: tuple[Missing, ...] = ()) 
 
 def statuses(profile: Profile, kb: KnowledgeBase) -> dict[str, Status]:
     """Each modality's status alone, without building findings, coverage or cost: the same
-    rules as :func:`evaluate`, cheap enough for the clinical floor's many probe profiles."""
+    rules as :func:`evaluate_modalities`, cheap enough for the clinical floor's many probe profiles."""
     fired = _fired_rules(profile, kb)
     incomplete = bool(missing_of(profile, kb))
     return {
@@ -113,7 +114,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
             return Indication(
                 "on_label",
                 path.id,
-                Worded(f"On-label ({path.label})", f"Approved use ({path.label})"),
+                Worded(f"On-label ({path.label})", trf("Approved use ({label})", label=path.label)),
                 Worded(path.clinician, path.patient),
                 kb.refs(path.sources),
             )
@@ -125,7 +126,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
         return Indication(
             "not_established",
             None,
-            Worded("Not established", "Not yet known"),
+            Worded("Not established", tr("Not yet known")),
             Worded(f"{text.clinician} Needs: {', '.join(needs)}.", text.patient),
             kb.refs(text.sources),
             needs,
@@ -134,7 +135,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
     return Indication(
         "off_label",
         None,
-        Worded("Off-label", "Off-label use"),
+        Worded("Off-label", tr("Off-label use")),
         Worded(text.clinician, text.patient),
         kb.refs(text.sources),
     )
@@ -197,7 +198,7 @@ def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: Knowle
     )
 
 
-def evaluate(
+def evaluate_modalities(
     profile: Profile,
     kb: KnowledgeBase,
     *,

@@ -35,6 +35,7 @@ from ketadecide.engine.result import (
     SureStep,
     Worded,
 )
+from ketadecide.lang import tr
 from ketadecide.profile import SURE_FIELDS, Profile
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _person_scores(
         amount = f"${low:,.0f}" if low == high else f"${low:,.0f}–${high:,.0f}"
         basis = Worded(
             "plan share" if oop.basis == "plan_share" else "full price",
-            "your share" if oop.basis == "plan_share" else "full price",
+            tr("your share") if oop.basis == "plan_share" else tr("full price"),
         )
         template = derived.cost_note
         notes["cost"] = Worded(
@@ -353,4 +354,10 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         alternatives=tuple((_w(a.name), _w(a.line)) for a in about.alternatives),
         oldest_review=min(dates),
         newest_review=max(dates),
+        condition=_w(decision.intro.condition) if decision.intro else None,
+        decision_line=_w(decision.intro.decision) if decision.intro else None,
+        glossary=tuple((g.term, Worded(g.clinician, g.patient)) for g in decision.intro.glossary)
+        if decision.intro
+        else (),
+        intro_refs=kb.refs(decision.intro.sources) if decision.intro else (),
     )

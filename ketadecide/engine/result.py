@@ -427,3 +427,9 @@ class DecisionSupport:
     """(name, one line) per non-ketamine option."""
     oldest_review: dt.date
     newest_review: dt.date
+    condition: Worded | None = None
+    """Page 1: the condition in one sentence."""
+    decision_line: Worded | None = None
+    """Page 1: the decision in one sentence."""
+    glossary: tuple[tuple[str, Worded], ...] = ()
+    intro_refs: tuple[Ref, ...] = ()

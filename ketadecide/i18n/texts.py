@@ -10,6 +10,7 @@ same keys and the same numbers as the English one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,12 +19,21 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.i18n.catalog import Catalog, for_data_dir, norm
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
+from ketadecide.lang.catalog import Catalog, for_data_dir, norm
 
 #: The fields that hold words for a patient.
 TEXT_FIELDS = frozenset({"patient", "plain_name"})
+#: Names shown to both audiences: a modality's, a glossary term's (the localized knowledge base is only ever
+#: used for what a patient reads, so translating them leaves the clinician's English).
+_NAMES = re.compile(r"modalities\.[a-z_]+\.(name|short_name)|decision\.intro\.glossary\.\d+\.term")
+
+
+def _is_text(key: str, name: str, value: object) -> bool:
+    return isinstance(value, str) and (name in TEXT_FIELDS or _NAMES.fullmatch(key) is not None)
+
+
 #: The optional files with patient texts, by key prefix (the accessor on KnowledgeBase).
 EXTRA_FILES: tuple[str, ...] = ("questions", "troubleshooting", "evidence", "values", "decision")
 #: The core records with patient texts, by key prefix (attributes of KnowledgeBase).
@@ -68,7 +78,7 @@ def walk(value: object, path: str) -> Iterator[tuple[str, str]]:
         for name in type(value).model_fields:
             child = getattr(value, name)
             key = f"{path}.{name}"
-            if name in TEXT_FIELDS and isinstance(child, str):
+            if _is_text(key, name, child):
                 yield key, child
             else:
                 yield from walk(child, key)
@@ -87,8 +97,7 @@ def rebuild(value: Any, path: str, table: Mapping[str, str]) -> Any:
         for name in type(value).model_fields:
             child = getattr(value, name)
             key = f"{path}.{name}"
-            text = name in TEXT_FIELDS and isinstance(child, str)
-            new = table.get(key, child) if text else rebuild(child, key, table)
+            new = table.get(key, child) if _is_text(key, name, child) else rebuild(child, key, table)
             if new is not child:
                 update[name] = new
         return value.model_copy(update=update) if update else value

@@ -5,7 +5,42 @@ full result (every format) carries the same sections."""
 from __future__ import annotations
 
 from ketadecide.engine.result import Audience, Result
-from ketadecide.render.labels import DECISION_HEADINGS, fit_entry_line, fit_extra_lines, sure_score_line
+from ketadecide.render.labels import (
+    DECISION_HEADINGS,
+    adverse_high,
+    adverse_sentence,
+    fit_entry_line,
+    fit_extra_lines,
+    outcome_sentence,
+    sure_score_line,
+)
+
+
+def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
+    """Each option's benefits and harms in brief, before the values and SURE questions (issue
+    24: the SURE question "Do you know the benefits and risks of each option?" needs them
+    shown): its first benefit figure and its most common harm, each beside its comparator's
+    number, or why there is none; then the warning against comparing across trials."""
+    options = [m for m in result.modalities if m.evidence is not None]
+    if not options:
+        return []
+    h = DECISION_HEADINGS[audience]
+    out = ["", h["brief"]]
+    for m in options:
+        ev = m.evidence
+        assert ev is not None
+        out.append(f"  {m.short_name} ({ev.certainty_words.for_(audience)})")
+        benefit = next((o for o in ev.outcomes if o.design != "uncontrolled_cohort"), None)
+        out.append("    + " + (outcome_sentence(benefit, audience) if benefit else h["no_benefit_figure"]))
+        if ev.adverse_effects:
+            harm = max(ev.adverse_effects, key=adverse_high)
+            out.append("    - " + adverse_sentence(harm, audience))
+        elif ev.no_figures is not None:
+            out.append("    - " + ev.no_figures.for_(audience))
+    warning = options[0].evidence.compare_warning if options[0].evidence else None
+    if warning is not None:
+        out.append(f"  {warning.for_(audience)}")
+    return out
 
 
 def fit_lines(result: Result, audience: Audience) -> list[str]:

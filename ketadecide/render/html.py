@@ -22,8 +22,8 @@ from ketadecide.engine.result import (
     Worded,
 )
 from ketadecide.errors import InputError, Problem
-from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, tr
 from ketadecide.render.html_decision import decision_sections
 from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
@@ -299,6 +299,57 @@ def _closing(  # noqa: PLR0917 - private helper
     return out
 
 
+def _intro(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """Page 1 opens with the condition and the decision in two sentences and a short
+    glossary (issue 24); without decision.yaml's intro, the usual lead."""
+    d = result.decision
+    if d is None or d.condition is None or d.decision_line is None:
+        return [f'<p class="lead">{e(HEADINGS[audience]["lead"])}</p>']
+    lead = f"{d.condition.for_(audience)} {d.decision_line.for_(audience)}"
+    out = [f'<p class="lead"><b>{e(lead)}</b>{cite(index, d.intro_refs)}</p>']
+    if d.glossary:
+        words = "".join(f"<span><b>{e(term)}</b>: {e(text.for_(audience))}.</span> " for term, text in d.glossary)
+        label = tr("Words used here") if audience == "patient" else "Terms"
+        out.append(f'<p class="glossary"><b>{label}.</b> {words.strip()}</p>')
+    return out
+
+
+def _worksheet(result: Result) -> list[str]:
+    """What matters most, the leaning question and a next-step plan, on every patient copy:
+    filled in where the consult answered, blank boxes to fill by hand where it did not."""
+    rated = {a.id: a.weight for a in result.fit.attributes} if result.fit is not None else {}
+    labels = [(k, tr(v)) for k, v in WORKSHEET_ATTRIBUTES]
+    cells = " · ".join(
+        f"{e(label)} <b>{rated[ident]}</b>" if ident in rated else f"{e(label)} ___" for ident, label in labels
+    )
+    names = " ".join(f"&#9744; {e(m.short_name)}" for m in result.modalities)
+    return [
+        f'<section class="worksheet"><h2>{e(tr("Your next steps"))}</h2>',
+        f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>",
+        f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} &#9744; {e(tr('Not sure yet'))}</p>",
+        f"<p><b>{e(tr('My plan.'))}</b> "
+        + e(
+            tr(
+                "Decide by (date) ________; people to talk it over with ______________; "
+                "questions I still have ______________________________"
+            )
+        )
+        + "</p>",
+        "</section>",
+    ]
+
+
+WORKSHEET_ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    ("evidence", "Strong proof it works"),
+    ("cost", "Low cost"),
+    ("time", "Less time at a clinic"),
+    ("home", "Treatment at home"),
+    ("needles", "No needles"),
+    ("monitoring", "Staff watching over you"),
+)
+"""The values worksheet's rows when nothing was rated (values.yaml's patient labels)."""
+
+
 def _findable(citation: str) -> str:
     """A citation in full; its web address is left off only when a DOI or PMID already finds
     it (so the small print fits its page), never for a page known by its address alone."""
@@ -311,7 +362,7 @@ def _findable(citation: str) -> str:
 def _title(audience: Audience, profile_id: str | None, base: str | None = None) -> str:
     title = base or TITLE[audience]
     if profile_id:
-        title += (" for " if audience == "patient" else " — ") + profile_id
+        title += (tr(" for ") if audience == "patient" else " — ") + profile_id
     return title
 
 
@@ -368,7 +419,10 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
     row(
         LIST_PRICE_ROW[audience],
-        [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs) for m in ms],
+        [
+            e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") + cite(index, m.cost.refs)
+            for m in ms
+        ],
     )
     row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
@@ -421,7 +475,7 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     h = HEADINGS[audience]
     title = _title(audience, result.profile_id)
     body = _crisis_banner(result.crisis, result.handout, audience, index)
-    body += [f"<h1>{e(title)}</h1>", f'<p class="lead">{e(h["lead"])}</p>']
+    body += [f"<h1>{e(title)}</h1>", *_intro(result, audience, index)]
     body += _headlines(result, audience, index)
     unfinished = incomplete_line(result, audience)
     if unfinished:
@@ -442,6 +496,8 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     # The disclaimer below gives 988 and the emergency room in every copy, and the crisis or
     # suicidal-thoughts box on page 1 when they apply: no third box.
     body += _handout(result.handout, result.crisis, audience, index, resources=False, more_questions=more)
+    if audience == "patient":
+        body += _worksheet(result)
     disclaimer_refs: tuple[Ref | str, ...] = result.disclaimer_sources
     if result.handout is not None and result.handout.disclaimer_refs:
         disclaimer_refs = result.handout.disclaimer_refs
@@ -458,7 +514,7 @@ def render_report_html(report: TroubleshootReport, audience: Audience = "patient
     base = (
         "Troubleshooting a ketamine course"
         if audience == "clinician"
-        else "When a ketamine course isn't going as hoped"
+        else tr("When a ketamine course isn't going as hoped")
     )
     title = _title(audience, report.profile_id, base)
     body = _crisis_banner(report.crisis, report.handout, audience, index)
@@ -528,6 +584,6 @@ class HtmlRenderer:
         raise InputError(Problem("html is not offered for `modalities`; use table, json or markdown", field="--format"))
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 HEADINGS = Registers(HEADINGS)

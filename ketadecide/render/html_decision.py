@@ -4,6 +4,7 @@ who made this; placed after the comparison by :mod:`ketadecide.render.html`."""
 from __future__ import annotations
 
 from ketadecide.engine.result import Audience, HandoutItem, Result
+from ketadecide.lang import tr, trf
 from ketadecide.render.html_page import cite, e
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
@@ -24,9 +25,13 @@ def icon_array(pct: float, high: float | None = None, *, comparator: bool = Fals
     The comparator's array is drawn in grey beside the option's, so both numbers are seen."""
     low_n = per_100(pct)
     high_n = per_100(high) if high is not None else low_n
-    label = f"{low_n} to {high_n} out of 100 people" if high_n != low_n else f"{low_n} out of 100 people"
+    label = (
+        trf("{low} to {high} out of 100 people", low=low_n, high=high_n)
+        if high_n != low_n
+        else trf("{n} out of 100 people", n=low_n)
+    )
     if comparator:
-        label += " (comparison group)"
+        label += tr(" (comparison group)")
     dark, light = ("#6b6b6b", "#b5b5b5") if comparator else ("#1f4e79", "#8fb3d9")
     cells = []
     for i in range(100):

@@ -21,7 +21,7 @@ from ketadecide.engine.result import (
     Sure,
     Worded,
 )
-from ketadecide.i18n import Registers, tr
+from ketadecide.lang import Registers, tr, trf
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.log import CourseSummary
@@ -129,7 +129,7 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     words = _FIELD_WORDS[audience]
     fields = ", ".join(words.get(m.field, m.field.replace("_", " ")) for m in result.missing)
     if audience == "patient":
-        return f"More answers needed before this can be a full check. Still to go over: {fields}."
+        return trf("More answers needed before this can be a full check. Still to go over: {fields}.", fields=fields)
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
 
 
@@ -141,14 +141,14 @@ def coverage_text(c: Coverage, audience: Audience, status: str | None = None) ->
     elif c.likely_covered is False:
         head = "✖ unlikely covered" if audience == "clinician" else tr("✖ insurance unlikely to pay")
     else:
-        head = "? unknown"
+        head = tr("? unknown")
     if c.prior_authorization and c.likely_covered is not False:
         head += " (prior auth)" if audience == "clinician" else tr(" (needs approval first)")
     if status == "contraindicated":
         plain = head.lstrip("✔✖? ")
         if audience == "clinician":
             return f"— not applicable: contraindicated (otherwise {plain})"
-        return "— does not apply (not advised for you)"
+        return tr("— does not apply (not advised for you)")
     return head
 
 
@@ -180,13 +180,13 @@ def oop_text(cost: Cost, audience: Audience, status: str | None = None) -> str:
     contraindicated option: a price under "not advised" reads as an offer."""
     oop = cost.out_of_pocket
     if status == "contraindicated":
-        return "— does not apply"
+        return tr("— does not apply")
     if oop is None:
-        return "no estimate"
+        return tr("no estimate")
     amount = money(*oop.per_session)
     if oop.basis == "full_price":
-        return f"{amount} (full price)"
-    return f"{amount} (plan share)" if audience == "clinician" else f"{amount} (your share)"
+        return trf("{amount} (full price)", amount=amount)
+    return f"{amount} (plan share)" if audience == "clinician" else trf("{amount} (your share)", amount=amount)
 
 
 def oop_assumptions(cost: Cost, audience: Audience, status: str | None = None) -> str:
@@ -204,7 +204,7 @@ def oop_course_text(cost: Cost, status: str | None = None) -> str:
     oop = cost.out_of_pocket
     if status == "contraindicated":
         return "—"
-    return money(*oop.induction_course) if oop is not None else "no estimate"
+    return money(*oop.induction_course) if oop is not None else tr("no estimate")
 
 
 def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
@@ -307,9 +307,11 @@ SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}
 def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
     """The line that dates a report: knowledge-base review date, data hash, version
     (``code`` wraps the hash, e.g. in Markdown backticks)."""
-    return (
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {code}{kb.sha256[:12]}{code} · "
-        f"ketadecide {version}"
+    return trf(
+        "Knowledge base reviewed {date} · sha256 {sha} · ketadecide {version}",
+        date=kb.reviewed.isoformat(),
+        sha=f"{code}{kb.sha256[:12]}{code}",
+        version=version,
     )
 
 
@@ -344,15 +346,15 @@ def course_line(report: TroubleshootReport, audience: Audience) -> str:
     parts = [c.modality_name]
     if c.sessions is not None:
         what = "full-dose sessions" if audience == "clinician" else tr("sessions at full dose")
-        parts.append(f"{c.sessions} {what} (judged after {c.window})")
+        parts.append(f"{c.sessions} {what} " + trf("(judged after {window})", window=c.window))
     if c.response is not None:
         parts.append(
-            ("response: " if audience == "clinician" else "how it is going: ") + RESPONSE_WORD[audience][c.response]
+            ("response: " if audience == "clinician" else tr("how it is going: ")) + RESPONSE_WORD[audience][c.response]
         )
     if c.dissociation is not None:
-        parts.append("dissociation: " + DISSOCIATION_WORD[audience][c.dissociation])
+        parts.append(tr("dissociation: ") + DISSOCIATION_WORD[audience][c.dissociation])
     if c.financial_stress:
-        parts.append("cost is a strain")
+        parts.append(tr("cost is a strain"))
     return " · ".join(parts)
 
 
@@ -370,22 +372,29 @@ def log_line(log: CourseSummary, audience: Audience) -> str:
 
 
 def _log_line_plain(log: CourseSummary) -> str:
-    parts = [f"{len(log.sessions)} sessions so far, {log.sessions_full_dose} of them at your full dose"]
+    parts = [
+        trf("{n} sessions so far, {full} of them at your full dose", n=len(log.sessions), full=log.sessions_full_dose)
+    ]
     if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
         if log.change > 0:
-            trend = f"{log.change:.0%} lower"
+            trend = trf("{pct} lower", pct=f"{log.change:.0%}")
         elif log.change < 0:
-            trend = f"{-log.change:.0%} higher"
+            trend = trf("{pct} higher", pct=f"{-log.change:.0%}")
         else:
-            trend = "unchanged"
+            trend = tr("unchanged")
         parts.append(
-            f"your questionnaire score went from {log.baseline_phq9} to {log.latest_phq9} ({trend}); "
-            f"at its best it was {log.best_phq9}"
+            trf(
+                "your questionnaire score went from {first} to {latest} ({trend}); at its best it was {best}",
+                first=log.baseline_phq9,
+                latest=log.latest_phq9,
+                trend=trend,
+                best=log.best_phq9,
+            )
         )
     if log.remission:
-        parts.append("that is in the range of very few symptoms")
+        parts.append(tr("that is in the range of very few symptoms"))
     if log.highest_bp is not None:
-        parts.append(f"highest blood pressure {log.highest_bp[0]}/{log.highest_bp[1]}")
+        parts.append(trf("highest blood pressure {bp}", bp=f"{log.highest_bp[0]}/{log.highest_bp[1]}"))
     return "; ".join(parts)
 
 
@@ -417,6 +426,8 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "certainty": "Certainty",
         "table": "Where each option stands (0-10) on what was rated",
         "weight": "rated",
+        "brief": "Benefits and harms in brief (each from its own study)",
+        "no_benefit_figure": "No controlled benefit figure.",
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
@@ -432,6 +443,8 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "certainty": "How sure we are",
         "table": "How each option does (0-10) on what you rated",
         "weight": "you rated",
+        "brief": "What helps and what harms, in short",
+        "no_benefit_figure": "No fair test gives a number for how many it helps.",
     },
 }
 
@@ -451,22 +464,40 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
     """One study's figure with its time frame and comparator in the same sentence."""
     value = per_100(o.value_pct)
     against = (
-        f"{per_100(o.comparator_pct)} out of 100 with {o.comparator.for_(audience)}"
+        trf("{n} out of 100 with {who}", n=per_100(o.comparator_pct), who=o.comparator.for_(audience))
         if o.comparator_pct is not None
         else o.comparator.for_(audience)
     )
     chance = (
         {
-            "patient": " The difference may be due to chance.",
+            "patient": tr(" The difference may be due to chance."),
             "clinician": " Not a statistically clear difference.",
         }[audience]
         if not o.significant
         else ""
     )
     if audience == "patient":
-        return (
-            f"{value} out of 100 people {o.label.patient} {o.time_frame.patient}, "
-            f"compared with {against}.{chance} ({o.population.patient}.)"
+        # Two short sentences, not one long one (issue 24: every sentence at grade 10 or less).
+        population = o.population.patient[:1].upper() + o.population.patient[1:]
+        if o.comparator_pct is not None:
+            return trf(
+                "{value} out of 100 people {label} {when}. With {who}: {n} out of 100.{chance} ({population}.)",
+                value=value,
+                label=o.label.patient,
+                when=o.time_frame.patient,
+                who=o.comparator.patient,
+                n=per_100(o.comparator_pct),
+                chance=chance,
+                population=population,
+            )
+        return trf(
+            "{value} out of 100 people {label} {when}. Compared with {who}.{chance} ({population}.)",
+            value=value,
+            label=o.label.patient,
+            when=o.time_frame.patient,
+            who=o.comparator.patient,
+            chance=chance,
+            population=population,
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
     return (
@@ -477,17 +508,23 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
 
 def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     if a.range_pct is not None:
-        value = f"{per_100(a.range_pct[0])} to {per_100(a.range_pct[1])}"
+        value = trf("{low} to {high}", low=per_100(a.range_pct[0]), high=per_100(a.range_pct[1]))
     else:
         value = str(per_100(a.value_pct or 0))
     if a.comparator_range_pct is not None:
-        against = f"{per_100(a.comparator_range_pct[0])} to {per_100(a.comparator_range_pct[1])}"
+        against = trf(
+            "{low} to {high}", low=per_100(a.comparator_range_pct[0]), high=per_100(a.comparator_range_pct[1])
+        )
     else:
-        against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else "no figure"
+        against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else tr("no figure")
     if audience == "patient":
-        return (
-            f"{value} out of 100 people {a.label.patient} {a.time_frame.patient}, "
-            f"compared with {against} out of 100 with {a.comparator.patient}."
+        return trf(
+            "{value} out of 100 people {label} {when}. With {who}: {against} out of 100.",
+            value=value,
+            label=a.label.patient,
+            when=a.time_frame.patient,
+            against=against,
+            who=a.comparator.patient,
         )
     return (
         f"{a.label.clinician}: {value} out of 100 {a.time_frame.clinician}, vs {against} with {a.comparator.clinician}."
@@ -496,7 +533,7 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
 
 def comparator_bar(pct: float | None) -> str:
     """The comparator's 10-cell bar, or a note that there is no comparison group to draw."""
-    return bar10(pct) if pct is not None else "(no comparator figure)"
+    return bar10(pct) if pct is not None else tr("(no comparator figure)")
 
 
 def adverse_comparator_high(a: AdverseFigure) -> float | None:
@@ -518,15 +555,15 @@ def sure_score_line(s: Sure, audience: Audience) -> str:
     if s.score is None:
         answered = len(s.answers)
         return (
-            f"{answered} of 4 answered: no score yet."
+            trf("{answered} of 4 answered: no score yet.", answered=answered)
             if audience == "patient"
             else f"{answered} of 4 answered; the score needs all four."
         )
-    head = f"Score {s.score} of 4." if audience == "patient" else f"SURE score {s.score}/4."
+    head = trf("Score {score} of 4.", score=s.score) if audience == "patient" else f"SURE score {s.score}/4."
     return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 STATUS_WORD = Registers(STATUS_WORD)
 SEVERITY_WORD = Registers(SEVERITY_WORD)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
-from ketadecide.i18n import tr
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import tr
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
     DETAIL_LABEL,
@@ -115,7 +115,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     row(
         "Key findings" if audience == "clinician" else tr("What to discuss"),
         [
-            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or "none"
+            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or tr("none")
             for m in result.modalities
         ],
     )
@@ -138,18 +138,21 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in result.modalities])
     row(
         LIST_PRICE_ROW[audience],
-        [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") for m in result.modalities],
+        [e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") for m in result.modalities],
     )
     if any(m.cost.budget_note for m in result.modalities):
-        row("Budget", [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in result.modalities])
+        row(
+            tr("Budget"),
+            [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in result.modalities],
+        )
     lines.append("")
 
-    lines += ["## " + ("Findings" if audience == "clinician" else "What we noticed"), ""]
+    lines += ["## " + ("Findings" if audience == "clinician" else tr("What we noticed")), ""]
     for m in result.modalities:
         lines.append(f"### {e(m.short_name)}: {e(status_text(m.status, audience, urgent=result.crisis.triggered))}")
         lines.append("")
         if not m.findings:
-            lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
+            lines.append("- " + ("no findings" if audience == "clinician" else tr("nothing to flag")))
         for f in m.findings:
             marks = index.refs(f.refs)
             refs = f" {marks} `{f.id}`" if audience == "clinician" else tr("")
@@ -166,14 +169,14 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
     if not suggestions:
         return []
     e = md_escape
-    lines = ["## " + ("Troubleshooting" if audience == "clinician" else "For the course under way"), ""]
+    lines = ["## " + ("Troubleshooting" if audience == "clinician" else tr("For the course under way")), ""]
     for s in suggestions:
         marks = index.refs(s.refs or s.sources)
         refs = f" {marks}" if audience == "clinician" else tr("")
         lines += [
             f"- **{e(s.situation.for_(audience))}**",
-            f"  - What it may mean: {e(s.meaning.for_(audience))}",
-            f"  - Next step to discuss: {e(s.next_step.for_(audience))}{refs}",
+            f"  - {tr('What it may mean')}: {e(s.meaning.for_(audience))}",
+            f"  - {tr('Next step to discuss')}: {e(s.next_step.for_(audience))}{refs}",
         ]
         if s.alternative_names:
             label = "Alternatives" if audience == "clinician" else tr("Other options to ask about")
@@ -194,19 +197,19 @@ def handout_lines(
 
     def refs(sources: tuple[Ref, ...]) -> str:
         marks = index.refs(sources)
-        return f" {marks}" if clinician else ""
+        return f" {marks}" if clinician else tr("")
 
     lines: list[str] = []
     if checklist:
-        lines += ["## " + ("Candidate checklist" if clinician else "Is it worth discussing? A checklist"), ""]
+        lines += ["## " + ("Candidate checklist" if clinician else tr("Is it worth discussing? A checklist")), ""]
         lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
         lines.append("")
-    lines += ["## " + ("Questions for the provider" if clinician else "Questions to ask a provider"), ""]
+    lines += ["## " + ("Questions for the provider" if clinician else tr("Questions to ask a provider")), ""]
     lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.refs)}" for n, i in enumerate(handout.questions, 1)]
     lines.append("")
     if not crisis_shown:
         lines += [
-            "## " + ("Crisis resources" if clinician else "If you are ever in danger"),
+            "## " + ("Crisis resources" if clinician else tr("If you are ever in danger")),
             "",
             f"> {e(handout.crisis_resources.for_(audience))}{refs(handout.crisis_refs)}",
             "",
@@ -230,7 +233,7 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
     lines += crisis_lines(report.crisis, audience)
     title = "Troubleshooting a ketamine course"
     if audience == "patient":
-        title = "When a ketamine course isn't going as hoped"
+        title = tr("When a ketamine course isn't going as hoped")
     if report.profile_id:
         title += f" — {e(report.profile_id)}"
     lines += [f"# {title}", ""]
@@ -238,7 +241,7 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
     lines += [
         f"**Course:** {e(course_line(report, audience))}",
         "",
-        e(report.course.window_note.for_(audience)) + (f" {window_refs}" if audience == "clinician" else ""),
+        e(report.course.window_note.for_(audience)) + (f" {window_refs}" if audience == "clinician" else tr("")),
         "",
     ]
     if report.log is not None:
@@ -248,8 +251,8 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
         marks = index.refs(log.definition_refs)
         lines += [
             "",
-            f"*How change is judged:* {e(log.definitions.for_(audience))}"
-            + (f" {marks}" if audience == "clinician" else ""),
+            f"*{tr('How change is judged')}:* {e(log.definitions.for_(audience))}"
+            + (f" {marks}" if audience == "clinician" else tr("")),
             "",
         ]
     if report.suggestions:
@@ -269,7 +272,7 @@ def _list_markdown(kb: KnowledgeBase, audience: Audience) -> str:
     lines = [
         "# Modalities",
         "",
-        "| id | name | drug | route | setting | cost / session |",
+        "| id | name | drug | route | setting | before insurance / session |",
         "|---|---|---|---|---|---|",
     ]
     for ident, m in kb.modalities.items():
@@ -299,7 +302,7 @@ def _one_markdown(kb: KnowledgeBase, ident: str, audience: Audience) -> str:
     lines += [
         f"- **Induction sessions**: {count_range(s.low, s.high)}{' (estimate)' if s.estimate else ''} "
         f"{index.refs(kb.refs(s.sources))}",
-        f"- **Cost per session**: {md_escape(money(c.low, c.high))} as of {c.as_of.isoformat()}"
+        f"- **Price before insurance, per session**: {md_escape(money(c.low, c.high))} as of {c.as_of.isoformat()}"
         f"{' (estimate)' if c.estimate else ''}. {md_escape(c.note or '')} {index.refs(kb.refs(c.sources))}",
         "",
         "## Coverage by payer",

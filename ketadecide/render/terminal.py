@@ -19,8 +19,8 @@ from rich.text import Text
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
-from ketadecide.i18n import Registers, tr
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, month_year, tr, trf
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
@@ -103,7 +103,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             if lines:
                 lines.append("\n")
             lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
-        cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
+        cells.append(lines if lines else Text("none" if audience == "clinician" else tr("nothing found"), style="dim"))
     rows.append((key_label, cells))
     for key in TABLE_DETAILS:
         rows.append(
@@ -139,15 +139,16 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             LIST_PRICE_ROW[audience],
             [
                 f"{money(*m.cost.per_session)}"
-                + (" (est.)" if m.cost.estimate else "")
-                + f"\nas of {m.cost.as_of:%b %Y}"
+                + (tr(" (est.)") if m.cost.estimate else "")
+                + "\n"
+                + trf("as of {when}", when=month_year(m.cost.as_of))
                 for m in result.modalities
             ],
         )
     )
     if any(m.cost.budget_note for m in result.modalities):
         rows.append(
-            ("Budget", [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities])
+            (tr("Budget"), [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities])
         )
     return rows
 
@@ -210,12 +211,12 @@ def _cited(text: str, refs: tuple[Ref, ...], audience: Audience, index: SourceIn
 def findings_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
     out: list[Text] = []
     if result.missing:
-        out.append(Text("Still to ask" if audience == "clinician" else "Still to go over", style="bold underline"))
+        out.append(Text("Still to ask" if audience == "clinician" else tr("Still to go over"), style="bold underline"))
         out += [Text(f"• {m.ask.for_(audience)}") for m in result.missing]
-    out.append(Text("Findings" if audience == "clinician" else "What we noticed", style="bold underline"))
+    out.append(Text("Findings" if audience == "clinician" else tr("What we noticed"), style="bold underline"))
     groups = group_findings(result)
     if not groups:
-        out.append(Text("  none" if audience == "clinician" else "  nothing to flag", style="dim"))
+        out.append(Text("  none" if audience == "clinician" else tr("  nothing to flag"), style="dim"))
     for g in groups:
         line = Text("• ")
         line.append(f"{g.name.for_(audience)}", style="bold")
@@ -242,12 +243,12 @@ def findings_section(result: Result, audience: Audience, index: SourceIndex) -> 
 def troubleshooting_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
     if not result.troubleshooting:
         return []
-    out = [Text("For the course under way" if audience == "patient" else "Troubleshooting", style="bold underline")]
+    out = [Text(tr("For the course under way") if audience == "patient" else "Troubleshooting", style="bold underline")]
     for s in result.troubleshooting:
         line = Text("• ")
         line.append(s.situation.for_(audience), style="bold")
-        line.append(f"\n  What it may mean: {s.meaning.for_(audience)}")
-        line.append(f"\n  Next step to discuss: {s.next_step.for_(audience)}")
+        line.append(f"\n  {tr('What it may mean')}: {s.meaning.for_(audience)}")
+        line.append(f"\n  {tr('Next step to discuss')}: {s.next_step.for_(audience)}")
         if audience == "clinician":
             line.append(f" {index.refs(s.sources)}", style="dim")
         out.append(line)
@@ -365,16 +366,16 @@ def render_summary(
         console.print()
     if result.troubleshooting:
         console.print(
-            Text("For the course under way" if audience == "patient" else "Troubleshooting", style="bold underline")
+            Text(tr("For the course under way") if audience == "patient" else "Troubleshooting", style="bold underline")
         )
         for s in result.troubleshooting:
-            said = f"{s.situation.for_(audience)} Next step to discuss: {s.next_step.for_(audience)}"
+            said = f"{s.situation.for_(audience)} {tr('Next step to discuss')}: {s.next_step.for_(audience)}"
             for i, part in enumerate(wrap_words(said, width - 2, "• ", "  ")):
                 console.print(Text(part, style="bold" if i == 0 else ""))
     more = (
         "Full comparison, every finding with its sources: add --detail."
         if audience == "clinician"
-        else "For all the details and where they come from, add --detail."
+        else tr("For all the details and where they come from, add --detail.")
     )
     console.print(Text(more, style="dim"))
     # One line here; the complete statement is in --detail and on the handout.
@@ -410,23 +411,18 @@ def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
     80 columns and wider): per option the status, indication, coverage and price, the
     headline findings, the disclaimer in one line, and the crisis line last when the crisis
     screen was triggered."""
-    head = Text("── At a glance" if audience == "clinician" else "── In short", style="bold")
+    head = Text("── At a glance" if audience == "clinician" else tr("── In short"), style="bold")
     if result.profile_id:
         head.append(f" — {result.profile_id}")
     out = [head]
     for m in result.modalities:
         # What this person would likely pay (issue 24), never the list price unlabelled.
         oop = m.cost.out_of_pocket
-        if m.status == "contraindicated":
-            price = "—"
-        else:
-            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + " (est.)"
         status = status_text(m.status, audience, urgent=result.crisis.triggered)
-        per = "per session" if audience == "clinician" else tr("a visit")
-        said = (
-            f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)} · "
-            f"{price} {per}"
-        )
+        said = f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)}"
+        if m.status != "contraindicated":  # a price under "not advised" reads as an offer
+            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + tr(" (est.)")
+            said += f" · {price} " + ("per session" if audience == "clinician" else tr("a visit"))
         lines = wrap_words(f"{m.short_name}: {said}", width, "", "  ")
         for i, line in enumerate(lines):
             text = Text(line)
@@ -497,7 +493,7 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     table.add_row(month, *[oop_course_text(m.cost, m.status) for m in ms])
     table.add_row(
         before,
-        *[money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "") for m in ms],
+        *[money(*m.cost.per_session) + (tr(" (est.)") if m.cost.estimate else "") for m in ms],
         end_section=True,
     )
     table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
@@ -521,16 +517,17 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent:
     # The full price is the price before insurance: said once, not twice.
     full = m.cost.out_of_pocket is None or m.cost.out_of_pocket.basis == "full_price"
     rows = [
-        ("Key findings" if audience == "clinician" else "To discuss", _key_findings(m, audience)),
-        ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience, m.status)),
+        ("Key findings" if audience == "clinician" else tr("To discuss"), _key_findings(m, audience)),
+        ("Coverage" if audience == "clinician" else tr("Insurance"), coverage_text(m.coverage, audience, m.status)),
         (
-            "You might pay (estimate)",
+            tr("You might pay (estimate)"),
             cost
             if m.status == "contraindicated"
-            else f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+            else trf("{cost} a visit; first course {course}", cost=cost, course=course)
+            + ("" if full else trf("; {before} before insurance", before=before)),
         ),
         (
-            "Schedule",
+            tr("Schedule"),
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
         ),
     ]
@@ -581,7 +578,7 @@ def render_modalities(
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     if modality_id is None:
-        headings = ("id", "name", "drug", "route", "setting", "FDA status", "cost / session")
+        headings = ("id", "name", "drug", "route", "setting", "FDA status", "before insurance / session")
         listing: list[tuple[str, ...]] = []
         for ident, m in kb.modalities.items():
             c = m.cost_per_session_usd
@@ -627,8 +624,8 @@ def render_modalities(
     )
     rows.append(
         (
-            "Cost per session",
-            f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+            "Before insurance",
+            f"{money(c.low, c.high)} per session, as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
             f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
         )
     )
@@ -725,7 +722,7 @@ def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int 
     return buffer.getvalue()
 
 
-# The patient's words come out in the patient's language (ketadecide.i18n); the
+# The patient's words come out in the patient's language (ketadecide.lang); the
 # clinician's stay in English.
 SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
 CRISIS_REMINDER = Registers(CRISIS_REMINDER)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience
-from ketadecide.i18n import tr
+from ketadecide.lang import tr
 from ketadecide.render.labels import SourceIndex, course_line, log_line, stamp
 from ketadecide.render.tidy import wrap_words
 from ketadecide.render.trend import trend_lines
@@ -31,7 +31,7 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
 
     if report.crisis.triggered and report.crisis.message is not None:
         out.append("!" * min(width, 60))
-        wrap(("SAFETY FIRST: " if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
+        wrap((tr("SAFETY FIRST: ") if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
         out.append("!" * min(width, 60))
         out.append("")
     title = (
@@ -57,10 +57,10 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
     for n, s in enumerate(report.suggestions, 1):
         refs = " " + index.refs(s.refs or s.sources)
         wrap(s.situation.for_(audience), "   ", f"{n}. ")
-        wrap(s.meaning.for_(audience), "      ", "   What it may mean: ")
-        wrap(s.next_step.for_(audience) + refs, "      ", "   Next step to discuss: ")
+        wrap(s.meaning.for_(audience), "      ", f"   {tr('What it may mean')}: ")
+        wrap(s.next_step.for_(audience) + refs, "      ", f"   {tr('Next step to discuss')}: ")
         if s.alternative_names:
-            wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", "   Other options: ")
+            wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", f"   {tr('Other options')}: ")
         out.append("")
     if comparison is not None:
         out.append(comparison)

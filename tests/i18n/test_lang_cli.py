@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
-from ketadecide.i18n import set_lang
+from ketadecide.lang import set_lang
 from tests.conftest import ROOT
 
 DATA = ROOT / "data"
@@ -43,7 +43,7 @@ def test_patient_crisis_in_spanish_first(runner: CliRunner) -> None:
     res = runner.invoke(app, ["compare", "-p", CRISIS, "-a", "patient", "--lang", "es", "--format", "markdown"])
     assert res.exit_code == 0, res.output
     out = res.stdout
-    crisis = out.index("Usted nos dijo que tiene pensamientos de quitarse la vida")
+    crisis = out.index("Usted nos dijo que piensa en quitarse la vida")
     assert "oprima 2" in out[crisis : crisis + 600] and "AYUDA" in out[crisis : crisis + 600]
     assert "988" in out[: crisis + 400]
     assert crisis < out.index("Spravato")  # the crisis message before any comparison

@@ -69,3 +69,19 @@ def test_the_clinician_handout_lets_long_rows_split(tmp_path: Path) -> None:
     n = pdf_pages(pdf)
     texts = [pdf_text(pdf, p) for p in range(1, n + 1)]
     assert all(len(t) > 2000 for t in texts[:-1]), [len(t) for t in texts]
+
+
+@pytest.mark.slow
+def test_page_one_opens_with_the_condition_the_decision_and_a_glossary_and_every_copy_has_a_plan(
+    tmp_path: Path,
+) -> None:
+    """Issue 24: the condition and the decision in two sentences and the handout's words
+    explained, first; a worksheet, the leaning question and a plan to fill in by hand."""
+    pdf = handout(tmp_path, EXAMPLE, "patient")
+    first = " ".join(pdf_text(pdf, 1).split())
+    assert first.index("You are choosing whether to try ketamine") < first.index("The four options at a glance")
+    for term in ("TRD:", "Off-label:", "IM:", "Sublingual:", "REMS:"):
+        assert term in first, term
+    text = " ".join(" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1))
+    for words in ("What matters most to you", "Which option are you leaning toward?", "Decide by (date)"):
+        assert words in text, words

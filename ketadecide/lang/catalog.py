@@ -63,9 +63,11 @@ def catalog_path(data_dir: Path) -> Path:
 
 
 def bundled_path() -> Path:
-    from ketadecide.knowledge.loader import default_data_dir
-
-    return catalog_path(default_data_dir())
+    """The bundled catalog: inside the installed package, or in ``data/`` of a source
+    checkout (the same two places the knowledge loader looks; this room sits below it)."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "data"
+    return catalog_path(packaged if (packaged / "modalities.yaml").is_file() else here.parent / "data")
 
 
 @functools.cache
