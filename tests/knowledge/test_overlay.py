@@ -609,7 +609,7 @@ def test_no_random_overlay_makes_anything_weaker(
 
 
 def test_a_clinic_catalog_cannot_soften_the_spanish_crisis_message(tmp_path: Path) -> None:
-    from ketadecide.i18n.catalog import for_data_dir
+    from ketadecide.lang.catalog import for_data_dir
 
     folder = clinic(tmp_path, {})
     catalog = load_yaml((DATA_DIR / "lang" / "es.yaml").read_text(encoding="utf-8"), "es")
@@ -623,7 +623,7 @@ def test_a_clinic_catalog_cannot_soften_the_spanish_crisis_message(tmp_path: Pat
 
 
 def test_a_clinic_catalog_may_add_the_spanish_of_its_own_texts(tmp_path: Path) -> None:
-    from ketadecide.i18n.catalog import for_data_dir
+    from ketadecide.lang.catalog import for_data_dir
 
     folder = clinic(tmp_path, {})
     catalog = load_yaml((DATA_DIR / "lang" / "es.yaml").read_text(encoding="utf-8"), "es")
