@@ -393,7 +393,12 @@ class Interview:
         if kind == "choice":
             return {q.field: pick(self._options(q), word, self.audience).value}
         if kind in {"multi", "checklist"}:
-            return {q.field: pick_many(self._options(q), word, self.audience)}
+            terms = None
+            if q.field in ("conditions", "medications"):
+                from ketadecide.knowledge.terms import id_terms
+
+                terms = id_terms(self.kb, q.field)  # Xanax, lorazepam -> benzodiazepine
+            return {q.field: pick_many(self._options(q), word, self.audience, terms)}
         if kind == "int":
             return {q.field: whole_number(word, q.unit, self.audience)}
         if kind == "number":

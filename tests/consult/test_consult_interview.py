@@ -423,3 +423,20 @@ def test_safety_question_offers_not_assessed(new) -> None:
     assert values == ["none", "passive_ideation", "active_ideation", "plan_or_intent", "unknown"]
     assert iv.answer("5") == []
     assert iv.answers["suicidality"] == "unknown"
+
+
+def test_brand_and_generic_names_are_understood_as_in_profile_files(questions: QuestionSet, kb) -> None:
+    """'xanax' and 'lorazepam' at the medications question mean benzodiazepine (was "use 0-8
+    or the ids shown"), as a profile file's did-you-mean reads them."""
+    iv = Interview(questions, kb, "clinician")
+    drive(iv, TYPICAL[:8])
+    assert iv.current is not None and iv.current.key == "medications"
+    assert iv.answer("Xanax, lorazepam") == []
+    assert iv.answers["medications"] == ["benzodiazepine"]
+
+
+def test_an_unknown_name_is_still_refused(questions: QuestionSet, kb) -> None:
+    iv = Interview(questions, kb, "clinician")
+    drive(iv, TYPICAL[:8])
+    (said,) = iv.answer("zzzz")
+    assert said.kind == "error" and iv.current.key == "medications"
