@@ -265,7 +265,39 @@ def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str
     }
 
 
-def render_json(result: Result, audience: Audience = "clinician") -> str:
+def compact_dict(result: Result) -> dict[str, Any]:
+    """One profile in a few hundred bytes, for researchers: the contract's top-level keys
+    with each modality as the batch row has it (status, indication, finding ids, coverage)
+    plus the cost ranges. Not the §3 result: no messages, sources, details or evidence."""
+    out: dict[str, Any] = {
+        "schema_version": result.schema_version,
+        "compact": True,
+        "ketadecide_version": result.ketadecide_version,
+        "knowledge_base": {
+            "reviewed": result.knowledge_base.reviewed.isoformat(),
+            "sha256": result.knowledge_base.sha256,
+        },
+        "profile_id": result.profile_id,
+        "crisis": result.crisis.triggered,
+        "missing": [m.field for m in result.missing],
+        "modalities": {},
+    }
+    for m in result.modalities:
+        oop = m.cost.out_of_pocket
+        out["modalities"][m.id] = {
+            "status": m.status,
+            "indication": m.indication.status,
+            "findings": [f.id for f in m.findings],
+            "likely_covered": m.coverage.likely_covered,
+            "cost_per_session_usd": list(m.cost.per_session),
+            "out_of_pocket_per_session_usd": list(oop.per_session) if oop is not None else None,
+        }
+    return out
+
+
+def render_json(result: Result, audience: Audience = "clinician", *, compact: bool = False) -> str:
+    if compact:
+        return json.dumps(compact_dict(result), ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(result_to_dict(result, audience), indent=2, ensure_ascii=False) + "\n"
 
 
