@@ -36,8 +36,8 @@ def _block_table(title: str, block: dict[str, Any]) -> Table:
         more = len(mod["findings"]) - 6
         if more > 0:
             found += f", +{more} more"
-        indication = "/".join(str(mod.get("indication", {}).get(i, 0)) for i in _INDICATION)
-        table.add_row(m, *(str(mod[s]) for s in _STATUS), indication, found or "-")
+        indication = "/".join(f"{mod.get('indication', {}).get(i, 0):,}" for i in _INDICATION)
+        table.add_row(m, *(f"{mod[s]:,}" for s in _STATUS), indication, found or "-")
     return table
 
 
@@ -46,13 +46,13 @@ def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width:
     console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
     ok = "all accounted for" if summary["accounted_for"] else "NOT ALL ACCOUNTED FOR"
     console.print(
-        f"[bold]{summary['rows_in']}[/] rows in = [bold]{summary['rows_out']}[/] results + "
-        f"[bold]{summary['error_rows']}[/] error rows ({ok})"
+        f"[bold]{summary['rows_in']:,}[/] rows in = [bold]{summary['rows_out']:,}[/] results + "
+        f"[bold]{summary['error_rows']:,}[/] error rows ({ok})"
     )
     if summary["error_rows"]:
         console.print(f"errors: {summary['errors_file'] or '(returned)'}")
     overall = summary["overall"]
-    console.print(f"crisis (988 message shown): [bold]{overall['crisis']}[/]")
+    console.print(f"crisis (988 message shown): [bold]{overall['crisis']:,}[/]")
     console.print(_block_table("All payers", overall))
     by_payer = Table(title="By payer", title_justify="left")
     by_payer.add_column("payer")
@@ -62,8 +62,8 @@ def print_summary(summary: dict[str, Any], file: IO[str], *, color: bool, width:
     for m in MODALITY_IDS:
         by_payer.add_column(f"{m} {keys}", justify="right")
     for payer, block in summary["by_payer"].items():
-        cells = ["/".join(str(block["modalities"][m][s]) for s in _STATUS) for m in MODALITY_IDS]
-        by_payer.add_row(payer, str(block["rows"]), str(block["crisis"]), *cells)
+        cells = ["/".join(f"{block['modalities'][m][s]:,}" for s in _STATUS) for m in MODALITY_IDS]
+        by_payer.add_row(payer, f"{block['rows']:,}", f"{block['crisis']:,}", *cells)
     console.print(by_payer)
     console.print(f"{_LEGEND} Findings and indications by payer: --summary FILE (JSON).")
 
