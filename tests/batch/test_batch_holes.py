@@ -199,3 +199,67 @@ def test_batch_rows_get_the_hints_profile_files_get(tmp_path: Path) -> None:
     assert errors["budget_per_session"].endswith("write the number alone, without '$' or commas: 400")
     assert errors["has_driver"].endswith("did you mean true?")
     assert "bp_systolic 150 and bp_diastolic 95" in errors["bp_systolic"]
+
+
+def test_progress_shows_the_total_a_rate_and_an_eta_that_moves() -> None:
+    import io
+    import re
+    import time
+
+    from ketadecide.render.terminal_batch import progress_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    with progress_bar(screen, width=80) as update:
+        for i in range(1, 8):
+            update(i * 1500, 12_000)
+            time.sleep(0.25)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+    frames = [f for f in re.split(r"[\r\n]", text) if "rows" in f]
+    assert any("of 12,000 rows" in f for f in frames) and any("rows/s" in f for f in frames)
+    etas = {m.group(1) for f in frames if (m := re.search(r"ETA (\d+:\d\d:\d\d)", f))}
+    assert len(etas) >= 2, frames
+    assert all(len(f) <= 80 for f in frames)
+
+
+def test_the_summary_table_fits_80_columns_without_cutting_a_word() -> None:
+    import io
+
+    from ketadecide import evaluate_many
+    from ketadecide.render.terminal_batch import print_summary
+    from tests.conftest import ROOT
+
+    data = evaluate_many(ROOT / "examples" / "cohort.csv").summary.to_dict()
+    screen = io.StringIO()
+    print_summary(data, screen, color=False, width=80)
+    lines = screen.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert not any("…" in line for line in lines), "nothing cut"
+    assert any("compounded" in line for line in lines) and "18 results" in lines[0]
+
+
+def test_sigterm_after_the_final_rename_still_exits_0(tmp_path: Path) -> None:
+    """The outputs are complete once renamed into place: a SIGTERM then (a supervisor
+    stopping the job as it ends) must not turn the run into "interrupted" (exit 143)."""
+    src, out = tmp_path / "in.csv", tmp_path / "o.csv"
+    write_csv(src, [{"id": "a", "age": "40"}])
+    code = (
+        "import os, signal, sys, time\n"
+        "import ketadecide.batch.duckdb.run as run_mod\n"
+        "real = run_mod.all_written\n"
+        "def then_stopped():\n"
+        "    real()\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(0.2)  # the signal is delivered here\n"
+        "run_mod.all_written = then_stopped\n"
+        f"sys.argv = ['ketadecide', 'batch', {str(src)!r}, '-o', {str(out)!r}, '--data-dir', {str(minimal_dir())!r}]\n"
+        "from ketadecide.cli.main import run\n"
+        "run()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 rows in = 1 results + 0 error rows" in proc.stderr and out.exists()
+    assert "interrupted" not in proc.stderr

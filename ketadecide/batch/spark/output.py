@@ -27,6 +27,7 @@ import re
 import secrets
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,6 +235,26 @@ def _alive(pid: object) -> bool:
     return True
 
 
+def tidy_parts(spark: Any, location: str, header: str | None) -> None:
+    """Remove the empty part files Spark writes for an errors output with no rows, so that
+    every part starts with ``header`` (CONTRACT §5); with no part left, one holding only the
+    header is written (a CSV reader then finds the columns)."""
+    jvm = spark._jvm
+    path = jvm.org.apache.hadoop.fs.Path(location)
+    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
+    parts = [s for s in fs.listStatus(path) if s.isFile() and s.getPath().getName().startswith("part-")]
+    for status in parts:
+        if status.getLen() == 0:
+            fs.delete(status.getPath(), False)
+    if header is not None and all(status.getLen() == 0 for status in parts):
+        name = f"part-00000-{uuid.uuid4()}-c000.txt"
+        stream = fs.create(jvm.org.apache.hadoop.fs.Path(path, name), False)
+        try:
+            stream.write(bytearray(header.encode("utf-8")))
+        finally:
+            stream.close()
+
+
 def parquet_rows(spark: Any, location: str) -> int:
     """The rows the Parquet part files under ``location`` hold, from their footers, read
     on the driver: what is really there under that name, not what the tasks reported."""
@@ -275,4 +296,13 @@ def row_group_split(spark: Any, location: str) -> int | None:
     return max(1024, -(-int(status.getLen()) // max(1, groups)))
 
 
-__all__ = ["MARK", "Target", "check_output_dir", "foreign_files", "is_local_path", "parquet_rows", "row_group_split"]
+__all__ = [
+    "MARK",
+    "Target",
+    "check_output_dir",
+    "foreign_files",
+    "is_local_path",
+    "parquet_rows",
+    "row_group_split",
+    "tidy_parts",
+]

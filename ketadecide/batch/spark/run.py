@@ -30,9 +30,11 @@ from ketadecide.batch.spark.engine import (
     spark_errors,
     write_errors,
 )
-from ketadecide.batch.spark.output import Target, parquet_rows, row_group_split
+from ketadecide.batch.spark.output import Target, parquet_rows, row_group_split, tidy_parts
+from ketadecide.batch.spark.workers import error_header
 from ketadecide.errors import EnvironmentFailure
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.outputs import all_written
 
 
 def spark_errors_path(output: str, errors: str | None) -> str:
@@ -80,6 +82,7 @@ def run_spark_batch(input_location: str, output: str, kb: KnowledgeBase, *, spar
             finally:
                 rechecked.unpersist()
             results_frame(inp, kb, fired=False).write.mode("append").parquet(out_dir)
+            tidy_parts(spark, err_dir, error_header(jsonl=jsonl))
             written, error_rows = _written(spark, out_dir, err_dir, jsonl=jsonl, output=output)
             if written + error_rows != inp.rows_in:
                 raise EnvironmentFailure(
@@ -95,6 +98,7 @@ def run_spark_batch(input_location: str, output: str, kb: KnowledgeBase, *, spar
             summary = counter.summary(input=inp.name, output=output, errors_file=errors)
             problems.commit()
             results.commit()
+            all_written()  # the outputs are complete: a late SIGTERM no longer fails the run
     finally:
         spark.catalog.dropTempView(inp.view)
     return summary
