@@ -114,6 +114,7 @@ _FLAGGED = ("caution", "contraindicated")
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
         "f6a08717ebba7c9c217e250034487da0168ad23aeb79ef164144d8dd6c369376",  # 0.3.0
+        "2910fc8fc2048f96fcb2ed7d66618d1c0c3e8ab82588f93a3b398f34b1883473",  # crisis sources: VA/DoD 2024 (issue 26)
     }
 )
 

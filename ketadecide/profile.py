@@ -208,6 +208,16 @@ FIELD_SYNONYMS: dict[str, str] = {
 }
 
 
+def _plain_integer(text: str) -> str | None:
+    """The plain decimal form of a whole number written another way ("-0" -> "0", "065" ->
+    "65", "2.0" -> "2"), or ``None`` when ``text`` is not a whole number."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return str(int(number)) if number.is_integer() and number >= 0 else None
+
+
 def _hint(name: str, spec: FieldSpec, value: object) -> str:
     """What to write instead, when the mistake is a common one (``""`` otherwise)."""
     if isinstance(value, str):
@@ -215,7 +225,12 @@ def _hint(name: str, spec: FieldSpec, value: object) -> str:
         if bp and name in ("bp_systolic", "bp_diastolic"):
             return f"; split it: bp_systolic: {bp.group(1)} and bp_diastolic: {bp.group(2)}"
         if spec.kind in ("int", "int_list", "number") and _NUMBER_TEXT.match(value):
-            return f"; remove the quotes: {name}: {value.strip()} (a number, not text)"
+            text = value.strip()
+            plain = _plain_integer(text) if spec.kind != "number" else None
+            if plain is not None and plain != text:
+                # Not quoted: a form the contract refuses in every format (-0, 065, 2.0).
+                return f"; write it as {name}: {plain} (digits only, no sign, leading zero or decimals)"
+            return f"; remove the quotes: {name}: {text} (a number, not text)"
         money = _MONEY_TEXT.match(value)
         if spec.kind == "number" and money:
             return f"; write the number alone, without '$' or commas: {name}: {money.group(1).replace(',', '')}"

@@ -30,6 +30,39 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
+#: What the fast lane (README "Development": ``pytest -m "not slow and not terminal" -n 2``)
+#: leaves out besides the tests marked ``slow`` or ``terminal`` in their own files: the few
+#: that take most of the suite's time (property and differential tests over thousands of
+#: generated inputs, fuzzing, real PostgreSQL and Chromium, whole-package mypy). Listed
+#: here, in one place, so the README can list them too (tests/test_fast_lane.py keeps the
+#: two in step and fails on an entry that names no test). CI runs them all.
+FAST_LANE_LEAVES_OUT: tuple[str, ...] = (
+    "tests/engine/test_properties.py",
+    "tests/batch/test_differential.py",
+    "tests/batch/test_fast_path.py",
+    "tests/batch/test_emit_sql_engines.py",
+    "tests/knowledge/test_fuzz_loaders.py",
+    "tests/core/test_profile_differential.py",
+    "tests/troubleshoot/test_troubleshoot_handout_browser.py",
+    "tests/batch/test_lines_and_streams.py::test_an_endless_pipe_of_bad_lines_keeps_memory_flat",
+    "tests/batch/test_schema2.py::test_shipped_kb_agrees_and_reaches_both_labelled_indications",
+    "tests/knowledge/test_cache.py::test_old_entries_are_pruned",
+    "tests/knowledge/test_cache.py::test_every_golden_case_gives_the_same_result_from_the_cache",
+    "tests/knowledge/test_data_shipped.py::test_clinical_floor_holds_for_any_profile",
+    "tests/knowledge/test_data_shipped.py::test_under_18_never_eligible_for_spravato",
+    "tests/test_hostile_matrix.py::test_hostile_input_memory_is_bounded",
+    "tests/test_lint.py::test_mypy_is_clean",
+    "tests/test_public_types.py::test_a_users_type_checker_sees_the_public_api_types",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        test = item.nodeid.split("[", 1)[0]
+        if test in FAST_LANE_LEAVES_OUT or test.split("::", 1)[0] in FAST_LANE_LEAVES_OUT:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     """The shipped knowledge base."""

@@ -21,12 +21,14 @@ from tests.test_import_cycles import ROOT, _modules, import_edges, package_of
 #: Bottom first. Keep README.md's "Layers" list in step (tests/test_layers.py checks it).
 LAYERS: tuple[tuple[str, ...], ...] = (
     # foundations: no ketadecide import at all
-    ("_version", "errors", "citations", "readability", "tty"),
+    ("_version", "errors", "citations", "readability", "readability_es", "tty"),
     # reading and writing files safely
     ("files", "outputs"),
     ("safeyaml", "profile"),
     # the rule language over profile fields
     ("predicates",),
+    # the patient's language: which one, the Spanish catalog, the interface words in it
+    ("lang",),
     # the data files' models, the loader and the cache
     ("knowledge",),
     ("decision",),
@@ -34,6 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine",),
     # what the features add around the engine
     ("floor", "troubleshoot"),
+    # the knowledge base in the patient's language
+    ("i18n",),
     ("compare", "render", "sources"),
     # the interfaces
     ("consult",),
@@ -94,6 +98,6 @@ def test_the_contract_catches_an_upward_import() -> None:
     upward = ("ketadecide.engine.evaluate", "ketadecide.render.json", engine_file, 7)
     assert violations([*import_edges(), upward]) == [
         "ketadecide/engine/evaluate.py:7: ketadecide.engine.evaluate imports ketadecide.render.json, in a layer "
-        "above engine (it may import: _version, citations, decision, errors, files, knowledge, outputs, "
-        "predicates, profile, readability, safeyaml, tty)"
+        "above engine (it may import: _version, citations, decision, errors, files, knowledge, lang, outputs, "
+        "predicates, profile, readability, readability_es, safeyaml, tty)"
     ]

@@ -8,6 +8,7 @@ import typer
 
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -20,7 +21,7 @@ from ketadecide.cli.options import (
     as_of_date,
     output_format,
 )
-from ketadecide.cli.output import present, wants_decision_support, wants_handout
+from ketadecide.cli.output import present, screen_rows, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 
 
@@ -44,6 +45,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
     detail: DetailOpt = False,
+    lang: LangOption = LangOpt.en,
 ) -> None:
     """Compare the four ketamine modalities for one profile, non-interactively.
 
@@ -61,9 +63,9 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     if (profile is None) == (fhir is None):
         raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
     check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
-    output_format(fmt, output)
+    shown_as = output_format(fmt, output)
     when = as_of_date(as_of, fhir)
-    kb = load_knowledge_base(data_dir)
+    kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
         from ketadecide.fhir import profile_from_bundle_file, to_profile
@@ -89,7 +91,13 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         from ketadecide.knowledge.names import with_id_hints
 
         raise with_id_hints(exc.with_source(where), data, kb) from None
-    present(lambda r, **kw: r.comparison(result, audience.value, detail=detail, **kw), fmt, output, audience.value)
+    present(
+        lambda r, **kw: r.comparison(result, who, detail=detail, screen=screen_rows(output), **kw),
+        fmt,
+        output,
+        who,
+    )
+    say_interface_fallbacks()
 
 
 def register(app: typer.Typer) -> None:
@@ -102,6 +110,7 @@ def register(app: typer.Typer) -> None:
             "ketadecide compare --profile examples/minimal.json --format json > result.json",
             "ketadecide compare --profile visit.yaml -o handout.html --audience patient",
             "ketadecide compare --fhir patient.json --as-of 2026-11-23",
+            "ketadecide compare --profile visit.yaml --audience patient --lang es -o folleto.html",
             "(field names and values: ketadecide ids)",
         ),
     )(compare)

@@ -15,6 +15,7 @@ import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.help import examples
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
     AsOfOpt,
     AudienceOpt,
@@ -22,12 +23,13 @@ from ketadecide.cli.options import (
     DataDirOpt,
     DetailOpt,
     FormatOpt,
+    OutputFormat,
     OutputOpt,
     as_of_date,
     output_format,
     resolve_format,
 )
-from ketadecide.cli.output import present, wants_decision_support, wants_handout
+from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 from ketadecide.tty import is_terminal
 
@@ -49,7 +51,29 @@ def _check_save_target(path: Path) -> None:
         raise InputError(Problem("the folder to write into does not exist", str(path), "--save"))
 
 
+def _keep_typed(save: Path, audience: str) -> bool:
+    """After Ctrl-C with --save: ask (on standard error) whether to keep what was typed.
+    Anything but yes, another Ctrl-C or the end of input keeps nothing."""
+    question = {
+        "clinician": f"\nConsult cancelled. Save the answers typed so far to {save}? [y/N] ",
+        "patient": f"\nYou stopped the questions. Keep what you typed in {save}? (yes or no) ",
+    }[audience]
+    try:
+        print(question, end="", file=sys.stderr, flush=True)
+        reply = sys.stdin.readline()
+    except (KeyboardInterrupt, OSError, ValueError):
+        return False
+    return reply.strip().casefold() in {"y", "yes"}
+
+
+def _as_typed(record: dict[str, Any]) -> dict[str, Any]:
+    """Numbers as the person typed them: ``400``, not ``400.0`` (a whole-number budget is
+    parsed as a float, and YAML would write the float)."""
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in record.items()}
+
+
 def _profile_text(record: dict[str, Any], path: Path) -> str:
+    record = _as_typed(record)
     if path.suffix.lower() == ".json":
         import json
 
@@ -57,7 +81,24 @@ def _profile_text(record: dict[str, Any], path: Path) -> str:
     import yaml
 
     header = "# ketadecide profile, written by `ketadecide consult`.\n"
-    return header + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    # One field a line, lists inline (`diagnoses: [mdd]`): a record of scalars only would
+    # otherwise be dumped as one flow mapping (`{suicidality: none}`).
+    lines = [
+        yaml.safe_dump(
+            {k: v}, sort_keys=False, allow_unicode=True, default_flow_style=None if isinstance(v, list) else False
+        )
+        for k, v in record.items()
+    ]
+    return header + "".join(lines)
+
+
+def _print_glance(result: Any, audience: str) -> None:
+    from ketadecide.cli.output import table_width, use_color
+    from ketadecide.render.terminal import render_glance
+
+    text = render_glance(result, audience, color=use_color(None), width=table_width(None))  # type: ignore[arg-type]
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _say_missing(fields: list[str], audience: str) -> None:
@@ -87,6 +128,59 @@ def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
         else:
             problems.append(p)
     return with_id_hints(InputError(problems), data, kb)
+
+
+def _show(line: str, stream: Any, width: int) -> None:
+    """One line of the optional steps, wrapped at words to the width, its indent kept (a
+    "+ " or "- " item hangs under its text)."""
+    from ketadecide.render.tidy import wrap_words
+
+    body = line.lstrip()
+    if not body:
+        print(line, file=stream, flush=True)
+        return
+    indent = line[: len(line) - len(body)]
+    hang = indent + ("  " if body[:2] in ("+ ", "- ") else "")
+    for part in wrap_words(body, width, indent, hang):
+        print(part, file=stream, flush=True)
+
+
+def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
+    person: Any, result: Any, kb: Any, who: str, asker: Any, fmt: OutputFormat | None, output: Path | None, detail: bool
+) -> tuple[Any, Any, bool]:
+    """The optional steps after the comparison (values, SURE): a table on the screen is shown
+    first and the fit and SURE result follow it there; any other format (or --output) is
+    written once, at the end, and carries them (stdout keeps the JSON alone). Returns the
+    profile, the result and whether the table was already shown."""
+    from ketadecide.consult.after import after_comparison, has_steps
+
+    if not has_steps(kb):
+        return person, result, False
+    shown = output is None and resolve_format(fmt, output) == "table"
+    # With -o the options are still shown on the screen before values are rated.
+    on_screen = shown or (output is not None and is_terminal(sys.stdout))
+    if on_screen:
+        sys.stderr.write("\n")
+        first = result
+        present(lambda r, **kw: r.comparison(first, who, detail=detail, **kw), OutputFormat.table, None)
+    stream = sys.stdout if on_screen else sys.stderr
+    try:
+        person, later = after_comparison(
+            person,
+            kb,
+            who,  # type: ignore[arg-type]
+            asker,
+            lambda line: _show(line, stream, table_width(output if not on_screen else None)),
+            handout=wants_handout(fmt, output),
+        )
+    except KeyboardInterrupt:
+        raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
+    result = later or result
+    if on_screen and is_terminal(sys.stdout):
+        # The answer again after the last prompt (at most 12 lines): the table has scrolled
+        # away behind the questions.
+        _print_glance(result, who)
+    return person, result, shown
 
 
 @handles_errors
@@ -137,6 +231,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
     detail: DetailOpt = False,
+    lang: LangOption = LangOpt.en,
 ) -> None:
     """Interview (safety, history, health, insurance, practicalities), then the comparison.
 
@@ -166,10 +261,12 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.outputs import check_paths
 
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
-    output_format(fmt, output)
+    shown_as = output_format(fmt, output)
     if save is not None:
         _check_save_target(save)
-    kb = load_knowledge_base(data_dir)
+    # Spanish for the patient: the interview too when the patient answers; a clinician's
+    # interview stays English and only the handout is Spanish.
+    kb, shown_to = with_language(load_knowledge_base(data_dir), lang, who, shown_as)
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
@@ -205,14 +302,25 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         try:
             run_interview(interview, asker)
         except KeyboardInterrupt:
+            if save is not None and interview.answers != prefill and _keep_typed(save, who):
+                from ketadecide.outputs import write_text
+
+                write_text(save, _profile_text(interview.answers, save))
+                print(
+                    f"ketadecide: consult cancelled; what was typed is in {save} (readable by you only).",
+                    file=sys.stderr,
+                )
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
         except EOFError:
             raise _goodbye("end of input before the consult was finished", EXIT_END_OF_INPUT) from None
         if interview.stopped and "age" not in interview.answers:
-            print(
-                "ketadecide: no comparison was made (the consult stopped before age was given); nothing was written.",
-                file=sys.stderr,
-            )
+            # After the crisis message: a plain line, no error marker or field names.
+            said = {
+                "clinician": "No comparison was made and nothing was saved.",
+                "patient": "Nothing you typed was saved.",
+            }
+            print(said[who], file=sys.stderr)
             return
         person = interview.profile()
         stopped = interview.stopped
@@ -229,30 +337,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
     shown = False
-    if asker is not None and not stopped:
-        # The optional steps after the comparison (values, SURE): a table on the screen is shown
-        # first and the fit and SURE result follow it there; any other format (or --output) is
-        # written once, at the end, and carries them (stdout keeps the JSON alone).
-        from ketadecide.consult.after import after_comparison, has_steps
-
-        if has_steps(kb):
-            shown = output is None and resolve_format(fmt, output) == "table"
-            if shown:
-                sys.stderr.write("\n")
-                present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output)
-            stream = sys.stdout if shown else sys.stderr
-            try:
-                person, later = after_comparison(
-                    person,
-                    kb,
-                    who,  # type: ignore[arg-type]
-                    asker,
-                    lambda line: print(line, file=stream, flush=True),
-                    handout=wants_handout(fmt, output),
-                )
-            except KeyboardInterrupt:
-                raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
-            result = later or result
+    # After a crisis answer the optional steps (values, SURE) are not offered: safety first.
+    if asker is not None and not stopped and not result.crisis.triggered:
+        person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail)
     if save is not None:
         from ketadecide.outputs import write_text
 
@@ -262,7 +349,13 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(lambda r, **kw: r.comparison(result, who, detail=detail, **kw), fmt, output, who)
+    present(
+        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
+        fmt,
+        output,
+        shown_to,
+    )
+    say_interface_fallbacks()
 
 
 def register(app: typer.Typer) -> None:

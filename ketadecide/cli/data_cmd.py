@@ -41,6 +41,16 @@ def validate(
     ] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="KETADECIDE_DATA_DIR", hidden=True)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 2).")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            help="Also check the Spanish (es): list every patient text still in English; exit 2 when a "
+            "safety text, or a text this directory changed, has no Spanish.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Validate a data directory: schema, cross-references, sources, dates and clinical floor.
 
@@ -65,7 +75,39 @@ def validate(
         f"{len(kb.sources)} sources; oldest review {kb.reviewed.isoformat()}; "
         f"{len(report.warnings)} warning(s); sha256 {kb.sha256}"
     )
+    if lang is not None:
+        _check_language(kb, lang)
     if strict and report.warnings:
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _check_language(kb: object, lang: str) -> None:
+    """``--lang es``: the Spanish catalog against this data's patient texts."""
+    from ketadecide.errors import InputError, Problem
+    from ketadecide.i18n.texts import coverage
+    from ketadecide.knowledge.base import KnowledgeBase
+
+    assert isinstance(kb, KnowledgeBase)
+    if lang != "es":
+        raise InputError(Problem(f"no translations for {lang!r}; the languages are en and es", field="--lang"))
+    cov = coverage(kb)
+    for key in cov.fallbacks():
+        if key not in cov.refused():
+            print(
+                f"ketadecide: warning: {cov.catalog}: field '{key}': no current Spanish (English shown)",
+                file=sys.stderr,
+            )
+    for key in cov.unused:
+        print(f"ketadecide: warning: {cov.catalog}: field '{key}': names no patient text of this data", file=sys.stderr)
+    total = len(cov.status)
+    print(
+        f"Spanish: {cov.translated}/{total} patient texts translated; {len(cov.fallbacks())} shown in English; "
+        f"safety texts {sum(1 for k in cov.safety if cov.status[k] == 'translated')}/{len(cov.safety)}."
+    )
+    problems = cov.problems()
+    if problems:
+        for problem in capped(problems):
+            print(f"ketadecide: error: {problem}", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
 
 

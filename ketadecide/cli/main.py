@@ -116,6 +116,9 @@ def main(
 ) -> None:
     """Decision support for ketamine treatment modalities (informs; never prescribes)."""
     state.debug = debug
+    from ketadecide.lang import set_lang
+
+    set_lang("en")  # the patient's language is set by the command's own --lang
 
 
 def named_command(args: list[str]) -> str | None:

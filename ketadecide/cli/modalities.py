@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,9 +31,35 @@ def modalities(
     check_paths([data_dir], {"--output": output}, stdout=output is None)
     output_format(fmt, output, ("table", "json", "markdown"))
     kb = load_knowledge_base(data_dir)
+    if modality_id is not None and modality_id.casefold() in kb.modalities:
+        modality_id = modality_id.casefold()  # IM, Spravato
     if modality_id is not None and modality_id not in kb.modalities:
-        raise InputError(Problem(f"unknown modality '{modality_id}' (one of: {', '.join(kb.modalities)})", field="ID"))
+        guess = _guess(kb, modality_id)
+        hint = f"; did you mean {' or '.join(guess)}?" if guess else ""
+        raise InputError(
+            Problem(f"unknown modality '{modality_id}'{hint} (one of: {', '.join(kb.modalities)})", field="ID")
+        )
     present(lambda r, **kw: r.knowledge(kb, modality_id, audience.value, **kw), fmt, output, audience.value)
+
+
+def _guess(kb: Any, word: str) -> list[str]:
+    """The modality ids ``word`` may name: a word of a modality's name, drug, route or setting
+    ("esketamine" -> spravato, "infusion" -> iv; "ketamine" names several), or a near spelling."""
+    import re
+
+    from ketadecide.errors import suggest
+
+    owners: dict[str, list[str]] = {}
+    for ident, m in kb.modalities.items():
+        text = " ".join([ident, m.name, m.drug, m.route, m.setting])
+        for term in set(re.split(r"[^a-z]+", text.casefold().replace("_", " "))):
+            if len(term) >= 2:
+                owners.setdefault(term, []).append(ident)
+    exact = owners.get(word.strip().casefold())
+    if exact:
+        return exact
+    unique = {term: ids[0] for term, ids in owners.items() if len(ids) == 1}
+    return list(dict.fromkeys(suggest(word, unique)))
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,13 @@ def table_width(output: Path | None) -> int:
     return int(columns) if columns.isdigit() and int(columns) >= 60 else 80
 
 
+def screen_rows(output: Path | None) -> int | None:
+    """The terminal's height when standard output is one (and nothing goes to a file)."""
+    if output is None and stdout_is_terminal():
+        return shutil.get_terminal_size((120, 40)).lines
+    return None
+
+
 def emit(text: str, output: Path | None) -> None:
     """Print ``text`` to stdout, or write it atomically to ``output`` (mode 0600), with no
     line ending in spaces."""

@@ -75,6 +75,8 @@ def serve(  # noqa: PLR0917 - a Typer command: its options are its parameters
     if simulate is not None:
         import datetime as dt
 
+        if not simulate.is_dir():
+            raise InputError(Problem("not a folder of FHIR bundles (*.json)", str(simulate), "--simulate"))
         from ketadecide.server.simulate import simulate as run_simulation
 
         kb = load_knowledge_base(directory)
@@ -82,6 +84,11 @@ def serve(  # noqa: PLR0917 - a Typer command: its options are its parameters
         text = json.dumps(report.to_dict(), indent=2) if json_out else "\n".join(report.lines())
         print(text)
         return
+    if config is None and not dev:
+        # Without issuers every call would be refused: say what to give instead of serving that.
+        raise InputError(
+            Problem("give --config FILE (the EHRs whose tokens to trust; see README 'In the EHR') or --dev")
+        )
     if dev and not _loopback(host):
         raise InputError(Problem(f"--dev listens on a loopback address only (127.0.0.1, ::1), not {host}", "--host"))
     if not dev:

@@ -10,6 +10,7 @@ import typer
 
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, output_format
 from ketadecide.cli.output import present
 
@@ -92,6 +93,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     output: OutputOpt = None,
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
+    lang: LangOption = LangOpt.en,
 ) -> None:
     """Suggestions for a ketamine course that is not going as hoped (informs; never prescribes)."""
     from ketadecide.floor import load_knowledge_base
@@ -100,8 +102,8 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     from ketadecide.troubleshoot.report import build_report
 
     check_paths([profile, log, data_dir], {"--output": output}, stdout=output is None)
-    output_format(fmt, output)
-    kb = load_knowledge_base(data_dir)
+    shown_as = output_format(fmt, output)
+    kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)
     person = None
     if profile is not None:
         from ketadecide.engine import check_profile_ids
@@ -129,7 +131,8 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
         },
         log=summary,
     )
-    present(lambda r, **kw: r.course_report(report, audience.value, **kw), fmt, output, audience.value)
+    present(lambda r, **kw: r.course_report(report, who, **kw), fmt, output, who)
+    say_interface_fallbacks()
 
 
 def register(app: typer.Typer) -> None:

@@ -103,6 +103,12 @@ def bad_parameter(exc: Any) -> str:
     else:
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "...'"
         value_text = f" {shown}"
+    message = str(getattr(exc, "message", "") or "")
+    folder_named = re.search(r"'(.*)' is a directory", message)
+    if folder_named:
+        folder = folder_named.group(1).rstrip("/") or "/"
+        example = f"{folder}/" + {"--output": "handout.html", "--save": "answers.yaml"}.get(name, "FILE")
+        return f"{name}{source}: {folder} is a folder; give a file name in it, e.g. {name} {example}"
     if not expected:
         return f"{name}{source}: the value{value_text} is not valid{_help_hint(ctx)}"
     hint = ""
@@ -117,6 +123,30 @@ def bad_parameter(exc: Any) -> str:
     return f"{name}{source}: expected {expected}, got{value_text or ' nothing'}{hint}"
 
 
+#: Options people bring from another command, and how this one takes the same thing
+#: (a spelling suggestion such as "--profile -> --progress" would mislead).
+_TAKEN_OTHERWISE: dict[str, dict[tuple[str, ...], str]] = {
+    "batch": {
+        ("--profile", "-p", "--input", "-i", "--file"): "batch reads its profiles from the INPUT argument: "
+        "ketadecide batch FILE.csv (or .jsonl, .parquet)",
+    },
+    "compare": {
+        ("--input", "-i", "--file"): "give the profile with --profile FILE (many profiles: ketadecide batch FILE)",
+    },
+    "consult": {
+        ("--input", "-i", "--file"): "pre-fill answers with --profile FILE",
+    },
+}
+
+
+def _taken_otherwise(ctx: Any, option: str) -> str:
+    name = getattr(getattr(ctx, "command", None), "name", "") or ""
+    for options, said in _TAKEN_OTHERWISE.get(name, {}).items():
+        if option in options:
+            return said
+    return ""
+
+
 def _no_such_option(exc: Any) -> str:
     ctx = exc.ctx
     options: list[str] = []
@@ -124,6 +154,9 @@ def _no_such_option(exc: Any) -> str:
         for param in ctx.command.params:
             options += [o for o in getattr(param, "opts", []) + getattr(param, "secondary_opts", []) if o]
         options += ["-h", "--help"]
+    taken = _taken_otherwise(ctx, exc.option_name)
+    if taken:
+        return f"{command_path(ctx)}: no option {exc.option_name}: {taken}{_help_hint(ctx)}"
     hint = did_you_mean(exc.option_name, [o for o in options if o.startswith("--")] or options, quote="")
     if not hint and exc.possibilities:
         hint = "; did you mean " + " or ".join(exc.possibilities) + "?"

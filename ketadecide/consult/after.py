@@ -17,7 +17,7 @@ from ketadecide.engine.result import Audience, Result
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
-from ketadecide.render.consult_steps import fit_lines, sure_lines
+from ketadecide.render.consult_steps import evidence_brief_lines, fit_lines, sure_lines
 
 
 def has_steps(kb: KnowledgeBase) -> bool:
@@ -40,6 +40,11 @@ def after_comparison(
     given = dict(record)
     result: Result | None = None
     steps: list[tuple[FollowUp, Callable[[Result, Audience], list[str]]]] = []
+    if kb.values() is not None or kb.decision() is not None:
+        # The benefits and harms in brief come before the values and SURE questions, so
+        # "Do you know the benefits and risks of each option?" asks about something shown.
+        for line in evidence_brief_lines(evaluate(person, kb, handout=handout), audience):
+            show(line)
     if (values := kb.values()) is not None:
         steps.append((values_step(values, audience, given), fit_lines))
     if (decision := kb.decision()) is not None:

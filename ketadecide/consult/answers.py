@@ -4,6 +4,7 @@ A word that does not parse raises :class:`BadAnswer`, whose message says how to 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from ketadecide.consult.steps import Option
@@ -55,12 +56,30 @@ def pick(options: tuple[Option, ...], word: str, audience: Audience) -> Option:
             for o in options
             if (o.value is not None and str(o.value).lower().startswith(word)) or o.label.lower().startswith(word)
         ]
+        if not hits:
+            hits = _spanish_hits(options, word)
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
             which = " or ".join(f"{o.key}) {o.label}" for o in hits[:4])
             raise BadAnswer(words("ambiguous", audience, token=word, which=which))
     raise BadAnswer(words("not_on_list", audience, token=word, keys=option_keys(options)))
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "sí", "Sí" and "si" read the same."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def _spanish_hits(options: tuple[Option, ...], word: str) -> list[Option]:
+    """In Spanish, a word typed with or without accents that starts any word of a choice
+    ("privado" for "Seguro privado ...", "intravenosa"): labels put the noun first."""
+    from ketadecide.lang import current
+
+    if current() != "es" or len(word) < 3:
+        return []
+    folded = _fold(word)
+    return [o for o in options if any(w.startswith(folded) for w in re.findall(r"\w+", _fold(o.label)))]
 
 
 def pick_many(options: tuple[Option, ...], word: str, audience: Audience) -> list[Any]:

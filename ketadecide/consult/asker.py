@@ -17,6 +17,7 @@ from typing import Protocol, TextIO
 from ketadecide.consult.interview import Interview
 from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
+from ketadecide.lang import tr
 from ketadecide.render.tidy import wrap_words
 from ketadecide.tty import is_terminal
 
@@ -112,7 +113,7 @@ def prompt_hint(step: Step, audience: Audience) -> str:
 
 
 def crisis_title(audience: Audience) -> str:
-    return "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    return tr("URGENT: your safety comes first") if audience == "patient" else "CRISIS: safety first"
 
 
 def crisis_refs(notice: Notice, width: int = 100) -> tuple[str, list[str]]:

@@ -74,7 +74,10 @@ FOLLOW_WORDS: dict[str, dict[Audience, str]] = {
 
 
 def follow_words(key: str, audience: Audience, **values: object) -> str:
-    return FOLLOW_WORDS[key][audience].format(**values)
+    from ketadecide.lang import tr
+
+    text = FOLLOW_WORDS[key][audience]
+    return (tr(text) if audience == "patient" else text).format(**values)
 
 
 @dataclass(frozen=True, slots=True)

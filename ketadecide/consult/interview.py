@@ -234,7 +234,7 @@ class Interview:
         }
         if key == CRISIS_KEY:
             text = self._w(self.questions.file.messages.crisis_continue)
-            return Step(key, "bool", text, enter="yes", **common)
+            return Step(key, "bool", text, enter=None, **common)
         if "." in key:
             n = int(key.split(".")[1])
             return Step(
@@ -297,17 +297,21 @@ class Interview:
         return Notice("help", " ".join(parts), sources)
 
     def _safety_notice(self) -> list[Notice]:
-        """The kind, immediate word for passive ideation or a PHQ-9 item 9 above 0 (patients; once).
+        """The immediate word for passive ideation or a PHQ-9 item 9 above 0 (once; both audiences).
 
         The data's own finding text (``safety_assessment_needed``, with the 988 line) when the
         knowledge base has it, else a built-in line with the same 988 resource.
         """
-        if self.audience != "patient" or self._state.safety_said:
+        if self._state.safety_said:
             return []
         self._state = dataclasses.replace(self._state, safety_said=True)
         finding = self.kb.screens.get(SAFETY_FINDING)
-        text = self._w(finding) if finding is not None else words("safety_gentle", self.audience)
-        return [Notice("safety", " ".join(text.split()))]
+        if finding is None:
+            return [Notice("safety", " ".join(words("safety_gentle", self.audience).split()))]
+        # The clinician sees the same finding at the moment of the answer, with its sources
+        # (it said nothing until the comparison, many questions later).
+        sources = self.kb.cite_all(finding.sources) if self.audience == "clinician" else ()
+        return [Notice("safety", " ".join(self._w(finding).split()), sources)]
 
     def _crisis_notice(self) -> Notice:
         crisis = self.kb.crisis
@@ -335,7 +339,9 @@ class Interview:
 
     def _accept(self, key: str, text: str, word: str) -> list[Notice]:
         if key == CRISIS_KEY:
-            go_on = True if not word else yes_no(word, self.audience)
+            if not word:  # going on is a choice, never the default after a crisis answer
+                raise BadAnswer(words("crisis_choose", self.audience))
+            go_on = yes_no(word, self.audience)
             self._state = dataclasses.replace(
                 self._state,
                 crisis_pending=False,

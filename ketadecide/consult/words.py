@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from ketadecide.engine.result import Audience
 
-BACK_WORDS = frozenset({"back", "b", "<"})
-HELP_WORDS = frozenset({"?", "help", "h"})
-SKIP_WORDS = frozenset({"skip", "-"})
+# Spanish answers are understood in either language (a patient may mix them): "atrás",
+# "ayuda", "saltar", "ninguno", "sí". Accents are optional (keyboards without them).
+BACK_WORDS = frozenset({"back", "b", "<", "atrás", "atras", "volver"})
+HELP_WORDS = frozenset({"?", "help", "h", "ayuda"})
+SKIP_WORDS = frozenset({"skip", "-", "saltar", "omitir"})
 #: The key of "None of these" on a list question (diagnoses, conditions, medications).
 NONE_KEY = "0"
-NONE_WORDS = frozenset({"none", "no", "n"})
-YES = frozenset({"yes", "y", "true", "1"})
+NONE_WORDS = frozenset({"none", "no", "n", "ninguno", "ninguna", "nada"})
+YES = frozenset({"yes", "y", "true", "1", "sí", "si", "s"})
 NO = frozenset({"no", "n", "false", "0"})
 MAX_ANSWER_CHARS = 500
 
@@ -116,6 +118,10 @@ WORDS: dict[str, dict[Audience, str]] = {
         "clinician": "'back' returns to the previous question.",
         "patient": "Type back to return to the previous question.",
     },
+    "crisis_choose": {
+        "clinician": "Type y to go on with the consult, or n to stop here.",
+        "patient": "Type yes to go on with the questions, or no to stop here. 988 is there now.",
+    },
     "safety_gentle": {
         "clinician": "Any suicidal ideation calls for a same-day risk assessment; crisis line 988 (call, text, chat).",
         "patient": (
@@ -128,4 +134,7 @@ WORDS: dict[str, dict[Audience, str]] = {
 
 
 def words(key: str, audience: Audience, **values: object) -> str:
-    return WORDS[key][audience].format(**values)
+    from ketadecide.lang import tr
+
+    text = WORDS[key][audience]
+    return (tr(text) if audience == "patient" else text).format(**values)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ketadecide.engine.result import Cost, Coverage, Indication, Worded
+from ketadecide.engine.result import Cost, Coverage, Indication, OutOfPocketEstimate, Worded
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import Modality
+from ketadecide.lang import tr, trf
 from ketadecide.profile import Profile
 
 
@@ -22,7 +23,7 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase, indica
             prior_authorization=None,
             note=Worded(
                 "Payer not recorded; coverage cannot be estimated.",
-                "You did not say what insurance you have, so we cannot tell if it would pay.",
+                tr("You did not say what insurance you have, so we cannot tell if it would pay."),
             ),
             refs=(),
         )
@@ -37,18 +38,18 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase, indica
             clinician.append(
                 "Coverage policies follow the label's indications; this use is off-label, so approval is unlikely."
             )
-            patient.append("Insurance usually pays only for the approved uses, and this would not be one of them.")
+            patient.append(tr("Insurance usually pays only for the approved uses, and this would not be one of them."))
         elif indication.status == "not_established":
             likely = None
             clinician.append(
                 f"Depends on documenting a labelled indication ({', '.join(indication.needs)} not recorded)."
             )
-            patient.append("Insurance usually asks for records showing an approved use; some answers are missing.")
+            patient.append(tr("Insurance usually asks for records showing an approved use; some answers are missing."))
         refs += tuple(r for r in indication.refs if r not in refs)
     if likely is True and record.min_age is not None and profile.age < record.min_age:
         likely = False
         clinician.append(f"Coverage criteria usually require age {record.min_age} or older.")
-        patient.append(f"Insurance usually covers this only from age {record.min_age}.")
+        patient.append(trf("Insurance usually covers this only from age {age}.", age=record.min_age))
     return Coverage(
         payer=payer,
         likely_covered=likely,
@@ -63,45 +64,122 @@ def _whole(x: float) -> float:
     return int(x) if float(x).is_integer() else round(x, 2)
 
 
-def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: Coverage | None = None) -> Cost:
-    """Usual price per session and for the induction course, with a note on the budget.
+def _span(pair: tuple[float, float]) -> str:
+    low, high = pair
+    return f"${low:,.0f}" if low == high else f"${low:,.0f}–${high:,.0f}"
 
-    The budget is compared with the price before insurance; when ``coverage`` says the
-    payer likely pays, the note says the person's own share is usually far less.
+
+def out_of_pocket_for(
+    profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: Coverage
+) -> OutOfPocketEstimate:
+    """What the person would likely pay per session and for the first course: an estimate.
+
+    It follows ``coverage.likely_covered``: only when the payer likely pays is the payer
+    record's share (coinsurance or copay) applied, with its savings programme if any; when
+    coverage is unlikely or unknown (e.g. off-label Spravato) it is the full price, so no
+    one is shown a plan share or a savings-card figure they would not get.
+    """
+    price = modality.cost_per_session_usd
+    sessions = modality.induction_sessions
+    share = None
+    if coverage.likely_covered is True and profile.insurance != "unknown":
+        share = getattr(modality.coverage, profile.insurance).out_of_pocket
+    if share is None:
+        per = (_whole(price.low), _whole(price.high))
+        if coverage.likely_covered is True:
+            # Covered, but the data gives no share to estimate with: say so, never guess.
+            words = Worded(
+                "Estimate: the plan likely pays, but no cost-share estimate is recorded; up to the full price.",
+                tr(
+                    "This is a guess. Your plan will likely help pay, but we cannot tell how much. "
+                    "At most you would pay the full price."
+                ),
+            )
+        elif coverage.likely_covered is False:
+            words = Worded(
+                "Estimate: coverage unlikely for this payer, so the full price (cash).",
+                tr("This is a guess. Your insurance will likely not pay, so you would pay the full price."),
+            )
+        else:
+            words = Worded(
+                "Estimate: coverage unknown, so up to the full price (cash) unless the plan approves it.",
+                tr("This is a guess. We cannot tell if insurance would pay, so you may pay the full price."),
+            )
+        return OutOfPocketEstimate(
+            per_session=per,
+            induction_course=(_whole(price.low * sessions.low), _whole(price.high * sessions.high)),
+            basis="full_price",
+            assumptions=words,
+            savings_program=None,
+            refs=tuple(dict.fromkeys(kb.refs(price.sources) + coverage.refs)),
+        )
+    if share.coinsurance_pct is not None:
+        low_pct, high_pct = share.coinsurance_pct
+        per = (_whole(round(price.low * low_pct / 100)), _whole(round(price.high * high_pct / 100)))
+    else:
+        assert share.copay_usd is not None
+        per = (_whole(share.copay_usd[0]), _whole(share.copay_usd[1]))
+    return OutOfPocketEstimate(
+        per_session=per,
+        induction_course=(_whole(per[0] * sessions.low), _whole(per[1] * sessions.high)),
+        basis="plan_share",
+        assumptions=_w(share.assumptions),
+        savings_program=_w(share.savings_program) if share.savings_program else None,
+        refs=tuple(dict.fromkeys(kb.refs(share.sources) + kb.refs(price.sources))),
+    )
+
+
+def _w(text: object) -> Worded:
+    return Worded(text.clinician, text.patient)  # type: ignore[attr-defined]
+
+
+def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: Coverage) -> Cost:
+    """The price before insurance, what the person would likely pay, and a note on the budget.
+
+    The budget is compared with the out-of-pocket estimate (what this person would pay), not
+    the price before insurance.
     """
     price = modality.cost_per_session_usd
     sessions = modality.induction_sessions
     per_session = (_whole(price.low), _whole(price.high))
     course = (_whole(price.low * sessions.low), _whole(price.high * sessions.high))
+    oop = out_of_pocket_for(profile, modality, kb, coverage)
     within: bool | None = None
     note: Worded | None = None
     budget = profile.budget_per_session
     if budget is not None:
         shown = f"${budget:,.0f}"
-        span = f"${price.low:,.0f}–${price.high:,.0f}"
-        if budget >= price.high:
+        low, high = oop.per_session
+        span = _span(oop.per_session)
+        if budget >= high:
             within = True
             note = Worded(
-                f"Budget {shown}/session covers the usual price ({span}).",
-                f"Your budget of {shown} a session covers the usual price ({span}).",
+                f"Budget {shown}/session covers the out-of-pocket estimate ({span}).",
+                trf(
+                    "Your budget of {shown} a visit covers what you might pay ({span}, a guess).",
+                    shown=shown,
+                    span=span,
+                ),
             )
-        elif budget >= price.low:
+        elif budget >= low:
             note = Worded(
-                f"Budget {shown}/session is within the usual range ({span}); depends on the clinic.",
-                f"Your budget of {shown} a session may be enough; prices range {span} and depend on the clinic.",
+                f"Budget {shown}/session is within the out-of-pocket estimate ({span}); depends on plan and clinic.",
+                trf(
+                    "Your budget of {shown} a visit may be enough. You might pay {span} (a guess).",
+                    shown=shown,
+                    span=span,
+                ),
             )
         else:
             within = False
             note = Worded(
-                f"Budget {shown}/session is below the usual price before insurance ({span}).",
-                f"The usual price ({span} a session) is more than your budget of {shown}.",
+                f"Budget {shown}/session is below the out-of-pocket estimate ({span}).",
+                trf(
+                    "You might pay {span} a visit (a guess). That is more than your budget of {shown}.",
+                    shown=shown,
+                    span=span,
+                ),
             )
-    if note is not None and within is not True and coverage is not None and coverage.likely_covered:
-        note = Worded(
-            f"{note.clinician} Likely covered: out-of-pocket is the plan's cost share (copay/coinsurance).",
-            f"{note.patient} If your insurance covers it, as it likely does, you usually pay only your share "
-            "(a copay or coinsurance), which is much less.",
-        )
     return Cost(
         per_session=per_session,
         induction_course=course,
@@ -111,4 +189,5 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: 
         budget_note=note,
         refs=tuple(dict.fromkeys(kb.refs(price.sources) + kb.refs(sessions.sources))),
         note=price.note,
+        out_of_pocket=oop,
     )

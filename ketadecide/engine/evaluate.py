@@ -30,6 +30,7 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, unknown_ids
+from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
 
@@ -122,7 +123,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
             return Indication(
                 "on_label",
                 path.id,
-                Worded(f"On-label ({path.label})", f"Approved use ({path.label})"),
+                Worded(f"On-label ({path.label})", trf("Approved use ({label})", label=path.label)),
                 Worded(path.clinician, path.patient),
                 kb.refs(path.sources),
             )
@@ -134,7 +135,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
         return Indication(
             "not_established",
             None,
-            Worded("Not established", "Not yet known"),
+            Worded("Not established", tr("Not yet known")),
             Worded(f"{text.clinician} Needs: {', '.join(needs)}.", text.patient),
             kb.refs(text.sources),
             needs,
@@ -143,7 +144,7 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
     return Indication(
         "off_label",
         None,
-        Worded("Off-label", "Off-label use"),
+        Worded("Off-label", tr("Off-label use")),
         Worded(text.clinician, text.patient),
         kb.refs(text.sources),
     )
@@ -245,7 +246,7 @@ def evaluate(
                 cost=cost_for(profile, modality, kb, coverage),
                 details=_details(modality_id, kb),
                 glance=_glance(modality, kb),
-                evidence=evidence_of(modality_id, evidence, kb)
+                evidence=evidence_of(modality_id, evidence, kb, profile.age)
                 if decision_support and (evidence := kb.evidence()) is not None
                 else None,
             )
@@ -262,9 +263,7 @@ def evaluate(
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
         handout=handout,
-        fit=fit_of(profile, {m.id: m.status for m in modalities}, values, kb)
-        if profile.values and (values := kb.values()) is not None
-        else None,
+        fit=fit_of(profile, modalities, values, kb) if profile.values and (values := kb.values()) is not None else None,
         sure=sure_of(profile, decision, kb)
         if profile.sure_answers and (decision := kb.decision()) is not None
         else None,

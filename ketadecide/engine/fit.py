@@ -6,15 +6,20 @@ person's ratings w_a (0-10) and the option's attribute scores s_oa (0-10, data/v
 
     score(o) = round(100 * sum_a(w_a * s_oa) / (10 * sum_a(w_a)))
 
-over the rated attributes; 0-100. Ties keep the contract's modality order. The reasons
-name the two attributes with the largest |w_a * (s_oa - 5)|: how far the attribute pulled
-this option away from a neutral 5, weighted by how much it matters.
+over the rated attributes, less ``caution_penalty`` points (values.yaml) per relative
+finding; 0-100. s_oa is this person's: the cost attribute is scored from their out-of-pocket
+estimate and the evidence attribute from the certainty grade and the indication. Options stay
+in the contract's order, equal scores are reported as ties, and people see a band in words
+("matches much / some / little of what you said") with the strongest match and the main
+drawback, never the number or a rank. The reasons name the two attributes with the largest
+|w_a * (s_oa - 5)|: how far the attribute pulled this option away from a neutral 5, weighted
+by how much it matters; a neutral 5 is called neutral.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from ketadecide.engine.result import (
     AdverseFigure,
@@ -24,18 +29,21 @@ from ketadecide.engine.result import (
     FitAttribute,
     FitEntry,
     HandoutItem,
+    ModalityResult,
     OutcomeFigure,
     Sure,
     SureStep,
     Worded,
 )
+from ketadecide.lang import tr
 from ketadecide.profile import SURE_FIELDS, Profile
 
 if TYPE_CHECKING:
+    from ketadecide.citations import Ref
     from ketadecide.knowledge.base import KnowledgeBase
     from ketadecide.knowledge.files.decision import DecisionFile
     from ketadecide.knowledge.files.evidence import EvidenceFile
-    from ketadecide.knowledge.files.values import ValuesFile
+    from ketadecide.knowledge.files.values import Derived, ValuesFile
 
 NEUTRAL = 5
 """The attribute score that neither helps nor hurts, for choosing reasons."""
@@ -60,51 +68,183 @@ def fit_reasons(weights: Mapping[str, int], scores: Mapping[str, int], *, top: i
     return [a for _, _, a in moved[:top]]
 
 
-def fit_of(profile: Profile, statuses: Mapping[str, str], values: ValuesFile, kb: KnowledgeBase) -> Fit | None:
-    """The fit over non-contraindicated options, or None when nothing is rated."""
+def cost_score(high_usd: float, derived: Derived) -> int:
+    """The cost attribute for one person and option: the high end of the out-of-pocket
+    estimate per session, through the data's bands (above every band: 0)."""
+    for band in derived.cost_bands:
+        if high_usd <= band.up_to:
+            return band.score
+    return 0
+
+
+def _person_scores(
+    m: ModalityResult, values: ValuesFile, kb: KnowledgeBase
+) -> tuple[dict[str, int], dict[str, Worded]]:
+    """Each attribute's 0-10 score for this option and this person, with notes where they
+    differ from the data's fixed ones: cost from the out-of-pocket estimate, evidence from the
+    certainty grade (off-label use of a labelled drug: the data's off-label certainty)."""
+    derived = values.derived
+    scores = {a: rec.scores[m.id] for a, rec in values.attributes.items()}
+    notes: dict[str, Worded] = {}
+    oop = m.cost.out_of_pocket
+    if "cost" in scores and oop is not None:
+        scores["cost"] = cost_score(oop.per_session[1], derived)
+        low, high = oop.per_session
+        amount = f"${low:,.0f}" if low == high else f"${low:,.0f}–${high:,.0f}"
+        basis = Worded(
+            "plan share" if oop.basis == "plan_share" else "full price",
+            tr("your share") if oop.basis == "plan_share" else tr("full price"),
+        )
+        template = derived.cost_note
+        notes["cost"] = Worded(
+            template.clinician.format(amount=amount, basis=basis.clinician),
+            template.patient.format(amount=amount, basis=basis.patient),
+        )
+    if "evidence" in scores and m.evidence is not None:
+        certainty = m.evidence.certainty
+        has_label = bool(kb.modalities[m.id].indication.on_label)
+        if has_label and m.indication.status == "off_label":
+            certainty = derived.off_label_certainty
+        scores["evidence"] = derived.evidence_by_certainty[certainty]  # type: ignore[index]
+    return scores, notes
+
+
+def _lower(label: str) -> str:
+    # Labels are capitalised headings ("Low cost"); mid-sentence they read lower-case.
+    return label[:1].lower() + label[1:]
+
+
+def _band(score: int, derived: Derived) -> Literal["close", "partial", "little"]:
+    if score >= derived.band_at["close"]:
+        return "close"
+    if score >= derived.band_at["partial"]:
+        return "partial"
+    return "little"
+
+
+def _fmt(template: object, **fields: str) -> Worded:
+    return Worded(template.clinician.format(**fields), template.patient.format(**fields))  # type: ignore[attr-defined]
+
+
+def _entry(
+    m: ModalityResult, rated: Mapping[str, int], scores: Mapping[str, int], values: ValuesFile, kb: KnowledgeBase
+) -> FitEntry:
+    wording, derived = values.wording, values.derived
+    labels = {a: values.attributes[a].label for a in rated}
+    reasons = []
+    for a in fit_reasons(rated, scores):
+        if scores[a] > NEUTRAL:
+            template = wording.helps
+        elif scores[a] < NEUTRAL:
+            template = wording.hurts
+        else:
+            template = wording.neutral  # a neutral score is neutral, never "a good match"
+        fields = {"weight": rated[a], "score": scores[a]}
+        reasons.append(
+            Worded(
+                template.clinician.format(label=labels[a].clinician, **fields),
+                template.patient.format(label=labels[a].patient, **fields),
+            )
+        )
+    cautions = tuple(f.name for f in m.findings if f.severity == "relative")
+    score = max(0, fit_score(rated, scores) - derived.caution_penalty * len(cautions))
+    pull = [(w * (scores[a] - NEUTRAL), i, a) for i, (a, w) in enumerate(rated.items()) if w > 0]
+    best = max(pull, key=lambda t: (t[0], -t[1]), default=None)
+    worst = min(pull, key=lambda t: (t[0], t[1]), default=None)
+    if best is not None and best[0] > 0:
+        strongest = Worded(
+            wording.strongest.clinician.format(label=labels[best[2]].clinician),
+            wording.strongest.patient.format(label=labels[best[2]].patient),
+        )
+    else:
+        strongest = _w(wording.no_strong_match)
+    certainty = m.evidence.certainty if m.evidence is not None else None
+    if cautions:
+        drawback = Worded(
+            wording.drawback_caution.clinician.format(names="; ".join(c.clinician for c in cautions)),
+            wording.drawback_caution.patient.format(names="; ".join(c.patient for c in cautions)),
+        )
+    elif worst is not None and worst[0] < 0:
+        drawback = Worded(
+            wording.drawback_attribute.clinician.format(label=_lower(labels[worst[2]].clinician)),
+            wording.drawback_attribute.patient.format(label=_lower(labels[worst[2]].patient)),
+        )
+    elif certainty in ("low", "very_low") and m.evidence is not None:
+        words = m.evidence.certainty_words
+        drawback = Worded(
+            wording.drawback_evidence.clinician.format(certainty=words.clinician),
+            wording.drawback_evidence.patient.format(certainty=words.patient),
+        )
+    else:
+        drawback = _w(wording.no_drawback)
+    band = _band(score, derived)
+    return FitEntry(
+        m.id,
+        score,
+        tuple(reasons),
+        band=band,
+        band_words=_w(wording.bands[band]),
+        strongest=strongest,
+        drawback=drawback,
+        cautions=cautions,
+    )
+
+
+def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: ValuesFile, kb: KnowledgeBase) -> Fit | None:
+    """How each option that is not contraindicated matches the person's ratings, or None when
+    nothing is rated. Inputs: the ratings, the option's attribute scores for this person
+    (cost from the out-of-pocket estimate, evidence from the certainty and the indication)
+    and its safety cautions (each lowers the fit and is named). Options stay in the
+    contract's order: the fit is never a ranking."""
     rated = {a: w for a, w in profile.values.items() if a in values.attributes}
     if not rated:
         return None
     wording = values.wording
-    excluded = tuple(m for m, s in statuses.items() if s == "contraindicated")
+    excluded = tuple(m.id for m in modalities if m.status == "contraindicated")
+    per_person = {m.id: _person_scores(m, values, kb) for m in modalities}
     attributes = tuple(
         FitAttribute(
             id=a,
             label=_w(values.attributes[a].label),
             weight=w,
-            scores=dict(values.attributes[a].scores),
-            notes={m: _w(n) for m, n in values.attributes[a].notes.items()},
-            refs=kb.refs(values.attributes[a].sources),
+            scores={m.id: per_person[m.id][0][a] for m in modalities},
+            notes={m.id: per_person[m.id][1].get(a) or _w(values.attributes[a].notes[m.id]) for m in modalities},
+            refs=kb.refs(values.attributes[a].sources)
+            + (kb.refs(values.derived.sources) if a in ("cost", "evidence") else ()),
         )
         for a, w in rated.items()
     )
     ranking: list[FitEntry] = []
     if sum(rated.values()) > 0:
-        for m in statuses:
-            if m in excluded:
+        for m in modalities:
+            if m.id in excluded:
                 continue
-            scores = {a: values.attributes[a].scores[m] for a in rated}
-            reasons = []
-            for a in fit_reasons(rated, scores):
-                template = wording.helps if scores[a] >= NEUTRAL else wording.hurts
-                label = values.attributes[a].label
-                fields = {"weight": rated[a], "score": scores[a]}
-                reasons.append(
-                    Worded(
-                        template.clinician.format(label=label.clinician, **fields),
-                        template.patient.format(label=label.patient, **fields),
-                    )
-                )
-            ranking.append(FitEntry(m, fit_score(rated, scores), tuple(reasons)))
-        ranking.sort(key=lambda e: -e.score)  # stable: ties keep the modality order
-    note = _w(wording.note) if ranking else _w(wording.nothing_rated)
+            scores = {a: per_person[m.id][0][a] for a in rated}
+            ranking.append(_entry(m, rated, scores, values, kb))
+    names = {m.id: m.short_name for m in modalities}
+    ties: list[Worded] = []
+    by_score: dict[int, list[str]] = {}
+    for entry in ranking:
+        by_score.setdefault(entry.score, []).append(names[entry.id])
+    for group in by_score.values():
+        if len(group) > 1:
+            ties.append(_fmt(wording.tie, names=" and ".join([", ".join(group[:-1]), group[-1]])))
+    nothing_open = None
+    nothing_refs: tuple[Ref, ...] = ()
+    if len(excluded) == len(modalities):
+        nothing_open = _w(wording.nothing_open)
+        nothing_refs = kb.refs(wording.nothing_open.sources)
+        note = _w(wording.note)
+    else:
+        note = _w(wording.note) if ranking else _w(wording.nothing_rated)
     excluded_note = None
     if excluded:
-        names = ", ".join(kb.modalities[m].short_name for m in excluded)
+        excluded_names = ", ".join(kb.modalities[m].short_name for m in excluded)
         excluded_note = Worded(
-            wording.excluded.clinician.format(names=names), wording.excluded.patient.format(names=names)
+            wording.excluded.clinician.format(names=excluded_names),
+            wording.excluded.patient.format(names=excluded_names),
         )
-    return Fit(tuple(ranking), attributes, excluded, note, excluded_note)
+    return Fit(tuple(ranking), attributes, excluded, note, excluded_note, tuple(ties), nothing_open, nothing_refs)
 
 
 def sure_score(profile: Profile) -> int | None:
@@ -130,7 +270,9 @@ def sure_of(profile: Profile, decision: DecisionFile, kb: KnowledgeBase) -> Sure
     return Sure(answers, score, conflict, summary, steps, test.title, test.credit)
 
 
-def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> Evidence:
+def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age: int | None = None) -> Evidence:
+    """One option's certainty and figures; a figure for an age group (``from_age``) only for
+    people in it (TRANSFORM-3's 65+ result is shown to a 70-year-old, not to a 40-year-old)."""
     record = evidence.modalities[modality_id]
 
     def sponsor(source_refs: tuple[str, ...]) -> str | None:
@@ -157,8 +299,10 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> 
                 lower_is_better=o.lower_is_better,
                 refs=kb.refs(o.sources),
                 sponsor=sponsor(o.sources),
+                significant=o.significant,
             )
             for o in record.outcomes
+            if o.from_age is None or (age is not None and age >= o.from_age)
         ),
         adverse_effects=tuple(
             AdverseFigure(
@@ -177,6 +321,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase) -> 
         no_figures=_w(record.no_figures) if record.no_figures else None,
         refs=kb.refs(record.sources),
         reviewed=record.reviewed,
+        compare_warning=_w(evidence.compare_warning),
     )
 
 
@@ -209,4 +354,10 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         alternatives=tuple((_w(a.name), _w(a.line)) for a in about.alternatives),
         oldest_review=min(dates),
         newest_review=max(dates),
+        condition=_w(decision.intro.condition) if decision.intro else None,
+        decision_line=_w(decision.intro.decision) if decision.intro else None,
+        glossary=tuple((g.term, Worded(g.clinician, g.patient)) for g in decision.intro.glossary)
+        if decision.intro
+        else (),
+        intro_refs=kb.refs(decision.intro.sources) if decision.intro else (),
     )

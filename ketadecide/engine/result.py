@@ -73,6 +73,26 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class OutOfPocketEstimate:
+    """What this person would likely pay: always an estimate, never the list price relabelled.
+
+    ``basis`` is ``plan_share`` when the payer likely covers the option (the payer record's
+    coinsurance or copay applied to the price), else ``full_price`` (coverage unlikely or
+    unknown: the whole price, and never a savings-programme figure)."""
+
+    per_session: tuple[float, float]
+    induction_course: tuple[float, float]
+    basis: Literal["plan_share", "full_price"]
+    assumptions: Worded
+    savings_program: Worded | None
+    refs: tuple[Ref, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
+
+
+@dataclass(frozen=True)
 class Cost:
     per_session: tuple[float, float]
     """US dollars, low-high, list price before any insurance."""
@@ -81,11 +101,14 @@ class Cost:
     as_of: dt.date
     estimate: bool
     within_budget: bool | None
-    """Whether the stated budget covers the usual price; None when no budget or it depends."""
+    """Whether the stated budget covers what the person would likely pay (the out-of-pocket
+    estimate); None when no budget or it depends."""
     budget_note: Worded | None
     refs: tuple[Ref, ...]
     note: str | None = None
     """What the price covers and how it was estimated (from the knowledge base)."""
+    out_of_pocket: OutOfPocketEstimate | None = None
+    """What this person would likely pay (set by the engine for every modality)."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -273,6 +296,8 @@ class OutcomeFigure:
     refs: tuple[Ref, ...]
     sponsor: str | None
     """``manufacturer`` or ``provider`` when a cited source was run or paid for by a seller."""
+    significant: bool = True
+    """False when the study found no clear difference from its comparator."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -308,15 +333,26 @@ class Evidence:
     no_figures: Worded | None
     refs: tuple[Ref, ...]
     reviewed: dt.date
+    compare_warning: Worded | None = None
+    """Figures from different trials cannot be compared directly (said once above them)."""
 
 
 @dataclass(frozen=True)
 class FitEntry:
     id: str
     score: int
-    """0-100: the weighted sum of this option's attribute scores (README, "Fit")."""
+    """0-100: the weighted sum of this option's attribute scores less the caution penalty
+    (README, "Fit"). For research; never shown to a person as a grade or a rank."""
     reasons: tuple[Worded, ...]
     """The (at most) two attributes that moved the score most, most first."""
+    band: Literal["close", "partial", "little"] = "partial"
+    band_words: Worded = Worded("", "")
+    strongest: Worded = Worded("", "")
+    """The option's strongest match among the rated attributes (or "no strong match")."""
+    drawback: Worded = Worded("", "")
+    """Its most important drawback: a safety caution first, then the worst rated match, then weak evidence."""
+    cautions: tuple[Worded, ...] = ()
+    """The relative findings that lowered this option's fit, by name."""
 
 
 @dataclass(frozen=True)
@@ -335,10 +371,16 @@ class Fit:
     """How the options that are not contraindicated match the person's stated priorities."""
 
     ranking: tuple[FitEntry, ...]
+    """In the contract's modality order (not sorted: the fit is not a ranking of options)."""
     attributes: tuple[FitAttribute, ...]
     excluded: tuple[str, ...]
     note: Worded
     excluded_note: Worded | None
+    ties: tuple[Worded, ...] = ()
+    """One line per group of options with the same fit."""
+    nothing_open: Worded | None = None
+    """Every option is contraindicated: what else there is (TMS, ECT, medicines, a specialist)."""
+    nothing_open_refs: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -383,3 +425,9 @@ class DecisionSupport:
     """(name, one line) per non-ketamine option."""
     oldest_review: dt.date
     newest_review: dt.date
+    condition: Worded | None = None
+    """Page 1: the condition in one sentence."""
+    decision_line: Worded | None = None
+    """Page 1: the decision in one sentence."""
+    glossary: tuple[tuple[str, Worded], ...] = ()
+    intro_refs: tuple[Ref, ...] = ()

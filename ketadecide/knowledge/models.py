@@ -127,6 +127,30 @@ class CostRange(Cited):
         return self
 
 
+class OutOfPocket(Cited):
+    """What a person whose plan pays usually still owes per session: an estimate, with the
+    assumptions it rests on. Either a share of the session price (``coinsurance_pct``) or a
+    fixed amount (``copay_usd``), never both. Used only when coverage is likely: when coverage
+    is unlikely or unknown the estimate is the full price (see ``engine.coverage``)."""
+
+    coinsurance_pct: tuple[Annotated[float, Field(ge=0, le=100)], Annotated[float, Field(ge=0, le=100)]] | None = None
+    copay_usd: tuple[Annotated[float, Field(ge=0, le=100_000)], Annotated[float, Field(ge=0, le=100_000)]] | None = None
+    assumptions: Wording
+    """The deductible, coinsurance and caps the figure assumes, said plainly."""
+    savings_program: Wording | None = None
+    """A manufacturer's savings programme, with its eligibility (commercial plans only)."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> OutOfPocket:
+        if (self.coinsurance_pct is None) == (self.copay_usd is None):
+            raise ValueError("give exactly one of coinsurance_pct or copay_usd")
+        pair = self.coinsurance_pct or self.copay_usd
+        assert pair is not None
+        if pair[0] > pair[1]:
+            raise ValueError(f"low ({pair[0]}) is greater than high ({pair[1]})")
+        return self
+
+
 class CoverageRecord(CitedText):
     """How one payer type usually treats a modality."""
 
@@ -138,6 +162,8 @@ class CoverageRecord(CitedText):
     documented), so it follows the person's indication status."""
     min_age: Annotated[int, Field(ge=0, le=120)] | None = None
     """Coverage usually needs the person to be at least this old."""
+    out_of_pocket: OutOfPocket | None = None
+    """The person's usual share when the plan pays (only meaningful with likely_covered)."""
 
 
 class Payers(Strict):
@@ -146,6 +172,18 @@ class Payers(Strict):
     medicaid: CoverageRecord
     va_tricare: CoverageRecord
     uninsured: CoverageRecord
+
+    @model_validator(mode="after")
+    def _savings_commercial_only(self) -> Payers:
+        # Manufacturer copay programmes exclude federal payers (anti-kickback statute), and an
+        # uninsured person has no plan share to lower: only a commercial record may carry one.
+        for payer in ("medicare", "medicaid", "va_tricare", "uninsured"):
+            share = getattr(self, payer).out_of_pocket
+            if share is not None and share.savings_program is not None:
+                raise ValueError(f"{payer}: a savings programme applies to commercial plans only")
+        if self.uninsured.out_of_pocket is not None:
+            raise ValueError("uninsured: no plan share; the estimate is the full price")
+        return self
 
 
 class ModalityDetails(Strict):

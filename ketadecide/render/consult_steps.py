@@ -5,20 +5,55 @@ full result (every format) carries the same sections."""
 from __future__ import annotations
 
 from ketadecide.engine.result import Audience, Result
-from ketadecide.render.labels import DECISION_HEADINGS, sure_score_line
+from ketadecide.render.labels import (
+    DECISION_HEADINGS,
+    adverse_high,
+    adverse_sentence,
+    fit_entry_line,
+    fit_extra_lines,
+    outcome_sentence,
+    sure_score_line,
+)
+
+
+def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
+    """Each option's benefits and harms in brief, before the values and SURE questions (issue
+    24: the SURE question "Do you know the benefits and risks of each option?" needs them
+    shown): its first benefit figure and its most common harm, each beside its comparator's
+    number, or why there is none; then the warning against comparing across trials."""
+    options = [m for m in result.modalities if m.evidence is not None]
+    if not options:
+        return []
+    h = DECISION_HEADINGS[audience]
+    out = ["", h["brief"]]
+    for m in options:
+        ev = m.evidence
+        assert ev is not None
+        out.append(f"  {m.short_name} ({ev.certainty_words.for_(audience)})")
+        benefit = next((o for o in ev.outcomes if o.design != "uncontrolled_cohort"), None)
+        out.append("    + " + (outcome_sentence(benefit, audience) if benefit else h["no_benefit_figure"]))
+        if ev.adverse_effects:
+            harm = max(ev.adverse_effects, key=adverse_high)
+            out.append("    - " + adverse_sentence(harm, audience))
+        elif ev.no_figures is not None:
+            out.append("    - " + ev.no_figures.for_(audience))
+    warning = options[0].evidence.compare_warning if options[0].evidence else None
+    if warning is not None:
+        out.append(f"  {warning.for_(audience)}")
+    return out
 
 
 def fit_lines(result: Result, audience: Audience) -> list[str]:
-    """The fit ranking with its reasons and note, then an option-by-attribute grid of what was rated."""
+    """Each option's fit in words (no rank, no score), ties, then an option-by-attribute grid of what was rated."""
     fit = result.fit
     if fit is None:
         return []
     h = DECISION_HEADINGS[audience]
     names = {m.id: m.short_name for m in result.modalities}
     out = ["", h["fit"], f"  {fit.note.for_(audience)}"]
-    for rank, entry in enumerate(fit.ranking, start=1):
-        reasons = "; ".join(r.for_(audience) for r in entry.reasons)
-        out.append(f"  {rank}. {names[entry.id]}: {entry.score}/100" + (f" - {reasons}" if reasons else ""))
+    for entry in fit.ranking:
+        out.append(f"  - {fit_entry_line(entry, names[entry.id], audience)}")
+    out += [f"  {line}" for line in fit_extra_lines(fit, audience)]
     if fit.excluded_note:
         out.append(f"  {fit.excluded_note.for_(audience)}")
     if fit.attributes:

@@ -23,11 +23,15 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, tr
 from ketadecide.render.html_decision import decision_sections
 from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
     SEVERITY_WORD,
     STATUS_ROW,
     TABLE_DETAILS,
@@ -39,6 +43,9 @@ from ketadecide.render.labels import (
     incomplete_line,
     log_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     short_name,
     status_text,
 )
@@ -129,17 +136,18 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))
 
+    urgent = result.crisis.triggered
     if not detail_only:
         row(
             STATUS_ROW[audience],
-            [f'<span class="st-{m.status}">{e(status_text(m.status, audience))}</span>' for m in ms],
+            [f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=urgent))}</span>' for m in ms],
         )
         row(
             INDICATION_ROW[audience],
             [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms],
         )
         row(
-            "Key findings" if audience == "clinician" else "What to discuss",
+            "Key findings" if audience == "clinician" else tr("What to discuss"),
             [
                 "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or e(h["nothing"])
                 for m in ms
@@ -154,28 +162,33 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
     if not (detail_only and audience == "patient"):  # a patient's page 1 says it already
         row(
-            "Coverage" if audience == "clinician" else "Your insurance",
+            "Coverage" if audience == "clinician" else tr("Your insurance"),
             [
-                f"<b>{e(coverage_text(m.coverage, audience))}</b><br>{e(m.coverage.note.for_(audience))}"
+                f"<b>{e(coverage_text(m.coverage, audience, m.status))}</b><br>{e(m.coverage.note.for_(audience))}"
                 + cite(index, m.coverage.refs)
                 for m in ms
             ],
         )
     if not detail_only:
         row(
-            "Cost / session" if audience == "clinician" else "Price per visit",
+            OOP_ROW[audience],
+            [
+                f"<b>{e(oop_text(m.cost, audience, m.status))}</b><br>{e(oop_assumptions(m.cost, audience, m.status))}"
+                + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
+                for m in ms
+            ],
+        )
+        row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
+        row(
+            LIST_PRICE_ROW[audience],
             [
                 e(money(*m.cost.per_session)) + (" (estimate)" if m.cost.estimate else "") + cite(index, m.cost.refs)
                 for m in ms
             ],
         )
-        row(
-            "Induction course" if audience == "clinician" else "First course, in total",
-            [e(money(*m.cost.induction_course)) for m in ms],
-        )
     if any(m.cost.budget_note for m in ms):
         row(
-            "Budget" if audience == "clinician" else "Your budget",
+            "Budget" if audience == "clinician" else tr("Your budget"),
             [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in ms],
         )
     out.append("</tbody></table></section>")
@@ -188,7 +201,8 @@ def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[st
     for m in result.modalities:
         out.append('<div class="card">')
         out.append(
-            f'<h3>{e(m.short_name)}: <span class="st-{m.status}">{e(status_text(m.status, audience))}</span></h3>'
+            f'<h3>{e(m.short_name)}: <span class="st-{m.status}">'
+            f"{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span></h3>"
         )
         if not m.findings:
             out.append(f"<p>{e(h['nothing'])}</p>")
@@ -268,12 +282,15 @@ def _closing(  # noqa: PLR0917 - private helper
 ) -> list[str]:
     h = HEADINGS[audience]
     out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
-    out.append(f"<section><h2>{e(h['sources'])}</h2>")
     if audience == "patient":
-        # Small print, shortened: a patient needs to find a source, the clinician copy has it in full.
-        items = "".join(f"<li>{e(_brief(c))}</li>" for _, c in index.items())
+        # In full and in small print on a page of their own after the content (issue 24: a
+        # source cut to 45 characters cannot be found from paper); the page budget is four
+        # pages of content plus this one.
+        out.append(f'<section class="refs-page"><h2>{e(h["sources"])}</h2>')
+        items = "".join(f"<li>{e(_findable(c))}</li>" for _, c in index.items())
         out.append(f'<ol class="sources brief">{items}</ol></section>')
     else:
+        out.append(f"<section><h2>{e(h['sources'])}</h2>")
         out.append('<ol class="sources">' + "".join(f"<li>{e(c)}</li>" for _, c in index.items()) + "</ol></section>")
     out.append(
         f"<footer>Knowledge base reviewed {e(kb.reviewed.isoformat())} · ketadecide {e(version)} · "
@@ -282,20 +299,64 @@ def _closing(  # noqa: PLR0917 - private helper
     return out
 
 
-def _brief(citation: str, limit: int = 50) -> str:
-    """A citation cut at a word boundary near ``limit`` characters, without its web address
-    (the clinician's copy lists each source in full)."""
+def _intro(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """Page 1 opens with the condition and the decision in two sentences and a short
+    glossary (issue 24); without decision.yaml's intro, the usual lead."""
+    d = result.decision
+    if d is None or d.condition is None or d.decision_line is None:
+        return [f'<p class="lead">{e(HEADINGS[audience]["lead"])}</p>']
+    lead = f"{d.condition.for_(audience)} {d.decision_line.for_(audience)}"
+    out = [f'<p class="lead"><b>{e(lead)}</b>{cite(index, d.intro_refs)}</p>']
+    if d.glossary:
+        words = "".join(f"<span><b>{e(term)}</b>: {e(text.for_(audience))}.</span> " for term, text in d.glossary)
+        label = "Words used here" if audience == "patient" else "Terms"
+        out.append(f'<p class="glossary"><b>{label}.</b> {words.strip()}</p>')
+    return out
+
+
+def _worksheet(result: Result) -> list[str]:
+    """What matters most, the leaning question and a next-step plan, on every patient copy:
+    filled in where the consult answered, blank boxes to fill by hand where it did not."""
+    rated = {a.id: a.weight for a in result.fit.attributes} if result.fit is not None else {}
+    labels = [(k, v) for k, v in WORKSHEET_ATTRIBUTES]
+    cells = " · ".join(
+        f"{e(label)} <b>{rated[ident]}</b>" if ident in rated else f"{e(label)} ___" for ident, label in labels
+    )
+    names = " ".join(f"&#9744; {e(m.short_name)}" for m in result.modalities)
+    return [
+        '<section class="worksheet"><h2>Your next steps</h2>',
+        f"<p><b>What matters most to you</b> (0 = not at all, 10 = a lot)? {cells}</p>",
+        f"<p><b>Which option are you leaning toward?</b> {names} &#9744; Not sure yet</p>",
+        "<p><b>My plan.</b> Decide by (date) ________; people to talk it over with ______________; "
+        "questions I still have ______________________________</p>",
+        "</section>",
+    ]
+
+
+WORKSHEET_ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    ("evidence", "Strong proof it works"),
+    ("cost", "Low cost"),
+    ("time", "Less time at a clinic"),
+    ("home", "Treatment at home"),
+    ("needles", "No needles"),
+    ("monitoring", "Staff watching over you"),
+)
+"""The values worksheet's rows when nothing was rated (values.yaml's patient labels)."""
+
+
+def _findable(citation: str) -> str:
+    """A citation in full; its web address is left off only when a DOI or PMID already finds
+    it (so the small print fits its page), never for a page known by its address alone."""
     last = citation.rsplit(" ", 1)[-1]
-    text = citation[: -len(last)].rstrip(" .") if last.startswith("http") else citation
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return text
+    if last.startswith("http") and any(k in citation for k in ("doi:", "PMID", "PMCID")):
+        return citation[: -len(last)].rstrip()
+    return citation
 
 
 def _title(audience: Audience, profile_id: str | None, base: str | None = None) -> str:
     title = base or TITLE[audience]
     if profile_id:
-        title += (" for " if audience == "patient" else " — ") + profile_id
+        title += (tr(" for ") if audience == "patient" else " — ") + profile_id
     return title
 
 
@@ -321,10 +382,16 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))
 
-    row(STATUS_ROW[audience], [f'<span class="st-{m.status}">{e(status_text(m.status, audience))}</span>' for m in ms])
+    row(
+        STATUS_ROW[audience],
+        [
+            f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span>'
+            for m in ms
+        ],
+    )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms])
     row(
-        "Key findings" if audience == "clinician" else "To talk over",
+        "Key findings" if audience == "clinician" else tr("To talk over"),
         [
             "; ".join(e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info")
             or e(h["nothing"])
@@ -332,17 +399,28 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
         ],
     )
     row(
-        "Coverage" if audience == "clinician" else "Your insurance",
-        [e(coverage_text(m.coverage, audience)) + cite(index, m.coverage.refs) for m in ms],
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
+        [e(coverage_text(m.coverage, audience, m.status)) + cite(index, m.coverage.refs) for m in ms],
     )
     row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
-        [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") + cite(index, m.cost.refs) for m in ms],
+        OOP_ROW[audience],
+        [
+            e(oop_text(m.cost, audience, m.status))
+            + (cite(index, m.cost.out_of_pocket.refs) if m.cost.out_of_pocket else "")
+            for m in ms
+        ],
     )
-    row("First course", [e(money(*m.cost.induction_course)) for m in ms])
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
+    row(
+        LIST_PRICE_ROW[audience],
+        [
+            e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") + cite(index, m.cost.refs)
+            for m in ms
+        ],
+    )
     row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
-        "Time per visit" if audience == "clinician" else "Each visit",
+        "Time per visit" if audience == "clinician" else tr("Each visit"),
         [e(m.glance.time_per_visit.for_(audience)) if m.glance else "" for m in ms],
     )
     out.append("</tbody></table></section>")
@@ -391,7 +469,7 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     h = HEADINGS[audience]
     title = _title(audience, result.profile_id)
     body = _crisis_banner(result.crisis, result.handout, audience, index)
-    body += [f"<h1>{e(title)}</h1>", f'<p class="lead">{e(h["lead"])}</p>']
+    body += [f"<h1>{e(title)}</h1>", *_intro(result, audience, index)]
     body += _headlines(result, audience, index)
     unfinished = incomplete_line(result, audience)
     if unfinished:
@@ -412,6 +490,8 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     # The disclaimer below gives 988 and the emergency room in every copy, and the crisis or
     # suicidal-thoughts box on page 1 when they apply: no third box.
     body += _handout(result.handout, result.crisis, audience, index, resources=False, more_questions=more)
+    if audience == "patient":
+        body += _worksheet(result)
     disclaimer_refs: tuple[Ref | str, ...] = result.disclaimer_sources
     if result.handout is not None and result.handout.disclaimer_refs:
         disclaimer_refs = result.handout.disclaimer_refs
@@ -428,7 +508,7 @@ def render_report_html(report: TroubleshootReport, audience: Audience = "patient
     base = (
         "Troubleshooting a ketamine course"
         if audience == "clinician"
-        else "When a ketamine course isn't going as hoped"
+        else tr("When a ketamine course isn't going as hoped")
     )
     title = _title(audience, report.profile_id, base)
     body = _crisis_banner(report.crisis, report.handout, audience, index)
@@ -476,7 +556,14 @@ class HtmlRenderer:
     """The ``html`` format: printable, self-contained pages (no knowledge-base listing)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         return render_html(result, audience)
 
@@ -489,3 +576,8 @@ class HtmlRenderer:
         self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
     ) -> str:
         raise InputError(Problem("html is not offered for `modalities`; use table, json or markdown", field="--format"))
+
+
+# The patient's words come out in the patient's language (ketadecide.lang); the
+# clinician's stay in English.
+HEADINGS = Registers(HEADINGS)

@@ -4,28 +4,39 @@ who made this; placed after the comparison by :mod:`ketadecide.render.html`."""
 from __future__ import annotations
 
 from ketadecide.engine.result import Audience, HandoutItem, Result
+from ketadecide.lang import tr, trf
 from ketadecide.render.html_page import cite, e
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
     SourceIndex,
+    adverse_comparator_high,
     adverse_high,
     adverse_sentence,
     certainty_line,
+    fit_entry_line,
     outcome_sentence,
     per_100,
     sure_score_line,
 )
 
 
-def icon_array(pct: float, high: float | None = None) -> str:
-    """100 small squares, filled for the count (a range shades up to its top), with its text."""
+def icon_array(pct: float, high: float | None = None, *, comparator: bool = False) -> str:
+    """100 small squares, filled for the count (a range shades up to its top), with its text.
+    The comparator's array is drawn in grey beside the option's, so both numbers are seen."""
     low_n = per_100(pct)
     high_n = per_100(high) if high is not None else low_n
-    label = f"{low_n} to {high_n} out of 100 people" if high_n != low_n else f"{low_n} out of 100 people"
+    label = (
+        trf("{low} to {high} out of 100 people", low=low_n, high=high_n)
+        if high_n != low_n
+        else trf("{n} out of 100 people", n=low_n)
+    )
+    if comparator:
+        label += tr(" (comparison group)")
+    dark, light = ("#6b6b6b", "#b5b5b5") if comparator else ("#1f4e79", "#8fb3d9")
     cells = []
     for i in range(100):
         x, y = (i % 10) * 7, (i // 10) * 7
-        fill = "#1f4e79" if i < low_n else ("#8fb3d9" if i < high_n else "#e6e6e6")
+        fill = dark if i < low_n else (light if i < high_n else "#e6e6e6")
         cells.append(f'<rect x="{x}" y="{y}" width="6" height="6" fill="{fill}"/>')
     return (
         f'<svg class="icons" role="img" aria-label="{label}" width="70" height="70" viewBox="0 0 70 70">'
@@ -33,14 +44,14 @@ def icon_array(pct: float, high: float | None = None) -> str:
     )
 
 
-def decision_sections(
-    result: Result, audience: Audience, index: SourceIndex, *, clinic_questions: bool = True
-) -> list[str]:
-    """Evidence, fit, SURE, choosing a clinic and who made this (after the comparison)."""
-    h = DECISION_HEADINGS[audience]
+def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[str, str]) -> list[str]:
+    """Each option's certainty and figures, every figure beside its comparator's."""
     out: list[str] = []
     if any(m.evidence for m in result.modalities):
         out.append(f'<section class="evidence"><h2>{e(h["evidence"])}</h2>')
+        warning = next((m.evidence.compare_warning for m in result.modalities if m.evidence), None)
+        if warning is not None:
+            out.append(f'<p class="warn"><b>{e(warning.for_(audience))}</b></p>')
         for m in result.modalities:
             ev = m.evidence
             if ev is None:
@@ -52,15 +63,36 @@ def decision_sections(
             ]
             for o in ev.outcomes:
                 text = e(outcome_sentence(o, audience)) + cite(index, o.refs)
-                out.append(f"<li>{icon_array(o.value_pct)} <span>{text}</span></li>")
+                if o.design == "uncontrolled_cohort":
+                    # Not drawn: a picture would look like a controlled result.
+                    out.append(f'<li class="cohort"><span>{text}</span></li>')
+                    continue
+                pair = icon_array(o.value_pct) + (
+                    icon_array(o.comparator_pct, comparator=True) if o.comparator_pct is not None else ""
+                )
+                out.append(f"<li>{pair} <span>{text}</span></li>")
             for a in ev.adverse_effects:
                 low = a.range_pct[0] if a.range_pct else (a.value_pct or 0)
                 text = e(adverse_sentence(a, audience)) + cite(index, a.refs)
-                out.append(f"<li>{icon_array(low, adverse_high(a))} <span>{text}</span></li>")
+                c_low = a.comparator_range_pct[0] if a.comparator_range_pct else a.comparator_pct
+                pair = icon_array(low, adverse_high(a)) + (
+                    icon_array(c_low, adverse_comparator_high(a), comparator=True) if c_low is not None else ""
+                )
+                out.append(f"<li>{pair} <span>{text}</span></li>")
             if ev.no_figures:
                 out.append(f"<li><span>{e(ev.no_figures.for_(audience))}{cite(index, ev.refs)}</span></li>")
             out.append("</ul>")
         out.append("</section>")
+    return out
+
+
+def decision_sections(
+    result: Result, audience: Audience, index: SourceIndex, *, clinic_questions: bool = True
+) -> list[str]:
+    """Evidence, fit, SURE, choosing a clinic and who made this (after the comparison)."""
+    h = DECISION_HEADINGS[audience]
+    out: list[str] = []
+    out += _evidence(result, audience, index, h)
     if result.fit is not None:
         fit = result.fit
         names = {m.id: m.short_name for m in result.modalities}
@@ -68,12 +100,15 @@ def decision_sections(
         out += [
             f'<section class="fit"><h2>{e(h["fit"])}</h2>',
             f"<p><i>{e(fit.note.for_(audience))}</i></p>",
-            "<ol>",
+            "<ul>",
         ]
         for entry in fit.ranking:
-            why = "; ".join(r.for_(audience) for r in entry.reasons)
-            out.append(f"<li><b>{e(names[entry.id])}: {entry.score}/100</b> — {e(why)}</li>")
-        out.append("</ol>")
+            out.append(f"<li>{e(fit_entry_line(entry, names[entry.id], audience))}</li>")
+        out.append("</ul>")
+        for t in fit.ties:
+            out.append(f"<p>{e(t.for_(audience))}</p>")
+        if fit.nothing_open is not None:
+            out.append(f"<p><b>{e(fit.nothing_open.for_(audience))}</b>{cite(index, fit.nothing_open_refs)}</p>")
         if fit.excluded_note:
             out.append(f"<p>{e(fit.excluded_note.for_(audience))}</p>")
         out += [f"<table><caption>{e(h['table'])}</caption><tr><th></th><th>{e(h['weight'])}</th>"]

@@ -72,20 +72,26 @@ svg.trend .ref { stroke-dasharray: 4 3; stroke-width: 1.2; }
 svg.trend .response { stroke: #1d6b2f; }
 svg.trend .remission { stroke: #8a5a00; }
 .disclaimer { border-left: 4px solid var(--accent); padding: 4px 10px; margin: 14px 0 6px; break-inside: avoid; }
-ul.figures { list-style: none; padding: 0; margin: 4px 0; display: grid; grid-template-columns: 1fr 1fr;
-              gap: 4px 14px; }
-ul.figures li { display: flex; gap: 7px; align-items: flex-start; break-inside: avoid; font-size: 8.5pt;
-                line-height: 1.3; }
-ul.figures svg.icons { flex: none; width: 40px; height: 40px; }
+p.glossary { font-size: 8.5pt; margin: 2px 0 6px; }
+section.worksheet p { margin: 4px 0; }
+ul.figures { list-style: none; padding: 0; margin: 3px 0; display: grid; grid-template-columns: 1fr 1fr;
+              gap: 3px 12px; }
+ul.figures li { display: flex; gap: 3px; align-items: flex-start; break-inside: avoid; font-size: 7.8pt;
+                line-height: 1.2; }
+ul.figures svg.icons { flex: none; width: 28px; height: 28px; }
+ul.figures li > span { margin-left: 3px; }
+ul.figures li.cohort { font-style: italic; border-left: 2px dashed var(--muted); padding-left: 6px; }
 section.evidence h3 { margin-top: 6px; }
 ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
-ol.sources.brief { font-size: 6pt; columns: 3; column-gap: 12px; line-height: 1.15; }
+ol.sources.brief { font-size: 5.8pt; columns: 3; column-gap: 10px; line-height: 1.1; padding-left: 16px;
+                   margin: 2px 0; }
+@media print { section.refs-page { break-before: page; } }
 ol.sources li { overflow-wrap: anywhere; }
 footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
 @page { margin: 11mm 11mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.3; }
-  h2 { font-size: 12pt; margin: 10px 0 4px; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.27; }
+  h2 { font-size: 12pt; margin: 8px 0 3px; }
   h3 { font-size: 10pt; margin: 5px 0 1px; }
   a { color: inherit; text-decoration: none; }
   thead { display: table-header-group; }

@@ -19,10 +19,19 @@ class Renderer(Protocol):
     """One output format. ``color`` and ``width`` matter only to the terminal."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         """The comparison of the four modalities for one profile (``compare``, ``consult``).
-        ``detail=False`` asks for the one-screen summary where a format has one (the terminal)."""
+        ``detail=False`` asks for the one-screen summary where a format has one (the terminal).
+        ``screen`` is the terminal's height when the text goes to one: a summary taller than
+        it ends with a short "at a glance" (the terminal only)."""
 
     def course_report(
         self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 100

@@ -68,8 +68,24 @@ def _modality(m: ModalityResult, audience: Audience) -> dict[str, Any]:
             "note": m.cost.note,
             "sources": list(m.cost.sources),
         },
+        "out_of_pocket_usd": _out_of_pocket(m, audience),
         "details": {d.key: {"text": d.text.for_(audience), "sources": list(d.sources)} for d in m.details},
         "evidence": _evidence(m.evidence, audience) if m.evidence else None,
+    }
+
+
+def _out_of_pocket(m: ModalityResult, audience: Audience) -> dict[str, Any] | None:
+    oop = m.cost.out_of_pocket
+    if oop is None:
+        return None
+    return {
+        "estimate": True,
+        "per_session": list(oop.per_session),
+        "induction_course": list(oop.induction_course),
+        "basis": oop.basis,
+        "assumptions": oop.assumptions.for_(audience),
+        "savings_program": oop.savings_program.for_(audience) if oop.savings_program else None,
+        "sources": list(oop.sources),
     }
 
 
@@ -90,6 +106,7 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
                 "design": o.design,
                 "lower_is_better": o.lower_is_better,
                 "sponsor": o.sponsor,
+                "significant": o.significant,
                 "sources": list(o.sources),
             }
             for o in e.outcomes
@@ -109,6 +126,7 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
             for a in e.adverse_effects
         ],
         "no_figures": e.no_figures.for_(audience) if e.no_figures else None,
+        "compare_warning": e.compare_warning.for_(audience) if e.compare_warning else None,
         "reviewed": e.reviewed.isoformat(),
         "sources": [r.text for r in e.refs],
     }
@@ -117,8 +135,20 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
 def _fit(f: Fit, audience: Audience) -> dict[str, Any]:
     return {
         "ranking": [
-            {"id": e.id, "score": e.score, "reasons": [r.for_(audience) for r in e.reasons]} for e in f.ranking
+            {
+                "id": e.id,
+                "score": e.score,
+                "reasons": [r.for_(audience) for r in e.reasons],
+                "band": e.band,
+                "band_words": e.band_words.for_(audience),
+                "strongest": e.strongest.for_(audience),
+                "drawback": e.drawback.for_(audience),
+                "cautions": [c.for_(audience) for c in e.cautions],
+            }
+            for e in f.ranking
         ],
+        "ties": [t.for_(audience) for t in f.ties],
+        "nothing_open": f.nothing_open.for_(audience) if f.nothing_open else None,
         "note": f.note.for_(audience),
         "excluded": list(f.excluded),
         "excluded_note": f.excluded_note.for_(audience) if f.excluded_note else None,
@@ -338,7 +368,14 @@ class JsonRenderer:
     """The ``json`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         return render_json(result, audience)
 

@@ -9,15 +9,19 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import (
     AdverseFigure,
     Audience,
+    Cost,
     Coverage,
     Evidence,
     Finding,
+    Fit,
+    FitEntry,
     KnowledgeBaseInfo,
     OutcomeFigure,
     Result,
     Sure,
     Worded,
 )
+from ketadecide.lang import Registers, tr, trf
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.log import CourseSummary
@@ -90,7 +94,14 @@ def short_name(name: str) -> str:
     return head if sep and head else name
 
 
-def status_text(status: str, audience: Audience) -> str:
+#: A status when the crisis screen was triggered (active ideation or a plan): "caution" or
+#: "talk it over first" read as mild beside a same-day safety assessment.
+URGENT_WORD = {"clinician": "urgent — safety first", "patient": "urgent — safety first"}
+
+
+def status_text(status: str, audience: Audience, *, urgent: bool = False) -> str:
+    if urgent and status != "contraindicated":
+        return f"{STATUS_SYMBOL[status]} {URGENT_WORD[audience]}"
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[audience][status]}"
 
 
@@ -118,19 +129,26 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
     words = _FIELD_WORDS[audience]
     fields = ", ".join(words.get(m.field, m.field.replace("_", " ")) for m in result.missing)
     if audience == "patient":
-        return f"More answers needed before this can be a full check. Still to go over: {fields}."
+        return trf("More answers needed before this can be a full check. Still to go over: {fields}.", fields=fields)
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
 
 
-def coverage_text(c: Coverage, audience: Audience) -> str:
+def coverage_text(c: Coverage, audience: Audience, status: str | None = None) -> str:
+    """The coverage in a few words. For a contraindicated option it says first that coverage
+    does not apply: "✔ likely covered" under "✖ contraindicated" read as an endorsement."""
     if c.likely_covered is True:
-        head = "✔ likely covered" if audience == "clinician" else "✔ insurance likely pays"
+        head = "✔ likely covered" if audience == "clinician" else tr("✔ insurance likely pays")
     elif c.likely_covered is False:
-        head = "✖ unlikely covered" if audience == "clinician" else "✖ insurance unlikely to pay"
+        head = "✖ unlikely covered" if audience == "clinician" else tr("✖ insurance unlikely to pay")
     else:
-        head = "? unknown"
+        head = tr("? unknown")
     if c.prior_authorization and c.likely_covered is not False:
-        head += " (prior auth)" if audience == "clinician" else " (needs approval first)"
+        head += " (prior auth)" if audience == "clinician" else tr(" (needs approval first)")
+    if status == "contraindicated":
+        plain = head.lstrip("✔✖? ")
+        if audience == "clinician":
+            return f"— not applicable: contraindicated (otherwise {plain})"
+        return tr("— does not apply (not advised for you)")
     return head
 
 
@@ -143,6 +161,66 @@ def money(low: float, high: float) -> str:
     if low == high:
         return f"${low:,.0f}"
     return f"${low:,.0f}–${high:,.0f}"
+
+
+OOP_ROW = {"clinician": "Out-of-pocket (est.)", "patient": "You might pay (estimate)"}
+"""The row of what this person would likely pay per session: always labelled an estimate."""
+LIST_PRICE_ROW = {"clinician": "Price before insurance", "patient": "Price before insurance"}
+"""The list price: never shown without "before insurance"."""
+OOP_COURSE_ROW = {"clinician": "Induction course (est.)", "patient": "First course (estimate)"}
+OOP_SHORT = {
+    "clinician": ("Pays/visit est.", "Induction, est.", "Before insurance"),
+    "patient": ("You pay, est.", "1st course, est.", "Before insurance"),
+}
+"""The same three rows with labels short enough for the summary's 17-column label."""
+
+
+def oop_text(cost: Cost, audience: Audience, status: str | None = None) -> str:
+    """What the person would likely pay per session, with its basis in a few words. Not for a
+    contraindicated option: a price under "not advised" reads as an offer."""
+    oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return tr("— does not apply")
+    if oop is None:
+        return tr("no estimate")
+    amount = money(*oop.per_session)
+    if oop.basis == "full_price":
+        return trf("{amount} (full price)", amount=amount)
+    return f"{amount} (plan share)" if audience == "clinician" else trf("{amount} (your share)", amount=amount)
+
+
+def oop_assumptions(cost: Cost, audience: Audience, status: str | None = None) -> str:
+    """The estimate's assumptions and, where it applies, the savings programme."""
+    oop = cost.out_of_pocket
+    if oop is None or status == "contraindicated":
+        return ""
+    parts = [oop.assumptions.for_(audience)]
+    if oop.savings_program is not None:
+        parts.append(oop.savings_program.for_(audience))
+    return " ".join(parts)
+
+
+def oop_course_text(cost: Cost, status: str | None = None) -> str:
+    oop = cost.out_of_pocket
+    if status == "contraindicated":
+        return "—"
+    return money(*oop.induction_course) if oop is not None else tr("no estimate")
+
+
+def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
+    """One option's fit in words: how much it matches, its strongest match and its main
+    drawback side by side. No number and no rank: the fit is not a grade or a recommendation."""
+    return (
+        f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {entry.drawback.for_(audience)}."
+    )
+
+
+def fit_extra_lines(fit: Fit, audience: Audience) -> list[str]:
+    """Ties, then what else there is when no option is open."""
+    lines = [t.for_(audience) for t in fit.ties]
+    if fit.nothing_open is not None:
+        lines.append(fit.nothing_open.for_(audience))
+    return lines
 
 
 class SourceIndex:
@@ -229,9 +307,11 @@ SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}
 def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
     """The line that dates a report: knowledge-base review date, data hash, version
     (``code`` wraps the hash, e.g. in Markdown backticks)."""
-    return (
-        f"Knowledge base reviewed {kb.reviewed.isoformat()} · sha256 {code}{kb.sha256[:12]}{code} · "
-        f"ketadecide {version}"
+    return trf(
+        "Knowledge base reviewed {date} · sha256 {sha} · ketadecide {version}",
+        date=kb.reviewed.isoformat(),
+        sha=f"{code}{kb.sha256[:12]}{code}",
+        version=version,
     )
 
 
@@ -265,16 +345,16 @@ def course_line(report: TroubleshootReport, audience: Audience) -> str:
     c = report.course
     parts = [c.modality_name]
     if c.sessions is not None:
-        what = "full-dose sessions" if audience == "clinician" else "sessions at full dose"
-        parts.append(f"{c.sessions} {what} (judged after {c.window})")
+        what = "full-dose sessions" if audience == "clinician" else tr("sessions at full dose")
+        parts.append(f"{c.sessions} {what} " + trf("(judged after {window})", window=c.window))
     if c.response is not None:
         parts.append(
-            ("response: " if audience == "clinician" else "how it is going: ") + RESPONSE_WORD[audience][c.response]
+            ("response: " if audience == "clinician" else tr("how it is going: ")) + RESPONSE_WORD[audience][c.response]
         )
     if c.dissociation is not None:
-        parts.append("dissociation: " + DISSOCIATION_WORD[audience][c.dissociation])
+        parts.append(tr("dissociation: ") + DISSOCIATION_WORD[audience][c.dissociation])
     if c.financial_stress:
-        parts.append("cost is a strain")
+        parts.append(tr("cost is a strain"))
     return " · ".join(parts)
 
 
@@ -292,22 +372,29 @@ def log_line(log: CourseSummary, audience: Audience) -> str:
 
 
 def _log_line_plain(log: CourseSummary) -> str:
-    parts = [f"{len(log.sessions)} sessions so far, {log.sessions_full_dose} of them at your full dose"]
+    parts = [
+        trf("{n} sessions so far, {full} of them at your full dose", n=len(log.sessions), full=log.sessions_full_dose)
+    ]
     if log.baseline_phq9 is not None and log.latest_phq9 is not None and log.change is not None:
         if log.change > 0:
-            trend = f"{log.change:.0%} lower"
+            trend = trf("{pct} lower", pct=f"{log.change:.0%}")
         elif log.change < 0:
-            trend = f"{-log.change:.0%} higher"
+            trend = trf("{pct} higher", pct=f"{-log.change:.0%}")
         else:
-            trend = "unchanged"
+            trend = tr("unchanged")
         parts.append(
-            f"your questionnaire score went from {log.baseline_phq9} to {log.latest_phq9} ({trend}); "
-            f"at its best it was {log.best_phq9}"
+            trf(
+                "your questionnaire score went from {first} to {latest} ({trend}); at its best it was {best}",
+                first=log.baseline_phq9,
+                latest=log.latest_phq9,
+                trend=trend,
+                best=log.best_phq9,
+            )
         )
     if log.remission:
-        parts.append("that is in the range of very few symptoms")
+        parts.append(tr("that is in the range of very few symptoms"))
     if log.highest_bp is not None:
-        parts.append(f"highest blood pressure {log.highest_bp[0]}/{log.highest_bp[1]}")
+        parts.append(trf("highest blood pressure {bp}", bp=f"{log.highest_bp[0]}/{log.highest_bp[1]}"))
     return "; ".join(parts)
 
 
@@ -339,10 +426,12 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "certainty": "Certainty",
         "table": "Where each option stands (0-10) on what was rated",
         "weight": "rated",
+        "brief": "Benefits and harms in brief (each from its own study)",
+        "no_benefit_figure": "No controlled benefit figure.",
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
-        "fit": "Which options match what matters to you",
+        "fit": "How each option matches what you said matters",
         "sure": "Are you ready to decide?",
         "clinic": "Choosing a clinic",
         "look_for": "Look for",
@@ -354,6 +443,8 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "certainty": "How sure we are",
         "table": "How each option does (0-10) on what you rated",
         "weight": "you rated",
+        "brief": "What helps and what harms, in short",
+        "no_benefit_figure": "No fair test gives a number for how many it helps.",
     },
 }
 
@@ -373,39 +464,69 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
     """One study's figure with its time frame and comparator in the same sentence."""
     value = per_100(o.value_pct)
     against = (
-        f"{per_100(o.comparator_pct)} out of 100 with {o.comparator.for_(audience)}"
+        trf("{n} out of 100 with {who}", n=per_100(o.comparator_pct), who=o.comparator.for_(audience))
         if o.comparator_pct is not None
         else o.comparator.for_(audience)
     )
+    chance = (
+        {
+            "patient": tr(" The difference may be due to chance."),
+            "clinician": " Not a statistically clear difference.",
+        }[audience]
+        if not o.significant
+        else ""
+    )
     if audience == "patient":
-        return (
-            f"{value} out of 100 people {o.label.patient} {o.time_frame.patient}, "
-            f"compared with {against}. ({o.population.patient}.)"
+        return trf(
+            "{value} out of 100 people {label} {when}, compared with {against}.{chance} ({population}.)",
+            value=value,
+            label=o.label.patient,
+            when=o.time_frame.patient,
+            against=against,
+            chance=chance,
+            population=o.population.patient,
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
     return (
-        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}. "
+        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}.{chance} "
         f"Population: {o.population.clinician}.{sponsor}"
     )
 
 
 def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     if a.range_pct is not None:
-        value = f"{per_100(a.range_pct[0])} to {per_100(a.range_pct[1])}"
+        value = trf("{low} to {high}", low=per_100(a.range_pct[0]), high=per_100(a.range_pct[1]))
     else:
         value = str(per_100(a.value_pct or 0))
     if a.comparator_range_pct is not None:
-        against = f"{per_100(a.comparator_range_pct[0])} to {per_100(a.comparator_range_pct[1])}"
+        against = trf(
+            "{low} to {high}", low=per_100(a.comparator_range_pct[0]), high=per_100(a.comparator_range_pct[1])
+        )
     else:
-        against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else "no figure"
+        against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else tr("no figure")
     if audience == "patient":
-        return (
-            f"{value} out of 100 people {a.label.patient} {a.time_frame.patient}, "
-            f"compared with {against} out of 100 with {a.comparator.patient}."
+        return trf(
+            "{value} out of 100 people {label} {when}, compared with {against} out of 100 with {who}.",
+            value=value,
+            label=a.label.patient,
+            when=a.time_frame.patient,
+            against=against,
+            who=a.comparator.patient,
         )
     return (
         f"{a.label.clinician}: {value} out of 100 {a.time_frame.clinician}, vs {against} with {a.comparator.clinician}."
     )
+
+
+def comparator_bar(pct: float | None) -> str:
+    """The comparator's 10-cell bar, or a note that there is no comparison group to draw."""
+    return bar10(pct) if pct is not None else tr("(no comparator figure)")
+
+
+def adverse_comparator_high(a: AdverseFigure) -> float | None:
+    if a.comparator_range_pct is not None:
+        return a.comparator_range_pct[1]
+    return a.comparator_pct
 
 
 def adverse_high(a: AdverseFigure) -> float:
@@ -421,9 +542,28 @@ def sure_score_line(s: Sure, audience: Audience) -> str:
     if s.score is None:
         answered = len(s.answers)
         return (
-            f"{answered} of 4 answered: no score yet."
+            trf("{answered} of 4 answered: no score yet.", answered=answered)
             if audience == "patient"
             else f"{answered} of 4 answered; the score needs all four."
         )
-    head = f"Score {s.score} of 4." if audience == "patient" else f"SURE score {s.score}/4."
+    head = trf("Score {score} of 4.", score=s.score) if audience == "patient" else f"SURE score {s.score}/4."
     return f"{head} {s.summary.for_(audience) if s.summary else ''}".strip()
+
+
+# The patient's words come out in the patient's language (ketadecide.lang); the
+# clinician's stay in English.
+STATUS_WORD = Registers(STATUS_WORD)
+SEVERITY_WORD = Registers(SEVERITY_WORD)
+DETAIL_LABEL = Registers(DETAIL_LABEL)
+TITLE = Registers(TITLE)
+URGENT_WORD = Registers(URGENT_WORD)
+INDICATION_ROW = Registers(INDICATION_ROW)
+STATUS_ROW = Registers(STATUS_ROW)
+_FIELD_WORDS = Registers(_FIELD_WORDS)
+RESPONSE_WORD = Registers(RESPONSE_WORD)
+DISSOCIATION_WORD = Registers(DISSOCIATION_WORD)
+DECISION_HEADINGS = Registers(DECISION_HEADINGS)
+OOP_ROW = Registers(OOP_ROW)
+LIST_PRICE_ROW = Registers(LIST_PRICE_ROW)
+OOP_COURSE_ROW = Registers(OOP_COURSE_ROW)
+OOP_SHORT = Registers(OOP_SHORT)

@@ -8,26 +8,36 @@ from typing import TYPE_CHECKING, Any
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import tr
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
     PAYER_LABEL,
     SEVERITY_WORD,
     STATUS_ROW,
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    adverse_comparator_high,
     adverse_high,
     adverse_sentence,
     bar10,
     certainty_line,
+    comparator_bar,
     count_range,
     course_line,
     coverage_text,
+    fit_entry_line,
     incomplete_line,
     log_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     outcome_sentence,
     stamp,
     status_text,
@@ -56,7 +66,7 @@ def crisis_lines(crisis: Crisis, audience: Audience) -> list[str]:
     """The 988 block that opens a report when the crisis screen is triggered."""
     if not crisis.triggered or crisis.message is None:
         return []
-    title = "Your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    title = tr("Your safety comes first") if audience == "patient" else "CRISIS: safety first"
     return [f"> **⚠ {title}**", ">", "> " + md_escape(crisis.message.for_(audience)), ""]
 
 
@@ -97,42 +107,55 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     def row(label: str, cells: list[str]) -> None:
         lines.append(f"| **{label}** | " + " | ".join(cells) + " |")
 
-    row(STATUS_ROW[audience], [e(status_text(m.status, audience)) for m in result.modalities])
+    row(
+        STATUS_ROW[audience],
+        [e(status_text(m.status, audience, urgent=result.crisis.triggered)) for m in result.modalities],
+    )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) for m in result.modalities])
     row(
-        "Key findings" if audience == "clinician" else "What to discuss",
+        "Key findings" if audience == "clinician" else tr("What to discuss"),
         [
-            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or "none"
+            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or tr("none")
             for m in result.modalities
         ],
     )
     for key in TABLE_DETAILS:
         row(DETAIL_LABEL[audience][key], [e(m.detail(key).text.for_(audience)) for m in result.modalities])
     row(
-        "Coverage" if audience == "clinician" else "Your insurance",
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
         [
-            e(coverage_text(m.coverage, audience)) + "<br>" + e(m.coverage.note.for_(audience))
+            e(coverage_text(m.coverage, audience, m.status)) + "<br>" + e(m.coverage.note.for_(audience))
             for m in result.modalities
         ],
     )
     row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
-        [e(money(*m.cost.per_session)) + (" (est.)" if m.cost.estimate else "") for m in result.modalities],
+        OOP_ROW[audience],
+        [
+            e(oop_text(m.cost, audience, m.status)) + "<br>" + e(oop_assumptions(m.cost, audience, m.status))
+            for m in result.modalities
+        ],
     )
-    row("Induction course", [e(money(*m.cost.induction_course)) for m in result.modalities])
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in result.modalities])
+    row(
+        LIST_PRICE_ROW[audience],
+        [e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") for m in result.modalities],
+    )
     if any(m.cost.budget_note for m in result.modalities):
-        row("Budget", [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in result.modalities])
+        row(
+            tr("Budget"),
+            [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in result.modalities],
+        )
     lines.append("")
 
-    lines += ["## " + ("Findings" if audience == "clinician" else "What we noticed"), ""]
+    lines += ["## " + ("Findings" if audience == "clinician" else tr("What we noticed")), ""]
     for m in result.modalities:
-        lines.append(f"### {e(m.short_name)}: {e(status_text(m.status, audience))}")
+        lines.append(f"### {e(m.short_name)}: {e(status_text(m.status, audience, urgent=result.crisis.triggered))}")
         lines.append("")
         if not m.findings:
-            lines.append("- " + ("no findings" if audience == "clinician" else "nothing to flag"))
+            lines.append("- " + ("no findings" if audience == "clinician" else tr("nothing to flag")))
         for f in m.findings:
             marks = index.refs(f.refs)
-            refs = f" {marks} `{f.id}`" if audience == "clinician" else ""
+            refs = f" {marks} `{f.id}`" if audience == "clinician" else tr("")
             lines.append(
                 f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "
                 f"{e(f.message.for_(audience))}{refs}"
@@ -146,17 +169,17 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
     if not suggestions:
         return []
     e = md_escape
-    lines = ["## " + ("Troubleshooting" if audience == "clinician" else "For the course under way"), ""]
+    lines = ["## " + ("Troubleshooting" if audience == "clinician" else tr("For the course under way")), ""]
     for s in suggestions:
         marks = index.refs(s.refs or s.sources)
-        refs = f" {marks}" if audience == "clinician" else ""
+        refs = f" {marks}" if audience == "clinician" else tr("")
         lines += [
             f"- **{e(s.situation.for_(audience))}**",
-            f"  - What it may mean: {e(s.meaning.for_(audience))}",
-            f"  - Next step to discuss: {e(s.next_step.for_(audience))}{refs}",
+            f"  - {tr('What it may mean')}: {e(s.meaning.for_(audience))}",
+            f"  - {tr('Next step to discuss')}: {e(s.next_step.for_(audience))}{refs}",
         ]
         if s.alternative_names:
-            label = "Alternatives" if audience == "clinician" else "Other options to ask about"
+            label = "Alternatives" if audience == "clinician" else tr("Other options to ask about")
             lines.append(f"  - {label}: " + "; ".join(e(a.for_(audience)) for a in s.alternative_names))
     lines.append("")
     return lines
@@ -174,19 +197,19 @@ def handout_lines(
 
     def refs(sources: tuple[Ref, ...]) -> str:
         marks = index.refs(sources)
-        return f" {marks}" if clinician else ""
+        return f" {marks}" if clinician else tr("")
 
     lines: list[str] = []
     if checklist:
-        lines += ["## " + ("Candidate checklist" if clinician else "Is it worth discussing? A checklist"), ""]
+        lines += ["## " + ("Candidate checklist" if clinician else tr("Is it worth discussing? A checklist")), ""]
         lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
         lines.append("")
-    lines += ["## " + ("Questions for the provider" if clinician else "Questions to ask a provider"), ""]
+    lines += ["## " + ("Questions for the provider" if clinician else tr("Questions to ask a provider")), ""]
     lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.refs)}" for n, i in enumerate(handout.questions, 1)]
     lines.append("")
     if not crisis_shown:
         lines += [
-            "## " + ("Crisis resources" if clinician else "If you are ever in danger"),
+            "## " + ("Crisis resources" if clinician else tr("If you are ever in danger")),
             "",
             f"> {e(handout.crisis_resources.for_(audience))}{refs(handout.crisis_refs)}",
             "",
@@ -197,7 +220,7 @@ def handout_lines(
 def sources_lines(audience: Audience, index: SourceIndex) -> list[str]:
     if not index.items():
         return []
-    heading = "Sources" if audience == "clinician" else "Where this information comes from"
+    heading = "Sources" if audience == "clinician" else tr("Where this information comes from")
     return ["## " + heading, "", *[f"{n}. {md_escape(c)}" for n, c in index.items()], ""]
 
 
@@ -210,7 +233,7 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
     lines += crisis_lines(report.crisis, audience)
     title = "Troubleshooting a ketamine course"
     if audience == "patient":
-        title = "When a ketamine course isn't going as hoped"
+        title = tr("When a ketamine course isn't going as hoped")
     if report.profile_id:
         title += f" — {e(report.profile_id)}"
     lines += [f"# {title}", ""]
@@ -218,7 +241,7 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
     lines += [
         f"**Course:** {e(course_line(report, audience))}",
         "",
-        e(report.course.window_note.for_(audience)) + (f" {window_refs}" if audience == "clinician" else ""),
+        e(report.course.window_note.for_(audience)) + (f" {window_refs}" if audience == "clinician" else tr("")),
         "",
     ]
     if report.log is not None:
@@ -228,8 +251,8 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
         marks = index.refs(log.definition_refs)
         lines += [
             "",
-            f"*How change is judged:* {e(log.definitions.for_(audience))}"
-            + (f" {marks}" if audience == "clinician" else ""),
+            f"*{tr('How change is judged')}:* {e(log.definitions.for_(audience))}"
+            + (f" {marks}" if audience == "clinician" else tr("")),
             "",
         ]
     if report.suggestions:
@@ -305,7 +328,14 @@ class MarkdownRenderer:
     """The ``markdown`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
         return render_markdown(result, audience)
 
@@ -330,15 +360,24 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
     lines: list[str] = []
     if any(m.evidence for m in result.modalities):
         lines += [f"## {h['evidence']}", ""]
+        warning = next((m.evidence.compare_warning for m in result.modalities if m.evidence), None)
+        if warning is not None:
+            lines += [f"**{e(warning.for_(audience))}**", ""]
         for m in result.modalities:
             ev = m.evidence
             if ev is None:
                 continue
             lines += [f"### {e(m.short_name)}", "", f"**{h['certainty']}:** {e(certainty_line(ev, audience))}", ""]
             for o in ev.outcomes:
-                lines.append(f"- `{bar10(o.value_pct)}` {e(outcome_sentence(o, audience))}{index.refs(o.refs)}")
+                bars = (
+                    ""
+                    if o.design == "uncontrolled_cohort"  # never drawn like a controlled result
+                    else f"`{bar10(o.value_pct)}` vs `{comparator_bar(o.comparator_pct)}` "
+                )
+                lines.append(f"- {bars}{e(outcome_sentence(o, audience))}{index.refs(o.refs)}")
             for a in ev.adverse_effects:
-                lines.append(f"- `{bar10(adverse_high(a))}` {e(adverse_sentence(a, audience))}{index.refs(a.refs)}")
+                bars = f"`{bar10(adverse_high(a))}` vs `{comparator_bar(adverse_comparator_high(a))}` "
+                lines.append(f"- {bars}{e(adverse_sentence(a, audience))}{index.refs(a.refs)}")
             if ev.no_figures:
                 lines.append(f"- {e(ev.no_figures.for_(audience))}{index.refs(ev.refs)}")
             lines.append("")
@@ -347,8 +386,11 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         lines += [f"## {h['fit']}", "", f"*{e(fit.note.for_(audience))}*", ""]
         names = {m.id: m.short_name for m in result.modalities}
         for entry in fit.ranking:
-            why = "; ".join(r.for_(audience) for r in entry.reasons)
-            lines.append(f"- **{e(names[entry.id])}: {entry.score}/100** — {e(why)}")
+            lines.append(f"- {e(fit_entry_line(entry, names[entry.id], audience))}")
+        for t in fit.ties:
+            lines.append(f"- {e(t.for_(audience))}")
+        if fit.nothing_open is not None:
+            lines.append(f"- **{e(fit.nothing_open.for_(audience))}**{index.refs(fit.nothing_open_refs)}")
         if fit.excluded_note:
             lines.append(f"- {e(fit.excluded_note.for_(audience))}")
         ids = [m.id for m in result.modalities]

@@ -18,11 +18,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, ModalityResult, Result
+from ketadecide.engine.result import Audience, Finding, ModalityResult, Result
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.lang import Registers, month_year, tr, trf
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
+    LIST_PRICE_ROW,
+    OOP_COURSE_ROW,
+    OOP_ROW,
+    OOP_SHORT,
     PAYER_LABEL,
     SEVERITY_WORD,
     STATUS_ROW,
@@ -34,13 +39,16 @@ from ketadecide.render.labels import (
     group_findings,
     incomplete_line,
     money,
+    oop_assumptions,
+    oop_course_text,
+    oop_text,
     short_name,
     stamp,
     status_text,
 )
 from ketadecide.render.terminal_course import course_report_text
 from ketadecide.render.terminal_decision import decision_section
-from ketadecide.render.tidy import wrap_words
+from ketadecide.render.tidy import strip_trailing, wrap_words
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.report import TroubleshootReport
@@ -58,7 +66,7 @@ def crisis_panel(result: Result, audience: Audience) -> Panel | None:
     """The 988 panel, shown before anything else when the crisis screen is triggered."""
     if not result.crisis.triggered or result.crisis.message is None:
         return None
-    title = "URGENT: your safety comes first" if audience == "patient" else "CRISIS: safety first"
+    title = tr("URGENT: your safety comes first") if audience == "patient" else "CRISIS: safety first"
     return Panel(
         Text(result.crisis.message.for_(audience)),
         title=title,
@@ -77,12 +85,15 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
     rows.append(
         (
             STATUS_ROW[audience],
-            [Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in result.modalities],
+            [
+                Text(status_text(m.status, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
+                for m in result.modalities
+            ],
         )
     )
     # Beside the status, never folded into it (CONTRACT §3).
     rows.append((INDICATION_ROW[audience], [m.indication.label.for_(audience) for m in result.modalities]))
-    key_label = "Key findings" if audience == "clinician" else "What to discuss"
+    key_label = "Key findings" if audience == "clinician" else tr("What to discuss")
     cells: list[Cell] = []
     for m in result.modalities:
         lines = Text()
@@ -92,7 +103,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             if lines:
                 lines.append("\n")
             lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
-        cells.append(lines if lines else Text("none" if audience == "clinician" else "nothing found", style="dim"))
+        cells.append(lines if lines else Text("none" if audience == "clinician" else tr("nothing found"), style="dim"))
     rows.append((key_label, cells))
     for key in TABLE_DETAILS:
         rows.append(
@@ -106,30 +117,38 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
         )
     rows.append(
         (
-            "Coverage (this payer)" if audience == "clinician" else "Your insurance",
-            [f"{coverage_text(m.coverage, audience)}\n{m.coverage.note.for_(audience)}" for m in result.modalities],
-        )
-    )
-    rows.append(
-        (
-            "Cost / session" if audience == "clinician" else "Price per visit",
+            "Coverage (this payer)" if audience == "clinician" else tr("Your insurance"),
             [
-                f"{money(*m.cost.per_session)}"
-                + (" (est.)" if m.cost.estimate else "")
-                + f"\nas of {m.cost.as_of:%b %Y}"
+                f"{coverage_text(m.coverage, audience, m.status)}\n{m.coverage.note.for_(audience)}"
                 for m in result.modalities
             ],
         )
     )
     rows.append(
         (
-            "Induction course" if audience == "clinician" else "First course (total)",
-            [money(*m.cost.induction_course) for m in result.modalities],
+            OOP_ROW[audience],
+            [
+                f"{oop_text(m.cost, audience, m.status)}\n{oop_assumptions(m.cost, audience, m.status)}"
+                for m in result.modalities
+            ],
+        )
+    )
+    rows.append((OOP_COURSE_ROW[audience], [oop_course_text(m.cost, m.status) for m in result.modalities]))
+    rows.append(
+        (
+            LIST_PRICE_ROW[audience],
+            [
+                f"{money(*m.cost.per_session)}"
+                + (tr(" (est.)") if m.cost.estimate else "")
+                + "\n"
+                + trf("as of {when}", when=month_year(m.cost.as_of))
+                for m in result.modalities
+            ],
         )
     )
     if any(m.cost.budget_note for m in result.modalities):
         rows.append(
-            ("Budget", [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities])
+            (tr("Budget"), [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities])
         )
     return rows
 
@@ -192,12 +211,12 @@ def _cited(text: str, refs: tuple[Ref, ...], audience: Audience, index: SourceIn
 def findings_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
     out: list[Text] = []
     if result.missing:
-        out.append(Text("Still to ask" if audience == "clinician" else "Still to go over", style="bold underline"))
+        out.append(Text("Still to ask" if audience == "clinician" else tr("Still to go over"), style="bold underline"))
         out += [Text(f"• {m.ask.for_(audience)}") for m in result.missing]
-    out.append(Text("Findings" if audience == "clinician" else "What we noticed", style="bold underline"))
+    out.append(Text("Findings" if audience == "clinician" else tr("What we noticed"), style="bold underline"))
     groups = group_findings(result)
     if not groups:
-        out.append(Text("  none" if audience == "clinician" else "  nothing to flag", style="dim"))
+        out.append(Text("  none" if audience == "clinician" else tr("  nothing to flag"), style="dim"))
     for g in groups:
         line = Text("• ")
         line.append(f"{g.name.for_(audience)}", style="bold")
@@ -224,12 +243,12 @@ def findings_section(result: Result, audience: Audience, index: SourceIndex) -> 
 def troubleshooting_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
     if not result.troubleshooting:
         return []
-    out = [Text("For the course under way" if audience == "patient" else "Troubleshooting", style="bold underline")]
+    out = [Text(tr("For the course under way") if audience == "patient" else "Troubleshooting", style="bold underline")]
     for s in result.troubleshooting:
         line = Text("• ")
         line.append(s.situation.for_(audience), style="bold")
-        line.append(f"\n  What it may mean: {s.meaning.for_(audience)}")
-        line.append(f"\n  Next step to discuss: {s.next_step.for_(audience)}")
+        line.append(f"\n  {tr('What it may mean')}: {s.meaning.for_(audience)}")
+        line.append(f"\n  {tr('Next step to discuss')}: {s.next_step.for_(audience)}")
         if audience == "clinician":
             line.append(f" {index.refs(s.sources)}", style="dim")
         out.append(line)
@@ -323,9 +342,15 @@ def _preamble(console: Console, result: Result, audience: Audience) -> Panel | N
     return panel
 
 
-def render_summary(result: Result, audience: Audience, *, color: bool = False, width: int = 120) -> str:
+def render_summary(
+    result: Result, audience: Audience, *, color: bool = False, width: int = 120, screen: int | None = None
+) -> str:
     """The answer first: per modality the status, indication, key findings, coverage, cost and
-    schedule, in one screen. The full comparison is ``--detail``."""
+    schedule, in one screen. The full comparison is ``--detail``.
+
+    ``screen`` is the terminal's height when standard output is one: when the summary is
+    taller, :func:`glance_lines` (at most 12 lines) follows it, so the last screen still
+    answers which options, what is covered, what it costs and what is urgent."""
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     panel = _preamble(console, result, audience)
@@ -336,15 +361,15 @@ def render_summary(result: Result, audience: Audience, *, color: bool = False, w
         console.print(Text(title, style="bold"))
         for m in result.modalities:
             console.print()
-            for line in _summary_block(m, audience, width):
+            for line in _summary_block(m, audience, width, urgent=result.crisis.triggered):
                 console.print(line)
         console.print()
     if result.troubleshooting:
         console.print(
-            Text("For the course under way" if audience == "patient" else "Troubleshooting", style="bold underline")
+            Text(tr("For the course under way") if audience == "patient" else "Troubleshooting", style="bold underline")
         )
         for s in result.troubleshooting:
-            said = f"{s.situation.for_(audience)} Next step to discuss: {s.next_step.for_(audience)}"
+            said = f"{s.situation.for_(audience)} {tr('Next step to discuss')}: {s.next_step.for_(audience)}"
             for i, part in enumerate(wrap_words(said, width - 2, "• ", "  ")):
                 console.print(Text(part, style="bold" if i == 0 else ""))
     more = (
@@ -353,74 +378,153 @@ def render_summary(result: Result, audience: Audience, *, color: bool = False, w
         else "For all the details and where they come from, add --detail."
     )
     console.print(Text(more, style="dim"))
-    console.print(Text(result.disclaimer.for_(audience), style="italic"))
+    # One line here; the complete statement is in --detail and on the handout.
+    console.print(Text(SHORT_DISCLAIMER[audience], style="italic"))
     console.print(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
     if panel is not None and result.crisis.message is not None:
         console.print(Text(CRISIS_REMINDER[audience], style="bold red"))
+    if screen is not None and buffer.getvalue().count("\n") > screen - 2:
+        for line in glance_lines(result, audience, width):
+            console.print(line)
     return buffer.getvalue()
 
 
-CRISIS_REMINDER = {
-    "clinician": "Crisis pathway first: 988 (call or text) or 911 / the nearest emergency department.",
-    "patient": "Please reach out now: call or text 988, or call 911 or go to the nearest emergency room.",
+#: The disclaimer in one line of at most 80 columns (the full one: --detail, the handout),
+#: keeping what the full one must never lose: it does not prescribe, and 988 / 911.
+SHORT_DISCLAIMER = {
+    "clinician": "Decision support, not a prescription (full text: --detail). Crisis: 988 or 911.",
+    "patient": "Information only; decide with your clinician. In danger? Call/text 988, or 911.",
 }
+
+CRISIS_REMINDER = {
+    # One line at 80 columns.
+    "clinician": "Crisis pathway first: 988 (call or text) or 911 / nearest emergency department.",
+    "patient": "Please reach out now: call or text 988, or call 911 / go to the nearest ER.",
+}
+
+#: The most lines :func:`glance_lines` ever takes (issue 26: the last screen at 80x24).
+GLANCE_MAX = 12
+
+
+def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
+    """The comparison in a few lines for the bottom of a terminal (at most ``GLANCE_MAX`` at
+    80 columns and wider): per option the status, indication, coverage and price, the
+    headline findings, the disclaimer in one line, and the crisis line last when the crisis
+    screen was triggered."""
+    head = Text("── At a glance" if audience == "clinician" else tr("── In short"), style="bold")
+    if result.profile_id:
+        head.append(f" — {result.profile_id}")
+    out = [head]
+    for m in result.modalities:
+        # What this person would likely pay (issue 24), never the list price unlabelled.
+        oop = m.cost.out_of_pocket
+        status = status_text(m.status, audience, urgent=result.crisis.triggered)
+        said = f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)}"
+        if m.status != "contraindicated":  # a price under "not advised" reads as an offer
+            price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + tr(" (est.)")
+            said += f" · {price} " + ("per session" if audience == "clinician" else tr("a visit"))
+        lines = wrap_words(f"{m.short_name}: {said}", width, "", "  ")
+        for i, line in enumerate(lines):
+            text = Text(line)
+            if i == 0:
+                text.stylize("bold", 0, len(m.short_name))
+            out.append(text)
+    headlines = [f.name.for_(audience) for f in _headline(result)]
+    if headlines:
+        line = wrap_words("⚠ " + "; ".join(headlines), width)[0]
+        out.append(Text(line, style="bold yellow"))
+    out.append(Text(SHORT_DISCLAIMER[audience], style="italic"))
+    if result.crisis.triggered:
+        out.append(Text(CRISIS_REMINDER[audience], style="bold red"))
+    return out
+
+
+def render_glance(result: Result, audience: Audience, *, color: bool = False, width: int = 80) -> str:
+    """:func:`glance_lines` as terminal text (the consult prints it after its last prompt)."""
+    buffer = io.StringIO()
+    console = text_console(buffer, color=color, width=width)
+    console.print()
+    for line in glance_lines(result, audience, width):
+        console.print(line)
+    return strip_trailing(buffer.getvalue())
+
+
+def _headline(result: Result) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for m in result.modalities:
+        for f in m.findings:
+            if f.headline and f.id not in seen:
+                seen[f.id] = f
+    return list(seen.values())
 
 
 def _key_findings(m: ModalityResult, audience: Audience) -> str:
     names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
     if names:
         return "; ".join(names)
-    return "none" if audience == "clinician" else "nothing found"
+    return "none" if audience == "clinician" else tr("nothing found")
 
 
 def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=False, expand=True, title_justify="left")
-    table.add_column("", style="bold", width=15, no_wrap=True)
+    table.add_column("", style="bold", width=16, no_wrap=True)
     for m in result.modalities:
         table.add_column(m.short_name, ratio=2)
     ms = result.modalities
     table.add_row(
-        STATUS_ROW[audience], *[Text(status_text(m.status, audience), style=STATUS_STYLE[m.status]) for m in ms]
+        STATUS_ROW[audience],
+        *[
+            Text(status_text(m.status, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
+            for m in ms
+        ],
     )
     table.add_row(INDICATION_ROW[audience], *[m.indication.label.for_(audience) for m in ms])
     table.add_row(
-        "Key findings" if audience == "clinician" else "What to discuss",
+        "Key findings" if audience == "clinician" else tr("What to discuss"),
         *[Text(_key_findings(m, audience), style="" if m.findings else "dim") for m in ms],
         end_section=True,
     )
     table.add_row(
-        "Coverage" if audience == "clinician" else "Your insurance", *[coverage_text(m.coverage, audience) for m in ms]
+        "Coverage" if audience == "clinician" else tr("Your insurance"),
+        *[coverage_text(m.coverage, audience, m.status) for m in ms],
     )
+    pay, month, before = OOP_SHORT[audience]
+    table.add_row(pay, *[oop_text(m.cost, audience, m.status) for m in ms])
+    table.add_row(month, *[oop_course_text(m.cost, m.status) for m in ms])
     table.add_row(
-        "Cost / session" if audience == "clinician" else "Price per visit",
-        *[money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "") for m in ms],
-    )
-    table.add_row(
-        "First course",
-        *[money(*m.cost.induction_course) for m in ms],
+        before,
+        *[money(*m.cost.per_session) + (tr(" (est.)") if m.cost.estimate else "") for m in ms],
         end_section=True,
     )
     table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
     table.add_row(
-        "Time per visit" if audience == "clinician" else "Each visit",
+        "Time per visit" if audience == "clinician" else tr("Each visit"),
         *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],
     )
     return table
 
 
-def _summary_block(m: ModalityResult, audience: Audience, width: int) -> list[Text]:
+def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent: bool = False) -> list[Text]:
     """One modality as a few wrapped lines, for narrow terminals."""
     head = Text(m.short_name, style="bold")
     head.append("  ")
-    head.append(status_text(m.status, audience), style=STATUS_STYLE[m.status])
+    head.append(status_text(m.status, audience, urgent=urgent), style=STATUS_STYLE[m.status])
     head.append(f" · {m.indication.label.for_(audience)}")
     lines = [head]
-    cost = money(*m.cost.per_session) + (" (est.)" if m.cost.estimate else "")
-    course = money(*m.cost.induction_course)
+    cost = oop_text(m.cost, audience, m.status)
+    course = oop_course_text(m.cost, m.status)
+    before = money(*m.cost.per_session)
+    # The full price is the price before insurance: said once, not twice.
+    full = m.cost.out_of_pocket is None or m.cost.out_of_pocket.basis == "full_price"
     rows = [
-        ("Key findings" if audience == "clinician" else "To discuss", _key_findings(m, audience)),
-        ("Coverage" if audience == "clinician" else "Insurance", coverage_text(m.coverage, audience)),
-        ("Cost", f"{cost} per session; first course {course}"),
+        ("Key findings" if audience == "clinician" else tr("To discuss"), _key_findings(m, audience)),
+        ("Coverage" if audience == "clinician" else tr("Insurance"), coverage_text(m.coverage, audience, m.status)),
+        (
+            "You might pay (estimate)",
+            cost
+            if m.status == "contraindicated"
+            else f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+        ),
         (
             "Schedule",
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
@@ -553,8 +657,17 @@ class TerminalRenderer:
     """The ``table`` format (see :class:`ketadecide.render.interface.Renderer`)."""
 
     def comparison(
-        self, result: Result, audience: Audience, *, color: bool = False, width: int = 120, detail: bool = True
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
     ) -> str:
+        if not detail:
+            return render_summary(result, audience, color=color, width=width, screen=screen)
         return render_table(result, audience, color=color, width=width, detail=detail)
 
     def course_report(
@@ -606,3 +719,9 @@ def render_ids_text(listing: dict[str, Any], *, color: bool = False, width: int 
                 console.print(line)
         console.print()
     return buffer.getvalue()
+
+
+# The patient's words come out in the patient's language (ketadecide.lang); the
+# clinician's stay in English.
+SHORT_DISCLAIMER = Registers(SHORT_DISCLAIMER)
+CRISIS_REMINDER = Registers(CRISIS_REMINDER)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience
+from ketadecide.lang import tr
 from ketadecide.render.labels import SourceIndex, course_line, log_line, stamp
 from ketadecide.render.tidy import wrap_words
 from ketadecide.render.trend import trend_lines
@@ -30,10 +31,12 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
 
     if report.crisis.triggered and report.crisis.message is not None:
         out.append("!" * min(width, 60))
-        wrap(("SAFETY FIRST: " if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
+        wrap((tr("SAFETY FIRST: ") if audience == "patient" else "CRISIS: ") + report.crisis.message.for_(audience))
         out.append("!" * min(width, 60))
         out.append("")
-    title = "Troubleshooting a course under way" if audience == "clinician" else "When a course isn't going as hoped"
+    title = (
+        "Troubleshooting a course under way" if audience == "clinician" else tr("When a course isn't going as hoped")
+    )
     if report.profile_id:
         title += f": {report.profile_id}"
     out += [title, "=" * min(len(title), width), ""]
@@ -54,10 +57,10 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
     for n, s in enumerate(report.suggestions, 1):
         refs = " " + index.refs(s.refs or s.sources)
         wrap(s.situation.for_(audience), "   ", f"{n}. ")
-        wrap(s.meaning.for_(audience), "      ", "   What it may mean: ")
-        wrap(s.next_step.for_(audience) + refs, "      ", "   Next step to discuss: ")
+        wrap(s.meaning.for_(audience), "      ", f"   {tr('What it may mean')}: ")
+        wrap(s.next_step.for_(audience) + refs, "      ", f"   {tr('Next step to discuss')}: ")
         if s.alternative_names:
-            wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", "   Other options: ")
+            wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", f"   {tr('Other options')}: ")
         out.append("")
     if comparison is not None:
         out.append(comparison)
@@ -77,7 +80,7 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
         wrap(
             report.handout.crisis_resources.for_(audience),
             "",
-            "If you are in danger: " if audience == "patient" else "Crisis resources: ",
+            tr("If you are in danger: ") if audience == "patient" else "Crisis resources: ",
         )
         out.append("")
     wrap(report.disclaimer.for_(audience))

@@ -9,10 +9,13 @@ from ketadecide.engine.result import Audience, Result
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
     SourceIndex,
+    adverse_comparator_high,
     adverse_high,
     adverse_sentence,
     bar10,
     certainty_line,
+    comparator_bar,
+    fit_entry_line,
     outcome_sentence,
     sure_score_line,
 )
@@ -53,16 +56,27 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
     if not any(m.evidence for m in result.modalities):
         return
     lines.head(h["evidence"])
+    warning = next((m.evidence.compare_warning for m in result.modalities if m.evidence), None)
+    if warning is not None:
+        lines.line(warning.for_(audience))
     for m in result.modalities:
         ev = m.evidence
         if ev is None:
             continue
         lines.bold(m.short_name)
         lines.line(f"{h['certainty']}: {certainty_line(ev, audience)}")
+        # Each bar beside its comparator's; an uncontrolled cohort gets no bar at all, so it
+        # never looks like a controlled result.
         for o in ev.outcomes:
-            lines.line(outcome_sentence(o, audience), index.refs(o.refs), bar10(o.value_pct))
+            bars = (
+                None
+                if o.design == "uncontrolled_cohort"
+                else f"{bar10(o.value_pct)} vs {comparator_bar(o.comparator_pct)}"
+            )
+            lines.line(outcome_sentence(o, audience), index.refs(o.refs), bars)
         for a in ev.adverse_effects:
-            lines.line(adverse_sentence(a, audience), index.refs(a.refs), bar10(adverse_high(a)))
+            bars = f"{bar10(adverse_high(a))} vs {comparator_bar(adverse_comparator_high(a))}"
+            lines.line(adverse_sentence(a, audience), index.refs(a.refs), bars)
         if ev.no_figures:
             lines.line(ev.no_figures.for_(audience), index.refs(ev.refs))
 
@@ -75,7 +89,11 @@ def _fit(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, 
     lines.head(h["fit"])
     lines.line(fit.note.for_(audience))
     for entry in fit.ranking:
-        lines.line(f"{names[entry.id]}: {entry.score}/100 - " + "; ".join(r.for_(audience) for r in entry.reasons))
+        lines.line("- " + fit_entry_line(entry, names[entry.id], audience))
+    for t in fit.ties:
+        lines.line(t.for_(audience))
+    if fit.nothing_open is not None:
+        lines.line(fit.nothing_open.for_(audience), index.refs(fit.nothing_open_refs))
     if fit.excluded_note:
         lines.line(fit.excluded_note.for_(audience))
     lines.line(h["table"] + ":")

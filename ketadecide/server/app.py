@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import httpx
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -33,9 +34,18 @@ from ketadecide.errors import InputError
 from ketadecide.fhir.reader import code_index
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.files.codes import CodeIndex
+from ketadecide.safeyaml import load_json
 from ketadecide.server import cards as card_rules
 from ketadecide.server.auth import JwksCache, Unauthorized, Verifier
-from ketadecide.server.chart import Chart, Order, chart_of, draft_ketamine_orders, merge, validate_resources
+from ketadecide.server.chart import (
+    Chart,
+    Order,
+    as_bundle,
+    chart_of,
+    draft_ketamine_orders,
+    merge,
+    validate_resources,
+)
 from ketadecide.server.config import ServerConfig
 from ketadecide.server.fetch import (
     FHIR_ID,
@@ -183,10 +193,12 @@ def create_app(
     origins = ["*"] if config.dev else list(config.allowed_origins)
     middleware = [
         Middleware(
-            CORSMiddleware,
+            _Cors,
             allow_origins=origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
+            # --dev: a browser on the public sandbox calls this loopback service (Private Network Access).
+            allow_private_network=config.dev,
             max_age=600,
         )
     ]
@@ -204,6 +216,18 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error, 500: http_error},
     )
+
+
+class _Cors(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered as an OperationOutcome like every error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code == 200:
+            return response
+        refused = outcome(400, "forbidden", "this origin, method or header is not allowed (CORS)")
+        refused.headers.update({k: v for k, v in response.headers.items() if k.lower().startswith("access-control")})
+        return refused
 
 
 def _describe(service: Service, state: State) -> dict[str, Any]:
@@ -242,7 +266,12 @@ async def _json_body(request: Request) -> Any:
         raw += chunk
         if len(raw) > MAX_BODY_BYTES:
             raise ValueError("the request body is too large")
-    return json.loads(raw)
+    # The project's JSON reader: duplicate keys, NaN and nesting deeper than it allows are bad
+    # input (a 400), never a RecursionError deep in the validator (a 500).
+    try:
+        return load_json(raw.decode("utf-8"), "request")
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
 
 
 async def _call(request: Request, state: State) -> Response:
@@ -283,7 +312,7 @@ async def _call(request: Request, state: State) -> Response:
     unobtained = [KEY_FIELDS[k] for k, r in keys.items() if r.status in ("failed", "partial", "absent")]
     resources = merge(r for result in keys.values() for r in result.resources)
     try:
-        bundle = validate_resources(resources, "request")
+        bundle = as_bundle(resources)  # each key's resources were validated as they came in
         chart = chart_of(
             bundle, state.kb, state.index, state.today(), source="request", unobtained=sorted(set(unobtained))
         )
@@ -331,7 +360,7 @@ async def _gather(
         if key in prefetch:
             result = classify(prefetch[key])
             if result.resources:
-                validate_resources(result.resources, f"prefetch.{key}")
+                result.resources = validate_resources(result.resources, f"prefetch.{key}", state.today())
             keys[key] = result
         else:
             keys[key] = KeyResult("absent")
@@ -350,7 +379,7 @@ async def _gather(
         got = fetched_key
         if got.resources:
             try:
-                validate_resources(got.resources, f"fetched {key}")
+                got.resources = validate_resources(got.resources, f"fetched {key}", state.today())
             except InputError:
                 got = KeyResult("failed", fetched=True)
         before = keys[key]
@@ -498,7 +527,7 @@ def warm_up(state: State) -> None:
             "code": {"text": "penicillin"},
         },
     ]
-    bundle = validate_resources(synthetic, "warm-up")
+    bundle = as_bundle(validate_resources(synthetic, "warm-up", state.today()))
     chart = chart_of(bundle, state.kb, state.index, state.today(), source="warm-up")
     for hook in ("patient-view", "order-select"):
         card_rules.plan_card(hook, chart, evaluate_chart(chart, state.kb), chart.courses, source_url=state.base_url)

@@ -18,6 +18,7 @@ The rules (README "In the EHR" states them for clinicians):
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from ketadecide.server.chart import Chart, Order
 Hook = Literal["patient-view", "order-select", "order-sign"]
 Indicator = Literal["info", "warning"]
 SUMMARY_MAX = 139
+DAYS_OLD = re.compile(r"\b(\d+) days old\b")
 DETAIL_MAX_LINES = 12
 
 TOPIC_SYSTEM = "urn:ketadecide:cds-hooks:topic"
@@ -109,7 +111,7 @@ def plan_card(
     indicator: Indicator
     if flags:
         topic, indicator = "safety-flag", "warning"
-        summary = _flag_summary(flags, chart.profile)
+        summary = _flag_summary(flags, chart.profile, _dated(chart))
     elif hook == "patient-view" and not agents:
         topic, indicator = "options-comparison", "info"
         summary = _options_summary(chart, result)
@@ -123,7 +125,7 @@ def plan_card(
         "detail": detail,
         "indicator": indicator,
         "source": {
-            "label": f"ketadecide (knowledge base reviewed {result.knowledge_base.reviewed.isoformat()})",
+            "label": f"ketadecide: informs, never prescribes (knowledge base of {result.knowledge_base.reviewed})",
             "url": source_url,
             "topic": {"system": TOPIC_SYSTEM, "code": topic, "display": TOPICS[topic][1]},
         },
@@ -161,13 +163,28 @@ def fit(text: str, limit: int = SUMMARY_MAX) -> str:
     return head + "…"
 
 
-def _flag_summary(flags: Sequence[tuple[Order, Finding]], profile: dict[str, Any]) -> str:
+def _dated(chart: Chart) -> dict[str, tuple[int, str]]:
+    """The import's freshness notes, by profile field: (days old, the note), e.g. a blood
+    pressure over a year old (the mapping's rule; the card repeats it, never hides it)."""
+    out: dict[str, tuple[int, str]] = {}
+    for item in chart.report.of("check"):
+        found = DAYS_OLD.search(item.message)
+        if found and item.field:
+            out.setdefault(item.field, (int(found.group(1)), item.message))
+    return out
+
+
+def _flag_summary(
+    flags: Sequence[tuple[Order, Finding]], profile: dict[str, Any], dated: dict[str, tuple[int, str]] | None = None
+) -> str:
     order, first = flags[0]
     kind = "contraindication" if first.severity == "absolute" else "caution"
     words = f"{order.label}: {kind}, {short_name(first.name.clinician)}"
     sys_, dia = profile.get("bp_systolic"), profile.get("bp_diastolic")
     if first.id.startswith("bp_") and sys_ is not None and dia is not None:
         words += f"; latest BP {sys_}/{dia} mmHg"
+        if dated and "bp_systolic" in dated:
+            words += f", {dated['bp_systolic'][0]} days old"
     more = len(flags) - 1
     tail = f" (+{more} more safety flag{'s' if more > 1 else ''})" if more else ""
     return fit(words, SUMMARY_MAX - len(tail)) + tail
@@ -211,10 +228,12 @@ def _detail(result: Result, chart: Chart, flags: Sequence[tuple[Order, Finding]]
     lines.append("- " + _clean(f"**Not in the chart, ask:** {', '.join(asks)}"))
     if chart.unobtained:
         lines.append("- " + _clean(f"**Could not be read from the EHR:** {', '.join(chart.unobtained)}"))
+    dated = _dated(chart)
+    if dated:
+        lines.append("- " + _clean(f"**Dated:** {'; '.join(note for _, note in dated.values())}"))
     conflicts = list(dict.fromkeys(i.message for i in chart.report.of("conflict")))
     if conflicts:
         more = f" (+{len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         lines.append("- " + _clean(f"**Conflicts in the record:** {fit(conflicts[0], 200)}{more}"))
-    lines.append("- Informs; never prescribes: the decision is the clinician's and the patient's.")
     assert len(lines) <= DETAIL_MAX_LINES
     return "\n".join(lines)

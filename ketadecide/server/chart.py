@@ -68,13 +68,23 @@ class Chart:
     """Fields whose data could not be obtained (a failed or timed-out fetch)."""
 
 
-def validate_resources(resources: Sequence[Mapping[str, Any]], name: str) -> dict[str, Any]:
-    """A collection Bundle of ``resources``, validated as an imported bundle is (InputError if not)."""
+def as_bundle(resources: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A collection Bundle of ``resources``."""
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "collection"}
     if resources:
         bundle["entry"] = [{"resource": dict(r)} for r in resources]
-    validate_bundle(bundle, name)
     return bundle
+
+
+def validate_resources(resources: Sequence[Mapping[str, Any]], name: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """``resources`` validated as an imported bundle's are (InputError if not), after keeping
+    only the most recent Observations of each code, as the import does (so a record with
+    thousands of readings costs what the import's does)."""
+    bundle = as_bundle(resources)
+    if "entry" in bundle:
+        keep_recent_observations(bundle, as_of)
+    validate_bundle(bundle, name)
+    return [e["resource"] for e in bundle.get("entry", [])]
 
 
 def merge(resources: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

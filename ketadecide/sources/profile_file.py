@@ -41,7 +41,37 @@ def _looks_like_a_profile(data: object, name: str) -> None:
     )
 
 
+#: Files of many profiles (one per row), by extension: for ``ketadecide batch``.
+COHORT_KINDS = {".csv": "CSV", ".tsv": "TSV", ".jsonl": "JSONL", ".ndjson": "JSONL", ".parquet": "Parquet"}
+#: Files that are no profile at all, with what to do instead.
+OTHER_KINDS = {
+    ".xlsx": "an Excel workbook: save the sheet as CSV and use `ketadecide batch FILE.csv`",
+    ".xls": "an Excel workbook: save the sheet as CSV and use `ketadecide batch FILE.csv`",
+    ".pdf": "a PDF: a profile is a YAML or JSON file of field: value lines (see `ketadecide ids`)",
+    ".html": "a web page (a handout?): a profile is a YAML or JSON file of field: value lines",
+}
+
+
+def _wrong_kind(path: Path) -> str | None:
+    """What a file or folder given as ``--profile`` is instead, when it is clearly not one."""
+    if path.is_dir():
+        return "is a folder: give one profile file (YAML or JSON)"
+    suffix = path.suffix.lower()
+    if suffix in COHORT_KINDS:
+        return (
+            f"this looks like a cohort {COHORT_KINDS[suffix]} file (one profile per row): "
+            "use `ketadecide batch FILE`; --profile takes one profile (YAML or JSON)"
+        )
+    if suffix in OTHER_KINDS:
+        return f"this looks like {OTHER_KINDS[suffix]}"
+    return None
+
+
 def _read(location: str) -> tuple[object, str]:
+    if location != "-":
+        wrong = _wrong_kind(Path(location))
+        if wrong is not None:
+            raise InputError(Problem(wrong, location, "--profile"))
     if location == "-":
         name = source_name(location)
         raw = sys.stdin.buffer.read(MAX_PROFILE_BYTES + 1)

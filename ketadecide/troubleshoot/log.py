@@ -31,6 +31,7 @@ from ketadecide.engine.result import Worded
 from ketadecide.errors import InputError, Problem, shown_name
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.files.troubleshooting import TroubleshootingFile
+from ketadecide.lang import trf
 from ketadecide.predicates import holds, iter_compares
 from ketadecide.profile import (
     BP_DIASTOLIC_RANGE,
@@ -279,11 +280,13 @@ def _bp_notes(course: Sequence[Session], modality: ModalityId, kb: KnowledgeBase
         if not fields or not fields <= _BP_FIELDS or modality not in screen.severity or not holds(screen.when, facts):
             continue
         since = f" (first logged {s0}/{d0})" if (s0, d0) != (s, d) else ""
+        since_patient = trf(" (first logged {s0}/{d0})", s0=s0, d0=d0) if (s0, d0) != (s, d) else ""
         severity = screen.severity[modality]
         notes.append(
             Worded(
                 f"Latest pre-dose BP {s}/{d}{since}: {screen.name} ({severity} for this modality). {screen.clinician}",
-                f"Your latest blood pressure before a dose was {s}/{d}{since}. {screen.patient}",
+                trf("Your latest blood pressure before a dose was {s}/{d}{since}.", s=s, d=d, since=since_patient)
+                + f" {screen.patient}",
             )
         )
     return notes
@@ -304,8 +307,12 @@ def summarize_log(sessions: Sequence[Session], kb: KnowledgeBase) -> CourseSumma
             Worded(
                 f"{earlier} logged session(s) of another modality were left out; the course judged is "
                 f"the latest one ({name}).",
-                f"{earlier} earlier session(s) with a different treatment are not counted here; "
-                f"only your {name} sessions are.",
+                trf(
+                    "{earlier} earlier session(s) with a different treatment are not counted here; "
+                    "only your {name} sessions are.",
+                    earlier=earlier,
+                    name=name,
+                ),
             )
         )
     full = _full_dose(course, modality, data)
@@ -315,8 +322,12 @@ def summarize_log(sessions: Sequence[Session], kb: KnowledgeBase) -> CourseSumma
             Worded(
                 f"{below} of {len(course)} sessions were below the full dose (titration) and do not "
                 "count toward the response window.",
-                f"{below} of your {len(course)} sessions were at a lower dose while it was being raised; "
-                "they do not count yet.",
+                trf(
+                    "{below} of your {total} sessions were at a lower dose while it was being raised; "
+                    "they do not count yet.",
+                    below=below,
+                    total=len(course),
+                ),
             )
         )
     notes += _bp_notes(course, modality, kb)

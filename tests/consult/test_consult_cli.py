@@ -237,7 +237,9 @@ def test_ctrl_c_is_a_clean_goodbye(runner, tmp_path, monkeypatch) -> None:
     save = tmp_path / "p.yaml"
     result = consult(runner, TYPICAL, "--save", str(save))
     assert result.exit_code == 130
-    assert result.stderr.strip().splitlines()[-1] == ("ketadecide: consult cancelled; goodbye. Nothing was written.")
+    # --save asks whether to keep what was typed; no answer (end of input) keeps nothing
+    assert "Save the answers typed so far" in result.stderr
+    assert result.stderr.strip().endswith("ketadecide: consult cancelled; goodbye. Nothing was written.")
     assert result.stdout == "" and not save.exists()
 
 
@@ -339,3 +341,28 @@ def test_no_input_with_screen_fields_missing_still_compares(runner, tmp_path) ->
     assert {m["status"] for m in data["modalities"]} == {"incomplete"}
     assert "not asked: pregnancy, diagnoses, medications" in result.stderr
     assert "Safety" not in result.stderr  # never prompted
+
+
+def test_saved_numbers_read_as_typed(runner, tmp_path) -> None:
+    """A typed 300 is saved as 300, not 300.0 (the budget is a number, parsed as a float)."""
+    save = tmp_path / "p.yaml"
+    result = consult(runner, TYPICAL, "--save", str(save))
+    assert result.exit_code == 0, result.stderr
+    assert "budget_per_session: 300\n" in save.read_text()
+
+
+def test_after_a_plan_and_stop_only_plain_lines_follow(runner) -> None:
+    """Stopping after the crisis message: no machine line, no error marker, no field names."""
+    result = consult(runner, ["4", "n"], "--audience", "patient")
+    assert result.exit_code == 0
+    tail = result.stderr.strip().splitlines()[-1]
+    assert tail == "Nothing you typed was saved."
+    assert "age" not in result.stderr.split("988")[-1] and "!" not in tail
+
+
+def test_after_active_ideation_the_optional_steps_are_not_offered(runner, tmp_path) -> None:
+    answers = ["3", "y", *TYPICAL[1:], "y", "8 3 5 7 2 6", "y", "y", "y", "y"]
+    result = consult(runner, answers)
+    assert result.exit_code == 0, result.stderr
+    assert "Values" not in result.stderr and "SURE" not in result.stderr
+    assert "988" in result.stdout.splitlines()[0] or "CRISIS" in result.stdout.splitlines()[0]

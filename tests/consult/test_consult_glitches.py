@@ -85,9 +85,12 @@ def test_active_ideation_gets_the_crisis_message_not_the_gentle_one(questions, k
     assert iv.current is not None and iv.current.key == CRISIS_KEY
 
 
-def test_clinicians_see_the_finding_in_the_result_not_mid_interview(questions, kb) -> None:
+def test_clinicians_see_the_finding_at_the_moment_of_the_answer_once(questions, kb) -> None:
+    """Passive ideation: the clinician sees the same-day assessment line when it is answered
+    (it said nothing until the comparison, many questions later), with its sources, once."""
     seen = drive(Interview(questions, kb, "clinician"), ["2", *to_phq9(), NINE.format(item9=2)])
-    assert safety(seen) == []
+    ((_, said),) = safety(seen)
+    assert "same-day" in said.text and said.sources
 
 
 @pytest.mark.parametrize("audience", ["clinician", "patient"])

@@ -62,15 +62,19 @@ def test_crisis_message_comes_at_once_then_offers_to_continue(new, minimal_kb, a
     assert [n.kind for n in notices] == ["crisis"]
     assert notices[0].text == minimal_kb.crisis.clinician
     assert notices[0].sources  # the clinician sees where the advice comes from
-    assert iv.current.key == CRISIS_KEY
-    assert iv.answer("") == []  # Enter = continue
+    assert iv.current.key == CRISIS_KEY and iv.current.enter is None
+    (said,) = iv.answer("")  # going on is never the default after a crisis answer
+    assert said.kind == "error" and iv.current.key == CRISIS_KEY
+    assert iv.answer("y") == []
     assert iv.current.key == "diagnoses"
 
 
 def test_no_crisis_for_passive_ideation_or_none(new) -> None:
     for answer in ("1", "2"):
         iv = new()
-        assert iv.answer(answer) == []
+        notices = iv.answer(answer)
+        # passive ideation: the same-day assessment line, never the crisis message
+        assert [n.kind for n in notices] == ([] if answer == "1" else ["safety"])
         assert iv.current.key == "diagnoses"
 
 
@@ -294,7 +298,7 @@ def test_phq9_item9_brings_back_an_unanswered_safety_question(new, minimal_kb) -
     iv = new()
     notices = drive(iv, ["", "", "", "", "45", "", "", "", "", "000000001"])
     kinds = [n.kind for _, n in notices]
-    assert kinds == ["score", "info"]
+    assert kinds == ["score", "safety", "info"]  # item 9 above 0: the same-day line at once
     assert iv.current.key == RECHECK_KEY
     assert iv.current.options[0].value == "none"
     (crisis,) = iv.answer("3")

@@ -99,7 +99,7 @@ def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> N
         child.expect(r"How much does .* matter")
         child.expect(r"> ")
         child.sendline(answer)
-    child.expect("Which options match what matters to you")
+    child.expect("How each option matches what you said matters")
     child.expect("It is not advice on what to choose")
     ask(child, "Would you like to answer 4 yes-or-no questions", "y")
     ask(child, "Do you feel SURE about the best choice for you?", SURE[0])
@@ -110,11 +110,12 @@ def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> N
     child.close()
     assert child.exitstatus == 0, child.before
     screen = plain(log.getvalue())
-    # the fit: ranked, with reasons, and said not to be advice
-    ranking = re.findall(r"^\s+(\d)\. (.+?): (\d+)/100 - ", screen, flags=re.M)
-    assert [r[0] for r in ranking] == ["1", "2", "3", "4"]
-    assert [int(r[2]) for r in ranking] == sorted((int(r[2]) for r in ranking), reverse=True)
-    assert "you rated it 10" in screen
+    # the fit: every option in words, with its best match and its main drawback, never a
+    # rank or a score out of 100 (issue 24), and said not to be advice
+    fit = screen.split("How each option matches what you said matters")[1].split("How each option does")[0]
+    options = re.findall(r"^\s+- (.+?): matches (much|some|little) of what you said", fit, flags=re.M)
+    assert [o[0] for o in options] == ["Spravato", "IV ketamine", "IM ketamine", "Oral/sublingual ketamine"]
+    assert fit.count("Main drawback") == 4 and "/100" not in fit
     # the grid of what was rated: five rows (one skipped)
     assert "How each option does (0-10) on what you rated" in screen
     assert "Less time at a clinic" not in screen.split("How each option does")[1]

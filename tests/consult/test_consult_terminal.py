@@ -99,12 +99,31 @@ def test_ctrl_c_in_a_terminal_says_goodbye_and_exits_130(tmp_path) -> None:
     child.expect("Diagnoses")
     child.expect(r"> ")
     child.sendintr()
+    child.expect(r"Save the answers typed so far to .*\? \[y/N\] ")
+    child.sendline("n")
     child.expect("consult cancelled; goodbye. Nothing was written.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
     assert "Traceback" not in child.before
     assert not save.exists()
+
+
+def test_ctrl_c_with_save_keeps_what_was_typed_when_asked(tmp_path) -> None:
+    save = tmp_path / "p.yaml"
+    child = spawn("--save", str(save))
+    ask(child, "Current suicidal ideation?", "1")
+    child.expect("Diagnoses")
+    child.expect(r"> ")
+    child.sendintr()
+    child.expect(r"\[y/N\] ")
+    child.sendline("y")
+    child.expect("what was typed is in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert save.read_text().splitlines()[-1] == "suicidality: none"
+    assert oct(save.stat().st_mode & 0o777) == "0o600"
 
 
 def test_crisis_message_appears_in_the_terminal_before_the_next_question() -> None:

@@ -140,13 +140,16 @@ def test_json_carries_fit_and_sure_and_stays_alone_on_stdout(runner) -> None:
     result = consult(runner, RATE_AND_SURE, "--format", "json")
     assert result.exit_code == 0, result.stderr
     got = json.loads(result.stdout)  # the whole of stdout is one JSON document
-    assert [e["id"] for e in got["fit"]["ranking"]][:2] == ["compounded", "spravato"]
+    # In modality order, never sorted; the numeric score stays for research, with the words
+    assert [e["id"] for e in got["fit"]["ranking"]] == ["spravato", "iv", "im", "compounded"]
+    assert all(e["band"] in ("close", "partial", "little") and e["drawback"] for e in got["fit"]["ranking"])
     assert got["sure"]["score"] == 2 and got["sure"]["conflict"] is True
     assert [s["field"] for s in got["sure"]["next_steps"]] == ["sure_understand", "sure_support"]
     # the conversation's views went to stderr
-    assert "How the options match the stated priorities" in result.stderr
-    assert "It is not a recommendation" in result.stderr
-    assert "SURE score 2/4" in result.stderr
+    said = " ".join(result.stderr.split())  # the steps' lines are wrapped to the width
+    assert "How the options match the stated priorities" in said
+    assert "It is not a recommendation" in said
+    assert "SURE score 2/4" in said
 
 
 def test_save_keeps_the_ratings_and_sure_answers(runner, tmp_path) -> None:
@@ -225,3 +228,18 @@ def test_the_shipped_steps_ask_every_values_and_sure_field(kb) -> None:
     asked = [i.field for i in values_step(kb.extras["values.yaml"], "patient", {}).todo]
     asked += [i.field for i in sure_step(kb.extras["decision.yaml"], "patient", {}).todo]
     assert asked == [*VALUE_FIELDS, *SURE_FIELDS]
+
+
+def test_benefits_and_harms_in_brief_come_before_the_values_and_sure_questions(runner) -> None:
+    """Issue 24: SURE asks "Do you know the benefits and risks of each option?", so the consult
+    shows each option's benefit and harm, each beside its comparator's number, first."""
+    result = consult(runner, RATE_AND_SURE, "-a", "patient")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout + result.stderr
+    brief = out.index("What helps and what harms, in short")
+    assert brief < out.index("Would you like to rate what matters to you?")
+    assert brief < out.index("Do you know the benefits and risks of each option?")
+    block = out[brief : out.index("Would you like to rate what matters to you?")]
+    assert "69 out of 100" in block and "52 out of 100" in block  # TRANSFORM-2 beside its placebo
+    assert "compared with 9 out of 100" in block  # a harm beside its comparator
+    assert "do not compare one option's number with another's" in block

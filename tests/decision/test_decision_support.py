@@ -41,7 +41,9 @@ def test_fit_never_ranks_a_contraindicated_option_and_scores_stay_in_range(
     assert not contraindicated & set(ranked)
     assert set(result.fit.excluded) == contraindicated
     assert all(0 <= e.score <= 100 for e in result.fit.ranking)
-    assert [e.score for e in result.fit.ranking] == sorted((e.score for e in result.fit.ranking), reverse=True)
+    # Never a ranking: the options keep the contract's order whatever their scores.
+    if sum(ratings.values()):
+        assert ranked == [m.id for m in result.modalities if m.id not in contraindicated]
     assert all(len(e.reasons) <= 2 for e in result.fit.ranking)
     if sum(ratings.values()) == 0:
         assert ranked == []
@@ -97,7 +99,7 @@ def test_rating_an_attribute_the_data_lacks_is_an_error(tmp_path: Any) -> None:
     shutil.copytree(KB.data_dir, data)
     text = (data / "values.yaml").read_text()
     start = text.index("  monitoring:")
-    end = text.index("\nwording:")
+    end = text.index("\n# Scores that depend on the person")
     (data / "values.yaml").write_text(text[:start] + text[end + 1 :])
     kb = load_knowledge_base(data)
     with pytest.raises(InputError, match="values_monitoring"):
@@ -136,3 +138,134 @@ def test_patient_text_is_grade_8_or_below(section: str) -> None:
 def test_readability_function_tells_easy_from_hard() -> None:
     assert fk_grade("The cat sat on the mat. It was warm.") < 3
     assert fk_grade("Electroconvulsive interventions necessitate comprehensive multidisciplinary evaluation.") > 12
+
+
+def _fit(**kw: Any) -> Any:
+    result = evaluate(parse_profile({**BASE, **kw}), KB)
+    assert result.fit is not None
+    return result, {e.id: e for e in result.fit.ranking}
+
+
+def test_cost_follows_the_persons_payer_not_a_fixed_score() -> None:
+    # Spravato on-label: a commercial plan's share ($91-$407) scores better on cost than the
+    # full price an uninsured person pays ($907-$1,356); compounded (cash) is the same for both.
+    commercial, _ = _fit(insurance="commercial", values_cost=10)
+    uninsured, _ = _fit(insurance="uninsured", values_cost=10)
+    pairs = (("c", commercial), ("u", uninsured))
+    cost = {r: next(a for a in res.fit.attributes if a.id == "cost") for r, res in pairs}
+    assert cost["c"].scores["spravato"] > cost["u"].scores["spravato"] == 0
+    assert cost["c"].scores["compounded"] == cost["u"].scores["compounded"]
+    assert "guess" in cost["c"].notes["spravato"].patient
+
+
+def test_evidence_follows_certainty_and_off_label_use() -> None:
+    on, _ = _fit(values_evidence=10)
+    off, _ = _fit(values_evidence=10, diagnoses=["ptsd"])  # Spravato off-label for PTSD only
+    ev = {k: next(a for a in r.fit.attributes if a.id == "evidence") for k, r in (("on", on), ("off", off))}
+    by = KB.extras["values.yaml"].derived.evidence_by_certainty
+    assert ev["on"].scores["spravato"] == by["moderate"] and ev["off"].scores["spravato"] == by["very_low"]
+    assert ev["on"].scores["iv"] == by["low"] and ev["on"].scores["compounded"] == by["very_low"]
+
+
+def test_every_caution_lowers_the_fit_and_is_named() -> None:
+    _, plain = _fit(values_home=10, insurance="commercial")
+    _, pregnant = _fit(values_home=10, insurance="commercial", pregnancy="pregnant")
+    penalty = KB.extras["values.yaml"].derived.caution_penalty
+    for ident, entry in pregnant.items():
+        assert entry.cautions, ident
+        assert entry.score == max(0, plain[ident].score - penalty * len(entry.cautions))
+        assert "Main drawback" in entry.drawback.patient and entry.cautions[0].patient in entry.drawback.patient
+
+
+def test_each_option_shows_its_strongest_match_and_its_main_drawback() -> None:
+    _, fit = _fit(insurance="uninsured", values_cost=10, values_evidence=8)
+    assert "Best match" in fit["compounded"].strongest.patient
+    assert "proof" in fit["compounded"].drawback.patient  # its weak evidence, not only good points
+    assert "cost" in fit["spravato"].drawback.patient
+
+
+def test_a_neutral_rating_is_neutral_never_a_good_match() -> None:
+    # IV scores the neutral 5 on evidence (low certainty).
+    _, fit = _fit(values_evidence=7)
+    words = " ".join(r.patient for r in fit["iv"].reasons)
+    assert "good match" not in words and "neither good nor bad" in words
+    assert fit["iv"].strongest.patient == "No strong match"
+
+
+def test_ties_read_as_ties() -> None:
+    # Needles only: Spravato and compounded both score 10 (no needles), a tie.
+    result, fit = _fit(values_needles=10)
+    assert fit["spravato"].score == fit["compounded"].score
+    assert any("Spravato" in t.patient and "tie" in t.patient for t in result.fit.ties)
+
+
+def test_when_no_option_is_open_it_says_so_and_points_elsewhere() -> None:
+    ratings = {f"values_{a}": 10 for a in ("evidence", "cost", "home")}
+    result, fit = _fit(conditions=["ketamine_hypersensitivity"], **ratings)
+    assert fit == {}
+    assert result.fit.nothing_open is not None and result.fit.nothing_open_refs
+    for word in ("TMS", "ECT", "medicine", "specialist"):
+        assert word in result.fit.nothing_open.patient
+    assert "rated everything 0" not in result.fit.note.patient
+
+
+def test_people_never_see_a_fit_number_or_rank() -> None:
+    from ketadecide.render.consult_steps import fit_lines
+
+    result, _ = _fit(values_cost=10, values_home=3, insurance="uninsured")
+    lines = "\n".join(fit_lines(result, "patient")[:8])
+    assert "/100" not in lines and "1." not in lines
+
+
+# ---------------------------------------------------------------- harms beside benefits (issue 24)
+
+
+def test_transform3_is_shown_to_people_65_and_older_only_and_says_no_clear_difference() -> None:
+    def ids(age: int) -> list[str]:
+        ev = evaluate(parse_profile({**BASE, "age": age}), KB).modality("spravato").evidence
+        assert ev is not None
+        return [o.id for o in ev.outcomes]
+
+    assert "transform3_response_65plus" in ids(70) and "transform3_response_65plus" not in ids(44)
+    from ketadecide.render.labels import outcome_sentence
+
+    ev = evaluate(parse_profile({**BASE, "age": 70}), KB).modality("spravato").evidence
+    assert ev is not None
+    t3 = next(o for o in ev.outcomes if o.id == "transform3_response_65plus")
+    assert not t3.significant and "may be due to chance" in outcome_sentence(t3, "patient")
+
+
+def test_spravato_response_is_shown_beside_its_placebo_response() -> None:
+    ev = evaluate(parse_profile(BASE), KB).modality("spravato").evidence
+    assert ev is not None
+    t2 = {o.id: (o.value_pct, o.comparator_pct) for o in ev.outcomes}
+    assert t2["transform2_response"] == (69.3, 52.0) and t2["transform2_remission"] == (52.5, 31.0)
+
+
+def test_every_option_shows_harms_with_a_comparator_or_says_why_not() -> None:
+    result = evaluate(parse_profile(BASE), KB)
+    for m in result.modalities:
+        ev = m.evidence
+        assert ev is not None
+        for a in ev.adverse_effects:
+            assert a.comparator_pct is not None or a.comparator_range_pct is not None, (m.id, a.id)
+        if not ev.adverse_effects:
+            assert ev.no_figures is not None and "side-effect" in ev.no_figures.patient, m.id
+    iv = result.modality("iv").evidence
+    assert iv is not None and {a.id for a in iv.adverse_effects} >= {"dissociation", "nausea", "headache"}
+
+
+def test_an_uncontrolled_cohort_is_never_drawn_and_figures_warn_against_comparing() -> None:
+    from ketadecide.render.html import render_html
+    from ketadecide.render.terminal import render_table
+
+    result = evaluate(parse_profile(BASE), KB)
+    html = render_html(result, "patient")
+    cohort = html.split('<li class="cohort">')[1].split("</li>")[0]
+    assert "<svg" not in cohort and "no other group" in cohort
+    assert html.count("do not compare one option") == 1
+    assert 'aria-label="52 out of 100 people (comparison group)"' in html  # TRANSFORM-2's placebo arm
+    text = render_table(result, "patient", width=200)
+    hull = next(line for line in text.splitlines() if "1,247 people" in line or "said they felt much better" in line)
+    assert "█" not in hull and "░" not in hull
+    assert "do not compare one option" in text

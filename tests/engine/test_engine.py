@@ -237,10 +237,13 @@ def test_result_is_frozen(minimal_kb: KnowledgeBase) -> None:
         r.profile_id = "x"  # type: ignore[misc]
 
 
-def test_budget_note_mentions_the_cost_share_when_likely_covered(minimal_kb: KnowledgeBase) -> None:
+def test_covered_without_a_recorded_share_is_the_full_price_and_says_so(minimal_kb: KnowledgeBase) -> None:
+    # The minimal data records no cost share: the estimate never guesses one.
     covered = evaluate(S(budget_per_session=50, insurance="commercial", antidepressant_trials=3), minimal_kb)
     spravato = covered.modality("spravato")
     assert spravato.coverage.likely_covered is True
-    assert spravato.cost.budget_note is not None and "copay" in spravato.cost.budget_note.patient
+    oop = spravato.cost.out_of_pocket
+    assert oop is not None and oop.basis == "full_price" and oop.per_session == spravato.cost.per_session
+    assert "cannot tell how much" in oop.assumptions.patient
     uninsured = evaluate(P(budget_per_session=50, insurance="uninsured"), minimal_kb).modality("spravato")
-    assert uninsured.cost.budget_note is not None and "copay" not in uninsured.cost.budget_note.patient
+    assert uninsured.cost.out_of_pocket is not None and uninsured.cost.out_of_pocket.basis == "full_price"

@@ -1,5 +1,6 @@
 """The printed handout, as a patient takes it away: printed by headless Chromium, read back
-with poppler. Page 1 is the summary; the example prints on at most four Letter pages."""
+with poppler. Page 1 is the summary; the example's content prints on at most four Letter pages, its
+sources in full on a fifth."""
 
 from __future__ import annotations
 
@@ -26,16 +27,27 @@ def handout(tmp_path: Path, profile: str, audience: str) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("profile", [EXAMPLE, CRISIS])
-def test_the_patient_handout_is_at_most_four_pages_with_the_summary_first(tmp_path: Path, profile: str) -> None:
+def test_the_patient_handout_is_four_pages_of_content_with_the_summary_first(tmp_path: Path, profile: str) -> None:
     pdf = handout(tmp_path, profile, "patient")
-    assert pdf_pages(pdf) <= 4
+    # The page budget (issue 24): four Letter pages of content, the sources in full and in
+    # small print on a fifth; the content never reaches the sources' page.
+    pages = pdf_pages(pdf)
+    assert pages <= 5
+    sources_page = next(i for i in range(1, pages + 1) if "Where this information comes from" in pdf_text(pdf, i))
+    assert sources_page <= 5 and "…" not in pdf_text(pdf, pages)
+    assert all("Where this information comes from" not in pdf_text(pdf, i) for i in range(1, min(sources_page, 5)))
+    assert pdf_text(pdf, sources_page).lstrip().startswith("Where this information comes from")  # its own page
     first = pdf_text(pdf, 1)
-    # page 1: the four options with their safety check, approved use, insurance and price
+    # page 1: the four options with their safety check, approved use, insurance, what the person
+    # might pay (an estimate) and the price only as "before insurance" (issue 24)
     for name in ("Spravato", "IV ketamine", "IM ketamine", "Oral/sublingual"):
         assert name in first
-    for row in ("Safety check", "Approved use?", "Your insurance", "Price per visit", "First course", "Visits"):
+    rows = ("Safety check", "Approved use?", "Your insurance", "You might pay (estimate)", "First course (estimate)")
+    for row in (*rows, "Price before insurance", "Visits"):
         assert row in first, row
-    assert first.count("talk it over first") + first.count("nothing flagged") + first.count("not advised") >= 4
+    assert "Price per visit" not in first
+    statuses = ("talk it over first", "nothing flagged", "not advised", "urgent — safety first")
+    assert sum(first.count(status) for status in statuses) >= 4
     assert "What we noticed for you" in first
     if profile == CRISIS:
         assert first.index("988") < first.index("Spravato")  # the crisis box opens page 1
@@ -57,3 +69,19 @@ def test_the_clinician_handout_lets_long_rows_split(tmp_path: Path) -> None:
     n = pdf_pages(pdf)
     texts = [pdf_text(pdf, p) for p in range(1, n + 1)]
     assert all(len(t) > 2000 for t in texts[:-1]), [len(t) for t in texts]
+
+
+@pytest.mark.slow
+def test_page_one_opens_with_the_condition_the_decision_and_a_glossary_and_every_copy_has_a_plan(
+    tmp_path: Path,
+) -> None:
+    """Issue 24: the condition and the decision in two sentences and the handout's words
+    explained, first; a worksheet, the leaning question and a plan to fill in by hand."""
+    pdf = handout(tmp_path, EXAMPLE, "patient")
+    first = " ".join(pdf_text(pdf, 1).split())
+    assert first.index("You are choosing whether to try ketamine") < first.index("The four options at a glance")
+    for term in ("TRD:", "Off-label:", "IM:", "Sublingual:", "REMS:"):
+        assert term in first, term
+    text = " ".join(" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1))
+    for words in ("What matters most to you", "Which option are you leaning toward?", "Decide by (date)"):
+        assert words in text, words

@@ -63,7 +63,8 @@ def _cases() -> Iterator[tuple[str, list[str], str]]:
             yield (
                 f"consult-{stem}-{audience}",
                 ["consult", "-p", path, "--audience", audience],
-                CONSULT_ANSWERS,
+                # after a crisis answer, going on is a choice (never the Enter default)
+                ("y\n" if stem == "crisis" else "") + CONSULT_ANSWERS,
             )
     for audience in AUDIENCES:
         yield f"modalities-{audience}", ["modalities", "--audience", audience], ""

@@ -28,6 +28,7 @@ import trustme
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ROOT = Path(__file__).resolve().parents[2]
+DEADLINE_MS = 2000
 ISSUER = "https://ehr.test"
 SPEC_ISSUER = "https://fhir-ehr.example.com/"
 #: The public key of the spec's §Security example (a copy written from the published text).
@@ -188,7 +189,7 @@ def make_handler(stub: FhirStub) -> type[BaseHTTPRequestHandler]:
             mode = stub.modes.get(pid, "")
             page = int((query.get("_page") or ["0"])[0])
             if mode == "slow":
-                time.sleep(1.5)
+                time.sleep(30)  # far past any bound the tests allow, so only the deadline can end it
             if mode == "fail":
                 return self._send(500, {"resourceType": "OperationOutcome", "issue": []})
             if mode == "outcome":
@@ -299,7 +300,9 @@ def service(tmp_path_factory: pytest.TempPathFactory, ca: trustme.CA, fhir: Fhir
         "public_base_url": f"http://127.0.0.1:{port}",
         "allowed_origins": ["https://ehr.test"],
         "tls_ca_file": str(ca_file),
-        "fhir_deadline_ms": 300,
+        # Longer than the 300 ms default so that loopback fetches finish on a busy machine; the
+        # default deadline itself is tested in process (test_server_units.py).
+        "fhir_deadline_ms": DEADLINE_MS,
         "issuers": [
             {"iss": ISSUER, "jwks_url": f"https://localhost:{fhir.port}/jwks.json", "fhir_base": fhir.base},
             {"iss": SPEC_ISSUER, "jwks_url": f"https://localhost:{fhir.port}/example-jwks.json"},

@@ -10,6 +10,7 @@ service cannot get what it needs), §CDS Service Response / §Card Attributes, �
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 import uuid
@@ -22,6 +23,7 @@ import pytest
 
 from tests.fhir.synth import SynthPatient
 from tests.server.conftest import (
+    DEADLINE_MS,
     ISSUER,
     SPEC_EXAMPLE_JWT,
     FhirStub,
@@ -35,6 +37,12 @@ AS_OF = dt.date.today()
 PATIENT_VIEW = "ketamine-options"
 ORDER_SELECT = "ketamine-order-select"
 ORDER_SIGN = "ketamine-order-sign"
+
+
+def wall_limit(seconds: float) -> float:
+    """A wall-clock bound: as given on a machine with CPUs to spare (CI), four times it when
+    other work oversubscribes the machine (then the wait for a CPU is what would be timed)."""
+    return seconds if os.getloadavg()[0] <= (os.cpu_count() or 1) else 4 * seconds
 
 
 # ----------------------------------------------------------------------------- the client
@@ -224,7 +232,7 @@ def test_patient_view_first_call_after_start_and_a_conforming_card(service: Serv
     assert "suicidality" in cards[0]["detail"] and "ask now" in cards[0]["detail"]
     if service.first_call_s < 0:
         service.first_call_s = elapsed
-    assert elapsed < 0.5, f"{elapsed:.3f} s: the spec asks for about 500 ms"
+    assert elapsed < wall_limit(0.5), f"{elapsed:.3f} s: the spec asks for about 500 ms"
     # The same chart gives the same card uuid (derived from the evaluation, nothing stored).
     again = call(service, PATIENT_VIEW, request("patient-view", "trd-1", body["prefetch"]), token()).json()
     assert again["cards"][0]["uuid"] == cards[0]["uuid"]
@@ -315,6 +323,13 @@ def test_errors_are_operation_outcomes_and_unknown_fields_are_ignored(service: S
         headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"},
     )
     _is_outcome(raw, 400)
+    for hostile in (b"[" * 100_000 + b"]" * 100_000, b'{"hook": "a", "hook": "b"}', b'{"x": NaN}'):
+        sent = httpx.post(
+            service.url(f"/cds-services/{PATIENT_VIEW}"),
+            content=hostile,
+            headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"},
+        )
+        _is_outcome(sent, 400)
     extra = {**body, "somethingNew": {"x": 1}, "context": {**body["context"], "futureField": True}}
     assert call(service, PATIENT_VIEW, extra, token()).status_code == 200
 
@@ -399,7 +414,8 @@ def test_a_failing_fhir_server_leaves_fields_not_read(service: Service, fhir: Fh
     response = call(service, PATIENT_VIEW, _fhir_call(service, fhir, pid, prefetch), token())
     elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.text
-    assert elapsed < 1.2, f"{elapsed:.2f} s: one 300 ms deadline for all fetches"
+    limit = wall_limit(DEADLINE_MS / 1000 + 1.0)
+    assert elapsed < limit, f"{elapsed:.2f} s: one deadline for all fetches (the stub waits 30 s)"
     detail = response.json()["cards"][0]["detail"]
     assert "Could not be read from the EHR" in detail and "blood pressure" in detail
     assert fhir.hits("/elsewhere") == 0 and fhir.hits("/offsite") == 0, "a redirect or an offsite page was followed"
@@ -547,6 +563,7 @@ def test_cors_preflight_only_for_allowed_origins(service: Service) -> None:
     assert allowed.headers["access-control-allow-origin"] == "https://ehr.test"
     refused = httpx.options(url, headers={"Origin": "https://evil.test", **ask})
     assert refused.headers.get("access-control-allow-origin") is None
+    _is_outcome(refused, 400)
 
 
 # ----------------------------------------------------------------------------- --dev
@@ -558,8 +575,11 @@ def test_dev_profile_is_open_to_the_sandbox(dev_service: Service) -> None:
     assert call(dev_service, PATIENT_VIEW, body, None).status_code == 200
     url = dev_service.url(f"/cds-services/{PATIENT_VIEW}")
     ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
-    preflight = httpx.options(url, headers={"Origin": "https://sandbox.cds-hooks.org", **ask})
+    private = {"Access-Control-Request-Private-Network": "true"}  # a public page calling loopback
+    preflight = httpx.options(url, headers={"Origin": "https://sandbox.cds-hooks.org", **ask, **private})
+    assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] in ("*", "https://sandbox.cds-hooks.org")
+    assert preflight.headers["access-control-allow-private-network"] == "true"
 
 
 def test_a_ketamine_course_with_a_safety_flag_warns_on_opening_the_chart(service: Service, token: Any) -> None:
@@ -584,3 +604,72 @@ def test_the_log_holds_no_token(service: Service, fhir: FhirStub, token: Any) ->
     log = service.log.read_text()
     for secret in (jwt_sent, jwt_sent.split(".")[1], "opaque-token-log-1", "bad.token.here", "log-1"):
         assert secret not in log
+
+
+# ----------------------------------------------------------------------------- the spec's own examples
+
+
+#: §Calling a CDS Service, "Example" (a copy written from the published text).
+SPEC_EXAMPLE_CALL = {
+    "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "fhirServer": "http://hooks.smarthealthit.org:9080",
+    "hook": "patient-view",
+    "fhirAuthorization": {
+        "access_token": "some-opaque-fhir-access-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/Patient.read user/Observation.read",
+        "subject": "cds-service4",
+    },
+    "context": {"userId": "Practitioner/example", "patientId": "1288992", "encounterId": "89284"},
+    "prefetch": {
+        "patientToGreet": {
+            "resourceType": "Patient",
+            "gender": "male",
+            "birthDate": "1925-12-23",
+            "id": "1288992",
+            "active": True,
+        }
+    },
+}
+
+
+def test_the_specs_example_call_is_a_412_and_calls_no_one(service: Service, fhir: FhirStub, token: Any) -> None:
+    """Its Patient comes under a key this service did not ask for (ignored), and its fhirServer
+    is not the issuer's configured FHIR base (never contacted, and it is http): the service
+    cannot obtain the Patient, so 412 as §Providing FHIR Resources says."""
+    before = len(fhir.requests)
+    _is_outcome(call(service, PATIENT_VIEW, SPEC_EXAMPLE_CALL, token()), 412)
+    assert len(fhir.requests) == before
+    # With the Patient under our own key, the same call is answered (no card: no reason to show one).
+    ours = {**SPEC_EXAMPLE_CALL, "prefetch": {"patient": SPEC_EXAMPLE_CALL["prefetch"]["patientToGreet"]}}
+    response = call(service, PATIENT_VIEW, ours, token())
+    assert response.status_code == 200 and response.json() == {"cards": []}
+
+
+def test_the_specs_example_feedback_is_accepted(service: Service, token: Any) -> None:
+    """§Feedback examples: overridden without and with a reason (cards not ours: counted as unknown)."""
+    url = service.url(f"/cds-services/{PATIENT_VIEW}/feedback")
+    examples = [
+        {
+            "card": "f6b95768-b1c8-40dc-8385-bf3504b82ffb",
+            "outcome": "overridden",
+            "outcomeTimestamp": "2020-12-11T00:00:00Z",
+        },
+        {
+            "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+            "outcome": "overridden",
+            "overrideReason": {
+                "reason": {"code": "d7ecf885", "system": "https://example.com/cds-hooks/override-reason-system"},
+                "userComment": "A comment entered by the clinician.",
+            },
+            "outcomeTimestamp": "2020-12-11T00:00:00Z",
+        },
+    ]
+    for example in examples:
+        sent = httpx.post(
+            url, json={"feedback": [example]}, headers={"Authorization": f"Bearer {token(PATIENT_VIEW, '/feedback')}"}
+        )
+        assert sent.status_code == 200
+    counts = httpx.get(url, headers={"Authorization": f"Bearer {token(PATIENT_VIEW, '/feedback')}"}).json()["counts"]
+    assert counts["unknown:overridden"] == 2 and counts["unknown:reason:other"] == 1

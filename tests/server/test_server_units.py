@@ -58,6 +58,27 @@ def test_a_long_finding_name_still_gives_a_summary_under_140(kb: KnowledgeBase) 
     assert len(summary) <= 139 and summary.endswith("(+1 more safety flag)")
 
 
+def test_an_old_blood_pressure_is_said_to_be_old(kb: KnowledgeBase) -> None:
+    from ketadecide.fhir.reader import code_index
+    from ketadecide.server.app import evaluate_chart
+    from ketadecide.server.chart import Order, chart_of
+
+    p = SynthPatient("old-bp", birth_date=dt.date(1980, 5, 1))
+    p.condition("icd10cm", "F33.1", "Major depressive disorder, recurrent, moderate")
+    p.bp(170, 104, days_ago=500)
+    chart = chart_of(p.bundle(AS_OF), kb, code_index(kb), AS_OF, source="test")
+    plan = cards.plan_card(
+        "order-sign",
+        chart,
+        evaluate_chart(chart, kb),
+        [Order("esketamine", ("spravato",))],
+        source_url="https://x.test/sources",
+    )
+    assert plan is not None and plan.indicator == "warning"
+    assert "170/104 mmHg, 500 days old" in plan.summary and len(plan.summary) <= 139
+    assert "**Dated:**" in plan.detail and len(plan.detail.splitlines()) <= cards.DETAIL_MAX_LINES
+
+
 def test_card_uuid_carries_its_topic() -> None:
     for topic in cards.TOPICS:
         raw = bytearray(16)
@@ -95,6 +116,28 @@ def test_the_specs_example_jwt_is_refused_only_because_it_expired() -> None:
         asyncio.run(_verifier(time.time).verify(f"Bearer {SPEC_EXAMPLE_JWT}", url))
 
 
+def test_fetches_end_at_the_default_300_ms_deadline() -> None:
+    from ketadecide.server.fetch import Fetcher
+
+    assert ServerConfig().fhir_deadline_ms == 300
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        if "Patient" in request.url.path:
+            return httpx.Response(200, json={"resourceType": "Patient", "id": "p1"})
+        await asyncio.sleep(30)
+        return httpx.Response(200, json={})
+
+    async def run() -> tuple[float, dict[str, Any]]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as client:
+            started = time.perf_counter()
+            fetcher = Fetcher(client, "https://ehr.test/fhir", "token", ServerConfig().fhir_deadline_ms / 1000)
+            got = await fetcher.run({"patient": "Patient/p1", "conditions": "Condition?patient=p1"})
+            return time.perf_counter() - started, got
+
+    elapsed, got = asyncio.run(run())
+    assert elapsed < 1.0 and got["patient"].status == "ok" and got["conditions"].status == "failed"
+
+
 def test_the_memory_store_expires_and_refuses_a_live_key() -> None:
     now = [0.0]
     store = MemoryStore(clock=lambda: now[0])
@@ -118,6 +161,8 @@ def test_config_names_an_unknown_key(tmp_path: Path) -> None:
 
 
 def test_dev_refuses_a_non_loopback_host_and_http_keys_need_dev(runner: Any, tmp_path: Path) -> None:
+    result = runner.invoke(cli_app, ["serve"])  # no issuers and not --dev: nothing it could serve
+    assert result.exit_code == 2 and "--config" in result.output
     result = runner.invoke(cli_app, ["serve", "--dev", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "loopback" in result.output
     path = tmp_path / "cds.yaml"
@@ -155,6 +200,15 @@ def test_simulation_reports_cards_per_1000_and_never_critical(kb: KnowledgeBase,
     json.dumps(data)
 
 
+def test_simulate_from_the_command_line(runner: Any, tmp_path: Path) -> None:
+    write_folder(cohort(seed=5, count=5, as_of=AS_OF), tmp_path, AS_OF)
+    result = runner.invoke(cli_app, ["serve", "--simulate", str(tmp_path), "--as-of", "2026-12-05", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["charts"] == 5
+    result = runner.invoke(cli_app, ["serve", "--simulate", str(tmp_path / "absent")])
+    assert result.exit_code == 2 and "--simulate" in result.output
+
+
 # ----------------------------------------------------------------------------- latency
 
 
@@ -177,11 +231,17 @@ def _prefetch(bundle: dict[str, Any], templates: dict[str, str]) -> dict[str, An
 
 
 def test_in_process_p95_under_200_ms(kb: KnowledgeBase) -> None:
+    """p95 under 200 ms per patient-view call, in process. The CPU time the process spends
+    (the service's own cost) is always checked; the wall-clock time too unless the machine is
+    oversubscribed by other work (load average above its cores), when waiting for a CPU
+    would be measured instead of the service."""
+    import os
+
     app = create_app(ServerConfig(dev=True), kb, "http://127.0.0.1:8787")
     people = cohort(seed=11, count=40, as_of=dt.date.today())
     with TestClient(app) as client:
         templates = client.get("/cds-services").json()["services"][0]["prefetch"]
-        times = []
+        wall, cpu = [], []
         for p in people:
             body = {
                 "hook": "patient-view",
@@ -189,9 +249,13 @@ def test_in_process_p95_under_200_ms(kb: KnowledgeBase) -> None:
                 "context": {"userId": "Practitioner/1", "patientId": p.id},
                 "prefetch": _prefetch(p.bundle(dt.date.today()), templates),
             }
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.post("/cds-services/ketamine-options", json=body)
-            times.append(time.perf_counter() - started)
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             assert response.status_code == 200
-    p95 = statistics.quantiles(times, n=20)[-1]
-    assert p95 < 0.2, f"in-process p95 {p95 * 1000:.0f} ms"
+    cpu_p95 = statistics.quantiles(cpu, n=20)[-1]
+    assert cpu_p95 < 0.2, f"in-process CPU p95 {cpu_p95 * 1000:.0f} ms"
+    wall_p95 = statistics.quantiles(wall, n=20)[-1]
+    if os.getloadavg()[0] <= (os.cpu_count() or 1):
+        assert wall_p95 < 0.2, f"in-process p95 {wall_p95 * 1000:.0f} ms"

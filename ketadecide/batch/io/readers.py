@@ -51,6 +51,27 @@ NUMBER_FIELDS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
 _JSONL_DELIMITER = "\x1e"
 
 
+#: Inputs that are no table of profiles, with what to do instead (following the generic
+#: "give --input-format csv" advice with a PDF only led to "not valid UTF-8 text").
+_OTHER_KINDS = {
+    ".xlsx": "an Excel workbook: save the sheet as CSV (File > Save As > CSV) and give that file",
+    ".xls": "an Excel workbook: save the sheet as CSV (File > Save As > CSV) and give that file",
+    ".pdf": "a PDF: batch reads a table of profiles, one per row (CSV, JSONL or Parquet)",
+    ".yaml": "one profile (YAML): use `ketadecide compare --profile FILE`; batch reads many, one per row",
+    ".yml": "one profile (YAML): use `ketadecide compare --profile FILE`; batch reads many, one per row",
+    ".json": "one profile (JSON): use `ketadecide compare --profile FILE`; or, for many, one JSON object "
+    "per line in a .jsonl file",
+}
+
+
+def _wrong_kind(path: Path, suffix: str) -> str:
+    if path.is_dir():
+        return "is a folder: give one CSV, JSONL or Parquet file"
+    if suffix in _OTHER_KINDS:
+        return f"this looks like {_OTHER_KINDS[suffix]}"
+    return ""
+
+
 def format_of(location: str, explicit: str | None, *, what: str) -> str:
     """The format named explicitly, else implied by the file's extension."""
     if explicit is not None:
@@ -61,6 +82,10 @@ def format_of(location: str, explicit: str | None, *, what: str) -> str:
     suffix = Path(location).suffix.lower()
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
+    if what == "input" and location != "-":
+        wrong = _wrong_kind(Path(location), suffix)
+        if wrong:
+            raise InputError(Problem(wrong, location))
     raise InputError(
         Problem(
             f"cannot tell the {what} format from the name; give --{what}-format csv, jsonl or parquet",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -69,7 +69,22 @@ class ClinicChoice(Strict):
         return self
 
 
+class GlossaryEntry(Strict):
+    term: Annotated[str, Field(min_length=1, max_length=40)]
+    clinician: Text
+    patient: Text
+
+
+class Intro(Cited):
+    """Page 1 of the handout: the condition and the decision in two sentences, and a glossary."""
+
+    condition: Wording
+    decision: Wording
+    glossary: tuple[GlossaryEntry, ...] = ()
+
+
 class DecisionFile(Strict):
     sure: SureTest
     clinic: ClinicChoice
     about: About
+    intro: Intro | None = None

@@ -32,6 +32,17 @@ class Outcome(Cited):
     design: Literal["rct_blinded", "rct_open_label", "meta_analysis", "uncontrolled_cohort"]
     lower_is_better: bool = False
     """True for harms counted as outcomes (relapse)."""
+    from_age: Annotated[int, Field(ge=0, le=120)] | None = None
+    """Shown only to people this old or older (e.g. the trial in people 65+)."""
+    significant: bool = True
+    """False when the study found no clear difference from the comparator (said beside it)."""
+
+    @model_validator(mode="after")
+    def _cohort_has_no_comparator_number(self) -> Outcome:
+        # An uncontrolled cohort has no comparison group: a number there would be invented.
+        if self.design == "uncontrolled_cohort" and self.comparator_pct is not None:
+            raise ValueError("an uncontrolled cohort has no comparator figure")
+        return self
 
 
 class AdverseEffect(Cited):
@@ -63,6 +74,8 @@ class ModalityEvidence(Cited):
 
 class EvidenceFile(Strict):
     certainty_words: dict[Certainty, Wording]
+    compare_warning: Wording
+    """Said once above the figures: numbers from different trials cannot be compared directly."""
     modalities: dict[RecordId, ModalityEvidence]
 
     @model_validator(mode="after")

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ketadecide.knowledge.models import Cited, RecordId, Strict, Wording
+from ketadecide.knowledge.files.evidence import CERTAINTIES, Certainty
+from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Wording
 from ketadecide.profile import MODALITY_IDS, VALUE_ATTRIBUTES
 
 
@@ -28,13 +29,67 @@ class FitWording(Strict):
     helps: Wording
     """Reason template: {label}, {weight}, {score}."""
     hurts: Wording
+    neutral: Wording
+    """An option scoring the neutral 5 on an attribute neither helps nor hurts: {label}, {weight}, {score}."""
     nothing_rated: Wording
     excluded: Wording
     """Said of options left out because they are contraindicated; {names}."""
+    bands: dict[Literal["close", "partial", "little"], Wording]
+    """How much of what the person said matters an option matches, in words (never a rank)."""
+    strongest: Wording
+    """The option's strongest match: {label}."""
+    no_strong_match: Wording
+    drawback_caution: Wording
+    """The most important drawback when a safety caution applies: {names}."""
+    drawback_attribute: Wording
+    """... when the worst match is a rated attribute: {label}."""
+    drawback_evidence: Wording
+    """... when the evidence is weak: {certainty}."""
+    no_drawback: Wording
+    tie: Wording
+    """Said when two or more options match equally: {names}."""
+    nothing_open: CitedText
+    """When every option is contraindicated: say so and point to the alternatives."""
+
+
+class CostBand(Strict):
+    up_to: Annotated[float, Field(ge=0)]
+    score: Annotated[int, Field(ge=0, le=10)]
+
+
+class Derived(Cited):
+    """Attribute scores that depend on the person, not on the option alone."""
+
+    cost_bands: tuple[CostBand, ...] = Field(min_length=1)
+    """The high end of the person's out-of-pocket estimate per session, to a 0-10 score
+    (first band whose ``up_to`` it does not exceed; above every band scores 0)."""
+    evidence_by_certainty: dict[Certainty, Annotated[int, Field(ge=0, le=10)]]
+    """The evidence attribute follows the certainty grade of evidence.yaml."""
+    off_label_certainty: Certainty
+    """A labelled drug used outside its indications: its trials do not cover this use."""
+    caution_penalty: Annotated[int, Field(ge=0, le=100)]
+    """Points taken from the 0-100 fit for each relative (caution) finding."""
+    cost_note: Wording
+    """The cost attribute's note for one option: {amount}, {basis}."""
+    band_at: dict[Literal["close", "partial"], Annotated[int, Field(ge=0, le=100)]]
+    """The lowest 0-100 fit that reads "close" and "partial" (below: "little")."""
+
+    @model_validator(mode="after")
+    def _bands(self) -> Derived:
+        ups = [b.up_to for b in self.cost_bands]
+        scores = [b.score for b in self.cost_bands]
+        if ups != sorted(ups) or scores != sorted(scores, reverse=True):
+            raise ValueError("cost_bands must rise in up_to and fall in score")
+        if set(self.band_at) != {"close", "partial"} or self.band_at["close"] <= self.band_at["partial"]:
+            raise ValueError("band_at needs close above partial")
+        if set(self.evidence_by_certainty) != set(CERTAINTIES):
+            raise ValueError(f"evidence_by_certainty needs every certainty: {', '.join(CERTAINTIES)}")
+        return self
 
 
 class ValuesFile(Strict):
     attributes: dict[RecordId, Attribute]
+    derived: Derived
     wording: FitWording
 
     @model_validator(mode="after")
