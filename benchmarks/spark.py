@@ -35,7 +35,7 @@ def generate(path: Path, n: int, seed: int = 16) -> None:
     import pyarrow.parquet as pq
 
     from ketadecide.floor import load_knowledge_base
-    from ketadecide.predicates import ENUM_FIELDS
+    from ketadecide.predicates import RULE_ENUM_FIELDS
     from ketadecide.profile import PAYERS
 
     kb = load_knowledge_base(None)
@@ -56,8 +56,8 @@ def generate(path: Path, n: int, seed: int = 16) -> None:
                     pa.list_(pa.string()),
                 ),
                 "antidepressant_trials": pa.array([rng.randint(0, 5) for _ in rows], pa.int64()),
-                "suicidality": [rng.choice(ENUM_FIELDS["suicidality"]) for _ in rows],
-                "pregnancy": [rng.choice([*ENUM_FIELDS["pregnancy"], None]) for _ in rows],
+                "suicidality": [rng.choice(RULE_ENUM_FIELDS["suicidality"]) for _ in rows],
+                "pregnancy": [rng.choice([*RULE_ENUM_FIELDS["pregnancy"], None]) for _ in rows],
                 "phq9": pa.array(
                     [
                         [rng.randint(0, 3) for _ in range(8 if bad.get(i) == "phq9" else 9)]

@@ -1,6 +1,6 @@
 """``ketadecide.evaluate``: the engine's comparison, with what the features above it add.
 
-The engine (:func:`ketadecide.engine.evaluate.evaluate`) imports no feature: troubleshooting
+The engine (:func:`ketadecide.engine.evaluate_modalities`) imports no feature: troubleshooting
 suggestions for a course under way and the printable handout are worked out here, from the
 profile and the knowledge base, and passed in. The CLI's ``compare`` and ``consult`` and the
 public API call this.
@@ -8,8 +8,7 @@ public API call this.
 
 from __future__ import annotations
 
-from ketadecide.engine.evaluate import check_profile_ids, check_value_ids
-from ketadecide.engine.evaluate import evaluate as evaluate_modalities
+from ketadecide.engine.evaluate import check_profile_ids, check_value_ids, evaluate_modalities
 from ketadecide.engine.result import Handout, Result, Suggestion
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase

@@ -157,9 +157,9 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
 def validate_data_dir(
     data_dir: Path | str | None = None, *, clinical_floor: bool = True, **options: Any
 ) -> loader.ValidationReport:
-    """:func:`ketadecide.knowledge.loader.validate_data_dir`, then the clinical floor (an
+    """:func:`ketadecide.knowledge.loader.validate_files`, then the clinical floor (an
     error when breached). ``data validate`` runs this; ``options`` go to the loader."""
-    report = loader.validate_data_dir(data_dir, **options)
+    report = loader.validate_files(data_dir, **options)
     kb = report.knowledge_base
     if kb is None or not clinical_floor:
         return report

@@ -20,17 +20,21 @@ from ketadecide import profile as _p
 DERIVED_NUMERIC_FIELDS: frozenset[str] = frozenset({"phq9_total", "phq9_item9"})
 # The field kinds rules may test, from the profile's one field table: screening answers
 # only (the values and SURE answers come after the comparison and never decide a rule).
-NUMERIC_FIELDS: frozenset[str] = frozenset(_p.fields_of_kind("int", "number", decision=False)) | DERIVED_NUMERIC_FIELDS
-BOOL_FIELDS: frozenset[str] = frozenset(_p.fields_of_kind("bool", decision=False))
-LIST_FIELDS: dict[str, tuple[str, ...] | None] = {
+RULE_NUMERIC_FIELDS: frozenset[str] = (
+    frozenset(_p.fields_of_kind("int", "number", decision=False)) | DERIVED_NUMERIC_FIELDS
+)
+RULE_BOOL_FIELDS: frozenset[str] = frozenset(_p.fields_of_kind("bool", decision=False))
+RULE_LIST_FIELDS: dict[str, tuple[str, ...] | None] = {
     # conditions and medications: ids come from the knowledge base, checked at load
     name: _p.FIELD_SPECS[name].choices or None
     for name in _p.fields_of_kind("enum_list", "id_list", decision=False)
 }
-ENUM_FIELDS: dict[str, tuple[str, ...]] = {
+RULE_ENUM_FIELDS: dict[str, tuple[str, ...]] = {
     name: _p.FIELD_SPECS[name].choices for name in _p.fields_of_kind("enum", decision=False)
 }
-FIELDS: frozenset[str] = NUMERIC_FIELDS | BOOL_FIELDS | frozenset(LIST_FIELDS) | frozenset(ENUM_FIELDS)
+RULE_FIELDS: frozenset[str] = (
+    RULE_NUMERIC_FIELDS | RULE_BOOL_FIELDS | frozenset(RULE_LIST_FIELDS) | frozenset(RULE_ENUM_FIELDS)
+)
 
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "not_in", "contains", "missing", "present"]
 _OPS_BY_KIND: dict[str, frozenset[str]] = {
@@ -42,11 +46,11 @@ _OPS_BY_KIND: dict[str, frozenset[str]] = {
 
 
 def field_kind(name: str) -> str:
-    if name in NUMERIC_FIELDS:
+    if name in RULE_NUMERIC_FIELDS:
         return "numeric"
-    if name in BOOL_FIELDS:
+    if name in RULE_BOOL_FIELDS:
         return "bool"
-    if name in LIST_FIELDS:
+    if name in RULE_LIST_FIELDS:
         return "list"
     return "enum"
 
@@ -62,8 +66,8 @@ class Compare(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Compare:
-        if self.field not in FIELDS:
-            raise ValueError(f"unknown field '{self.field}' (one of: {', '.join(sorted(FIELDS))})")
+        if self.field not in RULE_FIELDS:
+            raise ValueError(f"unknown field '{self.field}' (one of: {', '.join(sorted(RULE_FIELDS))})")
         kind = field_kind(self.field)
         if self.op not in _OPS_BY_KIND[kind]:
             allowed = ", ".join(sorted(_OPS_BY_KIND[kind]))
@@ -78,7 +82,7 @@ class Compare(BaseModel):
         if kind == "bool" and not isinstance(v, bool):
             raise ValueError(f"'{self.field}' is compared with true or false, got {v!r}")
         if kind == "enum":
-            allowed_values = ENUM_FIELDS[self.field]
+            allowed_values = RULE_ENUM_FIELDS[self.field]
             values = v if self.op in {"in", "not_in"} else [v]
             if not isinstance(values, list) or not values:
                 raise ValueError(f"op '{self.op}' needs a non-empty list of values")
@@ -89,7 +93,7 @@ class Compare(BaseModel):
             values = v if isinstance(v, list) else [v]
             if not values or not all(isinstance(i, str) for i in values):
                 raise ValueError(f"'contains' needs an id or a list of ids, got {v!r}")
-            allowed_ids = LIST_FIELDS[self.field]
+            allowed_ids = RULE_LIST_FIELDS[self.field]
             for item in values:
                 if allowed_ids is not None and item not in allowed_ids:
                     raise ValueError(f"'{item}' is not a value of '{self.field}'")
@@ -144,7 +148,7 @@ Predicate = Annotated[
 
 def profile_facts(profile: _p.Profile) -> dict[str, Any]:
     """The values predicates read: the profile's fields plus the derived PHQ-9 scores."""
-    facts: dict[str, Any] = {name: getattr(profile, name) for name in FIELDS if name in _p.PROFILE_FIELDS}
+    facts: dict[str, Any] = {name: getattr(profile, name) for name in RULE_FIELDS if name in _p.PROFILE_FIELDS}
     facts["phq9_total"] = profile.phq9_total
     facts["phq9_item9"] = profile.phq9_item9
     return facts

@@ -10,6 +10,7 @@ from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
+    NOT_NOTE,
     AsOfOpt,
     AudienceOpt,
     AudienceOption,
@@ -63,7 +64,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     if (profile is None) == (fhir is None):
         raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
     check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
-    shown_as = output_format(fmt, output)
+    shown_as = output_format(fmt, output, (*NOT_NOTE, "note"))
     when = as_of_date(as_of, fhir)
     kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)
     if fhir is not None:

@@ -14,7 +14,8 @@ from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.options import DataDirOpt, FormatOpt, OutputOpt
 from ketadecide.errors import InputError, Problem, did_you_mean
-from ketadecide.knowledge.names import ID_FIELDS, id_entries
+from ketadecide.knowledge.names import ID_FIELDS, with_id_hints  # noqa: F401 - re-exported
+from ketadecide.knowledge.terms import brand_names, id_entries, id_terms  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from ketadecide.knowledge.base import KnowledgeBase

@@ -11,6 +11,7 @@ from ketadecide.consult.steps import Option
 from ketadecide.consult.words import NO, NONE_KEY, NONE_WORDS, YES, words
 from ketadecide.engine.result import Audience
 from ketadecide.errors import Problem
+from ketadecide.lang import tr
 
 
 class BadAnswer(Exception):
@@ -79,18 +80,32 @@ def _spanish_hits(options: tuple[Option, ...], word: str) -> list[Option]:
     if current() != "es" or len(word) < 3:
         return []
     folded = _fold(word)
-    return [o for o in options if any(w.startswith(folded) for w in re.findall(r"\w+", _fold(o.label)))]
+    words_of = {o.key: re.findall(r"\w+", _fold(o.label)) for o in options}
+    # A choice whose label starts with the word wins over one that only mentions it
+    # ("depresión": "Depresión (depresión mayor)", not "Trastorno bipolar (depresión ...)").
+    first = [o for o in options if words_of[o.key][:1] and words_of[o.key][0].startswith(folded)]
+    return first or [o for o in options if any(w.startswith(folded) for w in words_of[o.key])]
 
 
-def pick_many(options: tuple[Option, ...], word: str, audience: Audience) -> list[Any]:
-    """The values picked; ``[]`` for "none" (asked, none), never for an empty answer."""
+def pick_many(
+    options: tuple[Option, ...], word: str, audience: Audience, terms: dict[str, str] | None = None
+) -> list[Any]:
+    """The values picked; ``[]`` for "none" (asked, none), never for an empty answer.
+
+    ``terms`` maps other names to a value (``{"xanax": "benzodiazepine"}``): a brand or
+    generic name is understood as in a profile file."""
     none = False
     chosen: list[Any] = []
+    named = {k.casefold(): v for k, v in (terms or {}).items()}
     for token in (t for t in re.split(r"[,;\s]+", word) if t):
         hit = next(
             (o for o in options if token == o.key or (o.value is not None and token == str(o.value).lower())),
             None,
         )
+        if hit is None and token.casefold() in named:
+            hit = next((o for o in options if o.value == named[token.casefold()]), None)
+        if hit is None and token not in NONE_WORDS and len(found := _spanish_hits(options, token)) == 1:
+            hit = found[0]
         if hit is None and token in NONE_WORDS:
             hit = next((o for o in options if o.key == NONE_KEY and o.value is None), None)
         if hit is None:
@@ -113,14 +128,14 @@ def strip_unit(word: str, unit: str | None) -> str:
 def whole_number(word: str, unit: str | None, audience: Audience) -> int:
     word = strip_unit(word, unit)
     if not re.fullmatch(r"\+?\d{1,6}", word):
-        shown = f" ({unit})" if unit else ""
+        shown = f" ({tr(unit) if audience == 'patient' else unit})" if unit else ""
         raise BadAnswer(words("whole_number", audience, unit=shown, example="3" if not unit else "45"))
     return int(word)
 
 
 def number(word: str, unit: str | None, audience: Audience) -> float:
     cleaned = strip_unit(word, unit).replace("$", "").replace(",", "").strip()
-    shown = f" ({unit})" if unit else ""
+    shown = f" ({tr(unit) if audience == 'patient' else unit})" if unit else ""
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?|\.\d{1,2}", cleaned):
         raise BadAnswer(words("number", audience, unit=shown, example="300"))
     return float(cleaned)

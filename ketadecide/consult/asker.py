@@ -17,7 +17,7 @@ from typing import Protocol, TextIO
 from ketadecide.consult.interview import Interview
 from ketadecide.consult.steps import Notice, Step
 from ketadecide.engine.result import Audience
-from ketadecide.lang import tr
+from ketadecide.lang import tr, trf
 from ketadecide.render.tidy import wrap_words
 from ketadecide.tty import is_terminal
 
@@ -62,7 +62,7 @@ def section_heading(step: Step, audience: Audience) -> str:
     if step.section_count == 0:  # an optional step after the comparison, not a numbered part
         return step.section_title
     if audience == "patient":
-        return f"{step.section_title} (part {step.section_number} of {step.section_count})"
+        return f"{step.section_title} " + trf("(part {n} of {of})", n=step.section_number, of=step.section_count)
     return f"{step.section_number}/{step.section_count} {step.section_title}"
 
 
@@ -85,18 +85,18 @@ def prompt_hint(step: Step, audience: Audience) -> str:
     if audience == "patient":
         parts = []
         if step.kind in {"multi", "checklist"}:
-            parts.append("type numbers, separated by commas")
+            parts.append(tr("type numbers, separated by commas"))
         elif step.options and step.kind != "bool":
-            parts.append("type a number")
+            parts.append(tr("type a number"))
         elif step.kind == "bool":
-            parts.append("yes or no")
+            parts.append(tr("yes or no"))
         if step.enter == "skip":
-            parts.append("Enter to skip")
+            parts.append(tr("Enter to skip"))
         elif step.enter is not None:
-            parts.append(f"Enter for: {step.enter}")
-        parts.append("? for help")
+            parts.append(trf("Enter for: {answer}", answer=step.enter))
+        parts.append(tr("? for help"))
         if step.can_go_back:
-            parts.append("back to go back")
+            parts.append(tr("back to go back"))
         return "(" + " · ".join(parts) + ")"
     parts = []
     if step.options and step.kind != "bool":

@@ -1,6 +1,6 @@
 """The evaluation core: a profile and a knowledge base in, a frozen result out."""
 
-from ketadecide.engine.evaluate import check_profile_ids, evaluate
+from ketadecide.engine.evaluate import check_profile_ids, evaluate_modalities
 from ketadecide.engine.result import (
     Cost,
     Coverage,
@@ -20,5 +20,5 @@ __all__ = [
     "Result",
     "Suggestion",
     "check_profile_ids",
-    "evaluate",
+    "evaluate_modalities",
 ]

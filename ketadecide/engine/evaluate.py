@@ -1,4 +1,4 @@
-"""``evaluate(profile, kb) -> Result``: pure and deterministic; no I/O, no printing.
+"""``evaluate_modalities(profile, kb) -> Result``: pure and deterministic; no I/O, no printing.
 
 The order of work mirrors the clinical order: the crisis screen first, then every rule
 against every modality, then status from the findings (never the other way round), then
@@ -86,7 +86,7 @@ def status_of(findings: tuple[Finding, ...], missing: tuple[Missing, ...] = ()) 
 
 def statuses(profile: Profile, kb: KnowledgeBase) -> dict[str, Status]:
     """Each modality's status alone, without building findings, coverage or cost: the same
-    rules as :func:`evaluate`, cheap enough for the clinical floor's many probe profiles."""
+    rules as :func:`evaluate_modalities`, cheap enough for the clinical floor's many probe profiles."""
     fired = _fired_rules(profile, kb)
     incomplete = bool(missing_of(profile, kb))
     return {
@@ -200,7 +200,7 @@ def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: Knowle
     )
 
 
-def evaluate(
+def evaluate_modalities(
     profile: Profile,
     kb: KnowledgeBase,
     *,

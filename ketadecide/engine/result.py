@@ -406,6 +406,18 @@ class Sure:
 
 
 @dataclass(frozen=True)
+class ChecklistView:
+    """Steps to tick for one option (the Spravato REMS, prior authorisation), cited and dated."""
+
+    id: str
+    modality: str
+    title: Worded
+    items: tuple[HandoutItem, ...]
+    reviewed: dt.date
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
 class DecisionSupport:
     """Choosing a clinic, therapy alongside each option, and who made this aid (IPDAS)."""
 
@@ -431,3 +443,4 @@ class DecisionSupport:
     """Page 1: the decision in one sentence."""
     glossary: tuple[tuple[str, Worded], ...] = ()
     intro_refs: tuple[Ref, ...] = ()
+    checklists: tuple[ChecklistView, ...] = ()

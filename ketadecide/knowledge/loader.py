@@ -88,15 +88,16 @@ class ValidationReport:
     """SHA-256 of contraindications.yaml's text (the clinical floor may trust a verified one)."""
 
 
-def validate_data_dir(
+def validate_files(
     data_dir: Path | str | None = None,
     *,
     check_freshness: bool = True,
     today: dt.date | None = None,
     lazy_extras: bool = False,
 ) -> ValidationReport:
-    """Validate a data directory and report errors and warnings without raising. The
-    clinical floor is checked above this layer (:func:`ketadecide.floor.validate_data_dir`).
+    """Validate a data directory's files and report errors and warnings without raising.
+    The clinical floor is checked above this layer: :func:`ketadecide.floor.validate_data_dir`
+    is this plus the floor (what ``data validate`` runs).
 
     With ``lazy_extras`` (how commands load data), the optional files (troubleshooting,
     questions, codes) are read and hashed now but validated when a feature first uses
@@ -202,7 +203,7 @@ def content_sha256(texts: Mapping[str, str], defaults: Mapping[str, str] | None 
 def bundled_questions() -> QuestionsFile:
     """The bundled questions.yaml, validated with its sources and floor (once per process):
     the PHQ-9 bands a FHIR mapping uses when it is given no knowledge base."""
-    report = validate_data_dir(default_data_dir(), check_freshness=False, lazy_extras=True)
+    report = validate_files(default_data_dir(), check_freshness=False, lazy_extras=True)
     if report.knowledge_base is None:
         raise InputError(report.errors)
     return report.knowledge_base.questions()

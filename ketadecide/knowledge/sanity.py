@@ -31,10 +31,10 @@ from ketadecide import profile as _p
 from ketadecide.errors import Problem
 from ketadecide.knowledge.models import SEVERITY_RANK, ContraindicationsFile, ScreenRule
 from ketadecide.predicates import (
-    BOOL_FIELDS,
-    ENUM_FIELDS,
-    LIST_FIELDS,
-    NUMERIC_FIELDS,
+    RULE_BOOL_FIELDS,
+    RULE_ENUM_FIELDS,
+    RULE_LIST_FIELDS,
+    RULE_NUMERIC_FIELDS,
     AllOf,
     AnyOf,
     Compare,
@@ -47,17 +47,16 @@ from ketadecide.predicates import (
 RANGES: dict[str, tuple[float, float]] = {
     name: (float(spec.minimum or 0), float(spec.maximum if spec.maximum is not None else 1e9))
     for name, spec in _p.FIELD_SPECS.items()
-    if name in NUMERIC_FIELDS
+    if name in RULE_NUMERIC_FIELDS
 }
 RANGES["phq9_total"] = (0.0, 27.0)
 RANGES["phq9_item9"] = (0.0, 3.0)
-INTEGER_FIELDS = frozenset(n for n in NUMERIC_FIELDS if n != "budget_per_session")
+RULE_INTEGER_FIELDS = frozenset(n for n in RULE_NUMERIC_FIELDS if n != "budget_per_session")
 
 #: Above this many combinations a rule is not checked exhaustively (none real comes close).
 MAX_GRID = 50_000
 #: Fields whose rise must never make a modality look safer (the monotonic invariant).
 RISING_FIELDS = ("bp_systolic", "bp_diastolic", "conditions", "medications")
-BP_FIELDS = ("bp_systolic", "bp_diastolic")
 
 
 def compares(pred: Predicate) -> Iterator[Compare]:
@@ -96,7 +95,7 @@ def candidates(field: str, cmps: Iterable[Compare]) -> list[Any]:
 
 
 def _candidates(field: str, cmps: list[Compare]) -> list[Any]:
-    if field in NUMERIC_FIELDS:
+    if field in RULE_NUMERIC_FIELDS:
         lo, hi = RANGES[field]
         values: set[float] = {lo, hi}
         for c in cmps:
@@ -104,17 +103,17 @@ def _candidates(field: str, cmps: list[Compare]) -> list[Any]:
                 t = float(c.value)
                 near = (
                     (math.floor(t) - 1, math.floor(t), math.ceil(t), math.ceil(t) + 1)
-                    if field in INTEGER_FIELDS
+                    if field in RULE_INTEGER_FIELDS
                     else (t - 0.5, t, t + 0.5)
                 )
                 values.update(v for v in near if lo <= v <= hi)
-        if field in INTEGER_FIELDS:
+        if field in RULE_INTEGER_FIELDS:
             return [None, *sorted({int(v) for v in values})]
         return [None, *sorted(values)]
-    if field in BOOL_FIELDS:
+    if field in RULE_BOOL_FIELDS:
         return [None, False, True]
-    if field in ENUM_FIELDS:
-        return [None, *ENUM_FIELDS[field]]
+    if field in RULE_ENUM_FIELDS:
+        return [None, *RULE_ENUM_FIELDS[field]]
     # A list field: every subset of the ids named (few in practice), else singletons.
     ids: list[str] = []
     for c in cmps:
@@ -188,9 +187,9 @@ def _range_text(field: str) -> str:
     if field in RANGES:
         lo, hi = RANGES[field]
         return f"{lo:g} to {hi:g}"
-    if field in ENUM_FIELDS:
-        return ", ".join(ENUM_FIELDS[field])
-    return "true or false" if field in BOOL_FIELDS else "a list"
+    if field in RULE_ENUM_FIELDS:
+        return ", ".join(RULE_ENUM_FIELDS[field])
+    return "true or false" if field in RULE_BOOL_FIELDS else "a list"
 
 
 def _bp_order(file: str, where: str, cmps: Sequence[Compare]) -> list[Problem]:
@@ -257,7 +256,7 @@ def _monotonic(file: str, contra: ContraindicationsFile) -> list[Problem]:
 
 def _rising_steps(field: str, axis: list[Any]) -> Iterator[tuple[Any, Any]]:
     """(before, after) pairs where ``field`` rises by one step (or gains one id)."""
-    if field in LIST_FIELDS:
+    if field in RULE_LIST_FIELDS:
         axis = [v for v in axis if v is not None]
         for subset in axis:
             for other in axis:
@@ -288,11 +287,11 @@ def _show(value: Any) -> str:
 def _relative_above_absolute(file: str, contra: ContraindicationsFile) -> list[Problem]:
     """For each BP reading alone, the relative band must start below the absolute one."""
     warnings: list[Problem] = []
-    bp_only = {rid: r for rid, r in contra.screens.items() if {c.field for c in compares(r.when)} <= set(BP_FIELDS)}
+    bp_only = {rid: r for rid, r in contra.screens.items() if {c.field for c in compares(r.when)} <= set(_p.BP_FIELDS)}
     if not bp_only:
         return warnings
     cmps = [c for r in bp_only.values() for c in compares(r.when)]
-    for field in BP_FIELDS:
+    for field in _p.BP_FIELDS:
         axis = [v for v in candidates(field, cmps) if v is not None]
         for modality in _p.MODALITY_IDS:
             first: dict[str, float] = {}

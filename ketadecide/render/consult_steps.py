@@ -25,7 +25,13 @@ def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
     if not options:
         return []
     h = DECISION_HEADINGS[audience]
-    out = ["", h["brief"]]
+    out = [""]
+    d = result.decision
+    if d is not None and d.condition is not None and d.decision_line is not None:
+        # The condition and the decision in two sentences (IPDAS Q1, Q2), after the safety
+        # screen, never before it.
+        out += [f"{d.condition.for_(audience)} {d.decision_line.for_(audience)}", ""]
+    out.append(h["brief"])
     for m in options:
         ev = m.evidence
         assert ev is not None

@@ -46,6 +46,7 @@ from ketadecide.render.labels import (
     oop_assumptions,
     oop_course_text,
     oop_text,
+    open_checklists,
     short_name,
     status_text,
 )
@@ -309,7 +310,7 @@ def _intro(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
     out = [f'<p class="lead"><b>{e(lead)}</b>{cite(index, d.intro_refs)}</p>']
     if d.glossary:
         words = "".join(f"<span><b>{e(term)}</b>: {e(text.for_(audience))}.</span> " for term, text in d.glossary)
-        label = "Words used here" if audience == "patient" else "Terms"
+        label = tr("Words used here") if audience == "patient" else "Terms"
         out.append(f'<p class="glossary"><b>{label}.</b> {words.strip()}</p>')
     return out
 
@@ -318,17 +319,23 @@ def _worksheet(result: Result) -> list[str]:
     """What matters most, the leaning question and a next-step plan, on every patient copy:
     filled in where the consult answered, blank boxes to fill by hand where it did not."""
     rated = {a.id: a.weight for a in result.fit.attributes} if result.fit is not None else {}
-    labels = [(k, v) for k, v in WORKSHEET_ATTRIBUTES]
+    labels = [(k, tr(v)) for k, v in WORKSHEET_ATTRIBUTES]
     cells = " · ".join(
         f"{e(label)} <b>{rated[ident]}</b>" if ident in rated else f"{e(label)} ___" for ident, label in labels
     )
     names = " ".join(f"&#9744; {e(m.short_name)}" for m in result.modalities)
     return [
-        '<section class="worksheet"><h2>Your next steps</h2>',
-        f"<p><b>What matters most to you</b> (0 = not at all, 10 = a lot)? {cells}</p>",
-        f"<p><b>Which option are you leaning toward?</b> {names} &#9744; Not sure yet</p>",
-        "<p><b>My plan.</b> Decide by (date) ________; people to talk it over with ______________; "
-        "questions I still have ______________________________</p>",
+        f'<section class="worksheet"><h2>{e(tr("Your next steps"))}</h2>',
+        f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>",
+        f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} &#9744; {e(tr('Not sure yet'))}</p>",
+        f"<p><b>{e(tr('My plan.'))}</b> "
+        + e(
+            tr(
+                "Decide by (date) ________; people to talk it over with ______________; "
+                "questions I still have ______________________________"
+            )
+        )
+        + "</p>",
         "</section>",
     ]
 
@@ -459,6 +466,21 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
     return out
 
 
+def _checklists(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """The Spravato REMS and prior-authorisation steps, with boxes to tick on paper."""
+    out: list[str] = []
+    if audience != "clinician":  # the clinician handout; the patient's keeps its page budget
+        return out
+    for c in open_checklists(result):
+        dated = f' <span class="refs">(reviewed {c.reviewed.isoformat()})</span>' if audience == "clinician" else ""
+        out += [f'<section class="steps"><h2>{e(c.title.for_(audience))}{dated}</h2>', '<ul class="checklist">']
+        for item in c.items:
+            refs = cite(index, item.refs) if audience == "clinician" else ""
+            out.append(f"<li>{e(item.text.for_(audience))}{refs}</li>")
+        out += ["</ul>", "</section>"]
+    return out
+
+
 def render_html(result: Result, audience: Audience = "patient") -> str:
     """The comparison as a printable, self-contained HTML handout.
 
@@ -486,6 +508,7 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     body += _comparison(result, audience, index, detail_only=True)
     # The clinic questions join the handout's own list, so the page asks once.
     body += decision_sections(result, audience, index, clinic_questions=result.handout is None)
+    body += _checklists(result, audience, index)
     more = result.decision.questions if result.decision is not None else ()
     # The disclaimer below gives 988 and the emergency room in every copy, and the crisis or
     # suicidal-thoughts box on page 1 when they apply: no third box.
@@ -498,7 +521,9 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     body += _closing(
         result.disclaimer, disclaimer_refs, result.knowledge_base, result.ketadecide_version, audience, index
     )
-    return document(title, body)
+    # The page title (what a browser prints in its header and keeps in its history) never
+    # carries the profile id, often a record number; the heading on the page may.
+    return document(_title(audience, None), body)
 
 
 def render_report_html(report: TroubleshootReport, audience: Audience = "patient") -> str:
@@ -549,7 +574,7 @@ def render_report_html(report: TroubleshootReport, audience: Audience = "patient
         audience,
         index,
     )
-    return document(title, body)
+    return document(_title(audience, None, base), body)  # no profile id in the page title
 
 
 class HtmlRenderer:

@@ -8,6 +8,7 @@ from html import escape
 
 from ketadecide.citations import Ref
 from ketadecide.engine.result import Audience
+from ketadecide.lang import current
 from ketadecide.render.labels import SourceIndex
 
 CSS = """
@@ -129,7 +130,7 @@ def document(title: str, body: list[str]) -> str:
     return "\n".join(
         [
             "<!DOCTYPE html>",
-            '<html lang="en">',
+            f'<html lang="{current()}">',  # the patient's language: screen readers and hyphenation
             "<head>",
             '<meta charset="utf-8">',
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',

@@ -9,6 +9,7 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import (
     AdverseFigure,
     Audience,
+    ChecklistView,
     Cost,
     Coverage,
     Evidence,
@@ -477,14 +478,27 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
         else ""
     )
     if audience == "patient":
+        # Two short sentences, not one long one (issue 24: every sentence at grade 10 or less).
+        population = o.population.patient[:1].upper() + o.population.patient[1:]
+        if o.comparator_pct is not None:
+            return trf(
+                "{value} out of 100 people {label} {when}. With {who}: {n} out of 100.{chance} ({population}.)",
+                value=value,
+                label=o.label.patient,
+                when=o.time_frame.patient,
+                who=o.comparator.patient,
+                n=per_100(o.comparator_pct),
+                chance=chance,
+                population=population,
+            )
         return trf(
-            "{value} out of 100 people {label} {when}, compared with {against}.{chance} ({population}.)",
+            "{value} out of 100 people {label} {when}. Compared with {who}.{chance} ({population}.)",
             value=value,
             label=o.label.patient,
             when=o.time_frame.patient,
-            against=against,
+            who=o.comparator.patient,
             chance=chance,
-            population=o.population.patient,
+            population=population,
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
     return (
@@ -506,7 +520,7 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
         against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else tr("no figure")
     if audience == "patient":
         return trf(
-            "{value} out of 100 people {label} {when}, compared with {against} out of 100 with {who}.",
+            "{value} out of 100 people {label} {when}. With {who}: {against} out of 100.",
             value=value,
             label=a.label.patient,
             when=a.time_frame.patient,
@@ -567,3 +581,12 @@ OOP_ROW = Registers(OOP_ROW)
 LIST_PRICE_ROW = Registers(LIST_PRICE_ROW)
 OOP_COURSE_ROW = Registers(OOP_COURSE_ROW)
 OOP_SHORT = Registers(OOP_SHORT)
+
+
+def open_checklists(result: Result) -> list[ChecklistView]:
+    """The checklists (REMS, prior authorisation) of options that are not contraindicated:
+    steps for an option nobody should start would read as an invitation."""
+    if result.decision is None:
+        return []
+    shut = {m.id for m in result.modalities if m.status == "contraindicated"}
+    return [c for c in result.decision.checklists if c.modality not in shut]

@@ -42,6 +42,7 @@ from ketadecide.render.labels import (
     oop_assumptions,
     oop_course_text,
     oop_text,
+    open_checklists,
     short_name,
     stamp,
     status_text,
@@ -289,6 +290,22 @@ def print_lines(console: Console, lines: list[Text]) -> None:
         console.print(line, soft_wrap=bool(line.no_wrap))
 
 
+def checklist_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """The Spravato REMS and prior-authorisation steps to tick (when Spravato is open)."""
+    out: list[Text] = []
+    for c in open_checklists(result):
+        head = Text(c.title.for_(audience), style="bold underline")
+        if audience == "clinician":
+            head.append(f" (reviewed {c.reviewed.isoformat()}) {index.refs(c.refs)}", style="dim")
+        out.append(head)
+        for item in c.items:
+            line = Text(f"☐ {item.text.for_(audience)}")
+            if audience == "clinician":
+                line.append(f" {index.refs(item.refs)}", style="dim")
+            out.append(line)
+    return out
+
+
 def footer(result: Result, audience: Audience, index: SourceIndex, width: int = 80) -> list[Text]:
     out: list[Text] = []
     if audience == "clinician" and index.items():
@@ -375,7 +392,7 @@ def render_summary(
     more = (
         "Full comparison, every finding with its sources: add --detail."
         if audience == "clinician"
-        else "For all the details and where they come from, add --detail."
+        else tr("For all the details and where they come from, add --detail.")
     )
     console.print(Text(more, style="dim"))
     # One line here; the complete statement is in --detail and on the handout.
@@ -520,13 +537,14 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent:
         ("Key findings" if audience == "clinician" else tr("To discuss"), _key_findings(m, audience)),
         ("Coverage" if audience == "clinician" else tr("Insurance"), coverage_text(m.coverage, audience, m.status)),
         (
-            "You might pay (estimate)",
+            tr("You might pay (estimate)"),
             cost
             if m.status == "contraindicated"
-            else f"{cost} a visit; first course {course}" + ("" if full else f"; {before} before insurance"),
+            else trf("{cost} a visit; first course {course}", cost=cost, course=course)
+            + ("" if full else trf("; {before} before insurance", before=before)),
         ),
         (
-            "Schedule",
+            tr("Schedule"),
             m.glance.visits.for_(audience) + "; " + m.glance.time_per_visit.for_(audience) if m.glance else "",
         ),
     ]
@@ -552,6 +570,7 @@ def render_table(
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
+    parts += checklist_section(result, audience, index)
     parts += decision_section(result, audience, index)
     for part in parts:
         console.print(part)
@@ -577,7 +596,7 @@ def render_modalities(
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
     if modality_id is None:
-        headings = ("id", "name", "drug", "route", "setting", "FDA status", "cost / session")
+        headings = ("id", "name", "drug", "route", "setting", "FDA status", "before insurance / session")
         listing: list[tuple[str, ...]] = []
         for ident, m in kb.modalities.items():
             c = m.cost_per_session_usd
@@ -623,8 +642,8 @@ def render_modalities(
     )
     rows.append(
         (
-            "Cost per session",
-            f"{money(c.low, c.high)} as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
+            "Before insurance",
+            f"{money(c.low, c.high)} per session, as of {c.as_of.isoformat()}{' (estimate)' if c.estimate else ''}. "
             f"{c.note or ''} {index.refs(kb.refs(c.sources))}",
         )
     )

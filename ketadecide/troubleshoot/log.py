@@ -260,9 +260,6 @@ def _parse_bp(text: str, bad: Any) -> tuple[int, int] | None:
     return (s, d)
 
 
-_BP_FIELDS = frozenset(BP_FIELDS)
-
-
 def _bp_notes(course: Sequence[Session], modality: ModalityId, kb: KnowledgeBase) -> list[Worded]:
     """The latest pre-dose blood pressure against the knowledge base's own BP screens.
 
@@ -277,7 +274,12 @@ def _bp_notes(course: Sequence[Session], modality: ModalityId, kb: KnowledgeBase
     notes = []
     for screen in kb.screens.values():
         fields = {c.field for c in iter_compares(screen.when)}
-        if not fields or not fields <= _BP_FIELDS or modality not in screen.severity or not holds(screen.when, facts):
+        if (
+            not fields
+            or not fields <= set(BP_FIELDS)
+            or modality not in screen.severity
+            or not holds(screen.when, facts)
+        ):
             continue
         since = f" (first logged {s0}/{d0})" if (s0, d0) != (s, d) else ""
         since_patient = trf(" (first logged {s0}/{d0})", s0=s0, d0=d0) if (s0, d0) != (s, d) else ""

@@ -95,7 +95,7 @@ def build_report(
     crisis = Crisis(False, (), None, ())
     profile_id = None
     if profile is not None:
-        from ketadecide.engine import evaluate
+        from ketadecide.engine import evaluate_modalities
 
         merged = dataclasses.replace(
             profile,
@@ -105,7 +105,7 @@ def build_report(
             course_dissociation=facts.get("course_dissociation"),
             financial_stress=facts.get("financial_stress"),
         )
-        comparison = evaluate(merged, kb, suggestions=suggestions, handout=handout_of(kb))
+        comparison = evaluate_modalities(merged, kb, suggestions=suggestions, handout=handout_of(kb))
         crisis = comparison.crisis
         profile_id = profile.id
     rule = troubleshooting_file(kb).courses[modality]

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ketadecide.batch.duckdb.run import run_batch
 from ketadecide.batch.sql.validate import bounds
 from ketadecide.knowledge import KnowledgeBase
-from ketadecide.predicates import ENUM_FIELDS
+from ketadecide.predicates import RULE_ENUM_FIELDS
 from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.helpers import (
     read_errors,
@@ -98,8 +98,8 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
             ["true", "false", "TRUE", "False", "yes", "No", "YES", "1", "0"],
             ["maybe", "t", "2", "y", "tru e", "ＴＲＵＥ"],
         )
-    if field in ENUM_FIELDS:
-        values = list(ENUM_FIELDS[field])
+    if field in RULE_ENUM_FIELDS:
+        values = list(RULE_ENUM_FIELDS[field])
         return values, [values[0].upper(), "x", values[0] + " "]
     if field in ("diagnoses", "conditions", "medications"):
         ids = list(DIAGNOSES) if field == "diagnoses" else list(getattr(kb, field))
@@ -338,8 +338,8 @@ def json_value(field: str, kb: KnowledgeBase) -> st.SearchStrategy[Any]:
         )
     elif field in BOOL_FIELDS:
         good = st.booleans()
-    elif field in ENUM_FIELDS:
-        good = st.sampled_from([*ENUM_FIELDS[field], "NONE"])
+    elif field in RULE_ENUM_FIELDS:
+        good = st.sampled_from([*RULE_ENUM_FIELDS[field], "NONE"])
     elif field in ("diagnoses", "conditions", "medications"):
         ids = list(DIAGNOSES) if field == "diagnoses" else list(getattr(kb, field))
         good = st.lists(st.sampled_from([*ids, "bad_id"]), max_size=4)

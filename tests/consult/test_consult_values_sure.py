@@ -239,7 +239,10 @@ def test_benefits_and_harms_in_brief_come_before_the_values_and_sure_questions(r
     brief = out.index("What helps and what harms, in short")
     assert brief < out.index("Would you like to rate what matters to you?")
     assert brief < out.index("Do you know the benefits and risks of each option?")
-    block = out[brief : out.index("Would you like to rate what matters to you?")]
+    block = " ".join(out[brief : out.index("Would you like to rate what matters to you?")].split())
     assert "69 out of 100" in block and "52 out of 100" in block  # TRANSFORM-2 beside its placebo
-    assert "compared with 9 out of 100" in block  # a harm beside its comparator
-    assert "do not compare one option's number with another's" in block
+    assert "With a fake spray and a pill: 9 out of 100" in block  # a harm beside its comparator
+    assert "do not weigh the number for one choice" in block
+    # the condition and the decision, said before the figures (IPDAS Q1, Q2)
+    said = " ".join(out.split())
+    assert said.index("You are choosing whether to try ketamine") < said.index("What helps and what harms")

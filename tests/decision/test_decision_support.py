@@ -204,7 +204,7 @@ def test_when_no_option_is_open_it_says_so_and_points_elsewhere() -> None:
     result, fit = _fit(conditions=["ketamine_hypersensitivity"], **ratings)
     assert fit == {}
     assert result.fit.nothing_open is not None and result.fit.nothing_open_refs
-    for word in ("TMS", "ECT", "medicine", "specialist"):
+    for word in ("TMS", "ECT", "a new pill", "a second pill", "a doctor who treats hard-to-treat depression"):
         assert word in result.fit.nothing_open.patient
     assert "rated everything 0" not in result.fit.note.patient
 
@@ -263,9 +263,9 @@ def test_an_uncontrolled_cohort_is_never_drawn_and_figures_warn_against_comparin
     html = render_html(result, "patient")
     cohort = html.split('<li class="cohort">')[1].split("</li>")[0]
     assert "<svg" not in cohort and "no other group" in cohort
-    assert html.count("do not compare one option") == 1
+    assert html.count("do not weigh the number for one choice") == 1
     assert 'aria-label="52 out of 100 people (comparison group)"' in html  # TRANSFORM-2's placebo arm
     text = render_table(result, "patient", width=200)
     hull = next(line for line in text.splitlines() if "1,247 people" in line or "said they felt much better" in line)
     assert "█" not in hull and "░" not in hull
-    assert "do not compare one option" in text
+    assert "do not weigh the number for one choice" in " ".join(text.split())

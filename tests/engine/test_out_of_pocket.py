@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketadecide.engine.evaluate import evaluate
+from ketadecide.engine.evaluate import evaluate_modalities
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
 
@@ -26,7 +26,7 @@ def person(**kw: object) -> Profile:
 
 
 def test_commercial_on_label_spravato_is_the_plan_share_with_the_savings_programme(kb: KnowledgeBase) -> None:
-    m = evaluate(person(insurance="commercial"), kb).modality("spravato")
+    m = evaluate_modalities(person(insurance="commercial"), kb).modality("spravato")
     oop = m.cost.out_of_pocket
     assert oop is not None and oop.basis == "plan_share"
     low, high = m.cost.per_session
@@ -38,7 +38,7 @@ def test_commercial_on_label_spravato_is_the_plan_share_with_the_savings_program
 
 def test_off_label_spravato_is_the_cash_price_never_a_savings_copay(kb: KnowledgeBase) -> None:
     # PTSD only: off-label, so coverage is unlikely and the savings card does not apply.
-    m = evaluate(person(insurance="commercial", diagnoses=["ptsd"]), kb).modality("spravato")
+    m = evaluate_modalities(person(insurance="commercial", diagnoses=["ptsd"]), kb).modality("spravato")
     assert m.coverage.likely_covered is False
     oop = m.cost.out_of_pocket
     assert oop is not None and oop.basis == "full_price" and oop.savings_program is None
@@ -46,7 +46,7 @@ def test_off_label_spravato_is_the_cash_price_never_a_savings_copay(kb: Knowledg
 
 
 def test_medicare_is_twenty_percent_and_no_savings_card(kb: KnowledgeBase) -> None:
-    m = evaluate(person(age=70, insurance="medicare"), kb).modality("spravato")
+    m = evaluate_modalities(person(age=70, insurance="medicare"), kb).modality("spravato")
     oop = m.cost.out_of_pocket
     assert oop is not None and oop.basis == "plan_share" and oop.savings_program is None
     low, high = m.cost.per_session
@@ -55,13 +55,13 @@ def test_medicare_is_twenty_percent_and_no_savings_card(kb: KnowledgeBase) -> No
 
 
 def test_medicaid_is_near_zero(kb: KnowledgeBase) -> None:
-    oop = evaluate(person(insurance="medicaid"), kb).modality("spravato").cost.out_of_pocket
+    oop = evaluate_modalities(person(insurance="medicaid"), kb).modality("spravato").cost.out_of_pocket
     assert oop is not None and oop.per_session == (0, 4) and oop.savings_program is None
 
 
 @pytest.mark.parametrize("payer", ["uninsured", "unknown", "va_tricare"])
 def test_not_likely_covered_is_the_full_price(kb: KnowledgeBase, payer: str) -> None:
-    result = evaluate(person(insurance=payer), kb)
+    result = evaluate_modalities(person(insurance=payer), kb)
     for m in result.modalities:
         if m.coverage.likely_covered is True:
             continue
@@ -72,7 +72,7 @@ def test_not_likely_covered_is_the_full_price(kb: KnowledgeBase, payer: str) -> 
 
 def test_racemic_routes_are_cash_for_every_payer(kb: KnowledgeBase) -> None:
     for payer in ("commercial", "medicare", "medicaid", "uninsured"):
-        result = evaluate(person(insurance=payer), kb)
+        result = evaluate_modalities(person(insurance=payer), kb)
         for ident in ("iv", "im", "compounded"):
             oop = result.modality(ident).cost.out_of_pocket
             assert oop is not None and oop.basis == "full_price", (payer, ident)
@@ -80,9 +80,9 @@ def test_racemic_routes_are_cash_for_every_payer(kb: KnowledgeBase) -> None:
 
 def test_pregnant_commercial_patient_gets_the_same_cost_model(kb: KnowledgeBase) -> None:
     # Pregnancy changes the safety findings, never the price a plan would charge.
-    result = evaluate(person(insurance="commercial", pregnancy="pregnant"), kb)
+    result = evaluate_modalities(person(insurance="commercial", pregnancy="pregnant"), kb)
     assert result.modality("spravato").cost.out_of_pocket == (
-        evaluate(person(insurance="commercial"), kb).modality("spravato").cost.out_of_pocket
+        evaluate_modalities(person(insurance="commercial"), kb).modality("spravato").cost.out_of_pocket
     )
 
 
@@ -92,7 +92,7 @@ def test_budget_is_compared_with_what_the_person_would_pay(
 ) -> None:
     # Commercial on-label Spravato: plan share $91-$407 (10-30% of $907-$1,356); the price
     # before insurance ($907+) would have put every one of these budgets below it.
-    cost = evaluate(person(insurance="commercial", budget_per_session=budget), kb).modality("spravato").cost
+    cost = evaluate_modalities(person(insurance="commercial", budget_per_session=budget), kb).modality("spravato").cost
     assert cost.out_of_pocket is not None and cost.out_of_pocket.per_session == (91, 407)
     assert cost.within_budget is within
     assert cost.budget_note is not None and "guess" in cost.budget_note.patient

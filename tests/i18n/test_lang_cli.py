@@ -43,7 +43,7 @@ def test_patient_crisis_in_spanish_first(runner: CliRunner) -> None:
     res = runner.invoke(app, ["compare", "-p", CRISIS, "-a", "patient", "--lang", "es", "--format", "markdown"])
     assert res.exit_code == 0, res.output
     out = res.stdout
-    crisis = out.index("Usted nos dijo que tiene pensamientos de quitarse la vida")
+    crisis = out.index("Usted nos dijo que piensa en quitarse la vida")
     assert "oprima 2" in out[crisis : crisis + 600] and "AYUDA" in out[crisis : crisis + 600]
     assert "988" in out[: crisis + 400]
     assert crisis < out.index("Spravato")  # the crisis message before any comparison
@@ -145,3 +145,34 @@ def test_missing_non_safety_text_falls_back_visibly_and_is_listed(runner: CliRun
 def test_unknown_language_is_the_libraries_usage_error(runner: CliRunner) -> None:
     res = runner.invoke(app, ["compare", "-p", TRD, "--lang", "fr"])
     assert res.exit_code == 2
+
+
+SPANISH_ANSWERS = [
+    *("No", "depresión", "3", "no", "45", "nada", "128/82", "ninguno", "ninguno", "no"),
+    *("privado", "$300", "sí", "sí", "no", "no", "no", "no"),
+]
+
+
+def test_a_consult_answered_in_spanish_gives_the_same_profile(runner: CliRunner, tmp_path: Path) -> None:
+    """Words (with or without accents), numbers, "sí"/"no", a plan by name: understood."""
+    from tests.consult.consult_helpers import TYPICAL_RECORD
+
+    saved = tmp_path / "p.json"
+    text = "".join(f"{a}\n" for a in SPANISH_ANSWERS)
+    res = runner.invoke(app, ["consult", "-a", "patient", "--lang", "es", "--save", str(saved)], input=text)
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(saved.read_text()) == TYPICAL_RECORD
+    assert "¿tiene pensamientos de quitarse la vida?" in res.stderr  # the safety question first, in Spanish
+    assert "respuestas guardadas" in res.stderr
+
+
+def test_a_spanish_consult_that_ends_early_says_so_in_spanish(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["consult", "-a", "patient", "--lang", "es"], input="No\n")
+    assert res.exit_code != 0
+    assert res.stderr.strip().splitlines()[-1].endswith("No se guardó nada.")
+
+
+def test_the_crisis_path_in_a_spanish_consult(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["consult", "-a", "patient", "--lang", "es"], input="4\nno\n")
+    assert "oprima 2" in res.stderr and "911" in res.stderr
+    assert "¿Quiere seguir con las preguntas?" in res.stderr

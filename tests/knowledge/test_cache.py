@@ -63,7 +63,7 @@ def _no_yaml(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _validated(data_dir: Path = DATA_DIR) -> KnowledgeBase:
-    report = loader.validate_data_dir(data_dir, check_freshness=False, lazy_extras=True)
+    report = loader.validate_files(data_dir, check_freshness=False, lazy_extras=True)
     assert report.knowledge_base is not None, report.errors
     return report.knowledge_base
 

@@ -44,6 +44,31 @@ def _cases() -> list[tuple[str, list[str], str]]:
     for fmt in ("table", "markdown"):
         cases.append((f"modalities-list-{fmt}", ["modalities", "-f", fmt], "120"))
         cases.append((f"modalities-spravato-{fmt}", ["modalities", "spravato", "-f", fmt], "120"))
+    # In Spanish (issue 28): the patient's summary, the printable handout, Markdown, the
+    # course report, and a whole consult answered in Spanish.
+    for profile in ("crisis.yaml", "trd-commercial.yaml"):
+        for fmt, width in (("table", "80"), ("markdown", "120"), ("html", "120")):
+            name = f"es-compare-{Path(profile).stem}-patient-{fmt}" + (f"-{width}" if fmt == "table" else "")
+            args = [
+                "compare",
+                "--profile",
+                str(ROOT / "examples" / profile),
+                "-f",
+                fmt,
+                "-a",
+                "patient",
+                "--lang",
+                "es",
+            ]
+            cases.append((name, args, width))
+    cases.append(
+        (
+            "es-troubleshoot-log-patient-markdown",
+            ["troubleshoot", "--log", log, "-f", "markdown", "-a", "patient", "--lang", "es"],
+            "120",
+        )
+    )
+    cases.append(("es-consult-patient-table-80", ["consult", "-a", "patient", "--lang", "es", "-f", "table"], "80"))
     # The rules as SQL, per dialect: a change to the emitted query (or to sqlglot's
     # translation of it) is a reviewed diff. BigQuery and Snowflake are never run on a live
     # engine (see test_emit_sql_engines.py for the ones that are), so this is their check.
@@ -54,6 +79,18 @@ def _cases() -> list[tuple[str, list[str], str]]:
     return cases
 
 
+#: Answers typed in Spanish for the consult golden: words, accents and numbers as a patient types them.
+INPUTS = {
+    "es-consult-patient-table-80": "".join(
+        f"{a}\n"
+        for a in (
+            *("No", "depresión", "3", "no", "45", "nada", "128/82", "ninguno", "ninguno", "no"),
+            *("privado", "$300", "sí", "sí", "no", "no"),
+            *("sí", "5", "8", "3", "9", "2", "7"),  # what matters, 0-10
+            *("sí", "sí", "no", "sí", "sí"),  # SURE
+        )
+    )
+}
 EMIT_DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake")
 SUFFIX = {"html": ".html", "json": ".json", "markdown": ".md"}
 
@@ -63,7 +100,7 @@ CASES = _cases()
 
 @pytest.mark.parametrize(("name", "args", "width"), CASES, ids=[c[0] for c in CASES])
 def test_rendered_output_matches_its_golden_file(name: str, args: list[str], width: str) -> None:
-    res = CliRunner().invoke(app, args, env={"COLUMNS": width, "NO_COLOR": "1"})
+    res = CliRunner().invoke(app, args, env={"COLUMNS": width, "NO_COLOR": "1"}, input=INPUTS.get(name))
     assert res.exit_code == 0, res.stderr
     suffix = ".sql" if "--emit-sql" in args else SUFFIX.get(args[args.index("-f") + 1], ".txt")
     path = GOLDEN / f"{name}{suffix}"

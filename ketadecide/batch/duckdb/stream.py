@@ -9,7 +9,7 @@ streams result batches back, in input order. The query and the findings decoding
 a step ahead on a thread of their own; the fallback runs on the consumer's thread. Rows the
 SQL flags are re-decided by the Python reference (:mod:`ketadecide.batch.row_checks`), which
 gives their row errors or, when it accepts the row, evaluates it with
-:func:`ketadecide.engine.evaluate`.
+:func:`ketadecide.engine.evaluate_modalities`.
 
 **Where another engine plugs in.** :func:`stream_results` is the seam: a Spark (or any
 other) engine is a second implementation of it, taking the same ``Input`` (or a DataFrame
@@ -44,7 +44,7 @@ from ketadecide.batch.sql.compile import (
 )
 from ketadecide.batch.sql.decode import STATUSES, FindingsDecoder, indication_array, status_array
 from ketadecide.batch.sql.validate import json_query, list_text_columns, tabular_query
-from ketadecide.engine.evaluate import evaluate
+from ketadecide.engine.evaluate import evaluate_modalities
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import MODALITY_IDS
@@ -357,7 +357,7 @@ def _fallback(
     for row in flagged_rows:
         verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row)
         if verdict.profile is not None:
-            result = evaluate(verdict.profile, kb)
+            result = evaluate_modalities(verdict.profile, kb)
             record = output_row(result, verdict.profile, row)
             record["__flag"] = False
             if masks is not None:

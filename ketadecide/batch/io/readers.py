@@ -46,7 +46,7 @@ _EXTENSIONS = {
 }
 
 #: The numbering columns every batch ends with.
-NUMBER_FIELDS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
+POSITION_COLUMNS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
 #: Record separator: cannot occur unescaped in valid JSON, so it splits nothing that matters.
 _JSONL_DELIMITER = "\x1e"
 
@@ -232,7 +232,7 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
             raise InputError(Problem(f"the header names column '{col}' twice", name))
         seen.add(col)
     bad: list[BadLine] = []
-    schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *NUMBER_FIELDS])
+    schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *POSITION_COLUMNS])
     est = _estimate_rows(location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
     parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True)
@@ -258,7 +258,7 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
     if fh is None:
         fh, name = _open_binary(location)
     bad: list[BadLine] = []
-    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
+    schema = pa.schema([pa.field("line", pa.string()), *POSITION_COLUMNS])
     est = _estimate_rows(location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
     parse = pacsv.ParseOptions(delimiter=_JSONL_DELIMITER, quote_char=False, double_quote=False)
@@ -321,12 +321,12 @@ def open_parquet(location: str, *, progress: bool = False) -> Input:
     out_schema = pa.schema(
         [
             *(pa.field(n, t) for n, t in zip(schema.names, casts, strict=True)),
-            *NUMBER_FIELDS,
+            *POSITION_COLUMNS,
         ]
     )
     numberer = _Numberer([])
     stash: deque[pa.RecordBatch] = deque()
-    raw_schema = pa.schema([*schema, *NUMBER_FIELDS])
+    raw_schema = pa.schema([*schema, *POSITION_COLUMNS])
 
     def gen() -> Iterator[pa.RecordBatch]:
         try:
@@ -435,7 +435,7 @@ def _json_lines_input(name: str, lines: Callable[[list[BadLine]], Iterator[str]]
     """Input from generated JSON lines. ``lines`` receives the list of set-aside records
     (``BadLine``) and may add to it as it goes; their rows are skipped in numbering and
     reported as row errors."""
-    schema = pa.schema([pa.field("line", pa.string()), *NUMBER_FIELDS])
+    schema = pa.schema([pa.field("line", pa.string()), *POSITION_COLUMNS])
     bad: list[BadLine] = []
     numberer = _Numberer(bad)
     inp = Input(name=name, fmt="jsonl", columns={"line": "json"}, schema=schema, batches=iter(()), bad_lines=bad)

@@ -23,7 +23,7 @@ from ketadecide.batch.io.columns import output_columns, output_row, output_schem
 from ketadecide.batch.io.writers import ErrorsWriter
 from ketadecide.batch.row_checks import RowError, check_row
 from ketadecide.batch.sql.compile import rule_bits
-from ketadecide.engine.evaluate import evaluate
+from ketadecide.engine.evaluate import evaluate_modalities
 from ketadecide.knowledge.base import KnowledgeBase
 
 #: What :func:`recheck` gives per problem (or per accepted row: ``accepted`` set).
@@ -98,7 +98,7 @@ def recheck(
             row = cells.pop("__row")
             verdict = check_row("parquet", kinds, cells, kb, row)
             if verdict.profile is not None:
-                result = evaluate(verdict.profile, kb)
+                result = evaluate_modalities(verdict.profile, kb)
                 record = output_row(result, verdict.profile, row)
                 if fired:
                     record[FIRED] = fired_mask(kb, result)

@@ -40,8 +40,8 @@ from ketadecide.batch.sql.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import CoverageRecord, Rule
 from ketadecide.predicates import (
-    ENUM_FIELDS,
-    LIST_FIELDS,
+    RULE_ENUM_FIELDS,
+    RULE_LIST_FIELDS,
     UNKNOWN,
     AllOf,
     AnyOf,
@@ -152,7 +152,7 @@ def compile_predicate(pred: Predicate, forms: Forms = DUCKDB) -> str:
 
 def _compare(pred: Compare, fact: str, forms: Forms = DUCKDB) -> str:
     """The bare comparison: NULL when the fact is NULL (SQL's own rule)."""
-    if pred.field in LIST_FIELDS:
+    if pred.field in RULE_LIST_FIELDS:
         wanted = pred.value if isinstance(pred.value, list) else [pred.value]
         return "(" + " OR ".join(forms("contains", fact, lit(i)) for i in wanted) + ")"
     if pred.op in {"in", "not_in"}:
@@ -176,7 +176,7 @@ def compile_truth(pred: Predicate, forms: Forms = DUCKDB) -> str:
     if pred.op in {"missing", "present"}:
         return compile_predicate(pred, forms)
     fact = _fact(pred.field, forms)
-    if UNKNOWN in ENUM_FIELDS.get(pred.field, ()):
+    if UNKNOWN in RULE_ENUM_FIELDS.get(pred.field, ()):
         fact = f"NULLIF({fact}, {lit(UNKNOWN)})"
     return _compare(pred, fact, forms)
 

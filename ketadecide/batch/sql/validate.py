@@ -37,10 +37,9 @@ from ketadecide.batch.row_checks import (
 from ketadecide.batch.sql.compile import lit, lit_list, quote_ident
 from ketadecide.batch.sql.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.predicates import ENUM_FIELDS as ENUM_VALUES
+from ketadecide.predicates import RULE_ENUM_FIELDS as ENUM_VALUES
 from ketadecide.profile import PROFILE_FIELDS, Diagnosis, profile_json_schema
 
-KINDS = ("text", "int", "float", "bool", "list_text", "list_int", "other")
 #: Longest JSONL line the SQL vouches for; longer ones go to the reference.
 MAX_SQL_LINE = 64 * 1024
 

@@ -1,0 +1,56 @@
+"""The Spanish handout printed as a patient takes it away (headless Chromium, read back with
+poppler): the crisis box first, page 1 in Spanish, the sources' titles as published, and its
+length against the English handout's page budget.
+
+Known gap (issue 28, docs in /work notes and the README): the Spanish content runs about
+4.2 Letter pages where the English fits four, so the sources' page is the sixth, not the
+fifth. SPANISH_EXTRA_PAGES pins that, so any further growth fails here; set it to 0 once
+the Spanish is trimmed to fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ketadecide.cli.main import app
+from tests.conftest import ROOT
+from tests.render.printing import needs_printer, pdf_pages, pdf_text, print_pdf
+
+pytestmark = [needs_printer, pytest.mark.slow]
+PROFILES = [str(ROOT / "examples" / "trd-commercial.yaml"), str(ROOT / "examples" / "crisis.yaml")]
+SOURCES_ES = "De dónde viene esta información"
+#: Pages the Spanish handout may run past the English one (the known gap above).
+SPANISH_EXTRA_PAGES = 1
+
+
+def printed(tmp_path: Path, profile: str, *lang: str) -> Path:
+    out = tmp_path / f"{Path(profile).stem}-{'-'.join(lang) or 'en'}.html"
+    res = CliRunner().invoke(app, ["compare", "--profile", profile, "-a", "patient", "-o", str(out), *lang])
+    assert res.exit_code == 0, res.stderr
+    return print_pdf(out, tmp_path)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_spanish_handout_against_the_english_page_budget(tmp_path: Path, profile: str) -> None:
+    english = printed(tmp_path, profile)
+    spanish = printed(tmp_path, profile, "--lang", "es")
+    en_pages, es_pages = pdf_pages(english), pdf_pages(spanish)
+    assert es_pages <= en_pages + SPANISH_EXTRA_PAGES, (en_pages, es_pages)
+    # the content never reaches the sources' page, which starts a page of its own
+    sources_page = next(i for i in range(1, es_pages + 1) if SOURCES_ES in pdf_text(spanish, i))
+    assert sources_page <= 5 + SPANISH_EXTRA_PAGES
+    assert pdf_text(spanish, sources_page).lstrip().startswith(SOURCES_ES)
+    first = pdf_text(spanish, 1)
+    for row in ("Revisión de seguridad", "¿Uso aprobado?", "Su seguro", "Precio antes del seguro"):
+        assert row in first, row
+    for name in ("Spravato", "Ketamina IV", "Ketamina IM", "Ketamina oral/sublingual"):
+        assert name in first, name
+    assert "Lo que notamos en su caso" in first
+    if profile.endswith("crisis.yaml"):
+        assert "oprima 2" in first and first.index("988") < first.index("Spravato")
+    # sources' titles as published (not translated)
+    assert "Suicide & Crisis Lifeline" in pdf_text(spanish, sources_page) or any(
+        "Suicide & Crisis Lifeline" in pdf_text(spanish, i) for i in range(sources_page, es_pages + 1)
+    )
