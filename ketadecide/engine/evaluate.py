@@ -32,7 +32,7 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, unknown_ids
+from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, local_line_text, unknown_ids
 from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
@@ -42,8 +42,19 @@ def check_profile_ids(
     profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
 ) -> None:
     """Raise :class:`InputError` if the profile names a condition or medication the data lacks."""
-    given = ((field, getattr(profile, field) or ()) for field in ("conditions", "medications"))
-    problems = [
+    problems = unknown_id_problems(
+        {field: getattr(profile, field) or () for field in ("conditions", "medications")}, kb, source=source, row=row
+    )
+    if problems:
+        raise InputError(problems)
+
+
+def unknown_id_problems(
+    lists: dict[str, Any], kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
+) -> list[Problem]:
+    """One problem per condition or medication id in ``lists`` (field -> ids) the data lacks."""
+    given = ((field, ids) for field, ids in lists.items())
+    return [
         Problem(
             f"unknown id '{ident}' (see `ketadecide modalities` or data/contraindications.yaml)",
             source,
@@ -52,8 +63,6 @@ def check_profile_ids(
         )
         for field, i, ident in unknown_ids(given, {"conditions": kb.conditions, "medications": kb.medications})
     ]
-    if problems:
-        raise InputError(problems)
 
 
 def check_value_ids(profile: Profile, kb: KnowledgeBase) -> None:
@@ -154,11 +163,18 @@ def crisis_screen(profile: Profile, kb: KnowledgeBase) -> Crisis:
     """The crisis screen (988 / emergency room), decided by the contract's own rule."""
     if profile.suicidality not in CRISIS_SUICIDALITY:
         return Crisis(False, (), None, ())
+    message = Worded(kb.crisis.clinician, kb.crisis.patient)
+    sources = kb.crisis.sources
+    if kb.crisis.local_lines:
+        # A clinic's own lines, after the label's message and only in the fixed template.
+        local = " ".join(local_line_text(line) for line in kb.crisis.local_lines)
+        message = Worded(f"{message.clinician} {local}", f"{message.patient} {local}")
+        sources = (*sources, *(line.source for line in kb.crisis.local_lines))
     return Crisis(
         triggered=True,
         reasons=(f"suicidality: {profile.suicidality}",),
-        message=Worded(kb.crisis.clinician, kb.crisis.patient),
-        sources=kb.cite_all(kb.crisis.sources),
+        message=message,
+        sources=kb.cite_all(sources),
     )
 
 
@@ -262,7 +278,7 @@ def evaluate_modalities(
     return Result(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
-        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir)),
+        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary),
         profile_id=given.id,
         crisis=crisis_screen(profile, kb),
         modalities=tuple(modalities),
