@@ -245,6 +245,8 @@ class KnowledgeBaseInfo:
     reviewed: dt.date
     sha256: str
     data_dir: str
+    overlay: tuple[str, tuple[str, ...]] | None = None
+    """A clinic's overlay in use: the SHA-256 over its files, and their names (CONTRACT §3)."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ketadecide.engine.result import (
     Finding,
     Fit,
     HandoutItem,
+    KnowledgeBaseInfo,
     ModalityResult,
     Result,
     Suggestion,
@@ -230,16 +231,21 @@ def _suggestion(s: Suggestion, audience: Audience) -> dict[str, Any]:
     }
 
 
+def knowledge_base_dict(kb: KnowledgeBaseInfo) -> dict[str, Any]:
+    """CONTRACT §3 ``knowledge_base``: the bundled data's hash, and a clinic's overlay beside it."""
+    out: dict[str, Any] = {"reviewed": kb.reviewed.isoformat(), "sha256": kb.sha256}
+    if kb.overlay is not None:
+        out["overlay"] = {"sha256": kb.overlay[0], "files": list(kb.overlay[1])}
+    return out
+
+
 def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str, Any]:
     """The contract's JSON object for one result."""
     crisis = result.crisis
     return {
         "schema_version": result.schema_version,
         "ketadecide_version": result.ketadecide_version,
-        "knowledge_base": {
-            "reviewed": result.knowledge_base.reviewed.isoformat(),
-            "sha256": result.knowledge_base.sha256,
-        },
+        "knowledge_base": knowledge_base_dict(result.knowledge_base),
         "profile_id": result.profile_id,
         "audience": audience,
         "crisis": {
@@ -334,10 +340,7 @@ def report_to_dict(report: TroubleshootReport, audience: Audience = "clinician")
     out: dict[str, Any] = {
         "schema_version": report.schema_version,
         "ketadecide_version": report.ketadecide_version,
-        "knowledge_base": {
-            "reviewed": report.knowledge_base.reviewed.isoformat(),
-            "sha256": report.knowledge_base.sha256,
-        },
+        "knowledge_base": knowledge_base_dict(report.knowledge_base),
         "profile_id": report.profile_id,
         "audience": audience,
         "crisis": {
@@ -374,7 +377,9 @@ def render_report_json(report: TroubleshootReport, audience: Audience = "clinici
 def knowledge_to_dict(kb: KnowledgeBase, modality_id: str | None) -> dict[str, Any]:
     ids = [modality_id] if modality_id else list(kb.modalities)
     out: dict[str, Any] = {
-        "knowledge_base": {"reviewed": kb.reviewed.isoformat(), "sha256": kb.sha256},
+        "knowledge_base": knowledge_base_dict(
+            KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary)
+        ),
         "modalities": [],
     }
     for ident in ids:

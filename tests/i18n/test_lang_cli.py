@@ -94,9 +94,11 @@ def test_clinic_changing_a_safety_text_without_spanish_is_refused(runner: CliRun
     assert res.exit_code == 2
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "crisis.patient" in lines[0]
-    # English still works for that clinic.
-    ok = runner.invoke(app, ["compare", "-p", CRISIS, "-a", "patient", "--data-dir", str(own)])
-    assert ok.exit_code == 0
+    # In English too: a clinic's data is an overlay and may not reword the crisis message
+    # (issue 21), so the same one line names it.
+    english = runner.invoke(app, ["compare", "-p", CRISIS, "-a", "patient", "--data-dir", str(own)])
+    assert english.exit_code == 2
+    assert [line for line in english.stderr.splitlines() if line.strip()] == lines
 
 
 def test_clinic_catalog_missing_a_safety_twin_is_refused(runner: CliRunner, tmp_path: Path) -> None:
@@ -124,8 +126,10 @@ def test_clinic_changed_text_with_its_spanish_twin_is_used(runner: CliRunner, tm
     catalog.write_text(yaml.safe_dump(data, allow_unicode=True))
     args = ["compare", "-p", CRISIS, "-a", "patient", "--lang", "es", "--data-dir", str(own), "-f", "json"]
     res = runner.invoke(app, args)
-    assert res.exit_code == 0, res.output
-    assert "Gracias por contárnoslo" in json.dumps(json.loads(res.stdout)["crisis"], ensure_ascii=False)
+    # Since issue 21 a clinic's data is an overlay: the crisis message is the bundled data's,
+    # so rewording it is refused even with its Spanish twin (one line naming the key).
+    assert res.exit_code == 2, res.output
+    assert "crisis.patient" in res.stderr and "clinical floor" in res.stderr
 
 
 def test_missing_non_safety_text_falls_back_visibly_and_is_listed(runner: CliRunner, tmp_path: Path) -> None:
