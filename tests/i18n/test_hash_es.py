@@ -29,20 +29,30 @@ def _sha(runner: CliRunner, *extra: str) -> str:
     return sha
 
 
+KETAMINE = "questions.sections.history.questions.earlier_ketamine.patient"
+ASKED = "Are you having, or have you had, ketamine or esketamine (Spravato) treatment?"
+CHANGED = "Have you ever had ketamine or esketamine (Spravato) treatment?"
+
+
+def _write_twin(own: Path, en: str, es: str) -> None:
+    catalog = own / "lang" / "es.yaml"
+    data = yaml.safe_load(catalog.read_text())
+    data["texts"][KETAMINE] = {"en": en, "es": es}
+    catalog.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
 def test_a_changed_spanish_text_changes_the_spanish_hash_only(tmp_path: Path) -> None:
     runner = CliRunner()
     own = clinic(tmp_path)
+    # the clinic rewords a question it may change (no rule reads it) and gives its Spanish
+    questions = own / "questions.yaml"
+    questions.write_text(questions.read_text().replace(ASKED, CHANGED))
+    _write_twin(own, CHANGED, "¿Ha recibido alguna vez tratamiento con ketamina o esketamina (Spravato)?")
     en_before = _sha(runner, "--data-dir", str(own))
     es_before = _sha(runner, "--data-dir", str(own), "--lang", "es")
     assert es_before != en_before  # the catalog is in the Spanish hash
 
-    catalog = own / "lang" / "es.yaml"
-    data = yaml.safe_load(catalog.read_text())
-    twin = data["texts"]["crisis.patient"]
-    assert "Gracias por decírnoslo" in twin["es"]
-    twin["es"] = twin["es"].replace("Gracias por decírnoslo", "Gracias por contárnoslo")
-    catalog.write_text(yaml.safe_dump(data, allow_unicode=True))
-
+    _write_twin(own, CHANGED, "¿Alguna vez le dieron ketamina o esketamina (Spravato)?")
     es_after = _sha(runner, "--data-dir", str(own), "--lang", "es")
     assert es_after not in (es_before, en_before)
     assert _sha(runner, "--data-dir", str(own)) == en_before  # English results: data files only
