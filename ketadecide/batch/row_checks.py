@@ -33,10 +33,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ketadecide.engine.evaluate import check_profile_ids
+from ketadecide.engine.evaluate import check_profile_ids, unknown_id_problems
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import PROFILE_FIELDS, Profile, fields_of_kind, parse_profile
+from ketadecide.profile import PROFILE_FIELDS, Profile, cell_hint, fields_of_kind, parse_profile
 from ketadecide.safeyaml import load_json
 
 #: Field kinds, from the profile's one field table.
@@ -70,18 +70,18 @@ def text_value(field: str, text: str) -> tuple[Any, str | None]:
     if field in INT_FIELDS:
         if _INT_RE.fullmatch(text):
             return int(text), None
-        return None, f"expected a whole number (got {_shown(text)})"
+        return None, f"expected a whole number (got {_shown(text)}){cell_hint(field, text)}"
     if field in NUMBER_FIELDS:
         if _NUMBER_RE.fullmatch(text):
             return float(text), None
-        return None, f"expected a number (got {_shown(text)})"
+        return None, f"expected a number (got {_shown(text)}){cell_hint(field, text)}"
     if field in BOOL_FIELDS:
         word = text.lower() if text.isascii() else ""
         if word in TRUE_WORDS:
             return True, None
         if word in FALSE_WORDS:
             return False, None
-        return None, f"expected true/false, yes/no or 1/0 (got {_shown(text)})"
+        return None, f"expected true/false, yes/no or 1/0 (got {_shown(text)}){cell_hint(field, text)}"
     if field in LIST_FIELDS:
         if text == NONE_CELL:
             return [], None
@@ -113,11 +113,35 @@ def _id_of(mapping: Mapping[str, Any]) -> str | None:
 def _decide(
     mapping: dict[str, Any], kb: KnowledgeBase, row: int | None, skip_fields: Collection[str] = ()
 ) -> tuple[Profile | None, list[Problem]]:
+    profile, problems = _parsed(mapping, kb, row, skip_fields)
+    if any(_ID_PROBLEM.match(p.field or "") for p in problems):
+        # An unknown condition or medication, said as a profile file says it: with the id
+        # probably meant (``Xanax`` -> ``benzodiazepine``).
+        from ketadecide.knowledge.names import with_id_hints
+
+        problems = list(with_id_hints(InputError(problems), mapping, kb).problems)
+    return profile, problems
+
+
+def _parsed(
+    mapping: dict[str, Any], kb: KnowledgeBase, row: int | None, skip_fields: Collection[str] = ()
+) -> tuple[Profile | None, list[Problem]]:
     problems: list[Problem] = []
     try:
         profile = parse_profile(mapping, row=row)
     except InputError as exc:
         problems.extend(p for p in exc.problems if (p.field or "").split("[")[0].split(".")[0] not in skip_fields)
+        # CONTRACT §5, one line per problem: the unknown ids of lists that parsed are problems
+        # too, though the profile failed on another field.
+        failed = {(p.field or "").split("[")[0].split(".")[0] for p in exc.problems} | set(skip_fields)
+        lists = {
+            field: ids
+            for field in ("conditions", "medications")
+            if field not in failed
+            and isinstance(ids := mapping.get(field), list | tuple)
+            and all(isinstance(x, str) for x in ids)
+        }
+        problems.extend(unknown_id_problems(lists, kb, row=row))
         return None, problems
     try:
         check_profile_ids(profile, kb, row=row)
@@ -125,6 +149,9 @@ def _decide(
         problems.extend(exc.problems)
         return None, problems
     return profile, problems
+
+
+_ID_PROBLEM = re.compile(r"^(?:conditions|medications)\[[0-9]+\]$")
 
 
 def check_text_record(cells: Mapping[str, str | None], kb: KnowledgeBase, *, row: int | None = None) -> Verdict:
@@ -160,7 +187,7 @@ def check_cells(
                 continue
             mapping[name] = converted
         else:
-            mapping[name] = value
+            mapping[name] = whole_number(name, value)
     profile, more = _decide(mapping, kb, row, skip_fields=failed)
     problems.extend(more)
     if failed and "age" in failed:
@@ -172,6 +199,15 @@ def check_cells(
         tuple(sorted(problems, key=_problem_order)),
         raw_id if isinstance(raw_id, str) and raw_id != "" else None,
     )
+
+
+def whole_number(field: str, value: Any) -> Any:
+    """A typed double with no fractional part in a whole-number field, as the integer it is
+    (CONTRACT §1: the double ``2.0`` pandas writes for a column with gaps is the integer 2);
+    any other value unchanged, for the profile's own check to judge."""
+    if field in INT_FIELDS and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _problem_order(p: Problem) -> int:

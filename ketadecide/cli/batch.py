@@ -244,8 +244,8 @@ def _report(data: dict[str, Any], summary: Path | None) -> None:
         print_summary(data, sys.stderr, color=color, width=width)
     else:
         print(
-            f"ketadecide: batch: {data['rows_in']} rows in = {data['rows_out']} results + "
-            f"{data['error_rows']} error rows" + (f" (see {data['errors_file']})" if data["error_rows"] else ""),
+            f"ketadecide: batch: {data['rows_in']:,} rows in = {data['rows_out']:,} results + "
+            f"{data['error_rows']:,} error rows" + (f" (see {data['errors_file']})" if data["error_rows"] else ""),
             file=sys.stderr,
         )
 

@@ -19,7 +19,7 @@ from ketadecide.batch.io.summary import Summary, SummaryCounter
 from ketadecide.batch.io.writers import BackgroundWriter, ErrorsWriter, ResultWriter, default_errors_path
 from ketadecide.batch.row_checks import RowError
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.outputs import NamedStream, check_paths, open_output
+from ketadecide.outputs import NamedStream, all_written, check_paths, open_output
 
 #: Python's thread switch interval during a run (seconds; see :func:`run_batch`).
 SWITCH_INTERVAL = 0.001
@@ -73,6 +73,7 @@ def run_batch(
                 progress=progress,
                 threads=threads,
             )
+        all_written()  # renamed into place: a late SIGTERM no longer fails the run
     finally:
         sys.setswitchinterval(switch)
         if inp.close is not None:

@@ -43,10 +43,10 @@ def inert_ids(table: Any) -> Any:
 class ErrorsWriter:
     """The errors file: CSV with the header ``row,id,field,error``, or JSON lines."""
 
-    def __init__(self, fh: IO[str], jsonl: bool) -> None:
+    def __init__(self, fh: IO[str], jsonl: bool, *, header: bool = True) -> None:
         self._fh = fh
         self._csv = None if jsonl else csv.writer(fh, lineterminator="\n")
-        if self._csv is not None:
+        if self._csv is not None and header:
             self._csv.writerow(ERROR_COLUMNS)
 
     def write(self, error: RowError) -> None:

@@ -217,6 +217,13 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase, forms: Forms =
     if kind == "int" and field in INT_FIELDS:
         v = f"TRY_CAST({c} AS BIGINT)"
         return v, f"({given} AND NOT {_between(V, field)})"
+    if kind == "float" and field in INT_FIELDS:
+        # A double with no fractional part is the whole number it holds (CONTRACT §1: pandas
+        # writes 2.0 for an integer column with gaps); NaN, infinities and fractions are not.
+        # (No floor(): Spark's returns BIGINT and overflows on an infinity under ANSI mode.)
+        whole = f"TRY_CAST({c} AS BIGINT)"
+        v = f"CASE WHEN {c} = CAST({whole} AS DOUBLE) THEN {whole} END"
+        return v, f"({given} AND (isnan({c}) OR {V} IS NULL OR NOT {_between(V, field)}))"
     if kind in {"int", "float"} and field in NUMBER_FIELDS:
         v = f"TRY_CAST({c} AS DOUBLE)"
         return v, f"({given} AND (isnan({V}) OR NOT {_between(V, field)}))"
