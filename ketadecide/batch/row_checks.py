@@ -211,6 +211,17 @@ def whole_number(field: str, value: Any) -> Any:
     return value
 
 
+def typed_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object's whole-number doubles (``2.0``, and PHQ-9 items such as ``[1.0, 2.0]``) as
+    the integers they are, as :func:`whole_number` reads a Parquet double (CONTRACT §1: a typed
+    number with no fractional part). Text such as ``"2.0"`` is left for the profile to refuse."""
+    out = {name: whole_number(name, value) for name, value in data.items()}
+    items = out.get("phq9")
+    if isinstance(items, list):
+        out["phq9"] = [int(x) if isinstance(x, float) and x.is_integer() else x for x in items]
+    return out
+
+
 def _problem_order(p: Problem) -> int:
     name = (p.field or "").split("[")[0]
     return PROFILE_FIELDS.index(name) if name in PROFILE_FIELDS else len(PROFILE_FIELDS)
@@ -230,7 +241,7 @@ def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> 
         except InputError as exc:
             return Verdict(None, exc.problems, None)
     assert isinstance(data, dict)
-    profile, problems = _decide(data, kb, row)
+    profile, problems = _decide(typed_numbers(data), kb, row)
     return Verdict(profile, tuple(problems), _id_of(data))
 
 
