@@ -114,9 +114,10 @@ def _decide(
     mapping: dict[str, Any], kb: KnowledgeBase, row: int | None, skip_fields: Collection[str] = ()
 ) -> tuple[Profile | None, list[Problem]]:
     profile, problems = _parsed(mapping, kb, row, skip_fields)
-    if any(_ID_PROBLEM.match(p.field or "") for p in problems):
+    if any(_ID_PROBLEM.match(p.field or "") or p.field == "insurance" for p in problems):
         # An unknown condition or medication, said as a profile file says it: with the id
-        # probably meant (``Xanax`` -> ``benzodiazepine``).
+        # probably meant (``Xanax`` -> ``benzodiazepine``); a carrier or state-plan name in
+        # ``insurance`` with the kinds it may mean (``Aetna``, ``Medi-Cal``).
         from ketadecide.knowledge.names import with_id_hints
 
         problems = list(with_id_hints(InputError(problems), mapping, kb).problems)
@@ -210,6 +211,17 @@ def whole_number(field: str, value: Any) -> Any:
     return value
 
 
+def typed_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object's whole-number doubles (``2.0``, and PHQ-9 items such as ``[1.0, 2.0]``) as
+    the integers they are, as :func:`whole_number` reads a Parquet double (CONTRACT §1: a typed
+    number with no fractional part). Text such as ``"2.0"`` is left for the profile to refuse."""
+    out = {name: whole_number(name, value) for name, value in data.items()}
+    items = out.get("phq9")
+    if isinstance(items, list):
+        out["phq9"] = [int(x) if isinstance(x, float) and x.is_integer() else x for x in items]
+    return out
+
+
 def _problem_order(p: Problem) -> int:
     name = (p.field or "").split("[")[0]
     return PROFILE_FIELDS.index(name) if name in PROFILE_FIELDS else len(PROFILE_FIELDS)
@@ -229,7 +241,7 @@ def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> 
         except InputError as exc:
             return Verdict(None, exc.problems, None)
     assert isinstance(data, dict)
-    profile, problems = _decide(data, kb, row)
+    profile, problems = _decide(typed_numbers(data), kb, row)
     return Verdict(profile, tuple(problems), _id_of(data))
 
 

@@ -353,7 +353,14 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
             v = f"CASE WHEN {t} = 'VARCHAR' THEN json_extract_string({j}, '$') END"
             bad = f"({present} AND ({t} <> 'VARCHAR' OR {_id_bad(name)}))"
         elif field in INT_FIELDS:
-            v = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({j} AS BIGINT) END"
+            # A JSON double with no fractional part (2.0) is the whole number it holds, as in
+            # Parquet (CONTRACT §1); 2.5 and doubles past BIGINT stay NULL, so they are flagged.
+            d = f"TRY_CAST({j} AS DOUBLE)"
+            whole = f"TRY_CAST({d} AS BIGINT)"
+            v = (
+                f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({j} AS BIGINT) "
+                f"WHEN {t} = 'DOUBLE' AND {d} = CAST({whole} AS DOUBLE) THEN {whole} END"
+            )
             bad = f"({present} AND NOT {_between(name, field)})"
         elif field in NUMBER_FIELDS:
             v = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST({j} AS DOUBLE) END"
