@@ -114,9 +114,10 @@ def _decide(
     mapping: dict[str, Any], kb: KnowledgeBase, row: int | None, skip_fields: Collection[str] = ()
 ) -> tuple[Profile | None, list[Problem]]:
     profile, problems = _parsed(mapping, kb, row, skip_fields)
-    if any(_ID_PROBLEM.match(p.field or "") for p in problems):
+    if any(_ID_PROBLEM.match(p.field or "") or p.field == "insurance" for p in problems):
         # An unknown condition or medication, said as a profile file says it: with the id
-        # probably meant (``Xanax`` -> ``benzodiazepine``).
+        # probably meant (``Xanax`` -> ``benzodiazepine``); a carrier or state-plan name in
+        # ``insurance`` with the kinds it may mean (``Aetna``, ``Medi-Cal``).
         from ketadecide.knowledge.names import with_id_hints
 
         problems = list(with_id_hints(InputError(problems), mapping, kb).problems)
