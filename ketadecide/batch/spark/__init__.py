@@ -29,6 +29,11 @@ class SparkEngine:
     def check(self, job: BatchJob) -> BatchJob:
         from ketadecide.batch.spark.options import check_spark_options
         from ketadecide.batch.spark.run import spark_errors_path
+        from ketadecide.errors import InputError, Problem
+
+        if job.keep:
+            # Not built on Spark yet: refused before anything starts, never ignored.
+            raise InputError(Problem("--keep is not available with --engine spark yet; use --engine duckdb"))
 
         check_spark_options(
             job.input,

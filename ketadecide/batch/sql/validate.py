@@ -324,8 +324,9 @@ def _cross_field_bad() -> str:
     return "(age IS NULL OR COALESCE(bp_systolic <= bp_diastolic, FALSE))"
 
 
-def json_query(kb: KnowledgeBase, source: str) -> str:
-    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``."""
+def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = ()) -> str:
+    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``.
+    Keys named in ``kept`` (``--keep``) are allowed beside the profile's fields."""
     paths = lit_list(f"$.{f}" for f in PROFILE_FIELDS)
     ok = (
         # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on bad JSON.
@@ -343,7 +344,7 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
     bads: list[str] = [
         "NOT __ok",
         "len(list_distinct(__keys)) <> len(__keys)",
-        f"NOT list_has_all({lit_list(PROFILE_FIELDS)}, __keys)",
+        f"NOT list_has_all({lit_list([*PROFILE_FIELDS, *(k for k in kept if k not in PROFILE_FIELDS)])}, __keys)",
     ]
     for i, field in enumerate(PROFILE_FIELDS, start=1):
         j = f"__j{i}"
