@@ -113,8 +113,7 @@ _FLAGGED = ("caution", "contraindicated")
 #: bundled one, is probed in full every time, and ``data validate`` always probes in full.
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
-        "f6a08717ebba7c9c217e250034487da0168ad23aeb79ef164144d8dd6c369376",  # 0.3.0
-        "2910fc8fc2048f96fcb2ed7d66618d1c0c3e8ab82588f93a3b398f34b1883473",  # crisis sources: VA/DoD 2024 (issue 26)
+        "dfe28ede833f8681a0d520f1c6ae3a6872a57cc59e6b690f83cbd83d1b9aac47",  # 0.4.0
     }
 )
 
@@ -197,8 +196,7 @@ def _from_cache(folder: Path, data_dir: Path | str | None) -> KnowledgeBase | No
     directory = Path(data_dir) if data_dir is not None else loader.default_data_dir()
     if not directory.is_dir():
         return None
-    texts, unreadable = loader.read_data_files(directory)
+    layout, unreadable = loader.read_layout(directory)
     if unreadable:
         return None
-    defaults = loader.bundled_defaults(directory, texts)
-    return cache.load(folder, directory, loader.content_sha256(texts, defaults), texts, defaults)
+    return cache.load(folder, layout)

@@ -24,10 +24,17 @@ MINIMAL_KB = FIXTURES / "kb_minimal"
 TEST_CACHE = Path(tempfile.mkdtemp(prefix="ketadecide-test-cache-"))
 os.environ["KETADECIDE_CACHE_DIR"] = str(TEST_CACHE)
 os.environ.pop("KETADECIDE_NO_CACHE", None)
+# The cache's key lives in a private state folder: this session's own, never the user's.
+TEST_STATE = Path(tempfile.mkdtemp(prefix="ketadecide-test-state-"))
+os.environ["XDG_STATE_HOME"] = str(TEST_STATE)
+# tests/fixtures/kb_minimal is synthetic test data that declares itself standalone (not an
+# overlay on the bundled data); only this switch lets it load. Never set for patients.
+os.environ["KETADECIDE_SYNTHETIC_DATA"] = "1"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(TEST_CACHE, ignore_errors=True)
+    shutil.rmtree(TEST_STATE, ignore_errors=True)
 
 
 #: What the fast lane (README "Development": ``pytest -m "not slow and not terminal" -n 2``)
@@ -102,11 +109,17 @@ def index(fhir_kb: KnowledgeBase):  # type: ignore[no-untyped-def]
     return code_index(fhir_kb)
 
 
-def clinic_data(tmp_path: Path, file: str | None = None, old: str = "", new: str = "") -> Path:
+def clinic_data(
+    tmp_path: Path, file: str | None = None, old: str = "", new: str = "", *, standalone: bool = False
+) -> Path:
     """A clinic's copy of the bundled data directory, with one edit to ``file`` when given:
-    ``old`` must appear exactly once and becomes ``new``."""
+    ``old`` must appear exactly once and becomes ``new``. A copy is read as an overlay on
+    the bundled data; ``standalone`` marks it synthetic test data read on its own, so the
+    probe-based clinical floor (the second, independent check) is what judges it."""
     data = tmp_path / "clinic"
     shutil.copytree(DATA_DIR, data)
+    if standalone:
+        (data / "overlay.yaml").write_text("standalone: synthetic\n", encoding="utf-8")
     if file is not None:
         path = data / file
         text = path.read_text()

@@ -10,6 +10,7 @@ from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
+    NOT_NOTE,
     AsOfOpt,
     AudienceOpt,
     AudienceOption,
@@ -45,6 +46,14 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     data_dir: DataDirOpt = None,
     audience: AudienceOption = AudienceOpt.clinician,
     detail: DetailOpt = False,
+    compact: Annotated[
+        bool,
+        typer.Option(
+            "--compact",
+            help="With --format json: one line of a few hundred bytes per profile (statuses, "
+            "indications, finding ids, coverage, costs), not the full result.",
+        ),
+    ] = False,
     lang: LangOption = LangOpt.en,
 ) -> None:
     """Compare the four ketamine modalities for one profile, non-interactively.
@@ -63,7 +72,9 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     if (profile is None) == (fhir is None):
         raise InputError(Problem("give exactly one of --profile FILE or --fhir BUNDLE"))
     check_paths([profile, fhir, data_dir], {"--output": output}, stdout=output is None)
-    shown_as = output_format(fmt, output)
+    shown_as = output_format(fmt, output, (*NOT_NOTE, "note"))
+    if compact and shown_as != "json":
+        raise InputError(Problem("--compact is a JSON form: add --format json", field="--compact"))
     when = as_of_date(as_of, fhir)
     kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)
     if fhir is not None:
@@ -91,6 +102,12 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         from ketadecide.cli.ids import with_id_hints
 
         raise with_id_hints(exc.with_source(where), data, kb) from None
+    if compact:
+        from ketadecide.cli.output import emit
+        from ketadecide.render.json import render_json
+
+        emit(render_json(result, compact=True), output)
+        return
     present(
         lambda r, **kw: r.comparison(result, who, detail=detail, screen=screen_rows(output), **kw),
         fmt,

@@ -17,6 +17,7 @@ from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_error
 from ketadecide.cli.help import examples
 from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
 from ketadecide.cli.options import (
+    NOT_NOTE,
     AsOfOpt,
     AudienceOpt,
     AudienceOption,
@@ -31,6 +32,7 @@ from ketadecide.cli.options import (
 )
 from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
+from ketadecide.lang import trf
 from ketadecide.tty import is_terminal
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
@@ -38,7 +40,9 @@ EXIT_END_OF_INPUT = EXIT_INTERNAL
 
 def _goodbye(what: str, code: int) -> typer.Exit:
     newline = "\n" if is_terminal(sys.stderr) else ""
-    print(f"{newline}ketadecide: {what}; goodbye. Nothing was written.", file=sys.stderr)
+    from ketadecide.lang import tr, trf
+
+    print(newline + trf("ketadecide: {what}; goodbye. Nothing was written.", what=tr(what)), file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -56,14 +60,14 @@ def _keep_typed(save: Path, audience: str) -> bool:
     Anything but yes, another Ctrl-C or the end of input keeps nothing."""
     question = {
         "clinician": f"\nConsult cancelled. Save the answers typed so far to {save}? [y/N] ",
-        "patient": f"\nYou stopped the questions. Keep what you typed in {save}? (yes or no) ",
+        "patient": "\n" + trf("You stopped the questions. Keep what you typed in {save}? (yes or no) ", save=save),
     }[audience]
     try:
         print(question, end="", file=sys.stderr, flush=True)
         reply = sys.stdin.readline()
     except (KeyboardInterrupt, OSError, ValueError):
         return False
-    return reply.strip().casefold() in {"y", "yes"}
+    return reply.strip().casefold() in {"y", "yes", "s", "sí", "si"}
 
 
 def _as_typed(record: dict[str, Any]) -> dict[str, Any]:
@@ -104,9 +108,10 @@ def _print_glance(result: Any, audience: str) -> None:
 def _say_missing(fields: list[str], audience: str) -> None:
     """One line on stderr: the safety-screen answers not given, so every status is incomplete."""
     if audience == "patient":
-        line = (
-            f"ketadecide: some safety questions were not answered ({', '.join(fields)}), so the comparison "
-            "cannot be finished; your clinician will ask them."
+        line = trf(
+            "ketadecide: some safety questions were not answered ({fields}), so the comparison "
+            "cannot be finished; your clinician will ask them.",
+            fields=", ".join(fields),
         )
     else:
         line = (
@@ -261,7 +266,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.outputs import check_paths
 
     check_paths([profile, fhir, data_dir], {"--output": output, "--save": save}, stdout=output is None)
-    shown_as = output_format(fmt, output)
+    shown_as = output_format(fmt, output, (*NOT_NOTE, "note"))
     if save is not None:
         _check_save_target(save)
     # Spanish for the patient: the interview too when the patient answers; a clinician's
@@ -344,7 +349,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         from ketadecide.outputs import write_text
 
         write_text(save, _profile_text(person.to_record(), save))
-        print(f"ketadecide: answers saved to {save} (readable by you only).", file=sys.stderr)
+        print(trf("ketadecide: answers saved to {save} (readable by you only).", save=save), file=sys.stderr)
     if shown:
         return
     if output is None and resolve_format(fmt, output) == "table":

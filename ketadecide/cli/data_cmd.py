@@ -69,11 +69,17 @@ def validate(
         print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s).", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
     rules = len(kb.conditions) + len(kb.medications) + len(kb.screens)
+    overlay = (
+        f" (an overlay of {len(kb.overlay.files)} file(s) on the bundled data, which it may only add to and tighten)"
+        if kb.overlay
+        else ""
+    )
     print(
-        f"OK: {kb.data_dir}: {len(kb.modalities)} modalities, {rules} rules "
+        f"OK: {kb.data_dir}{overlay}: {len(kb.modalities)} modalities, {rules} rules "
         f"({len(kb.conditions)} conditions, {len(kb.medications)} medications, {len(kb.screens)} screens), "
         f"{len(kb.sources)} sources; oldest review {kb.reviewed.isoformat()}; "
         f"{len(report.warnings)} warning(s); sha256 {kb.sha256}"
+        + (f"; overlay sha256 {kb.overlay.sha256}" if kb.overlay else "")
     )
     if lang is not None:
         _check_language(kb, lang)
@@ -109,6 +115,51 @@ def _check_language(kb: object, lang: str) -> None:
         for problem in capped(problems):
             print(f"ketadecide: error: {problem}", file=sys.stderr)
         raise typer.Exit(EXIT_INPUT)
+
+
+@app.command(
+    "overlay",
+    short_help="Turn a full copy of data/ into a clinic overlay (what it adds and tightens).",
+    epilog=examples("ketadecide data overlay --from ./our-copy --base 0.3.0 -o ./our-data"),
+)
+@handles_errors
+def overlay_cmd(
+    copy: Annotated[
+        Path,
+        typer.Option("--from", metavar="COPY", help="A clinic's full copy of the bundled data directory."),
+    ],
+    base: Annotated[str, typer.Option("--base", metavar="VERSION", help="The bundled release the copy was made from.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="DIR", help="A new folder for the overlay (default: COPY-overlay)."),
+    ] = None,
+) -> None:
+    """Write the minimal overlay of a full copy: only what it adds or tightens.
+
+    Each difference that would loosen the bundled data (a lowered severity, reworded label
+    text, more generous coverage, ...) cannot be kept; each is listed on stderr, one line
+    naming the file and key. Then check the result with `ketadecide data validate DIR`.
+    """
+    from ketadecide.errors import InputError, Problem
+    from ketadecide.knowledge.migrate import migrate
+    from ketadecide.outputs import write_text
+
+    target = out or copy.with_name(copy.name + "-overlay")
+    if not copy.is_dir():
+        raise InputError(Problem("not a data directory", str(copy)))
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InputError(Problem("the overlay goes in a new or empty folder; this one is not", str(target)))
+    result = migrate(copy, base)
+    target.mkdir(parents=False, exist_ok=True)
+    for name, text in result.files.items():
+        write_text(target / name, text)
+    for problem in capped(result.left_out, 200):
+        print(f"ketadecide: left out (would loosen the bundled data): {problem}", file=sys.stderr)
+    kept = len(result.files) - 1
+    print(
+        f"Wrote {target}: overlay.yaml and {kept} file(s) of additions and tightenings; "
+        f"{len(result.left_out)} difference(s) left out. Check it: ketadecide data validate {target}"
+    )
 
 
 @app.command(

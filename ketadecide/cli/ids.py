@@ -17,67 +17,14 @@ from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.options import DataDirOpt, FormatOpt, OutputOpt
 from ketadecide.errors import InputError, Problem, did_you_mean
+from ketadecide.knowledge.terms import brand_names, id_entries, id_terms  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from ketadecide.knowledge.base import KnowledgeBase
 
 ID_FIELDS = ("conditions", "medications")
-#: A capitalised word inside the text (not its first word): a brand name in a plain name,
-#: "alprazolam (Xanax)", "such as Adderall, Vyvanse". "St John's wort" is not a brand.
-_BRAND = re.compile(r"(?<!^)(?<!St )\b([A-Z][a-z]{2,}(?:-[0-9]+)?)\b")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 _ID_PROBLEM = re.compile(r"^(conditions|medications)\[([0-9]+)\]$")
 _ID_TEXT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_PARENTHESES = re.compile(r"\(([^()]{1,60})\)")
-
-
-def brand_names(plain_name: str, name: str) -> list[str]:
-    """Brand names a medication's plain name mentions (words the clinical name lacks)."""
-    clinical = name.casefold()
-    out: list[str] = []
-    for match in _BRAND.finditer(plain_name):
-        word = match.group(1)
-        if match.start() > 0 and word.casefold() not in clinical and word not in out:
-            out.append(word)
-    return out
-
-
-def id_entries(kb: KnowledgeBase, field: str) -> list[dict[str, Any]]:
-    """``[{id, name, plain_name, brands}]`` for ``conditions`` or ``medications``."""
-    rules = kb.conditions if field == "conditions" else kb.medications
-    return [
-        {
-            "id": ident,
-            "name": rule.name,
-            "plain_name": rule.plain_name,
-            "brands": brand_names(rule.plain_name, rule.name) if field == "medications" else [],
-        }
-        for ident, rule in rules.items()
-    ]
-
-
-def id_terms(kb: KnowledgeBase, field: str) -> dict[str, str]:
-    """Every name a person might type for an id, ``{term: id}``: the id, its names, its
-    brand names, and the longer words of its names that belong to that id alone."""
-    terms: dict[str, str] = {}
-    words: dict[str, set[str]] = {}
-    for entry in id_entries(kb, field):
-        ident = entry["id"]
-        for term in (ident, entry["name"], entry["plain_name"], *entry["brands"]):
-            terms.setdefault(term, ident)
-        for text in (entry["name"], entry["plain_name"]):
-            for inside in _PARENTHESES.findall(text):
-                for part in re.split(r"[,/]| or ", inside.removeprefix("e.g. ")):
-                    if part.strip():
-                        terms.setdefault(part.strip(), ident)
-        for text in (entry["name"], entry["plain_name"]):
-            for word in _WORD.findall(text):
-                if len(word) >= 5:
-                    words.setdefault(word.casefold(), set()).add(ident)
-    for word, owners in words.items():
-        if len(owners) == 1:
-            terms.setdefault(word, next(iter(owners)))
-    return terms
 
 
 def with_id_hints(exc: InputError, data: object, kb: KnowledgeBase) -> InputError:

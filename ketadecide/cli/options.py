@@ -15,6 +15,7 @@ class OutputFormat(enum.StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
+    note = "note"
 
 
 class AudienceOpt(enum.StrEnum):
@@ -27,8 +28,9 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table (default), json, markdown or html. With --output, inferred from the "
-        "file's extension (.json, .md, .html) when not given.",
+        help="table (default), json, markdown, html, or note (compare and consult: a 5-8 line "
+        "plain-text chart note). With --output, inferred from the file's extension (.json, .md, "
+        ".html) when not given.",
         case_sensitive=False,
         show_default=False,
     ),
@@ -97,7 +99,9 @@ CANNOT_WRITE = {
     ".parquet": "for one row per profile use `ketadecide batch`",
     ".jsonl": "for one row per profile use `ketadecide batch`",
 }
-FORMAT_NAMES = {"table": "text table", "json": "JSON", "markdown": "Markdown", "html": "HTML"}
+FORMAT_NAMES = {"table": "text table", "json": "JSON", "markdown": "Markdown", "html": "HTML", "note": "chart note"}
+#: Every format but the chart note, which only a comparison (compare, consult) writes.
+NOT_NOTE = ("table", "json", "markdown", "html")
 
 
 def resolve_format(fmt: OutputFormat | None, output: Path | None) -> str:
@@ -109,7 +113,7 @@ def resolve_format(fmt: OutputFormat | None, output: Path | None) -> str:
     return "table"
 
 
-def output_format(fmt: OutputFormat | None, output: Path | None, allowed: tuple[str, ...] = tuple(FORMAT_NAMES)) -> str:
+def output_format(fmt: OutputFormat | None, output: Path | None, allowed: tuple[str, ...] = NOT_NOTE) -> str:
     """The format to write, checked before anything is read: an output file whose extension
     we cannot write (``.pdf``, ``.docx``, ``.yaml``...) is an input error with what to do."""
     from ketadecide.errors import InputError, Problem

@@ -87,15 +87,23 @@ def _spanish_hits(options: tuple[Option, ...], word: str) -> list[Option]:
     return first or [o for o in options if any(w.startswith(folded) for w in words_of[o.key])]
 
 
-def pick_many(options: tuple[Option, ...], word: str, audience: Audience) -> list[Any]:
-    """The values picked; ``[]`` for "none" (asked, none), never for an empty answer."""
+def pick_many(
+    options: tuple[Option, ...], word: str, audience: Audience, terms: dict[str, str] | None = None
+) -> list[Any]:
+    """The values picked; ``[]`` for "none" (asked, none), never for an empty answer.
+
+    ``terms`` maps other names to a value (``{"xanax": "benzodiazepine"}``): a brand or
+    generic name is understood as in a profile file."""
     none = False
     chosen: list[Any] = []
+    named = {k.casefold(): v for k, v in (terms or {}).items()}
     for token in (t for t in re.split(r"[,;\s]+", word) if t):
         hit = next(
             (o for o in options if token == o.key or (o.value is not None and token == str(o.value).lower())),
             None,
         )
+        if hit is None and token.casefold() in named:
+            hit = next((o for o in options if o.value == named[token.casefold()]), None)
         if hit is None and token not in NONE_WORDS and len(found := _spanish_hits(options, token)) == 1:
             hit = found[0]
         if hit is None and token in NONE_WORDS:

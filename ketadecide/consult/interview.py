@@ -195,6 +195,20 @@ class Interview:
     def _w(self, item: Any) -> str:
         return str(getattr(item, self.audience))
 
+    def _other_name(self, q: Question, options: tuple[Option, ...], word: str) -> Option | None:
+        """The choice a plan or carrier name means ("Medi-Cal" -> Medicaid); for a carrier
+        selling several kinds ("Aetna"), :class:`BadAnswer` asking which kind, its choices only."""
+        typed = " ".join(word.casefold().replace("-", " ").split())
+        for other in q.other_names:
+            if typed not in {" ".join(n.casefold().replace("-", " ").split()) for n in other.names}:
+                continue
+            fits = [o for o in options if o.value in other.values]
+            if len(fits) == 1:
+                return fits[0]
+            which = " or ".join(f"{o.key}) {o.label}" for o in fits)
+            raise BadAnswer(words("which_kind", self.audience, name=other.names[0], which=which))
+        return None
+
     def _options(self, q: Question) -> tuple[Option, ...]:
         # A list question opens with "0) None of these": the answer "asked, none" ([]), which
         # Enter never gives (Enter and skip leave the question not asked).
@@ -391,9 +405,18 @@ class Interview:
     def _parse(self, q: Question, text: str, word: str) -> dict[str, Any]:
         kind = q.kind
         if kind == "choice":
-            return {q.field: pick(self._options(q), word, self.audience).value}
+            options = self._options(q)
+            named = self._other_name(q, options, word)
+            if named is not None:
+                return {q.field: named.value}
+            return {q.field: pick(options, word, self.audience).value}
         if kind in {"multi", "checklist"}:
-            return {q.field: pick_many(self._options(q), word, self.audience)}
+            terms = None
+            if q.field in ("conditions", "medications"):
+                from ketadecide.knowledge.terms import id_terms
+
+                terms = id_terms(self.kb, q.field)  # Xanax, lorazepam -> benzodiazepine
+            return {q.field: pick_many(self._options(q), word, self.audience, terms)}
         if kind == "int":
             return {q.field: whole_number(word, q.unit, self.audience)}
         if kind == "number":

@@ -118,6 +118,10 @@ WORDS: dict[str, dict[Audience, str]] = {
         "clinician": "'back' returns to the previous question.",
         "patient": "Type back to return to the previous question.",
     },
+    "which_kind": {
+        "clinician": "{name} sells more than one kind of plan: which is it? {which}.",
+        "patient": "{name} has more than one kind of plan. Which one do you have? {which}.",
+    },
     "crisis_choose": {
         "clinician": "Type y to go on with the consult, or n to stop here.",
         "patient": "Type yes to go on with the questions, or no to stop here. 988 is there now.",

@@ -30,7 +30,7 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, unknown_ids
+from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, local_line_text, unknown_ids
 from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
 from ketadecide.profile import CRISIS_SUICIDALITY, PLAN_FIELDS, ModalityId, Profile
@@ -146,11 +146,18 @@ def crisis_screen(profile: Profile, kb: KnowledgeBase) -> Crisis:
     """The crisis screen (988 / emergency room), decided by the contract's own rule."""
     if profile.suicidality not in CRISIS_SUICIDALITY:
         return Crisis(False, (), None, ())
+    message = Worded(kb.crisis.clinician, kb.crisis.patient)
+    sources = kb.crisis.sources
+    if kb.crisis.local_lines:
+        # A clinic's own lines, after the label's message and only in the fixed template.
+        local = " ".join(local_line_text(line) for line in kb.crisis.local_lines)
+        message = Worded(f"{message.clinician} {local}", f"{message.patient} {local}")
+        sources = (*sources, *(line.source for line in kb.crisis.local_lines))
     return Crisis(
         triggered=True,
         reasons=(f"suicidality: {profile.suicidality}",),
-        message=Worded(kb.crisis.clinician, kb.crisis.patient),
-        sources=kb.cite_all(kb.crisis.sources),
+        message=message,
+        sources=kb.cite_all(sources),
     )
 
 
@@ -246,7 +253,7 @@ def evaluate_modalities(
     return Result(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
-        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir)),
+        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary),
         profile_id=profile.id,
         crisis=crisis_screen(profile, kb),
         modalities=tuple(modalities),

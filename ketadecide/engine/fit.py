@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ketadecide.engine.result import (
     AdverseFigure,
+    ChecklistView,
     DecisionSupport,
     Evidence,
     Fit,
@@ -360,4 +361,8 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         if decision.intro
         else (),
         intro_refs=kb.refs(decision.intro.sources) if decision.intro else (),
+        checklists=tuple(
+            ChecklistView(c.id, c.modality, _w(c.title), items(c.items), c.reviewed, kb.refs(c.sources))
+            for c in decision.checklists
+        ),
     )

@@ -245,6 +245,8 @@ class KnowledgeBaseInfo:
     reviewed: dt.date
     sha256: str
     data_dir: str
+    overlay: tuple[str, tuple[str, ...]] | None = None
+    """A clinic's overlay in use: the SHA-256 over its files, and their names (CONTRACT §3)."""
 
 
 @dataclass(frozen=True)
@@ -420,6 +422,18 @@ class Sure:
 
 
 @dataclass(frozen=True)
+class ChecklistView:
+    """Steps to tick for one option (the Spravato REMS, prior authorisation), cited and dated."""
+
+    id: str
+    modality: str
+    title: Worded
+    items: tuple[HandoutItem, ...]
+    reviewed: dt.date
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
 class DecisionSupport:
     """Choosing a clinic, therapy alongside each option, and who made this aid (IPDAS)."""
 
@@ -445,3 +459,4 @@ class DecisionSupport:
     """Page 1: the decision in one sentence."""
     glossary: tuple[tuple[str, Worded], ...] = ()
     intro_refs: tuple[Ref, ...] = ()
+    checklists: tuple[ChecklistView, ...] = ()

@@ -36,6 +36,16 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class OverlayInfo:
+    """A clinic's overlay in use (CONTRACT §3 ``knowledge_base.overlay``)."""
+
+    sha256: str
+    """SHA-256 over the clinic's files (names and bytes)."""
+    files: tuple[str, ...]
+    """The clinic's files, sorted."""
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything read from one data directory, validated and cross-checked."""
 
@@ -59,6 +69,9 @@ class KnowledgeBase:
     medications: dict[str, Rule]
     screens: dict[str, ScreenRule]
     extras: Mapping[str, Any] = field(default_factory=dict)
+    overlay: OverlayInfo | None = None
+    """A clinic's overlay, when one is merged into the bundled data (:attr:`sha256` is then
+    the bundled data's hash)."""
     """The optional files underneath (a :class:`~ketadecide.knowledge.loader.LazyExtras`,
     keyed by file name): features use the typed accessors below instead."""
 
@@ -74,6 +87,7 @@ class KnowledgeBase:
         modalities_file: ModalitiesFile,
         contraindications_file: ContraindicationsFile,
         extras: Mapping[str, Any],
+        overlay: tuple[str, tuple[str, ...]] | None = None,
     ) -> KnowledgeBase:
         return cls(
             data_dir=data_dir,
@@ -90,7 +104,13 @@ class KnowledgeBase:
             medications=dict(contraindications_file.medications),
             screens=dict(contraindications_file.screens),
             extras=extras,
+            overlay=OverlayInfo(*overlay) if overlay else None,
         )
+
+    @property
+    def overlay_summary(self) -> tuple[str, tuple[str, ...]] | None:
+        """``(sha256, files)`` of a clinic's overlay in use, else ``None``."""
+        return (self.overlay.sha256, self.overlay.files) if self.overlay else None
 
     @property
     def reviewed(self) -> dt.date:

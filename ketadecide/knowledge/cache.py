@@ -32,10 +32,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import importlib
 import json
 import math
 import os
+import re
+import secrets
 import stat
 import sys
 from collections.abc import Iterator, Mapping
@@ -45,15 +48,19 @@ from typing import Any, cast
 from pydantic import BaseModel
 
 from ketadecide._version import __version__
-from ketadecide.errors import InputError, KetadecideError
+from ketadecide.errors import InputError
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.files import MODEL_MODULES
-from ketadecide.knowledge.loader import LazyExtras, optional_texts
+from ketadecide.knowledge.loader import DataLayout, LazyExtras, cache_key, optional_texts
 from ketadecide.knowledge.models import ContraindicationsFile, ModalitiesFile, Modality, Source, SourcesFile
 from ketadecide.profile import ModalityId
 
 #: Bumped when the entry format changes.
-FORMAT = 2
+FORMAT = 3
+#: The first word of a sealed entry.
+MAGIC = "ketadecide-kb-3"
+#: An entry larger than this is a miss, refused from its size without being read.
+MAX_ENTRY_BYTES = 16 * 1024 * 1024
 #: Entries kept; the oldest beyond this are removed when a new one is written.
 MAX_ENTRIES = 16
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -73,10 +80,8 @@ def cache_dir() -> Path | None:
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
     if base and os.path.isabs(base):
         return Path(base) / "ketadecide"
-    try:
-        return Path.home() / ".cache" / "ketadecide"
-    except (RuntimeError, KeyError):  # no home directory (a bare container): no cache
-        return None
+    home = _home()
+    return home / ".cache" / "ketadecide" if home else None  # no home: no cache
 
 
 def code_fingerprint() -> str:
@@ -99,8 +104,9 @@ def _modules(folder: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
-def entry_path(folder: Path, content_sha256: str) -> Path:
-    key = hashlib.sha256(f"{code_fingerprint()}\0{content_sha256}".encode()).hexdigest()
+def entry_path(folder: Path, material: str) -> Path:
+    """The entry for key material (:func:`ketadecide.knowledge.loader.cache_key`)."""
+    key = hashlib.sha256(f"{code_fingerprint()}\0{material}".encode()).hexdigest()
     return folder / f"kb-{key[:32]}.json"
 
 
@@ -203,8 +209,11 @@ def _decode_object(obj: dict[str, Any]) -> Any:
 
 def save(folder: Path, kb: KnowledgeBase) -> Path | None:
     """Write ``kb`` (validated, clinical floor passed) as an entry; ``None`` when it cannot
-    be (an unwritable folder, a value the format does not hold). Never raises for that:
-    the cache only ever saves time."""
+    be (no key, an unwritable folder, a value the format does not hold). Never raises for
+    that: the cache only ever saves time."""
+    key = _auth_key()
+    if key is None:
+        return None
     extras: dict[str, Any] = {}
     if isinstance(kb.extras, LazyExtras):
         for name in kb.extras:
@@ -233,11 +242,15 @@ def save(folder: Path, kb: KnowledgeBase) -> Path | None:
         medications=kb.medications,
         screens=kb.screens,
     )
+    material = _material(kb)
     try:
         body = json.dumps(
             {
+                "key": material,
+                "code": code_fingerprint(),
                 "files": list(kb.files),
                 "sha256": kb.sha256,
+                "overlay": [kb.overlay.sha256, list(kb.overlay.files)] if kb.overlay else None,
                 "core_reviewed": encode(kb.core_reviewed),
                 "sources": encode(sources),
                 "modalities": encode(modalities),
@@ -249,68 +262,260 @@ def save(folder: Path, kb: KnowledgeBase) -> Path | None:
         )
     except Unsupported:
         return None
-    text = hashlib.sha256(body.encode()).hexdigest() + "\n" + body
-    target = entry_path(folder, kb.sha256)
+    data = _seal(key, body.encode("utf-8"))
+    if len(data) > MAX_ENTRY_BYTES:
+        return None
+    target = entry_path(folder, material)
     try:
-        _private_folder(folder)
-        from ketadecide.outputs import write_text
-
-        write_text(target, text)
-    except (OSError, KetadecideError):  # see the docstring
+        _use_folder(folder)
+        _write_new(folder, target, data)
+    except OSError:  # see the docstring
         return None
     _prune(folder, keep=target)
     return target
 
 
-def load(
-    folder: Path,
-    data_dir: Path,
-    content_sha256: str,
-    texts: Mapping[str, str],
-    defaults: Mapping[str, str] | None = None,
-) -> KnowledgeBase | None:
-    """The knowledge base of the entry for these data files, or ``None`` (a miss, or an
-    entry that is damaged or not this program's)."""
-    path = entry_path(folder, content_sha256)
-    try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
-            return None
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError):
+def load(folder: Path, layout: DataLayout) -> KnowledgeBase | None:
+    """The knowledge base of the entry for these data files, or ``None``: a miss, or an
+    entry that fails any check (not this user's, too large, not sealed with this user's
+    key, not for these files or this code, not what the format holds). Never raises."""
+    key = _auth_key()
+    if key is None:
         return None
-    checksum, _, body = text.partition("\n")
-    if hashlib.sha256(body.encode()).hexdigest() != checksum:
+    material = layout.key()
+    body = _read_sealed(entry_path(folder, material), key)
+    if body is None:
         return None
     try:
-        entry = decode(body)
-        if entry["sha256"] != content_sha256 or tuple(entry["files"]) != tuple(sorted(texts)):
-            return None
-        sources_file = entry["sources"]
-        modalities_file = entry["modalities"]
-        contra = entry["contraindications"]
-        if not (
-            isinstance(sources_file, SourcesFile)
-            and isinstance(modalities_file, ModalitiesFile)
-            and isinstance(contra, ContraindicationsFile)
-            and isinstance(entry["core_reviewed"], dt.date)
-        ):
-            return None
-        sources: dict[str, Source] = dict(sources_file.sources)
-        extras = CachedExtras(data_dir, texts, entry["extras"], contra, sources, defaults=defaults)
-        return KnowledgeBase.from_files(
-            data_dir=data_dir,
-            files=tuple(entry["files"]),
-            sha256=content_sha256,
-            reviewed=entry["core_reviewed"],
-            sources=sources,
-            modalities_file=modalities_file,
-            contraindications_file=contra,
-            extras=extras,
-        )
-    except (Damaged, KeyError, TypeError, AttributeError):
+        return _rebuild(body, material, layout)
+    except Exception:  # whatever is wrong with an entry, it is only a miss, never "a bug"
         return None
+
+
+def _rebuild(body: bytes, material: str, layout: DataLayout) -> KnowledgeBase | None:
+    entry = decode(body.decode("utf-8"))
+    if entry["key"] != material or entry["code"] != code_fingerprint() or entry["sha256"] != layout.sha256():
+        return None
+    if tuple(entry["files"]) != tuple(sorted(layout.texts)):
+        return None
+    sources_file = entry["sources"]
+    modalities_file = entry["modalities"]
+    contra = entry["contraindications"]
+    if not (
+        isinstance(sources_file, SourcesFile)
+        and isinstance(modalities_file, ModalitiesFile)
+        and isinstance(contra, ContraindicationsFile)
+        and isinstance(entry["core_reviewed"], dt.date)
+    ):
+        return None
+    sources: dict[str, Source] = dict(sources_file.sources)
+    extras = CachedExtras(layout.directory, layout.texts, entry["extras"], contra, sources, **layout.extras_args())
+    overlay = layout.overlay_info()
+    return KnowledgeBase.from_files(
+        data_dir=layout.directory,
+        files=tuple(entry["files"]),
+        sha256=layout.sha256(),
+        reviewed=entry["core_reviewed"],
+        sources=sources,
+        modalities_file=modalities_file,
+        contraindications_file=contra,
+        extras=extras,
+        overlay=overlay,
+    )
+
+
+def _material(kb: KnowledgeBase) -> str:
+    return cache_key(kb.sha256, kb.overlay.sha256 if kb.overlay else None)
+
+
+# ----------------------------------------------------------------------------- authentication
+#
+# Threat model (README "Your clinic's own data"): another local user who can write the
+# cache folder (a shared KETADECIDE_CACHE_DIR). They can add, remove, rename and link files
+# there, but cannot make a file owned by this user, nor read this user's key, which lives
+# outside the cache folder in a private state folder. So an entry counts only when it is a
+# regular file owned by this user, no larger than MAX_ENTRY_BYTES, and sealed with an HMAC
+# under that key over its whole body, which names the files and code it was built from.
+
+
+def _state_dir() -> Path | None:
+    """The private folder the key lives in; ``None`` without a home to put it in."""
+    base = os.environ.get("XDG_STATE_HOME", "").strip()
+    if base and os.path.isabs(base) and os.path.isdir(base):
+        return Path(base) / "ketadecide"
+    home = _home()
+    return home / ".local" / "state" / "ketadecide" if home else None
+
+
+def _home() -> Path | None:
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no home directory (a bare container)
+        return None
+    return home if home.is_dir() else None  # never create anything under a missing home
+
+
+_KEY: list[bytes] = []
+
+
+def _auth_key() -> bytes | None:
+    """This user's cache key (created once, 0600 in a 0700 folder of theirs), or ``None``."""
+    if _KEY:
+        return _KEY[0]
+    folder = _state_dir()
+    if folder is None:
+        return None
+    path = folder / "cache-key"
+    try:
+        key = _read_key(path)
+        if key is None:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not _private(folder):
+                return None
+            with contextlib.suppress(FileExistsError):
+                _write_new(folder, path, secrets.token_bytes(32), replace=False)
+            key = _read_key(path)
+    except OSError:
+        return None
+    if key is not None:
+        _KEY.append(key)
+    return key
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or stat.S_IMODE(st.st_mode) & 0o077:
+            raise PermissionError(f"{path} is not a private file of this user")
+        key = os.read(fd, 64)
+    finally:
+        os.close(fd)
+    if len(key) != 32 or not _private(path.parent):
+        raise PermissionError(f"{path} is not this user's cache key")
+    return key
+
+
+def _private(folder: Path) -> bool:
+    st = os.lstat(folder)
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not stat.S_IMODE(st.st_mode) & 0o077
+
+
+def _seal(key: bytes, body: bytes) -> bytes:
+    mac = hmac.new(key, body, hashlib.sha256).hexdigest()
+    return f"{MAGIC} {mac}\n".encode() + body
+
+
+def _read_sealed(path: Path, key: bytes) -> bytes | None:
+    """The body of a sealed entry, or ``None`` (absent, not ours, too large, a link, or not
+    sealed with ``key``). A large entry is refused from its size, never read whole."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_size > MAX_ENTRY_BYTES:
+            return None
+        chunks = []
+        left = MAX_ENTRY_BYTES + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_ENTRY_BYTES:
+        return None
+    header, _, body = data.partition(b"\n")
+    magic, _, mac = header.decode("ascii", "replace").partition(" ")
+    if magic != MAGIC or not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).hexdigest()):
+        return None
+    return body
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def _use_folder(folder: Path) -> None:
+    """Create the cache folder (0700) if it is missing; an existing folder is used as it is
+    (never chmod-ed: it may be shared on purpose) if it is a real folder, not a link."""
+    if not os.path.lexists(folder):
+        if not folder.parent.is_dir():
+            raise FileNotFoundError(f"{folder.parent} does not exist")  # create one level only
+        folder.mkdir(mode=0o700)
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotADirectoryError(f"{folder} is not a folder")
+
+
+def _write_new(folder: Path, target: Path, data: bytes, *, replace: bool = True) -> None:
+    """Write ``data`` to a new private temporary file in ``folder`` (never following a link,
+    never reusing a name), then rename it over ``target``: a link at ``target`` is replaced,
+    its target never written. With ``replace=False`` an existing ``target`` wins."""
+    tmp = folder / f".kb-tmp-{secrets.token_hex(8)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # fails if target exists (another process made the key first)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+_ENTRY_NAME = re.compile(r"^kb-[0-9a-f]{32}\.json$")
+
+
+def _own_entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """Regular files named like entries and owned by this user (links and others' skipped)."""
+    found = []
+    try:
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if not _ENTRY_NAME.match(item.name):
+                    continue
+                with contextlib.suppress(OSError):
+                    st = item.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+                        found.append((Path(item.path), st))
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: p[1].st_mtime, reverse=True)
+
+
+def _prune(folder: Path, *, keep: Path) -> None:
+    for old, _ in [e for e in _own_entries(folder) if e[0] != keep][MAX_ENTRIES - 1 :]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def entries(folder: Path) -> list[Path]:
+    """This user's entries, newest first (for ``ketadecide data cache``)."""
+    return [path for path, _ in _own_entries(folder)]
+
+
+def clear(folder: Path) -> int:
+    """Remove the entries this tool wrote (this user's, sealed with this user's key); the
+    number removed. Anything else in the folder is left alone."""
+    key = _auth_key()
+    removed = 0
+    for path, _ in _own_entries(folder):
+        if key is None or _read_sealed(path, key) is None:
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
 
 
 class CachedExtras(LazyExtras):
@@ -327,8 +532,11 @@ class CachedExtras(LazyExtras):
         sources: dict[str, Source],
         *,
         defaults: Mapping[str, str] | None = None,
+        clinic: Mapping[str, str] | None = None,
+        overlay_mode: bool = False,
     ) -> None:
-        super().__init__(directory, optional_texts(texts), contra, sources, defaults=defaults)
+        super().__init__(directory, optional_texts(texts), contra, sources, defaults=defaults, clinic=clinic)
+        self._overlay_mode = overlay_mode
         self._cached = dict(cached)
         self._oldest: dict[str, dt.date | None] = {}
 
@@ -350,40 +558,3 @@ class CachedExtras(LazyExtras):
 
     def oldest_of(self, name: str) -> dt.date | None:
         return self._oldest[name] if name in self._oldest else super().oldest_of(name)
-
-
-def _private_folder(folder: Path) -> None:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = os.lstat(folder)
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
-        raise PermissionError(f"{folder} is not a folder of this user")
-    if stat.S_IMODE(st.st_mode) & 0o077:
-        os.chmod(folder, 0o700)
-
-
-def _prune(folder: Path, *, keep: Path) -> None:
-    with contextlib.suppress(OSError):
-        entries = sorted(
-            (p for p in folder.glob("kb-*.json") if p != keep), key=lambda p: p.stat().st_mtime, reverse=True
-        )
-        for old in entries[MAX_ENTRIES - 1 :]:
-            with contextlib.suppress(OSError):
-                old.unlink()
-
-
-def entries(folder: Path) -> list[Path]:
-    """The cache's entries, newest first (for ``ketadecide data cache``)."""
-    try:
-        return sorted(folder.glob("kb-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:
-        return []
-
-
-def clear(folder: Path) -> int:
-    """Remove every entry; the number removed."""
-    removed = 0
-    for path in entries(folder):
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
-    return removed

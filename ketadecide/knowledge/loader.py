@@ -6,9 +6,11 @@ sees every mistake at once rather than one per run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +24,14 @@ from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import (
     Cited,
     ContraindicationsFile,
+    LocalCrisisLine,
     ModalitiesFile,
     ScreenRule,
     Source,
     SourcesFile,
     unknown_ids,
 )
+from ketadecide.knowledge.overlay import OVERLAY_FILE, locked_fields
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import iter_compares
 from ketadecide.safeyaml import load_yaml, read_text
@@ -99,22 +103,37 @@ def validate_files(
     The clinical floor is checked above this layer: :func:`ketadecide.floor.validate_data_dir`
     is this plus the floor (what ``data validate`` runs).
 
+    The bundled directory is the label floor itself. Any other directory is a clinic's
+    overlay on it (:mod:`ketadecide.knowledge.overlay`): each of its files is merged into
+    the bundled one, and a key that would loosen is an error naming the clinic's file and key.
+
     With ``lazy_extras`` (how commands load data), the optional files (troubleshooting,
-    questions, codes) are read and hashed now but validated when a feature first uses
-    them; ``data validate`` checks everything at once.
+    questions, codes) are read, hashed and (for an overlay) merged now but validated when a
+    feature first uses them; ``data validate`` checks everything at once.
     """
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
         return ValidationReport(None, (Problem(f"data directory {what}", str(directory)),), ())
 
-    texts, errors = read_data_files(directory)
-    defaults = bundled_defaults(directory, texts)
+    data, errors = read_layout(directory)
+    if errors:
+        return ValidationReport(None, tuple(errors), ())
+    texts = data.texts
+    extras = LazyExtras(directory, optional_texts(texts), None, {}, **data.extras_args())
     parsed: dict[str, BaseModel] = {}
     for spec in files.REQUIRED:
         if spec.name in texts:
             try:
-                parsed[spec.name] = _parse(directory / spec.name, texts[spec.name], spec.model())
+                parsed[spec.name] = _validate_raw(extras.path_of(spec.name), data.raw(spec.name), spec.model())
+            except InputError as exc:
+                errors.extend(exc.problems)
+    if data.clinic is not None:
+        # Every clinic file is merged now, so a loosening key is refused by every command,
+        # not only by the one that uses the file.
+        for name in extras:
+            try:
+                extras.raw(name)
             except InputError as exc:
                 errors.extend(exc.problems)
     if errors:
@@ -129,7 +148,7 @@ def validate_files(
     assert isinstance(modalities_file, ModalitiesFile)
     assert isinstance(contra_file, ContraindicationsFile)
     errors.extend(_check_rule_ids(directory, contra_file))
-    extras = LazyExtras(directory, optional_texts(texts), contra_file, sources, defaults=defaults)
+    extras.bind(contra_file, sources)
     if not lazy_extras:
         for name in extras:
             try:
@@ -142,16 +161,157 @@ def validate_files(
     kb = KnowledgeBase.from_files(
         data_dir=directory,
         files=tuple(sorted(texts)),
-        sha256=content_sha256(texts, defaults),
+        sha256=data.sha256(),
         reviewed=min(d for name in REQUIRED_FILES for _, d in reviewed_dates(parsed[name])),
         sources=sources,
         modalities_file=modalities_file,
         contraindications_file=contra_file,
         extras=extras,
+        overlay=data.overlay_info(),
     )
-    rules_sha256 = hashlib.sha256(texts["contraindications.yaml"].encode("utf-8")).hexdigest()
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
-    return ValidationReport(kb, (), tuple(warnings), rules_sha256)
+    return ValidationReport(kb, (), (*data.warnings, *warnings), data.rules_sha256())
+
+
+@dataclass
+class DataLayout:
+    """The texts a data directory's knowledge base is built from, before any parsing."""
+
+    directory: Path
+    texts: dict[str, str]
+    """The files validated: the bundled ones for an overlay, else the directory's own."""
+    clinic: dict[str, str] | None = None
+    """An overlay's own files (``overlay.yaml`` included); ``None`` when not an overlay."""
+    defaults: dict[str, str] = dataclasses.field(default_factory=dict)
+    """A standalone directory: bundled files used in place of absent ones."""
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
+    _raws: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def key(self) -> str:
+        """What the cache keys an entry by: every byte the knowledge base is built from."""
+        info = self.overlay_info()
+        return cache_key(self.sha256(), info[0] if info else None)
+
+    def sha256(self) -> str:
+        return content_sha256(self.texts, self.defaults)
+
+    def overlay_info(self) -> tuple[str, tuple[str, ...]] | None:
+        if self.clinic is None:
+            return None
+        return content_sha256(self.clinic), tuple(sorted(self.clinic))
+
+    def rules_sha256(self) -> str | None:
+        """The text of contraindications.yaml in use, when it is one file's (not a merge)."""
+        if self.clinic is not None and files.CONTRAINDICATIONS.name in self.clinic:
+            return None
+        return hashlib.sha256(self.texts[files.CONTRAINDICATIONS.name].encode("utf-8")).hexdigest()
+
+    def extras_args(self) -> dict[str, Any]:
+        return {"defaults": self.defaults, "clinic": self.clinic, "overlay_mode": self.clinic is not None}
+
+    def raw(self, name: str) -> Any:
+        """A required file, parsed (and for an overlay, merged); raises :class:`InputError`."""
+        if name not in self._raws:
+            extras = LazyExtras(self.directory, {name: self.texts[name]}, None, {}, **self.extras_args())
+            self._raws[name] = extras.raw(name)
+        return self._raws[name]
+
+
+def cache_key(sha256: str, overlay_sha256: str | None) -> str:
+    """The bytes a knowledge base is built from, as the cache's key material."""
+    return f"{sha256}:{overlay_sha256 or '-'}:{int(synthetic_allowed())}"
+
+
+def synthetic_allowed() -> bool:
+    """Whether a directory may declare itself standalone synthetic test data (the test suite
+    sets ``KETADECIDE_SYNTHETIC_DATA=1``; never for patients)."""
+    return os.environ.get("KETADECIDE_SYNTHETIC_DATA", "").strip() == "1"
+
+
+def read_layout(directory: Path) -> tuple[DataLayout, list[Problem]]:
+    """Which files a directory's knowledge base is built from: the bundled data alone, the
+    bundled data with the directory's files as an overlay, or (synthetic test data only)
+    the directory alone. Reads files; parses only ``overlay.yaml``."""
+    bundled = default_data_dir()
+    if _same_dir(directory, bundled):
+        texts, errors = read_data_files(directory)
+        return DataLayout(directory, texts), errors
+    marker = directory / OVERLAY_FILE
+    declared: dict[str, Any] = {}
+    if marker.exists():
+        try:
+            declared = _overlay_file(marker)
+        except InputError as exc:
+            return DataLayout(directory, {}), list(exc.problems)
+    if declared.get("standalone"):
+        if not synthetic_allowed():
+            problem = Problem(
+                "a standalone knowledge base is synthetic test data, loaded only with "
+                "KETADECIDE_SYNTHETIC_DATA=1 (never for patients); a clinic's data is an overlay: "
+                "give 'base: <bundled version>' instead",
+                str(marker),
+                "standalone",
+            )
+            return DataLayout(directory, {}), [problem]
+        texts, errors = read_data_files(directory)
+        return DataLayout(directory, texts, defaults=bundled_defaults(directory, texts)), errors
+    texts, errors = read_data_files(bundled)
+    clinic: dict[str, str] = {}
+    for name in (*REQUIRED_FILES, *OPTIONAL_FILES, OVERLAY_FILE):
+        if (directory / name).exists():
+            try:
+                clinic[name] = read_text(directory / name, regular_only=True)
+            except InputError as exc:
+                errors.extend(exc.problems)
+    if not clinic:
+        problem = Problem(
+            "not a data directory: it has no overlay.yaml and none of the data files "
+            f"({', '.join((*REQUIRED_FILES, *OPTIONAL_FILES))})",
+            str(directory),
+        )
+        return DataLayout(directory, texts), [*errors, problem]
+    layout = DataLayout(directory, texts, clinic=clinic)
+    from ketadecide._version import __version__
+
+    if not declared:
+        layout.warnings.append(
+            Problem(
+                "no overlay.yaml: this directory is read as an overlay on the bundled data "
+                "(only what adds or tightens is kept); run `ketadecide data overlay` to write a minimal one",
+                str(marker),
+            )
+        )
+    elif declared.get("base") != __version__:
+        layout.warnings.append(
+            Problem(
+                f"written against bundled data {declared.get('base')}, this is {__version__}: "
+                "re-check what the overlay adds",
+                str(marker),
+                "base",
+            )
+        )
+    return layout, errors
+
+
+def _overlay_file(path: Path) -> dict[str, Any]:
+    raw = load_yaml(read_text(path, regular_only=True), str(path))
+    allowed = {"base", "standalone"}
+    if not isinstance(raw, dict) or set(raw) - allowed or len(raw) != 1:
+        raise InputError(
+            Problem("overlay.yaml holds exactly one of 'base: <bundled version>' or 'standalone: synthetic'", str(path))
+        )
+    if "standalone" in raw and raw["standalone"] != "synthetic":
+        raise InputError(Problem("the only standalone data is 'synthetic' (test data)", str(path), "standalone"))
+    if "base" in raw and not (isinstance(raw["base"], str) and raw["base"].count(".") == 2):
+        raise InputError(Problem("base is the bundled release, e.g. '0.3.0' (quoted)", str(path), "base"))
+    return raw
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def read_data_files(directory: Path) -> tuple[dict[str, str], list[Problem]]:
@@ -210,6 +370,19 @@ def bundled_questions() -> QuestionsFile:
 
 
 @functools.cache
+def bundled_locked_fields() -> frozenset[str]:
+    """The profile fields whose questions' wording an overlay may not change (worked out
+    from the bundled rules, indications, coverage, completeness and crisis records)."""
+    bundled = default_data_dir()
+    raw = {}
+    for spec in (files.CONTRAINDICATIONS, files.MODALITIES, files.TROUBLESHOOTING):
+        path = bundled / spec.name
+        if path.exists():
+            raw[spec.name] = load_yaml(read_text(path, regular_only=True), str(path))
+    return locked_fields(raw)
+
+
+@functools.cache
 def bundled_sources() -> dict[str, Source]:
     """The bundled sources.yaml: what a bundled file used in place of a clinic's cites."""
     path = default_data_dir() / files.SOURCES.name
@@ -220,7 +393,10 @@ def bundled_sources() -> dict[str, Source]:
 
 def _parse(path: Path, text: str, model: type[BaseModel]) -> BaseModel:
     """Parse and validate one data file; :class:`InputError` names the file and key path."""
-    raw = load_yaml(text, str(path))
+    return _validate_raw(path, load_yaml(text, str(path)), model)
+
+
+def _validate_raw(path: Path, raw: Any, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -240,14 +416,21 @@ class LazyExtras(Mapping[str, Any]):
         self,
         directory: Path,
         texts: dict[str, str],
-        contra: ContraindicationsFile,
+        contra: ContraindicationsFile | None,
         sources: dict[str, Source],
         *,
         defaults: Mapping[str, str] | None = None,
+        clinic: Mapping[str, str] | None = None,
+        overlay_mode: bool = False,
     ) -> None:
         self._directory = directory
         self._defaults = dict(defaults or {})
         self._texts = {**self._defaults, **texts}
+        # Overlay mode: ``texts`` are the bundled files, ``clinic`` the clinic's own, merged
+        # into them (parsed, merged and checked once: :meth:`raw`).
+        self._clinic = {n: t for n, t in (clinic or {}).items() if n in self._texts}
+        self._overlay_mode = overlay_mode
+        self._raws: dict[str, Any] = {}
         self._contra = contra
         self._sources = sources
         self._validated: dict[str, BaseModel] = {}
@@ -271,7 +454,36 @@ class LazyExtras(Mapping[str, Any]):
         return name in self._defaults
 
     def path_of(self, name: str) -> Path:
-        return (default_data_dir() if name in self._defaults else self._directory) / name
+        """The file problems with ``name`` are named in: the clinic's when it has one."""
+        if name in self._defaults or (self._overlay and name not in self._clinic):
+            return default_data_dir() / name
+        return self._directory / name
+
+    @property
+    def _overlay(self) -> bool:
+        return self._overlay_mode
+
+    def bind(self, contra: ContraindicationsFile, sources: dict[str, Source]) -> None:
+        """The merged core files, once validated: what the optional files are checked against."""
+        self._contra = contra
+        self._sources = sources
+
+    def raw(self, name: str) -> Any:
+        """The parsed file ``name``: the bundled one with the clinic's merged in (overlay
+        mode); :class:`InputError` lists every key the clinic's file would loosen."""
+        if name not in self._raws:
+            bundled_path = (default_data_dir() if self._overlay or name in self._defaults else self._directory) / name
+            raw = load_yaml(self._texts[name], str(bundled_path))
+            if name in self._clinic:
+                from ketadecide.knowledge.overlay import merge_file
+
+                clinic_path = str(self._directory / name)
+                locked = bundled_locked_fields() if name == files.QUESTIONS.name else frozenset()
+                raw, problems = merge_file(name, clinic_path, raw, load_yaml(self._clinic[name], clinic_path), locked)
+                if problems:
+                    raise InputError(problems)
+            self._raws[name] = raw
+        return self._raws[name]
 
     def sources_of(self, name: str) -> dict[str, Source]:
         """The sources the file ``name`` cites: the bundled ones for a bundled default."""
@@ -292,12 +504,12 @@ class LazyExtras(Mapping[str, Any]):
 
     def _load(self, name: str) -> BaseModel:
         path = self.path_of(name)
-        model = _parse(path, self._texts[name], files.BY_NAME[name].model())
+        model = _validate_raw(path, self.raw(name), files.BY_NAME[name].model())
         problems = _check_references(path.parent, {name: model}, self.sources_of(name))
         # Optional files whose ids refer to contraindications.yaml check them themselves
         # (e.g. codes.yaml); they name their own file and key.
         cross_check = getattr(model, "cross_check", None)
-        if callable(cross_check):
+        if callable(cross_check) and self._contra is not None:
             problems.extend(cross_check(self._contra, str(path)))
         if problems:
             raise InputError(problems)
@@ -348,6 +560,10 @@ def _check_references(directory: Path, parsed: dict[str, BaseModel], sources: di
     problems: list[Problem] = []
     for name, model in parsed.items():
         for path, item in _walk(model):
+            if isinstance(item, LocalCrisisLine) and item.source.partition(" ")[0] not in sources:
+                problems.append(
+                    Problem("source is not defined in sources.yaml", str(directory / name), f"{path}.source")
+                )
             if isinstance(item, Cited):
                 for i, ref in enumerate(item.sources):
                     source_id = ref.partition(" ")[0]
@@ -404,6 +620,8 @@ def _warnings(
         for path, item in _walk(model):
             if isinstance(item, Cited):
                 used.update(ref.partition(" ")[0] for ref in item.sources)
+            if isinstance(item, LocalCrisisLine):
+                used.add(item.source.partition(" ")[0])
             if isinstance(item, Cited | Source):
                 if item.reviewed > today:
                     warnings.append(

@@ -51,10 +51,20 @@ class Wording(Strict):
     patient: Text
 
 
+#: What a bundled record rests on, when a clinic's overlay may not replace its words
+#: (``floor:`` beside its sources). ``label``: the Spravato or Ketalar label or the REMS;
+#: ``crisis``: the crisis path and the safety screen; ``indication``: the indication rules;
+#: ``payer``: a payer's coverage record; ``codes``: a record-code mapping; ``consensus``: a
+#: cited guideline or study. See :mod:`ketadecide.knowledge.overlay`.
+FloorKind = Literal["label", "crisis", "indication", "payer", "codes", "consensus"]
+
+
 class Cited(Strict):
     """A record that states where it comes from and when it was last checked."""
 
     sources: Annotated[tuple[SourceRef, ...], Field(min_length=1)]
+    floor: FloorKind | None = None
+    """Set in the bundled data on the records a clinic's overlay may tighten, never reword."""
     reviewed: dt.date
 
     @field_validator("reviewed", mode="before")
@@ -82,6 +92,8 @@ class Source(Strict):
     ]
     sponsor: Literal["manufacturer", "provider"] | None = None
     """Set when the source was paid for or run by a party that sells the treatment."""
+    floor: FloorKind | None = None
+    """Set on the bundled sources: a clinic's overlay may add sources, not rewrite these."""
     reviewed: dt.date
 
 
@@ -242,6 +254,9 @@ class AtAGlance(Cited):
 
 
 class Modality(Strict):
+    floor: FloorKind | None = None
+    """Set in the bundled data: a clinic's overlay may not rename or re-route a modality,
+    only add its local prices and tighten its records."""
     name: Text
     short_name: Annotated[str, Field(min_length=1, max_length=40)]
     drug: Literal["esketamine", "racemic_ketamine"]
@@ -309,9 +324,26 @@ class ScreenRule(Rule):
     when: Predicate
 
 
+class LocalCrisisLine(Strict):
+    """A clinic's own crisis line, shown after the crisis message through a fixed template
+    (:func:`local_line_text`), never as free prose: a name, a phone number, its hours."""
+
+    name: Annotated[str, Field(min_length=2, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9 &'().,/-]*$")]
+    phone: Annotated[str, Field(min_length=3, max_length=20, pattern=r"^\+?[0-9][0-9 ().-]*[0-9]$")]
+    hours: Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 :,.()/+-]*$")]
+    source: SourceRef
+
+
+def local_line_text(line: LocalCrisisLine) -> str:
+    """The one wording a local crisis line is shown in (after the label's crisis message)."""
+    return f"Also available locally: {line.name}, {line.phone} ({line.hours})."
+
+
 class CrisisRecord(Cited):
     clinician: Text
     patient: Text
+    local_lines: tuple[LocalCrisisLine, ...] = Field(default=(), max_length=5)
+    """A clinic's own crisis lines, added by its overlay (the bundled record has none)."""
 
     @model_validator(mode="after")
     def _keeps_the_required_help(self) -> CrisisRecord:

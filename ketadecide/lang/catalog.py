@@ -108,9 +108,31 @@ def load(path: Path) -> Catalog:
 
 
 def for_data_dir(data_dir: Path) -> Catalog:
-    """The data directory's own catalog, else the bundled one."""
-    own = catalog_path(data_dir)
-    return load(own if own.exists() else bundled_path())
+    """The data directory's own catalog, else the bundled one.
+
+    A clinic's catalog may give the Spanish of its own texts, never another Spanish for a
+    text whose English is the bundled one (README "Your clinic's own data": a softened
+    Spanish crisis message is refused, naming file and key). A twin it leaves out is
+    missing, as before (a safety text without one is refused where Spanish is asked)."""
+    own, bundled = catalog_path(data_dir), bundled_path()
+    if not own.exists():
+        return load(bundled)
+    if not bundled.exists() or own.resolve() == bundled.resolve():
+        return load(own)
+    mine, base = load(own), load(bundled)
+    problems = [
+        Problem(
+            "clinical floor: a clinic's catalog may add the Spanish of its own texts, not change the "
+            f"bundled Spanish of a bundled text (bundled: {base.texts[key].es[:50]}...)",
+            str(own),
+            key,
+        )
+        for key, twin in mine.texts.items()
+        if key in base.texts and norm(twin.en) == norm(base.texts[key].en) and norm(twin.es) != norm(base.texts[key].es)
+    ]
+    if problems:
+        raise InputError(problems)
+    return mine
 
 
 def interface() -> dict[str, str]:

@@ -30,6 +30,10 @@ def renderer_for(fmt: str) -> Renderer:
         from ketadecide.render.html import HtmlRenderer
 
         return HtmlRenderer()
+    if fmt == "note":
+        from ketadecide.render.note import NoteRenderer
+
+        return NoteRenderer()
     if fmt == "table":
         from ketadecide.render.terminal import TerminalRenderer
 

@@ -46,6 +46,7 @@ from ketadecide.render.labels import (
     oop_assumptions,
     oop_course_text,
     oop_text,
+    open_checklists,
     short_name,
     status_text,
 )
@@ -482,6 +483,21 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
     return out
 
 
+def _checklists(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """The Spravato REMS and prior-authorisation steps, with boxes to tick on paper."""
+    out: list[str] = []
+    if audience != "clinician":  # the clinician handout; the patient's keeps its page budget
+        return out
+    for c in open_checklists(result):
+        dated = f' <span class="refs">(reviewed {c.reviewed.isoformat()})</span>' if audience == "clinician" else ""
+        out += [f'<section class="steps"><h2>{e(c.title.for_(audience))}{dated}</h2>', '<ul class="checklist">']
+        for item in c.items:
+            refs = cite(index, item.refs) if audience == "clinician" else ""
+            out.append(f"<li>{e(item.text.for_(audience))}{refs}</li>")
+        out += ["</ul>", "</section>"]
+    return out
+
+
 def render_html(result: Result, audience: Audience = "patient") -> str:
     """The comparison as a printable, self-contained HTML handout.
 
@@ -509,6 +525,7 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     body += _comparison(result, audience, index, detail_only=True)
     # The clinic questions join the handout's own list, so the page asks once.
     body += decision_sections(result, audience, index, clinic_questions=result.handout is None)
+    body += _checklists(result, audience, index)
     more = result.decision.questions if result.decision is not None else ()
     # The disclaimer below gives 988 and the emergency room in every copy, and the crisis or
     # suicidal-thoughts box on page 1 when they apply: no third box.
@@ -521,7 +538,9 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     body += _closing(
         result.disclaimer, disclaimer_refs, result.knowledge_base, result.ketadecide_version, audience, index
     )
-    return document(title, body)
+    # The page title (what a browser prints in its header and keeps in its history) never
+    # carries the profile id, often a record number; the heading on the page may.
+    return document(_title(audience, None), body)
 
 
 def render_report_html(report: TroubleshootReport, audience: Audience = "patient") -> str:
@@ -572,7 +591,7 @@ def render_report_html(report: TroubleshootReport, audience: Audience = "patient
         audience,
         index,
     )
-    return document(title, body)
+    return document(_title(audience, None, base), body)  # no profile id in the page title
 
 
 class HtmlRenderer:

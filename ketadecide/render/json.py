@@ -13,6 +13,7 @@ from ketadecide.engine.result import (
     Finding,
     Fit,
     HandoutItem,
+    KnowledgeBaseInfo,
     ModalityResult,
     Plan,
     Result,
@@ -236,16 +237,21 @@ def _suggestion(s: Suggestion, audience: Audience) -> dict[str, Any]:
     }
 
 
+def knowledge_base_dict(kb: KnowledgeBaseInfo) -> dict[str, Any]:
+    """CONTRACT §3 ``knowledge_base``: the bundled data's hash, and a clinic's overlay beside it."""
+    out: dict[str, Any] = {"reviewed": kb.reviewed.isoformat(), "sha256": kb.sha256}
+    if kb.overlay is not None:
+        out["overlay"] = {"sha256": kb.overlay[0], "files": list(kb.overlay[1])}
+    return out
+
+
 def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str, Any]:
     """The contract's JSON object for one result."""
     crisis = result.crisis
     return {
         "schema_version": result.schema_version,
         "ketadecide_version": result.ketadecide_version,
-        "knowledge_base": {
-            "reviewed": result.knowledge_base.reviewed.isoformat(),
-            "sha256": result.knowledge_base.sha256,
-        },
+        "knowledge_base": knowledge_base_dict(result.knowledge_base),
         "profile_id": result.profile_id,
         "audience": audience,
         "crisis": {
@@ -266,7 +272,39 @@ def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str
     }
 
 
-def render_json(result: Result, audience: Audience = "clinician") -> str:
+def compact_dict(result: Result) -> dict[str, Any]:
+    """One profile in a few hundred bytes, for researchers: the contract's top-level keys
+    with each modality as the batch row has it (status, indication, finding ids, coverage)
+    plus the cost ranges. Not the §3 result: no messages, sources, details or evidence."""
+    out: dict[str, Any] = {
+        "schema_version": result.schema_version,
+        "compact": True,
+        "ketadecide_version": result.ketadecide_version,
+        "knowledge_base": {
+            "reviewed": result.knowledge_base.reviewed.isoformat(),
+            "sha256": result.knowledge_base.sha256,
+        },
+        "profile_id": result.profile_id,
+        "crisis": result.crisis.triggered,
+        "missing": [m.field for m in result.missing],
+        "modalities": {},
+    }
+    for m in result.modalities:
+        oop = m.cost.out_of_pocket
+        out["modalities"][m.id] = {
+            "status": m.status,
+            "indication": m.indication.status,
+            "findings": [f.id for f in m.findings],
+            "likely_covered": m.coverage.likely_covered,
+            "cost_per_session_usd": list(m.cost.per_session),
+            "out_of_pocket_per_session_usd": list(oop.per_session) if oop is not None else None,
+        }
+    return out
+
+
+def render_json(result: Result, audience: Audience = "clinician", *, compact: bool = False) -> str:
+    if compact:
+        return json.dumps(compact_dict(result), ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(result_to_dict(result, audience), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -309,10 +347,7 @@ def report_to_dict(report: TroubleshootReport, audience: Audience = "clinician")
     out: dict[str, Any] = {
         "schema_version": report.schema_version,
         "ketadecide_version": report.ketadecide_version,
-        "knowledge_base": {
-            "reviewed": report.knowledge_base.reviewed.isoformat(),
-            "sha256": report.knowledge_base.sha256,
-        },
+        "knowledge_base": knowledge_base_dict(report.knowledge_base),
         "profile_id": report.profile_id,
         "audience": audience,
         "crisis": {
@@ -349,7 +384,9 @@ def render_report_json(report: TroubleshootReport, audience: Audience = "clinici
 def knowledge_to_dict(kb: KnowledgeBase, modality_id: str | None) -> dict[str, Any]:
     ids = [modality_id] if modality_id else list(kb.modalities)
     out: dict[str, Any] = {
-        "knowledge_base": {"reviewed": kb.reviewed.isoformat(), "sha256": kb.sha256},
+        "knowledge_base": knowledge_base_dict(
+            KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary)
+        ),
         "modalities": [],
     }
     for ident in ids:

@@ -9,6 +9,7 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import (
     AdverseFigure,
     Audience,
+    ChecklistView,
     Cost,
     Coverage,
     Evidence,
@@ -580,3 +581,12 @@ OOP_ROW = Registers(OOP_ROW)
 LIST_PRICE_ROW = Registers(LIST_PRICE_ROW)
 OOP_COURSE_ROW = Registers(OOP_COURSE_ROW)
 OOP_SHORT = Registers(OOP_SHORT)
+
+
+def open_checklists(result: Result) -> list[ChecklistView]:
+    """The checklists (REMS, prior authorisation) of options that are not contraindicated:
+    steps for an option nobody should start would read as an invitation."""
+    if result.decision is None:
+        return []
+    shut = {m.id for m in result.modalities if m.status == "contraindicated"}
+    return [c for c in result.decision.checklists if c.modality not in shut]

@@ -38,6 +38,7 @@ from ketadecide.render.labels import (
     oop_assumptions,
     oop_course_text,
     oop_text,
+    open_checklists,
     outcome_sentence,
     stamp,
     status_text,
@@ -87,6 +88,7 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     lines += troubleshooting_lines(result.troubleshooting, audience, index)
     lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
     lines += decision_lines(result, audience, index)
+    lines += checklist_lines(result, audience, index)
     lines += sources_lines(audience, index)
     lines += footer_lines(result.disclaimer, result.knowledge_base, result.ketadecide_version, audience)
     return "\n".join(lines)
@@ -351,6 +353,24 @@ class MarkdownRenderer:
 
 
 # ---------------------------------------------------------------- decision support (0.3.0)
+
+
+def checklist_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """The Spravato REMS and prior-authorisation steps, as boxes to tick on paper."""
+    e = md_escape
+    lines: list[str] = []
+    if audience != "clinician":  # the clinician handout; the patient's keeps its page budget
+        return lines
+    for c in open_checklists(result):
+        refs = f" {index.refs(c.refs)}" if audience == "clinician" else ""
+        lines += [f"## {e(c.title.for_(audience))}", ""]
+        if audience == "clinician":
+            lines += [f"_Reviewed {c.reviewed.isoformat()}_{refs}", ""]
+        for item in c.items:
+            cited = f" {index.refs(item.refs)}" if audience == "clinician" else ""
+            lines.append(f"- [ ] {e(item.text.for_(audience))}{cited}")
+        lines.append("")
+    return lines
 
 
 def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:

@@ -42,6 +42,7 @@ from ketadecide.render.labels import (
     oop_assumptions,
     oop_course_text,
     oop_text,
+    open_checklists,
     short_name,
     stamp,
     status_text,
@@ -287,6 +288,22 @@ def print_lines(console: Console, lines: list[Text]) -> None:
     than the line is shown whole, never cut (the terminal wraps it, nothing is lost)."""
     for line in lines:
         console.print(line, soft_wrap=bool(line.no_wrap))
+
+
+def checklist_section(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """The Spravato REMS and prior-authorisation steps to tick (when Spravato is open)."""
+    out: list[Text] = []
+    for c in open_checklists(result):
+        head = Text(c.title.for_(audience), style="bold underline")
+        if audience == "clinician":
+            head.append(f" (reviewed {c.reviewed.isoformat()}) {index.refs(c.refs)}", style="dim")
+        out.append(head)
+        for item in c.items:
+            line = Text(f"☐ {item.text.for_(audience)}")
+            if audience == "clinician":
+                line.append(f" {index.refs(item.refs)}", style="dim")
+            out.append(line)
+    return out
 
 
 def footer(result: Result, audience: Audience, index: SourceIndex, width: int = 80) -> list[Text]:
@@ -553,6 +570,7 @@ def render_table(
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
+    parts += checklist_section(result, audience, index)
     parts += decision_section(result, audience, index)
     for part in parts:
         console.print(part)

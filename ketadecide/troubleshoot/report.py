@@ -112,7 +112,7 @@ def build_report(
     return TroubleshootReport(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
-        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir)),
+        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary),
         profile_id=profile_id,
         course=Course(
             modality=modality,

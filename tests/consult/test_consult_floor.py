@@ -61,6 +61,11 @@ CASES = {
 def test_data_validate_refuses_a_weakened_questions_file(runner, tmp_path, case) -> None:
     old, new, key = CASES[case]
     data = clinic_data(tmp_path, "questions.yaml", old, new)
+    # As an overlay the locked safety questions are refused first (issue 21) ...
+    overlay = runner.invoke(app, ["data", "validate", str(data)])
+    assert overlay.exit_code == 2 and f"{data / 'questions.yaml'}, field 'sections." in overlay.stderr
+    # ... and read on its own, the questions' floor (the second check) names the key.
+    (data / "overlay.yaml").write_text("standalone: synthetic\n")
     result = runner.invoke(app, ["data", "validate", str(data)])
     assert result.exit_code == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if "clinical floor" in line]
@@ -72,6 +77,7 @@ def test_safety_question_moved_down_is_named_where_it_now_is(runner, tmp_path) -
     # The diagnoses question moved into the safety section, ahead of the safety question.
     data = tmp_path / "clinic"
     shutil.copytree(DATA_DIR, data)
+    (data / "overlay.yaml").write_text("standalone: synthetic\n")  # the questions' own floor
     path = data / "questions.yaml"
     text = path.read_text()
     head, rest = text.split("    questions:\n", 1)
@@ -91,6 +97,7 @@ def test_several_breaches_give_one_line_each(runner, tmp_path) -> None:
         "questions.yaml",
         PREGNANCY,
         PREGNANCY + "        default: none\n        ask_if: {field: age, op: lt, value: 50}\n",
+        standalone=True,
     )
     result = runner.invoke(app, ["data", "validate", str(data)])
     assert result.exit_code == 2
@@ -102,7 +109,7 @@ def test_several_breaches_give_one_line_each(runner, tmp_path) -> None:
 
 def test_the_consult_refuses_a_weakened_questions_file(runner, tmp_path) -> None:
     old, new, key = CASES["pregnancy defaults to none"]
-    data = clinic_data(tmp_path, "questions.yaml", old, new)
+    data = clinic_data(tmp_path, "questions.yaml", old, new, standalone=True)
     result = runner.invoke(app, ["consult", "--data-dir", str(data), "-f", "json"], input="1\n")
     assert result.exit_code == 2
     assert f"field '{key}': clinical floor" in result.stderr

@@ -423,3 +423,52 @@ def test_safety_question_offers_not_assessed(new) -> None:
     assert values == ["none", "passive_ideation", "active_ideation", "plan_or_intent", "unknown"]
     assert iv.answer("5") == []
     assert iv.answers["suicidality"] == "unknown"
+
+
+def test_brand_and_generic_names_are_understood_as_in_profile_files(questions: QuestionSet, kb) -> None:
+    """'xanax' and 'lorazepam' at the medications question mean benzodiazepine (was "use 0-8
+    or the ids shown"), as a profile file's did-you-mean reads them."""
+    iv = Interview(questions, kb, "clinician")
+    drive(iv, TYPICAL[:8])
+    assert iv.current is not None and iv.current.key == "medications"
+    assert iv.answer("Xanax, lorazepam") == []
+    assert iv.answers["medications"] == ["benzodiazepine"]
+
+
+def test_an_unknown_name_is_still_refused(questions: QuestionSet, kb) -> None:
+    iv = Interview(questions, kb, "clinician")
+    drive(iv, TYPICAL[:8])
+    (said,) = iv.answer("zzzz")
+    assert said.kind == "error" and iv.current.key == "medications"
+
+
+def _at_insurance(questions: QuestionSet, kb) -> Interview:
+    iv = Interview(questions, kb, "clinician")
+    drive(iv, TYPICAL[:10])
+    assert iv.current is not None and iv.current.key == "insurance"
+    return iv
+
+
+def test_a_state_medicaid_name_means_medicaid(questions: QuestionSet, kb) -> None:
+    iv = _at_insurance(questions, kb)
+    assert iv.answer("Medi-Cal") == []
+    assert iv.answers["insurance"] == "medicaid"
+
+
+def test_a_carrier_name_narrows_the_choices_and_asks_which_kind(questions: QuestionSet, kb) -> None:
+    """Aetna sells employer, Medicare Advantage and Medicaid plans (was "not one of the choices")."""
+    iv = _at_insurance(questions, kb)
+    (said,) = iv.answer("aetna")
+    assert said.kind == "error" and "Aetna" in said.text
+    assert "Commercial" in said.text and "Medicare" in said.text and "Medicaid" in said.text
+    assert "Uninsured" not in said.text and iv.current.key == "insurance"
+    assert iv.answer("2") == []
+    assert iv.answers["insurance"] == "medicare"
+
+
+def test_every_other_name_is_cited_and_names_real_choices(questions: QuestionSet) -> None:
+    (q,) = [q for s in questions.file.sections for q in s.questions if q.id == "insurance"]
+    values = {c.value for c in q.choices}
+    assert q.other_names
+    for other in q.other_names:
+        assert other.sources and other.reviewed and set(other.values) <= values

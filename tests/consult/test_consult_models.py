@@ -20,7 +20,7 @@ def clinic_data_dir(tmp_path: Path, edit: Callable[[str], str] = lambda text: te
     """A data dir: the synthetic KB plus the shipped sources and an edited questions.yaml."""
     data = tmp_path / "clinic"
     data.mkdir()
-    for name in ("modalities.yaml", "contraindications.yaml"):
+    for name in ("modalities.yaml", "contraindications.yaml", "overlay.yaml"):  # synthetic: standalone
         shutil.copy(MINIMAL_KB / name, data / name)
     test_sources = (MINIMAL_KB / "sources.yaml").read_text().split("sources:", 1)[1]
     shipped = (DATA_DIR / "sources.yaml").read_text()

@@ -101,6 +101,8 @@ def test_rating_an_attribute_the_data_lacks_is_an_error(tmp_path: Any) -> None:
     start = text.index("  monitoring:")
     end = text.index("\n# Scores that depend on the person")
     (data / "values.yaml").write_text(text[:start] + text[end + 1 :])
+    # Read on its own: as an overlay on the bundled data nothing can be removed (issue 21).
+    (data / "overlay.yaml").write_text("standalone: synthetic\n")
     kb = load_knowledge_base(data)
     with pytest.raises(InputError, match="values_monitoring"):
         evaluate(parse_profile({**BASE, "values_monitoring": 5}), kb)

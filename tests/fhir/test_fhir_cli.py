@@ -253,6 +253,7 @@ def test_codes_yaml_ids_are_cross_checked(runner: CliRunner, tmp_path: Path) -> 
         .replace("conditions: [interstitial_cystitis]", "conditions: [bladder_pain]", 1)
     )
     (directory / "codes.yaml").write_text(codes)
+    (directory / "overlay.yaml").write_text("standalone: synthetic\n")  # the id check itself
     result = runner.invoke(app, ["data", "validate", str(directory)])
     assert result.exit_code == 2
     assert (

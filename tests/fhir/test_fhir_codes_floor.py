@@ -53,6 +53,11 @@ CASES = {
 def test_data_validate_refuses_a_weakened_codes_file(runner, tmp_path, case) -> None:
     old, new, key, code = CASES[case]
     data = clinic_data(tmp_path, "codes.yaml", old, new)
+    # As an overlay, a bundled code entry is refused first (issue 21) ...
+    overlay = runner.invoke(app, ["data", "validate", str(data)])
+    assert overlay.exit_code == 2 and f"{data / 'codes.yaml'}, field 'entries." in overlay.stderr
+    # ... read on its own, the codes floor (the second check) names the code taken away.
+    (data / "overlay.yaml").write_text("standalone: synthetic\n")
     result = runner.invoke(app, ["data", "validate", str(data)])
     assert result.exit_code == 2, result.stderr
     floor = [line for line in result.stderr.splitlines() if "clinical floor" in line]
@@ -74,7 +79,7 @@ def test_a_more_specific_entry_cannot_take_a_code_away(runner, tmp_path) -> None
         "    reviewed: 2026-11-23\n"
         "  icd_aneurysm:\n"
     )
-    data = clinic_data(tmp_path, "codes.yaml", "  icd_aneurysm:\n", extra)
+    data = clinic_data(tmp_path, "codes.yaml", "  icd_aneurysm:\n", extra, standalone=True)
     # I67.10 is more specific than I67.1: I67.1 itself still maps, so this one is accepted.
     assert runner.invoke(app, ["data", "validate", str(data)]).exit_code == 0
     path = data / "codes.yaml"
@@ -88,7 +93,7 @@ def test_a_more_specific_entry_cannot_take_a_code_away(runner, tmp_path) -> None
 
 def test_fhir_import_refuses_a_weakened_codes_file(runner, tmp_path) -> None:
     old, new, key, _ = CASES["AVM Q28.2 dropped"]
-    data = clinic_data(tmp_path, "codes.yaml", old, new)
+    data = clinic_data(tmp_path, "codes.yaml", old, new, standalone=True)
     record = tmp_path / "b.json"
     record.write_text(json.dumps(bundle(condition("Q28.2"))))
     result = runner.invoke(app, ["fhir", "to-profile", str(record), "--data-dir", str(data), "--as-of", "2026-11-23"])

@@ -94,9 +94,11 @@ def test_clinic_changing_a_safety_text_without_spanish_is_refused(runner: CliRun
     assert res.exit_code == 2
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "crisis.patient" in lines[0]
-    # English still works for that clinic.
-    ok = runner.invoke(app, ["compare", "-p", CRISIS, "-a", "patient", "--data-dir", str(own)])
-    assert ok.exit_code == 0
+    # In English too: a clinic's data is an overlay and may not reword the crisis message
+    # (issue 21), so the same one line names it.
+    english = runner.invoke(app, ["compare", "-p", CRISIS, "-a", "patient", "--data-dir", str(own)])
+    assert english.exit_code == 2
+    assert [line for line in english.stderr.splitlines() if line.strip()] == lines
 
 
 def test_clinic_catalog_missing_a_safety_twin_is_refused(runner: CliRunner, tmp_path: Path) -> None:
@@ -124,8 +126,10 @@ def test_clinic_changed_text_with_its_spanish_twin_is_used(runner: CliRunner, tm
     catalog.write_text(yaml.safe_dump(data, allow_unicode=True))
     args = ["compare", "-p", CRISIS, "-a", "patient", "--lang", "es", "--data-dir", str(own), "-f", "json"]
     res = runner.invoke(app, args)
-    assert res.exit_code == 0, res.output
-    assert "Gracias por contárnoslo" in json.dumps(json.loads(res.stdout)["crisis"], ensure_ascii=False)
+    # Since issue 21 a clinic's data is an overlay: the crisis message is the bundled data's,
+    # so rewording it is refused even with its Spanish twin (one line naming the key).
+    assert res.exit_code == 2, res.output
+    assert "crisis.patient" in res.stderr and "clinical floor" in res.stderr
 
 
 def test_missing_non_safety_text_falls_back_visibly_and_is_listed(runner: CliRunner, tmp_path: Path) -> None:
@@ -145,3 +149,34 @@ def test_missing_non_safety_text_falls_back_visibly_and_is_listed(runner: CliRun
 def test_unknown_language_is_the_libraries_usage_error(runner: CliRunner) -> None:
     res = runner.invoke(app, ["compare", "-p", TRD, "--lang", "fr"])
     assert res.exit_code == 2
+
+
+SPANISH_ANSWERS = [
+    *("No", "depresión", "3", "no", "45", "nada", "128/82", "ninguno", "ninguno", "no"),
+    *("privado", "$300", "sí", "sí", "no", "no", "no", "no"),
+]
+
+
+def test_a_consult_answered_in_spanish_gives_the_same_profile(runner: CliRunner, tmp_path: Path) -> None:
+    """Words (with or without accents), numbers, "sí"/"no", a plan by name: understood."""
+    from tests.consult.consult_helpers import TYPICAL_RECORD
+
+    saved = tmp_path / "p.json"
+    text = "".join(f"{a}\n" for a in SPANISH_ANSWERS)
+    res = runner.invoke(app, ["consult", "-a", "patient", "--lang", "es", "--save", str(saved)], input=text)
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(saved.read_text()) == TYPICAL_RECORD
+    assert "¿tiene pensamientos de quitarse la vida?" in res.stderr  # the safety question first, in Spanish
+    assert "respuestas guardadas" in res.stderr
+
+
+def test_a_spanish_consult_that_ends_early_says_so_in_spanish(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["consult", "-a", "patient", "--lang", "es"], input="No\n")
+    assert res.exit_code != 0
+    assert res.stderr.strip().splitlines()[-1].endswith("No se guardó nada.")
+
+
+def test_the_crisis_path_in_a_spanish_consult(runner: CliRunner) -> None:
+    res = runner.invoke(app, ["consult", "-a", "patient", "--lang", "es"], input="4\nno\n")
+    assert "oprima 2" in res.stderr and "911" in res.stderr
+    assert "¿Quiere seguir con las preguntas?" in res.stderr

@@ -52,13 +52,13 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _no_yaml(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every data file parsed from YAML (none on a hit)."""
     parsed: list[str] = []
-    real = loader._parse
+    real = loader._validate_raw
 
-    def spy(path: Path, text: str, model: Any) -> Any:
+    def spy(path: Path, raw: Any, model: Any) -> Any:
         parsed.append(path.name)
-        return real(path, text, model)
+        return real(path, raw, model)
 
-    monkeypatch.setattr(loader, "_parse", spy)
+    monkeypatch.setattr(loader, "_validate_raw", spy)
     return parsed
 
 
@@ -173,7 +173,7 @@ def test_a_damaged_entry_is_ignored_and_replaced(damage: Any, folder: Path, monk
     kb = load_knowledge_base(DATA_DIR)
     assert parsed, "a damaged entry means a full validation"
     assert kb.sha256 == _validated().sha256
-    assert cache.load(folder, DATA_DIR, kb.sha256, loader.read_data_files(DATA_DIR)[0]) is not None, "rewritten"
+    assert cache.load(folder, loader.read_layout(DATA_DIR)[0]) is not None, "rewritten"
 
 
 def _resealed(body: str) -> str:

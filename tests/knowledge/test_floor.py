@@ -51,8 +51,9 @@ def _validate(data: Path) -> tuple[int, str]:
     return res.exit_code, res.stderr
 
 
-def test_a_weakened_label_contraindication_is_refused_everywhere(tmp_path: Path) -> None:
-    data = clinic_data(tmp_path)
+@pytest.mark.parametrize("standalone", [True, False], ids=["probe-floor", "overlay"])
+def test_a_weakened_label_contraindication_is_refused_everywhere(tmp_path: Path, standalone: bool) -> None:
+    data = clinic_data(tmp_path, standalone=standalone)
     rules = data / "contraindications.yaml"
     text = rules.read_text()
     start = text.index("  ketamine_hypersensitivity:")
@@ -63,7 +64,10 @@ def test_a_weakened_label_contraindication_is_refused_everywhere(tmp_path: Path)
     )
     code, err = _validate(data)
     assert code == 2
-    assert "clinical floor: ketamine hypersensitivity must make compounded contraindicated" in err
+    if standalone:
+        assert "clinical floor: ketamine hypersensitivity must make compounded contraindicated" in err
+    else:  # the overlay refuses first; the probe floor is the second check
+        assert "a clinic may raise a severity, not lower it (bundled: absolute for compounded)" in err
     assert str(rules) in err
     with pytest.raises(InputError):
         load_knowledge_base(data)  # the command path probes an unverified file in full
@@ -71,8 +75,9 @@ def test_a_weakened_label_contraindication_is_refused_everywhere(tmp_path: Path)
 
 def test_a_screen_fitted_to_one_probe_does_not_pass(tmp_path: Path) -> None:
     """Psychosis made info, with a screen that flags only the old single probe (age 40, no
-    suicidal thoughts): the one-probe floor accepted this; the grid does not."""
-    data = clinic_data(tmp_path)
+    suicidal thoughts): the one-probe floor accepted this; the grid does not. (Read on its own:
+    as an overlay the lowered severities are refused before any probe.)"""
+    data = clinic_data(tmp_path, standalone=True)
     rules = data / "contraindications.yaml"
     text = rules.read_text()
     start = text.index("  psychosis_history:")
@@ -107,14 +112,18 @@ def test_the_crisis_message_keeps_its_required_elements(
     tmp_path: Path, old: str | None, new: str, problem: str
 ) -> None:
     if old is None:  # the whole patient message replaced
-        data = clinic_data(tmp_path)
+        data = clinic_data(tmp_path, standalone=True)
         rules = data / "contraindications.yaml"
         doc = load_yaml(rules.read_text(), str(rules))
         doc["crisis"]["patient"] = new
         rules.write_text(yaml.safe_dump(doc, sort_keys=False))
     else:
-        data = clinic_data(tmp_path, "contraindications.yaml", old, new)
+        data = clinic_data(tmp_path, "contraindications.yaml", old, new, standalone=True)
         rules = data / "contraindications.yaml"
+    (data / "overlay.yaml").unlink()
+    code, err = _validate(data)
+    assert code == 2 and "crisis.patient" in err, "as an overlay, the crisis words are the bundled data's"
+    (data / "overlay.yaml").write_text("standalone: synthetic\n")
     code, err = _validate(data)
     assert code == 2
     assert "crisis" in err and problem in err and str(rules) in err

@@ -177,6 +177,9 @@ def test_optional_files_are_validated_when_first_used(tmp_path: Path) -> None:
 
     clinic = tmp_path / "clinic"
     shutil.copytree(DATA_DIR, clinic)
+    # Read on its own (synthetic test data): as an overlay every file is merged at load,
+    # so there a broken file stops every command (checked at the end).
+    (clinic / "overlay.yaml").write_text("standalone: synthetic\n")
     (clinic / "troubleshooting.yaml").write_text("situations: [\n")
     runner = CliRunner()
     profile = str(ROOT / "examples" / "trd-commercial.yaml")
@@ -190,3 +193,6 @@ def test_optional_files_are_validated_when_first_used(tmp_path: Path) -> None:
         res = runner.invoke(app, [*args, "--data-dir", str(clinic)] if args[0] != "data" else args)
         assert res.exit_code == 2, (args, res.stderr)
         assert "troubleshooting.yaml" in res.stderr and "Traceback" not in res.stderr
+    (clinic / "overlay.yaml").unlink()
+    res = runner.invoke(app, ["compare", "-p", profile, "-f", "json", "--data-dir", str(clinic)])
+    assert res.exit_code == 2 and "troubleshooting.yaml" in res.stderr, "an overlay is merged whole at load"

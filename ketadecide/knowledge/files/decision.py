@@ -83,8 +83,25 @@ class Intro(Cited):
     glossary: tuple[GlossaryEntry, ...] = ()
 
 
+class Checklist(Cited):
+    """Steps a clinician ticks for one option (the REMS, prior authorisation): each item is
+    cited and dated; shown only where the option is not contraindicated."""
+
+    id: RecordId
+    modality: str
+    title: Wording
+    items: tuple[CitedText, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_modality(self) -> Checklist:
+        if self.modality not in MODALITY_IDS:
+            raise ValueError(f"modality must be one of {', '.join(MODALITY_IDS)}")
+        return self
+
+
 class DecisionFile(Strict):
     sure: SureTest
     clinic: ClinicChoice
     about: About
     intro: Intro | None = None
+    checklists: tuple[Checklist, ...] = ()

@@ -60,6 +60,15 @@ class Choice(Strict):
     patient: Text
 
 
+class OtherName(Cited):
+    """A name people type for a choice: a state Medicaid programme ("Medi-Cal"), or a carrier
+    that sells several kinds of plan ("Aetna": commercial, Medicare Advantage, Medicaid), so
+    the name narrows the choices and the consult asks which kind."""
+
+    names: Annotated[tuple[Annotated[str, Field(min_length=2, max_length=60)], ...], Field(min_length=1)]
+    values: Annotated[tuple[str, ...], Field(min_length=1)]
+
+
 class Band(Strict):
     """A PHQ-9 severity band: totals ``low``..``high`` inclusive."""
 
@@ -100,6 +109,8 @@ class Question(Strict):
     patient: Text
     help: AnyHelp | None = None
     choices: tuple[Choice, ...] = ()
+    other_names: tuple[OtherName, ...] = ()
+    """For ``choice``: names that mean one choice, or narrow to a few (data, with sources)."""
     """For ``choice`` and ``multi``."""
     checklist: Literal["conditions", "medications"] | None = None
     """For ``checklist``: which knowledge-base list to offer (by its plain and clinical names)."""

@@ -1,0 +1,108 @@
+"""The ``note`` format: a plain-text chart note of 5 to 8 lines for a clinician to paste.
+
+No colour, no padding, no table: one fact per line, each line starting with its label, so
+it reads the same in any record system. The wording is the clinician's whatever the
+``--audience`` (a chart note is for the chart). It says what the tool showed, never what
+the clinician did or decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from ketadecide.engine.result import Audience, ModalityResult, Result
+from ketadecide.render.labels import coverage_text, money, open_checklists, short_name, status_text
+
+if TYPE_CHECKING:
+    from ketadecide.knowledge.base import KnowledgeBase
+    from ketadecide.troubleshoot.report import TroubleshootReport
+
+#: The lines a note may take (issue 26: 5-8, to paste into a chart).
+NOTE_LINES = (5, 8)
+
+
+def _option(m: ModalityResult, urgent: bool) -> str:
+    said = [status_text(m.status, "clinician", urgent=urgent).split(" ", 1)[1], m.indication.label.for_("clinician")]
+    if m.status != "contraindicated":
+        coverage = coverage_text(m.coverage, "clinician").lstrip("✔✖? ")
+        said.append(("coverage " if coverage.startswith("unknown") else "") + coverage)
+        oop = m.cost.out_of_pocket
+        low, high = oop.per_session if oop is not None else m.cost.per_session
+        said.append(f"est. {money(low, high)}/session" + (" out of pocket" if oop is not None else " list"))
+    return f"{m.short_name}: " + ", ".join(said)
+
+
+def _si_line(result: Result) -> str:
+    """What the suicide screen found and what the tool did about it."""
+    if result.crisis.triggered:
+        return (
+            "SI screen: active ideation or a plan reported; crisis message given (988 Lifeline, 911/ED); "
+            "comparison for information only until safety is assessed."
+        )
+    if any(m.field == "suicidality" for m in result.missing):
+        return "SI screen: not asked (the screen is incomplete)."
+    headline = next((f for m in result.modalities for f in m.findings if f.headline), None)
+    if headline is not None:
+        return f"SI screen: {short_name(headline.name.for_('clinician'))}; same-day risk assessment and 988 advised."
+    return "SI screen: no suicidal thoughts reported."
+
+
+def render_note(result: Result, *, today: dt.date | None = None) -> str:
+    """The note: a dated header, the options, the key findings, the SI screen, what is still
+    to ask, and the disclaimer; 5 to 8 lines."""
+    today = today or dt.date.today()
+    kb = result.knowledge_base
+    who = f" — {result.profile_id}" if result.profile_id else ""
+    lines = [
+        f"Ketamine options reviewed with ketadecide {result.ketadecide_version} on {today.isoformat()}{who} "
+        f"(knowledge base reviewed {kb.reviewed.isoformat()}, sha256 {kb.sha256[:12]}).",
+        "Options: " + "; ".join(_option(m, result.crisis.triggered) for m in result.modalities) + ".",
+    ]
+    findings: dict[str, list[str]] = {}
+    for m in result.modalities:
+        for f in m.findings:
+            if f.severity != "info" and not f.headline:
+                findings.setdefault(short_name(f.name.for_("clinician")), []).append(m.short_name)
+    if findings:
+        every = len(result.modalities)
+        said = [f"{name} ({'all' if len(ms) == every else ', '.join(ms)})" for name, ms in findings.items()]
+        lines.append("Key findings: " + "; ".join(said) + ".")
+    else:
+        lines.append("Key findings: none flagged by the answers given.")
+    lines.append(_si_line(result))
+    ask = [m.field for m in result.missing] + [c.id for c in getattr(result, "conflicts", ())]
+    lines.append("Still to ask: " + (", ".join(ask) if ask else "nothing for the safety screen") + ".")
+    for c in open_checklists(result)[: NOTE_LINES[1] - len(lines) - 1]:
+        lines.append(
+            f"{c.title.for_('clinician')}: " + "; ".join(i.text.for_("clinician").rstrip(".") for i in c.items) + "."
+        )
+    lines.append("Decision support only; it informs and does not prescribe. Details: ketadecide compare --detail.")
+    return "\n".join(lines) + "\n"
+
+
+class NoteRenderer:
+    """The ``note`` format (see :class:`ketadecide.render.interface.Renderer`): for a
+    comparison only (``compare``, ``consult``)."""
+
+    def comparison(
+        self,
+        result: Result,
+        audience: Audience,
+        *,
+        color: bool = False,
+        width: int = 120,
+        detail: bool = True,
+        screen: int | None = None,
+    ) -> str:
+        return render_note(result)
+
+    def course_report(
+        self, report: TroubleshootReport, audience: Audience, *, color: bool = False, width: int = 100
+    ) -> str:
+        raise ValueError("the note format is for a comparison (compare, consult)")
+
+    def knowledge(
+        self, kb: KnowledgeBase, modality_id: str | None, audience: Audience, *, color: bool = False, width: int = 120
+    ) -> str:
+        raise ValueError("the note format is for a comparison (compare, consult)")
