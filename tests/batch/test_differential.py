@@ -123,7 +123,7 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
     if field == "plan_notes":
         return (
             ["Ask about cost", "x" * 1000, "é-ü; with a, comma", "nb\u00a0sp"],
-            ["x" * 1001, "tab\there", "line\nbreak", "bidi\u202e", "esc\x1b[31m"],
+            ["x" * 1001, "tab\there", "bell\x07", "bidi\u202e", "esc\x1b[31m"],  # line breaks: see id
         )
     if field in ("diagnoses", "conditions", "medications"):
         ids = list(DIAGNOSES) if field == "diagnoses" else list(getattr(kb, field))
