@@ -377,7 +377,20 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 _STOP_SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
 
 
+#: Set once a command's outputs are all under their final names (:func:`all_written`).
+_written = threading.Event()
+
+
+def all_written() -> None:
+    """Say that every output of the command is in place: a SIGTERM or SIGHUP from now on
+    is ignored, so the command ends as it would have (exit 0, its summary printed) instead
+    of reporting "nothing was written" about outputs that are complete."""
+    _written.set()
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _written.is_set():
+        return
     remove_live_temporaries()  # first, in case unwinding is slow
     if _importing(frame):
         # An exception raised while a C extension initialises (DuckDB's, say) can abort the
@@ -403,6 +416,7 @@ def signals_handled() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _written.clear()
     previous = {}
     for signum in _STOP_SIGNALS:
         with contextlib.suppress(ValueError, OSError):

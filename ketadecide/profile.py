@@ -278,6 +278,28 @@ def _hint(name: str, spec: FieldSpec, value: object) -> str:
     return ""
 
 
+def cell_hint(name: str, text: str) -> str:
+    """What to write instead of a text cell (CSV) that a field cannot read, when the
+    mistake is a common one (``""`` otherwise): the hints a profile file gets, for cells."""
+    spec = FIELD_SPECS.get(name)
+    if spec is None:
+        return ""
+    if spec.kind in ("int", "number"):
+        bp = _BP_TEXT.match(text)
+        if bp and name in ("bp_systolic", "bp_diastolic"):
+            return f"; split it: bp_systolic {bp.group(1)} and bp_diastolic {bp.group(2)}"
+        money = _MONEY_TEXT.match(text)
+        if money and not _NUMBER_TEXT.match(text):
+            return f"; write the number alone, without '$' or commas: {money.group(1).replace(',', '')}"
+    if spec.kind == "bool":
+        word = text.strip().casefold()
+        if word in _TRUE_WORDS:
+            return "; did you mean true?"
+        if word in _FALSE_WORDS:
+            return "; did you mean false?"
+    return ""
+
+
 def unknown_field_message(key: str, value: object = None) -> str:
     """An unknown field, in plain words, with the field probably meant."""
     if key.casefold().replace("-", "_").replace(" ", "_") in ("bp", "blood_pressure", "bloodpressure"):

@@ -73,6 +73,8 @@ class BatchJob:
     threads: int | None = None
     master: str | None = None
     progress: Progress | None = None
+    keep: tuple[str, ...] = ()
+    """``--keep``: input columns copied into the results after ``id`` (CONTRACT §5)."""
 
     @property
     def source(self) -> str:

@@ -33,10 +33,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ketadecide.engine.evaluate import check_profile_ids
+from ketadecide.engine.evaluate import check_profile_ids, unknown_id_problems
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import PROFILE_FIELDS, Profile, fields_of_kind, parse_profile
+from ketadecide.profile import PROFILE_FIELDS, Profile, cell_hint, fields_of_kind, parse_profile
 from ketadecide.safeyaml import load_json
 
 #: Field kinds, from the profile's one field table.
@@ -73,18 +73,18 @@ def text_value(field: str, text: str) -> tuple[Any, str | None]:
     if field in INT_FIELDS:
         if _INT_RE.fullmatch(text):
             return int(text), None
-        return None, f"expected a whole number (got {_shown(text)})"
+        return None, f"expected a whole number (got {_shown(text)}){cell_hint(field, text)}"
     if field in NUMBER_FIELDS:
         if _NUMBER_RE.fullmatch(text):
             return float(text), None
-        return None, f"expected a number (got {_shown(text)})"
+        return None, f"expected a number (got {_shown(text)}){cell_hint(field, text)}"
     if field in BOOL_FIELDS:
         word = text.lower() if text.isascii() else ""
         if word in TRUE_WORDS:
             return True, None
         if word in FALSE_WORDS:
             return False, None
-        return None, f"expected true/false, yes/no or 1/0 (got {_shown(text)})"
+        return None, f"expected true/false, yes/no or 1/0 (got {_shown(text)}){cell_hint(field, text)}"
     if field in LIST_FIELDS:
         if text == NONE_CELL:
             return [], None
@@ -116,11 +116,36 @@ def _id_of(mapping: Mapping[str, Any]) -> str | None:
 def _decide(
     mapping: dict[str, Any], kb: KnowledgeBase, row: int | None, skip_fields: Collection[str] = ()
 ) -> tuple[Profile | None, list[Problem]]:
+    profile, problems = _parsed(mapping, kb, row, skip_fields)
+    if any(_ID_PROBLEM.match(p.field or "") or p.field == "insurance" for p in problems):
+        # An unknown condition or medication, said as a profile file says it: with the id
+        # probably meant (``Xanax`` -> ``benzodiazepine``); a carrier or state-plan name in
+        # ``insurance`` with the kinds it may mean (``Aetna``, ``Medi-Cal``).
+        from ketadecide.knowledge.names import with_id_hints
+
+        problems = list(with_id_hints(InputError(problems), mapping, kb).problems)
+    return profile, problems
+
+
+def _parsed(
+    mapping: dict[str, Any], kb: KnowledgeBase, row: int | None, skip_fields: Collection[str] = ()
+) -> tuple[Profile | None, list[Problem]]:
     problems: list[Problem] = []
     try:
         profile = parse_profile(mapping, row=row)
     except InputError as exc:
         problems.extend(p for p in exc.problems if (p.field or "").split("[")[0].split(".")[0] not in skip_fields)
+        # CONTRACT §5, one line per problem: the unknown ids of lists that parsed are problems
+        # too, though the profile failed on another field.
+        failed = {(p.field or "").split("[")[0].split(".")[0] for p in exc.problems} | set(skip_fields)
+        lists = {
+            field: ids
+            for field in ("conditions", "medications")
+            if field not in failed
+            and isinstance(ids := mapping.get(field), list | tuple)
+            and all(isinstance(x, str) for x in ids)
+        }
+        problems.extend(unknown_id_problems(lists, kb, row=row))
         return None, problems
     try:
         check_profile_ids(profile, kb, row=row)
@@ -128,6 +153,9 @@ def _decide(
         problems.extend(exc.problems)
         return None, problems
     return profile, problems
+
+
+_ID_PROBLEM = re.compile(r"^(?:conditions|medications)\[[0-9]+\]$")
 
 
 def check_text_record(cells: Mapping[str, str | None], kb: KnowledgeBase, *, row: int | None = None) -> Verdict:
@@ -163,7 +191,7 @@ def check_cells(
                 continue
             mapping[name] = converted
         else:
-            mapping[name] = value
+            mapping[name] = whole_number(name, value)
     profile, more = _decide(mapping, kb, row, skip_fields=failed)
     problems.extend(more)
     if failed and "age" in failed:
@@ -177,13 +205,34 @@ def check_cells(
     )
 
 
+def whole_number(field: str, value: Any) -> Any:
+    """A typed double with no fractional part in a whole-number field, as the integer it is
+    (CONTRACT §1: the double ``2.0`` pandas writes for a column with gaps is the integer 2);
+    any other value unchanged, for the profile's own check to judge."""
+    if field in INT_FIELDS and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def typed_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object's whole-number doubles (``2.0``, and PHQ-9 items such as ``[1.0, 2.0]``) as
+    the integers they are, as :func:`whole_number` reads a Parquet double (CONTRACT §1: a typed
+    number with no fractional part). Text such as ``"2.0"`` is left for the profile to refuse."""
+    out = {name: whole_number(name, value) for name, value in data.items()}
+    items = out.get("phq9")
+    if isinstance(items, list):
+        out["phq9"] = [int(x) if isinstance(x, float) and x.is_integer() else x for x in items]
+    return out
+
+
 def _problem_order(p: Problem) -> int:
     name = (p.field or "").split("[")[0]
     return PROFILE_FIELDS.index(name) if name in PROFILE_FIELDS else len(PROFILE_FIELDS)
 
 
-def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> Verdict:
-    """Decide one JSONL line as a profile file holding the same JSON would be decided."""
+def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None, ignore: Collection[str] = ()) -> Verdict:
+    """Decide one JSONL line as a profile file holding the same JSON would be decided
+    (the keys in ``ignore``, ``--keep`` columns, left out)."""
     if line.strip() == "":
         return Verdict(None, (Problem("empty line, expected a JSON object", row=row),), None)
     try:
@@ -196,7 +245,8 @@ def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> 
         except InputError as exc:
             return Verdict(None, exc.problems, None)
     assert isinstance(data, dict)
-    profile, problems = _decide(data, kb, row)
+    fields = {k: v for k, v in data.items() if k not in ignore} if ignore else data
+    profile, problems = _decide(typed_numbers(fields), kb, row)
     return Verdict(profile, tuple(problems), _id_of(data))
 
 
@@ -245,12 +295,18 @@ class RowError:
         return cls(row, row_id or None, problem.field or None, problem.message)
 
 
-def check_row(fmt: str, columns: Mapping[str, str], cells: Any, kb: KnowledgeBase, row: int) -> Verdict:
+def check_row(
+    fmt: str, columns: Mapping[str, str], cells: Any, kb: KnowledgeBase, row: int, *, kept: Collection[str] = ()
+) -> Verdict:
     """Decide one raw input row of an input of format ``fmt`` (``columns``: input column ->
-    validation kind, as the readers give it)."""
+    validation kind, as the readers give it). ``kept`` (``--keep``) names columns copied to
+    the output, never checked as profile fields (unless they are one)."""
+    ignored = {k for k in kept if k not in PROFILE_FIELDS}
     if fmt == "jsonl":
-        return check_json_line(cells["line"], kb, row=row)
+        return check_json_line(cells["line"], kb, row=row, ignore=ignored)
     text_fields = {name for name, kind in columns.items() if kind == "text"}
+    if ignored:
+        cells = {k: v for k, v in cells.items() if k not in ignored}
     return check_cells(cells, kb, row=row, text_fields=text_fields)
 
 

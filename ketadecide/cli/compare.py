@@ -99,7 +99,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
             decision_support=wants_decision_support(fmt, output, detail),
         )
     except InputError as exc:
-        from ketadecide.cli.ids import with_id_hints
+        from ketadecide.knowledge.names import with_id_hints
 
         raise with_id_hints(exc.with_source(where), data, kb) from None
     if compact:

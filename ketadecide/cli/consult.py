@@ -123,7 +123,7 @@ def _say_missing(fields: list[str], audience: str) -> None:
 
 def _plain_problems(exc: InputError, data: object, kb: Any) -> InputError:
     """The pre-fill's problems in the words ``compare`` uses: the field or id probably meant."""
-    from ketadecide.cli.ids import with_id_hints
+    from ketadecide.knowledge.names import with_id_hints
     from ketadecide.profile import unknown_field_message
 
     problems = []

@@ -131,6 +131,14 @@ def named_command(args: list[str]) -> str | None:
     return None
 
 
+def hoist_debug(args: list[str]) -> list[str]:
+    """``args`` with every ``--debug`` (before a ``--``) moved to the front: it is a global
+    option, and the error messages say "rerun with --debug", which users add at the end."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a == "--debug"]
+    return [*flags, *(a for a in args[:end] if a != "--debug"), *args[end:]]
+
+
 def __getattr__(name: str) -> Any:
     # ``app`` (every command) is built on first use: the console script builds its own.
     if name == "app":
@@ -151,6 +159,7 @@ def run() -> None:
     # comparison. Commands that run long (batch, consult) switch it back on.
     gc.disable()
     stdio.prepare()
+    sys.argv[1:] = hoist_debug(sys.argv[1:])
     try:
         build_app(named_command(sys.argv[1:]))()
         code = 0

@@ -101,6 +101,17 @@ def prepare() -> None:
     if sys.stdout is None:
         raw = _Closed(STDOUT, reading=False)
         sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors=ERRORS_HANDLER)
+    if sys.stderr is None:
+        # Started with stderr closed: Python then prints ``print(..., file=None)`` to stdout,
+        # and the next file opened would get descriptor 2, where Java, DuckDB or a late
+        # message write. Descriptor 2 becomes /dev/null, so nothing of ours lands in the
+        # results on stdout (or in a file we write).
+        with contextlib.suppress(OSError):
+            fd = os.open(os.devnull, os.O_WRONLY)
+            if fd != 2:
+                os.dup2(fd, 2)
+                os.close(fd)
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
             with contextlib.suppress(ValueError, OSError):

@@ -106,9 +106,9 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)
     person = None
     if profile is not None:
-        from ketadecide.cli.ids import with_id_hints
         from ketadecide.engine import check_profile_ids
         from ketadecide.errors import InputError
+        from ketadecide.knowledge.names import with_id_hints
         from ketadecide.profile import parse_profile
         from ketadecide.sources.profile_file import read_profile_data
 

@@ -53,6 +53,25 @@ FOLLOW_WORDS: dict[str, dict[Audience, str]] = {
         "clinician": "y, n, or all {n} ratings (0-10) at once, e.g. {example}.",
         "patient": "Please answer yes or no.",
     },
+    # Numbers typed where they do not belong (ratings typed ahead, or at a yes/no question):
+    # the first wrong answer says what this prompt takes, so the same line is not met again
+    # and again.
+    "gate_numbers": {
+        "clinician": "This question is y or n (got {got}). y asks the {n} ratings one at a time; "
+        "or type all {n} on one line, e.g. {example}.",
+        "patient": "This question is yes or no. Type y and the {n} questions are asked one at a time, each 0 to 10.",
+    },
+    "one_rating": {
+        "clinician": "One rating at a time: this question takes one whole number from 0 to 10 "
+        "(got {got}); the others are asked next.",
+        "patient": "One number at a time, please: type one whole number from 0 to 10 for this question. "
+        "The next questions come after it.",
+    },
+    "yes_no_not_rating": {
+        "clinician": "This question is yes or no, not a rating: answer y or n; Enter skips.",
+        "patient": "This question is yes or no, not a number from 0 to 10. Please answer yes or no, "
+        "or press Enter to skip.",
+    },
     "sure_title": {"clinician": "SURE check (optional)", "patient": "Are you ready to decide? (optional)"},
     "sure_gate": {
         "clinician": "Ask the four SURE questions (yes/no)?",
@@ -231,8 +250,15 @@ class FollowUp:
         """Every rating typed at the opening question (``7 0 5 10 3 8``)."""
         tokens = [t for t in re.split(r"[\s,;]+", word) if t]
         ints = all(i.kind == "int" for i in self.todo)
+        if not ints and _numbers(word):
+            raise ValueError(follow_words("yes_no_not_rating", self.audience))
         if not ints or len(tokens) != len(self.todo):
             example = " ".join(str(n) for n in (7, 0, 5, 10, 3, 8, 2, 6, 4, 9)[: len(self.todo)])
+            if _numbers(word):
+                got = f"{len(tokens)} number{'s' if len(tokens) != 1 else ''}"
+                raise ValueError(
+                    follow_words("gate_numbers", self.audience, n=len(self.todo), example=example, got=got)
+                )
             raise ValueError(follow_words("ratings_count", self.audience, n=len(self.todo), example=example))
         values = {i.field: self._parse(i, t) for i, t in zip(self.todo, tokens, strict=True)}
         self.answers.update(values)
@@ -257,11 +283,22 @@ class FollowUp:
                 return True
             if word in NO:
                 return False
+            if _numbers(word):
+                raise ValueError(follow_words("yes_no_not_rating", self.audience))
             raise ValueError(follow_words("yes_no", self.audience))
         low, high = VALUE_RANGE
+        if len(_numbers(word)) > 1:
+            shown = word if len(word) <= 30 else word[:27] + "..."
+            raise ValueError(follow_words("one_rating", self.audience, got=repr(shown)))
         if not re.fullmatch(r"\d{1,2}", word) or not low <= int(word) <= high:
             raise ValueError(follow_words("rating", self.audience))
         return int(word)
+
+
+def _numbers(word: str) -> list[str]:
+    """The numbers of an answer made of numbers only (``7 0 5, 10``), else ``[]``."""
+    tokens = [t for t in re.split(r"[\s,;/]+", word) if t]
+    return tokens if tokens and all(re.fullmatch(r"-?\d+(?:\.\d+)?", t) for t in tokens) else []
 
 
 def values_step(values: ValuesFile, audience: Audience, prefill: Mapping[str, Any]) -> FollowUp:

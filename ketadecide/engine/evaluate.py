@@ -40,8 +40,19 @@ def check_profile_ids(
     profile: Profile, kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
 ) -> None:
     """Raise :class:`InputError` if the profile names a condition or medication the data lacks."""
-    given = ((field, getattr(profile, field) or ()) for field in ("conditions", "medications"))
-    problems = [
+    problems = unknown_id_problems(
+        {field: getattr(profile, field) or () for field in ("conditions", "medications")}, kb, source=source, row=row
+    )
+    if problems:
+        raise InputError(problems)
+
+
+def unknown_id_problems(
+    lists: dict[str, Any], kb: KnowledgeBase, *, source: str | None = None, row: int | None = None
+) -> list[Problem]:
+    """One problem per condition or medication id in ``lists`` (field -> ids) the data lacks."""
+    given = ((field, ids) for field, ids in lists.items())
+    return [
         Problem(
             f"unknown id '{ident}' (see `ketadecide modalities` or data/contraindications.yaml)",
             source,
@@ -50,8 +61,6 @@ def check_profile_ids(
         )
         for field, i, ident in unknown_ids(given, {"conditions": kb.conditions, "medications": kb.medications})
     ]
-    if problems:
-        raise InputError(problems)
 
 
 def check_value_ids(profile: Profile, kb: KnowledgeBase) -> None:

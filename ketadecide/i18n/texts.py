@@ -10,6 +10,7 @@ same keys and the same numbers as the English one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -21,7 +22,8 @@ from pydantic import BaseModel
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import LABEL_CONTRAINDICATIONS
-from ketadecide.lang.catalog import Catalog, for_data_dir, norm
+from ketadecide.lang.catalog import CATALOG_NAME, Catalog, bundled_path, for_data_dir, norm
+from ketadecide.safeyaml import read_text
 
 #: The fields that hold words for a patient.
 TEXT_FIELDS = frozenset({"patient", "plain_name"})
@@ -229,8 +231,21 @@ def localize(kb: KnowledgeBase, catalog: Catalog | None = None) -> Localized:
         raise InputError(problems[0])
     table = {k: cat.texts[k].es for k, s in cov.status.items() if s == "translated"}
     core = {part: rebuild(getattr(kb, part), part, table) for part in CORE_PARTS}
-    spanish = replace(kb, extras=_LocalizedExtras(kb.extras, table), **core)
+    spanish = replace(kb, sha256=spanish_sha256(kb.sha256, cat.path), extras=_LocalizedExtras(kb.extras, table), **core)
     return Localized(spanish, cov)
+
+
+def spanish_sha256(data_sha256: str, catalog: Path) -> str:
+    """The ``sha256`` of a Spanish result: the data files' hash, then the bytes of the
+    catalogs in use (the data directory's ``lang/es.yaml`` for the texts, the bundled one for
+    the program's own words), so a changed translation changes the hash. Only a Spanish
+    result carries it: an English result's hash covers the data files alone, as before."""
+    hasher = hashlib.sha256(f"{data_sha256}\0".encode())
+    paths = {CATALOG_NAME: catalog, f"bundled/{CATALOG_NAME}": bundled_path()}
+    for name, path in paths.items():
+        text = read_text(path, regular_only=True)
+        hasher.update(name.encode() + b"\0" + hashlib.sha256(text.encode("utf-8")).digest())
+    return hasher.hexdigest()
 
 
 class _LocalizedExtras(Mapping[str, Any]):

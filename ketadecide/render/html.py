@@ -23,7 +23,7 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.lang import Registers, tr
+from ketadecide.lang import Registers, tr, trf
 from ketadecide.render.html_decision import decision_sections
 from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
@@ -294,8 +294,16 @@ def _closing(  # noqa: PLR0917 - private helper
         out.append(f"<section><h2>{e(h['sources'])}</h2>")
         out.append('<ol class="sources">' + "".join(f"<li>{e(c)}</li>" for _, c in index.items()) + "</ol></section>")
     out.append(
-        f"<footer>Knowledge base reviewed {e(kb.reviewed.isoformat())} · ketadecide {e(version)} · "
-        f"data sha256 {e(kb.sha256[:12])}</footer>"
+        "<footer>"
+        + e(
+            trf(
+                "Knowledge base reviewed {date} · ketadecide {version} · data sha256 {sha}",
+                date=kb.reviewed.isoformat(),
+                version=version,
+                sha=kb.sha256[:12],
+            )
+        )
+        + "</footer>"
     )
     return out
 
@@ -442,7 +450,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
             for m in ms
         ],
     )
-    row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
+    row(tr("Visits"), [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
         "Time per visit" if audience == "clinician" else tr("Each visit"),
         [e(m.glance.time_per_visit.for_(audience)) if m.glance else "" for m in ms],
@@ -478,7 +486,7 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
     if minor:
         names = "; ".join(g.name.for_(audience) for g in minor)
         refs = cite(index, tuple(r for g in minor for r in g.refs))
-        out.append(f"<li><b>Good to know:</b> {e(names)} (more below){refs}</li>")
+        out.append(f"<li><b>{e(tr('Good to know'))}:</b> {e(names)} {e(tr('(more below)'))}{refs}</li>")
     out += ["</ul>", "</section>"]
     return out
 

@@ -280,10 +280,7 @@ def compact_dict(result: Result) -> dict[str, Any]:
         "schema_version": result.schema_version,
         "compact": True,
         "ketadecide_version": result.ketadecide_version,
-        "knowledge_base": {
-            "reviewed": result.knowledge_base.reviewed.isoformat(),
-            "sha256": result.knowledge_base.sha256,
-        },
+        "knowledge_base": knowledge_base_dict(result.knowledge_base),
         "profile_id": result.profile_id,
         "crisis": result.crisis.triggered,
         "missing": [m.field for m in result.missing],

@@ -513,7 +513,7 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
         *[money(*m.cost.per_session) + (tr(" (est.)") if m.cost.estimate else "") for m in ms],
         end_section=True,
     )
-    table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
+    table.add_row(tr("Visits"), *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
     table.add_row(
         "Time per visit" if audience == "clinician" else tr("Each visit"),
         *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,36 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 
         monkeypatch.setattr("ketadecide.batch.spark.session.spark_session", reuse)
     return name
+
+
+def _require_cluster_tools(private: bool) -> None:
+    """Skip (or, under KETADECIDE_REQUIRE_ENGINES, fail) without pyspark, Java or, for a
+    private folder, root and ``unshare``."""
+    import os
+    import shutil
+
+    required = bool(os.environ.get("KETADECIDE_REQUIRE_ENGINES"))
+    missing = []
+    if importlib.util.find_spec("pyspark") is None:
+        missing.append("pyspark")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        missing.append("Java")
+    if private and not missing:
+        from tests.batch.cluster import can_hide_folders
+
+        if not can_hide_folders():
+            missing.append("root and unshare (a worker's private folder)")
+    if missing:
+        if required:
+            pytest.fail(f"a Spark cluster needs {', '.join(missing)} (KETADECIDE_REQUIRE_ENGINES is set)")
+        pytest.skip(f"a Spark cluster needs {', '.join(missing)}")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A Spark standalone master and two one-core workers on loopback (``tests/batch/cluster.py``)."""
+    _require_cluster_tools(private=False)
+    from tests.batch.cluster import standalone_cluster
+
+    with standalone_cluster(tmp_path_factory.mktemp("cluster")) as running:
+        yield running

@@ -387,3 +387,20 @@ def read_errors(path: Path) -> list[dict[str, str]]:
     if path.suffix == ".jsonl":
         return [json.loads(x) for x in path.read_text().splitlines() if x]
     return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def spark_errors_text(folder: Path) -> str:
+    """A Spark errors folder's part files, in name order, as one errors file (one header);
+    asserts that each part starts with the header (CONTRACT §5)."""
+    parts = sorted(p for p in folder.iterdir() if p.name.startswith("part-"))
+    texts = [p.read_text() for p in parts]
+    header = "row,id,field,error\n"
+    assert all(t.startswith(header) for t in texts), "each part starts with the header"
+    return header + "".join(t[len(header) :] for t in texts)
+
+
+def read_engine_errors(path: Path) -> list[dict[str, str]]:
+    """An errors file, or a Spark errors folder read as the one file its parts make."""
+    if path.is_dir():
+        return list(csv.DictReader(io.StringIO(spark_errors_text(path))))
+    return read_errors(path)

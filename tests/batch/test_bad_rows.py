@@ -44,7 +44,7 @@ def test_csv_bad_rows(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
     assert by_row[3]["field"] == "age" and by_row[3]["id"] == "type"
     assert by_row[4]["field"] == "age"
     assert by_row[5]["field"] == "colour" and "unknown field" in by_row[5]["error"]
-    assert by_row[6]["field"] == "conditions[0]" and "unknown id" in by_row[6]["error"]
+    assert by_row[6]["field"] == "conditions[0]" and "unknown condition" in by_row[6]["error"]
     assert by_row[7]["id"] == "ragged" and "header has 7" in by_row[7]["error"]
     assert by_row[8]["field"] == "has_driver"
     assert by_row[9]["field"] == "bp_diastolic"

@@ -18,7 +18,7 @@ from ketadecide.batch.engines import ENGINES, BatchJob, engine_for, run_job
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.emit_helpers import cohort
-from tests.batch.helpers import minimal_dir, read_errors, reference_csv
+from tests.batch.helpers import minimal_dir, read_engine_errors, reference_csv
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def test_every_engine_gives_the_references_rows_errors_and_summary(
     errors = tmp_path / "errors.csv"
     summary = run_job(BatchJob(input=str(src), output=str(out), errors=str(errors), data_dir=minimal_dir()), engine)
     assert pq.read_table(out).to_pylist() == expected
-    assert {int(e["row"]) for e in read_errors(errors)} == bad
+    assert {int(e["row"]) for e in read_engine_errors(errors)} == bad
     assert summary.rows_in == len(rows) == summary.rows_out + summary.error_rows
     assert summary.error_rows == len(bad) > 20 and summary.rows_out > 200
 
@@ -56,3 +56,51 @@ def test_the_table_names_every_engine_and_each_is_one_object(engine: str) -> Non
     from ketadecide.cli.batch import Engine
 
     assert {e.value for e in Engine} == set(ENGINES), "the CLI's --engine choices are the table's"
+
+
+def test_integral_doubles_are_whole_numbers_on_every_engine(
+    tmp_path: Path, minimal_kb: KnowledgeBase, engine: str
+) -> None:
+    """CONTRACT §1: a typed double with no fractional part (pandas writes 2.0 for an integer
+    column with gaps) is the integer it holds; a fraction, NaN or an infinity is an error."""
+    ids = ["a", "b", "c", "d", "e", "f"]
+    ages = [40.0, 41.5, float("nan"), float("inf"), 64.0, None]
+    systolic = [120.0, 120.0, 120.0, 120.0, None, 130.0]
+    doubles = pa.table({"id": ids, "age": pa.array(ages, pa.float64()), "bp_systolic": systolic})
+    ints = pa.table(
+        {"id": ["a", "e"], "age": pa.array([40, 64], pa.int64()), "bp_systolic": pa.array([120, None], pa.int64())}
+    )
+    pq.write_table(doubles, tmp_path / "doubles.parquet")
+    pq.write_table(ints, tmp_path / "ints.parquet")
+    got = {}
+    for name in ("doubles", "ints"):
+        out, errors = tmp_path / f"{name}-out{'' if engine == 'spark' else '.parquet'}", tmp_path / f"{name}.err.csv"
+        job = BatchJob(input=str(tmp_path / f"{name}.parquet"), output=str(out), errors=str(errors))
+        run_job(job, engine)
+        rows = [{k: v for k, v in r.items() if k != "row"} for r in pq.read_table(out).to_pylist()]
+        got[name] = (rows, read_engine_errors(errors))
+    assert got["doubles"][0] == got["ints"][0] and [r["id"] for r in got["doubles"][0]] == ["a", "e"]
+    assert [(e["row"], e["field"]) for e in got["doubles"][1]] == [
+        ("2", "age"),
+        ("3", "age"),
+        ("4", "age"),
+        ("6", "age"),
+    ]
+
+
+def test_keep_copies_columns_on_duckdb_and_is_refused_on_spark(tmp_path: Path, engine: str) -> None:
+    """``--keep`` (CONTRACT §5) is built on DuckDB; Spark refuses it (exit 2) before it starts,
+    never dropping the columns silently."""
+    from ketadecide.errors import InputError
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "age": pa.array([40, 50], pa.int64()), "site": ["=x", "y"]}), src)
+    out = _output(engine, tmp_path)
+    job = BatchJob(input=str(src), output=str(out), errors=str(tmp_path / "e.csv"), keep=("site",))
+    if engine == "spark":
+        with pytest.raises(InputError, match="--keep"):
+            run_job(job, engine)
+        assert not out.exists()
+        return
+    run_job(job, engine)
+    assert [(r["id"], r["site"]) for r in pq.read_table(out).to_pylist()] == [("a", "=x"), ("b", "y")]

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ketadecide.cli.main import app
-from tests.batch.helpers import minimal_dir
+from tests.batch.helpers import minimal_dir, spark_errors_text
 from tests.conftest import ROOT
 
 
@@ -137,10 +137,46 @@ def test_cli_run_on_spark_writes_the_directory_errors_and_summary(
     assert (out / "_SUCCESS").exists()
     assert oct(out.stat().st_mode & 0o777) == "0o700"
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in out.iterdir())
-    errors = (cohort.parent / "results.errors.csv").read_text().splitlines()
+    errors = spark_errors_text(cohort.parent / "results.errors").splitlines()
     assert errors[0] == "row,id,field,error" and errors[1].startswith("2,b,age,")
     assert json.loads(summary.read_text())["error_rows"] == 1
     assert not [p for p in cohort.parent.iterdir() if p.name.endswith(".ketadecide-tmp")]
+
+
+@pytest.mark.slow
+def test_stale_staging_is_removed_only_when_its_owner_is_gone_and_no_foreign_file_is_deleted(
+    runner: Any, cohort: Path, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ketadecide.batch.spark.output import _HOST, MARK
+
+    @contextlib.contextmanager
+    def shared(_master: str) -> Iterator[Any]:
+        yield spark
+
+    monkeypatch.setattr("ketadecide.batch.spark.session.spark_session", shared)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    stale: dict[str, dict[str, Any] | None] = {
+        "dead": {"tool": "ketadecide", "host": _HOST, "pid": int(dead.stdout), "state": "running"},
+        "live": {"tool": "ketadecide", "host": _HOST, "pid": os.getpid(), "state": "running"},
+        "other-host": {"tool": "ketadecide", "host": "elsewhere", "pid": int(dead.stdout), "state": "running"},
+        "unmarked": None,
+    }
+    for name, mark in stale.items():
+        folder = cohort.parent / f".out.{name}.ketadecide-tmp"
+        folder.mkdir()
+        if mark is not None:
+            (folder / MARK).write_text(json.dumps(mark))
+    res = _batch(runner, str(cohort), "--engine", "spark", "-o", str(cohort.parent / "out"))
+    assert res.exit_code == 0, res.stderr
+    left = sorted(p.name for p in cohort.parent.iterdir() if p.name.endswith(".ketadecide-tmp"))
+    assert left == [f".out.{n}.ketadecide-tmp" for n in ("live", "other-host", "unmarked")]
+    # An earlier output with a file of the user's in it (a name like Spark's) is not replaced.
+    (cohort.parent / "out" / "part-2-of-my-thesis.txt").write_text("mine")
+    res = _batch(runner, str(cohort), "--engine", "spark", "-o", str(cohort.parent / "out"))
+    _one_error_line(res, "holding other files", "part-2-of-my-thesis.txt")
+    assert (cohort.parent / "out" / "part-2-of-my-thesis.txt").read_text() == "mine"
 
 
 @pytest.mark.slow
@@ -159,6 +195,6 @@ def test_the_cli_starts_a_quiet_local_session(cohort: Path, spark: Any) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        f"ketadecide: batch: 3 rows in = 2 results + 1 error rows (see {out}.errors.csv)"
+        f"ketadecide: batch: 3 rows in = 2 results + 1 error rows (see {out}.errors)"
     ]
     assert pq.read_table(out).num_rows == 2

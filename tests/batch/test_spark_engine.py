@@ -25,6 +25,7 @@ from ketadecide.batch.spark.run import run_spark_batch
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.emit_helpers import cohort
+from tests.batch.helpers import spark_errors_text
 from tests.batch.test_differential import text_candidates
 
 pytestmark = pytest.mark.slow
@@ -131,10 +132,10 @@ def _summary(summary: Any) -> dict[str, Any]:
 def _both_engines(src: Path, kb: KnowledgeBase, spark: Any, tmp: Path) -> tuple[Any, Any]:
     """Run each engine on ``src``; assert the same rows, errors file and summary."""
     duck = run_batch(str(src), str(tmp / "duck.parquet"), kb)
-    sp = run_spark_batch(str(src), str(tmp / "spark_out"), kb, spark=spark, errors=str(tmp / "spark.errors.csv"))
+    sp = run_spark_batch(str(src), str(tmp / "spark_out"), kb, spark=spark, errors=str(tmp / "spark.errors"))
     got = pq.read_table(tmp / "spark_out").to_pylist()
     assert got == pq.read_table(tmp / "duck.parquet").to_pylist()
-    assert (tmp / "spark.errors.csv").read_bytes() == (tmp / "duck.parquet.errors.csv").read_bytes()
+    assert spark_errors_text(tmp / "spark.errors") == (tmp / "duck.parquet.errors.csv").read_text()
     assert _summary(sp) == _summary(duck)
     return duck, sp
 

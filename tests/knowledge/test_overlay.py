@@ -633,3 +633,25 @@ def test_a_clinic_catalog_may_add_the_spanish_of_its_own_texts(tmp_path: Path) -
     loaded = for_data_dir(folder)
     assert loaded.texts["screens.clinic_bp_review.patient"].es == "Nuestro texto."
     assert loaded.texts["crisis.patient"].es == catalog["texts"]["crisis.patient"]["es"]
+
+
+def test_results_carry_the_overlay_beside_the_bundled_hash(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from ketadecide.cli.main import app
+
+    folder = Path(__file__).resolve().parents[2] / "examples" / "clinic-overlay"
+    profile = tmp_path / "p.yaml"
+    profile.write_text("age: 40\n", encoding="utf-8")
+    bundled = load_knowledge_base(DATA_DIR).sha256
+    for extra in ([], ["--compact"]):
+        res = CliRunner().invoke(app, ["compare", "--data-dir", str(folder), "-p", str(profile), "-f", "json", *extra])
+        assert res.exit_code == 0, res.stderr
+        kb = json.loads(res.stdout)["knowledge_base"]
+        assert kb["sha256"] == bundled
+        assert kb["overlay"]["files"] == ["contraindications.yaml", "modalities.yaml", "overlay.yaml", "sources.yaml"]
+        assert len(kb["overlay"]["sha256"]) == 64
+    plain = CliRunner().invoke(app, ["compare", "-p", str(profile), "-f", "json"])
+    assert "overlay" not in json.loads(plain.stdout)["knowledge_base"]

@@ -28,6 +28,8 @@ class DuckDBEngine:
     def check(self, job: BatchJob) -> BatchJob:
         if job.master is not None:
             raise InputError(Problem("--spark-master is for --engine spark"))
+        if job.keep and job.fhir is not None:
+            raise InputError(Problem("--keep copies input columns; FHIR bundles have none"))
         return job
 
     def require(self) -> None:
@@ -53,6 +55,7 @@ class DuckDBEngine:
             progress=job.progress,
             opened=opened,
             threads=job.threads,
+            keep=job.keep,
         )
 
     def results(

@@ -175,6 +175,33 @@ def _estimate_rows(location: str) -> int | None:
         return None
 
 
+#: The separators a CSV file may use, as spreadsheets save them: "CSV (comma delimited)",
+#: Excel's in locales whose decimal mark is a comma, and "Text (tab delimited)".
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_OTHER_SEPARATORS = {"|": "a vertical bar", ":": "a colon", "^": "a caret"}
+
+
+def sniff_delimiter(header: str, name: str) -> str:
+    """The file's separator, from its header line only (``;`` is also the list separator
+    inside cells, so data lines cannot tell): the first of comma, semicolon, tab that the
+    header holds outside quotes; a header naming one column is read with commas. A header
+    separated by something else is refused (exit 2) naming it."""
+    outside = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    for delimiter in DELIMITERS:
+        if delimiter in outside:
+            return delimiter
+    for mark, what in _OTHER_SEPARATORS.items():
+        if mark in outside:
+            raise InputError(
+                Problem(
+                    f"the header line seems to be separated by {what} ('{mark}'); batch reads files separated by "
+                    "commas, semicolons or tabs: save it as CSV (comma delimited)",
+                    name,
+                )
+            )
+    return ","
+
+
 def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
     name = "<stdin>" if location == "-" else location
     if fh is None:
@@ -194,8 +221,9 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
     header_text = header_text.removesuffix("\n").removesuffix("\r")
     if header_text.count('"') % 2 or "\r" in header_text:
         raise InputError(Problem("the header line has a quote that is not closed on its line", name))
+    delimiter = sniff_delimiter(header_text, name)
     try:
-        header = next(csv.reader([header_text]))
+        header = next(csv.reader([header_text], delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(Problem(f"cannot read the header line: {exc}", name)) from None
     seen: set[str] = set()
@@ -207,7 +235,7 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
     schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *POSITION_COLUMNS])
     est = _estimate_rows(location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
-    parse = pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True)
+    parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True)
     return Input(
         name=name,
         fmt="csv",

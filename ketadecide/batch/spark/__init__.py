@@ -29,6 +29,11 @@ class SparkEngine:
     def check(self, job: BatchJob) -> BatchJob:
         from ketadecide.batch.spark.options import check_spark_options
         from ketadecide.batch.spark.run import spark_errors_path
+        from ketadecide.errors import InputError, Problem
+
+        if job.keep:
+            # Not built on Spark yet: refused before anything starts, never ignored.
+            raise InputError(Problem("--keep is not available with --engine spark yet; use --engine duckdb"))
 
         check_spark_options(
             job.input,
@@ -52,15 +57,13 @@ class SparkEngine:
         from ketadecide.batch.spark.session import DEFAULT_MASTER, spark_session
 
         assert job.input is not None and job.output is not None and job.errors is not None  # by check()
-        check_output_dir(
-            job.output,
-            {
-                "the input": job.input,
-                "the data directory": None if job.data_dir is None else str(job.data_dir),
-                "the errors file": job.errors,
-                "the summary file": None if job.summary is None else str(job.summary),
-            },
-        )
+        others = {
+            "the input": job.input,
+            "the data directory": None if job.data_dir is None else str(job.data_dir),
+            "the summary file": None if job.summary is None else str(job.summary),
+        }
+        check_output_dir(job.output, {**others, "the errors output": job.errors})
+        check_output_dir(job.errors, {**others, "the results output": job.output})
         with spark_session(job.master or DEFAULT_MASTER) as spark:
             return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors)
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.row_checks import RowError
-from ketadecide.batch.spark.workers import FIRED, RECHECK_DDL, count, finish, output_ddl, recheck
+from ketadecide.batch.spark.workers import FIRED, RECHECK_DDL, count, count_errors, finish, output_ddl, recheck
 from ketadecide.batch.sql.spark import SparkQueries, spark_queries
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
@@ -52,6 +52,8 @@ class SparkInput:
     errors: list[RowError] = field(default_factory=list)
     accepted: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Flagged rows the reference accepted: row -> output record."""
+    rows_in: int = 0
+    """The input's row count (from the Parquet footers)."""
 
 
 def column_kinds(schema: Any) -> dict[str, str]:
@@ -128,17 +130,46 @@ def open_spark_input(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput
     numbered = frame.selectExpr("*", "_metadata.row_index + 1 AS __row", "_metadata.row_index AS __seq")
     view = f"__ketadecide_input_{secrets.token_hex(4)}"
     numbered.createOrReplaceTempView(view)
-    return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view))
+    with spark_errors(location):
+        rows_in = frame.count()
+    return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view), rows_in=rows_in)
+
+
+def recheck_frame(inp: SparkInput, kb: KnowledgeBase, *, jsonl: bool = False) -> Any:
+    """Job 1's DataFrame: the rows the validation flags, re-decided on the executors by the
+    Python reference: per problem a row error and its errors-file ``line`` (a partition's
+    first line is the header, ``row`` 0), per accepted row its output record."""
+    flagged = inp.spark.sql(inp.queries.flagged)
+    work = partial(recheck, kinds=inp.kinds, kb=kb, fired=inp.queries.decode, jsonl=jsonl)
+    return flagged.mapInArrow(work, RECHECK_DDL)
+
+
+def collect_accepted(inp: SparkInput, rechecked: Any) -> None:
+    """The flagged rows the reference accepted (rare: values only the reference can read),
+    into ``inp.accepted``; the row errors stay on the executors."""
+    for item in rechecked.where("accepted IS NOT NULL").select("row", "accepted").toArrow().to_pylist():
+        inp.accepted[item["row"]] = json.loads(item["accepted"])
+
+
+def write_errors(rechecked: Any, location: str) -> None:
+    """The errors output as part files written by the executors (CONTRACT §5: each part
+    starts with the header; the parts in name order hold the rows ascending)."""
+    rechecked.where("accepted IS NULL").select("line").write.mode("append").text(location)
+
+
+def count_error_parts(spark: Any, location: str, *, jsonl: bool) -> tuple[int, int]:
+    """(problems, distinct rows) in the errors part files visible under ``location``,
+    counted on the executors (each part parsed where it is read)."""
+    frame = spark.read.text(location, wholetext=True)
+    counts = frame.mapInArrow(partial(count_errors, jsonl=jsonl), "problems BIGINT, rows BIGINT").collect()
+    return sum(r["problems"] for r in counts), sum(r["rows"] for r in counts)
 
 
 def recheck_flagged(inp: SparkInput, kb: KnowledgeBase) -> None:
-    """Job 1: fill ``inp.errors`` (rows ascending, a row's problems in order) and
-    ``inp.accepted`` from the rows the validation flags."""
-    fired = inp.queries.decode
-    flagged = inp.spark.sql(inp.queries.flagged)
-    rechecked = flagged.mapInArrow(partial(recheck, kinds=inp.kinds, kb=kb, fired=fired), RECHECK_DDL)
+    """Job 1 for the Python API: ``inp.errors`` (rows ascending, a row's problems in order)
+    and ``inp.accepted``, collected to the driver."""
     with spark_errors(inp.name):
-        table = rechecked.toArrow()
+        table = recheck_frame(inp, kb).where("row > 0").toArrow()
     for item in table.sort_by([("row", "ascending"), ("n", "ascending")]).to_pylist():
         if item["accepted"] is not None:
             inp.accepted[item["row"]] = json.loads(item["accepted"])
@@ -152,7 +183,9 @@ def results_frame(inp: SparkInput, kb: KnowledgeBase, *, fired: bool) -> Any:
     decode = inp.queries.decode
     keep = fired and decode
     rules = inp.spark.sql(inp.queries.results)
-    work = partial(finish, kb=kb, decode=decode, accepted=inp.accepted, fired=keep)
+    # The accepted rows go to the executors once, as a broadcast, not in every task's closure.
+    accepted = inp.spark.sparkContext.broadcast(inp.accepted)
+    work = partial(finish, kb=kb, decode=decode, accepted=accepted, fired=keep)
     return rules.mapInArrow(work, output_ddl(fired=keep))
 
 
@@ -184,10 +217,14 @@ def stream_spark(spark: Any, location: str, kb: KnowledgeBase) -> Generator[Resu
 
 __all__ = [
     "SparkInput",
+    "collect_accepted",
+    "count_error_parts",
     "count_results",
     "open_spark_input",
     "recheck_flagged",
+    "recheck_frame",
     "results_frame",
     "spark_errors",
     "stream_spark",
+    "write_errors",
 ]

@@ -2,9 +2,24 @@
 
 Local by default (``local[*]``): the driver binds to the loopback interface only and the
 web UI is off, so nothing listens beyond this machine. Another master is used only when
-named (``--spark-master``). Workers run this same Python (which has ketadecide), and files
-Spark writes are readable by their owner only. The JVM's own output (start-up notes, log
-lines) goes nowhere: the CLI reports a failure itself, in one line.
+named (``--spark-master``). Files Spark writes are readable by their owner only. The JVM's
+own output (start-up notes, log lines) goes nowhere: the CLI reports a failure itself, in
+one line.
+
+**The workers' Python.** PySpark's ``SparkContext`` takes it from the ``PYSPARK_PYTHON``
+environment variable when the context starts (``spark.pyspark.python`` in a ``SparkConf``
+is read only by ``spark-submit``, which this engine does not use), so it is set there:
+
+* a local master (``local[N]``): this very Python (``sys.executable``), which has ketadecide
+  and its dependencies, whatever PATH says (pipx-style installs, no activated venv);
+* a cluster (``spark://…``): the user's ``PYSPARK_PYTHON``, else ``spark.pyspark.python``
+  from ``$SPARK_CONF_DIR/spark-defaults.conf``, else PySpark's default ``python3``.
+
+ketadecide itself travels with the job (a zip of the package, ``addPyFile``), so the workers
+run the driver's version of it; its dependencies (pyarrow, pydantic, …) must be installed
+for the workers' Python. Before any data is read, a probe task on the workers imports
+what they will run; a worker that cannot is one line naming its Python
+(:class:`~ketadecide.errors.EnvironmentFailure`, exit 1), never "a bug".
 """
 
 from __future__ import annotations
@@ -13,17 +28,48 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ketadecide.batch.deps import require_spark_deps
-from ketadecide.errors import InputError, Problem
+from ketadecide.errors import EnvironmentFailure, InputError, Problem
 
 DEFAULT_MASTER = "local[*]"
+#: The probe run on the workers: compiled here so that it is shipped by value (it must not
+#: need ketadecide to be unpickled, since finding out whether it can be imported is its job).
+_PROBE_SOURCE = """
+def probe(_items):
+    import sys
+    try:
+        import pyarrow  # noqa: F401
+        import ketadecide.batch.spark.workers  # noqa: F401
+        error = None
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    yield (sys.executable, error)
+"""
 
 
 def is_local(master: str) -> bool:
     return master == "local" or master.startswith("local[")
+
+
+def workers_python(master: str) -> str | None:
+    """The Python the workers run (None: PySpark's default, ``python3`` on their PATH)."""
+    if is_local(master):
+        return sys.executable
+    if os.environ.get("PYSPARK_PYTHON"):
+        return os.environ["PYSPARK_PYTHON"]
+    defaults = Path(os.environ.get("SPARK_CONF_DIR", "/nonexistent")) / "spark-defaults.conf"
+    with contextlib.suppress(OSError):
+        for line in defaults.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.strip().partition(" ")
+            if key == "spark.pyspark.python" and value.strip():
+                return value.strip()
+    return None
 
 
 def session_config(master: str) -> dict[str, str]:
@@ -37,18 +83,56 @@ def session_config(master: str) -> dict[str, str]:
         "spark.sql.caseSensitive": "true",
         # Output files and folders are the owner's only, as every ketadecide output is.
         "spark.hadoop.fs.permissions.umask-mode": "077",
-        "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
     }
+    python = workers_python(master)
+    if python is not None:
+        config["spark.pyspark.python"] = python  # for the record; PySpark reads the variable
     if is_local(master):
         config |= {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
     return config
 
 
+def package_zip(folder: str) -> str:
+    """ketadecide's own package as a zip in ``folder`` (for ``addPyFile``)."""
+    import ketadecide
+
+    root = Path(ketadecide.__file__).resolve().parent
+    target = os.path.join(folder, "ketadecide.zip")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                zf.write(path, Path("ketadecide") / path.relative_to(root))
+    return target
+
+
+def check_workers(context: Any, python: str | None) -> None:
+    """Run the probe on the workers: :class:`EnvironmentFailure` naming the worker's Python
+    when one cannot start it or cannot import what the engine runs there."""
+    namespace: dict[str, Any] = {"__name__": "ketadecide_probe"}
+    exec(compile(_PROBE_SOURCE, "<ketadecide probe>", "exec"), namespace)
+    slots = max(2, int(context.defaultParallelism))
+    hint = "set PYSPARK_PYTHON to a Python that has 'ketadecide[spark]' installed on every worker"
+    named = python or "python3 (PySpark's default; PYSPARK_PYTHON is not set)"
+    try:
+        answers = context.parallelize(range(slots), slots).mapPartitions(namespace["probe"]).collect()
+    except Exception as exc:  # py4j and PySpark report a missing program in several types
+        lines = [x.strip() for x in str(exc).splitlines() if "Cannot run program" in x or "error=2" in x]
+        why = lines[0][:200] if lines else type(exc).__name__
+        raise EnvironmentFailure(f"the Spark workers could not start their Python {named} ({why}); {hint}") from None
+    for executable, error in answers:
+        if error is not None:
+            raise EnvironmentFailure(
+                f"the Spark workers' Python {executable} cannot run ketadecide ({error[:200]}); {hint}"
+            )
+
+
 @contextlib.contextmanager
 def spark_session(master: str = DEFAULT_MASTER) -> Iterator[Any]:
-    """A new session on ``master`` for the block, stopped after it. Raises
-    :class:`InputError` (exit 2) when pyspark or Java is missing or the master is not valid."""
+    """A new session on ``master`` for the block, stopped after it, with ketadecide shipped
+    to its workers and checked there. Raises :class:`InputError` (exit 2) when pyspark or
+    Java is missing or the master is not valid, :class:`EnvironmentFailure` (exit 1) when
+    the workers cannot run ketadecide."""
     require_spark_deps()
     from pyspark import SparkConf, SparkContext
     from pyspark.java_gateway import launch_gateway
@@ -56,6 +140,9 @@ def spark_session(master: str = DEFAULT_MASTER) -> Iterator[Any]:
 
     if is_local(master):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    python = workers_python(master)
+    if python is not None:
+        os.environ["PYSPARK_PYTHON"] = python  # where SparkContext reads it
     conf = SparkConf(loadDefaults=False).setAll(list(session_config(master).items()))
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     try:
@@ -70,9 +157,20 @@ def spark_session(master: str = DEFAULT_MASTER) -> Iterator[Any]:
             )
         ) from None
     try:
-        yield SparkSession(context)
+        with tempfile.TemporaryDirectory(prefix="ketadecide-spark-") as folder:
+            context.addPyFile(package_zip(folder))
+            check_workers(context, python)
+            yield SparkSession(context)
     finally:
         context.stop()
 
 
-__all__ = ["DEFAULT_MASTER", "is_local", "session_config", "spark_session"]
+__all__ = [
+    "DEFAULT_MASTER",
+    "check_workers",
+    "is_local",
+    "package_zip",
+    "session_config",
+    "spark_session",
+    "workers_python",
+]

@@ -20,13 +20,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ketadecide.batch.io.columns import output_columns, output_row, output_schema
+from ketadecide.batch.io.writers import ErrorsWriter
 from ketadecide.batch.row_checks import RowError, check_row
 from ketadecide.batch.sql.compile import rule_bits
 from ketadecide.engine.evaluate import evaluate_modalities
 from ketadecide.knowledge.base import KnowledgeBase
 
 #: What :func:`recheck` gives per problem (or per accepted row: ``accepted`` set).
-RECHECK_DDL = "row BIGINT, n INT, id STRING, field STRING, error STRING, accepted STRING"
+RECHECK_DDL = "row BIGINT, n INT, id STRING, field STRING, error STRING, accepted STRING, line STRING"
 #: The rule bit mask column kept beside the output columns (for the summary's findings).
 FIRED = "__fired"
 
@@ -50,8 +51,33 @@ def fired_mask(kb: KnowledgeBase, result: Any) -> int:
     return mask
 
 
-def recheck(batches: Iterator[Any], *, kinds: Mapping[str, str], kb: KnowledgeBase, fired: bool) -> Iterator[Any]:
-    """Flagged rows (``__row`` and the input's raw cells) -> row errors and accepted records."""
+def error_line(error: RowError, *, jsonl: bool) -> str:
+    """One problem as the errors file writes it (:class:`~ketadecide.batch.io.writers.ErrorsWriter`)."""
+    import io
+
+    buf = io.StringIO()
+    ErrorsWriter(buf, jsonl, header=False).write(error)
+    return buf.getvalue()
+
+
+def error_header(*, jsonl: bool) -> str | None:
+    if jsonl:
+        return None
+    import io
+
+    buf = io.StringIO()
+    ErrorsWriter(buf, jsonl)
+    return buf.getvalue()
+
+
+def recheck(
+    batches: Iterator[Any], *, kinds: Mapping[str, str], kb: KnowledgeBase, fired: bool, jsonl: bool = False
+) -> Iterator[Any]:
+    """Flagged rows (``__row`` and the input's raw cells) -> row errors and accepted records.
+
+    Each problem also comes as ``line``, the errors file's line for it; a partition that has
+    problems starts with the errors file's header (``row`` 0), so that the ``line`` column,
+    written as text, is the errors output's part file for that partition (CONTRACT §5)."""
     import pyarrow as pa
 
     schema = pa.schema(
@@ -62,8 +88,10 @@ def recheck(batches: Iterator[Any], *, kinds: Mapping[str, str], kb: KnowledgeBa
             ("field", pa.string()),
             ("error", pa.string()),
             ("accepted", pa.string()),
+            ("line", pa.string()),
         ]
     )
+    header = error_header(jsonl=jsonl)
     for batch in batches:
         out: list[dict[str, Any]] = []
         for cells in batch.to_pylist():
@@ -78,14 +106,16 @@ def recheck(batches: Iterator[Any], *, kinds: Mapping[str, str], kb: KnowledgeBa
                 continue
             for n, problem in enumerate(verdict.problems):
                 e = RowError.of(row, verdict.row_id, problem)
-                out.append({"row": row, "n": n, "id": e.id, "field": e.field, "error": e.error})
+                if header is not None:
+                    out.append({"row": 0, "n": 0, "line": header.rstrip("\n")})
+                    header = None
+                line = error_line(e, jsonl=jsonl).rstrip("\n")
+                out.append({"row": row, "n": n, "id": e.id, "field": e.field, "error": e.error, "line": line})
         if out:
             yield pa.RecordBatch.from_pylist(out, schema=schema)
 
 
-def finish(
-    batches: Iterator[Any], *, kb: KnowledgeBase, decode: bool, accepted: Mapping[int, dict[str, Any]], fired: bool
-) -> Iterator[Any]:
+def finish(batches: Iterator[Any], *, kb: KnowledgeBase, decode: bool, accepted: Any, fired: bool) -> Iterator[Any]:
     """The rules query's rows -> output rows, in row order: flagged rows dropped, the
     reference's accepted records (``accepted``, by row) in their place."""
     import pyarrow as pa
@@ -93,6 +123,8 @@ def finish(
 
     from ketadecide.batch.sql.decode import FindingsDecoder
 
+    if not isinstance(accepted, Mapping):
+        accepted = accepted.value  # a broadcast variable: the rows the reference accepted
     decoder = FindingsDecoder(kb) if decode else None
     schema = output_schema()
     names = [*output_columns(), FIRED] if fired else output_columns()
@@ -129,4 +161,35 @@ def count(batches: Iterator[Any], *, kb: KnowledgeBase) -> Iterator[Any]:
     yield pa.RecordBatch.from_pydict({"counter": [pickle.dumps(counter)]}, schema=pa.schema([("counter", pa.binary())]))
 
 
-__all__ = ["FIRED", "RECHECK_DDL", "count", "finish", "fired_mask", "output_ddl", "recheck"]
+def count_errors(batches: Iterator[Any], *, jsonl: bool) -> Iterator[Any]:
+    """Whole errors part files (``value``) -> (problems, distinct rows) each holds (a row's
+    problems are always in one part)."""
+    import csv
+    import io
+
+    import pyarrow as pa
+
+    problems = rows = 0
+    for batch in batches:
+        for text in batch.column("value").to_pylist():
+            if jsonl:
+                numbers = [json.loads(line)["row"] for line in text.splitlines() if line.strip()]
+            else:
+                numbers = [record[0] for record in list(csv.reader(io.StringIO(text)))[1:]]
+            problems += len(numbers)
+            rows += len(set(numbers))
+    yield pa.RecordBatch.from_pydict({"problems": [problems], "rows": [rows]})
+
+
+__all__ = [
+    "FIRED",
+    "RECHECK_DDL",
+    "count",
+    "count_errors",
+    "error_header",
+    "error_line",
+    "finish",
+    "fired_mask",
+    "output_ddl",
+    "recheck",
+]

@@ -7,10 +7,39 @@ imports the other's consumer; the per-dialect forms come from :mod:`ketadecide.b
 
 from __future__ import annotations
 
+import re
+
 from ketadecide.batch.sql.compile import DIALECTS, ERROR_COLUMN, quote_ident, rules_query
 from ketadecide.batch.sql.dialects import Forms
+from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
+
+#: One part of a table or column name: letters, digits, ``_``, ``$`` and ``-`` (BigQuery
+#: project ids), starting with a letter or ``_``. Nothing that could end a comment, a
+#: quoted name or a statement (a newline, a quote, ``;``, a bracket) gets into the SQL.
+_NAME_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,127}")
+
+
+def check_names(table: str, row_column: str | None) -> None:
+    """Refuse (exit 2, naming the option) a ``--table`` that is not up to three dotted
+    names, or a ``--row-column`` that is not one name."""
+    parts = table.split(".")
+    if not (1 <= len(parts) <= 3 and all(_NAME_PART.fullmatch(p) for p in parts)):
+        raise InputError(
+            Problem(
+                "must be a table name, optionally with its schema and catalog (e.g. research.cohort): "
+                "letters, digits, '_', '$' or '-', each part starting with a letter or '_'",
+                "--table",
+            )
+        )
+    if row_column is not None and not _NAME_PART.fullmatch(row_column):
+        raise InputError(
+            Problem(
+                "must be one column name: letters, digits, '_', '$' or '-', starting with a letter or '_'",
+                "--row-column",
+            )
+        )
 
 
 def emit_sql(
@@ -41,6 +70,7 @@ def emit_sql(
 
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r} (one of: {', '.join(DIALECTS)})")
+    check_names(table, row_column)
     forms = Forms(dialect, placeholders=dialect != "duckdb")
     table_sql = ".".join(quote_ident(part) for part in table.split("."))
     if not text_input:

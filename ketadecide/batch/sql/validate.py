@@ -233,6 +233,13 @@ def _typed_cell(field: str, kind: str, c: str, kb: KnowledgeBase, forms: Forms =
     if kind == "int" and field in INT_FIELDS:
         v = f"TRY_CAST({c} AS BIGINT)"
         return v, f"({given} AND NOT {_between(V, field)})"
+    if kind == "float" and field in INT_FIELDS:
+        # A double with no fractional part is the whole number it holds (CONTRACT §1: pandas
+        # writes 2.0 for an integer column with gaps); NaN, infinities and fractions are not.
+        # (No floor(): Spark's returns BIGINT and overflows on an infinity under ANSI mode.)
+        whole = f"TRY_CAST({c} AS BIGINT)"
+        v = f"CASE WHEN {c} = CAST({whole} AS DOUBLE) THEN {whole} END"
+        return v, f"({given} AND (isnan({c}) OR {V} IS NULL OR NOT {_between(V, field)}))"
     if kind in {"int", "float"} and field in NUMBER_FIELDS:
         v = f"TRY_CAST({c} AS DOUBLE)"
         return v, f"({given} AND (isnan({V}) OR NOT {_between(V, field)}))"
@@ -332,8 +339,9 @@ def _cross_field_bad() -> str:
     return "(age IS NULL OR COALESCE(bp_systolic <= bp_diastolic, FALSE))"
 
 
-def json_query(kb: KnowledgeBase, source: str) -> str:
-    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``."""
+def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = ()) -> str:
+    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``.
+    Keys named in ``kept`` (``--keep``) are allowed beside the profile's fields."""
     paths = lit_list(f"$.{f}" for f in PROFILE_FIELDS)
     ok = (
         # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on bad JSON.
@@ -351,7 +359,7 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
     bads: list[str] = [
         "NOT __ok",
         "len(list_distinct(__keys)) <> len(__keys)",
-        f"NOT list_has_all({lit_list(PROFILE_FIELDS)}, __keys)",
+        f"NOT list_has_all({lit_list([*PROFILE_FIELDS, *(k for k in kept if k not in PROFILE_FIELDS)])}, __keys)",
     ]
     for i, field in enumerate(PROFILE_FIELDS, start=1):
         j = f"__j{i}"
@@ -362,7 +370,14 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
             v = f"CASE WHEN {t} = 'VARCHAR' THEN json_extract_string({j}, '$') END"
             bad = f"({present} AND ({t} <> 'VARCHAR' OR {_text_bad(field, name)}))"
         elif field in INT_FIELDS:
-            v = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({j} AS BIGINT) END"
+            # A JSON double with no fractional part (2.0) is the whole number it holds, as in
+            # Parquet (CONTRACT §1); 2.5 and doubles past BIGINT stay NULL, so they are flagged.
+            d = f"TRY_CAST({j} AS DOUBLE)"
+            whole = f"TRY_CAST({d} AS BIGINT)"
+            v = (
+                f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({j} AS BIGINT) "
+                f"WHEN {t} = 'DOUBLE' AND {d} = CAST({whole} AS DOUBLE) THEN {whole} END"
+            )
             bad = f"({present} AND NOT {_between(name, field)})"
         elif field in NUMBER_FIELDS:
             v = f"CASE WHEN {t} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST({j} AS DOUBLE) END"
