@@ -110,10 +110,11 @@ class Engine(Protocol):
         ...
 
     def results(
-        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any
+        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
     ) -> tuple[str, Generator[ResultChunk | RowError, None, None]]:
         """For ``evaluate_many``: the input's name and the stream of result chunks and row
-        errors (rows ascending). Checks its arguments (``ValueError``) before returning."""
+        errors (rows ascending), with the ``keep`` input columns after ``id``. Checks its
+        arguments (``ValueError``) before returning."""
         ...
 
 

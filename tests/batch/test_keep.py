@@ -119,3 +119,19 @@ def test_keep_on_the_command_line(tmp_path: Path, runner: Any) -> None:
     res = runner.invoke(app, ["batch", str(src), "-o", str(out), "--keep", "site", "--data-dir", str(minimal_dir())])
     assert res.exit_code == 0, res.stderr
     assert [(r["id"], r["site"]) for r in _csv_rows(out)] == [("a", "'@home")]
+
+
+def test_evaluate_many_keeps_columns_too(tmp_path: Path, minimal_kb: KnowledgeBase) -> None:
+    from ketadecide.batch.api import evaluate_many
+    from ketadecide.errors import InputError
+
+    src = tmp_path / "in.csv"
+    write_csv(src, [{"id": "a", "age": "40", "site": "=x", "visit": "3"}], ["id", "age", "site", "visit"])
+    for keep in (["site", "visit"], "site,visit"):
+        run = evaluate_many(src, minimal_kb, keep=keep)
+        assert run.table.column_names[:4] == ["id", "site", "visit", "crisis"] and not run.errors
+        assert run.table.select(["site", "visit"]).to_pylist() == [{"site": "=x", "visit": "3"}]
+    with pytest.raises(InputError, match="nope"):
+        evaluate_many(src, minimal_kb, keep=["nope"])
+    with pytest.raises(ValueError, match="keep"):
+        evaluate_many([{"age": 40}], minimal_kb, keep=["site"])

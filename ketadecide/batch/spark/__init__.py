@@ -68,8 +68,10 @@ class SparkEngine:
             return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors)
 
     def results(
-        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any
+        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
     ) -> tuple[str, Generator[ResultChunk | RowError, None, None]]:
+        if keep:
+            raise ValueError('keep= is not available with engine="spark" yet; use engine="duckdb"')
         if spark is None:
             raise ValueError('engine="spark" needs spark=<a SparkSession>')
         if not isinstance(source, str | PathLike):

@@ -39,6 +39,7 @@ from ketadecide.batch.row_checks import (
 from ketadecide.batch.sql.compile import lit, lit_list, quote_ident
 from ketadecide.batch.sql.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.names import PLAN_FIELD, plan_names
 from ketadecide.profile import FIELD_SPECS, PROFILE_FIELDS, Diagnosis, profile_json_schema
 
 #: The values of every enum field, the decision answers' (``plan_leaning``) included.
@@ -463,6 +464,14 @@ def text_table_query(kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, row_
     for field, raw in raw_names.items():
         v, bad = _text_cell(field, raw, kb, forms)
         values.append(f"{v} AS {quote_ident(field)}")
+        if field == PLAN_FIELD:
+            # A carrier or state-plan name (``Aetna``, ``Medi-Cal``): still a problem, said with
+            # what it may mean, as the Python reference says it (names compared without case,
+            # hyphens or repeated spaces; the SQL folds ASCII case and hyphens only).
+            key = f"lower(replace({raw}, '-', ' '))"
+            for keys, hint in plan_names(kb):
+                cond = f"{bad.replace(V, quote_ident(field))} AND {key} IN {_in(sorted(keys))}"
+                whens.append(f"WHEN {cond} THEN {lit(f'{field}: expected a kind of plan; {hint}')}")
         whens.append(f"WHEN {bad.replace(V, quote_ident(field))} THEN {lit(_problem(field, kb))}")
     whens.append(f"WHEN age IS NULL THEN {lit('age: required')}")
     bp = lit("bp_diastolic: must be below bp_systolic")
