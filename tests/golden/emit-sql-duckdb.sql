@@ -222,6 +222,34 @@ FROM (
               NOT __raw_11 IS NULL AND __raw_11 <> ''
             ) AND "insurance" IS NULL
           )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('medi cal', 'medical')
+          THEN 'insurance: expected a kind of plan; Medi-Cal is a Medicaid plan: write medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('aetna')
+          THEN 'insurance: expected a kind of plan; Aetna sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('humana')
+          THEN 'insurance: expected a kind of plan; Humana sells Medicare Advantage, Medicaid and VA/TRICARE plans: write medicare, medicaid or va_tricare'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('uhc', 'united healthcare', 'unitedhealthcare')
+          THEN 'insurance: expected a kind of plan; UnitedHealthcare sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
           THEN 'insurance: expected one of commercial, medicare, medicaid, va_tricare, uninsured, unknown'
           WHEN (
             (
