@@ -5,7 +5,8 @@
 --   can_attend_twice_weekly, prefers_home, needle_averse, course_modality,
 --   course_sessions, course_response, course_dissociation, financial_stress, sure_sure,
 --   sure_understand, sure_values, sure_support, oral_antidepressant, values_evidence,
---   values_cost, values_time, values_home, values_needles, values_monitoring
+--   values_cost, values_time, values_home, values_needles, values_monitoring,
+--   plan_leaning, plan_decide_by, plan_notes
 -- Row number: ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; on PostgreSQL give --row-column).
 -- Gives the CSV output's columns plus error: NULL for a valid row, else its first problem
 -- (then the answer columns are NULL). Ordered by row.
@@ -82,6 +83,9 @@ FROM (
       "values_home",
       "values_needles",
       "values_monitoring",
+      "plan_leaning",
+      "plan_decide_by",
+      "plan_notes",
       CONCAT_WS(
         ';',
         CASE
@@ -177,6 +181,9 @@ FROM (
         "values_home",
         "values_needles",
         "values_monitoring",
+        "plan_leaning",
+        "plan_decide_by",
+        "plan_notes",
         __row,
         CASE
           WHEN (
@@ -442,6 +449,30 @@ FROM (
             AND NOT COALESCE("values_monitoring" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_monitoring: expected a whole number from 0 to 10'
+          WHEN (
+            (
+              NOT __raw_33 IS NULL AND __raw_33 <> ''
+            ) AND "plan_leaning" IS NULL
+          )
+          THEN 'plan_leaning: expected one of spravato, iv, im, compounded, unsure'
+          WHEN (
+            (
+              NOT __raw_34 IS NULL AND __raw_34 <> ''
+            )
+            AND (
+              NOT (__raw_34 ~ '^(?:^(?:[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)-02-29)$)$')
+            )
+          )
+          THEN 'plan_decide_by: expected a date written YYYY-MM-DD'
+          WHEN (
+            (
+              NOT __raw_35 IS NULL AND __raw_35 <> ''
+            )
+            AND (
+              LENGTH(__raw_35) > 1000 OR NOT (__raw_35 ~ '^(?:^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*$)$')
+            )
+          )
+          THEN 'plan_notes: longer than 1000 characters, or holds a control character'
           WHEN age IS NULL
           THEN 'age: required'
           WHEN COALESCE(bp_systolic <= bp_diastolic, FALSE)
@@ -483,6 +514,9 @@ FROM (
           __raw_30,
           __raw_31,
           __raw_32,
+          __raw_33,
+          __raw_34,
+          __raw_35,
           CASE WHEN (
             NOT __raw_0 IS NULL AND __raw_0 <> ''
           ) THEN __raw_0 END AS "id",
@@ -603,7 +637,17 @@ FROM (
           CASE WHEN (__raw_29 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_29, '^-?0*', '')) <= 18 THEN CAST(__raw_29 AS BIGINT) END END AS "values_time",
           CASE WHEN (__raw_30 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_30, '^-?0*', '')) <= 18 THEN CAST(__raw_30 AS BIGINT) END END AS "values_home",
           CASE WHEN (__raw_31 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_31, '^-?0*', '')) <= 18 THEN CAST(__raw_31 AS BIGINT) END END AS "values_needles",
-          CASE WHEN (__raw_32 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_32, '^-?0*', '')) <= 18 THEN CAST(__raw_32 AS BIGINT) END END AS "values_monitoring"
+          CASE WHEN (__raw_32 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_32, '^-?0*', '')) <= 18 THEN CAST(__raw_32 AS BIGINT) END END AS "values_monitoring",
+          CASE
+            WHEN __raw_33 IN ('spravato', 'iv', 'im', 'compounded', 'unsure')
+            THEN __raw_33
+          END AS "plan_leaning",
+          CASE WHEN (
+            NOT __raw_34 IS NULL AND __raw_34 <> ''
+          ) THEN __raw_34 END AS "plan_decide_by",
+          CASE WHEN (
+            NOT __raw_35 IS NULL AND __raw_35 <> ''
+          ) THEN __raw_35 END AS "plan_notes"
         FROM (
           SELECT
             ROW_NUMBER() OVER () AS __row,
@@ -639,7 +683,10 @@ FROM (
             "values_time" AS __raw_29,
             "values_home" AS __raw_30,
             "values_needles" AS __raw_31,
-            "values_monitoring" AS __raw_32
+            "values_monitoring" AS __raw_32,
+            "plan_leaning" AS __raw_33,
+            "plan_decide_by" AS __raw_34,
+            "plan_notes" AS __raw_35
           FROM "ds"."cohort"
         ) AS __in
       ) AS __typed
