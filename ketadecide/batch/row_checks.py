@@ -227,8 +227,9 @@ def _problem_order(p: Problem) -> int:
     return PROFILE_FIELDS.index(name) if name in PROFILE_FIELDS else len(PROFILE_FIELDS)
 
 
-def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> Verdict:
-    """Decide one JSONL line as a profile file holding the same JSON would be decided."""
+def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None, ignore: Collection[str] = ()) -> Verdict:
+    """Decide one JSONL line as a profile file holding the same JSON would be decided
+    (the keys in ``ignore``, ``--keep`` columns, left out)."""
     if line.strip() == "":
         return Verdict(None, (Problem("empty line, expected a JSON object", row=row),), None)
     try:
@@ -241,7 +242,8 @@ def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> 
         except InputError as exc:
             return Verdict(None, exc.problems, None)
     assert isinstance(data, dict)
-    profile, problems = _decide(typed_numbers(data), kb, row)
+    fields = {k: v for k, v in data.items() if k not in ignore} if ignore else data
+    profile, problems = _decide(typed_numbers(fields), kb, row)
     return Verdict(profile, tuple(problems), _id_of(data))
 
 
@@ -290,12 +292,18 @@ class RowError:
         return cls(row, row_id or None, problem.field or None, problem.message)
 
 
-def check_row(fmt: str, columns: Mapping[str, str], cells: Any, kb: KnowledgeBase, row: int) -> Verdict:
+def check_row(
+    fmt: str, columns: Mapping[str, str], cells: Any, kb: KnowledgeBase, row: int, *, kept: Collection[str] = ()
+) -> Verdict:
     """Decide one raw input row of an input of format ``fmt`` (``columns``: input column ->
-    validation kind, as the readers give it)."""
+    validation kind, as the readers give it). ``kept`` (``--keep``) names columns copied to
+    the output, never checked as profile fields (unless they are one)."""
+    ignored = {k for k in kept if k not in PROFILE_FIELDS}
     if fmt == "jsonl":
-        return check_json_line(cells["line"], kb, row=row)
+        return check_json_line(cells["line"], kb, row=row, ignore=ignored)
     text_fields = {name for name, kind in columns.items() if kind == "text"}
+    if ignored:
+        cells = {k: v for k, v in cells.items() if k not in ignored}
     return check_cells(cells, kb, row=row, text_fields=text_fields)
 
 

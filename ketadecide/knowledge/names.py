@@ -94,24 +94,37 @@ def plan_name_hint(value: object, kb: KnowledgeBase) -> str:
     medicaid". The names and what each sells are cited data (``questions.yaml``)."""
     if not isinstance(value, str):
         return ""
+    typed = plan_key(value)
+    return next((hint for keys, hint in plan_names(kb) if typed in keys), "")
+
+
+def plan_key(text: str) -> str:
+    """A name as the consult compares it: case, hyphens and spacing do not matter."""
+    return _key(text)
+
+
+def plan_names(kb: KnowledgeBase) -> list[tuple[frozenset[str], str]]:
+    """Each plan or carrier name group of ``questions.yaml`` (as :func:`plan_key` gives
+    them) with its hint; ``[]`` without a questions file."""
     try:
         questions = kb.questions()
     except InputError:
-        return ""  # no questions file: the plain problem stands
-    typed = _key(value)
+        return []  # no questions file: the plain problem stands
+    found = []
     for section in questions.sections:
         for q in section.questions:
             if q.id != PLAN_FIELD:
                 continue
             for other in q.other_names:
-                if typed in {_key(n) for n in other.names}:
-                    name = other.names[0]
-                    kinds = [_PLAN_WORDS.get(v, v) for v in other.values]
-                    write = _listed(list(other.values), "or")
-                    if len(other.values) == 1:
-                        return f"{name} is a {kinds[0]} plan: write {write}"
-                    return f"{name} sells {_listed(kinds, 'and')} plans: write {write}"
-    return ""
+                name = other.names[0]
+                kinds = [_PLAN_WORDS.get(v, v) for v in other.values]
+                write = _listed(list(other.values), "or")
+                if len(other.values) == 1:
+                    hint = f"{name} is a {kinds[0]} plan: write {write}"
+                else:
+                    hint = f"{name} sells {_listed(kinds, 'and')} plans: write {write}"
+                found.append((frozenset(_key(n) for n in other.names), hint))
+    return found
 
 
-__all__ = ["ID_FIELDS", "PLAN_FIELD", "plan_name_hint", "with_id_hints"]
+__all__ = ["ID_FIELDS", "PLAN_FIELD", "plan_key", "plan_name_hint", "plan_names", "with_id_hints"]

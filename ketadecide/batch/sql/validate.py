@@ -37,6 +37,7 @@ from ketadecide.batch.row_checks import (
 from ketadecide.batch.sql.compile import lit, lit_list, quote_ident
 from ketadecide.batch.sql.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.knowledge.names import PLAN_FIELD, plan_names
 from ketadecide.predicates import RULE_ENUM_FIELDS as ENUM_VALUES
 from ketadecide.profile import PROFILE_FIELDS, Diagnosis, profile_json_schema
 
@@ -323,8 +324,9 @@ def _cross_field_bad() -> str:
     return "(age IS NULL OR COALESCE(bp_systolic <= bp_diastolic, FALSE))"
 
 
-def json_query(kb: KnowledgeBase, source: str) -> str:
-    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``."""
+def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = ()) -> str:
+    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``.
+    Keys named in ``kept`` (``--keep``) are allowed beside the profile's fields."""
     paths = lit_list(f"$.{f}" for f in PROFILE_FIELDS)
     ok = (
         # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on bad JSON.
@@ -342,7 +344,7 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
     bads: list[str] = [
         "NOT __ok",
         "len(list_distinct(__keys)) <> len(__keys)",
-        f"NOT list_has_all({lit_list(PROFILE_FIELDS)}, __keys)",
+        f"NOT list_has_all({lit_list([*PROFILE_FIELDS, *(k for k in kept if k not in PROFILE_FIELDS)])}, __keys)",
     ]
     for i, field in enumerate(PROFILE_FIELDS, start=1):
         j = f"__j{i}"
@@ -444,6 +446,14 @@ def text_table_query(kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, row_
     for field, raw in raw_names.items():
         v, bad = _text_cell(field, raw, kb, forms)
         values.append(f"{v} AS {quote_ident(field)}")
+        if field == PLAN_FIELD:
+            # A carrier or state-plan name (``Aetna``, ``Medi-Cal``): still a problem, said with
+            # what it may mean, as the Python reference says it (names compared without case,
+            # hyphens or repeated spaces; the SQL folds ASCII case and hyphens only).
+            key = f"lower(replace({raw}, '-', ' '))"
+            for keys, hint in plan_names(kb):
+                cond = f"{bad.replace(V, quote_ident(field))} AND {key} IN {_in(sorted(keys))}"
+                whens.append(f"WHEN {cond} THEN {lit(f'{field}: expected a kind of plan; {hint}')}")
         whens.append(f"WHEN {bad.replace(V, quote_ident(field))} THEN {lit(_problem(field, kb))}")
     whens.append(f"WHEN age IS NULL THEN {lit('age: required')}")
     bp = lit("bp_diastolic: must be below bp_systolic")
