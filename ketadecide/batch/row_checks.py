@@ -45,6 +45,9 @@ NUMBER_FIELDS: tuple[str, ...] = fields_of_kind("number")
 BOOL_FIELDS: tuple[str, ...] = fields_of_kind("bool")
 LIST_FIELDS: tuple[str, ...] = fields_of_kind("enum_list", "id_list")
 ENUM_FIELDS: tuple[str, ...] = fields_of_kind("enum")
+#: Free text (``id``, ``plan_notes``) and dates (``plan_decide_by``): the cell is the value.
+TEXT_FIELDS: tuple[str, ...] = fields_of_kind("str")
+DATE_FIELDS: tuple[str, ...] = fields_of_kind("date")
 
 #: Regular expressions shared, character for character, with the SQL validator.
 #: Decimal digits only, as the YAML loader reads them (safeyaml.DECIMAL_INT): `065`, `-0` and
@@ -91,7 +94,7 @@ def text_value(field: str, text: str) -> tuple[Any, str | None]:
         if all(_INT_RE.fullmatch(p) for p in parts):
             return [int(p) for p in parts], None
         return None, f"expected nine ';'-separated item scores 0-3 (got {_shown(text)})"
-    # id, enums and unknown columns: the text itself (parse_profile judges it).
+    # Free text, dates, enums and unknown columns: the text itself (parse_profile judges it).
     return text, None
 
 

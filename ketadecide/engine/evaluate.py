@@ -22,6 +22,7 @@ from ketadecide.engine.result import (
     KnowledgeBaseInfo,
     Missing,
     ModalityResult,
+    Plan,
     Result,
     Status,
     Suggestion,
@@ -32,7 +33,7 @@ from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, local_line_text, unknown_ids
 from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
-from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
+from ketadecide.profile import CRISIS_SUICIDALITY, PLAN_FIELDS, ModalityId, Profile
 
 
 def check_profile_ids(
@@ -281,6 +282,9 @@ def evaluate_modalities(
         else None,
         decision=decision_support_of(decision_file, kb.evidence(), kb)
         if decision_support and (decision_file := kb.decision()) is not None
+        else None,
+        plan=Plan(profile.plan_leaning, profile.plan_decide_by, profile.plan_notes)
+        if any(getattr(profile, f) is not None for f in PLAN_FIELDS)
         else None,
     )
 

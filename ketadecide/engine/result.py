@@ -250,6 +250,18 @@ class KnowledgeBaseInfo:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """The person's next-step plan after the SURE check (CONTRACT §1 ``plan_*``): their own
+    words, shown back to them, never read by a rule."""
+
+    leaning: str | None
+    """A modality id or ``unsure``."""
+    decide_by: str | None
+    """``YYYY-MM-DD``."""
+    notes: str | None
+
+
+@dataclass(frozen=True)
 class Result:
     """The comparison for one profile (CONTRACT §3)."""
 
@@ -274,6 +286,8 @@ class Result:
     """The SURE test; None when no SURE answer is given."""
     decision: DecisionSupport | None = None
     """Choosing a clinic and who made this aid, when the knowledge base has decision.yaml."""
+    plan: Plan | None = None
+    """The person's own next-step plan (``plan_*``); None when none of it was given."""
 
     def modality(self, modality_id: str) -> ModalityResult:
         for m in self.modalities:

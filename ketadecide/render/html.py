@@ -331,19 +331,36 @@ def _worksheet(result: Result) -> list[str]:
     cells = " · ".join(
         f"{e(label)} <b>{rated[ident]}</b>" if ident in rated else f"{e(label)} ___" for ident, label in labels
     )
-    names = " ".join(f"&#9744; {e(m.short_name)}" for m in result.modalities)
+    plan = result.plan
+    leaning = plan.leaning if plan is not None else None
+
+    def box(ident: str) -> str:
+        # A ticked box for the option the consult recorded; empty boxes to tick by hand.
+        return "&#9745;" if ident == leaning else "&#9744;"
+
+    names = " ".join(f"{box(m.id)} {e(m.short_name)}" for m in result.modalities)
+    if plan is not None and (plan.decide_by or plan.notes):
+        mine = [f"{e(tr('Decide by'))} <b>{e(plan.decide_by)}</b>." if plan.decide_by else ""]
+        mine.append(e(plan.notes) if plan.notes else "")
+        filled = " ".join(m for m in mine if m)
+        plan_line = f'<p><b>{e(tr("My plan."))}</b> <span class="mine">{filled}</span></p>'
+    else:
+        plan_line = (
+            f"<p><b>{e(tr('My plan.'))}</b> "
+            + e(
+                tr(
+                    "Decide by (date) ________; people to talk it over with ______________; "
+                    "questions I still have ______________________________"
+                )
+            )
+            + "</p>"
+        )
     return [
         f'<section class="worksheet"><h2>{e(tr("Your next steps"))}</h2>',
         f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>",
-        f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} &#9744; {e(tr('Not sure yet'))}</p>",
-        f"<p><b>{e(tr('My plan.'))}</b> "
-        + e(
-            tr(
-                "Decide by (date) ________; people to talk it over with ______________; "
-                "questions I still have ______________________________"
-            )
-        )
-        + "</p>",
+        f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} "
+        f"{box('unsure')} {e(tr('Not sure yet'))}</p>",
+        plan_line,
         "</section>",
     ]
 

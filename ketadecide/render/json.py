@@ -15,6 +15,7 @@ from ketadecide.engine.result import (
     HandoutItem,
     KnowledgeBaseInfo,
     ModalityResult,
+    Plan,
     Result,
     Suggestion,
     Sure,
@@ -167,6 +168,11 @@ def _fit(f: Fit, audience: Audience) -> dict[str, Any]:
     }
 
 
+def _plan(p: Plan) -> dict[str, Any]:
+    """The person's own plan, as given (``plan_*``); null parts were not given."""
+    return {"leaning": p.leaning, "decide_by": p.decide_by, "notes": p.notes}
+
+
 def _sure(s: Sure, audience: Audience) -> dict[str, Any]:
     return {
         "score": s.score,
@@ -261,6 +267,7 @@ def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str
         "disclaimer": result.disclaimer.for_(audience),
         "fit": _fit(result.fit, audience) if result.fit else None,
         "sure": _sure(result.sure, audience) if result.sure else None,
+        "plan": _plan(result.plan) if result.plan else None,
         **(_decision(result.decision, audience) if result.decision else {}),
     }
 

@@ -5,7 +5,8 @@
 --   can_attend_twice_weekly, prefers_home, needle_averse, course_modality,
 --   course_sessions, course_response, course_dissociation, financial_stress, sure_sure,
 --   sure_understand, sure_values, sure_support, values_evidence, values_cost, values_time,
---   values_home, values_needles, values_monitoring
+--   values_home, values_needles, values_monitoring, plan_leaning, plan_decide_by,
+--   plan_notes
 -- Row number: ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; on PostgreSQL give --row-column).
 -- Gives the CSV output's columns plus error: NULL for a valid row, else its first problem
 -- (then the answer columns are NULL). Ordered by row.
@@ -68,6 +69,9 @@ FROM (
       "values_home",
       "values_needles",
       "values_monitoring",
+      "plan_leaning",
+      "plan_decide_by",
+      "plan_notes",
       "__row",
       "__error"
     FROM (
@@ -104,6 +108,9 @@ FROM (
         "values_home",
         "values_needles",
         "values_monitoring",
+        "plan_leaning",
+        "plan_decide_by",
+        "plan_notes",
         __row,
         CASE
           WHEN (
@@ -210,6 +217,34 @@ FROM (
             )
           )
           THEN 'medications: expected none, or known ids separated by ; (at most 100; see ketadecide modalities)'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('medi cal', 'medical')
+          THEN 'insurance: expected a kind of plan; Medi-Cal is a Medicaid plan: write medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('aetna')
+          THEN 'insurance: expected a kind of plan; Aetna sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('humana')
+          THEN 'insurance: expected a kind of plan; Humana sells Medicare Advantage, Medicaid and VA/TRICARE plans: write medicare, medicaid or va_tricare'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('uhc', 'united healthcare', 'unitedhealthcare')
+          THEN 'insurance: expected a kind of plan; UnitedHealthcare sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
           WHEN (
             (
               NOT __raw_11 IS NULL AND __raw_11 <> ''
@@ -345,6 +380,34 @@ FROM (
             AND NOT COALESCE("values_monitoring" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_monitoring: expected a whole number from 0 to 10'
+          WHEN (
+            (
+              NOT __raw_32 IS NULL AND __raw_32 <> ''
+            ) AND "plan_leaning" IS NULL
+          )
+          THEN 'plan_leaning: expected one of spravato, iv, im, compounded, unsure'
+          WHEN (
+            (
+              NOT __raw_33 IS NULL AND __raw_33 <> ''
+            )
+            AND (
+              NOT REGEXP_FULL_MATCH(
+                __raw_33,
+                '^(?:[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)-02-29)$'
+              )
+            )
+          )
+          THEN 'plan_decide_by: expected a date written YYYY-MM-DD'
+          WHEN (
+            (
+              NOT __raw_34 IS NULL AND __raw_34 <> ''
+            )
+            AND (
+              LENGTH(__raw_34) > 1000
+              OR NOT REGEXP_FULL_MATCH(__raw_34, '^[^\x00-\x1f\x7f-\x9f​-‏ -‮⁦-⁩﻿]*$')
+            )
+          )
+          THEN 'plan_notes: longer than 1000 characters, or holds a control character'
           WHEN age IS NULL
           THEN 'age: required'
           WHEN COALESCE(bp_systolic <= bp_diastolic, FALSE)
@@ -385,6 +448,9 @@ FROM (
           __raw_29,
           __raw_30,
           __raw_31,
+          __raw_32,
+          __raw_33,
+          __raw_34,
           CASE WHEN (
             NOT __raw_0 IS NULL AND __raw_0 <> ''
           ) THEN __raw_0 END AS "id",
@@ -538,7 +604,17 @@ FROM (
           CASE
             WHEN REGEXP_FULL_MATCH(__raw_31, '(?:0|-?[1-9][0-9]*)')
             THEN TRY_CAST(__raw_31 AS BIGINT)
-          END AS "values_monitoring"
+          END AS "values_monitoring",
+          CASE
+            WHEN __raw_32 IN ('spravato', 'iv', 'im', 'compounded', 'unsure')
+            THEN __raw_32
+          END AS "plan_leaning",
+          CASE WHEN (
+            NOT __raw_33 IS NULL AND __raw_33 <> ''
+          ) THEN __raw_33 END AS "plan_decide_by",
+          CASE WHEN (
+            NOT __raw_34 IS NULL AND __raw_34 <> ''
+          ) THEN __raw_34 END AS "plan_notes"
         FROM (
           SELECT
             ROW_NUMBER() OVER () AS __row,
@@ -573,7 +649,10 @@ FROM (
             "values_time" AS __raw_28,
             "values_home" AS __raw_29,
             "values_needles" AS __raw_30,
-            "values_monitoring" AS __raw_31
+            "values_monitoring" AS __raw_31,
+            "plan_leaning" AS __raw_32,
+            "plan_decide_by" AS __raw_33,
+            "plan_notes" AS __raw_34
           FROM "ds"."cohort"
         ) AS __in
       ) AS __typed

@@ -68,6 +68,7 @@ _SQL_TYPE_OF_KIND: dict[str, str] = {
     "number": "DOUBLE",
     "bool": "BOOLEAN",
     "str": "VARCHAR",
+    "date": "VARCHAR",
     "enum": "VARCHAR",
     "enum_list": "VARCHAR[]",
     "id_list": "VARCHAR[]",
