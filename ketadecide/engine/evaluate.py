@@ -169,7 +169,12 @@ def crisis_screen(profile: Profile, kb: KnowledgeBase) -> Crisis:
     if kb.crisis.local_lines:
         # A clinic's own lines, after the label's message and only in the fixed template.
         local = " ".join(local_line_text(line) for line in kb.crisis.local_lines)
-        message = Worded(f"{message.clinician} {local}", f"{message.patient} {local}")
+        # the patient's copy in the patient's language: the same name, number and hours
+        mine = " ".join(
+            trf("Also available locally: {name}, {phone} ({hours}).", name=ln.name, phone=ln.phone, hours=ln.hours)
+            for ln in kb.crisis.local_lines
+        )
+        message = Worded(f"{message.clinician} {local}", f"{message.patient} {mine}")
         sources = (*sources, *(line.source for line in kb.crisis.local_lines))
     return Crisis(
         triggered=True,

@@ -195,7 +195,7 @@ def coverage(kb: KnowledgeBase, catalog: Catalog | None = None) -> Coverage:
     texts = patient_texts(kb)
     status: dict[str, Status] = {}
     for key, english in texts.items():
-        twin = cat.texts.get(key)
+        twin = cat.twin(key, english)
         status[key] = "missing" if twin is None else "translated" if norm(twin.en) == norm(english) else "stale"
     changed: set[str] = set()
     bundled = _bundled_texts(kb)
@@ -235,7 +235,8 @@ def localize(kb: KnowledgeBase, catalog: Catalog | None = None) -> Localized:
     problems = cov.problems()
     if problems:
         raise InputError(problems[0])
-    table = {k: cat.texts[k].es for k, s in cov.status.items() if s == "translated"}
+    english = patient_texts(kb)
+    table = {k: twin.es for k, s in cov.status.items() if s == "translated" and (twin := cat.twin(k, english[k]))}
     core = {part: rebuild(getattr(kb, part), part, table) for part in CORE_PARTS}
     spanish = replace(kb, sha256=spanish_sha256(kb.sha256, cat.path), extras=_LocalizedExtras(kb.extras, table), **core)
     return Localized(spanish, cov)
