@@ -116,8 +116,7 @@ _FLAGGED = ("caution", "contraindicated")
 #: bundled one, is probed in full every time, and ``data validate`` always probes in full.
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
-        "dfe28ede833f8681a0d520f1c6ae3a6872a57cc59e6b690f83cbd83d1b9aac47",  # 0.4.0
-        "eb532354de0119a0e70ea84bfee85a848b467c17c40643436538f75ffa8f6abf",  # 0.4.0 with issue 22
+        "676fd8311af0f691644399cb411f6132939e1828afa256f0ae183a40072a6b3f",  # 0.4.0
     }
 )
 
