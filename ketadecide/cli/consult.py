@@ -345,12 +345,25 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     # After a crisis answer the optional steps (values, SURE) are not offered: safety first.
     if asker is not None and not stopped and not result.crisis.triggered:
         person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail)
-    if save is not None:
+
+    def save_answers(path: Path) -> None:
         from ketadecide.outputs import write_text
 
-        write_text(save, _profile_text(person.to_record(), save))
-        print(trf("ketadecide: answers saved to {save} (readable by you only).", save=save), file=sys.stderr)
+        write_text(path, _profile_text(person.to_record(), path))
+        print(trf("ketadecide: answers saved to {save} (readable by you only).", save=path), file=sys.stderr)
+
+    if save is not None:
+        save_answers(save)
     if shown:
+        if asker is not None and is_terminal(sys.stdin) and is_terminal(sys.stderr):
+            from ketadecide.cli.consult_end import offer_end
+
+            offer_end(
+                who,
+                lambda: evaluate(person, kb, handout=True, decision_support=True),
+                save_answers,
+                save,
+            )
         return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
