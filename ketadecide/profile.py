@@ -131,6 +131,9 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "course_dissociation": FieldSpec("enum", choices=get_args(CourseDissociation)),
     "financial_stress": FieldSpec("bool"),
     **{name: FieldSpec("bool", decision=True) for name in SURE_FIELDS},
+    # Whether an oral antidepressant is taken now: the Spravato MDSI indication is "in
+    # conjunction with an oral antidepressant" (PI §1). A screening answer, read by rules.
+    "oral_antidepressant": FieldSpec("bool"),
     **{name: FieldSpec("int", minimum=VALUE_RANGE[0], maximum=VALUE_RANGE[1], decision=True) for name in VALUE_FIELDS},
     "plan_leaning": FieldSpec("enum", choices=PLAN_LEANINGS, decision=True),
     "plan_decide_by": FieldSpec("date", decision=True),
@@ -395,6 +398,8 @@ class Profile:
     """SURE: clear about which benefits and risks matter most."""
     sure_support: bool | None = None
     """SURE: has enough support and advice to make a choice."""
+    oral_antidepressant: bool | None = None
+    """Currently taking an oral antidepressant (None: not asked)."""
     values_evidence: int | None = None
     """0-10: how much the strength of the evidence matters (None: not rated)."""
     values_cost: int | None = None

@@ -37,17 +37,19 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    conflict_texts,
     course_line,
     coverage_text,
     group_findings,
     incomplete_line,
+    key_finding_names,
     log_line,
     money,
     oop_assumptions,
     oop_course_text,
     oop_text,
     open_checklists,
-    short_name,
+    stale_texts,
     status_text,
 )
 from ketadecide.render.trend import trend_svg
@@ -149,10 +151,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
         row(
             "Key findings" if audience == "clinician" else tr("What to discuss"),
-            [
-                "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or e(h["nothing"])
-                for m in ms
-            ],
+            ["<br>".join(e(n) for n in key_finding_names(m, audience)) or e(h["nothing"]) for m in ms],
         )
     # After the page-1 summary a patient's copy keeps what it does not already say.
     keys = PATIENT_HANDOUT_DETAILS if detail_only and audience == "patient" else TABLE_DETAILS
@@ -424,11 +423,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms])
     row(
         "Key findings" if audience == "clinician" else tr("To talk over"),
-        [
-            "; ".join(e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info")
-            or e(h["nothing"])
-            for m in ms
-        ],
+        ["; ".join(e(n) for n in key_finding_names(m, audience, short=True)) or e(h["nothing"]) for m in ms],
     )
     row(
         "Coverage" if audience == "clinician" else tr("Your insurance"),
@@ -517,7 +512,14 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     title = _title(audience, result.profile_id)
     body = _crisis_banner(result.crisis, result.handout, audience, index)
     body += [f"<h1>{e(title)}</h1>", *_intro(result, audience, index)]
+    body += [
+        f'<section class="headline" role="note"><b>⚠ {e(t)}.</b> {e(x)}{cite(index, c.refs)}</section>'
+        for (t, x), c in zip(conflict_texts(result, audience), result.conflicts, strict=True)
+    ]
     body += _headlines(result, audience, index)
+    stale = stale_texts(result, audience)
+    if stale:
+        body += ['<ul class="small stale">', *(f"<li>⏱ {e(x)}</li>" for x in stale), "</ul>"]
     unfinished = incomplete_line(result, audience)
     if unfinished:
         body += [f'<p class="incomplete"><b>{e(unfinished)}</b></p>', '<ul class="small">']

@@ -263,6 +263,29 @@ def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str
         "modalities": [_modality(m, audience) for m in result.modalities],
         "missing": [m.field for m in result.missing],
         "missing_ask": {m.field: m.ask.for_(audience) for m in result.missing},
+        "conflicts": [
+            {
+                "id": c.id,
+                "fields": list(c.fields),
+                "message": c.message.for_(audience),
+                "sources": list(c.sources),
+                "reads_as": dict(c.reads_as),
+                "effect": c.effect,
+                "headline": c.headline.for_(audience) if c.headline else None,
+            }
+            for c in result.conflicts
+        ],
+        "stale": [
+            {
+                "field": s.field,
+                "value": list(s.value) if isinstance(s.value, tuple) else s.value,
+                "date": s.date.isoformat(),
+                "window_days": s.window_days,
+                "source": s.source,
+                "record": s.record,
+            }
+            for s in result.stale
+        ],
         "troubleshooting": [_suggestion(s, audience) for s in result.troubleshooting],
         "disclaimer": result.disclaimer.for_(audience),
         "fit": _fit(result.fit, audience) if result.fit else None,

@@ -52,6 +52,7 @@ BOOL_FIELDS = (
     "sure_understand",
     "sure_values",
     "sure_support",
+    "oral_antidepressant",
 )
 DIAGNOSES = ("mdd", "bipolar_depression", "ptsd", "gad", "ocd", "chronic_pain", "other")
 

@@ -33,7 +33,7 @@ def clinic_data_dir(tmp_path: Path, edit: Callable[[str], str] = lambda text: te
 def test_shipped_questions_are_valid_and_cite_known_sources() -> None:
     qs = load_questions_file(DATA_DIR / "questions.yaml")
     questions = [q for _, _, q in qs.file.questions()]
-    assert len(questions) == 20
+    assert len(questions) == 21
     assert questions[0].field == "suicidality"
     filled = {f for q in questions for f in q.fields}
     assert filled <= set(PROFILE_FIELDS)

@@ -34,6 +34,7 @@ CONTRACT_FIELDS = {
     "sure_understand",
     "sure_values",
     "sure_support",
+    "oral_antidepressant",
     "values_evidence",
     "values_cost",
     "values_time",

@@ -95,6 +95,7 @@ class Profile(BaseModel):
     sure_understand: StrictBool | None = None
     sure_values: StrictBool | None = None
     sure_support: StrictBool | None = None
+    oral_antidepressant: StrictBool | None = None
     # Values clarification (CONTRACT §1): 0-10 per shipped attribute, written out by hand.
     values_evidence: Rating | None = None
     values_cost: Rating | None = None

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 from ketadecide.batch.duckdb.prefetch import prefetched
@@ -142,6 +142,8 @@ def stream_results(
             decided = 0
             if keep:  # before the fallback: it forgets raw rows before the first flagged one
                 table = with_kept(inp, table, keep)
+            if inp.notes:
+                table = _flag_noted(table, inp.notes)
             if _any(table.column("__flag")):
                 table, lines, decided = _fallback(
                     inp, kb, table=table, json_lines=lines, errors=errors, masks=masks, keep=keep
@@ -348,6 +350,17 @@ def _raise_if_out_of_memory(text: str) -> None:
         ) from None
 
 
+def _flag_noted(table: Any, notes: Mapping[int, Any]) -> Any:
+    """``table`` with its rows that carry record notes (stale values, record conflicts from a
+    FHIR import) flagged: the reference engine decides them, with the notes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    noted = pc.is_in(table.column("row"), value_set=pa.array(sorted(notes), pa.int64()))
+    flag = pc.or_(pc.fill_null(table.column("__flag"), True), noted)
+    return table.set_column(table.schema.get_field_index("__flag"), "__flag", flag)
+
+
 def _fallback(
     inp: Input,
     kb: KnowledgeBase,
@@ -372,7 +385,7 @@ def _fallback(
     for row in flagged_rows:
         verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row, kept=keep)
         if verdict.profile is not None:
-            result = evaluate_modalities(verdict.profile, kb)
+            result = evaluate_modalities(verdict.profile, kb, record=inp.notes.get(row))
             record = output_row(result, verdict.profile, row) | kept_of.get(row, {})
             record["__flag"] = False
             if masks is not None:

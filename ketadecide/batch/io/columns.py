@@ -18,7 +18,7 @@ from ketadecide.profile import MODALITY_IDS, Profile
 
 def output_columns() -> list[str]:
     """The output columns in order: CONTRACT §5's, then ``row``, ``insurance`` and ``sure_score``."""
-    cols = ["id", "crisis", "missing"]
+    cols = ["id", "crisis", "missing", "conflicts", "stale"]
     for m in MODALITY_IDS:
         cols += [f"{m}_status", f"{m}_indication", f"{m}_findings", f"{m}_likely_covered"]
     return [*cols, "row", "insurance", "sure_score"]
@@ -47,6 +47,9 @@ def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
         "id": profile.id,
         "crisis": result.crisis.triggered,
         "missing": LIST_SEPARATOR.join(m.field for m in result.missing),
+        "conflicts": LIST_SEPARATOR.join(c.id for c in result.conflicts),
+        # Record values too old to use (FHIR import only): their fields.
+        "stale": LIST_SEPARATOR.join(dict.fromkeys(s.field for s in result.stale)),
     }
     for m in MODALITY_IDS:
         mod = result.modality(m)
@@ -70,7 +73,12 @@ def output_schema(*, dictionary: bool = False, keep: Sequence[str] = ()) -> Any:
     status = pa.dictionary(pa.int8(), pa.string()) if dictionary else pa.string()
     findings = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
     fields = [pa.field("id", pa.string()), *(pa.field(k, pa.string()) for k in keep)]
-    fields += [pa.field("crisis", pa.bool_()), pa.field("missing", findings)]
+    fields += [
+        pa.field("crisis", pa.bool_()),
+        pa.field("missing", findings),
+        pa.field("conflicts", pa.string()),
+        pa.field("stale", pa.string()),
+    ]
     for m in MODALITY_IDS:
         fields += [
             pa.field(f"{m}_status", status),
