@@ -272,11 +272,6 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     # Spanish for the patient: the interview too when the patient answers; a clinician's
     # interview stays English and only the handout is Spanish.
     kb, shown_to = with_language(load_knowledge_base(data_dir), lang, who, shown_as)
-    if kb.synthetic:
-        from ketadecide.render.synthetic import SYNTHETIC_LINE
-
-        # Before the first question: whoever answers knows this is not for patient care.
-        print(SYNTHETIC_LINE, file=sys.stderr)
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
@@ -308,6 +303,11 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         from ketadecide.consult.asker import run_interview
 
         interview = Interview(questions, kb, who, prefill)  # type: ignore[arg-type]
+        if kb.synthetic:
+            from ketadecide.render.synthetic import SYNTHETIC_LINE
+
+            # Before the first question: whoever answers knows this is not for patient care.
+            print(SYNTHETIC_LINE, file=sys.stderr)
         asker = make_asker(who)  # type: ignore[arg-type]
         try:
             run_interview(interview, asker)

@@ -72,9 +72,15 @@ def test_modalities_listing_starts_with_the_line(runner: CliRunner) -> None:
 
 
 def test_consult_says_it_before_the_first_question_and_on_its_result(runner: CliRunner) -> None:
-    res = runner.invoke(app, ["consult", *KB, "--no-input", "--profile", "-", "-f", "markdown"], input=PROFILE)
+    from tests.consult.consult_helpers import TYPICAL
+
+    res = runner.invoke(app, ["consult", *KB], input="".join(f"{a}\n" for a in TYPICAL))
     assert res.exit_code == 0, res.output
     assert res.stderr.splitlines()[0] == SYNTHETIC_LINE
+    assert res.stdout.splitlines()[0] == SYNTHETIC_LINE
+    # --no-input asks nothing: its result carries the mark, its errors stay one line each
+    res = runner.invoke(app, ["consult", *KB, "--no-input", "--profile", "-", "-f", "markdown"], input=PROFILE)
+    assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[0] == SYNTHETIC_LINE
 
 
