@@ -9,7 +9,7 @@ public API call this.
 from __future__ import annotations
 
 from ketadecide.engine.evaluate import check_profile_ids, check_value_ids, evaluate_modalities
-from ketadecide.engine.result import Handout, Result, Suggestion
+from ketadecide.engine.result import Handout, RecordNotes, Result, Suggestion
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile
@@ -22,6 +22,7 @@ def evaluate(
     suggestions: tuple[Suggestion, ...] | None = None,
     handout: bool = True,
     decision_support: bool = True,
+    record: RecordNotes | None = None,
 ) -> Result:
     """Compare the four modalities for one profile.
 
@@ -31,6 +32,8 @@ def evaluate(
     Markdown and HTML reports show them), which spares loading their data file.
     ``decision_support=False`` leaves out the evidence figures and the clinic and IPDAS
     block (the terminal summary shows neither), which spares validating their data files.
+    ``record`` is what a health-record import knows beyond the profile (stale values,
+    record conflicts): ``report.notes()`` of a FHIR import.
     """
     check_profile_ids(profile, kb)
     check_value_ids(profile, kb)
@@ -42,6 +45,7 @@ def evaluate(
         suggestions=suggestions,
         handout=_handout(kb) if handout else None,
         decision_support=decision_support,
+        record=record,
     )
 
 

@@ -19,6 +19,7 @@ import itertools
 from pathlib import Path
 from typing import Any, get_args
 
+from ketadecide.engine.conflicts import conflicts_of
 from ketadecide.engine.evaluate import statuses
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge import cache, loader
@@ -62,7 +63,9 @@ PROBE_CONTEXTS: tuple[dict[str, Any], ...] = (
     },
     {
         "diagnoses": ["bipolar_depression"],
-        "phq9": [3, 3, 3, 3, 3, 3, 3, 3, 3],
+        # Item 9 at 0: with suicidality "none" a positive item 9 is a conflict (the screen is
+        # then incomplete, which says nothing about the item under test).
+        "phq9": [3, 3, 3, 3, 3, 3, 3, 3, 0],
         "prefers_home": True,
         "needle_averse": True,
         "insurance": "uninsured",
@@ -114,6 +117,7 @@ _FLAGGED = ("caution", "contraindicated")
 VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
     {
         "dfe28ede833f8681a0d520f1c6ae3a6872a57cc59e6b690f83cbd83d1b9aac47",  # 0.4.0
+        "eb532354de0119a0e70ea84bfee85a848b467c17c40643436538f75ffa8f6abf",  # 0.4.0 with issue 22
     }
 )
 
@@ -131,10 +135,14 @@ def floor_errors(kb: KnowledgeBase, *, rules_sha256: str | None = None) -> list[
     for what, fields, modalities, required in CLINICAL_FLOOR:
         breached: dict[str, tuple[str, dict[str, Any]]] = {}
         for record in probes(fields):
-            found = statuses(parse_profile(record), kb)
+            profile = parse_profile(record)
+            found = statuses(profile, kb)
+            # Answers that contradict each other make the screen incomplete, which outranks
+            # caution: a flagged item stays at least that (a contraindication still shows).
+            flagged = (*_FLAGGED, "incomplete") if conflicts_of(profile, kb) else _FLAGGED
             for modality in modalities:
                 status = found[modality]
-                ok = status == "contraindicated" if required == "contraindicated" else status in _FLAGGED
+                ok = status == "contraindicated" if required == "contraindicated" else status in flagged
                 if not ok and modality not in breached:
                     breached[modality] = (status, record)
         # One line per item and outcome, naming every modality it fails for.

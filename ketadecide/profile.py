@@ -13,6 +13,7 @@ model, and a differential property test proves the two accept and reject alike.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Mapping
@@ -46,6 +47,11 @@ VALUE_FIELDS: tuple[str, ...] = tuple(f"values_{a}" for a in VALUE_ATTRIBUTES)
 VALUE_RANGE = (0, 10)
 #: The four SURE test answers (O'Connor & Légaré), in the test's order: S, U, R, E.
 SURE_FIELDS: tuple[str, ...] = ("sure_sure", "sure_understand", "sure_values", "sure_support")
+#: The personal next-step plan after a SURE "no" (CONTRACT §1; Ottawa Personal Decision Guide).
+PLAN_FIELDS: tuple[str, ...] = ("plan_leaning", "plan_decide_by", "plan_notes")
+#: ``plan_leaning``: a modality, or not sure yet.
+PLAN_LEANINGS: tuple[str, ...] = (*MODALITY_IDS, "unsure")
+PLAN_NOTES_MAX = 1000
 
 # Physiological sanity bounds: a reading outside them is a typo, not a patient.
 BP_SYSTOLIC_RANGE = (50, 300)
@@ -65,6 +71,17 @@ _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: literally so the same class works in Python, JSON Schema (ECMA-262) and DuckDB (RE2).
 UNSAFE_TEXT_CLASS = "\\x00-\\x1f\\x7f-\\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
 ID_TEXT_PATTERN = f"^[^{UNSAFE_TEXT_CLASS}]*$"
+#: A calendar date ``YYYY-MM-DD`` (years 1000-9999), as one regular expression so that
+#: Python, JSON Schema and every SQL dialect's validator check exactly the same thing: month
+#: 01-12; day 01-28 always, 29-30 except in February, 31 in the long months, and 29 February
+#: in leap years (divisible by 4, not by 100 unless by 400). A test proves it agrees with
+#: :func:`datetime.date.fromisoformat` on every date of several centuries.
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
+DATE_PATTERN = (
+    "^(?:[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    f"|(?:0[13578]|1[02])-31)|{_LEAP_YEAR}-02-29)$"
+)
+_DATE = re.compile(DATE_PATTERN)
 #: Lone surrogates are not text at all (JSON "\\ud800"); UTF-8 sources cannot hold them.
 _UNSAFE_TEXT = re.compile(f"[{UNSAFE_TEXT_CLASS}\ud800-\udfff]")
 
@@ -73,7 +90,7 @@ _UNSAFE_TEXT = re.compile(f"[{UNSAFE_TEXT_CLASS}\ud800-\udfff]")
 class FieldSpec:
     """How one profile field is checked. ``kind`` is the type as the contract states it."""
 
-    kind: Literal["int", "number", "bool", "str", "enum", "enum_list", "id_list", "int_list"]
+    kind: Literal["int", "number", "bool", "str", "date", "enum", "enum_list", "id_list", "int_list"]
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
@@ -114,7 +131,13 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "course_dissociation": FieldSpec("enum", choices=get_args(CourseDissociation)),
     "financial_stress": FieldSpec("bool"),
     **{name: FieldSpec("bool", decision=True) for name in SURE_FIELDS},
+    # Whether an oral antidepressant is taken now: the Spravato MDSI indication is "in
+    # conjunction with an oral antidepressant" (PI §1). A screening answer, read by rules.
+    "oral_antidepressant": FieldSpec("bool"),
     **{name: FieldSpec("int", minimum=VALUE_RANGE[0], maximum=VALUE_RANGE[1], decision=True) for name in VALUE_FIELDS},
+    "plan_leaning": FieldSpec("enum", choices=PLAN_LEANINGS, decision=True),
+    "plan_decide_by": FieldSpec("date", decision=True),
+    "plan_notes": FieldSpec("str", max_length=PLAN_NOTES_MAX, decision=True),
 }
 PROFILE_FIELDS: tuple[str, ...] = tuple(FIELD_SPECS)
 
@@ -133,6 +156,15 @@ def fields_of_kind(*kinds: str, decision: bool | None = None) -> tuple[str, ...]
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_date(value: object) -> tuple[object, str | None]:
+    # A YAML file reads an unquoted 2026-12-20 as a date; JSON and CSV give the text.
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        value = value.isoformat()
+    if not isinstance(value, str) or not _DATE.match(value):
+        return value, f"expected a date written YYYY-MM-DD, got {_shown(value)}"
+    return value, None
 
 
 def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
@@ -162,6 +194,8 @@ def _check_scalar(spec: FieldSpec, value: object) -> tuple[object, str | None]:
             # Echoed into terminals, Markdown and HTML: no escapes, bidi overrides or halves of pairs.
             return value, f"must not contain control characters or invisible ones (found U+{ord(bad.group()):04X})"
         return value, None
+    elif kind == "date":
+        return _check_date(value)
     elif kind in ("enum", "enum_list"):
         if not isinstance(value, str) or value not in spec.choices:
             return value, f"expected one of {', '.join(spec.choices)}; got {_shown(value)}"
@@ -364,6 +398,8 @@ class Profile:
     """SURE: clear about which benefits and risks matter most."""
     sure_support: bool | None = None
     """SURE: has enough support and advice to make a choice."""
+    oral_antidepressant: bool | None = None
+    """Currently taking an oral antidepressant (None: not asked)."""
     values_evidence: int | None = None
     """0-10: how much the strength of the evidence matters (None: not rated)."""
     values_cost: int | None = None
@@ -371,6 +407,12 @@ class Profile:
     values_home: int | None = None
     values_needles: int | None = None
     values_monitoring: int | None = None
+    plan_leaning: str | None = None
+    """The option the person leans toward (a modality id) or ``unsure``; None: not asked."""
+    plan_decide_by: str | None = None
+    """``YYYY-MM-DD``: when the person wants to decide by."""
+    plan_notes: str | None = None
+    """The person's own questions and people to involve (one line, at most 1,000 characters)."""
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -496,6 +538,8 @@ def profile_json_schema() -> dict[str, Any]:
             item = {"enum": list(spec.choices)}
         elif spec.kind == "id_list":
             item = {"type": "string", "pattern": _ID_PATTERN.pattern}
+        elif spec.kind == "date":
+            item = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
         else:
             item = {"type": "string", "pattern": ID_TEXT_PATTERN}
             if spec.max_length is not None:

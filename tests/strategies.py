@@ -53,6 +53,7 @@ def profile_records(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, Any]:
         "course_response": st.sampled_from(get_args(p.CourseResponse)),
         "course_dissociation": st.sampled_from(get_args(p.CourseDissociation)),
         "financial_stress": st.booleans(),
+        "oral_antidepressant": st.booleans(),
     }
     # Half the records answer the whole safety screen, so full verdicts (not only
     # "incomplete") are generated as often as partial ones.

@@ -49,6 +49,7 @@ def evaluate_many(
     input_format: str | None = None,
     engine: str = "duckdb",
     spark: Any = None,
+    keep: Iterable[str] = (),
 ) -> BatchRun:
     """Evaluate many profiles at once: a CSV/JSONL/Parquet file, or an iterable of
     :class:`Profile` objects or plain mappings (read as JSON profiles are: strictly typed).
@@ -58,6 +59,10 @@ def evaluate_many(
     ``engine="spark"`` runs the rules on the SparkSession ``spark`` (required) over one
     Parquet file (``source``: any path that session reads); the results, row errors and
     summary are the DuckDB engine's, collected to this process.
+
+    ``keep`` names input columns copied into the table after ``id``, as text, never checked
+    as profile fields (``--keep``; a file only, DuckDB engine only). A name the file lacks
+    or that is an output column raises :class:`~ketadecide.errors.InputError`.
     """
     from ketadecide import load_knowledge_base
     from ketadecide.batch.engines import engine_for
@@ -65,21 +70,22 @@ def evaluate_many(
     picked = engine_for(engine)
     picked.require()
     kb = kb if kb is not None else load_knowledge_base()
-    name, stream = picked.results(source, kb, input_format=input_format, spark=spark)
+    kept = tuple(keep.split(",")) if isinstance(keep, str) else tuple(keep)  # "site,visit" as on the CLI
+    name, stream = picked.results(source, kb, input_format=input_format, spark=spark, keep=kept)
     try:
-        return _collect(stream, kb, name)
+        return _collect(stream, kb, name, kept)
     finally:
         stream.close()
 
 
-def _collect(items: Iterable[Any], kb: KnowledgeBase, name: str) -> BatchRun:
+def _collect(items: Iterable[Any], kb: KnowledgeBase, name: str, keep: tuple[str, ...] = ()) -> BatchRun:
     """Either engine's stream of result chunks and row errors, gathered into one run."""
     import pyarrow as pa
 
     from ketadecide.batch.io.columns import output_schema
     from ketadecide.batch.io.summary import SummaryCounter
 
-    schema = output_schema()
+    schema = output_schema(keep=keep)
     counter = SummaryCounter(kb)
     tables: list[Any] = []
     errors: list[RowError] = []

@@ -73,6 +73,8 @@ class BatchJob:
     threads: int | None = None
     master: str | None = None
     progress: Progress | None = None
+    keep: tuple[str, ...] = ()
+    """``--keep``: input columns copied into the results after ``id`` (CONTRACT §5)."""
 
     @property
     def source(self) -> str:
@@ -108,10 +110,11 @@ class Engine(Protocol):
         ...
 
     def results(
-        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any
+        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
     ) -> tuple[str, Generator[ResultChunk | RowError, None, None]]:
         """For ``evaluate_many``: the input's name and the stream of result chunks and row
-        errors (rows ascending). Checks its arguments (``ValueError``) before returning."""
+        errors (rows ascending), with the ``keep`` input columns after ``id``. Checks its
+        arguments (``ValueError``) before returning."""
         ...
 
 

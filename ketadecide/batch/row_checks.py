@@ -45,6 +45,9 @@ NUMBER_FIELDS: tuple[str, ...] = fields_of_kind("number")
 BOOL_FIELDS: tuple[str, ...] = fields_of_kind("bool")
 LIST_FIELDS: tuple[str, ...] = fields_of_kind("enum_list", "id_list")
 ENUM_FIELDS: tuple[str, ...] = fields_of_kind("enum")
+#: Free text (``id``, ``plan_notes``) and dates (``plan_decide_by``): the cell is the value.
+TEXT_FIELDS: tuple[str, ...] = fields_of_kind("str")
+DATE_FIELDS: tuple[str, ...] = fields_of_kind("date")
 
 #: Regular expressions shared, character for character, with the SQL validator.
 #: Decimal digits only, as the YAML loader reads them (safeyaml.DECIMAL_INT): `065`, `-0` and
@@ -91,7 +94,7 @@ def text_value(field: str, text: str) -> tuple[Any, str | None]:
         if all(_INT_RE.fullmatch(p) for p in parts):
             return [int(p) for p in parts], None
         return None, f"expected nine ';'-separated item scores 0-3 (got {_shown(text)})"
-    # id, enums and unknown columns: the text itself (parse_profile judges it).
+    # Free text, dates, enums and unknown columns: the text itself (parse_profile judges it).
     return text, None
 
 
@@ -114,9 +117,10 @@ def _decide(
     mapping: dict[str, Any], kb: KnowledgeBase, row: int | None, skip_fields: Collection[str] = ()
 ) -> tuple[Profile | None, list[Problem]]:
     profile, problems = _parsed(mapping, kb, row, skip_fields)
-    if any(_ID_PROBLEM.match(p.field or "") for p in problems):
+    if any(_ID_PROBLEM.match(p.field or "") or p.field == "insurance" for p in problems):
         # An unknown condition or medication, said as a profile file says it: with the id
-        # probably meant (``Xanax`` -> ``benzodiazepine``).
+        # probably meant (``Xanax`` -> ``benzodiazepine``); a carrier or state-plan name in
+        # ``insurance`` with the kinds it may mean (``Aetna``, ``Medi-Cal``).
         from ketadecide.knowledge.names import with_id_hints
 
         problems = list(with_id_hints(InputError(problems), mapping, kb).problems)
@@ -226,8 +230,9 @@ def _problem_order(p: Problem) -> int:
     return PROFILE_FIELDS.index(name) if name in PROFILE_FIELDS else len(PROFILE_FIELDS)
 
 
-def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> Verdict:
-    """Decide one JSONL line as a profile file holding the same JSON would be decided."""
+def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None, ignore: Collection[str] = ()) -> Verdict:
+    """Decide one JSONL line as a profile file holding the same JSON would be decided
+    (the keys in ``ignore``, ``--keep`` columns, left out)."""
     if line.strip() == "":
         return Verdict(None, (Problem("empty line, expected a JSON object", row=row),), None)
     try:
@@ -240,7 +245,8 @@ def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None) -> 
         except InputError as exc:
             return Verdict(None, exc.problems, None)
     assert isinstance(data, dict)
-    profile, problems = _decide(typed_numbers(data), kb, row)
+    fields = {k: v for k, v in data.items() if k not in ignore} if ignore else data
+    profile, problems = _decide(typed_numbers(fields), kb, row)
     return Verdict(profile, tuple(problems), _id_of(data))
 
 
@@ -289,12 +295,18 @@ class RowError:
         return cls(row, row_id or None, problem.field or None, problem.message)
 
 
-def check_row(fmt: str, columns: Mapping[str, str], cells: Any, kb: KnowledgeBase, row: int) -> Verdict:
+def check_row(
+    fmt: str, columns: Mapping[str, str], cells: Any, kb: KnowledgeBase, row: int, *, kept: Collection[str] = ()
+) -> Verdict:
     """Decide one raw input row of an input of format ``fmt`` (``columns``: input column ->
-    validation kind, as the readers give it)."""
+    validation kind, as the readers give it). ``kept`` (``--keep``) names columns copied to
+    the output, never checked as profile fields (unless they are one)."""
+    ignored = {k for k in kept if k not in PROFILE_FIELDS}
     if fmt == "jsonl":
-        return check_json_line(cells["line"], kb, row=row)
+        return check_json_line(cells["line"], kb, row=row, ignore=ignored)
     text_fields = {name for name, kind in columns.items() if kind == "text"}
+    if ignored:
+        cells = {k: v for k, v in cells.items() if k not in ignored}
     return check_cells(cells, kb, row=row, text_fields=text_fields)
 
 

@@ -168,6 +168,16 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
             case_sensitive=False,
         ),
     ] = Engine.duckdb,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            metavar="COL,...",
+            help="Copy these input columns into the results, after id, as text (never checked as "
+            "profile fields; formula-escaped in CSV). DuckDB engine.",
+            show_default=False,
+        ),
+    ] = None,
     spark_master: Annotated[
         str | None,
         typer.Option(
@@ -200,6 +210,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         as_of=as_of_date(as_of, fhir),
         threads=threads,
         master=spark_master,
+        keep=tuple(name.strip() for name in keep.split(",")) if keep is not None else (),
     )
     with contextlib.ExitStack() as stack:
         if progress and is_terminal(sys.stderr) and engine_for(engine.value).shows_progress:

@@ -79,16 +79,19 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
-        from ketadecide.fhir import profile_from_bundle_file, to_profile
+        from ketadecide.fhir import profile_from_bundle_file, refuse_deceased, to_profile
 
         record, report = profile_from_bundle_file(fhir, kb, when)
         print_report(report)
+        refuse_deceased(report)
+        notes = report.notes()
         data = record
         person = to_profile(record, report.source)
         where = report.source
     else:
         assert profile is not None
         data, where = read_profile_data(profile)
+        notes = None
     try:
         if fhir is None:
             person = parse_profile(data, source=where)
@@ -97,6 +100,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
             kb,
             handout=wants_handout(fmt, output),
             decision_support=wants_decision_support(fmt, output, detail),
+            record=notes,
         )
     except InputError as exc:
         from ketadecide.knowledge.names import with_id_hints

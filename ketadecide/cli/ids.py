@@ -30,6 +30,7 @@ def field_entries() -> list[dict[str, Any]]:
         "number": "number",
         "bool": "true or false",
         "str": "text",
+        "date": "date YYYY-MM-DD",
         "enum": "one of",
         "enum_list": "list of",
         "id_list": "list of ids",
@@ -46,6 +47,8 @@ def field_entries() -> list[dict[str, Any]]:
             entry["range"] = [_number(spec.minimum), _number(spec.maximum)]
         if spec.length:
             entry["items"] = spec.length
+        if spec.max_length is not None:
+            entry["max_length"] = spec.max_length
         out.append(entry)
     return out
 

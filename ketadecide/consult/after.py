@@ -12,12 +12,12 @@ from typing import Any
 
 from ketadecide.compare import evaluate
 from ketadecide.consult.asker import Asker, run_interview
-from ketadecide.consult.followup import FollowUp, sure_step, values_step
+from ketadecide.consult.followup import FollowUp, plan_record, plan_step, sure_step, values_step
 from ketadecide.engine.result import Audience, Result
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import Profile, parse_profile
-from ketadecide.render.consult_steps import evidence_brief_lines, fit_lines, sure_lines
+from ketadecide.profile import PLAN_FIELDS, SURE_FIELDS, Profile, parse_profile
+from ketadecide.render.consult_steps import evidence_brief_lines, fit_lines, plan_lines, sure_lines
 
 
 def has_steps(kb: KnowledgeBase) -> bool:
@@ -50,11 +50,7 @@ def after_comparison(
     if (decision := kb.decision()) is not None:
         steps.append((sure_step(decision, audience, given), sure_lines))
     for step, view in steps:
-        ended = False
-        try:
-            run_interview(step, asker)
-        except EOFError:
-            ended = True
+        ended = run_step(step, asker)
         if step.answers:
             record.update(step.answers)
             person = parse_profile(record, source="consult")
@@ -62,5 +58,26 @@ def after_comparison(
             for line in view(result, audience):
                 show(line)
         if ended:
-            break
+            return person, result
+    if any(record.get(f) is False for f in SURE_FIELDS) and any(record.get(f) is None for f in PLAN_FIELDS):
+        # A SURE "no": the person's own next steps (leaning, questions, people, a date).
+        shown = result or evaluate(person, kb, handout=handout)
+        open_options = [(m.id, m.short_name) for m in shown.modalities if m.status != "contraindicated"]
+        plan = plan_step(open_options, audience, given)
+        run_step(plan, asker)
+        if plan.answers:
+            record.update(plan_record(plan.answers, audience))
+            person = parse_profile(record, source="consult")
+            result = evaluate(person, kb, handout=handout)
+            for line in plan_lines(result, audience):
+                show(line)
     return person, result
+
+
+def run_step(step: FollowUp, asker: Asker) -> bool:
+    """Ask one optional step; True when the input ended during it (nothing more is asked)."""
+    try:
+        run_interview(step, asker)
+    except EOFError:
+        return True
+    return False

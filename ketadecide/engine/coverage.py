@@ -35,10 +35,18 @@ def coverage_for(profile: Profile, modality: Modality, kb: KnowledgeBase, indica
     if likely is True and record.requires_on_label:
         if indication.status == "off_label":
             likely = False
-            clinician.append(
-                "Coverage policies follow the label's indications; this use is off-label, so approval is unlikely."
-            )
-            patient.append(tr("Insurance usually pays only for the approved uses, and this would not be one of them."))
+            if record.off_label is not None:
+                # The record's text describes coverage of the labelled uses: it must not open
+                # the note of a use it does not cover.
+                clinician = [record.off_label.clinician]
+                patient = [record.off_label.patient]
+            else:
+                clinician.append(
+                    "Coverage policies follow the label's indications; this use is off-label, so approval is unlikely."
+                )
+                patient.append(
+                    tr("Insurance usually pays only for the approved uses, and this would not be one of them.")
+                )
         elif indication.status == "not_established":
             likely = None
             clinician.append(

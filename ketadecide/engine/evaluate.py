@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketadecide._version import SCHEMA_VERSION, __version__
+from ketadecide.engine.conflicts import conflicts_of, read_as, with_stale
 from ketadecide.engine.coverage import cost_for, coverage_for
 from ketadecide.engine.fit import decision_support_of, evidence_of, fit_of, sure_of
 from ketadecide.engine.result import (
@@ -22,7 +23,10 @@ from ketadecide.engine.result import (
     KnowledgeBaseInfo,
     Missing,
     ModalityResult,
+    Plan,
+    RecordNotes,
     Result,
+    StaleValue,
     Status,
     Suggestion,
     Worded,
@@ -32,7 +36,7 @@ from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.models import SEVERITY_RANK, Modality, Rule, local_line_text, unknown_ids
 from ketadecide.lang import tr, trf
 from ketadecide.predicates import UNKNOWN, holds, profile_facts, truth, undecided_fields
-from ketadecide.profile import CRISIS_SUICIDALITY, ModalityId, Profile
+from ketadecide.profile import CRISIS_SUICIDALITY, PLAN_FIELDS, ModalityId, Profile
 
 
 def check_profile_ids(
@@ -87,8 +91,10 @@ def status_of(findings: tuple[Finding, ...], missing: tuple[Missing, ...] = ()) 
 def statuses(profile: Profile, kb: KnowledgeBase) -> dict[str, Status]:
     """Each modality's status alone, without building findings, coverage or cost: the same
     rules as :func:`evaluate_modalities`, cheap enough for the clinical floor's many probe profiles."""
+    conflicts = conflicts_of(profile, kb)
+    profile = read_as(profile, conflicts)
     fired = _fired_rules(profile, kb)
-    incomplete = bool(missing_of(profile, kb))
+    incomplete = bool(missing_of(profile, kb)) or bool(conflicts)
     return {
         m: _status({rule.severity[m] for _, _, rule in fired if m in rule.severity}, incomplete) for m in kb.modalities
     }
@@ -141,6 +147,10 @@ def indication_of(profile: Profile, modality: Modality, kb: KnowledgeBase, facts
             needs,
         )
     text = record.off_label
+    for reason in record.off_label_reasons:
+        if holds(reason.when, facts):
+            text = reason
+            break
     return Indication(
         "off_label",
         None,
@@ -159,7 +169,12 @@ def crisis_screen(profile: Profile, kb: KnowledgeBase) -> Crisis:
     if kb.crisis.local_lines:
         # A clinic's own lines, after the label's message and only in the fixed template.
         local = " ".join(local_line_text(line) for line in kb.crisis.local_lines)
-        message = Worded(f"{message.clinician} {local}", f"{message.patient} {local}")
+        # the patient's copy in the patient's language: the same name, number and hours
+        mine = " ".join(
+            trf("Also available locally: {name}, {phone} ({hours}).", name=ln.name, phone=ln.phone, hours=ln.hours)
+            for ln in kb.crisis.local_lines
+        )
+        message = Worded(f"{message.clinician} {local}", f"{message.patient} {mine}")
         sources = (*sources, *(line.source for line in kb.crisis.local_lines))
     return Crisis(
         triggered=True,
@@ -214,8 +229,12 @@ def evaluate_modalities(
     suggestions: tuple[Suggestion, ...] = (),
     handout: Handout | None = None,
     decision_support: bool = True,
+    record: RecordNotes | None = None,
 ) -> Result:
     """Compare the four modalities for one profile.
+
+    ``record`` carries what a health-record import knows beyond the profile: values too old
+    to use (``stale``) and the record conflicts it raised.
 
     What features above the engine work out is passed in, never imported from here:
     ``suggestions`` (troubleshooting for a course under way) and ``handout`` (the printable
@@ -224,21 +243,25 @@ def evaluate_modalities(
     """
     check_profile_ids(profile, kb)
     check_value_ids(profile, kb)
+    conflicts = conflicts_of(profile, kb, record)
+    given = profile
+    # Until a conflict is resolved the rules read the answers as it says (the stricter reading).
+    profile = read_as(profile, conflicts)
     fired = _fired_rules(profile, kb)
     missing = missing_of(profile, kb)
+    # A conflict counts like a missing answer: the screen is not complete (CONTRACT §3).
+    incomplete = missing or tuple(Missing(c.id, c.message) for c in conflicts)
+    stale = record.stale if record else ()
+    kept = _stale_flags(profile, kb, stale, fired)
     facts = profile_facts(profile)
     modalities = []
     for modality_id, modality in kb.modalities.items():
-        findings = tuple(
-            sorted(
-                (
-                    _finding(kind, ident, rule, modality_id, kb)
-                    for kind, ident, rule in fired
-                    if modality_id in rule.severity
-                ),
-                key=lambda f: -SEVERITY_RANK[f.severity],
-            )
-        )
+        raised = [
+            _finding(kind, ident, rule, modality_id, kb) for kind, ident, rule in fired if modality_id in rule.severity
+        ]
+        if modality_id in kept:
+            raised.append(kept[modality_id])
+        findings = tuple(sorted(raised, key=lambda f: -SEVERITY_RANK[f.severity]))
         indication = indication_of(profile, modality, kb, facts)
         coverage = coverage_for(profile, modality, kb, indication)
         modalities.append(
@@ -246,7 +269,7 @@ def evaluate_modalities(
                 id=modality_id,
                 name=modality.name,
                 short_name=modality.short_name,
-                status=status_of(findings, missing),
+                status=status_of(findings, incomplete),
                 indication=indication,
                 findings=findings,
                 coverage=coverage,
@@ -262,13 +285,15 @@ def evaluate_modalities(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
         knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic),
-        profile_id=profile.id,
+        profile_id=given.id,
         crisis=crisis_screen(profile, kb),
         modalities=tuple(modalities),
         missing=missing,
         troubleshooting=suggestions,
         disclaimer=Worded(kb.disclaimer.clinician, kb.disclaimer.patient),
         disclaimer_sources=kb.cite_all(kb.disclaimer.sources),
+        conflicts=conflicts,
+        stale=stale,
         handout=handout,
         fit=fit_of(profile, modalities, values, kb) if profile.values and (values := kb.values()) is not None else None,
         sure=sure_of(profile, decision, kb)
@@ -277,7 +302,54 @@ def evaluate_modalities(
         decision=decision_support_of(decision_file, kb.evidence(), kb)
         if decision_support and (decision_file := kb.decision()) is not None
         else None,
+        plan=Plan(profile.plan_leaning, profile.plan_decide_by, profile.plan_notes)
+        if any(getattr(profile, f) is not None for f in PLAN_FIELDS)
+        else None,
     )
+
+
+def _stale_flags(
+    profile: Profile, kb: KnowledgeBase, stale: tuple[StaleValue, ...], fired: list[tuple[str, str, Rule]]
+) -> dict[str, Finding]:
+    """Per modality, the finding an old record value keeps: when the profile, read with the
+    stale values, raises a relative or absolute finding (or a headline) the profile does not,
+    a ``relative`` finding says so: measure again before dosing. No window clears a flag."""
+    if not stale:
+        return {}
+    old = with_stale(profile, stale)
+    if old is None:
+        return {}
+    now = {(kind, ident) for kind, ident, _ in fired}
+    extra = [(kind, ident, rule) for kind, ident, rule in _fired_rules(old, kb) if (kind, ident) not in now]
+    rule = kb.stale_reading
+    values = "; ".join(f"{s.field} {_shown(s.value)} on {s.date.isoformat()}" for s in stale)
+    out: dict[str, Finding] = {}
+    for modality_id in kb.modalities:
+        would = [
+            r for _, _, r in extra if modality_id in r.severity and (r.severity[modality_id] != "info" or r.headline)
+        ]
+        if not would:
+            continue
+        names = ", ".join(r.name for r in would)
+        out[modality_id] = Finding(
+            id="stale_reading",
+            severity="relative",
+            name=Worded(rule.name, rule.plain_name),
+            message=Worded(
+                f"{rule.clinician} Old values: {values}; would have raised: {names}.",
+                rule.patient,
+            ),
+            refs=kb.refs(rule.sources),
+            kind="screen",
+            rationale=Worded(rule.clinician, rule.patient),
+        )
+    return out
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def _details(modality_id: str, kb: KnowledgeBase) -> tuple[Detail, ...]:

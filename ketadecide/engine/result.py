@@ -156,6 +156,51 @@ class Missing:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """Answers that contradict each other (CONTRACT §3 ``conflicts``), and how they are read
+    until someone resolves them."""
+
+    id: str
+    fields: tuple[str, ...]
+    name: str
+    message: Worded
+    effect: str
+    """For the record: what else changes while the conflict stands."""
+    reads_as: tuple[tuple[str, object], ...]
+    """(field, value) pairs the answers are read with until it is resolved."""
+    refs: tuple[Ref, ...]
+    headline: Worded | None = None
+    """Shown above the comparison in every view."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(r.text for r in self.refs)
+
+
+@dataclass(frozen=True)
+class StaleValue:
+    """A value read from a health record that is too old to use (CONTRACT §3 ``stale``)."""
+
+    field: str
+    value: object
+    date: dt.date
+    window_days: int
+    source: str
+    """The cited source of the window."""
+    record: str | None = None
+    """Where in the record the value was read (e.g. ``Observation/bp1``)."""
+
+
+@dataclass(frozen=True)
+class RecordNotes:
+    """What a health-record import knows beyond the profile: values too old to use, and the
+    record conflicts it raised (ids of ``record`` conflict rules)."""
+
+    stale: tuple[StaleValue, ...] = ()
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Glance:
     """The schedule in a few words, for the summary view."""
 
@@ -252,6 +297,18 @@ class KnowledgeBaseInfo:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """The person's next-step plan after the SURE check (CONTRACT §1 ``plan_*``): their own
+    words, shown back to them, never read by a rule."""
+
+    leaning: str | None
+    """A modality id or ``unsure``."""
+    decide_by: str | None
+    """``YYYY-MM-DD``."""
+    notes: str | None
+
+
+@dataclass(frozen=True)
 class Result:
     """The comparison for one profile (CONTRACT §3)."""
 
@@ -268,6 +325,10 @@ class Result:
     troubleshooting: tuple[Suggestion, ...]
     disclaimer: Worded
     disclaimer_sources: tuple[str, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    """Answers that contradict each other; any makes every status at most ``incomplete``."""
+    stale: tuple[StaleValue, ...] = ()
+    """Record values too old to use (health-record imports only)."""
     handout: Handout | None = None
     """Checklist and questions for a printed page, when the knowledge base has them."""
     fit: Fit | None = None
@@ -276,6 +337,8 @@ class Result:
     """The SURE test; None when no SURE answer is given."""
     decision: DecisionSupport | None = None
     """Choosing a clinic and who made this aid, when the knowledge base has decision.yaml."""
+    plan: Plan | None = None
+    """The person's own next-step plan (``plan_*``); None when none of it was given."""
 
     def modality(self, modality_id: str) -> ModalityResult:
         for m in self.modalities:

@@ -15,10 +15,12 @@ from ketadecide.fhir.reader import (
     bundle_to_profile,
     code_index,
     iter_bundle_profiles,
+    iter_bundle_records,
     parse_bundle,
     phq9_bands,
     profile_from_bundle_file,
     read_bundle,
+    refuse_deceased,
     to_profile,
 )
 from ketadecide.fhir.report import MappingReport, ReportItem
@@ -31,10 +33,12 @@ __all__ = [
     "bundle_to_profile",
     "code_index",
     "iter_bundle_profiles",
+    "iter_bundle_records",
     "map_bundle",
     "parse_bundle",
     "phq9_bands",
     "profile_from_bundle_file",
     "read_bundle",
+    "refuse_deceased",
     "to_profile",
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from ketadecide.engine.result import StaleValue
 from ketadecide.fhir.report import ReportItem, Status
 from ketadecide.knowledge.files.codes import CodeIndex
 from ketadecide.knowledge.jsonvalues import _codings, _map, _str
@@ -121,6 +122,21 @@ def age_on(birth: str, as_of: dt.date) -> tuple[int, str | None]:
     return years, note
 
 
+# ----------------------------------------------------------------------------- windows
+
+
+@dataclass(frozen=True)
+class Window:
+    """How old a value of one field may be (days), per value where the data says so."""
+
+    days: int
+    source: str
+    by_value: Mapping[str, int] = field(default_factory=dict)
+
+    def days_for(self, value: Any) -> int:
+        return self.by_value.get(value, self.days) if isinstance(value, str) else self.days
+
+
 # ----------------------------------------------------------------------------- the mapping
 
 
@@ -143,6 +159,13 @@ class Record:
     """Resources by ``Type/id``, ``urn:uuid:id`` and fullUrl (for medicationReference)."""
     patient: Mapping[str, Any] | None = None
     patient_refs: set[str] = field(default_factory=set)
+    windows: Mapping[str, Window] = field(default_factory=dict)
+    """Freshness windows by profile field (from the knowledge base's ``freshness`` data)."""
+    stale: list[StaleValue] = field(default_factory=list)
+    """Values too old to use, each with its date and window (CONTRACT §3 ``stale``)."""
+    record_conflicts: set[str] = field(default_factory=set)
+    """Kinds of record conflict raised (``pregnancy``), for the conflict rules with ``record``."""
+    deceased: bool = False
     as_of_end: dt.datetime = field(init=False)
     """The last moment of the as-of day: anything dated later is not used."""
 
@@ -160,6 +183,26 @@ class Record:
             return True
         self.add("not_counted", f"refers to another patient ({target}); not read", ref)
         return False
+
+    def too_old(self, field: str, value: Any, when: When, ref: str | None, what: str) -> bool:
+        """Whether a value dated ``when`` is older than its field's window; when it is, it is
+        listed as stale and reported (never used as current)."""
+        window = self.windows.get(field)
+        if window is None:
+            return False
+        days = window.days_for(value)
+        age = (self.as_of - when.day).days
+        if age <= days:
+            return False
+        self.stale.append(StaleValue(field, value, when.day, days, window.source, ref))
+        self.add(
+            "check",
+            f"{what} on {when.text} is {age} days old, older than its {days}-day window: "
+            "not used as current; measure or ask again",
+            ref,
+            field,
+        )
+        return True
 
     def after_as_of(self, when: When | None, ref: str, what: str) -> bool:
         """Whether ``when`` is after the as-of date (reported as not used when it is)."""

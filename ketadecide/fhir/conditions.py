@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ketadecide.fhir.common import Record, effective, status_code
+from ketadecide.fhir.common import Record, When, effective, status_code
 from ketadecide.knowledge.files.codes import Match
 from ketadecide.knowledge.jsonvalues import _map
 
@@ -32,8 +32,9 @@ class Conditions:
         self.record = record
         self.diagnoses: dict[str, _Evidence] = defaultdict(_Evidence)
         self.conditions: dict[str, _Evidence] = defaultdict(_Evidence)
-        self.pregnancy_conditions: list[tuple[str, str]] = []
-        """(pregnancy value, ref) of each active condition that records one."""
+        self.pregnancy_conditions: list[tuple[str, str, When | None]] = []
+        """(pregnancy value, ref, onset) of each active condition that records one."""
+        self._when: When | None = None
 
     def condition(self, resource: Mapping[str, Any], ref: str) -> None:
         concept = _map(resource.get("code"))
@@ -64,6 +65,7 @@ class Conditions:
                     ref,
                 )
             return
+        self._when = when
         for m in matches:
             self._apply_condition(m, active, clinical or "active", ref)
 
@@ -85,8 +87,18 @@ class Conditions:
                 why = "" if active else f" ({clinical}, counted as a history)"
                 self.record.add("mapped", f"conditions += {condition} <- {m.how}{why}", ref, "conditions")
                 did_set = True
+        if entry.resolved_as is not None and not active:
+            # E.g. a substance use disorder in remission: a history, never the active disorder.
+            self.conditions[entry.resolved_as].active.append(ref)
+            self.record.add(
+                "mapped",
+                f"conditions += {entry.resolved_as} <- {m.how} ({clinical}, counted as a history)",
+                ref,
+                "conditions",
+            )
+            did_set = True
         if entry.pregnancy is not None and active:
-            self.pregnancy_conditions.append((entry.pregnancy, ref))
+            self.pregnancy_conditions.append((entry.pregnancy, ref, self._when))
             did_set = True
         targets = [
             *entry.diagnoses,

@@ -45,7 +45,7 @@ from typing import Any
 
 from ketadecide.engine.result import Audience
 from ketadecide.errors import InputError, Problem
-from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES, Record
+from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES, Record, Window
 from ketadecide.fhir.conditions import Conditions
 from ketadecide.fhir.medications import Medications
 from ketadecide.fhir.observations import Observations
@@ -55,7 +55,7 @@ from ketadecide.fhir.pregnancy import finish_pregnancy
 from ketadecide.fhir.report import MappingReport, ReportItem
 from ketadecide.knowledge.files.codes import CodeIndex, CodesFile, Match
 from ketadecide.knowledge.jsonvalues import _list, _map, _str
-from ketadecide.knowledge.models import CONTRACT_SCREEN_FIELDS
+from ketadecide.knowledge.models import CONTRACT_SCREEN_FIELDS, FreshnessRule
 from ketadecide.profile import PROFILE_FIELDS
 
 
@@ -105,6 +105,7 @@ def map_bundle(
     as_of: dt.date,
     source: str = "<bundle>",
     bands: Sequence[Band] | None = None,
+    windows: Mapping[str, Window] | None = None,
 ) -> tuple[dict[str, Any], MappingReport]:
     """Map one (already validated) FHIR R4 bundle to a profile dict and a report.
 
@@ -114,9 +115,12 @@ def map_bundle(
 
     ``bands`` are the PHQ-9 severity bands ``(low, high, name)`` the report names a total
     with: a knowledge base's (:func:`ketadecide.fhir.reader.phq9_bands`); by default the bundled questions.yaml's.
+    ``windows`` are the freshness windows by profile field (:func:`windows_of` a knowledge
+    base's ``freshness`` data); by default the bundled data's. A value older than its window is
+    in ``report.stale``, not in the profile.
     """
     index = codes if isinstance(codes, CodeIndex) else CodeIndex(codes)
-    record = Record(index, as_of, source)
+    record = Record(index, as_of, source, windows=default_windows() if windows is None else windows)
     resources = list(_resources(bundle))
     _index_resources(record, resources)
     older = bundle.get(OLDER_OBSERVATIONS_KEY)
@@ -161,8 +165,37 @@ def map_bundle(
     medications.finish(profile)
     _ask_what_a_record_cannot_tell(record, profile)
     ordered = {k: profile[k] for k in PROFILE_FIELDS if k in profile}
-    report = MappingReport(record.source, record.as_of, tuple(record.items), dict(read), dict(skipped))
+    report = MappingReport(
+        record.source,
+        record.as_of,
+        tuple(record.items),
+        dict(read),
+        dict(skipped),
+        stale=tuple(record.stale),
+        record_conflicts=tuple(sorted(record.record_conflicts)),
+        deceased=record.deceased,
+    )
     return ordered, report
+
+
+def windows_of(freshness: Mapping[str, FreshnessRule]) -> dict[str, Window]:
+    """The freshness windows of a knowledge base's data, by the profile field they govern."""
+    return {
+        field: Window(rule.window_days, "; ".join(rule.sources), dict(rule.by_value))
+        for rule in freshness.values()
+        for field in rule.fields
+    }
+
+
+@functools.cache
+def default_windows() -> dict[str, Window]:
+    """The bundled data's freshness windows (cited there)."""
+    from ketadecide.knowledge.loader import default_data_dir, validate_files
+
+    report = validate_files(default_data_dir(), check_freshness=False, lazy_extras=True)
+    if report.knowledge_base is None:
+        raise InputError(report.errors)
+    return windows_of(report.knowledge_base.freshness)
 
 
 #: The report names a PHQ-9 band by its short (patient) name in questions.yaml: "minimal".

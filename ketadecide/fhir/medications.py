@@ -50,6 +50,15 @@ class Medications:
         for m in matches:
             if "antidepressant" in m.entry.tags:
                 self.antidepressants.setdefault(_medicine_name(concept, m), []).append(status)
+            # The window is data (freshness.medications): an "active" order not renewed or
+            # confirmed within it is listed as stale, not counted as a current medicine.
+            if (
+                m.entry.medications
+                and active
+                and when is not None
+                and self.record.too_old("medications", list(m.entry.medications), when, ref, f"{m.how} (active)")
+            ):
+                continue
             if m.entry.medications and active:
                 for med in m.entry.medications:
                     self.medications[med].append(ref)

@@ -3,11 +3,11 @@ reading), PHQ-9 answers (passed to :mod:`.phq9`) and pregnancy status (to :mod:`
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ketadecide.engine.result import StaleValue
 from ketadecide.fhir.common import Record, When, effective, number
 from ketadecide.fhir.phq9 import Phq9
 from ketadecide.knowledge.jsonvalues import _codings, _list, _map, _str
@@ -15,7 +15,6 @@ from ketadecide.profile import BP_DIASTOLIC_RANGE, BP_SYSTOLIC_RANGE
 
 USABLE_OBSERVATION = frozenset({"final", "amended", "corrected"})
 MMHG_UNITS = frozenset({"mm[hg]", "mmhg", "mm hg"})
-BP_STALE = dt.timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -181,15 +180,24 @@ class Observations:
             tied = same_day
             rule = "the times cannot order them, so the higher reading is used"
         chosen = max(tied, key=lambda r: (r.systolic, r.diastolic))
-        profile["bp_systolic"] = chosen.systolic
-        profile["bp_diastolic"] = chosen.diastolic
-        self.record.add(
-            "mapped",
-            f"bp_systolic/bp_diastolic = {chosen.systolic}/{chosen.diastolic} <- {chosen.how} "
-            f"on {chosen.when.text} (latest)",
-            chosen.ref,
-            "bp_systolic",
-        )
+        # The window is data (freshness.blood_pressure): an older reading is listed as stale
+        # and not used, so it neither raises nor clears a flag as if it were today's.
+        reading = f"blood pressure {chosen.systolic}/{chosen.diastolic}"
+        if self.record.too_old("bp_systolic", chosen.systolic, chosen.when, chosen.ref, reading):
+            window = self.record.windows["bp_systolic"]
+            self.record.stale.append(
+                StaleValue("bp_diastolic", chosen.diastolic, chosen.when.day, window.days, window.source, chosen.ref)
+            )
+        else:
+            profile["bp_systolic"] = chosen.systolic
+            profile["bp_diastolic"] = chosen.diastolic
+            self.record.add(
+                "mapped",
+                f"bp_systolic/bp_diastolic = {chosen.systolic}/{chosen.diastolic} <- {chosen.how} "
+                f"on {chosen.when.text} (latest)",
+                chosen.ref,
+                "bp_systolic",
+            )
         for r in self.bp:
             if r is not chosen:
                 self.record.add("not_counted", "blood-pressure reading superseded by the one used", r.ref)
@@ -199,14 +207,6 @@ class Observations:
             self.record.add(
                 "conflict",
                 f"blood pressure: {len(same_day)} readings on {latest_day.isoformat()} ({listed}); rule: {rule}",
-                chosen.ref,
-                "bp_systolic",
-            )
-        age = self.record.as_of - latest_day
-        if age > BP_STALE:
-            self.record.add(
-                "check",
-                f"the latest blood pressure is {age.days} days old; measure it again",
                 chosen.ref,
                 "bp_systolic",
             )

@@ -6,7 +6,6 @@ The severity bands are data (``questions.yaml``, cited): the caller passes them 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ ORDINAL_URLS = frozenset(
         "http://hl7.org/fhir/StructureDefinition/itemWeight",
     }
 )
-PHQ9_STALE = dt.timedelta(days=30)
 
 #: A PHQ-9 severity band: totals ``low``..``high`` inclusive, and its name.
 Band = tuple[int, int, str]
@@ -132,7 +130,13 @@ class Phq9:
                         "phq9",
                     )
             return
-        profile["phq9"] = items
+        when = max(
+            (s.when for n in range(1, 10) for s in self.phq_items[n] if s.when.day == latest), key=lambda w: w.moment
+        )
+        # The window is data (freshness.phq9): an older form is stale, not the present score.
+        stale = self.record.too_old("phq9", items, when, None, f"PHQ-9 {items} (total {sum(items)})")
+        if not stale:
+            profile["phq9"] = items
         for scores in self.phq_items.values():
             for score in scores:
                 if score.ref not in refs:
@@ -141,12 +145,14 @@ class Phq9:
             if t.when.day != latest:
                 self.record.add("not_counted", "PHQ-9 total superseded by a later PHQ-9", t.ref)
         where = ", ".join(sorted(refs)[:1]) + (f" and {len(refs) - 1} more" if len(refs) > 1 else "")
-        self.record.add(
-            "mapped",
-            f"phq9 = {items} (total {sum(items)}, {self.band(sum(items))}) <- PHQ-9 of {latest.isoformat()} [{where}]",
-            None,
-            "phq9",
-        )
+        if not stale:
+            self.record.add(
+                "mapped",
+                f"phq9 = {items} (total {sum(items)}, {self.band(sum(items))}) "
+                f"<- PHQ-9 of {latest.isoformat()} [{where}]",
+                None,
+                "phq9",
+            )
         if total and total.value != sum(items):
             self.record.add(
                 "conflict",
@@ -159,14 +165,6 @@ class Phq9:
             self.record.add(
                 "check",
                 f"PHQ-9 item 9 (thoughts of death or self-harm) = {items[8]}: ask about safety now; 988 Lifeline",
-                None,
-                "phq9",
-            )
-        age = self.record.as_of - latest
-        if age > PHQ9_STALE:
-            self.record.add(
-                "check",
-                f"the PHQ-9 is {age.days} days old (it covers the two weeks before it); repeat it",
                 None,
                 "phq9",
             )

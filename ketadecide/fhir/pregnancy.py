@@ -3,26 +3,28 @@ observation, by rank (pregnant > breastfeeding > planning > none); never "none" 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ketadecide.fhir.common import Record, When
 from ketadecide.knowledge.jsonvalues import _map, _str
 
 PREGNANCY_RANK = {"none": 0, "planning": 1, "breastfeeding": 2, "pregnant": 3}
-#: Longest a pregnancy lasts (42 weeks): an older "pregnant" status is stale.
-PREGNANCY_STALE = dt.timedelta(weeks=42)
 
 
 def finish_pregnancy(
     record: Record,
-    conditions: list[tuple[str, str]],
+    conditions: list[tuple[str, str, When | None]],
     observations: list[tuple[When, str | None, str, str]],
     profile: dict[str, Any],
 ) -> None:
-    """Set ``pregnancy`` from ``conditions`` ((value, ref) of active ones) and ``observations``
-    ((when, value, ref, how)), and report what was used, superseded or is in conflict."""
-    candidates: list[tuple[str, str, str]] = [(v, ref, "active condition") for v, ref in conditions]
+    """Set ``pregnancy`` from ``conditions`` ((value, ref, onset) of active ones) and
+    ``observations`` ((when, value, ref, how)), and report what was used, superseded, too old
+    (the windows are data: freshness.pregnancy) or in conflict."""
+    candidates: list[tuple[str, str, str]] = [
+        (v, ref, "active condition")
+        for v, ref, when in conditions
+        if when is None or not record.too_old("pregnancy", v, when, ref, f"pregnancy condition ({v})")
+    ]
     if observations:
         when, value, ref, how = max(observations, key=lambda o: o[0].moment)
         for obs in observations:
@@ -35,13 +37,8 @@ def finish_pregnancy(
                 ref,
                 "pregnancy",
             )
-        elif value == "pregnant" and record.as_of - when.day > PREGNANCY_STALE:
-            record.add(
-                "check",
-                f"{how} on {when.text} is more than 42 weeks old; not used; ask",
-                ref,
-                "pregnancy",
-            )
+        elif record.too_old("pregnancy", value, when, ref, how):
+            pass
         else:
             candidates.append((value, ref, f"{how} on {when.text}"))
     if not candidates:
@@ -65,6 +62,10 @@ def finish_pregnancy(
                 other_ref,
             )
     others = sorted({c[0] for c in candidates} - {value})
+    if "none" in others:
+        # A "not pregnant" status beside a pregnancy-related record: a conflict rule of the
+        # data (record: pregnancy) names it in the result; the higher-risk value is used.
+        record.record_conflicts.add("pregnancy")
     if others:
         record.add(
             "conflict",

@@ -17,9 +17,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ketadecide.engine.result import RecordNotes
 from ketadecide.errors import InputError, Problem
 from ketadecide.fhir.common import OLDER_OBSERVATIONS_KEY, READ_TYPES
-from ketadecide.fhir.mapping import BAND_WORDING, map_bundle
+from ketadecide.fhir.mapping import BAND_WORDING, map_bundle, windows_of
 from ketadecide.fhir.phq9 import Band
 from ketadecide.fhir.report import MappingReport
 from ketadecide.knowledge import files as data_files
@@ -285,7 +286,14 @@ def bundle_to_profile(
     source: str = "<bundle>",
 ) -> tuple[dict[str, Any], MappingReport]:
     """Map an already validated bundle dict with the knowledge base's codes.yaml."""
-    return map_bundle(bundle, code_index(kb), as_of=as_of or dt.date.today(), source=source, bands=phq9_bands(kb))
+    return map_bundle(
+        bundle,
+        code_index(kb),
+        as_of=as_of or dt.date.today(),
+        source=source,
+        bands=phq9_bands(kb),
+        windows=windows_of(kb.freshness),
+    )
 
 
 def profile_from_bundle_file(
@@ -301,7 +309,21 @@ def profile_from_bundle_file(
     day = as_of or dt.date.today()
     bands = phq9_bands(kb)
     bundle, name = read_bundle(str(path), day)
-    return map_bundle(bundle, index_first, as_of=day, source=name, bands=bands)
+    return map_bundle(bundle, index_first, as_of=day, source=name, bands=bands, windows=windows_of(kb.freshness))
+
+
+def refuse_deceased(report: MappingReport) -> None:
+    """Raise :class:`InputError` for a record whose Patient is marked deceased: no comparison
+    is made for it (``compare --fhir`` refuses; ``batch --fhir`` writes an error row)."""
+    if report.deceased:
+        raise InputError(
+            Problem(
+                "the record's Patient is marked deceased (deceasedBoolean or deceasedDateTime): "
+                "no comparison is made for it; check that this is the right record",
+                report.source,
+                "Patient.deceased",
+            )
+        )
 
 
 def to_profile(data: Mapping[str, Any], source: str) -> Profile:
@@ -320,24 +342,41 @@ def to_profile(data: Mapping[str, Any], source: str) -> Profile:
 def iter_bundle_profiles(
     location: str | Path, kb: KnowledgeBase, as_of: dt.date | None = None
 ) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
+    """:func:`iter_bundle_records` without the record notes (profile dicts only)."""
+    for row, item in iter_bundle_records(location, kb, as_of):
+        yield row, item if isinstance(item, InputError) else item[0]
+
+
+def iter_bundle_records(
+    location: str | Path, kb: KnowledgeBase, as_of: dt.date | None = None
+) -> Iterator[tuple[int, tuple[dict[str, Any], RecordNotes] | InputError]]:
     """Profiles from many bundles: a folder of ``*.json`` files (sorted by name) or an NDJSON
     file (``.ndjson``/``.jsonl``, one bundle per line, blank lines skipped).
 
     Yields ``(row, profile dict)`` or ``(row, InputError)`` with ``row`` the 1-based position of
     the bundle; a bad bundle never stops the others. The dict is not validated (batch validates
     it with ``parse_profile(..., row=row)`` like any row). Raises :class:`InputError` only when
-    ``location`` itself cannot be read.
+    ``location`` itself cannot be read. Each profile comes with its :class:`RecordNotes`
+    (stale values, record conflicts) for ``evaluate(..., record=...)``; a deceased patient is
+    an :class:`InputError` row, never a result.
     """
     index = code_index(kb)
     bands = phq9_bands(kb)
+    windows = windows_of(kb.freshness)
     day = as_of or dt.date.today()
     path = Path(location)
+
+    def mapped(bundle: Mapping[str, Any], name: str) -> tuple[dict[str, Any], RecordNotes]:
+        profile, report = map_bundle(bundle, index, as_of=day, source=name, bands=bands, windows=windows)
+        refuse_deceased(report)
+        return profile, report.notes()
+
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json" and p.is_file())
         for row, file in enumerate(files, start=1):
             try:
                 bundle, name = read_bundle(str(file), day)
-                yield row, map_bundle(bundle, index, as_of=day, source=name, bands=bands)[0]
+                yield row, mapped(bundle, name)
             except InputError as exc:
                 yield row, _with_row(exc, row)
         return
@@ -349,7 +388,7 @@ def iter_bundle_profiles(
         row += 1
         try:
             bundle = parse_bundle(line, str(path), day)
-            yield row, map_bundle(bundle, index, as_of=day, source=str(path), bands=bands)[0]
+            yield row, mapped(bundle, str(path))
         except InputError as exc:
             yield row, _with_row(exc, row)
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ketadecide.engine.result import RecordNotes, StaleValue
+
 Status = Literal["mapped", "info", "not_counted", "conflict", "not_mapped", "check"]
 
 #: Report sections, in the order they are printed, with their headings.
@@ -45,6 +47,16 @@ class MappingReport:
     """Resources read, by type."""
     skipped_counts: Mapping[str, int] = field(default_factory=dict)
     """Resources of types ketadecide does not read, by type."""
+    stale: tuple[StaleValue, ...] = ()
+    """Values older than their window: listed, not used (CONTRACT §3 ``stale``)."""
+    record_conflicts: tuple[str, ...] = ()
+    """Kinds of record conflict raised (``pregnancy``), for the data's conflict rules."""
+    deceased: bool = False
+    """The Patient is recorded as deceased: never scored."""
+
+    def notes(self) -> RecordNotes:
+        """What the comparison needs beyond the profile (``evaluate(..., record=...)``)."""
+        return RecordNotes(self.stale, self.record_conflicts)
 
     def of(self, status: Status) -> tuple[ReportItem, ...]:
         return tuple(i for i in self.items if i.status == status)
@@ -87,6 +99,19 @@ class MappingReport:
             "items": [
                 {"status": i.status, "message": i.message, "resource": i.resource, "field": i.field} for i in self.items
             ],
+            "stale": [
+                {
+                    "field": s.field,
+                    "value": s.value,
+                    "date": s.date.isoformat(),
+                    "window_days": s.window_days,
+                    "source": s.source,
+                    "record": s.record,
+                }
+                for s in self.stale
+            ],
+            "record_conflicts": list(self.record_conflicts),
+            "deceased": self.deceased,
         }
 
 

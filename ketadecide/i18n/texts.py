@@ -48,6 +48,8 @@ CORE_PARTS: tuple[str, ...] = (
     "conditions",
     "medications",
     "screens",
+    "conflicts",
+    "stale_reading",
 )
 
 #: The consult's own crisis-path messages (questions.yaml ``messages``).
@@ -145,6 +147,10 @@ def is_safety(key: str, kb: KnowledgeBase) -> bool:
     if part == "screens":
         rule = kb.screens.get(ident)
         return bool(rule is not None and rule.headline)
+    if part == "conflicts":
+        # A conflict with a headline (e.g. PHQ-9 item 9 against "none") is shown above everything.
+        conflict = kb.conflicts.get(ident)
+        return bool(conflict is not None and conflict.headline is not None)
     return False
 
 
@@ -189,7 +195,7 @@ def coverage(kb: KnowledgeBase, catalog: Catalog | None = None) -> Coverage:
     texts = patient_texts(kb)
     status: dict[str, Status] = {}
     for key, english in texts.items():
-        twin = cat.texts.get(key)
+        twin = cat.twin(key, english)
         status[key] = "missing" if twin is None else "translated" if norm(twin.en) == norm(english) else "stale"
     changed: set[str] = set()
     bundled = _bundled_texts(kb)
@@ -229,7 +235,8 @@ def localize(kb: KnowledgeBase, catalog: Catalog | None = None) -> Localized:
     problems = cov.problems()
     if problems:
         raise InputError(problems[0])
-    table = {k: cat.texts[k].es for k, s in cov.status.items() if s == "translated"}
+    english = patient_texts(kb)
+    table = {k: twin.es for k, s in cov.status.items() if s == "translated" and (twin := cat.twin(k, english[k]))}
     core = {part: rebuild(getattr(kb, part), part, table) for part in CORE_PARTS}
     spanish = replace(kb, sha256=spanish_sha256(kb.sha256, cat.path), extras=_LocalizedExtras(kb.extras, table), **core)
     return Localized(spanish, cov)

@@ -12,14 +12,17 @@ from ketadecide.citations import Ref
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.models import (
     Completeness,
+    ConflictRule,
     ContraindicationsFile,
     CrisisRecord,
     Disclaimer,
+    FreshnessRule,
     ModalitiesFile,
     Modality,
     Rule,
     ScreenRule,
     Source,
+    StaleRule,
     TreatmentResistance,
 )
 from ketadecide.profile import MODALITY_IDS, ModalityId
@@ -68,6 +71,12 @@ class KnowledgeBase:
     conditions: dict[str, Rule]
     medications: dict[str, Rule]
     screens: dict[str, ScreenRule]
+    conflicts: dict[str, ConflictRule]
+    """Answers that contradict each other, and how they are read until resolved."""
+    stale_reading: StaleRule
+    """The finding an old record value keeps when it would have raised a flag."""
+    freshness: dict[str, FreshnessRule]
+    """How old a record value may be and still be used (FHIR import, CDS service)."""
     extras: Mapping[str, Any] = field(default_factory=dict)
     overlay: OverlayInfo | None = None
     """A clinic's overlay, when one is merged into the bundled data (:attr:`sha256` is then
@@ -107,6 +116,9 @@ class KnowledgeBase:
             conditions=dict(contraindications_file.conditions),
             medications=dict(contraindications_file.medications),
             screens=dict(contraindications_file.screens),
+            conflicts=dict(contraindications_file.conflicts),
+            stale_reading=contraindications_file.stale_reading,
+            freshness=dict(contraindications_file.freshness),
             extras=extras,
             overlay=OverlayInfo(*overlay) if overlay else None,
             synthetic=synthetic,

@@ -241,6 +241,9 @@ def save(folder: Path, kb: KnowledgeBase) -> Path | None:
         conditions=kb.conditions,
         medications=kb.medications,
         screens=kb.screens,
+        conflicts=kb.conflicts,
+        stale_reading=kb.stale_reading,
+        freshness=kb.freshness,
     )
     material = _material(kb)
     try:

@@ -33,7 +33,7 @@ from ketadecide.knowledge.models import (
 )
 from ketadecide.knowledge.overlay import OVERLAY_FILE, locked_fields
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
-from ketadecide.predicates import iter_compares
+from ketadecide.predicates import Predicate, iter_compares
 from ketadecide.safeyaml import load_yaml, read_text
 
 if TYPE_CHECKING:
@@ -600,6 +600,9 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
                 )
     for rule_id, rule in contra.screens.items():
         problems.extend(_check_screen(file, rule_id, rule, contra))
+    for rule_id, conflict in contra.conflicts.items():
+        if conflict.when is not None:
+            problems.extend(_check_predicate_ids(file, f"conflicts.{rule_id}.when", conflict.when, contra))
     if not problems:
         # Thresholds that can never be true, rules that can never fire, swapped BP numbers.
         problems.extend(check_screens(file, contra)[0])
@@ -607,10 +610,14 @@ def _check_rule_ids(directory: Path, contra: ContraindicationsFile) -> list[Prob
 
 
 def _check_screen(file: str, rule_id: str, rule: ScreenRule, contra: ContraindicationsFile) -> list[Problem]:
+    return _check_predicate_ids(file, f"screens.{rule_id}.when", rule.when, contra)
+
+
+def _check_predicate_ids(file: str, where: str, when: Predicate, contra: ContraindicationsFile) -> list[Problem]:
     known = {"conditions": contra.conditions, "medications": contra.medications}
-    referenced = ((field, [ident]) for compare in iter_compares(rule.when) for field, ident in compare.ids_referenced())
+    referenced = ((field, [ident]) for compare in iter_compares(when) for field, ident in compare.ids_referenced())
     return [
-        Problem(f"'{ident}' is not a {field[:-1]} id defined in this file", file, f"screens.{rule_id}.when")
+        Problem(f"'{ident}' is not a {field[:-1]} id defined in this file", file, where)
         for field, _, ident in unknown_ids(referenced, known)
     ]
 

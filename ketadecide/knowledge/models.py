@@ -174,6 +174,10 @@ class CoverageRecord(CitedText):
     documented), so it follows the person's indication status."""
     min_age: Annotated[int, Field(ge=0, le=120)] | None = None
     """Coverage usually needs the person to be at least this old."""
+    off_label: Wording | None = None
+    """For a ``requires_on_label`` record: the note when the use is off-label, replacing the
+    text above (which describes coverage of the labelled uses and must not open the note of
+    a use it does not cover). Cited by the record's sources."""
     out_of_pocket: OutOfPocket | None = None
     """The person's usual share when the plan pays (only meaningful with likely_covered)."""
 
@@ -224,6 +228,14 @@ class IndicationPath(CitedText):
     when: Predicate
 
 
+class OffLabelReason(CitedText):
+    """Why a use is off-label, said exactly: the first reason whose ``when`` holds replaces the
+    general off-label text (e.g. "approved only for adults" for a 17-year-old)."""
+
+    id: RecordId
+    when: Predicate
+
+
 class IndicationRecord(Strict):
     """A modality's labelled indications for depression, and what to say when none applies.
 
@@ -234,6 +246,7 @@ class IndicationRecord(Strict):
 
     on_label: tuple[IndicationPath, ...] = ()
     off_label: CitedText
+    off_label_reasons: tuple[OffLabelReason, ...] = ()
     not_established: CitedText | None = None
 
     @model_validator(mode="after")
@@ -396,9 +409,74 @@ class Completeness(Cited):
         return value
 
 
+class ConflictRule(Cited):
+    """Answers that contradict each other (CONTRACT §3 ``conflicts``).
+
+    A conflict keeps the safety screen from being complete (status ``incomplete``), and
+    until someone resolves it the answers are read as ``reads_as`` says: the stricter
+    reading wherever safety needs it (e.g. PHQ-9 item 9 above 0 with ``suicidality: none``
+    reads suicidality as ``unknown``). ``effect`` states, for the record, whether anything
+    else changes. A rule with ``when`` tests the profile; a rule with ``record`` is raised
+    by a health-record import (e.g. a pregnancy condition beside a "not pregnant" status).
+    """
+
+    name: Text
+    fields: Annotated[tuple[str, ...], Field(min_length=1)]
+    """The profile fields that disagree."""
+    when: Predicate | None = None
+    record: Literal["pregnancy"] | None = None
+    reads_as: dict[str, Any] = Field(default_factory=dict)
+    """Profile field -> the value the answers are read with until the conflict is resolved."""
+    effect: Text
+    clinician: Text
+    patient: Text
+    headline: Wording | None = None
+    """Shown above the comparison in every view (e.g. asking for a same-day safety assessment)."""
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> ConflictRule:
+        from ketadecide.profile import FIELD_SPECS, _check_field
+
+        if (self.when is None) == (self.record is None):
+            raise ValueError("give exactly one of 'when' (a profile test) or 'record' (raised by an import)")
+        unknown = [f for f in (*self.fields, *self.reads_as) if f not in FIELD_SPECS]
+        if unknown:
+            raise ValueError(f"not profile fields: {', '.join(unknown)}")
+        for name, value in self.reads_as.items():
+            _, problems = _check_field(name, value)
+            if problems or (value is None and FIELD_SPECS[name].required):
+                raise ValueError(f"reads_as.{name}: {problems[0][1] if problems else 'cannot be empty'}")
+        return self
+
+
+class FreshnessRule(Cited):
+    """How old a value read from a health record may be and still be used as current."""
+
+    fields: Annotated[tuple[str, ...], Field(min_length=1)]
+    window_days: Annotated[int, Field(ge=1, le=3650)]
+    by_value: dict[str, Annotated[int, Field(ge=1, le=3650)]] = Field(default_factory=dict)
+    """A shorter (or longer) window for one value, e.g. a "not pregnant" status."""
+    note: Text
+
+
+class StaleRule(Cited):
+    """The finding an old record value keeps when, used as current, it would have raised a
+    flag: an old value can never clear a flag (CONTRACT §3 ``stale``)."""
+
+    name: Text
+    plain_name: Text
+    severity: Literal["relative"] = "relative"
+    clinician: Text
+    patient: Text
+
+
 class ContraindicationsFile(Strict):
     crisis: CrisisRecord
     completeness: Completeness
     conditions: dict[RecordId, Rule] = Field(min_length=1)
     medications: dict[RecordId, Rule] = Field(min_length=1)
     screens: dict[RecordId, ScreenRule] = Field(default_factory=dict)
+    conflicts: dict[RecordId, ConflictRule] = Field(default_factory=dict)
+    stale_reading: StaleRule
+    freshness: dict[RecordId, FreshnessRule] = Field(default_factory=dict)
+    """Windows for record values (FHIR import, the CDS service), by value group."""

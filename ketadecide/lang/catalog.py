@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +56,19 @@ class Catalog:
     path: Path
     texts: dict[str, Twin]
     interface: dict[str, str]
+    under: dict[str, Twin] = field(default_factory=dict)
+    """A clinic's catalog only: the bundled twins beneath it (a clinic's ``lang/es.yaml`` is an
+    overlay like its data files: it holds the Spanish of what the clinic adds or changes)."""
+
+    def twin(self, key: str, english: str) -> Twin | None:
+        """The Spanish twin of ``key`` whose English is ``english`` (the clinic's first, then
+        the bundled one), else the clinic's (stale) or bundled twin, else ``None``."""
+        found = [t for t in (self.texts.get(key), self.under.get(key)) if t is not None]
+        current = [t for t in found if norm(t.en) == norm(english)]
+        return current[0] if current else found[0] if found else None
+
+    def keys(self) -> set[str]:
+        return {*self.texts, *self.under}
 
 
 def catalog_path(data_dir: Path) -> Path:
@@ -108,9 +121,10 @@ def load(path: Path) -> Catalog:
 
 
 def for_data_dir(data_dir: Path) -> Catalog:
-    """The data directory's own catalog, else the bundled one.
+    """The data directory's own catalog over the bundled one, else the bundled one.
 
-    A clinic's catalog may give the Spanish of its own texts, never another Spanish for a
+    A clinic's catalog need hold only the Spanish of what the clinic adds or changes (the
+    bundled twins are underneath). It may give the Spanish of its own texts, never another Spanish for a
     text whose English is the bundled one (README "Your clinic's own data": a softened
     Spanish crisis message is refused, naming file and key). A twin it leaves out is
     missing, as before (a safety text without one is refused where Spanish is asked)."""
@@ -132,7 +146,7 @@ def for_data_dir(data_dir: Path) -> Catalog:
     ]
     if problems:
         raise InputError(problems)
-    return mine
+    return Catalog(mine.path, mine.texts, mine.interface, under=base.texts)
 
 
 def interface() -> dict[str, str]:

@@ -5,6 +5,7 @@ full result (every format) carries the same sections."""
 from __future__ import annotations
 
 from ketadecide.engine.result import Audience, Result
+from ketadecide.lang import tr
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
     adverse_high,
@@ -87,4 +88,23 @@ def sure_lines(result: Result, audience: Audience) -> list[str]:
     for step in s.next_steps:
         out.append(f"  - {step.question} No: {step.next_step.for_(audience)}")
     out.append(f"  {' '.join(s.credit.split())}")
+    return out
+
+
+def plan_lines(result: Result, audience: Audience) -> list[str]:
+    """The person's plan, read back to them, and where it goes next."""
+    plan = result.plan
+    if plan is None:
+        return []
+    names = {m.id: m.short_name for m in result.modalities}
+    out = ["", tr("Your plan") if audience == "patient" else "Next-step plan"]
+    if plan.leaning is not None:
+        leaning = names.get(plan.leaning) or (tr("Not sure yet") if audience == "patient" else "unsure")
+        out.append(f"  {tr('Leaning toward') if audience == 'patient' else 'Leaning'}: {leaning}")
+    if plan.decide_by is not None:
+        out.append(f"  {tr('Decide by') if audience == 'patient' else 'Decide by'}: {plan.decide_by}")
+    if plan.notes is not None:
+        out.append(f"  {plan.notes}")
+    if audience == "patient":
+        out.append("  " + tr("This plan is printed on your handout. It is saved only if you choose to save."))
     return out

@@ -23,7 +23,7 @@ from ketadecide.engine.result import (
 )
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.lang import Registers, tr
+from ketadecide.lang import Registers, tr, trf
 from ketadecide.render.html_decision import decision_sections
 from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
@@ -37,17 +37,19 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    conflict_texts,
     course_line,
     coverage_text,
     group_findings,
     incomplete_line,
+    key_finding_names,
     log_line,
     money,
     oop_assumptions,
     oop_course_text,
     oop_text,
     open_checklists,
-    short_name,
+    stale_texts,
     status_text,
 )
 from ketadecide.render.trend import trend_svg
@@ -149,10 +151,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
         )
         row(
             "Key findings" if audience == "clinician" else tr("What to discuss"),
-            [
-                "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or e(h["nothing"])
-                for m in ms
-            ],
+            ["<br>".join(e(n) for n in key_finding_names(m, audience)) or e(h["nothing"]) for m in ms],
         )
     # After the page-1 summary a patient's copy keeps what it does not already say.
     keys = PATIENT_HANDOUT_DETAILS if detail_only and audience == "patient" else TABLE_DETAILS
@@ -294,8 +293,16 @@ def _closing(  # noqa: PLR0917 - private helper
         out.append(f"<section><h2>{e(h['sources'])}</h2>")
         out.append('<ol class="sources">' + "".join(f"<li>{e(c)}</li>" for _, c in index.items()) + "</ol></section>")
     out.append(
-        f"<footer>Knowledge base reviewed {e(kb.reviewed.isoformat())} · ketadecide {e(version)} · "
-        f"data sha256 {e(kb.sha256[:12])}</footer>"
+        "<footer>"
+        + e(
+            trf(
+                "Knowledge base reviewed {date} · ketadecide {version} · data sha256 {sha}",
+                date=kb.reviewed.isoformat(),
+                version=version,
+                sha=kb.sha256[:12],
+            )
+        )
+        + "</footer>"
     )
     return out
 
@@ -323,19 +330,36 @@ def _worksheet(result: Result) -> list[str]:
     cells = " · ".join(
         f"{e(label)} <b>{rated[ident]}</b>" if ident in rated else f"{e(label)} ___" for ident, label in labels
     )
-    names = " ".join(f"&#9744; {e(m.short_name)}" for m in result.modalities)
+    plan = result.plan
+    leaning = plan.leaning if plan is not None else None
+
+    def box(ident: str) -> str:
+        # A ticked box for the option the consult recorded; empty boxes to tick by hand.
+        return "&#9745;" if ident == leaning else "&#9744;"
+
+    names = " ".join(f"{box(m.id)} {e(m.short_name)}" for m in result.modalities)
+    if plan is not None and (plan.decide_by or plan.notes):
+        mine = [f"{e(tr('Decide by'))} <b>{e(plan.decide_by)}</b>." if plan.decide_by else ""]
+        mine.append(e(plan.notes) if plan.notes else "")
+        filled = " ".join(m for m in mine if m)
+        plan_line = f'<p><b>{e(tr("My plan."))}</b> <span class="mine">{filled}</span></p>'
+    else:
+        plan_line = (
+            f"<p><b>{e(tr('My plan.'))}</b> "
+            + e(
+                tr(
+                    "Decide by (date) ________; people to talk it over with ______________; "
+                    "questions I still have ______________________________"
+                )
+            )
+            + "</p>"
+        )
     return [
         f'<section class="worksheet"><h2>{e(tr("Your next steps"))}</h2>',
         f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>",
-        f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} &#9744; {e(tr('Not sure yet'))}</p>",
-        f"<p><b>{e(tr('My plan.'))}</b> "
-        + e(
-            tr(
-                "Decide by (date) ________; people to talk it over with ______________; "
-                "questions I still have ______________________________"
-            )
-        )
-        + "</p>",
+        f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} "
+        f"{box('unsure')} {e(tr('Not sure yet'))}</p>",
+        plan_line,
         "</section>",
     ]
 
@@ -399,11 +423,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) + cite(index, m.indication.refs) for m in ms])
     row(
         "Key findings" if audience == "clinician" else tr("To talk over"),
-        [
-            "; ".join(e(short_name(f.name.for_(audience))) for f in m.findings if f.severity != "info")
-            or e(h["nothing"])
-            for m in ms
-        ],
+        ["; ".join(e(n) for n in key_finding_names(m, audience, short=True)) or e(h["nothing"]) for m in ms],
     )
     row(
         "Coverage" if audience == "clinician" else tr("Your insurance"),
@@ -425,7 +445,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
             for m in ms
         ],
     )
-    row("Visits", [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
+    row(tr("Visits"), [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
         "Time per visit" if audience == "clinician" else tr("Each visit"),
         [e(m.glance.time_per_visit.for_(audience)) if m.glance else "" for m in ms],
@@ -461,7 +481,7 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
     if minor:
         names = "; ".join(g.name.for_(audience) for g in minor)
         refs = cite(index, tuple(r for g in minor for r in g.refs))
-        out.append(f"<li><b>Good to know:</b> {e(names)} (more below){refs}</li>")
+        out.append(f"<li><b>{e(tr('Good to know'))}:</b> {e(names)} {e(tr('(more below)'))}{refs}</li>")
     out += ["</ul>", "</section>"]
     return out
 
@@ -492,7 +512,14 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     title = _title(audience, result.profile_id)
     body = _crisis_banner(result.crisis, result.handout, audience, index)
     body += [f"<h1>{e(title)}</h1>", *_intro(result, audience, index)]
+    body += [
+        f'<section class="headline" role="note"><b>⚠ {e(t)}.</b> {e(x)}{cite(index, c.refs)}</section>'
+        for (t, x), c in zip(conflict_texts(result, audience), result.conflicts, strict=True)
+    ]
     body += _headlines(result, audience, index)
+    stale = stale_texts(result, audience)
+    if stale:
+        body += ['<ul class="small stale">', *(f"<li>⏱ {e(x)}</li>" for x in stale), "</ul>"]
     unfinished = incomplete_line(result, audience)
     if unfinished:
         body += [f'<p class="incomplete"><b>{e(unfinished)}</b></p>', '<ul class="small">']

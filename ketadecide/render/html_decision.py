@@ -156,7 +156,7 @@ def decision_sections(
         out += [f"<li><b>{e(n.for_(audience))}:</b> {e(line.for_(audience))}</li>" for n, line in d.alternatives]
         out += ["</ul>", "<ul>", f"<li>{e(d.made_by.for_(audience))}</li>"]
         out.append(f"<li>{e(d.funding.for_(audience))}</li>")
-        span = f"{d.oldest_review.isoformat()} to {d.newest_review.isoformat()}"
+        span = trf("{low} to {high}", low=d.oldest_review.isoformat(), high=d.newest_review.isoformat())
         out.append(f"<li>{e(d.review_cycle.for_(audience))} ({span})</li>")
         if d.sponsored:
             out.append(f"<li>{e(d.sponsored_intro.for_(audience))}{cite(index, d.sponsored)}</li>")

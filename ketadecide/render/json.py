@@ -15,6 +15,7 @@ from ketadecide.engine.result import (
     HandoutItem,
     KnowledgeBaseInfo,
     ModalityResult,
+    Plan,
     Result,
     Suggestion,
     Sure,
@@ -167,6 +168,11 @@ def _fit(f: Fit, audience: Audience) -> dict[str, Any]:
     }
 
 
+def _plan(p: Plan) -> dict[str, Any]:
+    """The person's own plan, as given (``plan_*``); null parts were not given."""
+    return {"leaning": p.leaning, "decide_by": p.decide_by, "notes": p.notes}
+
+
 def _sure(s: Sure, audience: Audience) -> dict[str, Any]:
     return {
         "score": s.score,
@@ -260,10 +266,34 @@ def result_to_dict(result: Result, audience: Audience = "clinician") -> dict[str
         "modalities": [_modality(m, audience) for m in result.modalities],
         "missing": [m.field for m in result.missing],
         "missing_ask": {m.field: m.ask.for_(audience) for m in result.missing},
+        "conflicts": [
+            {
+                "id": c.id,
+                "fields": list(c.fields),
+                "message": c.message.for_(audience),
+                "sources": list(c.sources),
+                "reads_as": dict(c.reads_as),
+                "effect": c.effect,
+                "headline": c.headline.for_(audience) if c.headline else None,
+            }
+            for c in result.conflicts
+        ],
+        "stale": [
+            {
+                "field": s.field,
+                "value": list(s.value) if isinstance(s.value, tuple) else s.value,
+                "date": s.date.isoformat(),
+                "window_days": s.window_days,
+                "source": s.source,
+                "record": s.record,
+            }
+            for s in result.stale
+        ],
         "troubleshooting": [_suggestion(s, audience) for s in result.troubleshooting],
         "disclaimer": result.disclaimer.for_(audience),
         "fit": _fit(result.fit, audience) if result.fit else None,
         "sure": _sure(result.sure, audience) if result.sure else None,
+        "plan": _plan(result.plan) if result.plan else None,
         **(_decision(result.decision, audience) if result.decision else {}),
     }
 

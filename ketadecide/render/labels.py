@@ -17,6 +17,7 @@ from ketadecide.engine.result import (
     Fit,
     FitEntry,
     KnowledgeBaseInfo,
+    ModalityResult,
     OutcomeFigure,
     Result,
     Sure,
@@ -125,13 +126,80 @@ _FIELD_WORDS: dict[str, dict[str, str]] = {
 
 def incomplete_line(result: Result, audience: Audience) -> str | None:
     """One line saying the safety screen is unfinished and what to ask, or None when complete."""
-    if not result.missing:
+    if not result.missing and not result.conflicts:
         return None
     words = _FIELD_WORDS[audience]
     fields = ", ".join(words.get(m.field, m.field.replace("_", " ")) for m in result.missing)
+    if not result.missing:
+        if audience == "patient":
+            return tr("Some answers do not match, so this cannot be a full check until they are gone over.")
+        return "Safety screen incomplete (statuses are at most 'incomplete'): answers disagree; resolve them."
     if audience == "patient":
         return trf("More answers needed before this can be a full check. Still to go over: {fields}.", fields=fields)
     return f"Safety screen incomplete (statuses are at most 'incomplete'). Still to ask: {fields}."
+
+
+#: What a key-findings cell says when the only findings are headline ones (suicidal thoughts,
+#: a severe PHQ-9): never "none", which would read as nothing to discuss.
+SEE_ABOVE = {"clinician": "see the note at the top", "patient": "see the note at the top"}
+
+
+def key_finding_names(m: ModalityResult, audience: Audience, *, short: bool = False) -> list[str]:
+    """The names a key-findings cell lists: caution and contraindication findings; when
+    there are none but a headline finding stands, a pointer to it (never "none")."""
+    names = [
+        short_name(f.name.for_(audience)) if short else f.name.for_(audience)
+        for f in m.findings
+        if f.severity != "info"
+    ]
+    if not names and any(f.headline for f in m.findings):
+        return [SEE_ABOVE[audience] if audience == "clinician" else tr(SEE_ABOVE[audience])]
+    return names
+
+
+def conflict_texts(result: Result, audience: Audience) -> list[tuple[str, str]]:
+    """(title, text) for each conflict, for the top of every view: the headline the data
+    gives (e.g. asking for a same-day safety assessment), else the conflict's own words."""
+    out = []
+    for c in result.conflicts:
+        said = (c.headline or c.message).for_(audience)
+        if audience == "patient":
+            out.append((tr("Your answers do not match"), said))
+            continue
+        text = f"{said} Until resolved: {c.effect}"
+        if c.headline is not None:
+            text = f"{said} {c.message.clinician} Until resolved: {c.effect}"
+        out.append((f"Answers disagree: {c.name} ({c.id})", text))
+    return out
+
+
+_STALE_WORDS = {
+    "bp_systolic": "blood pressure (top number)",
+    "bp_diastolic": "blood pressure (bottom number)",
+    "phq9": "depression questionnaire (PHQ-9)",
+    "pregnancy": "pregnancy status",
+    "medications": "medicine list",
+}
+
+
+def stale_texts(result: Result, audience: Audience) -> list[str]:
+    """One line per record value too old to use (CONTRACT §3 ``stale``)."""
+    out = []
+    for s in result.stale:
+        value = ", ".join(map(str, s.value)) if isinstance(s.value, list | tuple) else str(s.value)
+        if audience == "patient":
+            what = tr(_STALE_WORDS.get(s.field, s.field.replace("_", " ")))
+            out.append(
+                tr(
+                    "Your {what} in the health record is from {when}, too old to go by; the clinic will check it again."
+                ).format(what=what, when=s.date.isoformat())
+            )
+        else:
+            out.append(
+                f"{s.field} = {value} from {s.date.isoformat()}: older than its {s.window_days}-day window, "
+                f"not used as current ({s.source})."
+            )
+    return out
 
 
 def coverage_text(c: Coverage, audience: Audience, status: str | None = None) -> str:

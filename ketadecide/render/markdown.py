@@ -28,11 +28,13 @@ from ketadecide.render.labels import (
     bar10,
     certainty_line,
     comparator_bar,
+    conflict_texts,
     count_range,
     course_line,
     coverage_text,
     fit_entry_line,
     incomplete_line,
+    key_finding_names,
     log_line,
     money,
     oop_assumptions,
@@ -40,6 +42,7 @@ from ketadecide.render.labels import (
     oop_text,
     open_checklists,
     outcome_sentence,
+    stale_texts,
     stamp,
     status_text,
     sure_score_line,
@@ -80,6 +83,8 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     if result.profile_id:
         title += f" — {e(result.profile_id)}"
     lines += [f"# {title}", ""]
+    lines += [f"> **⚠ {md_escape(t)}:** {md_escape(x)}\n" for t, x in conflict_texts(result, audience)]
+    lines += [f"- ⏱ {md_escape(x)}" for x in stale_texts(result, audience)] + ([""] if result.stale else [])
     unfinished = incomplete_line(result, audience)
     if unfinished:
         lines += [f"**{md_escape(unfinished)}**", ""]
@@ -116,10 +121,7 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) for m in result.modalities])
     row(
         "Key findings" if audience == "clinician" else tr("What to discuss"),
-        [
-            "<br>".join(e(f.name.for_(audience)) for f in m.findings if f.severity != "info") or tr("none")
-            for m in result.modalities
-        ],
+        ["<br>".join(e(n) for n in key_finding_names(m, audience)) or tr("none") for m in result.modalities],
     )
     for key in TABLE_DETAILS:
         row(DETAIL_LABEL[audience][key], [e(m.detail(key).text.for_(audience)) for m in result.modalities])

@@ -1,7 +1,9 @@
 """The ``note`` format: a plain-text chart note of 5 to 8 lines for a clinician to paste.
 
-No colour, no padding, no table: one fact per line, each line starting with its label, so
-it reads the same in any record system. The wording is the clinician's whatever the
+No colour, no padding, no table: one fact per entry, each starting with its label, wrapped
+at spaces to :data:`NOTE_WIDTH` columns with its further lines indented two spaces (a chart's
+text box is about 80 wide and re-wraps long lines mid-word), so it reads the same in any
+record system. The wording is the clinician's whatever the
 ``--audience`` (a chart note is for the chart). It says what the tool showed, never what
 the clinician did or decided.
 """
@@ -9,6 +11,7 @@ the clinician did or decided.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience, ModalityResult, Result
@@ -18,8 +21,25 @@ if TYPE_CHECKING:
     from ketadecide.knowledge.base import KnowledgeBase
     from ketadecide.troubleshoot.report import TroubleshootReport
 
-#: The lines a note may take (issue 26: 5-8, to paste into a chart).
+#: The entries a note may take (issue 26: 5-8, to paste into a chart).
 NOTE_LINES = (5, 8)
+#: The width a note's lines are wrapped to; a further line of an entry is indented.
+NOTE_WIDTH = 80
+NOTE_INDENT = "  "
+
+
+def _wrapped(entry: str) -> str:
+    # At spaces only: a word, a number range or an address is never cut (one longer than
+    # the width stands on its own line).
+    return "\n".join(
+        textwrap.wrap(
+            entry,
+            width=NOTE_WIDTH,
+            subsequent_indent=NOTE_INDENT,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )
 
 
 def _option(m: ModalityResult, urgent: bool) -> str:
@@ -78,7 +98,7 @@ def render_note(result: Result, *, today: dt.date | None = None) -> str:
             f"{c.title.for_('clinician')}: " + "; ".join(i.text.for_("clinician").rstrip(".") for i in c.items) + "."
         )
     lines.append("Decision support only; it informs and does not prescribe. Details: ketadecide compare --detail.")
-    return "\n".join(lines) + "\n"
+    return "\n".join(_wrapped(line) for line in lines) + "\n"
 
 
 class NoteRenderer:

@@ -29,21 +29,24 @@ from ketadecide.render.labels import (
     OOP_ROW,
     OOP_SHORT,
     PAYER_LABEL,
+    SEE_ABOVE,
     SEVERITY_WORD,
     STATUS_ROW,
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    conflict_texts,
     count_range,
     coverage_text,
     group_findings,
     incomplete_line,
+    key_finding_names,
     money,
     oop_assumptions,
     oop_course_text,
     oop_text,
     open_checklists,
-    short_name,
+    stale_texts,
     stamp,
     status_text,
 )
@@ -104,6 +107,9 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             if lines:
                 lines.append("\n")
             lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
+        if not lines and any(f.headline for f in m.findings):
+            # Never "none" beside a headline finding (suicidal thoughts): point to it.
+            lines.append(SEE_ABOVE[audience] if audience == "clinician" else tr(SEE_ABOVE[audience]), style="yellow")
         cells.append(lines if lines else Text("none" if audience == "clinician" else tr("nothing found"), style="dim"))
     rows.append((key_label, cells))
     for key in TABLE_DETAILS:
@@ -351,8 +357,15 @@ def _preamble(console: Console, result: Result, audience: Audience) -> Panel | N
     panel = crisis_panel(result, audience)
     if panel is not None:
         console.print(panel)
+    for title, text in conflict_texts(result, audience):
+        line = Text("⚠ ", style="bold yellow")
+        line.append(title, style="bold yellow")
+        line.append(f": {text}")
+        console.print(line)
     for line in headline_findings(result, audience):
         console.print(line)
+    for stale in stale_texts(result, audience):
+        console.print(Text(f"⏱ {stale}", style="yellow"))
     unfinished = incomplete_line(result, audience)
     if unfinished:
         console.print(Text(unfinished, style="bold magenta"))
@@ -476,7 +489,7 @@ def _headline(result: Result) -> list[Finding]:
 
 
 def _key_findings(m: ModalityResult, audience: Audience) -> str:
-    names = [short_name(f.name.for_(audience)) for f in m.findings if f.severity != "info"]
+    names = key_finding_names(m, audience, short=True)
     if names:
         return "; ".join(names)
     return "none" if audience == "clinician" else tr("nothing found")
@@ -513,7 +526,7 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
         *[money(*m.cost.per_session) + (tr(" (est.)") if m.cost.estimate else "") for m in ms],
         end_section=True,
     )
-    table.add_row("Visits", *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
+    table.add_row(tr("Visits"), *[m.glance.visits.for_(audience) if m.glance else "" for m in ms])
     table.add_row(
         "Time per visit" if audience == "clinician" else tr("Each visit"),
         *[m.glance.time_per_visit.for_(audience) if m.glance else "" for m in ms],

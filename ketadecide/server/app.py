@@ -348,7 +348,9 @@ def evaluate_chart(chart: Chart, kb: KnowledgeBase) -> Any:
         profile = to_profile(chart.profile, "request")
     except InputError:
         return None
-    return evaluate(profile, kb, handout=False, decision_support=False)
+    # The record's notes (values too old to use, record conflicts) reach the comparison: an old
+    # reading above a threshold keeps a "measure again" flag (CONTRACT §3 stale).
+    return evaluate(profile, kb, handout=False, decision_support=False, record=chart.report.notes())
 
 
 async def _gather(

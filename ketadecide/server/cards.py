@@ -32,6 +32,8 @@ Hook = Literal["patient-view", "order-select", "order-sign"]
 Indicator = Literal["info", "warning"]
 SUMMARY_MAX = 139
 DAYS_OLD = re.compile(r"\b(\d+) days old\b")
+#: The reading an import's freshness note names ("blood pressure 170/104 on ... is 500 days old").
+OLD_BP = re.compile(r"blood pressure (\d+/\d+)")
 DETAIL_MAX_LINES = 12
 
 TOPIC_SYSTEM = "urn:ketadecide:cds-hooks:topic"
@@ -185,6 +187,11 @@ def _flag_summary(
         words += f"; latest BP {sys_}/{dia} mmHg"
         if dated and "bp_systolic" in dated:
             words += f", {dated['bp_systolic'][0]} days old"
+    elif first.id == "stale_reading" and dated and "bp_systolic" in dated:
+        # Too old to use as current, yet above a threshold: say which reading and how old.
+        old = OLD_BP.search(dated["bp_systolic"][1])
+        if old:
+            words += f"; old BP {old.group(1)} mmHg, {dated['bp_systolic'][0]} days old"
     more = len(flags) - 1
     tail = f" (+{more} more safety flag{'s' if more > 1 else ''})" if more else ""
     return fit(words, SUMMARY_MAX - len(tail)) + tail

@@ -20,7 +20,7 @@ from ketadecide.batch.duckdb.run import run_batch
 from ketadecide.batch.sql.validate import bounds
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.predicates import RULE_ENUM_FIELDS
-from ketadecide.profile import PROFILE_FIELDS
+from ketadecide.profile import FIELD_SPECS, PROFILE_FIELDS
 from tests.batch.helpers import (
     read_errors,
     read_output,
@@ -52,6 +52,7 @@ BOOL_FIELDS = (
     "sure_understand",
     "sure_values",
     "sure_support",
+    "oral_antidepressant",
 )
 DIAGNOSES = ("mdd", "bipolar_depression", "ptsd", "gad", "ocd", "chronic_pain", "other")
 
@@ -98,9 +99,33 @@ def text_candidates(field: str, kb: KnowledgeBase) -> tuple[list[str], list[str]
             ["true", "false", "TRUE", "False", "yes", "No", "YES", "1", "0"],
             ["maybe", "t", "2", "y", "tru e", "ＴＲＵＥ"],
         )
-    if field in RULE_ENUM_FIELDS:
-        values = list(RULE_ENUM_FIELDS[field])
+    if field in RULE_ENUM_FIELDS or field == "plan_leaning":
+        values = list(RULE_ENUM_FIELDS.get(field) or FIELD_SPECS[field].choices)
         return values, [values[0].upper(), "x", values[0] + " "]
+    if field == "plan_decide_by":
+        return (
+            ["2026-12-20", "2028-02-29", "2000-02-29", "1999-12-31", "9999-12-31", "1000-01-01", "2027-04-30"],
+            [
+                "2027-02-29",
+                "2100-02-29",
+                "2026-13-01",
+                "2026-00-10",
+                "2026-04-31",
+                "2026-12-32",
+                "20261220",
+                "12/20/2026",
+                "2026-12-20 ",
+                "0999-01-01",
+                "2026-1-5",
+                "٢٠٢٦-١٢-٢٠",
+                "2026-12-20T10:00",
+            ],
+        )
+    if field == "plan_notes":
+        return (
+            ["Ask about cost", "x" * 1000, "é-ü; with a, comma", "nb\u00a0sp"],
+            ["x" * 1001, "tab\there", "bell\x07", "bidi\u202e", "esc\x1b[31m"],  # line breaks: see id
+        )
     if field in ("diagnoses", "conditions", "medications"):
         ids = list(DIAGNOSES) if field == "diagnoses" else list(getattr(kb, field))
         valid = [
@@ -234,7 +259,7 @@ def test_every_boundary_and_every_id(tmp_path: Path, rich_kb: KnowledgeBase) -> 
 def test_five_thousand_seeded_rows_agree(
     tmp_path: Path, rich_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A bulk run (seeded, so reproducible): 5,000 rows, about one in ten invalid, read in
+    """A bulk run (seeded, so reproducible): 5,000 rows, about one in three invalid, read in
     many small blocks so that DuckDB's threads return them out of order (and must be put
     back in input order)."""
     import ketadecide.batch.io.lines as batch_io
@@ -245,7 +270,7 @@ def test_five_thousand_seeded_rows_agree(
     summary, got, errors = _run_csv(tmp_path, rows, rich_kb, out_fmt="csv", threads=2)
     _check(summary, got, errors, expected, bad, len(expected) + len(bad))
     assert summary.decided_in_python == 0
-    assert 200 < len(bad) < 1500
+    assert 200 < len(bad) < 2000  # about one row in three: one column in ten bad, ~45 columns
 
 
 def test_small_chunks_and_decoder_cache_resets_agree(

@@ -199,3 +199,33 @@ def test_postgres_runs_the_emitted_sql_on_the_csv_as_text(
     rows, valid, invalid = compare(got, exp)
     print(f"postgres: {rows} rows, {valid} valid, {invalid} invalid, 0 mismatches")
     assert valid > 300 and invalid > 80
+
+
+def test_duckdb_says_a_plan_name_as_the_reference_does(tmp_path: Path, kb: KnowledgeBase) -> None:
+    """``insurance: Aetna`` is an error row in the emitted SQL too, with the same hint as the
+    Python reference and ``ketadecide batch`` (issue 26)."""
+    import duckdb
+
+    from ketadecide.batch.duckdb.run import run_batch
+    from ketadecide.knowledge.names import plan_name_hint
+    from tests.batch.helpers import read_errors, write_csv
+
+    names = ["Aetna", "medi-cal", "MediCal", "UHC", "United Healthcare", "Humana", "Blue Cross"]
+    rows = [{"age": "40", "insurance": name} for name in names]
+    src = tmp_path / "cohort.csv"
+    write_csv(src, rows)
+    run_batch(str(src), str(tmp_path / "out.csv"), kb)
+    reference = {int(e["row"]): e["error"] for e in read_errors(tmp_path / "out.csv.errors.csv")}
+    con = duckdb.connect()
+    try:
+        _load_as_text(con, src)
+        got = {r["row"]: r["error"] for r in con.sql(emitted(kb, "duckdb", "cohort")).to_arrow_table().to_pylist()}
+    finally:
+        con.close()
+    for i, name in enumerate(names, start=1):
+        hint = plan_name_hint(name, kb)
+        if hint:
+            assert got[i] == f"insurance: expected a kind of plan; {hint}" and reference[i].endswith(hint), name
+        else:
+            assert got[i].startswith("insurance: expected one of") and "expected one of" in reference[i]
+    assert "Medi-Cal is a Medicaid plan: write medicaid" in got[2] == got[3]

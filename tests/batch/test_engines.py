@@ -86,3 +86,21 @@ def test_integral_doubles_are_whole_numbers_on_every_engine(
         ("4", "age"),
         ("6", "age"),
     ]
+
+
+def test_keep_copies_columns_on_duckdb_and_is_refused_on_spark(tmp_path: Path, engine: str) -> None:
+    """``--keep`` (CONTRACT §5) is built on DuckDB; Spark refuses it (exit 2) before it starts,
+    never dropping the columns silently."""
+    from ketadecide.errors import InputError
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "age": pa.array([40, 50], pa.int64()), "site": ["=x", "y"]}), src)
+    out = _output(engine, tmp_path)
+    job = BatchJob(input=str(src), output=str(out), errors=str(tmp_path / "e.csv"), keep=("site",))
+    if engine == "spark":
+        with pytest.raises(InputError, match="--keep"):
+            run_job(job, engine)
+        assert not out.exists()
+        return
+    run_job(job, engine)
+    assert [(r["id"], r["site"]) for r in pq.read_table(out).to_pylist()] == [("a", "=x"), ("b", "y")]

@@ -50,6 +50,8 @@ def _cells(kb: KnowledgeBase) -> dict[str, list[str]]:
         "insurance": ["", "unknown", "commercial", "medicare", "medicaid", "va_tricare", "uninsured"],
         "budget_per_session": ["", "100", "200"],
         "has_driver": ["", "true", "false"],
+        # Spravato MDSI is with an oral antidepressant: not asked, yes and no.
+        "oral_antidepressant": ["", "true", "true", "false"],
     }
 
 

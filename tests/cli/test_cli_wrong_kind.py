@@ -23,6 +23,9 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "age.yaml").write_text("age: -0\n")
     (tmp_path / "lead.yaml").write_text("age: 065\n")
     (tmp_path / "quoted.yaml").write_text('age: "44"\n')
+    (tmp_path / "aetna.yaml").write_text("age: 40\ninsurance: Aetna\n")
+    (tmp_path / "medical.json").write_text('{"age": 40, "insurance": "Medi-Cal"}')
+    (tmp_path / "humana.yaml").write_text("age: 40\ninsurance: humana\n")
     return tmp_path
 
 
@@ -45,6 +48,16 @@ CASES = [
     (["compare", "-p", "{tmp}/age.yaml"], ["age: 0 (digits only"]),
     (["compare", "-p", "{tmp}/lead.yaml"], ["age: 65 (digits only"]),
     (["compare", "-p", "{tmp}/quoted.yaml"], ["remove the quotes: age: 44"]),
+    # A carrier or state-plan name: what it may mean, from the consult's cited data; never guessed.
+    (
+        ["compare", "-p", "{tmp}/aetna.yaml"],
+        [
+            "field 'insurance'",
+            "Aetna sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid",
+        ],
+    ),
+    (["compare", "-p", "{tmp}/medical.json"], ["Medi-Cal is a Medicaid plan: write medicaid"]),
+    (["consult", "--no-input", "-p", "{tmp}/humana.yaml"], ["Humana sells", "write medicare, medicaid or va_tricare"]),
 ]
 
 

@@ -109,14 +109,23 @@ def test_back_and_help_in_a_piped_consult(runner, tmp_path) -> None:
 
 
 def test_crisis_message_interrupts_before_the_next_question(runner) -> None:
-    answers = ["3", "y", *TYPICAL[1:]]
+    answers = ["3", "y", "y", *TYPICAL[1:]]
     result = consult(runner, answers, "--format", "json")
     assert result.exit_code == 0
     err = result.stderr
     crisis_at = err.index("Crisis: call or text 988")
-    assert crisis_at < err.index("Continue with the consult?") < err.index("Diagnoses")
+    # After an active-ideation answer, the oral antidepressant (Spravato MDSI needs one).
+    oral_at = err.index("Currently taking an oral antidepressant?")
+    assert crisis_at < err.index("Continue with the consult?") < oral_at < err.index("Diagnoses")
     data = json.loads(result.stdout)
     assert data["crisis"]["triggered"] is True
+    assert data["modalities"][0]["indication"]["status"] == "on_label"  # MDSI, with the pill taken
+
+
+def test_oral_antidepressant_is_asked_only_after_active_ideation(runner) -> None:
+    result = consult(runner, TYPICAL, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "oral antidepressant" not in result.stderr
 
 
 def test_stopping_after_the_crisis_message_writes_nothing(runner, tmp_path) -> None:
@@ -363,7 +372,7 @@ def test_after_a_plan_and_stop_only_plain_lines_follow(runner) -> None:
 
 
 def test_after_active_ideation_the_optional_steps_are_not_offered(runner, tmp_path) -> None:
-    answers = ["3", "y", *TYPICAL[1:], "y", "8 3 5 7 2 6", "y", "y", "y", "y"]
+    answers = ["3", "y", "y", *TYPICAL[1:], "y", "8 3 5 7 2 6", "y", "y", "y", "y"]
     result = consult(runner, answers)
     assert result.exit_code == 0, result.stderr
     assert "Values" not in result.stderr and "SURE" not in result.stderr

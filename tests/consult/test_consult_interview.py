@@ -43,6 +43,7 @@ def test_typical_consult_asks_sections_in_order_and_builds_the_profile(new) -> N
     assert iv.profile().to_record() == TYPICAL_RECORD
     # The course questions and the cost-strain question depend on an earlier course.
     assert iv.skipped_questions() == [
+        "oral_antidepressant",
         "course_sessions",
         "course_response",
         "course_dissociation",
@@ -66,6 +67,10 @@ def test_crisis_message_comes_at_once_then_offers_to_continue(new, minimal_kb, a
     (said,) = iv.answer("")  # going on is never the default after a crisis answer
     assert said.kind == "error" and iv.current.key == CRISIS_KEY
     assert iv.answer("y") == []
+    # After an active-ideation answer: is an oral antidepressant taken (Spravato MDSI needs one)?
+    assert iv.current.key == "oral_antidepressant"
+    assert iv.answer("yes") == []
+    assert iv.answers["oral_antidepressant"] is True
     assert iv.current.key == "diagnoses"
 
 
@@ -305,8 +310,11 @@ def test_phq9_item9_brings_back_an_unanswered_safety_question(new, minimal_kb) -
     assert crisis.kind == "crisis" and crisis.text == minimal_kb.crisis.clinician
     assert iv.current.key == CRISIS_KEY
     iv.answer("y")
+    assert iv.current.key == "oral_antidepressant"  # asked once ideation is active
+    iv.answer("")
     assert iv.current.key == "insurance"
     assert iv.answers["suicidality"] == "active_ideation"
+    assert "oral_antidepressant" not in iv.answers  # skipped: not asked, "not established"
 
 
 def test_phq9_item9_with_safety_answered_asks_nothing_more(new) -> None:

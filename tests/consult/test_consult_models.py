@@ -12,7 +12,7 @@ from ketadecide.consult.models import QuestionsFile
 from ketadecide.consult.questions import load_questions, load_questions_file
 from ketadecide.errors import InputError
 from ketadecide.floor import load_knowledge_base
-from ketadecide.profile import PROFILE_FIELDS, SURE_FIELDS, VALUE_FIELDS
+from ketadecide.profile import PLAN_FIELDS, PROFILE_FIELDS, SURE_FIELDS, VALUE_FIELDS
 from tests.conftest import DATA_DIR, MINIMAL_KB
 
 
@@ -33,13 +33,13 @@ def clinic_data_dir(tmp_path: Path, edit: Callable[[str], str] = lambda text: te
 def test_shipped_questions_are_valid_and_cite_known_sources() -> None:
     qs = load_questions_file(DATA_DIR / "questions.yaml")
     questions = [q for _, _, q in qs.file.questions()]
-    assert len(questions) == 20
+    assert len(questions) == 21
     assert questions[0].field == "suicidality"
     filled = {f for q in questions for f in q.fields}
     assert filled <= set(PROFILE_FIELDS)
     # Everything a consult can tell about a person is asked (id is free text, not a question);
-    # the values and SURE answers by the optional steps after the comparison, from their own data.
-    assert set(PROFILE_FIELDS) - filled == {"id", *VALUE_FIELDS, *SURE_FIELDS}
+    # the values, SURE and plan answers by the optional steps after the comparison.
+    assert set(PROFILE_FIELDS) - filled == {"id", *VALUE_FIELDS, *SURE_FIELDS, *PLAN_FIELDS}
 
 
 def test_a_data_dir_with_its_own_questions_is_used(tmp_path) -> None:

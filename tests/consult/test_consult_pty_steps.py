@@ -10,6 +10,7 @@ import shutil
 import sys
 
 import pytest
+import yaml
 
 from tests.conftest import DATA_DIR, MINIMAL_KB, ROOT
 
@@ -106,6 +107,18 @@ def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> N
     ask(child, "Do you know the benefits and risks of each option?", SURE[1])
     ask(child, "Are you clear about which benefits and risks matter most to you?", SURE[2])
     ask(child, "Do you have enough support and advice to make a choice?", SURE[3])
+    # a "no": the person's own next-step plan (issue 24), through the same prompts
+    ask(child, "Would you like to make a short plan for your next steps?", "y")
+    child.expect("Which option are you leaning toward right now?")
+    child.expect(r"(\d+)\) Not sure yet")
+    unsure = child.match.group(1)
+    child.expect(r"> ")
+    child.sendline(unsure)
+    ask(child, "What questions do you still want to ask?", "Does it hurt?")
+    ask(child, "Who would you like to talk it over with?", "My partner")
+    ask(child, "By what date would you like to decide?", "2027-02-30")
+    ask(child, "Please type the date like 2027-01-31", "2027-03-01")  # asked again, not lost
+    child.expect("Your plan")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
@@ -128,3 +141,7 @@ def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> N
     record = save.read_text()
     assert "values_home: 10" in record and "sure_support: false" in record
     assert "values_time" not in record
+    assert "Leaning toward: Not sure yet" in screen and "Decide by: 2027-03-01" in screen
+    plan = yaml.safe_load(record)
+    assert (plan["plan_leaning"], plan["plan_decide_by"]) == ("unsure", "2027-03-01")
+    assert plan["plan_notes"] == "Questions: Does it hurt? Talk it over with: My partner."

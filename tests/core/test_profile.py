@@ -34,12 +34,16 @@ CONTRACT_FIELDS = {
     "sure_understand",
     "sure_values",
     "sure_support",
+    "oral_antidepressant",
     "values_evidence",
     "values_cost",
     "values_time",
     "values_home",
     "values_needles",
     "values_monitoring",
+    "plan_leaning",
+    "plan_decide_by",
+    "plan_notes",
 }
 
 
@@ -171,3 +175,28 @@ def test_id_refuses_invisible_and_reordering_characters(ch: str) -> None:
     with pytest.raises(InputError, match="control characters"):
         parse_profile({"age": 40, "id": f"p{ch}1"})
     assert parse_profile({"age": 40, "id": "Zoë-中-1"}).id == "Zoë-中-1"
+
+
+def test_plan_fields_follow_the_contract() -> None:
+    """CONTRACT §1: plan_leaning a modality or unsure; plan_decide_by a calendar date
+    YYYY-MM-DD (a YAML date reads as the same text); plan_notes text of at most 1,000."""
+    import datetime
+
+    p = parse_profile({"age": 40, "plan_leaning": "unsure", "plan_decide_by": "2028-02-29", "plan_notes": "Ask: cost?"})
+    assert (p.plan_leaning, p.plan_decide_by, p.plan_notes) == ("unsure", "2028-02-29", "Ask: cost?")
+    assert parse_profile({"age": 40, "plan_decide_by": datetime.date(2027, 1, 5)}).plan_decide_by == "2027-01-05"
+    assert parse_profile({"age": 40, "plan_notes": "x" * 1000}).to_record()["plan_notes"] == "x" * 1000
+    for field, bad in [
+        ("plan_leaning", "tms"),
+        ("plan_decide_by", "2027-02-29"),
+        ("plan_decide_by", "2026-13-01"),
+        ("plan_decide_by", "20261220"),
+        ("plan_decide_by", "12/20/2026"),
+        ("plan_decide_by", 20261220),
+        ("plan_notes", "x" * 1001),
+        ("plan_notes", "line one\nline two"),
+        ("plan_notes", "\u202eevil"),
+    ]:
+        with pytest.raises(InputError) as exc:
+            parse_profile({"age": 40, field: bad})
+        assert [p.field for p in exc.value.problems] == [field], (field, bad)

@@ -6,6 +6,7 @@ accept the same records, build the same profile, and blame the same fields.
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Any
 
@@ -39,6 +40,14 @@ def good_value(name: str) -> st.SearchStrategy[Any]:
         return st.booleans()
     if spec.kind == "str":
         return st.text(max_size=30)
+    if spec.kind == "date":
+        # Real dates, the day after a month's end, and the forms that are not YYYY-MM-DD.
+        return st.one_of(
+            st.dates(datetime.date(1000, 1, 1)).map(datetime.date.isoformat),
+            st.dates(datetime.date(1000, 1, 1)),
+            st.from_regex(r"[0-9]{4}-(0[0-9]|1[0-3])-(2[89]|3[0-2])", fullmatch=True),
+            st.sampled_from(["20261220", "2026-12-20T00:00", "2026-W51", "0999-01-01", "2026-1-5", " 2026-12-20"]),
+        )
     if spec.kind == "enum":
         return st.sampled_from(spec.choices)
     if spec.kind == "enum_list":

@@ -149,8 +149,8 @@ def _fit(**kw: Any) -> Any:
 
 
 def test_cost_follows_the_persons_payer_not_a_fixed_score() -> None:
-    # Spravato on-label: a commercial plan's share ($91-$407) scores better on cost than the
-    # full price an uninsured person pays ($907-$1,356); compounded (cash) is the same for both.
+    # Spravato on-label: a commercial plan's share ($91-$387) scores better on cost than the
+    # full price an uninsured person pays ($907-$1,290); compounded (cash) is the same for both.
     commercial, _ = _fit(insurance="commercial", values_cost=10)
     uninsured, _ = _fit(insurance="uninsured", values_cost=10)
     pairs = (("c", commercial), ("u", uninsured))

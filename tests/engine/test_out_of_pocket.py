@@ -86,14 +86,14 @@ def test_pregnant_commercial_patient_gets_the_same_cost_model(kb: KnowledgeBase)
     )
 
 
-@pytest.mark.parametrize(("budget", "within"), [(50, False), (200, None), (407, True)])
+@pytest.mark.parametrize(("budget", "within"), [(50, False), (200, None), (387, True)])
 def test_budget_is_compared_with_what_the_person_would_pay(
     kb: KnowledgeBase, budget: float, within: bool | None
 ) -> None:
-    # Commercial on-label Spravato: plan share $91-$407 (10-30% of $907-$1,356); the price
+    # Commercial on-label Spravato: plan share $91-$387 (10-30% of $907-$1,290); the price
     # before insurance ($907+) would have put every one of these budgets below it.
     cost = evaluate_modalities(person(insurance="commercial", budget_per_session=budget), kb).modality("spravato").cost
-    assert cost.out_of_pocket is not None and cost.out_of_pocket.per_session == (91, 407)
+    assert cost.out_of_pocket is not None and cost.out_of_pocket.per_session == (91, 387)
     assert cost.within_budget is within
     assert cost.budget_note is not None and "guess" in cost.budget_note.patient
 

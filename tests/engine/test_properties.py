@@ -55,12 +55,14 @@ def test_status_follows_findings_in_any_knowledge_base(kb: KnowledgeBase, record
         severities = {f.severity for f in m.findings}
         if "absolute" in severities:
             assert m.status == "contraindicated"
-        # incomplete exactly when the screen is unfinished and nothing contraindicates
-        assert (m.status == "incomplete") is (bool(result.missing) and "absolute" not in severities)
+        # incomplete exactly when the screen is unfinished (a field missing, or answers that
+        # disagree) and nothing contraindicates
+        unfinished = bool(result.missing) or bool(result.conflicts)
+        assert (m.status == "incomplete") is (unfinished and "absolute" not in severities)
         if m.status == "no_flags":
-            assert severities <= {"info"} and not result.missing
+            assert severities <= {"info"} and not unfinished
         if m.status == "caution":
-            assert "relative" in severities and "absolute" not in severities and not result.missing
+            assert "relative" in severities and "absolute" not in severities and not unfinished
         for f in m.findings:
             assert f.sources and all(s.strip() for s in f.sources)
             assert f.message.clinician.strip() and f.message.patient.strip()

@@ -30,6 +30,9 @@ KEYS = frozenset(
         "likely_covered",
         "indication",
         "missing",
+        "conflicts",
+        "text_includes",
+        "text_excludes",
     }
 )
 
@@ -79,3 +82,22 @@ def test_scenario(path: Path, kb: KnowledgeBase) -> None:
         assert by_id[mid].indication.status == indication, (mid, by_id[mid].indication.note.clinician)
     if "missing" in exp:
         assert [m.field for m in result.missing] == exp["missing"]
+    if "conflicts" in exp:
+        assert [c.id for c in result.conflicts] == exp["conflicts"]
+    if "text_includes" in exp or "text_excludes" in exp:
+        # Every surface a reader sees: JSON and Markdown, both audiences.
+        text = "\n".join(
+            render(result, audience)  # type: ignore[arg-type]
+            for audience in ("clinician", "patient")
+        )
+        for wanted in exp.get("text_includes", []):
+            assert wanted in text, wanted
+        for unwanted in exp.get("text_excludes", []):
+            assert unwanted not in text, unwanted
+
+
+def render(result: Any, audience: str) -> str:
+    from ketadecide.render.json import render_json
+    from ketadecide.render.markdown import render_markdown
+
+    return render_json(result, audience) + render_markdown(result, audience)  # type: ignore[arg-type]

@@ -109,8 +109,20 @@ CONDITIONS: tuple[Code, ...] = (
         conditions=("psychosis_history",),
         history=("psychosis_history",),
     ),
-    Code("icd10cm", "F11.20", "Opioid dependence, uncomplicated", conditions=("substance_use_disorder_active",)),
-    Code("icd10cm", "F10.21", "Alcohol dependence, in remission"),
+    Code(
+        "icd10cm",
+        "F11.20",
+        "Opioid dependence, uncomplicated",
+        conditions=("substance_use_disorder_active",),
+        history=("substance_use_disorder_history",),
+    ),
+    Code(
+        "icd10cm",
+        "F10.21",
+        "Alcohol dependence, in remission",
+        conditions=("substance_use_disorder_history",),
+        history=("substance_use_disorder_history",),
+    ),
     Code("icd10cm", "I71.4", "Abdominal aortic aneurysm, without rupture", conditions=("aneurysmal_vascular_disease",)),
     Code(
         "icd10cm", "Q28.2", "Arteriovenous malformation of cerebral vessels", conditions=("arteriovenous_malformation",)
@@ -142,6 +154,20 @@ CONDITIONS: tuple[Code, ...] = (
     Code("snomed", "714628002", "Prediabetes (finding)"),
     Code("snomed", "73595000", "Stress (finding)"),
     Code("icd10cm", "J45.909", "Unspecified asthma, uncomplicated"),
+    Code(
+        "snomed",
+        "5602001",
+        "Opioid abuse (disorder)",
+        conditions=("substance_use_disorder_active",),
+        history=("substance_use_disorder_history",),
+    ),
+    Code("snomed", "231494001", "Mania (disorder)", conditions=("current_mania",), history=("mania_history",)),
+    Code(
+        "snomed",
+        "128609009",
+        "Intracranial aneurysm (disorder)",
+        conditions=("aneurysmal_vascular_disease",),
+    ),
 )
 
 #: Active medicines a random patient may take (RxNorm ingredients and ATC classes).
@@ -296,8 +322,15 @@ class SynthPatient:
             for d in c.code.diagnoses
         }
 
-    def expected_medications(self) -> set[str]:
-        return {m for med in self.medications if med.status == "active" for m in med.code.medications}
+    def expected_medications(self, window_days: int | None = 365) -> set[str]:
+        """Medication classes of active orders; with ``window_days`` (the bundled data's
+        freshness window for medication lists), only orders no older than it."""
+        return {
+            m
+            for med in self.medications
+            if med.status == "active" and (window_days is None or med.days_ago <= window_days)
+            for m in med.code.medications
+        }
 
     def latest_bp(self) -> tuple[int, int, int] | None:
         """(systolic, diastolic, days ago) of the most recent reading."""
@@ -531,6 +564,7 @@ def iter_codes(codes_yaml: Mapping[str, Any]) -> Iterator[tuple[str, Code]]:
         if entry.get("record") != "condition":
             continue
         conditions = tuple(entry.get("conditions", ()))
+        resolved = (entry["resolved_as"],) if entry.get("resolved_as") else ()
         for code in entry.get("codes", ()):
             yield (
                 key,
@@ -541,7 +575,7 @@ def iter_codes(codes_yaml: Mapping[str, Any]) -> Iterator[tuple[str, Code]]:
                     diagnoses=tuple(entry.get("diagnoses", ())),
                     conditions=conditions,
                     pregnancy=entry.get("pregnancy"),
-                    history=tuple(c for c in conditions if c in history),
+                    history=tuple(dict.fromkeys((*(c for c in conditions if c in history), *resolved))),
                 ),
             )
 

@@ -46,7 +46,7 @@ def _bundle(n: int, *, future: int = 0) -> dict[str, object]:
     for i in range(n):
         day = dt.date.fromordinal(start + i % 2000).isoformat()
         last = i == n - 1
-        pair(i, "2025-06-30" if last else day, 150 if last else 120, 95 if last else 80)
+        pair(i, "2026-06-30" if last else day, 150 if last else 120, 95 if last else 80)
     for j in range(future):
         pair(n + j, "2027-01-01", 200, 120)
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
@@ -61,7 +61,7 @@ def test_only_the_most_recent_observations_of_each_code_are_kept() -> None:
     # per code: the 50 latest up to the as-of date and at most 50 after it
     assert len(kept) == 2 * 2 * RECENT_OBSERVATIONS_PER_CODE
     assert dropped == 2 * (300 + 80) - len(kept)
-    assert any(r["effectiveDateTime"].startswith("2025-06-30") for r in kept)
+    assert any(r["effectiveDateTime"].startswith("2026-06-30") for r in kept)
     assert data["entry"][0]["resource"]["resourceType"] == "Patient"  # type: ignore[index]
 
 

@@ -61,7 +61,7 @@ def messages(report: MappingReport, status: str) -> str:
         ("F25.0", [], ["psychosis_history"]),
         ("F10.20", [], ["substance_use_disorder_active"]),
         ("F11.10", [], ["substance_use_disorder_active"]),
-        ("F10.21", [], []),  # in remission: informational
+        ("F10.21", [], ["substance_use_disorder_history"]),  # in remission: a history, never active
         ("F17.210", [], []),  # nicotine: informational
         ("I71.4", [], ["aneurysmal_vascular_disease"]),
         ("I67.1", [], ["aneurysmal_vascular_disease"]),
@@ -119,8 +119,11 @@ def test_inactive_conditions_are_not_counted(index: CodeIndex) -> None:
         condition("I71.4", clinical="inactive"),
         condition("F10.20", clinical="remission"),
     )
-    assert "diagnoses" not in profile and "conditions" not in profile
-    assert len(report.of("not_counted")) == 3
+    assert "diagnoses" not in profile
+    # A substance use disorder in remission is a history (codes.yaml resolved_as), never active.
+    assert profile["conditions"] == ["substance_use_disorder_history"]
+    assert len(report.of("not_counted")) == 2
+    assert "remission, counted as a history" in messages(report, "mapped")
 
 
 def test_history_conditions_count_when_resolved(index: CodeIndex) -> None:
@@ -342,10 +345,11 @@ def test_unusable_blood_pressure(index: CodeIndex, reading: dict[str, Any], why:
     assert why in messages(report, "not_counted")
 
 
-def test_stale_blood_pressure_is_flagged(index: CodeIndex) -> None:
+def test_stale_blood_pressure_is_listed_not_used(index: CodeIndex) -> None:
     profile, report = run(index, bp_panel(135, 85, "2024-01-01"))
-    assert profile["bp_systolic"] == 135
-    assert "days old" in messages(report, "check")
+    assert "bp_systolic" not in profile
+    assert "older than its 365-day window" in messages(report, "check")
+    assert [(s.field, s.value) for s in report.stale] == [("bp_systolic", 135), ("bp_diastolic", 85)]
 
 
 # ---------------------------------------------------------------- PHQ-9
@@ -396,14 +400,16 @@ def test_phq9_total_alone_does_not_fill_items(index: CodeIndex) -> None:
 @pytest.mark.parametrize(
     ("resources", "expected"),
     [
-        ([condition("Z33.1")], "pregnant"),
-        ([condition("Z3A.20")], "pregnant"),
-        ([condition("72892002", "snomed")], "pregnant"),
-        ([condition("Z39.1")], "breastfeeding"),
-        ([condition("Z31.69")], "planning"),
+        ([condition("Z33.1", onset="2026-06-01")], "pregnant"),
+        ([condition("Z3A.20", onset="2026-06-01")], "pregnant"),
+        ([condition("72892002", "snomed", onset="2026-06-01")], "pregnant"),
+        ([condition("Z39.1", onset="2026-06-01")], "breastfeeding"),
+        ([condition("Z31.69", onset="2026-06-01")], "planning"),
+        ([condition("Z33.1", onset="2020-01-01")], None),  # an "active" pregnancy from 2020: stale
         ([pregnancy_status("77386006", "2026-10-01")], "pregnant"),
         ([pregnancy_status("LA15173-0", "2026-10-01", "loinc")], "pregnant"),
-        ([pregnancy_status("60001007", "2026-10-01")], "none"),
+        ([pregnancy_status("60001007", "2026-11-01")], "none"),
+        ([pregnancy_status("60001007", "2026-10-01")], None),  # "not pregnant" older than 30 days
         ([condition("Z33.1", clinical="resolved")], None),
         ([pregnancy_status("77386006", "2025-01-01")], None),  # older than 42 weeks
     ],
@@ -414,9 +420,10 @@ def test_pregnancy(index: CodeIndex, resources: list[dict[str, Any]], expected: 
 
 
 def test_pregnancy_conflict_takes_the_safer_value(index: CodeIndex) -> None:
-    profile, report = run(index, condition("Z34.00"), pregnancy_status("60001007", "2026-11-01"))
+    profile, report = run(index, condition("Z34.00", onset="2026-06-01"), pregnancy_status("60001007", "2026-11-01"))
     assert profile["pregnancy"] == "pregnant"
     assert "pregnant > breastfeeding" in messages(report, "conflict")
+    assert report.record_conflicts == ("pregnancy",)
 
 
 # ---------------------------------------------------------------- report and profile

@@ -4,8 +4,9 @@
 --   bp_diastolic, conditions, medications, insurance, budget_per_session, has_driver,
 --   can_attend_twice_weekly, prefers_home, needle_averse, course_modality,
 --   course_sessions, course_response, course_dissociation, financial_stress, sure_sure,
---   sure_understand, sure_values, sure_support, values_evidence, values_cost, values_time,
---   values_home, values_needles, values_monitoring
+--   sure_understand, sure_values, sure_support, oral_antidepressant, values_evidence,
+--   values_cost, values_time, values_home, values_needles, values_monitoring,
+--   plan_leaning, plan_decide_by, plan_notes
 -- Row number: ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; on PostgreSQL give --row-column).
 -- Gives the CSV output's columns plus error: NULL for a valid row, else its first problem
 -- (then the answer columns are NULL). Ordered by row.
@@ -13,6 +14,8 @@ SELECT
   id,
   CASE WHEN __error IS NULL THEN "crisis" END AS "crisis",
   CASE WHEN __error IS NULL THEN "missing" END AS "missing",
+  CASE WHEN __error IS NULL THEN "conflicts" END AS "conflicts",
+  CASE WHEN __error IS NULL THEN "stale" END AS "stale",
   CASE WHEN __error IS NULL THEN "spravato_status" END AS "spravato_status",
   CASE WHEN __error IS NULL THEN "spravato_indication" END AS "spravato_indication",
   CASE WHEN __error IS NULL THEN "spravato_findings" END AS "spravato_findings",
@@ -41,7 +44,18 @@ FROM (
       "pregnancy",
       "diagnoses",
       "antidepressant_trials",
-      COALESCE("suicidality", 'unknown') AS "suicidality",
+      CASE
+        WHEN (
+          COALESCE((
+            "suicidality" = 'none'
+          ), FALSE)
+          AND COALESCE((
+            phq9[9] > 0
+          ), FALSE)
+        )
+        THEN 'unknown'
+        ELSE COALESCE("suicidality", 'unknown')
+      END AS "suicidality",
       "phq9",
       "bp_systolic",
       "bp_diastolic",
@@ -62,12 +76,74 @@ FROM (
       "sure_understand",
       "sure_values",
       "sure_support",
+      "oral_antidepressant",
       "values_evidence",
       "values_cost",
       "values_time",
       "values_home",
       "values_needles",
       "values_monitoring",
+      "plan_leaning",
+      "plan_decide_by",
+      "plan_notes",
+      CONCAT_WS(
+        ';',
+        CASE
+          WHEN (
+            COALESCE((
+              "suicidality" = 'none'
+            ), FALSE)
+            AND COALESCE((
+              phq9[9] > 0
+            ), FALSE)
+          )
+          THEN 'phq9_item9_vs_no_suicidality'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ARRAY_CONTAINS("conditions", 'current_mania')
+            ), FALSE)
+            AND COALESCE((
+              ARRAY_CONTAINS("diagnoses", 'mdd')
+            ), FALSE)
+            AND (
+              NOT COALESCE((
+                ARRAY_CONTAINS("diagnoses", 'bipolar_depression')
+              ), FALSE)
+            )
+          )
+          THEN 'current_mania_with_mdd_only'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ARRAY_CONTAINS("conditions", 'mania_history')
+            ), FALSE)
+            AND COALESCE((
+              ARRAY_CONTAINS("diagnoses", 'mdd')
+            ), FALSE)
+            AND (
+              NOT COALESCE((
+                ARRAY_CONTAINS("diagnoses", 'bipolar_depression')
+              ), FALSE)
+            )
+          )
+          THEN 'mania_history_with_mdd_only'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ARRAY_CONTAINS("diagnoses", 'mdd')
+            ), FALSE)
+            AND COALESCE((
+              ARRAY_CONTAINS("diagnoses", 'bipolar_depression')
+            ), FALSE)
+          )
+          THEN 'mdd_and_bipolar'
+        END
+      ) AS conflicts,
+      '' AS stale,
       "__row",
       "__error"
     FROM (
@@ -98,12 +174,16 @@ FROM (
         "sure_understand",
         "sure_values",
         "sure_support",
+        "oral_antidepressant",
         "values_evidence",
         "values_cost",
         "values_time",
         "values_home",
         "values_needles",
         "values_monitoring",
+        "plan_leaning",
+        "plan_decide_by",
+        "plan_notes",
         __row,
         CASE
           WHEN (
@@ -188,7 +268,7 @@ FROM (
             AND (
               NOT REGEXP_FULL_MATCH(
                 __raw_9,
-                '(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*'
+                '(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*'
               )
               OR LENGTH(__raw_9) - LENGTH(REPLACE(__raw_9, ';', '')) >= 100
             )
@@ -210,6 +290,34 @@ FROM (
             )
           )
           THEN 'medications: expected none, or known ids separated by ; (at most 100; see ketadecide modalities)'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('medi cal', 'medical')
+          THEN 'insurance: expected a kind of plan; Medi-Cal is a Medicaid plan: write medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('aetna')
+          THEN 'insurance: expected a kind of plan; Aetna sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('humana')
+          THEN 'insurance: expected a kind of plan; Humana sells Medicare Advantage, Medicaid and VA/TRICARE plans: write medicare, medicaid or va_tricare'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('uhc', 'united healthcare', 'unitedhealthcare')
+          THEN 'insurance: expected a kind of plan; UnitedHealthcare sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
           WHEN (
             (
               NOT __raw_11 IS NULL AND __raw_11 <> ''
@@ -306,45 +414,79 @@ FROM (
           WHEN (
             (
               NOT __raw_26 IS NULL AND __raw_26 <> ''
+            ) AND "oral_antidepressant" IS NULL
+          )
+          THEN 'oral_antidepressant: expected true/false, yes/no or 1/0'
+          WHEN (
+            (
+              NOT __raw_27 IS NULL AND __raw_27 <> ''
             )
             AND NOT COALESCE("values_evidence" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_evidence: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_27 IS NULL AND __raw_27 <> ''
+              NOT __raw_28 IS NULL AND __raw_28 <> ''
             )
             AND NOT COALESCE("values_cost" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_cost: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_28 IS NULL AND __raw_28 <> ''
+              NOT __raw_29 IS NULL AND __raw_29 <> ''
             )
             AND NOT COALESCE("values_time" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_time: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_29 IS NULL AND __raw_29 <> ''
+              NOT __raw_30 IS NULL AND __raw_30 <> ''
             )
             AND NOT COALESCE("values_home" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_home: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_30 IS NULL AND __raw_30 <> ''
+              NOT __raw_31 IS NULL AND __raw_31 <> ''
             )
             AND NOT COALESCE("values_needles" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_needles: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_31 IS NULL AND __raw_31 <> ''
+              NOT __raw_32 IS NULL AND __raw_32 <> ''
             )
             AND NOT COALESCE("values_monitoring" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_monitoring: expected a whole number from 0 to 10'
+          WHEN (
+            (
+              NOT __raw_33 IS NULL AND __raw_33 <> ''
+            ) AND "plan_leaning" IS NULL
+          )
+          THEN 'plan_leaning: expected one of spravato, iv, im, compounded, unsure'
+          WHEN (
+            (
+              NOT __raw_34 IS NULL AND __raw_34 <> ''
+            )
+            AND (
+              NOT REGEXP_FULL_MATCH(
+                __raw_34,
+                '^(?:[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)-02-29)$'
+              )
+            )
+          )
+          THEN 'plan_decide_by: expected a date written YYYY-MM-DD'
+          WHEN (
+            (
+              NOT __raw_35 IS NULL AND __raw_35 <> ''
+            )
+            AND (
+              LENGTH(__raw_35) > 1000
+              OR NOT REGEXP_FULL_MATCH(__raw_35, '^[^\x00-\x1f\x7f-\x9f​-‏ -‮⁦-⁩﻿]*$')
+            )
+          )
+          THEN 'plan_notes: longer than 1000 characters, or holds a control character'
           WHEN age IS NULL
           THEN 'age: required'
           WHEN COALESCE(bp_systolic <= bp_diastolic, FALSE)
@@ -385,6 +527,10 @@ FROM (
           __raw_29,
           __raw_30,
           __raw_31,
+          __raw_32,
+          __raw_33,
+          __raw_34,
+          __raw_35,
           CASE WHEN (
             NOT __raw_0 IS NULL AND __raw_0 <> ''
           ) THEN __raw_0 END AS "id",
@@ -516,29 +662,45 @@ FROM (
             THEN FALSE
           END AS "sure_support",
           CASE
-            WHEN REGEXP_FULL_MATCH(__raw_26, '(?:0|-?[1-9][0-9]*)')
-            THEN TRY_CAST(__raw_26 AS BIGINT)
-          END AS "values_evidence",
+            WHEN LOWER(__raw_26) IN ('1', 'true', 'yes')
+            THEN TRUE
+            WHEN LOWER(__raw_26) IN ('0', 'false', 'no')
+            THEN FALSE
+          END AS "oral_antidepressant",
           CASE
             WHEN REGEXP_FULL_MATCH(__raw_27, '(?:0|-?[1-9][0-9]*)')
             THEN TRY_CAST(__raw_27 AS BIGINT)
-          END AS "values_cost",
+          END AS "values_evidence",
           CASE
             WHEN REGEXP_FULL_MATCH(__raw_28, '(?:0|-?[1-9][0-9]*)')
             THEN TRY_CAST(__raw_28 AS BIGINT)
-          END AS "values_time",
+          END AS "values_cost",
           CASE
             WHEN REGEXP_FULL_MATCH(__raw_29, '(?:0|-?[1-9][0-9]*)')
             THEN TRY_CAST(__raw_29 AS BIGINT)
-          END AS "values_home",
+          END AS "values_time",
           CASE
             WHEN REGEXP_FULL_MATCH(__raw_30, '(?:0|-?[1-9][0-9]*)')
             THEN TRY_CAST(__raw_30 AS BIGINT)
-          END AS "values_needles",
+          END AS "values_home",
           CASE
             WHEN REGEXP_FULL_MATCH(__raw_31, '(?:0|-?[1-9][0-9]*)')
             THEN TRY_CAST(__raw_31 AS BIGINT)
-          END AS "values_monitoring"
+          END AS "values_needles",
+          CASE
+            WHEN REGEXP_FULL_MATCH(__raw_32, '(?:0|-?[1-9][0-9]*)')
+            THEN TRY_CAST(__raw_32 AS BIGINT)
+          END AS "values_monitoring",
+          CASE
+            WHEN __raw_33 IN ('spravato', 'iv', 'im', 'compounded', 'unsure')
+            THEN __raw_33
+          END AS "plan_leaning",
+          CASE WHEN (
+            NOT __raw_34 IS NULL AND __raw_34 <> ''
+          ) THEN __raw_34 END AS "plan_decide_by",
+          CASE WHEN (
+            NOT __raw_35 IS NULL AND __raw_35 <> ''
+          ) THEN __raw_35 END AS "plan_notes"
         FROM (
           SELECT
             ROW_NUMBER() OVER () AS __row,
@@ -568,12 +730,16 @@ FROM (
             "sure_understand" AS __raw_23,
             "sure_values" AS __raw_24,
             "sure_support" AS __raw_25,
-            "values_evidence" AS __raw_26,
-            "values_cost" AS __raw_27,
-            "values_time" AS __raw_28,
-            "values_home" AS __raw_29,
-            "values_needles" AS __raw_30,
-            "values_monitoring" AS __raw_31
+            "oral_antidepressant" AS __raw_26,
+            "values_evidence" AS __raw_27,
+            "values_cost" AS __raw_28,
+            "values_time" AS __raw_29,
+            "values_home" AS __raw_30,
+            "values_needles" AS __raw_31,
+            "values_monitoring" AS __raw_32,
+            "plan_leaning" AS __raw_33,
+            "plan_decide_by" AS __raw_34,
+            "plan_notes" AS __raw_35
           FROM "ds"."cohort"
         ) AS __in
       ) AS __typed
@@ -690,6 +856,14 @@ FROM (
         ),
         FALSE
       ) AS "__screen_phq9_mild_or_less",
+      COALESCE(
+        (
+          (
+            phq9[1] + phq9[2] + phq9[3] + phq9[4] + phq9[5] + phq9[6] + phq9[7] + phq9[8] + phq9[9]
+          ) >= 20
+        ),
+        FALSE
+      ) AS "__screen_phq9_severe",
       CONCAT_WS(
         ';',
         CASE
@@ -726,6 +900,12 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS("conditions", 'current_mania')
+                OR ARRAY_CONTAINS("conditions", 'mania_history')
+              )
+            )
+            AND (
               "antidepressant_trials" >= 2
             )
           )
@@ -742,7 +922,16 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS("conditions", 'current_mania')
+                OR ARRAY_CONTAINS("conditions", 'mania_history')
+              )
+            )
+            AND (
               NULLIF("suicidality", 'unknown') IN ('active_ideation', 'plan_or_intent')
+            )
+            AND (
+              "oral_antidepressant" = TRUE
             )
           )
         )
@@ -761,6 +950,12 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS("conditions", 'current_mania')
+                OR ARRAY_CONTAINS("conditions", 'mania_history')
+              )
+            )
+            AND (
               "antidepressant_trials" >= 2
             )
           )
@@ -777,7 +972,16 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS("conditions", 'current_mania')
+                OR ARRAY_CONTAINS("conditions", 'mania_history')
+              )
+            )
+            AND (
               NULLIF("suicidality", 'unknown') IN ('active_ideation', 'plan_or_intent')
+            )
+            AND (
+              "oral_antidepressant" = TRUE
             )
           )
         ) IS NULL
@@ -791,13 +995,17 @@ FROM (
   ), __fired AS (
     SELECT
       *,
-      __missing <> '' AS __incomplete
+      (
+        __missing <> '' OR conflicts <> ''
+      ) AS __incomplete
     FROM __derived
   )
   SELECT
     id,
     COALESCE(suicidality IN ('active_ideation', 'plan_or_intent'), FALSE) AS crisis,
     __missing AS missing,
+    conflicts,
+    stale,
     CASE
       WHEN COALESCE(
         ARRAY_CONTAINS(__conditions, 'aneurysmal_vascular_disease')
@@ -820,6 +1028,7 @@ FROM (
         OR ARRAY_CONTAINS(__conditions, 'interstitial_cystitis')
         OR ARRAY_CONTAINS(__conditions, 'severe_hepatic_impairment')
         OR ARRAY_CONTAINS(__conditions, 'current_mania')
+        OR ARRAY_CONTAINS(__conditions, 'mania_history')
         OR ARRAY_CONTAINS(__conditions, 'stroke_history')
         OR ARRAY_CONTAINS(__conditions, 'uncontrolled_hyperthyroidism')
         OR ARRAY_CONTAINS(__conditions, 'significant_respiratory_disease')
@@ -875,6 +1084,7 @@ FROM (
               'interstitial_cystitis',
               'severe_hepatic_impairment',
               'current_mania',
+              'mania_history',
               'stroke_history',
               'uncontrolled_hyperthyroidism',
               'significant_respiratory_disease',
@@ -904,7 +1114,13 @@ FROM (
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
       CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END,
       NULLIF(
-        ARRAY_TO_STRING(LIST_FILTER(__conditions, LAMBDA x : x IN ('moderate_hepatic_impairment')), ';'),
+        ARRAY_TO_STRING(
+          LIST_FILTER(
+            __conditions,
+            LAMBDA x : x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')
+          ),
+          ';'
+        ),
         ''
       ),
       NULLIF(
@@ -930,7 +1146,8 @@ FROM (
         THEN 'cannot_attend_twice_weekly'
       END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "spravato_findings",
     CASE insurance
       WHEN 'commercial'
@@ -980,7 +1197,6 @@ FROM (
         OR ARRAY_CONTAINS(__conditions, 'elevated_intracranial_pressure'),
         FALSE
       )
-      OR COALESCE(ARRAY_CONTAINS(__medications, 'theophylline'), FALSE)
       OR "__screen_bp_severe"
       THEN 'contraindicated'
       WHEN __incomplete
@@ -992,6 +1208,7 @@ FROM (
         OR ARRAY_CONTAINS(__conditions, 'interstitial_cystitis')
         OR ARRAY_CONTAINS(__conditions, 'severe_hepatic_impairment')
         OR ARRAY_CONTAINS(__conditions, 'current_mania')
+        OR ARRAY_CONTAINS(__conditions, 'mania_history')
         OR ARRAY_CONTAINS(__conditions, 'stroke_history')
         OR ARRAY_CONTAINS(__conditions, 'uncontrolled_hyperthyroidism')
         OR ARRAY_CONTAINS(__conditions, 'significant_respiratory_disease')
@@ -1003,7 +1220,8 @@ FROM (
         OR ARRAY_CONTAINS(__medications, 'maoi')
         OR ARRAY_CONTAINS(__medications, 'psychostimulant')
         OR ARRAY_CONTAINS(__medications, 'opioid')
-        OR ARRAY_CONTAINS(__medications, 'other_cns_depressant'),
+        OR ARRAY_CONTAINS(__medications, 'other_cns_depressant')
+        OR ARRAY_CONTAINS(__medications, 'theophylline'),
         FALSE
       )
       OR "__screen_age_under_18"
@@ -1035,10 +1253,6 @@ FROM (
         ),
         ''
       ),
-      NULLIF(
-        ARRAY_TO_STRING(LIST_FILTER(__medications, LAMBDA x : x IN ('theophylline')), ';'),
-        ''
-      ),
       CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END,
       NULLIF(
         ARRAY_TO_STRING(
@@ -1051,6 +1265,7 @@ FROM (
               'interstitial_cystitis',
               'severe_hepatic_impairment',
               'current_mania',
+              'mania_history',
               'stroke_history',
               'uncontrolled_hyperthyroidism',
               'significant_respiratory_disease',
@@ -1065,7 +1280,14 @@ FROM (
         ARRAY_TO_STRING(
           LIST_FILTER(
             __medications,
-            LAMBDA x : x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')
+            LAMBDA x : x IN (
+              'benzodiazepine',
+              'maoi',
+              'psychostimulant',
+              'opioid',
+              'other_cns_depressant',
+              'theophylline'
+            )
           ),
           ';'
         ),
@@ -1080,7 +1302,13 @@ FROM (
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
       CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END,
       NULLIF(
-        ARRAY_TO_STRING(LIST_FILTER(__conditions, LAMBDA x : x IN ('moderate_hepatic_impairment')), ';'),
+        ARRAY_TO_STRING(
+          LIST_FILTER(
+            __conditions,
+            LAMBDA x : x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')
+          ),
+          ';'
+        ),
         ''
       ),
       NULLIF(
@@ -1104,7 +1332,8 @@ FROM (
         THEN 'cannot_attend_twice_weekly'
       END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "iv_findings",
     CASE insurance
       WHEN 'commercial'
@@ -1130,7 +1359,6 @@ FROM (
         OR ARRAY_CONTAINS(__conditions, 'elevated_intracranial_pressure'),
         FALSE
       )
-      OR COALESCE(ARRAY_CONTAINS(__medications, 'theophylline'), FALSE)
       OR "__screen_bp_severe"
       THEN 'contraindicated'
       WHEN __incomplete
@@ -1142,6 +1370,7 @@ FROM (
         OR ARRAY_CONTAINS(__conditions, 'interstitial_cystitis')
         OR ARRAY_CONTAINS(__conditions, 'severe_hepatic_impairment')
         OR ARRAY_CONTAINS(__conditions, 'current_mania')
+        OR ARRAY_CONTAINS(__conditions, 'mania_history')
         OR ARRAY_CONTAINS(__conditions, 'stroke_history')
         OR ARRAY_CONTAINS(__conditions, 'uncontrolled_hyperthyroidism')
         OR ARRAY_CONTAINS(__conditions, 'significant_respiratory_disease')
@@ -1153,7 +1382,8 @@ FROM (
         OR ARRAY_CONTAINS(__medications, 'maoi')
         OR ARRAY_CONTAINS(__medications, 'psychostimulant')
         OR ARRAY_CONTAINS(__medications, 'opioid')
-        OR ARRAY_CONTAINS(__medications, 'other_cns_depressant'),
+        OR ARRAY_CONTAINS(__medications, 'other_cns_depressant')
+        OR ARRAY_CONTAINS(__medications, 'theophylline'),
         FALSE
       )
       OR "__screen_age_under_18"
@@ -1185,10 +1415,6 @@ FROM (
         ),
         ''
       ),
-      NULLIF(
-        ARRAY_TO_STRING(LIST_FILTER(__medications, LAMBDA x : x IN ('theophylline')), ';'),
-        ''
-      ),
       CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END,
       NULLIF(
         ARRAY_TO_STRING(
@@ -1201,6 +1427,7 @@ FROM (
               'interstitial_cystitis',
               'severe_hepatic_impairment',
               'current_mania',
+              'mania_history',
               'stroke_history',
               'uncontrolled_hyperthyroidism',
               'significant_respiratory_disease',
@@ -1215,7 +1442,14 @@ FROM (
         ARRAY_TO_STRING(
           LIST_FILTER(
             __medications,
-            LAMBDA x : x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')
+            LAMBDA x : x IN (
+              'benzodiazepine',
+              'maoi',
+              'psychostimulant',
+              'opioid',
+              'other_cns_depressant',
+              'theophylline'
+            )
           ),
           ';'
         ),
@@ -1230,7 +1464,13 @@ FROM (
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
       CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END,
       NULLIF(
-        ARRAY_TO_STRING(LIST_FILTER(__conditions, LAMBDA x : x IN ('moderate_hepatic_impairment')), ';'),
+        ARRAY_TO_STRING(
+          LIST_FILTER(
+            __conditions,
+            LAMBDA x : x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')
+          ),
+          ';'
+        ),
         ''
       ),
       NULLIF(
@@ -1250,7 +1490,8 @@ FROM (
       CASE WHEN "__screen_needle_averse" THEN 'needle_averse' END,
       CASE WHEN "__screen_no_driver" THEN 'no_driver' END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "im_findings",
     CASE insurance
       WHEN 'commercial'
@@ -1260,7 +1501,7 @@ FROM (
       WHEN 'medicaid'
       THEN FALSE
       WHEN 'va_tricare'
-      THEN FALSE
+      THEN CAST(NULL AS BOOLEAN)
       WHEN 'uninsured'
       THEN FALSE
       ELSE CAST(NULL AS BOOLEAN)
@@ -1278,7 +1519,7 @@ FROM (
         OR ARRAY_CONTAINS(__conditions, 'elevated_intracranial_pressure'),
         FALSE
       )
-      OR COALESCE(ARRAY_CONTAINS(__medications, 'theophylline'), FALSE)
+      OR "__screen_age_under_18"
       OR "__screen_bp_severe"
       OR "__screen_active_suicidal_ideation"
       THEN 'contraindicated'
@@ -1290,6 +1531,8 @@ FROM (
         OR ARRAY_CONTAINS(__conditions, 'severe_hepatic_impairment')
         OR ARRAY_CONTAINS(__conditions, 'current_mania')
         OR ARRAY_CONTAINS(__conditions, 'moderate_hepatic_impairment')
+        OR ARRAY_CONTAINS(__conditions, 'mania_history')
+        OR ARRAY_CONTAINS(__conditions, 'substance_use_disorder_history')
         OR ARRAY_CONTAINS(__conditions, 'stroke_history')
         OR ARRAY_CONTAINS(__conditions, 'uncontrolled_hyperthyroidism')
         OR ARRAY_CONTAINS(__conditions, 'significant_respiratory_disease')
@@ -1301,10 +1544,10 @@ FROM (
         OR ARRAY_CONTAINS(__medications, 'maoi')
         OR ARRAY_CONTAINS(__medications, 'psychostimulant')
         OR ARRAY_CONTAINS(__medications, 'opioid')
-        OR ARRAY_CONTAINS(__medications, 'other_cns_depressant'),
+        OR ARRAY_CONTAINS(__medications, 'other_cns_depressant')
+        OR ARRAY_CONTAINS(__medications, 'theophylline'),
         FALSE
       )
-      OR "__screen_age_under_18"
       OR "__screen_pregnancy_or_breastfeeding"
       OR "__screen_bp_elevated"
       OR "__screen_bipolar_depression"
@@ -1334,10 +1577,7 @@ FROM (
         ),
         ''
       ),
-      NULLIF(
-        ARRAY_TO_STRING(LIST_FILTER(__medications, LAMBDA x : x IN ('theophylline')), ';'),
-        ''
-      ),
+      CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END,
       CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END,
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
       NULLIF(
@@ -1350,6 +1590,8 @@ FROM (
               'severe_hepatic_impairment',
               'current_mania',
               'moderate_hepatic_impairment',
+              'mania_history',
+              'substance_use_disorder_history',
               'stroke_history',
               'uncontrolled_hyperthyroidism',
               'significant_respiratory_disease',
@@ -1364,13 +1606,19 @@ FROM (
         ARRAY_TO_STRING(
           LIST_FILTER(
             __medications,
-            LAMBDA x : x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')
+            LAMBDA x : x IN (
+              'benzodiazepine',
+              'maoi',
+              'psychostimulant',
+              'opioid',
+              'other_cns_depressant',
+              'theophylline'
+            )
           ),
           ';'
         ),
         ''
       ),
-      CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END,
       CASE
         WHEN "__screen_pregnancy_or_breastfeeding"
         THEN 'pregnancy_or_breastfeeding'
@@ -1393,7 +1641,8 @@ FROM (
       END,
       CASE WHEN "__screen_no_driver" THEN 'no_driver' END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "compounded_findings",
     CASE insurance
       WHEN 'commercial'

@@ -4,8 +4,9 @@
 --   bp_diastolic, conditions, medications, insurance, budget_per_session, has_driver,
 --   can_attend_twice_weekly, prefers_home, needle_averse, course_modality,
 --   course_sessions, course_response, course_dissociation, financial_stress, sure_sure,
---   sure_understand, sure_values, sure_support, values_evidence, values_cost, values_time,
---   values_home, values_needles, values_monitoring
+--   sure_understand, sure_values, sure_support, oral_antidepressant, values_evidence,
+--   values_cost, values_time, values_home, values_needles, values_monitoring,
+--   plan_leaning, plan_decide_by, plan_notes
 -- Row number: ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; on PostgreSQL give --row-column).
 -- Gives the CSV output's columns plus error: NULL for a valid row, else its first problem
 -- (then the answer columns are NULL). Ordered by row.
@@ -13,6 +14,8 @@ SELECT
   id,
   CASE WHEN __error IS NULL THEN "crisis" END AS "crisis",
   CASE WHEN __error IS NULL THEN "missing" END AS "missing",
+  CASE WHEN __error IS NULL THEN "conflicts" END AS "conflicts",
+  CASE WHEN __error IS NULL THEN "stale" END AS "stale",
   CASE WHEN __error IS NULL THEN "spravato_status" END AS "spravato_status",
   CASE WHEN __error IS NULL THEN "spravato_indication" END AS "spravato_indication",
   CASE WHEN __error IS NULL THEN "spravato_findings" END AS "spravato_findings",
@@ -41,7 +44,18 @@ FROM (
       "pregnancy",
       "diagnoses",
       "antidepressant_trials",
-      COALESCE("suicidality", 'unknown') AS "suicidality",
+      CASE
+        WHEN (
+          COALESCE((
+            "suicidality" = 'none'
+          ), FALSE)
+          AND COALESCE((
+            phq9[9] > 0
+          ), FALSE)
+        )
+        THEN 'unknown'
+        ELSE COALESCE("suicidality", 'unknown')
+      END AS "suicidality",
       "phq9",
       "bp_systolic",
       "bp_diastolic",
@@ -62,12 +76,74 @@ FROM (
       "sure_understand",
       "sure_values",
       "sure_support",
+      "oral_antidepressant",
       "values_evidence",
       "values_cost",
       "values_time",
       "values_home",
       "values_needles",
       "values_monitoring",
+      "plan_leaning",
+      "plan_decide_by",
+      "plan_notes",
+      CONCAT_WS(
+        ';',
+        CASE
+          WHEN (
+            COALESCE((
+              "suicidality" = 'none'
+            ), FALSE)
+            AND COALESCE((
+              phq9[9] > 0
+            ), FALSE)
+          )
+          THEN 'phq9_item9_vs_no_suicidality'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ('current_mania' = ANY("conditions"))
+            ), FALSE)
+            AND COALESCE((
+              ('mdd' = ANY("diagnoses"))
+            ), FALSE)
+            AND (
+              NOT COALESCE((
+                ('bipolar_depression' = ANY("diagnoses"))
+              ), FALSE)
+            )
+          )
+          THEN 'current_mania_with_mdd_only'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ('mania_history' = ANY("conditions"))
+            ), FALSE)
+            AND COALESCE((
+              ('mdd' = ANY("diagnoses"))
+            ), FALSE)
+            AND (
+              NOT COALESCE((
+                ('bipolar_depression' = ANY("diagnoses"))
+              ), FALSE)
+            )
+          )
+          THEN 'mania_history_with_mdd_only'
+        END,
+        CASE
+          WHEN (
+            COALESCE((
+              ('mdd' = ANY("diagnoses"))
+            ), FALSE)
+            AND COALESCE((
+              ('bipolar_depression' = ANY("diagnoses"))
+            ), FALSE)
+          )
+          THEN 'mdd_and_bipolar'
+        END
+      ) AS conflicts,
+      '' AS stale,
       "__row",
       "__error"
     FROM (
@@ -98,12 +174,16 @@ FROM (
         "sure_understand",
         "sure_values",
         "sure_support",
+        "oral_antidepressant",
         "values_evidence",
         "values_cost",
         "values_time",
         "values_home",
         "values_needles",
         "values_monitoring",
+        "plan_leaning",
+        "plan_decide_by",
+        "plan_notes",
         __row,
         CASE
           WHEN (
@@ -182,7 +262,7 @@ FROM (
               __raw_9 = 'none'
             )
             AND (
-              NOT (__raw_9 ~ '^(?:(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*)$')
+              NOT (__raw_9 ~ '^(?:(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*)$')
               OR LENGTH(__raw_9) - LENGTH(REPLACE(__raw_9, ';', '')) >= 100
             )
           )
@@ -200,6 +280,34 @@ FROM (
             )
           )
           THEN 'medications: expected none, or known ids separated by ; (at most 100; see ketadecide modalities)'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('medi cal', 'medical')
+          THEN 'insurance: expected a kind of plan; Medi-Cal is a Medicaid plan: write medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('aetna')
+          THEN 'insurance: expected a kind of plan; Aetna sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('humana')
+          THEN 'insurance: expected a kind of plan; Humana sells Medicare Advantage, Medicaid and VA/TRICARE plans: write medicare, medicaid or va_tricare'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('uhc', 'united healthcare', 'unitedhealthcare')
+          THEN 'insurance: expected a kind of plan; UnitedHealthcare sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
           WHEN (
             (
               NOT __raw_11 IS NULL AND __raw_11 <> ''
@@ -296,45 +404,75 @@ FROM (
           WHEN (
             (
               NOT __raw_26 IS NULL AND __raw_26 <> ''
+            ) AND "oral_antidepressant" IS NULL
+          )
+          THEN 'oral_antidepressant: expected true/false, yes/no or 1/0'
+          WHEN (
+            (
+              NOT __raw_27 IS NULL AND __raw_27 <> ''
             )
             AND NOT COALESCE("values_evidence" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_evidence: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_27 IS NULL AND __raw_27 <> ''
+              NOT __raw_28 IS NULL AND __raw_28 <> ''
             )
             AND NOT COALESCE("values_cost" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_cost: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_28 IS NULL AND __raw_28 <> ''
+              NOT __raw_29 IS NULL AND __raw_29 <> ''
             )
             AND NOT COALESCE("values_time" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_time: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_29 IS NULL AND __raw_29 <> ''
+              NOT __raw_30 IS NULL AND __raw_30 <> ''
             )
             AND NOT COALESCE("values_home" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_home: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_30 IS NULL AND __raw_30 <> ''
+              NOT __raw_31 IS NULL AND __raw_31 <> ''
             )
             AND NOT COALESCE("values_needles" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_needles: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_31 IS NULL AND __raw_31 <> ''
+              NOT __raw_32 IS NULL AND __raw_32 <> ''
             )
             AND NOT COALESCE("values_monitoring" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_monitoring: expected a whole number from 0 to 10'
+          WHEN (
+            (
+              NOT __raw_33 IS NULL AND __raw_33 <> ''
+            ) AND "plan_leaning" IS NULL
+          )
+          THEN 'plan_leaning: expected one of spravato, iv, im, compounded, unsure'
+          WHEN (
+            (
+              NOT __raw_34 IS NULL AND __raw_34 <> ''
+            )
+            AND (
+              NOT (__raw_34 ~ '^(?:^(?:[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)-02-29)$)$')
+            )
+          )
+          THEN 'plan_decide_by: expected a date written YYYY-MM-DD'
+          WHEN (
+            (
+              NOT __raw_35 IS NULL AND __raw_35 <> ''
+            )
+            AND (
+              LENGTH(__raw_35) > 1000 OR NOT (__raw_35 ~ '^(?:^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*$)$')
+            )
+          )
+          THEN 'plan_notes: longer than 1000 characters, or holds a control character'
           WHEN age IS NULL
           THEN 'age: required'
           WHEN COALESCE(bp_systolic <= bp_diastolic, FALSE)
@@ -375,6 +513,10 @@ FROM (
           __raw_29,
           __raw_30,
           __raw_31,
+          __raw_32,
+          __raw_33,
+          __raw_34,
+          __raw_35,
           CASE WHEN (
             NOT __raw_0 IS NULL AND __raw_0 <> ''
           ) THEN __raw_0 END AS "id",
@@ -484,12 +626,28 @@ FROM (
             WHEN LOWER(__raw_25) IN ('0', 'false', 'no')
             THEN FALSE
           END AS "sure_support",
-          CASE WHEN (__raw_26 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_26, '^-?0*', '')) <= 18 THEN CAST(__raw_26 AS BIGINT) END END AS "values_evidence",
-          CASE WHEN (__raw_27 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_27, '^-?0*', '')) <= 18 THEN CAST(__raw_27 AS BIGINT) END END AS "values_cost",
-          CASE WHEN (__raw_28 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_28, '^-?0*', '')) <= 18 THEN CAST(__raw_28 AS BIGINT) END END AS "values_time",
-          CASE WHEN (__raw_29 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_29, '^-?0*', '')) <= 18 THEN CAST(__raw_29 AS BIGINT) END END AS "values_home",
-          CASE WHEN (__raw_30 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_30, '^-?0*', '')) <= 18 THEN CAST(__raw_30 AS BIGINT) END END AS "values_needles",
-          CASE WHEN (__raw_31 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_31, '^-?0*', '')) <= 18 THEN CAST(__raw_31 AS BIGINT) END END AS "values_monitoring"
+          CASE
+            WHEN LOWER(__raw_26) IN ('1', 'true', 'yes')
+            THEN TRUE
+            WHEN LOWER(__raw_26) IN ('0', 'false', 'no')
+            THEN FALSE
+          END AS "oral_antidepressant",
+          CASE WHEN (__raw_27 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_27, '^-?0*', '')) <= 18 THEN CAST(__raw_27 AS BIGINT) END END AS "values_evidence",
+          CASE WHEN (__raw_28 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_28, '^-?0*', '')) <= 18 THEN CAST(__raw_28 AS BIGINT) END END AS "values_cost",
+          CASE WHEN (__raw_29 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_29, '^-?0*', '')) <= 18 THEN CAST(__raw_29 AS BIGINT) END END AS "values_time",
+          CASE WHEN (__raw_30 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_30, '^-?0*', '')) <= 18 THEN CAST(__raw_30 AS BIGINT) END END AS "values_home",
+          CASE WHEN (__raw_31 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_31, '^-?0*', '')) <= 18 THEN CAST(__raw_31 AS BIGINT) END END AS "values_needles",
+          CASE WHEN (__raw_32 ~ '^(?:(?:0|-?[1-9][0-9]*))$') THEN CASE WHEN length(regexp_replace(__raw_32, '^-?0*', '')) <= 18 THEN CAST(__raw_32 AS BIGINT) END END AS "values_monitoring",
+          CASE
+            WHEN __raw_33 IN ('spravato', 'iv', 'im', 'compounded', 'unsure')
+            THEN __raw_33
+          END AS "plan_leaning",
+          CASE WHEN (
+            NOT __raw_34 IS NULL AND __raw_34 <> ''
+          ) THEN __raw_34 END AS "plan_decide_by",
+          CASE WHEN (
+            NOT __raw_35 IS NULL AND __raw_35 <> ''
+          ) THEN __raw_35 END AS "plan_notes"
         FROM (
           SELECT
             ROW_NUMBER() OVER () AS __row,
@@ -519,12 +677,16 @@ FROM (
             "sure_understand" AS __raw_23,
             "sure_values" AS __raw_24,
             "sure_support" AS __raw_25,
-            "values_evidence" AS __raw_26,
-            "values_cost" AS __raw_27,
-            "values_time" AS __raw_28,
-            "values_home" AS __raw_29,
-            "values_needles" AS __raw_30,
-            "values_monitoring" AS __raw_31
+            "oral_antidepressant" AS __raw_26,
+            "values_evidence" AS __raw_27,
+            "values_cost" AS __raw_28,
+            "values_time" AS __raw_29,
+            "values_home" AS __raw_30,
+            "values_needles" AS __raw_31,
+            "values_monitoring" AS __raw_32,
+            "plan_leaning" AS __raw_33,
+            "plan_decide_by" AS __raw_34,
+            "plan_notes" AS __raw_35
           FROM "ds"."cohort"
         ) AS __in
       ) AS __typed
@@ -629,6 +791,14 @@ FROM (
         ),
         FALSE
       ) AS "__screen_phq9_mild_or_less",
+      COALESCE(
+        (
+          (
+            phq9[1] + phq9[2] + phq9[3] + phq9[4] + phq9[5] + phq9[6] + phq9[7] + phq9[8] + phq9[9]
+          ) >= 20
+        ),
+        FALSE
+      ) AS "__screen_phq9_severe",
       CONCAT_WS(
         ';',
         CASE
@@ -665,6 +835,12 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ('current_mania' = ANY("conditions"))
+                OR ('mania_history' = ANY("conditions"))
+              )
+            )
+            AND (
               "antidepressant_trials" >= 2
             )
           )
@@ -681,7 +857,16 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ('current_mania' = ANY("conditions"))
+                OR ('mania_history' = ANY("conditions"))
+              )
+            )
+            AND (
               NULLIF("suicidality", 'unknown') IN ('active_ideation', 'plan_or_intent')
+            )
+            AND (
+              "oral_antidepressant" = TRUE
             )
           )
         )
@@ -700,6 +885,12 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ('current_mania' = ANY("conditions"))
+                OR ('mania_history' = ANY("conditions"))
+              )
+            )
+            AND (
               "antidepressant_trials" >= 2
             )
           )
@@ -716,7 +907,16 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ('current_mania' = ANY("conditions"))
+                OR ('mania_history' = ANY("conditions"))
+              )
+            )
+            AND (
               NULLIF("suicidality", 'unknown') IN ('active_ideation', 'plan_or_intent')
+            )
+            AND (
+              "oral_antidepressant" = TRUE
             )
           )
         ) IS NULL
@@ -730,13 +930,17 @@ FROM (
   ), __fired AS (
     SELECT
       *,
-      __missing <> '' AS __incomplete
+      (
+        __missing <> '' OR conflicts <> ''
+      ) AS __incomplete
     FROM __derived
   )
   SELECT
     id,
     COALESCE(suicidality IN ('active_ideation', 'plan_or_intent'), FALSE) AS crisis,
     __missing AS missing,
+    conflicts,
+    stale,
     CASE
       WHEN COALESCE(
         ('aneurysmal_vascular_disease' = ANY(__conditions))
@@ -759,6 +963,7 @@ FROM (
         OR ('interstitial_cystitis' = ANY(__conditions))
         OR ('severe_hepatic_impairment' = ANY(__conditions))
         OR ('current_mania' = ANY(__conditions))
+        OR ('mania_history' = ANY(__conditions))
         OR ('stroke_history' = ANY(__conditions))
         OR ('uncontrolled_hyperthyroidism' = ANY(__conditions))
         OR ('significant_respiratory_disease' = ANY(__conditions))
@@ -786,7 +991,7 @@ FROM (
       ';',
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')),
       CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END,
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'uncontrolled_hypertension', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'uncontrolled_hypertension', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')),
       CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END,
       CASE
@@ -796,7 +1001,7 @@ FROM (
       CASE WHEN "__screen_bp_elevated" THEN 'bp_elevated' END,
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
       CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END,
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('moderate_hepatic_impairment')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')),
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('lamotrigine', 'theophylline', 'cyp3a4_inducer')),
       CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END,
       CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END,
@@ -814,7 +1019,8 @@ FROM (
         THEN 'cannot_attend_twice_weekly'
       END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "spravato_findings",
     CASE insurance
       WHEN 'commercial'
@@ -864,7 +1070,6 @@ FROM (
         OR ('elevated_intracranial_pressure' = ANY(__conditions)),
         FALSE
       )
-      OR COALESCE(('theophylline' = ANY(__medications)), FALSE)
       OR "__screen_bp_severe"
       THEN 'contraindicated'
       WHEN __incomplete
@@ -876,6 +1081,7 @@ FROM (
         OR ('interstitial_cystitis' = ANY(__conditions))
         OR ('severe_hepatic_impairment' = ANY(__conditions))
         OR ('current_mania' = ANY(__conditions))
+        OR ('mania_history' = ANY(__conditions))
         OR ('stroke_history' = ANY(__conditions))
         OR ('uncontrolled_hyperthyroidism' = ANY(__conditions))
         OR ('significant_respiratory_disease' = ANY(__conditions))
@@ -887,7 +1093,8 @@ FROM (
         OR ('maoi' = ANY(__medications))
         OR ('psychostimulant' = ANY(__medications))
         OR ('opioid' = ANY(__medications))
-        OR ('other_cns_depressant' = ANY(__medications)),
+        OR ('other_cns_depressant' = ANY(__medications))
+        OR ('theophylline' = ANY(__medications)),
         FALSE
       )
       OR "__screen_age_under_18"
@@ -902,10 +1109,9 @@ FROM (
     CONCAT_WS(
       ';',
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')),
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('theophylline')),
       CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END,
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')),
       CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END,
       CASE
         WHEN "__screen_pregnancy_or_breastfeeding"
@@ -914,7 +1120,7 @@ FROM (
       CASE WHEN "__screen_bp_elevated" THEN 'bp_elevated' END,
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
       CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END,
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('moderate_hepatic_impairment')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')),
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('lamotrigine', 'cyp3a4_inducer')),
       CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END,
       CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END,
@@ -933,7 +1139,8 @@ FROM (
         THEN 'cannot_attend_twice_weekly'
       END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "iv_findings",
     CASE insurance
       WHEN 'commercial'
@@ -959,7 +1166,6 @@ FROM (
         OR ('elevated_intracranial_pressure' = ANY(__conditions)),
         FALSE
       )
-      OR COALESCE(('theophylline' = ANY(__medications)), FALSE)
       OR "__screen_bp_severe"
       THEN 'contraindicated'
       WHEN __incomplete
@@ -971,6 +1177,7 @@ FROM (
         OR ('interstitial_cystitis' = ANY(__conditions))
         OR ('severe_hepatic_impairment' = ANY(__conditions))
         OR ('current_mania' = ANY(__conditions))
+        OR ('mania_history' = ANY(__conditions))
         OR ('stroke_history' = ANY(__conditions))
         OR ('uncontrolled_hyperthyroidism' = ANY(__conditions))
         OR ('significant_respiratory_disease' = ANY(__conditions))
@@ -982,7 +1189,8 @@ FROM (
         OR ('maoi' = ANY(__medications))
         OR ('psychostimulant' = ANY(__medications))
         OR ('opioid' = ANY(__medications))
-        OR ('other_cns_depressant' = ANY(__medications)),
+        OR ('other_cns_depressant' = ANY(__medications))
+        OR ('theophylline' = ANY(__medications)),
         FALSE
       )
       OR "__screen_age_under_18"
@@ -997,10 +1205,9 @@ FROM (
     CONCAT_WS(
       ';',
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')),
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('theophylline')),
       CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END,
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')),
       CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END,
       CASE
         WHEN "__screen_pregnancy_or_breastfeeding"
@@ -1009,7 +1216,7 @@ FROM (
       CASE WHEN "__screen_bp_elevated" THEN 'bp_elevated' END,
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
       CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END,
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('moderate_hepatic_impairment')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')),
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('lamotrigine', 'cyp3a4_inducer')),
       CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END,
       CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END,
@@ -1024,7 +1231,8 @@ FROM (
       CASE WHEN "__screen_needle_averse" THEN 'needle_averse' END,
       CASE WHEN "__screen_no_driver" THEN 'no_driver' END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "im_findings",
     CASE insurance
       WHEN 'commercial'
@@ -1034,7 +1242,7 @@ FROM (
       WHEN 'medicaid'
       THEN FALSE
       WHEN 'va_tricare'
-      THEN FALSE
+      THEN CAST(NULL AS BOOLEAN)
       WHEN 'uninsured'
       THEN FALSE
       ELSE CAST(NULL AS BOOLEAN)
@@ -1052,7 +1260,7 @@ FROM (
         OR ('elevated_intracranial_pressure' = ANY(__conditions)),
         FALSE
       )
-      OR COALESCE(('theophylline' = ANY(__medications)), FALSE)
+      OR "__screen_age_under_18"
       OR "__screen_bp_severe"
       OR "__screen_active_suicidal_ideation"
       THEN 'contraindicated'
@@ -1064,6 +1272,8 @@ FROM (
         OR ('severe_hepatic_impairment' = ANY(__conditions))
         OR ('current_mania' = ANY(__conditions))
         OR ('moderate_hepatic_impairment' = ANY(__conditions))
+        OR ('mania_history' = ANY(__conditions))
+        OR ('substance_use_disorder_history' = ANY(__conditions))
         OR ('stroke_history' = ANY(__conditions))
         OR ('uncontrolled_hyperthyroidism' = ANY(__conditions))
         OR ('significant_respiratory_disease' = ANY(__conditions))
@@ -1075,10 +1285,10 @@ FROM (
         OR ('maoi' = ANY(__medications))
         OR ('psychostimulant' = ANY(__medications))
         OR ('opioid' = ANY(__medications))
-        OR ('other_cns_depressant' = ANY(__medications)),
+        OR ('other_cns_depressant' = ANY(__medications))
+        OR ('theophylline' = ANY(__medications)),
         FALSE
       )
-      OR "__screen_age_under_18"
       OR "__screen_pregnancy_or_breastfeeding"
       OR "__screen_bp_elevated"
       OR "__screen_bipolar_depression"
@@ -1089,12 +1299,11 @@ FROM (
     CONCAT_WS(
       ';',
       (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'substance_use_disorder_active', 'ketamine_misuse_history', 'elevated_intracranial_pressure')),
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('theophylline')),
+      CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END,
       CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END,
       CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'moderate_hepatic_impairment', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
-      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')),
-      CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END,
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__conditions) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('psychosis_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'moderate_hepatic_impairment', 'mania_history', 'substance_use_disorder_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')),
+      (SELECT string_agg(__t.x, ';' ORDER BY __t.n) FROM unnest(__medications) WITH ORDINALITY AS __t(x, n) WHERE __t.x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')),
       CASE
         WHEN "__screen_pregnancy_or_breastfeeding"
         THEN 'pregnancy_or_breastfeeding'
@@ -1114,7 +1323,8 @@ FROM (
       END,
       CASE WHEN "__screen_no_driver" THEN 'no_driver' END,
       CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END,
-      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END
+      CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END,
+      CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END
     ) AS "compounded_findings",
     CASE insurance
       WHEN 'commercial'

@@ -4,8 +4,9 @@
 --   bp_diastolic, conditions, medications, insurance, budget_per_session, has_driver,
 --   can_attend_twice_weekly, prefers_home, needle_averse, course_modality,
 --   course_sessions, course_response, course_dissociation, financial_stress, sure_sure,
---   sure_understand, sure_values, sure_support, values_evidence, values_cost, values_time,
---   values_home, values_needles, values_monitoring
+--   sure_understand, sure_values, sure_support, oral_antidepressant, values_evidence,
+--   values_cost, values_time, values_home, values_needles, values_monitoring,
+--   plan_leaning, plan_decide_by, plan_notes
 -- Row number: ROW_NUMBER() in the table's scan order (the load order on DuckDB and Spark; on PostgreSQL give --row-column).
 -- Gives the CSV output's columns plus error: NULL for a valid row, else its first problem
 -- (then the answer columns are NULL). Ordered by row.
@@ -14,6 +15,8 @@ SELECT
   id,
   CASE WHEN __error IS NULL THEN "crisis" END AS "crisis",
   CASE WHEN __error IS NULL THEN "missing" END AS "missing",
+  CASE WHEN __error IS NULL THEN "conflicts" END AS "conflicts",
+  CASE WHEN __error IS NULL THEN "stale" END AS "stale",
   CASE WHEN __error IS NULL THEN "spravato_status" END AS "spravato_status",
   CASE WHEN __error IS NULL THEN "spravato_indication" END AS "spravato_indication",
   CASE WHEN __error IS NULL THEN "spravato_findings" END AS "spravato_findings",
@@ -42,7 +45,18 @@ FROM (
       "pregnancy",
       "diagnoses",
       "antidepressant_trials",
-      COALESCE("suicidality", 'unknown') AS "suicidality",
+      CASE
+        WHEN (
+          COALESCE((
+            "suicidality" = 'none'
+          ), FALSE)
+          AND COALESCE((
+            GET(phq9, 9 - 1) > 0
+          ), FALSE)
+        )
+        THEN 'unknown'
+        ELSE COALESCE("suicidality", 'unknown')
+      END AS "suicidality",
       "phq9",
       "bp_systolic",
       "bp_diastolic",
@@ -63,12 +77,86 @@ FROM (
       "sure_understand",
       "sure_values",
       "sure_support",
+      "oral_antidepressant",
       "values_evidence",
       "values_cost",
       "values_time",
       "values_home",
       "values_needles",
       "values_monitoring",
+      "plan_leaning",
+      "plan_decide_by",
+      "plan_notes",
+      CONCAT_WS(
+        ';',
+        COALESCE(
+          CASE
+            WHEN (
+              COALESCE((
+                "suicidality" = 'none'
+              ), FALSE)
+              AND COALESCE((
+                GET(phq9, 9 - 1) > 0
+              ), FALSE)
+            )
+            THEN 'phq9_item9_vs_no_suicidality'
+          END,
+          ''
+        ),
+        COALESCE(
+          CASE
+            WHEN (
+              COALESCE((
+                ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), "conditions")
+              ), FALSE)
+              AND COALESCE((
+                ARRAY_CONTAINS(CAST('mdd' AS VARIANT), "diagnoses")
+              ), FALSE)
+              AND (
+                NOT COALESCE((
+                  ARRAY_CONTAINS(CAST('bipolar_depression' AS VARIANT), "diagnoses")
+                ), FALSE)
+              )
+            )
+            THEN 'current_mania_with_mdd_only'
+          END,
+          ''
+        ),
+        COALESCE(
+          CASE
+            WHEN (
+              COALESCE((
+                ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), "conditions")
+              ), FALSE)
+              AND COALESCE((
+                ARRAY_CONTAINS(CAST('mdd' AS VARIANT), "diagnoses")
+              ), FALSE)
+              AND (
+                NOT COALESCE((
+                  ARRAY_CONTAINS(CAST('bipolar_depression' AS VARIANT), "diagnoses")
+                ), FALSE)
+              )
+            )
+            THEN 'mania_history_with_mdd_only'
+          END,
+          ''
+        ),
+        COALESCE(
+          CASE
+            WHEN (
+              COALESCE((
+                ARRAY_CONTAINS(CAST('mdd' AS VARIANT), "diagnoses")
+              ), FALSE)
+              AND COALESCE((
+                ARRAY_CONTAINS(CAST('bipolar_depression' AS VARIANT), "diagnoses")
+              ), FALSE)
+            )
+            THEN 'mdd_and_bipolar'
+          END,
+          ''
+        )
+      ) AS conflicts,
+      '' AS stale,
       "__row",
       "__error"
     FROM (
@@ -99,12 +187,16 @@ FROM (
         "sure_understand",
         "sure_values",
         "sure_support",
+        "oral_antidepressant",
         "values_evidence",
         "values_cost",
         "values_time",
         "values_home",
         "values_needles",
         "values_monitoring",
+        "plan_leaning",
+        "plan_decide_by",
+        "plan_notes",
         __row,
         CASE
           WHEN (
@@ -183,7 +275,7 @@ FROM (
               __raw_9 = 'none'
             )
             AND (
-              NOT REGEXP_LIKE(__raw_9, '(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*')
+              NOT REGEXP_LIKE(__raw_9, '(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history)(?:;(?:psychosis_history|aneurysmal_vascular_disease|arteriovenous_malformation|intracerebral_hemorrhage_history|unstable_cardiovascular_disease|uncontrolled_hypertension|ketamine_hypersensitivity|substance_use_disorder_active|ketamine_misuse_history|interstitial_cystitis|severe_hepatic_impairment|elevated_intracranial_pressure|current_mania|moderate_hepatic_impairment|mania_history|substance_use_disorder_history|stroke_history|uncontrolled_hyperthyroidism|significant_respiratory_disease|hypertensive_encephalopathy_history))*')
               OR LENGTH(__raw_9) - LENGTH(REPLACE(__raw_9, ';', '')) >= 100
             )
           )
@@ -201,6 +293,34 @@ FROM (
             )
           )
           THEN 'medications: expected none, or known ids separated by ; (at most 100; see ketadecide modalities)'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('medi cal', 'medical')
+          THEN 'insurance: expected a kind of plan; Medi-Cal is a Medicaid plan: write medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('aetna')
+          THEN 'insurance: expected a kind of plan; Aetna sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('humana')
+          THEN 'insurance: expected a kind of plan; Humana sells Medicare Advantage, Medicaid and VA/TRICARE plans: write medicare, medicaid or va_tricare'
+          WHEN (
+            (
+              NOT __raw_11 IS NULL AND __raw_11 <> ''
+            ) AND "insurance" IS NULL
+          )
+          AND LOWER(REPLACE(__raw_11, '-', ' ')) IN ('uhc', 'united healthcare', 'unitedhealthcare')
+          THEN 'insurance: expected a kind of plan; UnitedHealthcare sells employer, Medicare Advantage and Medicaid plans: write commercial, medicare or medicaid'
           WHEN (
             (
               NOT __raw_11 IS NULL AND __raw_11 <> ''
@@ -297,45 +417,75 @@ FROM (
           WHEN (
             (
               NOT __raw_26 IS NULL AND __raw_26 <> ''
+            ) AND "oral_antidepressant" IS NULL
+          )
+          THEN 'oral_antidepressant: expected true/false, yes/no or 1/0'
+          WHEN (
+            (
+              NOT __raw_27 IS NULL AND __raw_27 <> ''
             )
             AND NOT COALESCE("values_evidence" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_evidence: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_27 IS NULL AND __raw_27 <> ''
+              NOT __raw_28 IS NULL AND __raw_28 <> ''
             )
             AND NOT COALESCE("values_cost" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_cost: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_28 IS NULL AND __raw_28 <> ''
+              NOT __raw_29 IS NULL AND __raw_29 <> ''
             )
             AND NOT COALESCE("values_time" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_time: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_29 IS NULL AND __raw_29 <> ''
+              NOT __raw_30 IS NULL AND __raw_30 <> ''
             )
             AND NOT COALESCE("values_home" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_home: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_30 IS NULL AND __raw_30 <> ''
+              NOT __raw_31 IS NULL AND __raw_31 <> ''
             )
             AND NOT COALESCE("values_needles" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_needles: expected a whole number from 0 to 10'
           WHEN (
             (
-              NOT __raw_31 IS NULL AND __raw_31 <> ''
+              NOT __raw_32 IS NULL AND __raw_32 <> ''
             )
             AND NOT COALESCE("values_monitoring" BETWEEN 0 AND 10, FALSE)
           )
           THEN 'values_monitoring: expected a whole number from 0 to 10'
+          WHEN (
+            (
+              NOT __raw_33 IS NULL AND __raw_33 <> ''
+            ) AND "plan_leaning" IS NULL
+          )
+          THEN 'plan_leaning: expected one of spravato, iv, im, compounded, unsure'
+          WHEN (
+            (
+              NOT __raw_34 IS NULL AND __raw_34 <> ''
+            )
+            AND (
+              NOT REGEXP_LIKE(__raw_34, '^(?:[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)-02-29)$')
+            )
+          )
+          THEN 'plan_decide_by: expected a date written YYYY-MM-DD'
+          WHEN (
+            (
+              NOT __raw_35 IS NULL AND __raw_35 <> ''
+            )
+            AND (
+              LENGTH(__raw_35) > 1000 OR NOT REGEXP_LIKE(__raw_35, '^[^\\x00-\\x1f\\x7f-\\x9f​-‏ -‮⁦-⁩﻿]*$')
+            )
+          )
+          THEN 'plan_notes: longer than 1000 characters, or holds a control character'
           WHEN age IS NULL
           THEN 'age: required'
           WHEN COALESCE(bp_systolic <= bp_diastolic, FALSE)
@@ -376,6 +526,10 @@ FROM (
           __raw_29,
           __raw_30,
           __raw_31,
+          __raw_32,
+          __raw_33,
+          __raw_34,
+          __raw_35,
           CASE WHEN (
             NOT __raw_0 IS NULL AND __raw_0 <> ''
           ) THEN __raw_0 END AS "id",
@@ -485,12 +639,28 @@ FROM (
             WHEN LOWER(__raw_25) IN ('0', 'false', 'no')
             THEN FALSE
           END AS "sure_support",
-          CASE WHEN REGEXP_LIKE(__raw_26, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_26 AS BIGINT) END AS "values_evidence",
-          CASE WHEN REGEXP_LIKE(__raw_27, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_27 AS BIGINT) END AS "values_cost",
-          CASE WHEN REGEXP_LIKE(__raw_28, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_28 AS BIGINT) END AS "values_time",
-          CASE WHEN REGEXP_LIKE(__raw_29, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_29 AS BIGINT) END AS "values_home",
-          CASE WHEN REGEXP_LIKE(__raw_30, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_30 AS BIGINT) END AS "values_needles",
-          CASE WHEN REGEXP_LIKE(__raw_31, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_31 AS BIGINT) END AS "values_monitoring"
+          CASE
+            WHEN LOWER(__raw_26) IN ('1', 'true', 'yes')
+            THEN TRUE
+            WHEN LOWER(__raw_26) IN ('0', 'false', 'no')
+            THEN FALSE
+          END AS "oral_antidepressant",
+          CASE WHEN REGEXP_LIKE(__raw_27, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_27 AS BIGINT) END AS "values_evidence",
+          CASE WHEN REGEXP_LIKE(__raw_28, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_28 AS BIGINT) END AS "values_cost",
+          CASE WHEN REGEXP_LIKE(__raw_29, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_29 AS BIGINT) END AS "values_time",
+          CASE WHEN REGEXP_LIKE(__raw_30, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_30 AS BIGINT) END AS "values_home",
+          CASE WHEN REGEXP_LIKE(__raw_31, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_31 AS BIGINT) END AS "values_needles",
+          CASE WHEN REGEXP_LIKE(__raw_32, '(?:0|-?[1-9][0-9]*)') THEN TRY_CAST(__raw_32 AS BIGINT) END AS "values_monitoring",
+          CASE
+            WHEN __raw_33 IN ('spravato', 'iv', 'im', 'compounded', 'unsure')
+            THEN __raw_33
+          END AS "plan_leaning",
+          CASE WHEN (
+            NOT __raw_34 IS NULL AND __raw_34 <> ''
+          ) THEN __raw_34 END AS "plan_decide_by",
+          CASE WHEN (
+            NOT __raw_35 IS NULL AND __raw_35 <> ''
+          ) THEN __raw_35 END AS "plan_notes"
         FROM (
           SELECT
             ROW_NUMBER() OVER (ORDER BY SEQ8()) AS __row,
@@ -520,12 +690,16 @@ FROM (
             "sure_understand" AS __raw_23,
             "sure_values" AS __raw_24,
             "sure_support" AS __raw_25,
-            "values_evidence" AS __raw_26,
-            "values_cost" AS __raw_27,
-            "values_time" AS __raw_28,
-            "values_home" AS __raw_29,
-            "values_needles" AS __raw_30,
-            "values_monitoring" AS __raw_31
+            "oral_antidepressant" AS __raw_26,
+            "values_evidence" AS __raw_27,
+            "values_cost" AS __raw_28,
+            "values_time" AS __raw_29,
+            "values_home" AS __raw_30,
+            "values_needles" AS __raw_31,
+            "values_monitoring" AS __raw_32,
+            "plan_leaning" AS __raw_33,
+            "plan_decide_by" AS __raw_34,
+            "plan_notes" AS __raw_35
           FROM "ds"."cohort"
         ) AS __in
       ) AS __typed
@@ -630,6 +804,14 @@ FROM (
         ),
         FALSE
       ) AS "__screen_phq9_mild_or_less",
+      COALESCE(
+        (
+          (
+            GET(phq9, 1 - 1) + GET(phq9, 2 - 1) + GET(phq9, 3 - 1) + GET(phq9, 4 - 1) + GET(phq9, 5 - 1) + GET(phq9, 6 - 1) + GET(phq9, 7 - 1) + GET(phq9, 8 - 1) + GET(phq9, 9 - 1)
+          ) >= 20
+        ),
+        FALSE
+      ) AS "__screen_phq9_severe",
       CONCAT_WS(
         ';',
         COALESCE(
@@ -672,6 +854,12 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), "conditions")
+                OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), "conditions")
+              )
+            )
+            AND (
               "antidepressant_trials" >= 2
             )
           )
@@ -688,7 +876,16 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), "conditions")
+                OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), "conditions")
+              )
+            )
+            AND (
               NULLIF("suicidality", 'unknown') IN ('active_ideation', 'plan_or_intent')
+            )
+            AND (
+              "oral_antidepressant" = TRUE
             )
           )
         )
@@ -707,6 +904,12 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), "conditions")
+                OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), "conditions")
+              )
+            )
+            AND (
               "antidepressant_trials" >= 2
             )
           )
@@ -723,7 +926,16 @@ FROM (
               )
             )
             AND (
+              NOT (
+                ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), "conditions")
+                OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), "conditions")
+              )
+            )
+            AND (
               NULLIF("suicidality", 'unknown') IN ('active_ideation', 'plan_or_intent')
+            )
+            AND (
+              "oral_antidepressant" = TRUE
             )
           )
         ) IS NULL
@@ -737,13 +949,17 @@ FROM (
   ), __fired AS (
     SELECT
       *,
-      __missing <> '' AS __incomplete
+      (
+        __missing <> '' OR conflicts <> ''
+      ) AS __incomplete
     FROM __derived
   )
   SELECT
     id,
     COALESCE(suicidality IN ('active_ideation', 'plan_or_intent'), FALSE) AS crisis,
     __missing AS missing,
+    conflicts,
+    stale,
     CASE
       WHEN COALESCE(
         ARRAY_CONTAINS(CAST('aneurysmal_vascular_disease' AS VARIANT), __conditions)
@@ -766,6 +982,7 @@ FROM (
         OR ARRAY_CONTAINS(CAST('interstitial_cystitis' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('severe_hepatic_impairment' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), __conditions)
+        OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('stroke_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('uncontrolled_hyperthyroidism' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('significant_respiratory_disease' AS VARIANT), __conditions)
@@ -797,7 +1014,7 @@ FROM (
       ),
       COALESCE(CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END, ''),
       COALESCE(
-        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'uncontrolled_hypertension', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'uncontrolled_hypertension', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
         ''
       ),
       COALESCE(
@@ -818,7 +1035,10 @@ FROM (
         ''
       ),
       COALESCE(CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END, ''),
-      COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('moderate_hepatic_impairment')), ';'), ''), ''),
+      COALESCE(
+        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')), ';'), ''),
+        ''
+      ),
       COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('lamotrigine', 'theophylline', 'cyp3a4_inducer')), ';'), ''), ''),
       COALESCE(CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END, ''),
       COALESCE(CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END, ''),
@@ -851,7 +1071,8 @@ FROM (
         ''
       ),
       COALESCE(CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END, ''),
-      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, '')
+      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, ''),
+      COALESCE(CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END, '')
     ) AS "spravato_findings",
     CASE insurance
       WHEN 'commercial'
@@ -901,7 +1122,6 @@ FROM (
         OR ARRAY_CONTAINS(CAST('elevated_intracranial_pressure' AS VARIANT), __conditions),
         FALSE
       )
-      OR COALESCE(ARRAY_CONTAINS(CAST('theophylline' AS VARIANT), __medications), FALSE)
       OR "__screen_bp_severe"
       THEN 'contraindicated'
       WHEN __incomplete
@@ -913,6 +1133,7 @@ FROM (
         OR ARRAY_CONTAINS(CAST('interstitial_cystitis' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('severe_hepatic_impairment' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), __conditions)
+        OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('stroke_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('uncontrolled_hyperthyroidism' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('significant_respiratory_disease' AS VARIANT), __conditions)
@@ -924,7 +1145,8 @@ FROM (
         OR ARRAY_CONTAINS(CAST('maoi' AS VARIANT), __medications)
         OR ARRAY_CONTAINS(CAST('psychostimulant' AS VARIANT), __medications)
         OR ARRAY_CONTAINS(CAST('opioid' AS VARIANT), __medications)
-        OR ARRAY_CONTAINS(CAST('other_cns_depressant' AS VARIANT), __medications),
+        OR ARRAY_CONTAINS(CAST('other_cns_depressant' AS VARIANT), __medications)
+        OR ARRAY_CONTAINS(CAST('theophylline' AS VARIANT), __medications),
         FALSE
       )
       OR "__screen_age_under_18"
@@ -942,14 +1164,13 @@ FROM (
         NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')), ';'), ''),
         ''
       ),
-      COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('theophylline')), ';'), ''), ''),
       COALESCE(CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END, ''),
       COALESCE(
-        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
         ''
       ),
       COALESCE(
-        NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')), ';'), ''),
+        NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')), ';'), ''),
         ''
       ),
       COALESCE(CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END, ''),
@@ -966,7 +1187,10 @@ FROM (
         ''
       ),
       COALESCE(CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END, ''),
-      COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('moderate_hepatic_impairment')), ';'), ''), ''),
+      COALESCE(
+        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')), ';'), ''),
+        ''
+      ),
       COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('lamotrigine', 'cyp3a4_inducer')), ';'), ''), ''),
       COALESCE(CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END, ''),
       COALESCE(CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END, ''),
@@ -1000,7 +1224,8 @@ FROM (
         ''
       ),
       COALESCE(CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END, ''),
-      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, '')
+      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, ''),
+      COALESCE(CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END, '')
     ) AS "iv_findings",
     CASE insurance
       WHEN 'commercial'
@@ -1026,7 +1251,6 @@ FROM (
         OR ARRAY_CONTAINS(CAST('elevated_intracranial_pressure' AS VARIANT), __conditions),
         FALSE
       )
-      OR COALESCE(ARRAY_CONTAINS(CAST('theophylline' AS VARIANT), __medications), FALSE)
       OR "__screen_bp_severe"
       THEN 'contraindicated'
       WHEN __incomplete
@@ -1038,6 +1262,7 @@ FROM (
         OR ARRAY_CONTAINS(CAST('interstitial_cystitis' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('severe_hepatic_impairment' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), __conditions)
+        OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('stroke_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('uncontrolled_hyperthyroidism' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('significant_respiratory_disease' AS VARIANT), __conditions)
@@ -1049,7 +1274,8 @@ FROM (
         OR ARRAY_CONTAINS(CAST('maoi' AS VARIANT), __medications)
         OR ARRAY_CONTAINS(CAST('psychostimulant' AS VARIANT), __medications)
         OR ARRAY_CONTAINS(CAST('opioid' AS VARIANT), __medications)
-        OR ARRAY_CONTAINS(CAST('other_cns_depressant' AS VARIANT), __medications),
+        OR ARRAY_CONTAINS(CAST('other_cns_depressant' AS VARIANT), __medications)
+        OR ARRAY_CONTAINS(CAST('theophylline' AS VARIANT), __medications),
         FALSE
       )
       OR "__screen_age_under_18"
@@ -1067,14 +1293,13 @@ FROM (
         NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'elevated_intracranial_pressure')), ';'), ''),
         ''
       ),
-      COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('theophylline')), ';'), ''), ''),
       COALESCE(CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END, ''),
       COALESCE(
-        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'substance_use_disorder_active', 'ketamine_misuse_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'mania_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
         ''
       ),
       COALESCE(
-        NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')), ';'), ''),
+        NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')), ';'), ''),
         ''
       ),
       COALESCE(CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END, ''),
@@ -1091,7 +1316,10 @@ FROM (
         ''
       ),
       COALESCE(CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END, ''),
-      COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('moderate_hepatic_impairment')), ';'), ''), ''),
+      COALESCE(
+        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('moderate_hepatic_impairment', 'substance_use_disorder_history')), ';'), ''),
+        ''
+      ),
       COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('lamotrigine', 'cyp3a4_inducer')), ';'), ''), ''),
       COALESCE(CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END, ''),
       COALESCE(CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END, ''),
@@ -1118,7 +1346,8 @@ FROM (
       COALESCE(CASE WHEN "__screen_needle_averse" THEN 'needle_averse' END, ''),
       COALESCE(CASE WHEN "__screen_no_driver" THEN 'no_driver' END, ''),
       COALESCE(CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END, ''),
-      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, '')
+      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, ''),
+      COALESCE(CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END, '')
     ) AS "im_findings",
     CASE insurance
       WHEN 'commercial'
@@ -1128,7 +1357,7 @@ FROM (
       WHEN 'medicaid'
       THEN FALSE
       WHEN 'va_tricare'
-      THEN FALSE
+      THEN CAST(NULL AS BOOLEAN)
       WHEN 'uninsured'
       THEN FALSE
       ELSE CAST(NULL AS BOOLEAN)
@@ -1146,7 +1375,7 @@ FROM (
         OR ARRAY_CONTAINS(CAST('elevated_intracranial_pressure' AS VARIANT), __conditions),
         FALSE
       )
-      OR COALESCE(ARRAY_CONTAINS(CAST('theophylline' AS VARIANT), __medications), FALSE)
+      OR "__screen_age_under_18"
       OR "__screen_bp_severe"
       OR "__screen_active_suicidal_ideation"
       THEN 'contraindicated'
@@ -1158,6 +1387,8 @@ FROM (
         OR ARRAY_CONTAINS(CAST('severe_hepatic_impairment' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('current_mania' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('moderate_hepatic_impairment' AS VARIANT), __conditions)
+        OR ARRAY_CONTAINS(CAST('mania_history' AS VARIANT), __conditions)
+        OR ARRAY_CONTAINS(CAST('substance_use_disorder_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('stroke_history' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('uncontrolled_hyperthyroidism' AS VARIANT), __conditions)
         OR ARRAY_CONTAINS(CAST('significant_respiratory_disease' AS VARIANT), __conditions)
@@ -1169,10 +1400,10 @@ FROM (
         OR ARRAY_CONTAINS(CAST('maoi' AS VARIANT), __medications)
         OR ARRAY_CONTAINS(CAST('psychostimulant' AS VARIANT), __medications)
         OR ARRAY_CONTAINS(CAST('opioid' AS VARIANT), __medications)
-        OR ARRAY_CONTAINS(CAST('other_cns_depressant' AS VARIANT), __medications),
+        OR ARRAY_CONTAINS(CAST('other_cns_depressant' AS VARIANT), __medications)
+        OR ARRAY_CONTAINS(CAST('theophylline' AS VARIANT), __medications),
         FALSE
       )
-      OR "__screen_age_under_18"
       OR "__screen_pregnancy_or_breastfeeding"
       OR "__screen_bp_elevated"
       OR "__screen_bipolar_depression"
@@ -1186,21 +1417,20 @@ FROM (
         NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('aneurysmal_vascular_disease', 'arteriovenous_malformation', 'intracerebral_hemorrhage_history', 'unstable_cardiovascular_disease', 'uncontrolled_hypertension', 'ketamine_hypersensitivity', 'substance_use_disorder_active', 'ketamine_misuse_history', 'elevated_intracranial_pressure')), ';'), ''),
         ''
       ),
-      COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('theophylline')), ';'), ''), ''),
+      COALESCE(CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END, ''),
       COALESCE(CASE WHEN "__screen_bp_severe" THEN 'bp_severe' END, ''),
       COALESCE(
         CASE WHEN "__screen_active_suicidal_ideation" THEN 'active_suicidal_ideation' END,
         ''
       ),
       COALESCE(
-        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'moderate_hepatic_impairment', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
+        NULLIF(ARRAY_TO_STRING(FILTER(__conditions, __x -> __x IN ('psychosis_history', 'interstitial_cystitis', 'severe_hepatic_impairment', 'current_mania', 'moderate_hepatic_impairment', 'mania_history', 'substance_use_disorder_history', 'stroke_history', 'uncontrolled_hyperthyroidism', 'significant_respiratory_disease', 'hypertensive_encephalopathy_history')), ';'), ''),
         ''
       ),
       COALESCE(
-        NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant')), ';'), ''),
+        NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('benzodiazepine', 'maoi', 'psychostimulant', 'opioid', 'other_cns_depressant', 'theophylline')), ';'), ''),
         ''
       ),
-      COALESCE(CASE WHEN "__screen_age_under_18" THEN 'age_under_18' END, ''),
       COALESCE(
         CASE
           WHEN "__screen_pregnancy_or_breastfeeding"
@@ -1235,7 +1465,8 @@ FROM (
       ),
       COALESCE(CASE WHEN "__screen_no_driver" THEN 'no_driver' END, ''),
       COALESCE(CASE WHEN "__screen_prefers_home" THEN 'prefers_home' END, ''),
-      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, '')
+      COALESCE(CASE WHEN "__screen_phq9_mild_or_less" THEN 'phq9_mild_or_less' END, ''),
+      COALESCE(CASE WHEN "__screen_phq9_severe" THEN 'phq9_severe' END, '')
     ) AS "compounded_findings",
     CASE insurance
       WHEN 'commercial'

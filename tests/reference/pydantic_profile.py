@@ -13,6 +13,7 @@ not an age) because a silently coerced clinical value is worse than a clear erro
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
@@ -94,6 +95,7 @@ class Profile(BaseModel):
     sure_understand: StrictBool | None = None
     sure_values: StrictBool | None = None
     sure_support: StrictBool | None = None
+    oral_antidepressant: StrictBool | None = None
     # Values clarification (CONTRACT §1): 0-10 per shipped attribute, written out by hand.
     values_evidence: Rating | None = None
     values_cost: Rating | None = None
@@ -101,6 +103,33 @@ class Profile(BaseModel):
     values_home: Rating | None = None
     values_needles: Rating | None = None
     values_monitoring: Rating | None = None
+    # The next-step plan (CONTRACT §1): leaning, a calendar date, the person's own notes.
+    plan_leaning: Literal["spravato", "iv", "im", "compounded", "unsure"] | None = None
+    plan_decide_by: Annotated[str, Strict()] | None = None
+    plan_notes: (
+        Annotated[
+            str,
+            Strict(),
+            Field(max_length=1000, pattern="^[^\\x00-\\x1f\\x7f-\\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]*$"),
+        ]
+        | None
+    ) = None
+
+    @field_validator("plan_decide_by", mode="before")
+    @classmethod
+    def _calendar_date(cls, value: Any) -> Any:
+        # Written independently of ketadecide's regular expression: the calendar itself decides.
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            value = value.isoformat()
+        if not isinstance(value, str) or len(value) != 10 or not value[:4].isdigit() or value[0] == "0":
+            raise ValueError("expected a date written YYYY-MM-DD")
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("expected a date written YYYY-MM-DD") from None
+        if value[4] != "-" or value[7] != "-" or not (value[5:7] + value[8:]).isdigit():
+            raise ValueError("expected a date written YYYY-MM-DD")
+        return value
 
     @field_validator("budget_per_session", mode="before")
     @classmethod

@@ -28,6 +28,8 @@ class DuckDBEngine:
     def check(self, job: BatchJob) -> BatchJob:
         if job.master is not None:
             raise InputError(Problem("--spark-master is for --engine spark"))
+        if job.keep and job.fhir is not None:
+            raise InputError(Problem("--keep copies input columns; FHIR bundles have none"))
         return job
 
     def require(self) -> None:
@@ -53,23 +55,33 @@ class DuckDBEngine:
             progress=job.progress,
             opened=opened,
             threads=job.threads,
+            keep=job.keep,
         )
 
     def results(
-        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any
+        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
     ) -> tuple[str, Generator[ResultChunk | RowError, None, None]]:
+        from ketadecide.batch.io.columns import check_keep
         from ketadecide.batch.io.readers import open_input, open_profiles
 
         from_file = isinstance(source, str | PathLike)
+        if keep and not from_file:
+            raise ValueError("keep= copies columns of an input file; profiles have none")
         inp = open_input(str(Path(source)), input_format) if from_file else open_profiles(source)
-        return inp.name, _closing(inp, kb)
+        try:
+            check_keep(keep, None if inp.fmt == "jsonl" else list(inp.columns))
+        except BaseException:
+            if inp.close is not None:
+                inp.close()
+            raise
+        return inp.name, _closing(inp, kb, keep)
 
 
-def _closing(inp: Any, kb: KnowledgeBase) -> Generator[ResultChunk | RowError, None, None]:
+def _closing(inp: Any, kb: KnowledgeBase, keep: tuple[str, ...] = ()) -> Generator[ResultChunk | RowError, None, None]:
     """The stream, with the input closed when it ends or is closed."""
     from ketadecide.batch.duckdb.stream import stream_results
 
-    stream = stream_results(inp, kb)
+    stream = stream_results(inp, kb, keep=keep)
     try:
         yield from stream
     finally:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import IO
 
 from ketadecide.batch.duckdb.stream import stream_results
+from ketadecide.batch.io.columns import check_keep
 from ketadecide.batch.io.readers import Input, format_of, open_input
 from ketadecide.batch.io.summary import Summary, SummaryCounter
 from ketadecide.batch.io.writers import BackgroundWriter, ErrorsWriter, ResultWriter, default_errors_path
@@ -36,6 +37,7 @@ def run_batch(
     progress: Callable[[int, int | None], None] | None = None,
     threads: int | None = None,
     opened: Input | None = None,
+    keep: tuple[str, ...] = (),
 ) -> Summary:
     """Run ``batch`` end to end, writing the output and errors files, and return its
     summary. Raises :class:`InputError` when the input itself cannot be read (then nothing
@@ -49,6 +51,12 @@ def run_batch(
         stdout=to_stdout,
     )
     inp = opened or open_input(input_location, input_format, progress=progress is not None)
+    try:
+        check_keep(keep, None if inp.fmt == "jsonl" else list(inp.columns))
+    except BaseException:
+        if inp.close is not None:
+            inp.close()
+        raise
     counter = SummaryCounter(kb)
     # Five threads share the cores, and the decoding thread makes hundreds of short Arrow
     # calls per chunk, giving up the GIL for each: at Python's default 5 ms switch interval
@@ -72,6 +80,7 @@ def run_batch(
                 counter=counter,
                 progress=progress,
                 threads=threads,
+                keep=keep,
             )
         all_written()  # renamed into place: a late SIGTERM no longer fails the run
     finally:
@@ -91,17 +100,18 @@ def _write_run(
     counter: SummaryCounter,
     progress: Callable[[int, int | None], None] | None,
     threads: int | None,
+    keep: tuple[str, ...] = (),
 ) -> None:
     from ketadecide.batch.duckdb.stream import key_mode
     from ketadecide.batch.io.columns import output_schema
 
     json_lines = out_fmt == "jsonl"
-    schema = output_schema(dictionary=key_mode(kb, json_lines=json_lines))
+    schema = output_schema(dictionary=key_mode(kb, json_lines=json_lines), keep=keep)
     writer: BackgroundWriter | None = None
     stream = None
     try:
         writer = BackgroundWriter(ResultWriter(out_fh, out_fmt, schema))
-        stream = stream_results(inp, kb, json_lines=json_lines, threads=threads)
+        stream = stream_results(inp, kb, json_lines=json_lines, threads=threads, keep=keep)
         for item in stream:
             if isinstance(item, RowError):
                 errors.write(item)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 from ketadecide.batch.duckdb.prefetch import prefetched
@@ -47,7 +47,7 @@ from ketadecide.batch.sql.validate import json_query, list_text_columns, tabular
 from ketadecide.engine.evaluate import evaluate_modalities
 from ketadecide.errors import InputError, Problem, ResourceError
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import MODALITY_IDS
+from ketadecide.profile import MODALITY_IDS, PROFILE_FIELDS
 
 #: Rows per result batch handed back by DuckDB.
 RESULT_BATCH_ROWS = 131072
@@ -70,15 +70,19 @@ def key_mode(kb: KnowledgeBase, *, json_lines: bool) -> bool:
     return not json_lines and len(rule_bits(kb)) <= MAX_MASK_RULES
 
 
-def batch_sql(inp: Input, kb: KnowledgeBase, *, json_lines: bool, source: str = "__input") -> str:
-    """The whole per-run query: validation, then the compiled rules, in input order."""
+def batch_sql(
+    inp: Input, kb: KnowledgeBase, *, json_lines: bool, source: str = "__input", kept: Sequence[str] = ()
+) -> str:
+    """The whole per-run query: validation, then the compiled rules, in input order.
+    ``kept`` (``--keep``) columns that are not profile fields are not validated."""
+    columns = {k: v for k, v in inp.columns.items() if k in PROFILE_FIELDS or k not in kept}
     if inp.fmt == "jsonl":
-        validation = json_query(kb, source)
+        validation = json_query(kb, source, kept)
     else:
-        validation, _ = tabular_query(inp.columns, kb, source)
+        validation, _ = tabular_query(columns, kb, source)
     passthrough = ["__row", "__seq", "__flag"]
     if key_mode(kb, json_lines=json_lines):
-        texts = list_text_columns(inp.columns)
+        texts = list_text_columns(columns)
         query = rules_key_query(kb, f"({validation})", passthrough=passthrough, list_texts=texts)
         return f"SELECT * EXCLUDE (__row), __row AS row FROM ({query})"
     mask = len(rule_bits(kb)) <= MAX_MASK_RULES
@@ -101,6 +105,7 @@ def stream_results(
     json_lines: bool = False,
     dictionary: bool | None = None,
     threads: int | None = None,
+    keep: Sequence[str] = (),
 ) -> Generator[ResultChunk | RowError, None, None]:
     """Evaluate every row of ``inp``: yields, in input order, each step's row errors (rows
     ascending, a row's problems together) and then its :class:`ResultChunk`.
@@ -109,10 +114,11 @@ def stream_results(
     cheapest) lets status, indication, findings and missing be dictionary arrays. Close the
     generator when done early: it holds a DuckDB connection. Raises :class:`InputError`
     when the input itself cannot be read, :class:`ResourceError` when memory runs out.
+    ``keep`` (``--keep``) names input columns copied, as text, into each result row after ``id``.
     """
     fast = key_mode(kb, json_lines=json_lines)
-    schema = output_schema(dictionary=fast if dictionary is None else dictionary and fast)
-    sql = batch_sql(inp, kb, json_lines=json_lines)
+    schema = output_schema(dictionary=fast if dictionary is None else dictionary and fast, keep=keep)
+    sql = batch_sql(inp, kb, json_lines=json_lines, kept=keep)
     decoder = FindingsDecoder(kb) if fast else None
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     bad_done = 0
@@ -134,8 +140,16 @@ def stream_results(
             errors: list[RowError] = []
             lines = table.column("__json").to_pylist() if json_lines else None
             decided = 0
+            if keep:  # before the fallback: it forgets raw rows before the first flagged one
+                table = with_kept(inp, table, keep)
+            if inp.notes:
+                table = _flag_noted(table, inp.notes)
             if _any(table.column("__flag")):
-                table, lines, decided = _fallback(inp, kb, table=table, json_lines=lines, errors=errors, masks=masks)
+                table, lines, decided = _fallback(
+                    inp, kb, table=table, json_lines=lines, errors=errors, masks=masks, keep=keep
+                )
+            if keep and lines is not None:
+                lines = kept_in_lines(table, lines, keep)
             # Lines that could not be split into cells, up to this chunk's last row.
             while bad_done < len(inp.bad_lines) and inp.bad_lines[bad_done].row <= last_row:
                 errors.extend(_bad_line_errors(inp, inp.bad_lines[bad_done]))
@@ -336,6 +350,17 @@ def _raise_if_out_of_memory(text: str) -> None:
         ) from None
 
 
+def _flag_noted(table: Any, notes: Mapping[int, Any]) -> Any:
+    """``table`` with its rows that carry record notes (stale values, record conflicts from a
+    FHIR import) flagged: the reference engine decides them, with the notes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    noted = pc.is_in(table.column("row"), value_set=pa.array(sorted(notes), pa.int64()))
+    flag = pc.or_(pc.fill_null(table.column("__flag"), True), noted)
+    return table.set_column(table.schema.get_field_index("__flag"), "__flag", flag)
+
+
 def _fallback(
     inp: Input,
     kb: KnowledgeBase,
@@ -344,6 +369,7 @@ def _fallback(
     json_lines: list[str] | None,
     errors: list[RowError],
     masks: _Masks | None,
+    keep: Sequence[str] = (),
 ) -> tuple[Any, list[str] | None, int]:
     """Re-decide the flagged rows of ``table`` with the reference; merge accepted ones back.
     Returns the table, its JSON lines and how many rows the reference engine decided."""
@@ -353,12 +379,14 @@ def _fallback(
     flag = table.column("__flag")
     flagged_rows = table.filter(flag).column("row").to_pylist()
     raw = take_raw(inp.stash, flagged_rows)
+    kept = table.filter(flag).select(list(keep)).to_pylist() if keep else []
+    kept_of = dict(zip(flagged_rows, kept, strict=True)) if keep else {}
     accepted: list[dict[str, Any]] = []
     for row in flagged_rows:
-        verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row)
+        verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row, kept=keep)
         if verdict.profile is not None:
-            result = evaluate_modalities(verdict.profile, kb)
-            record = output_row(result, verdict.profile, row)
+            result = evaluate_modalities(verdict.profile, kb, record=inp.notes.get(row))
+            record = output_row(result, verdict.profile, row) | kept_of.get(row, {})
             record["__flag"] = False
             if masks is not None:
                 record["__fired"] = masks.of(result)
@@ -392,7 +420,50 @@ def _fallback(
     return merged, [by_row[r] for r in merged.column("row").to_pylist()], len(accepted)
 
 
-def _json_line(row: dict[str, Any]) -> str:
+def with_kept(inp: Input, table: Any, keep: Sequence[str]) -> Any:
+    """``table`` with the ``--keep`` columns of its rows, read from the input's raw batches
+    (CONTRACT §5: copied as text, never checked)."""
+    import pyarrow as pa
+
+    rows = table.column("row").to_pylist()
+    raw = take_raw(inp.stash, rows) if rows else {}
+    values: dict[str, list[str | None]] = {k: [] for k in keep}
+    for row in rows:
+        cells = raw[row]
+        if inp.fmt == "jsonl":
+            try:
+                cells = json.loads(cells["line"])
+            except ValueError:
+                cells = {}  # a flagged line that is not JSON: its errors say so
+            if not isinstance(cells, dict):
+                cells = {}
+        for k in keep:
+            values[k].append(_as_text(cells.get(k)))
+    for k in keep:
+        table = table.append_column(k, pa.array(values[k], pa.string()))
+    return table
+
+
+def kept_in_lines(table: Any, lines: list[str], keep: Sequence[str]) -> list[str]:
+    """Each JSON line with the ``--keep`` values after ``id``. The line's first ``,"crisis":``
+    is the key's own: inside the encoded ``id`` a quote is always escaped."""
+    values = table.select(list(keep)).to_pylist()
+    return [
+        line.replace(',"crisis":', "".join(f",{_json_line(k)}:{_json_line(v[k])}" for k in keep) + ',"crisis":', 1)
+        for line, v in zip(lines, values, strict=True)
+    ]
+
+
+def _as_text(value: Any) -> str | None:
+    """A kept cell as text: strings as they are, numbers and booleans as JSON writes them."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _json_line(row: Any) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -7,6 +7,7 @@ and the differential tests hold the two to the same answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ketadecide.batch.row_checks import LIST_SEPARATOR
@@ -17,10 +18,27 @@ from ketadecide.profile import MODALITY_IDS, Profile
 
 def output_columns() -> list[str]:
     """The output columns in order: CONTRACT §5's, then ``row``, ``insurance`` and ``sure_score``."""
-    cols = ["id", "crisis", "missing"]
+    cols = ["id", "crisis", "missing", "conflicts", "stale"]
     for m in MODALITY_IDS:
         cols += [f"{m}_status", f"{m}_indication", f"{m}_findings", f"{m}_likely_covered"]
     return [*cols, "row", "insurance", "sure_score"]
+
+
+def check_keep(keep: Sequence[str], columns: Sequence[str] | None) -> None:
+    """``--keep``: each name given once, none an output column's name and, when the input's
+    columns are known (CSV, Parquet), each one of them (``InputError``, exit 2, naming it)."""
+    from ketadecide.errors import InputError, Problem
+
+    taken = set(output_columns())
+    seen: set[str] = set()
+    for name in keep:
+        if name == "" or name in seen:
+            raise InputError(Problem(f"--keep: {'an empty name' if not name else repr(name) + ' given twice'}"))
+        if name in taken:
+            raise InputError(Problem(f"--keep: {name!r} is the name of an output column; rename it in the input"))
+        if columns is not None and name not in columns:
+            raise InputError(Problem(f"--keep: the input has no column {name!r}"))
+        seen.add(name)
 
 
 def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
@@ -29,6 +47,9 @@ def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
         "id": profile.id,
         "crisis": result.crisis.triggered,
         "missing": LIST_SEPARATOR.join(m.field for m in result.missing),
+        "conflicts": LIST_SEPARATOR.join(c.id for c in result.conflicts),
+        # Record values too old to use (FHIR import only): their fields.
+        "stale": LIST_SEPARATOR.join(dict.fromkeys(s.field for s in result.stale)),
     }
     for m in MODALITY_IDS:
         mod = result.modality(m)
@@ -42,15 +63,22 @@ def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
     return out
 
 
-def output_schema(*, dictionary: bool = False) -> Any:
+def output_schema(*, dictionary: bool = False, keep: Sequence[str] = ()) -> Any:
     """The output columns as an Arrow schema. With ``dictionary``, status, indication,
     findings and missing are dictionary arrays (as ``FindingsDecoder`` makes them); the
-    files hold plain text either way."""
+    files hold plain text either way. ``keep`` (``--keep``) adds those input columns, as
+    text, right after ``id`` (CONTRACT §5)."""
     import pyarrow as pa
 
     status = pa.dictionary(pa.int8(), pa.string()) if dictionary else pa.string()
     findings = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
-    fields = [pa.field("id", pa.string()), pa.field("crisis", pa.bool_()), pa.field("missing", findings)]
+    fields = [pa.field("id", pa.string()), *(pa.field(k, pa.string()) for k in keep)]
+    fields += [
+        pa.field("crisis", pa.bool_()),
+        pa.field("missing", findings),
+        pa.field("conflicts", pa.string()),
+        pa.field("stale", pa.string()),
+    ]
     for m in MODALITY_IDS:
         fields += [
             pa.field(f"{m}_status", status),

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ketadecide.batch.io.lines import MAX_LINE_BYTES, BadLine, line_batches
+from ketadecide.engine.result import RecordNotes
 from ketadecide.errors import InputError, Problem
 from ketadecide.files import open_for_reading, reading_error
 from ketadecide.knowledge.base import KnowledgeBase
@@ -117,6 +118,9 @@ class Input:
     release_bad_lines: bool = False
     """Whether the runner may forget the ``bad_lines`` it has written (the reader numbers
     its rows itself, so it never looks back at them): memory stays bounded."""
+    notes: dict[int, RecordNotes] = field(default_factory=dict)
+    """Record notes (stale values, record conflicts) of a FHIR input, by row: those rows are
+    decided by the reference engine, which reads them (CONTRACT §3 ``stale``)."""
     read_ahead: bool = True
     """Whether ``batches`` may be read (and queried) ahead on other threads. False for a
     caller's own iterable, which must run on the caller's thread (a database cursor, say,
@@ -470,16 +474,23 @@ def open_fhir(location: str, kb: KnowledgeBase, as_of: date | None = None) -> In
     """Bundles (a folder of ``*.json`` or an NDJSON file): each mapped profile becomes a JSON
     line, and a bundle that cannot be read is set aside with its own problems, so it becomes
     a row error under its row number."""
-    from ketadecide.fhir import iter_bundle_profiles
+    from ketadecide.fhir import iter_bundle_records
+
+    notes: dict[int, RecordNotes] = {}
 
     def lines(bad: list[BadLine]) -> Iterator[str]:
-        for row, item in iter_bundle_profiles(location, kb, as_of):
+        for row, item in iter_bundle_records(location, kb, as_of):
             if isinstance(item, InputError):
                 bad.append(BadLine(row, "", 0, 0, item.problems))
             else:
-                yield _json_line(item)
+                profile, note = item
+                if note.stale or note.conflicts:
+                    notes[row] = note
+                yield _json_line(profile)
 
-    return _json_lines_input(location, lines)
+    inp = _json_lines_input(location, lines)
+    inp.notes = notes
+    return inp
 
 
 __all__ = [

@@ -28,16 +28,17 @@ def inert_cell(text: str) -> str:
 
 
 def inert_ids(table: Any) -> Any:
-    """``table`` with each ``id`` that starts like a formula prefixed with ``'`` (CSV output)."""
+    """``table`` with each ``id``, and each cell of a ``--keep`` column (the text columns
+    before ``crisis``), that starts like a formula prefixed with ``'`` (CSV output)."""
     import pyarrow.compute as pc
 
-    i = table.schema.get_field_index("id")
-    ids = table.column(i)
-    risky = pc.match_substring_regex(ids, _FORMULA_PATTERN)
-    if not pc.any(risky).as_py():
-        return table
-    fixed = pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
-    return table.set_column(i, table.schema.field(i), fixed)
+    for i in range(table.schema.get_field_index("crisis")):
+        cells = table.column(i)
+        risky = pc.match_substring_regex(cells, _FORMULA_PATTERN)
+        if pc.any(risky).as_py():
+            fixed = pc.if_else(risky, pc.binary_join_element_wise("'", cells, ""), cells)
+            table = table.set_column(i, table.schema.field(i), fixed)
+    return table
 
 
 class ErrorsWriter:

@@ -29,6 +29,11 @@ class SparkEngine:
     def check(self, job: BatchJob) -> BatchJob:
         from ketadecide.batch.spark.options import check_spark_options
         from ketadecide.batch.spark.run import spark_errors_path
+        from ketadecide.errors import InputError, Problem
+
+        if job.keep:
+            # Not built on Spark yet: refused before anything starts, never ignored.
+            raise InputError(Problem("--keep is not available with --engine spark yet; use --engine duckdb"))
 
         check_spark_options(
             job.input,
@@ -63,8 +68,10 @@ class SparkEngine:
             return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors)
 
     def results(
-        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any
+        self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
     ) -> tuple[str, Generator[ResultChunk | RowError, None, None]]:
+        if keep:
+            raise ValueError('keep= is not available with engine="spark" yet; use engine="duckdb"')
         if spark is None:
             raise ValueError('engine="spark" needs spark=<a SparkSession>')
         if not isinstance(source, str | PathLike):

@@ -68,6 +68,7 @@ _SQL_TYPE_OF_KIND: dict[str, str] = {
     "number": "DOUBLE",
     "bool": "BOOLEAN",
     "str": "VARCHAR",
+    "date": "VARCHAR",
     "enum": "VARCHAR",
     "enum_list": "VARCHAR[]",
     "id_list": "VARCHAR[]",
@@ -296,16 +297,34 @@ def _findings_sql(kb: KnowledgeBase, modality: str, forms: Forms = DUCKDB) -> tu
     return findings, status_sql
 
 
-def _profiles_query(source: str, extra: str) -> str:
+def _profiles_query(source: str, extra: str, kb: KnowledgeBase | None = None, forms: Forms = DUCKDB) -> str:
     """The input as profiles: a field not given takes the contract's default, if it has one
-    (NULL stays "not given"; a list's ``[]`` stays "asked, none")."""
+    (NULL stays "not given"; a list's ``[]`` stays "asked, none").
+
+    With ``kb``, the answers are also read as its conflict rules say while a conflict stands
+    (e.g. PHQ-9 item 9 above 0 with ``suicidality: none`` reads suicidality as ``unknown``,
+    as :func:`ketadecide.engine.conflicts.read_as`), and ``conflicts`` lists the rules that
+    hold, ``;``-separated (tested on the answers as given)."""
+    rules = [(i, r) for i, r in kb.conflicts.items() if r.when is not None] if kb is not None else []
     normalised = []
     for field in PROFILE_FIELDS:
         col = quote_ident(field)
-        if field in _DEFAULTS:
-            normalised.append(f"COALESCE({col}, {_DEFAULTS[field]}) AS {col}")
-        else:
-            normalised.append(col)
+        value = f"COALESCE({col}, {_DEFAULTS[field]})" if field in _DEFAULTS else col
+        # Later rules win, as read_as applies them in order.
+        overrides = [
+            f"WHEN {compile_predicate(r.when, forms)} THEN {lit(r.reads_as[field])}"  # type: ignore[arg-type]
+            for _, r in reversed(rules)
+            if field in r.reads_as
+        ]
+        if overrides:
+            value = f"CASE {' '.join(overrides)} ELSE {value} END"
+        normalised.append(f"{value} AS {col}" if value != col else col)
+    if kb is not None:
+        parts = [f"CASE WHEN {compile_predicate(r.when, forms)} THEN {lit(i)} END" for i, r in rules]  # type: ignore[arg-type]
+        joined = f"concat_ws({lit(LIST_SEPARATOR_TEXT)}, {', '.join(parts)})" if parts else "''"
+        normalised.append(f"{joined} AS conflicts")
+        # Stale record values come only from a health-record import, decided in Python.
+        normalised.append("'' AS stale")
     return f"SELECT {', '.join(normalised)}{extra} FROM {source}"
 
 
@@ -334,7 +353,7 @@ def rules_query(
     ``passthrough`` names extra columns of ``source`` copied to the output unchanged.
     """
     extra = "".join(f", {quote_ident(c)}" for c in passthrough)
-    profiles = _profiles_query(source, extra)
+    profiles = _profiles_query(source, extra, kb, forms)
     derived = [
         # Condition and medication ids once each, in the profile's order (as evaluate does).
         f"{forms('dedupe', 'conditions')} AS __conditions",
@@ -344,9 +363,10 @@ def rules_query(
         *(f"{indication_sql(kb, m, forms=forms)} AS {_indication_col(m)}" for m in MODALITY_IDS),
     ]
     fired = f"SELECT *, {', '.join(derived)} FROM __profiles"
-    # The safety screen's completeness, once per row, for the four statuses.
-    complete = "SELECT *, __missing <> '' AS __incomplete FROM __derived"
-    outputs = ["id", _crisis_sql(), "__missing AS missing"]
+    # The safety screen's completeness, once per row, for the four statuses: a conflict
+    # counts like a missing answer (CONTRACT §3).
+    complete = "SELECT *, (__missing <> '' OR conflicts <> '') AS __incomplete FROM __derived"
+    outputs = ["id", _crisis_sql(), "__missing AS missing", "conflicts", "stale"]
     for m in MODALITY_IDS:
         findings, status = _findings_sql(kb, m, forms)
         outputs.append(f"{status} AS {quote_ident(m + '_status')}")
@@ -384,7 +404,7 @@ def rules_key_query(
     ``''`` for ``none``): it is used as it is instead of joining the list again."""
     texts = dict(list_texts or {})
     extra = "".join(f", {quote_ident(c)}" for c in passthrough)
-    profiles = _profiles_query(source, extra + "".join(f", {quote_ident(c)}" for c in texts.values()))
+    profiles = _profiles_query(source, extra + "".join(f", {quote_ident(c)}" for c in texts.values()), kb, forms)
 
     def joined(field: str) -> str:
         return quote_ident(texts[field]) if field in texts else f"array_to_string({field}, ';')"
@@ -402,6 +422,8 @@ def rules_key_query(
         *(f"{_coverage_sql(kb, m, codes)} AS {quote_ident(m + '_likely_covered')}" for m in MODALITY_IDS),
         "insurance",
         _sure_score_sql(),
+        "conflicts",
+        "stale",
         f"{mask} AS __screens",
         f"{joined('conditions')} AS __conds",
         f"{joined('medications')} AS __meds",

@@ -296,6 +296,8 @@ class FindingsDecoder:
             self._reset()
         p_idx, pair_texts, pair_ranks, pair_masks = self._pairs(table)
         missing, incomplete = self._missing_column(table.column("__missing"))
+        # A conflict counts like a missing answer (CONTRACT §3): the screen is not complete.
+        incomplete = pc.or_(incomplete, pc.not_equal(table.column("conflicts").combine_chunks(), ""))
         # A flagged row's mask may be null: decoded as nothing fired (the row is dropped later).
         screens = pc.fill_null(table.column("__screens").combine_chunks(), 0)
         key = _Key()

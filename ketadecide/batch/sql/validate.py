@@ -23,6 +23,7 @@ from typing import Any, get_args
 
 from ketadecide.batch.row_checks import (
     BOOL_FIELDS,
+    DATE_FIELDS,
     ENUM_FIELDS,
     FALSE_WORDS,
     INT_FIELDS,
@@ -32,13 +33,17 @@ from ketadecide.batch.row_checks import (
     NONE_CELL,
     NUMBER_FIELDS,
     NUMBER_PATTERN,
+    TEXT_FIELDS,
     TRUE_WORDS,
 )
 from ketadecide.batch.sql.compile import lit, lit_list, quote_ident
 from ketadecide.batch.sql.dialects import DUCKDB, Forms
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.predicates import RULE_ENUM_FIELDS as ENUM_VALUES
-from ketadecide.profile import PROFILE_FIELDS, Diagnosis, profile_json_schema
+from ketadecide.knowledge.names import PLAN_FIELD, plan_names
+from ketadecide.profile import FIELD_SPECS, PROFILE_FIELDS, Diagnosis, profile_json_schema
+
+#: The values of every enum field, the decision answers' (``plan_leaning``) included.
+ENUM_VALUES: dict[str, tuple[str, ...]] = {name: FIELD_SPECS[name].choices for name in ENUM_FIELDS}
 
 #: Longest JSONL line the SQL vouches for; longer ones go to the reference.
 MAX_SQL_LINE = 64 * 1024
@@ -60,13 +65,25 @@ def bounds(field: str) -> tuple[float, float]:
 
 
 def id_max_length() -> int:
-    return int(_schema()["id"]["maxLength"])
+    return text_max_length("id")
+
+
+def text_max_length(field: str) -> int:
+    return int(_schema()[field]["maxLength"])
+
+
+def _text_bad(field: str, v: str, forms: Forms = DUCKDB) -> str:
+    """Free text (``id``, ``plan_notes``) longer than allowed or carrying control characters,
+    or a date (``plan_decide_by``) not written YYYY-MM-DD or not on the calendar: the
+    profile's own rules, read from its JSON Schema (one pattern for every engine)."""
+    pattern = _schema()[field]["pattern"]
+    if field in DATE_FIELDS:
+        return f"(NOT {forms.full_match(v, pattern)})"
+    return f"(length({v}) > {text_max_length(field)} OR NOT {forms.full_match(v, pattern)})"
 
 
 def _id_bad(v: str, forms: Forms = DUCKDB) -> str:
-    """An id longer than allowed or carrying control characters (the profile's own rules)."""
-    pattern = _schema()["id"]["pattern"]
-    return f"(length({v}) > {id_max_length()} OR NOT {forms.full_match(v, pattern)})"
+    return _text_bad("id", v, forms)
 
 
 def phq9_bounds() -> tuple[int, int, int]:
@@ -145,8 +162,8 @@ def _text_cell(field: str, c: str, kb: KnowledgeBase, forms: Forms = DUCKDB) -> 
     """(typed value, bad) for a text cell ``c`` of a known field; ``bad`` names the value as
     :data:`V` so that it is computed once, in an inner SELECT."""
     given = f"({c} IS NOT NULL AND {c} <> '')"
-    if field == "id":
-        return f"CASE WHEN {given} THEN {c} END", f"({given} AND {_id_bad(c, forms)})"
+    if field in TEXT_FIELDS or field in DATE_FIELDS:
+        return f"CASE WHEN {given} THEN {c} END", f"({given} AND {_text_bad(field, c, forms)})"
     if field in INT_FIELDS:
         v = f"CASE WHEN {forms.full_match(c, INT_PATTERN)} THEN {forms('to_int', c)} END"
         return v, f"({given} AND NOT {_between(V, field)})"
@@ -323,8 +340,9 @@ def _cross_field_bad() -> str:
     return "(age IS NULL OR COALESCE(bp_systolic <= bp_diastolic, FALSE))"
 
 
-def json_query(kb: KnowledgeBase, source: str) -> str:
-    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``."""
+def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = ()) -> str:
+    """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``.
+    Keys named in ``kept`` (``--keep``) are allowed beside the profile's fields."""
     paths = lit_list(f"$.{f}" for f in PROFILE_FIELDS)
     ok = (
         # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on bad JSON.
@@ -342,16 +360,16 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
     bads: list[str] = [
         "NOT __ok",
         "len(list_distinct(__keys)) <> len(__keys)",
-        f"NOT list_has_all({lit_list(PROFILE_FIELDS)}, __keys)",
+        f"NOT list_has_all({lit_list([*PROFILE_FIELDS, *(k for k in kept if k not in PROFILE_FIELDS)])}, __keys)",
     ]
     for i, field in enumerate(PROFILE_FIELDS, start=1):
         j = f"__j{i}"
         t = f"__t{i}"
         present = f"({t} IS NOT NULL AND {t} <> 'NULL')"
         name = quote_ident(field)  # the typed value, in the outer SELECT
-        if field == "id":
+        if field in TEXT_FIELDS or field in DATE_FIELDS:
             v = f"CASE WHEN {t} = 'VARCHAR' THEN json_extract_string({j}, '$') END"
-            bad = f"({present} AND ({t} <> 'VARCHAR' OR {_id_bad(name)}))"
+            bad = f"({present} AND ({t} <> 'VARCHAR' OR {_text_bad(field, name)}))"
         elif field in INT_FIELDS:
             # A JSON double with no fractional part (2.0) is the whole number it holds, as in
             # Parquet (CONTRACT §1); 2.5 and doubles past BIGINT stay NULL, so they are flagged.
@@ -406,8 +424,10 @@ def json_query(kb: KnowledgeBase, source: str) -> str:
 
 def _problem(field: str, kb: KnowledgeBase) -> str:
     """The emitted SQL's words for a bad cell of ``field`` (one problem, field first)."""
-    if field == "id":
-        return f"id: longer than {id_max_length()} characters, or holds a control character"
+    if field in TEXT_FIELDS:
+        return f"{field}: longer than {text_max_length(field)} characters, or holds a control character"
+    if field in DATE_FIELDS:
+        return f"{field}: expected a date written YYYY-MM-DD"
     if field in INT_FIELDS:
         lo, hi = bounds(field)
         return f"{field}: expected a whole number from {_num(lo)} to {_num(hi)}"
@@ -444,6 +464,14 @@ def text_table_query(kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, row_
     for field, raw in raw_names.items():
         v, bad = _text_cell(field, raw, kb, forms)
         values.append(f"{v} AS {quote_ident(field)}")
+        if field == PLAN_FIELD:
+            # A carrier or state-plan name (``Aetna``, ``Medi-Cal``): still a problem, said with
+            # what it may mean, as the Python reference says it (names compared without case,
+            # hyphens or repeated spaces; the SQL folds ASCII case and hyphens only).
+            key = f"lower(replace({raw}, '-', ' '))"
+            for keys, hint in plan_names(kb):
+                cond = f"{bad.replace(V, quote_ident(field))} AND {key} IN {_in(sorted(keys))}"
+                whens.append(f"WHEN {cond} THEN {lit(f'{field}: expected a kind of plan; {hint}')}")
         whens.append(f"WHEN {bad.replace(V, quote_ident(field))} THEN {lit(_problem(field, kb))}")
     whens.append(f"WHEN age IS NULL THEN {lit('age: required')}")
     bp = lit("bp_diastolic: must be below bp_systolic")

@@ -144,6 +144,10 @@ class CodeEntry(Cited):
     """Answers only: the PHQ-9 item score this answer code stands for."""
     tags: tuple[Tag, ...] = ()
     note: Text | None = None
+    resolved_as: RecordId | None = None
+    """Conditions only: what a record of these codes that is *not* active (resolved, in
+    remission, inactive) counts as, e.g. a substance use disorder in remission counts as
+    ``substance_use_disorder_history``, never as the active disorder."""
     """Shown in the report: what a clinician should know (required when nothing is set)."""
 
     @model_validator(mode="after")
@@ -162,9 +166,10 @@ class CodeEntry(Cited):
             "pregnancy": self.pregnancy is not None,
             "observation": self.observation is not None,
             "score": self.score is not None,
+            "resolved_as": self.resolved_as is not None,
         }
         allowed = {
-            "condition": {"diagnoses", "conditions", "pregnancy"},
+            "condition": {"diagnoses", "conditions", "pregnancy", "resolved_as"},
             "medication": {"medications"},
             "allergy": {"conditions"},
             "observation": {"observation"},
@@ -232,6 +237,11 @@ def check_ids(
     places = [
         *((f"entries.{key}.", field, getattr(entry, field)) for key, entry in codes.entries.items() for field in known),
         ("history.", "conditions", codes.history.conditions),
+        *(
+            (f"entries.{key}.resolved_as", "conditions", (entry.resolved_as,))
+            for key, entry in codes.entries.items()
+            if entry.resolved_as is not None
+        ),
     ]
     return [
         Problem(f"'{ident}' is not a {field[:-1]} id defined in contraindications.yaml", source, f"{at}{field}[{i}]")
