@@ -183,3 +183,17 @@ def test_a_softened_crisis_message_is_refused_in_synthetic_data(
     res = runner.invoke(app, ["compare", "--profile", profile, "--data-dir", str(data)])
     assert res.exit_code == 2, res.output
     assert "crisis" in res.stderr
+
+
+def test_troubleshoot_report_starts_with_the_line(runner: CliRunner, tmp_path: Path) -> None:
+    # kb_minimal has no troubleshooting.yaml: a synthetic copy of the bundled data has.
+    from tests.conftest import clinic_data
+
+    data = clinic_data(tmp_path, standalone=True)
+    args = ["troubleshoot", "--modality", "iv", "--sessions", "6", "--response", "none", "--data-dir", str(data)]
+    for fmt in ("markdown", "table"):
+        res = runner.invoke(app, [*args, "--format", fmt])
+        assert res.exit_code == 0, res.output
+        assert res.stdout.splitlines()[0] == SYNTHETIC_LINE
+    res = runner.invoke(app, [*args, "--format", "json"])
+    assert json.loads(res.stdout)["knowledge_base"]["synthetic"] is True
