@@ -564,3 +564,26 @@ def profile_json_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": props,
     }
+
+
+_WHOLE_NUMBER_FIELDS = frozenset(fields_of_kind("int"))
+
+
+def typed_whole_number(field: str, value: Any) -> Any:
+    """A typed double with no fractional part in a whole-number field, as the integer it is
+    (CONTRACT §1: the double ``2.0`` pandas writes for a column with gaps is the integer 2);
+    any other value unchanged, for the profile's own check to judge."""
+    if field in _WHOLE_NUMBER_FIELDS and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def typed_whole_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object's whole-number doubles (``2.0``, and PHQ-9 items such as ``[1.0, 2.0]``) as
+    the integers they are, as :func:`typed_whole_number` reads a Parquet double (CONTRACT §1: a typed
+    number with no fractional part). Text such as ``"2.0"`` is left for the profile to refuse."""
+    out = {name: typed_whole_number(name, value) for name, value in data.items()}
+    items = out.get("phq9")
+    if isinstance(items, list):
+        out["phq9"] = [int(x) if isinstance(x, float) and x.is_integer() else x for x in items]
+    return out

@@ -36,7 +36,15 @@ from typing import Any
 from ketadecide.engine.evaluate import check_profile_ids, unknown_id_problems
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.profile import PROFILE_FIELDS, Profile, cell_hint, fields_of_kind, parse_profile
+from ketadecide.profile import (
+    PROFILE_FIELDS,
+    Profile,
+    cell_hint,
+    fields_of_kind,
+    parse_profile,
+    typed_whole_number,
+    typed_whole_numbers,
+)
 from ketadecide.safeyaml import load_json
 
 #: Field kinds, from the profile's one field table.
@@ -191,7 +199,7 @@ def check_cells(
                 continue
             mapping[name] = converted
         else:
-            mapping[name] = whole_number(name, value)
+            mapping[name] = typed_whole_number(name, value)
     profile, more = _decide(mapping, kb, row, skip_fields=failed)
     problems.extend(more)
     if failed and "age" in failed:
@@ -203,26 +211,6 @@ def check_cells(
         tuple(sorted(problems, key=_problem_order)),
         raw_id if isinstance(raw_id, str) and raw_id != "" else None,
     )
-
-
-def whole_number(field: str, value: Any) -> Any:
-    """A typed double with no fractional part in a whole-number field, as the integer it is
-    (CONTRACT §1: the double ``2.0`` pandas writes for a column with gaps is the integer 2);
-    any other value unchanged, for the profile's own check to judge."""
-    if field in INT_FIELDS and isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def typed_numbers(data: dict[str, Any]) -> dict[str, Any]:
-    """A JSON object's whole-number doubles (``2.0``, and PHQ-9 items such as ``[1.0, 2.0]``) as
-    the integers they are, as :func:`whole_number` reads a Parquet double (CONTRACT §1: a typed
-    number with no fractional part). Text such as ``"2.0"`` is left for the profile to refuse."""
-    out = {name: whole_number(name, value) for name, value in data.items()}
-    items = out.get("phq9")
-    if isinstance(items, list):
-        out["phq9"] = [int(x) if isinstance(x, float) and x.is_integer() else x for x in items]
-    return out
 
 
 def _problem_order(p: Problem) -> int:
@@ -246,7 +234,7 @@ def check_json_line(line: str, kb: KnowledgeBase, *, row: int | None = None, ign
             return Verdict(None, exc.problems, None)
     assert isinstance(data, dict)
     fields = {k: v for k, v in data.items() if k not in ignore} if ignore else data
-    profile, problems = _decide(typed_numbers(fields), kb, row)
+    profile, problems = _decide(typed_whole_numbers(fields), kb, row)
     return Verdict(profile, tuple(problems), _id_of(data))
 
 

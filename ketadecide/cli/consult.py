@@ -303,6 +303,11 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         from ketadecide.consult.asker import run_interview
 
         interview = Interview(questions, kb, who, prefill)  # type: ignore[arg-type]
+        if kb.synthetic:
+            from ketadecide.render.synthetic import SYNTHETIC_LINE
+
+            # Before the first question: whoever answers knows this is not for patient care.
+            print(SYNTHETIC_LINE, file=sys.stderr)
         asker = make_asker(who)  # type: ignore[arg-type]
         try:
             run_interview(interview, asker)

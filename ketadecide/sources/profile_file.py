@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ketadecide.errors import InputError, Problem
-from ketadecide.profile import PROFILE_FIELDS, Profile, parse_profile
+from ketadecide.profile import PROFILE_FIELDS, Profile, parse_profile, typed_whole_numbers
 from ketadecide.safeyaml import MAX_DOCUMENT_BYTES, decode, load_json, load_yaml, read_text
 
 #: A profile is a few hundred bytes; anything over this is not a profile.
@@ -81,7 +81,10 @@ def _read(location: str) -> tuple[object, str]:
     path = Path(location)
     text = read_text(path, max_bytes=min(MAX_PROFILE_BYTES, MAX_DOCUMENT_BYTES))
     if path.suffix.lower() == ".json":
-        return load_json(text, location), location
+        # JSON numbers are typed: 40.0 is the integer 40 there, as in a JSONL row (CONTRACT §1);
+        # YAML's 40.0 is text, refused like the CSV cell "40.0".
+        data = load_json(text, location)
+        return (typed_whole_numbers(data) if isinstance(data, dict) else data), location
     return load_yaml(text, location), location
 
 
