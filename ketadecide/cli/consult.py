@@ -188,6 +188,15 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
     return person, result, shown
 
 
+def _offer_end(asker: Any, who: str, detailed: Any, save_answers: Any, save: Path | None) -> None:
+    """The one-key offers at the end (detail, handout, save, chart note): after questions
+    asked in a terminal only."""
+    if asker is not None and is_terminal(sys.stdin) and is_terminal(sys.stderr):
+        from ketadecide.cli.consult_end import offer_end
+
+        offer_end(who, detailed, save_answers, save)
+
+
 @handles_errors
 def consult(  # noqa: PLR0917 - Typer passes options positionally
     profile: Annotated[
@@ -360,15 +369,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if save is not None:
         save_answers(save)
     if shown:
-        if asker is not None and is_terminal(sys.stdin) and is_terminal(sys.stderr):
-            from ketadecide.cli.consult_end import offer_end
-
-            offer_end(
-                who,
-                lambda: evaluate(person, kb, handout=True, decision_support=True),
-                save_answers,
-                save,
-            )
+        _offer_end(asker, who, lambda: evaluate(person, kb, handout=True, decision_support=True), save_answers, save)
         return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
