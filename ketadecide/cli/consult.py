@@ -188,6 +188,15 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
     return person, result, shown
 
 
+def _offer_end(asker: Any, who: str, detailed: Any, save_answers: Any, save: Path | None) -> None:
+    """The one-key offers at the end (detail, handout, save, chart note): after questions
+    asked in a terminal only."""
+    if asker is not None and is_terminal(sys.stdin) and is_terminal(sys.stderr):
+        from ketadecide.cli.consult_end import offer_end
+
+        offer_end(who, detailed, save_answers, save)
+
+
 @handles_errors
 def consult(  # noqa: PLR0917 - Typer passes options positionally
     profile: Annotated[
@@ -303,6 +312,11 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         from ketadecide.consult.asker import run_interview
 
         interview = Interview(questions, kb, who, prefill)  # type: ignore[arg-type]
+        if kb.synthetic:
+            from ketadecide.render.synthetic import SYNTHETIC_LINE
+
+            # Before the first question: whoever answers knows this is not for patient care.
+            print(SYNTHETIC_LINE, file=sys.stderr)
         asker = make_asker(who)  # type: ignore[arg-type]
         try:
             run_interview(interview, asker)
@@ -345,12 +359,17 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     # After a crisis answer the optional steps (values, SURE) are not offered: safety first.
     if asker is not None and not stopped and not result.crisis.triggered:
         person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail)
-    if save is not None:
+
+    def save_answers(path: Path) -> None:
         from ketadecide.outputs import write_text
 
-        write_text(save, _profile_text(person.to_record(), save))
-        print(trf("ketadecide: answers saved to {save} (readable by you only).", save=save), file=sys.stderr)
+        write_text(path, _profile_text(person.to_record(), path))
+        print(trf("ketadecide: answers saved to {save} (readable by you only).", save=path), file=sys.stderr)
+
+    if save is not None:
+        save_answers(save)
     if shown:
+        _offer_end(asker, who, lambda: evaluate(person, kb, handout=True, decision_support=True), save_answers, save)
         return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table

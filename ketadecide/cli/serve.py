@@ -6,13 +6,16 @@ import ipaddress
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
 from ketadecide.cli.options import AsOfOpt, DataDirOpt
+
+if TYPE_CHECKING:
+    from ketadecide.knowledge.base import KnowledgeBase
 
 INSTALL_HINT = "ketadecide serve needs the optional 'server' extra: pip install 'ketadecide[server]'"
 
@@ -27,6 +30,17 @@ def _loopback(host: str) -> bool:
 
 
 @handles_errors
+def _servable(kb: KnowledgeBase) -> KnowledgeBase:
+    """Synthetic test data has no label floor underneath: an EHR never gets cards from it."""
+    if kb.synthetic:
+        from ketadecide.errors import InputError, Problem
+
+        raise InputError(
+            Problem("synthetic test data (overlay.yaml: standalone: synthetic) is never served", str(kb.data_dir))
+        )
+    return kb
+
+
 def serve(  # noqa: PLR0917 - a Typer command: its options are its parameters
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Port to listen on.")] = 8787,
@@ -79,7 +93,7 @@ def serve(  # noqa: PLR0917 - a Typer command: its options are its parameters
             raise InputError(Problem("not a folder of FHIR bundles (*.json)", str(simulate), "--simulate"))
         from ketadecide.server.simulate import simulate as run_simulation
 
-        kb = load_knowledge_base(directory)
+        kb = _servable(load_knowledge_base(directory))
         report = run_simulation(simulate, kb, as_of.date() if as_of else dt.date.today())
         text = json.dumps(report.to_dict(), indent=2) if json_out else "\n".join(report.lines())
         print(text)
@@ -107,7 +121,7 @@ def serve(  # noqa: PLR0917 - a Typer command: its options are its parameters
     except ImportError:
         raise InputError(Problem(INSTALL_HINT)) from None
     settings = settings.model_copy(update={"dev": dev})
-    kb = load_knowledge_base(directory)
+    kb = _servable(load_knowledge_base(directory))
     app = create_app(settings, kb, settings.base_url(host, port))
     mode = " (--dev: INSECURE, for the public sandbox only)" if dev else ""
     print(f"ketadecide: serving CDS Hooks at {settings.base_url(host, port)}/cds-services{mode}", file=sys.stderr)

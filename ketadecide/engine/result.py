@@ -292,6 +292,8 @@ class KnowledgeBaseInfo:
     data_dir: str
     overlay: tuple[str, tuple[str, ...]] | None = None
     """A clinic's overlay in use: the SHA-256 over its files, and their names (CONTRACT §3)."""
+    synthetic: bool = False
+    """Built from standalone synthetic test data: never clinical output (issue 21)."""
 
 
 @dataclass(frozen=True)

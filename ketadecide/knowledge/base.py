@@ -81,6 +81,9 @@ class KnowledgeBase:
     overlay: OverlayInfo | None = None
     """A clinic's overlay, when one is merged into the bundled data (:attr:`sha256` is then
     the bundled data's hash)."""
+    synthetic: bool = False
+    """Standalone synthetic test data (``overlay.yaml``: ``standalone: synthetic``): every
+    result built from it says so, and nothing serves it (issue 21)."""
     """The optional files underneath (a :class:`~ketadecide.knowledge.loader.LazyExtras`,
     keyed by file name): features use the typed accessors below instead."""
 
@@ -97,6 +100,7 @@ class KnowledgeBase:
         contraindications_file: ContraindicationsFile,
         extras: Mapping[str, Any],
         overlay: tuple[str, tuple[str, ...]] | None = None,
+        synthetic: bool = False,
     ) -> KnowledgeBase:
         return cls(
             data_dir=data_dir,
@@ -117,6 +121,7 @@ class KnowledgeBase:
             freshness=dict(contraindications_file.freshness),
             extras=extras,
             overlay=OverlayInfo(*overlay) if overlay else None,
+            synthetic=synthetic,
         )
 
     @property

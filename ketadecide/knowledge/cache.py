@@ -324,6 +324,7 @@ def _rebuild(body: bytes, material: str, layout: DataLayout) -> KnowledgeBase | 
         contraindications_file=contra,
         extras=extras,
         overlay=overlay,
+        synthetic=layout.synthetic,
     )
 
 

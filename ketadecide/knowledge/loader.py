@@ -168,6 +168,7 @@ def validate_files(
         contraindications_file=contra_file,
         extras=extras,
         overlay=data.overlay_info(),
+        synthetic=data.synthetic,
     )
     warnings = _warnings(directory, parsed, sources, today or dt.date.today()) if check_freshness else []
     return ValidationReport(kb, (), (*data.warnings, *warnings), data.rules_sha256())
@@ -185,6 +186,8 @@ class DataLayout:
     defaults: dict[str, str] = dataclasses.field(default_factory=dict)
     """A standalone directory: bundled files used in place of absent ones."""
     warnings: list[Problem] = dataclasses.field(default_factory=list)
+    synthetic: bool = False
+    """Declared ``standalone: synthetic``: test data read on its own, never for patients."""
     _raws: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def key(self) -> str:
@@ -254,7 +257,8 @@ def read_layout(directory: Path) -> tuple[DataLayout, list[Problem]]:
             )
             return DataLayout(directory, {}), [problem]
         texts, errors = read_data_files(directory)
-        return DataLayout(directory, texts, defaults=bundled_defaults(directory, texts)), errors
+        layout = DataLayout(directory, texts, defaults=bundled_defaults(directory, texts), synthetic=True)
+        return layout, errors
     texts, errors = read_data_files(bundled)
     clinic: dict[str, str] = {}
     for name in (*REQUIRED_FILES, *OPTIONAL_FILES, OVERLAY_FILE):

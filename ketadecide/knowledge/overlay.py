@@ -200,7 +200,49 @@ def merge_file(name: str, file: str, bundled: Any, clinic: Any, locked: frozense
         merger.refuse(("messages",), "the consult's messages are the bundled data's")
         clinic = {k: v for k, v in clinic.items() if k != "messages"}
     merged = merger.merge(bundled, clinic)
+    if name == "contraindications.yaml" and isinstance(merged, dict) and isinstance(bundled, dict):
+        merged = {**merged, "freshness": _freshness(merger, bundled.get("freshness"), merged.get("freshness"))}
     return merged, merger.problems
+
+
+def _freshness(merger: Merger, bundled: Any, merged: Any) -> Any:
+    """A record's freshness windows after the merge: a clinic may shorten a window (an old
+    value is then set aside sooner), never lengthen it, nor drop a field from it. Checked
+    on the merged record, per value, so a new ``by_value`` entry cannot lengthen a value
+    that fell under the bundled ``window_days`` either. A refused record stays bundled."""
+    if not isinstance(bundled, dict) or not isinstance(merged, dict):
+        return merged
+    out = dict(merged)
+    for ident, was in bundled.items():
+        now = merged.get(ident)
+        if not isinstance(was, dict) or not isinstance(now, dict) or now is was:
+            continue
+        path = ("freshness", str(ident))
+        before = len(merger.problems)
+        if not set(was.get("fields") or ()) <= set(now.get("fields") or ()):
+            merger.refuse(
+                (*path, "fields"),
+                f"a clinic may not drop a field from a freshness window (bundled: {_show(was.get('fields'))})",
+            )
+        for value in {None, *(was.get("by_value") or {}), *(now.get("by_value") or {})}:
+            old, new = _window(was, value), _window(now, value)
+            if old is not None and (new is None or new > old):
+                key = (
+                    (*path, "window_days")
+                    if value is None or value not in (now.get("by_value") or {})
+                    else (*path, "by_value", str(value))
+                )
+                merger.refuse(key, f"a clinic may shorten a freshness window, not lengthen it (bundled: {old} days)")
+        if len(merger.problems) > before:
+            out[ident] = was
+    return out
+
+
+def _window(record: Mapping[str, Any], value: Any) -> int | None:
+    """The window for one value (``None``: the record's own ``window_days``), as a number."""
+    by_value = record.get("by_value") or {}
+    days = by_value.get(value, record.get("window_days")) if value is not None else record.get("window_days")
+    return days if isinstance(days, int) and not isinstance(days, bool) else None
 
 
 # ------------------------------------------------------------------ locked question fields

@@ -17,11 +17,19 @@ FORMATS: tuple[str, ...] = ("table", "json", "markdown", "html")
 
 
 def renderer_for(fmt: str) -> Renderer:
-    """The renderer of one output format (``table`` is the terminal)."""
+    """The renderer of one output format (``table`` is the terminal). Every text format is
+    wrapped so the output of synthetic test data starts by saying so (issue 21); JSON
+    carries ``knowledge_base.synthetic`` instead."""
     if fmt == "json":
         from ketadecide.render.json import JsonRenderer
 
         return JsonRenderer()
+    from ketadecide.render.synthetic import Marked
+
+    return Marked(_text_renderer(fmt), fmt)
+
+
+def _text_renderer(fmt: str) -> Renderer:
     if fmt == "markdown":
         from ketadecide.render.markdown import MarkdownRenderer
 

@@ -242,6 +242,9 @@ def knowledge_base_dict(kb: KnowledgeBaseInfo) -> dict[str, Any]:
     out: dict[str, Any] = {"reviewed": kb.reviewed.isoformat(), "sha256": kb.sha256}
     if kb.overlay is not None:
         out["overlay"] = {"sha256": kb.overlay[0], "files": list(kb.overlay[1])}
+    if kb.synthetic:
+        # Present only when true, so a clinical result can never carry it (issue 21).
+        out["synthetic"] = True
     return out
 
 
@@ -405,7 +408,7 @@ def knowledge_to_dict(kb: KnowledgeBase, modality_id: str | None) -> dict[str, A
     ids = [modality_id] if modality_id else list(kb.modalities)
     out: dict[str, Any] = {
         "knowledge_base": knowledge_base_dict(
-            KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary)
+            KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic)
         ),
         "modalities": [],
     }

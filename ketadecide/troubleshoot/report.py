@@ -112,7 +112,7 @@ def build_report(
     return TroubleshootReport(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
-        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary),
+        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic),
         profile_id=profile_id,
         course=Course(
             modality=modality,

@@ -7,6 +7,7 @@ import io
 import os
 import re
 import shutil
+import stat
 import sys
 
 import pytest
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.terminal
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def spawn(*args: str, data_dir=MINIMAL_KB, columns: int = 120):
+def spawn(*args: str, data_dir=MINIMAL_KB, columns: int = 120, cwd=ROOT):
     script = shutil.which("ketadecide")
     cmd = [script] if script else [sys.executable, "-m", "ketadecide"]
     cmd += ["consult", "--data-dir", str(data_dir), *args]
@@ -29,7 +30,7 @@ def spawn(*args: str, data_dir=MINIMAL_KB, columns: int = 120):
     environ["PYTHONPATH"] = str(ROOT)
     environ["NO_COLOR"] = "1"
     return pexpect.spawn(
-        cmd[0], cmd[1:], env=environ, cwd=str(ROOT), dimensions=(40, columns), encoding="utf-8", timeout=30
+        cmd[0], cmd[1:], env=environ, cwd=str(cwd), dimensions=(40, columns), encoding="utf-8", timeout=30
     )
 
 
@@ -86,7 +87,7 @@ SURE = ["n", "y", "y", "n"]
 
 def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> None:
     save = tmp_path / "answers.yaml"
-    child = spawn("--audience", "patient", "--save", str(save), data_dir=DATA_DIR)
+    child = spawn("--audience", "patient", "--save", str(save), data_dir=DATA_DIR, cwd=tmp_path)
     child.logfile_read = log = io.StringIO()
     ask(child, "Right now, are you having thoughts", PATIENT_INTERVIEW[0])
     for answer in PATIENT_INTERVIEW[1:]:
@@ -119,6 +120,26 @@ def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> N
     ask(child, "By what date would you like to decide?", "2027-02-30")
     ask(child, "Please type the date like 2027-01-31", "2027-03-01")  # asked again, not lost
     child.expect("Your plan")
+    # the end of the consult: one key each, never asking the questions again (issue 24)
+    menu = "What next? d = all the details"
+    child.expect(re.escape(menu))
+    child.sendline("n")  # the chart note
+    child.expect("Ketamine options reviewed with ketadecide")
+    child.expect(re.escape(menu))
+    child.sendline("h")  # the handout, in the current folder
+    child.expect("handout written to ketadecide-handout.html")
+    child.expect(re.escape(menu))
+    child.sendline("h")  # a second one never replaces the first
+    child.expect("handout written to ketadecide-handout-2.html")
+    child.expect(re.escape(menu))
+    child.sendline("d")  # the full detail
+    child.expect(re.escape(menu))
+    detail = plain(child.before)
+    assert "Spravato" in detail and len(detail.splitlines()) > 40, detail[-500:]
+    child.sendline("s")
+    child.expect("answers saved to")
+    child.expect(re.escape(menu))
+    child.sendline("")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
@@ -141,6 +162,11 @@ def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> N
     record = save.read_text()
     assert "values_home: 10" in record and "sure_support: false" in record
     assert "values_time" not in record
+    assert stat.S_IMODE(save.stat().st_mode) == 0o600
+    handout = (tmp_path / "ketadecide-handout.html").read_text()
+    assert "&#9745;" in handout and "Does it hurt?" in handout  # the plan, on the handout
+    assert (tmp_path / "ketadecide-handout-2.html").exists()
+    assert screen.count("Right now, are you having thoughts") == 1  # nothing asked again
     assert "Leaning toward: Not sure yet" in screen and "Decide by: 2027-03-01" in screen
     plan = yaml.safe_load(record)
     assert (plan["plan_leaning"], plan["plan_decide_by"]) == ("unsure", "2027-03-01")

@@ -1,0 +1,83 @@
+"""The end of an interactive consult (issue 24): one key each for the full detail (without
+asking again), the printable handout, saving the answers (0600) and the chart note.
+
+A thin shell: every view is the same renderer ``compare`` uses; nothing here decides
+anything clinical. Files get fixed names in the current folder and never replace a file
+already there (a second handout is ``ketadecide-handout-2.html``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ketadecide.cli.options import OutputFormat
+from ketadecide.cli.output import present
+from ketadecide.lang import tr
+
+MENU = {
+    "clinician": "Next: d = full detail, h = write the handout, s = save the answers, n = chart note, Enter = done ",
+    "patient": "What next? d = all the details, h = print-ready handout, s = save your answers, "
+    "n = note for your clinician, Enter = done",
+}
+
+
+def free_name(stem: str, suffix: str) -> Path:
+    """``stem + suffix`` in the current folder, or ``stem-2``... when taken: never overwrite."""
+    path = Path(f"{stem}{suffix}")
+    n = 2
+    while path.exists():
+        path = Path(f"{stem}-{n}{suffix}")
+        n += 1
+    return path
+
+
+def offer_end(
+    who: str,
+    detailed: Callable[[], Any],
+    save_answers: Callable[[Path], None],
+    saved_to: Path | None,
+) -> None:
+    """Offer the four actions until Enter or the end of input. ``detailed()`` gives the result
+    with the handout and the evidence (evaluated once, on first use)."""
+    cache: list[Any] = []
+
+    def result() -> Any:
+        if not cache:
+            cache.append(detailed())
+        return cache[0]
+
+    while True:
+        # The same "> " prompt as every question, on its own line.
+        menu = tr(MENU[who]) if who == "patient" else MENU[who]
+        print(f"\n{menu}\n> ", end="", file=sys.stderr, flush=True)
+        try:
+            key = sys.stdin.readline()
+        except (OSError, ValueError):
+            return
+        if not key:  # end of input
+            print(file=sys.stderr)
+            return
+        key = key.strip().casefold()[:1]
+        if key == "":
+            return
+        if key == "d":
+            present(_view(result(), who, detail=True), OutputFormat.table, None, who)
+        elif key == "h":
+            path = free_name("ketadecide-handout", ".html")
+            present(_view(result(), who), OutputFormat.html, path, who)
+            print(f"ketadecide: handout written to {path}", file=sys.stderr)
+        elif key == "s":
+            path = saved_to or free_name("ketadecide-answers", ".yaml")
+            save_answers(path)
+            saved_to = path
+        elif key == "n":
+            present(_view(result(), "clinician"), OutputFormat.note, None, "clinician")
+
+
+def _view(result: Any, who: str, *, detail: bool = False) -> Callable[..., str]:
+    def draw(renderer: Any, **kw: Any) -> str:
+        return str(renderer.comparison(result, who, detail=detail, **kw))
+
+    return draw
