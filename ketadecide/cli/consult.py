@@ -151,7 +151,15 @@ def _show(line: str, stream: Any, width: int) -> None:
 
 
 def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
-    person: Any, result: Any, kb: Any, who: str, asker: Any, fmt: OutputFormat | None, output: Path | None, detail: bool
+    person: Any,
+    result: Any,
+    kb: Any,
+    who: str,
+    asker: Any,
+    fmt: OutputFormat | None,
+    output: Path | None,
+    detail: bool,
+    record: Any = None,
 ) -> tuple[Any, Any, bool]:
     """The optional steps after the comparison (values, SURE): a table on the screen is shown
     first and the fit and SURE result follow it there; any other format (or --output) is
@@ -177,6 +185,7 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
             asker,
             lambda line: _show(line, stream, table_width(output if not on_screen else None)),
             handout=wants_handout(fmt, output),
+            notes=record,
         )
     except KeyboardInterrupt:
         raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
@@ -284,13 +293,17 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
+    notes = None
     when = as_of_date(as_of, fhir)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
-        from ketadecide.fhir import profile_from_bundle_file
+        from ketadecide.fhir import profile_from_bundle_file, refuse_deceased
 
         record, report = profile_from_bundle_file(fhir, kb, when)
         print_report(report)
+        refuse_deceased(report)
+        # Stale values and record conflicts go with every evaluation, as in compare --fhir.
+        notes = report.notes()
         source = report.source
         prefill = parse_partial(record, source=source)
     if profile is not None:
@@ -350,6 +363,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             kb,
             handout=wants_handout(fmt, output),
             decision_support=wants_decision_support(fmt, output, detail),
+            record=notes,
         )
     except InputError as exc:
         raise _plain_problems(exc.with_source(source or "consult"), prefill, kb) from None
@@ -358,7 +372,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     shown = False
     # After a crisis answer the optional steps (values, SURE) are not offered: safety first.
     if asker is not None and not stopped and not result.crisis.triggered:
-        person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail)
+        person, result, shown = _optional_steps(person, result, kb, who, asker, fmt, output, detail, notes)
 
     def save_answers(path: Path) -> None:
         from ketadecide.outputs import write_text
@@ -369,7 +383,13 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     if save is not None:
         save_answers(save)
     if shown:
-        _offer_end(asker, who, lambda: evaluate(person, kb, handout=True, decision_support=True), save_answers, save)
+        _offer_end(
+            asker,
+            who,
+            lambda: evaluate(person, kb, handout=True, decision_support=True, record=notes),
+            save_answers,
+            save,
+        )
         return
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table

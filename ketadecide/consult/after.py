@@ -13,7 +13,7 @@ from typing import Any
 from ketadecide.compare import evaluate
 from ketadecide.consult.asker import Asker, run_interview
 from ketadecide.consult.followup import FollowUp, plan_record, plan_step, sure_step, values_step
-from ketadecide.engine.result import Audience, Result
+from ketadecide.engine.result import Audience, RecordNotes, Result
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import PLAN_FIELDS, SURE_FIELDS, Profile, parse_profile
@@ -33,9 +33,12 @@ def after_comparison(
     show: Callable[[str], None],
     *,
     handout: bool = False,
+    notes: RecordNotes | None = None,
 ) -> tuple[Profile, Result | None]:
     """Ask the steps the data offers; return the profile with their answers and the result
-    evaluated from it (None when nothing was answered: the first result stands)."""
+    evaluated from it (None when nothing was answered: the first result stands). ``notes``:
+    what a health-record import knows beyond the profile (stale values, record conflicts),
+    kept with every evaluation."""
     record: dict[str, Any] = person.to_record()
     given = dict(record)
     result: Result | None = None
@@ -43,7 +46,7 @@ def after_comparison(
     if kb.values() is not None or kb.decision() is not None:
         # The benefits and harms in brief come before the values and SURE questions, so
         # "Do you know the benefits and risks of each option?" asks about something shown.
-        for line in evidence_brief_lines(evaluate(person, kb, handout=handout), audience):
+        for line in evidence_brief_lines(evaluate(person, kb, handout=handout, record=notes), audience):
             show(line)
     if (values := kb.values()) is not None:
         steps.append((values_step(values, audience, given), fit_lines))
@@ -54,21 +57,21 @@ def after_comparison(
         if step.answers:
             record.update(step.answers)
             person = parse_profile(record, source="consult")
-            result = evaluate(person, kb, handout=handout)
+            result = evaluate(person, kb, handout=handout, record=notes)
             for line in view(result, audience):
                 show(line)
         if ended:
             return person, result
     if any(record.get(f) is False for f in SURE_FIELDS) and any(record.get(f) is None for f in PLAN_FIELDS):
         # A SURE "no": the person's own next steps (leaning, questions, people, a date).
-        shown = result or evaluate(person, kb, handout=handout)
+        shown = result or evaluate(person, kb, handout=handout, record=notes)
         open_options = [(m.id, m.short_name) for m in shown.modalities if m.status != "contraindicated"]
         plan = plan_step(open_options, audience, given)
         run_step(plan, asker)
         if plan.answers:
             record.update(plan_record(plan.answers, audience))
             person = parse_profile(record, source="consult")
-            result = evaluate(person, kb, handout=handout)
+            result = evaluate(person, kb, handout=handout, record=notes)
             for line in plan_lines(result, audience):
                 show(line)
     return person, result
