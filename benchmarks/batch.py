@@ -120,6 +120,7 @@ def _row(i: int, rng: random.Random, conds: list[str], meds: list[str]) -> dict[
         "can_attend_twice_weekly": rng.choice(["", "true", "false"]),
         "prefers_home": rng.choice(["", "true", "false"]),
         "needle_averse": rng.choice(["", "true", "false"]),
+        "oral_antidepressant": rng.choice(["", "true", "true", "false"]),
     }
     # The SURE test is asked after the comparison, of some; values are rated by some.
     sure = r() < 0.3
@@ -128,6 +129,11 @@ def _row(i: int, rng: random.Random, conds: list[str], meds: list[str]) -> dict[
     rated = r() < 0.4
     for f in VALUE_FIELDS:
         row[f] = rng.randint(0, 10) if rated else ""
+    # A next-step plan, of some who were unsure (SURE "no"): leaning, a date, their own words.
+    planned = sure and r() < 0.5
+    row["plan_leaning"] = rng.choice(["spravato", "iv", "im", "compounded", "unsure"]) if planned else ""
+    row["plan_decide_by"] = f"2027-0{rng.randint(1, 9)}-{rng.randint(10, 28)}" if planned and r() < 0.5 else ""
+    row["plan_notes"] = "Questions: cost and driving. People: my partner" if planned and r() < 0.5 else ""
     return row
 
 

@@ -29,7 +29,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-@handles_errors
 def _servable(kb: KnowledgeBase) -> KnowledgeBase:
     """Synthetic test data has no label floor underneath: an EHR never gets cards from it."""
     if kb.synthetic:
@@ -41,6 +40,7 @@ def _servable(kb: KnowledgeBase) -> KnowledgeBase:
     return kb
 
 
+@handles_errors
 def serve(  # noqa: PLR0917 - a Typer command: its options are its parameters
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Port to listen on.")] = 8787,
