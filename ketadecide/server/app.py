@@ -274,16 +274,25 @@ async def _json_body(request: Request) -> Any:
         raise ValueError(str(exc)) from None
 
 
-async def _call(request: Request, state: State) -> Response:
+async def _service_call(request: Request, state: State) -> tuple[Service, Any] | Response:
+    """What a service call and its feedback both start with: the service named in the path,
+    the caller's JWT, and the body read as JSON; an error response for the first that fails."""
     service = SERVICES.get(request.path_params["service_id"])
     if service is None:
         return outcome(404, "not-found", "no such CDS service")
     if not await _authorized(request, state):
         return unauthorized()
     try:
-        body = await _json_body(request)
+        return service, await _json_body(request)
     except (ValueError, UnicodeDecodeError):
         return outcome(400, "invalid", "the request body is not JSON (or is too large)")
+
+
+async def _call(request: Request, state: State) -> Response:
+    called = await _service_call(request, state)
+    if isinstance(called, Response):
+        return called
+    service, body = called
     if not isinstance(body, dict):
         return outcome(400, "invalid", "the request body must be a JSON object")
     hook, instance, context = body.get("hook"), body.get("hookInstance"), body.get("context")
@@ -445,15 +454,10 @@ def _link(token: str, state: State) -> Response:
 
 
 async def _feedback(request: Request, state: State) -> Response:
-    service = SERVICES.get(request.path_params["service_id"])
-    if service is None:
-        return outcome(404, "not-found", "no such CDS service")
-    if not await _authorized(request, state):
-        return unauthorized()
-    try:
-        body = await _json_body(request)
-    except (ValueError, UnicodeDecodeError):
-        return outcome(400, "invalid", "the request body is not JSON (or is too large)")
+    called = await _service_call(request, state)
+    if isinstance(called, Response):
+        return called
+    service, body = called
     items = body.get("feedback") if isinstance(body, dict) else None
     if not isinstance(items, list):
         return outcome(400, "required", "feedback must be an array")
