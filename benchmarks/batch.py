@@ -53,6 +53,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
@@ -162,8 +163,18 @@ def generate(path: Path, n: int, data_dir: Path, variant: str, *, seed: int = 7,
             w.writerow(cells)
 
 
-def _measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in MiB, exit code) of a child process."""
+class Run(NamedTuple):
+    """One child process: wall seconds, peak RSS (MiB), exit code, CPU seconds (user + system)."""
+
+    wall: float
+    peak: int
+    code: int
+    cpu: float
+
+
+def _measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """One measured child process (its CPU time from ``wait4``: a process waiting for a busy
+    core accrues none, so CPU seconds move far less with the machine's load than wall time)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -176,7 +187,7 @@ def _measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, 
     if proc.stderr is not None:
         proc.stderr.read()
         proc.stderr.close()
-    return wall, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+    return Run(wall, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime)
 
 
 _SNIFFED_FLOOR = """
@@ -265,10 +276,16 @@ def _columns(path: Path, fmt: str) -> int | None:
     return None
 
 
-def _median_runs(runs: dict[str, list[tuple[float, int, int]]], key: str) -> tuple[float, int]:
-    walls = [w for w, _, _ in runs[key]]
-    peaks = [p for _, p, _ in runs[key]]
+def _median_runs(runs: dict[str, list[Run]], key: str) -> tuple[float, int]:
+    walls = [r.wall for r in runs[key]]
+    peaks = [r.peak for r in runs[key]]
     return statistics.median(walls), int(statistics.median(peaks))
+
+
+def _paired(runs: dict[str, list[Run]], top: str, floor: str, *, cpu: bool = False) -> float:
+    """The median over rounds of ``top`` / ``floor`` (wall, or CPU seconds with ``cpu``)."""
+    pairs = zip(runs[top], runs[floor], strict=True)
+    return round(statistics.median((a.cpu / b.cpu) if cpu else (a.wall / b.wall) for a, b in pairs), 2)
 
 
 def _python_baseline(src: Path, data_dir: Path, rows: int, n: int) -> tuple[float, int]:
@@ -307,7 +324,7 @@ def _batch_command(src: Path, out: Path, summary: Path, data_dir: Path) -> list[
 
 def _run_one(
     src: Path, out_dir: Path, tag: str, fmt: str, *, data_dir: Path, repeat: int, reference: bool = False
-) -> tuple[dict[str, list[tuple[float, int, int]]], dict[str, Path]]:
+) -> tuple[dict[str, list[Run]], dict[str, Path]]:
     from ketadecide.batch.io.columns import output_columns
 
     keys = ("sniffed", "text", "width", "batch", *(("reference",) if reference else ()))
@@ -321,7 +338,7 @@ def _run_one(
     }
     if reference:
         commands["reference"] = _batch_command(src, outs["reference"], out_dir / f"summary_ref_{tag}.json", data_dir)
-    runs: dict[str, list[tuple[float, int, int]]] = {k: [] for k in (*commands, "output_write")}
+    runs: dict[str, list[Run]] = {k: [] for k in (*commands, "output_write")}
     for _ in range(repeat):
         for key, cmd in commands.items():
             result = _measure(cmd, {RECHECK_ALL: "1"} if key == "reference" else None)
@@ -335,7 +352,8 @@ def _run_one(
                 text=True,
                 check=True,
             )
-            runs["output_write"].append((float(written.stdout.split()[-1]), 0, 0))
+            seconds = float(written.stdout.split()[-1])
+            runs["output_write"].append(Run(seconds, 0, 0, seconds))
     return runs, outs
 
 
@@ -423,8 +441,20 @@ def main() -> None:
                     "sniffed_floor_columns": _columns(outs["sniffed"], fmt),
                     "ratio_to_sniffed_floor": round(batch_s / sniffed_s, 2),
                     "output_write_s": None if write_s is None else round(write_s, 2),
-                    "batch_runs_s": [round(w, 2) for w, _, _ in runs["batch"]],
-                    "text_floor_runs_s": [round(w, 2) for w, _, _ in runs["text"]],
+                    "batch_runs_s": [round(r.wall, 2) for r in runs["batch"]],
+                    "text_floor_runs_s": [round(r.wall, 2) for r in runs["text"]],
+                    # Each round's batch beside the floor run just before it: the median of
+                    # these pairs moves less with the load than the ratio of two medians.
+                    "paired_ratio_to_text_floor": _paired(runs, "batch", "text"),
+                    "paired_ratio_to_width_floor": _paired(runs, "batch", "width"),
+                    "cpu_ratio_to_text_floor": _paired(runs, "batch", "text", cpu=True),
+                    "cpu_ratio_to_width_floor": _paired(runs, "batch", "width", cpu=True),
+                    "batch_cpu_s": round(statistics.median(r.cpu for r in runs["batch"]), 2),
+                    "text_floor_cpu_s": round(statistics.median(r.cpu for r in runs["text"]), 2),
+                    "reference_paired_ratio_to_text_floor": _paired(runs, "reference", "text") if ref_s else None,
+                    "reference_cpu_s": (
+                        round(statistics.median(r.cpu for r in runs["reference"]), 2) if ref_s else None
+                    ),
                     "python_s_estimated": round(py_total, 1),
                     "python_rows_timed": py_rows,
                     "speedup_vs_python": round(py_total / batch_s, 1),
