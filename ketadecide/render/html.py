@@ -234,7 +234,7 @@ def _suggestions(suggestions: tuple[Suggestion, ...], audience: Audience, index:
             f"{cite(index, s.refs or s.sources)}</p>"
         )
         if s.alternative_names:
-            names = "; ".join(e(a.for_(audience)) for a in s.alternative_names)
+            names = " · ".join(e(a.for_(audience)) for a in s.alternative_names)
             out.append(f'<p><span class="label">{e(h["alternatives"])}:</span> {names}</p>')
         out.append("</div>")
     return out
