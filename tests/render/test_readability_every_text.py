@@ -153,6 +153,9 @@ _NOT_PROSE = re.compile(r"^==|\) > |^back\) >|>$|\S {3,}\S.*\S {3,}\S")
 #: number, an icon bar (drawn, then said in words beside it).
 _MARK = re.compile(r"^(\? |! |- |\+ |• |\d+\) )")
 _BARS = re.compile(r"[█░]+(?: vs [█░]+)?")
+#: A field's label at the start of a line ("Insurance approval: ..."), as HTML's
+#: ``span.label`` and table headers: it heads the text, it is not part of its sentence.
+_LABEL = re.compile(r"^([^:.!?\d]{1,40}): (?=\S)")
 #: Source markers ("[3]", "[1: common mistakes]"): numbers pointing at the reference list.
 _REF_MARK = re.compile(r"\[\d+(?::[^\]]*)?\]")
 #: The terminal width the screens are rendered at: wide, so that a line ends where the
@@ -186,6 +189,10 @@ def terminal_blocks(text: str, width: int = WIDTH) -> list[str]:
     for block in blocks:
         text = " ".join(_REF_MARK.sub("", _BARS.sub("", " ".join(block))).split())
         if text and not re.match(r"^\[\d+\] ", " ".join(block)):
+            label = _LABEL.match(text)
+            if label and len(label.group(1).split()) <= 5:
+                out.append(f"{label.group(1)}:")
+                text = text[label.end() :]
             out.extend(item.strip() for item in text.split(" · ") if item.strip())
     return out
 
@@ -307,6 +314,22 @@ def test_the_gate_catches_a_hard_text() -> None:
     )
     parser.close()
     assert parser.blocks == ["Note:", "Read this. A", "B"]
+    screen = (
+        "Next step: Ask your nurse about it today.\n"  # 41 columns: the next word did not fit
+        "  Then rest at home.\n"
+        "(yes or no · Enter to skip) > y\n"
+        "[1] Author A. A long title of a paper in\n"
+        "     a journal.\n"
+        "███░░ vs █░░░░ 27 out of 100.[2]\n"
+        "IV · Approved use\n"
+    )
+    assert terminal_blocks(screen, 40) == [
+        "Next step:",
+        "Ask your nurse about it today. Then rest at home.",
+        "27 out of 100.",
+        "IV",
+        "Approved use",
+    ]
 
 
 def test_the_units_cover_every_data_file_with_patient_words() -> None:
