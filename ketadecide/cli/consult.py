@@ -15,7 +15,7 @@ import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.help import examples
-from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, speak_errors, with_language
 from ketadecide.cli.options import (
     NOT_NOTE,
     AsOfOpt,
@@ -32,7 +32,7 @@ from ketadecide.cli.options import (
 )
 from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
-from ketadecide.lang import trf
+from ketadecide.lang import tr, trf
 from ketadecide.tty import is_terminal
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
@@ -274,6 +274,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.sources.profile_file import read_profile_data
 
     who = audience.value
+    speak_errors(lang, who)
     if profile == "-" and not no_input:
         raise InputError(
             Problem(
@@ -329,7 +330,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             from ketadecide.render.synthetic import SYNTHETIC_LINE
 
             # Before the first question: whoever answers knows this is not for patient care.
-            print(SYNTHETIC_LINE, file=sys.stderr)
+            print(tr(SYNTHETIC_LINE), file=sys.stderr)
         asker = make_asker(who)  # type: ignore[arg-type]
         try:
             run_interview(interview, asker)
@@ -338,10 +339,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
                 from ketadecide.outputs import write_text
 
                 write_text(save, _profile_text(interview.answers, save))
-                print(
-                    f"ketadecide: consult cancelled; what was typed is in {save} (readable by you only).",
-                    file=sys.stderr,
-                )
+                kept = "ketadecide: consult cancelled; what was typed is in {save} (readable by you only)."
+                print(trf(kept, save=save), file=sys.stderr)
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
         except EOFError:
@@ -352,7 +351,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
                 "clinician": "No comparison was made and nothing was saved.",
                 "patient": "Nothing you typed was saved.",
             }
-            print(said[who], file=sys.stderr)
+            print(tr(said[who]) if who == "patient" else said[who], file=sys.stderr)
             return
         person = interview.profile()
         stopped = interview.stopped

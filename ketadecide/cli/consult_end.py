@@ -14,7 +14,7 @@ from typing import Any
 
 from ketadecide.cli.options import OutputFormat
 from ketadecide.cli.output import present
-from ketadecide.lang import tr
+from ketadecide.lang import tr, trf
 
 MENU = {
     "clinician": "Next: d = full detail, h = write the handout, s = save the answers, n = chart note, Enter = done ",
@@ -67,7 +67,7 @@ def offer_end(
         elif key == "h":
             path = free_name("ketadecide-handout", ".html")
             present(_view(result(), who), OutputFormat.html, path, who)
-            print(f"ketadecide: handout written to {path}", file=sys.stderr)
+            print(trf("ketadecide: handout written to {path}", path=path), file=sys.stderr)
         elif key == "s":
             path = saved_to or free_name("ketadecide-answers", ".yaml")
             save_answers(path)

@@ -34,6 +34,14 @@ LangOption = Annotated[
 ]
 
 
+def speak_errors(lang: LangOpt, audience: str) -> None:
+    """Before anything is read: the command's error lines in Spanish when a patient asked for
+    Spanish (a missing --profile file, a --save folder that does not exist)."""
+    from ketadecide.lang import set_error_lang
+
+    set_error_lang("es" if lang == LangOpt.es and audience == "patient" else "en")
+
+
 def with_language(kb: KnowledgeBase, lang: LangOpt, audience: str, fmt: str) -> tuple[KnowledgeBase, str]:
     """The knowledge base to evaluate with, and the audience the output is written for.
 

@@ -71,6 +71,11 @@ class Catalog:
         return {*self.texts, *self.under}
 
 
+#: Bundled Spanish a clinic may replace: our own, unvalidated translation of a published
+#: instrument (the SURE test), so a clinic can put a validated Spanish version in its place.
+REPLACEABLE = re.compile(r"decision\.sure\.items\.\d+\.question|decision\.sure\.credit")
+
+
 def catalog_path(data_dir: Path) -> Path:
     return data_dir / CATALOG_NAME
 
@@ -142,7 +147,10 @@ def for_data_dir(data_dir: Path) -> Catalog:
             key,
         )
         for key, twin in mine.texts.items()
-        if key in base.texts and norm(twin.en) == norm(base.texts[key].en) and norm(twin.es) != norm(base.texts[key].es)
+        if key in base.texts
+        and norm(twin.en) == norm(base.texts[key].en)
+        and norm(twin.es) != norm(base.texts[key].es)
+        and not REPLACEABLE.fullmatch(key)
     ]
     if problems:
         raise InputError(problems)
