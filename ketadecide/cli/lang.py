@@ -72,11 +72,13 @@ def with_language(kb: KnowledgeBase, lang: LangOpt, audience: str, fmt: str) -> 
         )
     fallbacks = spanish.coverage.fallbacks()
     if fallbacks:
-        print(
-            f"ketadecide: {len(fallbacks)} patient text(s) have no Spanish yet and are shown in English "
-            "(ketadecide data validate --lang es lists them).",
-            file=sys.stderr,
+        from ketadecide.lang import trf
+
+        # In Spanish: the patient may be the one reading it (the command names the check for the clinic).
+        said = "ketadecide: {n} patient text(s) have no Spanish yet and are shown in English " + (
+            "(ketadecide data validate --lang es lists them)."
         )
+        print(trf(said, n=len(fallbacks)), file=sys.stderr)
     return spanish.knowledge_base, "patient"
 
 
@@ -85,7 +87,7 @@ def say_interface_fallbacks() -> None:
     from ketadecide.lang import current, missed
 
     if current() == "es" and missed():
-        print(
-            f"ketadecide: {len(missed())} interface text(s) have no Spanish yet and were shown in English.",
-            file=sys.stderr,
-        )
+        from ketadecide.lang import trf
+
+        said = "ketadecide: {n} interface text(s) have no Spanish yet and were shown in English."
+        print(trf(said, n=len(missed())), file=sys.stderr)

@@ -163,6 +163,13 @@ def test_the_errors_a_patient_meets_are_in_spanish(tmp_path: Path) -> None:
         assert res.exit_code == 2, (args, res.output)
         assert res.stderr.startswith("ketadecide: error:"), res.stderr
         assert leaks(res.stderr) == [], args
+    # a hand-edited profile: the profile file's errors (templates with the values in them)
+    for i, bad in enumerate(["age: 300\n", "age: 45\ninsurance: comercial\n", "agee: 3\n", "\n", "foo: 1\n"]):
+        path = tmp_path / f"bad{i}.yaml"
+        path.write_text(bad)
+        res = runner.invoke(app, ["compare", "-p", str(path), "-a", "patient", "--lang", "es"])
+        assert res.exit_code == 2 and res.stderr.startswith("ketadecide: error:"), res.output
+        assert leaks(res.stderr) == [], bad
     # (--save FOLDER is refused by the command-line library's parameter check, a usage error:
     # see the allow-list in tests/i18n/english.py)
     # the clinician's errors stay English

@@ -85,3 +85,18 @@ def test_page_one_opens_with_the_condition_the_decision_and_a_glossary_and_every
     text = " ".join(" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1))
     for words in ("What matters most to you", "Which option are you leaning toward?", "Decide by (date)"):
         assert words in text, words
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", [EXAMPLE, CRISIS])
+def test_how_to_get_started_prints_within_the_content_pages(tmp_path: Path, profile: str) -> None:
+    """Issue 24: the "How to get started" rows (referral, approval, where to go, a first
+    visit, getting home) print before the sources' page, inside the four-page budget."""
+    pdf = handout(tmp_path, profile, "patient")
+    pages = [" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1)]
+    where = next(i for i, t in enumerate(pages, 1) if "How to get started" in t)
+    sources = next(i for i, t in enumerate(pages, 1) if t.startswith("Where this information comes from"))
+    assert where < sources <= 5
+    text = " ".join(pages[: sources - 1])
+    for row in ("Who refers you", "Insurance approval", "Where to go", "A first visit, step by step", "Getting home"):
+        assert row in text, row
