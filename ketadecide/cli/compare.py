@@ -8,7 +8,7 @@ import typer
 
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
-from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, speak_errors, with_language
 from ketadecide.cli.options import (
     NOT_NOTE,
     AsOfOpt,
@@ -67,6 +67,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     from ketadecide.profile import parse_profile
     from ketadecide.sources.profile_file import read_profile_data
 
+    speak_errors(lang, audience.value)
     data: object
 
     if (profile is None) == (fhir is None):

@@ -15,7 +15,7 @@ import typer
 
 from ketadecide.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
 from ketadecide.cli.help import examples
-from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, speak_errors, with_language
 from ketadecide.cli.options import (
     NOT_NOTE,
     AsOfOpt,
@@ -32,7 +32,7 @@ from ketadecide.cli.options import (
 )
 from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
-from ketadecide.lang import trf
+from ketadecide.lang import tr, trf
 from ketadecide.tty import is_terminal
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
@@ -197,13 +197,48 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
     return person, result, shown
 
 
-def _offer_end(asker: Any, who: str, detailed: Any, save_answers: Any, save: Path | None) -> None:
+def _offer_end(  # noqa: PLR0917 - the consult's state, passed on once
+    asker: Any, who: str, detailed: Any, save_answers: Any, save: Path | None, for_note: Any = None
+) -> None:
     """The one-key offers at the end (detail, handout, save, chart note): after questions
-    asked in a terminal only."""
+    asked in a terminal only. ``for_note()`` evaluates for the chart note when it must differ
+    from ``detailed()`` (in Spanish: the note is the clinician's, on the English data)."""
     if asker is not None and is_terminal(sys.stdin) and is_terminal(sys.stderr):
         from ketadecide.cli.consult_end import offer_end
 
-        offer_end(who, detailed, save_answers, save)
+        offer_end(who, detailed, save_answers, save, for_note)
+
+
+def _show_result(result: Any, shown_to: str, detail: bool, fmt: FormatOpt, output: Path | None) -> None:
+    """The comparison, in the chosen format, for whom it is written."""
+    if output is None and resolve_format(fmt, output) == "table":
+        sys.stderr.write("\n")  # a blank line between the last answer and the table
+    present(
+        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
+        fmt,
+        output,
+        shown_to,
+    )
+    say_interface_fallbacks()
+
+
+def _english_note(person: Any, english_kb: Any, notes: Any, fmt: FormatOpt, output: Path | None) -> None:
+    """The chart note after a Spanish interview: the clinician's, from the English data, in
+    English (as ``compare --lang es -f note``; stderr says so in the patient's language)."""
+    from ketadecide.compare import evaluate
+    from ketadecide.lang import use
+
+    note = "ketadecide: --lang es: the chart note is written for the clinician and stays in English."
+    print(tr(note), file=sys.stderr)
+    with use("en"):
+        english = evaluate(
+            person,
+            english_kb,
+            handout=wants_handout(fmt, output),
+            decision_support=wants_decision_support(fmt, output, False),
+            record=notes,
+        )
+        present(lambda r, **kw: r.comparison(english, "clinician", **kw), fmt, output, "clinician")
 
 
 @handles_errors
@@ -274,6 +309,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     from ketadecide.sources.profile_file import read_profile_data
 
     who = audience.value
+    speak_errors(lang, who)
     if profile == "-" and not no_input:
         raise InputError(
             Problem(
@@ -289,7 +325,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         _check_save_target(save)
     # Spanish for the patient: the interview too when the patient answers; a clinician's
     # interview stays English and only the handout is Spanish.
-    kb, shown_to = with_language(load_knowledge_base(data_dir), lang, who, shown_as)
+    english_kb = load_knowledge_base(data_dir)
+    # The interview in the patient's language even when the output is the (English) chart note.
+    kb, shown_to = with_language(english_kb, lang, who, "table" if shown_as == "note" else shown_as)
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
@@ -329,7 +367,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             from ketadecide.render.synthetic import SYNTHETIC_LINE
 
             # Before the first question: whoever answers knows this is not for patient care.
-            print(SYNTHETIC_LINE, file=sys.stderr)
+            print(tr(SYNTHETIC_LINE), file=sys.stderr)
         asker = make_asker(who)  # type: ignore[arg-type]
         try:
             run_interview(interview, asker)
@@ -338,10 +376,8 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
                 from ketadecide.outputs import write_text
 
                 write_text(save, _profile_text(interview.answers, save))
-                print(
-                    f"ketadecide: consult cancelled; what was typed is in {save} (readable by you only).",
-                    file=sys.stderr,
-                )
+                kept = "ketadecide: consult cancelled; what was typed is in {save} (readable by you only)."
+                print(trf(kept, save=save), file=sys.stderr)
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
         except EOFError:
@@ -352,7 +388,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
                 "clinician": "No comparison was made and nothing was saved.",
                 "patient": "Nothing you typed was saved.",
             }
-            print(said[who], file=sys.stderr)
+            print(tr(said[who]) if who == "patient" else said[who], file=sys.stderr)
             return
         person = interview.profile()
         stopped = interview.stopped
@@ -389,17 +425,15 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             lambda: evaluate(person, kb, handout=True, decision_support=True, record=notes),
             save_answers,
             save,
+            (lambda: evaluate(person, english_kb, handout=True, decision_support=True, record=notes))
+            if english_kb is not kb
+            else None,
         )
         return
-    if output is None and resolve_format(fmt, output) == "table":
-        sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(
-        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
-        fmt,
-        output,
-        shown_to,
-    )
-    say_interface_fallbacks()
+    if shown_as == "note" and kb is not english_kb:
+        _english_note(person, english_kb, notes, fmt, output)
+        return
+    _show_result(result, shown_to, detail, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

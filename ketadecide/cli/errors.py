@@ -12,7 +12,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from ketadecide.errors import EnvironmentFailure, InputError, ResourceError, capped
+from ketadecide.errors import EnvironmentFailure, InputError, Problem, ResourceError, capped, shown_name
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,7 +35,25 @@ def debug_enabled() -> bool:
 
 def report_input_error(exc: InputError) -> None:
     for problem in capped(exc.problems):
-        print(f"ketadecide: error: {problem}", file=sys.stderr)
+        print(f"ketadecide: error: {_in_language(problem)}", file=sys.stderr)
+
+
+def _in_language(problem: Problem) -> str:
+    """The problem's line, in Spanish when the command speaks Spanish to a patient (the
+    message from the catalog where it has it; file names and field names as they are)."""
+    from ketadecide.lang import error_lang, tr_error
+
+    if error_lang() == "en" or tr_error(problem.message) == problem.message:
+        # English, or a message the catalog lacks (a clinic's data error, a parser's words):
+        # the whole line as it is, not half in each language
+        return str(problem)
+    where = [problem.source] if problem.source else []
+    if problem.row is not None:
+        where.append(f"fila {problem.row}" + (f" (línea {problem.line})" if problem.line is not None else ""))
+    if problem.field and shown_name(problem.field) is not None:
+        where.append(f"campo '{problem.field}'")
+    message = tr_error(problem.message)
+    return f"{', '.join(where)}: {message}" if where else message
 
 
 def _exit_now_if_threads_remain(code: int) -> None:
@@ -66,8 +84,10 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ketadecide.lang import set_error_lang
         from ketadecide.outputs import Terminated, remove_live_temporaries, signals_handled
 
+        set_error_lang("en")  # a command that speaks Spanish says so itself (cli.lang.speak_errors)
         try:
             with signals_handled():
                 return func(*args, **kwargs)
@@ -81,7 +101,9 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise
         except KeyboardInterrupt as exc:
             remove_live_temporaries()
-            print("ketadecide: interrupted; nothing was written.", file=sys.stderr)
+            from ketadecide.lang import tr_error
+
+            print(tr_error("ketadecide: interrupted; nothing was written."), file=sys.stderr)
             code = 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
             _exit_now_if_threads_remain(code)
             raise typer.Exit(code) from None

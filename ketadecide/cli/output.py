@@ -65,7 +65,9 @@ def said_written(output: Path, what: str) -> None:
     except OSError:
         return
     if regular:
-        print(f"ketadecide: wrote {output} ({what})", file=sys.stderr)
+        from ketadecide.lang import trf
+
+        print(trf("ketadecide: wrote {output} ({what})", output=output, what=what), file=sys.stderr)
 
 
 def present(
@@ -88,10 +90,12 @@ def present(
     emit(text, output)
     if output is not None:
         from ketadecide.cli.options import FORMAT_NAMES
+        from ketadecide.lang import tr
 
-        what = ", ".join(x for x in (FORMAT_NAMES[fmt_name], audience) if x)
+        # In the patient's language (tr is English itself unless a patient asked for Spanish).
+        what = ", ".join(tr(x) for x in (FORMAT_NAMES[fmt_name], audience) if x)
         if fmt_name == "html":
-            what += "; print it from a browser"
+            what += tr("; print it from a browser")
         said_written(output, what)
     return fmt_name
 

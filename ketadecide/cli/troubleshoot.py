@@ -10,7 +10,7 @@ import typer
 
 from ketadecide.cli.errors import handles_errors
 from ketadecide.cli.help import examples
-from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, with_language
+from ketadecide.cli.lang import LangOpt, LangOption, say_interface_fallbacks, speak_errors, with_language
 from ketadecide.cli.options import AudienceOpt, AudienceOption, DataDirOpt, FormatOpt, OutputOpt, output_format
 from ketadecide.cli.output import present
 
@@ -101,6 +101,7 @@ def troubleshoot(  # noqa: PLR0917 - Typer passes options by keyword; this is it
     from ketadecide.troubleshoot.log import read_session_log, summarize_log
     from ketadecide.troubleshoot.report import build_report
 
+    speak_errors(lang, audience.value)
     check_paths([profile, log, data_dir], {"--output": output}, stdout=output is None)
     shown_as = output_format(fmt, output)
     kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)

@@ -5,7 +5,8 @@
   from the data; fills ``values_<id>``.
 * **SURE check**: the four SURE questions (O'Connor & Légaré 2008; Légaré et al., Can Fam
   Physician 2010), worded exactly as ``decision.yaml`` holds them (the published wording,
-  unchanged, in both audiences); yes/no; fills ``sure_*``.
+  unchanged, in both audiences; in Spanish our own translation, said to be not validated);
+  yes/no; fills ``sure_*``.
 
 Each opens with one yes/no question: Enter (or no) skips the whole step. Inside it, Enter skips
 one question. ``back`` and ``?`` work as in the interview. What was pre-filled is not asked.
@@ -319,7 +320,8 @@ def values_step(values: ValuesFile, audience: Audience, prefill: Mapping[str, An
 
 
 def sure_step(decision: DecisionFile, audience: Audience, prefill: Mapping[str, Any]) -> FollowUp:
-    """The four SURE questions, in the published wording for both audiences."""
+    """The four SURE questions, in the published wording for both audiences (in Spanish, our
+    own translation from the catalog, marked as not validated in its help and credit)."""
     items = tuple(_Item(i.field, i.question, "bool") for i in decision.sure.items)
     return FollowUp(
         "sure",

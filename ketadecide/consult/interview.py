@@ -42,6 +42,7 @@ from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.knowledge.fields import check_fields, partial_facts
 from ketadecide.knowledge.files.questions import Question, Section
 from ketadecide.knowledge.models import Cited
+from ketadecide.lang import tr, trf
 from ketadecide.predicates import holds
 from ketadecide.profile import BP_FIELDS, CRISIS_SUICIDALITY, PHQ9_ITEMS, PROFILE_FIELDS, Profile, parse_profile
 
@@ -302,9 +303,9 @@ class Interview:
             if self.audience == "clinician":
                 parts.append(f"Enter: {step.enter}.")
             elif step.enter == "skip":
-                parts.append("Pressing Enter skips this question.")
+                parts.append(tr("Pressing Enter skips this question."))
             else:
-                parts.append(f"Pressing Enter answers: {step.enter}.")
+                parts.append(trf("Pressing Enter answers: {answer}.", answer=step.enter))
         # Where Enter already skips, "skip" is the same thing by another name.
         nav = "how_back" if step.enter == "skip" else "how_nav"
         parts.append(words(nav, self.audience))

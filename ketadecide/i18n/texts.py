@@ -29,7 +29,12 @@ from ketadecide.safeyaml import read_text
 TEXT_FIELDS = frozenset({"patient", "plain_name"})
 #: Names shown to both audiences: a modality's, a glossary term's (the localized knowledge base is only ever
 #: used for what a patient reads, so translating them leaves the clinician's English).
-_NAMES = re.compile(r"modalities\.[a-z_]+\.(name|short_name)|decision\.intro\.glossary\.\d+\.term")
+_NAMES = re.compile(
+    r"modalities\.[a-z_]+\.(name|short_name)|decision\.intro\.glossary\.\d+\.term"
+    # The SURE questions and their credit: one wording for both audiences in the data; the
+    # Spanish is our own translation, not validated, and its credit says so (issue 28).
+    r"|decision\.sure\.items\.\d+\.question|decision\.sure\.credit"
+)
 
 
 def _is_text(key: str, name: str, value: object) -> bool:

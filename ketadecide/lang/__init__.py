@@ -50,6 +50,39 @@ def set_lang(lang: Lang) -> set[str]:
     return missed
 
 
+#: The language of the error lines a command prints (set from its options before anything
+#: is read, so a file error a patient meets is in the patient's language too).
+_ERRORS: contextvars.ContextVar[Lang] = contextvars.ContextVar("ketadecide_errors_lang", default="en")
+
+
+def set_error_lang(lang: Lang) -> None:
+    """Error lines in ``lang`` for the rest of this context (a CLI command)."""
+    _ERRORS.set(lang)
+
+
+def error_lang() -> Lang:
+    return _ERRORS.get()
+
+
+def tr_error(text: str) -> str:
+    """An error message in the command's error language, when the catalog has it, word for
+    word or as a template with values (``must be at most {max}, got {value}``); else as it is
+    (not recorded: a parser's own words are not ours to translate)."""
+    if _ERRORS.get() == "en":
+        return text
+    from ketadecide.lang.catalog import error_templates, interface
+
+    flat = " ".join(text.split())
+    found = interface().get(flat)
+    if found is not None:
+        return found
+    for pattern, spanish in error_templates():
+        match = pattern.fullmatch(flat)
+        if match:
+            return spanish.format(**match.groupdict())
+    return text
+
+
 def missed() -> frozenset[str]:
     """Interface texts shown in English although Spanish was asked for."""
     found = _MISSED.get()

@@ -21,12 +21,16 @@ SYNTHETIC_LINE = "SYNTHETIC TEST DATA: built from synthetic test data, not for p
 
 
 def mark(text: str, fmt: str) -> str:
-    """``text`` in format ``fmt`` with the synthetic line first (HTML: first in the body)."""
+    """``text`` in format ``fmt`` with the synthetic line first (HTML: first in the body), in
+    the patient's language (a Spanish reader must understand it as well)."""
+    from ketadecide.lang import tr
+
+    line = tr(SYNTHETIC_LINE)
     if fmt == "html":
-        banner = f'<p class="synthetic" role="alert"><strong>{SYNTHETIC_LINE}</strong></p>'
+        banner = f'<p class="synthetic" role="alert"><strong>{line}</strong></p>'
         head, sep, rest = text.partition("<body>\n")
         return f"{head}{sep}{banner}\n{rest}" if sep else f"{banner}\n{text}"
-    return f"{SYNTHETIC_LINE}\n\n{text}"
+    return f"{line}\n\n{text}"
 
 
 class Marked:

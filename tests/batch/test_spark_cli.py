@@ -47,12 +47,11 @@ def _one_error_line(res: Any, *words: str) -> None:
 @pytest.mark.parametrize(
     ("name", "extra", "words"),
     [
-        ("cohort.csv", [], ["--engine spark", "CSV"]),
         ("cohort.jsonl", [], ["--engine spark", "JSONL"]),
-        ("cohort.parquet", ["--input-format", "csv"], ["--engine spark", "CSV"]),
+        ("cohort.parquet", ["--input-format", "jsonl"], ["--engine spark", "JSONL"]),
     ],
 )
-def test_csv_and_jsonl_input_are_refused_naming_the_option(
+def test_jsonl_input_is_refused_naming_the_option(
     runner: Any, tmp_path: Path, name: str, extra: list[str], words: list[str]
 ) -> None:
     src = tmp_path / name
@@ -110,7 +109,13 @@ def test_help_names_the_engine_and_its_limits(runner: Any) -> None:
     res = runner.invoke(app, ["batch", "--help"])
     assert res.exit_code == 0
     text = " ".join(res.stdout.split())
-    for words in ("--engine", "--spark-master", "CSV and JSONL on Spark may come later", "default local[*]"):
+    for words in (
+        "--engine",
+        "--spark-master",
+        "Parquet or CSV file in",
+        "JSONL on Spark may come later",
+        "default local[*]",
+    ):
         assert words in text, words
 
 

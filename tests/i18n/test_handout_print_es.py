@@ -2,7 +2,8 @@
 poppler): the crisis box first, page 1 in Spanish, the sources' titles as published, and its
 length against the English handout's page budget (4 pages of content, the sources on the
 5th): the Spanish wording was trimmed and its printed lines set slightly tighter (line-height
-1.2 instead of 1.27) so it fits the same pages as the English, as issue 28 asks."""
+1.2 instead of 1.27) so it fits the same pages as the English, as issue 28 asks; on US Letter
+(Chromium's default) and on A4."""
 
 from __future__ import annotations
 
@@ -45,9 +46,44 @@ def test_spanish_handout_against_the_english_page_budget(tmp_path: Path, profile
     for name in ("Spravato", "Ketamina IV", "Ketamina IM", "Ketamina oral/sublingual"):
         assert name in first, name
     assert "Lo que notamos en su caso" in first
+    # How to get started (issue 24) prints in Spanish before the sources' page
+    content = " ".join(" ".join(pdf_text(spanish, i).split()) for i in range(1, sources_page))
+    for words in ("Cómo empezar", "Quién le refiere", "Aprobación del seguro", "Adónde ir", "Volver a casa"):
+        assert words in content, words
     if profile.endswith("crisis.yaml"):
         assert "oprima 2" in first and first.index("988") < first.index("Spravato")
     # sources' titles as published (not translated)
     assert "Suicide & Crisis Lifeline" in pdf_text(spanish, sources_page) or any(
         "Suicide & Crisis Lifeline" in pdf_text(spanish, i) for i in range(sources_page, es_pages + 1)
     )
+
+
+def _on_a4(html: Path) -> Path:
+    """The same handout printed on A4 (the handout sets no paper size: Chromium's default is
+    US Letter; a clinic outside the US prints on A4, taller and narrower)."""
+    page = html.with_name(f"{html.stem}-a4.html")
+    page.write_text(html.read_text().replace("</head>", "<style>@page { size: A4; }</style></head>", 1))
+    return page
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_spanish_handout_on_a4_within_the_english_pages(tmp_path: Path, profile: str) -> None:
+    pages = {}
+    for lang in ((), ("--lang", "es")):
+        out = tmp_path / f"{Path(profile).stem}-{'-'.join(lang) or 'en'}.html"
+        res = CliRunner().invoke(app, ["compare", "--profile", profile, "-a", "patient", "-o", str(out), *lang])
+        assert res.exit_code == 0, res.stderr
+        pdf = print_pdf(_on_a4(out), tmp_path)
+        assert _page_size(pdf).endswith("(A4)")  # really A4
+        pages[lang] = pdf_pages(pdf)
+    assert pages[("--lang", "es")] <= pages[()] + SPANISH_EXTRA_PAGES, pages
+
+
+def _page_size(pdf: Path) -> str:
+    import subprocess
+
+    from tests.render.printing import PDFINFO
+
+    assert PDFINFO is not None
+    info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
+    return next(line for line in info.splitlines() if line.startswith("Page size"))

@@ -206,14 +206,10 @@ def sniff_delimiter(header: str, name: str) -> str:
     return ","
 
 
-def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
-    name = "<stdin>" if location == "-" else location
-    if fh is None:
-        fh, name = _open_binary(location)
-    try:
-        first = fh.readline(MAX_LINE_BYTES + 1)
-    except OSError as exc:
-        raise reading_error(exc, name) from None
+def csv_header(first: bytes, name: str) -> tuple[list[str], str]:
+    """The columns and the separator of a CSV file, from its first line (``first``, its raw
+    bytes, at most :data:`MAX_LINE_BYTES` + 1 of them); exit 2 naming the file when the line
+    is no usable header. Shared by every engine that reads CSV."""
     if len(first) > MAX_LINE_BYTES:
         raise InputError(Problem(f"the header line is longer than {MAX_LINE_BYTES // 1024} KiB", name))
     if not first.strip(b"\r\n"):
@@ -235,6 +231,18 @@ def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = No
         if col in seen:
             raise InputError(Problem(f"the header names column '{col}' twice", name))
         seen.add(col)
+    return header, delimiter
+
+
+def open_csv(location: str, *, progress: bool = False, fh: IO[bytes] | None = None) -> Input:
+    name = "<stdin>" if location == "-" else location
+    if fh is None:
+        fh, name = _open_binary(location)
+    try:
+        first = fh.readline(MAX_LINE_BYTES + 1)
+    except OSError as exc:
+        raise reading_error(exc, name) from None
+    header, delimiter = csv_header(first, name)
     bad: list[BadLine] = []
     schema = pa.schema([*(pa.field(c, pa.string()) for c in header), *POSITION_COLUMNS])
     est = _estimate_rows(location) if progress else None
@@ -494,9 +502,11 @@ def open_fhir(location: str, kb: KnowledgeBase, as_of: date | None = None) -> In
 
 
 __all__ = [
+    "DELIMITERS",
     "FORMATS",
     "BadLine",
     "Input",
+    "csv_header",
     "drop_before",
     "format_of",
     "open_fhir",

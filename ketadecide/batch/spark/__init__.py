@@ -64,8 +64,11 @@ class SparkEngine:
         }
         check_output_dir(job.output, {**others, "the errors output": job.errors})
         check_output_dir(job.errors, {**others, "the results output": job.output})
+        from ketadecide.batch.io.readers import format_of
+
+        fmt = format_of(job.input, job.input_format, what="input")
         with spark_session(job.master or DEFAULT_MASTER) as spark:
-            return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors)
+            return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors, fmt=fmt)
 
     def results(
         self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
@@ -75,11 +78,16 @@ class SparkEngine:
         if spark is None:
             raise ValueError('engine="spark" needs spark=<a SparkSession>')
         if not isinstance(source, str | PathLike):
-            raise ValueError('engine="spark" reads one Parquet file: give its path')
+            raise ValueError('engine="spark" reads one Parquet or CSV file: give its path')
+        from ketadecide.batch.io.readers import format_of
         from ketadecide.batch.spark.engine import stream_spark
+        from ketadecide.batch.spark.options import SPARK_INPUTS
 
         location = str(source)
-        return location, stream_spark(spark, location, kb)
+        fmt = format_of(location, input_format, what="input")
+        if fmt not in SPARK_INPUTS:
+            raise ValueError(f'engine="spark" reads Parquet or CSV, not {fmt.upper()}')
+        return location, stream_spark(spark, location, kb, fmt)
 
 
 ENGINE = SparkEngine()

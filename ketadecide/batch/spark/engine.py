@@ -31,7 +31,18 @@ from typing import Any
 
 from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.row_checks import RowError
-from ketadecide.batch.spark.workers import FIRED, RECHECK_DDL, count, count_errors, finish, output_ddl, recheck
+from ketadecide.batch.spark.workers import (
+    FIRED,
+    RECHECK_DDL,
+    bad_line_rows,
+    count,
+    count_errors,
+    error_header,
+    finish,
+    headed,
+    output_ddl,
+    recheck,
+)
 from ketadecide.batch.sql.spark import SparkQueries, spark_queries
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
@@ -53,7 +64,13 @@ class SparkInput:
     accepted: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Flagged rows the reference accepted: row -> output record."""
     rows_in: int = 0
-    """The input's row count (from the Parquet footers)."""
+    """The input's row count (from the Parquet footers; for CSV, its lines but the header)."""
+    fmt: str = "parquet"
+    """``parquet`` or ``csv``: how the Python reference reads a flagged row's cells."""
+    bad: Any = None
+    """CSV: the lines set aside before parsing (``__row``, ``__bad``: their errors), a DataFrame."""
+    cached: list[Any] = field(default_factory=list)
+    """DataFrames persisted for the run, unpersisted by :func:`close_input`."""
 
 
 def column_kinds(schema: Any) -> dict[str, str]:
@@ -82,7 +99,7 @@ def column_kinds(schema: Any) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def spark_errors(name: str) -> Iterator[None]:
+def spark_errors(name: str, fmt: str = "parquet") -> Iterator[None]:
     """Spark's failures to read the input as :class:`InputError` (exit 2, one line)."""
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
@@ -105,12 +122,14 @@ def spark_errors(name: str) -> Iterator[None]:
         )
         if any(marker in text for marker in reading):
             first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
-            raise InputError(Problem(f"Spark cannot read it as Parquet ({first[:300]})", name)) from None
+            raise InputError(Problem(f"Spark cannot read it as {fmt.upper()} ({first[:300]})", name)) from None
         raise
 
 
-def open_spark_input(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput:
-    """Open one Parquet file (any path the session can read) as a :class:`SparkInput`."""
+def open_spark_input(spark: Any, location: str, kb: KnowledgeBase, fmt: str = "parquet") -> SparkInput:
+    """Open one Parquet or CSV file (any path the session can read) as a :class:`SparkInput`."""
+    if fmt == "csv":
+        return open_spark_csv(spark, location, kb)
     with spark_errors(location):
         frame = spark.read.parquet(location)
         files = frame.inputFiles()
@@ -135,13 +154,78 @@ def open_spark_input(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput
     return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view), rows_in=rows_in)
 
 
+def open_spark_csv(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput:
+    """Open one CSV file through Spark's text source (:mod:`ketadecide.batch.spark.lines`):
+    its lines numbered from per-split counts, cut into text cells on the executors exactly
+    as the DuckDB engine cuts them, with the same refusals (exit 2) for the file as a whole."""
+    from pyspark import StorageLevel
+    from pyspark.sql import types as t
+
+    from ketadecide.batch.io.lines import MAX_LINE_BYTES
+    from ketadecide.batch.io.readers import csv_header
+    from ketadecide.batch.spark.lines import BAD, COUNTS_DDL, line_offsets, parse_splits, read_lines, split_counts
+
+    with spark_errors(location, "csv"):
+        lines, framed = read_lines(spark, location)
+        files = lines.inputFiles()
+    if len(files) != 1:
+        raise InputError(
+            Problem(
+                f"--engine spark reads one CSV file (its lines number the rows); this is {len(files)} files", location
+            )
+        )
+    with spark_errors(location, "csv"):
+        counts = [r.asDict() for r in framed.mapInArrow(split_counts, COUNTS_DDL).collect()]
+    offsets, total, first_bad, head = line_offsets(counts)
+    first = b"" if head is None else bytes(head)
+    if total > 1 and len(first) <= MAX_LINE_BYTES:
+        first += b"\n"  # the header line as a line reader gives it
+    header, delimiter = csv_header(first, location)
+    if first_bad is not None:
+        raise InputError(Problem(f"not valid UTF-8 text (line {first_bad - 1})", location))
+    schema = t.StructType(
+        [
+            *(t.StructField(c, t.StringType()) for c in header),
+            t.StructField("__row", t.LongType()),
+            t.StructField("__seq", t.LongType()),
+            t.StructField(BAD, t.StringType()),
+        ]
+    )
+    work = partial(parse_splits, offsets=offsets, header=header, delimiter=delimiter, name=location)
+    # Kept: the three jobs (errors, accepted rows, results) read the cells cut once.
+    parsed = framed.mapInArrow(work, schema).persist(StorageLevel.MEMORY_AND_DISK)
+    view = f"__ketadecide_input_{secrets.token_hex(4)}"
+    parsed.where(f"{BAD} IS NULL").drop(BAD).createOrReplaceTempView(view)
+    kinds = dict.fromkeys(header, "text")
+    inp = SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view), rows_in=max(total - 1, 0), fmt="csv")
+    inp.bad = parsed.where(f"{BAD} IS NOT NULL").select("__row", BAD)
+    inp.cached.append(parsed)
+    return inp
+
+
+def close_input(inp: SparkInput) -> None:
+    """Drop the input's view and what was persisted for it."""
+    inp.spark.catalog.dropTempView(inp.view)
+    for frame in inp.cached:
+        frame.unpersist()
+
+
 def recheck_frame(inp: SparkInput, kb: KnowledgeBase, *, jsonl: bool = False) -> Any:
     """Job 1's DataFrame: the rows the validation flags, re-decided on the executors by the
     Python reference: per problem a row error and its errors-file ``line`` (a partition's
     first line is the header, ``row`` 0), per accepted row its output record."""
     flagged = inp.spark.sql(inp.queries.flagged)
-    work = partial(recheck, kinds=inp.kinds, kb=kb, fired=inp.queries.decode, jsonl=jsonl)
+    work = partial(recheck, kinds=inp.kinds, kb=kb, fired=inp.queries.decode, jsonl=jsonl, fmt=inp.fmt)
     return flagged.mapInArrow(work, RECHECK_DDL)
+
+
+def error_frame(inp: SparkInput, rechecked: Any, *, jsonl: bool) -> Any:
+    """Every problem of every row (``row``, ``n``, ``id``, ``field``, ``error``, ``line``):
+    the flagged rows' and, for CSV, the set-aside lines'."""
+    errors = rechecked.where("accepted IS NULL")
+    if inp.bad is not None:
+        errors = errors.unionByName(inp.bad.mapInArrow(partial(bad_line_rows, jsonl=jsonl), RECHECK_DDL))
+    return errors
 
 
 def collect_accepted(inp: SparkInput, rechecked: Any) -> None:
@@ -151,10 +235,14 @@ def collect_accepted(inp: SparkInput, rechecked: Any) -> None:
         inp.accepted[item["row"]] = json.loads(item["accepted"])
 
 
-def write_errors(rechecked: Any, location: str) -> None:
+def write_errors(errors: Any, location: str, *, jsonl: bool) -> None:
     """The errors output as part files written by the executors (CONTRACT §5: each part
-    starts with the header; the parts in name order hold the rows ascending)."""
-    rechecked.where("accepted IS NULL").select("line").write.mode("append").text(location)
+    starts with the header; the parts in name order hold the rows ascending, a row's
+    problems together in one part: range-partitioned by row)."""
+    ordered = errors.select("row", "n", "line").repartitionByRange("row").sortWithinPartitions("row", "n")
+    ordered.mapInArrow(partial(headed, header=error_header(jsonl=jsonl)), "line STRING").write.mode("append").text(
+        location
+    )
 
 
 def count_error_parts(spark: Any, location: str, *, jsonl: bool) -> tuple[int, int]:
@@ -168,8 +256,9 @@ def count_error_parts(spark: Any, location: str, *, jsonl: bool) -> tuple[int, i
 def recheck_flagged(inp: SparkInput, kb: KnowledgeBase) -> None:
     """Job 1 for the Python API: ``inp.errors`` (rows ascending, a row's problems in order)
     and ``inp.accepted``, collected to the driver."""
-    with spark_errors(inp.name):
-        table = recheck_frame(inp, kb).where("row > 0").toArrow()
+    with spark_errors(inp.name, inp.fmt):
+        rechecked = recheck_frame(inp, kb)
+        table = rechecked.where("accepted IS NOT NULL").unionByName(error_frame(inp, rechecked, jsonl=False)).toArrow()
     for item in table.sort_by([("row", "ascending"), ("n", "ascending")]).to_pylist():
         if item["accepted"] is not None:
             inp.accepted[item["row"]] = json.loads(item["accepted"])
@@ -196,11 +285,13 @@ def count_results(spark: Any, location: str, kb: KnowledgeBase) -> list[Any]:
     return [pickle.loads(row["counter"]) for row in frame.mapInArrow(partial(count, kb=kb), "counter BINARY").collect()]
 
 
-def stream_spark(spark: Any, location: str, kb: KnowledgeBase) -> Generator[ResultChunk | RowError, None, None]:
+def stream_spark(
+    spark: Any, location: str, kb: KnowledgeBase, fmt: str = "parquet"
+) -> Generator[ResultChunk | RowError, None, None]:
     """The Spark engine as :func:`~ketadecide.batch.duckdb.stream.stream_results` gives it: the
     row errors (rows ascending), then the results as one chunk in input order. For
     ``evaluate_many(..., engine="spark")``: the results are collected to the driver."""
-    inp = open_spark_input(spark, location, kb)
+    inp = open_spark_input(spark, location, kb, fmt)
     try:
         recheck_flagged(inp, kb)
         yield from inp.errors
@@ -212,14 +303,17 @@ def stream_spark(spark: Any, location: str, kb: KnowledgeBase) -> Generator[Resu
             table = table.drop_columns([FIRED])
         yield ResultChunk(table, fired, None, len(inp.accepted))
     finally:
-        spark.catalog.dropTempView(inp.view)
+        close_input(inp)
 
 
 __all__ = [
     "SparkInput",
+    "close_input",
     "collect_accepted",
     "count_error_parts",
     "count_results",
+    "error_frame",
+    "open_spark_csv",
     "open_spark_input",
     "recheck_flagged",
     "recheck_frame",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ketadecide.errors import InputError, Problem
 
+#: The input formats the Spark engine reads.
+SPARK_INPUTS = ("parquet", "csv")
 #: Output names that read as a single file of another format, not a directory.
 _FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
@@ -22,15 +24,19 @@ def check_spark_options(
     from ketadecide.batch.io.readers import format_of
 
     if fhir is not None:
-        raise InputError(Problem("--engine spark reads a Parquet file; --fhir runs on the default --engine duckdb"))
+        raise InputError(
+            Problem("--engine spark reads a Parquet or CSV file; --fhir runs on the default --engine duckdb")
+        )
     if input_file is None or input_file == "-":
-        raise InputError(Problem("--engine spark reads a Parquet file, not standard input; give its path as INPUT"))
+        raise InputError(
+            Problem("--engine spark reads a Parquet or CSV file, not standard input; give its path as INPUT")
+        )
     kind = format_of(input_file, input_format, what="input")
-    if kind != "parquet":
+    if kind not in SPARK_INPUTS:
         raise InputError(
             Problem(
-                f"--engine spark reads Parquet input only ({kind.upper()} on Spark may come later); "
-                "use the default --engine duckdb, or convert the file to Parquet",
+                f"--engine spark reads Parquet or CSV input ({kind.upper()} on Spark may come later); "
+                "use the default --engine duckdb, or convert the file",
                 input_file,
             )
         )
@@ -50,4 +56,4 @@ def check_spark_options(
         raise InputError(Problem("--threads sets DuckDB's threads; with --engine spark use --spark-master local[N]"))
 
 
-__all__ = ["check_spark_options"]
+__all__ = ["SPARK_INPUTS", "check_spark_options"]

@@ -21,9 +21,11 @@ from typing import Any
 
 from ketadecide.batch.io.summary import Summary, SummaryCounter
 from ketadecide.batch.spark.engine import (
+    close_input,
     collect_accepted,
     count_error_parts,
     count_results,
+    error_frame,
     open_spark_input,
     recheck_frame,
     results_frame,
@@ -57,7 +59,9 @@ def _written(spark: Any, out_dir: str, err_dir: str, *, jsonl: bool, output: str
     return written, error_rows
 
 
-def run_spark_batch(input_location: str, output: str, kb: KnowledgeBase, *, spark: Any, errors: str) -> Summary:
+def run_spark_batch(
+    input_location: str, output: str, kb: KnowledgeBase, *, spark: Any, errors: str, fmt: str = "parquet"
+) -> Summary:
     """Run the Spark engine on ``spark`` end to end: results to the folder ``output``, row
     errors to the folder ``errors`` (JSON lines parts when it ends in ``.jsonl``). Local
     paths are checked by the caller (the CLI) beforehand; every target is checked here."""
@@ -67,17 +71,17 @@ def run_spark_batch(input_location: str, output: str, kb: KnowledgeBase, *, spar
         target.check()
         target.remove_stale()
     try:
-        split = row_group_split(spark, input_location)
+        split = row_group_split(spark, input_location) if fmt == "parquet" else None
     except Exception:  # an unreadable input is reported by the read below, in one line
         split = None
     if split is not None:  # our own session: one task per row group, as documented
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(split))
-    inp = open_spark_input(spark, input_location, kb)
+    inp = open_spark_input(spark, input_location, kb, fmt)
     try:
-        with results.staged() as out_dir, problems.staged() as err_dir, spark_errors(input_location):
+        with results.staged() as out_dir, problems.staged() as err_dir, spark_errors(input_location, fmt):
             rechecked = recheck_frame(inp, kb, jsonl=jsonl).persist()
             try:
-                write_errors(rechecked, err_dir)
+                write_errors(error_frame(inp, rechecked, jsonl=jsonl), err_dir, jsonl=jsonl)
                 collect_accepted(inp, rechecked)
             finally:
                 rechecked.unpersist()
@@ -100,7 +104,7 @@ def run_spark_batch(input_location: str, output: str, kb: KnowledgeBase, *, spar
             results.commit()
             all_written()  # the outputs are complete: a late SIGTERM no longer fails the run
     finally:
-        spark.catalog.dropTempView(inp.view)
+        close_input(inp)
     return summary
 
 

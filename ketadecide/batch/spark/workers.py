@@ -36,7 +36,13 @@ def output_ddl(*, fired: bool) -> str:
     """The output columns as a Spark schema (DDL), plain types as the files hold them."""
     import pyarrow as pa
 
-    spark_type = {pa.string(): "STRING", pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.int8(): "TINYINT"}
+    spark_type = {
+        pa.string(): "STRING",
+        pa.bool_(): "BOOLEAN",
+        pa.int64(): "BIGINT",
+        pa.int8(): "TINYINT",
+        pa.float64(): "DOUBLE",
+    }
     columns = [f"`{f.name}` {spark_type[f.type]}" for f in output_schema()]
     return ", ".join([*columns, f"`{FIRED}` BIGINT"] if fired else columns)
 
@@ -70,17 +76,10 @@ def error_header(*, jsonl: bool) -> str | None:
     return buf.getvalue()
 
 
-def recheck(
-    batches: Iterator[Any], *, kinds: Mapping[str, str], kb: KnowledgeBase, fired: bool, jsonl: bool = False
-) -> Iterator[Any]:
-    """Flagged rows (``__row`` and the input's raw cells) -> row errors and accepted records.
-
-    Each problem also comes as ``line``, the errors file's line for it; a partition that has
-    problems starts with the errors file's header (``row`` 0), so that the ``line`` column,
-    written as text, is the errors output's part file for that partition (CONTRACT §5)."""
+def _recheck_schema() -> Any:
     import pyarrow as pa
 
-    schema = pa.schema(
+    return pa.schema(
         [
             ("row", pa.int64()),
             ("n", pa.int32()),
@@ -91,12 +90,30 @@ def recheck(
             ("line", pa.string()),
         ]
     )
-    header = error_header(jsonl=jsonl)
+
+
+def recheck(
+    batches: Iterator[Any],
+    *,
+    kinds: Mapping[str, str],
+    kb: KnowledgeBase,
+    fired: bool,
+    jsonl: bool = False,
+    fmt: str = "parquet",
+) -> Iterator[Any]:
+    """Flagged rows (``__row`` and the input's raw cells, from an input of format ``fmt``)
+    -> row errors and accepted records.
+
+    Each problem also comes as ``line``, the errors file's line for it (:func:`headed` puts
+    the header before each part's lines, CONTRACT §5)."""
+    import pyarrow as pa
+
+    schema = _recheck_schema()
     for batch in batches:
         out: list[dict[str, Any]] = []
         for cells in batch.to_pylist():
             row = cells.pop("__row")
-            verdict = check_row("parquet", kinds, cells, kb, row)
+            verdict = check_row(fmt, kinds, cells, kb, row)
             if verdict.profile is not None:
                 result = evaluate_modalities(verdict.profile, kb)
                 record = output_row(result, verdict.profile, row)
@@ -106,13 +123,39 @@ def recheck(
                 continue
             for n, problem in enumerate(verdict.problems):
                 e = RowError.of(row, verdict.row_id, problem)
-                if header is not None:
-                    out.append({"row": 0, "n": 0, "line": header.rstrip("\n")})
-                    header = None
                 line = error_line(e, jsonl=jsonl).rstrip("\n")
                 out.append({"row": row, "n": n, "id": e.id, "field": e.field, "error": e.error, "line": line})
         if out:
             yield pa.RecordBatch.from_pylist(out, schema=schema)
+
+
+def bad_line_rows(batches: Iterator[Any], *, jsonl: bool) -> Iterator[Any]:
+    """Lines set aside before parsing (``__row``, their errors as JSON in ``__bad``) -> the
+    rows :func:`recheck` gives for a problem."""
+    import pyarrow as pa
+
+    schema = _recheck_schema()
+    for batch in batches:
+        out: list[dict[str, Any]] = []
+        for row, bad in zip(batch.column("__row").to_pylist(), batch.column("__bad").to_pylist(), strict=True):
+            for n, (row_id, field, error) in enumerate(json.loads(bad)):
+                e = RowError(row, row_id, field, error)
+                line = error_line(e, jsonl=jsonl).rstrip("\n")
+                out.append({"row": row, "n": n, "id": e.id, "field": e.field, "error": e.error, "line": line})
+        if out:
+            yield pa.RecordBatch.from_pylist(out, schema=schema)
+
+
+def headed(batches: Iterator[Any], *, header: str | None) -> Iterator[Any]:
+    """One part's errors lines (``line``, rows ascending) with the errors file's header
+    first (CSV; none for JSON lines): each part is then a whole errors file (CONTRACT §5)."""
+    import pyarrow as pa
+
+    for batch in batches:
+        if header is not None and batch.num_rows:
+            yield pa.RecordBatch.from_pydict({"line": [header.rstrip("\n")]})
+            header = None
+        yield batch.select(["line"])
 
 
 def finish(batches: Iterator[Any], *, kb: KnowledgeBase, decode: bool, accepted: Any, fired: bool) -> Iterator[Any]:
@@ -184,12 +227,14 @@ def count_errors(batches: Iterator[Any], *, jsonl: bool) -> Iterator[Any]:
 __all__ = [
     "FIRED",
     "RECHECK_DDL",
+    "bad_line_rows",
     "count",
     "count_errors",
     "error_header",
     "error_line",
     "finish",
     "fired_mask",
+    "headed",
     "output_ddl",
     "recheck",
 ]
