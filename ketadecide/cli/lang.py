@@ -53,6 +53,14 @@ def with_language(kb: KnowledgeBase, lang: LangOpt, audience: str, fmt: str) -> 
     set_lang("en")  # a fresh command starts in English (tests run many in one thread)
     if lang == LangOpt.en:
         return kb, audience
+    if fmt == "note":
+        # The chart note is the clinician's, whoever asks for it: all of it in English (a note
+        # half in Spanish would serve neither reader).
+        from ketadecide.lang import tr_error
+
+        note = "ketadecide: --lang es: the chart note is written for the clinician and stays in English."
+        print(tr_error(note), file=sys.stderr)
+        return kb, "clinician"
     if audience == "clinician" and fmt != "html":
         print(
             "ketadecide: --lang es translates what the patient is handed (the HTML handout); "

@@ -36,7 +36,13 @@ def output_ddl(*, fired: bool) -> str:
     """The output columns as a Spark schema (DDL), plain types as the files hold them."""
     import pyarrow as pa
 
-    spark_type = {pa.string(): "STRING", pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.int8(): "TINYINT"}
+    spark_type = {
+        pa.string(): "STRING",
+        pa.bool_(): "BOOLEAN",
+        pa.int64(): "BIGINT",
+        pa.int8(): "TINYINT",
+        pa.float64(): "DOUBLE",
+    }
     columns = [f"`{f.name}` {spark_type[f.type]}" for f in output_schema()]
     return ", ".join([*columns, f"`{FIRED}` BIGINT"] if fired else columns)
 
