@@ -12,7 +12,7 @@ from ketadecide.consult.questions import QuestionSet, load_questions_file
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from tests.conftest import DATA_DIR
-from tests.consult.consult_helpers import TYPICAL, TYPICAL_RECORD, drive, keys_asked
+from tests.consult.consult_helpers import TYPICAL, TYPICAL_ANSWERS, TYPICAL_RECORD, answer_until, drive, keys_asked
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +107,7 @@ def test_prefilled_crisis_is_shown_before_any_question(new, minimal_kb) -> None:
 
 def test_bad_answers_are_explained_and_the_question_asked_again(new) -> None:
     iv = new()
-    drive(iv, TYPICAL[:4])
-    assert iv.current.key == "age"
+    answer_until(iv, "age")
     for bad, says in [
         ("", "required"),
         ("abc", "whole number"),
@@ -135,8 +134,7 @@ def test_bad_answers_are_explained_and_the_question_asked_again(new) -> None:
 )
 def test_blood_pressure_is_checked_by_the_profile_rules(new, answer, says) -> None:
     iv = new()
-    drive(iv, TYPICAL[:6])
-    assert iv.current.key == "bp"
+    answer_until(iv, "bp")
     (notice,) = iv.answer(answer)
     assert notice.kind == "error" and says in notice.text
     assert iv.answer("135/85 mmHg") == []
@@ -145,8 +143,7 @@ def test_blood_pressure_is_checked_by_the_profile_rules(new, answer, says) -> No
 
 def test_choice_accepts_number_id_label_or_unique_prefix(new) -> None:
     iv = new()
-    drive(iv, TYPICAL[:10])
-    assert iv.current.key == "insurance"
+    answer_until(iv, "insurance")
     (notice,) = iv.answer("medi")  # Medicare or Medicaid?
     assert notice.kind == "error" and "Medicare" in notice.text and "Medicaid" in notice.text
     (notice,) = iv.answer("7")
@@ -160,8 +157,7 @@ def test_multi_and_checklist_take_numbers_and_ids(new, minimal_kb) -> None:
     drive(iv, ["1"])
     assert iv.answer("1, ptsd 3") == []
     assert iv.answers["diagnoses"] == ["mdd", "ptsd"]
-    drive(iv, ["3", "", "45", "1", ""])
-    assert iv.current.key == "conditions"
+    answer_until(iv, "conditions", {**TYPICAL_ANSWERS, "bp": ""})
     # "0) None of these" first, then one option per condition of the knowledge base.
     assert iv.current.options[0].key == "0" and iv.current.options[0].value is None
     assert len(iv.current.options) == len(minimal_kb.conditions) + 1
@@ -173,15 +169,15 @@ def test_multi_and_checklist_take_numbers_and_ids(new, minimal_kb) -> None:
 
 def test_checklist_uses_plain_names_for_patients(new, minimal_kb) -> None:
     iv = new("patient", prefill={"suicidality": "none", "age": 50})
-    drive(iv, ["", "", "", "", ""])
+    answer_until(iv, "conditions", {})  # Enter to each question before
     step = iv.current
-    assert step.key == "conditions"
     assert [o.label for o in step.options[1:]] == [r.plain_name for r in minimal_kb.conditions.values()]
 
 
 def test_defaults_fill_on_enter_and_skip_leaves_out(new) -> None:
     iv = new()
-    drive(iv, [*TYPICAL[:10], "", "skip"])
+    answer_until(iv, "insurance")
+    drive(iv, ["", "skip"])  # Enter at insurance, skip at the budget
     assert iv.answers["insurance"] == "unknown"
     assert "budget_per_session" not in iv.answers
     assert iv.current.key == "has_driver"
@@ -206,8 +202,8 @@ def test_back_returns_to_the_previous_question_and_undoes_its_answer(new) -> Non
 
 def test_back_over_prefilled_questions_skips_them(new) -> None:
     iv = new(prefill={"age": 60, "pregnancy": "none"})
-    drive(iv, TYPICAL[:4])
-    assert iv.current.key == "bp"
+    answer_until(iv, "bp")
+    assert "age" not in iv.asked and "pregnancy" not in iv.asked  # pre-filled: not asked
     iv.answer("back")
     assert iv.current.key == "earlier_ketamine"
 
@@ -437,23 +433,21 @@ def test_brand_and_generic_names_are_understood_as_in_profile_files(questions: Q
     """'xanax' and 'lorazepam' at the medications question mean benzodiazepine (was "use 0-8
     or the ids shown"), as a profile file's did-you-mean reads them."""
     iv = Interview(questions, kb, "clinician")
-    drive(iv, TYPICAL[:8])
-    assert iv.current is not None and iv.current.key == "medications"
+    answer_until(iv, "medications")
     assert iv.answer("Xanax, lorazepam") == []
     assert iv.answers["medications"] == ["benzodiazepine"]
 
 
 def test_an_unknown_name_is_still_refused(questions: QuestionSet, kb) -> None:
     iv = Interview(questions, kb, "clinician")
-    drive(iv, TYPICAL[:8])
+    answer_until(iv, "medications")
     (said,) = iv.answer("zzzz")
     assert said.kind == "error" and iv.current.key == "medications"
 
 
 def _at_insurance(questions: QuestionSet, kb) -> Interview:
     iv = Interview(questions, kb, "clinician")
-    drive(iv, TYPICAL[:10])
-    assert iv.current is not None and iv.current.key == "insurance"
+    answer_until(iv, "insurance")
     return iv
 
 
