@@ -113,6 +113,14 @@ def typed(
     return answer_until(interview(audience, prefill), until, answers)
 
 
+def after_phq9() -> str:
+    """The question the bundled interview asks after the PHQ-9 (none of ``ask_if``)."""
+    questions, _ = _bundled()
+    order = [q for _, _, q in questions.file.questions()]
+    at = next(i for i, q in enumerate(order) if q.id == "phq9")
+    return next(q.id for q in order[at + 1 :] if q.ask_if is None)
+
+
 #: The lines of a typical consult, in the order the questions are asked.
 TYPICAL = typed()
 
