@@ -281,7 +281,13 @@ def list_text_columns(columns: Mapping[str, str]) -> dict[str, str]:
 
 
 def tabular_query(
-    columns: Mapping[str, str], kb: KnowledgeBase, source: str, forms: Forms = DUCKDB, *, keep_raw: bool = False
+    columns: Mapping[str, str],
+    kb: KnowledgeBase,
+    source: str,
+    forms: Forms = DUCKDB,
+    *,
+    keep_raw: bool = False,
+    carry: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
     """The validation SELECT over ``source`` (raw columns + ``__row``), its dialect forms
     spelled by ``forms`` (DuckDB's own text by default; Spark's for ``--engine spark``).
@@ -289,7 +295,9 @@ def tabular_query(
     ``columns`` maps each input column name to its kind. Returns the query (contract
     columns, ``__row``, ``__seq``, ``__flag``; for DuckDB the :func:`list_text_columns`;
     with ``keep_raw`` the raw cells as ``__raw_<i>``, for an engine that re-checks flagged
-    rows where they are) and the names of those raw columns, in input order.
+    rows where they are) and the names of those raw columns, in input order. ``carry`` names
+    columns of ``source`` copied through unchecked as ``__keep_<i>`` (``--keep`` on an
+    engine that builds the output rows after the query).
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
     renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
@@ -319,15 +327,17 @@ def tabular_query(
     flag = " OR ".join(bads)
     raw_list = "".join(f", {r}" for r in raw_names)
     renamed_list = "".join(f", {r}" for r in renamed)
-    inner = f"SELECT __row, __seq{renamed_list} FROM {source}"
-    typed = f"SELECT __row, __seq{raw_list}, {', '.join(values)} FROM ({inner})"
+    carried = "".join(f", {quote_ident(name)} AS __keep_{i}" for i, name in enumerate(carry))
+    carry_list = "".join(f", __keep_{i}" for i in range(len(carry)))
+    inner = f"SELECT __row, __seq{renamed_list}{carried} FROM {source}"
+    typed = f"SELECT __row, __seq{raw_list}{carry_list}, {', '.join(values)} FROM ({inner})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
     if forms is DUCKDB:
         for field, column in list_text_columns(columns).items():
             raw = by_field[field][0]
             out_cols += f", CASE WHEN {raw} = {lit(NONE_CELL)} THEN '' WHEN {raw} <> '' THEN {raw} END AS {column}"
     kept = raw_list if keep_raw else ""
-    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag{kept} FROM ({typed})"
+    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag{kept}{carry_list} FROM ({typed})"
     return query, raw_names
 
 
