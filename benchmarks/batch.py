@@ -137,8 +137,9 @@ def _row(i: int, rng: random.Random, conds: list[str], meds: list[str]) -> dict[
     return row
 
 
-def generate(path: Path, n: int, data_dir: Path, variant: str, seed: int = 7) -> None:
-    """N synthetic profiles as CSV; 1% malformed as ``variant`` says (see the module doc)."""
+def generate(path: Path, n: int, data_dir: Path, variant: str, *, seed: int = 7, bad_rate: float = 0.01) -> None:
+    """N synthetic profiles as CSV; ``bad_rate`` of them (1% by default) malformed as
+    ``variant`` says (see the module doc)."""
     from ketadecide.floor import load_knowledge_base
 
     kb = load_knowledge_base(data_dir)
@@ -151,7 +152,7 @@ def generate(path: Path, n: int, data_dir: Path, variant: str, seed: int = 7) ->
         for i in range(n):
             row = _row(i, rng, conds, meds)
             cells = [row[c] for c in COLUMNS]
-            if faults.random() < 0.01:
+            if faults.random() < bad_rate:
                 kind = faults.randrange(len(_BAD_CELLS) + 2)
                 if kind < len(_BAD_CELLS) or variant == "well-formed":
                     column, text = (*_BAD_CELLS, *_BAD_CELLS_INSTEAD_OF_LINES)[kind]
@@ -161,14 +162,14 @@ def generate(path: Path, n: int, data_dir: Path, variant: str, seed: int = 7) ->
             w.writerow(cells)
 
 
-def _measure(cmd: list[str]) -> tuple[float, int, int]:
+def _measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(wall seconds, peak RSS in MiB, exit code) of a child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -196,6 +197,24 @@ cols = open(sys.argv[1], encoding="utf-8").readline().strip().split(",")
 spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
 opts = f"header=true, delim=',', quote='\\"', escape='\\"', columns={spec}, auto_detect=false, ignore_errors=true"
 con.execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}', {opts})) TO '{sys.argv[2]}' {fmt}")
+con.close()
+"""
+
+# The text floor, writing as many columns as batch's output has (the input's text columns
+# again and again, cycled): the same read, an output of batch's width. Its bytes are fewer
+# than batch's (batch's findings cells are longer than the input's cells), so it is still
+# a floor for batch; the width is argv[4].
+_WIDTH_FLOOR = """
+import duckdb, sys
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+fmt = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv)", "jsonl": "(FORMAT json)"}[sys.argv[3]]
+cols = open(sys.argv[1], encoding="utf-8").readline().strip().split(",")
+spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
+opts = f"header=true, delim=',', quote='\\"', escape='\\"', columns={spec}, auto_detect=false, ignore_errors=true"
+width = int(sys.argv[4])
+select = ", ".join(f'"{cols[i % len(cols)]}" AS c{i}' for i in range(width))
+con.execute(f"COPY (SELECT {select} FROM read_csv('{sys.argv[1]}', {opts})) TO '{sys.argv[2]}' {fmt}")
 con.close()
 """
 
@@ -264,32 +283,48 @@ def _python_baseline(src: Path, data_dir: Path, rows: int, n: int) -> tuple[floa
     return float(py_secs) / int(py_rows) * n, int(py_rows)
 
 
+#: The environment switch that makes batch re-check every flagged row with the Python
+#: reference (the path before the errors were vectorised): same output, measured beside it.
+RECHECK_ALL = "KETADECIDE_BATCH_RECHECK_ALL"
+
+
+def _batch_command(src: Path, out: Path, summary: Path, data_dir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "ketadecide",
+        "batch",
+        str(src),
+        "-o",
+        str(out),
+        "--data-dir",
+        str(data_dir),
+        "--summary",
+        str(summary),
+        "--no-progress",
+    ]
+
+
 def _run_one(
-    src: Path, out_dir: Path, tag: str, fmt: str, *, data_dir: Path, repeat: int
+    src: Path, out_dir: Path, tag: str, fmt: str, *, data_dir: Path, repeat: int, reference: bool = False
 ) -> tuple[dict[str, list[tuple[float, int, int]]], dict[str, Path]]:
-    outs = {k: out_dir / f"{k}_{tag}.{fmt}" for k in ("sniffed", "text", "batch")}
+    from ketadecide.batch.io.columns import output_columns
+
+    keys = ("sniffed", "text", "width", "batch", *(("reference",) if reference else ()))
+    outs = {k: out_dir / f"{k}_{tag}.{fmt}" for k in keys}
+    width = str(len(output_columns()))
     commands: dict[str, list[str]] = {
         "sniffed": [sys.executable, "-c", _SNIFFED_FLOOR, str(src), str(outs["sniffed"]), fmt],
         "text": [sys.executable, "-c", _TEXT_FLOOR, str(src), str(outs["text"]), fmt],
-        "batch": [
-            sys.executable,
-            "-m",
-            "ketadecide",
-            "batch",
-            str(src),
-            "-o",
-            str(outs["batch"]),
-            "--data-dir",
-            str(data_dir),
-            "--summary",
-            str(out_dir / f"summary_{tag}.json"),
-            "--no-progress",
-        ],
+        "width": [sys.executable, "-c", _WIDTH_FLOOR, str(src), str(outs["width"]), fmt, width],
+        "batch": _batch_command(src, outs["batch"], out_dir / f"summary_{tag}.json", data_dir),
     }
+    if reference:
+        commands["reference"] = _batch_command(src, outs["reference"], out_dir / f"summary_ref_{tag}.json", data_dir)
     runs: dict[str, list[tuple[float, int, int]]] = {k: [] for k in (*commands, "output_write")}
     for _ in range(repeat):
         for key, cmd in commands.items():
-            result = _measure(cmd)
+            result = _measure(cmd, {RECHECK_ALL: "1"} if key == "reference" else None)
             if result[2] != 0:
                 raise SystemExit(f"{key} failed (exit {result[2]}): {' '.join(cmd)}")
             runs[key].append(result)
@@ -319,6 +354,18 @@ def main() -> None:
     )
     ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement (the median is reported)")
     ap.add_argument("--python-rows", type=int, default=20_000, help="rows timed for the row-by-row baseline")
+    ap.add_argument(
+        "--bad-rates",
+        type=float,
+        nargs="+",
+        default=[0.01],
+        help="shares of bad rows in the cohorts (default 0.01; e.g. 0.01 0.1)",
+    )
+    ap.add_argument(
+        "--with-reference",
+        action="store_true",
+        help=f"also time batch with every flagged row re-checked in Python ({RECHECK_ALL}=1), interleaved",
+    )
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", type=Path, default=OUT, help="where inputs and results go (default benchmarks/out)")
     args = ap.parse_args()
@@ -327,64 +374,90 @@ def main() -> None:
     out_dir: Path = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for n in sizes:
-        for variant in args.variants:
-            src = out_dir / f"cohort_{variant}_{n}.csv"
-            if not src.exists():
-                print(f"generating {n:,} rows ({variant}) ...", file=sys.stderr)
-                partial = src.with_suffix(".partial")
-                generate(partial, n, data_dir, variant)
-                partial.replace(src)
-            py_total, py_rows = _python_baseline(src, data_dir, args.python_rows, n)
-            for fmt in args.output_formats:
-                tag = f"{variant}_{n}"
-                runs, outs = _run_one(src, out_dir, tag, fmt, data_dir=data_dir, repeat=args.repeat)
-                batch_s, batch_peak = _median_runs(runs, "batch")
-                text_s, text_peak = _median_runs(runs, "text")
-                sniffed_s, _ = _median_runs(runs, "sniffed")
-                write_s = _median_runs(runs, "output_write")[0] if runs["output_write"] else None
-                summary = json.loads((out_dir / f"summary_{tag}.json").read_text())
-                results.append(
-                    {
-                        "n": n,
-                        "variant": variant,
-                        "format": fmt,
-                        "repeat": args.repeat,
-                        "batch_s": round(batch_s, 2),
-                        "batch_peak_mib": batch_peak,
-                        "batch_output_bytes": outs["batch"].stat().st_size,
-                        "text_floor_s": round(text_s, 2),
-                        "text_floor_peak_mib": text_peak,
-                        "text_floor_output_bytes": outs["text"].stat().st_size,
-                        "ratio_to_text_floor": round(batch_s / text_s, 2),
-                        "sniffed_floor_s": round(sniffed_s, 2),
-                        "sniffed_floor_columns": _columns(outs["sniffed"], fmt),
-                        "ratio_to_sniffed_floor": round(batch_s / sniffed_s, 2),
-                        "output_write_s": None if write_s is None else round(write_s, 2),
-                        "batch_runs_s": [round(w, 2) for w, _, _ in runs["batch"]],
-                        "text_floor_runs_s": [round(w, 2) for w, _, _ in runs["text"]],
-                        "python_s_estimated": round(py_total, 1),
-                        "python_rows_timed": py_rows,
-                        "speedup_vs_python": round(py_total / batch_s, 1),
-                        "rows_out": summary["rows_out"],
-                        "error_rows": summary["error_rows"],
-                        "accounted_for": summary["accounted_for"],
-                    }
-                )
-                print(json.dumps(results[-1]), file=sys.stderr)
+    load_before = os.getloadavg()
+    for n, variant, bad_rate in [(n, v, b) for n in sizes for b in args.bad_rates for v in args.variants]:
+        rate_tag = "" if bad_rate == 0.01 else f"_bad{bad_rate:g}"
+        src = out_dir / f"cohort_{variant}_{n}{rate_tag}.csv"
+        if not src.exists():
+            print(f"generating {n:,} rows ({variant}, {bad_rate:.0%} bad) ...", file=sys.stderr)
+            partial = src.with_suffix(".partial")
+            generate(partial, n, data_dir, variant, bad_rate=bad_rate)
+            partial.replace(src)
+        py_total, py_rows = _python_baseline(src, data_dir, args.python_rows, n)
+        for fmt in args.output_formats:
+            tag = f"{variant}_{n}{rate_tag}"
+            load = os.getloadavg()
+            runs, outs = _run_one(
+                src, out_dir, tag, fmt, data_dir=data_dir, repeat=args.repeat, reference=args.with_reference
+            )
+            width_s, _ = _median_runs(runs, "width")
+            ref_s = _median_runs(runs, "reference")[0] if args.with_reference else None
+            batch_s, batch_peak = _median_runs(runs, "batch")
+            text_s, text_peak = _median_runs(runs, "text")
+            sniffed_s, _ = _median_runs(runs, "sniffed")
+            write_s = _median_runs(runs, "output_write")[0] if runs["output_write"] else None
+            summary = json.loads((out_dir / f"summary_{tag}.json").read_text())
+            results.append(
+                {
+                    "n": n,
+                    "variant": variant,
+                    "bad_rate": bad_rate,
+                    "format": fmt,
+                    "load_average_before": [round(x, 2) for x in load],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                    "repeat": args.repeat,
+                    "batch_s": round(batch_s, 2),
+                    "batch_peak_mib": batch_peak,
+                    "batch_output_bytes": outs["batch"].stat().st_size,
+                    "text_floor_s": round(text_s, 2),
+                    "text_floor_peak_mib": text_peak,
+                    "text_floor_output_bytes": outs["text"].stat().st_size,
+                    "ratio_to_text_floor": round(batch_s / text_s, 2),
+                    "width_floor_s": round(width_s, 2),
+                    "width_floor_columns": _columns(outs["width"], fmt),
+                    "width_floor_output_bytes": outs["width"].stat().st_size,
+                    "ratio_to_width_floor": round(batch_s / width_s, 2),
+                    "reference_s": None if ref_s is None else round(ref_s, 2),
+                    "reference_ratio_to_text_floor": None if ref_s is None else round(ref_s / text_s, 2),
+                    "sniffed_floor_s": round(sniffed_s, 2),
+                    "sniffed_floor_columns": _columns(outs["sniffed"], fmt),
+                    "ratio_to_sniffed_floor": round(batch_s / sniffed_s, 2),
+                    "output_write_s": None if write_s is None else round(write_s, 2),
+                    "batch_runs_s": [round(w, 2) for w, _, _ in runs["batch"]],
+                    "text_floor_runs_s": [round(w, 2) for w, _, _ in runs["text"]],
+                    "python_s_estimated": round(py_total, 1),
+                    "python_rows_timed": py_rows,
+                    "speedup_vs_python": round(py_total / batch_s, 1),
+                    "rows_out": summary["rows_out"],
+                    "error_rows": summary["error_rows"],
+                    "accounted_for": summary["accounted_for"],
+                }
+            )
+            print(json.dumps(results[-1]), file=sys.stderr)
     (out_dir / "batch_results.json").write_text(json.dumps(results, indent=2) + "\n")
+    load_after = os.getloadavg()
     print(
-        "| N | cohort | out | text floor (s) | batch (s) | batch / text floor | peak RSS (MiB) "
+        f"load average (1, 5, 15 min) before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; "
+        f"after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
+    )
+    print()
+    print(
+        "| N | cohort | bad rows | out | text floor (s) | batch (s) | batch / text floor "
+        "| own-width floor (s) | batch / own-width floor | every flagged row in Python (s) | its / text floor "
+        "| peak RSS (MiB) "
         "| MB written: floor / batch | DuckDB writing batch's output alone (s) "
         "| sniffed floor (s) | its columns | batch / sniffed floor "
         "| row-by-row Python (s, est.) | speed-up | rows out + errors |"
     )
-    print("|---:|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         mb = f"{r['text_floor_output_bytes'] / 1e6:.1f} / {r['batch_output_bytes'] / 1e6:.1f}"
         print(
-            f"| {r['n']:,} | {r['variant']} | {r['format']} | {r['text_floor_s']} | {r['batch_s']} "
-            f"| {r['ratio_to_text_floor']}× | {r['batch_peak_mib']} | {mb} | {r['output_write_s']} "
+            f"| {r['n']:,} | {r['variant']} | {r['bad_rate']:.0%} | {r['format']} | {r['text_floor_s']} "
+            f"| {r['batch_s']} | {r['ratio_to_text_floor']}× | {r['width_floor_s']} | {r['ratio_to_width_floor']}× "
+            f"| {r['reference_s'] if r['reference_s'] is not None else ''} "
+            f"| {str(r['reference_ratio_to_text_floor']) + '×' if r['reference_s'] is not None else ''} "
+            f"| {r['batch_peak_mib']} | {mb} | {r['output_write_s']} "
             f"| {r['sniffed_floor_s']} | {r['sniffed_floor_columns']} | {r['ratio_to_sniffed_floor']}× "
             f"| {r['python_s_estimated']} | {r['speedup_vs_python']}× "
             f"| {r['rows_out']:,} + {r['error_rows']:,} |"

@@ -49,14 +49,56 @@ NAMES = frozenset(
 )
 """Names explained in the handout's glossary or the option names: one syllable each."""
 
+MEDICINE_NAMES = frozenset(
+    {
+        "lamotrigine",
+        "lamictal",
+        "maoi",
+        "phenelzine",
+        "nardil",
+        "tranylcypromine",
+        "parnate",
+        "selegiline",
+        "emsam",
+        "adderall",
+        "vyvanse",
+        "ritalin",
+        "concerta",
+        "modafinil",
+        "provigil",
+        "oxycodone",
+        "hydrocodone",
+        "morphine",
+        "tramadol",
+        "methadone",
+        "buprenorphine",
+        "gabapentin",
+        "pregabalin",
+        "theophylline",
+        "aminophylline",
+        "uniphyl",
+        "carbamazepine",
+        "phenytoin",
+        "rifampin",
+    }
+)
+"""The medicine and product names a patient matches against their own pill bottle (the
+medicine checklist's names, data/contraindications.yaml): a name cannot be said in simpler
+words, so, like the glossary names, each counts as one syllable (issue 24's rule)."""
+
 
 def syllables(word: str) -> int:
-    """Vowel groups, minus a silent final 'e'; at least one (a glossary name: one)."""
+    """Vowel groups, minus a silent final 'e' (also in '-ed' after a letter other than t or
+    d, and in '-ely': "approved", "used", "safely" - counting that 'e' made such words look
+    a syllable longer than any dictionary says); at least one (a glossary name: one)."""
     w = word.lower()
-    if w in NAMES:
+    if w in NAMES or w in MEDICINE_NAMES:
         return 1
     groups = len(re.findall(r"[aeiouy]+", w))
-    if w.endswith("e") and not w.endswith(("le", "ee", "ye")) and groups > 1:
+    silent_e = w.endswith("e") and not w.endswith(("le", "ee", "ye"))
+    silent_ed = w.endswith("ed") and not w.endswith(("ted", "ded", "eed", "ied")) and len(w) > 3
+    silent_ely = w.endswith("ely") and not w.endswith("eely")
+    if (silent_e or silent_ed or silent_ely) and groups > 1:
         groups -= 1
     return max(1, groups)
 

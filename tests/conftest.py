@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
+from typer import _click as click
 from typer.testing import CliRunner
 
 from ketadecide.floor import load_knowledge_base
@@ -49,6 +52,7 @@ FAST_LANE_LEAVES_OUT: tuple[str, ...] = (
     "tests/batch/test_fast_path.py",
     "tests/batch/test_emit_sql_engines.py",
     "tests/knowledge/test_fuzz_loaders.py",
+    "tests/knowledge/test_overlay.py::test_no_random_overlay_makes_anything_weaker",
     "tests/core/test_profile_differential.py",
     "tests/troubleshoot/test_troubleshoot_handout_browser.py",
     "tests/batch/test_lines_and_streams.py::test_an_endless_pipe_of_bad_lines_keeps_memory_flat",
@@ -68,6 +72,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         test = item.nodeid.split("[", 1)[0]
         if test in FAST_LANE_LEAVES_OUT or test.split("::", 1)[0] in FAST_LANE_LEAVES_OUT:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _build_each_command_once() -> Iterator[None]:
+    """Typer rebuilds the Click command from the app's functions on every ``CliRunner.invoke``
+    (10-20 ms: it inspects every command's signature); the suite invokes thousands of times.
+    The built command depends only on the app, so each app's is built once. Keyed by the
+    app itself (held here), never by ``id()``, which a collected app could hand on."""
+    import typer.testing
+
+    original = typer.testing._get_command
+    built: dict[typer.Typer, click.Command] = {}
+
+    def cached(app: typer.Typer) -> click.Command:
+        if app not in built:
+            built[app] = original(app)
+        return built[app]
+
+    typer.testing._get_command = cached
+    yield
+    typer.testing._get_command = original
 
 
 @pytest.fixture(scope="session")

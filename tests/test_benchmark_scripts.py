@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ketadecide.batch.io.columns import output_columns
 from ketadecide.profile import PROFILE_FIELDS
 from tests.conftest import ROOT
 
@@ -51,8 +52,34 @@ def test_batch_benchmark_measures_both_cohorts_against_the_floors(tmp_path: Path
         # Every cohort column (the contract's fields but a course under way) on the clean cohort.
         cohort_columns = len([f for f in PROFILE_FIELDS if not f.startswith("course_") and f != "financial_stress"])
         assert result["sniffed_floor_columns"] == (cohort_columns if result["variant"] == "well-formed" else 1)
-    assert "| 3,000 | well-formed | csv |" in proc.stdout
-    assert "| 3,000 | ragged | parquet |" in proc.stdout
+        # The own-width floor writes as many columns as batch does.
+        assert result["width_floor_columns"] == len(output_columns())
+        assert result["ratio_to_width_floor"] == pytest.approx(result["batch_s"] / result["width_floor_s"], rel=0.1)
+        assert result["bad_rate"] == 0.01 and len(result["load_average_before"]) == 3
+    assert "| 3,000 | well-formed | 1% | csv |" in proc.stdout
+    assert "| 3,000 | ragged | 1% | parquet |" in proc.stdout
+    assert proc.stdout.startswith("load average (1, 5, 15 min) before: ")
+
+
+@pytest.mark.slow
+def test_batch_benchmark_times_the_reference_path_on_the_same_output(tmp_path: Path) -> None:
+    """``--bad-rates 0.1 --with-reference``: a cohort with 10% bad rows, and batch with every
+    flagged row re-checked in Python timed beside batch, writing the same bytes."""
+    proc = subprocess.run(
+        [
+            sys.executable, "benchmarks/batch.py", "--sizes", "2000", "--python-rows", "200", "--out", str(tmp_path),
+            "--bad-rates", "0.1", "--variants", "well-formed", "--output-formats", "csv", "--with-reference",
+        ],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads((tmp_path / "batch_results.json").read_text())
+    assert result["bad_rate"] == 0.1 and 150 < result["error_rows"] < 250
+    assert result["reference_s"] > 0
+    tag = "well-formed_2000_bad0.1.csv"
+    for suffix in ("", ".errors.csv"):
+        assert (tmp_path / f"batch_{tag}{suffix}").read_bytes() == (tmp_path / f"reference_{tag}{suffix}").read_bytes()
+    assert "| 2,000 | well-formed | 10% | csv |" in proc.stdout
 
 
 def test_benchmark_cohorts_are_schema_2_and_shaped_as_named(tmp_path: Path) -> None:

@@ -39,7 +39,8 @@ class BatchRun:
 
     table: Any
     """A ``pyarrow.Table``: the batch output columns (CONTRACT §5, plus ``row``,
-    ``insurance`` and ``sure_score``)."""
+    ``insurance``, ``sure_score`` and per modality the out-of-pocket estimate
+    ``<id>_oop_est_low``/``<id>_oop_est_high`` and ``<id>_within_budget``)."""
     errors: tuple[RowError, ...]
     """One entry per problem, rows ascending."""
     summary: Summary

@@ -197,13 +197,48 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
     return person, result, shown
 
 
-def _offer_end(asker: Any, who: str, detailed: Any, save_answers: Any, save: Path | None) -> None:
+def _offer_end(  # noqa: PLR0917 - the consult's state, passed on once
+    asker: Any, who: str, detailed: Any, save_answers: Any, save: Path | None, for_note: Any = None
+) -> None:
     """The one-key offers at the end (detail, handout, save, chart note): after questions
-    asked in a terminal only."""
+    asked in a terminal only. ``for_note()`` evaluates for the chart note when it must differ
+    from ``detailed()`` (in Spanish: the note is the clinician's, on the English data)."""
     if asker is not None and is_terminal(sys.stdin) and is_terminal(sys.stderr):
         from ketadecide.cli.consult_end import offer_end
 
-        offer_end(who, detailed, save_answers, save)
+        offer_end(who, detailed, save_answers, save, for_note)
+
+
+def _show_result(result: Any, shown_to: str, detail: bool, fmt: FormatOpt, output: Path | None) -> None:
+    """The comparison, in the chosen format, for whom it is written."""
+    if output is None and resolve_format(fmt, output) == "table":
+        sys.stderr.write("\n")  # a blank line between the last answer and the table
+    present(
+        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
+        fmt,
+        output,
+        shown_to,
+    )
+    say_interface_fallbacks()
+
+
+def _english_note(person: Any, english_kb: Any, notes: Any, fmt: FormatOpt, output: Path | None) -> None:
+    """The chart note after a Spanish interview: the clinician's, from the English data, in
+    English (as ``compare --lang es -f note``; stderr says so in the patient's language)."""
+    from ketadecide.compare import evaluate
+    from ketadecide.lang import use
+
+    note = "ketadecide: --lang es: the chart note is written for the clinician and stays in English."
+    print(tr(note), file=sys.stderr)
+    with use("en"):
+        english = evaluate(
+            person,
+            english_kb,
+            handout=wants_handout(fmt, output),
+            decision_support=wants_decision_support(fmt, output, False),
+            record=notes,
+        )
+        present(lambda r, **kw: r.comparison(english, "clinician", **kw), fmt, output, "clinician")
 
 
 @handles_errors
@@ -290,7 +325,9 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         _check_save_target(save)
     # Spanish for the patient: the interview too when the patient answers; a clinician's
     # interview stays English and only the handout is Spanish.
-    kb, shown_to = with_language(load_knowledge_base(data_dir), lang, who, shown_as)
+    english_kb = load_knowledge_base(data_dir)
+    # The interview in the patient's language even when the output is the (English) chart note.
+    kb, shown_to = with_language(english_kb, lang, who, "table" if shown_as == "note" else shown_as)
     questions = load_questions(kb)
     prefill: dict[str, Any] = {}
     source = None
@@ -388,17 +425,15 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             lambda: evaluate(person, kb, handout=True, decision_support=True, record=notes),
             save_answers,
             save,
+            (lambda: evaluate(person, english_kb, handout=True, decision_support=True, record=notes))
+            if english_kb is not kb
+            else None,
         )
         return
-    if output is None and resolve_format(fmt, output) == "table":
-        sys.stderr.write("\n")  # a blank line between the last answer and the table
-    present(
-        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
-        fmt,
-        output,
-        shown_to,
-    )
-    say_interface_fallbacks()
+    if shown_as == "note" and kb is not english_kb:
+        _english_note(person, english_kb, notes, fmt, output)
+        return
+    _show_result(result, shown_to, detail, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ketadecide.cli.options import OutputFormat
 from ketadecide.cli.output import present
-from ketadecide.lang import tr, trf
+from ketadecide.lang import tr, trf, use
 
 MENU = {
     "clinician": "Next: d = full detail, h = write the handout, s = save the answers, n = chart note, Enter = done ",
@@ -38,9 +38,12 @@ def offer_end(
     detailed: Callable[[], Any],
     save_answers: Callable[[Path], None],
     saved_to: Path | None,
+    for_note: Callable[[], Any] | None = None,
 ) -> None:
     """Offer the four actions until Enter or the end of input. ``detailed()`` gives the result
-    with the handout and the evidence (evaluated once, on first use)."""
+    with the handout and the evidence (evaluated once, on first use); ``for_note()``, when
+    given, the result the chart note is written from (the English data under ``--lang es``:
+    the note is the clinician's, all in English)."""
     cache: list[Any] = []
 
     def result() -> Any:
@@ -73,7 +76,11 @@ def offer_end(
             save_answers(path)
             saved_to = path
         elif key == "n":
-            present(_view(result(), "clinician"), OutputFormat.note, None, "clinician")
+            if for_note is None:
+                present(_view(result(), "clinician"), OutputFormat.note, None, "clinician")
+            else:
+                with use("en"):
+                    present(_view(for_note(), "clinician"), OutputFormat.note, None, "clinician")
 
 
 def _view(result: Any, who: str, *, detail: bool = False) -> Callable[..., str]:

@@ -53,6 +53,14 @@ def with_language(kb: KnowledgeBase, lang: LangOpt, audience: str, fmt: str) -> 
     set_lang("en")  # a fresh command starts in English (tests run many in one thread)
     if lang == LangOpt.en:
         return kb, audience
+    if fmt == "note":
+        # The chart note is the clinician's, whoever asks for it: all of it in English (a note
+        # half in Spanish would serve neither reader).
+        from ketadecide.lang import tr_error
+
+        note = "ketadecide: --lang es: the chart note is written for the clinician and stays in English."
+        print(tr_error(note), file=sys.stderr)
+        return kb, "clinician"
     if audience == "clinician" and fmt != "html":
         print(
             "ketadecide: --lang es translates what the patient is handed (the HTML handout); "
@@ -72,11 +80,13 @@ def with_language(kb: KnowledgeBase, lang: LangOpt, audience: str, fmt: str) -> 
         )
     fallbacks = spanish.coverage.fallbacks()
     if fallbacks:
-        print(
-            f"ketadecide: {len(fallbacks)} patient text(s) have no Spanish yet and are shown in English "
-            "(ketadecide data validate --lang es lists them).",
-            file=sys.stderr,
+        from ketadecide.lang import trf
+
+        # In Spanish: the patient may be the one reading it (the command names the check for the clinic).
+        said = "ketadecide: {n} patient text(s) have no Spanish yet and are shown in English " + (
+            "(ketadecide data validate --lang es lists them)."
         )
+        print(trf(said, n=len(fallbacks)), file=sys.stderr)
     return spanish.knowledge_base, "patient"
 
 
@@ -85,7 +95,7 @@ def say_interface_fallbacks() -> None:
     from ketadecide.lang import current, missed
 
     if current() == "es" and missed():
-        print(
-            f"ketadecide: {len(missed())} interface text(s) have no Spanish yet and were shown in English.",
-            file=sys.stderr,
-        )
+        from ketadecide.lang import trf
+
+        said = "ketadecide: {n} interface text(s) have no Spanish yet and were shown in English."
+        print(trf(said, n=len(missed())), file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ketadecide.engine.result import Cost, Coverage, Indication, OutOfPocketEstimate, Worded
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.knowledge.models import Modality
+from ketadecide.knowledge.models import Modality, OutOfPocket
 from ketadecide.lang import tr, trf
 from ketadecide.profile import Profile
 
@@ -77,6 +77,42 @@ def _span(pair: tuple[float, float]) -> str:
     return f"${low:,.0f}" if low == high else f"${low:,.0f}–${high:,.0f}"
 
 
+def plan_share(modality: Modality, payer: str, likely_covered: bool | None) -> OutOfPocket | None:
+    """The payer record's share, only when the payer likely pays (else the full price applies)."""
+    if likely_covered is not True or payer == "unknown":
+        return None
+    share: OutOfPocket | None = getattr(modality.coverage, payer).out_of_pocket
+    return share
+
+
+def out_of_pocket_per_session(modality: Modality, payer: str, likely_covered: bool | None) -> tuple[float, float]:
+    """The per-session out-of-pocket estimate ``(low, high)`` in US dollars for a payer and a
+    coverage answer: the plan share when the payer likely pays and the data gives one, else
+    the full price. Its only inputs are these three, so the batch compiler
+    (:mod:`ketadecide.batch.sql.compile`) calls it once per payer and coverage answer and
+    writes the numbers into the SQL: the rounding is this function's, never the database's."""
+    price = modality.cost_per_session_usd
+    share = plan_share(modality, payer, likely_covered)
+    if share is None:
+        return (_whole(price.low), _whole(price.high))
+    if share.coinsurance_pct is not None:
+        low_pct, high_pct = share.coinsurance_pct
+        return (_whole(round(price.low * low_pct / 100)), _whole(round(price.high * high_pct / 100)))
+    assert share.copay_usd is not None
+    return (_whole(share.copay_usd[0]), _whole(share.copay_usd[1]))
+
+
+def within_budget(budget: float | None, per_session: tuple[float, float]) -> bool | None:
+    """The budget against the estimate: True when it covers the high end, False when it is
+    below the low end, None in between or when no budget was given."""
+    if budget is None:
+        return None
+    low, high = per_session
+    if budget >= high:
+        return True
+    return None if budget >= low else False
+
+
 def out_of_pocket_for(
     profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: Coverage
 ) -> OutOfPocketEstimate:
@@ -89,11 +125,9 @@ def out_of_pocket_for(
     """
     price = modality.cost_per_session_usd
     sessions = modality.induction_sessions
-    share = None
-    if coverage.likely_covered is True and profile.insurance != "unknown":
-        share = getattr(modality.coverage, profile.insurance).out_of_pocket
+    share = plan_share(modality, profile.insurance, coverage.likely_covered)
+    per = out_of_pocket_per_session(modality, profile.insurance, coverage.likely_covered)
     if share is None:
-        per = (_whole(price.low), _whole(price.high))
         if coverage.likely_covered is True:
             # Covered, but the data gives no share to estimate with: say so, never guess.
             words = Worded(
@@ -121,12 +155,6 @@ def out_of_pocket_for(
             savings_program=None,
             refs=tuple(dict.fromkeys(kb.refs(price.sources) + coverage.refs)),
         )
-    if share.coinsurance_pct is not None:
-        low_pct, high_pct = share.coinsurance_pct
-        per = (_whole(round(price.low * low_pct / 100)), _whole(round(price.high * high_pct / 100)))
-    else:
-        assert share.copay_usd is not None
-        per = (_whole(share.copay_usd[0]), _whole(share.copay_usd[1]))
     return OutOfPocketEstimate(
         per_session=per,
         induction_course=(_whole(per[0] * sessions.low), _whole(per[1] * sessions.high)),
@@ -152,15 +180,14 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: 
     per_session = (_whole(price.low), _whole(price.high))
     course = (_whole(price.low * sessions.low), _whole(price.high * sessions.high))
     oop = out_of_pocket_for(profile, modality, kb, coverage)
-    within: bool | None = None
     note: Worded | None = None
     budget = profile.budget_per_session
+    # One comparison for every output (the batch SQL writes the same test per payer).
+    within = within_budget(budget, oop.per_session)
     if budget is not None:
         shown = f"${budget:,.0f}"
-        low, high = oop.per_session
         span = _span(oop.per_session)
-        if budget >= high:
-            within = True
+        if within is True:
             note = Worded(
                 f"Budget {shown}/session covers the out-of-pocket estimate ({span}).",
                 trf(
@@ -169,7 +196,7 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: 
                     span=span,
                 ),
             )
-        elif budget >= low:
+        elif within is None:
             note = Worded(
                 f"Budget {shown}/session is within the out-of-pocket estimate ({span}); depends on plan and clinic.",
                 trf(
@@ -179,7 +206,6 @@ def cost_for(profile: Profile, modality: Modality, kb: KnowledgeBase, coverage: 
                 ),
             )
         else:
-            within = False
             note = Worded(
                 f"Budget {shown}/session is below the out-of-pocket estimate ({span}).",
                 trf(

@@ -29,9 +29,11 @@ from ketadecide.engine.result import (
     Fit,
     FitAttribute,
     FitEntry,
+    GetStartedView,
     HandoutItem,
     ModalityResult,
     OutcomeFigure,
+    StartStepView,
     Sure,
     SureStep,
     Worded,
@@ -42,7 +44,7 @@ from ketadecide.profile import SURE_FIELDS, Profile
 if TYPE_CHECKING:
     from ketadecide.citations import Ref
     from ketadecide.knowledge.base import KnowledgeBase
-    from ketadecide.knowledge.files.decision import DecisionFile
+    from ketadecide.knowledge.files.decision import DecisionFile, GetStarted
     from ketadecide.knowledge.files.evidence import EvidenceFile
     from ketadecide.knowledge.files.values import Derived, ValuesFile
 
@@ -365,4 +367,17 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
             ChecklistView(c.id, c.modality, _w(c.title), items(c.items), c.reviewed, kb.refs(c.sources))
             for c in decision.checklists
         ),
+        get_started=_get_started(decision.get_started, kb) if decision.get_started else None,
     )
+
+
+def _get_started(record: GetStarted, kb: KnowledgeBase) -> GetStartedView:
+    steps = tuple(
+        StartStepView(
+            s.id,
+            _w(s.label),
+            {m: HandoutItem(_w(cell), kb.refs(cell.sources)) for m, cell in s.options.items()},
+        )
+        for s in record.steps
+    )
+    return GetStartedView(_w(record.title), _w(record.note), steps, record.reviewed, kb.refs(record.sources))

@@ -485,6 +485,24 @@ class ChecklistView:
 
 
 @dataclass(frozen=True)
+class StartStepView:
+    """One row of "How to get started": its label and a cited cell per option id."""
+
+    id: str
+    label: Worded
+    cells: dict[str, HandoutItem]
+
+
+@dataclass(frozen=True)
+class GetStartedView:
+    title: Worded
+    note: Worded
+    steps: tuple[StartStepView, ...]
+    reviewed: dt.date
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
 class DecisionSupport:
     """Choosing a clinic, therapy alongside each option, and who made this aid (IPDAS)."""
 
@@ -511,3 +529,5 @@ class DecisionSupport:
     glossary: tuple[tuple[str, Worded], ...] = ()
     intro_refs: tuple[Ref, ...] = ()
     checklists: tuple[ChecklistView, ...] = ()
+    get_started: GetStartedView | None = None
+    """How to get started with each option (issue 24), for the patient's handout and --detail."""

@@ -65,13 +65,22 @@ def error_lang() -> Lang:
 
 
 def tr_error(text: str) -> str:
-    """An error message in the command's error language, when the catalog has it (error
-    messages with values in them, such as a parser's, stay as they are: not recorded)."""
+    """An error message in the command's error language, when the catalog has it, word for
+    word or as a template with values (``must be at most {max}, got {value}``); else as it is
+    (not recorded: a parser's own words are not ours to translate)."""
     if _ERRORS.get() == "en":
         return text
-    from ketadecide.lang.catalog import interface
+    from ketadecide.lang.catalog import error_templates, interface
 
-    return interface().get(" ".join(text.split()), text)
+    flat = " ".join(text.split())
+    found = interface().get(flat)
+    if found is not None:
+        return found
+    for pattern, spanish in error_templates():
+        match = pattern.fullmatch(flat)
+        if match:
+            return spanish.format(**match.groupdict())
+    return text
 
 
 def missed() -> frozenset[str]:

@@ -160,3 +160,27 @@ def for_data_dir(data_dir: Path) -> Catalog:
 def interface() -> dict[str, str]:
     """The interface words (always the bundled catalog's: they translate the program)."""
     return load(bundled_path()).interface
+
+
+@functools.cache
+def _templates(path: Path, stamp: tuple[int, int]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for english, spanish in load(path).interface.items():
+        names = _PLACEHOLDER.findall(english)
+        if not names or len(set(names)) != len(names):
+            continue
+        # A value never holds ";" (it ends a message's part): "...; did you mean" stays unmatched.
+        parts = _PLACEHOLDER.split(english)
+        regex = "".join(
+            re.escape(part) + (f"(?P<{name[1:-1]}>[^;]+?)" if i < len(names) else "")
+            for i, (part, name) in enumerate(zip(parts, [*names, ""], strict=True))
+        )
+        out.append((re.compile(regex), spanish))
+    return tuple(out)
+
+
+def error_templates() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The interface texts with values in them, as patterns (an error message to Spanish)."""
+    path = bundled_path()
+    st = path.stat()
+    return _templates(path, (st.st_mtime_ns, st.st_size))

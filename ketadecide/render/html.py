@@ -24,7 +24,7 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.lang import Registers, tr, trf
-from ketadecide.render.html_decision import decision_sections
+from ketadecide.render.html_decision import decision_sections, get_started_rows
 from ketadecide.render.html_page import cite, document, e, index_for
 from ketadecide.render.labels import (
     DETAIL_LABEL,
@@ -154,7 +154,10 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
             ["<br>".join(e(n) for n in key_finding_names(m, audience)) or e(h["nothing"]) for m in ms],
         )
     # After the page-1 summary a patient's copy keeps what it does not already say.
-    keys = PATIENT_HANDOUT_DETAILS if detail_only and audience == "patient" else TABLE_DETAILS
+    keys: tuple[str, ...] = PATIENT_HANDOUT_DETAILS if detail_only and audience == "patient" else TABLE_DETAILS
+    starting = get_started_rows(result, audience, index) if detail_only and audience == "patient" else []
+    if starting:
+        keys = tuple(k for k in keys if k != "driving")  # "How to get started" ends with it
     for key in keys:
         row(
             DETAIL_LABEL[audience][key],
@@ -191,6 +194,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
             "Budget" if audience == "clinician" else tr("Your budget"),
             [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in ms],
         )
+    out += starting
     out.append("</tbody></table></section>")
     return out
 
@@ -234,7 +238,7 @@ def _suggestions(suggestions: tuple[Suggestion, ...], audience: Audience, index:
             f"{cite(index, s.refs or s.sources)}</p>"
         )
         if s.alternative_names:
-            names = "; ".join(e(a.for_(audience)) for a in s.alternative_names)
+            names = " · ".join(e(a.for_(audience)) for a in s.alternative_names)
             out.append(f'<p><span class="label">{e(h["alternatives"])}:</span> {names}</p>')
         out.append("</div>")
     return out

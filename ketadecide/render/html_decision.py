@@ -8,6 +8,7 @@ from ketadecide.lang import tr, trf
 from ketadecide.render.html_page import cite, e
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
+    DETAIL_LABEL,
     SourceIndex,
     adverse_comparator_high,
     adverse_high,
@@ -16,6 +17,7 @@ from ketadecide.render.labels import (
     fit_entry_line,
     outcome_sentence,
     per_100,
+    status_text,
     sure_score_line,
 )
 
@@ -143,11 +145,15 @@ def decision_sections(
         out += [f'<section class="clinic"><h2>{e(h["clinic"])}</h2>', f"<h3>{e(h['look_for'])}</h3>"]
         out += [*items(d.look_for), f"<h3>{e(h['red_flags'])}</h3>", *items(d.red_flags)]
         out += [f"<h3>{e(h['therapy'])}</h3>", "<ul>"]
+        # The evidence line is often the same for all four: said once under the list then.
+        said = {d.therapy[m.id][1].for_(audience) for m in result.modalities}
         for m in result.modalities:
             offered, evidence, _certainty, refs = d.therapy[m.id]
-            text = f"{e(offered.for_(audience))} {e(evidence.for_(audience))}{cite(index, refs)}"
-            out.append(f"<li><b>{e(m.short_name)}:</b> {text}</li>")
+            text = e(offered.for_(audience)) + ("" if len(said) == 1 else f" {e(evidence.for_(audience))}")
+            out.append(f"<li><b>{e(m.short_name)}:</b> {text}{cite(index, refs)}</li>")
         out.append("</ul>")
+        if len(said) == 1:
+            out.append(f"<p>{e(said.pop())}</p>")
         if clinic_questions:
             out += [f"<h3>{e(h['questions'])}</h3>", *items(d.questions)]
         out.append("</section>")
@@ -161,4 +167,45 @@ def decision_sections(
         if d.sponsored:
             out.append(f"<li>{e(d.sponsored_intro.for_(audience))}{cite(index, d.sponsored)}</li>")
         out += ["</ul>", "</section>"]
+    return out
+
+
+def get_started_rows(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """How to get started (issue 24), as rows that continue the "More about each option" table
+    under a heading row of their own (one table: its column heads are not printed twice):
+    who refers you, the insurer's approval, where to go, a first visit step by step, and
+    getting home (the modalities' own driving detail, moved here so the page says it once).
+    A contraindicated option's column says only that it is not advised: steps for an option
+    nobody should start would read as an invitation (and with every option shut, no rows)."""
+    d = result.decision
+    ms = result.modalities
+    shut = [m.status == "contraindicated" for m in ms]
+    if d is None or d.get_started is None or all(shut):
+        return []
+    g = d.get_started
+    out = [
+        f'<tr class="start"><th colspan="{len(ms) + 1}"><h2>{e(g.title.for_(audience))}</h2>'
+        f"<p>{e(g.note.for_(audience))}{cite(index, g.refs)}</p></th></tr>"
+    ]
+    rows = len(g.steps) + 1
+    for n, step in enumerate(g.steps):
+        cells = []
+        for m, closed in zip(ms, shut, strict=True):
+            if closed:
+                if n == 0:  # one cell down the whole column
+                    why = e(tr("Not advised for you. Ask your clinician why, and about other options."))
+                    cells.append(
+                        f'<td rowspan="{rows}"><span class="st-contraindicated">'
+                        f"{e(status_text(m.status, audience))}</span><br>{why}</td>"
+                    )
+                continue
+            item = step.cells[m.id]
+            cells.append(f"<td>{e(item.text.for_(audience))}{cite(index, item.refs)}</td>")
+        out.append(f'<tr><th scope="row">{e(step.label.for_(audience))}</th>{"".join(cells)}</tr>')
+    home = [
+        f"<td>{e(m.detail('driving').text.for_(audience))}{cite(index, m.detail('driving').refs)}</td>"
+        for m, closed in zip(ms, shut, strict=True)
+        if not closed
+    ]
+    out.append(f'<tr><th scope="row">{e(DETAIL_LABEL[audience]["driving"])}</th>{"".join(home)}</tr>')
     return out

@@ -32,6 +32,8 @@ table.compare th, table.compare td { border: 1px solid var(--line); padding: 3px
                                      text-align: left; overflow-wrap: anywhere; }
 table.compare thead th { background: #e6edf5; font-size: 10pt; }
 table.compare tbody th { background: #f3f3f3; width: 16%; }
+/* a fixed layout takes its widths from the first row: the row labels' column, set there */
+table.compare thead th:first-child { width: 13%; }
 table.summary { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 9.5pt; margin-top: 4px; }
 table.summary th, table.summary td { border: 1px solid var(--line); padding: 3px 5px; vertical-align: top;
                                      text-align: left; }
@@ -44,7 +46,9 @@ ul.noticed li { margin: 2px 0; }
 .where { color: var(--muted); font-size: 9pt; }
 .twocol { columns: 2; column-gap: 16px; }
 .twocol li, .twocol h3 { break-inside: avoid; }
-section.clinic, section.about, ul.checklist, ol.questions { font-size: 9pt; }
+/* lists in the decision-support sections: no blank line above and below each */
+.twocol, section.clinic ul, section.about ul, section.sure ul { margin: 2px 0; }
+section.clinic, section.about, ul.checklist, ol.questions { font-size: 8.5pt; }
 .small { font-size: 9pt; }
 .st-no_flags { color: #1d6b2f; font-weight: bold; }
 .st-incomplete { color: #5b2a86; font-weight: bold; }
@@ -58,10 +62,10 @@ p.incomplete { color: #5b2a86; margin: 4px 0; }
 .refs { font-size: 7.5pt; color: var(--muted); vertical-align: super; }
 .rule-id { font-family: monospace; font-size: 8.5pt; color: var(--muted); }
 ul.checklist { list-style: none; padding-left: 2px; }
-ul.checklist li { margin: 3px 0; }
+ul.checklist li { margin: 2px 0; }
 ul.checklist li::before { content: ""; display: inline-block; width: 10pt; height: 10pt;
                           border: 1.3pt solid #333; margin-right: 7px; vertical-align: -1pt; }
-ol.questions li { margin: 3px 0; }
+ol.questions li { margin: 1px 0; }
 .course { background: #f3f6fa; border-radius: 6px; padding: 6px 10px; break-inside: avoid; }
 .notes { color: var(--muted); font-size: 9.5pt; }
 svg.trend { max-width: 100%; height: auto; display: block; margin: 4px 0; }
@@ -72,33 +76,40 @@ svg.trend .axis { stroke: #333; stroke-width: 1; }
 svg.trend .ref { stroke-dasharray: 4 3; stroke-width: 1.2; }
 svg.trend .response { stroke: #1d6b2f; }
 svg.trend .remission { stroke: #8a5a00; }
-.disclaimer { border-left: 4px solid var(--accent); padding: 4px 10px; margin: 14px 0 6px; break-inside: avoid; }
+.disclaimer { border-left: 4px solid var(--accent); padding: 3px 10px; margin: 6px 0 4px; break-inside: avoid; }
 p.glossary { font-size: 8.5pt; margin: 2px 0 6px; }
-section.worksheet p { margin: 4px 0; }
+section.worksheet p { margin: 3px 0; }
 ul.figures { list-style: none; padding: 0; margin: 3px 0; display: grid; grid-template-columns: 1fr 1fr;
-              gap: 3px 12px; }
+              gap: 2px 12px; }
 ul.figures li { display: flex; gap: 3px; align-items: flex-start; break-inside: avoid; font-size: 7.8pt;
                 line-height: 1.2; }
 ul.figures svg.icons { flex: none; width: 28px; height: 28px; }
 ul.figures li > span { margin-left: 3px; }
 ul.figures li.cohort { font-style: italic; border-left: 2px dashed var(--muted); padding-left: 6px; }
 section.evidence h3 { margin-top: 6px; }
+/* The getting-started rows (issue 24): under a heading row of their own in the "More about each option"
+   table (its column heads serve both), set tight to keep the page budget */
+tr.start th { background: none; border-left: none; border-right: none; padding: 6px 0 2px; font-weight: normal; }
+tr.start h2 { margin: 0 0 2px; }
+tr.start p { font-size: 9pt; }
+tr.start ~ tr td, tr.start ~ tr th { font-size: 8pt; line-height: 1.15; padding: 2px 4px; }
 ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
 ol.sources.brief { font-size: 5.8pt; columns: 3; column-gap: 10px; line-height: 1.1; padding-left: 16px;
                    margin: 2px 0; }
 @media print { section.refs-page { break-before: page; } }
 ol.sources li { overflow-wrap: anywhere; }
 footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
-@page { margin: 11mm 11mm; }
+@page { margin: 8mm 10mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.27; }
-  h2 { font-size: 12pt; margin: 8px 0 3px; }
-  h3 { font-size: 10pt; margin: 5px 0 1px; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.22; }
+  table.compare { line-height: 1.15; }
+  h2 { font-size: 12pt; margin: 6px 0 2px; }
+  h3 { font-size: 10pt; margin: 4px 0 1px; }
   a { color: inherit; text-decoration: none; }
   thead { display: table-header-group; }
   /* Spanish runs ~20% longer than English: slightly tighter lines keep the printed Spanish
      handout within the English page budget (issue 28), still well spaced for reading. */
-  html[lang="es"] body { line-height: 1.2; }
+  html[lang="es"] body { line-height: 1.17; }
 }
 """
 

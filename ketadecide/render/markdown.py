@@ -184,7 +184,7 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
         ]
         if s.alternative_names:
             label = "Alternatives" if audience == "clinician" else tr("Other options to ask about")
-            lines.append(f"  - {label}: " + "; ".join(e(a.for_(audience)) for a in s.alternative_names))
+            lines.append(f"  - {label}: " + " · ".join(e(a.for_(audience)) for a in s.alternative_names))
     lines.append("")
     return lines
 

@@ -51,7 +51,7 @@ from ketadecide.render.labels import (
     status_text,
 )
 from ketadecide.render.terminal_course import course_report_text
-from ketadecide.render.terminal_decision import decision_section
+from ketadecide.render.terminal_decision import decision_section, get_started_lines
 from ketadecide.render.tidy import strip_trailing, wrap_words
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
@@ -584,6 +584,7 @@ def render_table(
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
     parts += checklist_section(result, audience, index)
+    parts += get_started_lines(result, audience, index)
     parts += decision_section(result, audience, index)
     for part in parts:
         console.print(part)

@@ -60,7 +60,7 @@ def course_report_text(report: TroubleshootReport, audience: Audience, compariso
         wrap(s.meaning.for_(audience), "      ", f"   {tr('What it may mean')}: ")
         wrap(s.next_step.for_(audience) + refs, "      ", f"   {tr('Next step to discuss')}: ")
         if s.alternative_names:
-            wrap("; ".join(a.for_(audience) for a in s.alternative_names), "      ", f"   {tr('Other options')}: ")
+            wrap(" · ".join(a.for_(audience) for a in s.alternative_names), "      ", f"   {tr('Other options')}: ")
         out.append("")
     if comparison is not None:
         out.append(comparison)

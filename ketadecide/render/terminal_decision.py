@@ -136,3 +136,23 @@ def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceInde
     lines.line(f"{d.review_cycle.for_(audience)} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})")
     if d.sponsored:
         lines.line(d.sponsored_intro.for_(audience), index.refs(d.sponsored))
+
+
+def get_started_lines(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """How to get started with each option still open (issue 24), for a patient's --detail:
+    who refers, the insurer's approval, where to go and a first visit (getting home is in the
+    comparison above). A contraindicated option gets no steps: they would read as an invitation."""
+    d = result.decision
+    open_ = [m for m in result.modalities if m.status != "contraindicated"]
+    if audience != "patient" or d is None or d.get_started is None or not open_:
+        return []
+    g = d.get_started
+    lines = _Lines()
+    lines.head(g.title.for_(audience))
+    lines.line(g.note.for_(audience))
+    for m in open_:
+        lines.bold(m.short_name)
+        for step in g.steps:
+            cell = step.cells[m.id]
+            lines.line(f"{step.label.for_(audience)}: {cell.text.for_(audience)}", f" {index.refs(cell.refs)}")
+    return lines.out

@@ -264,6 +264,22 @@ def _dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_NoAliases, sort_keys=False)
 
 
+#: The rich KB's plan shares per payer (out-of-pocket estimate, issue 24): both forms, a
+#: savings programme on the commercial one, a share on a payer whose coverage is unlikely.
+RICH_SHARES: dict[str, dict[str, Any]] = {
+    "commercial": {"coinsurance_pct": [10, 30], "savings_program": {"clinician": "card", "patient": "card"}},
+    "medicare": {"coinsurance_pct": [20, 20]},
+    "medicaid": {"copay_usd": [0, 4.5]},
+    "va_tricare": {"coinsurance_pct": [15, 25]},
+}
+RICH_PRICES: list[dict[str, float]] = [
+    {"low": 105, "high": 250.5},
+    {"low": 99.99, "high": 1000},
+    {"low": 0, "high": 10},  # 25% of 10 = 2.5, which round() makes 2
+    {"low": 35, "high": 215},
+]
+
+
 def build_rich_kb(target: Path) -> KnowledgeBase:
     """kb_minimal plus varied severities, every predicate operator, indication paths of
     every kind and varied coverage."""
@@ -300,6 +316,12 @@ def build_rich_kb(target: Path) -> KnowledgeBase:
             record.pop("min_age", None)
             record["requires_on_label"] = False
             record.update(variants[(i + j) % len(variants)])
+            if payer != "uninsured":  # a plan share, used only when that payer likely pays
+                record["out_of_pocket"] = {**RICH_SHARES[payer], "assumptions": ask, "sources": ["test_src"]}
+                record["out_of_pocket"]["reviewed"] = "2026-12-05"
+        # Prices with cents and a coinsurance that lands on half a dollar (105 x 10% = 10.5,
+        # which Python's round() makes 10): the estimate's rounding is the engine's in SQL too.
+        mods["modalities"][m]["cost_per_session_usd"].update(RICH_PRICES[i])
     (target / "modalities.yaml").write_text(_dump(mods))
     # Severities are scrambled to exercise the compiler, so this KB breaks the clinical floor.
     return load_knowledge_base(target, clinical_floor=False)
@@ -369,8 +391,10 @@ def read_output(path: Path, fmt: str) -> list[dict[str, Any]]:
     for r in rows:
         t: dict[str, Any] = {}
         for k, v in r.items():
-            if k == "crisis" or k.endswith("_likely_covered"):
+            if k == "crisis" or k.endswith(("_likely_covered", "_within_budget")):
                 t[k] = None if v == "" else v == "true"
+            elif k.endswith(("_oop_est_low", "_oop_est_high")):
+                t[k] = float(v)
             elif k == "row":
                 t[k] = int(v)
             elif k == "sure_score":

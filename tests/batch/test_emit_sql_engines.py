@@ -166,8 +166,10 @@ def _pg_rows(text: str) -> list[dict[str, Any]]:
         for k, v in r.items():
             if v == "\\N":
                 typed[k] = None
-            elif k == "crisis" or k.endswith("_likely_covered"):
+            elif k == "crisis" or k.endswith(("_likely_covered", "_within_budget")):
                 typed[k] = {"t": True, "f": False}[v]
+            elif k.endswith(("_oop_est_low", "_oop_est_high")):
+                typed[k] = float(v)
             elif k in ("row", "sure_score"):  # the integer columns
                 typed[k] = int(v)
             else:

@@ -107,6 +107,17 @@ def test_rich_kb_csv_agrees_on_the_new_fields(tmp_path: Path, rich_kb: Knowledge
     assert got == expected
     assert summary.decided_in_python == 0 and summary.error_rows == 0
     _coverage(got)
+    # The out-of-pocket estimate (issue 24): every budget answer, and a plan share (not the
+    # full price) reached for each payer that has one in the rich KB.
+    assert {r[f"{m}_within_budget"] for r in got for m in MODALITY_IDS} == {True, False, None}
+    full = {
+        m: (rich_kb.modalities[m].cost_per_session_usd.low, rich_kb.modalities[m].cost_per_session_usd.high)
+        for m in MODALITY_IDS
+    }
+    shared = {
+        r["insurance"] for r in got for m in MODALITY_IDS if (r[f"{m}_oop_est_low"], r[f"{m}_oop_est_high"]) != full[m]
+    }
+    assert shared == {"commercial", "medicare", "medicaid", "va_tricare"}
 
 
 def test_shipped_kb_agrees_and_reaches_both_labelled_indications(tmp_path: Path, kb: KnowledgeBase) -> None:

@@ -73,6 +73,12 @@ def _units() -> dict[str, str]:
         assert d is not None and d.condition is not None and d.decision_line is not None
         units["intro"] = f"{d.condition.patient} {d.decision_line.patient}"
         units.update({f"glossary.{term}": f"{text.patient}." for term, text in d.glossary})
+        # How to get started (issue 24): every cell, and the note above them
+        assert d.get_started is not None
+        units["get_started.note"] = d.get_started.note.patient
+        for step in d.get_started.steps:
+            units.update({f"get_started.{step.id}.{m}": c.text.patient for m, c in step.cells.items()})
+    units["get_started.not_advised"] = "Not advised for you. Ask your clinician why, and about other options."
     return units
 
 

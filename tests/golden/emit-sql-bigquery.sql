@@ -36,6 +36,18 @@ SELECT
   __row AS `row`,
   CASE WHEN __error IS NULL THEN `insurance` END AS `insurance`,
   CASE WHEN __error IS NULL THEN `sure_score` END AS `sure_score`,
+  CASE WHEN __error IS NULL THEN `spravato_oop_est_low` END AS `spravato_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `spravato_oop_est_high` END AS `spravato_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `spravato_within_budget` END AS `spravato_within_budget`,
+  CASE WHEN __error IS NULL THEN `iv_oop_est_low` END AS `iv_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `iv_oop_est_high` END AS `iv_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `iv_within_budget` END AS `iv_within_budget`,
+  CASE WHEN __error IS NULL THEN `im_oop_est_low` END AS `im_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `im_oop_est_high` END AS `im_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `im_within_budget` END AS `im_within_budget`,
+  CASE WHEN __error IS NULL THEN `compounded_oop_est_low` END AS `compounded_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `compounded_oop_est_high` END AS `compounded_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `compounded_within_budget` END AS `compounded_within_budget`,
   __error AS `error`
 FROM (
   WITH __profiles AS (
@@ -1490,6 +1502,208 @@ FROM (
       THEN CAST(CAST(`sure_sure` AS INT64) + CAST(`sure_understand` AS INT64) + CAST(`sure_values` AS INT64) + CAST(`sure_support` AS INT64) AS INT64)
       ELSE CAST(NULL AS INT64)
     END AS sure_score,
+    CASE
+      WHEN insurance = 'commercial'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOL)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(91.0 AS FLOAT64)
+      WHEN insurance = 'medicare'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOL)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(181.0 AS FLOAT64)
+      WHEN insurance = 'medicaid'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOL)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(0.0 AS FLOAT64)
+      ELSE CAST(907.0 AS FLOAT64)
+    END AS `spravato_oop_est_low`,
+    CASE
+      WHEN insurance = 'commercial'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOL)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(387.0 AS FLOAT64)
+      WHEN insurance = 'medicare'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOL)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(258.0 AS FLOAT64)
+      WHEN insurance = 'medicaid'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOL)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(4.0 AS FLOAT64)
+      ELSE CAST(1290.0 AS FLOAT64)
+    END AS `spravato_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOL)
+      ELSE CASE
+        WHEN insurance = 'commercial'
+        AND COALESCE(
+          CASE
+            WHEN `__ind_spravato` = 'off_label'
+            THEN FALSE
+            WHEN `__ind_spravato` = 'not_established'
+            THEN CAST(NULL AS BOOL)
+            WHEN age < 18
+            THEN FALSE
+            ELSE TRUE
+          END,
+          FALSE
+        )
+        THEN CASE
+          WHEN budget_per_session >= CAST(387.0 AS FLOAT64)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(91.0 AS FLOAT64)
+          THEN CAST(NULL AS BOOL)
+          ELSE FALSE
+        END
+        WHEN insurance = 'medicare'
+        AND COALESCE(
+          CASE
+            WHEN `__ind_spravato` = 'off_label'
+            THEN FALSE
+            WHEN `__ind_spravato` = 'not_established'
+            THEN CAST(NULL AS BOOL)
+            WHEN age < 18
+            THEN FALSE
+            ELSE TRUE
+          END,
+          FALSE
+        )
+        THEN CASE
+          WHEN budget_per_session >= CAST(258.0 AS FLOAT64)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(181.0 AS FLOAT64)
+          THEN CAST(NULL AS BOOL)
+          ELSE FALSE
+        END
+        WHEN insurance = 'medicaid'
+        AND COALESCE(
+          CASE
+            WHEN `__ind_spravato` = 'off_label'
+            THEN FALSE
+            WHEN `__ind_spravato` = 'not_established'
+            THEN CAST(NULL AS BOOL)
+            WHEN age < 18
+            THEN FALSE
+            ELSE TRUE
+          END,
+          FALSE
+        )
+        THEN CASE
+          WHEN budget_per_session >= CAST(4.0 AS FLOAT64)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(0.0 AS FLOAT64)
+          THEN CAST(NULL AS BOOL)
+          ELSE FALSE
+        END
+        ELSE CASE
+          WHEN budget_per_session >= CAST(1290.0 AS FLOAT64)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(907.0 AS FLOAT64)
+          THEN CAST(NULL AS BOOL)
+          ELSE FALSE
+        END
+      END
+    END AS `spravato_within_budget`,
+    CAST(350.0 AS FLOAT64) AS `iv_oop_est_low`,
+    CAST(800.0 AS FLOAT64) AS `iv_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOL)
+      ELSE CASE
+        WHEN budget_per_session >= CAST(800.0 AS FLOAT64)
+        THEN TRUE
+        WHEN budget_per_session >= CAST(350.0 AS FLOAT64)
+        THEN CAST(NULL AS BOOL)
+        ELSE FALSE
+      END
+    END AS `iv_within_budget`,
+    CAST(300.0 AS FLOAT64) AS `im_oop_est_low`,
+    CAST(600.0 AS FLOAT64) AS `im_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOL)
+      ELSE CASE
+        WHEN budget_per_session >= CAST(600.0 AS FLOAT64)
+        THEN TRUE
+        WHEN budget_per_session >= CAST(300.0 AS FLOAT64)
+        THEN CAST(NULL AS BOOL)
+        ELSE FALSE
+      END
+    END AS `im_within_budget`,
+    CAST(35.0 AS FLOAT64) AS `compounded_oop_est_low`,
+    CAST(215.0 AS FLOAT64) AS `compounded_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOL)
+      ELSE CASE
+        WHEN budget_per_session >= CAST(215.0 AS FLOAT64)
+        THEN TRUE
+        WHEN budget_per_session >= CAST(35.0 AS FLOAT64)
+        THEN CAST(NULL AS BOOL)
+        ELSE FALSE
+      END
+    END AS `compounded_within_budget`,
     `__row`,
     `__error`
   FROM __fired

@@ -933,6 +933,18 @@ SELECT
   __row AS `row`,
   CASE WHEN __error IS NULL THEN `insurance` END AS `insurance`,
   CASE WHEN __error IS NULL THEN `sure_score` END AS `sure_score`,
+  CASE WHEN __error IS NULL THEN `spravato_oop_est_low` END AS `spravato_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `spravato_oop_est_high` END AS `spravato_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `spravato_within_budget` END AS `spravato_within_budget`,
+  CASE WHEN __error IS NULL THEN `iv_oop_est_low` END AS `iv_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `iv_oop_est_high` END AS `iv_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `iv_within_budget` END AS `iv_within_budget`,
+  CASE WHEN __error IS NULL THEN `im_oop_est_low` END AS `im_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `im_oop_est_high` END AS `im_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `im_within_budget` END AS `im_within_budget`,
+  CASE WHEN __error IS NULL THEN `compounded_oop_est_low` END AS `compounded_oop_est_low`,
+  CASE WHEN __error IS NULL THEN `compounded_oop_est_high` END AS `compounded_oop_est_high`,
+  CASE WHEN __error IS NULL THEN `compounded_within_budget` END AS `compounded_within_budget`,
   __error AS `error`
 FROM (
   SELECT
@@ -1348,6 +1360,208 @@ FROM (
       THEN CAST(CAST(`sure_sure` AS INT) + CAST(`sure_understand` AS INT) + CAST(`sure_values` AS INT) + CAST(`sure_support` AS INT) AS TINYINT)
       ELSE CAST(NULL AS TINYINT)
     END AS sure_score,
+    CASE
+      WHEN insurance = 'commercial'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOLEAN)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(91.0 AS DOUBLE)
+      WHEN insurance = 'medicare'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOLEAN)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(181.0 AS DOUBLE)
+      WHEN insurance = 'medicaid'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOLEAN)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(0.0 AS DOUBLE)
+      ELSE CAST(907.0 AS DOUBLE)
+    END AS `spravato_oop_est_low`,
+    CASE
+      WHEN insurance = 'commercial'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOLEAN)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(387.0 AS DOUBLE)
+      WHEN insurance = 'medicare'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOLEAN)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(258.0 AS DOUBLE)
+      WHEN insurance = 'medicaid'
+      AND COALESCE(
+        CASE
+          WHEN `__ind_spravato` = 'off_label'
+          THEN FALSE
+          WHEN `__ind_spravato` = 'not_established'
+          THEN CAST(NULL AS BOOLEAN)
+          WHEN age < 18
+          THEN FALSE
+          ELSE TRUE
+        END,
+        FALSE
+      )
+      THEN CAST(4.0 AS DOUBLE)
+      ELSE CAST(1290.0 AS DOUBLE)
+    END AS `spravato_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOLEAN)
+      ELSE CASE
+        WHEN insurance = 'commercial'
+        AND COALESCE(
+          CASE
+            WHEN `__ind_spravato` = 'off_label'
+            THEN FALSE
+            WHEN `__ind_spravato` = 'not_established'
+            THEN CAST(NULL AS BOOLEAN)
+            WHEN age < 18
+            THEN FALSE
+            ELSE TRUE
+          END,
+          FALSE
+        )
+        THEN CASE
+          WHEN budget_per_session >= CAST(387.0 AS DOUBLE)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(91.0 AS DOUBLE)
+          THEN CAST(NULL AS BOOLEAN)
+          ELSE FALSE
+        END
+        WHEN insurance = 'medicare'
+        AND COALESCE(
+          CASE
+            WHEN `__ind_spravato` = 'off_label'
+            THEN FALSE
+            WHEN `__ind_spravato` = 'not_established'
+            THEN CAST(NULL AS BOOLEAN)
+            WHEN age < 18
+            THEN FALSE
+            ELSE TRUE
+          END,
+          FALSE
+        )
+        THEN CASE
+          WHEN budget_per_session >= CAST(258.0 AS DOUBLE)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(181.0 AS DOUBLE)
+          THEN CAST(NULL AS BOOLEAN)
+          ELSE FALSE
+        END
+        WHEN insurance = 'medicaid'
+        AND COALESCE(
+          CASE
+            WHEN `__ind_spravato` = 'off_label'
+            THEN FALSE
+            WHEN `__ind_spravato` = 'not_established'
+            THEN CAST(NULL AS BOOLEAN)
+            WHEN age < 18
+            THEN FALSE
+            ELSE TRUE
+          END,
+          FALSE
+        )
+        THEN CASE
+          WHEN budget_per_session >= CAST(4.0 AS DOUBLE)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(0.0 AS DOUBLE)
+          THEN CAST(NULL AS BOOLEAN)
+          ELSE FALSE
+        END
+        ELSE CASE
+          WHEN budget_per_session >= CAST(1290.0 AS DOUBLE)
+          THEN TRUE
+          WHEN budget_per_session >= CAST(907.0 AS DOUBLE)
+          THEN CAST(NULL AS BOOLEAN)
+          ELSE FALSE
+        END
+      END
+    END AS `spravato_within_budget`,
+    CAST(350.0 AS DOUBLE) AS `iv_oop_est_low`,
+    CAST(800.0 AS DOUBLE) AS `iv_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOLEAN)
+      ELSE CASE
+        WHEN budget_per_session >= CAST(800.0 AS DOUBLE)
+        THEN TRUE
+        WHEN budget_per_session >= CAST(350.0 AS DOUBLE)
+        THEN CAST(NULL AS BOOLEAN)
+        ELSE FALSE
+      END
+    END AS `iv_within_budget`,
+    CAST(300.0 AS DOUBLE) AS `im_oop_est_low`,
+    CAST(600.0 AS DOUBLE) AS `im_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOLEAN)
+      ELSE CASE
+        WHEN budget_per_session >= CAST(600.0 AS DOUBLE)
+        THEN TRUE
+        WHEN budget_per_session >= CAST(300.0 AS DOUBLE)
+        THEN CAST(NULL AS BOOLEAN)
+        ELSE FALSE
+      END
+    END AS `im_within_budget`,
+    CAST(35.0 AS DOUBLE) AS `compounded_oop_est_low`,
+    CAST(215.0 AS DOUBLE) AS `compounded_oop_est_high`,
+    CASE
+      WHEN budget_per_session IS NULL
+      THEN CAST(NULL AS BOOLEAN)
+      ELSE CASE
+        WHEN budget_per_session >= CAST(215.0 AS DOUBLE)
+        THEN TRUE
+        WHEN budget_per_session >= CAST(35.0 AS DOUBLE)
+        THEN CAST(NULL AS BOOLEAN)
+        ELSE FALSE
+      END
+    END AS `compounded_within_budget`,
     `__row`,
     `__error`
   FROM __fired

@@ -46,6 +46,10 @@ def test_spanish_handout_against_the_english_page_budget(tmp_path: Path, profile
     for name in ("Spravato", "Ketamina IV", "Ketamina IM", "Ketamina oral/sublingual"):
         assert name in first, name
     assert "Lo que notamos en su caso" in first
+    # How to get started (issue 24) prints in Spanish before the sources' page
+    content = " ".join(" ".join(pdf_text(spanish, i).split()) for i in range(1, sources_page))
+    for words in ("Cómo empezar", "Quién le refiere", "Aprobación del seguro", "Adónde ir", "Volver a casa"):
+        assert words in content, words
     if profile.endswith("crisis.yaml"):
         assert "oprima 2" in first and first.index("988") < first.index("Spravato")
     # sources' titles as published (not translated)

@@ -112,7 +112,7 @@ def test_clinic_catalog_leaving_out_a_bundled_twin_uses_the_bundled_one(runner: 
     catalog.write_text(yaml.safe_dump(data, allow_unicode=True))
     res = runner.invoke(app, ["compare", "-p", TRD, "-a", "patient", "--lang", "es", "--data-dir", str(own)])
     assert res.exit_code == 0, res.output
-    assert "shown in English" not in res.stderr
+    assert "se muestran en inglés" not in res.stderr
     val = runner.invoke(app, ["data", "validate", str(own), "--lang", "es"])
     assert val.exit_code == 0 and "active_ideation" not in val.stderr
 
@@ -144,7 +144,7 @@ def test_missing_non_safety_text_falls_back_visibly_and_is_listed(runner: CliRun
     assert val.exit_code == 0, val.output
     assert key in val.stderr
     res = runner.invoke(app, ["compare", "-p", TRD, "-a", "patient", "--lang", "es", "--data-dir", str(own)])
-    assert res.exit_code == 0 and "shown in English" in res.stderr
+    assert res.exit_code == 0 and "se muestran en inglés" in res.stderr
 
 
 def test_unknown_language_is_the_libraries_usage_error(runner: CliRunner) -> None:

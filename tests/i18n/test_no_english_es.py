@@ -92,6 +92,24 @@ def test_the_patients_handout_file_and_its_line_show_no_english(tmp_path: Path) 
     assert leaks(res.stderr) == [] and leaks(out.read_text()) == []
 
 
+def test_the_chart_note_is_the_clinicians_all_in_english() -> None:
+    """The note is written for the clinician whoever asks for it: never half Spanish."""
+    args = ["compare", "-p", str(EXAMPLES / "trd-commercial.yaml"), "-a", "patient", "--lang", "es", "-f", "note"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "IV ketamine" in res.stdout and "Ketamina" not in res.stdout and "no se sabe" not in res.stdout
+    assert (
+        res.stderr.strip()
+        == "ketadecide: --lang es: la nota para el expediente es para su equipo médico y queda en inglés."
+    )
+    consult = CliRunner().invoke(
+        app, ["consult", "-a", "patient", "--lang", "es", "-f", "note"], input="".join(f"{a}\n" for a in TYPED)
+    )
+    assert consult.exit_code == 0, consult.stderr
+    assert "¿Quiere calificar" in consult.stderr  # the interview in Spanish
+    assert "IV ketamine" in consult.stdout and "Ketamina" not in consult.stdout
+
+
 def test_the_clinicians_spanish_handout_shows_no_english(tmp_path: Path) -> None:
     out = tmp_path / "h.html"
     res = CliRunner().invoke(
@@ -163,6 +181,13 @@ def test_the_errors_a_patient_meets_are_in_spanish(tmp_path: Path) -> None:
         assert res.exit_code == 2, (args, res.output)
         assert res.stderr.startswith("ketadecide: error:"), res.stderr
         assert leaks(res.stderr) == [], args
+    # a hand-edited profile: the profile file's errors (templates with the values in them)
+    for i, bad in enumerate(["age: 300\n", "age: 45\ninsurance: comercial\n", "agee: 3\n", "\n", "foo: 1\n"]):
+        path = tmp_path / f"bad{i}.yaml"
+        path.write_text(bad)
+        res = runner.invoke(app, ["compare", "-p", str(path), "-a", "patient", "--lang", "es"])
+        assert res.exit_code == 2 and res.stderr.startswith("ketadecide: error:"), res.output
+        assert leaks(res.stderr) == [], bad
     # (--save FOLDER is refused by the command-line library's parameter check, a usage error:
     # see the allow-list in tests/i18n/english.py)
     # the clinician's errors stay English
@@ -217,6 +242,7 @@ def test_the_end_menu_in_spanish_every_key_shows_no_english(tmp_path: Path) -> N
     child.sendline("n")  # the chart note: the clinician's, English by design (left out below)
     child.expect(re.escape(MENU))
     note = _plain(child)[before_note:]
+    assert "IV ketamine" in note and "Ketamina" not in note  # the clinician's note, all English
     child.sendline("")
     child.expect(pexpect.EOF)
     child.close()
@@ -233,6 +259,7 @@ def test_ctrl_c_with_save_in_spanish_shows_no_english(tmp_path: Path, keep: str)
     pexpect, child = _spawn(tmp_path, "--save", str(save))
     child.expect(r"> ")
     child.sendline("No")
+    child.expect(re.escape("¿Cuáles de estos le han dicho que tiene?"))  # the next question is up
     child.expect(r"> ")
     child.sendintr()
     child.expect(re.escape("(sí o no)"))

@@ -76,7 +76,7 @@ BP_TWINS = {
 def test_an_overlay_adds_the_spanish_of_what_it_adds_alone(tmp_path: Path) -> None:
     code, out, err = run(overlay(tmp_path, BP_TWINS), TRD, "-f", "json")
     assert code == 0, err
-    assert "shown in English" not in err  # every text, the bundled ones from beneath
+    assert "se muestran en inglés" not in err  # every text, the bundled ones from beneath
     text = json.dumps(json.loads(out), ensure_ascii=False)
     assert "Presión arterial por encima del límite de esta clínica" in text
     assert "quitarse la vida" in run(overlay(tmp_path / "b", BP_TWINS))[1]  # bundled safety twins used
@@ -85,7 +85,7 @@ def test_an_overlay_adds_the_spanish_of_what_it_adds_alone(tmp_path: Path) -> No
 def test_an_added_text_without_spanish_shows_in_english_visibly(tmp_path: Path) -> None:
     code, out, err = run(overlay(tmp_path), TRD, "-f", "json")
     assert code == 0, err
-    assert "2 patient text(s) have no Spanish yet" in err
+    assert "2 texto(s) para el paciente aún no tienen español y se muestran en inglés" in err
     assert BP_PLAIN in json.dumps(json.loads(out))
 
 

@@ -85,3 +85,34 @@ def test_page_one_opens_with_the_condition_the_decision_and_a_glossary_and_every
     text = " ".join(" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1))
     for words in ("What matters most to you", "Which option are you leaning toward?", "Decide by (date)"):
         assert words in text, words
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", [EXAMPLE, CRISIS])
+def test_how_to_get_started_prints_within_the_content_pages(tmp_path: Path, profile: str) -> None:
+    """Issue 24: the "How to get started" rows (referral, approval, where to go, a first
+    visit, getting home) print before the sources' page, inside the four-page budget."""
+    pdf = handout(tmp_path, profile, "patient")
+    pages = [" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1)]
+    where = next(i for i, t in enumerate(pages, 1) if "How to get started" in t)
+    sources = next(i for i, t in enumerate(pages, 1) if t.startswith("Where this information comes from"))
+    assert where < sources <= 5
+    text = " ".join(pages[: sources - 1])
+    for row in ("Who refers you", "Insurance approval", "Where to go", "A first visit, step by step", "Getting home"):
+        assert row in text, row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", [EXAMPLE, CRISIS])
+def test_the_page_budget_holds_on_a4(tmp_path: Path, profile: str) -> None:
+    """A4 is taller and narrower than Letter: the same four pages of content, sources on the
+    fifth (the Spanish A4 copy is held to the English one's pages in tests/i18n)."""
+    out = tmp_path / "a4.html"
+    res = CliRunner().invoke(app, ["compare", "--profile", profile, "-a", "patient", "-o", str(out)])
+    assert res.exit_code == 0, res.stderr
+    out.write_text(out.read_text().replace("</head>", "<style>@page { size: A4; }</style></head>", 1))
+    pdf = print_pdf(out, tmp_path)
+    pages = [" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1)]
+    sources = next(i for i, t in enumerate(pages, 1) if t.startswith("Where this information comes from"))
+    assert len(pages) <= 5 and sources <= 5
+    assert any("How to get started" in t for t in pages[: sources - 1])

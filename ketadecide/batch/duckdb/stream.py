@@ -29,6 +29,7 @@ import os
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
+from ketadecide.batch.duckdb.fast_errors import CellProblems, recheck_all
 from ketadecide.batch.duckdb.prefetch import prefetched
 from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.io.columns import kept_text as _as_text
@@ -80,8 +81,10 @@ def batch_sql(
     if inp.fmt == "jsonl":
         validation = json_query(kb, source, kept)
     else:
-        validation, _ = tabular_query(columns, kb, source)
-    passthrough = ["__row", "__seq", "__flag"]
+        validation, _ = tabular_query(columns, kb, source, bad_bits=True)
+    # Which checks a flagged row failed (tabular input): see fast_errors.
+    bad = [] if inp.fmt == "jsonl" else ["__bad", "__bad_cell"]
+    passthrough = ["__row", "__seq", "__flag", *bad]
     if key_mode(kb, json_lines=json_lines):
         texts = list_text_columns(columns)
         query = rules_key_query(kb, f"({validation})", passthrough=passthrough, list_texts=texts)
@@ -96,6 +99,7 @@ def batch_sql(
         extra = f", to_json(struct_pack({pack})) AS __json"
     if mask:
         extra += ", __fired"
+    extra += "".join(f", {c}" for c in bad)
     return f"SELECT {select}, __row AS row, __seq, __flag{extra} FROM ({query})"
 
 
@@ -123,6 +127,10 @@ def stream_results(
     decoder = FindingsDecoder(kb) if fast else None
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     bad_done = 0
+    # Flagged rows whose one bad text cell gives their errors (None: re-check every row).
+    cells = None
+    if inp.fmt != "jsonl" and not recheck_all():
+        cells = CellProblems(kb, frozenset(k for k, kind in inp.columns.items() if kind == "text"))
     con = _connect(threads)
     # The query and the decoding each run a step ahead, on a thread of their own, while this
     # one re-decides flagged rows (Python) and counts: three stages of about equal cost.
@@ -147,7 +155,7 @@ def stream_results(
                 table = _flag_noted(table, inp.notes)
             if _any(table.column("__flag")):
                 table, lines, decided = _fallback(
-                    inp, kb, table=table, json_lines=lines, errors=errors, masks=masks, keep=keep
+                    inp, kb, table=table, json_lines=lines, errors=errors, masks=masks, keep=keep, cells=cells
                 )
             if keep and lines is not None:
                 lines = kept_in_lines(table, lines, keep)
@@ -371,17 +379,22 @@ def _fallback(
     errors: list[RowError],
     masks: _Masks | None,
     keep: Sequence[str] = (),
+    cells: CellProblems | None = None,
 ) -> tuple[Any, list[str] | None, int]:
     """Re-decide the flagged rows of ``table`` with the reference; merge accepted ones back.
-    Returns the table, its JSON lines and how many rows the reference engine decided."""
+    Returns the table, its JSON lines and how many rows the reference engine decided.
+    With ``cells``, a row whose one bad text cell gives its errors is not re-checked."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     flag = table.column("__flag")
-    flagged_rows = table.filter(flag).column("row").to_pylist()
-    raw = take_raw(inp.stash, flagged_rows)
-    kept = table.filter(flag).select(list(keep)).to_pylist() if keep else []
+    flagged = table.filter(flag)
+    flagged_rows = flagged.column("row").to_pylist()
+    kept = flagged.select(list(keep)).to_pylist() if keep else []
     kept_of = dict(zip(flagged_rows, kept, strict=True)) if keep else {}
+    if cells is not None:
+        flagged_rows = _errors_of_cells(flagged, cells, errors)
+    raw = take_raw(inp.stash, flagged_rows)
     accepted: list[dict[str, Any]] = []
     for row in flagged_rows:
         verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row, kept=keep)
@@ -419,6 +432,20 @@ def _fallback(
     names = output_columns()
     by_row.update((r["row"], _json_line({k: r[k] for k in names})) for r in accepted)
     return merged, [by_row[r] for r in merged.column("row").to_pylist()], len(accepted)
+
+
+def _errors_of_cells(flagged: Any, cells: CellProblems, errors: list[RowError]) -> list[int]:
+    """The errors of each flagged row that one bad text cell explains (added to ``errors``,
+    in the reference's words); returns the other rows, to be re-checked whole."""
+    rest: list[int] = []
+    columns = (flagged.column(c).to_pylist() for c in ("row", "id", "__bad", "__bad_cell"))
+    for row, row_id, mask, cell in zip(*columns, strict=True):
+        problems = cells.of(mask, cell)
+        if problems is None:
+            rest.append(row)
+            continue
+        errors.extend(RowError.of(row, row_id, problem) for problem in problems)
+    return rest
 
 
 def with_kept(inp: Input, table: Any, keep: Sequence[str]) -> Any:

@@ -15,13 +15,20 @@ from ketadecide.engine.fit import sure_score
 from ketadecide.engine.result import Result
 from ketadecide.profile import MODALITY_IDS, Profile
 
+#: Per modality (issue 24): the out-of-pocket *estimate* per session in US dollars, low and
+#: high (``out_of_pocket_usd.per_session`` in JSON), and the budget compared with it
+#: (``cost_usd.within_budget``).
+OUT_OF_POCKET_COLUMNS: tuple[str, ...] = ("oop_est_low", "oop_est_high", "within_budget")
+
 
 def output_columns() -> list[str]:
-    """The output columns in order: CONTRACT §5's, then ``row``, ``insurance`` and ``sure_score``."""
+    """The output columns in order: CONTRACT §5's, then ``row``, ``insurance``, ``sure_score``
+    and per modality the out-of-pocket estimate (:data:`OUT_OF_POCKET_COLUMNS`; added at the
+    end so that no earlier column moves)."""
     cols = ["id", "crisis", "missing", "conflicts", "stale"]
     for m in MODALITY_IDS:
         cols += [f"{m}_status", f"{m}_indication", f"{m}_findings", f"{m}_likely_covered"]
-    return [*cols, "row", "insurance", "sure_score"]
+    return [*cols, "row", "insurance", "sure_score", *(f"{m}_{c}" for m in MODALITY_IDS for c in OUT_OF_POCKET_COLUMNS)]
 
 
 def check_keep(keep: Sequence[str], columns: Sequence[str] | None) -> None:
@@ -72,6 +79,14 @@ def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
     out["row"] = row
     out["insurance"] = profile.insurance
     out["sure_score"] = sure_score(profile)
+    for m in MODALITY_IDS:
+        cost = result.modality(m).cost
+        # The engine always estimates; the estimate is DOUBLE in every engine's output.
+        assert cost.out_of_pocket is not None
+        low, high = cost.out_of_pocket.per_session
+        out[f"{m}_oop_est_low"] = float(low)
+        out[f"{m}_oop_est_high"] = float(high)
+        out[f"{m}_within_budget"] = cost.within_budget
     return out
 
 
@@ -99,4 +114,10 @@ def output_schema(*, dictionary: bool = False, keep: Sequence[str] = ()) -> Any:
             pa.field(f"{m}_likely_covered", pa.bool_()),
         ]
     fields += [pa.field("row", pa.int64()), pa.field("insurance", pa.string()), pa.field("sure_score", pa.int8())]
+    for m in MODALITY_IDS:
+        fields += [
+            pa.field(f"{m}_oop_est_low", pa.float64()),
+            pa.field(f"{m}_oop_est_high", pa.float64()),
+            pa.field(f"{m}_within_budget", pa.bool_()),
+        ]
     return pa.schema(fields)

@@ -37,7 +37,13 @@ def output_ddl(*, fired: bool, keep: Sequence[str] = ()) -> str:
     plain types as the files hold them."""
     import pyarrow as pa
 
-    spark_type = {pa.string(): "STRING", pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.int8(): "TINYINT"}
+    spark_type = {
+        pa.string(): "STRING",
+        pa.bool_(): "BOOLEAN",
+        pa.int64(): "BIGINT",
+        pa.int8(): "TINYINT",
+        pa.float64(): "DOUBLE",
+    }
     columns = [f"`{f.name.replace('`', '``')}` {spark_type[f.type]}" for f in output_schema(keep=keep)]
     return ", ".join([*columns, f"`{FIRED}` BIGINT"] if fired else columns)
 

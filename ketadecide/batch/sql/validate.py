@@ -280,6 +280,22 @@ def list_text_columns(columns: Mapping[str, str]) -> dict[str, str]:
     return {f: f"__text_{f}" for f in JOINED_LISTS if columns.get(f) == "text"}
 
 
+#: In :func:`tabular_query`'s ``__bad`` mask, the bit of every problem that is not one
+#: field's own (an unknown column, ``age`` not given, systolic not above diastolic, or a
+#: check that came out NULL); the profile field ``PROFILE_FIELDS[i]`` has bit ``1 << i``.
+OTHER_BAD = 1 << 62
+assert len(PROFILE_FIELDS) < 62, "one bit per profile field, below OTHER_BAD"
+
+
+def bad_field(mask: int) -> str | None:
+    """The one profile field a ``__bad`` mask names, or None (no field, several, or
+    :data:`OTHER_BAD`)."""
+    if mask <= 0 or mask & (mask - 1):
+        return None
+    i = mask.bit_length() - 1
+    return PROFILE_FIELDS[i] if i < len(PROFILE_FIELDS) else None
+
+
 def tabular_query(
     columns: Mapping[str, str],
     kb: KnowledgeBase,
@@ -288,6 +304,7 @@ def tabular_query(
     *,
     keep_raw: bool = False,
     carry: Sequence[str] = (),
+    bad_bits: bool = False,
 ) -> tuple[str, list[str]]:
     """The validation SELECT over ``source`` (raw columns + ``__row``), its dialect forms
     spelled by ``forms`` (DuckDB's own text by default; Spark's for ``--engine spark``).
@@ -298,12 +315,18 @@ def tabular_query(
     rows where they are) and the names of those raw columns, in input order. ``carry`` names
     columns of ``source`` copied through unchecked as ``__keep_<i>`` (``--keep`` on an
     engine that builds the output rows after the query).
+
+    With ``bad_bits`` (DuckDB only) a flagged row also says which checks failed: ``__bad``,
+    a mask with one bit per profile field (:func:`bad_field`) and :data:`OTHER_BAD`, and
+    ``__bad_cell``, the raw cell of the one field at fault when that is a text cell. The
+    engine writes such a row's errors without re-checking the whole row in Python.
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
     renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
     by_field = {name: (raw, kind) for (name, kind), raw in zip(columns.items(), raw_names, strict=True)}
     values: list[str] = []
     bads: list[str] = []
+    bits: list[int] = []  # beside ``bads``: the bit each check sets in ``__bad``
     for field in PROFILE_FIELDS:
         name = quote_ident(field)
         if field not in by_field:
@@ -320,10 +343,19 @@ def tabular_query(
             v, bad = _typed_cell(field, kind, raw, kb, forms)
         values.append(f"{v} AS {name}")
         bads.append(bad.replace(V, name))
-    for name, (raw, kind) in by_field.items():
-        if name not in PROFILE_FIELDS:
-            bads.append(f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "text" else f"({raw} IS NOT NULL)")
+        bits.append(1 << PROFILE_FIELDS.index(field))
+    unknown = [
+        f"({raw} IS NOT NULL AND {raw} <> '')" if kind == "text" else f"({raw} IS NOT NULL)"
+        for name, (raw, kind) in by_field.items()
+        if name not in PROFILE_FIELDS
+    ]
+    if unknown:
+        # One term for all of them: an input may have thousands of columns, and the mask's
+        # chain of `|` nests (the OR chain does not).
+        bads.append(f"({' OR '.join(unknown)})")
+        bits.append(OTHER_BAD)
     bads.append(_cross_field_bad())
+    bits.append(OTHER_BAD)
     flag = " OR ".join(bads)
     raw_list = "".join(f", {r}" for r in raw_names)
     renamed_list = "".join(f", {r}" for r in renamed)
@@ -337,8 +369,42 @@ def tabular_query(
             raw = by_field[field][0]
             out_cols += f", CASE WHEN {raw} = {lit(NONE_CELL)} THEN '' WHEN {raw} <> '' THEN {raw} END AS {column}"
     kept = raw_list if keep_raw else ""
+    if bad_bits:
+        assert forms is DUCKDB and not carry, "the mask is spelled for DuckDB"
+        names = [quote_ident(f) for f in PROFILE_FIELDS] + list(list_text_columns(columns).values())
+        return _with_bad_bits(out_cols, names, typed, checks=(bads, bits), by_field=by_field, kept=kept), raw_names
     query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag{kept}{carry_list} FROM ({typed})"
     return query, raw_names
+
+
+def _with_bad_bits(
+    out_cols: str,
+    names: list[str],
+    typed: str,
+    *,
+    checks: tuple[list[str], list[int]],
+    by_field: Mapping[str, tuple[str, str]],
+    kept: str,
+) -> str:
+    """:func:`tabular_query`'s final SELECT with ``__bad`` and ``__bad_cell``. Each check is
+    evaluated once, into the mask (TRUE: its bit; NULL: :data:`OTHER_BAD`), and the flag is
+    the mask being non-zero: exactly ``COALESCE(check OR check ..., TRUE)``."""
+    bads, bits = checks
+    terms = " | ".join(f"COALESCE(CAST({b} AS BIGINT) * {bit}, {OTHER_BAD})" for b, bit in zip(bads, bits, strict=True))
+    raw_cols = "".join(f", {raw}" for raw, _ in by_field.values())
+    masked = f"SELECT {out_cols}, __row, __seq{raw_cols}, ({terms}) AS __bad FROM ({typed})"
+    # The raw text of the one field at fault (a text cell only), for its error's words.
+    whens = " ".join(
+        f"WHEN {1 << PROFILE_FIELDS.index(name)} THEN {raw}"
+        for name, (raw, kind) in by_field.items()
+        if name in PROFILE_FIELDS and kind == "text"
+    )
+    cell = f"CASE __bad {whens} END" if whens else "CAST(NULL AS VARCHAR)"
+    return (
+        f"SELECT {', '.join(names)}, __row, __seq, __bad <> 0 AS __flag, "
+        f"CASE WHEN __bad <> 0 THEN __bad END AS __bad, "
+        f"CASE WHEN __bad <> 0 THEN {cell} END AS __bad_cell{kept} FROM ({masked})"
+    )
 
 
 def bads_expr(flag: str) -> str:

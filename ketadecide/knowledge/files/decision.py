@@ -99,9 +99,33 @@ class Checklist(Cited):
         return self
 
 
+class StartStep(Strict):
+    """One row of "How to get started": a label and one cited cell per option."""
+
+    id: RecordId
+    label: Wording
+    options: dict[RecordId, CitedText]
+
+    @model_validator(mode="after")
+    def _every_modality(self) -> StartStep:
+        if set(self.options) != set(MODALITY_IDS):
+            raise ValueError(f"options must cover exactly {', '.join(MODALITY_IDS)}")
+        return self
+
+
+class GetStarted(Cited):
+    """How to get started with each option (referral, the insurer's approval, where it is
+    given, a first visit): what usually happens and what to ask, never an instruction to start."""
+
+    title: Wording
+    note: Wording
+    steps: tuple[StartStep, ...] = Field(min_length=1)
+
+
 class DecisionFile(Strict):
     sure: SureTest
     clinic: ClinicChoice
     about: About
     intro: Intro | None = None
     checklists: tuple[Checklist, ...] = ()
+    get_started: GetStarted | None = None
