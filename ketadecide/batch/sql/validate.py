@@ -391,7 +391,10 @@ def _with_bad_bits(
     the mask being non-zero: exactly ``COALESCE(check OR check ..., TRUE)``."""
     bads, bits = checks
     terms = " | ".join(f"COALESCE(CAST({b} AS BIGINT) * {bit}, {OTHER_BAD})" for b, bit in zip(bads, bits, strict=True))
-    raw_cols = "".join(f", {raw}" for raw, _ in by_field.values())
+    # Only the cells ``__bad_cell`` may hand back go through (and every raw cell when the
+    # caller keeps them): an input may have thousands of other columns.
+    texts = {raw for name, (raw, kind) in by_field.items() if name in PROFILE_FIELDS and kind == "text"}
+    raw_cols = "".join(f", {raw}" for raw, _ in by_field.values() if kept or raw in texts)
     masked = f"SELECT {out_cols}, __row, __seq{raw_cols}, ({terms}) AS __bad FROM ({typed})"
     # The raw text of the one field at fault (a text cell only), for its error's words.
     whens = " ".join(
