@@ -27,6 +27,7 @@ from ketadecide.render.labels import (
     adverse_sentence,
     bar10,
     certainty_line,
+    checked,
     comparator_bar,
     conflict_texts,
     count_range,
@@ -225,7 +226,7 @@ def sources_lines(audience: Audience, index: SourceIndex) -> list[str]:
     if not index.items():
         return []
     heading = "Sources" if audience == "clinician" else tr("Where this information comes from")
-    return ["## " + heading, "", *[f"{n}. {md_escape(c)}" for n, c in index.items()], ""]
+    return ["## " + heading, "", *[f"{n}. {md_escape(c + checked(r))}" for n, c, r in index.dated_items()], ""]
 
 
 def render_report_markdown(report: TroubleshootReport, audience: Audience = "clinician") -> str:
