@@ -7,15 +7,24 @@ the sources list on the handout's last page must print it, in English and in Spa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from ketadecide.cli.main import app
+from ketadecide.lang import set_lang
 from tests.conftest import ROOT
 
 EXAMPLE = str(ROOT / "examples" / "trd-commercial.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    # `--lang es` sets the language for the process; the next test must not inherit it.
+    yield
+    set_lang("en")
 
 
 def _handout(*extra: str) -> str:
