@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ketadecide._version import SCHEMA_VERSION, __version__
 
 if TYPE_CHECKING:
-    from ketadecide.batch.api import BatchRun, RowError, Summary, evaluate_many
+    from ketadecide.batch.api import BatchRun, BatchStream, RowError, Summary, evaluate_many, stream_many
     from ketadecide.compare import evaluate
     from ketadecide.engine import Result
     from ketadecide.errors import InputError, Problem
@@ -39,8 +39,10 @@ _EXPORTS = {
     "Problem": "ketadecide.errors",
     "result_to_dict": "ketadecide.render.json",
     "evaluate_many": "ketadecide.batch.api",
+    "stream_many": "ketadecide.batch.api",
     # evaluate_many's result and its parts, so a caller can annotate with them.
     "BatchRun": "ketadecide.batch.api",
+    "BatchStream": "ketadecide.batch.api",
     "RowError": "ketadecide.batch.api",
     "Summary": "ketadecide.batch.api",
 }
@@ -49,6 +51,7 @@ __all__ = [  # noqa: RUF022 - grouped: metadata first, then the API
     "SCHEMA_VERSION",
     "__version__",
     "BatchRun",
+    "BatchStream",
     "InputError",
     "KnowledgeBase",
     "Problem",
@@ -61,6 +64,7 @@ __all__ = [  # noqa: RUF022 - grouped: metadata first, then the API
     "load_knowledge_base",
     "parse_profile",
     "result_to_dict",
+    "stream_many",
 ]
 
 

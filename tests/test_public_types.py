@@ -24,6 +24,7 @@ from typing import Any, assert_type
 import ketadecide
 from ketadecide import (
     BatchRun,
+    BatchStream,
     InputError,
     KnowledgeBase,
     Problem,
@@ -36,6 +37,7 @@ from ketadecide import (
     load_knowledge_base,
     parse_profile,
     result_to_dict,
+    stream_many,
 )
 from ketadecide.engine.result import ModalityResult
 
@@ -56,6 +58,9 @@ assert_type(run, BatchRun)
 assert_type(run.errors, tuple[RowError, ...])
 assert_type(run.summary, Summary)
 assert_type(run.summary.to_dict(), dict[str, Any])
+stream = stream_many([profile], kb)
+assert_type(stream, BatchStream)
+assert_type(stream.summary, Summary | None)
 
 
 def first_problem(error: InputError) -> Problem:

@@ -174,7 +174,7 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
             "--keep",
             metavar="COL,...",
             help="Copy these input columns into the results, after id, as text (never checked as "
-            "profile fields; formula-escaped in CSV). DuckDB engine.",
+            "profile fields; formula-escaped in CSV).",
             show_default=False,
         ),
     ] = None,

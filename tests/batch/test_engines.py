@@ -88,19 +88,31 @@ def test_integral_doubles_are_whole_numbers_on_every_engine(
     ]
 
 
-def test_keep_copies_columns_on_duckdb_and_is_refused_on_spark(tmp_path: Path, engine: str) -> None:
-    """``--keep`` (CONTRACT §5) is built on DuckDB; Spark refuses it (exit 2) before it starts,
-    never dropping the columns silently."""
-    from ketadecide.errors import InputError
-
+def test_keep_copies_columns_on_every_engine(tmp_path: Path, engine: str) -> None:
+    """``--keep`` (CONTRACT §5) on every engine: the named columns after ``id``, as text
+    (a typed value as JSON writes it, a whole double as its integer), never checked as
+    profile fields; a kept profile field is copied and still read."""
+    values = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "age": pa.array([40, 50, None], pa.int64()),
+            "site": ["=x", None, "z"],
+            "n": pa.array([1, None, 3], pa.int64()),
+            "w": pa.array([2.0, 2.5, float("nan")], pa.float64()),
+            "ok": pa.array([True, False, None]),
+            "tags": pa.array([["p", "q"], [], None], pa.list_(pa.string())),
+        }
+    )
     src = tmp_path / "in.parquet"
-    pq.write_table(pa.table({"id": ["a", "b"], "age": pa.array([40, 50], pa.int64()), "site": ["=x", "y"]}), src)
+    pq.write_table(values, src)
     out = _output(engine, tmp_path)
-    job = BatchJob(input=str(src), output=str(out), errors=str(tmp_path / "e.csv"), keep=("site",))
-    if engine == "spark":
-        with pytest.raises(InputError, match="--keep"):
-            run_job(job, engine)
-        assert not out.exists()
-        return
+    keep = ("site", "n", "w", "ok", "tags", "age")
+    job = BatchJob(input=str(src), output=str(out), errors=str(tmp_path / "e.csv"), keep=keep)
     run_job(job, engine)
-    assert [(r["id"], r["site"]) for r in pq.read_table(out).to_pylist()] == [("a", "=x"), ("b", "y")]
+    rows = pq.read_table(out).to_pylist()
+    assert list(rows[0])[: len(keep) + 2] == ["id", *keep, "crisis"]
+    assert [[r[k] for k in ("id", *keep)] for r in rows] == [
+        ["a", "=x", "1", "2", "true", '["p", "q"]', "40"],
+        ["b", None, None, "2.5", "false", "[]", "50"],
+    ]
+    assert [(e["row"], e["field"]) for e in read_engine_errors(tmp_path / "e.csv")] == [("3", "age")]

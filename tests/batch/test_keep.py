@@ -135,3 +135,29 @@ def test_evaluate_many_keeps_columns_too(tmp_path: Path, minimal_kb: KnowledgeBa
         evaluate_many(src, minimal_kb, keep=["nope"])
     with pytest.raises(ValueError, match="keep"):
         evaluate_many([{"age": 40}], minimal_kb, keep=["site"])
+
+
+def test_spark_workers_put_kept_values_in_rows_the_reference_accepts(minimal_kb: KnowledgeBase) -> None:
+    """The Spark engine's re-check (run on the executors, here in this process): a flagged row
+    the Python reference accepts becomes an output record holding the ``--keep`` values as
+    text; a rejected one gives its errors, the kept values never read as fields."""
+    import pyarrow as pa
+
+    from ketadecide.batch.spark.workers import recheck
+
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "__row": [4, 5],
+            "id": ["a", "b"],
+            "age": ["40", "forty"],
+            "__keep_0": pa.array([7, 8], pa.int64()),
+            "__keep_1": ["=x", "y"],
+        }
+    )
+    kinds = {"id": "text", "age": "text"}
+    out = pa.Table.from_batches(
+        list(recheck(iter([batch]), kinds=kinds, kb=minimal_kb, fired=False, fmt="csv", keep=("visit", "site")))
+    ).to_pylist()
+    accepted = json.loads(out[0]["accepted"])
+    assert (out[0]["row"], accepted["id"], accepted["visit"], accepted["site"]) == (4, "a", "7", "=x")
+    assert [(r["row"], r["field"], r["accepted"]) for r in out[1:]] == [(5, "age", None)]

@@ -155,3 +155,77 @@ def test_evaluate_many_reads_a_csv_on_spark(tmp_path: Path, rich_kb: KnowledgeBa
     assert on_spark.table.equals(duck.table)
     assert on_spark.errors == duck.errors
     assert _summary(on_spark.summary) == _summary(duck.summary)
+
+
+def test_keep_on_spark_gives_the_duckdb_engines_columns(tmp_path: Path, rich_kb: KnowledgeBase, spark: Any) -> None:
+    """``--keep`` on a hostile CSV: the kept column after ``id`` on every result row (rows
+    the Python reference decided included), and the same rows, errors and summary."""
+    src = tmp_path / "cohort.csv"
+    src.write_bytes(hostile_csv(rich_kb, ";"))
+    duck = run_batch(str(src), str(tmp_path / "duck.parquet"), rich_kb, keep=("note", "age"))
+    sp = run_spark_batch(
+        str(src),
+        str(tmp_path / "out"),
+        rich_kb,
+        spark=spark,
+        errors=str(tmp_path / "e"),
+        fmt="csv",
+        keep=("note", "age"),
+    )
+    got = pq.read_table(tmp_path / "out").to_pylist()
+    assert got == pq.read_table(tmp_path / "duck.parquet").to_pylist()
+    assert list(got[0])[:4] == ["id", "note", "age", "crisis"]
+    assert {r["note"] for r in got} == {"", "stray"}
+    assert spark_errors_text(tmp_path / "e") == (tmp_path / "duck.parquet.errors.csv").read_text()
+    assert _summary(sp) == _summary(duck)
+
+
+def test_stream_many_on_spark_never_collects(
+    tmp_path: Path, rich_kb: KnowledgeBase, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``stream_many(..., engine="spark")`` brings the results and errors a partition at a
+    time (``toLocalIterator``): no DataFrame holding output rows or row errors is collected
+    (``collect``, ``toArrow``, ``toPandas`` are watched), and the rows are evaluate_many's
+    on DuckDB, in order."""
+    from ketadecide import RowError, evaluate_many, stream_many
+
+    frame_class = type(spark.range(1))  # the session's own DataFrame class (classic or connect)
+
+    collected: list[list[str]] = []
+    iterated: list[list[str]] = []
+    for method, seen in (("collect", collected), ("toArrow", collected), ("toPandas", collected)):
+        real = getattr(frame_class, method)
+
+        def watched(self: Any, *a: Any, _real: Any = real, _seen: list[list[str]] = seen, **k: Any) -> Any:
+            _seen.append(list(self.columns))
+            return _real(self, *a, **k)
+
+        monkeypatch.setattr(frame_class, method, watched)
+    real_iter = frame_class.toLocalIterator
+
+    def local_iterator(self: Any, *a: Any, **k: Any) -> Any:
+        iterated.append(list(self.columns))
+        return real_iter(self, *a, **k)
+
+    monkeypatch.setattr(frame_class, "toLocalIterator", local_iterator)
+    src = tmp_path / "cohort.csv"
+    src.write_bytes(hostile_csv(rich_kb, seeded=100))
+    chunks, errors = [], []
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100")  # many small chunks
+    try:
+        with stream_many(src, rich_kb, engine="spark", spark=spark, keep="note") as stream:
+            for item in stream:
+                (errors if isinstance(item, RowError) else chunks).append(item)
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+    assert iterated == [["row", "id", "field", "error"], ["ipc"]]
+    # Only small per-split or per-accepted-row frames were collected, never output rows or errors.
+    assert collected, "the watch sees the small collects (split line counts, accepted rows)"
+    assert all("crisis" not in cols and "error" not in cols and "line" not in cols for cols in collected)
+    duck = evaluate_many(src, rich_kb, keep="note")
+    assert len(chunks) > 1 and all(c.num_rows <= 100 for c in chunks)
+    import pyarrow as pa
+
+    assert pa.concat_tables(chunks).equals(duck.table)
+    assert tuple(errors) == duck.errors
+    assert stream.summary is not None and _summary(stream.summary) == _summary(duck.summary)

@@ -271,3 +271,42 @@ def test_an_uncontrolled_cohort_is_never_drawn_and_figures_warn_against_comparin
     hull = next(line for line in text.splitlines() if "1,247 people" in line or "said they felt much better" in line)
     assert "█" not in hull and "░" not in hull
     assert "do not weigh the number for one choice" in " ".join(text.split())
+
+
+def test_passive_ideation_names_the_take_home_supply_as_compoundeds_drawback() -> None:
+    # Issue 24 (review): with passive thoughts of death, the values fit once ranked at-home
+    # compounded ketamine the best match for an uninsured person with nothing said against it.
+    # The safety finding is now a caution for the take-home route only: it lowers that fit and
+    # is its named drawback; the observed in-clinic routes carry no caution from it.
+    ratings = {"values_cost": 10, "values_home": 10, "insurance": "uninsured"}
+    result, fit = _fit(suicidality="passive_ideation", **ratings)
+    _, calm = _fit(**ratings)
+    comp = fit["compounded"]
+    finding = next(f for f in result.modality("compounded").findings if f.id == "safety_assessment_needed")
+    assert finding.severity == "relative"
+    assert [c.patient for c in comp.cautions] == [finding.name.patient]
+    assert finding.name.patient in comp.drawback.patient
+    penalty = KB.extras["values.yaml"].derived.caution_penalty
+    assert comp.score == max(0, calm["compounded"].score - penalty)
+    for ident in ("spravato", "iv", "im"):
+        assert not fit[ident].cautions and fit[ident].score == calm[ident].score, ident
+
+
+def test_the_brief_harm_line_never_repeats_the_benefit_text() -> None:
+    # Issue 24 (review): IM has no harm figure, and its "-" line showed its benefit text
+    # ("One clinic looked back at 452 patients ...") again. The "-" line now says only that
+    # there is no side-effect figure we could check, in both audiences.
+    from ketadecide.render.consult_steps import evidence_brief_lines
+
+    result = evaluate(parse_profile(BASE), KB)
+    for audience in ("patient", "clinician"):
+        lines = evidence_brief_lines(result, audience)  # type: ignore[arg-type]
+        for m in result.modalities:
+            ev = m.evidence
+            assert ev is not None
+            start = lines.index(f"  {m.short_name} ({ev.certainty_words.for_(audience)})")
+            harm = lines[start + 2]
+            assert harm.startswith("    - "), harm
+            if not ev.adverse_effects:
+                assert "side-effect" in harm and "452" not in harm and "100" not in harm, (m.id, harm)
+            assert lines[start + 1][6:] not in harm, (m.id, audience)

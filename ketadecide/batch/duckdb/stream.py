@@ -32,6 +32,7 @@ from typing import Any
 from ketadecide.batch.duckdb.fast_errors import CellProblems, recheck_all
 from ketadecide.batch.duckdb.prefetch import prefetched
 from ketadecide.batch.engines import ResultChunk
+from ketadecide.batch.io.columns import kept_text as _as_text
 from ketadecide.batch.io.columns import output_columns, output_row, output_schema
 from ketadecide.batch.io.readers import Input, drop_before, take_raw
 from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
@@ -479,15 +480,6 @@ def kept_in_lines(table: Any, lines: list[str], keep: Sequence[str]) -> list[str
         line.replace(',"crisis":', "".join(f",{_json_line(k)}:{_json_line(v[k])}" for k in keep) + ',"crisis":', 1)
         for line, v in zip(lines, values, strict=True)
     ]
-
-
-def _as_text(value: Any) -> str | None:
-    """A kept cell as text: strings as they are, numbers and booleans as JSON writes them."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _json_line(row: Any) -> str:

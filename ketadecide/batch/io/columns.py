@@ -48,6 +48,18 @@ def check_keep(keep: Sequence[str], columns: Sequence[str] | None) -> None:
         seen.add(name)
 
 
+def kept_text(value: Any) -> str | None:
+    """A ``--keep`` cell as text (CONTRACT §5): strings as they are, numbers and booleans as
+    JSON writes them (a whole double as the integer it holds). Every engine writes this."""
+    import json
+
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def output_row(result: Result, profile: Profile, row: int) -> dict[str, Any]:
     """The batch output row for one evaluated profile (the same columns the SQL produces)."""
     out: dict[str, Any] = {

@@ -29,11 +29,6 @@ class SparkEngine:
     def check(self, job: BatchJob) -> BatchJob:
         from ketadecide.batch.spark.options import check_spark_options
         from ketadecide.batch.spark.run import spark_errors_path
-        from ketadecide.errors import InputError, Problem
-
-        if job.keep:
-            # Not built on Spark yet: refused before anything starts, never ignored.
-            raise InputError(Problem("--keep is not available with --engine spark yet; use --engine duckdb"))
 
         check_spark_options(
             job.input,
@@ -68,13 +63,11 @@ class SparkEngine:
 
         fmt = format_of(job.input, job.input_format, what="input")
         with spark_session(job.master or DEFAULT_MASTER) as spark:
-            return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors, fmt=fmt)
+            return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors, fmt=fmt, keep=job.keep)
 
     def results(
         self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
     ) -> tuple[str, Generator[ResultChunk | RowError, None, None]]:
-        if keep:
-            raise ValueError('keep= is not available with engine="spark" yet; use engine="duckdb"')
         if spark is None:
             raise ValueError('engine="spark" needs spark=<a SparkSession>')
         if not isinstance(source, str | PathLike):
@@ -87,7 +80,7 @@ class SparkEngine:
         fmt = format_of(location, input_format, what="input")
         if fmt not in SPARK_INPUTS:
             raise ValueError(f'engine="spark" reads Parquet or CSV, not {fmt.upper()}')
-        return location, stream_spark(spark, location, kb, fmt)
+        return location, stream_spark(spark, location, kb, fmt, keep)
 
 
 ENGINE = SparkEngine()

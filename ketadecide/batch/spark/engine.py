@@ -30,10 +30,12 @@ from functools import partial
 from typing import Any
 
 from ketadecide.batch.engines import ResultChunk
+from ketadecide.batch.io.columns import check_keep
 from ketadecide.batch.row_checks import RowError
 from ketadecide.batch.spark.workers import (
     FIRED,
     RECHECK_DDL,
+    as_ipc,
     bad_line_rows,
     count,
     count_errors,
@@ -71,6 +73,16 @@ class SparkInput:
     """CSV: the lines set aside before parsing (``__row``, ``__bad``: their errors), a DataFrame."""
     cached: list[Any] = field(default_factory=list)
     """DataFrames persisted for the run, unpersisted by :func:`close_input`."""
+    keep: tuple[str, ...] = ()
+    """``--keep``: input columns copied, as text, into the results after ``id``."""
+
+
+def _checked(kinds: dict[str, str], keep: tuple[str, ...]) -> dict[str, str]:
+    """The columns the validation checks: all but the ``--keep`` ones that are no profile
+    field (CONTRACT §5: kept columns are never checked as profile fields)."""
+    from ketadecide.profile import PROFILE_FIELDS
+
+    return {k: v for k, v in kinds.items() if k in PROFILE_FIELDS or k not in keep}
 
 
 def column_kinds(schema: Any) -> dict[str, str]:
@@ -126,10 +138,13 @@ def spark_errors(name: str, fmt: str = "parquet") -> Iterator[None]:
         raise
 
 
-def open_spark_input(spark: Any, location: str, kb: KnowledgeBase, fmt: str = "parquet") -> SparkInput:
-    """Open one Parquet or CSV file (any path the session can read) as a :class:`SparkInput`."""
+def open_spark_input(
+    spark: Any, location: str, kb: KnowledgeBase, fmt: str = "parquet", keep: tuple[str, ...] = ()
+) -> SparkInput:
+    """Open one Parquet or CSV file (any path the session can read) as a :class:`SparkInput`;
+    ``keep`` names its columns copied into the results (exit 2 when one is not there)."""
     if fmt == "csv":
-        return open_spark_csv(spark, location, kb)
+        return open_spark_csv(spark, location, kb, keep)
     with spark_errors(location):
         frame = spark.read.parquet(location)
         files = frame.inputFiles()
@@ -145,16 +160,17 @@ def open_spark_input(spark: Any, location: str, kb: KnowledgeBase, fmt: str = "p
         if name in seen:
             raise InputError(Problem(f"the file has two columns named '{name}'", location))
         seen.add(name)
-    kinds = column_kinds(frame.schema)
+    check_keep(keep, frame.columns)
+    kinds = _checked(column_kinds(frame.schema), keep)
     numbered = frame.selectExpr("*", "_metadata.row_index + 1 AS __row", "_metadata.row_index AS __seq")
     view = f"__ketadecide_input_{secrets.token_hex(4)}"
     numbered.createOrReplaceTempView(view)
     with spark_errors(location):
         rows_in = frame.count()
-    return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view), rows_in=rows_in)
+    return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view, keep), rows_in=rows_in, keep=keep)
 
 
-def open_spark_csv(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput:
+def open_spark_csv(spark: Any, location: str, kb: KnowledgeBase, keep: tuple[str, ...] = ()) -> SparkInput:
     """Open one CSV file through Spark's text source (:mod:`ketadecide.batch.spark.lines`):
     its lines numbered from per-split counts, cut into text cells on the executors exactly
     as the DuckDB engine cuts them, with the same refusals (exit 2) for the file as a whole."""
@@ -181,6 +197,7 @@ def open_spark_csv(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput:
     if total > 1 and len(first) <= MAX_LINE_BYTES:
         first += b"\n"  # the header line as a line reader gives it
     header, delimiter = csv_header(first, location)
+    check_keep(keep, header)
     if first_bad is not None:
         raise InputError(Problem(f"not valid UTF-8 text (line {first_bad - 1})", location))
     schema = t.StructType(
@@ -196,8 +213,9 @@ def open_spark_csv(spark: Any, location: str, kb: KnowledgeBase) -> SparkInput:
     parsed = framed.mapInArrow(work, schema).persist(StorageLevel.MEMORY_AND_DISK)
     view = f"__ketadecide_input_{secrets.token_hex(4)}"
     parsed.where(f"{BAD} IS NULL").drop(BAD).createOrReplaceTempView(view)
-    kinds = dict.fromkeys(header, "text")
-    inp = SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view), rows_in=max(total - 1, 0), fmt="csv")
+    kinds = _checked(dict.fromkeys(header, "text"), keep)
+    queries = spark_queries(kinds, kb, view, keep)
+    inp = SparkInput(spark, location, view, kinds, queries, rows_in=max(total - 1, 0), fmt="csv", keep=keep)
     inp.bad = parsed.where(f"{BAD} IS NOT NULL").select("__row", BAD)
     inp.cached.append(parsed)
     return inp
@@ -215,7 +233,7 @@ def recheck_frame(inp: SparkInput, kb: KnowledgeBase, *, jsonl: bool = False) ->
     Python reference: per problem a row error and its errors-file ``line`` (a partition's
     first line is the header, ``row`` 0), per accepted row its output record."""
     flagged = inp.spark.sql(inp.queries.flagged)
-    work = partial(recheck, kinds=inp.kinds, kb=kb, fired=inp.queries.decode, jsonl=jsonl, fmt=inp.fmt)
+    work = partial(recheck, kinds=inp.kinds, kb=kb, fired=inp.queries.decode, jsonl=jsonl, fmt=inp.fmt, keep=inp.keep)
     return flagged.mapInArrow(work, RECHECK_DDL)
 
 
@@ -270,12 +288,12 @@ def results_frame(inp: SparkInput, kb: KnowledgeBase, *, fired: bool) -> Any:
     """Job 2's DataFrame: the output columns (and the rule mask ``__fired`` when asked and
     the rules fit one), each partition's rows in input order."""
     decode = inp.queries.decode
-    keep = fired and decode
+    mask = fired and decode
     rules = inp.spark.sql(inp.queries.results)
     # The accepted rows go to the executors once, as a broadcast, not in every task's closure.
     accepted = inp.spark.sparkContext.broadcast(inp.accepted)
-    work = partial(finish, kb=kb, decode=decode, accepted=accepted, fired=keep)
-    return rules.mapInArrow(work, output_ddl(fired=keep))
+    work = partial(finish, kb=kb, decode=decode, accepted=accepted, fired=mask, keep=inp.keep)
+    return rules.mapInArrow(work, output_ddl(fired=mask, keep=inp.keep))
 
 
 def count_results(spark: Any, location: str, kb: KnowledgeBase) -> list[Any]:
@@ -286,22 +304,36 @@ def count_results(spark: Any, location: str, kb: KnowledgeBase) -> list[Any]:
 
 
 def stream_spark(
-    spark: Any, location: str, kb: KnowledgeBase, fmt: str = "parquet"
+    spark: Any, location: str, kb: KnowledgeBase, fmt: str = "parquet", keep: tuple[str, ...] = ()
 ) -> Generator[ResultChunk | RowError, None, None]:
     """The Spark engine as :func:`~ketadecide.batch.duckdb.stream.stream_results` gives it: the
-    row errors (rows ascending), then the results as one chunk in input order. For
-    ``evaluate_many(..., engine="spark")``: the results are collected to the driver."""
-    inp = open_spark_input(spark, location, kb, fmt)
+    row errors (rows ascending), then the results in input order, one chunk per Arrow batch
+    of a partition. Nothing is collected: both come to this process a partition at a time
+    (``toLocalIterator``; the results as Arrow IPC bytes, one value per batch), sorted by
+    row on the executors first. For ``stream_many``/``evaluate_many(..., engine="spark")``."""
+    import pyarrow as pa
+
+    inp = open_spark_input(spark, location, kb, fmt, keep)
     try:
-        recheck_flagged(inp, kb)
-        yield from inp.errors
-        with spark_errors(location):
-            table = results_frame(inp, kb, fired=True).toArrow()
-        table = table.sort_by("row")  # partitions come back in order; this makes it certain
-        fired = table.column(FIRED) if FIRED in table.column_names else None
-        if fired is not None:
-            table = table.drop_columns([FIRED])
-        yield ResultChunk(table, fired, None, len(inp.accepted))
+        with spark_errors(location, fmt):
+            rechecked = recheck_frame(inp, kb).persist()
+            try:
+                collect_accepted(inp, rechecked)
+                errors = error_frame(inp, rechecked, jsonl=False).orderBy("row", "n")
+                for item in errors.select("row", "id", "field", "error").toLocalIterator():
+                    yield RowError(item["row"], item["id"], item["field"], item["error"])
+            finally:
+                rechecked.unpersist()
+            ordered = results_frame(inp, kb, fired=True).orderBy("row")
+            decided = len(inp.accepted)
+            for item in ordered.mapInArrow(as_ipc, "ipc BINARY").toLocalIterator():
+                with pa.ipc.open_stream(bytes(item["ipc"])) as reader:
+                    table = reader.read_all()
+                fired = table.column(FIRED) if FIRED in table.column_names else None
+                if fired is not None:
+                    table = table.drop_columns([FIRED])
+                yield ResultChunk(table, fired, None, decided)
+                decided = 0  # counted once, with the first chunk
     finally:
         close_input(inp)
 

@@ -60,7 +60,14 @@ def _written(spark: Any, out_dir: str, err_dir: str, *, jsonl: bool, output: str
 
 
 def run_spark_batch(
-    input_location: str, output: str, kb: KnowledgeBase, *, spark: Any, errors: str, fmt: str = "parquet"
+    input_location: str,
+    output: str,
+    kb: KnowledgeBase,
+    *,
+    spark: Any,
+    errors: str,
+    fmt: str = "parquet",
+    keep: tuple[str, ...] = (),
 ) -> Summary:
     """Run the Spark engine on ``spark`` end to end: results to the folder ``output``, row
     errors to the folder ``errors`` (JSON lines parts when it ends in ``.jsonl``). Local
@@ -76,7 +83,7 @@ def run_spark_batch(
         split = None
     if split is not None:  # our own session: one task per row group, as documented
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(split))
-    inp = open_spark_input(spark, input_location, kb, fmt)
+    inp = open_spark_input(spark, input_location, kb, fmt, keep)
     try:
         with results.staged() as out_dir, problems.staged() as err_dir, spark_errors(input_location, fmt):
             rechecked = recheck_frame(inp, kb, jsonl=jsonl).persist()

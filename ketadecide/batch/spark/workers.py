@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ketadecide.batch.io.columns import output_columns, output_row, output_schema
+from ketadecide.batch.io.columns import kept_text, output_row, output_schema
 from ketadecide.batch.io.writers import ErrorsWriter
 from ketadecide.batch.row_checks import RowError, check_row
 from ketadecide.batch.sql.compile import rule_bits
@@ -32,8 +32,9 @@ RECHECK_DDL = "row BIGINT, n INT, id STRING, field STRING, error STRING, accepte
 FIRED = "__fired"
 
 
-def output_ddl(*, fired: bool) -> str:
-    """The output columns as a Spark schema (DDL), plain types as the files hold them."""
+def output_ddl(*, fired: bool, keep: Sequence[str] = ()) -> str:
+    """The output columns (with the ``keep`` columns after ``id``) as a Spark schema (DDL),
+    plain types as the files hold them."""
     import pyarrow as pa
 
     spark_type = {
@@ -43,7 +44,7 @@ def output_ddl(*, fired: bool) -> str:
         pa.int8(): "TINYINT",
         pa.float64(): "DOUBLE",
     }
-    columns = [f"`{f.name}` {spark_type[f.type]}" for f in output_schema()]
+    columns = [f"`{f.name.replace('`', '``')}` {spark_type[f.type]}" for f in output_schema(keep=keep)]
     return ", ".join([*columns, f"`{FIRED}` BIGINT"] if fired else columns)
 
 
@@ -100,12 +101,14 @@ def recheck(
     fired: bool,
     jsonl: bool = False,
     fmt: str = "parquet",
+    keep: Sequence[str] = (),
 ) -> Iterator[Any]:
     """Flagged rows (``__row`` and the input's raw cells, from an input of format ``fmt``)
     -> row errors and accepted records.
 
     Each problem also comes as ``line``, the errors file's line for it (:func:`headed` puts
-    the header before each part's lines, CONTRACT §5)."""
+    the header before each part's lines, CONTRACT §5). An accepted record holds the
+    ``keep`` columns' values (carried as ``__keep_<i>``) as text."""
     import pyarrow as pa
 
     schema = _recheck_schema()
@@ -113,10 +116,11 @@ def recheck(
         out: list[dict[str, Any]] = []
         for cells in batch.to_pylist():
             row = cells.pop("__row")
+            kept = {k: kept_text(cells.pop(f"__keep_{i}")) for i, k in enumerate(keep)}
             verdict = check_row(fmt, kinds, cells, kb, row)
             if verdict.profile is not None:
                 result = evaluate_modalities(verdict.profile, kb)
-                record = output_row(result, verdict.profile, row)
+                record = output_row(result, verdict.profile, row) | kept
                 if fired:
                     record[FIRED] = fired_mask(kb, result)
                 out.append({"row": row, "n": 0, "accepted": json.dumps(record)})
@@ -158,9 +162,18 @@ def headed(batches: Iterator[Any], *, header: str | None) -> Iterator[Any]:
         yield batch.select(["line"])
 
 
-def finish(batches: Iterator[Any], *, kb: KnowledgeBase, decode: bool, accepted: Any, fired: bool) -> Iterator[Any]:
+def finish(
+    batches: Iterator[Any],
+    *,
+    kb: KnowledgeBase,
+    decode: bool,
+    accepted: Any,
+    fired: bool,
+    keep: Sequence[str] = (),
+) -> Iterator[Any]:
     """The rules query's rows -> output rows, in row order: flagged rows dropped, the
-    reference's accepted records (``accepted``, by row) in their place."""
+    reference's accepted records (``accepted``, by row) in their place; the ``keep``
+    columns (``__keep_<i>``) as text after ``id``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -169,8 +182,8 @@ def finish(batches: Iterator[Any], *, kb: KnowledgeBase, decode: bool, accepted:
     if not isinstance(accepted, Mapping):
         accepted = accepted.value  # a broadcast variable: the rows the reference accepted
     decoder = FindingsDecoder(kb) if decode else None
-    schema = output_schema()
-    names = [*output_columns(), FIRED] if fired else output_columns()
+    schema = output_schema(keep=keep)
+    names = [*schema.names, FIRED] if fired else schema.names
     if fired:
         schema = schema.append(pa.field(FIRED, pa.int64()))
     for batch in batches:
@@ -178,6 +191,8 @@ def finish(batches: Iterator[Any], *, kb: KnowledgeBase, decode: bool, accepted:
         if decoder is not None:
             table = decoder.expand(table)
         table = table.rename_columns(["row" if c == "__row" else c for c in table.column_names])
+        for i, k in enumerate(keep):
+            table = table.append_column(k, _kept_texts(table.column(f"__keep_{i}")))
         flag = table.column("__flag")
         back = []
         if pc.any(flag).as_py():
@@ -187,6 +202,27 @@ def finish(batches: Iterator[Any], *, kb: KnowledgeBase, decode: bool, accepted:
         if back:
             out = pa.concat_tables([out, pa.Table.from_pylist(back, schema=schema)]).sort_by("row")
         yield from out.to_batches()
+
+
+def _kept_texts(column: Any) -> Any:
+    """A ``--keep`` column as text (:func:`~ketadecide.batch.io.columns.kept_text`)."""
+    import pyarrow as pa
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column.cast(pa.string())
+    return pa.array([kept_text(v) for v in column.to_pylist()], pa.string())
+
+
+def as_ipc(batches: Iterator[Any]) -> Iterator[Any]:
+    """Each batch as Arrow IPC stream bytes in one ``ipc`` value: a partition's results reach
+    the driver a batch at a time (``toLocalIterator``) as Arrow, not as one Python row each."""
+    import pyarrow as pa
+
+    for batch in batches:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        yield pa.RecordBatch.from_pydict({"ipc": [sink.getvalue().to_pybytes()]})
 
 
 def count(batches: Iterator[Any], *, kb: KnowledgeBase) -> Iterator[Any]:
@@ -227,6 +263,7 @@ def count_errors(batches: Iterator[Any], *, jsonl: bool) -> Iterator[Any]:
 __all__ = [
     "FIRED",
     "RECHECK_DDL",
+    "as_ipc",
     "bad_line_rows",
     "count",
     "count_errors",

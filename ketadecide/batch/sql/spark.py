@@ -14,6 +14,7 @@ The queries read a view with the input's columns plus ``__row`` (the Parquet row
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ketadecide.batch.sql.compile import MAX_MASK_RULES, quote_ident, rule_bits, rules_key_query, rules_query
@@ -35,21 +36,29 @@ def _spark(query: str, forms: Forms) -> str:
     return forms.fill(out)
 
 
-def flagged_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str) -> str:
+def kept_columns(keep: Sequence[str]) -> list[str]:
+    """The ``--keep`` columns' names in both queries: ``__keep_<i>``, in ``keep``'s order."""
+    return [f"__keep_{i}" for i in range(len(keep))]
+
+
+def flagged_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: Sequence[str] = ()) -> str:
     """The rows the validation cannot vouch for: ``__row`` and their raw cells, under the
-    input's own column names (for the Python reference to re-check)."""
+    input's own column names (for the Python reference to re-check), and the ``keep``
+    columns as :func:`kept_columns`."""
     forms = Forms("spark", placeholders=True)
-    validation, raw_names = tabular_query(kinds, kb, source, forms, keep_raw=True)
+    validation, raw_names = tabular_query(kinds, kb, source, forms, keep_raw=True, carry=keep)
     cells = ", ".join(f"{raw} AS {quote_ident(name)}" for raw, name in zip(raw_names, kinds, strict=True))
-    return _spark(f"SELECT __row, {cells} FROM ({validation}) WHERE __flag", forms)
+    kept = "".join(f", {k}" for k in kept_columns(keep))
+    return _spark(f"SELECT __row, {cells}{kept} FROM ({validation}) WHERE __flag", forms)
 
 
-def results_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str) -> str:
-    """Validation then the rules, one row per input row with ``__row`` and ``__flag``: the
-    decoder's key columns (:func:`uses_decoder`) or the output columns and ``__fired``."""
+def results_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: Sequence[str] = ()) -> str:
+    """Validation then the rules, one row per input row with ``__row``, ``__flag`` and the
+    ``keep`` columns (:func:`kept_columns`, unchecked): the decoder's key columns
+    (:func:`uses_decoder`) or the output columns and ``__fired``."""
     forms = Forms("spark", placeholders=True)
-    validation, _ = tabular_query(kinds, kb, source, forms)
-    passthrough = ["__row", "__flag"]
+    validation, _ = tabular_query(kinds, kb, source, forms, carry=keep)
+    passthrough = ["__row", "__flag", *kept_columns(keep)]
     if uses_decoder(kb):
         query = rules_key_query(kb, f"({validation})", passthrough=passthrough, forms=forms)
     else:
@@ -69,9 +78,10 @@ class SparkQueries:
     """:func:`uses_decoder`: whether job 2's rows are decoder keys."""
 
 
-def spark_queries(kinds: dict[str, str], kb: KnowledgeBase, source: str) -> SparkQueries:
-    """The Spark engine's two queries over the view ``source`` (columns ``kinds``)."""
-    return SparkQueries(flagged_sql(kinds, kb, source), results_sql(kinds, kb, source), uses_decoder(kb))
+def spark_queries(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: Sequence[str] = ()) -> SparkQueries:
+    """The Spark engine's two queries over the view ``source`` (columns ``kinds`` validated;
+    ``keep``, the ``--keep`` columns, carried through unchecked)."""
+    return SparkQueries(flagged_sql(kinds, kb, source, keep), results_sql(kinds, kb, source, keep), uses_decoder(kb))
 
 
-__all__ = ["SparkQueries", "flagged_sql", "results_sql", "spark_queries", "uses_decoder"]
+__all__ = ["SparkQueries", "flagged_sql", "kept_columns", "results_sql", "spark_queries", "uses_decoder"]

@@ -303,6 +303,7 @@ def tabular_query(
     forms: Forms = DUCKDB,
     *,
     keep_raw: bool = False,
+    carry: Sequence[str] = (),
     bad_bits: bool = False,
 ) -> tuple[str, list[str]]:
     """The validation SELECT over ``source`` (raw columns + ``__row``), its dialect forms
@@ -311,7 +312,9 @@ def tabular_query(
     ``columns`` maps each input column name to its kind. Returns the query (contract
     columns, ``__row``, ``__seq``, ``__flag``; for DuckDB the :func:`list_text_columns`;
     with ``keep_raw`` the raw cells as ``__raw_<i>``, for an engine that re-checks flagged
-    rows where they are) and the names of those raw columns, in input order.
+    rows where they are) and the names of those raw columns, in input order. ``carry`` names
+    columns of ``source`` copied through unchecked as ``__keep_<i>`` (``--keep`` on an
+    engine that builds the output rows after the query).
 
     With ``bad_bits`` (DuckDB only) a flagged row also says which checks failed: ``__bad``,
     a mask with one bit per profile field (:func:`bad_field`) and :data:`OTHER_BAD`, and
@@ -356,8 +359,10 @@ def tabular_query(
     flag = " OR ".join(bads)
     raw_list = "".join(f", {r}" for r in raw_names)
     renamed_list = "".join(f", {r}" for r in renamed)
-    inner = f"SELECT __row, __seq{renamed_list} FROM {source}"
-    typed = f"SELECT __row, __seq{raw_list}, {', '.join(values)} FROM ({inner})"
+    carried = "".join(f", {quote_ident(name)} AS __keep_{i}" for i, name in enumerate(carry))
+    carry_list = "".join(f", __keep_{i}" for i in range(len(carry)))
+    inner = f"SELECT __row, __seq{renamed_list}{carried} FROM {source}"
+    typed = f"SELECT __row, __seq{raw_list}{carry_list}, {', '.join(values)} FROM ({inner})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
     if forms is DUCKDB:
         for field, column in list_text_columns(columns).items():
@@ -365,10 +370,10 @@ def tabular_query(
             out_cols += f", CASE WHEN {raw} = {lit(NONE_CELL)} THEN '' WHEN {raw} <> '' THEN {raw} END AS {column}"
     kept = raw_list if keep_raw else ""
     if bad_bits:
-        assert forms is DUCKDB, "the mask is spelled for DuckDB"
+        assert forms is DUCKDB and not carry, "the mask is spelled for DuckDB"
         names = [quote_ident(f) for f in PROFILE_FIELDS] + list(list_text_columns(columns).values())
         return _with_bad_bits(out_cols, names, typed, checks=(bads, bits), by_field=by_field, kept=kept), raw_names
-    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag{kept} FROM ({typed})"
+    query = f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag{kept}{carry_list} FROM ({typed})"
     return query, raw_names
 
 
