@@ -92,7 +92,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "more": "More about each option",
         "findings": "What we noticed for you",
         "course": "For the course you are having now",
-        "checklist": "Is it worth discussing? A checklist",
+        "checklist": "Things to think about before any of these choices",
         "questions": "Questions to ask a provider",
         "resources": "If you are ever in danger",
         "sources": "Where this information comes from",
