@@ -325,6 +325,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
         refs=kb.refs(record.sources),
         reviewed=record.reviewed,
         compare_warning=_w(evidence.compare_warning),
+        no_adverse_figures=_w(record.no_adverse_figures) if record.no_adverse_figures else None,
     )
 
 

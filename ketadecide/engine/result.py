@@ -402,6 +402,8 @@ class Evidence:
     reviewed: dt.date
     compare_warning: Worded | None = None
     """Figures from different trials cannot be compared directly (said once above them)."""
+    no_adverse_figures: Worded | None = None
+    """Why there is no side-effect figure, on its own (the harms line of the brief)."""
 
 
 @dataclass(frozen=True)

@@ -497,6 +497,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "weight": "rated",
         "brief": "Benefits and harms in brief (each from its own study)",
         "no_benefit_figure": "No controlled benefit figure.",
+        "no_harm_figure": "No side-effect rate with a comparator that we could check.",
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
@@ -514,6 +515,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "weight": "you rated",
         "brief": "What helps and what harms, in short",
         "no_benefit_figure": "No fair test gives a number for how many it helps.",
+        "no_harm_figure": "We found no side-effect numbers we could check.",
     },
 }
 

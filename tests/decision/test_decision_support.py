@@ -290,3 +290,23 @@ def test_passive_ideation_names_the_take_home_supply_as_compoundeds_drawback() -
     assert comp.score == max(0, calm["compounded"].score - penalty)
     for ident in ("spravato", "iv", "im"):
         assert not fit[ident].cautions and fit[ident].score == calm[ident].score, ident
+
+
+def test_the_brief_harm_line_never_repeats_the_benefit_text() -> None:
+    # Issue 24 (review): IM has no harm figure, and its "-" line showed its benefit text
+    # ("One clinic looked back at 452 patients ...") again. The "-" line now says only that
+    # there is no side-effect figure we could check, in both audiences.
+    from ketadecide.render.consult_steps import evidence_brief_lines
+
+    result = evaluate(parse_profile(BASE), KB)
+    for audience in ("patient", "clinician"):
+        lines = evidence_brief_lines(result, audience)  # type: ignore[arg-type]
+        for m in result.modalities:
+            ev = m.evidence
+            assert ev is not None
+            start = lines.index(f"  {m.short_name} ({ev.certainty_words.for_(audience)})")
+            harm = lines[start + 2]
+            assert harm.startswith("    - "), harm
+            if not ev.adverse_effects:
+                assert "side-effect" in harm and "452" not in harm and "100" not in harm, (m.id, harm)
+            assert lines[start + 1][6:] not in harm, (m.id, audience)
