@@ -206,7 +206,8 @@ def handout_lines(
 
     lines: list[str] = []
     if checklist:
-        lines += ["## " + ("Candidate checklist" if clinician else tr("Things to think about before any of these choices")), ""]
+        head = "Candidate checklist" if clinician else tr("Things to think about before any of these choices")
+        lines += ["## " + head, ""]
         lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
         lines.append("")
     lines += ["## " + ("Questions for the provider" if clinician else tr("Questions to ask a provider")), ""]
