@@ -119,6 +119,9 @@ VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
         "676fd8311af0f691644399cb411f6132939e1828afa256f0ae183a40072a6b3f",  # 0.4.0
         # Issue 24: plain-language patient wording only; every rule, severity and number as before.
         "82bd95643448165795bc9aec686a13e211056611175b19d2e63f17906331da2a",
+        # Issue 24 (review): safety_assessment_needed is relative for compounded (take-home
+        # supply, nobody watching); the other routes stay info. Passed the floor in full.
+        "60ccd8b689fca4538e85752ad4e5773f942eec8233af0afe2d0c3a4aadfdc2cc",
     }
 )
 

@@ -279,14 +279,16 @@ def oop_course_text(cost: Cost, status: str | None = None) -> str:
 def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
     """One option's fit in words: how much it matches, its strongest match and its main
     drawback side by side. No number and no rank: the fit is not a grade or a recommendation."""
-    return (
-        f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {entry.drawback.for_(audience)}."
-    )
+    # A drawback that is a whole sentence (weak evidence) already ends in a full stop.
+    drawback = entry.drawback.for_(audience).rstrip(".")
+    return f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {drawback}."
 
 
 def fit_extra_lines(fit: Fit, audience: Audience) -> list[str]:
-    """Ties, then what else there is when no option is open."""
-    lines = [t.for_(audience) for t in fit.ties]
+    """A caution shared by every option (said once), ties, then what else there is when no
+    option is open."""
+    lines = [fit.shared_note.for_(audience)] if fit.shared_note is not None else []
+    lines += [t.for_(audience) for t in fit.ties]
     if fit.nothing_open is not None:
         lines.append(fit.nothing_open.for_(audience))
     return lines
@@ -497,6 +499,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "weight": "rated",
         "brief": "Benefits and harms in brief (each from its own study)",
         "no_benefit_figure": "No controlled benefit figure.",
+        "no_harm_figure": "No side-effect rate with a comparator that we could check.",
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
@@ -514,6 +517,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "weight": "you rated",
         "brief": "What helps and what harms, in short",
         "no_benefit_figure": "No fair test gives a number for how many it helps.",
+        "no_harm_figure": "We found no side-effect numbers we could check.",
     },
 }
 

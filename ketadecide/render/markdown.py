@@ -409,6 +409,8 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         names = {m.id: m.short_name for m in result.modalities}
         for entry in fit.ranking:
             lines.append(f"- {e(fit_entry_line(entry, names[entry.id], audience))}")
+        if fit.shared_note is not None:
+            lines.append(f"- {e(fit.shared_note.for_(audience))}")
         for t in fit.ties:
             lines.append(f"- {e(t.for_(audience))}")
         if fit.nothing_open is not None:

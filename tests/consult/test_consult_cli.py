@@ -13,7 +13,7 @@ import yaml
 from ketadecide.cli.main import app
 from ketadecide.render.synthetic import SYNTHETIC_LINE
 from tests.conftest import MINIMAL_KB
-from tests.consult.consult_helpers import TYPICAL, TYPICAL_RECORD
+from tests.consult.consult_helpers import TYPICAL, TYPICAL_ANSWERS, TYPICAL_RECORD, typed
 
 KB = ["--data-dir", str(MINIMAL_KB)]
 
@@ -74,21 +74,16 @@ def test_every_format_and_audience(runner, tmp_path, fmt, audience) -> None:
 
 
 def test_bad_answers_are_re_asked_not_crashed(runner) -> None:
-    answers = [
-        "9",
-        "1",
-        "1",
-        "many",
-        "3",
-        "",
-        "-4",
-        "200",
-        "45",
-        "",
-        "12/80/1",
-        "128/82",
-        *TYPICAL[7:],
-    ]
+    answers = typed(
+        {
+            **TYPICAL_ANSWERS,
+            "suicidality": ["9", "1"],
+            "antidepressant_trials": ["many", "3"],
+            "age": ["-4", "200", "45"],
+            "pregnancy": "",
+            "bp": ["12/80/1", "128/82"],
+        }
+    )
     result = consult(runner, answers, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -100,7 +95,11 @@ def test_bad_answers_are_re_asked_not_crashed(runner) -> None:
 
 
 def test_back_and_help_in_a_piped_consult(runner, tmp_path) -> None:
-    answers = ["?", "1", "1", "back", "2", "3", *TYPICAL[3:]]
+    # ? (help) at the first question; back at the third returns to the second, answered anew.
+    answers = typed(
+        {**TYPICAL_ANSWERS, "suicidality": ["?", "1"], "diagnoses": ["1", "2"], "antidepressant_trials": ["back", "3"]}
+    )
+    assert answers[:6] == ["?", "1", "1", "back", "2", "3"]
     save = tmp_path / "p.yaml"
     result = consult(runner, answers, "--save", str(save), "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -108,8 +107,12 @@ def test_back_and_help_in_a_piped_consult(runner, tmp_path) -> None:
     assert yaml.safe_load(save.read_text())["diagnoses"] == ["bipolar_depression"]
 
 
+#: Active ideation, then going on after the crisis message, taking an oral antidepressant.
+CRISIS_GOING_ON = {**TYPICAL_ANSWERS, "suicidality": "3", "crisis_continue": "y", "oral_antidepressant": "y"}
+
+
 def test_crisis_message_interrupts_before_the_next_question(runner) -> None:
-    answers = ["3", "y", "y", *TYPICAL[1:]]
+    answers = typed(CRISIS_GOING_ON)
     result = consult(runner, answers, "--format", "json")
     assert result.exit_code == 0
     err = result.stderr
@@ -130,7 +133,7 @@ def test_oral_antidepressant_is_asked_only_after_active_ideation(runner) -> None
 
 def test_stopping_after_the_crisis_message_writes_nothing(runner, tmp_path) -> None:
     save = tmp_path / "p.yaml"
-    result = consult(runner, ["4", "no"], "--save", str(save))
+    result = consult(runner, typed({"suicidality": "4", "crisis_continue": "no"}), "--save", str(save))
     assert result.exit_code == 0
     assert "call or text 988" in result.stderr.lower()
     assert result.stdout == ""
@@ -177,8 +180,9 @@ def test_save_into_a_missing_folder_fails_before_any_question(runner, tmp_path) 
 def test_prefill_asks_only_what_is_missing(runner, tmp_path) -> None:
     pre = tmp_path / "pre.yaml"
     pre.write_text("id: p-7\nage: 52\nsuicidality: none\ninsurance: medicare\ndiagnoses: [mdd]\n")
-    answers = ["2", "", "", "", "", "", "", "", "", "", "", ""]
-    result = consult(runner, answers[:12], "--profile", str(pre), "--format", "json")
+    given = {"id": "p-7", "age": 52, "suicidality": "none", "insurance": "medicare", "diagnoses": ["mdd"]}
+    answers = typed({"antidepressant_trials": "2"}, prefill=given)  # Enter to every other question
+    result = consult(runner, answers, "--profile", str(pre), "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert "Current suicidal ideation?" not in result.stderr
     assert "Age" not in result.stderr.split("Conditions")[0]
@@ -222,7 +226,7 @@ def test_profile_from_stdin_needs_no_input(runner) -> None:
 
 def test_end_of_input_is_a_clean_goodbye(runner, tmp_path) -> None:
     save = tmp_path / "p.yaml"
-    result = consult(runner, TYPICAL[:5], "--save", str(save))
+    result = consult(runner, typed(until="pregnancy"), "--save", str(save))  # input ends there
     assert result.exit_code == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("ketadecide: end of input") and "Nothing was written" in last
@@ -293,10 +297,8 @@ def test_help_documents_the_command(runner) -> None:
 # ---------------------------------------------------------------- schema 2: asked, none vs not asked
 
 #: TYPICAL with the safety-screen questions skipped by Enter: diagnoses, pregnancy, conditions
-#: and medications. Indexes follow TYPICAL's order.
-SKIPPED_SCREEN = list(TYPICAL)
-for _i in (1, 5, 7, 8):
-    SKIPPED_SCREEN[_i] = ""
+#: and medications.
+SKIPPED_SCREEN = typed({**TYPICAL_ANSWERS, "diagnoses": "", "pregnancy": "", "conditions": "", "medications": ""})
 
 
 def test_none_on_the_lists_is_saved_as_asked_none_and_finishes_the_screen(runner, tmp_path) -> None:
@@ -312,9 +314,7 @@ def test_none_on_the_lists_is_saved_as_asked_none_and_finishes_the_screen(runner
 
 
 def test_typed_none_equals_zero(runner, tmp_path) -> None:
-    answers = list(TYPICAL)
-    answers[7] = "none"
-    answers[8] = "NONE"
+    answers = typed({**TYPICAL_ANSWERS, "conditions": "none", "medications": "NONE"})
     save = tmp_path / "a.yaml"
     assert consult(runner, answers, "--save", str(save), "-f", "json").exit_code == 0
     assert yaml.safe_load(save.read_text()) == TYPICAL_RECORD
@@ -364,7 +364,9 @@ def test_saved_numbers_read_as_typed(runner, tmp_path) -> None:
 
 def test_after_a_plan_and_stop_only_plain_lines_follow(runner) -> None:
     """Stopping after the crisis message: no machine line, no error marker, no field names."""
-    result = consult(runner, ["4", "n"], "--audience", "patient")
+    result = consult(
+        runner, typed({"suicidality": "4", "crisis_continue": "n"}, audience="patient"), "--audience", "patient"
+    )
     assert result.exit_code == 0
     tail = result.stderr.strip().splitlines()[-1]
     assert tail == "Nothing you typed was saved."
@@ -372,7 +374,7 @@ def test_after_a_plan_and_stop_only_plain_lines_follow(runner) -> None:
 
 
 def test_after_active_ideation_the_optional_steps_are_not_offered(runner, tmp_path) -> None:
-    answers = ["3", "y", "y", *TYPICAL[1:], "y", "8 3 5 7 2 6", "y", "y", "y", "y"]
+    answers = [*typed(CRISIS_GOING_ON), "y", "8 3 5 7 2 6", "y", "y", "y", "y"]
     result = consult(runner, answers)
     assert result.exit_code == 0, result.stderr
     assert "Values" not in result.stderr and "SURE" not in result.stderr

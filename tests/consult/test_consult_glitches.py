@@ -18,7 +18,7 @@ from ketadecide.consult.questions import QuestionSet, load_questions_file
 from ketadecide.consult.steps import Notice
 from ketadecide.knowledge import KnowledgeBase
 from tests.conftest import DATA_DIR
-from tests.consult.consult_helpers import drive
+from tests.consult.consult_helpers import TYPICAL_ANSWERS, drive, typed
 
 NINE = "1 1 1 1 1 1 1 1 {item9}"
 
@@ -32,9 +32,12 @@ def safety(notices: list[tuple[str, Notice]]) -> list[tuple[str, Notice]]:
     return [(k, n) for k, n in notices if n.kind == "safety"]
 
 
-def to_phq9(answers_before: int = 9) -> list[str]:
-    """Answers from the second question up to the PHQ-9 gate (typical, no course)."""
-    return ["1", "3", "", "45", "1", "", "0", "0"][: answers_before - 1]
+def to_phq9(first: str = "1") -> list[str]:
+    """The lines after ``first`` at the safety question up to the PHQ-9 gate (the typical
+    answers, by question id)."""
+    lines = typed({**TYPICAL_ANSWERS, "suicidality": first}, until="phq9")
+    assert lines[0] == first
+    return lines[1:]
 
 
 def test_passive_ideation_gets_the_datas_kind_words_at_once(questions, kb: KnowledgeBase) -> None:
@@ -74,7 +77,7 @@ def test_item_by_item_the_words_come_right_after_item_9(questions, kb) -> None:
 
 
 def test_the_words_are_said_once_not_again_at_item_9(questions, kb) -> None:
-    seen = drive(Interview(questions, kb, "patient"), ["2", *to_phq9(), NINE.format(item9=2)])
+    seen = drive(Interview(questions, kb, "patient"), ["2", *to_phq9("2"), NINE.format(item9=2)])
     assert [k for k, _ in safety(seen)] == ["suicidality"]
 
 
@@ -88,7 +91,7 @@ def test_active_ideation_gets_the_crisis_message_not_the_gentle_one(questions, k
 def test_clinicians_see_the_finding_at_the_moment_of_the_answer_once(questions, kb) -> None:
     """Passive ideation: the clinician sees the same-day assessment line when it is answered
     (it said nothing until the comparison, many questions later), with its sources, once."""
-    seen = drive(Interview(questions, kb, "clinician"), ["2", *to_phq9(), NINE.format(item9=2)])
+    seen = drive(Interview(questions, kb, "clinician"), ["2", *to_phq9("2"), NINE.format(item9=2)])
     ((_, said),) = safety(seen)
     assert "same-day" in said.text and said.sources
 

@@ -12,7 +12,14 @@ from ketadecide.consult.questions import QuestionSet, load_questions_file
 from ketadecide.errors import InputError
 from ketadecide.knowledge import KnowledgeBase
 from tests.conftest import DATA_DIR
-from tests.consult.consult_helpers import TYPICAL, TYPICAL_RECORD, drive, keys_asked
+from tests.consult.consult_helpers import (
+    TYPICAL,
+    TYPICAL_ANSWERS,
+    TYPICAL_RECORD,
+    after_phq9,
+    answer_until,
+    drive,
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +114,7 @@ def test_prefilled_crisis_is_shown_before_any_question(new, minimal_kb) -> None:
 
 def test_bad_answers_are_explained_and_the_question_asked_again(new) -> None:
     iv = new()
-    drive(iv, TYPICAL[:4])
-    assert iv.current.key == "age"
+    answer_until(iv, "age")
     for bad, says in [
         ("", "required"),
         ("abc", "whole number"),
@@ -135,8 +141,7 @@ def test_bad_answers_are_explained_and_the_question_asked_again(new) -> None:
 )
 def test_blood_pressure_is_checked_by_the_profile_rules(new, answer, says) -> None:
     iv = new()
-    drive(iv, TYPICAL[:6])
-    assert iv.current.key == "bp"
+    answer_until(iv, "bp")
     (notice,) = iv.answer(answer)
     assert notice.kind == "error" and says in notice.text
     assert iv.answer("135/85 mmHg") == []
@@ -145,8 +150,7 @@ def test_blood_pressure_is_checked_by_the_profile_rules(new, answer, says) -> No
 
 def test_choice_accepts_number_id_label_or_unique_prefix(new) -> None:
     iv = new()
-    drive(iv, TYPICAL[:10])
-    assert iv.current.key == "insurance"
+    answer_until(iv, "insurance")
     (notice,) = iv.answer("medi")  # Medicare or Medicaid?
     assert notice.kind == "error" and "Medicare" in notice.text and "Medicaid" in notice.text
     (notice,) = iv.answer("7")
@@ -160,8 +164,7 @@ def test_multi_and_checklist_take_numbers_and_ids(new, minimal_kb) -> None:
     drive(iv, ["1"])
     assert iv.answer("1, ptsd 3") == []
     assert iv.answers["diagnoses"] == ["mdd", "ptsd"]
-    drive(iv, ["3", "", "45", "1", ""])
-    assert iv.current.key == "conditions"
+    answer_until(iv, "conditions", {**TYPICAL_ANSWERS, "bp": ""})
     # "0) None of these" first, then one option per condition of the knowledge base.
     assert iv.current.options[0].key == "0" and iv.current.options[0].value is None
     assert len(iv.current.options) == len(minimal_kb.conditions) + 1
@@ -173,15 +176,15 @@ def test_multi_and_checklist_take_numbers_and_ids(new, minimal_kb) -> None:
 
 def test_checklist_uses_plain_names_for_patients(new, minimal_kb) -> None:
     iv = new("patient", prefill={"suicidality": "none", "age": 50})
-    drive(iv, ["", "", "", "", ""])
+    answer_until(iv, "conditions", {})  # Enter to each question before
     step = iv.current
-    assert step.key == "conditions"
     assert [o.label for o in step.options[1:]] == [r.plain_name for r in minimal_kb.conditions.values()]
 
 
 def test_defaults_fill_on_enter_and_skip_leaves_out(new) -> None:
     iv = new()
-    drive(iv, [*TYPICAL[:10], "", "skip"])
+    answer_until(iv, "insurance")
+    drive(iv, ["", "skip"])  # Enter at insurance, skip at the budget
     assert iv.answers["insurance"] == "unknown"
     assert "budget_per_session" not in iv.answers
     assert iv.current.key == "has_driver"
@@ -206,8 +209,8 @@ def test_back_returns_to_the_previous_question_and_undoes_its_answer(new) -> Non
 
 def test_back_over_prefilled_questions_skips_them(new) -> None:
     iv = new(prefill={"age": 60, "pregnancy": "none"})
-    drive(iv, TYPICAL[:4])
-    assert iv.current.key == "bp"
+    answer_until(iv, "bp")
+    assert "age" not in iv.asked and "pregnancy" not in iv.asked  # pre-filled: not asked
     iv.answer("back")
     assert iv.current.key == "earlier_ketamine"
 
@@ -231,8 +234,14 @@ def test_patient_help_has_no_citations(new) -> None:
 
 def test_an_earlier_course_brings_its_questions(new) -> None:
     iv = new()
-    order = keys_asked(iv, ["1", "1", "3", "iv", "4", "partial", "1", "45"])
-    assert order[3:7] == [
+    course = {
+        "earlier_ketamine": "iv",
+        "course_sessions": "4",
+        "course_response": "partial",
+        "course_dissociation": "1",
+    }
+    answer_until(iv, "age", {**TYPICAL_ANSWERS, **course})
+    assert iv.asked[3:7] == [
         "earlier_ketamine",
         "course_sessions",
         "course_response",
@@ -240,8 +249,8 @@ def test_an_earlier_course_brings_its_questions(new) -> None:
     ]
     assert iv.answers["course_modality"] == "iv"
     assert iv.answers["course_response"] == "partial"
-    drive(iv, ["", "", "", "", "", "1", ""])
-    assert iv.current.key == "financial_stress"
+    answer_until(iv, "financial_stress", {"age": "45", "insurance": "1"})  # Enter to the rest
+    assert iv.asked[-1] == "budget_per_session"  # the cost strain comes after the budget
 
 
 @pytest.mark.parametrize(
@@ -261,8 +270,7 @@ def test_an_earlier_course_brings_its_questions(new) -> None:
 )
 def test_phq9_scores_fall_in_kroenke_bands(new, scores, band) -> None:
     iv = new(prefill={"suicidality": "none"})
-    drive(iv, ["", "", "", "50", "", "", "", ""])
-    assert iv.current.key == "phq9"
+    answer_until(iv, "phq9", {"age": "50"})  # Enter to every other question
     (notice,) = iv.answer(scores)
     digits = [int(c) for c in scores if c.isdigit()]
     assert notice.kind == "score"
@@ -273,7 +281,8 @@ def test_phq9_scores_fall_in_kroenke_bands(new, scores, band) -> None:
 
 def test_phq9_item_by_item_with_back_and_scoring(new) -> None:
     iv = new(prefill={"suicidality": "none", "age": 40})
-    drive(iv, ["", "", "", "", "", "", "", "yes"])
+    answer_until(iv, "phq9", {})
+    iv.answer("yes")
     assert iv.current.key == "phq9.1"
     assert iv.current.item == (1, 9)
     assert [o.key for o in iv.current.options] == ["0", "1", "2", "3"]
@@ -286,22 +295,24 @@ def test_phq9_item_by_item_with_back_and_scoring(new) -> None:
     assert iv.answers["phq9"] == [1, 3, 1, 1, 1, 1, 1, 1, 0]
     assert [n.kind for _, n in notices] == ["score"]
     assert "total 10/27: moderate" in notices[0][1].text
-    assert iv.current.key == "insurance"
+    assert iv.current.key == after_phq9()
 
 
 def test_phq9_can_be_left_out_midway(new) -> None:
     iv = new(prefill={"suicidality": "none", "age": 40})
-    drive(iv, ["", "", "", "", "", "", "", "yes", "1", "1"])
+    answer_until(iv, "phq9", {})
+    drive(iv, ["yes", "1", "1"])
     (first,) = iv.answer("skip")
     assert first.kind == "error" and "skip again" in first.text
     (second,) = iv.answer("skip")
     assert second.kind == "info"
-    assert "phq9" not in iv.answers and iv.current.key == "insurance"
+    assert "phq9" not in iv.answers and iv.current.key == after_phq9()
 
 
 def test_phq9_item9_brings_back_an_unanswered_safety_question(new, minimal_kb) -> None:
     iv = new()
-    notices = drive(iv, ["", "", "", "", "45", "", "", "", "", "000000001"])
+    answer_until(iv, "phq9", {"age": "45"})  # the safety question skipped (Enter)
+    notices = drive(iv, ["000000001"])
     kinds = [n.kind for _, n in notices]
     assert kinds == ["score", "safety", "info"]  # item 9 above 0: the same-day line at once
     assert iv.current.key == RECHECK_KEY
@@ -312,20 +323,20 @@ def test_phq9_item9_brings_back_an_unanswered_safety_question(new, minimal_kb) -
     iv.answer("y")
     assert iv.current.key == "oral_antidepressant"  # asked once ideation is active
     iv.answer("")
-    assert iv.current.key == "insurance"
+    assert iv.current.key == after_phq9()  # the consult goes on where it was
     assert iv.answers["suicidality"] == "active_ideation"
     assert "oral_antidepressant" not in iv.answers  # skipped: not asked, "not established"
 
 
 def test_phq9_item9_with_safety_answered_asks_nothing_more(new) -> None:
     iv = new()
-    drive(iv, ["2", "", "", "", "45", "", "", "", ""])
+    answer_until(iv, "phq9", {"suicidality": "2", "age": "45"})
     notices = iv.answer("000000002")
     assert [n.kind for n in notices] == ["score"]
-    assert iv.current.key == "insurance"
+    assert iv.current.key == after_phq9()
 
 
-def test_prefill_asks_only_what_is_missing(new) -> None:
+def test_prefill_asks_only_what_is_missing(new, questions: QuestionSet) -> None:
     prefill = {
         "suicidality": "none",
         "age": 70,
@@ -336,18 +347,13 @@ def test_prefill_asks_only_what_is_missing(new) -> None:
         "has_driver": True,
     }
     iv = new(prefill=prefill)
-    order = keys_asked(iv, [""] * 9)
-    assert order == [
-        "earlier_ketamine",
-        "pregnancy",
-        "conditions",
-        "medications",
-        "phq9",
-        "budget_per_session",
-        "can_attend_twice_weekly",
-        "prefers_home",
-        "needle_averse",
-    ]
+    answer_until(iv, None, {})  # Enter to each
+    # Every question none of whose fields is given, in the bundled order (bp fills two; the
+    # systolic alone given leaves it out); those behind an ask_if that does not hold are not.
+    order = [q for _, _, q in questions.file.questions()]
+    expected = [q.id for q in order if q.ask_if is None and not set(q.fields) & set(prefill)]
+    assert {"earlier_ketamine", "pregnancy", "conditions", "needle_averse"} <= set(expected)
+    assert iv.asked == expected
     assert iv.finished
     assert {k: iv.answers[k] for k in prefill} == prefill
 
@@ -437,23 +443,21 @@ def test_brand_and_generic_names_are_understood_as_in_profile_files(questions: Q
     """'xanax' and 'lorazepam' at the medications question mean benzodiazepine (was "use 0-8
     or the ids shown"), as a profile file's did-you-mean reads them."""
     iv = Interview(questions, kb, "clinician")
-    drive(iv, TYPICAL[:8])
-    assert iv.current is not None and iv.current.key == "medications"
+    answer_until(iv, "medications")
     assert iv.answer("Xanax, lorazepam") == []
     assert iv.answers["medications"] == ["benzodiazepine"]
 
 
 def test_an_unknown_name_is_still_refused(questions: QuestionSet, kb) -> None:
     iv = Interview(questions, kb, "clinician")
-    drive(iv, TYPICAL[:8])
+    answer_until(iv, "medications")
     (said,) = iv.answer("zzzz")
     assert said.kind == "error" and iv.current.key == "medications"
 
 
 def _at_insurance(questions: QuestionSet, kb) -> Interview:
     iv = Interview(questions, kb, "clinician")
-    drive(iv, TYPICAL[:10])
-    assert iv.current is not None and iv.current.key == "insurance"
+    answer_until(iv, "insurance")
     return iv
 
 

@@ -1562,6 +1562,7 @@ FROM (
       )
       OR "__screen_pregnancy_or_breastfeeding"
       OR "__screen_bp_elevated"
+      OR "__screen_safety_assessment_needed"
       OR "__screen_bipolar_depression"
       THEN 'caution'
       ELSE 'no_flags'
@@ -1636,6 +1637,7 @@ FROM (
         THEN 'pregnancy_or_breastfeeding'
       END,
       CASE WHEN "__screen_bp_elevated" THEN 'bp_elevated' END,
+      CASE WHEN "__screen_safety_assessment_needed" THEN 'safety_assessment_needed' END,
       CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END,
       NULLIF(
         ARRAY_TO_STRING(LIST_FILTER(__medications, LAMBDA x : x IN ('lamotrigine', 'cyp3a4_inducer')), ';'),
@@ -1644,7 +1646,6 @@ FROM (
       CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END,
       CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END,
       CASE WHEN "__screen_bp_not_recorded" THEN 'bp_not_recorded' END,
-      CASE WHEN "__screen_safety_assessment_needed" THEN 'safety_assessment_needed' END,
       CASE WHEN "__screen_suicidality_not_assessed" THEN 'suicidality_not_assessed' END,
       CASE WHEN "__screen_not_treatment_resistant" THEN 'not_treatment_resistant' END,
       CASE

@@ -1418,6 +1418,7 @@ FROM (
       )
       OR "__screen_pregnancy_or_breastfeeding"
       OR "__screen_bp_elevated"
+      OR "__screen_safety_assessment_needed"
       OR "__screen_bipolar_depression"
       THEN 'caution'
       ELSE 'no_flags'
@@ -1451,15 +1452,15 @@ FROM (
         ''
       ),
       COALESCE(CASE WHEN "__screen_bp_elevated" THEN 'bp_elevated' END, ''),
+      COALESCE(
+        CASE WHEN "__screen_safety_assessment_needed" THEN 'safety_assessment_needed' END,
+        ''
+      ),
       COALESCE(CASE WHEN "__screen_bipolar_depression" THEN 'bipolar_depression' END, ''),
       COALESCE(NULLIF(ARRAY_TO_STRING(FILTER(__medications, __x -> __x IN ('lamotrigine', 'cyp3a4_inducer')), ';'), ''), ''),
       COALESCE(CASE WHEN "__screen_age_65_or_older" THEN 'age_65_or_older' END, ''),
       COALESCE(CASE WHEN "__screen_pregnancy_planning" THEN 'pregnancy_planning' END, ''),
       COALESCE(CASE WHEN "__screen_bp_not_recorded" THEN 'bp_not_recorded' END, ''),
-      COALESCE(
-        CASE WHEN "__screen_safety_assessment_needed" THEN 'safety_assessment_needed' END,
-        ''
-      ),
       COALESCE(
         CASE WHEN "__screen_suicidality_not_assessed" THEN 'suicidality_not_assessed' END,
         ''
