@@ -471,6 +471,9 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
     if not every:
         return [*out, f"<p>{e(h['nothing'])}</p>", "</section>"]
     out.append('<ul class="noticed">')
+    # A headline finding's text is already at the top of the page: a patient's list gives its
+    # name, the options and any per-option note, not the same words again (page budget).
+    above = {f.id for m in result.modalities for f in m.findings if f.headline} if audience == "patient" else set()
     for g in groups:
         by_severity: dict[str, list[str]] = {}
         for name, severity in g.severities:
@@ -482,7 +485,7 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
         )
         out.append(
             f'<li><b>{e(g.name.for_(audience))}</b> <span class="where">({e(where)})</span>{rule}. '
-            f"{e(g.rationale.for_(audience))}{notes}{cite(index, g.refs)}</li>"
+            f"{(notes.lstrip() if g.id in above else e(g.rationale.for_(audience)) + notes)}{cite(index, g.refs)}</li>"
         )
     if minor:
         names = "; ".join(g.name.for_(audience) for g in minor)
