@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import yaml
@@ -92,3 +93,32 @@ def _json_sponsored(text: str) -> list[str]:
     walk(json.loads(text))
     assert found
     return found
+
+
+# Q1: page 1's condition sentence fits the person: "at least 2 antidepressants" only for
+# someone who tried 2 or more; fewer, or a count not asked, gets the truthful variant.
+@pytest.mark.parametrize(
+    ("trials", "lang", "expected", "not_expected"),
+    [
+        ("3", "en", "after trying at least 2 antidepressant medicines", "with the treatment you have tried so far"),
+        ("1", "en", "with the treatment you have tried so far", "after trying at least 2"),
+        (None, "en", "with the treatment you have tried so far", "after trying at least 2"),
+        ("3", "es", "con al menos 2 medicamentos antidepresivos", "que ha probado hasta ahora"),
+        ("1", "es", "con el tratamiento que ha probado hasta ahora", "con al menos 2"),
+    ],
+)
+def test_the_condition_sentence_follows_the_antidepressant_trials(
+    tmp_path: Path, trials: str | None, lang: str, expected: str, not_expected: str
+) -> None:
+    text = (ROOT / "examples" / "trd-commercial.yaml").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.startswith("antidepressant_trials:")]
+    if trials is not None:
+        lines.append(f"antidepressant_trials: {trials}")
+    profile = tmp_path / "p.yaml"
+    profile.write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(app, ["compare", "-p", str(profile), "-a", "patient", "-f", "html", "--lang", lang])
+    assert res.exit_code == 0, res.stderr
+    intro = " ".join(res.stdout[res.stdout.index("<body") :].split())[:20000]
+    intro = re.sub(r"<[^>]+>", "", intro)
+    assert expected in intro
+    assert not_expected not in intro
