@@ -404,6 +404,10 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         for rec in evidence.modalities.values():
             for item in (*rec.outcomes, *rec.adverse_effects):
                 used += [s.partition(" ")[0] for s in item.sources]
+    # Every flagged source, not only the figures' (issue 24 review, IPDAS C6): a clinic's blog
+    # and a providers' society supply the checklist and questions, the maker's pages the
+    # savings programme and the centre finder; the figures' own come first.
+    used += list(kb.sources)
     sponsored = tuple(r for r in kb.refs(tuple(dict.fromkeys(used))) if kb.sources[r.id].sponsor is not None)
     dates = [s.reviewed for s in kb.sources.values()]
     return DecisionSupport(
