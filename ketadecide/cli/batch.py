@@ -162,8 +162,8 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         Engine,
         typer.Option(
             "--engine",
-            help="duckdb (embedded; every format) or spark: a Parquet or CSV file in, -o DIR out (a directory "
-            "of Parquet part files written by Spark's committer; JSONL on Spark may come later). "
+            help="duckdb (embedded; every format) or spark: a Parquet, CSV or JSONL file in, -o DIR out (a "
+            "directory of Parquet part files written by Spark's committer). "
             "Spark needs the 'spark' extra and Java 17+.",
             case_sensitive=False,
         ),

@@ -8,8 +8,9 @@ the comparison, so ``--format json`` can be piped while the questions are answer
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,6 +35,9 @@ from ketadecide.cli.output import present, screen_rows, table_width, wants_decis
 from ketadecide.errors import InputError, Problem
 from ketadecide.lang import tr, trf
 from ketadecide.tty import is_terminal
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 EXIT_END_OF_INPUT = EXIT_INTERNAL
 
@@ -300,15 +304,51 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     import gc
 
     gc.enable()  # off for a quick start (cli.main.run); an interview runs long
-    from ketadecide.compare import evaluate
-    from ketadecide.consult.interview import Interview, missing_required
+    who = audience.value
+    start = _prefill(profile, fhir, as_of, save, no_input, fmt, output, data_dir, who, lang)
+    asked = _interview(start, who, no_input, save)
+    if asked is None:
+        return  # stopped after the crisis message: nothing to compare
+    person, asker, stopped = asked
+    result = _evaluate(start, person, who, fmt, output, detail)
+    _after_steps(start, person, result, who, asker, stopped, fmt, output, detail, save)
+
+
+@dataclass
+class _Start:
+    """What the consult knows before its first question: the data (the interview's language,
+    and the English beneath it for the chart note), the questions, the pre-filled answers
+    and where they came from, and the record's notes (stale values, conflicts)."""
+
+    kb: Any
+    english_kb: Any
+    shown_to: str
+    shown_as: str
+    questions: Any
+    prefill: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    notes: Any = None
+
+
+def _prefill(  # noqa: PLR0917 - the command's options, passed on once
+    profile: str | None,
+    fhir: str | None,
+    as_of: datetime | None,
+    save: Path | None,
+    no_input: bool,
+    fmt: OutputFormat | None,
+    output: Path | None,
+    data_dir: Path | None,
+    who: str,
+    lang: LangOpt,
+) -> _Start:
+    """Step 1: check the paths, load the data and the questions, and read the pre-fill (a
+    FHIR bundle, then a profile whose fields win)."""
     from ketadecide.consult.questions import load_questions
     from ketadecide.floor import load_knowledge_base
     from ketadecide.knowledge.fields import parse_partial
-    from ketadecide.profile import parse_profile
     from ketadecide.sources.profile_file import read_profile_data
 
-    who = audience.value
     speak_errors(lang, who)
     if profile == "-" and not no_input:
         raise InputError(
@@ -328,10 +368,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     english_kb = load_knowledge_base(data_dir)
     # The interview in the patient's language even when the output is the (English) chart note.
     kb, shown_to = with_language(english_kb, lang, who, "table" if shown_as == "note" else shown_as)
-    questions = load_questions(kb)
-    prefill: dict[str, Any] = {}
-    source = None
-    notes = None
+    start = _Start(kb, english_kb, shown_to, shown_as, load_questions(kb))
     when = as_of_date(as_of, fhir)
     if fhir is not None:
         from ketadecide.cli.fhir_cmd import print_report
@@ -341,70 +378,104 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
         print_report(report)
         refuse_deceased(report)
         # Stale values and record conflicts go with every evaluation, as in compare --fhir.
-        notes = report.notes()
-        source = report.source
-        prefill = parse_partial(record, source=source)
+        start.notes = report.notes()
+        start.source = report.source
+        start.prefill = parse_partial(record, source=start.source)
     if profile is not None:
-        data, source = read_profile_data(profile)
+        data, start.source = read_profile_data(profile)
         try:
-            prefill = {**prefill, **parse_partial(data, source=source)}
+            start.prefill = {**start.prefill, **parse_partial(data, source=start.source)}
         except InputError as exc:
             raise _plain_problems(exc, data, kb) from None
+    return start
 
-    asker = None
-    stopped = False
+
+def _interview(start: _Start, who: str, no_input: bool, save: Path | None) -> tuple[Any, Any, bool] | None:
+    """Step 2: the questions (or, with --no-input, the pre-fill alone). Returns the profile,
+    the asker (None when nothing was asked) and whether the person stopped after the crisis
+    message; None when they stopped before there was anything to compare."""
+    from ketadecide.consult.interview import Interview, missing_required
+    from ketadecide.profile import parse_profile
+
+    prefill, source, kb = start.prefill, start.source, start.kb
     if no_input:
-        missing = missing_required(questions, prefill)
+        missing = missing_required(start.questions, prefill)
         if missing:
             raise InputError([Problem(p.message, source or "consult", p.field) for p in missing])
-        person = parse_profile(prefill, source=source)
-    else:
-        from ketadecide.cli.console import make_asker
-        from ketadecide.consult.asker import run_interview
+        return parse_profile(prefill, source=source), None, False
+    from ketadecide.cli.console import make_asker
+    from ketadecide.consult.asker import run_interview
 
-        interview = Interview(questions, kb, who, prefill)  # type: ignore[arg-type]
-        if kb.synthetic:
-            from ketadecide.render.synthetic import SYNTHETIC_LINE
+    interview = Interview(start.questions, kb, who, prefill)  # type: ignore[arg-type]
+    if kb.synthetic:
+        from ketadecide.render.synthetic import SYNTHETIC_LINE
 
-            # Before the first question: whoever answers knows this is not for patient care.
-            print(tr(SYNTHETIC_LINE), file=sys.stderr)
-        asker = make_asker(who)  # type: ignore[arg-type]
-        try:
-            run_interview(interview, asker)
-        except KeyboardInterrupt:
-            if save is not None and interview.answers != prefill and _keep_typed(save, who):
-                from ketadecide.outputs import write_text
+        # Before the first question: whoever answers knows this is not for patient care.
+        print(tr(SYNTHETIC_LINE), file=sys.stderr)
+    asker = make_asker(who)  # type: ignore[arg-type]
+    try:
+        run_interview(interview, asker)
+    except KeyboardInterrupt:
+        if save is not None and interview.answers != prefill and _keep_typed(save, who):
+            from ketadecide.outputs import write_text
 
-                write_text(save, _profile_text(interview.answers, save))
-                kept = "ketadecide: consult cancelled; what was typed is in {save} (readable by you only)."
-                print(trf(kept, save=save), file=sys.stderr)
-                raise typer.Exit(EXIT_INTERRUPTED) from None
-            raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
-        except EOFError:
-            raise _goodbye("end of input before the consult was finished", EXIT_END_OF_INPUT) from None
-        if interview.stopped and "age" not in interview.answers:
-            # After the crisis message: a plain line, no error marker or field names.
-            said = {
-                "clinician": "No comparison was made and nothing was saved.",
-                "patient": "Nothing you typed was saved.",
-            }
-            print(tr(said[who]) if who == "patient" else said[who], file=sys.stderr)
-            return
-        person = interview.profile()
-        stopped = interview.stopped
+            write_text(save, _profile_text(interview.answers, save))
+            kept = "ketadecide: consult cancelled; what was typed is in {save} (readable by you only)."
+            print(trf(kept, save=save), file=sys.stderr)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None
+    except EOFError:
+        raise _goodbye("end of input before the consult was finished", EXIT_END_OF_INPUT) from None
+    if interview.stopped and "age" not in interview.answers:
+        # After the crisis message: a plain line, no error marker or field names.
+        said = {
+            "clinician": "No comparison was made and nothing was saved.",
+            "patient": "Nothing you typed was saved.",
+        }
+        print(tr(said[who]) if who == "patient" else said[who], file=sys.stderr)
+        return None
+    return interview.profile(), asker, interview.stopped
+
+
+def _evaluate(  # noqa: PLR0917 - the consult's state, passed on once
+    start: _Start, person: Any, who: str, fmt: OutputFormat | None, output: Path | None, detail: bool
+) -> Any:
+    """Step 3: the comparison of the answers (the safety-screen answers not given said on
+    standard error)."""
+    from ketadecide.compare import evaluate
 
     try:
         result = evaluate(
             person,
-            kb,
+            start.kb,
             handout=wants_handout(fmt, output),
             decision_support=wants_decision_support(fmt, output, detail),
-            record=notes,
+            record=start.notes,
         )
     except InputError as exc:
-        raise _plain_problems(exc.with_source(source or "consult"), prefill, kb) from None
+        raise _plain_problems(exc.with_source(start.source or "consult"), start.prefill, start.kb) from None
     if result.missing:
         _say_missing([m.field for m in result.missing], who)
+    return result
+
+
+def _after_steps(  # noqa: PLR0917 - the consult's state, passed on once
+    start: _Start,
+    person: Any,
+    result: Any,
+    who: str,
+    asker: Any,
+    stopped: bool,
+    fmt: OutputFormat | None,
+    output: Path | None,
+    detail: bool,
+    save: Path | None,
+) -> None:
+    """Step 4: the optional steps (values, SURE, plan), --save, then the comparison shown
+    (or the end offers, when the table is on the screen already)."""
+    from ketadecide.compare import evaluate
+
+    kb, english_kb, notes = start.kb, start.english_kb, start.notes
     shown = False
     # After a crisis answer the optional steps (values, SURE) are not offered: safety first.
     if asker is not None and not stopped and not result.crisis.triggered:
@@ -430,10 +501,10 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
             else None,
         )
         return
-    if shown_as == "note" and kb is not english_kb:
+    if start.shown_as == "note" and kb is not english_kb:
         _english_note(person, english_kb, notes, fmt, output)
         return
-    _show_result(result, shown_to, detail, fmt, output)
+    _show_result(result, start.shown_to, detail, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

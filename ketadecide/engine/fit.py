@@ -129,8 +129,42 @@ def _fmt(template: object, **fields: str) -> Worded:
     return Worded(template.clinician.format(**fields), template.patient.format(**fields))  # type: ignore[attr-defined]
 
 
+def _people(pct: float) -> str:
+    # Whole people out of 100, half up (as the figures are drawn).
+    return str(int(pct + 0.5))
+
+
+def _harm_drawback(m: ModalityResult, values: ValuesFile) -> Worded | None:
+    """The option's most common harm, beside its comparator, in the drawback wording; None
+    when it has no harm figure or the data has no wording for it."""
+    template = values.wording.drawback_harm
+    if template is None or m.evidence is None or not m.evidence.adverse_effects:
+        return None
+    a = max(m.evidence.adverse_effects, key=lambda x: x.range_pct[1] if x.range_pct else (x.value_pct or 0))
+    value = f"{_people(a.range_pct[0])}-{_people(a.range_pct[1])}" if a.range_pct else _people(a.value_pct or 0)
+    if a.comparator_range_pct is not None:
+        against = f"{_people(a.comparator_range_pct[0])}-{_people(a.comparator_range_pct[1])}"
+    else:
+        against = _people(a.comparator_pct) if a.comparator_pct is not None else "?"
+    return Worded(
+        template.clinician.format(label=a.label.clinician, value=value, against=against, who=a.comparator.clinician),
+        template.patient.format(label=a.label.patient, value=value, against=against, who=a.comparator.patient),
+    )
+
+
+def _relative(m: ModalityResult) -> dict[str, Worded]:
+    """The relative findings (cautions) of one option, by id, in order."""
+    return {f.id: f.name for f in m.findings if f.severity == "relative"}
+
+
 def _entry(
-    m: ModalityResult, rated: Mapping[str, int], scores: Mapping[str, int], values: ValuesFile, kb: KnowledgeBase
+    m: ModalityResult,
+    rated: Mapping[str, int],
+    scores: Mapping[str, int],
+    values: ValuesFile,
+    kb: KnowledgeBase,
+    *,
+    shared: frozenset[str] = frozenset(),
 ) -> FitEntry:
     wording, derived = values.wording, values.derived
     labels = {a: values.attributes[a].label for a in rated}
@@ -149,7 +183,11 @@ def _entry(
                 template.patient.format(label=labels[a].patient, **fields),
             )
         )
-    cautions = tuple(f.name for f in m.findings if f.severity == "relative")
+    relative = _relative(m)
+    cautions = tuple(relative.values())
+    # A caution every fitted option shares is said once for all (Fit.shared_note); naming it
+    # as each one's drawback would say nothing about the options.
+    own = tuple(name for fid, name in relative.items() if fid not in shared)
     score = max(0, fit_score(rated, scores) - derived.caution_penalty * len(cautions))
     pull = [(w * (scores[a] - NEUTRAL), i, a) for i, (a, w) in enumerate(rated.items()) if w > 0]
     best = max(pull, key=lambda t: (t[0], -t[1]), default=None)
@@ -162,10 +200,11 @@ def _entry(
     else:
         strongest = _w(wording.no_strong_match)
     certainty = m.evidence.certainty if m.evidence is not None else None
-    if cautions:
+    harm = _harm_drawback(m, values) if shared else None
+    if own:
         drawback = Worded(
-            wording.drawback_caution.clinician.format(names="; ".join(c.clinician for c in cautions)),
-            wording.drawback_caution.patient.format(names="; ".join(c.patient for c in cautions)),
+            wording.drawback_caution.clinician.format(names="; ".join(c.clinician for c in own)),
+            wording.drawback_caution.patient.format(names="; ".join(c.patient for c in own)),
         )
     elif worst is not None and worst[0] < 0:
         drawback = Worded(
@@ -178,6 +217,8 @@ def _entry(
             wording.drawback_evidence.clinician.format(certainty=words.clinician),
             wording.drawback_evidence.patient.format(certainty=words.patient),
         )
+    elif harm is not None:
+        drawback = harm  # its own harm figure, once a shared caution is said apart
     else:
         drawback = _w(wording.no_drawback)
     band = _band(score, derived)
@@ -218,12 +259,24 @@ def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: Value
         for a, w in rated.items()
     )
     ranking: list[FitEntry] = []
-    if sum(rated.values()) > 0:
-        for m in modalities:
-            if m.id in excluded:
-                continue
-            scores = {a: per_person[m.id][0][a] for a in rated}
-            ranking.append(_entry(m, rated, scores, values, kb))
+    fitted = [m for m in modalities if m.id not in excluded] if sum(rated.values()) > 0 else []
+    # Cautions on every fitted option alike (two or more options): said once, as shared.
+    shared_names: dict[str, Worded] = {}
+    if len(fitted) > 1 and wording.shared_caution is not None:
+        common = set.intersection(*(set(_relative(m)) for m in fitted))
+        shared_names = {fid: name for fid, name in _relative(fitted[0]).items() if fid in common}
+    shared = frozenset(shared_names)
+    for m in fitted:
+        scores = {a: per_person[m.id][0][a] for a in rated}
+        ranking.append(_entry(m, rated, scores, values, kb, shared=shared))
+    shared_note = None
+    if shared_names and wording.shared_caution is not None:
+        names_c = "; ".join(n.clinician for n in shared_names.values())
+        names_p = "; ".join(n.patient for n in shared_names.values())
+        shared_note = Worded(
+            wording.shared_caution.clinician.format(names=names_c),
+            wording.shared_caution.patient.format(names=names_p),
+        )
     names = {m.id: m.short_name for m in modalities}
     ties: list[Worded] = []
     by_score: dict[int, list[str]] = {}
@@ -247,7 +300,18 @@ def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: Value
             wording.excluded.clinician.format(names=excluded_names),
             wording.excluded.patient.format(names=excluded_names),
         )
-    return Fit(tuple(ranking), attributes, excluded, note, excluded_note, tuple(ties), nothing_open, nothing_refs)
+    return Fit(
+        tuple(ranking),
+        attributes,
+        excluded,
+        note,
+        excluded_note,
+        tuple(ties),
+        nothing_open,
+        nothing_refs,
+        shared_cautions=tuple(shared_names.values()),
+        shared_note=shared_note,
+    )
 
 
 def sure_score(profile: Profile) -> int | None:
@@ -325,10 +389,24 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
         refs=kb.refs(record.sources),
         reviewed=record.reviewed,
         compare_warning=_w(evidence.compare_warning),
+        no_adverse_figures=_w(record.no_adverse_figures) if record.no_adverse_figures else None,
     )
 
 
-def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, kb: KnowledgeBase) -> DecisionSupport:
+def _condition(decision: DecisionFile, trials: int | None) -> Worded | None:
+    """Page 1's condition sentence for this person: "after at least 2 antidepressants" only
+    when they have tried that many (IPDAS Q1); fewer or not asked gets the other sentence."""
+    intro = decision.intro
+    if intro is None:
+        return None
+    if intro.condition_other is not None and (trials is None or trials < intro.condition_min_trials):
+        return _w(intro.condition_other)
+    return _w(intro.condition)
+
+
+def decision_support_of(
+    decision: DecisionFile, evidence: EvidenceFile | None, kb: KnowledgeBase, *, trials: int | None = None
+) -> DecisionSupport:
     clinic, about = decision.clinic, decision.about
 
     def items(records: tuple[object, ...]) -> tuple[HandoutItem, ...]:
@@ -339,6 +417,10 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         for rec in evidence.modalities.values():
             for item in (*rec.outcomes, *rec.adverse_effects):
                 used += [s.partition(" ")[0] for s in item.sources]
+    # Every flagged source, not only the figures' (issue 24 review, IPDAS C6): a clinic's blog
+    # and a providers' society supply the checklist and questions, the maker's pages the
+    # savings programme and the centre finder; the figures' own come first.
+    used += list(kb.sources)
     sponsored = tuple(r for r in kb.refs(tuple(dict.fromkeys(used))) if kb.sources[r.id].sponsor is not None)
     dates = [s.reviewed for s in kb.sources.values()]
     return DecisionSupport(
@@ -357,7 +439,7 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         alternatives=tuple((_w(a.name), _w(a.line)) for a in about.alternatives),
         oldest_review=min(dates),
         newest_review=max(dates),
-        condition=_w(decision.intro.condition) if decision.intro else None,
+        condition=_condition(decision, trials),
         decision_line=_w(decision.intro.decision) if decision.intro else None,
         glossary=tuple((g.term, Worded(g.clinician, g.patient)) for g in decision.intro.glossary)
         if decision.intro

@@ -402,6 +402,8 @@ class Evidence:
     reviewed: dt.date
     compare_warning: Worded | None = None
     """Figures from different trials cannot be compared directly (said once above them)."""
+    no_adverse_figures: Worded | None = None
+    """Why there is no side-effect figure, on its own (the harms line of the brief)."""
 
 
 @dataclass(frozen=True)
@@ -448,6 +450,11 @@ class Fit:
     nothing_open: Worded | None = None
     """Every option is contraindicated: what else there is (TMS, ECT, medicines, a specialist)."""
     nothing_open_refs: tuple[Ref, ...] = ()
+    shared_cautions: tuple[Worded, ...] = ()
+    """Cautions that apply to every fitted option alike (two or more options), by name: said
+    once (``shared_note``), never as each option's drawback. Each entry's ``cautions`` still
+    lists them (they lowered its score)."""
+    shared_note: Worded | None = None
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,11 @@ def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
         if ev.adverse_effects:
             harm = max(ev.adverse_effects, key=adverse_high)
             out.append("    - " + adverse_sentence(harm, audience))
-        elif ev.no_figures is not None:
-            out.append("    - " + ev.no_figures.for_(audience))
+        else:
+            # Only the harms text: an option's ``no_figures`` may be about its benefit too
+            # (IM's is), which would repeat the "+" line on the "-" line.
+            none = ev.no_adverse_figures.for_(audience) if ev.no_adverse_figures else h["no_harm_figure"]
+            out.append("    - " + none)
     warning = options[0].evidence.compare_warning if options[0].evidence else None
     if warning is not None:
         out.append(f"  {warning.for_(audience)}")

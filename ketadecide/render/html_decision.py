@@ -107,6 +107,8 @@ def decision_sections(
         for entry in fit.ranking:
             out.append(f"<li>{e(fit_entry_line(entry, names[entry.id], audience))}</li>")
         out.append("</ul>")
+        if fit.shared_note is not None:
+            out.append(f"<p>{e(fit.shared_note.for_(audience))}</p>")
         for t in fit.ties:
             out.append(f"<p>{e(t.for_(audience))}</p>")
         if fit.nothing_open is not None:

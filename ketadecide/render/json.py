@@ -150,6 +150,8 @@ def _fit(f: Fit, audience: Audience) -> dict[str, Any]:
             for e in f.ranking
         ],
         "ties": [t.for_(audience) for t in f.ties],
+        "shared_cautions": [c.for_(audience) for c in f.shared_cautions],
+        "shared_note": f.shared_note.for_(audience) if f.shared_note else None,
         "nothing_open": f.nothing_open.for_(audience) if f.nothing_open else None,
         "note": f.note.for_(audience),
         "excluded": list(f.excluded),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -279,14 +280,16 @@ def oop_course_text(cost: Cost, status: str | None = None) -> str:
 def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
     """One option's fit in words: how much it matches, its strongest match and its main
     drawback side by side. No number and no rank: the fit is not a grade or a recommendation."""
-    return (
-        f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {entry.drawback.for_(audience)}."
-    )
+    # A drawback that is a whole sentence (weak evidence) already ends in a full stop.
+    drawback = entry.drawback.for_(audience).rstrip(".")
+    return f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {drawback}."
 
 
 def fit_extra_lines(fit: Fit, audience: Audience) -> list[str]:
-    """Ties, then what else there is when no option is open."""
-    lines = [t.for_(audience) for t in fit.ties]
+    """A caution shared by every option (said once), ties, then what else there is when no
+    option is open."""
+    lines = [fit.shared_note.for_(audience)] if fit.shared_note is not None else []
+    lines += [t.for_(audience) for t in fit.ties]
     if fit.nothing_open is not None:
         lines.append(fit.nothing_open.for_(audience))
     return lines
@@ -302,11 +305,14 @@ class SourceIndex:
     def __init__(self) -> None:
         self._numbers: dict[str, int] = {}
         self._text: dict[str, str] = {}
+        self._reviewed: dict[str, dt.date] = {}
 
-    def _number(self, key: str, text: str) -> int:
+    def _number(self, key: str, text: str, reviewed: dt.date | None = None) -> int:
         if key not in self._numbers:
             self._numbers[key] = len(self._numbers) + 1
             self._text[key] = text
+        if reviewed is not None:
+            self._reviewed[key] = reviewed
         return self._numbers[key]
 
     def refs(self, sources: tuple[Ref | str, ...]) -> str:
@@ -314,7 +320,7 @@ class SourceIndex:
         for s in sources:
             if isinstance(s, Ref):
                 citation = s.citation.rstrip(".") + (f". {s.url}" if s.url else "")
-                n = self._number(s.id, citation)
+                n = self._number(s.id, citation, s.reviewed)
                 where = locators.setdefault(n, [])
                 if s.locator and s.locator not in where:
                     where.append(s.locator)
@@ -324,6 +330,17 @@ class SourceIndex:
 
     def items(self) -> list[tuple[int, str]]:
         return [(n, self._text[key]) for key, n in self._numbers.items()]
+
+    def dated_items(self) -> list[tuple[int, str, dt.date | None]]:
+        """As :meth:`items`, with the date each source was last checked (None for a bare
+        string source, which has no record): the "About this aid" part promises it."""
+        return [(n, self._text[key], self._reviewed.get(key)) for key, n in self._numbers.items()]
+
+
+def checked(reviewed: dt.date | None) -> str:
+    """`` (checked 2026-12-05)`` after a source in a list of sources, so the promise "each
+    one shows the date we checked it" holds on paper (issue 24, IPDAS C4)."""
+    return trf(" (checked {date})", date=reviewed.isoformat()) if reviewed else ""
 
 
 @dataclass(frozen=True)
@@ -497,6 +514,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "weight": "rated",
         "brief": "Benefits and harms in brief (each from its own study)",
         "no_benefit_figure": "No controlled benefit figure.",
+        "no_harm_figure": "No side-effect rate with a comparator that we could check.",
     },
     "patient": {
         "evidence": "What happened to 100 people like you",
@@ -514,6 +532,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "weight": "you rated",
         "brief": "What helps and what harms, in short",
         "no_benefit_figure": "No fair test gives a number for how many it helps.",
+        "no_harm_figure": "We found no side-effect numbers we could check.",
     },
 }
 

@@ -90,6 +90,8 @@ def _fit(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, 
     lines.line(fit.note.for_(audience))
     for entry in fit.ranking:
         lines.line("- " + fit_entry_line(entry, names[entry.id], audience))
+    if fit.shared_note is not None:
+        lines.line(fit.shared_note.for_(audience))
     for t in fit.ties:
         lines.line(t.for_(audience))
     if fit.nothing_open is not None:

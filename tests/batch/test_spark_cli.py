@@ -44,20 +44,9 @@ def _one_error_line(res: Any, *words: str) -> None:
         assert word in lines[0], (word, lines[0])
 
 
-@pytest.mark.parametrize(
-    ("name", "extra", "words"),
-    [
-        ("cohort.jsonl", [], ["--engine spark", "JSONL"]),
-        ("cohort.parquet", ["--input-format", "jsonl"], ["--engine spark", "JSONL"]),
-    ],
-)
-def test_jsonl_input_is_refused_naming_the_option(
-    runner: Any, tmp_path: Path, name: str, extra: list[str], words: list[str]
-) -> None:
-    src = tmp_path / name
-    src.write_text("id,age\na,40\n")
-    res = _batch(runner, str(src), "--engine", "spark", "-o", str(tmp_path / "out"), *extra)
-    _one_error_line(res, *words)
+def test_standard_input_is_refused_naming_the_option(runner: Any, tmp_path: Path) -> None:
+    res = _batch(runner, "-", "--engine", "spark", "-o", str(tmp_path / "out"))
+    _one_error_line(res, "--engine spark", "standard input")
     assert not (tmp_path / "out").exists()
 
 
@@ -112,8 +101,7 @@ def test_help_names_the_engine_and_its_limits(runner: Any) -> None:
     for words in (
         "--engine",
         "--spark-master",
-        "Parquet or CSV file in",
-        "JSONL on Spark may come later",
+        "Parquet, CSV or JSONL file in",
         "default local[*]",
     ):
         assert words in text, words

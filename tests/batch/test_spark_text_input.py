@@ -229,3 +229,77 @@ def test_stream_many_on_spark_never_collects(
     assert pa.concat_tables(chunks).equals(duck.table)
     assert tuple(errors) == duck.errors
     assert stream.summary is not None and _summary(stream.summary) == _summary(duck.summary)
+
+
+def _json_value(field: str, cell: str) -> Any:
+    """A CSV cell of the cohort as JSON would hold it: valid cells typed, others as text."""
+    from tests.batch.test_spark_engine import _typed
+
+    try:
+        return _typed(field, cell)
+    except (ValueError, TypeError):
+        return cell
+
+
+def hostile_jsonl(kb: KnowledgeBase, *, seeded: int = 150) -> bytes:
+    """The cohort as JSON lines (typed where the cell is valid, text where not; a kept key
+    ``site`` on some), with the lines only a JSONL reader meets spread through it."""
+    import json
+
+    lines = []
+    for i, row in enumerate(cohort(kb, seeded=seeded, seed=4)):
+        record = {f: _json_value(f, c) for f, c in row.items() if c != ""}
+        if i % 40 == 0:
+            record["site"] = "north" if i % 80 else 7
+        lines.append(json.dumps(record))
+    hostile = {
+        3: "not json",
+        8: "[1, 2]",
+        12: '{"id": "j-trailing", "age": 40,}',
+        15: '{"id": "j-twice", "age": 40, "age": 41}',
+        18: '{"id": "j-double", "age": 40.0, "phq9": [1.0, 0, 0, 0, 0, 0, 0, 0, 0]}',
+        22: '{"id": "j-text", "age": "40"}',
+        25: "",
+        29: '{"id": "j-rs", "age": 40}\x1e',
+        33: '{"id": "j-cr", "age":\r 40}',
+        37: '{"id": "j-long", "age": 40, "plan_notes": "' + "x" * (70 * 1024) + '"}',
+    }
+    for at in sorted(hostile, reverse=True):
+        lines.insert(at, hostile[at])
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("keep", [(), ("site",)], ids=["plain", "keep"])
+def test_jsonl_on_spark_gives_the_duckdb_engines_rows_errors_and_summary(
+    tmp_path: Path, rich_kb: KnowledgeBase, spark: Any, keep: tuple[str, ...]
+) -> None:
+    src = tmp_path / "cohort.jsonl"
+    src.write_bytes(hostile_jsonl(rich_kb))
+    assert src.stat().st_size > 6 * 16 * 1024, "many Spark splits"
+    duck = run_batch(str(src), str(tmp_path / "duck.parquet"), rich_kb, keep=keep)
+    sp = run_spark_batch(
+        str(src), str(tmp_path / "out"), rich_kb, spark=spark, errors=str(tmp_path / "e"), fmt="jsonl", keep=keep
+    )
+    got = pq.read_table(tmp_path / "out").to_pylist()
+    assert got == pq.read_table(tmp_path / "duck.parquet").to_pylist()
+    assert spark_errors_text(tmp_path / "e") == (tmp_path / "duck.parquet.errors.csv").read_text()
+    assert _summary(sp) == _summary(duck)
+    assert duck.rows_out > 200 and duck.error_rows > 30 and duck.decided_in_python > 0
+    if keep:
+        assert {r["site"] for r in got} == {None, "north", "7"}
+
+
+def test_a_jsonl_that_is_not_utf8_is_refused_naming_the_line(tmp_path: Path, kb: KnowledgeBase, spark: Any) -> None:
+    src = tmp_path / "bad.jsonl"
+    src.write_bytes(b'{"age": 40}\n{"age": 4\xff0}\n')
+    with pytest.raises(InputError) as duck:
+        run_batch(str(src), str(tmp_path / "duck.parquet"), kb)
+    with pytest.raises(InputError) as sp:
+        run_spark_batch(str(src), str(tmp_path / "out"), kb, spark=spark, errors=str(tmp_path / "e"), fmt="jsonl")
+    assert str(sp.value) == str(duck.value) and "line 2" in str(sp.value)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    summary = run_spark_batch(
+        str(empty), str(tmp_path / "o2"), kb, spark=spark, errors=str(tmp_path / "e2"), fmt="jsonl"
+    )
+    assert (summary.rows_in, summary.rows_out) == (0, 0)

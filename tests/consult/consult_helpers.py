@@ -95,7 +95,9 @@ def answer_until(iv: Interview, key: str | None, answers: Mapping[str, Answer] =
             assert step.enter is not None, f"{step.key!r} needs an answer and the script gives none"
             text = ""
         lines.append(text)
-        iv.answer(text)
+        refused = [n.text for n in iv.answer(text) if n.kind == "error"]
+        # A script's last answer for a step is the one meant to stand: refused, it is a broken script.
+        assert not (refused and queue == []), f"{step.key!r}: {text!r} refused: {refused}"
     assert key is None or iv.current is not None, f"the interview ended before {key!r}"
     return lines
 
@@ -106,11 +108,42 @@ def typed(
     until: str | None = None,
     audience: str = "clinician",
     prefill: Mapping[str, Any] | None = None,
+    lang: str = "en",
 ) -> list[str]:
     """The lines to type for a consult answered by question id: ``answers`` overrides a
     step's answer (``{**TYPICAL_ANSWERS, "age": ["200", "45"]}``); ``until`` stops before
-    that step (a consult cut short)."""
-    return answer_until(interview(audience, prefill), until, answers)
+    that step (a consult cut short). ``lang="es"``: a patient's interview in Spanish (the
+    answers are Spanish words, understood as ``consult --lang es`` understands them)."""
+    if lang == "en":
+        return answer_until(interview(audience, prefill), until, answers)
+    from ketadecide.i18n.texts import localize
+    from ketadecide.lang import use
+
+    _, kb = _bundled()
+    spanish = localize(kb).knowledge_base
+    with use("es"):
+        iv = Interview(load_questions(spanish), spanish, "patient", dict(prefill or {}))
+        return answer_until(iv, until, answers)
+
+
+#: A patient's typical answers as typed in Spanish, by question id (words, not numbers).
+SPANISH_ANSWERS: dict[str, Answer] = {
+    "suicidality": "No",
+    "diagnoses": "depresión",
+    "antidepressant_trials": "3",
+    "age": "45",
+    "pregnancy": "nada",
+    "bp": "128/82",
+    "conditions": "ninguno",
+    "medications": "ninguno",
+    "phq9": "no",
+    "insurance": "privado",
+    "budget_per_session": "300",
+    "has_driver": "sí",
+    "can_attend_twice_weekly": "sí",
+    "prefers_home": "no",
+    "needle_averse": "no",
+}
 
 
 def after_phq9() -> str:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import DATA_DIR, MINIMAL_KB, ROOT
+from tests.consult.consult_helpers import TYPICAL_ANSWERS, typed
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -80,7 +81,7 @@ def test_a_wrapped_choice_keeps_its_indent() -> None:
 
 #: A whole patient consult on the shipped data: the interview (answers as a patient types them),
 #: then the values step and the SURE check. Synthetic answers.
-PATIENT_INTERVIEW = ["1", "1", "3", "", "45", "1", "", "0", "0", "", "1", "300", "y", "y", "n", "n"]
+PATIENT_INTERVIEW = typed({**TYPICAL_ANSWERS, "bp": ""}, audience="patient")  # by question id; BP skipped
 RATINGS = ["8", "3", "", "10", "5", "9"]  # Enter skips "less time at a clinic"
 SURE = ["n", "y", "y", "n"]
 

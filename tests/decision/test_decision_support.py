@@ -171,12 +171,15 @@ def test_evidence_follows_certainty_and_off_label_use() -> None:
 
 def test_every_caution_lowers_the_fit_and_is_named() -> None:
     _, plain = _fit(values_home=10, insurance="commercial")
-    _, pregnant = _fit(values_home=10, insurance="commercial", pregnancy="pregnant")
+    whole, pregnant = _fit(values_home=10, insurance="commercial", pregnancy="pregnant")
     penalty = KB.extras["values.yaml"].derived.caution_penalty
+    shared = whole.fit.shared_note.patient if whole.fit.shared_note else ""
     for ident, entry in pregnant.items():
         assert entry.cautions, ident
         assert entry.score == max(0, plain[ident].score - penalty * len(entry.cautions))
-        assert "Main drawback" in entry.drawback.patient and entry.cautions[0].patient in entry.drawback.patient
+        # Named: as the option's drawback, or once for all when every option shares it.
+        assert "Main drawback" in entry.drawback.patient
+        assert entry.cautions[0].patient in entry.drawback.patient or entry.cautions[0].patient in shared
 
 
 def test_each_option_shows_its_strongest_match_and_its_main_drawback() -> None:
@@ -290,3 +293,47 @@ def test_passive_ideation_names_the_take_home_supply_as_compoundeds_drawback() -
     assert comp.score == max(0, calm["compounded"].score - penalty)
     for ident in ("spravato", "iv", "im"):
         assert not fit[ident].cautions and fit[ident].score == calm[ident].score, ident
+
+
+def test_the_brief_harm_line_never_repeats_the_benefit_text() -> None:
+    # Issue 24 (review): IM has no harm figure, and its "-" line showed its benefit text
+    # ("One clinic looked back at 452 patients ...") again. The "-" line now says only that
+    # there is no side-effect figure we could check, in both audiences.
+    from ketadecide.render.consult_steps import evidence_brief_lines
+
+    result = evaluate(parse_profile(BASE), KB)
+    for audience in ("patient", "clinician"):
+        lines = evidence_brief_lines(result, audience)  # type: ignore[arg-type]
+        for m in result.modalities:
+            ev = m.evidence
+            assert ev is not None
+            start = lines.index(f"  {m.short_name} ({ev.certainty_words.for_(audience)})")
+            harm = lines[start + 2]
+            assert harm.startswith("    - "), harm
+            if not ev.adverse_effects:
+                assert "side-effect" in harm and "452" not in harm and "100" not in harm, (m.id, harm)
+            assert lines[start + 1][6:] not in harm, (m.id, audience)
+
+
+def test_a_caution_every_option_shares_is_said_once_and_each_drawback_is_its_own() -> None:
+    # Issue 24 (review): a benzodiazepine and a high blood pressure flag every route alike; the
+    # fit then gave all four the same "Main drawback", which says nothing about the options.
+    kw = {"medications": ["benzodiazepine"], "bp_systolic": 150, "bp_diastolic": 95, "values_needles": 8}
+    result, fit = _fit(insurance="commercial", **kw)
+    assert result.fit.shared_note is not None and len(result.fit.shared_cautions) == 2
+    shared = [c.patient for c in result.fit.shared_cautions]
+    assert all(name in result.fit.shared_note.patient for name in shared)
+    drawbacks = {ident: entry.drawback.patient for ident, entry in fit.items()}
+    # Each its own: Spravato and compounded both match "no needles" well, so neither has a poor
+    # match; their drawbacks come from their own data (harm figure; very low certainty).
+    assert drawbacks["spravato"] != drawbacks["compounded"], drawbacks
+    assert "needles" in drawbacks["iv"] and "needles" in drawbacks["im"]
+    for ident, text in drawbacks.items():
+        assert not any(name in text for name in shared), (ident, text)
+        assert "No drawback" not in text, (ident, text)
+        assert len(fit[ident].cautions) == 2  # every caution is still listed and still lowers the fit
+    assert "out of 100 people" in drawbacks["spravato"]  # its own most common harm, with comparator
+    # An option's own caution stays its drawback: passive ideation is compounded's only.
+    _, own = _fit(insurance="commercial", suicidality="passive_ideation", **kw)
+    assert "Thoughts of death" in own["compounded"].drawback.patient
+    assert "Thoughts of death" not in own["spravato"].drawback.patient

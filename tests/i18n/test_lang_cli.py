@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from ketadecide.cli.main import app
 from ketadecide.lang import set_lang
 from tests.conftest import ROOT
+from tests.consult.consult_helpers import SPANISH_ANSWERS as SPANISH
+from tests.consult.consult_helpers import typed
 
 DATA = ROOT / "data"
 CRISIS = str(ROOT / "examples" / "crisis.yaml")
@@ -152,9 +154,11 @@ def test_unknown_language_is_the_libraries_usage_error(runner: CliRunner) -> Non
     assert res.exit_code == 2
 
 
+#: The interview typed in Spanish, by question id (a plan by name, "$300", "sí"/"no"; "no" at
+#: earlier ketamine), then "no" to rating values and to the SURE questions.
 SPANISH_ANSWERS = [
-    *("No", "depresión", "3", "no", "45", "nada", "128/82", "ninguno", "ninguno", "no"),
-    *("privado", "$300", "sí", "sí", "no", "no", "no", "no"),
+    *typed({**SPANISH, "earlier_ketamine": "no", "budget_per_session": "$300"}, lang="es"),
+    *("no", "no"),
 ]
 
 

@@ -25,6 +25,7 @@ from ketadecide.floor import load_knowledge_base
 from ketadecide.lang import missed, set_lang
 from ketadecide.lang.catalog import bundled_path, load
 from tests.conftest import DATA_DIR, ROOT
+from tests.consult.consult_helpers import SPANISH_ANSWERS, typed
 from tests.i18n.english import english_lines, english_words
 
 CITATIONS = [s.citation for s in load_knowledge_base(None).sources.values()]
@@ -122,8 +123,7 @@ def test_the_clinicians_spanish_handout_shows_no_english(tmp_path: Path) -> None
 # -- the consult ------------------------------------------------------------------------------
 
 #: The interview as a patient types it in Spanish, each answer after a "?" and a wrong answer.
-INTERVIEW = ["No", "depresión", "3", "", "45", "nada", "128/82", "ninguno", "ninguno", "no"]
-INTERVIEW += ["privado", "$300", "sí", "sí", "no", "no"]
+INTERVIEW = typed({**SPANISH_ANSWERS, "budget_per_session": "$300"}, lang="es")
 #: The values step: numbers at the yes/no opening, then "sí", two ratings at once, six ratings.
 VALUES = ["7 8", "sí", "7 0", "7", "5", "10", "3", "8", "2"]
 #: SURE: a number and a wrong word at the opening, then two "no"s (so the plan is offered).
@@ -199,8 +199,7 @@ def test_the_errors_a_patient_meets_are_in_spanish(tmp_path: Path) -> None:
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 MENU = "¿Qué sigue? d = todos los detalles"
-TYPED = ["No", "depresión", "3", "", "45", "nada", "128/82", "ninguno", "ninguno", "no", "privado", "300"]
-TYPED += ["sí", "sí", "no", "no"]
+TYPED = typed(SPANISH_ANSWERS, lang="es")
 
 
 def _spawn(cwd: Path, *args: str):  # type: ignore[no-untyped-def]

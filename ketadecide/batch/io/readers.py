@@ -49,7 +49,7 @@ _EXTENSIONS = {
 #: The numbering columns every batch ends with.
 POSITION_COLUMNS = (pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()))
 #: Record separator: cannot occur unescaped in valid JSON, so it splits nothing that matters.
-_JSONL_DELIMITER = "\x1e"
+JSONL_DELIMITER = "\x1e"
 
 
 #: Inputs that are no table of profiles, with what to do instead (following the generic
@@ -273,7 +273,7 @@ def open_jsonl(location: str, *, progress: bool = False, fh: IO[bytes] | None = 
     schema = pa.schema([pa.field("line", pa.string()), *POSITION_COLUMNS])
     est = _estimate_rows(location) if progress else None
     stash: deque[pa.RecordBatch] = deque()
-    parse = pacsv.ParseOptions(delimiter=_JSONL_DELIMITER, quote_char=False, double_quote=False)
+    parse = pacsv.ParseOptions(delimiter=JSONL_DELIMITER, quote_char=False, double_quote=False)
     return Input(
         name=name,
         fmt="jsonl",
@@ -504,6 +504,7 @@ def open_fhir(location: str, kb: KnowledgeBase, as_of: date | None = None) -> In
 __all__ = [
     "DELIMITERS",
     "FORMATS",
+    "JSONL_DELIMITER",
     "BadLine",
     "Input",
     "csv_header",

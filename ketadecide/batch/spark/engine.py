@@ -44,8 +44,10 @@ from ketadecide.batch.spark.workers import (
     headed,
     output_ddl,
     recheck,
+    typed_json_schema,
+    validate_json,
 )
-from ketadecide.batch.sql.spark import SparkQueries, spark_queries
+from ketadecide.batch.sql.spark import SparkQueries, kept_columns, spark_queries, typed_results_sql, uses_decoder
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 
@@ -141,10 +143,10 @@ def spark_errors(name: str, fmt: str = "parquet") -> Iterator[None]:
 def open_spark_input(
     spark: Any, location: str, kb: KnowledgeBase, fmt: str = "parquet", keep: tuple[str, ...] = ()
 ) -> SparkInput:
-    """Open one Parquet or CSV file (any path the session can read) as a :class:`SparkInput`;
+    """Open one Parquet, CSV or JSONL file (any path the session can read) as a :class:`SparkInput`;
     ``keep`` names its columns copied into the results (exit 2 when one is not there)."""
-    if fmt == "csv":
-        return open_spark_csv(spark, location, kb, keep)
+    if fmt in {"csv", "jsonl"}:
+        return open_spark_text(spark, location, kb, fmt, keep)
     with spark_errors(location):
         frame = spark.read.parquet(location)
         files = frame.inputFiles()
@@ -170,36 +172,45 @@ def open_spark_input(
     return SparkInput(spark, location, view, kinds, spark_queries(kinds, kb, view, keep), rows_in=rows_in, keep=keep)
 
 
-def open_spark_csv(spark: Any, location: str, kb: KnowledgeBase, keep: tuple[str, ...] = ()) -> SparkInput:
-    """Open one CSV file through Spark's text source (:mod:`ketadecide.batch.spark.lines`):
-    its lines numbered from per-split counts, cut into text cells on the executors exactly
-    as the DuckDB engine cuts them, with the same refusals (exit 2) for the file as a whole."""
+def open_spark_text(spark: Any, location: str, kb: KnowledgeBase, fmt: str, keep: tuple[str, ...] = ()) -> SparkInput:
+    """Open one CSV or JSONL file through Spark's text source (:mod:`ketadecide.batch.spark.lines`):
+    its lines numbered from per-split counts, cut into cells on the executors exactly as the
+    DuckDB engine cuts them, with the same refusals (exit 2) for the file as a whole. A CSV's
+    text cells go through the validation SQL in Spark; JSONL lines through the DuckDB
+    engine's JSON validation in each task (:func:`~ketadecide.batch.spark.workers.validate_json`)."""
     from pyspark import StorageLevel
     from pyspark.sql import types as t
 
     from ketadecide.batch.io.lines import MAX_LINE_BYTES
-    from ketadecide.batch.io.readers import csv_header
+    from ketadecide.batch.io.readers import JSONL_DELIMITER, csv_header
     from ketadecide.batch.spark.lines import BAD, COUNTS_DDL, line_offsets, parse_splits, read_lines, split_counts
 
-    with spark_errors(location, "csv"):
+    kind = fmt.upper()
+    with spark_errors(location, fmt):
         lines, framed = read_lines(spark, location)
         files = lines.inputFiles()
-    if len(files) != 1:
+    if len(files) > 1:
         raise InputError(
             Problem(
-                f"--engine spark reads one CSV file (its lines number the rows); this is {len(files)} files", location
+                f"--engine spark reads one {kind} file (its lines number the rows); this is {len(files)} files",
+                location,
             )
         )
-    with spark_errors(location, "csv"):
+    with spark_errors(location, fmt):
         counts = [r.asDict() for r in framed.mapInArrow(split_counts, COUNTS_DDL).collect()]
     offsets, total, first_bad, head = line_offsets(counts)
-    first = b"" if head is None else bytes(head)
-    if total > 1 and len(first) <= MAX_LINE_BYTES:
-        first += b"\n"  # the header line as a line reader gives it
-    header, delimiter = csv_header(first, location)
-    check_keep(keep, header)
+    skip = 1 if fmt == "csv" else 0  # the header's line
+    if fmt == "csv":
+        first = b"" if head is None else bytes(head)
+        if total > 1 and len(first) <= MAX_LINE_BYTES:
+            first += b"\n"  # the header line as a line reader gives it
+        header, delimiter = csv_header(first, location)
+        check_keep(keep, header)
+    else:
+        header, delimiter = ["line"], JSONL_DELIMITER
+        check_keep(keep, None)
     if first_bad is not None:
-        raise InputError(Problem(f"not valid UTF-8 text (line {first_bad - 1})", location))
+        raise InputError(Problem(f"not valid UTF-8 text (line {first_bad - skip})", location))
     schema = t.StructType(
         [
             *(t.StructField(c, t.StringType()) for c in header),
@@ -208,16 +219,32 @@ def open_spark_csv(spark: Any, location: str, kb: KnowledgeBase, keep: tuple[str
             t.StructField(BAD, t.StringType()),
         ]
     )
-    work = partial(parse_splits, offsets=offsets, header=header, delimiter=delimiter, name=location)
+    work = partial(parse_splits, offsets=offsets, header=header, delimiter=delimiter, name=location, fmt=fmt)
     # Kept: the three jobs (errors, accepted rows, results) read the cells cut once.
     parsed = framed.mapInArrow(work, schema).persist(StorageLevel.MEMORY_AND_DISK)
     view = f"__ketadecide_input_{secrets.token_hex(4)}"
-    parsed.where(f"{BAD} IS NULL").drop(BAD).createOrReplaceTempView(view)
-    kinds = _checked(dict.fromkeys(header, "text"), keep)
-    queries = spark_queries(kinds, kb, view, keep)
-    inp = SparkInput(spark, location, view, kinds, queries, rows_in=max(total - 1, 0), fmt="csv", keep=keep)
+    good = parsed.where(f"{BAD} IS NULL").drop(BAD)
+    cached = [parsed]
+    if fmt == "csv":
+        good.createOrReplaceTempView(view)
+        kinds = _checked(dict.fromkeys(header, "text"), keep)
+        queries = spark_queries(kinds, kb, view, keep)
+    else:
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        typed_schema = from_arrow_schema(typed_json_schema(keep))
+        typed = good.mapInArrow(partial(validate_json, kb=kb, keep=keep), typed_schema)
+        typed = typed.persist(StorageLevel.MEMORY_AND_DISK)
+        cached.append(typed)
+        typed.createOrReplaceTempView(view)
+        kinds = {"line": "json"}
+        kept = "".join(f", {k}" for k in kept_columns(keep))
+        queries = SparkQueries(
+            f"SELECT __row, line{kept} FROM {view} WHERE __flag", typed_results_sql(kb, view, keep), uses_decoder(kb)
+        )
+    inp = SparkInput(spark, location, view, kinds, queries, rows_in=max(total - skip, 0), fmt=fmt, keep=keep)
     inp.bad = parsed.where(f"{BAD} IS NOT NULL").select("__row", BAD)
-    inp.cached.append(parsed)
+    inp.cached.extend(cached)
     return inp
 
 
@@ -345,8 +372,8 @@ __all__ = [
     "count_error_parts",
     "count_results",
     "error_frame",
-    "open_spark_csv",
     "open_spark_input",
+    "open_spark_text",
     "recheck_flagged",
     "recheck_frame",
     "results_frame",

@@ -126,11 +126,18 @@ def cells_schema(header: list[str]) -> Any:
 
 
 def parse_splits(
-    batches: Iterator[Any], *, offsets: Mapping[int, int], header: list[str], delimiter: str, name: str
+    batches: Iterator[Any],
+    *,
+    offsets: Mapping[int, int],
+    header: list[str],
+    delimiter: str,
+    name: str,
+    fmt: str = "csv",
 ) -> Iterator[Any]:
-    """This task's lines as the DuckDB engine's CSV reader cuts them: a row of cells per
-    line, numbered ``line - 1`` (the header is line 1), or, for a line set aside, its row
-    errors (:func:`~ketadecide.batch.row_checks.bad_line_errors`) as JSON in :data:`BAD`."""
+    """This task's lines as the DuckDB engine's CSV (or JSONL) reader cuts them: a row of
+    cells per line, numbered ``line - 1`` (the CSV header is line 1; a JSONL line is a row
+    of one cell, ``line``, numbered by its line), or, for a line set aside, its row errors
+    (:func:`~ketadecide.batch.row_checks.bad_line_errors`) as JSON in :data:`BAD`."""
     seen: dict[int, int] = {}
     pending: list[bytes] = []
     first = 0  # the file's line number (1-based) of pending[0]
@@ -139,19 +146,19 @@ def parse_splits(
         seen[start] = done + len(values)
         line = offsets[start] + done + 1
         if pending and line != first + len(pending):
-            yield from _cut(pending, first, header=header, delimiter=delimiter, name=name)
+            yield from _cut(pending, first, header=header, delimiter=delimiter, name=name, fmt=fmt)
             pending = []
         if not pending:
             first = line
         pending.extend(values)
         if len(pending) >= _CHUNK_LINES:
-            yield from _cut(pending, first, header=header, delimiter=delimiter, name=name)
+            yield from _cut(pending, first, header=header, delimiter=delimiter, name=name, fmt=fmt)
             pending = []
     if pending:
-        yield from _cut(pending, first, header=header, delimiter=delimiter, name=name)
+        yield from _cut(pending, first, header=header, delimiter=delimiter, name=name, fmt=fmt)
 
 
-def _cut(lines: list[bytes], first: int, *, header: list[str], delimiter: str, name: str) -> Iterator[Any]:
+def _cut(lines: list[bytes], first: int, *, header: list[str], delimiter: str, name: str, fmt: str) -> Iterator[Any]:
     """Consecutive lines (the first is the file's line ``first``) -> record batches."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -160,15 +167,19 @@ def _cut(lines: list[bytes], first: int, *, header: list[str], delimiter: str, n
     from ketadecide.batch.io.lines import BadLine, line_batches
     from ketadecide.batch.row_checks import bad_line_errors
 
-    if first == 1:  # the header line
+    skip = 1 if fmt == "csv" else 0  # the header's line
+    if first == 1 and skip:
         lines, first = lines[1:], 2
     if not lines:
         return
-    shift = first - 2  # line_batches numbers the lines it is given from 1; row = line - 1
+    shift = first - 1 - skip  # line_batches numbers the lines it is given from 1; row = line - skip
     schema = cells_schema(header)
     position = pa.schema([*schema][:-1])
     bad: list[BadLine] = []
-    parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True)
+    if fmt == "csv":
+        parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True)
+    else:  # as readers.open_jsonl: one cell per line, split on a byte JSON never holds unescaped
+        parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False)
     text = io.BytesIO(b"\n".join(lines) + b"\n")
     stash: deque[Any] = deque(maxlen=0)  # the raw batches are not looked back at here
     for batch in line_batches(
@@ -186,7 +197,7 @@ def _cut(lines: list[bytes], first: int, *, header: list[str], delimiter: str, n
                 [
                     [e.id, e.field, e.error]
                     for e in bad_line_errors(
-                        "csv",
+                        fmt,
                         header,
                         row=b.row + shift,
                         text=b.text,

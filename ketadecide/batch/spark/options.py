@@ -6,7 +6,7 @@ from __future__ import annotations
 from ketadecide.errors import InputError, Problem
 
 #: The input formats the Spark engine reads.
-SPARK_INPUTS = ("parquet", "csv")
+SPARK_INPUTS = ("parquet", "csv", "jsonl")
 #: Output names that read as a single file of another format, not a directory.
 _FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
@@ -25,11 +25,11 @@ def check_spark_options(
 
     if fhir is not None:
         raise InputError(
-            Problem("--engine spark reads a Parquet or CSV file; --fhir runs on the default --engine duckdb")
+            Problem("--engine spark reads a Parquet, CSV or JSONL file; --fhir runs on the default --engine duckdb")
         )
     if input_file is None or input_file == "-":
         raise InputError(
-            Problem("--engine spark reads a Parquet or CSV file, not standard input; give its path as INPUT")
+            Problem("--engine spark reads a Parquet, CSV or JSONL file, not standard input; give its path as INPUT")
         )
     kind = format_of(input_file, input_format, what="input")
     if kind not in SPARK_INPUTS:

@@ -117,7 +117,7 @@ def recheck(
         for cells in batch.to_pylist():
             row = cells.pop("__row")
             kept = {k: kept_text(cells.pop(f"__keep_{i}")) for i, k in enumerate(keep)}
-            verdict = check_row(fmt, kinds, cells, kb, row)
+            verdict = check_row(fmt, kinds, cells, kb, row, kept=keep)
             if verdict.profile is not None:
                 result = evaluate_modalities(verdict.profile, kb)
                 record = output_row(result, verdict.profile, row) | kept
@@ -213,6 +213,69 @@ def _kept_texts(column: Any) -> Any:
     return pa.array([kept_text(v) for v in column.to_pylist()], pa.string())
 
 
+def typed_json_schema(keep: Sequence[str] = ()) -> Any:
+    """What :func:`validate_json` gives: the contract's typed columns, ``__row``, ``__seq``,
+    ``__flag``, the line itself and the ``keep`` values (``__keep_<i>``, text)."""
+    import pyarrow as pa
+
+    from ketadecide.batch.sql.validate import sql_type
+    from ketadecide.profile import PROFILE_FIELDS
+
+    arrow = {
+        "BIGINT[]": pa.list_(pa.int64()),
+        "VARCHAR[]": pa.list_(pa.string()),
+        "BIGINT": pa.int64(),
+        "DOUBLE": pa.float64(),
+        "BOOLEAN": pa.bool_(),
+        "VARCHAR": pa.string(),
+    }
+    fields = [pa.field(f, arrow[sql_type(f)]) for f in PROFILE_FIELDS]
+    fields += [pa.field("__row", pa.int64()), pa.field("__seq", pa.int64()), pa.field("__flag", pa.bool_())]
+    fields += [pa.field("line", pa.string()), *(pa.field(f"__keep_{i}", pa.string()) for i in range(len(keep)))]
+    return pa.schema(fields)
+
+
+def validate_json(batches: Iterator[Any], *, kb: KnowledgeBase, keep: Sequence[str] = ()) -> Iterator[Any]:
+    """JSONL lines (``line``, ``__row``, ``__seq``) -> the DuckDB engine's own JSON validation
+    (:func:`~ketadecide.batch.sql.validate.json_query`, run by an in-process DuckDB in this
+    task: Spark SQL has no JSON type tests), so the typed values and the flagged rows are
+    exactly the DuckDB engine's; with the line and the ``keep`` values beside them."""
+    import duckdb
+    import pyarrow as pa
+
+    from ketadecide.batch.sql.validate import json_query
+
+    schema = typed_json_schema(keep)
+    query = f"SELECT v.*, l.line FROM ({json_query(kb, '__lines', keep)}) AS v JOIN __lines AS l USING (__row)"
+    config: dict[str, Any] = {"threads": 1, "temp_directory": "", "preserve_insertion_order": True}
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        for batch in batches:
+            lines = pa.Table.from_batches([batch.select(["line", "__row", "__seq"])])
+            con.register("__lines", lines)
+            table = con.sql(f"{query} ORDER BY __row").to_arrow_table()
+            con.unregister("__lines")
+            for i, k in enumerate(keep):
+                table = table.append_column(f"__keep_{i}", pa.array(_json_kept(table.column("line"), k), pa.string()))
+            yield from table.select(schema.names).cast(schema).to_batches()
+    finally:
+        con.close()
+
+
+def _json_kept(lines: Any, key: str) -> list[str | None]:
+    """A ``--keep`` key of each JSON line as text, as the DuckDB engine reads it (a line that
+    is no JSON object has no kept values: its errors say why)."""
+    out: list[str | None] = []
+    for line in lines.to_pylist():
+        try:
+            cells = json.loads(line)
+        except ValueError:
+            cells = {}
+        out.append(kept_text(cells.get(key)) if isinstance(cells, dict) else None)
+    return out
+
+
 def as_ipc(batches: Iterator[Any]) -> Iterator[Any]:
     """Each batch as Arrow IPC stream bytes in one ``ipc`` value: a partition's results reach
     the driver a batch at a time (``toLocalIterator``) as Arrow, not as one Python row each."""
@@ -274,4 +337,6 @@ __all__ = [
     "headed",
     "output_ddl",
     "recheck",
+    "typed_json_schema",
+    "validate_json",
 ]

@@ -66,6 +66,19 @@ def results_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: Seq
     return _spark(query, forms)
 
 
+def typed_results_sql(kb: KnowledgeBase, source: str, keep: Sequence[str] = ()) -> str:
+    """:func:`results_sql` over a view that is already validated (the contract's typed
+    columns, ``__row``, ``__flag`` and the ``keep`` columns): JSONL input, validated by
+    :func:`~ketadecide.batch.sql.validate.json_query` in each task."""
+    forms = Forms("spark", placeholders=True)
+    passthrough = ["__row", "__flag", *kept_columns(keep)]
+    if uses_decoder(kb):
+        query = rules_key_query(kb, f"(SELECT * FROM {source})", passthrough=passthrough, forms=forms)
+    else:
+        query = rules_query(kb, f"(SELECT * FROM {source})", passthrough=passthrough, forms=forms)
+    return _spark(query, forms)
+
+
 @dataclass(frozen=True)
 class SparkQueries:
     """Everything the Spark engine asks of the SQL room for one input, in one call."""
@@ -84,4 +97,12 @@ def spark_queries(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: S
     return SparkQueries(flagged_sql(kinds, kb, source, keep), results_sql(kinds, kb, source, keep), uses_decoder(kb))
 
 
-__all__ = ["SparkQueries", "flagged_sql", "kept_columns", "results_sql", "spark_queries", "uses_decoder"]
+__all__ = [
+    "SparkQueries",
+    "flagged_sql",
+    "kept_columns",
+    "results_sql",
+    "spark_queries",
+    "typed_results_sql",
+    "uses_decoder",
+]

@@ -148,6 +148,10 @@ def _sql_type(field: str) -> str:
     return "VARCHAR"
 
 
+#: The SQL type of a contract field once validated (for an engine building the typed columns' schema).
+sql_type = _sql_type
+
+
 def _phq9_ok(v: str, forms: Forms = DUCKDB) -> str:
     n, lo, hi = phq9_bounds()
     out_of_range = f"list_filter({v}, lambda x: NOT COALESCE(x BETWEEN {lo} AND {hi}, FALSE))"

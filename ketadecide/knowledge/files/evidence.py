@@ -70,6 +70,9 @@ class ModalityEvidence(Cited):
     adverse_effects: tuple[AdverseEffect, ...] = ()
     no_figures: Wording | None = None
     """Said plainly when there is no figure fit to show "out of 100"."""
+    no_adverse_figures: Wording | None = None
+    """The harms half of ``no_figures`` on its own: shown on the "-" line of the consult's
+    brief, where the benefit half would repeat the "+" line (issue 24 review)."""
 
 
 class EvidenceFile(Strict):

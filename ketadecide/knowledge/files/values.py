@@ -46,6 +46,12 @@ class FitWording(Strict):
     drawback_evidence: Wording
     """... when the evidence is weak: {certainty}."""
     no_drawback: Wording
+    drawback_harm: Wording | None = None
+    """... when a shared caution leaves an option no drawback of its own: its most common
+    harm figure, {value} of 100 {label} ({against} with {who})."""
+    shared_caution: Wording | None = None
+    """Said once when a caution applies to every fitted option alike: {names}. Each option's
+    drawback is then its own (issue 24 review: the same drawback for all says nothing)."""
     tie: Wording
     """Said when two or more options match equally: {names}."""
     nothing_open: CitedText
