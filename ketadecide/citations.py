@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 
@@ -14,6 +15,8 @@ class Ref:
     """Section, page or table, e.g. ``§4``; empty when the whole source is meant."""
     citation: str
     url: str | None
+    reviewed: dt.date | None = None
+    """When the source record was last checked (a list of sources prints it: issue 24, C4)."""
 
     @property
     def text(self) -> str:

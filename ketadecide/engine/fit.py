@@ -393,7 +393,20 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
     )
 
 
-def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, kb: KnowledgeBase) -> DecisionSupport:
+def _condition(decision: DecisionFile, trials: int | None) -> Worded | None:
+    """Page 1's condition sentence for this person: "after at least 2 antidepressants" only
+    when they have tried that many (IPDAS Q1); fewer or not asked gets the other sentence."""
+    intro = decision.intro
+    if intro is None:
+        return None
+    if intro.condition_other is not None and (trials is None or trials < intro.condition_min_trials):
+        return _w(intro.condition_other)
+    return _w(intro.condition)
+
+
+def decision_support_of(
+    decision: DecisionFile, evidence: EvidenceFile | None, kb: KnowledgeBase, *, trials: int | None = None
+) -> DecisionSupport:
     clinic, about = decision.clinic, decision.about
 
     def items(records: tuple[object, ...]) -> tuple[HandoutItem, ...]:
@@ -404,6 +417,10 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         for rec in evidence.modalities.values():
             for item in (*rec.outcomes, *rec.adverse_effects):
                 used += [s.partition(" ")[0] for s in item.sources]
+    # Every flagged source, not only the figures' (issue 24 review, IPDAS C6): a clinic's blog
+    # and a providers' society supply the checklist and questions, the maker's pages the
+    # savings programme and the centre finder; the figures' own come first.
+    used += list(kb.sources)
     sponsored = tuple(r for r in kb.refs(tuple(dict.fromkeys(used))) if kb.sources[r.id].sponsor is not None)
     dates = [s.reviewed for s in kb.sources.values()]
     return DecisionSupport(
@@ -422,7 +439,7 @@ def decision_support_of(decision: DecisionFile, evidence: EvidenceFile | None, k
         alternatives=tuple((_w(a.name), _w(a.line)) for a in about.alternatives),
         oldest_review=min(dates),
         newest_review=max(dates),
-        condition=_w(decision.intro.condition) if decision.intro else None,
+        condition=_condition(decision, trials),
         decision_line=_w(decision.intro.decision) if decision.intro else None,
         glossary=tuple((g.term, Worded(g.clinician, g.patient)) for g in decision.intro.glossary)
         if decision.intro

@@ -194,7 +194,7 @@ class KnowledgeBase:
         """Resolve a source reference such as ``spravato_pi §4``."""
         source_id, _, locator = ref.partition(" ")
         source = self.sources[source_id]
-        return Ref(source_id, locator.strip(), source.citation, source.url)
+        return Ref(source_id, locator.strip(), source.citation, source.url, source.reviewed)
 
     def refs(self, refs: tuple[str, ...]) -> tuple[Ref, ...]:
         return tuple(self.ref(r) for r in refs)

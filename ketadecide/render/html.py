@@ -37,6 +37,7 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    checked,
     conflict_texts,
     course_line,
     coverage_text,
@@ -91,7 +92,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "more": "More about each option",
         "findings": "What we noticed for you",
         "course": "For the course you are having now",
-        "checklist": "Is it worth discussing? A checklist",
+        "checklist": "Things to think about before any of these choices",
         "questions": "Questions to ask a provider",
         "resources": "If you are ever in danger",
         "sources": "Where this information comes from",
@@ -291,11 +292,12 @@ def _closing(  # noqa: PLR0917 - private helper
         # source cut to 45 characters cannot be found from paper); the page budget is four
         # pages of content plus this one.
         out.append(f'<section class="refs-page"><h2>{e(h["sources"])}</h2>')
-        items = "".join(f"<li>{e(_findable(c))}</li>" for _, c in index.items())
+        items = "".join(f"<li>{e(_findable(c) + checked(r))}</li>" for _, c, r in index.dated_items())
         out.append(f'<ol class="sources brief">{items}</ol></section>')
     else:
         out.append(f"<section><h2>{e(h['sources'])}</h2>")
-        out.append('<ol class="sources">' + "".join(f"<li>{e(c)}</li>" for _, c in index.items()) + "</ol></section>")
+        listed = "".join(f"<li>{e(c + checked(r))}</li>" for _, c, r in index.dated_items())
+        out.append(f'<ol class="sources">{listed}</ol></section>')
     out.append(
         "<footer>"
         + e(
@@ -469,6 +471,9 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
     if not every:
         return [*out, f"<p>{e(h['nothing'])}</p>", "</section>"]
     out.append('<ul class="noticed">')
+    # A headline finding's text is already at the top of the page: a patient's list gives its
+    # name, the options and any per-option note, not the same words again (page budget).
+    above = {f.id for m in result.modalities for f in m.findings if f.headline} if audience == "patient" else set()
     for g in groups:
         by_severity: dict[str, list[str]] = {}
         for name, severity in g.severities:
@@ -480,7 +485,7 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
         )
         out.append(
             f'<li><b>{e(g.name.for_(audience))}</b> <span class="where">({e(where)})</span>{rule}. '
-            f"{e(g.rationale.for_(audience))}{notes}{cite(index, g.refs)}</li>"
+            f"{(notes.lstrip() if g.id in above else e(g.rationale.for_(audience)) + notes)}{cite(index, g.refs)}</li>"
         )
     if minor:
         names = "; ".join(g.name.for_(audience) for g in minor)

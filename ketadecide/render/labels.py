@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -304,11 +305,14 @@ class SourceIndex:
     def __init__(self) -> None:
         self._numbers: dict[str, int] = {}
         self._text: dict[str, str] = {}
+        self._reviewed: dict[str, dt.date] = {}
 
-    def _number(self, key: str, text: str) -> int:
+    def _number(self, key: str, text: str, reviewed: dt.date | None = None) -> int:
         if key not in self._numbers:
             self._numbers[key] = len(self._numbers) + 1
             self._text[key] = text
+        if reviewed is not None:
+            self._reviewed[key] = reviewed
         return self._numbers[key]
 
     def refs(self, sources: tuple[Ref | str, ...]) -> str:
@@ -316,7 +320,7 @@ class SourceIndex:
         for s in sources:
             if isinstance(s, Ref):
                 citation = s.citation.rstrip(".") + (f". {s.url}" if s.url else "")
-                n = self._number(s.id, citation)
+                n = self._number(s.id, citation, s.reviewed)
                 where = locators.setdefault(n, [])
                 if s.locator and s.locator not in where:
                     where.append(s.locator)
@@ -326,6 +330,17 @@ class SourceIndex:
 
     def items(self) -> list[tuple[int, str]]:
         return [(n, self._text[key]) for key, n in self._numbers.items()]
+
+    def dated_items(self) -> list[tuple[int, str, dt.date | None]]:
+        """As :meth:`items`, with the date each source was last checked (None for a bare
+        string source, which has no record): the "About this aid" part promises it."""
+        return [(n, self._text[key], self._reviewed.get(key)) for key, n in self._numbers.items()]
+
+
+def checked(reviewed: dt.date | None) -> str:
+    """`` (checked 2026-12-05)`` after a source in a list of sources, so the promise "each
+    one shows the date we checked it" holds on paper (issue 24, IPDAS C4)."""
+    return trf(" (checked {date})", date=reviewed.isoformat()) if reviewed else ""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ketadecide.render.labels import (
     adverse_sentence,
     bar10,
     certainty_line,
+    checked,
     comparator_bar,
     conflict_texts,
     count_range,
@@ -205,7 +206,8 @@ def handout_lines(
 
     lines: list[str] = []
     if checklist:
-        lines += ["## " + ("Candidate checklist" if clinician else tr("Is it worth discussing? A checklist")), ""]
+        head = "Candidate checklist" if clinician else tr("Things to think about before any of these choices")
+        lines += ["## " + head, ""]
         lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
         lines.append("")
     lines += ["## " + ("Questions for the provider" if clinician else tr("Questions to ask a provider")), ""]
@@ -225,7 +227,7 @@ def sources_lines(audience: Audience, index: SourceIndex) -> list[str]:
     if not index.items():
         return []
     heading = "Sources" if audience == "clinician" else tr("Where this information comes from")
-    return ["## " + heading, "", *[f"{n}. {md_escape(c)}" for n, c in index.items()], ""]
+    return ["## " + heading, "", *[f"{n}. {md_escape(c + checked(r))}" for n, c, r in index.dated_items()], ""]
 
 
 def render_report_markdown(report: TroubleshootReport, audience: Audience = "clinician") -> str:

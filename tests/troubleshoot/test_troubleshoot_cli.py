@@ -153,7 +153,7 @@ def test_markdown_handout_content(runner: CliRunner, kb: KnowledgeBase) -> None:
     assert res.exit_code == 0
     text = res.stdout
     for heading in (
-        "## Is it worth discussing? A checklist",
+        "## Things to think about before any of these choices",
         "## Questions to ask a provider",
         "## If you are ever in danger",
     ):
@@ -167,7 +167,8 @@ def test_troubleshoot_markdown_and_html_carry_the_same_sections(runner: CliRunne
     md = runner.invoke(app, ["troubleshoot", "--log", LOG, "-f", "markdown", "-a", "patient"]).stdout
     page = runner.invoke(app, ["troubleshoot", "--log", LOG, "-f", "html", "-a", "patient"]).stdout
     for text in (md, page):
-        assert "Is it worth discussing? A checklist" not in text  # pre-treatment; this course is under way
+        # pre-treatment; this course is under way
+        assert "Things to think about before any of these choices" not in text
         assert "Questions to ask a provider" in text
         assert "If you are ever in danger" in text
         assert "Where this information comes from" in text

@@ -75,7 +75,7 @@ def test_compare_handout_prints_with_crisis_first_and_inert_markup(
     # The course under way, the checklist, the questions, sources, date, disclaimer.
     for s in result.troubleshooting:
         assert " ".join(s.situation.patient.split()) in text, s.id
-    assert "Is it worth discussing? A checklist" in text
+    assert "Things to think about before any of these choices" in text
     assert "Questions to ask a provider" in text
     assert "Where this information comes from" in text
     assert f"Knowledge base reviewed {kb.reviewed.isoformat()}" in text

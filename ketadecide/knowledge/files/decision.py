@@ -79,6 +79,12 @@ class Intro(Cited):
     """Page 1 of the handout: the condition and the decision in two sentences, and a glossary."""
 
     condition: Wording
+    """For a person with at least ``condition_min_trials`` antidepressant trials."""
+    condition_other: Wording | None = None
+    """For fewer trials or an unasked count (IPDAS Q1, issue 24 review): "after at least 2
+    antidepressants" is untrue for someone who tried one. Without it, ``condition`` is shown
+    to everyone."""
+    condition_min_trials: Annotated[int, Field(ge=1, le=10)] = 2
     decision: Wording
     glossary: tuple[GlossaryEntry, ...] = ()
 
