@@ -1,27 +1,29 @@
-"""``--engine spark``: the DuckDB engine's steps, run on a Spark session over one Parquet file.
+"""``--engine spark``: the DuckDB engine's steps, run on a Spark session over one Parquet,
+CSV or JSONL file.
 
-Row numbers are the Parquet row index plus one (``_metadata.row_index``), which is how the
-DuckDB engine numbers the same file. A run is three Spark jobs:
+Parquet rows are numbered by the row index plus one (``_metadata.row_index``); CSV and
+JSONL rows by their line, from per-split line counts (:mod:`ketadecide.batch.spark.lines`):
+how the DuckDB engine numbers the same file. A run is three Spark jobs:
 
 1. **flagged rows**: the validation query (:func:`~ketadecide.batch.sql.spark.flagged_sql`, asked for with the
    results query in one call when the input is opened)
    keeps the rows it cannot vouch for, and the workers re-decide them with the Python
-   reference (:func:`~ketadecide.batch.spark.workers.recheck`): row errors, and the few rows
-   the reference accepts, come back to the driver;
+   reference (:func:`~ketadecide.batch.spark.workers.recheck`): the row errors are written
+   by the executors; only the number of rows the reference accepts reaches the driver;
 2. **results**: validation and rules (:func:`~ketadecide.batch.sql.spark.results_sql`),
-   decoded on the workers (:func:`~ketadecide.batch.spark.workers.finish`), flagged rows
-   replaced by the reference's answer; written by Spark's committer (the CLI) or collected
-   (:func:`stream_spark`, for ``evaluate_many``);
+   decoded on the workers (:func:`~ketadecide.batch.spark.workers.finish`), each flagged
+   row re-checked there from its raw cells and replaced by the reference's answer; written
+   by Spark's committer (the CLI) or streamed a partition at a time (:func:`stream_spark`,
+   for ``stream_many``/``evaluate_many``);
 3. **summary** (files only): the written results counted per partition and merged.
 
 So the errors file, the summary and the output rows are the DuckDB engine's, from the
-same code; the differential tests hold them identical.
+same code; the differential tests hold them identical. No row passes through the driver.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import pickle
 import secrets
 from collections.abc import Generator, Iterator
@@ -65,8 +67,8 @@ class SparkInput:
     queries: SparkQueries
     """The two queries over :attr:`view`, from the SQL room in one call."""
     errors: list[RowError] = field(default_factory=list)
-    accepted: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """Flagged rows the reference accepted: row -> output record."""
+    decided: int = 0
+    """How many flagged rows the Python reference accepted (counted on the executors)."""
     rows_in: int = 0
     """The input's row count (from the Parquet footers; for CSV, its lines but the header)."""
     fmt: str = "parquet"
@@ -240,7 +242,10 @@ def open_spark_text(spark: Any, location: str, kb: KnowledgeBase, fmt: str, keep
         kinds = {"line": "json"}
         kept = "".join(f", {k}" for k in kept_columns(keep))
         queries = SparkQueries(
-            f"SELECT __row, line{kept} FROM {view} WHERE __flag", typed_results_sql(kb, view, keep), uses_decoder(kb)
+            f"SELECT __row, line{kept} FROM {view} WHERE __flag",
+            typed_results_sql(kb, view, keep),
+            uses_decoder(kb),
+            ("line",),
         )
     inp = SparkInput(spark, location, view, kinds, queries, rows_in=max(total - skip, 0), fmt=fmt, keep=keep)
     inp.bad = parsed.where(f"{BAD} IS NOT NULL").select("__row", BAD)
@@ -273,11 +278,11 @@ def error_frame(inp: SparkInput, rechecked: Any, *, jsonl: bool) -> Any:
     return errors
 
 
-def collect_accepted(inp: SparkInput, rechecked: Any) -> None:
-    """The flagged rows the reference accepted (rare: values only the reference can read),
-    into ``inp.accepted``; the row errors stay on the executors."""
-    for item in rechecked.where("accepted IS NOT NULL").select("row", "accepted").toArrow().to_pylist():
-        inp.accepted[item["row"]] = json.loads(item["accepted"])
+def count_accepted(inp: SparkInput, rechecked: Any) -> None:
+    """How many flagged rows the reference accepted (rare: values only the reference can
+    read), counted on the executors into ``inp.decided``; the rows themselves are re-checked
+    again where the results are made (:func:`~ketadecide.batch.spark.workers.finish`)."""
+    inp.decided = rechecked.where("accepted IS NOT NULL").count()
 
 
 def write_errors(errors: Any, location: str, *, jsonl: bool) -> None:
@@ -298,28 +303,15 @@ def count_error_parts(spark: Any, location: str, *, jsonl: bool) -> tuple[int, i
     return sum(r["problems"] for r in counts), sum(r["rows"] for r in counts)
 
 
-def recheck_flagged(inp: SparkInput, kb: KnowledgeBase) -> None:
-    """Job 1 for the Python API: ``inp.errors`` (rows ascending, a row's problems in order)
-    and ``inp.accepted``, collected to the driver."""
-    with spark_errors(inp.name, inp.fmt):
-        rechecked = recheck_frame(inp, kb)
-        table = rechecked.where("accepted IS NOT NULL").unionByName(error_frame(inp, rechecked, jsonl=False)).toArrow()
-    for item in table.sort_by([("row", "ascending"), ("n", "ascending")]).to_pylist():
-        if item["accepted"] is not None:
-            inp.accepted[item["row"]] = json.loads(item["accepted"])
-        else:
-            inp.errors.append(RowError(item["row"], item["id"], item["field"], item["error"]))
-
-
 def results_frame(inp: SparkInput, kb: KnowledgeBase, *, fired: bool) -> Any:
     """Job 2's DataFrame: the output columns (and the rule mask ``__fired`` when asked and
     the rules fit one), each partition's rows in input order."""
     decode = inp.queries.decode
     mask = fired and decode
     rules = inp.spark.sql(inp.queries.results)
-    # The accepted rows go to the executors once, as a broadcast, not in every task's closure.
-    accepted = inp.spark.sparkContext.broadcast(inp.accepted)
-    work = partial(finish, kb=kb, decode=decode, accepted=accepted, fired=mask, keep=inp.keep)
+    work = partial(
+        finish, kb=kb, decode=decode, fired=mask, kinds=inp.kinds, raw=inp.queries.raw, fmt=inp.fmt, keep=inp.keep
+    )
     return rules.mapInArrow(work, output_ddl(fired=mask, keep=inp.keep))
 
 
@@ -345,14 +337,14 @@ def stream_spark(
         with spark_errors(location, fmt):
             rechecked = recheck_frame(inp, kb).persist()
             try:
-                collect_accepted(inp, rechecked)
+                count_accepted(inp, rechecked)
                 errors = error_frame(inp, rechecked, jsonl=False).orderBy("row", "n")
                 for item in errors.select("row", "id", "field", "error").toLocalIterator():
                     yield RowError(item["row"], item["id"], item["field"], item["error"])
             finally:
                 rechecked.unpersist()
             ordered = results_frame(inp, kb, fired=True).orderBy("row")
-            decided = len(inp.accepted)
+            decided = inp.decided
             for item in ordered.mapInArrow(as_ipc, "ipc BINARY").toLocalIterator():
                 with pa.ipc.open_stream(bytes(item["ipc"])) as reader:
                     table = reader.read_all()
@@ -368,13 +360,12 @@ def stream_spark(
 __all__ = [
     "SparkInput",
     "close_input",
-    "collect_accepted",
+    "count_accepted",
     "count_error_parts",
     "count_results",
     "error_frame",
     "open_spark_input",
     "open_spark_text",
-    "recheck_flagged",
     "recheck_frame",
     "results_frame",
     "spark_errors",

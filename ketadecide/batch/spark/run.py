@@ -22,7 +22,7 @@ from typing import Any
 from ketadecide.batch.io.summary import Summary, SummaryCounter
 from ketadecide.batch.spark.engine import (
     close_input,
-    collect_accepted,
+    count_accepted,
     count_error_parts,
     count_results,
     error_frame,
@@ -89,7 +89,7 @@ def run_spark_batch(
             rechecked = recheck_frame(inp, kb, jsonl=jsonl).persist()
             try:
                 write_errors(error_frame(inp, rechecked, jsonl=jsonl), err_dir, jsonl=jsonl)
-                collect_accepted(inp, rechecked)
+                count_accepted(inp, rechecked)
             finally:
                 rechecked.unpersist()
             results_frame(inp, kb, fired=False).write.mode("append").parquet(out_dir)
@@ -105,7 +105,7 @@ def run_spark_batch(
             for part in count_results(spark, out_dir, kb):
                 counter.merge(part)
             counter.error_rows = error_rows
-            counter.decided_in_python = len(inp.accepted)
+            counter.decided_in_python = inp.decided
             summary = counter.summary(input=inp.name, output=output, errors_file=errors)
             problems.commit()
             results.commit()

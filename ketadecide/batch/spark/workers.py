@@ -167,20 +167,22 @@ def finish(
     *,
     kb: KnowledgeBase,
     decode: bool,
-    accepted: Any,
     fired: bool,
+    kinds: Mapping[str, str],
+    raw: Sequence[str],
+    fmt: str = "parquet",
     keep: Sequence[str] = (),
 ) -> Iterator[Any]:
-    """The rules query's rows -> output rows, in row order: flagged rows dropped, the
-    reference's accepted records (``accepted``, by row) in their place; the ``keep``
-    columns (``__keep_<i>``) as text after ``id``."""
+    """The rules query's rows -> output rows, in row order: each flagged row re-checked here
+    by the Python reference from its raw cells (``raw``, in ``kinds``' order), dropped when
+    rejected (its errors come from :func:`recheck`) and put back as the reference's record
+    when accepted; the ``keep`` columns (``__keep_<i>``) as text after ``id``. No row goes
+    through the driver."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ketadecide.batch.sql.decode import FindingsDecoder
 
-    if not isinstance(accepted, Mapping):
-        accepted = accepted.value  # a broadcast variable: the rows the reference accepted
     decoder = FindingsDecoder(kb) if decode else None
     schema = output_schema(keep=keep)
     names = [*schema.names, FIRED] if fired else schema.names
@@ -194,14 +196,42 @@ def finish(
         for i, k in enumerate(keep):
             table = table.append_column(k, _kept_texts(table.column(f"__keep_{i}")))
         flag = table.column("__flag")
-        back = []
+        back: list[dict[str, Any]] = []
         if pc.any(flag).as_py():
-            back = [accepted[r] for r in table.filter(flag).column("row").to_pylist() if r in accepted]
+            flagged = table.filter(flag).select(["row", *raw, *keep]).to_pylist()
+            back = _accepted(flagged, kb=kb, kinds=kinds, raw=raw, fmt=fmt, keep=keep, fired=fired)
             table = table.filter(pc.invert(flag))
         out = table.select(names).cast(schema)
         if back:
             out = pa.concat_tables([out, pa.Table.from_pylist(back, schema=schema)]).sort_by("row")
         yield from out.to_batches()
+
+
+def _accepted(
+    flagged: list[dict[str, Any]],
+    *,
+    kb: KnowledgeBase,
+    kinds: Mapping[str, str],
+    raw: Sequence[str],
+    fmt: str,
+    keep: Sequence[str],
+    fired: bool,
+) -> list[dict[str, Any]]:
+    """The output records of the flagged rows the Python reference accepts (as
+    :func:`recheck` decides them)."""
+    out = []
+    for item in flagged:
+        row = item["row"]
+        cells = {name: item[r] for name, r in zip(kinds, raw, strict=True)}
+        verdict = check_row(fmt, kinds, cells, kb, row, kept=keep)
+        if verdict.profile is None:
+            continue
+        result = evaluate_modalities(verdict.profile, kb)
+        record = output_row(result, verdict.profile, row) | {k: item[k] for k in keep}
+        if fired:
+            record[FIRED] = fired_mask(kb, result)
+        out.append(record)
+    return out
 
 
 def _kept_texts(column: Any) -> Any:

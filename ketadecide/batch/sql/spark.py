@@ -53,12 +53,13 @@ def flagged_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: Seq
 
 
 def results_sql(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: Sequence[str] = ()) -> str:
-    """Validation then the rules, one row per input row with ``__row``, ``__flag`` and the
-    ``keep`` columns (:func:`kept_columns`, unchecked): the decoder's key columns
-    (:func:`uses_decoder`) or the output columns and ``__fired``."""
+    """Validation then the rules, one row per input row with ``__row``, ``__flag``, the raw
+    cells (``__raw_<i>``: a flagged row is re-checked where it is) and the ``keep`` columns
+    (:func:`kept_columns`, unchecked): the decoder's key columns (:func:`uses_decoder`) or
+    the output columns and ``__fired``."""
     forms = Forms("spark", placeholders=True)
-    validation, _ = tabular_query(kinds, kb, source, forms, carry=keep)
-    passthrough = ["__row", "__flag", *kept_columns(keep)]
+    validation, raw_names = tabular_query(kinds, kb, source, forms, keep_raw=True, carry=keep)
+    passthrough = ["__row", "__flag", *raw_names, *kept_columns(keep)]
     if uses_decoder(kb):
         query = rules_key_query(kb, f"({validation})", passthrough=passthrough, forms=forms)
     else:
@@ -71,7 +72,7 @@ def typed_results_sql(kb: KnowledgeBase, source: str, keep: Sequence[str] = ()) 
     columns, ``__row``, ``__flag`` and the ``keep`` columns): JSONL input, validated by
     :func:`~ketadecide.batch.sql.validate.json_query` in each task."""
     forms = Forms("spark", placeholders=True)
-    passthrough = ["__row", "__flag", *kept_columns(keep)]
+    passthrough = ["__row", "__flag", "line", *kept_columns(keep)]
     if uses_decoder(kb):
         query = rules_key_query(kb, f"(SELECT * FROM {source})", passthrough=passthrough, forms=forms)
     else:
@@ -89,12 +90,18 @@ class SparkQueries:
     """:func:`results_sql`: job 2's query."""
     decode: bool
     """:func:`uses_decoder`: whether job 2's rows are decoder keys."""
+    raw: tuple[str, ...] = ()
+    """Job 2's columns holding the raw cells, in the input columns' order (``__raw_<i>``;
+    ``line`` for JSONL)."""
 
 
 def spark_queries(kinds: dict[str, str], kb: KnowledgeBase, source: str, keep: Sequence[str] = ()) -> SparkQueries:
     """The Spark engine's two queries over the view ``source`` (columns ``kinds`` validated;
     ``keep``, the ``--keep`` columns, carried through unchecked)."""
-    return SparkQueries(flagged_sql(kinds, kb, source, keep), results_sql(kinds, kb, source, keep), uses_decoder(kb))
+    raw = tuple(f"__raw_{i}" for i in range(len(kinds)))  # as tabular_query names them
+    return SparkQueries(
+        flagged_sql(kinds, kb, source, keep), results_sql(kinds, kb, source, keep), uses_decoder(kb), raw
+    )
 
 
 __all__ = [
