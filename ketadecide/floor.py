@@ -121,7 +121,7 @@ VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
         "82bd95643448165795bc9aec686a13e211056611175b19d2e63f17906331da2a",
         # Issue 24 (review): safety_assessment_needed is relative for compounded (take-home
         # supply, nobody watching); the other routes stay info. Passed the floor in full.
-        "3b530ab931b65828ee5ae71fd67a5ed633c254a58e9e2b37526360c25cf23425",
+        "3b530ab931b65828ee5ae71fd67a5ed633c254a58e9e2b37526360c25cf23425",  # 0.5.0
     }
 )
 
