@@ -126,14 +126,24 @@ def test_reading_an_endless_line_holds_little_memory() -> None:
     assert peak < 32 << 20
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect (0.5.0): unusable lines are set aside until the next good row's chunk, so "
+    "an input of nothing but unusable lines holds them all (~440 bytes a line) until the end",
+)
 def test_an_endless_pipe_of_bad_lines_keeps_memory_flat(tmp_path: Path) -> None:
-    """Error rows already written are forgotten: the run's memory does not grow with them."""
+    """Error rows already written are forgotten: the run's memory does not grow with them.
+
+    The child's own high-water mark (VmHWM) is read, not ``ru_maxrss``: on Linux a child
+    started by vfork/exec inherits the parent's maxrss, so inside a large pytest process both
+    runs read the parent's figure and the comparison could not fail."""
     script = (
-        "import resource, sys\n"
+        "import sys\n"
         "from ketadecide.batch.duckdb.run import run_batch\n"
         "from ketadecide.floor import load_knowledge_base\n"
         "run_batch('-', 'r.csv', load_knowledge_base(sys.argv[1]))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "print(hwm.split()[1])\n"
     )
 
     def peak(lines: int) -> int:
