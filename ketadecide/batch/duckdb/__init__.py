@@ -61,19 +61,13 @@ class DuckDBEngine:
     def results(
         self, source: Any, kb: KnowledgeBase, *, input_format: str | None, spark: Any, keep: tuple[str, ...] = ()
     ) -> tuple[str, Generator[ResultChunk | RowError, None, None]]:
-        from ketadecide.batch.io.columns import check_keep
+        from ketadecide.batch.duckdb.run import keep_checked
         from ketadecide.batch.io.readers import open_input, open_profiles
 
         from_file = isinstance(source, str | PathLike)
         if keep and not from_file:
             raise ValueError("keep= copies columns of an input file; profiles have none")
-        inp = open_input(str(Path(source)), input_format) if from_file else open_profiles(source)
-        try:
-            check_keep(keep, None if inp.fmt == "jsonl" else list(inp.columns))
-        except BaseException:
-            if inp.close is not None:
-                inp.close()
-            raise
+        inp = keep_checked(open_input(str(Path(source)), input_format) if from_file else open_profiles(source), keep)
         return inp.name, _closing(inp, kb, keep)
 
 

@@ -26,6 +26,17 @@ from ketadecide.outputs import NamedStream, all_written, check_paths, open_outpu
 SWITCH_INTERVAL = 0.001
 
 
+def keep_checked(inp: Input, keep: tuple[str, ...]) -> Input:
+    """``inp``, once ``--keep`` names only its columns (JSONL: any name); closed if not."""
+    try:
+        check_keep(keep, None if inp.fmt == "jsonl" else list(inp.columns))
+    except BaseException:
+        if inp.close is not None:
+            inp.close()
+        raise
+    return inp
+
+
 def run_batch(
     input_location: str,
     output: str | None,
@@ -50,13 +61,7 @@ def run_batch(
         {"output": output, "errors": errors_path},
         stdout=to_stdout,
     )
-    inp = opened or open_input(input_location, input_format, progress=progress is not None)
-    try:
-        check_keep(keep, None if inp.fmt == "jsonl" else list(inp.columns))
-    except BaseException:
-        if inp.close is not None:
-            inp.close()
-        raise
+    inp = keep_checked(opened or open_input(input_location, input_format, progress=progress is not None), keep)
     counter = SummaryCounter(kb)
     # Five threads share the cores, and the decoding thread makes hundreds of short Arrow
     # calls per chunk, giving up the GIL for each: at Python's default 5 ms switch interval
