@@ -268,12 +268,8 @@ def _hint(name: str, spec: FieldSpec, value: object) -> str:
         money = _MONEY_TEXT.match(value)
         if spec.kind == "number" and money:
             return f"; write the number alone, without '$' or commas: {name}: {money.group(1).replace(',', '')}"
-        if spec.kind == "bool":
-            word = value.strip().casefold()
-            if word in _TRUE_WORDS:
-                return "; did you mean true?"
-            if word in _FALSE_WORDS:
-                return "; did you mean false?"
+        if spec.kind == "bool" and (hint := _bool_word_hint(value)):
+            return hint
         if spec.kind in ("enum", "enum_list"):
             return did_you_mean(value, spec.choices)
     if spec.kind == "bool" and isinstance(value, int) and value in (0, 1):
@@ -295,11 +291,17 @@ def cell_hint(name: str, text: str) -> str:
         if money and not _NUMBER_TEXT.match(text):
             return f"; write the number alone, without '$' or commas: {money.group(1).replace(',', '')}"
     if spec.kind == "bool":
-        word = text.strip().casefold()
-        if word in _TRUE_WORDS:
-            return "; did you mean true?"
-        if word in _FALSE_WORDS:
-            return "; did you mean false?"
+        return _bool_word_hint(text)
+    return ""
+
+
+def _bool_word_hint(text: str) -> str:
+    """``yes``/``no`` and their kin, as the boolean they mean (``""`` for any other word)."""
+    word = text.strip().casefold()
+    if word in _TRUE_WORDS:
+        return "; did you mean true?"
+    if word in _FALSE_WORDS:
+        return "; did you mean false?"
     return ""
 
 
