@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience, Crisis, Handout, KnowledgeBaseInfo, Result, Suggestion, Worded
+from ketadecide.engine.result import (
+    Audience,
+    Crisis,
+    DecisionSupport,
+    Handout,
+    KnowledgeBaseInfo,
+    Result,
+    Suggestion,
+    Worded,
+)
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.lang import tr
 from ketadecide.render.labels import (
@@ -391,6 +400,20 @@ def checklist_lines(result: Result, audience: Audience, index: SourceIndex) -> l
     return lines
 
 
+def _alternative_lines(d: DecisionSupport, audience: Audience, index: SourceIndex) -> list[str]:
+    """Each choice other than ketamine, its good point and its harder point, with sources."""
+    e, h = md_escape, DECISION_HEADINGS[audience]
+    lines: list[str] = []
+    for alt in d.alternatives:
+        lines.append(f"- **{e(alt.name.for_(audience))}:** {e(alt.line.for_(audience))}{index.refs(alt.refs)}")
+        lines += [
+            f"  - {e(label)}: {e(p.text.for_(audience))}{index.refs(p.refs)}"
+            for label, p in ((h["alt_good"], alt.good), (h["alt_harder"], alt.harder))
+            if p is not None
+        ]
+    return lines
+
+
 def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
     """Evidence, fit, SURE, choosing a clinic and who made this: sections after the comparison."""
     e = md_escape
@@ -463,7 +486,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         lines += [f"- {e(i.text.for_(audience))}{index.refs(i.refs)}" for i in d.questions]
         lines += ["", f"## {h['about']}", "", e(d.decision.for_(audience)), ""]
         lines += [f"**{h['alternatives']}**", ""]
-        lines += [f"- **{e(n.for_(audience))}:** {e(line.for_(audience))}" for n, line in d.alternatives]
+        lines += _alternative_lines(d, audience, index)
         lines += ["", f"- {e(d.made_by.for_(audience))}", f"- {e(d.funding.for_(audience))}"]
         lines.append(
             f"- {e(d.review_cycle.for_(audience))} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})"
