@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ketadecide.engine.result import (
     AdverseFigure,
+    AlternativeView,
     ChecklistView,
     DecisionSupport,
     Evidence,
@@ -436,7 +437,17 @@ def decision_support_of(
         review_cycle=_w(about.review_cycle),
         sponsored_intro=_w(about.sponsored),
         sponsored=sponsored,
-        alternatives=tuple((_w(a.name), _w(a.line)) for a in about.alternatives),
+        alternatives=tuple(
+            AlternativeView(
+                a.id,
+                _w(a.name),
+                _w(a.line),
+                HandoutItem(_w(a.good), kb.refs(a.good.sources)) if a.good else None,
+                HandoutItem(_w(a.harder), kb.refs(a.harder.sources)) if a.harder else None,
+                kb.refs(a.sources),
+            )
+            for a in about.alternatives
+        ),
         oldest_review=min(dates),
         newest_review=max(dates),
         condition=_condition(decision, trials),

@@ -510,6 +510,20 @@ class GetStartedView:
 
 
 @dataclass(frozen=True)
+class AlternativeView:
+    """One choice other than ketamine (staying, an added medicine, TMS, ECT): what it is, one
+    good point and one harder point, each with its own sources (IPDAS Q3-Q5)."""
+
+    id: str
+    name: Worded
+    line: Worded
+    good: HandoutItem | None
+    harder: HandoutItem | None
+    refs: tuple[Ref, ...]
+    """The record's own sources (for the line)."""
+
+
+@dataclass(frozen=True)
 class DecisionSupport:
     """Choosing a clinic, therapy alongside each option, and who made this aid (IPDAS)."""
 
@@ -525,8 +539,8 @@ class DecisionSupport:
     sponsored_intro: Worded
     sponsored: tuple[Ref, ...]
     """Sources in use that a seller of the treatment paid for or ran."""
-    alternatives: tuple[tuple[Worded, Worded], ...]
-    """(name, one line) per non-ketamine option."""
+    alternatives: tuple[AlternativeView, ...]
+    """The non-ketamine options, in the data's order."""
     oldest_review: dt.date
     newest_review: dt.date
     condition: Worded | None = None

@@ -3,7 +3,7 @@ who made this; placed after the comparison by :mod:`ketadecide.render.html`."""
 
 from __future__ import annotations
 
-from ketadecide.engine.result import Audience, HandoutItem, Result
+from ketadecide.engine.result import Audience, DecisionSupport, HandoutItem, Result
 from ketadecide.lang import tr, trf
 from ketadecide.render.html_page import cite, e
 from ketadecide.render.labels import (
@@ -160,15 +160,52 @@ def decision_sections(
             out += [f"<h3>{e(h['questions'])}</h3>", *items(d.questions)]
         out.append("</section>")
         out += [f'<section class="about"><h2>{e(h["about"])}</h2>', f"<p>{e(d.decision.for_(audience))}</p>"]
-        out += [f"<h3>{e(h['alternatives'])}</h3>", "<ul>"]
-        out += [f"<li><b>{e(n.for_(audience))}:</b> {e(line.for_(audience))}</li>" for n, line in d.alternatives]
-        out += ["</ul>", "<ul>", f"<li>{e(d.made_by.for_(audience))}</li>"]
+        out += alternatives_table(d, audience, index)
+        out += ["<ul>", f"<li>{e(d.made_by.for_(audience))}</li>"]
         out.append(f"<li>{e(d.funding.for_(audience))}</li>")
         span = trf("{low} to {high}", low=d.oldest_review.isoformat(), high=d.newest_review.isoformat())
         out.append(f"<li>{e(d.review_cycle.for_(audience))} ({span})</li>")
         if d.sponsored:
-            out.append(f"<li>{e(d.sponsored_intro.for_(audience))}{cite(index, d.sponsored)}</li>")
+            out.append(SPONSORED_SLOT)  # filled by fill_sponsored once the whole page is cited
         out += ["</ul>", "</section>"]
+    return out
+
+
+#: Where "Who made this" lists the sellers' sources: a placeholder until the rest of the page
+#: has cited its sources, since the clinic questions and checklists come after it.
+SPONSORED_SLOT = "<!-- sponsored sources -->"
+
+
+def fill_sponsored(body: list[str], result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """``body`` with its sponsored slot filled: only the sellers' sources this page cites
+    elsewhere (issue 24 review, IPDAS C6), so the list never adds a source to the page's
+    sources that nothing on it uses; no line at all when the page cites none."""
+    d = result.decision
+    cited = index.cited(d.sponsored) if d is not None else ()
+    line = f"<li>{e(d.sponsored_intro.for_(audience))}{cite(index, cited)}</li>" if d is not None and cited else None
+    return [x for x in (line if x == SPONSORED_SLOT else x for x in body) if x is not None]
+
+
+def alternatives_table(d: DecisionSupport, audience: Audience, index: SourceIndex) -> list[str]:
+    """The choices other than ketamine (IPDAS Q3-Q5, issue 24 review): what each is, one good
+    point and one harder point, each cell with its own source marks like the ketamine options'
+    cells, in one compact table (the page budget)."""
+    if not d.alternatives:
+        return []
+    h = DECISION_HEADINGS[audience]
+
+    def cell(item: HandoutItem | None) -> str:
+        return "<td></td>" if item is None else f"<td>{e(item.text.for_(audience))}{cite(index, item.refs)}</td>"
+
+    out = [
+        f"<h3>{e(h['alternatives'])}</h3>",
+        '<table class="compare alternatives"><thead><tr>'
+        f"<th>{e(h['alt_choice'])}</th><th>{e(h['alt_good'])}</th><th>{e(h['alt_harder'])}</th></tr></thead><tbody>",
+    ]
+    for a in d.alternatives:
+        what = f"<b>{e(a.name.for_(audience))}:</b> {e(a.line.for_(audience))}{cite(index, a.refs)}"
+        out.append(f"<tr><td>{what}</td>{cell(a.good)}{cell(a.harder)}</tr>")
+    out.append("</tbody></table>")
     return out
 
 

@@ -3,11 +3,9 @@ and source marks. Everything from input or data goes through :func:`esc`."""
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience
 from ketadecide.lang import current
 from ketadecide.render.labels import SourceIndex
 
@@ -93,6 +91,11 @@ tr.start th { background: none; border-left: none; border-right: none; padding: 
 tr.start h2 { margin: 0 0 2px; }
 tr.start p { font-size: 9pt; }
 tr.start ~ tr td, tr.start ~ tr th { font-size: 8pt; line-height: 1.15; padding: 2px 4px; }
+/* The choices other than ketamine (issue 24 review): one tight table, within the page budget */
+table.compare.alternatives { font-size: 8pt; line-height: 1.15; margin: 2px 0 4px; }
+table.compare.alternatives th, table.compare.alternatives td { padding: 1px 4px; }
+table.compare.alternatives thead th { font-size: 8pt; }
+table.compare.alternatives thead th:first-child { width: 30%; }
 ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
 ol.sources.brief { font-size: 5.8pt; columns: 3; column-gap: 10px; line-height: 1.1; padding-left: 16px;
                    margin: 2px 0; }
@@ -103,6 +106,13 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.22; }
   table.compare { line-height: 1.15; }
+  /* Tighter cells and lists in print (issue 24 review: the alternatives' good and harder
+     points had to fit the four-page budget, the Spanish copy too). */
+  table.compare th, table.compare td, table.summary th, table.summary td { padding: 2px 3px; }
+  section.clinic, section.about, ul.checklist, ol.questions { line-height: 1.15; }
+  ol.sources.brief { line-height: 1.02; }
+  /* a source mark is raised: without this it makes its line taller than the others */
+  .refs { line-height: 0; vertical-align: 0.2em; }
   h2 { font-size: 12pt; margin: 6px 0 2px; }
   h3 { font-size: 10pt; margin: 4px 0 1px; }
   a { color: inherit; text-decoration: none; }
@@ -119,18 +129,6 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 def e(text: str) -> str:
     """``text`` escaped for HTML (quotes too)."""
     return escape(text, quote=True)
-
-
-class PlainIndex(SourceIndex):
-    """For a patient: the numbers only; the locators (section numbers) stay in the clinician's copy."""
-
-    def refs(self, sources: tuple[Ref | str, ...]) -> str:
-        return re.sub(r"\[(\d+):[^\]]*\]", r"[\1]", super().refs(sources))
-
-
-def index_for(audience: Audience) -> SourceIndex:
-    """A source index: numbers only for a patient, with locators for a clinician."""
-    return PlainIndex() if audience == "patient" else SourceIndex()
 
 
 def cite(index: SourceIndex, sources: tuple[Ref | str, ...]) -> str:

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ketadecide.engine.result import (
+    AlternativeView,
     Audience,
     DecisionSupport,
     Evidence,
@@ -219,10 +220,27 @@ def _decision(d: DecisionSupport, audience: Audience) -> dict[str, dict[str, Any
             "funding": d.funding.for_(audience),
             "review_cycle": d.review_cycle.for_(audience),
             "sponsored_sources": [r.text for r in d.sponsored],
-            "alternatives": [{"name": n.for_(audience), "line": line.for_(audience)} for n, line in d.alternatives],
+            "alternatives": [_alternative(a, audience) for a in d.alternatives],
             "oldest_review": d.oldest_review.isoformat(),
             "newest_review": d.newest_review.isoformat(),
         },
+    }
+
+
+def _alternative(a: AlternativeView, audience: Audience) -> dict[str, Any]:
+    """A choice other than ketamine: its name and line, and (added in 0.5.x, issue 24 review)
+    its id, one good point and one harder point with their sources, and its own sources."""
+
+    def point(p: HandoutItem | None) -> dict[str, Any] | None:
+        return None if p is None else {"text": p.text.for_(audience), "sources": [r.text for r in p.refs]}
+
+    return {
+        "id": a.id,
+        "name": a.name.for_(audience),
+        "line": a.line.for_(audience),
+        "good": point(a.good),
+        "harder": point(a.harder),
+        "sources": [r.text for r in a.refs],
     }
 
 

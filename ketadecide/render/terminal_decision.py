@@ -131,13 +131,18 @@ def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceInde
     lines.head(h["about"])
     lines.line(d.decision.for_(audience))
     lines.bold(h["alternatives"])
-    for name, text in d.alternatives:
-        lines.line(f"- {name.for_(audience)}: {text.for_(audience)}")
+    for a in d.alternatives:
+        lines.line(f"- {a.name.for_(audience)}: {a.line.for_(audience)}", index.refs(a.refs))
+        for label, point in ((h["alt_good"], a.good), (h["alt_harder"], a.harder)):
+            if point is not None:
+                lines.line(f"  {label}: {point.text.for_(audience)}", index.refs(point.refs))
     lines.line(d.made_by.for_(audience))
     lines.line(d.funding.for_(audience))
     lines.line(f"{d.review_cycle.for_(audience)} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})")
-    if d.sponsored:
-        lines.line(d.sponsored_intro.for_(audience), index.refs(d.sponsored))
+    # Only the sellers' sources this screen cites (this is its last cited line; issue 24 review).
+    cited = index.cited(d.sponsored)
+    if cited:
+        lines.line(d.sponsored_intro.for_(audience), index.refs(cited))
 
 
 def get_started_lines(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:

@@ -100,6 +100,10 @@ def test_how_to_get_started_prints_within_the_content_pages(tmp_path: Path, prof
     text = " ".join(pages[: sources - 1])
     for row in ("Who refers you", "Insurance approval", "Where to go", "A first visit, step by step", "Getting home"):
         assert row in text, row
+    # The choices other than ketamine, each with its good and harder point (issue 24 review),
+    # inside the same budget.
+    for words in ("Other choices (not ketamine)", "Good point", "Harder point", "29 out of 100 people had memory loss"):
+        assert words in text, words
 
 
 @pytest.mark.slow

@@ -44,6 +44,11 @@ class Alternative(Cited):
     id: RecordId
     name: Wording
     line: Wording
+    good: CitedText | None = None
+    """One good point, in the sentence form of the ketamine options (a figure only where a
+    cited source gives one; issue 24 review, IPDAS Q4)."""
+    harder: CitedText | None = None
+    """One harder point, the same way (IPDAS Q5)."""
 
 
 class About(Cited):

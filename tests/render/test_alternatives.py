@@ -1,0 +1,121 @@
+"""The choices other than ketamine (issue 24, independent IPDAS review of Q3-Q5): each has one
+good point and one harder point, cited and dated; a figure only where a stored source gives
+it, the same number as the evidence file's record from that study; and every output that
+shows them shows their sources."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from ketadecide import load_knowledge_base
+from ketadecide.cli.main import app
+from ketadecide.lang import set_lang
+from ketadecide.render.labels import per_100
+from tests.conftest import ROOT
+
+EXAMPLE = str(ROOT / "examples" / "trd-commercial.yaml")
+KB = load_knowledge_base()
+ALT_SOURCES = ("icsi_depression", "taylor_2020_augmentation", "escape_trd_2023", "fda_tms_510k", "elektd_2023")
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    yield
+    set_lang("en")
+
+
+def _compare(*args: str) -> str:
+    res = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, *args], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.stderr
+    return res.stdout
+
+
+def test_every_alternative_has_a_cited_good_and_harder_point() -> None:
+    decision = KB.decision()
+    assert decision is not None
+    alts = decision.about.alternatives
+    assert [a.id for a in alts] == ["stay", "augmentation", "tms", "ect"]
+    for a in alts:
+        assert a.good is not None and a.harder is not None, a.id
+        for point in (a.good, a.harder):
+            assert point.sources and all(s.partition(" ")[0] in KB.sources for s in point.sources)
+            assert str(point.reviewed) >= "2026-12-06"
+
+
+def _figures(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"(\d+) out of 100", text)]
+
+
+def test_each_figure_is_the_comparator_arm_of_the_stored_study() -> None:
+    """ECT and an added medicine are the comparator arms of trials the evidence file already
+    holds: the patient's number must be that record's, rounded the same way."""
+    decision, evidence = KB.decision(), KB.evidence()
+    assert decision is not None and evidence is not None
+    alts = {a.id: a for a in decision.about.alternatives}
+    outcomes = {o.id: o for m in evidence.modalities.values() for o in m.outcomes}
+    harms = {(mid, h.id): h for mid, m in evidence.modalities.items() for h in m.adverse_effects}
+
+    def pct(x: float | None) -> int:
+        assert x is not None
+        return per_100(x)
+
+    ect, aug = alts["ect"], alts["augmentation"]
+    assert ect.good is not None and ect.harder is not None and aug.good is not None
+    assert _figures(ect.good.patient) == [pct(outcomes["elektd_response"].comparator_pct)] == [41]
+    assert outcomes["elektd_response"].sources == ect.good.sources
+    assert _figures(ect.harder.patient) == [pct(harms[("iv", "amnesia")].comparator_pct)] == [29]
+    assert harms[("iv", "amnesia")].sources == ect.harder.sources
+    assert _figures(aug.good.patient) == [pct(outcomes["escape_trd_remission"].comparator_pct)] == [18]
+    assert outcomes["escape_trd_remission"].sources == aug.good.sources
+    # No stored figure for staying or for TMS: none is shown, and the text says so.
+    for ident in ("stay", "tms"):
+        a = alts[ident]
+        assert a.good is not None and a.harder is not None
+        assert not _figures(a.good.patient + a.harder.patient)
+        assert "no number" in a.harder.patient and "No figure shown" in a.harder.clinician
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_handout_prints_each_point_with_its_marks_and_lists_their_sources(lang: str) -> None:
+    page = _compare("-a", "patient", "-f", "html", "--lang", lang)
+    table = re.search(r'<table class="compare alternatives">.*?</table>', page, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr><td>.*?</tr>", table.group(0), re.S)
+    assert len(rows) == 4
+    for row in rows:
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        assert len(cells) == 3 and all('class="refs"' in c for c in cells), row
+    refs = re.search(r'<section class="refs-page">.*?</section>', page, re.S)
+    assert refs is not None
+    listed = refs.group(0)
+    for key in ALT_SOURCES:
+        first_words = KB.sources[key].citation.split(".")[0][:30]
+        assert first_words in listed, key
+    # the marks point at those entries: every number in the table is on the list
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", table.group(0))}
+    assert numbers and max(numbers) <= listed.count("<li>")
+
+
+def test_markdown_json_and_the_terminal_detail_carry_the_points_and_sources() -> None:
+    md = _compare("-a", "patient", "-f", "markdown")
+    section = md.split("**Other choices (not ketamine)**", 1)[1].split("## ", 1)[0]
+    assert section.count("Good point:") == 4 and section.count("Harder point:") == 4
+    assert "41 out of 100 people felt much better" in section
+    listed = md.split("## Where this information comes from", 1)[1]
+    for key in ALT_SOURCES:
+        assert KB.sources[key].citation.split(".")[0][:30] in listed.replace("\\", ""), key
+    data = json.loads(_compare("-a", "clinician", "-f", "json"))
+    alts = data["about"]["alternatives"]
+    assert [a["id"] for a in alts] == ["stay", "augmentation", "tms", "ect"]
+    for a in alts:
+        assert a["good"]["text"] and a["good"]["sources"] and a["harder"]["text"] and a["harder"]["sources"]
+    assert "41.2%" in alts[3]["good"]["text"] and "28.9%" in alts[3]["harder"]["text"]
+    detail = _compare("-a", "patient", "--detail")
+    block = detail.split("Other choices (not ketamine)", 1)[1]
+    assert block.count("Good point:") == 4 and block.count("Harder point:") == 4
+    assert re.search(r"29 out of 100 people had memory loss during a course\.\s*\[\d+\]", block)
