@@ -24,6 +24,7 @@ ordering) are DuckDB's own.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -34,6 +35,7 @@ from ketadecide.batch.duckdb.prefetch import prefetched
 from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.io.columns import kept_text as _as_text
 from ketadecide.batch.io.columns import output_columns, output_row, output_schema
+from ketadecide.batch.io.lines import BadLine
 from ketadecide.batch.io.readers import Input, drop_before, take_raw
 from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
 from ketadecide.batch.sql.compile import (
@@ -57,6 +59,20 @@ RESULT_BATCH_ROWS = 131072
 #: is read, so memory is bounded by the chunk, not the file: DuckDB, given the whole
 #: stream, read far ahead of the results it returned and peak memory grew with N.
 CHUNK_ROWS = 100_000
+#: Lines set aside (unusable, CSV/JSONL) that may wait for the next chunk of records: past
+#: this many, the records read so far are queried at once, so that the lines' errors can be
+#: written and the lines forgotten (a few good rows among millions of bad lines would
+#: otherwise hold them all).
+HELD_BAD_LINES = 65_536
+
+
+class _Accounted:
+    """In the results stream: every line the reader has read so far is either in a result
+    chunk already handed on or set aside, so the set-aside lines' errors can be written."""
+
+
+#: The one :class:`_Accounted` marker.
+ACCOUNTED = _Accounted()
 
 
 def memory_limit_mb(threads: int) -> int:
@@ -126,7 +142,7 @@ def stream_results(
     sql = batch_sql(inp, kb, json_lines=json_lines, kept=keep)
     decoder = FindingsDecoder(kb) if fast else None
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
-    bad_done = 0
+    set_aside = _SetAside(inp)
     # Flagged rows whose one bad text cell gives their errors (None: re-check every row).
     cells: CellProblems | LineProblems | None = None
     if recheck_all():
@@ -147,7 +163,11 @@ def stream_results(
             results = prefetched(results, depth=1, name="ketadecide-decode")
     try:
         for expanded in results:
+            if expanded is ACCOUNTED:
+                yield from set_aside.errors(last_row=None)
+                continue
             table = expanded
+            set_aside.decided += table.num_rows
             rows_col = table.column("row")
             first_row, last_row = rows_col[0].as_py(), rows_col[-1].as_py()
             errors: list[RowError] = []
@@ -163,25 +183,15 @@ def stream_results(
                 )
             if keep and lines is not None:
                 lines = kept_in_lines(table, lines, keep)
-            # Lines that could not be split into cells, up to this chunk's last row.
-            while bad_done < len(inp.bad_lines) and inp.bad_lines[bad_done].row <= last_row:
-                errors.extend(_bad_line_errors(inp, inp.bad_lines[bad_done]))
-                bad_done += 1
             errors.sort(key=lambda e: e.row)
-            yield from errors
+            # With the lines that could not be split into cells, up to this chunk's last row
+            # (and past it, up to the next record): in row order, made as they are written.
+            yield from heapq.merge(errors, set_aside.errors(last_row=last_row), key=lambda e: e.row)
             fired = table.column("__fired") if "__fired" in table.column_names else None
             out = table.select(schema.names).cast(schema)
             yield ResultChunk(out, fired, None if lines is None else tuple(lines), decided)
             drop_before(inp.stash, first_row)
-            if inp.release_bad_lines and bad_done:
-                del inp.bad_lines[:bad_done]  # consumed; the reader appends only later rows
-                bad_done = 0
-        rest: list[RowError] = []
-        inp.bad_lines.sort(key=lambda b: b.row)
-        for bad in inp.bad_lines[bad_done:]:
-            rest.extend(_bad_line_errors(inp, bad))
-        rest.sort(key=lambda e: e.row)
-        yield from rest
+        yield from set_aside.errors(last_row=None, rest=True)
     finally:
         try:
             results.close()  # release the chunk's DuckDB view before the connection goes
@@ -192,7 +202,7 @@ def stream_results(
 def _expanded(results: Generator[Any, None, None], decoder: FindingsDecoder) -> Generator[Any, None, None]:
     try:
         for table in results:
-            yield decoder.expand(table)
+            yield table if table is ACCOUNTED else decoder.expand(table)
     finally:
         results.close()  # the chunk's DuckDB view goes before the connection
 
@@ -203,6 +213,41 @@ def _any(column: Any) -> bool:
     return bool(pc.any(column).as_py())
 
 
+class _SetAside:
+    """The errors of the input's lines set aside (``inp.bad_lines``), each written once every
+    record before it is decided, and then forgotten when the reader allows it."""
+
+    def __init__(self, inp: Input) -> None:
+        self.inp = inp
+        self.decided = 0
+        """Records decided so far (the query gives one result row per record, in order)."""
+        self.done = 0
+        """Lines of ``inp.bad_lines`` written (kept when the reader still needs them)."""
+
+    def errors(self, *, last_row: int | None, rest: bool = False) -> Iterator[RowError]:
+        """The errors of the lines that can be written now: those before ``last_row`` (the
+        last record decided), those whose records before are all decided, or (``rest``) all."""
+        inp = self.inp
+        held = inp.bad_lines
+        if rest:
+            held.sort(key=lambda b: b.row)
+        end = self.done
+        # The reader only appends (in row order), so this scan and the slice stay valid.
+        while end < len(held) and (rest or self._ready(held[end], last_row)):
+            end += 1
+        for i in range(self.done, end):
+            yield from _bad_line_errors(inp, held[i])
+        self.done = end
+        if inp.release_bad_lines and end:
+            del held[:end]  # written; the reader appends only later rows
+            self.done = 0
+
+    def _ready(self, line: BadLine, last_row: int | None) -> bool:
+        if last_row is not None and line.row <= last_row:
+            return True
+        return line.before is not None and line.before <= self.decided
+
+
 def _bad_line_errors(inp: Input, bad: Any) -> list[RowError]:
     return bad_line_errors(
         inp.fmt,
@@ -211,7 +256,7 @@ def _bad_line_errors(inp: Input, bad: Any) -> list[RowError]:
         text=bad.text,
         expected=bad.expected,
         actual=bad.actual,
-        problems=bad.problems,
+        problems=bad.reasons(),
     )
 
 
@@ -281,11 +326,17 @@ def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, Non
             con.unregister("__input")
 
     for batch in prefetched(inp.batches) if inp.read_ahead else inp.batches:
-        pending.append(batch)
-        rows += batch.num_rows
-        if rows >= CHUNK_ROWS:
+        if batch.num_rows:
+            pending.append(batch)
+            rows += batch.num_rows
+        held = len(inp.bad_lines) if inp.release_bad_lines else 0
+        if rows >= CHUNK_ROWS or (pending and held >= HELD_BAD_LINES):
             yield from run(pending)
             pending, rows = [], 0
+        elif not batch.num_rows and not pending:
+            # The reader set lines aside and every record before them is in a chunk
+            # already yielded: their errors can be written now.
+            yield ACCOUNTED
     if pending:
         yield from run(pending)
 
