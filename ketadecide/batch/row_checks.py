@@ -208,12 +208,14 @@ def check_cells(
     raw_id = cells.get("id")
     return Verdict(
         profile if not problems else None,
-        tuple(sorted(problems, key=_problem_order)),
+        tuple(sorted(problems, key=problem_order)),
         raw_id if isinstance(raw_id, str) and raw_id != "" else None,
     )
 
 
-def _problem_order(p: Problem) -> int:
+def problem_order(p: Problem) -> int:
+    """Where a row's problem goes in its errors: by field, in the profile's order (unknown
+    columns last); sorted stably, so one field's problems keep their own order."""
     name = (p.field or "").split("[")[0]
     return PROFILE_FIELDS.index(name) if name in PROFILE_FIELDS else len(PROFILE_FIELDS)
 

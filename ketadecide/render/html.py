@@ -24,8 +24,8 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.lang import Registers, tr, trf
-from ketadecide.render.html_decision import decision_sections, get_started_rows
-from ketadecide.render.html_page import cite, document, e, index_for
+from ketadecide.render.html_decision import decision_sections, fill_sponsored, get_started_rows
+from ketadecide.render.html_page import cite, document, e
 from ketadecide.render.labels import (
     DETAIL_LABEL,
     INDICATION_ROW,
@@ -41,8 +41,10 @@ from ketadecide.render.labels import (
     conflict_texts,
     course_line,
     coverage_text,
+    findable,
     group_findings,
     incomplete_line,
+    index_for,
     key_finding_names,
     leaning_elsewhere,
     log_line,
@@ -293,7 +295,7 @@ def _closing(  # noqa: PLR0917 - private helper
         # source cut to 45 characters cannot be found from paper); the page budget is four
         # pages of content plus this one.
         out.append(f'<section class="refs-page"><h2>{e(h["sources"])}</h2>')
-        items = "".join(f"<li>{e(_findable(c) + checked(r))}</li>" for _, c, r in index.dated_items())
+        items = "".join(f"<li>{e(findable(c) + checked(r))}</li>" for _, c, r in index.dated_items())
         out.append(f'<ol class="sources brief">{items}</ol></section>')
     else:
         out.append(f"<section><h2>{e(h['sources'])}</h2>")
@@ -390,15 +392,6 @@ WORKSHEET_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("monitoring", "Staff watching over you"),
 )
 """The values worksheet's rows when nothing was rated (values.yaml's patient labels)."""
-
-
-def _findable(citation: str) -> str:
-    """A citation in full; its web address is left off only when a DOI or PMID already finds
-    it (so the small print fits its page), never for a page known by its address alone."""
-    last = citation.rsplit(" ", 1)[-1]
-    if last.startswith("http") and any(k in citation for k in ("doi:", "PMID", "PMCID")):
-        return citation[: -len(last)].rstrip()
-    return citation
 
 
 def _title(audience: Audience, profile_id: str | None, base: str | None = None) -> str:
@@ -566,8 +559,16 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     if result.handout is not None and result.handout.disclaimer_refs:
         disclaimer_refs = result.handout.disclaimer_refs
     body += _closing(
-        result.disclaimer, disclaimer_refs, result.knowledge_base, result.ketadecide_version, audience, index
+        result.disclaimer,
+        disclaimer_refs,
+        result.knowledge_base,
+        result.ketadecide_version,
+        audience,
+        index,
     )
+    # Last, when every source of the page is cited: the sellers' sources among them (filling
+    # the slot cites nothing new, so the list above is already complete).
+    body = fill_sponsored(body, result, audience, index)
     # The page title (what a browser prints in its header and keeps in its history) never
     # carries the profile id, often a record number; the heading on the page may.
     return document(_title(audience, None), body)

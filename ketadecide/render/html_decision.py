@@ -166,9 +166,24 @@ def decision_sections(
         span = trf("{low} to {high}", low=d.oldest_review.isoformat(), high=d.newest_review.isoformat())
         out.append(f"<li>{e(d.review_cycle.for_(audience))} ({span})</li>")
         if d.sponsored:
-            out.append(f"<li>{e(d.sponsored_intro.for_(audience))}{cite(index, d.sponsored)}</li>")
+            out.append(SPONSORED_SLOT)  # filled by fill_sponsored once the whole page is cited
         out += ["</ul>", "</section>"]
     return out
+
+
+#: Where "Who made this" lists the sellers' sources: a placeholder until the rest of the page
+#: has cited its sources, since the clinic questions and checklists come after it.
+SPONSORED_SLOT = "<!-- sponsored sources -->"
+
+
+def fill_sponsored(body: list[str], result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """``body`` with its sponsored slot filled: only the sellers' sources this page cites
+    elsewhere (issue 24 review, IPDAS C6), so the list never adds a source to the page's
+    sources that nothing on it uses; no line at all when the page cites none."""
+    d = result.decision
+    cited = index.cited(d.sponsored) if d is not None else ()
+    line = f"<li>{e(d.sponsored_intro.for_(audience))}{cite(index, cited)}</li>" if d is not None and cited else None
+    return [x for x in (line if x == SPONSORED_SLOT else x for x in body) if x is not None]
 
 
 def alternatives_table(d: DecisionSupport, audience: Audience, index: SourceIndex) -> list[str]:

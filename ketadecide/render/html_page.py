@@ -3,11 +3,9 @@ and source marks. Everything from input or data goes through :func:`esc`."""
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from ketadecide.citations import Ref
-from ketadecide.engine.result import Audience
 from ketadecide.lang import current
 from ketadecide.render.labels import SourceIndex
 
@@ -131,18 +129,6 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 def e(text: str) -> str:
     """``text`` escaped for HTML (quotes too)."""
     return escape(text, quote=True)
-
-
-class PlainIndex(SourceIndex):
-    """For a patient: the numbers only; the locators (section numbers) stay in the clinician's copy."""
-
-    def refs(self, sources: tuple[Ref | str, ...]) -> str:
-        return re.sub(r"\[(\d+):[^\]]*\]", r"[\1]", super().refs(sources))
-
-
-def index_for(audience: Audience) -> SourceIndex:
-    """A source index: numbers only for a patient, with locators for a clinician."""
-    return PlainIndex() if audience == "patient" else SourceIndex()
 
 
 def cite(index: SourceIndex, sources: tuple[Ref | str, ...]) -> str:

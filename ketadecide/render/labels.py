@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -332,10 +333,36 @@ class SourceIndex:
     def items(self) -> list[tuple[int, str]]:
         return [(n, self._text[key]) for key, n in self._numbers.items()]
 
+    def cited(self, refs: tuple[Ref, ...]) -> tuple[Ref, ...]:
+        """The ``refs`` already cited: the sponsored list names only sources this page cites
+        (issue 24 review: a seller's page the page never cites is not listed, nor numbered)."""
+        return tuple(r for r in refs if r.id in self._numbers)
+
     def dated_items(self) -> list[tuple[int, str, dt.date | None]]:
         """As :meth:`items`, with the date each source was last checked (None for a bare
         string source, which has no record): the "About this aid" part promises it."""
         return [(n, self._text[key], self._reviewed.get(key)) for key, n in self._numbers.items()]
+
+
+class PlainIndex(SourceIndex):
+    """For a patient: the numbers only; the locators (section numbers) stay in the clinician's copy."""
+
+    def refs(self, sources: tuple[Ref | str, ...]) -> str:
+        return re.sub(r"\[(\d+):[^\]]*\]", r"[\1]", super().refs(sources))
+
+
+def index_for(audience: Audience) -> SourceIndex:
+    """A source index: numbers only for a patient (handout and terminal), with locators for a clinician."""
+    return PlainIndex() if audience == "patient" else SourceIndex()
+
+
+def findable(citation: str) -> str:
+    """A citation in full; its web address is left off only when a DOI or PMID already finds
+    it (so a patient's small print stays short), never for a page known by its address alone."""
+    last = citation.rsplit(" ", 1)[-1]
+    if last.startswith("http") and any(k in citation for k in ("doi:", "PMID", "PMCID")):
+        return citation[: -len(last)].rstrip()
+    return citation
 
 
 def checked(reviewed: dt.date | None) -> str:

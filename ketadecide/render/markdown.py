@@ -44,6 +44,7 @@ from ketadecide.render.labels import (
     coverage_text,
     fit_entry_line,
     incomplete_line,
+    index_for,
     key_finding_names,
     log_line,
     money,
@@ -86,7 +87,7 @@ def crisis_lines(crisis: Crisis, audience: Audience) -> list[str]:
 
 def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     e = md_escape
-    index = SourceIndex()
+    index = index_for(audience)  # a patient's marks are numbers only, as on the handout
     lines: list[str] = []
     lines += crisis_lines(result.crisis, audience)
     title = TITLE[audience]
@@ -104,9 +105,19 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
     lines += decision_lines(result, audience, index)
     lines += checklist_lines(result, audience, index)
+    # The sellers' sources only among those cited above (the checklists come after "Who made
+    # this"); filling the slot cites nothing new.
+    d = result.decision
+    cited = index.cited(d.sponsored) if d is not None else ()
+    filled = f"- {md_escape(d.sponsored_intro.for_(audience))}{index.refs(cited)}" if d is not None and cited else None
+    lines = [x for x in (filled if x == SPONSORED_SLOT else x for x in lines) if x is not None]
     lines += sources_lines(audience, index)
     lines += footer_lines(result.disclaimer, result.knowledge_base, result.ketadecide_version, audience)
     return "\n".join(lines)
+
+
+#: Where "Who made this" names the sellers' sources, until the whole report is cited.
+SPONSORED_SLOT = "\x00sponsored sources\x00"
 
 
 def footer_lines(disclaimer: Worded, kb: KnowledgeBaseInfo, version: str, audience: Audience) -> list[str]:
@@ -169,7 +180,8 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
             lines.append("- " + ("no findings" if audience == "clinician" else tr("nothing to flag")))
         for f in m.findings:
             marks = index.refs(f.refs)
-            refs = f" {marks} `{f.id}`" if audience == "clinician" else tr("")
+            # A patient's marks too: every source in the list at the end is one the page cites.
+            refs = f" {marks} `{f.id}`" if audience == "clinician" else (f" {marks}" if marks else "")
             lines.append(
                 f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "
                 f"{e(f.message.for_(audience))}{refs}"
@@ -186,7 +198,7 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
     lines = ["## " + ("Troubleshooting" if audience == "clinician" else tr("For the course under way")), ""]
     for s in suggestions:
         marks = index.refs(s.refs or s.sources)
-        refs = f" {marks}" if audience == "clinician" else tr("")
+        refs = f" {marks}" if marks else ""
         lines += [
             f"- **{e(s.situation.for_(audience))}**",
             f"  - {tr('What it may mean')}: {e(s.meaning.for_(audience))}",
@@ -210,8 +222,10 @@ def handout_lines(
     clinician = audience == "clinician"
 
     def refs(sources: tuple[Ref, ...]) -> str:
+        # A patient's too, as on the printed handout: a source numbered in the list at the end
+        # is one the page shows it cites (issue 24 review).
         marks = index.refs(sources)
-        return f" {marks}" if clinician else tr("")
+        return f" {marks}" if marks else ""
 
     lines: list[str] = []
     if checklist:
@@ -243,7 +257,7 @@ def render_report_markdown(report: TroubleshootReport, audience: Audience = "cli
     """A troubleshooting report (``ketadecide troubleshoot``) as Markdown, with the same
     content as the HTML handout."""
     e = md_escape
-    index = SourceIndex()
+    index = index_for(audience)
     lines: list[str] = []
     lines += crisis_lines(report.crisis, audience)
     title = "Troubleshooting a ketamine course"
@@ -478,7 +492,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
             f"- {e(d.review_cycle.for_(audience))} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})"
         )
         if d.sponsored:
-            lines.append(f"- {e(d.sponsored_intro.for_(audience))}{index.refs(d.sponsored)}")
+            lines.append(SPONSORED_SLOT)  # filled in render_markdown once every source is cited
         lines.append("")
     return lines
 

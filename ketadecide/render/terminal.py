@@ -8,6 +8,7 @@ that import Rich."""
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -35,11 +36,14 @@ from ketadecide.render.labels import (
     TABLE_DETAILS,
     TITLE,
     SourceIndex,
+    checked,
     conflict_texts,
     count_range,
     coverage_text,
+    findable,
     group_findings,
     incomplete_line,
+    index_for,
     key_finding_names,
     money,
     oop_assumptions,
@@ -210,6 +214,20 @@ def print_comparison(console: Console, result: Result, audience: Audience, index
     console.print()
 
 
+def table_refs(result: Result) -> tuple[Ref, ...]:
+    """The sources of the comparison table's rows, in row order (as the handout cites them):
+    approved use, the detail rows, coverage, what you might pay, the list price, visits."""
+    refs: list[Ref] = []
+    ms = result.modalities
+    refs += [r for m in ms for r in m.indication.refs]
+    refs += [r for key in TABLE_DETAILS for m in ms for r in m.detail(key).refs]
+    refs += [r for m in ms for r in m.coverage.refs]
+    refs += [r for m in ms if m.cost.out_of_pocket for r in m.cost.out_of_pocket.refs]
+    refs += [r for m in ms for r in m.cost.refs]
+    refs += [r for m in ms if m.glance for r in m.glance.refs]
+    return tuple(refs)
+
+
 def _cited(text: str, refs: tuple[Ref, ...], audience: Audience, index: SourceIndex) -> str:
     """A cell's text with its numbered sources (clinician view); the list comes at the end."""
     return f"{text} {index.refs(refs)}" if audience == "clinician" and refs else text
@@ -241,8 +259,7 @@ def findings_section(result: Result, audience: Audience, index: SourceIndex) -> 
             if text:
                 line.append(f"\n  {', '.join(names)}: ", style="italic")
                 line.append(text)
-        if audience == "clinician":
-            line.append(f" {index.refs(g.refs)}", style="dim")
+        line.append(f" {index.refs(g.refs)}", style="dim")  # a patient's too, as on the handout
         out.append(line)
     return out
 
@@ -257,7 +274,7 @@ def troubleshooting_section(result: Result, audience: Audience, index: SourceInd
         line.append(f"\n  {tr('What it may mean')}: {s.meaning.for_(audience)}")
         line.append(f"\n  {tr('Next step to discuss')}: {s.next_step.for_(audience)}")
         if audience == "clinician":
-            line.append(f" {index.refs(s.sources)}", style="dim")
+            line.append(f" {index.refs(s.refs or s.sources)}", style="dim")
         out.append(line)
     return out
 
@@ -314,9 +331,18 @@ def checklist_section(result: Result, audience: Audience, index: SourceIndex) ->
 
 def footer(result: Result, audience: Audience, index: SourceIndex, width: int = 80) -> list[Text]:
     out: list[Text] = []
-    if audience == "clinician" and index.items():
-        out.append(Text("Sources", style="bold underline"))
-        out += source_lines(index.items(), width)
+    if index.items():
+        # Every source cited above, in full, with the date it was last checked: "Who made this"
+        # promises that date (issue 24 review, IPDAS C4), for a patient too, as on the handout.
+        out.append(
+            Text(
+                "Sources" if audience == "clinician" else tr("Where this information comes from"),
+                style="bold underline",
+            )
+        )
+        # A patient's as on the handout: no web address where a DOI or PMID finds the paper.
+        listed = [(n, (findable(c) if audience == "patient" else c) + checked(r)) for n, c, r in index.dated_items()]
+        out += source_lines(listed, width)
     out.append(Text(result.disclaimer.for_(audience), style="italic"))
     out.append(Text(stamp(result.knowledge_base, result.ketadecide_version), style="dim"))
     return out
@@ -576,9 +602,16 @@ def render_table(
         return render_summary(result, audience, color=color, width=width)
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=width)
-    index = SourceIndex()
+    index = index_for(audience)
     panel = _preamble(console, result, audience)
     print_comparison(console, result, audience, index)
+    # The table's cells carry no marks for a patient (they would crowd its narrow columns): its
+    # sources in one line under it, so the list at the end holds what the handout cites.
+    marks = re.sub(r"\[(\d+):[^\]]*\]", r"[\1]", index.refs(table_refs(result)))  # the cells give the sections
+    if marks:
+        label = "Sources for the table above:" if audience == "clinician" else tr("Sources for the table above:")
+        spaced = marks.replace("][", "] [")  # a line may wrap between marks, never inside one
+        console.print(Text(f"{label} {spaced}", style="dim"))
     parts: list[Text] = []
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)

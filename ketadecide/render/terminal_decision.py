@@ -139,8 +139,10 @@ def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceInde
     lines.line(d.made_by.for_(audience))
     lines.line(d.funding.for_(audience))
     lines.line(f"{d.review_cycle.for_(audience)} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})")
-    if d.sponsored:
-        lines.line(d.sponsored_intro.for_(audience), index.refs(d.sponsored))
+    # Only the sellers' sources this screen cites (this is its last cited line; issue 24 review).
+    cited = index.cited(d.sponsored)
+    if cited:
+        lines.line(d.sponsored_intro.for_(audience), index.refs(cited))
 
 
 def get_started_lines(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:

@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 import ketadecide.batch.duckdb.stream as stream_mod
 from ketadecide.batch.duckdb.fast_errors import RECHECK_ALL_ENV, CellProblems
 from ketadecide.batch.duckdb.run import run_batch
-from ketadecide.batch.sql.validate import OTHER_BAD, bad_field
+from ketadecide.batch.row_checks import check_cells
+from ketadecide.batch.sql.validate import AGE_MISSING, BP_ORDER, OTHER_BAD, bad_field
 from ketadecide.floor import load_knowledge_base
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.helpers import DATA_DIR, write_csv
-from tests.batch.test_differential import GENERATED_ROWS, row_strategy, seeded_rows
+from tests.batch.test_differential import GENERATED_ROWS, row_strategy, seeded_rows, text_candidates
 
 #: Bad cells people write, each with the hint the reference gives it.
 HINTED = {
@@ -201,10 +202,134 @@ def test_a_cell_the_reference_words_otherwise_is_rechecked(shipped_kb: Knowledge
     age = 1 << PROFILE_FIELDS.index("age")
     problems = cells.of(age, "forty")
     assert problems is not None and [p.field for p in problems] == ["age"]
+    # A bad age cell leaves age without a valid value too: only the cell is reported.
+    assert cells.of(age | AGE_MISSING, "forty") == problems
     assert cells.of(age, "40") is None  # the reference accepts it: re-check the row
-    assert cells.of(1 << PROFILE_FIELDS.index("id"), "tab\there") is None  # the id is echoed
     assert cells.of(age | OTHER_BAD, "forty") is None
     assert cells.of(None, None) is None
+    ident = cells.of(1 << PROFILE_FIELDS.index("id"), "tab\there")
+    assert ident is not None and [p.field for p in ident] == ["id"]
     meds = cells.of(1 << PROFILE_FIELDS.index("medications"), "Xanax;foo")
     assert meds is not None and [p.field for p in meds] == ["medications[0]", "medications[1]"]
     assert "benzodiazepine" in meds[0].message
+
+
+def test_several_bad_cells_are_put_together_in_the_reference_s_order(shipped_kb: KnowledgeBase) -> None:
+    cells = CellProblems(shipped_kb, frozenset(PROFILE_FIELDS))
+
+    def bit(*names: str) -> int:
+        return sum(1 << PROFILE_FIELDS.index(n) for n in names)
+
+    raw = {"age": "", "has_driver": "Y", "conditions": "hypertension;foo", "bp_systolic": "80", "bp_diastolic": "90"}
+    mask = bit("has_driver", "conditions") | AGE_MISSING | BP_ORDER
+    assert cells.wants_raw(mask, None)
+    problems = cells.of(mask, None, raw)
+    assert problems is not None
+    assert [p.field for p in problems] == ["age", "bp_diastolic", "conditions[0]", "conditions[1]", "has_driver"]
+    assert problems == check_cells(raw, shipped_kb, text_fields=None).problems
+    # Systolic not above diastolic needs the two cells; with either bad, nothing is compared.
+    assert cells.wants_raw(BP_ORDER, None)
+    assert not cells.wants_raw(bit("bp_systolic") | BP_ORDER, "abc")
+    # A list failing as a whole beside another bad field: the reference adds its unknown ids.
+    long = ";".join(["foo"] * 101)
+    assert cells.of(bit("conditions"), long) is not None
+    raw = {"conditions": long, "insurance": "Aetna", "age": "40"}
+    assert cells.of(bit("conditions", "insurance"), None, raw) is None
+
+
+def _bad_cohort(kb: KnowledgeBase, data: st.DataObject, *, size: int) -> list[dict[str, str]]:
+    """Rows where every field is bad now and then (so most flagged rows have several bad
+    cells), with systolic not above diastolic and age not given among them."""
+    table = {f: text_candidates(f, kb) for f in PROFILE_FIELDS}
+    rate = data.draw(st.sampled_from([0.03, 0.08, 0.2]), label="bad rate per cell")
+    rng = random.Random(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    rows = []
+    for _ in range(size):
+        row = {}
+        for f, (valid, invalid) in table.items():
+            roll = rng.random()
+            if f != "age" and roll < 0.4:
+                continue
+            row[f] = rng.choice(invalid) if roll > 1 - rate else rng.choice(valid)
+        kind = rng.random()
+        if kind < 0.05:
+            row.pop("age", None)
+        elif kind < 0.1:
+            row.update(bp_systolic=str(rng.randint(60, 100)), bp_diastolic=str(rng.randint(100, 120)))
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.slow
+@settings(max_examples=12, **GENERATED_ROWS)
+@given(data=st.data())
+def test_generated_cohorts_with_many_bad_cells(
+    tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject
+) -> None:
+    """Random cohorts, each field bad now and then: the errors file and the rows are those
+    of the row-by-row re-check, and rows with several bad cells are not re-checked."""
+    rows = _bad_cohort(rich_kb, data, size=300)
+    tmp = tmp_path_factory.mktemp("many")
+    src = tmp / "in.csv"
+    write_csv(src, rows)
+    several = sum(1 for r in rows if sum(1 for f, v in r.items() if v in text_candidates(f, rich_kb)[1]) > 1)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _, rechecked = _run_both(tmp, src, rich_kb, monkeypatch)
+    # Rows with several bad cells are put together from their cells, not re-checked.
+    assert several > 20 and rechecked <= several // 10
+
+
+def _typed_table(rows: list[dict[str, str]], rng: random.Random) -> Any:
+    """The rows as a Parquet table with typed columns, as pandas and other tools write
+    them: whole numbers as doubles (2.0, with NaN for a gap, 2.5 now and then), booleans,
+    lists of text and of integers; the rest stay text."""
+    import pyarrow as pa
+
+    def number(text: str | None) -> float | None:
+        try:
+            return float(text) if text else None
+        except ValueError:
+            return rng.choice([float("nan"), 2.5, -1.0])
+
+    def flag(text: str | None) -> bool | None:
+        low = (text or "").lower()
+        return True if low in ("true", "yes", "1") else False if low in ("false", "no", "0") else None
+
+    columns: dict[str, Any] = {}
+    for f in PROFILE_FIELDS:
+        cells = [r.get(f) or None for r in rows]
+        if f in ("age", "bp_systolic", "values_cost", "antidepressant_trials"):
+            columns[f] = pa.array([number(c) for c in cells], pa.float64())
+        elif f == "bp_diastolic":
+            columns[f] = pa.array([int(c) if c and c.lstrip("-").isdigit() and len(c) < 10 else None for c in cells])
+        elif f in ("has_driver", "prefers_home"):
+            columns[f] = pa.array([flag(c) for c in cells], pa.bool_())
+        elif f in ("conditions", "medications"):
+            columns[f] = pa.array([None if c is None else [] if c == "none" else c.split(";") for c in cells])
+        elif f == "phq9":
+            columns[f] = pa.array(
+                [
+                    [int(x) if x.lstrip("-").isdigit() and len(x) < 5 else -9 for x in c.split(";")] if c else None
+                    for c in cells
+                ],
+                pa.list_(pa.int64()),
+            )
+        else:
+            columns[f] = pa.array(cells, pa.string())
+    return pa.table(columns)
+
+
+@pytest.mark.slow
+@settings(max_examples=8, **GENERATED_ROWS)
+@given(data=st.data())
+def test_generated_typed_parquet_cohorts(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
+    """Typed Parquet cells (integral doubles, NaN, booleans, lists) with several bad
+    cells a row: the same errors file and rows either way."""
+    import pyarrow.parquet as pq
+
+    rows = _bad_cohort(rich_kb, data, size=250)
+    tmp = tmp_path_factory.mktemp("typed")
+    src = tmp / "in.parquet"
+    pq.write_table(_typed_table(rows, random.Random(len(rows))), src)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _run_both(tmp, src, rich_kb, monkeypatch)

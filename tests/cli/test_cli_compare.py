@@ -156,7 +156,9 @@ def test_table_is_plain_without_terminal(runner: CliRunner, tmp_path: Path, audi
         env={"NO_COLOR": "1"},
     )
     assert "\x1b[" not in res.stdout
-    assert ("Sources" in res.stdout) is (audience == "clinician")
+    # Both list their sources at the end now (issue 24 review: a patient's too, with dates).
+    heading = "Sources" if audience == "clinician" else "Where this information comes from"
+    assert f"\n{heading}\n" in res.stdout
 
 
 def test_markdown_escapes_profile_id(runner: CliRunner, tmp_path: Path) -> None:

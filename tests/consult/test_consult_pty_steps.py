@@ -137,6 +137,10 @@ def test_whole_patient_consult_with_values_and_sure_in_a_terminal(tmp_path) -> N
     child.expect(re.escape(menu))
     detail = plain(child.before)
     assert "Spravato" in detail and len(detail.splitlines()) > 40, detail[-500:]
+    # ...ends with its sources, in full, each with the date it was checked (issue 24 review, C4)
+    assert "Where this information comes from" in detail
+    sources = detail.split("Where this information comes from")[1]
+    assert re.search(r"^\[1\] ", sources, re.M) and re.search(r"\(checked \d{4}-\d{2}-\d{2}\)", sources)
     child.sendline("s")
     child.expect("answers saved to")
     child.expect(re.escape(menu))

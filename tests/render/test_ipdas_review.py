@@ -57,6 +57,8 @@ SELLERS = {
     "seed_003": "provider",  # a clinic's patient guide
     "seed_004": "provider",  # an addiction-treatment centre's page
     "askp_clinic": "provider",  # a society of ketamine providers
+    "ketamine_discharge_nervana": "provider",  # a ketamine clinic's discharge page
+    "ketamine_expect_northrup": "provider",  # a clinic's "what to expect" page
 }
 
 

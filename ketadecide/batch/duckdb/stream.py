@@ -392,9 +392,11 @@ def _fallback(
     flagged_rows = flagged.column("row").to_pylist()
     kept = flagged.select(list(keep)).to_pylist() if keep else []
     kept_of = dict(zip(flagged_rows, kept, strict=True)) if keep else {}
+    raw: dict[int, dict[str, Any]] = {}
     if cells is not None:
-        flagged_rows = _errors_of_cells(flagged, cells, errors)
-    raw = take_raw(inp.stash, flagged_rows)
+        flagged_rows, raw = _errors_of_cells(inp, flagged, cells, errors)
+    else:
+        raw = take_raw(inp.stash, flagged_rows)
     accepted: list[dict[str, Any]] = []
     for row in flagged_rows:
         verdict = check_row(inp.fmt, inp.columns, raw[row], kb, row, kept=keep)
@@ -434,18 +436,34 @@ def _fallback(
     return merged, [by_row[r] for r in merged.column("row").to_pylist()], len(accepted)
 
 
-def _errors_of_cells(flagged: Any, cells: CellProblems, errors: list[RowError]) -> list[int]:
-    """The errors of each flagged row that one bad text cell explains (added to ``errors``,
-    in the reference's words); returns the other rows, to be re-checked whole."""
+def _errors_of_cells(
+    inp: Input, flagged: Any, cells: CellProblems, errors: list[RowError]
+) -> tuple[list[int], dict[int, dict[str, Any]]]:
+    """The errors of each flagged row that its bad cells explain (added to ``errors``, in
+    the reference's words); returns the other rows, to be re-checked whole, and the raw
+    cells read (those rows' among them)."""
     rest: list[int] = []
+    later: list[tuple[int, str | None, int]] = []  # rows whose raw cells are wanted
     columns = (flagged.column(c).to_pylist() for c in ("row", "id", "__bad", "__bad_cell"))
     for row, row_id, mask, cell in zip(*columns, strict=True):
+        if cells.wants_raw(mask, cell):
+            later.append((row, row_id, mask))
+            continue
         problems = cells.of(mask, cell)
         if problems is None:
             rest.append(row)
             continue
         errors.extend(RowError.of(row, row_id, problem) for problem in problems)
-    return rest
+    # One read of the raw batches, in row order (it forgets the batches before its first row).
+    raw = take_raw(inp.stash, sorted(rest + [row for row, _, _ in later]))
+    for row, row_id, mask in later:
+        problems = cells.of(mask, None, raw[row])
+        if problems is None:
+            rest.append(row)
+            continue
+        errors.extend(RowError.of(row, row_id, problem) for problem in problems)
+    rest.sort()
+    return rest, raw
 
 
 def with_kept(inp: Input, table: Any, keep: Sequence[str]) -> Any:

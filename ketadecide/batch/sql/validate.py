@@ -285,19 +285,33 @@ def list_text_columns(columns: Mapping[str, str]) -> dict[str, str]:
 
 
 #: In :func:`tabular_query`'s ``__bad`` mask, the bit of every problem that is not one
-#: field's own (an unknown column, ``age`` not given, systolic not above diastolic, or a
-#: check that came out NULL); the profile field ``PROFILE_FIELDS[i]`` has bit ``1 << i``.
+#: field's own or one of the two cross-field checks (an unknown column, or a check that
+#: came out NULL); the profile field ``PROFILE_FIELDS[i]`` has bit ``1 << i``.
 OTHER_BAD = 1 << 62
-assert len(PROFILE_FIELDS) < 62, "one bit per profile field, below OTHER_BAD"
+#: The bit of ``age`` having no valid value: not given, or given and invalid (then ``age``'s
+#: own bit is set too, and the reference reports only the bad cell).
+AGE_MISSING = 1 << 61
+#: The bit of systolic not above diastolic, on the validated values (set too when either
+#: is invalid and the other is not above it; the reference then compares nothing).
+BP_ORDER = 1 << 60
+#: The bits of the profile fields' own checks.
+FIELD_BITS = (1 << len(PROFILE_FIELDS)) - 1
+assert len(PROFILE_FIELDS) < 60, "one bit per profile field, below the other bits"
 
 
 def bad_field(mask: int) -> str | None:
     """The one profile field a ``__bad`` mask names, or None (no field, several, or
-    :data:`OTHER_BAD`)."""
+    any other bit)."""
     if mask <= 0 or mask & (mask - 1):
         return None
     i = mask.bit_length() - 1
     return PROFILE_FIELDS[i] if i < len(PROFILE_FIELDS) else None
+
+
+def bad_fields(mask: int) -> list[str]:
+    """The profile fields whose own check a ``__bad`` mask says failed, in the profile's order."""
+    fields = mask & FIELD_BITS
+    return [name for i, name in enumerate(PROFILE_FIELDS) if fields >> i & 1]
 
 
 def tabular_query(
@@ -321,9 +335,10 @@ def tabular_query(
     engine that builds the output rows after the query).
 
     With ``bad_bits`` (DuckDB only) a flagged row also says which checks failed: ``__bad``,
-    a mask with one bit per profile field (:func:`bad_field`) and :data:`OTHER_BAD`, and
-    ``__bad_cell``, the raw cell of the one field at fault when that is a text cell. The
-    engine writes such a row's errors without re-checking the whole row in Python.
+    a mask with one bit per profile field (:func:`bad_fields`), :data:`AGE_MISSING`,
+    :data:`BP_ORDER` and :data:`OTHER_BAD`, and ``__bad_cell``, the raw cell of the one
+    field at fault when one is and its cell is text. The engine writes such a row's errors
+    without re-checking the whole row in Python.
     """
     raw_names = [f"__raw_{i}" for i in range(len(columns))]
     renamed = [f"{quote_ident(name)} AS {raw}" for name, raw in zip(columns, raw_names, strict=True)]
@@ -358,8 +373,13 @@ def tabular_query(
         # chain of `|` nests (the OR chain does not).
         bads.append(f"({' OR '.join(unknown)})")
         bits.append(OTHER_BAD)
-    bads.append(_cross_field_bad())
-    bits.append(OTHER_BAD)
+    if bad_bits:
+        # The two cross-field checks, each with a bit of its own (same flag as one term).
+        bads += [_AGE_NOT_VALID, _BP_NOT_ORDERED]
+        bits += [AGE_MISSING, BP_ORDER]
+    else:
+        bads.append(_cross_field_bad())
+        bits.append(OTHER_BAD)
     flag = " OR ".join(bads)
     raw_list = "".join(f", {r}" for r in raw_names)
     renamed_list = "".join(f", {r}" for r in renamed)
@@ -406,7 +426,8 @@ def _with_bad_bits(
         for name, (raw, kind) in by_field.items()
         if name in PROFILE_FIELDS and kind == "text"
     )
-    cell = f"CASE __bad {whens} END" if whens else "CAST(NULL AS VARCHAR)"
+    # Whatever the cross-field bits say: they need no cell of their own.
+    cell = f"CASE __bad & {FIELD_BITS} {whens} END" if whens else "CAST(NULL AS VARCHAR)"
     return (
         f"SELECT {', '.join(names)}, __row, __seq, __bad <> 0 AS __flag, "
         f"CASE WHEN __bad <> 0 THEN __bad END AS __bad, "
@@ -418,9 +439,13 @@ def bads_expr(flag: str) -> str:
     return f"COALESCE({flag}, TRUE)"
 
 
+_AGE_NOT_VALID = "(age IS NULL)"
+_BP_NOT_ORDERED = "COALESCE(bp_systolic <= bp_diastolic, FALSE)"
+
+
 def _cross_field_bad() -> str:
     # Validated values only; an invalid value is flagged on its own.
-    return "(age IS NULL OR COALESCE(bp_systolic <= bp_diastolic, FALSE))"
+    return f"({_AGE_NOT_VALID} OR {_BP_NOT_ORDERED})"
 
 
 def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = ()) -> str:
