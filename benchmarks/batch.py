@@ -6,7 +6,14 @@
     python benchmarks/batch.py --with-10m              # also 10M rows (opt-in: slow to generate)
 
 Every number comes from the same run, each measurement in its own child process:
-wall time, and peak memory as that child's maximum resident set size (``wait4``). With
+wall time, CPU time (``wait4``), and peak memory as that child's own high-water mark of
+resident memory (``VmHWM``), which the child reads from ``/proc/self/status`` as it exits
+and writes to a file this script reads. Not ``wait4``'s ``ru_maxrss``: on Linux a child
+started by vfork/exec (as ``subprocess`` starts it) inherits its parent's maximum resident
+set size at the exec, so that figure is never below this script's own peak (which holds a
+generated cohort) and was at times this script's. Each measured command runs as before,
+inside a few lines of wrapper (:data:`_PEAK_WRAPPER`: ``runpy`` for ``-m``, ``exec`` for
+``-c``) that only adds the report at exit, so the times and their ratios are unchanged. With
 ``--repeat K`` each measurement is taken K times, interleaved (floor, text floor, batch,
 floor, ...), and the median is reported.
 
@@ -172,22 +179,59 @@ class Run(NamedTuple):
     cpu: float
 
 
+#: Runs ``python -m MODULE ARGS`` or ``python -c CODE ARGS`` (argv[2:]) as Python itself
+#: would, and at exit writes the process's own peak resident memory (``VmHWM``, KiB) to the
+#: file argv[1]. VmHWM belongs to the process's memory map, which exec makes new, so nothing
+#: of the parent's counts (``ru_maxrss`` carries the parent's peak over the exec).
+_PEAK_WRAPPER = """
+import atexit, runpy, sys
+def _report(path=sys.argv[1]):
+    try:
+        with open("/proc/self/status") as fh:
+            peak = next(line.split()[1] for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return
+    with open(path, "w") as out:
+        out.write(peak)
+atexit.register(_report)
+mode, target, *rest = sys.argv[2:]
+if mode == "-m":
+    sys.argv = [target, *rest]
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    sys.argv = ["-c", *rest]
+    exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
+"""
+
+
 def _measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     """One measured child process (its CPU time from ``wait4``: a process waiting for a busy
-    core accrues none, so CPU seconds move far less with the machine's load than wall time)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if proc.stderr is not None:
-        proc.stderr.read()
-        proc.stderr.close()
-    return Run(wall, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime)
+    core accrues none, so CPU seconds move far less with the machine's load than wall time;
+    its peak memory from its own VmHWM, see :data:`_PEAK_WRAPPER`). ``cmd`` is
+    ``[python, -m|-c, MODULE|CODE, ARGS...]``."""
+    import tempfile
+
+    if len(cmd) < 3 or cmd[1] not in ("-m", "-c"):
+        raise ValueError(f"not a python -m/-c command: {cmd[:3]}")
+    with tempfile.TemporaryDirectory(prefix="ketadecide-bench-") as tmp:
+        report = Path(tmp) / "peak"
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [cmd[0], "-c", _PEAK_WRAPPER, str(report), *cmd[1:]],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        if proc.stderr is not None:
+            proc.stderr.read()
+            proc.stderr.close()
+        code = os.waitstatus_to_exitcode(status)
+        if code == 0 and not report.exists():
+            raise SystemExit(f"no peak memory reported (is /proc/self/status readable?): {' '.join(cmd[:3])}")
+        peak = int(report.read_text()) // 1024 if report.exists() else 0
+    return Run(wall, peak, code, usage.ru_utime + usage.ru_stime)
 
 
 _SNIFFED_FLOOR = """

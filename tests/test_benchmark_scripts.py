@@ -82,6 +82,28 @@ def test_batch_benchmark_times_the_reference_path_on_the_same_output(tmp_path: P
     assert "| 2,000 | well-formed | 10% | csv |" in proc.stdout
 
 
+def test_batch_benchmark_peak_memory_is_the_childs_own() -> None:
+    """The peak reported for a measured child is its own, not its parent's: on Linux a
+    vfork/exec child inherits the parent's ``ru_maxrss``, so a benchmark holding more than
+    the child ever does (here 400 MiB of ballast) reported its own peak for the child."""
+    spec = importlib.util.spec_from_file_location("bench_batch_peak", ROOT / "benchmarks" / "batch.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    ballast = bytearray(400 << 20)
+    for i in range(0, len(ballast), 4096):  # resident, page by page
+        ballast[i] = 1
+    grow = "import sys; x = bytearray(int(sys.argv[1]) << 20); x[::4096] = b'1' * len(x[::4096])"
+    small = bench._measure([sys.executable, "-c", grow, "20"])
+    large = bench._measure([sys.executable, "-c", grow, "120"])
+    code = "import sys; sys.exit(3)"
+    assert bench._measure([sys.executable, "-c", code]).code == 3  # the child's exit code, as before
+    assert small.code == large.code == 0
+    assert 20 <= small.peak < 150 and 120 <= large.peak < 250, (small, large)
+    assert 90 <= large.peak - small.peak <= 110  # MiB: what the child itself allocated
+    del ballast
+
+
 def test_benchmark_cohorts_are_schema_2_and_shaped_as_named(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "benchmarks" / "batch.py")
     assert spec is not None and spec.loader is not None

@@ -147,9 +147,11 @@ def _harm_drawback(m: ModalityResult, values: ValuesFile) -> Worded | None:
         against = f"{_people(a.comparator_range_pct[0])}-{_people(a.comparator_range_pct[1])}"
     else:
         against = _people(a.comparator_pct) if a.comparator_pct is not None else "?"
+    # The period the figure covers, as every figure states it (issue 24, second review).
+    c, p, w = a.label, a.comparator, a.time_frame
     return Worded(
-        template.clinician.format(label=a.label.clinician, value=value, against=against, who=a.comparator.clinician),
-        template.patient.format(label=a.label.patient, value=value, against=against, who=a.comparator.patient),
+        template.clinician.format(label=c.clinician, value=value, against=against, who=p.clinician, when=w.clinician),
+        template.patient.format(label=c.patient, value=value, against=against, who=p.patient, when=w.patient),
     )
 
 
@@ -391,6 +393,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
         reviewed=record.reviewed,
         compare_warning=_w(evidence.compare_warning),
         no_adverse_figures=_w(record.no_adverse_figures) if record.no_adverse_figures else None,
+        compare_periods=_w(evidence.compare_periods) if evidence.compare_periods else None,
     )
 
 

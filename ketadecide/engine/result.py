@@ -404,6 +404,8 @@ class Evidence:
     """Figures from different trials cannot be compared directly (said once above them)."""
     no_adverse_figures: Worded | None = None
     """Why there is no side-effect figure, on its own (the harms line of the brief)."""
+    compare_periods: Worded | None = None
+    """Said after ``compare_warning`` when the options' figures cover different periods."""
 
 
 @dataclass(frozen=True)

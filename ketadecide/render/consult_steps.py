@@ -11,6 +11,7 @@ from ketadecide.render.labels import (
     SOMETHING_ELSE,
     adverse_high,
     adverse_sentence,
+    compare_line,
     fit_entry_line,
     fit_extra_lines,
     leaning_elsewhere,
@@ -55,9 +56,9 @@ def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
             # (IM's is), which would repeat the "+" line on the "-" line.
             none = ev.no_adverse_figures.for_(audience) if ev.no_adverse_figures else h["no_harm_figure"]
             out.append("    - " + none)
-    warning = options[0].evidence.compare_warning if options[0].evidence else None
+    warning = compare_line(result, audience)
     if warning is not None:
-        out.append(f"  {warning.for_(audience)}")
+        out.append(f"  {warning}")
     return out
 
 

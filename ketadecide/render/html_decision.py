@@ -14,6 +14,7 @@ from ketadecide.render.labels import (
     adverse_high,
     adverse_sentence,
     certainty_line,
+    compare_line,
     fit_entry_line,
     outcome_sentence,
     per_100,
@@ -51,9 +52,9 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
     out: list[str] = []
     if any(m.evidence for m in result.modalities):
         out.append(f'<section class="evidence"><h2>{e(h["evidence"])}</h2>')
-        warning = next((m.evidence.compare_warning for m in result.modalities if m.evidence), None)
+        warning = compare_line(result, audience)
         if warning is not None:
-            out.append(f'<p class="warn"><b>{e(warning.for_(audience))}</b></p>')
+            out.append(f'<p class="warn"><b>{e(warning)}</b></p>')
         for m in result.modalities:
             ev = m.evidence
             if ev is None:

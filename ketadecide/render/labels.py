@@ -608,8 +608,15 @@ def bar10(pct: float) -> str:
     return "█" * full + "░" * (10 - full)
 
 
+def _period(time_frame: Worded, audience: Audience) -> str:
+    """The period a figure covers, to open its sentence: every figure says it first, in one form
+    ("At 4 weeks", "In the first 4 weeks"; issue 24, second review: IPDAS C1, same time period)."""
+    text = time_frame.for_(audience)
+    return text[:1].upper() + text[1:]
+
+
 def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
-    """One study's figure with its time frame and comparator in the same sentence."""
+    """One study's figure, opening with the period it covers, then its comparator's."""
     value = per_100(o.value_pct)
     against = (
         trf("{n} out of 100 with {who}", n=per_100(o.comparator_pct), who=o.comparator.for_(audience))
@@ -624,37 +631,39 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
         if not o.significant
         else ""
     )
+    when = _period(o.time_frame, audience)
     if audience == "patient":
         # Two short sentences, not one long one (issue 24: every sentence at grade 10 or less).
         population = o.population.patient[:1].upper() + o.population.patient[1:]
         if o.comparator_pct is not None:
             return trf(
-                "{value} out of 100 people {label} {when}. With {who}: {n} out of 100.{chance} ({population}.)",
+                "{when}, {value} out of 100 people {label}. With {who}: {n} out of 100.{chance} ({population}.)",
                 value=value,
                 label=o.label.patient,
-                when=o.time_frame.patient,
+                when=when,
                 who=o.comparator.patient,
                 n=per_100(o.comparator_pct),
                 chance=chance,
                 population=population,
             )
         return trf(
-            "{value} out of 100 people {label} {when}. Compared with {who}.{chance} ({population}.)",
+            "{when}, {value} out of 100 people {label}. Compared with {who}.{chance} ({population}.)",
             value=value,
             label=o.label.patient,
-            when=o.time_frame.patient,
+            when=when,
             who=o.comparator.patient,
             chance=chance,
             population=population,
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
     return (
-        f"{o.label.clinician}: {value} out of 100 {o.time_frame.clinician}, vs {against}.{chance} "
+        f"{when} - {o.label.clinician}: {value} out of 100, vs {against}.{chance} "
         f"Population: {o.population.clinician}.{sponsor}"
     )
 
 
 def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
+    """One harm figure, opening with the period it covers, then its comparator's."""
     if a.range_pct is not None:
         value = trf("{low} to {high}", low=per_100(a.range_pct[0]), high=per_100(a.range_pct[1]))
     else:
@@ -665,18 +674,38 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
         )
     else:
         against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else tr("no figure")
+    when = _period(a.time_frame, audience)
     if audience == "patient":
         return trf(
-            "{value} out of 100 people {label} {when}. With {who}: {against} out of 100.",
+            "{when}, {value} out of 100 people {label}. With {who}: {against} out of 100.",
             value=value,
             label=a.label.patient,
-            when=a.time_frame.patient,
+            when=when,
             against=against,
             who=a.comparator.patient,
         )
-    return (
-        f"{a.label.clinician}: {value} out of 100 {a.time_frame.clinician}, vs {against} with {a.comparator.clinician}."
-    )
+    return f"{when} - {a.label.clinician}: {value} out of 100, vs {against} with {a.comparator.clinician}."
+
+
+def compare_line(result: Result, audience: Audience) -> str | None:
+    """The warning said once above the figures, that figures from different trials cannot be
+    compared directly; when the options' figures cover different periods it says that too
+    (issue 24, second review: the periods of different trials cannot be made equal)."""
+    shown = [m.evidence for m in result.modalities if m.evidence is not None]
+    first = next((ev for ev in shown if ev.compare_warning is not None), None)
+    if first is None or first.compare_warning is None:
+        return None
+    text = first.compare_warning.for_(audience)
+    periods = {
+        frozenset(
+            [*(o.time_frame.clinician for o in ev.outcomes), *(a.time_frame.clinician for a in ev.adverse_effects)]
+        )
+        for ev in shown
+    }
+    periods.discard(frozenset())
+    if first.compare_periods is not None and len(periods) > 1:
+        text += " " + first.compare_periods.for_(audience)
+    return text
 
 
 def comparator_bar(pct: float | None) -> str:

@@ -38,6 +38,7 @@ from ketadecide.render.labels import (
     certainty_line,
     checked,
     comparator_bar,
+    compare_line,
     conflict_texts,
     count_range,
     course_line,
@@ -421,9 +422,9 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
     lines: list[str] = []
     if any(m.evidence for m in result.modalities):
         lines += [f"## {h['evidence']}", ""]
-        warning = next((m.evidence.compare_warning for m in result.modalities if m.evidence), None)
+        warning = compare_line(result, audience)
         if warning is not None:
-            lines += [f"**{e(warning.for_(audience))}**", ""]
+            lines += [f"**{e(warning)}**", ""]
         for m in result.modalities:
             ev = m.evidence
             if ev is None:

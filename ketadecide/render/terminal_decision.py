@@ -15,6 +15,7 @@ from ketadecide.render.labels import (
     bar10,
     certainty_line,
     comparator_bar,
+    compare_line,
     fit_entry_line,
     outcome_sentence,
     sure_score_line,
@@ -56,9 +57,9 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
     if not any(m.evidence for m in result.modalities):
         return
     lines.head(h["evidence"])
-    warning = next((m.evidence.compare_warning for m in result.modalities if m.evidence), None)
+    warning = compare_line(result, audience)
     if warning is not None:
-        lines.line(warning.for_(audience))
+        lines.line(warning)
     for m in result.modalities:
         ev = m.evidence
         if ev is None:

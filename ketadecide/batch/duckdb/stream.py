@@ -24,16 +24,18 @@ ordering) are DuckDB's own.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
-from ketadecide.batch.duckdb.fast_errors import CellProblems, recheck_all
+from ketadecide.batch.duckdb.fast_errors import CellProblems, LineProblems, recheck_all
 from ketadecide.batch.duckdb.prefetch import prefetched
 from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.io.columns import kept_text as _as_text
 from ketadecide.batch.io.columns import output_columns, output_row, output_schema
+from ketadecide.batch.io.lines import BadLine
 from ketadecide.batch.io.readers import Input, drop_before, take_raw
 from ketadecide.batch.row_checks import RowError, bad_line_errors, check_row
 from ketadecide.batch.sql.compile import (
@@ -57,6 +59,20 @@ RESULT_BATCH_ROWS = 131072
 #: is read, so memory is bounded by the chunk, not the file: DuckDB, given the whole
 #: stream, read far ahead of the results it returned and peak memory grew with N.
 CHUNK_ROWS = 100_000
+#: Lines set aside (unusable, CSV/JSONL) that may wait for the next chunk of records: past
+#: this many, the records read so far are queried at once, so that the lines' errors can be
+#: written and the lines forgotten (a few good rows among millions of bad lines would
+#: otherwise hold them all).
+HELD_BAD_LINES = 65_536
+
+
+class _Accounted:
+    """In the results stream: every line the reader has read so far is either in a result
+    chunk already handed on or set aside, so the set-aside lines' errors can be written."""
+
+
+#: The one :class:`_Accounted` marker.
+ACCOUNTED = _Accounted()
 
 
 def memory_limit_mb(threads: int) -> int:
@@ -79,11 +95,11 @@ def batch_sql(
     ``kept`` (``--keep``) columns that are not profile fields are not validated."""
     columns = {k: v for k, v in inp.columns.items() if k in PROFILE_FIELDS or k not in kept}
     if inp.fmt == "jsonl":
-        validation = json_query(kb, source, kept)
+        validation = json_query(kb, source, kept, bad_bits=True)
     else:
         validation, _ = tabular_query(columns, kb, source, bad_bits=True)
-    # Which checks a flagged row failed (tabular input): see fast_errors.
-    bad = [] if inp.fmt == "jsonl" else ["__bad", "__bad_cell"]
+    # Which checks a flagged row failed: see fast_errors.
+    bad = ["__bad", "__bad_cell"]
     passthrough = ["__row", "__seq", "__flag", *bad]
     if key_mode(kb, json_lines=json_lines):
         texts = list_text_columns(columns)
@@ -126,10 +142,14 @@ def stream_results(
     sql = batch_sql(inp, kb, json_lines=json_lines, kept=keep)
     decoder = FindingsDecoder(kb) if fast else None
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
-    bad_done = 0
+    set_aside = _SetAside(inp)
     # Flagged rows whose one bad text cell gives their errors (None: re-check every row).
-    cells = None
-    if inp.fmt != "jsonl" and not recheck_all():
+    cells: CellProblems | LineProblems | None = None
+    if recheck_all():
+        pass
+    elif inp.fmt == "jsonl":
+        cells = LineProblems(kb, keep)
+    else:
         cells = CellProblems(kb, frozenset(k for k, kind in inp.columns.items() if kind == "text"))
     con = _connect(threads)
     # The query and the decoding each run a step ahead, on a thread of their own, while this
@@ -143,7 +163,11 @@ def stream_results(
             results = prefetched(results, depth=1, name="ketadecide-decode")
     try:
         for expanded in results:
+            if expanded is ACCOUNTED:
+                yield from set_aside.errors(last_row=None)
+                continue
             table = expanded
+            set_aside.decided += table.num_rows
             rows_col = table.column("row")
             first_row, last_row = rows_col[0].as_py(), rows_col[-1].as_py()
             errors: list[RowError] = []
@@ -159,25 +183,15 @@ def stream_results(
                 )
             if keep and lines is not None:
                 lines = kept_in_lines(table, lines, keep)
-            # Lines that could not be split into cells, up to this chunk's last row.
-            while bad_done < len(inp.bad_lines) and inp.bad_lines[bad_done].row <= last_row:
-                errors.extend(_bad_line_errors(inp, inp.bad_lines[bad_done]))
-                bad_done += 1
             errors.sort(key=lambda e: e.row)
-            yield from errors
+            # With the lines that could not be split into cells, up to this chunk's last row
+            # (and past it, up to the next record): in row order, made as they are written.
+            yield from heapq.merge(errors, set_aside.errors(last_row=last_row), key=lambda e: e.row)
             fired = table.column("__fired") if "__fired" in table.column_names else None
             out = table.select(schema.names).cast(schema)
             yield ResultChunk(out, fired, None if lines is None else tuple(lines), decided)
             drop_before(inp.stash, first_row)
-            if inp.release_bad_lines and bad_done:
-                del inp.bad_lines[:bad_done]  # consumed; the reader appends only later rows
-                bad_done = 0
-        rest: list[RowError] = []
-        inp.bad_lines.sort(key=lambda b: b.row)
-        for bad in inp.bad_lines[bad_done:]:
-            rest.extend(_bad_line_errors(inp, bad))
-        rest.sort(key=lambda e: e.row)
-        yield from rest
+        yield from set_aside.errors(last_row=None, rest=True)
     finally:
         try:
             results.close()  # release the chunk's DuckDB view before the connection goes
@@ -188,7 +202,7 @@ def stream_results(
 def _expanded(results: Generator[Any, None, None], decoder: FindingsDecoder) -> Generator[Any, None, None]:
     try:
         for table in results:
-            yield decoder.expand(table)
+            yield table if table is ACCOUNTED else decoder.expand(table)
     finally:
         results.close()  # the chunk's DuckDB view goes before the connection
 
@@ -199,6 +213,41 @@ def _any(column: Any) -> bool:
     return bool(pc.any(column).as_py())
 
 
+class _SetAside:
+    """The errors of the input's lines set aside (``inp.bad_lines``), each written once every
+    record before it is decided, and then forgotten when the reader allows it."""
+
+    def __init__(self, inp: Input) -> None:
+        self.inp = inp
+        self.decided = 0
+        """Records decided so far (the query gives one result row per record, in order)."""
+        self.done = 0
+        """Lines of ``inp.bad_lines`` written (kept when the reader still needs them)."""
+
+    def errors(self, *, last_row: int | None, rest: bool = False) -> Iterator[RowError]:
+        """The errors of the lines that can be written now: those before ``last_row`` (the
+        last record decided), those whose records before are all decided, or (``rest``) all."""
+        inp = self.inp
+        held = inp.bad_lines
+        if rest:
+            held.sort(key=lambda b: b.row)
+        end = self.done
+        # The reader only appends (in row order), so this scan and the slice stay valid.
+        while end < len(held) and (rest or self._ready(held[end], last_row)):
+            end += 1
+        for i in range(self.done, end):
+            yield from _bad_line_errors(inp, held[i])
+        self.done = end
+        if inp.release_bad_lines and end:
+            del held[:end]  # written; the reader appends only later rows
+            self.done = 0
+
+    def _ready(self, line: BadLine, last_row: int | None) -> bool:
+        if last_row is not None and line.row <= last_row:
+            return True
+        return line.before is not None and line.before <= self.decided
+
+
 def _bad_line_errors(inp: Input, bad: Any) -> list[RowError]:
     return bad_line_errors(
         inp.fmt,
@@ -207,7 +256,7 @@ def _bad_line_errors(inp: Input, bad: Any) -> list[RowError]:
         text=bad.text,
         expected=bad.expected,
         actual=bad.actual,
-        problems=bad.problems,
+        problems=bad.reasons(),
     )
 
 
@@ -277,11 +326,17 @@ def _chunked_results(con: Any, sql: str, inp: Input) -> Generator[Any, None, Non
             con.unregister("__input")
 
     for batch in prefetched(inp.batches) if inp.read_ahead else inp.batches:
-        pending.append(batch)
-        rows += batch.num_rows
-        if rows >= CHUNK_ROWS:
+        if batch.num_rows:
+            pending.append(batch)
+            rows += batch.num_rows
+        held = len(inp.bad_lines) if inp.release_bad_lines else 0
+        if rows >= CHUNK_ROWS or (pending and held >= HELD_BAD_LINES):
             yield from run(pending)
             pending, rows = [], 0
+        elif not batch.num_rows and not pending:
+            # The reader set lines aside and every record before them is in a chunk
+            # already yielded: their errors can be written now.
+            yield ACCOUNTED
     if pending:
         yield from run(pending)
 
@@ -379,7 +434,7 @@ def _fallback(
     errors: list[RowError],
     masks: _Masks | None,
     keep: Sequence[str] = (),
-    cells: CellProblems | None = None,
+    cells: CellProblems | LineProblems | None = None,
 ) -> tuple[Any, list[str] | None, int]:
     """Re-decide the flagged rows of ``table`` with the reference; merge accepted ones back.
     Returns the table, its JSON lines and how many rows the reference engine decided.
@@ -437,7 +492,7 @@ def _fallback(
 
 
 def _errors_of_cells(
-    inp: Input, flagged: Any, cells: CellProblems, errors: list[RowError]
+    inp: Input, flagged: Any, cells: CellProblems | LineProblems, errors: list[RowError]
 ) -> tuple[list[int], dict[int, dict[str, Any]]]:
     """The errors of each flagged row that its bad cells explain (added to ``errors``, in
     the reference's words); returns the other rows, to be re-checked whole, and the raw
@@ -446,7 +501,7 @@ def _errors_of_cells(
     later: list[tuple[int, str | None, int]] = []  # rows whose raw cells are wanted
     columns = (flagged.column(c).to_pylist() for c in ("row", "id", "__bad", "__bad_cell"))
     for row, row_id, mask, cell in zip(*columns, strict=True):
-        if cells.wants_raw(mask, cell):
+        if isinstance(cells, LineProblems) or cells.wants_raw(mask, cell):
             later.append((row, row_id, mask))
             continue
         problems = cells.of(mask, cell)
@@ -457,11 +512,18 @@ def _errors_of_cells(
     # One read of the raw batches, in row order (it forgets the batches before its first row).
     raw = take_raw(inp.stash, sorted(rest + [row for row, _, _ in later]))
     for row, row_id, mask in later:
-        problems = cells.of(mask, None, raw[row])
+        echoed = row_id
+        if isinstance(cells, LineProblems):
+            # The id as the reference reads it from the line (the SQL's may differ for text
+            # JSON escapes spell oddly).
+            found = cells.of(mask, raw[row]["line"])
+            problems, echoed = found if found is not None else (None, None)
+        else:
+            problems = cells.of(mask, None, raw[row])
         if problems is None:
             rest.append(row)
             continue
-        errors.extend(RowError.of(row, row_id, problem) for problem in problems)
+        errors.extend(RowError.of(row, echoed, problem) for problem in problems)
     rest.sort()
     return rest, raw
 

@@ -10,9 +10,10 @@ line) can make memory grow: a line with no end within :data:`MAX_SKIP_BYTES` sto
 
 from __future__ import annotations
 
+import bisect
 import io
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -24,6 +25,13 @@ from ketadecide.files import reading_error
 
 #: Bytes of input parsed at a time (memory per batch stays near this, whatever the file size).
 BLOCK_SIZE = 2 << 20
+#: Bytes parsed at a time at the start, and while most lines are set aside: a line set aside
+#: is held until every record before it is decided, and the run's stages (reading, query,
+#: decoding) each hold a few blocks, so blocks of tiny unusable lines (hundreds of thousands
+#: in 2 MiB) must be small for memory to stay flat.
+SMALL_BLOCK_SIZE = 64 << 10
+#: A block that sets aside a line per this many bytes or fewer is followed by small blocks.
+_DENSE_BAD_BYTES = 64
 #: The numbering columns every batch ends with.
 #: The longest record line (CSV or JSONL): far beyond any profile; so no cell is larger.
 MAX_LINE_BYTES = 64 * 1024
@@ -37,9 +45,13 @@ _CARRIAGE_RETURN = "a carriage return inside the line (a record is one line)"
 _TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 1024} KiB (no profile is this large)"
 
 
-@dataclass
+@dataclass(slots=True)
 class BadLine:
-    """A record set aside before parsing (it could not be split into cells), with its row number."""
+    """A record set aside before parsing (it could not be split into cells), with its row number.
+
+    Slotted, and its reason kept as the shared message text (its :class:`Problem` is made
+    when its errors are written): an input of nothing but unusable lines sets aside a
+    million of these per few megabytes, and one block's worth is held at a time."""
 
     row: int
     text: str
@@ -47,6 +59,17 @@ class BadLine:
     actual: int
     problems: tuple[Problem, ...] = ()
     """Why the record was set aside, when a reader knows better than 'cannot be split'."""
+    reason: str = ""
+    """The same for this module's own reasons (one shared text; see :meth:`reasons`)."""
+    before: int | None = None
+    """How many records that reached a batch precede it in the input (None: not known). Its
+    errors can be written as soon as those records are decided, before any later one is."""
+
+    def reasons(self) -> tuple[Problem, ...]:
+        """Why the record was set aside (empty: its cells could not be counted out)."""
+        if self.reason:
+            return (*self.problems, Problem(self.reason, row=self.row))
+        return self.problems
 
 
 def _arrow_error(exc: Exception, name: str) -> InputError:
@@ -56,11 +79,13 @@ def _arrow_error(exc: Exception, name: str) -> InputError:
     return InputError(Problem(f"cannot be read ({type(exc).__name__})", name))
 
 
-def _read_some(fh: IO[bytes], name: str) -> bytes:
-    """Whatever the stream has (up to a block): a pipe's rows are read as they come."""
+def _read_some(fh: IO[bytes], name: str, size: int | None = None) -> bytes:
+    """Whatever the stream has (up to ``size``, a block by default): a pipe's rows are read
+    as they come."""
+    size = size or BLOCK_SIZE
     try:
         read1 = getattr(fh, "read1", None)
-        return read1(BLOCK_SIZE) if read1 is not None else fh.read(BLOCK_SIZE)
+        return read1(size) if read1 is not None else fh.read(size)
     except OSError as exc:
         raise reading_error(exc, name) from None
 
@@ -69,13 +94,16 @@ def _bad_text(line: bytes) -> str:
     return line[:_KEPT_TEXT].decode("utf-8", "replace").rstrip("\r")
 
 
-def _line_blocks(fh: IO[bytes], name: str, first_line: int, bad: list[BadLine]) -> Iterator[tuple[int, bytes]]:
-    """``(number of the first line, bytes of whole lines)``, in bounded blocks. A line longer
-    than :data:`MAX_LINE_BYTES` that does not fit a block is set aside here (in ``bad``)."""
+def _line_blocks(
+    fh: IO[bytes], name: str, first_line: int, bad: list[BadLine], size: Callable[[], int] | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, bytes of whole lines)``, in bounded blocks (of about
+    ``size()`` bytes, asked before each read). A line longer than :data:`MAX_LINE_BYTES`
+    that does not fit a block is set aside here (in ``bad``)."""
     line = first_line
     carry = b""
     while True:
-        data = _read_some(fh, name)
+        data = _read_some(fh, name, size() if size is not None else None)
         if not data:
             if carry:
                 yield line, carry
@@ -86,7 +114,7 @@ def _line_blocks(fh: IO[bytes], name: str, first_line: int, bad: list[BadLine]) 
             if len(buf) <= MAX_LINE_BYTES:
                 carry = buf
                 continue
-            bad.append(BadLine(line, _bad_text(buf), 0, 0, (Problem(_TOO_LONG, row=line),)))
+            bad.append(BadLine(line, _bad_text(buf), 0, 0, reason=_TOO_LONG))
             rest = _skip_line(fh, name, line, len(buf))
             line += 1
             if rest is None:
@@ -167,7 +195,7 @@ def _screen(block: bytes, first_line: int, *, quotes: bool, bad: list[BadLine]) 
             kept.append(text)
             numbers.append(first_line + i)
             continue
-        bad.append(BadLine(first_line + i, _bad_text(text), 0, 0, (Problem(problem, row=first_line + i),)))
+        bad.append(BadLine(first_line + i, _bad_text(text), 0, 0, reason=problem))
     return b"\n".join(kept) + b"\n" if kept else b"", numbers
 
 
@@ -182,55 +210,50 @@ def line_batches(
     stash: deque[pa.RecordBatch],
     expected: int,
 ) -> Iterator[pa.RecordBatch]:
-    """Record batches of the lines of ``fh`` (after the header), each row numbered by its line."""
+    """Record batches of the lines of ``fh`` (after the header), each row numbered by its line.
+
+    The lines set aside go to ``bad`` in row order, each with ``before`` (how many records
+    precede it), before the batch of the records that follow them is yielded. A block that
+    gives no record but sets lines aside yields an empty batch: its consumer then knows that
+    every line read so far is accounted for, and may write those lines' errors and forget
+    them (else an input of nothing but unusable lines is held whole until its end)."""
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(columns, pa.string()),
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         null_values=[],
     )
+    nothing = pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
     seq = 0
-    for first, raw in _line_blocks(fh, name, 1, bad):
+    aside: list[BadLine] = []  # the block's lines set aside (and an over-long line before it)
+    small = True  # small blocks until one shows the lines are mostly usable
+
+    def size() -> int:
+        return min(SMALL_BLOCK_SIZE, BLOCK_SIZE) if small else BLOCK_SIZE
+
+    for first, raw in _line_blocks(fh, name, 1, aside, size):
         _check_utf8(raw, first, name)
-        block, numbers = _screen(raw, first, quotes=parse.quote_char is not False, bad=bad)
-        invalid: list[tuple[int, str, int]] = []
-
-        def on_invalid(row: Any, invalid: list[tuple[int, str, int]] = invalid) -> str:
-            invalid.append((int(row.number), row.text, int(row.actual_columns)))
-            return "skip"
-
-        table = None
-        if block:
-            options = pacsv.ParseOptions(
-                delimiter=parse.delimiter,
-                quote_char=parse.quote_char,
-                double_quote=parse.double_quote,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            )
-            try:
-                table = pacsv.read_csv(
-                    io.BytesIO(block),
-                    read_options=pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=len(block) + 1),
-                    parse_options=options,
-                    convert_options=convert,
-                )
-            except (pa.ArrowInvalid, pa.ArrowException) as exc:
-                raise _arrow_error(exc, name) from None
+        block, numbers = _screen(raw, first, quotes=parse.quote_char is not False, bad=aside)
+        table = _parse(block, parse, convert, columns, name)
         # The line numbers of this block's rows, and its lines set aside, in order.
         if numbers is None:
-            numbers = list(range(first, first + (table.num_rows + len(invalid) if table is not None else 0)))
-        if invalid:
-            skip = {n - 1 for n, _, _ in invalid}
-            for n, text, actual in invalid:
-                bad.append(BadLine(numbers[n - 1], text[:_KEPT_TEXT], expected, actual))
+            numbers = list(range(first, first + (table.num_rows + len(table.invalid) if table is not None else 0)))
+        if table is not None and table.invalid:
+            skip = {n - 1 for n, _, _ in table.invalid}
+            for n, text, actual in table.invalid:
+                aside.append(BadLine(numbers[n - 1], text[:_KEPT_TEXT], expected, actual))
             numbers = [r for i, r in enumerate(numbers) if i not in skip]
-        if table is None or table.num_rows == 0:
+            table.invalid.clear()
+        small = len(aside) * _DENSE_BAD_BYTES >= len(raw)
+        if aside:
+            _hand_over(aside, numbers, seq, bad)
+            if not numbers:
+                yield nothing
+                continue
+        if table is None or not numbers:
             continue
         rows = pa.array(numbers, pa.int64())
-        for batch in table.to_batches():
+        for batch in table.rows.to_batches():
             n = batch.num_rows
             if n == 0:
                 continue
@@ -241,3 +264,60 @@ def line_batches(
             seq += n
             stash.append(out)
             yield out
+    if aside:  # an over-long line ended the input
+        _hand_over(aside, [], seq, bad)
+        yield nothing
+
+
+@dataclass
+class _Parsed:
+    rows: pa.Table
+    invalid: list[tuple[int, str, int]]
+    """``(1-based line within the block, text, cells)`` of each line with the wrong cell count."""
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.rows.num_rows)
+
+
+def _parse(
+    block: bytes, parse: pacsv.ParseOptions, convert: pacsv.ConvertOptions, columns: list[str], name: str
+) -> _Parsed | None:
+    """The cells of the block's lines (None for no lines); a line with the wrong number of
+    cells is left out and listed in ``invalid``."""
+    if not block:
+        return None
+    invalid: list[tuple[int, str, int]] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append((int(row.number), row.text, int(row.actual_columns)))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(block),
+            read_options=pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=len(block) + 1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=parse.delimiter,
+                quote_char=parse.quote_char,
+                double_quote=parse.double_quote,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=convert,
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        raise _arrow_error(exc, name) from None
+    return _Parsed(table, invalid)
+
+
+def _hand_over(aside: list[BadLine], numbers: list[int], seq: int, bad: list[BadLine]) -> None:
+    """Move the block's lines set aside to ``bad``, in row order, each told how many records
+    precede it (``seq`` before the block, and the block's own rows ``numbers`` before it)."""
+    aside.sort(key=lambda b: b.row)
+    for line in aside:
+        line.before = seq + bisect.bisect_left(numbers, line.row)
+    bad.extend(aside)
+    aside.clear()

@@ -185,6 +185,8 @@ def _cut(lines: list[bytes], first: int, *, header: list[str], delimiter: str, n
     for batch in line_batches(
         text, name, columns=header, parse=parse, schema=position, bad=bad, stash=stash, expected=len(header)
     ):
+        if not batch.num_rows:
+            continue  # lines set aside, and no record: they are all in ``bad``, written below
         rows = pc.add(batch.column("__row"), shift)
         columns = [*batch.columns[: len(header)], rows, pc.subtract(rows, 1), pa.nulls(len(rows), pa.string())]
         yield pa.RecordBatch.from_arrays(columns, schema=schema)
@@ -203,7 +205,7 @@ def _cut(lines: list[bytes], first: int, *, header: list[str], delimiter: str, n
                         text=b.text,
                         expected=b.expected,
                         actual=b.actual,
-                        problems=b.problems,
+                        problems=b.reasons(),
                     )
                 ]
             )

@@ -79,6 +79,8 @@ class EvidenceFile(Strict):
     certainty_words: dict[Certainty, Wording]
     compare_warning: Wording
     """Said once above the figures: numbers from different trials cannot be compared directly."""
+    compare_periods: Wording | None = None
+    """Added to ``compare_warning`` when the options' figures cover different time periods."""
     modalities: dict[RecordId, ModalityEvidence]
 
     @model_validator(mode="after")

@@ -48,7 +48,7 @@ class FitWording(Strict):
     no_drawback: Wording
     drawback_harm: Wording | None = None
     """... when a shared caution leaves an option no drawback of its own: its most common
-    harm figure, {value} of 100 {label} ({against} with {who})."""
+    harm figure, {when}, {value} of 100 {label} ({against} with {who})."""
     shared_caution: Wording | None = None
     """Said once when a caution applies to every fitted option alike: {names}. Each option's
     drawback is then its own (issue 24 review: the same drawback for all says nothing)."""
