@@ -65,11 +65,14 @@ def after_comparison(
     if any(record.get(f) is False for f in SURE_FIELDS) and any(record.get(f) is None for f in PLAN_FIELDS):
         # A SURE "no": the person's own next steps (leaning, questions, people, a date).
         shown = result or evaluate(person, kb, handout=handout, record=notes)
+        # Only the options open to this person, and the choices other than ketamine (issue 24
+        # review, IPDAS Q3): a contraindicated route is never offered as a leaning.
         open_options = [(m.id, m.short_name) for m in shown.modalities if m.status != "contraindicated"]
-        plan = plan_step(open_options, audience, given)
+        others = [(a.id, a.name.for_(audience)) for a in shown.decision.alternatives] if shown.decision else []
+        plan = plan_step(open_options, audience, given, others)
         run_step(plan, asker)
         if plan.answers:
-            record.update(plan_record(plan.answers, audience))
+            record.update(plan_record(plan.answers, audience, others))
             person = parse_profile(record, source="consult")
             result = evaluate(person, kb, handout=handout, record=notes)
             for line in plan_lines(result, audience):

@@ -25,10 +25,15 @@ from ketadecide.engine.result import Audience
 from ketadecide.knowledge.files.decision import DecisionFile
 from ketadecide.knowledge.files.values import ValuesFile
 from ketadecide.profile import DATE_PATTERN, PLAN_NOTES_MAX, UNSAFE_TEXT_CLASS, VALUE_RANGE
+from ketadecide.render.labels import SOMETHING_ELSE, something_else_note
 
-#: The plan's two free-text answers share ``plan_notes`` (with a label each), so each gets
-#: a little under half of its 1,000 characters.
-PLAN_PART_MAX = (PLAN_NOTES_MAX - 40) // 2
+#: The plan's two free-text answers share ``plan_notes`` (with a label each, after the
+#: sentence naming a choice other than ketamine, if one was chosen), so each gets a little
+#: under half of its 1,000 characters.
+PLAN_PART_MAX = (PLAN_NOTES_MAX - 160) // 2
+#: How a choice other than ketamine is offered as a leaning (``else:<id>``): recorded as
+#: ``plan_leaning: unsure`` with the choice named in ``plan_notes`` (CONTRACT §1).
+ELSE_PREFIX = "else:"
 #: The plan's answers that are not profile fields: joined into ``plan_notes`` (plan_record).
 PLAN_NOTE_PARTS: tuple[tuple[str, str], ...] = (("plan_questions", "questions_label"), ("plan_people", "people_label"))
 
@@ -334,11 +339,21 @@ def sure_step(decision: DecisionFile, audience: Audience, prefill: Mapping[str, 
     )
 
 
-def plan_step(options: Sequence[tuple[str, str]], audience: Audience, prefill: Mapping[str, Any]) -> FollowUp:
+def plan_step(
+    options: Sequence[tuple[str, str]],
+    audience: Audience,
+    prefill: Mapping[str, Any],
+    alternatives: Sequence[tuple[str, str]] = (),
+) -> FollowUp:
     """The personal next-step plan after a SURE "no" (Ottawa Personal Decision Guide): the
     option leaned toward (``options``: (modality id, name) of the options open to the
-    person) or not sure yet, questions left, people to involve, a decide-by date."""
-    choices = [(ident, name) for ident, name in options] + [("unsure", follow_words("unsure", audience))]
+    person; ``alternatives``: (id, name) of the choices other than ketamine, each offered as
+    "Something else (not ketamine): <name>") or not sure yet, questions left, people to
+    involve, a decide-by date."""
+    other = SOMETHING_ELSE[audience]
+    choices = [(ident, name) for ident, name in options]
+    choices += [(f"{ELSE_PREFIX}{ident}", f"{other}: {name}") for ident, name in alternatives]
+    choices.append(("unsure", follow_words("unsure", audience)))
     leaning = tuple(Option(str(i), ident, name) for i, (ident, name) in enumerate(choices, start=1))
     items = (
         _Item("plan_leaning", follow_words("plan_leaning", audience), "choice", leaning),
@@ -361,11 +376,21 @@ def plan_step(options: Sequence[tuple[str, str]], audience: Audience, prefill: M
     )
 
 
-def plan_record(answers: Mapping[str, Any], audience: Audience) -> dict[str, Any]:
+def plan_record(
+    answers: Mapping[str, Any], audience: Audience, alternatives: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
     """The plan step's answers as profile fields: the free-text parts joined, each with its
-    label, into ``plan_notes``."""
+    label, into ``plan_notes``. A choice other than ketamine (``else:<id>``, named from
+    ``alternatives``) is ``plan_leaning: unsure``, the contract's only non-modality value, with
+    the choice named first in ``plan_notes``."""
     out = {k: v for k, v in answers.items() if k not in dict(PLAN_NOTE_PARTS)}
-    parts = [
+    parts: list[str] = []
+    leaning = out.get("plan_leaning")
+    if isinstance(leaning, str) and leaning.startswith(ELSE_PREFIX):
+        out["plan_leaning"] = "unsure"
+        names = dict(alternatives)
+        parts.append(something_else_note(names.get(leaning[len(ELSE_PREFIX) :], leaning), audience))
+    parts += [
         f"{follow_words(label, audience)}: {text}" + ("" if text.endswith((".", "?", "!")) else ".")
         for k, label in PLAN_NOTE_PARTS
         if (text := answers.get(k))

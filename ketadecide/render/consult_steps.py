@@ -8,11 +8,13 @@ from ketadecide.engine.result import Audience, Result
 from ketadecide.lang import tr
 from ketadecide.render.labels import (
     DECISION_HEADINGS,
+    SOMETHING_ELSE,
     adverse_high,
     adverse_sentence,
     compare_line,
     fit_entry_line,
     fit_extra_lines,
+    leaning_elsewhere,
     outcome_sentence,
     sure_score_line,
 )
@@ -32,7 +34,13 @@ def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
     if d is not None and d.condition is not None and d.decision_line is not None:
         # The condition and the decision in two sentences (IPDAS Q1, Q2), after the safety
         # screen, never before it.
-        out += [f"{d.condition.for_(audience)} {d.decision_line.for_(audience)}", ""]
+        out.append(f"{d.condition.for_(audience)} {d.decision_line.for_(audience)}")
+        # The choice includes not having ketamine (issue 24 review, IPDAS Q3): each other
+        # choice by name with its one line, before any question about the options.
+        if d.alternatives:
+            out.append(h["alternatives"])
+            out += [f"  - {a.name.for_(audience)}: {a.line.for_(audience)}" for a in d.alternatives]
+        out.append("")
     out.append(h["brief"])
     for m in options:
         ev = m.evidence
@@ -102,13 +110,17 @@ def plan_lines(result: Result, audience: Audience) -> list[str]:
         return []
     names = {m.id: m.short_name for m in result.modalities}
     out = ["", tr("Your plan") if audience == "patient" else "Next-step plan"]
+    # A choice other than ketamine is "unsure" with its name first in the notes (CONTRACT §1).
+    elsewhere, notes = leaning_elsewhere(plan.notes, result.decision.alternatives if result.decision else (), audience)
     if plan.leaning is not None:
         leaning = names.get(plan.leaning) or (tr("Not sure yet") if audience == "patient" else "unsure")
+        if plan.leaning == "unsure" and elsewhere is not None:
+            leaning = f"{SOMETHING_ELSE[audience]}: {elsewhere}"
         out.append(f"  {tr('Leaning toward') if audience == 'patient' else 'Leaning'}: {leaning}")
     if plan.decide_by is not None:
         out.append(f"  {tr('Decide by') if audience == 'patient' else 'Decide by'}: {plan.decide_by}")
-    if plan.notes is not None:
-        out.append(f"  {plan.notes}")
+    if notes is not None:
+        out.append(f"  {notes}")
     if audience == "patient":
         out.append("  " + tr("This plan is printed on your handout. It is saved only if you choose to save."))
     return out

@@ -46,6 +46,7 @@ from ketadecide.render.labels import (
     incomplete_line,
     index_for,
     key_finding_names,
+    leaning_elsewhere,
     log_line,
     money,
     oop_assumptions,
@@ -340,15 +341,24 @@ def _worksheet(result: Result) -> list[str]:
     )
     plan = result.plan
     leaning = plan.leaning if plan is not None else None
+    # A choice other than ketamine is "unsure" with its name first in the notes (CONTRACT §1):
+    # ticked as "Something else", its name on the line, and not repeated under "My plan".
+    alternatives = result.decision.alternatives if result.decision else ()
+    elsewhere, notes = leaning_elsewhere(plan.notes if plan else None, alternatives, "patient")
+    if elsewhere is not None and leaning == "unsure":
+        leaning = "else"
 
     def box(ident: str) -> str:
         # A ticked box for the option the consult recorded; empty boxes to tick by hand.
         return "&#9745;" if ident == leaning else "&#9744;"
 
-    names = " ".join(f"{box(m.id)} {e(m.short_name)}" for m in result.modalities)
-    if plan is not None and (plan.decide_by or plan.notes):
+    # Only the routes open to this person: a contraindicated one is never offered as a leaning.
+    names = " ".join(f"{box(m.id)} {e(m.short_name)}" for m in result.modalities if m.status != "contraindicated")
+    # The line to write on only where no leaning was recorded (a filled copy has no blanks).
+    other = f"<b>{e(elsewhere)}</b>" if leaning == "else" and elsewhere else "" if leaning else "______________"
+    if plan is not None and (plan.decide_by or notes):
         mine = [f"{e(tr('Decide by'))} <b>{e(plan.decide_by)}</b>." if plan.decide_by else ""]
-        mine.append(e(plan.notes) if plan.notes else "")
+        mine.append(e(notes) if notes else "")
         filled = " ".join(m for m in mine if m)
         plan_line = f'<p><b>{e(tr("My plan."))}</b> <span class="mine">{filled}</span></p>'
     else:
@@ -366,7 +376,8 @@ def _worksheet(result: Result) -> list[str]:
         f'<section class="worksheet"><h2>{e(tr("Your next steps"))}</h2>',
         f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>",
         f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} "
-        f"{box('unsure')} {e(tr('Not sure yet'))}</p>",
+        f"{box('unsure')} {e(tr('Not sure yet'))} {box('else')} {e(tr('Something else:'))} {other}".rstrip()
+        + "</p>",
         plan_line,
         "</section>",
     ]

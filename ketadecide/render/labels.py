@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ketadecide.citations import Ref
 from ketadecide.engine.result import (
     AdverseFigure,
+    AlternativeView,
     Audience,
     ChecklistView,
     Cost,
@@ -568,6 +569,32 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "no_harm_figure": "We found no side-effect numbers we could check.",
     },
 }
+
+
+#: The leaning answer for a choice other than ketamine (issue 24 review, IPDAS Q3). CONTRACT
+#: §1 keeps ``plan_leaning`` to a modality id or ``unsure``, so the consult stores ``unsure``
+#: and starts ``plan_notes`` with this label and the choice's name ("...: TMS (magnet therapy).").
+SOMETHING_ELSE: Registers[str] = Registers(
+    {"clinician": "Something else (not ketamine)", "patient": "Something else (not ketamine)"}
+)
+
+
+def something_else_note(name: str, audience: Audience) -> str:
+    """The sentence that records a choice other than ketamine at the start of ``plan_notes``."""
+    return f"{SOMETHING_ELSE[audience]}: {name}."
+
+
+def leaning_elsewhere(
+    notes: str | None, alternatives: tuple[AlternativeView, ...], audience: Audience
+) -> tuple[str | None, str | None]:
+    """The choice other than ketamine a plan's notes start with (the consult's own sentence,
+    :func:`something_else_note`), and the rest of the notes; ``(None, notes)`` otherwise."""
+    if notes:
+        for alt in alternatives:
+            lead = something_else_note(alt.name.for_(audience), audience)
+            if notes.startswith(lead):
+                return alt.name.for_(audience), notes[len(lead) :].strip() or None
+    return None, notes
 
 
 def per_100(pct: float) -> int:

@@ -7,6 +7,7 @@ formula-looking ids, control characters, swapped blood pressures, a missing age.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from ketadecide.floor import load_knowledge_base
 from ketadecide.knowledge import KnowledgeBase
 from ketadecide.profile import PROFILE_FIELDS
 from tests.batch.helpers import DATA_DIR, write_csv
-from tests.batch.test_differential import GENERATED_ROWS, row_strategy, seeded_rows, text_candidates
+from tests.batch.test_differential import GENERATED_ROWS, json_row, row_strategy, seeded_rows, text_candidates
 
 #: Bad cells people write, each with the hint the reference gives it.
 HINTED = {
@@ -333,3 +334,73 @@ def test_generated_typed_parquet_cohorts(tmp_path_factory: Any, rich_kb: Knowled
     pq.write_table(_typed_table(rows, random.Random(len(rows))), src)
     with pytest.MonkeyPatch.context() as monkeypatch:
         _run_both(tmp, src, rich_kb, monkeypatch)
+
+
+#: Wrong JSON values, each the only bad value of a line (the fast case for JSONL).
+_WRONG_JSON: dict[str, list[Any]] = {
+    "age": ["40", 4.5, 130, True, None, [40]],
+    "has_driver": ["yes", 1, "Y"],
+    "bp_systolic": ["150/95", 400, 150.5],
+    "conditions": [["not_a_condition"], "x", [1], ["Bad Id!", "zz"]],
+    "medications": [["Xanax"], ["Xanax", "foo"]],
+    "insurance": ["Aetna", "Medi-Cal", 3],
+    "phq9": [[1, 2, 3], [1.0, 2, 3, 0, 0, 0, 0, 0, 9]],
+    "id": ["tab\there", 7, "x" * 250],
+    "budget_per_session": ["$400", -1, True],
+    "values_cost": [11, 2.5, "ten"],
+    "plan_decide_by": ["2027-02-30", 20270101],
+}
+
+
+def _jsonl_lines(rng: random.Random, n: int) -> list[str]:
+    """Valid lines, lines with one wrong value (or two), no age, swapped blood pressures."""
+    lines = []
+    for i in range(n):
+        record: dict[str, Any] = {"id": f"p{i}", "age": rng.randint(18, 80), "has_driver": rng.choice([True, False])}
+        if rng.random() < 0.5:
+            record.update(bp_systolic=120, bp_diastolic=80, conditions=[], medications=[])
+        roll = rng.random()
+        if roll < 0.5:
+            field = rng.choice(sorted(_WRONG_JSON))
+            record[field] = rng.choice(_WRONG_JSON[field])
+        elif roll < 0.6:
+            for field in rng.sample(sorted(_WRONG_JSON), 2):
+                record[field] = rng.choice(_WRONG_JSON[field])
+        elif roll < 0.65:
+            del record["age"]
+        elif roll < 0.7:
+            record.update(bp_systolic=80, bp_diastolic=90)
+        elif roll < 0.72:
+            record["colour"] = "blue"
+        lines.append(json.dumps(record))
+    return lines
+
+
+def test_jsonl_lines_with_one_bad_value(
+    tmp_path: Path, shipped_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _jsonl_lines(random.Random(25), 1500)
+    lines[7] = '{"age": 40, "age": 41}'  # a key twice: the line's own problem
+    lines[8] = '{"age": 40,}'
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors, rechecked = _run_both(tmp_path, src, shipped_kb, monkeypatch, out="out.jsonl")
+    assert errors > 800
+    # Lines with one bad value, swapped pressures or no age are put together, not re-checked.
+    assert rechecked < 0.3 * errors
+
+
+@pytest.mark.slow
+@settings(max_examples=10, **GENERATED_ROWS)
+@given(data=st.data())
+def test_generated_jsonl_lines(tmp_path_factory: Any, rich_kb: KnowledgeBase, data: st.DataObject) -> None:
+    """Hypothesis JSON lines (typed values of every kind, wrong types, unknown keys, keys
+    twice, lines that are not JSON) beside one-bad-value lines: the same errors file either way."""
+    lines = data.draw(st.lists(json_row(rich_kb), min_size=1, max_size=100))
+    lines += _jsonl_lines(random.Random(data.draw(st.integers(0, 2**32 - 1))), 100)
+    data.draw(st.randoms()).shuffle(lines)
+    tmp = tmp_path_factory.mktemp("jsonl")
+    src = tmp / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _run_both(tmp, src, rich_kb, monkeypatch, out="out.csv")

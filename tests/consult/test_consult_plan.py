@@ -11,7 +11,7 @@ import yaml
 
 from ketadecide.cli.main import app
 from ketadecide.consult.followup import PLAN_PART_MAX, plan_record, plan_step
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, ROOT
 from tests.consult.consult_helpers import TYPICAL
 
 KB = ["--data-dir", str(DATA_DIR)]
@@ -115,3 +115,71 @@ def test_a_handout_without_a_plan_keeps_blank_boxes(runner, tmp_path) -> None:
     assert result.exit_code == 0, result.stderr
     page = handout.read_text()
     assert "&#9745;" not in page and "Decide by (date) ________" in page
+
+
+ALTERNATIVES = [("stay", "Keep your current treatment"), ("tms", "TMS (magnet therapy)")]
+
+
+def test_a_choice_other_than_ketamine_is_unsure_with_its_name_in_the_notes() -> None:
+    """CONTRACT §1: ``plan_leaning`` is a modality id or ``unsure``; a choice other than
+    ketamine is offered (issue 24 review, IPDAS Q3), stored as ``unsure``, and named first in
+    ``plan_notes``, within its 1,000 characters even with both free-text parts full."""
+    step = plan_step(OPEN, "patient", {}, ALTERNATIVES)
+    step.answer("y")
+    first = step.current
+    assert first is not None
+    assert [o.value for o in first.options] == ["spravato", "iv", "else:stay", "else:tms", "unsure"]
+    assert first.options[3].label == "Something else (not ketamine): TMS (magnet therapy)"
+    step.answer("4")
+    step.answer("q" * PLAN_PART_MAX)
+    step.answer("p" * PLAN_PART_MAX)
+    step.answer("")
+    record = plan_record(step.answers, "patient", ALTERNATIVES)
+    assert record["plan_leaning"] == "unsure"
+    assert record["plan_notes"].startswith("Something else (not ketamine): TMS (magnet therapy). Questions: qqq")
+    assert len(record["plan_notes"]) <= 1000
+
+
+def test_the_consult_shows_the_other_choices_and_keeps_the_one_leaned_toward(runner, tmp_path) -> None:
+    save = tmp_path / "answers.yaml"
+    answers = [*SURE_NO, "y", "7", "", "", ""]  # 7: TMS (four open routes, then stay, an added medicine, TMS)
+    result = consult(runner, answers, "-a", "patient", "--format", "json", "--save", str(save))
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    # right after the decision sentence, before any question about the options
+    decision = said.index("or something else.")
+    others = said.index("Other choices (not ketamine) - Keep your current treatment:")
+    assert (
+        decision < others < said.index("TMS (magnet therapy): Magnet pulses") < said.index("What helps and what harms")
+    )
+    assert "7) Something else (not ketamine): TMS (magnet therapy)" in result.stderr
+    assert "Leaning toward: Something else (not ketamine): TMS (magnet therapy)" in said
+    plan = json.loads(result.stdout)["plan"]
+    assert plan == {
+        "leaning": "unsure",
+        "decide_by": None,
+        "notes": "Something else (not ketamine): TMS (magnet therapy).",
+    }
+    handout = tmp_path / "handout.html"
+    again = runner.invoke(app, ["compare", *KB, "--profile", str(save), "-a", "patient", "-o", str(handout)])
+    assert again.exit_code == 0, again.stderr
+    page = handout.read_text()
+    worksheet = page[page.index('class="worksheet"') :]
+    worksheet = worksheet[: worksheet.index("</section>")]
+    assert worksheet.count("&#9745;") == 1 and "&#9745; Something else: <b>TMS (magnet therapy)</b>" in worksheet
+    assert "&#9744; Not sure yet" in worksheet
+
+
+def test_the_leaning_box_leaves_out_a_route_not_advised_and_offers_something_else(runner, tmp_path) -> None:
+    handout = tmp_path / "handout.html"
+    # the crisis example: take-home compounded ketamine is contraindicated, the other three are open
+    profile = ROOT / "examples" / "crisis.yaml"
+    result = runner.invoke(app, ["compare", *KB, "--profile", str(profile), "-a", "patient", "-o", str(handout)])
+    assert result.exit_code == 0, result.stderr
+    page = handout.read_text()
+    worksheet = page[page.index('class="worksheet"') :]
+    leaning = worksheet[: worksheet.index("</p>", worksheet.index("leaning toward"))]
+    assert "Something else: ______________" in leaning and "&#9744; Not sure yet" in leaning
+    assert "Oral/sublingual" not in leaning
+    assert all(f"&#9744; {m}" in leaning for m in ("Spravato", "IV ketamine", "IM ketamine"))
+    assert "&#9745;" not in leaning

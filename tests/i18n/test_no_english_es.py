@@ -129,7 +129,7 @@ VALUES = ["7 8", "sí", "7 0", "7", "5", "10", "3", "8", "2"]
 #: SURE: a number and a wrong word at the opening, then two "no"s (so the plan is offered).
 SURE = ["7 8", "quizá", "sí", "sí", "no", "sí", "no"]
 #: The plan: a number not shown, then one; a text too long; a bad date, then a good one.
-PLAN = ["sí", "9", "2", "x" * 600, "¿Lo paga mi seguro?", "Mi hermana Ana", "2027-13-01", "2027-01-31"]
+PLAN = ["sí", "12", "2", "x" * 600, "¿Lo paga mi seguro?", "Mi hermana Ana", "2027-13-01", "2027-01-31"]
 
 
 def test_a_whole_spanish_consult_with_wrong_answers_shows_no_english(tmp_path: Path) -> None:

@@ -66,12 +66,15 @@ def test_each_figure_is_the_comparator_arm_of_the_stored_study() -> None:
 
     ect, aug = alts["ect"], alts["augmentation"]
     assert ect.good is not None and ect.harder is not None and aug.good is not None
-    assert _figures(ect.good.patient) == [pct(outcomes["elektd_response"].comparator_pct)] == [41]
-    assert outcomes["elektd_response"].sources == ect.good.sources
-    assert _figures(ect.harder.patient) == [pct(harms[("iv", "amnesia")].comparator_pct)] == [29]
-    assert harms[("iv", "amnesia")].sources == ect.harder.sources
-    assert _figures(aug.good.patient) == [pct(outcomes["escape_trd_remission"].comparator_pct)] == [18]
-    assert outcomes["escape_trd_remission"].sources == aug.good.sources
+    # the alternative's own arm first, then the other arm of the same trial beside it
+    response, amnesia = outcomes["elektd_response"], harms[("iv", "amnesia")]
+    remission = outcomes["escape_trd_remission"]
+    assert _figures(ect.good.patient) == [pct(response.comparator_pct), pct(response.value_pct)] == [41, 55]
+    assert response.sources == ect.good.sources
+    assert _figures(ect.harder.patient) == [pct(amnesia.comparator_pct), pct(amnesia.value_pct)] == [29, 9]
+    assert amnesia.sources == ect.harder.sources
+    assert _figures(aug.good.patient) == [pct(remission.comparator_pct), pct(remission.value_pct)] == [18, 27]
+    assert remission.sources == aug.good.sources
     # No stored figure for staying or for TMS: none is shown, and the text says so.
     for ident in ("stay", "tms"):
         a = alts[ident]
@@ -105,7 +108,7 @@ def test_markdown_json_and_the_terminal_detail_carry_the_points_and_sources() ->
     md = _compare("-a", "patient", "-f", "markdown")
     section = md.split("**Other choices (not ketamine)**", 1)[1].split("## ", 1)[0]
     assert section.count("Good point:") == 4 and section.count("Harder point:") == 4
-    assert "41 out of 100 people felt much better" in section
+    assert "At 3 weeks, 41 out of 100 people felt much better" in section
     listed = md.split("## Where this information comes from", 1)[1]
     for key in ALT_SOURCES:
         assert KB.sources[key].citation.split(".")[0][:30] in listed.replace("\\", ""), key
@@ -118,4 +121,5 @@ def test_markdown_json_and_the_terminal_detail_carry_the_points_and_sources() ->
     detail = _compare("-a", "patient", "--detail")
     block = detail.split("Other choices (not ketamine)", 1)[1]
     assert block.count("Good point:") == 4 and block.count("Harder point:") == 4
-    assert re.search(r"29 out of 100 people had memory loss during a course\.\s*\[\d+\]", block)
+    memory = r"During up to 4 weeks of sessions, 29 out of 100 people had memory loss\. With IV ketamine: 9 out of 100"
+    assert re.search(memory + r"\.\s*\[\d+\]", block)

@@ -32,14 +32,17 @@ that came out NULL).
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from ketadecide.batch.row_checks import check_cells, problem_order
+from ketadecide.batch.row_checks import check_cells, check_json_line, problem_order
 from ketadecide.batch.sql.validate import AGE_MISSING, BP_ORDER, OTHER_BAD, bad_fields
-from ketadecide.errors import Problem
+from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
+from ketadecide.profile import PROFILE_FIELDS
+from ketadecide.safeyaml import load_json
 
 #: Set to ``1`` to re-check every flagged row with the Python reference (the path before
 #: this module): the same output, slower; ``benchmarks/batch.py --with-reference`` times it.
@@ -176,4 +179,69 @@ class CellProblems:
         return field in _ID_LISTS and not any((p.field or "") != field for p in problems)
 
 
-__all__ = ["RECHECK_ALL_ENV", "CellProblems", "recheck_all"]
+class LineProblems:
+    """A flagged JSONL line's problems from the reference's words for its one bad value.
+
+    A profile file's problems are not sorted by field (CONTRACT §5 keeps the reference's
+    order): a missing ``age`` first, then each field's own problems in the profile's order,
+    then systolic not above diastolic, then the unknown ids of the lists that parsed, then
+    the ids a hint names. So only the orders that are plain are put together here: one bad
+    value (after ``age`` not given, if it is not), systolic not above diastolic alone, or
+    ``age`` not given alone; a line with several bad values, or a bad value and swapped
+    blood pressures, is re-checked whole. The line is parsed by the reference's own JSON
+    reader (duplicate keys and NaN refused), and its values are probed as a line holding
+    that value and a valid age, once per distinct value.
+    """
+
+    def __init__(self, kb: KnowledgeBase, kept: Collection[str] = ()) -> None:
+        self.kb = kb
+        self.allowed = frozenset(PROFILE_FIELDS) | frozenset(kept)
+        self._known: dict[tuple[tuple[str, ...], str], tuple[Problem, ...] | None] = {}
+
+    def of(self, mask: int | None, line: str) -> tuple[tuple[Problem, ...], str | None] | None:
+        """(the problems, the id echoed) of a flagged line whose ``__bad`` is ``mask``, or
+        None when it must be re-checked whole."""
+        if mask is None or mask & OTHER_BAD:
+            return None
+        fields = bad_fields(mask)
+        if len(fields) > 1 or (fields and mask & BP_ORDER and fields[0] not in _BP):
+            return None
+        try:
+            data = load_json(line, "")
+        except InputError:
+            return None
+        if not isinstance(data, dict) or not self.allowed.issuperset(data):
+            return None
+        age = int(_PROBE_AGE)
+        parts: list[tuple[Problem, ...] | None] = []
+        if mask & AGE_MISSING and "age" not in fields:
+            parts.append(self._probe(("age",), None, {}))
+        if fields:
+            value = data.get(fields[0])
+            parts.append(self._probe((fields[0],), value, {"age": age, fields[0]: value}))
+        elif mask & BP_ORDER:
+            values = {f: data.get(f) for f in _BP}
+            parts.append(self._probe(_BP, values, {"age": age, **values}))
+        if not parts or not all(parts):
+            return None
+        problems = tuple(p for part in parts if part for p in part)
+        row_id = data.get("id")
+        return problems, row_id if isinstance(row_id, str) else None
+
+    def _probe(self, fields: tuple[str, ...], value: Any, record: dict[str, Any]) -> tuple[Problem, ...] | None:
+        """The reference's problems for a line holding ``record`` (``fields``' ``value``, or
+        nothing: ``age`` not given): None if it accepts it or names another field."""
+        key = (fields, json.dumps(value))
+        if key in self._known:
+            return self._known[key]
+        if len(self._known) >= MAX_REMEMBERED:
+            self._known.clear()
+        verdict = check_json_line(json.dumps(record), self.kb)
+        problems: tuple[Problem, ...] | None = verdict.problems
+        if verdict.profile is not None or not verdict.problems or any(_root(p) not in fields for p in verdict.problems):
+            problems = None
+        self._known[key] = problems
+        return problems
+
+
+__all__ = ["RECHECK_ALL_ENV", "CellProblems", "LineProblems", "recheck_all"]

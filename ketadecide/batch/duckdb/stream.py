@@ -30,7 +30,7 @@ import os
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
-from ketadecide.batch.duckdb.fast_errors import CellProblems, recheck_all
+from ketadecide.batch.duckdb.fast_errors import CellProblems, LineProblems, recheck_all
 from ketadecide.batch.duckdb.prefetch import prefetched
 from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.io.columns import kept_text as _as_text
@@ -95,11 +95,11 @@ def batch_sql(
     ``kept`` (``--keep``) columns that are not profile fields are not validated."""
     columns = {k: v for k, v in inp.columns.items() if k in PROFILE_FIELDS or k not in kept}
     if inp.fmt == "jsonl":
-        validation = json_query(kb, source, kept)
+        validation = json_query(kb, source, kept, bad_bits=True)
     else:
         validation, _ = tabular_query(columns, kb, source, bad_bits=True)
-    # Which checks a flagged row failed (tabular input): see fast_errors.
-    bad = [] if inp.fmt == "jsonl" else ["__bad", "__bad_cell"]
+    # Which checks a flagged row failed: see fast_errors.
+    bad = ["__bad", "__bad_cell"]
     passthrough = ["__row", "__seq", "__flag", *bad]
     if key_mode(kb, json_lines=json_lines):
         texts = list_text_columns(columns)
@@ -144,8 +144,12 @@ def stream_results(
     masks = _Masks(kb) if len(rule_bits(kb)) <= MAX_MASK_RULES else None
     set_aside = _SetAside(inp)
     # Flagged rows whose one bad text cell gives their errors (None: re-check every row).
-    cells = None
-    if inp.fmt != "jsonl" and not recheck_all():
+    cells: CellProblems | LineProblems | None = None
+    if recheck_all():
+        pass
+    elif inp.fmt == "jsonl":
+        cells = LineProblems(kb, keep)
+    else:
         cells = CellProblems(kb, frozenset(k for k, kind in inp.columns.items() if kind == "text"))
     con = _connect(threads)
     # The query and the decoding each run a step ahead, on a thread of their own, while this
@@ -430,7 +434,7 @@ def _fallback(
     errors: list[RowError],
     masks: _Masks | None,
     keep: Sequence[str] = (),
-    cells: CellProblems | None = None,
+    cells: CellProblems | LineProblems | None = None,
 ) -> tuple[Any, list[str] | None, int]:
     """Re-decide the flagged rows of ``table`` with the reference; merge accepted ones back.
     Returns the table, its JSON lines and how many rows the reference engine decided.
@@ -488,7 +492,7 @@ def _fallback(
 
 
 def _errors_of_cells(
-    inp: Input, flagged: Any, cells: CellProblems, errors: list[RowError]
+    inp: Input, flagged: Any, cells: CellProblems | LineProblems, errors: list[RowError]
 ) -> tuple[list[int], dict[int, dict[str, Any]]]:
     """The errors of each flagged row that its bad cells explain (added to ``errors``, in
     the reference's words); returns the other rows, to be re-checked whole, and the raw
@@ -497,7 +501,7 @@ def _errors_of_cells(
     later: list[tuple[int, str | None, int]] = []  # rows whose raw cells are wanted
     columns = (flagged.column(c).to_pylist() for c in ("row", "id", "__bad", "__bad_cell"))
     for row, row_id, mask, cell in zip(*columns, strict=True):
-        if cells.wants_raw(mask, cell):
+        if isinstance(cells, LineProblems) or cells.wants_raw(mask, cell):
             later.append((row, row_id, mask))
             continue
         problems = cells.of(mask, cell)
@@ -508,11 +512,18 @@ def _errors_of_cells(
     # One read of the raw batches, in row order (it forgets the batches before its first row).
     raw = take_raw(inp.stash, sorted(rest + [row for row, _, _ in later]))
     for row, row_id, mask in later:
-        problems = cells.of(mask, None, raw[row])
+        echoed = row_id
+        if isinstance(cells, LineProblems):
+            # The id as the reference reads it from the line (the SQL's may differ for text
+            # JSON escapes spell oddly).
+            found = cells.of(mask, raw[row]["line"])
+            problems, echoed = found if found is not None else (None, None)
+        else:
+            problems = cells.of(mask, None, raw[row])
         if problems is None:
             rest.append(row)
             continue
-        errors.extend(RowError.of(row, row_id, problem) for problem in problems)
+        errors.extend(RowError.of(row, echoed, problem) for problem in problems)
     rest.sort()
     return rest, raw
 

@@ -448,9 +448,12 @@ def _cross_field_bad() -> str:
     return f"({_AGE_NOT_VALID} OR {_BP_NOT_ORDERED})"
 
 
-def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = ()) -> str:
+def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = (), *, bad_bits: bool = False) -> str:
     """The validation SELECT over ``source`` with columns ``line`` (a JSONL line) and ``__row``.
-    Keys named in ``kept`` (``--keep``) are allowed beside the profile's fields."""
+    Keys named in ``kept`` (``--keep``) are allowed beside the profile's fields. With
+    ``bad_bits``, also ``__bad`` and ``__bad_cell`` (always NULL) as :func:`tabular_query`
+    gives them: the line's own checks (not JSON, a key twice, an unknown key) are
+    :data:`OTHER_BAD`."""
     paths = lit_list(f"$.{f}" for f in PROFILE_FIELDS)
     ok = (
         # CASE, not AND: DuckDB evaluates both sides of AND, and json_type raises on bad JSON.
@@ -520,13 +523,27 @@ def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = ()) -> str:
             raise AssertionError(field)
         values.append(f"{v} AS {quote_ident(field)}")
         bads.append(bad)
-    bads.append(_cross_field_bad())
+    bits = [OTHER_BAD] * 3 + [1 << i for i in range(len(PROFILE_FIELDS))]
+    if bad_bits:
+        bads += [_AGE_NOT_VALID, _BP_NOT_ORDERED]
+        bits += [AGE_MISSING, BP_ORDER]
+    else:
+        bads.append(_cross_field_bad())
     flag = " OR ".join(bads)
     split = ", ".join(f"__j[{i}] AS __j{i}, json_type(__j[{i}]) AS __t{i}" for i in range(1, len(PROFILE_FIELDS) + 1))
     fields = f"SELECT __row, __seq, __ok, __keys, {split} FROM ({parsed})"
     # The typed values once (inner), then the flag over them (outer).
     typed = f"SELECT *, {', '.join(values)} FROM ({fields})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
+    if bad_bits:
+        terms = " | ".join(
+            f"COALESCE(CAST({b} AS BIGINT) * {bit}, {OTHER_BAD})" for b, bit in zip(bads, bits, strict=True)
+        )
+        masked = f"SELECT {out_cols}, __row, __seq, ({terms}) AS __bad FROM ({typed})"
+        return (
+            f"SELECT {out_cols}, __row, __seq, __bad <> 0 AS __flag, CASE WHEN __bad <> 0 THEN __bad END AS __bad, "
+            f"CAST(NULL AS VARCHAR) AS __bad_cell FROM ({masked})"
+        )
     return f"SELECT {out_cols}, __row, __seq, {bads_expr(flag)} AS __flag FROM ({typed})"
 
 
