@@ -439,6 +439,7 @@ class LazyExtras(Mapping[str, Any]):
         self._sources = sources
         self._validated: dict[str, BaseModel] = {}
         self._used: set[str] = set()
+        self._newest: dict[str, dt.date | None] = {}
 
     def file(self, spec: files.DataFile[files.M_co]) -> files.M_co | None:
         """The file of ``spec`` validated and counted as used, or ``None`` when absent."""
@@ -534,6 +535,19 @@ class LazyExtras(Mapping[str, Any]):
         """The oldest review date among the files used so far, if any."""
         dates = [d for d in map(self.oldest_of, self._used) if d is not None]
         return min(dates) if dates else None
+
+    def newest_of(self, name: str) -> dt.date | None:
+        """The newest review date among the records of the validated file ``name`` (walked
+        once: a validated file does not change, and a report asks for every profile)."""
+        if name not in self._newest:
+            dates = [d for _, d in reviewed_dates(self._validated[name])]
+            self._newest[name] = max(dates) if dates else None
+        return self._newest[name]
+
+    def newest_review(self) -> dt.date | None:
+        """The newest review date among the files used so far, if any."""
+        dates = [d for d in map(self.newest_of, self._used) if d is not None]
+        return max(dates) if dates else None
 
 
 def _walk(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
