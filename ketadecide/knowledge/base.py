@@ -26,6 +26,7 @@ from ketadecide.knowledge.models import (
     StaleRule,
     TreatmentResistance,
 )
+from ketadecide.knowledge.reviewed import reviewed_dates
 from ketadecide.profile import MODALITY_IDS, ModalityId
 
 if TYPE_CHECKING:
@@ -140,8 +141,6 @@ class KnowledgeBase:
     @cached_property
     def core_newest(self) -> dt.date:
         """The newest review date among the core files' records (walked once)."""
-        from ketadecide.knowledge.loader import reviewed_dates
-
         models: list[Any] = [
             *self.sources.values(),
             *self.modalities.values(),

@@ -32,6 +32,8 @@ from ketadecide.knowledge.models import (
     unknown_ids,
 )
 from ketadecide.knowledge.overlay import OVERLAY_FILE, locked_fields
+from ketadecide.knowledge.reviewed import reviewed_dates
+from ketadecide.knowledge.reviewed import walk as _walk
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import Predicate, iter_compares
 from ketadecide.safeyaml import load_yaml, read_text
@@ -548,30 +550,6 @@ class LazyExtras(Mapping[str, Any]):
         """The newest review date among the files used so far, if any."""
         dates = [d for d in map(self.newest_of, self._used) if d is not None]
         return max(dates) if dates else None
-
-
-def _walk(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
-    """Every pydantic model inside ``model`` with its dotted key path."""
-    yield path, model
-    for name in type(model).model_fields:
-        yield from _walk_value(getattr(model, name), f"{path}.{name}" if path else name)
-
-
-def _walk_value(value: Any, path: str) -> Iterator[tuple[str, BaseModel]]:
-    if isinstance(value, BaseModel):
-        yield from _walk(value, path)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk_value(item, f"{path}.{key}")
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            yield from _walk_value(item, f"{path}[{i}]")
-
-
-def reviewed_dates(model: BaseModel) -> Iterator[tuple[str, dt.date]]:
-    for path, item in _walk(model):
-        if isinstance(item, Cited | Source):
-            yield path, item.reviewed
 
 
 def _check_references(directory: Path, parsed: dict[str, BaseModel], sources: dict[str, Source]) -> list[Problem]:
