@@ -285,7 +285,9 @@ def evaluate_modalities(
     return Result(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
-        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic),
+        knowledge_base=KnowledgeBaseInfo(
+            kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic, kb.newest_reviewed
+        ),
         profile_id=given.id,
         crisis=crisis_screen(profile, kb),
         modalities=tuple(modalities),

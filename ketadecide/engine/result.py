@@ -297,6 +297,9 @@ class KnowledgeBaseInfo:
     """A clinic's overlay in use: the SHA-256 over its files, and their names (CONTRACT §3)."""
     synthetic: bool = False
     """Built from standalone synthetic test data: never clinical output (issue 21)."""
+    newest: dt.date | None = None
+    """The newest review date among the same records as ``reviewed`` (the oldest): a report
+    dates its data with both (issue 24 review, C3). Not a JSON key."""
 
 
 @dataclass(frozen=True)

@@ -306,6 +306,16 @@ def _closing(  # noqa: PLR0917 - private helper
         "<footer>"
         + e(
             trf(
+                "Knowledge base reviewed {low} to {high} · ketadecide {version} · data sha256 {sha}",
+                low=kb.reviewed.isoformat(),
+                high=kb.newest.isoformat(),
+                version=version,
+                sha=kb.sha256[:12],
+            )
+            # The span, oldest to newest (issue 24 review, defect 14: the oldest date alone
+            # understated how recently the content was checked).
+            if kb.newest is not None and kb.newest != kb.reviewed
+            else trf(
                 "Knowledge base reviewed {date} · ketadecide {version} · data sha256 {sha}",
                 date=kb.reviewed.isoformat(),
                 version=version,

@@ -435,12 +435,23 @@ SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}
 
 
 def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
-    """The line that dates a report: knowledge-base review date, data hash, version
+    """The line that dates a report: knowledge-base review dates, data hash, version
     (``code`` wraps the hash, e.g. in Markdown backticks)."""
+    sha = f"{code}{kb.sha256[:12]}{code}"
+    if kb.newest is not None and kb.newest != kb.reviewed:
+        # The span, oldest to newest: the oldest alone understated how recently the content
+        # was checked (issue 24 review, C3 and defect 14).
+        return trf(
+            "Knowledge base reviewed {low} to {high} · sha256 {sha} · ketadecide {version}",
+            low=kb.reviewed.isoformat(),
+            high=kb.newest.isoformat(),
+            sha=sha,
+            version=version,
+        )
     return trf(
         "Knowledge base reviewed {date} · sha256 {sha} · ketadecide {version}",
         date=kb.reviewed.isoformat(),
-        sha=f"{code}{kb.sha256[:12]}{code}",
+        sha=sha,
         version=version,
     )
 
@@ -564,7 +575,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "no_harm_figure": "No side-effect rate with a comparator that we could check.",
     },
     "patient": {
-        "evidence": "What happened to 100 people like you",
+        "evidence": "What happened to 100 people in the studies",
         "fit": "How each option matches what you said matters",
         "sure": "Are you ready to decide?",
         "clinic": "Choosing a clinic",
