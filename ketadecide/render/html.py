@@ -549,6 +549,10 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
         body += [f'<p class="incomplete"><b>{e(unfinished)}</b></p>', '<ul class="small">']
         body += [f"<li>{e(m.ask.for_(audience))}</li>" for m in result.missing] + ["</ul>"]
     body += _summary(result, audience, index)
+    # Every route ruled out: what else there is, on page 1 (issue 24 review, defect 5).
+    if result.nothing_open is not None:
+        said = e(result.nothing_open.for_(audience)) + cite(index, result.nothing_open_refs)
+        body.append(f'<section class="headline" role="note"><b>{said}</b></section>')
     body += _noticed(result, audience, index)
     if result.troubleshooting:
         body += [

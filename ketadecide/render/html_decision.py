@@ -15,6 +15,8 @@ from ketadecide.render.labels import (
     adverse_sentence,
     certainty_line,
     compare_line,
+    figured,
+    figures_left_out,
     fit_entry_line,
     outcome_sentence,
     per_100,
@@ -55,10 +57,12 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
         warning = compare_line(result, audience)
         if warning is not None:
             out.append(f'<p class="warn"><b>{e(warning)}</b></p>')
-        for m in result.modalities:
+        left_out = figures_left_out(result, audience)
+        if left_out is not None:
+            out.append(f"<p>{e(left_out)}</p>")
+        for m in figured(result):
             ev = m.evidence
-            if ev is None:
-                continue
+            assert ev is not None
             out += [
                 f"<h3>{e(m.short_name)}</h3>",
                 f"<p><b>{e(h['certainty'])}:</b> {e(certainty_line(ev, audience))}</p>",
@@ -112,8 +116,6 @@ def decision_sections(
             out.append(f"<p>{e(fit.shared_note.for_(audience))}</p>")
         for t in fit.ties:
             out.append(f"<p>{e(t.for_(audience))}</p>")
-        if fit.nothing_open is not None:
-            out.append(f"<p><b>{e(fit.nothing_open.for_(audience))}</b>{cite(index, fit.nothing_open_refs)}</p>")
         if fit.excluded_note:
             out.append(f"<p>{e(fit.excluded_note.for_(audience))}</p>")
         out += [f"<table><caption>{e(h['table'])}</caption><tr><th></th><th>{e(h['weight'])}</th>"]

@@ -43,6 +43,8 @@ from ketadecide.render.labels import (
     count_range,
     course_line,
     coverage_text,
+    figured,
+    figures_left_out,
     fit_entry_line,
     incomplete_line,
     index_for,
@@ -102,6 +104,8 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     if unfinished:
         lines += [f"**{md_escape(unfinished)}**", ""]
         lines += [f"- {md_escape(m.ask.for_(audience))}" for m in result.missing] + [""]
+    if result.nothing_open is not None:  # every route ruled out: what else there is, first
+        lines += [f"**{e(result.nothing_open.for_(audience))}**{index.refs(result.nothing_open_refs)}", ""]
     lines += comparison_lines(result, audience, index)
     lines += troubleshooting_lines(result.troubleshooting, audience, index)
     lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
@@ -426,10 +430,12 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         warning = compare_line(result, audience)
         if warning is not None:
             lines += [f"**{e(warning)}**", ""]
-        for m in result.modalities:
+        left_out = figures_left_out(result, audience)
+        if left_out is not None:
+            lines += [e(left_out), ""]
+        for m in figured(result):
             ev = m.evidence
-            if ev is None:
-                continue
+            assert ev is not None
             lines += [f"### {e(m.short_name)}", "", f"**{h['certainty']}:** {e(certainty_line(ev, audience))}", ""]
             for o in ev.outcomes:
                 bars = (
@@ -454,8 +460,6 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
             lines.append(f"- {e(fit.shared_note.for_(audience))}")
         for t in fit.ties:
             lines.append(f"- {e(t.for_(audience))}")
-        if fit.nothing_open is not None:
-            lines.append(f"- **{e(fit.nothing_open.for_(audience))}**{index.refs(fit.nothing_open_refs)}")
         if fit.excluded_note:
             lines.append(f"- {e(fit.excluded_note.for_(audience))}")
         ids = [m.id for m in result.modalities]

@@ -16,6 +16,8 @@ from ketadecide.render.labels import (
     certainty_line,
     comparator_bar,
     compare_line,
+    figured,
+    figures_left_out,
     fit_entry_line,
     outcome_sentence,
     sure_score_line,
@@ -60,10 +62,12 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
     warning = compare_line(result, audience)
     if warning is not None:
         lines.line(warning)
-    for m in result.modalities:
+    left_out = figures_left_out(result, audience)
+    if left_out is not None:
+        lines.line(left_out)
+    for m in figured(result):
         ev = m.evidence
-        if ev is None:
-            continue
+        assert ev is not None
         lines.bold(m.short_name)
         lines.line(f"{h['certainty']}: {certainty_line(ev, audience)}")
         # Each bar beside its comparator's; an uncontrolled cohort gets no bar at all, so it
@@ -95,8 +99,6 @@ def _fit(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, 
         lines.line(fit.shared_note.for_(audience))
     for t in fit.ties:
         lines.line(t.for_(audience))
-    if fit.nothing_open is not None:
-        lines.line(fit.nothing_open.for_(audience), index.refs(fit.nothing_open_refs))
     if fit.excluded_note:
         lines.line(fit.excluded_note.for_(audience))
     lines.line(h["table"] + ":")
