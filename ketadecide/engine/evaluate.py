@@ -219,6 +219,7 @@ def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: Knowle
         rationale=rationale,
         note=extra,
         headline=rule.headline,
+        not_advised=modality in rule.not_advised,
     )
 
 

@@ -50,6 +50,9 @@ class Finding:
     """What this modality adds to the rule's text, if anything."""
     headline: bool = False
     """Shown above the comparison in every view (the rule asks for it, e.g. suicidal thoughts)."""
+    not_advised: bool = False
+    """The label or the FDA advises against this modality for this person (a caution the fit
+    names as the main drawback and caps at its lowest band)."""
 
     @property
     def sources(self) -> tuple[str, ...]:

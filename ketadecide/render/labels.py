@@ -51,8 +51,13 @@ STATUS_WORD: dict[str, dict[str, str]] = {
     },
 }
 SEVERITY_WORD: dict[str, dict[str, str]] = {
-    "clinician": {"absolute": "ABSOLUTE", "relative": "relative", "info": "info"},
-    "patient": {"absolute": "rules this out", "relative": "needs care", "info": "good to know"},
+    "clinician": {"absolute": "ABSOLUTE", "relative": "relative", "info": "info", "not_advised": "not recommended"},
+    "patient": {
+        "absolute": "rules this out",
+        "relative": "needs care",
+        "info": "good to know",
+        "not_advised": "not recommended",
+    },
 }
 DETAIL_LABEL: dict[str, dict[str, str]] = {
     "clinician": {
@@ -148,14 +153,25 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
 SEE_ABOVE = {"clinician": "see the note at the top", "patient": "see the note at the top"}
 
 
+def word_of(f: Finding) -> str:
+    """The key for SEVERITY_WORD: a caution the label or the FDA advises against reads "not
+    recommended", never the same "needs care" as any other caution (issue 24 review)."""
+    return "not_advised" if f.not_advised and f.severity == "relative" else f.severity
+
+
+def finding_name(f: Finding, audience: Audience, *, short: bool = False) -> str:
+    """A finding's name for a cell or a list; "(not recommended)" after one the label or the FDA
+    advises against for this person."""
+    name = short_name(f.name.for_(audience)) if short else f.name.for_(audience)
+    if word_of(f) == "not_advised":
+        return trf("{name} (not recommended)", name=name) if audience == "patient" else f"{name} (not recommended)"
+    return name
+
+
 def key_finding_names(m: ModalityResult, audience: Audience, *, short: bool = False) -> list[str]:
     """The names a key-findings cell lists: caution and contraindication findings; when
     there are none but a headline finding stands, a pointer to it (never "none")."""
-    names = [
-        short_name(f.name.for_(audience)) if short else f.name.for_(audience)
-        for f in m.findings
-        if f.severity != "info"
-    ]
+    names = [finding_name(f, audience, short=short) for f in m.findings if f.severity != "info"]
     if not names and any(f.headline for f in m.findings):
         return [SEE_ABOVE[audience] if audience == "clinician" else tr(SEE_ABOVE[audience])]
     return names
@@ -405,7 +421,7 @@ def group_findings(result: Result) -> list[FindingGroup]:
             FindingGroup(
                 id=fid,
                 name=first.name,
-                severities=tuple((name, f.severity) for name, f in items),
+                severities=tuple((name, word_of(f)) for name, f in items),
                 rationale=first.rationale or first.message,
                 notes=tuple((tuple(names), msg) for msg, names in messages.items()),
                 refs=tuple(dict.fromkeys(r for _, f in items for r in f.refs)),

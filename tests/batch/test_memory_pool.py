@@ -1,8 +1,11 @@
-"""``batch`` on the DuckDB engine has pyarrow take its buffers from jemalloc (Linux, when
-the user chose no pool and pyarrow is not yet loaded): see ``batch.deps.prefer_jemalloc``."""
+"""Memory during a batch run: on the DuckDB engine pyarrow takes its buffers from jemalloc
+(Linux, when the user chose no pool and pyarrow is not yet loaded: see
+``batch.deps.prefer_jemalloc``), and the objects alive before the run are kept out of the
+garbage collector's sight during it, then put back."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -67,3 +70,41 @@ def test_batch_asks_for_it_on_the_duckdb_engine_only(
     CliRunner().invoke(app, args)
     assert ran == [engine]
     assert calls == ([True] if asked else [])
+
+
+def _freeze_count_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> set[int]:
+    from ketadecide.batch.duckdb.run import run_batch
+    from ketadecide.batch.io.writers import ResultWriter
+    from ketadecide.floor import load_knowledge_base
+
+    seen: set[int] = set()
+    write = ResultWriter.write
+
+    def spy(self: ResultWriter, table: object, lines: tuple[str, ...] | None) -> None:
+        seen.add(gc.get_freeze_count())
+        write(self, table, lines)
+
+    monkeypatch.setattr(ResultWriter, "write", spy)
+    src = tmp_path / "in.csv"
+    write_csv(src, [{"id": "p1", "age": "40"}, {"id": "p2", "age": "forty"}])
+    run_batch(str(src), str(tmp_path / "out.csv"), load_knowledge_base(minimal_dir()))
+    return seen
+
+
+def test_objects_alive_before_the_run_are_frozen_during_it_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gc.unfreeze()
+    during = _freeze_count_during_run(tmp_path, monkeypatch)
+    assert len(during) == 1 and min(during) > 1000
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_s_own_frozen_objects_are_left_frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert _freeze_count_during_run(tmp_path, monkeypatch) == {frozen}
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
