@@ -24,6 +24,7 @@ from ketadecide.engine.result import (
     OutcomeFigure,
     Result,
     Sure,
+    SureStep,
     Worded,
 )
 from ketadecide.lang import Registers, tr, trf
@@ -778,6 +779,15 @@ def certainty_line(e: Evidence, audience: Audience) -> str:
     return f"{e.certainty_words.for_(audience)} {e.certainty_reason.for_(audience)}"
 
 
+def sure_step_text(step: SureStep, audience: Audience, *, figures: str | None = None) -> str:
+    """A SURE "no"'s next step, its '{figures}' and '{fit}' replaced by the titles of those
+    sections where it is shown (``figures``: the consult's brief instead of the full figures
+    section), so the step names a part the reader can find (issue 24 review, defect 7)."""
+    h = DECISION_HEADINGS[audience]
+    text = step.next_step.for_(audience)
+    return text.replace("{figures}", figures or h["evidence"]).replace("{fit}", h["fit"])
+
+
 def sure_score_line(s: Sure, audience: Audience) -> str:
     if s.score is None:
         answered = len(s.answers)
@@ -815,4 +825,13 @@ def open_checklists(result: Result) -> list[ChecklistView]:
     if result.decision is None:
         return []
     shut = {m.id for m in result.modalities if m.status == "contraindicated"}
-    return [c for c in result.decision.checklists if c.modality not in shut]
+    # A prior-authorisation checklist only where the payer may ask for one: the payer's
+    # coverage record says so, or does not know (null), or the payer was not given; never
+    # where it says no (issue 24 review, defect 17: an uninsured patient's note listed a
+    # commercial plan's paperwork).
+    asks = {m.id for m in result.modalities if m.coverage.prior_authorization is not False}
+    return [
+        c
+        for c in result.decision.checklists
+        if c.modality not in shut and (c.when != "prior_authorization" or c.modality in asks)
+    ]

@@ -18,6 +18,9 @@ class SureItem(Cited):
     """The published wording, unchanged (the licence requires it)."""
     next_step: Wording
     """What to do when the answer is no."""
+    next_step_done: Wording | None = None
+    """What to do when the answer is no and the person already did what ``next_step`` asks
+    (``sure_values``: something was rated, so the fit is there to look at again)."""
 
 
 class SureTest(Strict):
@@ -102,6 +105,9 @@ class Checklist(Cited):
     modality: str
     title: Wording
     items: tuple[CitedText, ...] = Field(min_length=1)
+    when: Literal["always", "prior_authorization"] = "always"
+    """``prior_authorization``: not when the person's payer's coverage record for the option
+    says it asks none (``modalities.yaml`` ``coverage.<payer>.prior_authorization: false``)."""
 
     @model_validator(mode="after")
     def _known_modality(self) -> Checklist:
