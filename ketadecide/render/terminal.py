@@ -55,7 +55,7 @@ from ketadecide.render.labels import (
     status_text,
 )
 from ketadecide.render.terminal_course import course_report_text
-from ketadecide.render.terminal_decision import decision_section, get_started_lines
+from ketadecide.render.terminal_decision import alternatives_lines, decision_section, get_started_lines
 from ketadecide.render.tidy import strip_trailing, wrap_words
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
@@ -612,7 +612,7 @@ def render_table(
         label = "Sources for the table above:" if audience == "clinician" else tr("Sources for the table above:")
         spaced = marks.replace("][", "] [")  # a line may wrap between marks, never inside one
         console.print(Text(f"{label} {spaced}", style="dim"))
-    parts: list[Text] = []
+    parts: list[Text] = alternatives_lines(result, audience, index)
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
