@@ -198,6 +198,10 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         return
     if (input_file is None) == (fhir is None):
         raise InputError(Problem("give exactly one of INPUT (or - for stdin) or --fhir BUNDLES, or --emit-sql"))
+    if engine is Engine.duckdb:
+        from ketadecide.batch.deps import prefer_jemalloc
+
+        prefer_jemalloc()  # before pyarrow loads
     job = BatchJob(
         input=input_file,
         output=output,

@@ -21,6 +21,13 @@ MENU = {
     "patient": "What next? d = all the details, h = print-ready handout, s = save your answers, "
     "n = note for your clinician, Enter = done",
 }
+#: The keys the menu offers (the same in Spanish); anything else is answered with HINT and
+#: the menu again: "no" is not ``n`` (the chart note) and "yes" is not nothing.
+KEYS = frozenset({"d", "h", "s", "n"})
+HINT = {
+    "clinician": "Type d, h, s or n, or press Enter to finish.",
+    "patient": "Please type d, h, s or n, or press Enter to finish.",
+}
 
 
 def free_name(stem: str, suffix: str) -> Path:
@@ -62,14 +69,18 @@ def offer_end(
         if not key:  # end of input
             print(file=sys.stderr)
             return
-        key = key.strip().casefold()[:1]
+        key = key.strip().casefold()
         if key == "":
             return
+        if key not in KEYS:
+            print(tr(HINT[who]) if who == "patient" else HINT[who], file=sys.stderr)
+            continue
         if key == "d":
             present(_view(result(), who, detail=True), OutputFormat.table, None, who)
         elif key == "h":
             path = free_name("ketadecide-handout", ".html")
-            present(_view(result(), who), OutputFormat.html, path, who)
+            # One line says where it went (present's own "wrote ..." would be a second).
+            present(_view(result(), who), OutputFormat.html, path, who, announce=False)
             print(trf("ketadecide: handout written to {path}", path=path), file=sys.stderr)
         elif key == "s":
             path = saved_to or free_name("ketadecide-answers", ".yaml")

@@ -71,13 +71,19 @@ def said_written(output: Path, what: str) -> None:
 
 
 def present(
-    draw: Callable[..., str], fmt: OutputFormat | None, output: Path | None, audience: str | None = None
+    draw: Callable[..., str],
+    fmt: OutputFormat | None,
+    output: Path | None,
+    audience: str | None = None,
+    *,
+    announce: bool = True,
 ) -> str:
     """Render in the chosen (or implied) format and write it; returns the format used.
 
     ``draw(renderer, color=..., width=...)`` asks the format's renderer for one view (a
     comparison, a course report, a listing). Colour only for the table on a terminal; the
-    width follows the terminal or ``COLUMNS``.
+    width follows the terminal or ``COLUMNS``. ``announce=False``: the caller says where the
+    file went itself (no "wrote ..." line).
     """
     from ketadecide.render import renderer_for
 
@@ -88,7 +94,7 @@ def present(
         width=table_width(output),
     )
     emit(text, output)
-    if output is not None:
+    if output is not None and announce:
         from ketadecide.cli.options import FORMAT_NAMES
         from ketadecide.lang import tr
 

@@ -219,6 +219,7 @@ def _finding(kind: str, ident: str, rule: Rule, modality: ModalityId, kb: Knowle
         rationale=rationale,
         note=extra,
         headline=rule.headline,
+        not_advised=modality in rule.not_advised,
     )
 
 
@@ -284,7 +285,9 @@ def evaluate_modalities(
     return Result(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
-        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic),
+        knowledge_base=KnowledgeBaseInfo(
+            kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic, kb.newest_reviewed
+        ),
         profile_id=given.id,
         crisis=crisis_screen(profile, kb),
         modalities=tuple(modalities),

@@ -7,7 +7,9 @@ person's ratings w_a (0-10) and the option's attribute scores s_oa (0-10, data/v
     score(o) = round(100 * sum_a(w_a * s_oa) / (10 * sum_a(w_a)))
 
 over the rated attributes, less ``caution_penalty`` points (values.yaml) per relative
-finding; 0-100. s_oa is this person's: the cost attribute is scored from their out-of-pocket
+finding; 0-100; an option the label or the FDA advises against for this person (a rule's
+``not_advised``) is capped below the "partial" band and that is its main drawback.
+s_oa is this person's: the cost attribute is scored from their out-of-pocket
 estimate and the evidence attribute from the certainty grade and the indication. Options stay
 in the contract's order, equal scores are reported as ties, and people see a band in words
 ("matches much / some / little of what you said") with the strongest match and the main
@@ -191,7 +193,12 @@ def _entry(
     # A caution every fitted option shares is said once for all (Fit.shared_note); naming it
     # as each one's drawback would say nothing about the options.
     own = tuple(name for fid, name in relative.items() if fid not in shared)
+    # The label or the FDA advises against it for this person: named first, and the match
+    # capped below the "some" band, so it never reads as a good match (issue 24 review).
+    advised_against = tuple(f.name for f in m.findings if f.severity == "relative" and f.not_advised)
     score = max(0, fit_score(rated, scores) - derived.caution_penalty * len(cautions))
+    if advised_against:
+        score = min(score, derived.band_at["partial"] - 1)
     pull = [(w * (scores[a] - NEUTRAL), i, a) for i, (a, w) in enumerate(rated.items()) if w > 0]
     best = max(pull, key=lambda t: (t[0], -t[1]), default=None)
     worst = min(pull, key=lambda t: (t[0], t[1]), default=None)
@@ -204,7 +211,12 @@ def _entry(
         strongest = _w(wording.no_strong_match)
     certainty = m.evidence.certainty if m.evidence is not None else None
     harm = _harm_drawback(m, values) if shared else None
-    if own:
+    if advised_against:
+        drawback = Worded(
+            wording.drawback_not_advised.clinician.format(names="; ".join(c.clinician for c in advised_against)),
+            wording.drawback_not_advised.patient.format(names="; ".join(c.patient for c in advised_against)),
+        )
+    elif own:
         drawback = Worded(
             wording.drawback_caution.clinician.format(names="; ".join(c.clinician for c in own)),
             wording.drawback_caution.patient.format(names="; ".join(c.patient for c in own)),

@@ -50,6 +50,9 @@ class Finding:
     """What this modality adds to the rule's text, if anything."""
     headline: bool = False
     """Shown above the comparison in every view (the rule asks for it, e.g. suicidal thoughts)."""
+    not_advised: bool = False
+    """The label or the FDA advises against this modality for this person (a caution the fit
+    names as the main drawback and caps at its lowest band)."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -294,6 +297,9 @@ class KnowledgeBaseInfo:
     """A clinic's overlay in use: the SHA-256 over its files, and their names (CONTRACT §3)."""
     synthetic: bool = False
     """Built from standalone synthetic test data: never clinical output (issue 21)."""
+    newest: dt.date | None = None
+    """The newest review date among the same records as ``reviewed`` (the oldest): a report
+    dates its data with both (issue 24 review, C3). Not a JSON key."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +26,7 @@ from ketadecide.knowledge.models import (
     StaleRule,
     TreatmentResistance,
 )
+from ketadecide.knowledge.reviewed import reviewed_dates
 from ketadecide.profile import MODALITY_IDS, ModalityId
 
 if TYPE_CHECKING:
@@ -135,6 +137,33 @@ class KnowledgeBase:
         file a feature has loaded (troubleshooting, questions, codes). A stale record shows."""
         oldest = getattr(self.extras, "oldest_review", lambda: None)()
         return min(self.core_reviewed, oldest) if oldest else self.core_reviewed
+
+    @cached_property
+    def core_newest(self) -> dt.date:
+        """The newest review date among the core files' records (walked once)."""
+        models: list[Any] = [
+            *self.sources.values(),
+            *self.modalities.values(),
+            self.treatment_resistance,
+            self.disclaimer,
+            self.crisis,
+            self.completeness,
+            *self.conditions.values(),
+            *self.medications.values(),
+            *self.screens.values(),
+            *self.conflicts.values(),
+            self.stale_reading,
+            *self.freshness.values(),
+        ]
+        return max((d for m in models for _, d in reviewed_dates(m)), default=self.core_reviewed)
+
+    @property
+    def newest_reviewed(self) -> dt.date:
+        """The newest review date among the same records as :attr:`reviewed`: with it, the
+        span a report's data was checked over (issue 24 review, C3: a footer giving only the
+        oldest date understates how recently the content was checked)."""
+        newest = getattr(self.extras, "newest_review", lambda: None)()
+        return max(self.core_newest, newest) if newest else self.core_newest
 
     # ------------------------------------------------------------------ optional files
     # One typed accessor per optional file. Each validates its file the first time it is

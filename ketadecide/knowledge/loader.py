@@ -32,6 +32,8 @@ from ketadecide.knowledge.models import (
     unknown_ids,
 )
 from ketadecide.knowledge.overlay import OVERLAY_FILE, locked_fields
+from ketadecide.knowledge.reviewed import reviewed_dates
+from ketadecide.knowledge.reviewed import walk as _walk
 from ketadecide.knowledge.sanity import check_screens, screen_warnings
 from ketadecide.predicates import Predicate, iter_compares
 from ketadecide.safeyaml import load_yaml, read_text
@@ -439,6 +441,7 @@ class LazyExtras(Mapping[str, Any]):
         self._sources = sources
         self._validated: dict[str, BaseModel] = {}
         self._used: set[str] = set()
+        self._newest: dict[str, dt.date | None] = {}
 
     def file(self, spec: files.DataFile[files.M_co]) -> files.M_co | None:
         """The file of ``spec`` validated and counted as used, or ``None`` when absent."""
@@ -535,29 +538,18 @@ class LazyExtras(Mapping[str, Any]):
         dates = [d for d in map(self.oldest_of, self._used) if d is not None]
         return min(dates) if dates else None
 
+    def newest_of(self, name: str) -> dt.date | None:
+        """The newest review date among the records of the validated file ``name`` (walked
+        once: a validated file does not change, and a report asks for every profile)."""
+        if name not in self._newest:
+            dates = [d for _, d in reviewed_dates(self._validated[name])]
+            self._newest[name] = max(dates) if dates else None
+        return self._newest[name]
 
-def _walk(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
-    """Every pydantic model inside ``model`` with its dotted key path."""
-    yield path, model
-    for name in type(model).model_fields:
-        yield from _walk_value(getattr(model, name), f"{path}.{name}" if path else name)
-
-
-def _walk_value(value: Any, path: str) -> Iterator[tuple[str, BaseModel]]:
-    if isinstance(value, BaseModel):
-        yield from _walk(value, path)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk_value(item, f"{path}.{key}")
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            yield from _walk_value(item, f"{path}[{i}]")
-
-
-def reviewed_dates(model: BaseModel) -> Iterator[tuple[str, dt.date]]:
-    for path, item in _walk(model):
-        if isinstance(item, Cited | Source):
-            yield path, item.reviewed
+    def newest_review(self) -> dt.date | None:
+        """The newest review date among the files used so far, if any."""
+        dates = [d for d in map(self.newest_of, self._used) if d is not None]
+        return max(dates) if dates else None
 
 
 def _check_references(directory: Path, parsed: dict[str, BaseModel], sources: dict[str, Source]) -> list[Problem]:

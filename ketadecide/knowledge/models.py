@@ -329,6 +329,21 @@ class Rule(Cited):
     headline: bool = False
     """Show this finding above the comparison, in words that fit its weight, in every view
     (for findings a reader must not miss further down, such as suicidal thoughts)."""
+    not_advised: tuple[ModalityId, ...] = ()
+    """Modalities for which the label or the FDA advises against use when this rule applies
+    (e.g. Spravato in pregnancy, PI §8.1). Each must be a caution of this rule with a note
+    saying why; the fit names the finding as that option's main drawback and caps its match
+    at the lowest band, so it can never read as the best match (issue 24 review)."""
+
+    @model_validator(mode="after")
+    def _not_advised(self) -> Rule:
+        for modality in self.not_advised:
+            if self.severity.get(modality) != "relative":
+                raise ValueError(f"not_advised: {modality} must be a caution (relative) of this rule")
+            note = self.modality_notes.get(modality)
+            if note is None or not note.patient or not note.clinician:
+                raise ValueError(f"not_advised: {modality} needs a modality note saying why (both wordings)")
+        return self
 
 
 class ScreenRule(Rule):

@@ -54,7 +54,7 @@ ABSENT: dict[str, Any] = {"requires_on_label": False, "headline": False, "min_ag
 #: Numbers where higher is stricter (a coverage's minimum age, the trials that define TRD).
 HIGHER_IS_STRICTER = frozenset({"min_age", "min_failed_trials"})
 #: Keys that may be added inside a record marked ``floor:`` (structured, never free prose).
-ADDABLE_IN_FLOOR = frozenset({"local_lines", *GENEROSITY, *HIGHER_IS_STRICTER})
+ADDABLE_IN_FLOOR = frozenset({"local_lines", "not_advised", *GENEROSITY, *HIGHER_IS_STRICTER})
 #: Lists of records matched by ``id`` where a new id would loosen (a new on-label path).
 NO_NEW_IDS = frozenset({"on_label"})
 #: Records inside a marked one that are the clinic's own to state: its local prices.
@@ -121,6 +121,9 @@ class Merger:
             return min(bundled, clinic)  # the older check stands
         if key == "severity" and isinstance(bundled, dict) and isinstance(clinic, dict):
             return self._severity(bundled, clinic, path)
+        if key == "not_advised" and isinstance(bundled, list) and isinstance(clinic, list):
+            # "Not advised" only tightens: a clinic may add a modality, never drop one.
+            return [*bundled, *(m for m in clinic if m not in bundled)]
         if key == "when" and path[0] == "screens" and isinstance(clinic, dict):
             # The rule fires when either fires: a narrower clinic predicate cannot hide it.
             return bundled if clinic == bundled else {"any": [bundled, clinic]}

@@ -55,6 +55,7 @@ from ketadecide.render.labels import (
     open_checklists,
     stale_texts,
     status_text,
+    word_of,
 )
 from ketadecide.render.trend import trend_svg
 
@@ -219,7 +220,7 @@ def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[st
             for f in m.findings:
                 rule = f' <span class="rule-id">{e(f.id)}</span>' if audience == "clinician" else ""
                 out.append(
-                    f'<li><span class="sev">{e(SEVERITY_WORD[audience][f.severity])}</span>: '
+                    f'<li><span class="sev">{e(SEVERITY_WORD[audience][word_of(f)])}</span>: '
                     f"<b>{e(f.name.for_(audience))}</b>. {e(f.message.for_(audience))}"
                     f"{cite(index, f.refs)}{rule}</li>"
                 )
@@ -305,6 +306,16 @@ def _closing(  # noqa: PLR0917 - private helper
         "<footer>"
         + e(
             trf(
+                "Knowledge base reviewed {low} to {high} · ketadecide {version} · data sha256 {sha}",
+                low=kb.reviewed.isoformat(),
+                high=kb.newest.isoformat(),
+                version=version,
+                sha=kb.sha256[:12],
+            )
+            # The span, oldest to newest (issue 24 review, defect 14: the oldest date alone
+            # understated how recently the content was checked).
+            if kb.newest is not None and kb.newest != kb.reviewed
+            else trf(
                 "Knowledge base reviewed {date} · ketadecide {version} · data sha256 {sha}",
                 date=kb.reviewed.isoformat(),
                 version=version,

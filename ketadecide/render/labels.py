@@ -50,8 +50,13 @@ STATUS_WORD: dict[str, dict[str, str]] = {
     },
 }
 SEVERITY_WORD: dict[str, dict[str, str]] = {
-    "clinician": {"absolute": "ABSOLUTE", "relative": "relative", "info": "info"},
-    "patient": {"absolute": "rules this out", "relative": "needs care", "info": "good to know"},
+    "clinician": {"absolute": "ABSOLUTE", "relative": "relative", "info": "info", "not_advised": "not recommended"},
+    "patient": {
+        "absolute": "rules this out",
+        "relative": "needs care",
+        "info": "good to know",
+        "not_advised": "not recommended",
+    },
 }
 DETAIL_LABEL: dict[str, dict[str, str]] = {
     "clinician": {
@@ -147,14 +152,25 @@ def incomplete_line(result: Result, audience: Audience) -> str | None:
 SEE_ABOVE = {"clinician": "see the note at the top", "patient": "see the note at the top"}
 
 
+def word_of(f: Finding) -> str:
+    """The key for SEVERITY_WORD: a caution the label or the FDA advises against reads "not
+    recommended", never the same "needs care" as any other caution (issue 24 review)."""
+    return "not_advised" if f.not_advised and f.severity == "relative" else f.severity
+
+
+def finding_name(f: Finding, audience: Audience, *, short: bool = False) -> str:
+    """A finding's name for a cell or a list; "(not recommended)" after one the label or the FDA
+    advises against for this person."""
+    name = short_name(f.name.for_(audience)) if short else f.name.for_(audience)
+    if word_of(f) == "not_advised":
+        return trf("{name} (not recommended)", name=name) if audience == "patient" else f"{name} (not recommended)"
+    return name
+
+
 def key_finding_names(m: ModalityResult, audience: Audience, *, short: bool = False) -> list[str]:
     """The names a key-findings cell lists: caution and contraindication findings; when
     there are none but a headline finding stands, a pointer to it (never "none")."""
-    names = [
-        short_name(f.name.for_(audience)) if short else f.name.for_(audience)
-        for f in m.findings
-        if f.severity != "info"
-    ]
+    names = [finding_name(f, audience, short=short) for f in m.findings if f.severity != "info"]
     if not names and any(f.headline for f in m.findings):
         return [SEE_ABOVE[audience] if audience == "clinician" else tr(SEE_ABOVE[audience])]
     return names
@@ -404,7 +420,7 @@ def group_findings(result: Result) -> list[FindingGroup]:
             FindingGroup(
                 id=fid,
                 name=first.name,
-                severities=tuple((name, f.severity) for name, f in items),
+                severities=tuple((name, word_of(f)) for name, f in items),
                 rationale=first.rationale or first.message,
                 notes=tuple((tuple(names), msg) for msg, names in messages.items()),
                 refs=tuple(dict.fromkeys(r for _, f in items for r in f.refs)),
@@ -419,12 +435,23 @@ SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}
 
 
 def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
-    """The line that dates a report: knowledge-base review date, data hash, version
+    """The line that dates a report: knowledge-base review dates, data hash, version
     (``code`` wraps the hash, e.g. in Markdown backticks)."""
+    sha = f"{code}{kb.sha256[:12]}{code}"
+    if kb.newest is not None and kb.newest != kb.reviewed:
+        # The span, oldest to newest: the oldest alone understated how recently the content
+        # was checked (issue 24 review, C3 and defect 14).
+        return trf(
+            "Knowledge base reviewed {low} to {high} · sha256 {sha} · ketadecide {version}",
+            low=kb.reviewed.isoformat(),
+            high=kb.newest.isoformat(),
+            sha=sha,
+            version=version,
+        )
     return trf(
         "Knowledge base reviewed {date} · sha256 {sha} · ketadecide {version}",
         date=kb.reviewed.isoformat(),
-        sha=f"{code}{kb.sha256[:12]}{code}",
+        sha=sha,
         version=version,
     )
 
@@ -548,7 +575,7 @@ DECISION_HEADINGS: dict[str, dict[str, str]] = {
         "no_harm_figure": "No side-effect rate with a comparator that we could check.",
     },
     "patient": {
-        "evidence": "What happened to 100 people like you",
+        "evidence": "What happened to 100 people in the studies",
         "fit": "How each option matches what you said matters",
         "sure": "Are you ready to decide?",
         "clinic": "Choosing a clinic",

@@ -57,6 +57,7 @@ from ketadecide.render.labels import (
     stamp,
     status_text,
     sure_score_line,
+    word_of,
 )
 from ketadecide.render.trend import trend_lines
 
@@ -188,7 +189,7 @@ def comparison_lines(
             # A patient's marks too: every source in the list at the end is one the page cites.
             refs = f" {marks} `{f.id}`" if audience == "clinician" else (f" {marks}" if marks else "")
             lines.append(
-                f"- **{e(SEVERITY_WORD[audience][f.severity])}**: **{e(f.name.for_(audience))}**: "
+                f"- **{e(SEVERITY_WORD[audience][word_of(f)])}**: **{e(f.name.for_(audience))}**: "
                 f"{e(f.message.for_(audience))}{refs}"
             )
         lines.append("")

@@ -41,6 +41,7 @@ from ketadecide.render.labels import (
     count_range,
     coverage_text,
     findable,
+    finding_name,
     group_findings,
     incomplete_line,
     index_for,
@@ -53,6 +54,7 @@ from ketadecide.render.labels import (
     stale_texts,
     stamp,
     status_text,
+    word_of,
 )
 from ketadecide.render.terminal_course import course_report_text
 from ketadecide.render.terminal_decision import alternatives_lines, decision_section, get_started_lines
@@ -67,7 +69,7 @@ STATUS_STYLE = {
     "incomplete": "bold magenta",
     "contraindicated": "bold red",
 }
-SEVERITY_STYLE = {"absolute": "bold red", "relative": "yellow", "info": "cyan"}
+SEVERITY_STYLE = {"absolute": "bold red", "relative": "yellow", "info": "cyan", "not_advised": "bold yellow"}
 
 
 def crisis_panel(result: Result, audience: Audience) -> Panel | None:
@@ -110,7 +112,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
                 continue
             if lines:
                 lines.append("\n")
-            lines.append(f"• {f.name.for_(audience)}", style=SEVERITY_STYLE[f.severity])
+            lines.append(f"• {finding_name(f, audience)}", style=SEVERITY_STYLE[word_of(f)])
         if not lines and any(f.headline for f in m.findings):
             # Never "none" beside a headline finding (suicidal thoughts): point to it.
             lines.append(SEE_ABOVE[audience] if audience == "clinician" else tr(SEE_ABOVE[audience]), style="yellow")

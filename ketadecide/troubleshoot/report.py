@@ -112,7 +112,9 @@ def build_report(
     return TroubleshootReport(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
-        knowledge_base=KnowledgeBaseInfo(kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic),
+        knowledge_base=KnowledgeBaseInfo(
+            kb.reviewed, kb.sha256, str(kb.data_dir), kb.overlay_summary, kb.synthetic, kb.newest_reviewed
+        ),
         profile_id=profile_id,
         course=Course(
             modality=modality,

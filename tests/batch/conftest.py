@@ -68,7 +68,7 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
         shared = request.getfixturevalue("spark")
 
         @contextlib.contextmanager
-        def reuse(_master: str) -> Iterator[Any]:
+        def reuse(_master: str, **_: Any) -> Iterator[Any]:
             yield shared
 
         monkeypatch.setattr("ketadecide.batch.spark.session.spark_session", reuse)

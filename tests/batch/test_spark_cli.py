@@ -114,7 +114,7 @@ def test_cli_run_on_spark_writes_the_directory_errors_and_summary(
     masters: list[str] = []
 
     @contextlib.contextmanager
-    def shared(master: str) -> Iterator[Any]:
+    def shared(master: str, **_: Any) -> Iterator[Any]:
         masters.append(master)
         yield spark
 
@@ -143,7 +143,7 @@ def test_stale_staging_is_removed_only_when_its_owner_is_gone_and_no_foreign_fil
     from ketadecide.batch.spark.output import _HOST, MARK
 
     @contextlib.contextmanager
-    def shared(_master: str) -> Iterator[Any]:
+    def shared(_master: str, **_: Any) -> Iterator[Any]:
         yield spark
 
     monkeypatch.setattr("ketadecide.batch.spark.session.spark_session", shared)
@@ -191,3 +191,66 @@ def test_the_cli_starts_a_quiet_local_session(cohort: Path, spark: Any) -> None:
         f"ketadecide: batch: 3 rows in = 2 results + 1 error rows (see {out}.errors)"
     ]
     assert pq.read_table(out).num_rows == 2
+
+
+def _python_without(folder: Path, module: str) -> Path:
+    """A real Python (a venv) with every package this one has but ``module``: its
+    site-packages are a farm of links to this interpreter's, ``module`` left out."""
+    farm = folder / "site"
+    farm.mkdir()
+    for entry in map(Path, sys.path):
+        if entry.name != "site-packages" or not entry.is_dir():
+            continue
+        for item in entry.iterdir():
+            top = item.name.split("-")[0].split(".")[0].lower()
+            if top != module and not (farm / item.name).exists():
+                (farm / item.name).symlink_to(item)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
+    (site,) = (folder / "venv" / "lib").glob("python*/site-packages")
+    (site / "farm.pth").write_text(f"{farm}\n")
+    return folder / "venv" / "bin" / "python"
+
+
+#: Runs the CLI with the workers' Python of a local master replaced by argv[1] (a local
+#: master's workers otherwise run this very Python, which has everything).
+_WITH_WORKERS_PYTHON = """
+import sys
+import ketadecide.batch.spark.session as session
+python, sys.argv = sys.argv[1], ["ketadecide", *sys.argv[2:]]
+session.workers_python = lambda master: python
+from ketadecide.cli.main import run
+run()
+"""
+
+
+@pytest.mark.slow
+def test_jsonl_on_workers_without_duckdb_is_one_line_naming_their_python(tmp_path: Path, spark: Any) -> None:
+    """JSONL on Spark validates its lines with DuckDB in each task: workers whose Python
+    lacks it are refused before any data is read, in one line naming that Python and the
+    install command (exit 1: the environment failed, CONTRACT §4), not a task failure in
+    the middle of the run. The same workers read CSV, which needs no DuckDB there."""
+    python = _python_without(tmp_path, "duckdb")
+    imports = "import pyarrow, pyspark, yaml; import duckdb"
+    check = subprocess.run([str(python), "-c", imports], capture_output=True, check=False)
+    assert b"ModuleNotFoundError: No module named 'duckdb'" in check.stderr, check.stderr  # a real Python without it
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "age": 40}\n{"id": "b", "age": 400}\n')
+    (tmp_path / "in.csv").write_text("id,age\na,40\nb,400\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = {}
+    for name in ("in.jsonl", "in.csv"):
+        out = tmp_path / f"out-{name.removeprefix('in.')}"
+        args = ["batch", str(tmp_path / name), "--engine", "spark", "-o", str(out)]
+        runs[name] = subprocess.run(
+            [sys.executable, "-c", _WITH_WORKERS_PYTHON, str(python), *args, "--spark-master", "local[1]",
+             "--data-dir", str(minimal_dir())],
+            capture_output=True, text=True, env=env, timeout=600, check=False,
+        )  # fmt: skip
+    jsonl, csv_run = runs["in.jsonl"], runs["in.csv"]
+    assert jsonl.returncode == 1, jsonl.stderr
+    lines = jsonl.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ketadecide: error:"), jsonl.stderr
+    assert str(python) in lines[0] and "duckdb" in lines[0] and "pip install 'ketadecide[batch]'" in lines[0]
+    assert "JSONL" in lines[0] and "Traceback" not in jsonl.stderr and "bug" not in jsonl.stderr
+    assert not (tmp_path / "out-jsonl").exists() and not (tmp_path / "out-jsonl.errors").exists()
+    assert csv_run.returncode == 0, csv_run.stderr
+    assert pq.read_table(tmp_path / "out-csv").num_rows == 1

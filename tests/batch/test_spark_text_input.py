@@ -129,7 +129,7 @@ def test_the_cli_runs_a_csv_on_spark(tmp_path: Path, kb: KnowledgeBase, spark: A
     from tests.batch.helpers import minimal_dir
 
     @contextlib.contextmanager
-    def shared(_master: str) -> Iterator[Any]:
+    def shared(_master: str, **_: Any) -> Iterator[Any]:
         yield spark
 
     monkeypatch.setattr("ketadecide.batch.spark.session.spark_session", shared)

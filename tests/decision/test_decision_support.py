@@ -187,9 +187,12 @@ def test_every_caution_lowers_the_fit_and_is_named() -> None:
     whole, pregnant = _fit(values_home=10, insurance="commercial", pregnancy="pregnant")
     penalty = KB.extras["values.yaml"].derived.caution_penalty
     shared = whole.fit.shared_note.patient if whole.fit.shared_note else ""
+    cap = KB.extras["values.yaml"].derived.band_at["partial"] - 1
+    advised_against = set(KB.screens["pregnancy_or_breastfeeding"].not_advised)
     for ident, entry in pregnant.items():
         assert entry.cautions, ident
-        assert entry.score == max(0, plain[ident].score - penalty * len(entry.cautions))
+        lowered = max(0, plain[ident].score - penalty * len(entry.cautions))
+        assert entry.score == (min(lowered, cap) if ident in advised_against else lowered)
         # Named: as the option's drawback, or once for all when every option shares it.
         assert "Main drawback" in entry.drawback.patient
         assert entry.cautions[0].patient in entry.drawback.patient or entry.cautions[0].patient in shared

@@ -109,6 +109,8 @@ def weaker(base: Result, other: Result) -> list[str]:
                 out.append(f"{b.id}: finding {finding.id} gone")
             elif SEVERITY_RANK[found[finding.id].severity] < SEVERITY_RANK[finding.severity]:
                 out.append(f"{b.id}: {finding.id} {finding.severity} -> {found[finding.id].severity}")
+            elif finding.not_advised and not found[finding.id].not_advised:
+                out.append(f"{b.id}: {finding.id} no longer not advised")
             elif (found[finding.id].message, found[finding.id].name) != (finding.message, finding.name):
                 out.append(f"{b.id}: {finding.id} reworded")
         if INDICATION_GENEROSITY[o.indication.status] > INDICATION_GENEROSITY[b.indication.status]:
@@ -275,6 +277,16 @@ NEEDS_THE_RECORD = {"safety question choices swapped", "bipolar depression allow
 
 def _is(field: str, value: Any) -> dict[str, Any]:
     return {"field": field, "op": "eq", "value": value}
+
+
+def test_a_clinic_may_add_to_not_advised_never_drop_from_it(tmp_path: Path, bundled_kb: KnowledgeBase) -> None:
+    def drop_spravato(raw: dict[str, Any]) -> None:
+        raw["screens"]["pregnancy_or_breastfeeding"]["not_advised"] = ["compounded"]
+
+    kb = load_knowledge_base(clinic(tmp_path, {CONTRA: drop_spravato}))
+    assert set(kb.screens["pregnancy_or_breastfeeding"].not_advised) == {"spravato", "compounded"}
+    profile = parse_profile({**PROBES[5]})
+    assert not weaker(evaluate(profile, bundled_kb), evaluate(profile, kb))
 
 
 #: Edits the overlay keeps, because by construction they cannot make anything fire less.

@@ -124,3 +124,57 @@ def test_the_condition_sentence_follows_the_antidepressant_trials(
     intro = re.sub(r"<[^>]+>", "", intro)
     assert expected in intro
     assert not_expected not in intro
+
+
+# Defect 14 of the second review: the footer gave the oldest review date alone (2026-11-23)
+# while the content was checked up to a later date. It gives the span of the data in use,
+# computed from the records' `reviewed:` dates, never written into the code.
+def _review_dates() -> list[str]:
+    found: list[str] = []
+    for path in sorted((ROOT / "data").glob("*.yaml")):
+        found += re.findall(r"^\s*reviewed: (\d{4}-\d{2}-\d{2})\s*$", path.read_text(), re.M)
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "Knowledge base reviewed {0} to {1}"), ("es", "revisada del {0} al {1}")]
+)
+def test_the_handout_footer_gives_the_span_of_review_dates(lang: str, words: str) -> None:
+    dates = _review_dates()
+    oldest, newest = dates[0], dates[-1]
+    assert oldest < newest  # the data holds several dates: the test means something
+    page = _handout("--lang", lang)
+    footer = re.search(r"<footer>(.*?)</footer>", page, re.S)
+    assert footer is not None
+    assert words.format(oldest, newest) in footer.group(1), footer.group(1)
+
+
+def test_the_span_follows_the_data_not_the_code(tmp_path: Path) -> None:
+    """A copy of the data whose newest records are dated earlier: the footer's newest date
+    moves with them."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    dates = _review_dates()
+    newest = dates[-1]
+    earlier = max(d for d in dates if d < newest)
+    for path in data.glob("*.yaml"):
+        path.write_text(path.read_text().replace(f"reviewed: {newest}", f"reviewed: {earlier}"))
+    res = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "patient", "-f", "html", "--data-dir", str(data)])
+    assert res.exit_code == 0, res.stderr
+    footer = re.search(r"<footer>(.*?)</footer>", res.stdout, re.S)
+    assert footer is not None
+    assert f"to {earlier} ·" in footer.group(1) and newest not in footer.group(1)
+
+
+# Defect 18: "people like you" overclaimed for groups the trials left out (pregnant people,
+# people over 65 for TRANSFORM-2): the figures are about the people in the studies.
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [("en", "What happened to 100 people in the studies"), ("es", "Qué les pasó a 100 personas en los estudios")],
+)
+def test_the_figures_are_about_the_people_in_the_studies(lang: str, title: str) -> None:
+    page = _handout("--lang", lang)
+    assert title in page
+    assert "like you" not in page and "como usted" not in page

@@ -9,6 +9,7 @@ file first, so an output file under its final name always has its errors file).
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from collections.abc import Callable
 from typing import IO
@@ -69,6 +70,14 @@ def run_batch(
     # 10% faster on 2 cores. The process's own setting is put back when the run ends.
     switch = sys.getswitchinterval()
     sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+    # Everything alive now (modules, the knowledge base, the caller's objects) lives through
+    # the run: out of the collector's sight, so that the collections the run's many short-
+    # lived objects set off do not walk them again each time (about 6% of a 100k-row run's
+    # CPU). Put back when the run ends, so nothing of the caller's stays uncollectable; left
+    # alone when the caller froze objects of its own (a forking server, say).
+    froze = gc.isenabled() and gc.get_freeze_count() == 0
+    if froze:
+        gc.freeze()
     try:
         with contextlib.ExitStack() as stack:
             if to_stdout:
@@ -89,6 +98,8 @@ def run_batch(
             )
         all_written()  # renamed into place: a late SIGTERM no longer fails the run
     finally:
+        if froze:
+            gc.unfreeze()
         sys.setswitchinterval(switch)
         if inp.close is not None:
             inp.close()

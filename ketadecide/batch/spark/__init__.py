@@ -62,7 +62,7 @@ class SparkEngine:
         from ketadecide.batch.io.readers import format_of
 
         fmt = format_of(job.input, job.input_format, what="input")
-        with spark_session(job.master or DEFAULT_MASTER) as spark:
+        with spark_session(job.master or DEFAULT_MASTER, input_format=fmt) as spark:
             return run_spark_batch(job.input, job.output, kb, spark=spark, errors=job.errors, fmt=fmt, keep=job.keep)
 
     def results(

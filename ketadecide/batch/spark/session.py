@@ -17,9 +17,11 @@ is read only by ``spark-submit``, which this engine does not use), so it is set 
 
 ketadecide itself travels with the job (a zip of the package, ``addPyFile``), so the workers
 run the driver's version of it; its dependencies (pyarrow, pydantic, …) must be installed
-for the workers' Python. Before any data is read, a probe task on the workers imports
-what they will run; a worker that cannot is one line naming its Python
-(:class:`~ketadecide.errors.EnvironmentFailure`, exit 1), never "a bug".
+for the workers' Python, and so must what the input format needs there
+(:data:`WORKER_NEEDS`: DuckDB for JSONL). Before any data is read, a probe task on the
+workers imports all of it; a worker that cannot is one line naming its Python and what to
+install (:class:`~ketadecide.errors.EnvironmentFailure`, exit 1: the environment failed,
+CONTRACT §4), never "a bug" and never a failure in the middle of the run.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +40,29 @@ from ketadecide.batch.deps import require_spark_deps
 from ketadecide.errors import EnvironmentFailure, InputError, Problem
 
 DEFAULT_MASTER = "local[*]"
+#: What the workers import beyond the engine itself, by input format: module -> what needs it.
+WORKER_NEEDS: dict[str, dict[str, str]] = {
+    # workers.validate_json: each task validates its JSON lines with an in-process DuckDB.
+    "jsonl": {"duckdb": "JSONL input (each Spark task validates its lines with DuckDB)"},
+}
+#: The extra that installs what :data:`WORKER_NEEDS` names.
+WORKER_NEEDS_HINT = "pip install 'ketadecide[batch]'"
 #: The probe run on the workers: compiled here so that it is shipped by value (it must not
 #: need ketadecide to be unpickled, since finding out whether it can be imported is its job).
+#: It gives the worker's Python, and the first module it cannot import with the error.
 _PROBE_SOURCE = """
-def probe(_items):
-    import sys
-    try:
-        import pyarrow  # noqa: F401
-        import ketadecide.batch.spark.workers  # noqa: F401
-        error = None
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    yield (sys.executable, error)
+def probe_for(needs):
+    def probe(_items):
+        import importlib
+        import sys
+        for name in ("pyarrow", "ketadecide.batch.spark.workers", *needs):
+            try:
+                importlib.import_module(name)
+            except Exception as exc:
+                yield (sys.executable, name, f"{type(exc).__name__}: {exc}")
+                return
+        yield (sys.executable, None, None)
+    return probe
 """
 
 
@@ -106,21 +119,29 @@ def package_zip(folder: str) -> str:
     return target
 
 
-def check_workers(context: Any, python: str | None) -> None:
+def check_workers(context: Any, python: str | None, needs: Mapping[str, str] | None = None) -> None:
     """Run the probe on the workers: :class:`EnvironmentFailure` naming the worker's Python
-    when one cannot start it or cannot import what the engine runs there."""
+    when one cannot start it, cannot import what the engine runs there, or cannot import a
+    module of ``needs`` (module -> what needs it; see :data:`WORKER_NEEDS`)."""
+    needs = needs or {}
     namespace: dict[str, Any] = {"__name__": "ketadecide_probe"}
     exec(compile(_PROBE_SOURCE, "<ketadecide probe>", "exec"), namespace)
     slots = max(2, int(context.defaultParallelism))
     hint = "set PYSPARK_PYTHON to a Python that has 'ketadecide[spark]' installed on every worker"
     named = python or "python3 (PySpark's default; PYSPARK_PYTHON is not set)"
+    probe = namespace["probe_for"](tuple(needs))
     try:
-        answers = context.parallelize(range(slots), slots).mapPartitions(namespace["probe"]).collect()
+        answers = context.parallelize(range(slots), slots).mapPartitions(probe).collect()
     except Exception as exc:  # py4j and PySpark report a missing program in several types
         lines = [x.strip() for x in str(exc).splitlines() if "Cannot run program" in x or "error=2" in x]
         why = lines[0][:200] if lines else type(exc).__name__
         raise EnvironmentFailure(f"the Spark workers could not start their Python {named} ({why}); {hint}") from None
-    for executable, error in answers:
+    for executable, module, error in answers:
+        if module in needs:
+            raise EnvironmentFailure(
+                f"the Spark workers' Python {executable} cannot import {module}, which {needs[module]} needs "
+                f"({error[:200]}); install it for that Python on every worker: {WORKER_NEEDS_HINT}"
+            )
         if error is not None:
             raise EnvironmentFailure(
                 f"the Spark workers' Python {executable} cannot run ketadecide ({error[:200]}); {hint}"
@@ -128,11 +149,12 @@ def check_workers(context: Any, python: str | None) -> None:
 
 
 @contextlib.contextmanager
-def spark_session(master: str = DEFAULT_MASTER) -> Iterator[Any]:
+def spark_session(master: str = DEFAULT_MASTER, *, input_format: str | None = None) -> Iterator[Any]:
     """A new session on ``master`` for the block, stopped after it, with ketadecide shipped
-    to its workers and checked there. Raises :class:`InputError` (exit 2) when pyspark or
-    Java is missing or the master is not valid, :class:`EnvironmentFailure` (exit 1) when
-    the workers cannot run ketadecide."""
+    to its workers and checked there, with what reading ``input_format`` needs there
+    (:data:`WORKER_NEEDS`). Raises :class:`InputError` (exit 2) when pyspark or Java is
+    missing or the master is not valid, :class:`EnvironmentFailure` (exit 1) when the
+    workers cannot run ketadecide or lack what the input format needs."""
     require_spark_deps()
     from pyspark import SparkConf, SparkContext
     from pyspark.java_gateway import launch_gateway
@@ -159,7 +181,7 @@ def spark_session(master: str = DEFAULT_MASTER) -> Iterator[Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="ketadecide-spark-") as folder:
             context.addPyFile(package_zip(folder))
-            check_workers(context, python)
+            check_workers(context, python, WORKER_NEEDS.get(input_format or "", {}))
             yield SparkSession(context)
     finally:
         context.stop()
@@ -167,6 +189,7 @@ def spark_session(master: str = DEFAULT_MASTER) -> Iterator[Any]:
 
 __all__ = [
     "DEFAULT_MASTER",
+    "WORKER_NEEDS",
     "check_workers",
     "is_local",
     "package_zip",

@@ -41,6 +41,9 @@ class FitWording(Strict):
     no_strong_match: Wording
     drawback_caution: Wording
     """The most important drawback when a safety caution applies: {names}."""
+    drawback_not_advised: Wording
+    """The drawback when the label or the FDA advises against the option for this person
+    (a rule's ``not_advised``): {names}. It comes before every other drawback."""
     drawback_attribute: Wording
     """... when the worst match is a rated attribute: {label}."""
     drawback_evidence: Wording

@@ -1,0 +1,110 @@
+"""Memory during a batch run: on the DuckDB engine pyarrow takes its buffers from jemalloc
+(Linux, when the user chose no pool and pyarrow is not yet loaded: see
+``batch.deps.prefer_jemalloc``), and the objects alive before the run are kept out of the
+garbage collector's sight during it, then put back."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ketadecide.batch import deps
+from ketadecide.cli.main import app
+from tests.batch.helpers import minimal_dir, write_csv
+
+_POOL = (
+    "import sys; from ketadecide.batch.deps import prefer_jemalloc; chose = prefer_jemalloc(); "
+    "import pyarrow as pa; print(chose, pa.default_memory_pool().backend_name)"
+)
+
+
+def _pool_in_child(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k != deps.ARROW_POOL_ENV}
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL], env={**clean, **env}, capture_output=True, text=True, check=True
+    )
+    assert done.stderr == ""  # no warning about the pool
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the pool is chosen on Linux only (pyarrow's wheels)")
+def test_a_fresh_process_takes_jemalloc() -> None:
+    assert _pool_in_child() == "True jemalloc"
+
+
+def test_a_pool_the_user_chose_is_kept() -> None:
+    assert _pool_in_child(ARROW_DEFAULT_MEMORY_POOL="system") == "False system"
+
+
+def test_nothing_changes_once_pyarrow_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow  # noqa: F401 - loaded, as in this test process
+
+    monkeypatch.delenv(deps.ARROW_POOL_ENV, raising=False)
+    assert deps.prefer_jemalloc() is False
+    assert deps.ARROW_POOL_ENV not in os.environ
+
+
+@pytest.mark.parametrize(("engine", "asked"), [("duckdb", True), ("spark", False)])
+def test_batch_asks_for_it_on_the_duckdb_engine_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, asked: bool
+) -> None:
+    calls: list[bool] = []
+    monkeypatch.setattr(deps, "prefer_jemalloc", lambda: calls.append(True) or False)
+    src = tmp_path / "in.csv"
+    write_csv(src, [{"id": "p1", "age": "40"}])
+    out = tmp_path / ("out.csv" if engine == "duckdb" else "out")
+    args = ["batch", str(src), "-o", str(out), "--data-dir", str(minimal_dir()), "--engine", engine]
+    ran: list[str] = []
+
+    def no_run(job: object, name: str) -> None:
+        ran.append(name)
+        raise SystemExit(0)  # the engine itself is not what is tested here
+
+    monkeypatch.setattr("ketadecide.cli.batch.run_job", no_run)
+    CliRunner().invoke(app, args)
+    assert ran == [engine]
+    assert calls == ([True] if asked else [])
+
+
+def _freeze_count_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> set[int]:
+    from ketadecide.batch.duckdb.run import run_batch
+    from ketadecide.batch.io.writers import ResultWriter
+    from ketadecide.floor import load_knowledge_base
+
+    seen: set[int] = set()
+    write = ResultWriter.write
+
+    def spy(self: ResultWriter, table: object, lines: tuple[str, ...] | None) -> None:
+        seen.add(gc.get_freeze_count())
+        write(self, table, lines)
+
+    monkeypatch.setattr(ResultWriter, "write", spy)
+    src = tmp_path / "in.csv"
+    write_csv(src, [{"id": "p1", "age": "40"}, {"id": "p2", "age": "forty"}])
+    run_batch(str(src), str(tmp_path / "out.csv"), load_knowledge_base(minimal_dir()))
+    return seen
+
+
+def test_objects_alive_before_the_run_are_frozen_during_it_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gc.unfreeze()
+    during = _freeze_count_during_run(tmp_path, monkeypatch)
+    assert len(during) == 1 and min(during) > 1000
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_s_own_frozen_objects_are_left_frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert _freeze_count_during_run(tmp_path, monkeypatch) == {frozen}
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
