@@ -12,12 +12,13 @@ from typing import Any
 
 from ketadecide.compare import evaluate
 from ketadecide.consult.asker import Asker, run_interview
-from ketadecide.consult.followup import FollowUp, plan_record, plan_step, sure_step, values_step
+from ketadecide.consult.followup import FollowUp, again_step, plan_record, plan_step, sure_step, values_step
 from ketadecide.engine.result import Audience, RecordNotes, Result
 from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import PLAN_FIELDS, SURE_FIELDS, Profile, parse_profile
 from ketadecide.render.consult_steps import evidence_brief_lines, fit_lines, plan_lines, sure_lines
+from ketadecide.render.labels import DECISION_HEADINGS
 
 
 def has_steps(kb: KnowledgeBase) -> bool:
@@ -43,10 +44,12 @@ def after_comparison(
     given = dict(record)
     result: Result | None = None
     steps: list[tuple[FollowUp, Callable[[Result, Audience], list[str]]]] = []
+    brief: list[str] = []
     if kb.values() is not None or kb.decision() is not None:
         # The benefits and harms in brief come before the values and SURE questions, so
         # "Do you know the benefits and risks of each option?" asks about something shown.
-        for line in evidence_brief_lines(evaluate(person, kb, handout=handout, record=notes), audience):
+        brief = evidence_brief_lines(evaluate(person, kb, handout=handout, record=notes), audience)
+        for line in brief:
             show(line)
     if (values := kb.values()) is not None:
         steps.append((values_step(values, audience, given), fit_lines))
@@ -62,6 +65,15 @@ def after_comparison(
                 show(line)
         if ended:
             return person, result
+        if step.section_id == "sure" and step.answers.get("sure_understand") is False and brief:
+            # "No" to knowing the benefits and risks: offer the brief again, here, where the
+            # next step says to read it (issue 24 review, defect 7).
+            again = again_step(DECISION_HEADINGS[audience]["brief"], audience)
+            if run_step(again, asker):
+                return person, result
+            if again.answers:
+                for line in brief:
+                    show(line)
     if any(record.get(f) is False for f in SURE_FIELDS) and any(record.get(f) is None for f in PLAN_FIELDS):
         # A SURE "no": the person's own next steps (leaning, questions, people, a date).
         shown = result or evaluate(person, kb, handout=handout, record=notes)

@@ -97,6 +97,16 @@ FOLLOW_WORDS: dict[str, dict[Audience, str]] = {
         "clinician": "Already at the first question of this step.",
         "patient": "This is the first question here; there is nothing to go back to.",
     },
+    # After a SURE "no" to knowing the benefits and risks (issue 24 review, defect 7).
+    "again_title": {"clinician": "Benefits and harms (optional)", "patient": "What helps and what harms (optional)"},
+    "again_gate": {
+        "clinician": "Show '{title}' again?",
+        "patient": "Would you like to see '{title}' again?",
+    },
+    "again_help": {
+        "clinician": "Each option's first benefit and its most common harm, beside the comparator's number.",
+        "patient": "It shows, for each option, how many people it helped and its most common side effect.",
+    },
     "plan_title": {"clinician": "Next-step plan (optional)", "patient": "Your next steps (optional)"},
     "plan_gate": {
         "clinician": "Record a next-step plan (leaning, questions, people, decide-by date)?",
@@ -173,6 +183,9 @@ class FollowUp:
     items: tuple[_Item, ...]
     audience: Audience = "clinician"
     prefill: Mapping[str, Any] = field(default_factory=dict)
+    gate_only: bool = False
+    """The opening question is the whole step (no items): a yes is kept as
+    ``answers[section_id] = True``."""
     answers: dict[str, Any] = field(init=False, default_factory=dict)
     """The fields answered here (not the pre-filled ones), in the order asked."""
     _pos: int = field(init=False, default=-1)
@@ -182,7 +195,7 @@ class FollowUp:
 
     def __post_init__(self) -> None:
         self.todo = tuple(i for i in self.items if self.prefill.get(i.field) is None)
-        if not self.todo:
+        if not self.todo and not self.gate_only:
             self._pos = 0
 
     # the same surface as Interview, so run_interview and the askers serve both
@@ -241,6 +254,10 @@ class FollowUp:
                 self._pos = len(self.todo)
             elif word in YES:
                 self._pos = 0
+                if self.gate_only:
+                    self.answers[self.section_id] = True
+            elif self.gate_only:
+                raise ValueError(follow_words("yes_no", self.audience))
             else:
                 self._all_at_once(word)
             return
@@ -336,6 +353,19 @@ def sure_step(decision: DecisionFile, audience: Audience, prefill: Mapping[str, 
         items,
         audience,
         prefill,
+    )
+
+
+def again_step(title: str, audience: Audience) -> FollowUp:
+    """One yes/no question: show the section ``title`` again?"""
+    return FollowUp(
+        "again",
+        follow_words("again_title", audience),
+        follow_words("again_gate", audience, title=title),
+        follow_words("again_help", audience),
+        (),
+        audience,
+        gate_only=True,
     )
 
 

@@ -354,8 +354,16 @@ def sure_of(profile: Profile, decision: DecisionFile, kb: KnowledgeBase) -> Sure
     score = sure_score(profile)
     conflict = None if score is None else score <= 3
     summary = None if conflict is None else _w(test.conflict if conflict else test.no_conflict)
+    # "Rate what matters" is done once anything was rated above 0 (the fit then has
+    # something to show); the step then points to the fit instead of asking for it again.
+    rated = any(v > 0 for v in profile.values.values())
     steps = tuple(
-        SureStep(item.field, item.question, _w(item.next_step), kb.refs(item.sources))
+        SureStep(
+            item.field,
+            item.question,
+            _w(item.next_step_done if item.next_step_done is not None and rated else item.next_step),
+            kb.refs(item.sources),
+        )
         for item in test.items
         if answers.get(item.field) is False
     )

@@ -17,6 +17,7 @@ from ketadecide.render.labels import (
     leaning_elsewhere,
     outcome_sentence,
     sure_score_line,
+    sure_step_text,
 )
 
 
@@ -98,7 +99,7 @@ def sure_lines(result: Result, audience: Audience) -> list[str]:
     h = DECISION_HEADINGS[audience]
     out = ["", h["sure"], f"  {sure_score_line(s, audience)}"]
     for step in s.next_steps:
-        out.append(f"  - {step.question} No: {step.next_step.for_(audience)}")
+        out.append(f"  - {step.question} No: {sure_step_text(step, audience, figures=h['brief'])}")
     out.append(f"  {' '.join(s.credit.split())}")
     return out
 

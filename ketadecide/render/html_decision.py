@@ -20,6 +20,7 @@ from ketadecide.render.labels import (
     per_100,
     status_text,
     sure_score_line,
+    sure_step_text,
 )
 
 
@@ -132,7 +133,7 @@ def decision_sections(
         ]
         for step in s.next_steps:
             out.append(
-                f"<li><b>{e(step.question)}</b> No → {e(step.next_step.for_(audience))}{cite(index, step.refs)}</li>"
+                f"<li><b>{e(step.question)}</b> No → {e(sure_step_text(step, audience))}{cite(index, step.refs)}</li>"
             )
         out += ["</ul>", f'<p class="credit">{e(s.credit)}</p>', "</section>"]
     d = result.decision

@@ -22,7 +22,7 @@ from ketadecide.engine.result import (
     Sure,
 )
 from ketadecide.knowledge.base import KnowledgeBase
-from ketadecide.render.labels import bp_text
+from ketadecide.render.labels import bp_text, sure_step_text
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
     from ketadecide.troubleshoot.log import CourseSummary
@@ -186,7 +186,7 @@ def _sure(s: Sure, audience: Audience) -> dict[str, Any]:
             {
                 "field": n.field,
                 "question": n.question,
-                "step": n.next_step.for_(audience),
+                "step": sure_step_text(n, audience),
                 "sources": [r.text for r in n.refs],
             }
             for n in s.next_steps

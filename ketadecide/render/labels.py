@@ -24,6 +24,7 @@ from ketadecide.engine.result import (
     OutcomeFigure,
     Result,
     Sure,
+    SureStep,
     Worded,
 )
 from ketadecide.lang import Registers, tr, trf
@@ -753,6 +754,15 @@ def adverse_high(a: AdverseFigure) -> float:
 
 def certainty_line(e: Evidence, audience: Audience) -> str:
     return f"{e.certainty_words.for_(audience)} {e.certainty_reason.for_(audience)}"
+
+
+def sure_step_text(step: SureStep, audience: Audience, *, figures: str | None = None) -> str:
+    """A SURE "no"'s next step, its '{figures}' and '{fit}' replaced by the titles of those
+    sections where it is shown (``figures``: the consult's brief instead of the full figures
+    section), so the step names a part the reader can find (issue 24 review, defect 7)."""
+    h = DECISION_HEADINGS[audience]
+    text = step.next_step.for_(audience)
+    return text.replace("{figures}", figures or h["evidence"]).replace("{fit}", h["fit"])
 
 
 def sure_score_line(s: Sure, audience: Audience) -> str:

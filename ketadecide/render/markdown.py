@@ -57,6 +57,7 @@ from ketadecide.render.labels import (
     stamp,
     status_text,
     sure_score_line,
+    sure_step_text,
     word_of,
 )
 from ketadecide.render.trend import trend_lines
@@ -477,7 +478,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         s = result.sure
         lines += [f"## {h['sure']}", "", e(sure_score_line(s, audience)), ""]
         for step in s.next_steps:
-            lines.append(f"- **{e(step.question)}** No → {e(step.next_step.for_(audience))}{index.refs(step.refs)}")
+            lines.append(f"- **{e(step.question)}** No → {e(sure_step_text(step, audience))}{index.refs(step.refs)}")
         lines += ["", f"*{e(s.credit)}*", ""]
     d = result.decision
     if d is not None:

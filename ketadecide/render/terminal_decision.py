@@ -19,6 +19,7 @@ from ketadecide.render.labels import (
     fit_entry_line,
     outcome_sentence,
     sure_score_line,
+    sure_step_text,
 )
 
 
@@ -112,7 +113,7 @@ def _sure(lines: _Lines, result: Result, audience: Audience, index: SourceIndex,
     lines.head(h["sure"])
     lines.line(sure_score_line(s, audience))
     for step in s.next_steps:
-        lines.line(f"{step.question} No -> {step.next_step.for_(audience)}", index.refs(step.refs))
+        lines.line(f"{step.question} No -> {sure_step_text(step, audience)}", index.refs(step.refs))
     lines.line(s.credit)
 
 

@@ -16,8 +16,9 @@ from tests.consult.consult_helpers import TYPICAL
 
 KB = ["--data-dir", str(DATA_DIR)]
 OPEN = [("spravato", "Spravato"), ("iv", "IV ketamine")]
-#: Rate, then SURE with two "no"s, then the plan: IV, a question, people, a date.
-SURE_NO = [*TYPICAL, "", "y", "y", "n", "y", "n"]
+#: Rate, then SURE with two "no"s (the second, to knowing the benefits and risks, offers the
+#: brief again: Enter declines), then the plan: IV, a question, people, a date.
+SURE_NO = [*TYPICAL, "", "y", "y", "n", "y", "n", ""]  # Enter: not the brief again
 PLAN = ["y", "iv", "Will my insurance pay for IV?", "My sister Ana", "2027-01-31"]
 
 

@@ -128,17 +128,20 @@ INTERVIEW = typed({**SPANISH_ANSWERS, "budget_per_session": "$300"}, lang="es")
 VALUES = ["7 8", "sí", "7 0", "7", "5", "10", "3", "8", "2"]
 #: SURE: a number and a wrong word at the opening, then two "no"s (so the plan is offered).
 SURE = ["7 8", "quizá", "sí", "sí", "no", "sí", "no"]
+#: The "no" to knowing the benefits and risks offers the brief again: a wrong word, then yes.
+AGAIN = ["quizá", "sí"]
 #: The plan: a number not shown, then one; a text too long; a bad date, then a good one.
 PLAN = ["sí", "12", "2", "x" * 600, "¿Lo paga mi seguro?", "Mi hermana Ana", "2027-13-01", "2027-01-31"]
 
 
 def test_a_whole_spanish_consult_with_wrong_answers_shows_no_english(tmp_path: Path) -> None:
-    answers = [x for a in INTERVIEW for x in ("?", "zzz", a)] + VALUES + SURE + PLAN
+    answers = [x for a in INTERVIEW for x in ("?", "zzz", a)] + VALUES + SURE + AGAIN + PLAN
     save = tmp_path / "p.yaml"
     args = ["consult", "-a", "patient", "--lang", "es", "--save", str(save)]
     res = CliRunner().invoke(app, args, input="".join(f"{a}\n" for a in answers))
     assert res.exit_code == 0, res.stderr
     shown = res.stderr + res.stdout
+    assert "¿Quiere ver «Lo que ayuda y lo que daña, en breve» otra vez?" in shown
     for step in ("Conteste sí o no", "Un número a la vez", "Escriba la fecha así", "Su plan", "respuestas guardadas"):
         assert step in shown  # each kind of prompt and message was met
     assert leaks(shown) == []

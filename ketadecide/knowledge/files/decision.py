@@ -18,6 +18,9 @@ class SureItem(Cited):
     """The published wording, unchanged (the licence requires it)."""
     next_step: Wording
     """What to do when the answer is no."""
+    next_step_done: Wording | None = None
+    """What to do when the answer is no and the person already did what ``next_step`` asks
+    (``sure_values``: something was rated, so the fit is there to look at again)."""
 
 
 class SureTest(Strict):
