@@ -490,7 +490,7 @@ def decision_support_of(
         else (),
         intro_refs=kb.refs(decision.intro.sources) if decision.intro else (),
         checklists=tuple(
-            ChecklistView(c.id, c.modality, _w(c.title), items(c.items), c.reviewed, kb.refs(c.sources))
+            ChecklistView(c.id, c.modality, _w(c.title), items(c.items), c.reviewed, kb.refs(c.sources), c.when)
             for c in decision.checklists
         ),
         get_started=_get_started(decision.get_started, kb) if decision.get_started else None,

@@ -497,6 +497,8 @@ class ChecklistView:
     items: tuple[HandoutItem, ...]
     reviewed: dt.date
     refs: tuple[Ref, ...]
+    when: str = "always"
+    """``prior_authorization``: not shown when the person's payer asks none for the option."""
 
 
 @dataclass(frozen=True)

@@ -802,4 +802,13 @@ def open_checklists(result: Result) -> list[ChecklistView]:
     if result.decision is None:
         return []
     shut = {m.id for m in result.modalities if m.status == "contraindicated"}
-    return [c for c in result.decision.checklists if c.modality not in shut]
+    # A prior-authorisation checklist only where the payer may ask for one: the payer's
+    # coverage record says so, or does not know (null), or the payer was not given; never
+    # where it says no (issue 24 review, defect 17: an uninsured patient's note listed a
+    # commercial plan's paperwork).
+    asks = {m.id for m in result.modalities if m.coverage.prior_authorization is not False}
+    return [
+        c
+        for c in result.decision.checklists
+        if c.modality not in shut and (c.when != "prior_authorization" or c.modality in asks)
+    ]

@@ -68,6 +68,24 @@ def _si_line(result: Result) -> str:
     return "SI screen: no suicidal thoughts reported."
 
 
+def _decision_line(result: Result) -> str:
+    """The SURE score and the person's plan (issue 24 review, defect 17), or "not asked"."""
+    s = result.sure
+    if s is None:
+        said = ["SURE: not asked"]
+    elif s.score is None:
+        said = [f"SURE: {len(s.answers)} of 4 answered, no score"]
+    else:
+        said = [f"SURE {s.score}/4" + (" (possible decisional conflict)" if s.conflict else "")]
+    plan = result.plan
+    if plan is not None and plan.leaning is not None:
+        names = {m.id: m.short_name for m in result.modalities}
+        said.append(f"leaning {names.get(plan.leaning, 'unsure')}")
+    if plan is not None and plan.decide_by is not None:
+        said.append(f"decide by {plan.decide_by}")
+    return "; ".join(said) + "."
+
+
 def render_note(result: Result, *, today: dt.date | None = None) -> str:
     """The note: a dated header, the options, the key findings, the SI screen, what is still
     to ask, and the disclaimer; 5 to 8 lines."""
@@ -93,10 +111,16 @@ def render_note(result: Result, *, today: dt.date | None = None) -> str:
     lines.append(_si_line(result))
     ask = [m.field for m in result.missing] + [c.id for c in getattr(result, "conflicts", ())]
     lines.append("Still to ask: " + (", ".join(ask) if ask else "nothing for the safety screen") + ".")
-    for c in open_checklists(result)[: NOTE_LINES[1] - len(lines) - 1]:
-        lines.append(
-            f"{c.title.for_('clinician')}: " + "; ".join(i.text.for_("clinician").rstrip(".") for i in c.items) + "."
-        )
+    lines.append(_decision_line(result))
+    checklists = [
+        f"{c.title.for_('clinician')}: " + "; ".join(i.text.for_("clinician").rstrip(".") for i in c.items) + "."
+        for c in open_checklists(result)
+    ]
+    room = NOTE_LINES[1] - len(lines) - 1
+    if len(checklists) > room > 0:
+        # Never a checklist dropped to fit the entry count: the last entries share one.
+        checklists = [*checklists[: room - 1], " ".join(checklists[room - 1 :])]
+    lines += checklists
     lines.append("Decision support only; it informs and does not prescribe. Details: ketadecide compare --detail.")
     return "\n".join(_wrapped(line) for line in lines) + "\n"
 

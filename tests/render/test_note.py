@@ -86,3 +86,47 @@ def test_the_consult_writes_a_note_and_other_commands_refuse_it() -> None:
     log = str(ROOT / "examples" / "session-log.csv")
     res = CliRunner().invoke(app, ["troubleshoot", "--log", log, "-f", "note"])
     assert res.exit_code == 2 and "not note" in res.stderr
+
+
+# Issue 24, second IPDAS review, defect 17: the note carries the SURE score and the plan (or
+# says SURE was not asked), and a commercial plan's prior-authorisation paperwork only where
+# the person's payer's coverage record does not say it asks none.
+PA = "Prior authorisation documentation"
+
+
+def _note(tmp_path, extra: str) -> str:
+    profile = tmp_path / "p.yaml"
+    profile.write_text((ROOT / "examples" / "trd-commercial.yaml").read_text() + extra)
+    res = CliRunner().invoke(app, ["compare", "-p", str(profile), "-f", "note"])
+    assert res.exit_code == 0, res.stderr
+    lines = entries(res.stdout)
+    assert NOTE_LINES[0] <= len(lines) <= NOTE_LINES[1]
+    return res.stdout
+
+
+def test_the_note_gives_the_sure_score_and_the_plan(tmp_path) -> None:
+    sure = "sure_sure: false\nsure_understand: true\nsure_values: false\nsure_support: true\n"
+    plan = "plan_leaning: iv\nplan_decide_by: '2027-03-01'\n"
+    note = " ".join(entries(_note(tmp_path, sure + plan)))
+    assert "SURE 2/4 (possible decisional conflict); leaning IV ketamine; decide by 2027-03-01." in note
+    assert PA in note  # commercial: a plan that asks for prior authorisation
+    assert "SURE: not asked." in _note(tmp_path, "")
+
+
+def test_no_prior_authorisation_paperwork_for_a_payer_that_asks_none(tmp_path) -> None:
+    import yaml
+
+    coverage = yaml.safe_load((ROOT / "data" / "modalities.yaml").read_text())["modalities"]["spravato"]["coverage"]
+    none = [payer for payer, c in coverage.items() if c.get("prior_authorization") is False]
+    assert "uninsured" in none  # the data says it; the code does not list payers
+    for payer in none:
+        text = (
+            (ROOT / "examples" / "trd-commercial.yaml")
+            .read_text()
+            .replace("insurance: commercial", f"insurance: {payer}")
+        )
+        profile = tmp_path / "q.yaml"
+        profile.write_text(text)
+        res = CliRunner().invoke(app, ["compare", "-p", str(profile), "-f", "note"])
+        assert res.exit_code == 0, res.stderr
+        assert PA not in res.stdout and "SPRAVATO REMS" in res.stdout

@@ -105,6 +105,9 @@ class Checklist(Cited):
     modality: str
     title: Wording
     items: tuple[CitedText, ...] = Field(min_length=1)
+    when: Literal["always", "prior_authorization"] = "always"
+    """``prior_authorization``: not when the person's payer's coverage record for the option
+    says it asks none (``modalities.yaml`` ``coverage.<payer>.prior_authorization: false``)."""
 
     @model_validator(mode="after")
     def _known_modality(self) -> Checklist:
