@@ -24,7 +24,7 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.lang import Registers, tr, trf
-from ketadecide.render.html_decision import decision_sections, fill_sponsored, get_started_rows
+from ketadecide.render.html_decision import alternatives_section, decision_sections, fill_sponsored, get_started_rows
 from ketadecide.render.html_page import cite, document, e
 from ketadecide.render.labels import (
     DETAIL_LABEL,
@@ -554,6 +554,9 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
         said = e(result.nothing_open.for_(audience)) + cite(index, result.nothing_open_refs)
         body.append(f'<section class="headline" role="note"><b>{said}</b></section>')
     body += _noticed(result, audience, index)
+    # The other choices right after page 1's answer (the four options and what we noticed,
+    # which page 1 must keep in the page budget; issue 24 review), not under "who made this".
+    body += alternatives_section(result, audience, index)
     if result.troubleshooting:
         body += [
             f"<section><h2>{e(h['course'])}</h2>",

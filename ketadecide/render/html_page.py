@@ -110,7 +110,7 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
      points had to fit the four-page budget, the Spanish copy too). */
   table.compare th, table.compare td, table.summary th, table.summary td { padding: 2px 3px; }
   section.clinic, section.about, ul.checklist, ol.questions { line-height: 1.15; }
-  ol.sources.brief { line-height: 1.02; }
+  ol.sources.brief { line-height: 0.98; }
   /* a source mark is raised: without this it makes its line taller than the others */
   .refs { line-height: 0; vertical-align: 0.2em; }
   h2 { font-size: 12pt; margin: 6px 0 2px; }

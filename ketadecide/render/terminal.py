@@ -58,7 +58,7 @@ from ketadecide.render.labels import (
     word_of,
 )
 from ketadecide.render.terminal_course import course_report_text
-from ketadecide.render.terminal_decision import decision_section, get_started_lines
+from ketadecide.render.terminal_decision import alternatives_lines, decision_section, get_started_lines
 from ketadecide.render.tidy import strip_trailing, wrap_words
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
@@ -626,7 +626,7 @@ def render_table(
     said = nothing_open_text(result, audience, index)
     if said is not None:  # every route ruled out: what else there is, before the details
         console.print(Text(said, style="bold"))
-    parts: list[Text] = []
+    parts: list[Text] = alternatives_lines(result, audience, index)
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)
