@@ -154,14 +154,23 @@ def out_of_pocket_for(
             assumptions=words,
             savings_program=None,
             refs=tuple(dict.fromkeys(kb.refs(price.sources) + coverage.refs)),
+            full_price_label=_w(price.full_price_label) if price.full_price_label else None,
         )
+    high = per[1] * sessions.high
+    if share.deductible_usd is not None and share.coinsurance_pct is not None:
+        # The deductible not yet met: paid in full, then the coinsurance on the rest. The low
+        # end keeps it met, so the range spans both (course_note says so).
+        whole = price.high * sessions.high
+        paid = min(share.deductible_usd, whole)
+        high = paid + (whole - paid) * share.coinsurance_pct[1] / 100
     return OutOfPocketEstimate(
         per_session=per,
-        induction_course=(_whole(per[0] * sessions.low), _whole(per[1] * sessions.high)),
+        induction_course=(_whole(per[0] * sessions.low), _whole(round(high))),
         basis="plan_share",
         assumptions=_w(share.assumptions),
         savings_program=_w(share.savings_program) if share.savings_program else None,
         refs=tuple(dict.fromkeys(kb.refs(share.sources) + kb.refs(price.sources))),
+        course_note=_w(share.course_note) if share.course_note else None,
     )
 
 

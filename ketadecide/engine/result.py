@@ -89,6 +89,10 @@ class OutOfPocketEstimate:
     assumptions: Worded
     savings_program: Worded | None
     refs: tuple[Ref, ...]
+    course_note: Worded | None = None
+    """Whether the first course includes the deductible (issue 24 review, defect 12)."""
+    full_price_label: Worded | None = None
+    """What the full price is when it is not a cash price (e.g. Medicare's payment rate)."""
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -131,6 +131,9 @@ class CostRange(Cited):
     as_of: dt.date
     estimate: bool
     note: Text | None = None
+    full_price_label: Wording | None = None
+    """What "full price" means for this price when it is not a cash price (Spravato's is
+    Medicare's payment rate): said beside it for someone who pays it all (issue 24 review)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> CostRange:
@@ -151,6 +154,11 @@ class OutOfPocket(Cited):
     """The deductible, coinsurance and caps the figure assumes, said plainly."""
     savings_program: Wording | None = None
     """A manufacturer's savings programme, with its eligibility (commercial plans only)."""
+    deductible_usd: Annotated[float, Field(ge=0, le=100_000)] | None = None
+    """The yearly deductible when the source gives one (Medicare Part B): the first course's
+    high end counts it as not yet met (paid in full, then the coinsurance on the rest)."""
+    course_note: Wording | None = None
+    """Whether the first course's estimate includes the deductible, said beside it."""
 
     @model_validator(mode="after")
     def _one_form(self) -> OutOfPocket:
@@ -160,6 +168,8 @@ class OutOfPocket(Cited):
         assert pair is not None
         if pair[0] > pair[1]:
             raise ValueError(f"low ({pair[0]}) is greater than high ({pair[1]})")
+        if self.deductible_usd is not None and (self.coinsurance_pct is None or self.course_note is None):
+            raise ValueError("deductible_usd needs coinsurance_pct and a course_note saying it is included")
         return self
 
 

@@ -186,7 +186,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
                 for m in ms
             ],
         )
-        row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
+        row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status, audience)) for m in ms])
         row(
             LIST_PRICE_ROW[audience],
             [
@@ -458,7 +458,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
             for m in ms
         ],
     )
-    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in ms])
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status, audience)) for m in ms])
     row(
         LIST_PRICE_ROW[audience],
         [

@@ -225,7 +225,10 @@ def stale_texts(result: Result, audience: Audience) -> list[str]:
 def coverage_text(c: Coverage, audience: Audience, status: str | None = None) -> str:
     """The coverage in a few words. For a contraindicated option it says first that coverage
     does not apply: "✔ likely covered" under "✖ contraindicated" read as an endorsement."""
-    if c.likely_covered is True:
+    if c.payer == "uninsured":
+        # No insurance to be "unlikely to pay" (issue 24 review, defect 12).
+        head = "no insurance: self-pay" if audience == "clinician" else tr("No insurance: you pay the full price")
+    elif c.likely_covered is True:
         head = "✔ likely covered" if audience == "clinician" else tr("✔ insurance likely pays")
     elif c.likely_covered is False:
         head = "✖ unlikely covered" if audience == "clinician" else tr("✖ insurance unlikely to pay")
@@ -274,6 +277,8 @@ def oop_text(cost: Cost, audience: Audience, status: str | None = None) -> str:
         return tr("no estimate")
     amount = money(*oop.per_session)
     if oop.basis == "full_price":
+        if oop.full_price_label is not None:  # not a cash price: say what it is
+            return f"{amount} ({oop.full_price_label.for_(audience)})"
         return trf("{amount} (full price)", amount=amount)
     return f"{amount} (plan share)" if audience == "clinician" else trf("{amount} (your share)", amount=amount)
 
@@ -289,11 +294,16 @@ def oop_assumptions(cost: Cost, audience: Audience, status: str | None = None) -
     return " ".join(parts)
 
 
-def oop_course_text(cost: Cost, status: str | None = None) -> str:
+def oop_course_text(cost: Cost, status: str | None = None, audience: Audience = "patient") -> str:
+    """The first course's estimate, with whether it includes the deductible when the data
+    says (issue 24 review, defect 12)."""
     oop = cost.out_of_pocket
     if status == "contraindicated":
         return "—"
-    return money(*oop.induction_course) if oop is not None else tr("no estimate")
+    if oop is None:
+        return tr("no estimate")
+    note = f" ({oop.course_note.for_(audience)})" if oop.course_note is not None else ""
+    return money(*oop.induction_course) + note
 
 
 def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:

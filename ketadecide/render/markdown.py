@@ -169,7 +169,7 @@ def comparison_lines(
             for m in result.modalities
         ],
     )
-    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status)) for m in result.modalities])
+    row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status, audience)) for m in result.modalities])
     row(
         LIST_PRICE_ROW[audience],
         [e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") for m in result.modalities],

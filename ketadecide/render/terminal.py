@@ -147,7 +147,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
             ],
         )
     )
-    rows.append((OOP_COURSE_ROW[audience], [oop_course_text(m.cost, m.status) for m in result.modalities]))
+    rows.append((OOP_COURSE_ROW[audience], [oop_course_text(m.cost, m.status, audience) for m in result.modalities]))
     rows.append(
         (
             LIST_PRICE_ROW[audience],
@@ -557,7 +557,7 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     )
     pay, month, before = OOP_SHORT[audience]
     table.add_row(pay, *[oop_text(m.cost, audience, m.status) for m in ms])
-    table.add_row(month, *[oop_course_text(m.cost, m.status) for m in ms])
+    table.add_row(month, *[oop_course_text(m.cost, m.status, audience) for m in ms])
     table.add_row(
         before,
         *[money(*m.cost.per_session) + (tr(" (est.)") if m.cost.estimate else "") for m in ms],
@@ -579,7 +579,7 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent:
     head.append(f" · {m.indication.label.for_(audience)}")
     lines = [head]
     cost = oop_text(m.cost, audience, m.status)
-    course = oop_course_text(m.cost, m.status)
+    course = oop_course_text(m.cost, m.status, audience)
     before = money(*m.cost.per_session)
     # The full price is the price before insurance: said once, not twice.
     full = m.cost.out_of_pocket is None or m.cost.out_of_pocket.basis == "full_price"

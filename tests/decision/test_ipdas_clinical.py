@@ -124,3 +124,36 @@ def test_spravato_harm_figures_say_the_scale_measured_rates_beside_them() -> Non
         reported = view.index("41 out of 100 people felt cut off")
         assert view.index("61 to 75 out of 100 had some of this") - reported < 200  # beside it
         assert view.index("48 to 61 out of 100 were sleepy") - view.index("23 out of 100 people felt very sleepy") < 200
+
+
+def _payer(insurance: str, age: int = 44) -> Any:
+    record = {**PREGNANT, "pregnancy": "none", "age": age, "insurance": insurance, "antidepressant_trials": 3}
+    return evaluate(parse_profile(record), KB).modality("spravato")
+
+
+def test_uninsured_spravato_price_says_it_is_medicares_rate_and_no_insurance_is_said_plainly() -> None:
+    from ketadecide.render.labels import coverage_text, oop_text
+
+    m = _payer("uninsured")
+    assert coverage_text(m.coverage, "patient") == "No insurance: you pay the full price"
+    assert "insurance unlikely to pay" not in coverage_text(m.coverage, "patient")
+    said = oop_text(m.cost, "patient")
+    assert said.startswith("$907–$1,290") and "Medicare's rate" in said and "may charge more" in said
+    # Someone with insurance keeps the insurance words.
+    off = _payer("commercial")
+    assert "No insurance" not in coverage_text(off.coverage, "patient")
+
+
+def test_first_course_says_whether_the_deductible_is_in_it() -> None:
+    from ketadecide.render.labels import oop_course_text
+
+    medicare = _payer("medicare", age=71)
+    oop = medicare.cost.out_of_pocket
+    assert oop is not None and oop.basis == "plan_share"
+    # 8 sessions at $1,290: the $283 Part B deductible, then 20% of the other $10,037.
+    assert oop.induction_course == (1448, round(283 + (8 * 1290 - 283) * 0.2))
+    assert "includes the $283 deductible" in oop_course_text(medicare.cost, "caution", "patient")
+    commercial = _payer("commercial")
+    assert "plus your deductible" in oop_course_text(commercial.cost, "no_flags", "patient")
+    medicaid = _payer("medicaid")
+    assert "deductible" not in oop_course_text(medicaid.cost, "no_flags", "patient")
