@@ -282,6 +282,12 @@ def evaluate_modalities(
                 else None,
             )
         )
+    # Every route ruled out: the pointer to other care is part of the answer, not of the
+    # values fit (it was shown only when values were rated; issue 24 review, defect 5).
+    nothing_open = None
+    # Not only with decision support: the summary loads none, and it must say this too.
+    if all(m.status == "contraindicated" for m in modalities) and (values_file := kb.values()) is not None:
+        nothing_open = values_file.wording.nothing_open
     return Result(
         schema_version=SCHEMA_VERSION,
         ketadecide_version=__version__,
@@ -308,6 +314,8 @@ def evaluate_modalities(
         plan=Plan(profile.plan_leaning, profile.plan_decide_by, profile.plan_notes)
         if any(getattr(profile, f) is not None for f in PLAN_FIELDS)
         else None,
+        nothing_open=Worded(nothing_open.clinician, nothing_open.patient) if nothing_open else None,
+        nothing_open_refs=kb.refs(nothing_open.sources) if nothing_open else (),
     )
 
 

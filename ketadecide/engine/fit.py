@@ -249,6 +249,15 @@ def _entry(
     )
 
 
+def _derived_sources(values: ValuesFile, attribute: str) -> tuple[str, ...]:
+    """The sources of the person-specific rule behind one attribute's scores, if any."""
+    if attribute == "cost":
+        return values.derived.cost_sources
+    if attribute == "evidence":
+        return values.derived.evidence_sources
+    return ()
+
+
 def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: ValuesFile, kb: KnowledgeBase) -> Fit | None:
     """How each option that is not contraindicated matches the person's ratings, or None when
     nothing is rated. Inputs: the ratings, the option's attribute scores for this person
@@ -268,8 +277,9 @@ def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: Value
             weight=w,
             scores={m.id: per_person[m.id][0][a] for m in modalities},
             notes={m.id: per_person[m.id][1].get(a) or _w(values.attributes[a].notes[m.id]) for m in modalities},
-            refs=kb.refs(values.attributes[a].sources)
-            + (kb.refs(values.derived.sources) if a in ("cost", "evidence") else ()),
+            # Each row cites what supports it: the cost rule's sources on the cost row only,
+            # the indication rule's on the evidence row only (issue 24 review, C2).
+            refs=kb.refs(values.attributes[a].sources) + kb.refs(_derived_sources(values, a)),
         )
         for a, w in rated.items()
     )

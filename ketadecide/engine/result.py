@@ -345,6 +345,11 @@ class Result:
     """Choosing a clinic and who made this aid, when the knowledge base has decision.yaml."""
     plan: Plan | None = None
     """The person's own next-step plan (``plan_*``); None when none of it was given."""
+    nothing_open: Worded | None = None
+    """When every option is contraindicated: say so and name the other treatments (TMS, ECT,
+    another medicine, a specialist), whether or not any value was rated (issue 24 review,
+    defect 5). None while any option is open."""
+    nothing_open_refs: tuple[Ref, ...] = ()
 
     def modality(self, modality_id: str) -> ModalityResult:
         for m in self.modalities:

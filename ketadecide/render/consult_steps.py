@@ -12,8 +12,11 @@ from ketadecide.render.labels import (
     adverse_high,
     adverse_sentence,
     compare_line,
+    figured,
+    findable,
     fit_entry_line,
     fit_extra_lines,
+    index_for,
     leaning_elsewhere,
     outcome_sentence,
     sure_score_line,
@@ -26,8 +29,8 @@ def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
     24: the SURE question "Do you know the benefits and risks of each option?" needs them
     shown): its first benefit figure and its most common harm, each beside its comparator's
     number, or why there is none; then the warning against comparing across trials."""
-    options = [m for m in result.modalities if m.evidence is not None]
-    if not options:
+    options = figured(result)  # a ruled-out option's figures would read as an offer
+    if not options and result.nothing_open is None:
         return []
     h = DECISION_HEADINGS[audience]
     out = [""]
@@ -42,6 +45,11 @@ def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
             out.append(h["alternatives"])
             out += [f"  - {a.name.for_(audience)}: {a.line.for_(audience)}" for a in d.alternatives]
         out.append("")
+    if result.nothing_open is not None:
+        # Every route ruled out (issue 24 review, defect 5): what else there is, with sources.
+        index = index_for(audience)
+        said = result.nothing_open.for_(audience) + index.refs(result.nothing_open_refs)
+        return [*out, said, *(f"  [{n}] {findable(c)}" for n, c in index.items())]
     out.append(h["brief"])
     for m in options:
         ev = m.evidence

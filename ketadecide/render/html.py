@@ -25,6 +25,7 @@ from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.lang import Registers, tr, trf
 from ketadecide.render.html_decision import (
+    alternatives_section,
     decision_sections,
     fill_sponsored,
     fit_block,
@@ -555,7 +556,14 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
         body += [f'<p class="incomplete"><b>{e(unfinished)}</b></p>', '<ul class="small">']
         body += [f"<li>{e(m.ask.for_(audience))}</li>" for m in result.missing] + ["</ul>"]
     body += _summary(result, audience, index)
+    # Every route ruled out: what else there is, on page 1 (issue 24 review, defect 5).
+    if result.nothing_open is not None:
+        said = e(result.nothing_open.for_(audience)) + cite(index, result.nothing_open_refs)
+        body.append(f'<section class="headline" role="note"><b>{said}</b></section>')
     body += _noticed(result, audience, index)
+    # The other choices right after page 1's answer (the four options and what we noticed,
+    # which page 1 must keep in the page budget; issue 24 review), not under "who made this".
+    body += alternatives_section(result, audience, index)
     if result.troubleshooting:
         body += [
             f"<section><h2>{e(h['course'])}</h2>",

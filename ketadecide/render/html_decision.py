@@ -3,7 +3,7 @@ who made this; placed after the comparison by :mod:`ketadecide.render.html`."""
 
 from __future__ import annotations
 
-from ketadecide.engine.result import Audience, DecisionSupport, HandoutItem, Result
+from ketadecide.engine.result import Audience, HandoutItem, Result
 from ketadecide.lang import tr, trf
 from ketadecide.render.html_page import cite, e
 from ketadecide.render.labels import (
@@ -15,6 +15,8 @@ from ketadecide.render.labels import (
     adverse_sentence,
     certainty_line,
     compare_line,
+    figured,
+    figures_left_out,
     fit_entry_line,
     outcome_sentence,
     per_100,
@@ -56,10 +58,12 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
         warning = compare_line(result, audience)
         if warning is not None:
             out.append(f'<p class="warn"><b>{e(warning)}</b></p>')
-        for m in result.modalities:
+        left_out = figures_left_out(result, audience)
+        if left_out is not None:
+            out.append(f"<p>{e(left_out)}</p>")
+        for m in figured(result):
             ev = m.evidence
-            if ev is None:
-                continue
+            assert ev is not None
             out += [
                 f"<h3>{e(m.short_name)}</h3>",
                 f"<p><b>{e(h['certainty'])}:</b> {e(certainty_line(ev, audience))}</p>",
@@ -127,7 +131,6 @@ def decision_sections(
             out += [f"<h3>{e(h['questions'])}</h3>", *items(d.questions)]
         out.append("</section>")
         out += [f'<section class="about"><h2>{e(h["about"])}</h2>', f"<p>{e(d.decision.for_(audience))}</p>"]
-        out += alternatives_table(d, audience, index)
         out += ["<ul>", f"<li>{e(d.made_by.for_(audience))}</li>"]
         out.append(f"<li>{e(d.funding.for_(audience))}</li>")
         span = trf("{low} to {high}", low=d.oldest_review.isoformat(), high=d.newest_review.isoformat())
@@ -153,11 +156,13 @@ def fill_sponsored(body: list[str], result: Result, audience: Audience, index: S
     return [x for x in (line if x == SPONSORED_SLOT else x for x in body) if x is not None]
 
 
-def alternatives_table(d: DecisionSupport, audience: Audience, index: SourceIndex) -> list[str]:
+def alternatives_section(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
     """The choices other than ketamine (IPDAS Q3-Q5, issue 24 review): what each is, one good
     point and one harder point, each cell with its own source marks like the ketamine options'
-    cells, in one compact table (the page budget)."""
-    if not d.alternatives:
+    cells, in one compact table (the page budget). A section of its own, placed right after
+    the four options at a glance: they are options too, not part of "who made this"."""
+    d = result.decision
+    if d is None or not d.alternatives:
         return []
     h = DECISION_HEADINGS[audience]
 
@@ -165,14 +170,14 @@ def alternatives_table(d: DecisionSupport, audience: Audience, index: SourceInde
         return "<td></td>" if item is None else f"<td>{e(item.text.for_(audience))}{cite(index, item.refs)}</td>"
 
     out = [
-        f"<h3>{e(h['alternatives'])}</h3>",
+        f'<section class="alternatives"><h2>{e(h["alternatives"])}</h2>',
         '<table class="compare alternatives"><thead><tr>'
         f"<th>{e(h['alt_choice'])}</th><th>{e(h['alt_good'])}</th><th>{e(h['alt_harder'])}</th></tr></thead><tbody>",
     ]
     for a in d.alternatives:
         what = f"<b>{e(a.name.for_(audience))}:</b> {e(a.line.for_(audience))}{cite(index, a.refs)}"
         out.append(f"<tr><td>{what}</td>{cell(a.good)}{cell(a.harder)}</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></section>")
     return out
 
 
@@ -199,8 +204,6 @@ def fit_block(result: Result, audience: Audience, index: SourceIndex) -> list[st
         # The patient copy names every caution in "What we noticed for you" on page 1.
         out.append(f"<p>{e(fit.shared_note.for_(audience))}</p>")
     out += [f"<p>{e(t.for_(audience))}</p>" for t in fit.ties]
-    if fit.nothing_open is not None:
-        out.append(f"<p><b>{e(fit.nothing_open.for_(audience))}</b>{cite(index, fit.nothing_open_refs)}</p>")
     if fit.excluded_note:
         out.append(f"<p>{e(fit.excluded_note.for_(audience))}</p>")
     if audience == "patient":

@@ -114,7 +114,7 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
      16: that copy printed 6 pages against the 4 + 1 budget). */
   section.fit, section.worksheet { line-height: 1.15; }
   p.credit { font-size: 7pt; line-height: 1.1; color: var(--muted); }
-  ol.sources.brief { line-height: 1.02; }
+  ol.sources.brief { line-height: 0.98; }
   /* a source mark is raised: without this it makes its line taller than the others */
   .refs { line-height: 0; vertical-align: 0.2em; }
   h2 { font-size: 12pt; margin: 6px 0 2px; }

@@ -305,12 +305,10 @@ def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
 
 
 def fit_extra_lines(fit: Fit, audience: Audience) -> list[str]:
-    """A caution shared by every option (said once), ties, then what else there is when no
-    option is open."""
+    """A caution shared by every option (said once), then ties."""
     lines = [fit.shared_note.for_(audience)] if fit.shared_note is not None else []
     lines += [t.for_(audience) for t in fit.ties]
-    if fit.nothing_open is not None:
-        lines.append(fit.nothing_open.for_(audience))
+    # No option open: said with the comparison (Result.nothing_open), rated or not.
     return lines
 
 
@@ -715,11 +713,36 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     return f"{when} - {a.label.clinician}: {value} out of 100, vs {against} with {a.comparator.clinician}."
 
 
+def figured(result: Result) -> list[ModalityResult]:
+    """The options whose figures are shown: those with evidence that are not ruled out. A
+    ruled-out option's figures would read as an offer (issue 24 review, defect 5)."""
+    return [m for m in result.modalities if m.evidence is not None and m.status != "contraindicated"]
+
+
+def figures_left_out(result: Result, audience: Audience) -> str | None:
+    """One line naming the ruled-out options whose figures are left out, or None."""
+    names = ", ".join(
+        m.short_name for m in result.modalities if m.evidence is not None and m.status == "contraindicated"
+    )
+    if not names:
+        return None
+    if audience == "patient":
+        return trf("Not shown, because they are not advised for you: {names}.", names=names)
+    return f"Figures not shown for the contraindicated options: {names}."
+
+
+def nothing_open_text(result: Result, audience: Audience, index: SourceIndex) -> str | None:
+    """When every option is ruled out: what else there is, with its source numbers."""
+    if result.nothing_open is None:
+        return None
+    return result.nothing_open.for_(audience) + index.refs(result.nothing_open_refs)
+
+
 def compare_line(result: Result, audience: Audience) -> str | None:
     """The warning said once above the figures, that figures from different trials cannot be
     compared directly; when the options' figures cover different periods it says that too
     (issue 24, second review: the periods of different trials cannot be made equal)."""
-    shown = [m.evidence for m in result.modalities if m.evidence is not None]
+    shown = [m.evidence for m in figured(result) if m.evidence is not None]
     first = next((ev for ev in shown if ev.compare_warning is not None), None)
     if first is None or first.compare_warning is None:
         return None

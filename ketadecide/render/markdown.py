@@ -9,7 +9,6 @@ from ketadecide.citations import Ref
 from ketadecide.engine.result import (
     Audience,
     Crisis,
-    DecisionSupport,
     Handout,
     KnowledgeBaseInfo,
     Result,
@@ -43,6 +42,8 @@ from ketadecide.render.labels import (
     count_range,
     course_line,
     coverage_text,
+    figured,
+    figures_left_out,
     fit_entry_line,
     incomplete_line,
     index_for,
@@ -103,7 +104,9 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
     if unfinished:
         lines += [f"**{md_escape(unfinished)}**", ""]
         lines += [f"- {md_escape(m.ask.for_(audience))}" for m in result.missing] + [""]
-    lines += comparison_lines(result, audience, index)
+    if result.nothing_open is not None:  # every route ruled out: what else there is, first
+        lines += [f"**{e(result.nothing_open.for_(audience))}**{index.refs(result.nothing_open_refs)}", ""]
+    lines += comparison_lines(result, audience, index, alternatives=True)
     lines += troubleshooting_lines(result.troubleshooting, audience, index)
     lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
     lines += decision_lines(result, audience, index)
@@ -128,8 +131,11 @@ def footer_lines(disclaimer: Worded, kb: KnowledgeBaseInfo, version: str, audien
     return ["---", "", f"*{md_escape(disclaimer.for_(audience))}*", "", stamp(kb, version, code="`"), ""]
 
 
-def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
-    """The comparison table and the findings of each modality."""
+def comparison_lines(
+    result: Result, audience: Audience, index: SourceIndex, *, alternatives: bool = False
+) -> list[str]:
+    """The comparison table and the findings of each modality; with ``alternatives``, the
+    choices other than ketamine right after the table (issue 24 review)."""
     e = md_escape
     lines: list[str] = []
     header = "| | " + " | ".join(e(m.short_name) for m in result.modalities) + " |"
@@ -174,6 +180,8 @@ def comparison_lines(result: Result, audience: Audience, index: SourceIndex) -> 
             [e(m.cost.budget_note.for_(audience)) if m.cost.budget_note else "" for m in result.modalities],
         )
     lines.append("")
+    if alternatives:
+        lines += alternative_lines(result, audience, index)
 
     lines += ["## " + ("Findings" if audience == "clinician" else tr("What we noticed")), ""]
     for m in result.modalities:
@@ -403,10 +411,13 @@ def checklist_lines(result: Result, audience: Audience, index: SourceIndex) -> l
     return lines
 
 
-def _alternative_lines(d: DecisionSupport, audience: Audience, index: SourceIndex) -> list[str]:
-    """Each choice other than ketamine, its good point and its harder point, with sources."""
-    e, h = md_escape, DECISION_HEADINGS[audience]
-    lines: list[str] = []
+def alternative_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """The choices other than ketamine under their own heading, right after the comparison
+    (issue 24 review): each with its good point and its harder point, with sources."""
+    e, h, d = md_escape, DECISION_HEADINGS[audience], result.decision
+    if d is None or not d.alternatives:
+        return []
+    lines: list[str] = [f"## {h['alternatives']}", ""]
     for alt in d.alternatives:
         lines.append(f"- **{e(alt.name.for_(audience))}:** {e(alt.line.for_(audience))}{index.refs(alt.refs)}")
         lines += [
@@ -414,7 +425,7 @@ def _alternative_lines(d: DecisionSupport, audience: Audience, index: SourceInde
             for label, p in ((h["alt_good"], alt.good), (h["alt_harder"], alt.harder))
             if p is not None
         ]
-    return lines
+    return [*lines, ""]
 
 
 def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
@@ -427,10 +438,12 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         warning = compare_line(result, audience)
         if warning is not None:
             lines += [f"**{e(warning)}**", ""]
-        for m in result.modalities:
+        left_out = figures_left_out(result, audience)
+        if left_out is not None:
+            lines += [e(left_out), ""]
+        for m in figured(result):
             ev = m.evidence
-            if ev is None:
-                continue
+            assert ev is not None
             lines += [f"### {e(m.short_name)}", "", f"**{h['certainty']}:** {e(certainty_line(ev, audience))}", ""]
             for o in ev.outcomes:
                 bars = (
@@ -455,8 +468,6 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
             lines.append(f"- {e(fit.shared_note.for_(audience))}")
         for t in fit.ties:
             lines.append(f"- {e(t.for_(audience))}")
-        if fit.nothing_open is not None:
-            lines.append(f"- **{e(fit.nothing_open.for_(audience))}**{index.refs(fit.nothing_open_refs)}")
         if fit.excluded_note:
             lines.append(f"- {e(fit.excluded_note.for_(audience))}")
         ids = [m.id for m in result.modalities]
@@ -488,9 +499,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
         lines += ["", f"**{h['questions']}**", ""]
         lines += [f"- {e(i.text.for_(audience))}{index.refs(i.refs)}" for i in d.questions]
         lines += ["", f"## {h['about']}", "", e(d.decision.for_(audience)), ""]
-        lines += [f"**{h['alternatives']}**", ""]
-        lines += _alternative_lines(d, audience, index)
-        lines += ["", f"- {e(d.made_by.for_(audience))}", f"- {e(d.funding.for_(audience))}"]
+        lines += [f"- {e(d.made_by.for_(audience))}", f"- {e(d.funding.for_(audience))}"]
         lines.append(
             f"- {e(d.review_cycle.for_(audience))} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})"
         )

@@ -47,6 +47,7 @@ from ketadecide.render.labels import (
     index_for,
     key_finding_names,
     money,
+    nothing_open_text,
     oop_assumptions,
     oop_course_text,
     oop_text,
@@ -57,7 +58,7 @@ from ketadecide.render.labels import (
     word_of,
 )
 from ketadecide.render.terminal_course import course_report_text
-from ketadecide.render.terminal_decision import decision_section, get_started_lines
+from ketadecide.render.terminal_decision import alternatives_lines, decision_section, get_started_lines
 from ketadecide.render.tidy import strip_trailing, wrap_words
 
 if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up)
@@ -430,6 +431,14 @@ def render_summary(
             said = f"{s.situation.for_(audience)} {tr('Next step to discuss')}: {s.next_step.for_(audience)}"
             for i, part in enumerate(wrap_words(said, width - 2, "• ", "  ")):
                 console.print(Text(part, style="bold" if i == 0 else ""))
+    if result.nothing_open is not None:
+        # Every route ruled out: what else there is, with its sources in full (issue 24
+        # review, defect 5: it was shown only to someone who had rated values).
+        cited = index_for(audience)
+        console.print(Text(nothing_open_text(result, audience, cited) or "", style="bold"))
+        # Without web addresses (one is wider than 80 columns): --detail gives them.
+        named = {r.id: r.citation for r in result.nothing_open_refs}
+        print_lines(console, source_lines(list(enumerate(named.values(), start=1)), width))
     more = (
         "Full comparison, every finding with its sources: add --detail."
         if audience == "clinician"
@@ -614,7 +623,10 @@ def render_table(
         label = "Sources for the table above:" if audience == "clinician" else tr("Sources for the table above:")
         spaced = marks.replace("][", "] [")  # a line may wrap between marks, never inside one
         console.print(Text(f"{label} {spaced}", style="dim"))
-    parts: list[Text] = []
+    said = nothing_open_text(result, audience, index)
+    if said is not None:  # every route ruled out: what else there is, before the details
+        console.print(Text(said, style="bold"))
+    parts: list[Text] = alternatives_lines(result, audience, index)
     parts += findings_section(result, audience, index)
     parts += troubleshooting_section(result, audience, index)
     parts += cost_notes(result, audience, index)

@@ -16,6 +16,8 @@ from ketadecide.render.labels import (
     certainty_line,
     comparator_bar,
     compare_line,
+    figured,
+    figures_left_out,
     fit_entry_line,
     outcome_sentence,
     sure_score_line,
@@ -61,10 +63,12 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
     warning = compare_line(result, audience)
     if warning is not None:
         lines.line(warning)
-    for m in result.modalities:
+    left_out = figures_left_out(result, audience)
+    if left_out is not None:
+        lines.line(left_out)
+    for m in figured(result):
         ev = m.evidence
-        if ev is None:
-            continue
+        assert ev is not None
         lines.bold(m.short_name)
         lines.line(f"{h['certainty']}: {certainty_line(ev, audience)}")
         # Each bar beside its comparator's; an uncontrolled cohort gets no bar at all, so it
@@ -96,8 +100,6 @@ def _fit(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, 
         lines.line(fit.shared_note.for_(audience))
     for t in fit.ties:
         lines.line(t.for_(audience))
-    if fit.nothing_open is not None:
-        lines.line(fit.nothing_open.for_(audience), index.refs(fit.nothing_open_refs))
     if fit.excluded_note:
         lines.line(fit.excluded_note.for_(audience))
     lines.line(h["table"] + ":")
@@ -132,12 +134,6 @@ def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceInde
         lines.line(f"- {m.short_name}: {offered.for_(audience)} {evidence.for_(audience)}", index.refs(refs))
     lines.head(h["about"])
     lines.line(d.decision.for_(audience))
-    lines.bold(h["alternatives"])
-    for a in d.alternatives:
-        lines.line(f"- {a.name.for_(audience)}: {a.line.for_(audience)}", index.refs(a.refs))
-        for label, point in ((h["alt_good"], a.good), (h["alt_harder"], a.harder)):
-            if point is not None:
-                lines.line(f"  {label}: {point.text.for_(audience)}", index.refs(point.refs))
     lines.line(d.made_by.for_(audience))
     lines.line(d.funding.for_(audience))
     lines.line(f"{d.review_cycle.for_(audience)} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})")
@@ -145,6 +141,24 @@ def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceInde
     cited = index.cited(d.sponsored)
     if cited:
         lines.line(d.sponsored_intro.for_(audience), index.refs(cited))
+
+
+def alternatives_lines(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:
+    """The choices other than ketamine under a heading of their own, each with its good and
+    harder point and their sources: printed right after the comparison table (the four
+    options), not under "who made this" (issue 24 review)."""
+    d = result.decision
+    if d is None or not d.alternatives:
+        return []
+    lines = _Lines()
+    h = DECISION_HEADINGS[audience]
+    lines.head(h["alternatives"])
+    for a in d.alternatives:
+        lines.line(f"- {a.name.for_(audience)}: {a.line.for_(audience)}", index.refs(a.refs))
+        for label, point in ((h["alt_good"], a.good), (h["alt_harder"], a.harder)):
+            if point is not None:
+                lines.line(f"  {label}: {point.text.for_(audience)}", index.refs(point.refs))
+    return [*lines.out, Text("")]
 
 
 def get_started_lines(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:

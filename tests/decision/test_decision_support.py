@@ -169,6 +169,19 @@ def test_evidence_follows_certainty_and_off_label_use() -> None:
     assert ev["on"].scores["iv"] == by["low"] and ev["on"].scores["compounded"] == by["very_low"]
 
 
+def test_each_fit_row_cites_what_supports_it_not_the_other_rows_sources() -> None:
+    """Issue 24 review (C2): the "Strong proof it works" row cited the coinsurance survey and
+    the Medicare deductible. The cost rule's sources belong to the cost row only; the evidence
+    row cites the trials and the label's indication."""
+    result, _ = _fit(insurance="uninsured", values_cost=10, values_evidence=8)
+    rows = {a.id: {r.id for r in a.refs} for a in result.fit.attributes}
+    cost_only = {"meps_ic_2020_coinsurance", "cms_part_b_2026"}
+    assert cost_only <= rows["cost"]
+    assert not cost_only & rows["evidence"]
+    assert "spravato_pi" in rows["evidence"] and "spravato_pi" not in rows["cost"]
+    assert {"escape_trd_2023", "elektd_2023"} <= rows["evidence"]
+
+
 def test_every_caution_lowers_the_fit_and_is_named() -> None:
     _, plain = _fit(values_home=10, insurance="commercial")
     whole, pregnant = _fit(values_home=10, insurance="commercial", pregnancy="pregnant")

@@ -61,3 +61,54 @@ def test_not_advised_must_be_a_caution_with_a_reason() -> None:
     rule["severity"]["spravato"] = "info"
     with pytest.raises(ValueError, match="not_advised"):
         ScreenRule.model_validate(rule)
+
+
+def _ich() -> Any:
+    from ketadecide.safeyaml import load_yaml
+    from tests.conftest import ROOT
+
+    path = ROOT / "examples" / "ich-history.yaml"
+    return load_yaml(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_every_route_ruled_out_points_elsewhere_in_every_view_without_any_rating() -> None:
+    from ketadecide.render.consult_steps import evidence_brief_lines
+    from ketadecide.render.html import render_html
+    from ketadecide.render.markdown import render_markdown
+
+    record = _ich()
+    assert not any(k.startswith("values_") for k in record)  # nothing rated
+    result = evaluate(parse_profile(record), KB)
+    assert all(m.status == "contraindicated" for m in result.modalities) and result.fit is None
+    assert result.nothing_open is not None and result.nothing_open_refs
+    said = "None of these ketamine choices is safe for you right now."
+    summary = " ".join(render_table(result, "patient", detail=False, width=80).split())
+    assert said in summary and "[1] US Food and Drug Administration" in summary  # with its sources
+    detail = " ".join(render_table(result, "patient", detail=True, width=80).split())
+    assert said in detail
+    html = render_html(result, "patient")
+    assert said in html and html.index(said) < html.index("What we noticed")  # page 1, early
+    assert said.replace(".", "\\.") in render_markdown(result, "patient")  # Markdown escapes the full stop
+    assert said in " ".join(evidence_brief_lines(result, "patient"))
+    # No ruled-out route's figures read as an offer: none shown, and it says why.
+    for view in (detail, " ".join(html.split())):
+        assert "How sure we are" not in view  # no route's figures block (the alternatives keep theirs)
+        assert "Not shown, because they are not advised for you: Spravato, IV ketamine" in view
+
+
+def test_a_ruled_out_routes_figures_are_left_out_when_others_stay_open() -> None:
+    from ketadecide.render.markdown import render_markdown
+
+    # Active suicidal thoughts rule out take-home compounded ketamine alone.
+    result = evaluate(parse_profile({**PREGNANT, "pregnancy": "none", "suicidality": "active_ideation"}), KB)
+    shut = [m.short_name for m in result.modalities if m.status == "contraindicated"]
+    assert shut == ["Oral/sublingual ketamine"]
+    text = render_markdown(result, "patient")
+    compounded = next(m for m in result.modalities if m.id == "compounded").evidence
+    assert compounded is not None
+    from ketadecide.render.markdown import md_escape
+
+    assert md_escape(compounded.certainty_reason.patient) not in text  # its figures block is gone
+    assert "How sure we are" in text  # the open routes keep theirs
+    assert "Not shown, because they are not advised for you: Oral/sublingual ketamine" in text
+    assert result.nothing_open is None

@@ -82,6 +82,11 @@ class Derived(Cited):
     """The cost attribute's note for one option: {amount}, {basis}."""
     band_at: dict[Literal["close", "partial"], Annotated[int, Field(ge=0, le=100)]]
     """The lowest 0-100 fit that reads "close" and "partial" (below: "little")."""
+    cost_sources: Annotated[tuple[str, ...], Field(min_length=1)]
+    """The sources behind the person's cost score only (each one of ``sources``): the fit's
+    cost row cites these, never the evidence row (issue 24 review, C2)."""
+    evidence_sources: Annotated[tuple[str, ...], Field(min_length=1)]
+    """The sources behind the evidence score's rules (the indication) only, each one of ``sources``."""
 
     @model_validator(mode="after")
     def _bands(self) -> Derived:
@@ -93,6 +98,9 @@ class Derived(Cited):
             raise ValueError("band_at needs close above partial")
         if set(self.evidence_by_certainty) != set(CERTAINTIES):
             raise ValueError(f"evidence_by_certainty needs every certainty: {', '.join(CERTAINTIES)}")
+        stray = [r for r in (*self.cost_sources, *self.evidence_sources) if r not in self.sources]
+        if stray:
+            raise ValueError(f"cost_sources and evidence_sources must be listed in sources: {', '.join(stray)}")
         return self
 
 
