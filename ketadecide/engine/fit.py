@@ -415,6 +415,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
                 comparator=_w(a.comparator),
                 time_frame=_w(a.time_frame),
                 refs=kb.refs(a.sources),
+                measured=_w(a.measured) if a.measured else None,
             )
             for a in record.adverse_effects
         ),

@@ -393,6 +393,8 @@ class AdverseFigure:
     comparator: Worded
     time_frame: Worded
     refs: tuple[Ref, ...]
+    measured: Worded | None = None
+    """The rate when measured with a scale at every dose (said after the figure), if known."""
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -701,16 +701,21 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     else:
         against = str(per_100(a.comparator_pct)) if a.comparator_pct is not None else tr("no figure")
     when = _period(a.time_frame, audience)
+    # The rate a scale found at every dose, beside the reported one (issue 24 review, 13).
+    measured = f" {a.measured.for_(audience)}" if a.measured is not None else ""
     if audience == "patient":
-        return trf(
-            "{when}, {value} out of 100 people {label}. With {who}: {against} out of 100.",
-            value=value,
-            label=a.label.patient,
-            when=when,
-            against=against,
-            who=a.comparator.patient,
+        return (
+            trf(
+                "{when}, {value} out of 100 people {label}. With {who}: {against} out of 100.",
+                value=value,
+                label=a.label.patient,
+                when=when,
+                against=against,
+                who=a.comparator.patient,
+            )
+            + measured
         )
-    return f"{when} - {a.label.clinician}: {value} out of 100, vs {against} with {a.comparator.clinician}."
+    return f"{when} - {a.label.clinician}: {value} out of 100, vs {against} with {a.comparator.clinician}.{measured}"
 
 
 def figured(result: Result) -> list[ModalityResult]:

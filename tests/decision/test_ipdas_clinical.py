@@ -112,3 +112,15 @@ def test_a_ruled_out_routes_figures_are_left_out_when_others_stay_open() -> None
     assert "How sure we are" in text  # the open routes keep theirs
     assert "Not shown, because they are not advised for you: Oral/sublingual ketamine" in text
     assert result.nothing_open is None
+
+
+def test_spravato_harm_figures_say_the_scale_measured_rates_beside_them() -> None:
+    from ketadecide.render.html import render_html
+
+    result = evaluate(parse_profile({**PREGNANT, "pregnancy": "none", "insurance": "commercial"}), KB)
+    detail = " ".join(render_table(result, "patient", detail=True, width=80).split())
+    html = " ".join(render_html(result, "patient").split())
+    for view in (detail, html):
+        reported = view.index("41 out of 100 people felt cut off")
+        assert view.index("61 to 75 out of 100 had some of this") - reported < 200  # beside it
+        assert view.index("48 to 61 out of 100 were sleepy") - view.index("23 out of 100 people felt very sleepy") < 200

@@ -55,6 +55,9 @@ class AdverseEffect(Cited):
     comparator_range_pct: tuple[Percent, Percent] | None = None
     comparator: Wording
     time_frame: Wording
+    measured: Wording | None = None
+    """The same effect when staff measured it with a scale at every dose, said right after
+    the figure: adverse-event reports count far fewer (issue 24 review, defect 13)."""
 
     @model_validator(mode="after")
     def _one_figure(self) -> AdverseEffect:
