@@ -24,7 +24,14 @@ from ketadecide.engine.result import (
 from ketadecide.errors import InputError, Problem
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.lang import Registers, tr, trf
-from ketadecide.render.html_decision import alternatives_section, decision_sections, fill_sponsored, get_started_rows
+from ketadecide.render.html_decision import (
+    alternatives_section,
+    decision_sections,
+    fill_sponsored,
+    fit_block,
+    get_started_rows,
+    sure_block,
+)
 from ketadecide.render.html_page import cite, document, e
 from ketadecide.render.labels import (
     DETAIL_LABEL,
@@ -570,9 +577,21 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     more = result.decision.questions if result.decision is not None else ()
     # The disclaimer below gives 988 and the emergency room in every copy, and the crisis or
     # suicidal-thoughts box on page 1 when they apply: no third box.
-    body += _handout(result.handout, result.crisis, audience, index, resources=False, more_questions=more)
+    # A patient copy with the SURE result leaves out "Things to think about before any of
+    # these choices": SURE asks the same readiness, and every safety item on that list was
+    # answered (nothing is missing) — the consult-filled copy's page budget (defect 16).
+    readiness = not (audience == "patient" and result.sure is not None and not result.missing)
+    body += _handout(
+        result.handout, result.crisis, audience, index, resources=False, more_questions=more, checklist=readiness
+    )
     if audience == "patient":
-        body += _worksheet(result)
+        sheet = _worksheet(result)
+        # Under the worksheet's heading, after the ratings: how each option matches them, then
+        # the SURE result, before the leaning and the plan it leads to; one section, not three
+        # (the consult-filled copy's page budget, issue 24 review, defect 16).
+        at = 2 if len(sheet) > 2 and tr("What matters most to you") in sheet[1] else 1
+        steps = [*fit_block(result, audience, index), *sure_block(result, audience, index)]
+        body += [*sheet[:at], *steps, *sheet[at:]]
     disclaimer_refs: tuple[Ref | str, ...] = result.disclaimer_sources
     if result.handout is not None and result.handout.disclaimer_refs:
         disclaimer_refs = result.handout.disclaimer_refs

@@ -101,43 +101,10 @@ def decision_sections(
     h = DECISION_HEADINGS[audience]
     out: list[str] = []
     out += _evidence(result, audience, index, h)
-    if result.fit is not None:
-        fit = result.fit
-        names = {m.id: m.short_name for m in result.modalities}
-        ids = list(names)
-        out += [
-            f'<section class="fit"><h2>{e(h["fit"])}</h2>',
-            f"<p><i>{e(fit.note.for_(audience))}</i></p>",
-            "<ul>",
-        ]
-        for entry in fit.ranking:
-            out.append(f"<li>{e(fit_entry_line(entry, names[entry.id], audience))}</li>")
-        out.append("</ul>")
-        if fit.shared_note is not None:
-            out.append(f"<p>{e(fit.shared_note.for_(audience))}</p>")
-        for t in fit.ties:
-            out.append(f"<p>{e(t.for_(audience))}</p>")
-        if fit.excluded_note:
-            out.append(f"<p>{e(fit.excluded_note.for_(audience))}</p>")
-        out += [f"<table><caption>{e(h['table'])}</caption><tr><th></th><th>{e(h['weight'])}</th>"]
-        out[-1] += "".join(f"<th>{e(names[i])}</th>" for i in ids) + "</tr>"
-        for attr in fit.attributes:
-            cells = "".join(f"<td>{attr.scores[i]}</td>" for i in ids)
-            label = e(attr.label.for_(audience)) + cite(index, attr.refs)
-            out.append(f"<tr><th>{label}</th><td>{attr.weight}</td>{cells}</tr>")
-        out += ["</table>", "</section>"]
-    if result.sure is not None:
-        s = result.sure
-        out += [
-            f'<section class="sure"><h2>{e(h["sure"])}</h2>',
-            f"<p>{e(sure_score_line(s, audience))}</p>",
-            "<ul>",
-        ]
-        for step in s.next_steps:
-            out.append(
-                f"<li><b>{e(step.question)}</b> No → {e(sure_step_text(step, audience))}{cite(index, step.refs)}</li>"
-            )
-        out += ["</ul>", f'<p class="credit">{e(s.credit)}</p>', "</section>"]
+    if result.fit is not None and audience != "patient":
+        out += fit_block(result, audience, index)
+    if result.sure is not None and audience != "patient":
+        out += ['<section class="sure">', *sure_block(result, audience, index), "</section>"]
     d = result.decision
     if d is not None:
 
@@ -212,6 +179,61 @@ def alternatives_section(result: Result, audience: Audience, index: SourceIndex)
         out.append(f"<tr><td>{what}</td>{cell(a.good)}{cell(a.harder)}</tr>")
     out.append("</tbody></table></section>")
     return out
+
+
+def fit_block(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """How each option matches what was rated: a section with the 0-10 grid for the
+    clinician; for the patient copy, a run-in heading, each option's match in words and no
+    grid, printed under "Your next steps" after the ratings (the ratings are there, and the
+    grid and a section of its own cost a page of the four-page budget; issue 24 review,
+    defect 16). The consult and --detail show the grid."""
+    fit = result.fit
+    if fit is None:
+        return []
+    h = DECISION_HEADINGS[audience]
+    names = {m.id: m.short_name for m in result.modalities}
+    ids = list(names)
+    if audience == "patient":
+        out = [f"<p><b>{e(h['fit'])}</b> <i>{e(fit.note.for_(audience))}</i></p>"]
+    else:
+        out = [f'<section class="fit"><h2>{e(h["fit"])}</h2>', f"<p><i>{e(fit.note.for_(audience))}</i></p>"]
+    out.append('<ul class="twocol">')  # four short entries
+    out += [f"<li>{e(fit_entry_line(entry, names[entry.id], audience))}</li>" for entry in fit.ranking]
+    out.append("</ul>")
+    if fit.shared_note is not None and audience != "patient":
+        # The patient copy names every caution in "What we noticed for you" on page 1.
+        out.append(f"<p>{e(fit.shared_note.for_(audience))}</p>")
+    out += [f"<p>{e(t.for_(audience))}</p>" for t in fit.ties]
+    if fit.excluded_note:
+        out.append(f"<p>{e(fit.excluded_note.for_(audience))}</p>")
+    if audience == "patient":
+        return out
+    out += [f"<table><caption>{e(h['table'])}</caption><tr><th></th><th>{e(h['weight'])}</th>"]
+    out[-1] += "".join(f"<th>{e(names[i])}</th>" for i in ids) + "</tr>"
+    for attr in fit.attributes:
+        cells = "".join(f"<td>{attr.scores[i]}</td>" for i in ids)
+        label = e(attr.label.for_(audience)) + cite(index, attr.refs)
+        out.append(f"<tr><th>{label}</th><td>{attr.weight}</td>{cells}</tr>")
+    return [*out, "</table>", "</section>"]
+
+
+def sure_block(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """The SURE score and a next step for every "no" (no section: the patient copy prints it
+    under "Your next steps", beside the plan it leads to; issue 24 review, defect 16)."""
+    s = result.sure
+    if s is None:
+        return []
+    h = DECISION_HEADINGS[audience]
+    if audience == "patient":
+        # A run-in heading: the patient copy's SURE sits under "Your next steps".
+        out = [f"<p><b>{e(h['sure'])}</b> {e(sure_score_line(s, audience))}</p>", '<ul class="twocol">']
+    else:
+        out = [f"<h2>{e(h['sure'])}</h2>", f"<p>{e(sure_score_line(s, audience))}</p>", '<ul class="twocol">']
+    for step in s.next_steps:
+        out.append(
+            f"<li><b>{e(step.question)}</b> No → {e(sure_step_text(step, audience))}{cite(index, step.refs)}</li>"
+        )
+    return [*out, "</ul>", f'<p class="credit">{e(s.credit)}</p>']
 
 
 def get_started_rows(result: Result, audience: Audience, index: SourceIndex) -> list[str]:

@@ -110,6 +110,10 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
      points had to fit the four-page budget, the Spanish copy too). */
   table.compare th, table.compare td, table.summary th, table.summary td { padding: 2px 3px; }
   section.clinic, section.about, ul.checklist, ol.questions { line-height: 1.15; }
+  /* The same lines for a consult-filled copy's fit, SURE and plan (issue 24 review, defect
+     16: that copy printed 6 pages against the 4 + 1 budget). */
+  section.fit, section.worksheet { line-height: 1.15; }
+  p.credit { font-size: 7pt; line-height: 1.1; color: var(--muted); }
   ol.sources.brief { line-height: 0.98; }
   /* a source mark is raised: without this it makes its line taller than the others */
   .refs { line-height: 0; vertical-align: 0.2em; }

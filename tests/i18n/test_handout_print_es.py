@@ -87,3 +87,29 @@ def _page_size(pdf: Path) -> str:
     assert PDFINFO is not None
     info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
     return next(line for line in info.splitlines() if line.startswith("Page size"))
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        # Known gap (02:14 UTC, after the other choices moved up and the scale-measured side
+        # effects were added on main): the Spanish Letter copy runs about 7 lines (the leaning,
+        # the plan and the disclaimer) onto a fifth content page. Strict: it fails once fixed.
+        pytest.param(
+            "Letter",
+            marks=pytest.mark.xfail(strict=True, reason="Spanish Letter consult-filled copy: ~7 lines over 4 pages"),
+        ),
+        "A4",
+    ],
+)
+def test_a_consult_filled_spanish_handout_keeps_the_page_budget(tmp_path: Path, size: str) -> None:
+    """The consult-filled copy (values, SURE, a plan) in Spanish: four pages of content, the
+    sources on the fifth, as the English (issue 24 review, defect 16)."""
+    from tests.render.test_handout_print import filled_pages
+
+    pages = filled_pages(tmp_path, size, "--lang", "es")
+    sources = next(i for i, t in enumerate(pages, 1) if t.startswith(SOURCES_ES))
+    assert len(pages) <= 5 and sources <= 5, (len(pages), sources)
+    content = " ".join(pages[: sources - 1])
+    for words in ("Puntaje: 2 de 4.", "Decidir antes del 2027-03-01", "Esta herramienta le da información"):
+        assert words in content, words

@@ -120,3 +120,47 @@ def test_the_page_budget_holds_on_a4(tmp_path: Path, profile: str) -> None:
     sources = next(i for i, t in enumerate(pages, 1) if t.startswith("Where this information comes from"))
     assert len(pages) <= 5 and sources <= 5
     assert any("How to get started" in t for t in pages[: sources - 1])
+
+
+#: A consult-filled copy (issue 24 review, defect 16: it printed 6 pages): the example's
+#: answers with every value rated, SURE 2 of 4 and a plan, as a consult saves them.
+FILLED = (
+    "values_evidence: 8\nvalues_cost: 3\nvalues_time: 5\nvalues_home: 10\nvalues_needles: 5\n"
+    "values_monitoring: 9\nsure_sure: false\nsure_understand: true\nsure_values: true\nsure_support: false\n"
+    "plan_leaning: unsure\nplan_decide_by: '2027-03-01'\n"
+    "plan_notes: 'Questions: Does it hurt? Talk it over with: My partner.'\n"
+)
+
+
+def filled_profile(tmp_path: Path) -> str:
+    path = tmp_path / "filled.yaml"
+    path.write_text(Path(EXAMPLE).read_text() + FILLED)
+    return str(path)
+
+
+def filled_pages(tmp_path: Path, size: str, *lang: str) -> list[str]:
+    out = tmp_path / f"filled-{size}-{'-'.join(lang) or 'en'}.html"
+    res = CliRunner().invoke(app, ["compare", "-p", filled_profile(tmp_path), "-a", "patient", "-o", str(out), *lang])
+    assert res.exit_code == 0, res.stderr
+    if size == "A4":
+        out.write_text(out.read_text().replace("</head>", "<style>@page { size: A4; }</style></head>", 1))
+    pdf = print_pdf(out, tmp_path)
+    return [" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", ["Letter", "A4"])
+def test_a_consult_filled_handout_keeps_the_page_budget(tmp_path: Path, size: str) -> None:
+    """Values, SURE and a plan on four pages of content, the sources on the fifth."""
+    pages = filled_pages(tmp_path, size)
+    sources = next(i for i, t in enumerate(pages, 1) if t.startswith("Where this information comes from"))
+    assert len(pages) <= 5 and sources <= 5, (len(pages), sources)
+    content = " ".join(pages[: sources - 1])
+    for words in (
+        "How each option matches what you said matters",  # the fit, in words
+        "Score 2 of 4.",  # SURE
+        "Decide by 2027-03-01",  # the plan
+        "You do not have to decide today.",  # a SURE "no" and its next step
+        "This tool gives you information",  # the disclaimer, before the sources
+    ):
+        assert words in content, words
