@@ -137,6 +137,12 @@ def out_of_pocket_for(
                     "At most you would pay the full price."
                 ),
             )
+        elif profile.insurance == "uninsured":
+            # No insurance to "likely not pay" (issue 24 review, defect 12).
+            words = Worded(
+                "Estimate: no insurance, so the full price (cash).",
+                tr("This is a guess. With no insurance, you would pay the full price."),
+            )
         elif coverage.likely_covered is False:
             words = Worded(
                 "Estimate: coverage unlikely for this payer, so the full price (cash).",

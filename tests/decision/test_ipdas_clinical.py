@@ -137,6 +137,9 @@ def test_uninsured_spravato_price_says_it_is_medicares_rate_and_no_insurance_is_
     m = _payer("uninsured")
     assert coverage_text(m.coverage, "patient") == "No insurance: you pay the full price"
     assert "insurance unlikely to pay" not in coverage_text(m.coverage, "patient")
+    assert m.cost.out_of_pocket is not None
+    assert "insurance will likely not pay" not in m.cost.out_of_pocket.assumptions.patient
+    assert "With no insurance" in m.cost.out_of_pocket.assumptions.patient
     said = oop_text(m.cost, "patient")
     assert said.startswith("$907–$1,290") and "Medicare's rate" in said and "may charge more" in said
     # Someone with insurance keeps the insurance words.
