@@ -124,7 +124,7 @@ VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
         "3b530ab931b65828ee5ae71fd67a5ed633c254a58e9e2b37526360c25cf23425",  # 0.5.0
         # Issue 24 (IPDAS review, clinical): pregnancy names Spravato and compounded
         # "not_advised" and says the label's words; severities as before. Passed the floor in full.
-        "2839232defbd1333a075198ae8c6c16d8a74c8a91c333e8bb7d3b254825386c2",
+        "2839232defbd1333a075198ae8c6c16d8a74c8a91c333e8bb7d3b254825386c2",  # 0.6.0
     }
 )
 
