@@ -55,13 +55,13 @@ from ketadecide.render.labels import (
     key_finding_names,
     leaning_elsewhere,
     log_line,
+    modality_status_text,
     money,
     oop_assumptions,
     oop_course_text,
     oop_text,
     open_checklists,
     stale_texts,
-    status_text,
     word_of,
 )
 from ketadecide.render.trend import trend_svg
@@ -155,7 +155,7 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
     if not detail_only:
         row(
             STATUS_ROW[audience],
-            [f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=urgent))}</span>' for m in ms],
+            [f'<span class="st-{m.status}">{e(modality_status_text(m, audience, urgent=urgent))}</span>' for m in ms],
         )
         row(
             INDICATION_ROW[audience],
@@ -218,7 +218,7 @@ def _findings(result: Result, audience: Audience, index: SourceIndex) -> list[st
         out.append('<div class="card">')
         out.append(
             f'<h3>{e(m.short_name)}: <span class="st-{m.status}">'
-            f"{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span></h3>"
+            f"{e(modality_status_text(m, audience, urgent=result.crisis.triggered))}</span></h3>"
         )
         if not m.findings:
             out.append(f"<p>{e(h['nothing'])}</p>")
@@ -444,7 +444,7 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
     row(
         STATUS_ROW[audience],
         [
-            f'<span class="st-{m.status}">{e(status_text(m.status, audience, urgent=result.crisis.triggered))}</span>'
+            f'<span class="st-{m.status}">{e(modality_status_text(m, audience, urgent=result.crisis.triggered))}</span>'
             for m in ms
         ],
     )

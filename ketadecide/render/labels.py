@@ -34,13 +34,16 @@ if TYPE_CHECKING:  # a comparison never loads the course-report models (start-up
     from ketadecide.troubleshoot.report import TroubleshootReport
 
 # No tick for no_flags: it means only that nothing was flagged, never "eligible".
-STATUS_SYMBOL = {"no_flags": "○", "caution": "▲", "incomplete": "?", "contraindicated": "✖"}
+STATUS_SYMBOL = {"no_flags": "○", "caution": "▲", "incomplete": "?", "contraindicated": "✖", "not_advised": "▲"}
 STATUS_WORD: dict[str, dict[str, str]] = {
     "clinician": {
         "no_flags": "no flags",
         "caution": "caution",
         "incomplete": "incomplete",
         "contraindicated": "contraindicated",
+        # A caution the label or the FDA advises against (a rule's not_advised): a display word
+        # only, the status stays "caution" (issue 24 re-review, N4).
+        "not_advised": "caution (not recommended)",
     },
     "patient": {
         # Not "no concerns" or "safe": only that the answers given raised no flag.
@@ -48,6 +51,7 @@ STATUS_WORD: dict[str, dict[str, str]] = {
         "caution": "talk it over first",
         "incomplete": "more answers needed",
         "contraindicated": "not advised for you",
+        "not_advised": "not recommended for you",
     },
 }
 SEVERITY_WORD: dict[str, dict[str, str]] = {
@@ -114,6 +118,15 @@ def status_text(status: str, audience: Audience, *, urgent: bool = False) -> str
     if urgent and status != "contraindicated":
         return f"{STATUS_SYMBOL[status]} {URGENT_WORD[audience]}"
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[audience][status]}"
+
+
+def modality_status_text(m: ModalityResult, audience: Audience, *, urgent: bool = False) -> str:
+    """An option's status for a Safety check row or a note: a caution whose finding the label
+    or the FDA advises against (pregnancy) reads "not recommended for you", never the same
+    "talk it over first" as any other caution (issue 24 re-review, N4). Display only: the
+    result's status stays "caution"."""
+    advised_against = m.status == "caution" and any(word_of(f) == "not_advised" for f in m.findings)
+    return status_text("not_advised" if advised_against else m.status, audience, urgent=urgent)
 
 
 INDICATION_ROW = {"clinician": "Indication", "patient": "Approved use?"}

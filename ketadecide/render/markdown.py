@@ -49,6 +49,7 @@ from ketadecide.render.labels import (
     index_for,
     key_finding_names,
     log_line,
+    modality_status_text,
     money,
     oop_assumptions,
     oop_course_text,
@@ -57,7 +58,6 @@ from ketadecide.render.labels import (
     outcome_sentence,
     stale_texts,
     stamp,
-    status_text,
     sure_score_line,
     sure_step_text,
     word_of,
@@ -146,7 +146,7 @@ def comparison_lines(
 
     row(
         STATUS_ROW[audience],
-        [e(status_text(m.status, audience, urgent=result.crisis.triggered)) for m in result.modalities],
+        [e(modality_status_text(m, audience, urgent=result.crisis.triggered)) for m in result.modalities],
     )
     row(INDICATION_ROW[audience], [e(m.indication.label.for_(audience)) for m in result.modalities])
     row(
@@ -185,7 +185,7 @@ def comparison_lines(
 
     lines += ["## " + ("Findings" if audience == "clinician" else tr("What we noticed")), ""]
     for m in result.modalities:
-        lines.append(f"### {e(m.short_name)}: {e(status_text(m.status, audience, urgent=result.crisis.triggered))}")
+        lines.append(f"### {e(m.short_name)}: {e(modality_status_text(m, audience, urgent=result.crisis.triggered))}")
         lines.append("")
         if not m.findings:
             lines.append("- " + ("no findings" if audience == "clinician" else tr("nothing to flag")))

@@ -15,7 +15,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience, ModalityResult, Result
-from ketadecide.render.labels import coverage_text, money, open_checklists, short_name, status_text
+from ketadecide.render.labels import coverage_text, modality_status_text, money, open_checklists, short_name
 
 if TYPE_CHECKING:
     from ketadecide.knowledge.base import KnowledgeBase
@@ -43,7 +43,7 @@ def _wrapped(entry: str) -> str:
 
 
 def _option(m: ModalityResult, urgent: bool) -> str:
-    said = [status_text(m.status, "clinician", urgent=urgent).split(" ", 1)[1], m.indication.label.for_("clinician")]
+    said = [modality_status_text(m, "clinician", urgent=urgent).split(" ", 1)[1], m.indication.label.for_("clinician")]
     if m.status != "contraindicated":
         coverage = coverage_text(m.coverage, "clinician").lstrip("✔✖? ")
         said.append(("coverage " if coverage.startswith("unknown") else "") + coverage)

@@ -46,6 +46,7 @@ from ketadecide.render.labels import (
     incomplete_line,
     index_for,
     key_finding_names,
+    modality_status_text,
     money,
     nothing_open_text,
     oop_assumptions,
@@ -54,7 +55,6 @@ from ketadecide.render.labels import (
     open_checklists,
     stale_texts,
     stamp,
-    status_text,
     word_of,
 )
 from ketadecide.render.terminal_course import course_report_text
@@ -97,7 +97,7 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
         (
             STATUS_ROW[audience],
             [
-                Text(status_text(m.status, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
+                Text(modality_status_text(m, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
                 for m in result.modalities
             ],
         )
@@ -485,7 +485,7 @@ def glance_lines(result: Result, audience: Audience, width: int) -> list[Text]:
     for m in result.modalities:
         # What this person would likely pay (issue 24), never the list price unlabelled.
         oop = m.cost.out_of_pocket
-        status = status_text(m.status, audience, urgent=result.crisis.triggered)
+        status = modality_status_text(m, audience, urgent=result.crisis.triggered)
         said = f"{status} · {m.indication.label.for_(audience)} · {coverage_text(m.coverage, audience, m.status)}"
         if m.status != "contraindicated":  # a price under "not advised" reads as an offer
             price = (money(*oop.per_session) if oop else money(*m.cost.per_session)) + tr(" (est.)")
@@ -541,7 +541,7 @@ def _summary_table(result: Result, audience: Audience, title: str) -> Table:
     table.add_row(
         STATUS_ROW[audience],
         *[
-            Text(status_text(m.status, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
+            Text(modality_status_text(m, audience, urgent=result.crisis.triggered), style=STATUS_STYLE[m.status])
             for m in ms
         ],
     )
@@ -575,7 +575,7 @@ def _summary_block(m: ModalityResult, audience: Audience, width: int, *, urgent:
     """One modality as a few wrapped lines, for narrow terminals."""
     head = Text(m.short_name, style="bold")
     head.append("  ")
-    head.append(status_text(m.status, audience, urgent=urgent), style=STATUS_STYLE[m.status])
+    head.append(modality_status_text(m, audience, urgent=urgent), style=STATUS_STYLE[m.status])
     head.append(f" · {m.indication.label.for_(audience)}")
     lines = [head]
     cost = oop_text(m.cost, audience, m.status)

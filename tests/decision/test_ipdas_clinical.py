@@ -10,7 +10,10 @@ import pytest
 from ketadecide import evaluate, load_knowledge_base
 from ketadecide.knowledge.models import ScreenRule
 from ketadecide.profile import parse_profile
+from ketadecide.render.html import render_html
 from ketadecide.render.json import render_json
+from ketadecide.render.markdown import render_markdown
+from ketadecide.render.note import render_note
 from ketadecide.render.terminal import render_table
 
 KB = load_knowledge_base()
@@ -202,3 +205,22 @@ def test_a_tie_is_the_best_match_shared_above_the_little_band() -> None:
     assert [t.patient for t in result.fit.ties] == [
         "Spravato and Oral/sublingual ketamine match what you said equally well. It is a tie."
     ]
+
+
+def test_a_route_not_recommended_in_pregnancy_says_so_in_the_safety_check_and_the_note() -> None:
+    # Re-review N4: "talk it over first" / "caution" read like any caution.
+    result = evaluate(parse_profile(PREGNANT), KB)
+    summary = " ".join(render_table(result, "patient", detail=False, width=80).split())
+    assert summary.count("▲ not recommended for you") == 2
+    assert summary.count("▲ talk it over first") == 2  # IV and IM: a caution, not advised against
+    for page in (render_html(result, "patient"), render_markdown(result, "patient")):
+        assert page.count("▲ not recommended for you") >= 2
+    note = " ".join(render_note(result).split())
+    assert "Spravato: caution (not recommended)," in note
+    assert "Oral/sublingual ketamine: caution (not recommended)," in note
+    assert "IV ketamine: caution, " in note and "IM ketamine: caution, " in note
+    # Display only: the result's status stays "caution".
+    assert {m.id: m.status for m in result.modalities} == dict.fromkeys(
+        ("spravato", "iv", "im", "compounded"), "caution"
+    )
+    assert '"status": "caution"' in render_json(result, "patient")
