@@ -190,6 +190,7 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
             lambda line: _show(line, stream, table_width(output if not on_screen else None)),
             handout=wants_handout(fmt, output),
             notes=record,
+            pointer_shown=on_screen,  # the table just shown says where else to turn
         )
     except KeyboardInterrupt:
         raise _goodbye("consult cancelled", EXIT_INTERRUPTED) from None

@@ -35,11 +35,13 @@ def after_comparison(
     *,
     handout: bool = False,
     notes: RecordNotes | None = None,
+    pointer_shown: bool = False,
 ) -> tuple[Profile, Result | None]:
     """Ask the steps the data offers; return the profile with their answers and the result
     evaluated from it (None when nothing was answered: the first result stands). ``notes``:
     what a health-record import knows beyond the profile (stale values, record conflicts),
-    kept with every evaluation."""
+    kept with every evaluation. ``pointer_shown``: the comparison on the screen already said
+    where else to turn when no route is open (the brief does not repeat it)."""
     record: dict[str, Any] = person.to_record()
     given = dict(record)
     result: Result | None = None
@@ -48,7 +50,8 @@ def after_comparison(
     if kb.values() is not None or kb.decision() is not None:
         # The benefits and harms in brief come before the values and SURE questions, so
         # "Do you know the benefits and risks of each option?" asks about something shown.
-        brief = evidence_brief_lines(evaluate(person, kb, handout=handout, record=notes), audience)
+        first = evaluate(person, kb, handout=handout, record=notes)
+        brief = evidence_brief_lines(first, audience, pointer_shown=pointer_shown)
         for line in brief:
             show(line)
     if (values := kb.values()) is not None:

@@ -24,11 +24,13 @@ from ketadecide.render.labels import (
 )
 
 
-def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
+def evidence_brief_lines(result: Result, audience: Audience, *, pointer_shown: bool = False) -> list[str]:
     """Each option's benefits and harms in brief, before the values and SURE questions (issue
     24: the SURE question "Do you know the benefits and risks of each option?" needs them
     shown): its first benefit figure and its most common harm, each beside its comparator's
-    number, or why there is none; then the warning against comparing across trials."""
+    number, or why there is none; then the warning against comparing across trials.
+    ``pointer_shown``: the comparison just shown on the screen already said that no route is
+    open and where else to turn, with its sources; it is not printed twice in a row."""
     options = figured(result)  # a ruled-out option's figures would read as an offer
     if not options and result.nothing_open is None:
         return []
@@ -46,7 +48,10 @@ def evidence_brief_lines(result: Result, audience: Audience) -> list[str]:
             out += [f"  - {a.name.for_(audience)}: {a.line.for_(audience)}" for a in d.alternatives]
         out.append("")
     if result.nothing_open is not None:
-        # Every route ruled out (issue 24 review, defect 5): what else there is, with sources.
+        # Every route ruled out (issue 24 review, defect 5): what else there is, with sources,
+        # once (IPDAS re-review N9: the table above it had just said the same).
+        if pointer_shown:
+            return out if len(out) > 1 else []
         index = index_for(audience)
         said = result.nothing_open.for_(audience) + index.refs(result.nothing_open_refs)
         return [*out, said, *(f"  [{n}] {findable(c)}" for n, c in index.items())]
