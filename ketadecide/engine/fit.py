@@ -11,7 +11,8 @@ finding; 0-100; an option the label or the FDA advises against for this person (
 ``not_advised``) is capped below the "partial" band and that is its main drawback.
 s_oa is this person's: the cost attribute is scored from their out-of-pocket
 estimate and the evidence attribute from the certainty grade and the indication. Options stay
-in the contract's order, equal scores are reported as ties, and people see a band in words
+in the contract's order, a shared best score above the "little" band (options not capped)
+is reported as a tie, and people see a band in words
 ("matches much / some / little of what you said") with the strongest match and the main
 drawback, never the number or a rank. The reasons name the two attributes with the largest
 |w_a * (s_oa - 5)|: how far the attribute pulled this option away from a neutral 5, weighted
@@ -195,7 +196,7 @@ def _entry(
     own = tuple(name for fid, name in relative.items() if fid not in shared)
     # The label or the FDA advises against it for this person: named first, and the match
     # capped below the "some" band, so it never reads as a good match (issue 24 review).
-    advised_against = tuple(f.name for f in m.findings if f.severity == "relative" and f.not_advised)
+    advised_against = _advised_against(m)
     score = max(0, fit_score(rated, scores) - derived.caution_penalty * len(cautions))
     if advised_against:
         score = min(score, derived.band_at["partial"] - 1)
@@ -247,6 +248,12 @@ def _entry(
         drawback=drawback,
         cautions=cautions,
     )
+
+
+def _advised_against(m: ModalityResult) -> tuple[Worded, ...]:
+    """The names of the relative findings whose rule advises against this option for this
+    person (a rule's ``not_advised``): such an option's match is capped."""
+    return tuple(f.name for f in m.findings if f.severity == "relative" and f.not_advised)
 
 
 def _derived_sources(values: ValuesFile, attribute: str) -> tuple[str, ...]:
@@ -304,10 +311,14 @@ def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: Value
         )
     names = {m.id: m.short_name for m in modalities}
     ties: list[Worded] = []
-    by_score: dict[int, list[str]] = {}
-    for entry in ranking:
-        by_score.setdefault(entry.score, []).append(names[entry.id])
-    for group in by_score.values():
+    # A tie is news only for the best match, and only when it matches more than a little: two
+    # options capped because they are not advised (or two weak matches) "tying" would read as
+    # a recommended pair (issue 24 re-review, N1). Capped options never take part.
+    capped = {m.id for m in fitted if _advised_against(m)}
+    open_entries = [e for e in ranking if e.id not in capped]
+    top = max((e.score for e in open_entries), default=None)
+    if top is not None and _band(top, values.derived) != "little":
+        group = [names[e.id] for e in open_entries if e.score == top]
         if len(group) > 1:
             ties.append(_fmt(wording.tie, names=" and ".join([", ".join(group[:-1]), group[-1]])))
     nothing_open = None

@@ -127,7 +127,9 @@ def validate_files(
     for spec in files.REQUIRED:
         if spec.name in texts:
             try:
-                parsed[spec.name] = _validate_raw(extras.path_of(spec.name), data.raw(spec.name), spec.model())
+                # A merged file that fails names the clinic's file: the bundled one alone is valid.
+                path = directory / spec.name if data.clinic and spec.name in data.clinic else extras.path_of(spec.name)
+                parsed[spec.name] = _validate_raw(path, data.raw(spec.name), spec.model())
             except InputError as exc:
                 errors.extend(exc.problems)
     if data.clinic is not None:

@@ -160,3 +160,45 @@ def test_first_course_says_whether_the_deductible_is_in_it() -> None:
     assert "plus your deductible" in oop_course_text(commercial.cost, "no_flags", "patient")
     medicaid = _payer("medicaid")
     assert "deductible" not in oop_course_text(medicaid.cost, "no_flags", "patient")
+
+
+# The reviewer's ratings (re-review N1): proof 5, cost 8, time 3, home 10, needles 2, staff 2.
+REVIEWER_RATINGS = {
+    "values_evidence": 5,
+    "values_cost": 8,
+    "values_time": 3,
+    "values_home": 10,
+    "values_needles": 2,
+    "values_monitoring": 2,
+}
+
+
+@pytest.mark.parametrize(
+    ("ratings", "equal"),
+    [
+        (REVIEWER_RATINGS, ("spravato", "compounded")),
+        ({"values_needles": 10}, ("spravato", "compounded")),
+        ({"values_home": 10}, ("iv", "im")),
+    ],
+)
+def test_routes_capped_in_pregnancy_or_matching_little_never_tie(
+    ratings: dict[str, int], equal: tuple[str, str]
+) -> None:
+    result = evaluate(parse_profile({**PREGNANT, **ratings}), KB)
+    assert result.fit is not None
+    fit = {e.id: e for e in result.fit.ranking}
+    # Two routes share a score, but both are capped (not advised) or both match little: no tie.
+    assert fit[equal[0]].score == fit[equal[1]].score
+    assert result.fit.ties == ()
+    assert "tie" not in render_table(result, "patient", detail=False, width=80)
+
+
+def test_a_tie_is_the_best_match_shared_above_the_little_band() -> None:
+    # Not pregnant, needles only: Spravato and compounded both match much (no needles), a tie.
+    result = evaluate(parse_profile({**PREGNANT, "pregnancy": "none", "values_needles": 10}), KB)
+    assert result.fit is not None
+    fit = {e.id: e for e in result.fit.ranking}
+    assert fit["spravato"].score == fit["compounded"].score and fit["spravato"].band != "little"
+    assert [t.patient for t in result.fit.ties] == [
+        "Spravato and Oral/sublingual ketamine match what you said equally well. It is a tie."
+    ]

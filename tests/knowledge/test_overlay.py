@@ -289,6 +289,20 @@ def test_a_clinic_may_add_to_not_advised_never_drop_from_it(tmp_path: Path, bund
     assert not weaker(evaluate(profile, bundled_kb), evaluate(profile, kb))
 
 
+def test_a_merged_rule_that_fails_names_the_clinics_file(tmp_path: Path) -> None:
+    """Adding a route to ``not_advised`` without the note the model asks for fails after the
+    merge; the bundled file alone is valid, so the problem names the clinic's file."""
+
+    def add_iv(raw: dict[str, Any]) -> None:
+        raw.setdefault("screens", {})["pregnancy_or_breastfeeding"] = {"not_advised": ["spravato", "compounded", "iv"]}
+
+    folder = clinic(tmp_path, {CONTRA: add_iv}, full_copy=False)
+    failed = outcome(folder)
+    assert isinstance(failed, InputError)
+    assert [p.source for p in failed.problems] == [str(folder / CONTRA)]
+    assert failed.problems[0].field == "screens.pregnancy_or_breastfeeding"
+
+
 #: Edits the overlay keeps, because by construction they cannot make anything fire less.
 KEPT: dict[str, tuple[str, Edit]] = {
     "bp_severe 180 -> 181": (CONTRA, when("bp_severe", lambda w: _replace_values(w, 180, 181))),
