@@ -265,9 +265,11 @@ def _handout(
     resources: bool = True,
     more_questions: tuple[HandoutItem, ...] = (),
     checklist: bool = True,
+    questions: bool = True,
 ) -> list[str]:
     """Checklist (pre-treatment: ``checklist=False`` for a course under way), questions and
-    crisis resources."""
+    crisis resources. ``questions=False``: no question for a ketamine provider (no route is
+    open)."""
     if handout is None:
         return []
     h = HEADINGS[audience]
@@ -276,9 +278,11 @@ def _handout(
         out += [f"<section><h2>{e(h['checklist'])}</h2>", '<ul class="checklist twocol">']
         out += [f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in handout.checklist]
         out.append("</ul></section>")
-    out += [f"<section><h2>{e(h['questions'])}</h2>", '<ol class="questions twocol">']
-    out += [f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in (*handout.questions, *more_questions)]
-    out.append("</ol></section>")
+    if questions:
+        out += [f"<section><h2>{e(h['questions'])}</h2>", '<ol class="questions twocol">']
+        items = (*handout.questions, *more_questions)
+        out += [f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in items]
+        out.append("</ol></section>")
     if resources and not crisis.triggered:
         out += [
             f'<section class="resources"><h3>{e(h["resources"])}</h3>',
@@ -390,9 +394,16 @@ def _worksheet(result: Result) -> list[str]:
             )
             + "</p>"
         )
+    # What matters most rates the ketamine routes against each other: not asked when every
+    # route is ruled out (IPDAS re-review N5).
+    ratings = (
+        [f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>"]
+        if result.nothing_open is None
+        else []
+    )
     return [
         f'<section class="worksheet"><h2>{e(tr("Your next steps"))}</h2>',
-        f"<p><b>{e(tr('What matters most to you'))}</b> {e(tr('(0 = not at all, 10 = a lot)?'))} {cells}</p>",
+        *ratings,
         f"<p><b>{e(tr('Which option are you leaning toward?'))}</b> {names} "
         f"{box('unsure')} {e(tr('Not sure yet'))} {box('else')} {e(tr('Something else:'))} {other}".rstrip()
         + "</p>",
@@ -466,13 +477,14 @@ def _summary(result: Result, audience: Audience, index: SourceIndex) -> list[str
         ],
     )
     row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status, audience)) for m in ms])
-    row(
-        LIST_PRICE_ROW[audience],
-        [
-            e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") + cite(index, m.cost.refs)
-            for m in ms
-        ],
-    )
+    if result.nothing_open is None:  # every route ruled out: a price would read as an offer (N5)
+        row(
+            LIST_PRICE_ROW[audience],
+            [
+                e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") + cite(index, m.cost.refs)
+                for m in ms
+            ],
+        )
     row(tr("Visits"), [e(m.glance.visits.for_(audience)) + cite(index, m.glance.refs) if m.glance else "" for m in ms])
     row(
         "Time per visit" if audience == "clinician" else tr("Each visit"),
@@ -570,9 +582,13 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
             *_suggestions(result.troubleshooting, audience, index),
             "</section>",
         ]
-    body += _comparison(result, audience, index, detail_only=True)
+    # Every route ruled out (IPDAS re-review N5): no ketamine-clinic material on a patient's
+    # copy (more about each route, choosing a clinic, questions for a ketamine provider).
+    ruled_out = result.nothing_open is not None
+    if not (ruled_out and audience == "patient"):
+        body += _comparison(result, audience, index, detail_only=True)
     # The clinic questions join the handout's own list, so the page asks once.
-    body += decision_sections(result, audience, index, clinic_questions=result.handout is None)
+    body += decision_sections(result, audience, index, clinic_questions=result.handout is None, clinic=not ruled_out)
     body += _checklists(result, audience, index)
     more = result.decision.questions if result.decision is not None else ()
     # The disclaimer below gives 988 and the emergency room in every copy, and the crisis or
@@ -582,7 +598,14 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
     # answered (nothing is missing) — the consult-filled copy's page budget (defect 16).
     readiness = not (audience == "patient" and result.sure is not None and not result.missing)
     body += _handout(
-        result.handout, result.crisis, audience, index, resources=False, more_questions=more, checklist=readiness
+        result.handout,
+        result.crisis,
+        audience,
+        index,
+        resources=False,
+        more_questions=more,
+        checklist=readiness,
+        questions=not ruled_out,
     )
     if audience == "patient":
         sheet = _worksheet(result)

@@ -3,7 +3,7 @@ who made this; placed after the comparison by :mod:`ketadecide.render.html`."""
 
 from __future__ import annotations
 
-from ketadecide.engine.result import Audience, HandoutItem, Result
+from ketadecide.engine.result import Audience, DecisionSupport, HandoutItem, Result
 from ketadecide.lang import tr, trf
 from ketadecide.render.html_page import cite, e
 from ketadecide.render.labels import (
@@ -95,9 +95,11 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
 
 
 def decision_sections(
-    result: Result, audience: Audience, index: SourceIndex, *, clinic_questions: bool = True
+    result: Result, audience: Audience, index: SourceIndex, *, clinic_questions: bool = True, clinic: bool = True
 ) -> list[str]:
-    """Evidence, fit, SURE, choosing a clinic and who made this (after the comparison)."""
+    """Evidence, fit, SURE, choosing a clinic and who made this (after the comparison).
+    ``clinic=False`` (every route ruled out): no choosing a clinic, talk therapy with each
+    route or clinic questions (IPDAS re-review N5)."""
     h = DECISION_HEADINGS[audience]
     out: list[str] = []
     out += _evidence(result, audience, index, h)
@@ -107,29 +109,8 @@ def decision_sections(
         out += ['<section class="sure">', *sure_block(result, audience, index), "</section>"]
     d = result.decision
     if d is not None:
-
-        def items(xs: tuple[HandoutItem, ...]) -> list[str]:
-            return [
-                '<ul class="twocol">',
-                *(f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in xs),
-                "</ul>",
-            ]
-
-        out += [f'<section class="clinic"><h2>{e(h["clinic"])}</h2>', f"<h3>{e(h['look_for'])}</h3>"]
-        out += [*items(d.look_for), f"<h3>{e(h['red_flags'])}</h3>", *items(d.red_flags)]
-        out += [f"<h3>{e(h['therapy'])}</h3>", "<ul>"]
-        # The evidence line is often the same for all four: said once under the list then.
-        said = {d.therapy[m.id][1].for_(audience) for m in result.modalities}
-        for m in result.modalities:
-            offered, evidence, _certainty, refs = d.therapy[m.id]
-            text = e(offered.for_(audience)) + ("" if len(said) == 1 else f" {e(evidence.for_(audience))}")
-            out.append(f"<li><b>{e(m.short_name)}:</b> {text}{cite(index, refs)}</li>")
-        out.append("</ul>")
-        if len(said) == 1:
-            out.append(f"<p>{e(said.pop())}</p>")
-        if clinic_questions:
-            out += [f"<h3>{e(h['questions'])}</h3>", *items(d.questions)]
-        out.append("</section>")
+        if clinic:
+            out += _clinic(result, d, audience, index, clinic_questions=clinic_questions)
         out += [f'<section class="about"><h2>{e(h["about"])}</h2>', f"<p>{e(d.decision.for_(audience))}</p>"]
         out += ["<ul>", f"<li>{e(d.made_by.for_(audience))}</li>"]
         out.append(f"<li>{e(d.funding.for_(audience))}</li>")
@@ -138,6 +119,38 @@ def decision_sections(
         if d.sponsored:
             out.append(SPONSORED_SLOT)  # filled by fill_sponsored once the whole page is cited
         out += ["</ul>", "</section>"]
+    return out
+
+
+def _clinic(
+    result: Result, d: DecisionSupport, audience: Audience, index: SourceIndex, *, clinic_questions: bool
+) -> list[str]:
+    """Choosing a clinic: what to look for, warning signs, talk therapy with each route and
+    (``clinic_questions``) the questions for the clinic."""
+    h = DECISION_HEADINGS[audience]
+
+    def items(xs: tuple[HandoutItem, ...]) -> list[str]:
+        return [
+            '<ul class="twocol">',
+            *(f"<li>{e(i.text.for_(audience))}{cite(index, i.refs)}</li>" for i in xs),
+            "</ul>",
+        ]
+
+    out = [f'<section class="clinic"><h2>{e(h["clinic"])}</h2>', f"<h3>{e(h['look_for'])}</h3>"]
+    out += [*items(d.look_for), f"<h3>{e(h['red_flags'])}</h3>", *items(d.red_flags)]
+    out += [f"<h3>{e(h['therapy'])}</h3>", "<ul>"]
+    # The evidence line is often the same for all four: said once under the list then.
+    said = {d.therapy[m.id][1].for_(audience) for m in result.modalities}
+    for m in result.modalities:
+        offered, evidence, _certainty, refs = d.therapy[m.id]
+        text = e(offered.for_(audience)) + ("" if len(said) == 1 else f" {e(evidence.for_(audience))}")
+        out.append(f"<li><b>{e(m.short_name)}:</b> {text}{cite(index, refs)}</li>")
+    out.append("</ul>")
+    if len(said) == 1:
+        out.append(f"<p>{e(said.pop())}</p>")
+    if clinic_questions:
+        out += [f"<h3>{e(h['questions'])}</h3>", *items(d.questions)]
+    out.append("</section>")
     return out
 
 

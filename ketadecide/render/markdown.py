@@ -108,7 +108,10 @@ def render_markdown(result: Result, audience: Audience = "clinician") -> str:
         lines += [f"**{e(result.nothing_open.for_(audience))}**{index.refs(result.nothing_open_refs)}", ""]
     lines += comparison_lines(result, audience, index, alternatives=True)
     lines += troubleshooting_lines(result.troubleshooting, audience, index)
-    lines += handout_lines(result.handout, result.crisis.triggered, audience, index)
+    # Every route ruled out: no questions for a ketamine provider, no choosing a clinic (N5).
+    lines += handout_lines(
+        result.handout, result.crisis.triggered, audience, index, questions=result.nothing_open is None
+    )
     lines += decision_lines(result, audience, index)
     lines += checklist_lines(result, audience, index)
     # The sellers' sources only among those cited above (the checklists come after "Who made
@@ -170,10 +173,11 @@ def comparison_lines(
         ],
     )
     row(OOP_COURSE_ROW[audience], [e(oop_course_text(m.cost, m.status, audience)) for m in result.modalities])
-    row(
-        LIST_PRICE_ROW[audience],
-        [e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") for m in result.modalities],
-    )
+    if result.nothing_open is None:  # every route ruled out: a price would read as an offer (N5)
+        row(
+            LIST_PRICE_ROW[audience],
+            [e(money(*m.cost.per_session)) + (tr(" (est.)") if m.cost.estimate else "") for m in result.modalities],
+        )
     if any(m.cost.budget_note for m in result.modalities):
         row(
             tr("Budget"),
@@ -223,7 +227,13 @@ def troubleshooting_lines(suggestions: tuple[Suggestion, ...], audience: Audienc
 
 
 def handout_lines(
-    handout: Handout | None, crisis_shown: bool, audience: Audience, index: SourceIndex, *, checklist: bool = True
+    handout: Handout | None,
+    crisis_shown: bool,
+    audience: Audience,
+    index: SourceIndex,
+    *,
+    checklist: bool = True,
+    questions: bool = True,
 ) -> list[str]:
     """The handout's checklist (a pre-treatment one: ``checklist=False`` for a course under
     way), questions and (unless a crisis banner is already shown) crisis resources."""
@@ -244,9 +254,10 @@ def handout_lines(
         lines += ["## " + head, ""]
         lines += [f"- [ ] {e(i.text.for_(audience))}{refs(i.refs)}" for i in handout.checklist]
         lines.append("")
-    lines += ["## " + ("Questions for the provider" if clinician else tr("Questions to ask a provider")), ""]
-    lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.refs)}" for n, i in enumerate(handout.questions, 1)]
-    lines.append("")
+    if questions:
+        lines += ["## " + ("Questions for the provider" if clinician else tr("Questions to ask a provider")), ""]
+        lines += [f"{n}. {e(i.text.for_(audience))}{refs(i.refs)}" for n, i in enumerate(handout.questions, 1)]
+        lines.append("")
     if not crisis_shown:
         lines += [
             "## " + ("Crisis resources" if clinician else tr("If you are ever in danger")),
@@ -485,7 +496,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
             lines.append(f"- **{e(step.question)}** No → {e(sure_step_text(step, audience))}{index.refs(step.refs)}")
         lines += ["", f"*{e(s.credit)}*", ""]
     d = result.decision
-    if d is not None:
+    if d is not None and result.nothing_open is None:  # no clinic to choose when none is open
         lines += [f"## {h['clinic']}", "", f"**{h['look_for']}**", ""]
         lines += [f"- {e(i.text.for_(audience))}{index.refs(i.refs)}" for i in d.look_for]
         lines += ["", f"**{h['red_flags']}**", ""]
@@ -498,7 +509,9 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
             )
         lines += ["", f"**{h['questions']}**", ""]
         lines += [f"- {e(i.text.for_(audience))}{index.refs(i.refs)}" for i in d.questions]
-        lines += ["", f"## {h['about']}", "", e(d.decision.for_(audience)), ""]
+        lines.append("")
+    if d is not None:
+        lines += [f"## {h['about']}", "", e(d.decision.for_(audience)), ""]
         lines += [f"- {e(d.made_by.for_(audience))}", f"- {e(d.funding.for_(audience))}"]
         lines.append(
             f"- {e(d.review_cycle.for_(audience))} ({d.oldest_review.isoformat()} to {d.newest_review.isoformat()})"

@@ -148,18 +148,19 @@ def comparison_rows(result: Result, audience: Audience, index: SourceIndex) -> l
         )
     )
     rows.append((OOP_COURSE_ROW[audience], [oop_course_text(m.cost, m.status, audience) for m in result.modalities]))
-    rows.append(
-        (
-            LIST_PRICE_ROW[audience],
-            [
-                f"{money(*m.cost.per_session)}"
-                + (tr(" (est.)") if m.cost.estimate else "")
-                + "\n"
-                + trf("as of {when}", when=month_year(m.cost.as_of))
-                for m in result.modalities
-            ],
+    if result.nothing_open is None:  # every route ruled out: a price would read as an offer (N5)
+        rows.append(
+            (
+                LIST_PRICE_ROW[audience],
+                [
+                    f"{money(*m.cost.per_session)}"
+                    + (tr(" (est.)") if m.cost.estimate else "")
+                    + "\n"
+                    + trf("as of {when}", when=month_year(m.cost.as_of))
+                    for m in result.modalities
+                ],
+            )
         )
-    )
     if any(m.cost.budget_note for m in result.modalities):
         rows.append(
             (tr("Budget"), [m.cost.budget_note.for_(audience) if m.cost.budget_note else "" for m in result.modalities])

@@ -123,15 +123,16 @@ def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceInde
     d = result.decision
     if d is None:
         return
-    lines.head(h["clinic"])
-    for title, items in ((h["look_for"], d.look_for), (h["red_flags"], d.red_flags), (h["questions"], d.questions)):
-        lines.bold(title)
-        for i in items:
-            lines.line(f"- {i.text.for_(audience)}", index.refs(i.refs))
-    lines.bold(h["therapy"])
-    for m in result.modalities:
-        offered, evidence, _c, refs = d.therapy[m.id]
-        lines.line(f"- {m.short_name}: {offered.for_(audience)} {evidence.for_(audience)}", index.refs(refs))
+    if result.nothing_open is None:  # every route ruled out: no clinic to choose (N5)
+        lines.head(h["clinic"])
+        for title, items in ((h["look_for"], d.look_for), (h["red_flags"], d.red_flags), (h["questions"], d.questions)):
+            lines.bold(title)
+            for i in items:
+                lines.line(f"- {i.text.for_(audience)}", index.refs(i.refs))
+        lines.bold(h["therapy"])
+        for m in result.modalities:
+            offered, evidence, _c, refs = d.therapy[m.id]
+            lines.line(f"- {m.short_name}: {offered.for_(audience)} {evidence.for_(audience)}", index.refs(refs))
     lines.head(h["about"])
     lines.line(d.decision.for_(audience))
     lines.line(d.made_by.for_(audience))

@@ -6,6 +6,8 @@ offer (N5). Synthetic profile only."""
 
 from __future__ import annotations
 
+import re
+
 from ketadecide import evaluate, load_knowledge_base
 from ketadecide.cli.main import app
 from ketadecide.profile import parse_profile
@@ -52,3 +54,47 @@ def test_the_consult_prints_the_pointer_and_its_sources_once(runner) -> None:
     )
     assert as_json.exit_code == 0, as_json.stderr
     assert " ".join(as_json.stderr.split()).count(POINTER) == 1
+
+
+KETAMINE_CLINIC = (
+    "Choosing a clinic",
+    "Talk therapy with each option",
+    "More about each option",
+    "Questions to ask a provider",
+    "Price before insurance",
+    "What matters most to you",
+)
+
+
+def test_with_no_route_open_no_view_prints_ketamine_clinic_material() -> None:
+    from ketadecide.render.html import render_html
+    from ketadecide.render.markdown import render_markdown
+    from ketadecide.render.terminal import render_table
+
+    result = _result()
+    views = {
+        "handout": re.sub(r"<style>.*?</style>", "", render_html(result, "patient"), flags=re.S),  # not its CSS
+        "markdown": render_markdown(result, "patient").replace("\\", ""),
+        "detail": render_table(result, "patient", detail=True, width=120),
+    }
+    for name, view in views.items():
+        flat = " ".join(view.split())
+        for heading in KETAMINE_CLINIC:
+            assert heading not in flat, (name, heading)
+        assert POINTER in flat, name  # what else there is stays
+        assert "Other choices (not ketamine)" in flat, name
+        # The other choices' comparators say they are the study's other arm, not an offer.
+        assert "With IV ketamine: 55" not in flat and "With Spravato: 27" not in flat, name
+        assert "In the same study, with IV ketamine: 55 out of 100." in flat, name
+    assert "Which option are you leaning toward?" in views["handout"]  # the plan stays
+    # With a route open, the clinic material is still there.
+    typical = evaluate(
+        parse_profile(
+            {"age": 40, "diagnoses": ["mdd"], "antidepressant_trials": 3, "suicidality": "none", "conditions": []}
+        ),
+        KB,
+    )
+    assert typical.nothing_open is None
+    page = " ".join(re.sub(r"<style>.*?</style>", "", render_html(typical, "patient"), flags=re.S).split())
+    for heading in KETAMINE_CLINIC:
+        assert heading in page, heading
