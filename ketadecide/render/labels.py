@@ -638,12 +638,26 @@ def leaning_elsewhere(
 ) -> tuple[str | None, str | None]:
     """The choice other than ketamine a plan's notes start with (the consult's own sentence,
     :func:`something_else_note`), and the rest of the notes; ``(None, notes)`` otherwise."""
-    if notes:
-        for alt in alternatives:
-            lead = something_else_note(alt.name.for_(audience), audience)
-            if notes.startswith(lead):
-                return alt.name.for_(audience), notes[len(lead) :].strip() or None
+    chosen = chosen_alternative(notes, alternatives)
+    if notes and chosen is not None:
+        alt, lead = chosen
+        return alt.name.for_(audience), notes[len(lead) :].strip() or None
     return None, notes
+
+
+def chosen_alternative(
+    notes: str | None, alternatives: tuple[AlternativeView, ...]
+) -> tuple[AlternativeView, str] | None:
+    """The choice other than ketamine a plan's notes start with, and that opening sentence;
+    in either register's words, since the consult writes the notes in its own audience's
+    (the handout and the chart note read them in theirs: issue 24 re-review, N3)."""
+    if notes:
+        for audience in ("patient", "clinician"):
+            for alt in alternatives:
+                lead = something_else_note(alt.name.for_(audience), audience)
+                if notes.startswith(lead):
+                    return alt, lead
+    return None
 
 
 def per_100(pct: float) -> int:

@@ -15,7 +15,14 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from ketadecide.engine.result import Audience, ModalityResult, Result
-from ketadecide.render.labels import coverage_text, modality_status_text, money, open_checklists, short_name
+from ketadecide.render.labels import (
+    chosen_alternative,
+    coverage_text,
+    modality_status_text,
+    money,
+    open_checklists,
+    short_name,
+)
 
 if TYPE_CHECKING:
     from ketadecide.knowledge.base import KnowledgeBase
@@ -80,7 +87,14 @@ def _decision_line(result: Result) -> str:
     plan = result.plan
     if plan is not None and plan.leaning is not None:
         names = {m.id: m.short_name for m in result.modalities}
-        said.append(f"leaning {names.get(plan.leaning, 'unsure')}")
+        # A choice other than ketamine is stored as "unsure" with its name first in the notes
+        # (CONTRACT §1): the note names it, never "unsure" (issue 24 re-review, N3).
+        alternatives = result.decision.alternatives if result.decision is not None else ()
+        chosen = chosen_alternative(plan.notes, alternatives) if plan.leaning == "unsure" else None
+        if chosen is not None:
+            said.append(f"leaning: something else ({chosen[0].name.for_('clinician')})")
+        else:
+            said.append(f"leaning {names.get(plan.leaning, 'unsure')}")
     if plan is not None and plan.decide_by is not None:
         said.append(f"decide by {plan.decide_by}")
     return "; ".join(said) + "."

@@ -224,3 +224,42 @@ def test_a_route_not_recommended_in_pregnancy_says_so_in_the_safety_check_and_th
         ("spravato", "iv", "im", "compounded"), "caution"
     )
     assert '"status": "caution"' in render_json(result, "patient")
+
+
+@pytest.mark.parametrize(
+    ("notes", "said"),
+    [
+        ("Something else (not ketamine): ECT. Questions: how many sessions?", "leaning: something else (ECT);"),
+        # The patient's words for TMS (a patient consult); the note names it in the clinician's.
+        ("Something else (not ketamine): TMS (magnet therapy).", "leaning: something else (TMS);"),
+        ("Something else (not ketamine): Add another medicine.", "leaning: something else (Augmentation);"),
+        ("Questions: is it safe?", "leaning unsure;"),
+    ],
+)
+def test_the_chart_note_names_a_leaning_other_than_ketamine(notes: str, said: str) -> None:
+    # Re-review N3: a choice other than ketamine is stored as plan_leaning "unsure" with its name
+    # first in plan_notes (CONTRACT §1); the note said "leaning unsure".
+    record = {
+        **PREGNANT,
+        "pregnancy": "none",
+        "plan_leaning": "unsure",
+        "plan_notes": notes,
+        "plan_decide_by": "2027-01-15",
+    }
+    note = " ".join(render_note(evaluate(parse_profile(record), KB)).split())
+    assert said in note and "decide by 2027-01-15" in note
+    if "Something else" in notes:
+        assert "leaning unsure" not in note
+
+
+def test_an_all_ruled_out_chart_note_names_the_other_choice() -> None:
+    record = {
+        **PREGNANT,
+        "pregnancy": "none",
+        "conditions": ["ketamine_hypersensitivity"],
+        "plan_leaning": "unsure",
+        "plan_notes": "Something else (not ketamine): ECT.",
+    }
+    result = evaluate(parse_profile(record), KB)
+    assert all(m.status == "contraindicated" for m in result.modalities)
+    assert "leaning: something else (ECT)." in " ".join(render_note(result).split())
