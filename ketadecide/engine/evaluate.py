@@ -308,7 +308,9 @@ def evaluate_modalities(
         sure=sure_of(profile, decision, kb)
         if profile.sure_answers and (decision := kb.decision()) is not None
         else None,
-        decision=decision_support_of(decision_file, kb.evidence(), kb, trials=profile.antidepressant_trials)
+        decision=decision_support_of(
+            decision_file, kb.evidence(), kb, trials=profile.antidepressant_trials, payer=profile.insurance
+        )
         if decision_support and (decision_file := kb.decision()) is not None
         else None,
         plan=Plan(profile.plan_leaning, profile.plan_decide_by, profile.plan_notes)

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ketadecide.knowledge.files.decision import DecisionFile, GetStarted
     from ketadecide.knowledge.files.evidence import EvidenceFile
     from ketadecide.knowledge.files.values import Derived, ValuesFile
+    from ketadecide.knowledge.models import Wording
 
 NEUTRAL = 5
 """The attribute score that neither helps nor hurts, for choosing reasons."""
@@ -451,7 +452,12 @@ def _condition(decision: DecisionFile, trials: int | None) -> Worded | None:
 
 
 def decision_support_of(
-    decision: DecisionFile, evidence: EvidenceFile | None, kb: KnowledgeBase, *, trials: int | None = None
+    decision: DecisionFile,
+    evidence: EvidenceFile | None,
+    kb: KnowledgeBase,
+    *,
+    trials: int | None = None,
+    payer: str | None = None,
 ) -> DecisionSupport:
     clinic, about = decision.clinic, decision.about
 
@@ -502,11 +508,34 @@ def decision_support_of(
         else (),
         intro_refs=kb.refs(decision.intro.sources) if decision.intro else (),
         checklists=tuple(
-            ChecklistView(c.id, c.modality, _w(c.title), items(c.items), c.reviewed, kb.refs(c.sources), c.when)
+            ChecklistView(
+                c.id,
+                c.modality,
+                _payer_titled(c.title, payer, kb),
+                items(c.items),
+                c.reviewed,
+                kb.refs(c.sources),
+                c.when,
+            )
             for c in decision.checklists
         ),
         get_started=_get_started(decision.get_started, kb) if decision.get_started else None,
     )
+
+
+def _payer_titled(title: Wording, payer: str | None, kb: KnowledgeBase) -> Worded:
+    """A checklist title with its ``{payer}`` named by the person's payer, in the words of the
+    insurance question's choices (questions.yaml), so a Medicaid patient's prior-authorisation
+    block never reads "commercial plans" (issue 24 re-review, N8)."""
+    worded = _w(title)
+    if "{payer}" not in worded.clinician + worded.patient:
+        return worded
+    names = {c.value: c for q in kb.questions().sections for f in q.questions if f.id == "insurance" for c in f.choices}
+    choice = names.get(payer or "unknown") or names.get("unknown")
+    clinician = choice.clinician if choice is not None else "not recorded"
+    # The patient's words only where the patient's title names the payer (translated then).
+    patient = tr(choice.patient) if choice is not None and "{payer}" in worded.patient else ""
+    return Worded(worded.clinician.replace("{payer}", clinician), worded.patient.replace("{payer}", patient))
 
 
 def _get_started(record: GetStarted, kb: KnowledgeBase) -> GetStartedView:

@@ -263,3 +263,19 @@ def test_an_all_ruled_out_chart_note_names_the_other_choice() -> None:
     result = evaluate(parse_profile(record), KB)
     assert all(m.status == "contraindicated" for m in result.modalities)
     assert "leaning: something else (ECT)." in " ".join(render_note(result).split())
+
+
+@pytest.mark.parametrize(
+    ("record", "payer"),
+    [
+        (PREGNANT, "Medicaid"),
+        ({**PREGNANT, "pregnancy": "none", "insurance": "commercial"}, "Commercial"),
+        ({**PREGNANT, "pregnancy": "none", "insurance": "medicare", "age": 70}, "Medicare"),
+        ({**PREGNANT, "pregnancy": "none", "insurance": "unknown"}, "Unknown"),
+    ],
+)
+def test_the_prior_authorisation_block_is_named_by_the_persons_payer(record: dict[str, Any], payer: str) -> None:
+    # Re-review N8: a pregnant Medicaid patient's note said "(Spravato, commercial plans; ...)".
+    note = " ".join(render_note(evaluate(parse_profile(record), KB)).split())
+    assert f"Prior authorisation documentation (Spravato; payer: {payer}; criteria vary by plan)" in note
+    assert "commercial plans" not in note
