@@ -348,8 +348,10 @@ class Rule(Cited):
     @model_validator(mode="after")
     def _not_advised(self) -> Rule:
         for modality in self.not_advised:
-            if self.severity.get(modality) != "relative":
-                raise ValueError(f"not_advised: {modality} must be a caution (relative) of this rule")
+            # At least a caution: a clinic may raise it to absolute (an overlay only tightens),
+            # and the finding then contraindicates, which says more than "not recommended".
+            if self.severity.get(modality) not in ("relative", "absolute"):
+                raise ValueError(f"not_advised: {modality} must be a caution (relative) or absolute in this rule")
             note = self.modality_notes.get(modality)
             if note is None or not note.patient or not note.clinician:
                 raise ValueError(f"not_advised: {modality} needs a modality note saying why (both wordings)")

@@ -303,6 +303,20 @@ def test_a_merged_rule_that_fails_names_the_clinics_file(tmp_path: Path) -> None
     assert failed.problems[0].field == "screens.pregnancy_or_breastfeeding"
 
 
+def test_a_clinic_may_raise_a_not_advised_route_to_absolute(tmp_path: Path, bundled_kb: KnowledgeBase) -> None:
+    """Tightening the pregnancy rule for Spravato from a caution to absolute is kept (it was
+    refused because the route is in ``not_advised``); the route is then contraindicated."""
+
+    def raise_spravato(raw: dict[str, Any]) -> None:
+        raw.setdefault("screens", {})["pregnancy_or_breastfeeding"] = {"severity": {"spravato": "absolute"}}
+
+    kb = load_knowledge_base(clinic(tmp_path, {CONTRA: raise_spravato}, full_copy=False))
+    assert kb.screens["pregnancy_or_breastfeeding"].severity["spravato"] == "absolute"
+    result = evaluate(parse_profile({"age": 29, "pregnancy": "pregnant"}), kb)
+    assert next(m for m in result.modalities if m.id == "spravato").status == "contraindicated"
+    assert not weaker(evaluate(parse_profile({"age": 29, "pregnancy": "pregnant"}), bundled_kb), result)
+
+
 #: Edits the overlay keeps, because by construction they cannot make anything fire less.
 KEPT: dict[str, tuple[str, Edit]] = {
     "bp_severe 180 -> 181": (CONTRA, when("bp_severe", lambda w: _replace_values(w, 180, 181))),
