@@ -254,7 +254,7 @@ def _entry(
 def _advised_against(m: ModalityResult) -> tuple[Worded, ...]:
     """The names of the relative findings whose rule advises against this option for this
     person (a rule's ``not_advised``): such an option's match is capped."""
-    return tuple(f.name for f in m.findings if f.severity == "relative" and f.not_advised)
+    return tuple(f.name for f in m.findings if f.advised_against)
 
 
 def _derived_sources(values: ValuesFile, attribute: str) -> tuple[str, ...]:

@@ -59,6 +59,12 @@ class Finding:
         """Full citations, one line each."""
         return tuple(r.text for r in self.refs)
 
+    @property
+    def advised_against(self) -> bool:
+        """A caution the label or the FDA advises against for this person: "not recommended",
+        the fit's cap and main drawback (an absolute one contraindicates instead)."""
+        return self.not_advised and self.severity == "relative"
+
 
 @dataclass(frozen=True)
 class Coverage:

@@ -169,7 +169,7 @@ SEE_ABOVE = {"clinician": "see the note at the top", "patient": "see the note at
 def word_of(f: Finding) -> str:
     """The key for SEVERITY_WORD: a caution the label or the FDA advises against reads "not
     recommended", never the same "needs care" as any other caution (issue 24 review)."""
-    return "not_advised" if f.not_advised and f.severity == "relative" else f.severity
+    return "not_advised" if f.advised_against else f.severity
 
 
 def finding_name(f: Finding, audience: Audience, *, short: bool = False) -> str:
