@@ -96,15 +96,20 @@ def test_objects_alive_before_the_run_are_frozen_during_it_only(
 ) -> None:
     gc.unfreeze()
     during = _freeze_count_during_run(tmp_path, monkeypatch)
-    assert len(during) == 1 and min(during) > 1000
+    assert during and min(during) > 1000
     assert gc.get_freeze_count() == 0
 
 
 def test_a_caller_s_own_frozen_objects_are_left_frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not an exact count: a frozen object whose last reference goes away is still freed (the
+    # CI run of 0.6.0 saw 4 of 326,002 go during the run). What a wrong run would do is far
+    # larger: a freeze of its own would add the knowledge base loaded after the caller's
+    # freeze (thousands of objects), and an unfreeze would drop the count to 0.
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        assert _freeze_count_during_run(tmp_path, monkeypatch) == {frozen}
-        assert gc.get_freeze_count() == frozen
+        during = _freeze_count_during_run(tmp_path, monkeypatch)
+        assert during and max(during) <= frozen and min(during) > frozen - 1000
+        assert frozen - 1000 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
