@@ -18,11 +18,13 @@ from ketadecide.cli.options import (
     DetailOpt,
     FhirOpt,
     FormatOpt,
+    LargePrintOpt,
     OutputOpt,
     as_of_date,
+    check_large_print,
     output_format,
 )
-from ketadecide.cli.output import present, screen_rows, wants_decision_support, wants_handout
+from ketadecide.cli.output import in_large_print, present, screen_rows, wants_decision_support, wants_handout
 from ketadecide.errors import InputError, Problem
 
 
@@ -55,6 +57,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
         ),
     ] = False,
     lang: LangOption = LangOpt.en,
+    large_print: LargePrintOpt = False,
 ) -> None:
     """Compare the four ketamine modalities for one profile, non-interactively.
 
@@ -76,6 +79,7 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
     shown_as = output_format(fmt, output, (*NOT_NOTE, "note"))
     if compact and shown_as != "json":
         raise InputError(Problem("--compact is a JSON form: add --format json", field="--compact"))
+    check_large_print(large_print, shown_as)
     when = as_of_date(as_of, fhir)
     kb, who = with_language(load_knowledge_base(data_dir), lang, audience.value, shown_as)
     if fhir is not None:
@@ -113,8 +117,11 @@ def compare(  # noqa: PLR0917 (Typer passes options by keyword)
 
         emit(render_json(result, compact=True), output)
         return
+
     present(
-        lambda r, **kw: r.comparison(result, who, detail=detail, screen=screen_rows(output), **kw),
+        in_large_print(
+            lambda r, **kw: r.comparison(result, who, detail=detail, screen=screen_rows(output), **kw), large_print
+        ),
         fmt,
         output,
         who,

@@ -25,13 +25,22 @@ from ketadecide.cli.options import (
     DataDirOpt,
     DetailOpt,
     FormatOpt,
+    LargePrintOpt,
     OutputFormat,
     OutputOpt,
     as_of_date,
+    check_large_print,
     output_format,
     resolve_format,
 )
-from ketadecide.cli.output import present, screen_rows, table_width, wants_decision_support, wants_handout
+from ketadecide.cli.output import (
+    in_large_print,
+    present,
+    screen_rows,
+    table_width,
+    wants_decision_support,
+    wants_handout,
+)
 from ketadecide.errors import InputError, Problem
 from ketadecide.lang import tr, trf
 from ketadecide.tty import is_terminal
@@ -203,7 +212,13 @@ def _optional_steps(  # noqa: PLR0917 - the consult state, passed on once
 
 
 def _offer_end(  # noqa: PLR0917 - the consult's state, passed on once
-    asker: Any, who: str, detailed: Any, save_answers: Any, save: Path | None, for_note: Any = None
+    asker: Any,
+    who: str,
+    detailed: Any,
+    save_answers: Any,
+    save: Path | None,
+    for_note: Any = None,
+    large_print: bool = False,
 ) -> None:
     """The one-key offers at the end (detail, handout, save, chart note): after questions
     asked in a terminal only. ``for_note()`` evaluates for the chart note when it must differ
@@ -211,15 +226,21 @@ def _offer_end(  # noqa: PLR0917 - the consult's state, passed on once
     if asker is not None and is_terminal(sys.stdin) and is_terminal(sys.stderr):
         from ketadecide.cli.consult_end import offer_end
 
-        offer_end(who, detailed, save_answers, save, for_note)
+        offer_end(who, detailed, save_answers, save, for_note, large_print=large_print)
 
 
-def _show_result(result: Any, shown_to: str, detail: bool, fmt: FormatOpt, output: Path | None) -> None:
-    """The comparison, in the chosen format, for whom it is written."""
+def _show_result(  # noqa: PLR0917 - the consult's state, passed on once
+    result: Any, shown_to: str, detail: bool, fmt: FormatOpt, output: Path | None, large_print: bool = False
+) -> None:
+    """The comparison, in the chosen format, for whom it is written (an HTML handout in
+    large print with --large-print)."""
     if output is None and resolve_format(fmt, output) == "table":
         sys.stderr.write("\n")  # a blank line between the last answer and the table
     present(
-        lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
+        in_large_print(
+            lambda r, **kw: r.comparison(result, shown_to, detail=detail, screen=screen_rows(output), **kw),
+            large_print,
+        ),
         fmt,
         output,
         shown_to,
@@ -295,6 +316,7 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
     audience: AudienceOption = AudienceOpt.clinician,
     detail: DetailOpt = False,
     lang: LangOption = LangOpt.en,
+    large_print: LargePrintOpt = False,
 ) -> None:
     """Interview (safety, history, health, insurance, practicalities), then the comparison.
 
@@ -306,7 +328,10 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
 
     gc.enable()  # off for a quick start (cli.main.run); an interview runs long
     who = audience.value
+    # With the table on the screen, large print is for the handout its end menu writes (h).
+    check_large_print(large_print, resolve_format(fmt, output), also=("table",))
     start = _prefill(profile, fhir, as_of, save, no_input, fmt, output, data_dir, who, lang)
+    start.large_print = large_print
     asked = _interview(start, who, no_input, save)
     if asked is None:
         return  # stopped after the crisis message: nothing to compare
@@ -329,6 +354,7 @@ class _Start:
     prefill: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     notes: Any = None
+    large_print: bool = False
 
 
 def _prefill(  # noqa: PLR0917 - the command's options, passed on once
@@ -500,12 +526,13 @@ def _after_steps(  # noqa: PLR0917 - the consult's state, passed on once
             (lambda: evaluate(person, english_kb, handout=True, decision_support=True, record=notes))
             if english_kb is not kb
             else None,
+            start.large_print,
         )
         return
     if start.shown_as == "note" and kb is not english_kb:
         _english_note(person, english_kb, notes, fmt, output)
         return
-    _show_result(result, start.shown_to, detail, fmt, output)
+    _show_result(result, start.shown_to, detail, fmt, output, start.large_print)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ketadecide.cli.options import OutputFormat
-from ketadecide.cli.output import present
+from ketadecide.cli.output import in_large_print, present
 from ketadecide.lang import tr, trf, use
 
 MENU = {
@@ -46,11 +46,14 @@ def offer_end(
     save_answers: Callable[[Path], None],
     saved_to: Path | None,
     for_note: Callable[[], Any] | None = None,
+    *,
+    large_print: bool = False,
 ) -> None:
     """Offer the four actions until Enter or the end of input. ``detailed()`` gives the result
     with the handout and the evidence (evaluated once, on first use); ``for_note()``, when
     given, the result the chart note is written from (the English data under ``--lang es``:
-    the note is the clinician's, all in English)."""
+    the note is the clinician's, all in English). ``large_print``: the handout (h) in large
+    print (``consult --large-print``)."""
     cache: list[Any] = []
 
     def result() -> Any:
@@ -80,7 +83,7 @@ def offer_end(
         elif key == "h":
             path = free_name("ketadecide-handout", ".html")
             # One line says where it went (present's own "wrote ..." would be a second).
-            present(_view(result(), who), OutputFormat.html, path, who, announce=False)
+            present(in_large_print(_view(result(), who), large_print), OutputFormat.html, path, who, announce=False)
             print(trf("ketadecide: handout written to {path}", path=path), file=sys.stderr)
         elif key == "s":
             path = saved_to or free_name("ketadecide-answers", ".yaml")

@@ -169,3 +169,26 @@ def as_of_date(as_of: dt.datetime | None, fhir: object) -> dt.date | None:
 
         raise InputError(Problem("--as-of applies only with --fhir FILE", field="--as-of"))
     return as_of.date()
+
+
+LargePrintOpt = Annotated[
+    bool,
+    typer.Option(
+        "--large-print",
+        help="The HTML handout (-o FILE.html or --format html; in a consult, also the one its end "
+        "menu's h writes) in large print for readers with low vision: 18 pt text and up, one "
+        "column, tables stacked (ACB large-print guidelines). Longer than the standard handout: "
+        "no page limit.",
+    ),
+]
+
+
+def check_large_print(large_print: bool, shown_as: str, *, also: tuple[str, ...] = ()) -> None:
+    """``--large-print`` is a form of the HTML handout: refused (exit 2) with any other output
+    format, before anything is read (``also``: formats a command accepts it with, such as the
+    consult's table, whose end menu writes the handout)."""
+    if large_print and shown_as not in ("html", *also):
+        from ketadecide.errors import InputError, Problem
+
+        text = "large print is a form of the HTML handout: write a .html file or add --format html"
+        raise InputError(Problem(text, field="--large-print"))

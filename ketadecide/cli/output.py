@@ -106,6 +106,16 @@ def present(
     return fmt_name
 
 
+def in_large_print(draw: Callable[..., str], large_print: bool) -> Callable[..., str]:
+    """``draw`` with its HTML page in large print (``--large-print``, checked by
+    :func:`~ketadecide.cli.options.check_large_print` to be HTML); ``draw`` itself without."""
+    if not large_print:
+        return draw
+    from ketadecide.render.large_print import enlarge
+
+    return lambda r, **kw: enlarge(draw(r, **kw))
+
+
 def wants_handout(fmt: OutputFormat | None, output: Path | None) -> bool:
     """Only the printable reports (Markdown, HTML) carry the handout's checklist and questions."""
     return resolve_format(fmt, output) in ("markdown", "html")

@@ -456,6 +456,14 @@ def group_findings(result: Result) -> list[FindingGroup]:
 SEVERITY_ORDER = {"info": 0, "relative": 1, "absolute": 2}
 
 
+def reviewed_span(oldest: dt.date, newest: dt.date | None) -> str:
+    """The data's review dates, oldest to newest: the oldest alone understated how recently
+    the data was checked (issue 24 review, C3 and defect 14)."""
+    if newest is None or newest == oldest:
+        return oldest.isoformat()
+    return f"{oldest.isoformat()} to {newest.isoformat()}"
+
+
 def stamp(kb: KnowledgeBaseInfo, version: str, *, code: str = "") -> str:
     """The line that dates a report: knowledge-base review dates, data hash, version
     (``code`` wraps the hash, e.g. in Markdown backticks)."""

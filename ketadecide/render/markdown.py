@@ -56,6 +56,7 @@ from ketadecide.render.labels import (
     oop_text,
     open_checklists,
     outcome_sentence,
+    reviewed_span,
     stale_texts,
     stamp,
     sure_score_line,
@@ -334,7 +335,8 @@ def _list_markdown(kb: KnowledgeBase, audience: Audience) -> str:
         )
     lines += [
         "",
-        f"Knowledge base reviewed {kb.reviewed.isoformat()}; `ketadecide modalities ID` shows one in full.",
+        f"Knowledge base reviewed {reviewed_span(kb.reviewed, kb.newest_reviewed)}; "
+        "`ketadecide modalities ID` shows one in full.",
         "",
     ]
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from ketadecide.render.labels import (
     modality_status_text,
     money,
     open_checklists,
+    reviewed_span,
     short_name,
 )
 
@@ -108,7 +109,7 @@ def render_note(result: Result, *, today: dt.date | None = None) -> str:
     who = f" — {result.profile_id}" if result.profile_id else ""
     lines = [
         f"Ketamine options reviewed with ketadecide {result.ketadecide_version} on {today.isoformat()}{who} "
-        f"(knowledge base reviewed {kb.reviewed.isoformat()}, sha256 {kb.sha256[:12]}).",
+        f"(knowledge base reviewed {reviewed_span(kb.reviewed, kb.newest)}, sha256 {kb.sha256[:12]}).",
         "Options: " + "; ".join(_option(m, result.crisis.triggered) for m in result.modalities) + ".",
     ]
     findings: dict[str, list[str]] = {}

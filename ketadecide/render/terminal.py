@@ -53,6 +53,7 @@ from ketadecide.render.labels import (
     oop_course_text,
     oop_text,
     open_checklists,
+    reviewed_span,
     stale_texts,
     stamp,
     word_of,
@@ -681,7 +682,8 @@ def render_modalities(
                     console.print(Padding(Text(f"{heading}: {value}"), (0, 0, 0, 2)))
         console.print(
             Text(
-                f"Knowledge base reviewed {kb.reviewed.isoformat()}. `ketadecide modalities ID` shows one in full.",
+                f"Knowledge base reviewed {reviewed_span(kb.reviewed, kb.newest_reviewed)}. "
+                "`ketadecide modalities ID` shows one in full.",
                 style="dim",
             )
         )
@@ -730,7 +732,7 @@ def render_modalities(
             console.print(Padding(Text(text), (0, 0, 0, 2)))
     console.print(Text("Sources", style="bold underline"))
     print_lines(console, source_lines(index.items(), width))
-    console.print(Text(f"Knowledge base reviewed {kb.reviewed.isoformat()} (oldest record).", style="dim"))
+    console.print(Text(f"Knowledge base reviewed {reviewed_span(kb.reviewed, kb.newest_reviewed)}.", style="dim"))
     return buffer.getvalue()
 
 

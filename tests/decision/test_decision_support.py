@@ -230,6 +230,16 @@ def test_when_no_option_is_open_it_says_so_and_points_elsewhere() -> None:
     assert "rated everything 0" not in result.fit.note.patient
 
 
+def test_the_pointer_to_ect_carries_its_own_blood_pressure_caveat_with_a_source() -> None:
+    # Most people ruled out of every ketamine route are ruled out for a blood-pressure or
+    # bleeding risk; ECT raises blood pressure too, so the pointer must not offer it bare.
+    result, _ = _fit(conditions=["arteriovenous_malformation"], values_evidence=10)
+    assert result.fit.nothing_open is not None
+    assert "blood pressure" in result.fit.nothing_open.patient.split("ECT also", 1)[-1]
+    assert "intracranial pressure" in result.fit.nothing_open.clinician
+    assert "openanesthesia_ect" in {r.id for r in result.fit.nothing_open_refs}
+
+
 def test_people_never_see_a_fit_number_or_rank() -> None:
     from ketadecide.render.consult_steps import fit_lines
 

@@ -29,6 +29,9 @@ def test_the_note_is_short_plain_and_complete(path, audience: str) -> None:
     assert low <= len(lines) <= high
     assert "\x1b[" not in res.stdout and "│" not in res.stdout and "━" not in res.stdout
     assert dt.date.today().isoformat() in lines[0] and re.search(r"knowledge base reviewed \d{4}-\d\d-\d\d", lines[0])
+    # The span of review dates, as every other report dates its data (not the oldest alone).
+    span = re.search(r"knowledge base reviewed (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d),", lines[0])
+    assert span is not None and span[1] < span[2]
     assert any(line.startswith("SI screen: ") for line in lines)
     assert any(line.startswith("Still to ask: ") for line in lines)
     for name in ("Spravato", "IV ketamine", "IM ketamine", "Oral/sublingual ketamine"):
