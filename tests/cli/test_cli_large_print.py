@@ -102,12 +102,26 @@ def test_the_consult_writes_its_handout_in_large_print(runner: CliRunner, tmp_pa
     assert without_large_print(large) == standard
 
 
-@pytest.mark.parametrize("fmt", ["json", "markdown", "note"])
-def test_the_consult_refuses_large_print_with_another_format(runner: CliRunner, fmt: str) -> None:
-    res = runner.invoke(app, ["consult", "--no-input", "-p", EXAMPLE, "--format", fmt, "--large-print"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "json"],
+        ["--format", "markdown"],
+        ["--format", "note"],
+        ["--format", "table"],  # with --no-input: no end menu to write a handout from
+    ],
+)
+def test_the_consult_refuses_large_print_with_another_format(runner: CliRunner, args: list[str]) -> None:
+    res = runner.invoke(app, ["consult", "--no-input", "-p", EXAMPLE, *args, "--large-print"])
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "--large-print" in lines[0] and res.stdout == ""
+
+
+def test_the_consult_refuses_large_print_for_a_table_written_to_a_file(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    res = runner.invoke(app, ["consult", "-p", EXAMPLE, "-o", str(out), "--large-print"], input="")
+    assert res.exit_code == 2 and "--large-print" in res.stderr and not out.exists()
 
 
 @pytest.mark.parametrize("large_print", [False, True])
