@@ -126,6 +126,10 @@ def decode(raw: bytes, name: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str
     """Decode bytes as UTF-8 (a BOM is allowed), enforcing the size limit."""
     if len(raw) > max_bytes:
         raise InputError(Problem(f"file is larger than the {max_bytes // 1024} KiB limit", name))
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # Windows editors save "Unicode" as UTF-16 with this mark; say what to do rather than
+        # calling a text file binary.
+        raise InputError(Problem("the file is UTF-16 text; save it as UTF-8 and try again", name))
     if b"\x00" in raw:
         raise InputError(Problem("binary data (NUL bytes), expected UTF-8 text", name))
     try:

@@ -328,8 +328,10 @@ def consult(  # noqa: PLR0917 - Typer passes options positionally
 
     gc.enable()  # off for a quick start (cli.main.run); an interview runs long
     who = audience.value
-    # With the table on the screen, large print is for the handout its end menu writes (h).
-    check_large_print(large_print, resolve_format(fmt, output), also=("table",))
+    # With the table on the screen after questions, large print is for the handout the end
+    # menu writes (h); a table to a file or after --no-input has no such menu.
+    menu = output is None and not no_input
+    check_large_print(large_print, resolve_format(fmt, output), also=("table",) if menu else ())
     start = _prefill(profile, fhir, as_of, save, no_input, fmt, output, data_dir, who, lang)
     start.large_print = large_print
     asked = _interview(start, who, no_input, save)

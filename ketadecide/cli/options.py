@@ -175,9 +175,10 @@ LargePrintOpt = Annotated[
     bool,
     typer.Option(
         "--large-print",
-        help="The HTML handout in large print for readers with low vision: 18 pt text and up, "
-        "one column, tables stacked (ACB large-print guidelines). Longer than the standard "
-        "handout: no page limit.",
+        help="The HTML handout (-o FILE.html or --format html; in a consult, also the one its end "
+        "menu's h writes) in large print for readers with low vision: 18 pt text and up, one "
+        "column, tables stacked (ACB large-print guidelines). Longer than the standard handout: "
+        "no page limit.",
     ),
 ]
 

@@ -508,11 +508,18 @@ def _noticed(result: Result, audience: Audience, index: SourceIndex) -> list[str
     # A headline finding's text is already at the top of the page: a patient's list gives its
     # name, the options and any per-option note, not the same words again (page budget).
     above = {f.id for m in result.modalities for f in m.findings if f.headline} if audience == "patient" else set()
+    # A patient's finding for all four options says so in two short words, not four names
+    # (the page budget, under "The four options at a glance"); a clinician's names them.
+    every_option = tr("all four") if audience == "patient" and len(result.modalities) == 4 else None
     for g in groups:
         by_severity: dict[str, list[str]] = {}
         for name, severity in g.severities:
             by_severity.setdefault(severity, []).append(name)
-        where = "; ".join(f"{SEVERITY_WORD[audience][s]}: {', '.join(n)}" for s, n in by_severity.items())
+        where = "; ".join(
+            f"{SEVERITY_WORD[audience][s]}: "
+            + (every_option if every_option and len(n) == len(result.modalities) else ", ".join(n))
+            for s, n in by_severity.items()
+        )
         rule = f' <span class="rule-id">{e(g.id)}</span>' if audience == "clinician" else ""
         notes = "".join(
             f" <i>{e(', '.join(names))}:</i> {e(note.for_(audience))}" for names, note in g.notes if note.for_(audience)

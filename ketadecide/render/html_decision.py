@@ -211,7 +211,17 @@ def fit_block(result: Result, audience: Audience, index: SourceIndex) -> list[st
     else:
         out = [f'<section class="fit"><h2>{e(h["fit"])}</h2>', f"<p><i>{e(fit.note.for_(audience))}</i></p>"]
     out.append('<ul class="twocol">')  # four short entries
-    out += [f"<li>{e(fit_entry_line(entry, names[entry.id], audience))}</li>" for entry in fit.ranking]
+    if audience == "patient":
+        # Options whose match reads the same word for word share one entry, named together
+        # ("Spravato, IV ketamine: ..."): the same line three times is harder to read and
+        # costs the page budget (issue 24).
+        same: dict[str, list[str]] = {}
+        for entry in fit.ranking:
+            words = fit_entry_line(entry, "", audience).removeprefix(": ")
+            same.setdefault(words, []).append(names[entry.id])
+        out += [f"<li>{e(', '.join(who))}: {e(words)}</li>" for words, who in same.items()]
+    else:
+        out += [f"<li>{e(fit_entry_line(entry, names[entry.id], audience))}</li>" for entry in fit.ranking]
     out.append("</ul>")
     if fit.shared_note is not None and audience != "patient":
         # The patient copy names every caution in "What we noticed for you" on page 1.

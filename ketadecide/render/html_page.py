@@ -102,7 +102,7 @@ ol.sources.brief { font-size: 5.8pt; columns: 3; column-gap: 10px; line-height: 
 @media print { section.refs-page { break-before: page; } }
 ol.sources li { overflow-wrap: anywhere; }
 footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
-@page { margin: 8mm 10mm; }
+@page { margin: 8mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.22; }
   table.compare { line-height: 1.15; }
@@ -117,6 +117,20 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
   ol.sources.brief { line-height: 0.98; }
   /* a source mark is raised: without this it makes its line taller than the others */
   .refs { line-height: 0; vertical-align: 0.2em; }
+  /* Layout, not smaller type, keeps the page budget with room to spare (issue 24: the
+     Spanish copies ran onto a fifth content page). The page-1 table's row labels take a
+     narrower column (they wrap to two lines, as its cells do); figures run down two columns
+     (first column then second, no row as tall as its taller pair), a figures list with one
+     entry spans both; lists keep a small indent; a card's frame hugs its text. */
+  table.summary tbody th, table.summary thead th:first-child { width: 14%; }
+  ul.figures { display: block; columns: 2; column-gap: 12px; }
+  ul.figures li { margin-bottom: 2px; }
+  ul.figures li:only-child { column-span: all; }
+  ul, ol { padding-left: 16px; }
+  ol.questions { padding-left: 20px; }
+  ul.checklist { padding-left: 2px; }
+  .card { padding: 3px 8px; margin: 4px 0; }
+  .card h3 { margin-top: 0; }
   h2 { font-size: 12pt; margin: 6px 0 2px; }
   h3 { font-size: 10pt; margin: 4px 0 1px; }
   a { color: inherit; text-decoration: none; }

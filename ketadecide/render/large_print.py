@@ -17,7 +17,8 @@ lines) becomes the body's ink.
 
 :func:`enlarge` turns a page made by :func:`ketadecide.render.html_page.document` into its
 large-print form: a class on ``<html>`` and one more style sheet, nothing else in the content
-or its order. Tables of four options side by side cannot hold 18 pt text in a page's width, so
+or its order (tables are numbered for the style sheet, and a tick box is tied to its label by
+no-break spaces). Tables of four options side by side cannot hold 18 pt text in a page's width, so
 in large print each row is stacked: the row's name, then each option's cell after the option's
 name (taken from the table's own column heads, so the words are the page's own, in its
 language).
@@ -56,7 +57,8 @@ html.large-print ul.checklist, html.large-print ul.figures {{ padding-left: 0 !i
 /* emphasis by weight, not italics (ACB, APH) */
 html.large-print i, html.large-print em {{ font-weight: bold; }}
 /* one column everywhere: no two- or three-column lists, no grid of figures */
-html.large-print .twocol, html.large-print ol.sources, html.large-print ol.sources.brief {{ columns: auto !important;
+html.large-print .twocol, html.large-print ol.sources, html.large-print ol.sources.brief,
+html.large-print ul.figures {{ columns: auto !important;
   column-count: 1 !important; }}
 html.large-print ol.sources li {{ overflow-wrap: anywhere; margin: 4pt 0 !important; }}
 html.large-print ol.sources {{ color: var(--ink) !important; }}
@@ -85,8 +87,11 @@ html.large-print tbody td {{ border-top: 1pt solid var(--line) !important; break
 html.large-print tbody td:first-child {{ border-top: 2pt solid var(--accent) !important; background: #f3f3f3; }}
 html.large-print tr.start th {{ background: none !important; border-top: none !important; padding: 0 !important; }}
 html.large-print tbody td::before {{ font-weight: bold; }}
-/* the worksheet is filled in by hand: room to write, and each question kept on one page */
-html.large-print section.worksheet p {{ line-height: 1.9 !important; break-inside: avoid; }}
+/* the worksheet's boxes are filled in by hand (what matters first, the leaning and the plan
+   last): room to write between the lines; each paragraph kept on one page */
+html.large-print section.worksheet > p {{ break-inside: avoid; }}
+html.large-print section.worksheet > p:first-of-type,
+html.large-print section.worksheet > p:nth-last-of-type(-n+2) {{ line-height: 1.9 !important; }}
 @media print {{
   html.large-print body {{ max-width: none; padding: 0; }}
   html.large-print h2 {{ break-after: avoid; }}
@@ -149,9 +154,21 @@ def _labels(page: str) -> tuple[str, str]:
     return numbered, "\n".join(rules)
 
 
+#: A tick box of the leaning question (``html._worksheet``) and its label, up to the next box
+#: or tag: in large type the line breaks often, and a box left at the end of a line reads as
+#: the box of the label before it ("IM ketamine ☐ / Oral ketamine ☑ Not sure yet").
+_BOX_AND_LABEL = re.compile(r"(&#974[45];) ([^&<]+?)(?= &#974[45];|<|$)")
+
+
+def _keep_boxes_with_labels(page: str) -> str:
+    """Each tick box joined to its label with no-break spaces (large print only: the words
+    and their order are unchanged)."""
+    return _BOX_AND_LABEL.sub(lambda m: f"{m[1]}&#160;{m[2].replace(' ', '&#160;')}", page)
+
+
 def enlarge(page: str) -> str:
     """A handout page (from :func:`~ketadecide.render.html_page.document`) in large print."""
-    numbered, rules = _labels(page)
+    numbered, rules = _labels(_keep_boxes_with_labels(page))
     head, sep, rest = numbered.partition("<html ")
     if not sep or "</head>" not in rest:
         raise ValueError("not a page made by html_page.document")

@@ -156,6 +156,17 @@ def test_another_separator_is_refused_naming_it(tmp_path: Path, runner: Any) -> 
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_is_named_as_such_with_what_to_do(tmp_path: Path, runner: Any, encoding: str) -> None:
+    # Excel's "Unicode Text" save: UTF-16 with a byte-order mark, which read as "not UTF-8".
+    src = tmp_path / "in.csv"
+    src.write_bytes("\ufeffid,age\na,40\n".encode(encoding))
+    res = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--data-dir", str(minimal_dir())])
+    assert res.exit_code == 2
+    assert "UTF-16" in res.stderr and "UTF-8" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_every_problem_of_a_row_is_in_the_errors_file(tmp_path: Path, minimal_kb: Any) -> None:
     """CONTRACT §5, one line per problem: unknown ids are listed even when the row has
     another problem (they were left out when the profile failed on another field)."""

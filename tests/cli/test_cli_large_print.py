@@ -28,6 +28,8 @@ def without_large_print(page: str) -> str:
     """``page`` with what large print adds taken out again."""
     page = page.replace('<html class="large-print" ', "<html ", 1)
     page = re.sub(r'<table data-lp="\d+"', "<table", page)
+    # a tick box and its label joined by no-break spaces (the standard page writes none)
+    page = page.replace("&#160;", " ")
     return re.sub(r"<style>\n/\* Large print .*?</style>\n(?=</head>)", "", page, count=1, flags=re.S)
 
 
@@ -39,6 +41,8 @@ def test_large_print_is_the_same_page_in_bigger_type(
     standard = handout(runner, tmp_path, "standard.html", *args)
     large = handout(runner, tmp_path, "large.html", *args, "--large-print")
     assert "large-print" not in standard and "data-lp" not in standard  # the default is untouched
+    assert "&#160;" not in standard
+    assert ("&#9744;&#160;" in large) is (audience == "patient")  # the worksheet's boxes
     assert f'<html class="large-print" lang="{lang}">' in large
     assert f"font-size: {FLOOR_PT}pt !important" in large
     # the same content in the same order: nothing but the class, the tables' numbers and
@@ -98,12 +102,26 @@ def test_the_consult_writes_its_handout_in_large_print(runner: CliRunner, tmp_pa
     assert without_large_print(large) == standard
 
 
-@pytest.mark.parametrize("fmt", ["json", "markdown", "note"])
-def test_the_consult_refuses_large_print_with_another_format(runner: CliRunner, fmt: str) -> None:
-    res = runner.invoke(app, ["consult", "--no-input", "-p", EXAMPLE, "--format", fmt, "--large-print"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "json"],
+        ["--format", "markdown"],
+        ["--format", "note"],
+        ["--format", "table"],  # with --no-input: no end menu to write a handout from
+    ],
+)
+def test_the_consult_refuses_large_print_with_another_format(runner: CliRunner, args: list[str]) -> None:
+    res = runner.invoke(app, ["consult", "--no-input", "-p", EXAMPLE, *args, "--large-print"])
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "--large-print" in lines[0] and res.stdout == ""
+
+
+def test_the_consult_refuses_large_print_for_a_table_written_to_a_file(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    res = runner.invoke(app, ["consult", "-p", EXAMPLE, "-o", str(out), "--large-print"], input="")
+    assert res.exit_code == 2 and "--large-print" in res.stderr and not out.exists()
 
 
 @pytest.mark.parametrize("large_print", [False, True])

@@ -114,3 +114,14 @@ def test_bom_is_accepted(tmp_path: Path) -> None:
     f = tmp_path / "bom.yaml"
     f.write_bytes("\ufeffage: 40\n".encode())
     assert load_yaml(read_text(f), str(f)) == {"age": 40}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_named_as_such_with_what_to_do(encoding: str, tmp_path: Path) -> None:
+    path = tmp_path / "profile.yaml"
+    raw = "age: 40\n".encode(encoding)
+    # Windows "Unicode" files carry the byte-order mark; without it the file reads as binary.
+    path.write_bytes(raw if encoding == "utf-16" else ("\ufeff" + "age: 40\n").encode(encoding))
+    with pytest.raises(InputError) as caught:
+        read_text(path)
+    assert "UTF-16" in str(caught.value) and "UTF-8" in str(caught.value) and "binary" not in str(caught.value)

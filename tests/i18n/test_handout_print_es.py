@@ -91,16 +91,7 @@ def _page_size(pdf: Path) -> str:
 
 @pytest.mark.parametrize(
     "size",
-    [
-        # Known gap (02:14 UTC, after the other choices moved up and the scale-measured side
-        # effects were added on main): the Spanish Letter copy runs about 7 lines (the leaning,
-        # the plan and the disclaimer) onto a fifth content page. Strict: it fails once fixed.
-        pytest.param(
-            "Letter",
-            marks=pytest.mark.xfail(strict=True, reason="Spanish Letter consult-filled copy: ~7 lines over 4 pages"),
-        ),
-        "A4",
-    ],
+    ["Letter", "A4"],
 )
 def test_a_consult_filled_spanish_handout_keeps_the_page_budget(tmp_path: Path, size: str) -> None:
     """The consult-filled copy (values, SURE, a plan) in Spanish: four pages of content, the

@@ -1,11 +1,13 @@
 """Printing a page as a person would: headless Chromium to PDF, poppler to read it back.
 
-Shared by the handout tests. CI's .ci/run installs Chromium and poppler-utils, so there the
-tests always run; elsewhere they are skipped with the reason (``needs_printer``).
+Shared by the handout tests. CI's .ci/run installs Chromium and poppler-utils and sets
+KETADECIDE_REQUIRE_ENGINES, so there the tests always run (a missing tool fails them);
+elsewhere they are skipped with the reason (``needs_printer``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,14 +17,17 @@ import pytest
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 PDFTOTEXT, PDFINFO = shutil.which("pdftotext"), shutil.which("pdfinfo")
-needs_printer = pytest.mark.skipif(
-    BROWSER is None or PDFTOTEXT is None or PDFINFO is None,
-    reason="needs Debian's chromium and poppler-utils (apt-get install -y chromium poppler-utils)",
-)
+MISSING = BROWSER is None or PDFTOTEXT is None or PDFINFO is None
+_NEEDS = "needs Debian's chromium and poppler-utils (apt-get install -y chromium poppler-utils)"
+#: Skipped with the reason where the tools are missing; under KETADECIDE_REQUIRE_ENGINES (CI)
+#: a missing printer is a failure, never a skip (as for the SQL engines and Spark).
+needs_printer = pytest.mark.skipif(MISSING and not os.environ.get("KETADECIDE_REQUIRE_ENGINES"), reason=_NEEDS)
 
 
 def print_pdf(html: Path, workdir: Path) -> Path:
     """Print ``html`` to a PDF beside it, in a fresh browser profile under ``workdir``."""
+    if MISSING:
+        pytest.fail(f"KETADECIDE_REQUIRE_ENGINES is set: {_NEEDS}")
     assert BROWSER is not None
     pdf = html.with_suffix(".pdf")
     cmd = [

@@ -88,10 +88,9 @@ def printed(tmp_path: Path, profile: str, lang: str, size: str, *extra: str) -> 
     return print_pdf(out, tmp_path)
 
 
-@pytest.mark.parametrize("size", ["Letter", "A4"])
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_large_print_prints_every_word_large_dark_and_inside_the_margins(tmp_path: Path, lang: str, size: str) -> None:
-    pdf = printed(tmp_path, EXAMPLE, lang, size, "--large-print")
+def check_large_print(pdf: Path, lang: str | None = "en") -> None:
+    """Every run of text at the floor or above, dark, inside the margins; a patient's copy
+    (``lang``) ends with the sources on pages of their own (a clinician's lists them inline)."""
     text, boxes = runs(pdf)
     assert text and len(boxes) == pdf_pages(pdf)
     # the floor: no run of text is smaller (the standard copy's smallest is 5.8 pt)
@@ -106,11 +105,37 @@ def test_large_print_prints_every_word_large_dark_and_inside_the_margins(tmp_pat
         across = r.left >= MARGIN_PT - 1 and r.right <= width - MARGIN_PT + 1
         down = r.top >= MARGIN_PT - 1 and r.bottom <= height - MARGIN_PT + 1
         assert across and down, (r, width, height)
+    if lang is None:
+        return
     # the sources, in full, start a page of their own after the content
     pages = [pdf_text(pdf, i) for i in range(1, len(boxes) + 1)]
     first_sources = next(i for i, t in enumerate(pages) if t.startswith(SOURCES[lang]))
     assert 0 < first_sources < len(pages)
     assert "…" not in " ".join(pages[first_sources:])
+
+
+@pytest.mark.parametrize("size", ["Letter", "A4"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_large_print_prints_every_word_large_dark_and_inside_the_margins(tmp_path: Path, lang: str, size: str) -> None:
+    check_large_print(printed(tmp_path, EXAMPLE, lang, size, "--large-print"), lang)
+
+
+#: A consult-filled copy: values rated, SURE 2 of 4, a plan (the worksheet's other form).
+FILLED = (
+    "values_evidence: 8\nvalues_cost: 3\nvalues_time: 5\nvalues_home: 10\nvalues_needles: 5\n"
+    "values_monitoring: 9\nsure_sure: false\nsure_understand: true\nsure_values: true\nsure_support: false\n"
+    "plan_leaning: unsure\nplan_decide_by: '2027-03-01'\n"
+)
+
+
+def test_a_consult_filled_copy_and_the_clinicians_copy_print_large_too(tmp_path: Path) -> None:
+    filled = tmp_path / "filled.yaml"
+    filled.write_text(Path(EXAMPLE).read_text() + FILLED)
+    check_large_print(printed(tmp_path, str(filled), "en", "Letter", "--large-print"))
+    out = tmp_path / "clinician.html"
+    res = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "clinician", "-o", str(out), "--large-print"])
+    assert res.exit_code == 0, res.stderr
+    check_large_print(print_pdf(out, tmp_path), None)
 
 
 def test_the_standard_handout_is_the_small_print_large_print_replaces(tmp_path: Path) -> None:

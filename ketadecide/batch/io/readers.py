@@ -214,6 +214,9 @@ def csv_header(first: bytes, name: str) -> tuple[list[str], str]:
         raise InputError(Problem(f"the header line is longer than {MAX_LINE_BYTES // 1024} KiB", name))
     if not first.strip(b"\r\n"):
         raise InputError(Problem("the file is empty; expected a header line naming the columns", name))
+    if first[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # Excel's "Unicode Text" and Windows editors' "Unicode" are UTF-16 with this mark.
+        raise InputError(Problem("the file is UTF-16 text; save it as CSV UTF-8 and try again", name))
     try:
         header_text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
