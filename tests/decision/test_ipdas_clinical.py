@@ -125,7 +125,7 @@ def test_spravato_harm_figures_say_the_scale_measured_rates_beside_them() -> Non
     html = " ".join(render_html(result, "patient").split())
     for view in (detail, html):
         reported = view.index("41 out of 100 people felt cut off")
-        assert view.index("61 to 75 out of 100 had some of this") - reported < 200  # beside it
+        assert view.index("61 to 84 out of 100 had some of this") - reported < 250  # beside it
         assert view.index("48 to 61 out of 100 were sleepy") - view.index("23 out of 100 people felt very sleepy") < 200
 
 

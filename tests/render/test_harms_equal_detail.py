@@ -61,18 +61,21 @@ def test_an_added_medicine_shows_a_harm_figure_beside_its_benefit_in_every_view(
     assert "stopped quetiapine due to side effects. In the same study, with Spravato: 4 out of 100." in detail
 
 
-def test_scale_measured_rates_say_the_label_gives_no_placebo_figure() -> None:
+def test_scale_measured_rates_give_a_placebo_figure_or_say_there_is_none() -> None:
     """N6: "61 to 75" and "48 to 61" were the only figures with no "M out of 100" beside them
-    and no word why. The label's warnings give no placebo rate on these scales; the text says
-    so. The sedation range is the label's 48 (not 49) to 61."""
+    and no word why. Dissociation now has the placebo groups' rate on the same scale (the
+    maker's medical information: 5 to 16 beside 61 to 84); the label's warning gives none for
+    sedation, and the text says so. The sedation range is the label's 48 (not 49) to 61."""
     evidence = KB.evidence()
     assert evidence is not None
     harms = {a.id: a for a in evidence.modalities["spravato"].adverse_effects}
-    for ident, low in (("dissociation", 61), ("sedation", 48)):
-        measured = harms[ident].measured
-        assert measured is not None
-        assert f"{low} to " in measured.patient and "no figure for the fake spray" in measured.patient
-        assert "no placebo rate" in measured.clinician
+    dissociation, sedation = harms["dissociation"].measured, harms["sedation"].measured
+    assert dissociation is not None and sedation is not None
+    assert "61 to 84 out of 100" in dissociation.patient
+    assert "With a fake spray: 5 to 16 out of 100" in dissociation.patient
+    assert "jnj_medinfo_dissociation" in harms["dissociation"].sources
+    assert "48 to " in sedation.patient and "no figure for the fake spray" in sedation.patient
+    assert "no placebo rate" in sedation.clinician
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
