@@ -301,19 +301,7 @@ def _closing(  # noqa: PLR0917 - private helper
     index: SourceIndex,
 ) -> list[str]:
     h = HEADINGS[audience]
-    out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
-    if audience == "patient":
-        # In full and in small print on a page of their own after the content (issue 24: a
-        # source cut to 45 characters cannot be found from paper); the page budget is four
-        # pages of content plus this one.
-        out.append(f'<section class="refs-page"><h2>{e(h["sources"])}</h2>')
-        items = "".join(f"<li>{e(findable(c) + checked(r))}</li>" for _, c, r in index.dated_items())
-        out.append(f'<ol class="sources brief">{items}</ol></section>')
-    else:
-        out.append(f"<section><h2>{e(h['sources'])}</h2>")
-        listed = "".join(f"<li>{e(c + checked(r))}</li>" for _, c, r in index.dated_items())
-        out.append(f'<ol class="sources">{listed}</ol></section>')
-    out.append(
+    footer = (
         "<footer>"
         + e(
             trf(
@@ -335,6 +323,19 @@ def _closing(  # noqa: PLR0917 - private helper
         )
         + "</footer>"
     )
+    out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
+    if audience == "patient":
+        # In full and in small print on a page of their own after the content (issue 24: a
+        # source cut to 45 characters cannot be found from paper); the page budget is four
+        # pages of content plus this one. The review stamp sits beside the page's heading,
+        # not under the list, so the list has the page's every line.
+        out.append(f'<section class="refs-page"><div class="refs-head"><h2>{e(h["sources"])}</h2>{footer}</div>')
+        items = "".join(f"<li>{e(findable(c) + checked(r))}</li>" for _, c, r in index.dated_items())
+        out.append(f'<ol class="sources brief">{items}</ol></section>')
+        return out
+    out.append(f"<section><h2>{e(h['sources'])}</h2>")
+    listed = "".join(f"<li>{e(c + checked(r))}</li>" for _, c, r in index.dated_items())
+    out += [f'<ol class="sources">{listed}</ol></section>', footer]
     return out
 
 

@@ -41,6 +41,7 @@ CSS = f"""
 /* Large print (ketadecide.render.large_print): ACB Large Print Guidelines 2022, APH */
 html.large-print {{ --ink:#000; --muted:#000; --line:#666; }}
 @page {{ margin: 1in; }}
+@page refs {{ margin: 1in; }}
 html.large-print body {{ font-family: "DejaVu Sans", Verdana, Arial, sans-serif; color: var(--ink);
   max-width: 42em; overflow-wrap: break-word; text-align: left; }}
 html.large-print body, html.large-print body * {{ font-size: {FLOOR_PT}pt !important;
