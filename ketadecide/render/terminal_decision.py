@@ -141,7 +141,10 @@ def _clinic(lines: _Lines, result: Result, audience: Audience, index: SourceInde
     # Only the sellers' sources this screen cites (this is its last cited line; issue 24 review).
     cited = index.cited(d.sponsored)
     if cited:
-        lines.line(d.sponsored_intro.for_(audience), index.refs(cited))
+        # The marks are this line's content, not a citation of it: one word each, so a long
+        # list wraps between marks instead of a mark being split across lines (it grew past a
+        # 60-column line when two more sellers' sources were cited; issue 24, C1).
+        lines.line(d.sponsored_intro.for_(audience) + " " + index.refs(cited).replace("][", "] ["))
 
 
 def alternatives_lines(result: Result, audience: Audience, index: SourceIndex) -> list[Text]:

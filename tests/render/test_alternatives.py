@@ -84,6 +84,17 @@ def test_each_figure_is_the_comparator_arm_of_the_stored_study() -> None:
     assert set(amnesia.sources) <= set(ect.harder.sources)
     assert _figures(aug.good.patient) == [pct(remission.comparator_pct), pct(remission.value_pct)] == [18, 27]
     assert remission.sources == aug.good.sources
+    # An added medicine's harder point has a figure too, from the same trial and arms as its
+    # good point (issue 24, C1): stopped because of side effects, quetiapine XR then esketamine,
+    # as the stored safety report of ESCAPE-TRD gives them (11.0% of 336, 4.2% of 334).
+    assert aug.harder is not None
+    assert _figures(aug.harder.patient) == [per_100(11.0), per_100(4.2)] == [11, 4]
+    assert "In the same study, with Spravato" in aug.harder.patient
+    assert "mcintyre_2024_escape_safety" in aug.harder.sources
+    safety = KB.sources["mcintyre_2024_escape_safety"]
+    assert "ESCAPE-TRD" in safety.citation and "doi:10.1016/j.euroneuro.2024.05.009" in safety.citation
+    assert safety.sponsor == "manufacturer"
+    assert "11.0%" in aug.harder.clinician and "4.2%" in aug.harder.clinician
     # No stored figure for staying or for TMS: none is shown, and the text says so.
     for ident in ("stay", "tms"):
         a = alts[ident]
@@ -130,8 +141,9 @@ def test_markdown_json_and_the_terminal_detail_carry_the_points_and_sources() ->
     block = detail.split("Other choices (not ketamine)", 1)[1]
     assert block.count("Good point:") == 4 and block.count("Harder point:") == 4
     memory = r"Over up to 12 sessions, 29 out of 100 people had memory loss\. "
-    memory += r"In the same study, with IV ketamine: 9 out of 100"
-    assert re.search(memory + r"\.\s*\[\d+\]", " ".join(block.split()))
+    memory += r"In the same study, with IV ketamine: 9 out of 100\. "
+    memory += r"\(Adults in hospital\.\)"  # the study's people (review #10)
+    assert re.search(memory + r"\s*\[\d+\]", " ".join(block.split()))
     assert "41.2%" in alts[3]["good"]["text"] and "28.9%" in alts[3]["harder"]["text"]
 
 
