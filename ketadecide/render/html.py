@@ -146,7 +146,10 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
     """The comparison table; ``detail_only`` leaves out what the page-1 summary already says."""
     h = HEADINGS[audience]
     ms = result.modalities
-    out = _table_start(h["more"] if detail_only else h["compare"], "compare", result)
+    # A patient's copy keeps each row whole on a page (a row cut after a line or two, under
+    # the repeated column heads, reads badly); a clinician's long rows may split.
+    css = "compare whole-rows" if detail_only and audience == "patient" else "compare"
+    out = _table_start(h["more"] if detail_only else h["compare"], css, result)
 
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))

@@ -140,6 +140,10 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
   ul.checklist { padding-left: 2px; }
   .card { padding: 3px 8px; margin: 4px 0; }
   .card h3 { margin-top: 0; }
+  /* the patient's tables break between rows, never inside one */
+  table.whole-rows tr, table.alternatives tr { break-inside: avoid; }
+  .lead { margin-bottom: 6px; }
+  section.evidence h3 { margin-top: 4px; }
   h2 { font-size: 12pt; margin: 4px 0 2px; }
   h3 { font-size: 10pt; margin: 4px 0 1px; }
   a { color: inherit; text-decoration: none; }
