@@ -146,7 +146,10 @@ def _comparison(result: Result, audience: Audience, index: SourceIndex, *, detai
     """The comparison table; ``detail_only`` leaves out what the page-1 summary already says."""
     h = HEADINGS[audience]
     ms = result.modalities
-    out = _table_start(h["more"] if detail_only else h["compare"], "compare", result)
+    # A patient's copy keeps each row whole on a page (a row cut after a line or two, under
+    # the repeated column heads, reads badly); a clinician's long rows may split.
+    css = "compare whole-rows" if detail_only and audience == "patient" else "compare"
+    out = _table_start(h["more"] if detail_only else h["compare"], css, result)
 
     def row(label: str, cells: list[str]) -> None:
         out.append(_row(label, cells))
@@ -301,19 +304,7 @@ def _closing(  # noqa: PLR0917 - private helper
     index: SourceIndex,
 ) -> list[str]:
     h = HEADINGS[audience]
-    out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
-    if audience == "patient":
-        # In full and in small print on a page of their own after the content (issue 24: a
-        # source cut to 45 characters cannot be found from paper); the page budget is four
-        # pages of content plus this one.
-        out.append(f'<section class="refs-page"><h2>{e(h["sources"])}</h2>')
-        items = "".join(f"<li>{e(findable(c) + checked(r))}</li>" for _, c, r in index.dated_items())
-        out.append(f'<ol class="sources brief">{items}</ol></section>')
-    else:
-        out.append(f"<section><h2>{e(h['sources'])}</h2>")
-        listed = "".join(f"<li>{e(c + checked(r))}</li>" for _, c, r in index.dated_items())
-        out.append(f'<ol class="sources">{listed}</ol></section>')
-    out.append(
+    footer = (
         "<footer>"
         + e(
             trf(
@@ -335,6 +326,19 @@ def _closing(  # noqa: PLR0917 - private helper
         )
         + "</footer>"
     )
+    out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
+    if audience == "patient":
+        # In full and in small print on a page of their own after the content (issue 24: a
+        # source cut to 45 characters cannot be found from paper); the page budget is four
+        # pages of content plus this one. The review stamp sits beside the page's heading,
+        # not under the list, so the list has the page's every line.
+        out.append(f'<section class="refs-page"><div class="refs-head"><h2>{e(h["sources"])}</h2>{footer}</div>')
+        items = "".join(f"<li>{e(findable(c) + checked(r))}</li>" for _, c, r in index.dated_items())
+        out.append(f'<ol class="sources brief">{items}</ol></section>')
+        return out
+    out.append(f"<section><h2>{e(h['sources'])}</h2>")
+    listed = "".join(f"<li>{e(c + checked(r))}</li>" for _, c, r in index.dated_items())
+    out += [f'<ol class="sources">{listed}</ol></section>', footer]
     return out
 
 

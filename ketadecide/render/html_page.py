@@ -99,7 +99,15 @@ table.compare.alternatives thead th:first-child { width: 30%; }
 ol.sources { font-size: 8pt; color: var(--muted); padding-left: 22px; }
 ol.sources.brief { font-size: 5.8pt; columns: 3; column-gap: 10px; line-height: 1.1; padding-left: 16px;
                    margin: 2px 0; }
-@media print { section.refs-page { break-before: page; } }
+@media print { section.refs-page { break-before: page; page: refs; } }
+/* The sources' page alone: 6 mm margins (the content pages keep 8 mm), room for every source in
+   full in three columns on one page (the page budget's fifth page) */
+@page refs { margin: 6mm; }
+/* The sources' page: the review stamp on the heading's line, right of it (the page budget) */
+.refs-head { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0 12px; border-bottom: 2px solid var(--accent);
+             margin: 18px 0 4px; break-after: avoid; }
+.refs-head h2 { border: none; margin: 0; padding: 0; flex: none; }
+.refs-head footer { flex: 1; text-align: right; border: none; margin: 0; padding: 0 0 2px; }
 ol.sources li { overflow-wrap: anywhere; }
 footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
 @page { margin: 8mm; }
@@ -114,7 +122,8 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
      16: that copy printed 6 pages against the 4 + 1 budget). */
   section.fit, section.worksheet { line-height: 1.15; }
   p.credit { font-size: 7pt; line-height: 1.1; color: var(--muted); }
-  ol.sources.brief { line-height: 0.98; }
+  ol.sources.brief { line-height: 0.98; column-gap: 8px; }
+  .refs-head { margin: 0 0 3px; }
   /* a source mark is raised: without this it makes its line taller than the others */
   .refs { line-height: 0; vertical-align: 0.2em; }
   /* Layout, not smaller type, keeps the page budget with room to spare (issue 24: the
@@ -131,7 +140,11 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
   ul.checklist { padding-left: 2px; }
   .card { padding: 3px 8px; margin: 4px 0; }
   .card h3 { margin-top: 0; }
-  h2 { font-size: 12pt; margin: 6px 0 2px; }
+  /* the patient's tables break between rows, never inside one */
+  table.whole-rows tr, table.alternatives tr { break-inside: avoid; }
+  .lead { margin-bottom: 6px; }
+  section.evidence h3 { margin-top: 4px; }
+  h2 { font-size: 12pt; margin: 4px 0 2px; }
   h3 { font-size: 10pt; margin: 4px 0 1px; }
   a { color: inherit; text-decoration: none; }
   thead { display: table-header-group; }

@@ -41,6 +41,7 @@ CSS = f"""
 /* Large print (ketadecide.render.large_print): ACB Large Print Guidelines 2022, APH */
 html.large-print {{ --ink:#000; --muted:#000; --line:#666; }}
 @page {{ margin: 1in; }}
+@page refs {{ margin: 1in; }}
 html.large-print body {{ font-family: "DejaVu Sans", Verdana, Arial, sans-serif; color: var(--ink);
   max-width: 42em; overflow-wrap: break-word; text-align: left; }}
 html.large-print body, html.large-print body * {{ font-size: {FLOOR_PT}pt !important;
@@ -78,6 +79,8 @@ html.large-print table, html.large-print thead, html.large-print tbody, html.lar
 html.large-print th, html.large-print td {{ display: block !important; width: auto !important; }}
 html.large-print table {{ border-collapse: separate !important; table-layout: auto !important; }}
 html.large-print thead {{ display: none !important; }}
+/* a stacked row may split between its cells (the standard print keeps a patient's rows whole) */
+html.large-print tr {{ break-inside: auto !important; }}
 html.large-print tbody > tr {{ margin: 0 0 10pt; }}
 html.large-print tbody th, html.large-print tbody td {{ border: none !important;
   padding: 3pt 6pt !important; }}

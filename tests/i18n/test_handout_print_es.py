@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 from tests.render.printing import needs_printer, pdf_pages, pdf_text, print_pdf
 
 pytestmark = [needs_printer, pytest.mark.slow]
-PROFILES = [str(ROOT / "examples" / "trd-commercial.yaml"), str(ROOT / "examples" / "crisis.yaml")]
+PROFILES = [str(ROOT / "examples" / n) for n in ("trd-commercial.yaml", "crisis.yaml", "course-under-way.yaml")]
 SOURCES_ES = "De dónde viene esta información"
 #: Pages the Spanish handout may run past the English one: none.
 SPANISH_EXTRA_PAGES = 0

@@ -105,7 +105,8 @@ def test_the_handout_the_detail_and_the_consult_brief_give_each_period() -> None
     )
     es_shown = list(re.findall(r"<span>([^<]*de cada 100 personas[^<]*)", es))
     assert es_shown and all(
-        re.match(r"^(A las \d+ semanas|En las primeras \d+ semanas|Durante hasta|En los meses)", s) for s in es_shown
+        re.match(r"^(A las \d+ semanas|En las primeras \d+ semanas|En hasta \d+ semanas|En los meses)", s)
+        for s in es_shown
     )
     brief = "\n".join(evidence_brief_lines(_result(), "patient"))
     for line in brief.splitlines():
