@@ -20,6 +20,7 @@ from ketadecide.cli.main import app
 from ketadecide.render.large_print import FLOOR_PT
 from tests.conftest import ROOT
 from tests.render.printing import needs_printer, pdf_pages, pdf_text, print_pdf
+from tests.render.test_handout_print import filled_profile
 
 pytestmark = [needs_printer, pytest.mark.slow]
 EXAMPLE = str(ROOT / "examples" / "trd-commercial.yaml")
@@ -120,18 +121,9 @@ def test_large_print_prints_every_word_large_dark_and_inside_the_margins(tmp_pat
     check_large_print(printed(tmp_path, EXAMPLE, lang, size, "--large-print"), lang)
 
 
-#: A consult-filled copy: values rated, SURE 2 of 4, a plan (the worksheet's other form).
-FILLED = (
-    "values_evidence: 8\nvalues_cost: 3\nvalues_time: 5\nvalues_home: 10\nvalues_needles: 5\n"
-    "values_monitoring: 9\nsure_sure: false\nsure_understand: true\nsure_values: true\nsure_support: false\n"
-    "plan_leaning: unsure\nplan_decide_by: '2027-03-01'\n"
-)
-
-
 def test_a_consult_filled_copy_and_the_clinicians_copy_print_large_too(tmp_path: Path) -> None:
-    filled = tmp_path / "filled.yaml"
-    filled.write_text(Path(EXAMPLE).read_text() + FILLED)
-    check_large_print(printed(tmp_path, str(filled), "en", "Letter", "--large-print"))
+    # The standard handout's consult-filled profile: values rated, SURE 2 of 4, a plan.
+    check_large_print(printed(tmp_path, filled_profile(tmp_path), "en", "Letter", "--large-print"))
     out = tmp_path / "clinician.html"
     res = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "clinician", "-o", str(out), "--large-print"])
     assert res.exit_code == 0, res.stderr
