@@ -384,8 +384,14 @@ def sure_of(profile: Profile, decision: DecisionFile, kb: KnowledgeBase) -> Sure
 
 def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age: int | None = None) -> Evidence:
     """One option's certainty and figures; a figure for an age group (``from_age``) only for
-    people in it (TRANSFORM-3's 65+ result is shown to a 70-year-old, not to a 40-year-old)."""
+    people in it (TRANSFORM-3's 65+ result is shown to a 70-year-old, not to a 40-year-old),
+    and then first: the trial of people of this person's age comes before the trials that
+    left them out, in every view and as the consult brief's benefit (third IPDAS review, D1:
+    a 71-year-old saw TRANSFORM-2's 18-64 figures first). The order of the rest is the data's."""
     record = evidence.modalities[modality_id]
+    shown = [o for o in record.outcomes if o.from_age is None or (age is not None and age >= o.from_age)]
+    # A stable sort: age-specific outcomes (only present when they apply) move to the front.
+    shown.sort(key=lambda o: o.from_age is None)
 
     def sponsor(source_refs: tuple[str, ...]) -> str | None:
         for ref in source_refs:
@@ -413,8 +419,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
                 sponsor=sponsor(o.sources),
                 significant=o.significant,
             )
-            for o in record.outcomes
-            if o.from_age is None or (age is not None and age >= o.from_age)
+            for o in shown
         ),
         adverse_effects=tuple(
             AdverseFigure(
