@@ -154,7 +154,7 @@ def test_the_oral_ketamine_trial_figure_says_staff_checked_people_after_a_dose()
 
 def test_the_added_medicines_harm_figure_names_its_people_like_its_benefit_figure() -> None:
     for lang, people in (
-        ("en", "With Spravato: 4 out of 100. (Same study: 676 adults on an antidepressant.)"),
+        ("en", "In the same study, with Spravato: 4 out of 100. (676 adults on an antidepressant.)"),
         ("es", "con Spravato, 4 de cada 100 (mismo estudio: 676 adultos)"),
     ):
         d = _result(44, lang).decision
