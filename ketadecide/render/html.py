@@ -295,6 +295,13 @@ def _handout(
     return out
 
 
+#: The line telling a patient (and the clinic) that the handout can be printed in large print.
+BIGGER = (
+    "Need bigger print? Ask for this sheet in large print. "
+    "(For staff: add --large-print, or type l at the end of a consult.)"
+)
+
+
 def _closing(  # noqa: PLR0917 - private helper
     disclaimer: Worded,
     disclaimer_sources: tuple[Ref | str, ...],
@@ -302,7 +309,11 @@ def _closing(  # noqa: PLR0917 - private helper
     version: str,
     audience: Audience,
     index: SourceIndex,
+    *,
+    bigger: bool = False,
 ) -> list[str]:
+    """The disclaimer, the sources and the review stamp. ``bigger``: a patient's comparison
+    handout says, under the disclaimer, that it can be printed in large print and how."""
     h = HEADINGS[audience]
     footer = (
         "<footer>"
@@ -327,6 +338,10 @@ def _closing(  # noqa: PLR0917 - private helper
         + "</footer>"
     )
     out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
+    if bigger and audience == "patient":
+        # Third IPDAS review: nothing on the standard copy said a large-print copy exists.
+        # Hidden in the large-print copy itself (ketadecide/render/large_print.py).
+        out.append(f'<p class="bigger"><b>{e(tr(BIGGER))}</b></p>')
     if audience == "patient":
         # In full and in small print on a page of their own after the content (issue 24: a
         # source cut to 45 characters cannot be found from paper); the page budget is four
@@ -636,6 +651,7 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
         result.ketadecide_version,
         audience,
         index,
+        bigger=True,
     )
     # Last, when every source of the page is cited: the sellers' sources among them (filling
     # the slot cites nothing new, so the list above is already complete).
