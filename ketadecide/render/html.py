@@ -54,6 +54,7 @@ from ketadecide.render.labels import (
     index_for,
     key_finding_names,
     leaning_elsewhere,
+    leaning_name,
     log_line,
     modality_status_text,
     money,
@@ -394,7 +395,10 @@ def _worksheet(result: Result) -> list[str]:
         return "&#9745;" if ident == leaning else "&#9744;"
 
     # Only the routes open to this person: a contraindicated one is never offered as a leaning.
-    names = " ".join(f"{box(m.id)} {e(m.short_name)}" for m in result.modalities if m.status != "contraindicated")
+    # A route the label advises against carries its "not recommended for you" (D5).
+    names = " ".join(
+        f"{box(m.id)} {e(leaning_name(m, 'patient'))}" for m in result.modalities if m.status != "contraindicated"
+    )
     # The line to write on only where no leaning was recorded (a filled copy has no blanks).
     other = f"<b>{e(elsewhere)}</b>" if leaning == "else" and elsewhere else "" if leaning else "______________"
     if plan is not None and (plan.decide_by or notes):
