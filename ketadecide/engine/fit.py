@@ -48,7 +48,7 @@ from ketadecide.profile import SURE_FIELDS, Profile
 if TYPE_CHECKING:
     from ketadecide.citations import Ref
     from ketadecide.knowledge.base import KnowledgeBase
-    from ketadecide.knowledge.files.decision import DecisionFile, GetStarted
+    from ketadecide.knowledge.files.decision import DecisionFile, GetStarted, SureItem
     from ketadecide.knowledge.files.evidence import EvidenceFile
     from ketadecide.knowledge.files.values import Derived, ValuesFile
     from ketadecide.knowledge.models import Wording
@@ -369,13 +369,19 @@ def sure_of(profile: Profile, decision: DecisionFile, kb: KnowledgeBase) -> Sure
     # "Rate what matters" is done once anything was rated above 0 (the fit then has
     # something to show); the step then points to the fit instead of asking for it again.
     rated = any(v > 0 for v in profile.values.values())
+    # A 988 line added to "ask for another visit" reads as alarm to someone who said they have
+    # no thoughts of suicide (second and third IPDAS reviews); an unasked question keeps it.
+    no_ideation = profile.suicidality == "none"
+
+    def step(item: SureItem) -> Wording:
+        if item.next_step_done is not None and rated:
+            return item.next_step_done
+        if item.next_step_no_ideation is not None and no_ideation:
+            return item.next_step_no_ideation
+        return item.next_step
+
     steps = tuple(
-        SureStep(
-            item.field,
-            item.question,
-            _w(item.next_step_done if item.next_step_done is not None and rated else item.next_step),
-            kb.refs(item.sources),
-        )
+        SureStep(item.field, item.question, _w(step(item)), kb.refs(item.sources))
         for item in test.items
         if answers.get(item.field) is False
     )

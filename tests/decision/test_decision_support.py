@@ -363,3 +363,20 @@ def test_a_caution_every_option_shares_is_said_once_and_each_drawback_is_its_own
     _, own = _fit(insurance="commercial", suicidality="passive_ideation", **kw)
     assert "Thoughts of death" in own["compounded"].drawback.patient
     assert "Thoughts of death" not in own["spravato"].drawback.patient
+
+
+@pytest.mark.parametrize(
+    ("suicidality", "has_988"),
+    [("none", False), ("passive_ideation", True), ("active_ideation", True), ("unknown", True)],
+)
+def test_the_support_step_names_988_unless_the_person_said_no_thoughts_of_suicide(
+    suicidality: str, has_988: bool
+) -> None:
+    # A crisis line beside "ask for another visit" read as alarm to someone who said "none"
+    # (IPDAS reviews 2 and 3); an unasked question ("unknown") is never read as "none".
+    sure = {"sure_sure": True, "sure_understand": True, "sure_values": True, "sure_support": False}
+    result = evaluate(parse_profile({**BASE, **sure, "suicidality": suicidality}), KB)
+    assert result.sure is not None
+    (step,) = result.sure.next_steps
+    assert ("988" in step.next_step.patient) is has_988
+    assert "988" in step.next_step.clinician  # clinicians give the crisis line whatever the answer

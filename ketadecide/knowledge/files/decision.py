@@ -21,6 +21,10 @@ class SureItem(Cited):
     next_step_done: Wording | None = None
     """What to do when the answer is no and the person already did what ``next_step`` asks
     (``sure_values``: something was rated, so the fit is there to look at again)."""
+    next_step_no_ideation: Wording | None = None
+    """What to do when the answer is no and the person said they have no thoughts of suicide
+    (``suicidality: none``; never when it was not asked): the same step without the crisis
+    line, which every patient view's closing words already carry."""
 
 
 class SureTest(Strict):
