@@ -1,5 +1,6 @@
 """The end of an interactive consult (issue 24): one key each for the full detail (without
-asking again), the printable handout, saving the answers (0600) and the chart note.
+asking again), the printable handout, the same handout in large print, saving the answers
+(0600) and the chart note.
 
 A thin shell: every view is the same renderer ``compare`` uses; nothing here decides
 anything clinical. Files get fixed names in the current folder and never replace a file
@@ -17,16 +18,17 @@ from ketadecide.cli.output import in_large_print, present
 from ketadecide.lang import tr, trf, use
 
 MENU = {
-    "clinician": "Next: d = full detail, h = write the handout, s = save the answers, n = chart note, Enter = done ",
-    "patient": "What next? d = all the details, h = print-ready handout, s = save your answers, "
-    "n = note for your clinician, Enter = done",
+    "clinician": "Next: d = full detail, h = write the handout, l = the handout in large print, "
+    "s = save the answers, n = chart note, Enter = done ",
+    "patient": "What next? d = all the details, h = print-ready handout, l = the handout in large print, "
+    "s = save your answers, n = note for your clinician, Enter = done",
 }
 #: The keys the menu offers (the same in Spanish); anything else is answered with HINT and
 #: the menu again: "no" is not ``n`` (the chart note) and "yes" is not nothing.
-KEYS = frozenset({"d", "h", "s", "n"})
+KEYS = frozenset({"d", "h", "l", "s", "n"})
 HINT = {
-    "clinician": "Type d, h, s or n, or press Enter to finish.",
-    "patient": "Please type d, h, s or n, or press Enter to finish.",
+    "clinician": "Type d, h, l, s or n, or press Enter to finish.",
+    "patient": "Please type d, h, l, s or n, or press Enter to finish.",
 }
 
 
@@ -49,11 +51,12 @@ def offer_end(
     *,
     large_print: bool = False,
 ) -> None:
-    """Offer the four actions until Enter or the end of input. ``detailed()`` gives the result
+    """Offer the five actions until Enter or the end of input. ``detailed()`` gives the result
     with the handout and the evidence (evaluated once, on first use); ``for_note()``, when
     given, the result the chart note is written from (the English data under ``--lang es``:
     the note is the clinician's, all in English). ``large_print``: the handout (h) in large
-    print (``consult --large-print``)."""
+    print (``consult --large-print``); ``l`` writes it in large print either way (third IPDAS
+    review: a consult started without the option could not produce that copy)."""
     cache: list[Any] = []
 
     def result() -> Any:
@@ -80,10 +83,11 @@ def offer_end(
             continue
         if key == "d":
             present(_view(result(), who, detail=True), OutputFormat.table, None, who)
-        elif key == "h":
-            path = free_name("ketadecide-handout", ".html")
+        elif key in ("h", "l"):
+            big = large_print or key == "l"
+            path = free_name("ketadecide-handout-large-print" if key == "l" else "ketadecide-handout", ".html")
             # One line says where it went (present's own "wrote ..." would be a second).
-            present(in_large_print(_view(result(), who), large_print), OutputFormat.html, path, who, announce=False)
+            present(in_large_print(_view(result(), who), big), OutputFormat.html, path, who, announce=False)
             print(trf("ketadecide: handout written to {path}", path=path), file=sys.stderr)
         elif key == "s":
             path = saved_to or free_name("ketadecide-answers", ".yaml")

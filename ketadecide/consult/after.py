@@ -18,7 +18,7 @@ from ketadecide.knowledge import files as data_files
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import PLAN_FIELDS, SURE_FIELDS, Profile, parse_profile
 from ketadecide.render.consult_steps import evidence_brief_lines, fit_lines, plan_lines, sure_lines
-from ketadecide.render.labels import DECISION_HEADINGS
+from ketadecide.render.labels import DECISION_HEADINGS, leaning_name
 
 
 def has_steps(kb: KnowledgeBase) -> bool:
@@ -82,7 +82,8 @@ def after_comparison(
         shown = result or evaluate(person, kb, handout=handout, record=notes)
         # Only the options open to this person, and the choices other than ketamine (issue 24
         # review, IPDAS Q3): a contraindicated route is never offered as a leaning.
-        open_options = [(m.id, m.short_name) for m in shown.modalities if m.status != "contraindicated"]
+        # A route the label advises against is offered with that mark (third IPDAS review, D5).
+        open_options = [(m.id, leaning_name(m, audience)) for m in shown.modalities if m.status != "contraindicated"]
         others = [(a.id, a.name.for_(audience)) for a in shown.decision.alternatives] if shown.decision else []
         plan = plan_step(open_options, audience, given, others)
         run_step(plan, asker)

@@ -54,6 +54,7 @@ from ketadecide.render.labels import (
     index_for,
     key_finding_names,
     leaning_elsewhere,
+    leaning_name,
     log_line,
     modality_status_text,
     money,
@@ -295,6 +296,13 @@ def _handout(
     return out
 
 
+#: The line telling a patient (and the clinic) that the handout can be printed in large print.
+BIGGER = (
+    "Need bigger print? Ask for this sheet in large print. "
+    "(For staff: add --large-print, or type l at the end of a consult.)"
+)
+
+
 def _closing(  # noqa: PLR0917 - private helper
     disclaimer: Worded,
     disclaimer_sources: tuple[Ref | str, ...],
@@ -302,7 +310,11 @@ def _closing(  # noqa: PLR0917 - private helper
     version: str,
     audience: Audience,
     index: SourceIndex,
+    *,
+    bigger: bool = False,
 ) -> list[str]:
+    """The disclaimer, the sources and the review stamp. ``bigger``: a patient's comparison
+    handout says, under the disclaimer, that it can be printed in large print and how."""
     h = HEADINGS[audience]
     footer = (
         "<footer>"
@@ -327,6 +339,10 @@ def _closing(  # noqa: PLR0917 - private helper
         + "</footer>"
     )
     out = [f'<p class="disclaimer">{e(disclaimer.for_(audience))}{cite(index, disclaimer_sources)}</p>']
+    if bigger and audience == "patient":
+        # Third IPDAS review: nothing on the standard copy said a large-print copy exists.
+        # Hidden in the large-print copy itself (ketadecide/render/large_print.py).
+        out.append(f'<p class="bigger"><b>{e(tr(BIGGER))}</b></p>')
     if audience == "patient":
         # In full and in small print on a page of their own after the content (issue 24: a
         # source cut to 45 characters cannot be found from paper); the page budget is four
@@ -379,7 +395,10 @@ def _worksheet(result: Result) -> list[str]:
         return "&#9745;" if ident == leaning else "&#9744;"
 
     # Only the routes open to this person: a contraindicated one is never offered as a leaning.
-    names = " ".join(f"{box(m.id)} {e(m.short_name)}" for m in result.modalities if m.status != "contraindicated")
+    # A route the label advises against carries its "not recommended for you" (D5).
+    names = " ".join(
+        f"{box(m.id)} {e(leaning_name(m, 'patient'))}" for m in result.modalities if m.status != "contraindicated"
+    )
     # The line to write on only where no leaning was recorded (a filled copy has no blanks).
     other = f"<b>{e(elsewhere)}</b>" if leaning == "else" and elsewhere else "" if leaning else "______________"
     if plan is not None and (plan.decide_by or notes):
@@ -636,6 +655,7 @@ def render_html(result: Result, audience: Audience = "patient") -> str:
         result.ketadecide_version,
         audience,
         index,
+        bigger=True,
     )
     # Last, when every source of the page is cited: the sellers' sources among them (filling
     # the slot cites nothing new, so the list above is already complete).

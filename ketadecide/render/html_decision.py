@@ -54,19 +54,25 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
     """Each option's certainty and figures, every figure beside its comparator's."""
     out: list[str] = []
     if any(m.evidence for m in result.modalities):
-        out.append(f'<section class="evidence"><h2>{e(h["evidence"])}</h2>')
+        # The heading, the warning and the first option's heading print as one block kept
+        # with its figures (IPDAS review 3, D3: they were stranded at the foot of a page).
+        out.append(f'<section class="evidence"><div class="ev-lead"><h2>{e(h["evidence"])}</h2>')
         warning = compare_line(result, audience)
         if warning is not None:
             out.append(f'<p class="warn"><b>{e(warning)}</b></p>')
         left_out = figures_left_out(result, audience)
         if left_out is not None:
             out.append(f"<p>{e(left_out)}</p>")
-        for m in figured(result):
+        shown = figured(result)
+        if not shown:
+            out.append("</div>")
+        for i, m in enumerate(shown):
             ev = m.evidence
             assert ev is not None
             out += [
                 f"<h3>{e(m.short_name)}</h3>",
                 f"<p><b>{e(h['certainty'])}:</b> {e(certainty_line(ev, audience))}</p>",
+                *(["</div>"] if i == 0 else []),
                 '<ul class="figures">',
             ]
             for o in ev.outcomes:

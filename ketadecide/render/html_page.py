@@ -144,6 +144,11 @@ footer { font-size: 8.5pt; color: var(--muted); border-top: 1px solid var(--line
   table.whole-rows tr, table.alternatives tr { break-inside: avoid; }
   .lead { margin-bottom: 6px; }
   section.evidence h3 { margin-top: 4px; }
+  /* The evidence heading, its warning and the first option's heading stay together and with
+     that option's figures (IPDAS review 3, D3): kept whole, with no page break between it and
+     the figures (set on both sides: Chromium honours break-after: avoid alone poorly). */
+  .ev-lead { break-inside: avoid; break-after: avoid; }
+  .ev-lead + ul.figures { break-before: avoid; }
   h2 { font-size: 12pt; margin: 4px 0 2px; }
   h3 { font-size: 10pt; margin: 4px 0 1px; }
   a { color: inherit; text-decoration: none; }

@@ -129,6 +129,18 @@ def modality_status_text(m: ModalityResult, audience: Audience, *, urgent: bool 
     return status_text("not_advised" if advised_against else m.status, audience, urgent=urgent)
 
 
+def leaning_name(m: ModalityResult, audience: Audience) -> str:
+    """An option's name where the person picks the one they lean toward (the consult's plan
+    step, the handout's leaning box): marked "(not recommended for you)" when the label or the
+    FDA advises against it, as its Safety check row says (third IPDAS review, D5: a pregnant
+    patient was offered Spravato and oral ketamine there unmarked)."""
+    if m.status == "caution" and any(word_of(f) == "not_advised" for f in m.findings):
+        words = STATUS_WORD if audience == "patient" else SEVERITY_WORD
+        word = words[audience]["not_advised"]
+        return f"{m.short_name} ({word})"
+    return m.short_name
+
+
 INDICATION_ROW = {"clinician": "Indication", "patient": "Approved use?"}
 STATUS_ROW = {"clinician": "Status", "patient": "Safety check"}
 

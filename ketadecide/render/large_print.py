@@ -46,6 +46,8 @@ html.large-print body {{ font-family: "DejaVu Sans", Verdana, Arial, sans-serif;
   max-width: 42em; overflow-wrap: break-word; text-align: left; }}
 html.large-print body, html.large-print body * {{ font-size: {FLOOR_PT}pt !important;
   line-height: 1.2 !important; font-style: normal !important; }}
+/* the standard copy's "Need bigger print?" line: this copy is the answer */
+html.large-print p.bigger {{ display: none; }}
 html.large-print h1 {{ font-size: 24pt !important; margin: 0 0 8pt; }}
 html.large-print h1, html.large-print h2, html.large-print h3 {{ break-inside: avoid; }}
 html.large-print h2 {{ font-size: 22pt !important; margin: 20pt 0 6pt !important; }}

@@ -40,7 +40,9 @@ def test_large_print_is_the_same_page_in_bigger_type(
     args = ("-a", audience, "--lang", lang)
     standard = handout(runner, tmp_path, "standard.html", *args)
     large = handout(runner, tmp_path, "large.html", *args, "--large-print")
-    assert "large-print" not in standard and "data-lp" not in standard  # the default is untouched
+    # the default is untouched: no large-print markup or style (the words "--large-print" in
+    # the patient's line saying how to ask for this copy are the one mention)
+    assert "large-print" not in standard.replace("--large-print", "") and "data-lp" not in standard
     assert "&#160;" not in standard
     assert ("&#9744;&#160;" in large) is (audience == "patient")  # the worksheet's boxes
     assert f'<html class="large-print" lang="{lang}">' in large
@@ -98,7 +100,7 @@ def test_the_consult_writes_its_handout_in_large_print(runner: CliRunner, tmp_pa
         return out.read_text()
 
     standard, large = consult("standard.html"), consult("large.html", "--large-print")
-    assert "large-print" not in standard and '<html class="large-print"' in large
+    assert "large-print" not in standard.replace("--large-print", "") and '<html class="large-print"' in large
     assert without_large_print(large) == standard
 
 
@@ -149,3 +151,32 @@ def test_the_consults_handout_key_writes_large_print_when_asked(
     )
     page = (tmp_path / "ketadecide-handout.html").read_text()
     assert ('<html class="large-print"' in page) is large_print
+
+
+@pytest.mark.parametrize(
+    ("audience", "lang", "words"),
+    [
+        ("patient", "en", "Need bigger print? Ask for this sheet in large print."),
+        ("patient", "es", "¿Necesita letra más grande? Pida esta hoja en letra grande."),
+        ("clinician", "en", None),
+    ],
+)
+def test_the_standard_handout_says_a_large_print_copy_can_be_printed(
+    runner: CliRunner, tmp_path: Path, audience: str, lang: str, words: str | None
+) -> None:
+    """Third IPDAS review: nothing on the standard copy said the large-print copy exists. The
+    patient's copy says so, and how staff print it; the large-print copy hides the line."""
+    args = ("-a", audience, "--lang", lang)
+    standard = handout(runner, tmp_path, "standard.html", *args)
+    large = handout(runner, tmp_path, "large.html", *args, "--large-print")
+    if words is None:
+        assert 'class="bigger"' not in standard
+        return
+    line = standard.split('<p class="bigger">', 1)[1].split("</p>", 1)[0]
+    assert words in line and "--large-print" in line and " l " in line
+    assert (
+        standard.index('class="disclaimer"')
+        < standard.index('class="bigger"')
+        < standard.index('<section class="refs-page">')
+    )
+    assert "html.large-print p.bigger { display: none; }" in large

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.terminal
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 MENU = {"en": "What next? d = all the details", "es": "¿Qué sigue? d = todos los detalles"}
 HINT = {
-    "en": "Please type d, h, s or n, or press Enter to finish.",
-    "es": "Escriba d, h, s o n, u oprima Enter para terminar.",
+    "en": "Please type d, h, l, s or n, or press Enter to finish.",
+    "es": "Escriba d, h, l, s o n, u oprima Enter para terminar.",
 }
 NOTE = "Ketamine options reviewed with ketadecide"  # the chart note's first line
 
@@ -62,6 +62,25 @@ def test_the_end_menu_takes_only_the_keys_it_offers(tmp_path, lang: str) -> None
     assert (tmp_path / "ketadecide-handout.html").exists()
     assert said.count("ketadecide-handout.html") == 1, said
     assert "wrote" not in said
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_end_menu_writes_the_handout_in_large_print_without_the_option(tmp_path, lang: str) -> None:
+    """Third IPDAS review: a consult started without --large-print could not produce the
+    large-print copy. ``l`` writes it (one keystroke, offered on the menu); ``h`` stays standard."""
+    child = _to_menu(tmp_path, lang)
+    said = _answer(child, "l", lang)
+    large = tmp_path / "ketadecide-handout-large-print.html"
+    assert large.exists() and said.count(large.name) == 1, said
+    page = large.read_text()
+    assert f'<html class="large-print" lang="{lang}">' in page
+    _answer(child, "h", lang)
+    standard = (tmp_path / "ketadecide-handout.html").read_text()
+    assert f'<html lang="{lang}">' in standard and "data-lp" not in standard
     child.sendline("")
     child.expect(pexpect.EOF)
     child.close()

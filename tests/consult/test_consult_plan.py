@@ -12,7 +12,7 @@ import yaml
 from ketadecide.cli.main import app
 from ketadecide.consult.followup import PLAN_PART_MAX, plan_record, plan_step
 from tests.conftest import DATA_DIR, ROOT
-from tests.consult.consult_helpers import TYPICAL
+from tests.consult.consult_helpers import SPANISH_ANSWERS, TYPICAL, TYPICAL_ANSWERS, TYPICAL_RECORD, typed
 
 KB = ["--data-dir", str(DATA_DIR)]
 OPEN = [("spravato", "Spravato"), ("iv", "IV ketamine")]
@@ -184,3 +184,45 @@ def test_the_leaning_box_leaves_out_a_route_not_advised_and_offers_something_els
     assert "Oral/sublingual" not in leaning
     assert all(f"&#9744; {m}" in leaning for m in ("Spravato", "IV ketamine", "IM ketamine"))
     assert "&#9745;" not in leaning
+
+
+#: A pregnant patient (synthetic): Spravato and oral ketamine are caution "not recommended"
+#: (the pregnancy rule's not_advised), IV and IM "talk it over first".
+PREGNANT = {**TYPICAL_ANSWERS, "pregnancy": "2"}
+
+
+def test_the_leaning_question_marks_the_routes_not_recommended(runner) -> None:
+    """Third IPDAS review, D5: the leaning list offered Spravato and oral ketamine to a
+    pregnant patient without the "not recommended for you" their Safety check rows carry."""
+    for audience, mark in (("patient", " (not recommended for you)"), ("clinician", " (not recommended)")):
+        answers = [*typed(PREGNANT, audience=audience), "", "y", "y", "n", "y", "n", "", "y"]
+        result = consult(runner, answers, "-a", audience, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        listed = result.stderr.split("leaning toward", 1)[1]
+        assert f"1) Spravato{mark}\n" in listed and f"4) Oral/sublingual ketamine{mark}\n" in listed, listed
+        assert "2) IV ketamine\n" in listed and "3) IM ketamine\n" in listed  # only those two
+
+
+def test_the_spanish_leaning_question_marks_them_too(runner) -> None:
+    answers = [*typed({**SPANISH_ANSWERS, "pregnancy": "embarazada"}, audience="patient", lang="es")]
+    answers += ["", "sí", "sí", "no", "sí", "no", "", "sí"]
+    result = consult(runner, answers, "-a", "patient", "--lang", "es", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    said = result.stderr
+    assert "1) Spravato (no se le recomienda)\n" in said, said[-1500:]
+    assert "4) Ketamina oral/sublingual (no se le recomienda)\n" in said, said[-1500:]
+    assert "2) Ketamina IV\n" in said
+
+
+def test_the_handout_leaning_box_marks_them(runner, tmp_path) -> None:
+    profile = tmp_path / "pregnant.yaml"
+    record = {**TYPICAL_RECORD, "pregnancy": "pregnant"}
+    profile.write_text(yaml.safe_dump(record))
+    for lang, mark in (("en", "(not recommended for you)"), ("es", "(no se le recomienda)")):
+        out = tmp_path / f"h-{lang}.html"
+        result = runner.invoke(
+            app, ["compare", *KB, "-p", str(profile), "-a", "patient", "-o", str(out), "--lang", lang]
+        )
+        assert result.exit_code == 0, result.stderr
+        box = out.read_text().split('<section class="worksheet">', 1)[1].split("</p>", 2)[1]
+        assert f"Spravato {mark}" in box and box.count(mark) == 2, box  # and oral/sublingual

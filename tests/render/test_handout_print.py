@@ -4,6 +4,7 @@ sources in full on a fifth."""
 
 from __future__ import annotations
 
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,45 @@ def test_a_consult_filled_handout_keeps_the_page_budget(tmp_path: Path, size: st
         "This tool gives you information",  # the disclaimer, before the sources
     ):
         assert words in content, words
+
+
+#: A Medicare 71-year-old (synthetic; IPDAS review 3's profile): the evidence heading fell at
+#: the foot of page 2 on Letter, its figures on page 3.
+MEDICARE = (
+    "id: medicare-71\nage: 71\npregnancy: none\ndiagnoses: [mdd]\nantidepressant_trials: 2\n"
+    "suicidality: passive_ideation\nbp_systolic: 150\nbp_diastolic: 88\nconditions: []\n"
+    "medications: [benzodiazepine]\ninsurance: medicare\nhas_driver: true\ncan_attend_twice_weekly: false\n"
+    "prefers_home: false\nneedle_averse: false\nvalues_evidence: 9\nvalues_cost: 6\n"
+)
+HEADING = {"en": "What happened to 100 people in the studies", "es": "Qué les pasó a 100 personas en los estudios"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("which", "size", "lang"),
+    [("medicare", "Letter", "en"), ("medicare", "A4", "en"), ("medicare", "A4", "es"), ("filled", "A4", "en")],
+)
+def test_the_evidence_heading_prints_on_the_page_of_its_first_figure(
+    tmp_path: Path, which: str, size: str, lang: str
+) -> None:
+    """IPDAS review 3, D3: the heading and its warning were stranded at a page's foot, the
+    figures starting on the next page. These profiles and sizes stranded them before the fix."""
+    if which == "medicare":
+        profile = tmp_path / "medicare.yaml"
+        profile.write_text(MEDICARE)
+    else:
+        profile = Path(filled_profile(tmp_path))
+    out = tmp_path / f"{which}-{size}-{lang}.html"
+    res = CliRunner().invoke(app, ["compare", "-p", str(profile), "-a", "patient", "-o", str(out), "--lang", lang])
+    assert res.exit_code == 0, res.stderr
+    html = out.read_text()
+    # the first figure's opening words, as the page says them
+    first_figure = html.split('<ul class="figures">', 1)[1].split("<span>", 1)[1].split("<", 1)[0]
+    opening = " ".join(unescape(first_figure).split()[:4])
+    if size == "A4":
+        out.write_text(html.replace("</head>", "<style>@page { size: A4; }</style></head>", 1))
+    pdf = print_pdf(out, tmp_path)
+    pages = [" ".join(pdf_text(pdf, i).split()) for i in range(1, pdf_pages(pdf) + 1)]
+    page = next(t for t in pages if HEADING[lang] in t)
+    assert opening in page.split(HEADING[lang], 1)[1], (opening, page[-300:])
+    assert len(pages) <= 5
