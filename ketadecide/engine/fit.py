@@ -197,7 +197,7 @@ def _entry(
     own = tuple(name for fid, name in relative.items() if fid not in shared)
     # The label or the FDA advises against it for this person: named first, and the match
     # capped below the "some" band, so it never reads as a good match (issue 24 review).
-    advised_against = _advised_against(m)
+    advised_against = tuple(f.name for f in m.advised_against)
     score = max(0, fit_score(rated, scores) - derived.caution_penalty * len(cautions))
     if advised_against:
         score = min(score, derived.band_at["partial"] - 1)
@@ -214,15 +214,9 @@ def _entry(
     certainty = m.evidence.certainty if m.evidence is not None else None
     harm = _harm_drawback(m, values) if shared else None
     if advised_against:
-        drawback = Worded(
-            wording.drawback_not_advised.clinician.format(names="; ".join(c.clinician for c in advised_against)),
-            wording.drawback_not_advised.patient.format(names="; ".join(c.patient for c in advised_against)),
-        )
+        drawback = _named(wording.drawback_not_advised, advised_against)
     elif own:
-        drawback = Worded(
-            wording.drawback_caution.clinician.format(names="; ".join(c.clinician for c in own)),
-            wording.drawback_caution.patient.format(names="; ".join(c.patient for c in own)),
-        )
+        drawback = _named(wording.drawback_caution, own)
     elif worst is not None and worst[0] < 0:
         drawback = Worded(
             wording.drawback_attribute.clinician.format(label=_lower(labels[worst[2]].clinician)),
@@ -251,10 +245,12 @@ def _entry(
     )
 
 
-def _advised_against(m: ModalityResult) -> tuple[Worded, ...]:
-    """The names of the relative findings whose rule advises against this option for this
-    person (a rule's ``not_advised``): such an option's match is capped."""
-    return tuple(f.name for f in m.findings if f.advised_against)
+def _named(template: object, names: Sequence[Worded]) -> Worded:
+    """``template`` with ``{names}`` filled in each register by the findings' own names."""
+    return Worded(
+        template.clinician.format(names="; ".join(n.clinician for n in names)),  # type: ignore[attr-defined]
+        template.patient.format(names="; ".join(n.patient for n in names)),  # type: ignore[attr-defined]
+    )
 
 
 def _derived_sources(values: ValuesFile, attribute: str) -> tuple[str, ...]:
@@ -315,7 +311,7 @@ def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: Value
     # A tie is news only for the best match, and only when it matches more than a little: two
     # options capped because they are not advised (or two weak matches) "tying" would read as
     # a recommended pair (issue 24 re-review, N1). Capped options never take part.
-    capped = {m.id for m in fitted if _advised_against(m)}
+    capped = {m.id for m in fitted if m.advised_against}
     open_entries = [e for e in ranking if e.id not in capped]
     top = max((e.score for e in open_entries), default=None)
     if top is not None and _band(top, values.derived) != "little":

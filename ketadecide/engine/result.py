@@ -246,6 +246,12 @@ class ModalityResult:
                 return d
         raise KeyError(key)
 
+    @property
+    def advised_against(self) -> tuple[Finding, ...]:
+        """The cautions whose rule advises against this option for this person (a rule's
+        ``not_advised``): the fit caps its match on them and the views say "not recommended"."""
+        return tuple(f for f in self.findings if f.advised_against)
+
 
 @dataclass(frozen=True)
 class Crisis:

@@ -125,8 +125,12 @@ def modality_status_text(m: ModalityResult, audience: Audience, *, urgent: bool 
     or the FDA advises against (pregnancy) reads "not recommended for you", never the same
     "talk it over first" as any other caution (issue 24 re-review, N4). Display only: the
     result's status stays "caution"."""
-    advised_against = m.status == "caution" and any(word_of(f) == "not_advised" for f in m.findings)
-    return status_text("not_advised" if advised_against else m.status, audience, urgent=urgent)
+    return status_text("not_advised" if _not_recommended(m) else m.status, audience, urgent=urgent)
+
+
+def _not_recommended(m: ModalityResult) -> bool:
+    # A contraindicated option reads "contraindicated", whatever else advises against it.
+    return m.status == "caution" and bool(m.advised_against)
 
 
 def leaning_name(m: ModalityResult, audience: Audience) -> str:
@@ -134,7 +138,7 @@ def leaning_name(m: ModalityResult, audience: Audience) -> str:
     step, the handout's leaning box): marked "(not recommended for you)" when the label or the
     FDA advises against it, as its Safety check row says (third IPDAS review, D5: a pregnant
     patient was offered Spravato and oral ketamine there unmarked)."""
-    if m.status == "caution" and any(word_of(f) == "not_advised" for f in m.findings):
+    if _not_recommended(m):
         words = STATUS_WORD if audience == "patient" else SEVERITY_WORD
         word = words[audience]["not_advised"]
         return f"{m.short_name} ({word})"
@@ -188,7 +192,7 @@ def finding_name(f: Finding, audience: Audience, *, short: bool = False) -> str:
     """A finding's name for a cell or a list; "(not recommended)" after one the label or the FDA
     advises against for this person."""
     name = short_name(f.name.for_(audience)) if short else f.name.for_(audience)
-    if word_of(f) == "not_advised":
+    if f.advised_against:
         return trf("{name} (not recommended)", name=name) if audience == "patient" else f"{name} (not recommended)"
     return name
 
