@@ -444,6 +444,9 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
         compare_warning=_w(evidence.compare_warning),
         no_adverse_figures=_w(record.no_adverse_figures) if record.no_adverse_figures else None,
         compare_periods=_w(evidence.compare_periods) if evidence.compare_periods else None,
+        # The rule is the data's shape, never an option's name: a benefit with a comparator
+        # and no harm with one is shown with the harms' reserve (issue 24, C1).
+        unweighed=_w(evidence.unweighed) if evidence.unweighed and record.benefit_unweighed(shown) else None,
     )
 
 

@@ -435,6 +435,10 @@ class Evidence:
     """Why there is no side-effect figure, on its own (the harms line of the brief)."""
     compare_periods: Worded | None = None
     """Said after ``compare_warning`` when the options' figures cover different periods."""
+    unweighed: Worded | None = None
+    """Set when this option has a benefit figure with a comparator's number and no harm figure
+    with one (issue 24, C1: equal detail): its figures are then never drawn, and this is said
+    right after its last compared benefit figure, in every view."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ketadecide.render.labels import (
     outcome_sentence,
     sure_score_line,
     sure_step_text,
+    unweighed_after,
 )
 
 
@@ -61,7 +62,11 @@ def evidence_brief_lines(result: Result, audience: Audience, *, pointer_shown: b
         assert ev is not None
         out.append(f"  {m.short_name} ({ev.certainty_words.for_(audience)})")
         benefit = next((o for o in ev.outcomes if o.design != "uncontrolled_cohort"), None)
-        out.append("    + " + (outcome_sentence(benefit, audience) if benefit else h["no_benefit_figure"]))
+        # The reserve of an option whose harms have no figure with a comparator, right after
+        # its benefit, as in every view (issue 24, C1).
+        reserve = unweighed_after(benefit, ev, audience) if benefit else None
+        after = f" {reserve}" if reserve else ""
+        out.append("    + " + (outcome_sentence(benefit, audience) + after if benefit else h["no_benefit_figure"]))
         if ev.adverse_effects:
             harm = max(ev.adverse_effects, key=adverse_high)
             out.append("    - " + adverse_sentence(harm, audience))

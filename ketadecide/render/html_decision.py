@@ -15,6 +15,7 @@ from ketadecide.render.labels import (
     adverse_sentence,
     certainty_line,
     compare_line,
+    drawn,
     figured,
     figures_left_out,
     fit_entry_line,
@@ -23,6 +24,7 @@ from ketadecide.render.labels import (
     status_text,
     sure_score_line,
     sure_step_text,
+    unweighed_after,
 )
 
 
@@ -80,6 +82,14 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
                 if o.design == "uncontrolled_cohort":
                     # Not drawn: a picture would look like a controlled result.
                     out.append(f'<li class="cohort"><span>{text}</span></li>')
+                    continue
+                if not drawn(o, ev):
+                    # The option's harms have no figure with a comparator: its benefit gets the
+                    # same reserve, in the same words and type as every figure, with why said
+                    # right after it in the same item (issue 24, C1: equal detail).
+                    reserve = unweighed_after(o, ev, audience)
+                    after = f" {e(reserve)}" if reserve else ""
+                    out.append(f'<li class="unweighed"><span>{text}{after}</span></li>')
                     continue
                 pair = icon_array(o.value_pct) + (
                     icon_array(o.comparator_pct, comparator=True) if o.comparator_pct is not None else ""

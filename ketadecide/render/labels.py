@@ -779,6 +779,23 @@ def adverse_sentence(a: AdverseFigure, audience: Audience) -> str:
     return f"{when} - {a.label.clinician}: {value} out of 100, vs {against} with {a.comparator.clinician}.{measured}"
 
 
+def drawn(o: OutcomeFigure, ev: Evidence) -> bool:
+    """Whether a benefit figure gets a picture (bars, icon arrays). Never an uncontrolled
+    cohort's (it would look like a controlled result), and never the figures of an option whose
+    harms have no figure with a comparator (``ev.unweighed``): a picture for the good points
+    beside a sentence for the harder ones is not equal detail (issue 24, IPDAS C1)."""
+    return o.design != "uncontrolled_cohort" and ev.unweighed is None
+
+
+def unweighed_after(o: OutcomeFigure, ev: Evidence, audience: Audience) -> str | None:
+    """The sentence said right after an option's last benefit figure with a comparator's
+    number when its harms have none (why the two cannot be weighed in numbers), else None."""
+    if ev.unweighed is None:
+        return None
+    compared = [x for x in ev.outcomes if x.comparator_pct is not None]
+    return ev.unweighed.for_(audience) if compared and compared[-1] is o else None
+
+
 def figured(result: Result) -> list[ModalityResult]:
     """The options whose figures are shown: those with evidence that are not ruled out. A
     ruled-out option's figures would read as an offer (issue 24 review, defect 5)."""

@@ -42,6 +42,7 @@ from ketadecide.render.labels import (
     count_range,
     course_line,
     coverage_text,
+    drawn,
     figured,
     figures_left_out,
     fit_entry_line,
@@ -61,6 +62,7 @@ from ketadecide.render.labels import (
     stamp,
     sure_score_line,
     sure_step_text,
+    unweighed_after,
     word_of,
 )
 from ketadecide.render.trend import trend_lines
@@ -459,12 +461,12 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
             assert ev is not None
             lines += [f"### {e(m.short_name)}", "", f"**{h['certainty']}:** {e(certainty_line(ev, audience))}", ""]
             for o in ev.outcomes:
-                bars = (
-                    ""
-                    if o.design == "uncontrolled_cohort"  # never drawn like a controlled result
-                    else f"`{bar10(o.value_pct)}` vs `{comparator_bar(o.comparator_pct)}` "
-                )
-                lines.append(f"- {bars}{e(outcome_sentence(o, audience))}{index.refs(o.refs)}")
+                # Not drawn: an uncontrolled cohort, or any figure of an option whose harms have
+                # no figure with a comparator (then said right after it, issue 24 C1).
+                bars = f"`{bar10(o.value_pct)}` vs `{comparator_bar(o.comparator_pct)}` " if drawn(o, ev) else ""
+                reserve = unweighed_after(o, ev, audience)
+                after = f" {e(reserve)}" if reserve else ""
+                lines.append(f"- {bars}{e(outcome_sentence(o, audience))}{index.refs(o.refs)}{after}")
             for a in ev.adverse_effects:
                 bars = f"`{bar10(adverse_high(a))}` vs `{comparator_bar(adverse_comparator_high(a))}` "
                 lines.append(f"- {bars}{e(adverse_sentence(a, audience))}{index.refs(a.refs)}")

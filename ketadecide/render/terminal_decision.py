@@ -16,12 +16,14 @@ from ketadecide.render.labels import (
     certainty_line,
     comparator_bar,
     compare_line,
+    drawn,
     figured,
     figures_left_out,
     fit_entry_line,
     outcome_sentence,
     sure_score_line,
     sure_step_text,
+    unweighed_after,
 )
 
 
@@ -72,14 +74,13 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
         lines.bold(m.short_name)
         lines.line(f"{h['certainty']}: {certainty_line(ev, audience)}")
         # Each bar beside its comparator's; an uncontrolled cohort gets no bar at all, so it
-        # never looks like a controlled result.
+        # never looks like a controlled result, nor does an option whose harms have no figure
+        # with a comparator (its reserve sentence follows the figure; issue 24, C1).
         for o in ev.outcomes:
-            bars = (
-                None
-                if o.design == "uncontrolled_cohort"
-                else f"{bar10(o.value_pct)} vs {comparator_bar(o.comparator_pct)}"
-            )
-            lines.line(outcome_sentence(o, audience), index.refs(o.refs), bars)
+            bars = f"{bar10(o.value_pct)} vs {comparator_bar(o.comparator_pct)}" if drawn(o, ev) else None
+            reserve = unweighed_after(o, ev, audience)
+            after = f" {reserve}" if reserve else ""
+            lines.line(outcome_sentence(o, audience), index.refs(o.refs) + after, bars)
         for a in ev.adverse_effects:
             bars = f"{bar10(adverse_high(a))} vs {comparator_bar(adverse_comparator_high(a))}"
             lines.line(adverse_sentence(a, audience), index.refs(a.refs), bars)

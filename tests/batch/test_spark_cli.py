@@ -46,7 +46,7 @@ def _one_error_line(res: Any, *words: str) -> None:
 
 def test_standard_input_is_refused_naming_the_option(runner: Any, tmp_path: Path) -> None:
     res = _batch(runner, "-", "--engine", "spark", "-o", str(tmp_path / "out"))
-    _one_error_line(res, "--engine spark", "standard input")
+    _one_error_line(res, "--engine spark", "standard input", "INPUT")
     assert not (tmp_path / "out").exists()
 
 

@@ -29,13 +29,17 @@ def check_spark_options(
         )
     if input_file is None or input_file == "-":
         raise InputError(
-            Problem("--engine spark reads a Parquet, CSV or JSONL file, not standard input; give its path as INPUT")
+            Problem(
+                "--engine spark reads a Parquet, CSV or JSONL file, not standard input: Spark's executors read "
+                "the input themselves, from storage every worker sees, and ketadecide does not copy your rows "
+                "to disk unasked; save them to a file there and give its path as INPUT"
+            )
         )
     kind = format_of(input_file, input_format, what="input")
     if kind not in SPARK_INPUTS:
         raise InputError(
             Problem(
-                f"--engine spark reads Parquet or CSV input ({kind.upper()} on Spark may come later); "
+                f"--engine spark reads Parquet, CSV or JSONL input, not {kind.upper()}; "
                 "use the default --engine duckdb, or convert the file",
                 input_file,
             )

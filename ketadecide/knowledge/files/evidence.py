@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -77,6 +78,18 @@ class ModalityEvidence(Cited):
     """The harms half of ``no_figures`` on its own: shown on the "-" line of the consult's
     brief, where the benefit half would repeat the "+" line (issue 24 review)."""
 
+    def benefit_unweighed(self, outcomes: Sequence[Outcome] | None = None) -> bool:
+        """True when this option has a benefit figure with a comparator's number but no harm
+        figure with one: its good and harder points cannot be set against each other in
+        numbers, so its benefit is shown with the same reserve as its harms (issue 24, C1).
+        ``outcomes``: the ones a person is shown (an age group's only to people that age)."""
+        shown = self.outcomes if outcomes is None else outcomes
+        compared_benefit = any(o.comparator_pct is not None for o in shown)
+        compared_harm = any(
+            a.comparator_pct is not None or a.comparator_range_pct is not None for a in self.adverse_effects
+        )
+        return compared_benefit and not compared_harm
+
 
 class EvidenceFile(Strict):
     certainty_words: dict[Certainty, Wording]
@@ -84,6 +97,9 @@ class EvidenceFile(Strict):
     """Said once above the figures: numbers from different trials cannot be compared directly."""
     compare_periods: Wording | None = None
     """Added to ``compare_warning`` when the options' figures cover different time periods."""
+    unweighed: Wording | None = None
+    """Said right after the benefit figures of an option whose harms have no figure with a
+    comparator (:meth:`ModalityEvidence.benefit_unweighed`); those figures are then not drawn."""
     modalities: dict[RecordId, ModalityEvidence]
 
     @model_validator(mode="after")
@@ -92,4 +108,11 @@ class EvidenceFile(Strict):
             raise ValueError(f"modalities must be exactly {', '.join(MODALITY_IDS)}")
         if set(self.certainty_words) != set(CERTAINTIES):
             raise ValueError("certainty_words must word every grade")
+        # A benefit shown with the reserve must say why, in the data's own words.
+        bare = [m for m, rec in self.modalities.items() if rec.benefit_unweighed()]
+        if bare and self.unweighed is None:
+            raise ValueError(
+                f"unweighed must be worded: {', '.join(bare)} has a benefit figure with a comparator "
+                "but no side-effect figure with one"
+            )
         return self

@@ -1,0 +1,271 @@
+"""Equal detail for an option whose harms have no figure (issue 24, IPDAS v4 C1; third review).
+
+Compounded oral/sublingual ketamine has a controlled benefit figure (Domany 2019, 27 vs 0 out of
+100) but no side-effect figure with a comparator. Drawing its benefit as icon arrays while its
+harms are one sentence made the option with the weakest evidence the most vivid. The rule is
+the data's shape, not an option's name: an option with a benefit figure with a comparator's
+number and no harm figure with one gets its benefit with the same reserve: never drawn, the
+same sentence, and right after it why the two cannot be weighed in numbers. Synthetic
+profiles; the bundled data, and copies of it edited so an option gains or loses a harm figure.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ketadecide import evaluate, load_knowledge_base
+from ketadecide.cli.main import app
+from ketadecide.engine.result import Result
+from ketadecide.i18n.texts import localize
+from ketadecide.knowledge.files.evidence import EvidenceFile
+from ketadecide.lang import use
+from ketadecide.profile import parse_profile
+from ketadecide.render.consult_steps import evidence_brief_lines
+from ketadecide.render.markdown import render_markdown
+from tests.conftest import ROOT
+
+KB = load_knowledge_base()
+KB_ES = localize(KB).knowledge_base
+BASE: dict[str, Any] = {
+    "age": 44,
+    "pregnancy": "none",
+    "diagnoses": ["mdd"],
+    "antidepressant_trials": 3,
+    "suicidality": "none",
+    "conditions": [],
+    "medications": [],
+    "insurance": "commercial",
+}
+RESERVE = {
+    "en": "This study gave no side-effect counts for each group. So we cannot weigh the good and harder "
+    "points of this choice against each other in numbers.",
+    "es": "Este estudio no dio cifras de efectos secundarios por grupo. Por eso no podemos pesar en "
+    "números lo que esta opción tiene a favor y en contra.",
+}
+CLINICIAN_RESERVE = "This trial reports no adverse-event count for each group"
+#: Domany 2019's figure and its comparator's, in the patient's words.
+DOMANY = {
+    "en": ("27 out of 100 people were well again", "With a fake pill: 0 out of 100."),
+    "es": ("27 de cada 100 personas volvieron a estar bien", "Con una pastilla falsa: 0 de cada 100."),
+}
+NAMES = {"en": "Oral/sublingual ketamine", "es": "Ketamina oral/sublingual"}
+EXAMPLE = str(ROOT / "examples" / "trd-commercial.yaml")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _result(lang: str = "en") -> Result:
+    return evaluate(parse_profile(BASE), KB_ES if lang == "es" else KB)
+
+
+# ---------------------------------------------------------------- the rule (engine and data)
+
+
+def test_only_the_option_with_a_compared_benefit_and_no_compared_harm_is_held_back() -> None:
+    result = _result()
+    held = {m.id for m in result.modalities if m.evidence is not None and m.evidence.unweighed is not None}
+    assert held == {"compounded"}
+    # IM has neither figure: nothing to hold back; Spravato and IV have harms with comparators.
+    im = result.modality("im").evidence
+    assert im is not None and not any(o.comparator_pct is not None for o in im.outcomes)
+
+
+def _evidence_data() -> dict[str, Any]:
+    loaded = yaml.safe_load((ROOT / "data" / "evidence.yaml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+HARM_WITH_COMPARATOR: dict[str, Any] = {
+    "id": "dizziness",
+    "label": {"clinician": "Dizziness", "patient": "felt dizzy"},
+    "value_pct": 30,
+    "comparator_pct": 10,
+    "comparator": {"clinician": "placebo", "patient": "a fake pill"},
+    "time_frame": {"clinician": "over 3 weeks", "patient": "over 3 weeks"},
+    "sources": ["domany_2019"],
+    "reviewed": "2026-12-06",
+}
+
+
+def test_the_rule_follows_the_data_both_ways() -> None:
+    data = _evidence_data()
+    assert EvidenceFile.model_validate(data).modalities["compounded"].benefit_unweighed()
+    gained = _evidence_data()
+    gained["modalities"]["compounded"]["adverse_effects"] = [HARM_WITH_COMPARATOR]
+    assert not EvidenceFile.model_validate(gained).modalities["compounded"].benefit_unweighed()
+    lost = _evidence_data()
+    del lost["modalities"]["iv"]["adverse_effects"]
+    assert EvidenceFile.model_validate(lost).modalities["iv"].benefit_unweighed()
+    # A harm with only a range for its comparator still counts as compared.
+    ranged = _evidence_data()
+    ranged["modalities"]["compounded"]["adverse_effects"] = [
+        {
+            **{k: v for k, v in HARM_WITH_COMPARATOR.items() if k not in ("value_pct", "comparator_pct")},
+            "range_pct": [20, 30],
+            "comparator_range_pct": [5, 10],
+        }
+    ]
+    assert not EvidenceFile.model_validate(ranged).modalities["compounded"].benefit_unweighed()
+
+
+def test_an_option_held_back_needs_the_words_that_say_why() -> None:
+    data = _evidence_data()
+    del data["unweighed"]
+    with pytest.raises(ValueError, match=r"unweighed.*compounded"):
+        EvidenceFile.model_validate(data)
+    # With a compared harm for compounded, no option is held back and no words are needed.
+    data["modalities"]["compounded"]["adverse_effects"] = [HARM_WITH_COMPARATOR]
+    EvidenceFile.model_validate(data)
+
+
+def _data_dir(tmp_path: Path, edit: Any) -> str:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    # Read on its own (test data only), not merged into the bundled files as a clinic's
+    # overlay is: a key taken out here is really gone.
+    (data / "overlay.yaml").write_text("standalone: synthetic\n", encoding="utf-8")
+    loaded = _evidence_data()
+    edit(loaded)
+    (data / "evidence.yaml").write_text(yaml.safe_dump(loaded, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return str(data)
+
+
+def _markdown(*extra: str) -> str:
+    with use("en"):
+        out = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "patient", "-f", "markdown", *extra])
+    assert out.exit_code == 0, out.output
+    return out.stdout
+
+
+def _md_section(text: str, name: str) -> str:
+    at = text.index(f"### {name}\n\n**")  # the evidence block's heading (not the findings')
+    ends = [i for i in (text.find("\n## ", at + 1), text.find("\n### ", at + 1)) if i != -1]
+    return text[at : min(ends)]
+
+
+def test_a_synthetic_option_that_gains_a_harm_figure_is_drawn_again_and_one_that_loses_it_is_not(
+    tmp_path: Path,
+) -> None:
+    def swap(d: dict[str, Any]) -> None:
+        d["modalities"]["compounded"]["adverse_effects"] = [HARM_WITH_COMPARATOR]
+        del d["modalities"]["iv"]["adverse_effects"]
+
+    text = _markdown("--data-dir", _data_dir(tmp_path, swap))
+    oral = _md_section(text, "Oral/sublingual ketamine")
+    iv = _md_section(text, "IV ketamine")
+    domany = next(line for line in oral.splitlines() if "27 out of 100" in line)
+    assert domany.startswith("- `███░░░░░░░` vs `░░░░░░░░░░` ")  # drawn again
+    assert "side\\-effect counts" not in oral
+    elektd = next(line for line in iv.splitlines() if "55 out of 100" in line)
+    assert "`" not in elektd and "█" not in iv  # IV lost its harms: its benefit is not drawn
+    assert _flat(RESERVE["en"]).replace("-", "\\-").replace(".", "\\.") in _flat(elektd)
+
+
+def test_data_that_holds_an_option_back_without_saying_why_is_refused_in_one_line(tmp_path: Path) -> None:
+    with use("en"):
+        out = CliRunner().invoke(
+            app,
+            [
+                "compare",
+                "-p",
+                EXAMPLE,
+                "-a",
+                "patient",
+                "-f",
+                "markdown",
+                "--data-dir",
+                _data_dir(tmp_path, lambda d: d.pop("unweighed")),
+            ],
+        )
+    assert out.exit_code == 2
+    assert "evidence.yaml" in out.stderr and "unweighed" in out.stderr and "Traceback" not in out.output
+
+
+# ---------------------------------------------------------------- every view, compounded vs the others
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_markdown_writes_the_figure_without_bars_and_says_why_right_after_it(lang: str) -> None:
+    with use(lang):
+        text = render_markdown(_result(lang), "patient")
+    oral = _md_section(text, NAMES[lang])
+    line = next(x for x in oral.splitlines() if DOMANY[lang][0] in x)
+    plain = _flat(line.replace("\\", ""))
+    assert line.startswith("- ") and "█" not in oral and "░" not in oral
+    assert DOMANY[lang][1] in plain
+    # Right after the figure and its source, in the same item.
+    assert re.search(r"\]\s*" + re.escape(RESERVE[lang]) + "$", plain), plain
+    for other in ("Spravato", "IV ketamine" if lang == "en" else "Ketamina IV"):
+        assert "█" in _md_section(text, other), other
+
+
+def test_the_clinicians_markdown_holds_the_figure_back_too() -> None:
+    text = render_markdown(_result(), "clinician")
+    oral = _md_section(text, "Oral/sublingual ketamine")
+    assert "█" not in oral and CLINICIAN_RESERVE in oral.replace("\\", "") and "27 out of 100" in oral
+
+
+def test_the_terminal_detail_has_no_bar_for_it_and_says_why() -> None:
+    with use("en"):
+        out = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "patient", "--detail"])
+    assert out.exit_code == 0, out.output
+    text = out.stdout
+    at = text.index("Oral/sublingual ketamine\n  How sure we are")
+    block = text[at : text.index("\n\n", at)]
+    assert "█" not in block and "░" not in block
+    flat = _flat(block)
+    assert DOMANY["en"][0] in flat and DOMANY["en"][1] in flat
+    figure_end = flat.index("after a dose.)")
+    assert flat.index(RESERVE["en"]) > figure_end
+    assert flat.index(RESERVE["en"]) < flat.index("63 out of 100")  # directly after it
+    spravato = text[text.index("Spravato\n  How sure we are") : at]
+    assert "█" in spravato
+
+
+def _html(*extra: str) -> str:
+    with use("en"):
+        out = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "patient", "-f", "html", *extra])
+    assert out.exit_code == 0, out.output
+    return out.stdout
+
+
+def _html_figures(page: str, name: str) -> str:
+    at = page.index(f"<h3>{name}</h3>")
+    return page[at : page.index("</ul>", at)]
+
+
+@pytest.mark.parametrize(("lang", "extra"), [("en", ()), ("en", ("--large-print",)), ("es", ())])
+def test_the_handout_draws_no_icon_array_for_it_and_says_why(lang: str, extra: tuple[str, ...]) -> None:
+    page = _html("--lang", lang, *extra)
+    oral = _html_figures(page, NAMES[lang])
+    assert "<svg" not in oral
+    item = re.search(r'<li class="unweighed">(.*?)</li>', oral, re.S)
+    assert item is not None
+    text = _flat(re.sub(r"<[^>]+>", "", item.group(1)))
+    assert DOMANY[lang][0] in text and DOMANY[lang][1] in text and text.endswith(RESERVE[lang])
+    # Not the cohort's italic, dashed style: the same type as every other figure.
+    assert 'class="cohort"' not in item.group(0)
+    for other in ("Spravato", "IV ketamine" if lang == "en" else "Ketamina IV"):
+        assert _html_figures(page, other).count("<svg") >= 2, other
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_consult_brief_says_why_right_after_its_benefit(lang: str) -> None:
+    with use(lang):
+        lines = evidence_brief_lines(_result(lang), "patient")
+    at = next(i for i, x in enumerate(lines) if x.strip().startswith(NAMES[lang]))
+    benefit, harm = lines[at + 1].strip(), lines[at + 2].strip()
+    assert benefit.startswith("+ ") and DOMANY[lang][0] in benefit and benefit.endswith(RESERVE[lang])
+    assert harm.startswith("- ")
+    spravato = next(i for i, x in enumerate(lines) if x.strip().startswith("Spravato"))
+    assert not any(RESERVE[lang] in x for x in lines[spravato : spravato + 3])
