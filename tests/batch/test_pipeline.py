@@ -5,6 +5,7 @@ when the run stops."""
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -184,3 +185,46 @@ def test_memory_limit_grows_with_threads() -> None:
 
     assert memory_limit_mb(1) == memory_limit_mb(2) == 512
     assert memory_limit_mb(8) > memory_limit_mb(4) > 512
+
+
+def _runs_out_of_order(n: int, seed: int) -> list[pa.RecordBatch]:
+    """Records 0 .. n-1 as DuckDB's threads hand them back: runs of consecutive records,
+    several runs to a batch, the runs of nearby input batches in any order."""
+    import random
+
+    rng = random.Random(seed)
+    cuts = sorted({0, n, *rng.sample(range(1, n), k=min(n - 1, n // 7))})
+    runs = [list(range(lo, hi)) for lo, hi in itertools.pairwise(cuts)]
+    order: list[list[int]] = []
+    for i in range(0, len(runs), 4):  # an out-of-order window of 4 runs
+        window = runs[i : i + 4]
+        rng.shuffle(window)
+        order += window
+    batches = []
+    while order:
+        take = order[: rng.randint(1, 3)]
+        order = order[len(take) :]
+        seq = [s for run in take for s in run]
+        batches.append(
+            pa.record_batch({"row": pa.array([s + 1 for s in seq], pa.int64()), "__seq": pa.array(seq, pa.int64())})
+        )
+    return batches
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_result_runs_come_back_in_input_order_with_every_row_once(seed: int) -> None:
+    from ketadecide.batch.duckdb.stream import _in_order
+
+    n = 5_000
+    batches = _runs_out_of_order(n, seed)
+    tables = list(_in_order(iter(batches)))
+    assert all(t.num_rows for t in tables)
+    assert pa.concat_tables(tables).column("__seq").to_pylist() == list(range(n))
+    assert pa.concat_tables(tables).column("row").to_pylist() == list(range(1, n + 1))
+
+
+def test_result_runs_start_at_the_chunk_s_first_record() -> None:
+    from ketadecide.batch.duckdb.stream import _in_order
+
+    later = pa.record_batch({"__seq": pa.array([103, 104, 100, 101, 102], pa.int64())})
+    assert [t.column("__seq").to_pylist() for t in _in_order(iter([later]), start=100)] == [[100, 101, 102, 103, 104]]

@@ -25,6 +25,7 @@ ordering) are DuckDB's own.
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import os
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -352,37 +353,32 @@ def _in_order(batches: Iterator[Any], *, start: int = 0) -> Iterator[Any]:
     """Result tables in input order, as soon as they are complete.
 
     DuckDB runs the query on several threads, each taking whole input batches, so result
-    rows arrive in runs that may be out of order. ``__seq`` numbers the records 0, 1, 2, ...
-    with no gaps: a table is released once every record before it has arrived. Only the
-    out-of-order window (about one input batch per thread) is ever held back.
+    rows arrive in runs of consecutive records that may be out of order. ``__seq`` numbers
+    the records 0, 1, 2, ... with no gaps. Each arriving batch is cut where its numbering
+    jumps, and the runs (slices, not copies) are handed on in order as soon as the run
+    holding the next record has arrived. Only the out-of-order window (about one input
+    batch per thread) is ever held back. Putting runs in order, rather than sorting rows,
+    copies nothing: sorting each batch took about 0.3 CPU-s per million rows.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    pending: list[Any] = []
-    held = 0
+    waiting: dict[int, Any] = {}  # runs by their first record's number
     next_seq = start
     for batch in batches:
-        pending.append(pa.Table.from_batches([batch]))
-        held += batch.num_rows
-        table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
-        seq = table.column("__seq")
-        steps = pc.pairwise_diff(seq.combine_chunks())
-        if seq[0].as_py() == next_seq and pc.all(pc.equal(steps, 1), min_count=0).as_py():
-            k = table.num_rows  # mostly the rows come in order, and then no sort is needed
-        else:
-            table = table.sort_by("__seq")
-            # Sorted and unique, so the first k rows are complete iff seq[k-1] == next_seq + k - 1.
-            expected = pa.array(range(next_seq, next_seq + table.num_rows), pa.int64())
-            matches = pc.equal(table.column("__seq"), expected)
-            k = table.num_rows if pc.all(matches).as_py() else pc.index(matches, False).as_py()
-        if k:
-            yield table.slice(0, k)
-            next_seq += k
-        rest = table.slice(k)
-        pending = [rest] if rest.num_rows else []
-        held = rest.num_rows
-    if held:  # pragma: no cover - every record reaches the result exactly once
+        seq = batch.column(batch.schema.get_field_index("__seq"))
+        jumps = pc.fill_null(pc.not_equal(pc.pairwise_diff(seq), 1), False)
+        cuts = [0, *pc.indices_nonzero(jumps).to_pylist(), batch.num_rows]
+        for lo, hi in itertools.pairwise(cuts):
+            waiting[seq[lo].as_py()] = batch.slice(lo, hi - lo)
+        ready = []
+        while next_seq in waiting:
+            run = waiting.pop(next_seq)
+            ready.append(run)
+            next_seq += run.num_rows
+        if ready:
+            yield pa.Table.from_batches(ready)
+    if waiting:  # pragma: no cover - every record reaches the result exactly once
         raise RuntimeError("result rows missing from the query output")
 
 
