@@ -217,6 +217,10 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         keep=tuple(name.strip() for name in keep.split(",")) if keep is not None else (),
     )
     with contextlib.ExitStack() as stack:
+        if engine is Engine.duckdb:
+            from ketadecide.batch.deps import without_pandas
+
+            stack.enter_context(without_pandas())  # 0.2 s of start-up (see there)
         if progress and is_terminal(sys.stderr) and engine_for(engine.value).shows_progress:
             from ketadecide.render.terminal_batch import progress_bar
 

@@ -1,7 +1,8 @@
-"""Memory during a batch run: on the DuckDB engine pyarrow takes its buffers from jemalloc
-(Linux, when the user chose no pool and pyarrow is not yet loaded: see
-``batch.deps.prefer_jemalloc``), and the objects alive before the run are kept out of the
-garbage collector's sight during it, then put back."""
+"""Memory and start-up of a batch run: on the DuckDB engine pyarrow takes its buffers from
+jemalloc (Linux, when the user chose no pool and pyarrow is not yet loaded: see
+``batch.deps.prefer_jemalloc``), the objects alive before the run are kept out of the
+garbage collector's sight during it, then put back, and pyarrow does not load pandas
+during the run (``batch.deps.without_pandas``)."""
 
 from __future__ import annotations
 
@@ -113,3 +114,56 @@ def test_a_caller_s_own_frozen_objects_are_left_frozen(tmp_path: Path, monkeypat
         assert frozen - 1000 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
+
+
+# In a child process: the test process may have loaded pandas already (then nothing is refused).
+_NO_PANDAS = """
+import sys
+from typer.testing import CliRunner
+from ketadecide.cli.main import app
+args = sys.argv[1:]
+done = CliRunner().invoke(app, args)
+assert done.exit_code == 0, done.output
+print("pandas" in sys.modules)
+import pandas as pd, pyarrow as pa
+print(pa.Table.from_pandas(pd.DataFrame({"a": [1, 2]})).num_rows)
+"""
+
+
+def test_a_duckdb_run_does_not_load_pandas_and_pandas_works_after_it(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")  # what is tested is that it stays unloaded
+    src = tmp_path / "in.csv"
+    write_csv(src, [{"id": "p1", "age": "40"}, {"id": "p2", "age": "forty"}, {"id": "p3", "age": "50"}])
+    out = tmp_path / "out.csv"
+    args = ["batch", str(src), "-o", str(out), "--data-dir", str(minimal_dir()), "--no-progress"]
+    done = subprocess.run([sys.executable, "-c", _NO_PANDAS, *args], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "2"]
+    assert len(out.read_text().splitlines()) == 3  # the header and two rows: the run itself was whole
+
+
+def test_without_pandas_refuses_it_within_only() -> None:
+    code = (
+        "import sys\n"
+        "from ketadecide.batch.deps import without_pandas\n"
+        "with without_pandas() as refused:\n"
+        "    try:\n"
+        "        import pandas\n"
+        "        print('imported')\n"
+        "    except ImportError:\n"
+        "        print('refused', refused)\n"
+        "import pandas\n"
+        "print('after', 'pandas' in sys.modules)\n"
+    )
+    pytest.importorskip("pandas")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["refused", "True", "after", "True"]
+
+
+def test_without_pandas_changes_nothing_once_pandas_is_loaded() -> None:
+    pytest.importorskip("pandas")
+    import pandas  # noqa: F401 - loaded, as a caller of the API may have it
+
+    with deps.without_pandas() as refused:
+        import pandas as again  # noqa: F401 - still importable
+
+    assert refused is False
