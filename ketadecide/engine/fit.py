@@ -402,6 +402,9 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
                 return found
         return None
 
+    # The rule is the data's shape, never an option's name: a benefit with a comparator and no
+    # harm with one is shown with the harms' reserve, and a patient reads it in words (issue 24, C1).
+    unweighed = evidence.unweighed is not None and record.benefit_unweighed(shown)
     return Evidence(
         certainty=record.certainty,
         certainty_words=_w(evidence.certainty_words[record.certainty]),
@@ -420,6 +423,9 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
                 refs=kb.refs(o.sources),
                 sponsor=sponsor(o.sources),
                 significant=o.significant,
+                value_n=o.value_n,
+                comparator_n=o.comparator_n,
+                in_words=o.in_words.patient if unweighed and o.in_words else None,
             )
             for o in shown
         ),
@@ -444,9 +450,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
         compare_warning=_w(evidence.compare_warning),
         no_adverse_figures=_w(record.no_adverse_figures) if record.no_adverse_figures else None,
         compare_periods=_w(evidence.compare_periods) if evidence.compare_periods else None,
-        # The rule is the data's shape, never an option's name: a benefit with a comparator
-        # and no harm with one is shown with the harms' reserve (issue 24, C1).
-        unweighed=_w(evidence.unweighed) if evidence.unweighed and record.benefit_unweighed(shown) else None,
+        unweighed=_w(evidence.unweighed) if evidence.unweighed and unweighed else None,
     )
 
 

@@ -392,6 +392,12 @@ class OutcomeFigure:
     """``manufacturer`` or ``provider`` when a cited source was run or paid for by a seller."""
     significant: bool = True
     """False when the study found no clear difference from its comparator."""
+    value_n: tuple[int, int] | None = None
+    """People with the outcome and people in the arm, when the source counts them."""
+    comparator_n: tuple[int, int] | None = None
+    in_words: str | None = None
+    """Set only when this option's benefit cannot be weighed against its harms in numbers
+    (``Evidence.unweighed``): what a patient reads in place of either arm's number (issue 24, C1)."""
 
     @property
     def sources(self) -> tuple[str, ...]:

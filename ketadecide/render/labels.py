@@ -702,6 +702,14 @@ def _period(time_frame: Worded, audience: Audience) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _count(n: tuple[int, int] | None) -> str:
+    """The source's own count beside a clinician's figure, e.g. `` (6/22, 27.3%)``, so a small
+    arm's "0 out of 100" reads as the 0 of 19 it is."""
+    if n is None:
+        return ""
+    return f" ({n[0]}/{n[1]}, {round(100 * n[0] / n[1], 1):g}%)"
+
+
 def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
     """One study's figure, opening with the period it covers, then its comparator's."""
     value = per_100(o.value_pct)
@@ -722,6 +730,17 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
     if audience == "patient":
         # Two short sentences, not one long one (issue 24: every sentence at grade 10 or less).
         population = o.population.patient[:1].upper() + o.population.patient[1:]
+        if o.in_words is not None:
+            # Its option's harms have no number with a comparator: the patient reads this one in
+            # words too, no number for either arm (issue 24, C1: equal statistics), with its
+            # period first and its people after it like every figure.
+            return trf(
+                "{when}, {words}{chance} ({population}.)",
+                when=when,
+                words=o.in_words,
+                chance=chance,
+                population=population,
+            )
         if o.comparator_pct is not None:
             return trf(
                 "{when}, {value} out of 100 people {label}. With {who}: {n} out of 100.{chance} ({population}.)",
@@ -743,8 +762,10 @@ def outcome_sentence(o: OutcomeFigure, audience: Audience) -> str:
             population=population,
         )
     sponsor = f" Sponsor: {o.sponsor}." if o.sponsor else ""
+    if o.comparator_pct is not None and o.comparator_n is not None:
+        against = f"{per_100(o.comparator_pct)} out of 100{_count(o.comparator_n)} with {o.comparator.clinician}"
     return (
-        f"{when} - {o.label.clinician}: {value} out of 100, vs {against}.{chance} "
+        f"{when} - {o.label.clinician}: {value} out of 100{_count(o.value_n)}, vs {against}.{chance} "
         f"Population: {o.population.clinician}.{sponsor}"
     )
 

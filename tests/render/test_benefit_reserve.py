@@ -5,8 +5,13 @@ Compounded oral/sublingual ketamine has a controlled benefit figure (Domany 2019
 harms are one sentence made the option with the weakest evidence the most vivid. The rule is
 the data's shape, not an option's name: an option with a benefit figure with a comparator's
 number and no harm figure with one gets its benefit with the same reserve: never drawn, the
-same sentence, and right after it why the two cannot be weighed in numbers. Synthetic
-profiles; the bundled data, and copies of it edited so an option gains or loses a harm figure.
+same sentence, and right after it why the two cannot be weighed in numbers.
+
+Then (C1 asks for equal statistics too, and "0 out of 100" from a 19-person arm claims more than
+it can): a patient reads each of that option's outcomes in its own words (``in_words`` in
+``data/evidence.yaml``), with no number for either arm; the clinician keeps the numbers, with
+the source's counts (6/22 vs 0/19). Synthetic profiles; the bundled data, and copies of it
+edited so an option gains or loses a harm figure.
 """
 
 from __future__ import annotations
@@ -44,17 +49,25 @@ BASE: dict[str, Any] = {
     "insurance": "commercial",
 }
 RESERVE = {
-    "en": "This study gave no side-effect counts for each group. So we cannot weigh the good and harder "
-    "points of this choice against each other in numbers.",
-    "es": "Este estudio no dio cifras de efectos secundarios por grupo. Por eso no podemos pesar en "
-    "números lo que esta opción tiene a favor y en contra.",
+    "en": "This study gave no side-effect counts for each group. So we show no numbers for either the good "
+    "or the harder points of this choice.",
+    "es": "Este estudio no dio cifras de efectos secundarios por grupo. Por eso no mostramos números ni de "
+    "lo que esta opción tiene a favor ni de lo que tiene en contra.",
 }
 CLINICIAN_RESERVE = "This trial reports no adverse-event count for each group"
-#: Domany 2019's figure and its comparator's, in the patient's words.
+#: Domany 2019's outcome in the patient's words: its period first, then no number for either arm.
 DOMANY = {
-    "en": ("27 out of 100 people were well again", "With a fake pill: 0 out of 100."),
-    "es": ("27 de cada 100 personas volvieron a estar bien", "Con una pastilla falsa: 0 de cada 100."),
+    "en": (
+        "At 3 weeks, more people taking ketamine pills were well again than people taking a fake pill",
+        "The test was too small to say how many more. (41 adults",
+    ),
+    "es": (
+        "A las 3 semanas, más personas que tomaban pastillas de ketamina volvieron a estar bien",
+        "La prueba fue demasiado pequeña para decir cuántas más. (41 adultos",
+    ),
 }
+#: What a patient must never read for it (numbers for one side only, "0 out of 100" from 0 of 19).
+NUMBERS = {"en": "out of 100", "es": "de cada 100"}
 NAMES = {"en": "Oral/sublingual ketamine", "es": "Ketamina oral/sublingual"}
 EXAMPLE = str(ROOT / "examples" / "trd-commercial.yaml")
 
@@ -97,6 +110,14 @@ HARM_WITH_COMPARATOR: dict[str, Any] = {
 }
 
 
+def _lose_harms(d: dict[str, Any], modality: str) -> None:
+    """``modality`` without its harm figures, and (as the data then must) its outcomes' words."""
+    del d["modalities"][modality]["adverse_effects"]
+    for o in d["modalities"][modality]["outcomes"]:
+        words = f"synthetic words for {o['id']}."
+        o["in_words"] = {"patient": words, "sources": list(o["sources"]), "reviewed": "2026-12-06"}
+
+
 def test_the_rule_follows_the_data_both_ways() -> None:
     data = _evidence_data()
     assert EvidenceFile.model_validate(data).modalities["compounded"].benefit_unweighed()
@@ -104,7 +125,7 @@ def test_the_rule_follows_the_data_both_ways() -> None:
     gained["modalities"]["compounded"]["adverse_effects"] = [HARM_WITH_COMPARATOR]
     assert not EvidenceFile.model_validate(gained).modalities["compounded"].benefit_unweighed()
     lost = _evidence_data()
-    del lost["modalities"]["iv"]["adverse_effects"]
+    _lose_harms(lost, "iv")
     assert EvidenceFile.model_validate(lost).modalities["iv"].benefit_unweighed()
     # A harm with only a range for its comparator still counts as compared.
     ranged = _evidence_data()
@@ -126,6 +147,30 @@ def test_an_option_held_back_needs_the_words_that_say_why() -> None:
     # With a compared harm for compounded, no option is held back and no words are needed.
     data["modalities"]["compounded"]["adverse_effects"] = [HARM_WITH_COMPARATOR]
     EvidenceFile.model_validate(data)
+
+
+@pytest.mark.parametrize("outcome", [0, 1])
+def test_each_outcome_of_an_option_held_back_needs_its_patient_words(outcome: int) -> None:
+    data = _evidence_data()
+    gone = data["modalities"]["compounded"]["outcomes"][outcome]
+    del gone["in_words"]
+    with pytest.raises(ValueError, match=rf"compounded\.outcomes\.{gone['id']}\.in_words is missing"):
+        EvidenceFile.model_validate(data)
+    # IV losing its harms must then word each of its outcomes too.
+    lost = _evidence_data()
+    del lost["modalities"]["iv"]["adverse_effects"]
+    with pytest.raises(ValueError, match=r"modalities\.iv\.outcomes\.\w+\.in_words is missing"):
+        EvidenceFile.model_validate(lost)
+
+
+def test_a_count_that_disagrees_with_its_figure_is_refused() -> None:
+    data = _evidence_data()
+    data["modalities"]["compounded"]["outcomes"][0]["comparator_n"] = [1, 19]  # 5.3%, not 0%
+    with pytest.raises(ValueError, match=r"comparator_n \(1 of 19\) does not match"):
+        EvidenceFile.model_validate(data)
+    data["modalities"]["compounded"]["outcomes"][0]["comparator_n"] = [20, 19]
+    with pytest.raises(ValueError, match=r"more than the 19 people"):
+        EvidenceFile.model_validate(data)
 
 
 def _data_dir(tmp_path: Path, edit: Any) -> str:
@@ -158,17 +203,22 @@ def test_a_synthetic_option_that_gains_a_harm_figure_is_drawn_again_and_one_that
 ) -> None:
     def swap(d: dict[str, Any]) -> None:
         d["modalities"]["compounded"]["adverse_effects"] = [HARM_WITH_COMPARATOR]
-        del d["modalities"]["iv"]["adverse_effects"]
+        _lose_harms(d, "iv")
 
     text = _markdown("--data-dir", _data_dir(tmp_path, swap))
     oral = _md_section(text, "Oral/sublingual ketamine")
-    iv = _md_section(text, "IV ketamine")
-    domany = next(line for line in oral.splitlines() if "27 out of 100" in line)
+    iv = _md_section(text, "IV ketamine").replace("\\_", "_")
+    # Compounded gained a compared harm: its numbers and its bars come back, its words go.
+    domany = next(line for line in oral.splitlines() if "27 out of 100 people were well again" in line)
     assert domany.startswith("- `███░░░░░░░` vs `░░░░░░░░░░` ")  # drawn again
-    assert "side\\-effect counts" not in oral
-    elektd = next(line for line in iv.splitlines() if "55 out of 100" in line)
-    assert "`" not in elektd and "█" not in iv  # IV lost its harms: its benefit is not drawn
-    assert _flat(RESERVE["en"]).replace("-", "\\-").replace(".", "\\.") in _flat(elektd)
+    assert "With a fake pill: 0 out of 100." in domany.replace("\\", "")
+    assert "side\\-effect counts" not in oral and "too small to say" not in oral
+    # IV lost its harms: its benefit is neither drawn nor a number, and says why after its words.
+    assert "█" not in iv and "out of 100 people" not in iv
+    words = next(line for line in iv.splitlines() if "synthetic words for elektd_response" in line)
+    assert words.startswith("- At 3 weeks")
+    last = next(line for line in reversed(iv.splitlines()) if "synthetic words for" in line)
+    assert _flat(RESERVE["en"]).replace("-", "\\-").replace(".", "\\.") in _flat(last)
 
 
 def test_data_that_holds_an_option_back_without_saying_why_is_refused_in_one_line(tmp_path: Path) -> None:
@@ -191,6 +241,21 @@ def test_data_that_holds_an_option_back_without_saying_why_is_refused_in_one_lin
     assert "evidence.yaml" in out.stderr and "unweighed" in out.stderr and "Traceback" not in out.output
 
 
+def test_data_that_holds_an_option_back_without_its_patient_words_is_refused_in_one_line(tmp_path: Path) -> None:
+    def drop(d: dict[str, Any]) -> None:
+        del d["modalities"]["compounded"]["outcomes"][0]["in_words"]
+
+    with use("en"):
+        out = CliRunner().invoke(
+            app,
+            ["compare", "-p", EXAMPLE, "-a", "patient", "-f", "markdown", "--data-dir", _data_dir(tmp_path, drop)],
+        )
+    assert out.exit_code == 2 and out.stdout == ""
+    [line] = out.stderr.strip().splitlines()
+    assert "evidence.yaml" in line and "domany_remission" in line and "in_words" in line
+    assert "Traceback" not in out.output
+
+
 # ---------------------------------------------------------------- every view, compounded vs the others
 
 
@@ -203,16 +268,21 @@ def test_markdown_writes_the_figure_without_bars_and_says_why_right_after_it(lan
     plain = _flat(line.replace("\\", ""))
     assert line.startswith("- ") and "█" not in oral and "░" not in oral
     assert DOMANY[lang][1] in plain
+    # No number for either arm of any of its outcomes (the cohort's neither).
+    assert NUMBERS[lang] not in oral.replace("\\", "")
     # Right after the figure and its source, in the same item.
     assert re.search(r"\]\s*" + re.escape(RESERVE[lang]) + "$", plain), plain
     for other in ("Spravato", "IV ketamine" if lang == "en" else "Ketamina IV"):
         assert "█" in _md_section(text, other), other
 
 
-def test_the_clinicians_markdown_holds_the_figure_back_too() -> None:
+def test_the_clinicians_markdown_keeps_the_numbers_with_the_counts_but_no_bars() -> None:
     text = render_markdown(_result(), "clinician")
-    oral = _md_section(text, "Oral/sublingual ketamine")
-    assert "█" not in oral and CLINICIAN_RESERVE in oral.replace("\\", "") and "27 out of 100" in oral
+    oral = _flat(_md_section(text, "Oral/sublingual ketamine").replace("\\", ""))
+    assert "█" not in oral and CLINICIAN_RESERVE in oral
+    # The source's own counts beside the figure: 0 out of 100 is 0 of 19.
+    assert "27 out of 100 (6/22, 27.3%), vs 0 out of 100 (0/19, 0%) with placebo" in oral
+    assert "63 out of 100" in oral and "more people taking ketamine pills" not in oral
 
 
 def test_the_terminal_detail_has_no_bar_for_it_and_says_why() -> None:
@@ -224,10 +294,10 @@ def test_the_terminal_detail_has_no_bar_for_it_and_says_why() -> None:
     block = text[at : text.index("\n\n", at)]
     assert "█" not in block and "░" not in block
     flat = _flat(block)
-    assert DOMANY["en"][0] in flat and DOMANY["en"][1] in flat
+    assert DOMANY["en"][0] in flat and DOMANY["en"][1] in flat and "out of 100" not in flat
     figure_end = flat.index("after a dose.)")
     assert flat.index(RESERVE["en"]) > figure_end
-    assert flat.index(RESERVE["en"]) < flat.index("63 out of 100")  # directly after it
+    assert flat.index(RESERVE["en"]) < flat.index("many people said they felt much better")  # directly after it
     spravato = text[text.index("Spravato\n  How sure we are") : at]
     assert "█" in spravato
 
@@ -253,6 +323,7 @@ def test_the_handout_draws_no_icon_array_for_it_and_says_why(lang: str, extra: t
     assert item is not None
     text = _flat(re.sub(r"<[^>]+>", "", item.group(1)))
     assert DOMANY[lang][0] in text and DOMANY[lang][1] in text and text.endswith(RESERVE[lang])
+    assert NUMBERS[lang] not in _flat(re.sub(r"<[^>]+>", "", oral))
     # Not the cohort's italic, dashed style: the same type as every other figure.
     assert 'class="cohort"' not in item.group(0)
     for other in ("Spravato", "IV ketamine" if lang == "en" else "Ketamina IV"):
@@ -266,6 +337,6 @@ def test_the_consult_brief_says_why_right_after_its_benefit(lang: str) -> None:
     at = next(i for i, x in enumerate(lines) if x.strip().startswith(NAMES[lang]))
     benefit, harm = lines[at + 1].strip(), lines[at + 2].strip()
     assert benefit.startswith("+ ") and DOMANY[lang][0] in benefit and benefit.endswith(RESERVE[lang])
-    assert harm.startswith("- ")
+    assert NUMBERS[lang] not in benefit and harm.startswith("- ") and NUMBERS[lang] not in harm
     spravato = next(i for i, x in enumerate(lines) if x.strip().startswith("Spravato"))
     assert not any(RESERVE[lang] in x for x in lines[spravato : spravato + 3])

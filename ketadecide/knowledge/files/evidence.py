@@ -8,12 +8,36 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ketadecide.knowledge.models import Cited, RecordId, Strict, Wording
+from ketadecide.knowledge.models import Cited, RecordId, Strict, Text, Wording
 from ketadecide.profile import MODALITY_IDS
 
 Certainty = Literal["high", "moderate", "low", "very_low"]
 CERTAINTIES: tuple[str, ...] = ("high", "moderate", "low", "very_low")
 Percent = Annotated[float, Field(ge=0, le=100)]
+#: People with the outcome and people in the arm, as the source counts them (e.g. 6 of 22).
+Count = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=1)]]
+
+
+class InWords(Cited):
+    """An outcome said in plain words, with no number for either arm: what a patient reads
+    in place of "N out of 100" when the option's harms have no figure with a comparator
+    (:meth:`ModalityEvidence.benefit_unweighed`; issue 24, IPDAS C1: equal statistics). Only
+    the patient's register: the clinician keeps the numbers, with the reserve beside them."""
+
+    patient: Text
+
+
+def _matches(count: Count | None, pct: float | None, what: str) -> None:
+    # A count that disagrees with its percentage is a typo in one of them: refuse both.
+    if count is None:
+        return
+    if pct is None:
+        raise ValueError(f"{what}_n is given without {what}_pct")
+    events, total = count
+    if events > total:
+        raise ValueError(f"{what}_n: {events} is more than the {total} people in the group")
+    if abs(100 * events / total - pct) > 0.1:
+        raise ValueError(f"{what}_n ({events} of {total}) does not match {what}_pct ({pct})")
 
 
 class Outcome(Cited):
@@ -37,12 +61,22 @@ class Outcome(Cited):
     """Shown only to people this old or older (e.g. the trial in people 65+)."""
     significant: bool = True
     """False when the study found no clear difference from the comparator (said beside it)."""
+    value_n: Count | None = None
+    """``[people with the outcome, people in the arm]`` when the source gives the counts: the
+    clinician reads them beside the figure (a small arm's 0 out of 100 is 0 of 19)."""
+    comparator_n: Count | None = None
+    """The same for the comparator's arm."""
+    in_words: InWords | None = None
+    """The patient's words for this outcome when its option's benefit cannot be weighed
+    against its harms in numbers; required then (see :class:`EvidenceFile`)."""
 
     @model_validator(mode="after")
     def _cohort_has_no_comparator_number(self) -> Outcome:
         # An uncontrolled cohort has no comparison group: a number there would be invented.
         if self.design == "uncontrolled_cohort" and self.comparator_pct is not None:
             raise ValueError("an uncontrolled cohort has no comparator figure")
+        _matches(self.value_n, self.value_pct, "value")
+        _matches(self.comparator_n, self.comparator_pct, "comparator")
         return self
 
 
@@ -115,4 +149,15 @@ class EvidenceFile(Strict):
                 f"unweighed must be worded: {', '.join(bare)} has a benefit figure with a comparator "
                 "but no side-effect figure with one"
             )
+        # A patient reads each of that option's outcomes in words, never a number for one side
+        # only: every one of them needs its words (the age-filtered outcomes a person is shown
+        # are a subset, so checking the whole option covers every person).
+        for m in bare:
+            for o in self.modalities[m].outcomes:
+                if o.in_words is None:
+                    raise ValueError(
+                        f"modalities.{m}.outcomes.{o.id}.in_words is missing: {m} has a benefit figure "
+                        "with a comparator but no side-effect figure with one, so a patient reads its "
+                        "outcomes in words"
+                    )
         return self
