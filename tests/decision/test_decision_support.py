@@ -281,7 +281,9 @@ def test_every_option_shows_harms_with_a_comparator_or_says_why_not() -> None:
         for a in ev.adverse_effects:
             assert a.comparator_pct is not None or a.comparator_range_pct is not None, (m.id, a.id)
         if not ev.adverse_effects:
-            assert ev.no_figures is not None and "side-effect" in ev.no_figures.patient, m.id
+            assert ev.no_figures is not None and "side effect" in ev.no_figures.patient.replace("-", " "), m.id
+            # ...and names the kinds of harm, with how often unknown (fourth IPDAS review, D1b).
+            assert "dizzy" in ev.no_figures.patient and "not known" in ev.no_figures.patient, m.id
     iv = result.modality("iv").evidence
     assert iv is not None and {a.id for a in iv.adverse_effects} >= {"dissociation", "nausea", "headache"}
 

@@ -51,19 +51,19 @@ BASE: dict[str, Any] = {
 RESERVE = {
     "en": "This study gave no side-effect counts for each group. So we show no numbers for either the good "
     "or the harder points of this choice.",
-    "es": "Este estudio no dio cifras de efectos secundarios por grupo. Por eso no mostramos números ni de "
-    "lo que esta opción tiene a favor ni de lo que tiene en contra.",
+    "es": "Este estudio no dio cifras de efectos secundarios por grupo. Por eso no damos números ni de lo "
+    "bueno ni de lo malo de esta opción.",
 }
 CLINICIAN_RESERVE = "This trial reports no adverse-event count for each group"
 #: Domany 2019's outcome in the patient's words: its period first, then no number for either arm.
 DOMANY = {
     "en": (
         "At 3 weeks, more people taking ketamine pills were well again than people taking a fake pill",
-        "The test was too small to say how many more. (41 adults",
+        "The test was so small that we cannot be sure of this, or of how many more. (41 adults",
     ),
     "es": (
-        "A las 3 semanas, más personas que tomaban pastillas de ketamina volvieron a estar bien",
-        "La prueba fue demasiado pequeña para decir cuántas más. (41 adultos",
+        "A las 3 semanas, más personas con pastillas de ketamina volvieron a estar bien",
+        "La prueba fue tan pequeña que no podemos estar seguros de esto, ni de cuántas más. (41 adultos",
     ),
 }
 #: What a patient must never read for it (numbers for one side only, "0 out of 100" from 0 of 19).

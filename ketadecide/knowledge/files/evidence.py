@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ketadecide.knowledge.models import Cited, RecordId, Strict, Text, Wording
+from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Text, Wording
 from ketadecide.profile import MODALITY_IDS
 
 Certainty = Literal["high", "moderate", "low", "very_low"]
@@ -106,11 +106,25 @@ class ModalityEvidence(Cited):
     certainty_reason: Wording
     outcomes: tuple[Outcome, ...] = ()
     adverse_effects: tuple[AdverseEffect, ...] = ()
-    no_figures: Wording | None = None
-    """Said plainly when there is no figure fit to show "out of 100"."""
-    no_adverse_figures: Wording | None = None
+    no_figures: CitedText | None = None
+    """Said plainly when there is no figure fit to show "out of 100", with its own sources
+    (it names harms known from other routes and a cohort's counts: fourth IPDAS review, D1)."""
+    no_adverse_figures: CitedText | None = None
     """The harms half of ``no_figures`` on its own: shown on the "-" line of the consult's
     brief, where the benefit half would repeat the "+" line (issue 24 review)."""
+
+    @model_validator(mode="after")
+    def _words_cite_what_is_printed(self) -> ModalityEvidence:
+        # These words are printed beside the option's own source marks: a source they rest on
+        # that the option does not list would never reach the page.
+        listed = {ref.partition(" ")[0] for ref in self.sources}
+        for name, text in (("no_figures", self.no_figures), ("no_adverse_figures", self.no_adverse_figures)):
+            if text is None:
+                continue
+            missing = sorted({ref.partition(" ")[0] for ref in text.sources} - listed)
+            if missing:
+                raise ValueError(f"{name} cites {', '.join(missing)}, which this option's sources do not list")
+        return self
 
     def benefit_unweighed(self, outcomes: Sequence[Outcome] | None = None) -> bool:
         """True when this option has a benefit figure with a comparator's number but no harm
