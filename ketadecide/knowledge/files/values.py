@@ -76,6 +76,8 @@ class AgeCertainty(Cited):
     left that age out (issue 24, fourth IPDAS review D2: TRANSFORM-3 in people 65+ missed its
     primary endpoint, yet a 71-year-old's fit called Spravato's proof its best match)."""
 
+    id: RecordId
+    """Names the rule, so a clinic's overlay can match it (lists with ids merge by id)."""
     from_age: Annotated[int, Field(ge=0, le=130)]
     certainty: dict[RecordId, Certainty] = Field(min_length=1)
     """The certainty used for each named option's evidence score at this age and over (the
@@ -89,6 +91,7 @@ class CertaintyCap(Cited):
     never reads as the top band for someone who rated strong proof ``rated_from`` or more
     (fourth IPDAS review D3: issue 24's title, "a fit that never favours the weakest option")."""
 
+    id: RecordId
     certainty: Certainty
     rated_from: Annotated[int, Field(ge=0, le=10)]
     """The person's evidence rating (``values_evidence``) from which the cap applies."""
