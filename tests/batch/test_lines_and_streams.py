@@ -260,3 +260,14 @@ def test_no_csv_output_cell_starts_like_a_formula(tmp_path: Path, minimal_kb: Kn
     assert cells and not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert '\'=HYPERLINK("http://x","y")' in cells and "'@SUM(A1)" in cells and "ok" in cells
     assert errors[0]["id"] == "'-2"
+
+
+def test_int_range_counts_from_its_start_at_any_length() -> None:
+    from ketadecide.batch.io.lines import int_range
+
+    assert int_range(5, 3).to_pylist() == [5, 6, 7]
+    assert int_range(7, 0).to_pylist() == []
+    long = int_range(10**12, 200_000)  # longer than the counting array it starts with
+    assert long.type == pa.int64() and len(long) == 200_000
+    assert long[0].as_py() == 10**12 and long[-1].as_py() == 10**12 + 199_999
+    assert int_range(3, 4).to_pylist() == [3, 4, 5, 6]  # the grown array still counts from 0

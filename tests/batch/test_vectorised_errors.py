@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ketadecide.batch.duckdb.stream as stream_mod
-from ketadecide.batch.duckdb.fast_errors import RECHECK_ALL_ENV, CellProblems
+from ketadecide.batch.duckdb.fast_errors import RECHECK_ALL_ENV, WANTS_RAW, CellProblems
 from ketadecide.batch.duckdb.run import run_batch
 from ketadecide.batch.row_checks import check_cells
 from ketadecide.batch.sql.validate import AGE_MISSING, BP_ORDER, OTHER_BAD, bad_field
@@ -236,6 +236,21 @@ def test_several_bad_cells_are_put_together_in_the_reference_s_order(shipped_kb:
     assert cells.of(bit("conditions"), long) is not None
     raw = {"conditions": long, "insurance": "Aetna", "age": "40"}
     assert cells.of(bit("conditions", "insurance"), None, raw) is None
+
+
+def test_a_row_s_answer_is_remembered_per_mask_and_cell(shipped_kb: KnowledgeBase, monkeypatch: Any) -> None:
+    cells = CellProblems(shipped_kb, frozenset(PROFILE_FIELDS))
+    age = 1 << PROFILE_FIELDS.index("age")
+    two = age | (1 << PROFILE_FIELDS.index("has_driver"))
+    answers = {(age, "forty"): cells.of(age, "forty"), (age, "40"): None, (two, None): WANTS_RAW}
+    for (mask, cell), answer in answers.items():
+        assert cells.of_cell(mask, cell) == answer
+    asked: list[Any] = []
+    monkeypatch.setattr(cells, "of", lambda *args: asked.append(args))
+    monkeypatch.setattr(cells, "wants_raw", lambda *args: asked.append(args))
+    for (mask, cell), answer in answers.items():
+        assert cells.of_cell(mask, cell) == answer
+    assert asked == []  # each answered from memory
 
 
 def _bad_cohort(kb: KnowledgeBase, data: st.DataObject, *, size: int) -> list[dict[str, str]]:

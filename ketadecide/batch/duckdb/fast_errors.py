@@ -68,6 +68,14 @@ def _root(problem: Problem) -> str:
     return (problem.field or "").split("[")[0]
 
 
+class _WantsRaw:
+    """:meth:`CellProblems.of_cell`'s answer for a row whose problems need its raw cells."""
+
+
+#: The one :class:`_WantsRaw`.
+WANTS_RAW = _WantsRaw()
+
+
 class CellProblems:
     """The reference's problems for each bad cell, asked once per distinct cell, and a
     flagged row's problems put together from them."""
@@ -77,6 +85,7 @@ class CellProblems:
         self.text_fields = text_fields
         self._known: dict[tuple[Any, ...], tuple[Problem, ...] | None] = {}
         self._fields: dict[int, list[str]] = {}  # per mask: its fields (a cohort has few masks)
+        self._rows: dict[tuple[int | None, str | None], tuple[Problem, ...] | _WantsRaw | None] = {}
 
     def _bad_fields(self, mask: int) -> list[str]:
         fields = self._fields.get(mask)
@@ -95,6 +104,20 @@ class CellProblems:
         if len(fields) > 1 or (fields and cell is None):
             return True
         return bool(mask & BP_ORDER) and not any(f in _BP for f in fields)
+
+    def of_cell(self, mask: int | None, cell: str | None) -> tuple[Problem, ...] | _WantsRaw | None:
+        """For a flagged row whose ``__bad`` is ``mask`` and ``__bad_cell`` is ``cell``:
+        :data:`WANTS_RAW` when :meth:`wants_raw`, else :meth:`of` without raw cells.
+        Remembered per (mask, cell): a cohort's bad rows repeat a few bad cells, and this is
+        one look-up per row instead of putting the answer together again (about 3 µs)."""
+        key = (mask, cell)
+        if key in self._rows:
+            return self._rows[key]
+        found = WANTS_RAW if self.wants_raw(mask, cell) else self.of(mask, cell)
+        if len(self._rows) >= MAX_REMEMBERED:
+            self._rows.clear()
+        self._rows[key] = found
+        return found
 
     def of(
         self, mask: int | None, cell: str | None, raw: Mapping[str, Any] | None = None
@@ -244,4 +267,4 @@ class LineProblems:
         return problems
 
 
-__all__ = ["RECHECK_ALL_ENV", "CellProblems", "LineProblems", "recheck_all"]
+__all__ = ["RECHECK_ALL_ENV", "WANTS_RAW", "CellProblems", "LineProblems", "recheck_all"]

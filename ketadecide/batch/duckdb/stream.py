@@ -31,7 +31,7 @@ import os
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
-from ketadecide.batch.duckdb.fast_errors import CellProblems, LineProblems, recheck_all
+from ketadecide.batch.duckdb.fast_errors import WANTS_RAW, CellProblems, LineProblems, recheck_all
 from ketadecide.batch.duckdb.prefetch import prefetched
 from ketadecide.batch.engines import ResultChunk
 from ketadecide.batch.io.columns import kept_text as _as_text
@@ -504,14 +504,13 @@ def _errors_of_cells(
     later: list[tuple[int, str | None, int]] = []  # rows whose raw cells are wanted
     columns = (flagged.column(c).to_pylist() for c in ("row", "id", "__bad", "__bad_cell"))
     for row, row_id, mask, cell in zip(*columns, strict=True):
-        if isinstance(cells, LineProblems) or cells.wants_raw(mask, cell):
+        known = WANTS_RAW if isinstance(cells, LineProblems) else cells.of_cell(mask, cell)
+        if known is WANTS_RAW:
             later.append((row, row_id, mask))
-            continue
-        problems = cells.of(mask, cell)
-        if problems is None:
+        elif isinstance(known, tuple):
+            errors.extend(RowError.of(row, row_id, each) for each in known)
+        else:  # None: re-checked whole
             rest.append(row)
-            continue
-        errors.extend(RowError.of(row, row_id, problem) for problem in problems)
     # One read of the raw batches, in row order (it forgets the batches before its first row).
     raw = take_raw(inp.stash, sorted(rest + [row for row, _, _ in later]))
     for row, row_id, mask in later:

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ketadecide.batch.io.lines import MAX_LINE_BYTES, BadLine, line_batches
+from ketadecide.batch.io.lines import MAX_LINE_BYTES, BadLine, int_range, line_batches
 from ketadecide.engine.result import RecordNotes
 from ketadecide.errors import InputError, Problem
 from ketadecide.files import open_for_reading, reading_error
@@ -137,14 +137,14 @@ class _Numberer:
     def next(self, n: int) -> list[pa.Array]:
         """``[__row, __seq]`` for the next ``n`` records: the row number in the input, and
         the record's 0-based position among the records that reached a batch."""
-        seq = pa.array(range(self._done, self._done + n), pa.int64())
+        seq = int_range(self._done, n)
         return [self._rows(n), seq]
 
     def _rows(self, n: int) -> pa.Array:
         first = self._done + 1
         self._done += n
         if not self._skipped:
-            return pa.array(range(first, first + n), pa.int64())
+            return int_range(first, n)
         # The k-th good record is row k + #{skips i : s_i - i <= k} (skips sorted, i 0-based).
         skips = sorted(b.row for b in self._skipped)
         gaps = [s - i for i, s in enumerate(skips)]

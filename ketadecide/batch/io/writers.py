@@ -51,10 +51,12 @@ class ErrorsWriter:
             self._csv.writerow(ERROR_COLUMNS)
 
     def write(self, error: RowError) -> None:
-        values = (error.row, error.id or "", error.field or "", error.error)
+        row_id, field = error.id or "", error.field or ""
         if self._csv is not None:
-            self._csv.writerow([error.row, *(inert_cell(v) for v in values[1:])])
+            # Spelled out: a batch with many bad rows writes this line per problem.
+            self._csv.writerow((error.row, inert_cell(row_id), inert_cell(field), inert_cell(error.error)))
         else:
+            values = (error.row, row_id, field, error.error)
             self._fh.write(json.dumps(dict(zip(ERROR_COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
 
 
