@@ -66,7 +66,7 @@ KINDS = {
         "No se sabe con qué frecuencia",
     ),
 }
-AUTHORS = {"en": "called its side effects mild and short", "es": "llamaron leves y cortos"}
+AUTHORS = {"en": "authors called its side effects mild and short", "es": "llamaron leves y cortos"}
 FROM_OTHER_ROUTES = {
     "en": "By other routes (drips, the Spravato spray)",
     "es": "Por otras vías (sueros, el aerosol Spravato)",
@@ -167,6 +167,7 @@ def test_the_fda_warning_says_what_it_reported(lang: str) -> None:
         assert "extra risks" not in text and "tiene más riesgos" not in text
     # "How to get started" (the terminal's detail and the handout; Markdown has no such part).
     assert where in detail and where in handout
+
 
 def test_harm_words_must_cite_sources_the_option_prints() -> None:
     """The words rest on their own sources, printed beside them through the option's list: a
