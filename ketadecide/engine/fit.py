@@ -22,7 +22,7 @@ by how much it matters; a neutral 5 is called neutral.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ketadecide.engine.result import (
     AdverseFigure,
@@ -85,15 +85,28 @@ def cost_score(high_usd: float, derived: Derived) -> int:
     return 0
 
 
-def _person_scores(
-    m: ModalityResult, values: ValuesFile, kb: KnowledgeBase
-) -> tuple[dict[str, int], dict[str, Worded]]:
+class _PersonScores(NamedTuple):
+    scores: dict[str, int]
+    notes: dict[str, Worded]
+    """Where a note differs from the data's fixed one (cost, an age rule)."""
+    certainty: str | None
+    """The evidence grade used for this person (after the indication and age rules)."""
+    age_reasons: dict[str, Worded]
+    """Attribute id to the age rule's reason, when one lowered this option's score."""
+    age_refs: tuple[str, ...]
+
+
+def _person_scores(m: ModalityResult, values: ValuesFile, kb: KnowledgeBase, age: int | None) -> _PersonScores:
     """Each attribute's 0-10 score for this option and this person, with notes where they
     differ from the data's fixed ones: cost from the out-of-pocket estimate, evidence from the
-    certainty grade (off-label use of a labelled drug: the data's off-label certainty)."""
+    certainty grade (off-label use of a labelled drug: the data's off-label certainty; at an
+    age with its own rule, the lower of that rule's grade and the option's own)."""
     derived = values.derived
     scores = {a: rec.scores[m.id] for a, rec in values.attributes.items()}
     notes: dict[str, Worded] = {}
+    age_reasons: dict[str, Worded] = {}
+    age_refs: tuple[str, ...] = ()
+    certainty: str | None = None
     oop = m.cost.out_of_pocket
     if "cost" in scores and oop is not None:
         scores["cost"] = cost_score(oop.per_session[1], derived)
@@ -113,8 +126,18 @@ def _person_scores(
         has_label = bool(kb.modalities[m.id].indication.on_label)
         if has_label and m.indication.status == "off_label":
             certainty = derived.off_label_certainty
+        for rule in derived.evidence_by_age:
+            aged = rule.certainty.get(m.id)
+            if age is None or age < rule.from_age or aged is None:
+                continue
+            # Only ever lowers: an age rule never makes the proof look firmer than the grade.
+            if derived.evidence_by_certainty[aged] < derived.evidence_by_certainty[certainty]:  # type: ignore[index]
+                certainty = aged
+                age_reasons["evidence"] = _w(rule.reason)
+                notes["evidence"] = _w(rule.reason)
+                age_refs += rule.sources
         scores["evidence"] = derived.evidence_by_certainty[certainty]  # type: ignore[index]
-    return scores, notes
+    return _PersonScores(scores, notes, certainty, age_reasons, age_refs)
 
 
 def _lower(label: str) -> str:
@@ -164,16 +187,27 @@ def _relative(m: ModalityResult) -> dict[str, Worded]:
     return {f.id: f.name for f in m.findings if f.severity == "relative"}
 
 
+def _capped(score: int, rated: Mapping[str, int], certainty: str | None, derived: Derived) -> int:
+    """``score`` under the data's certainty caps: an option graded at a capped certainty
+    stays below the band above the cap's for someone who rated strong proof high enough."""
+    for cap in derived.certainty_caps:
+        if certainty == cap.certainty and rated.get("evidence", 0) >= cap.rated_from:
+            ceiling = derived.band_at["close"] - 1 if cap.band == "partial" else derived.band_at["partial"] - 1
+            score = min(score, ceiling)
+    return score
+
+
 def _entry(
     m: ModalityResult,
     rated: Mapping[str, int],
-    scores: Mapping[str, int],
+    person: _PersonScores,
     values: ValuesFile,
     kb: KnowledgeBase,
     *,
     shared: frozenset[str] = frozenset(),
 ) -> FitEntry:
     wording, derived = values.wording, values.derived
+    scores = {a: person.scores[a] for a in rated}
     labels = {a: values.attributes[a].label for a in rated}
     reasons = []
     for a in fit_reasons(rated, scores):
@@ -201,6 +235,7 @@ def _entry(
     score = max(0, fit_score(rated, scores) - derived.caution_penalty * len(cautions))
     if advised_against:
         score = min(score, derived.band_at["partial"] - 1)
+    score = _capped(score, rated, person.certainty, derived)
     pull = [(w * (scores[a] - NEUTRAL), i, a) for i, (a, w) in enumerate(rated.items()) if w > 0]
     best = max(pull, key=lambda t: (t[0], -t[1]), default=None)
     worst = min(pull, key=lambda t: (t[0], t[1]), default=None)
@@ -232,6 +267,16 @@ def _entry(
         drawback = harm  # its own harm figure, once a shared caution is said apart
     else:
         drawback = _w(wording.no_drawback)
+    # What the best match leaves out, said with the drawback (the FDA's warning when home is
+    # the best match: fourth IPDAS review, D3). Driven by the attribute, never the option.
+    warning = values.attributes[best[2]].best_match_warning if best is not None and best[0] > 0 else None
+    if warning is not None:
+        drawback = Worded(
+            f"{drawback.clinician.rstrip('.')}. {warning.clinician}",
+            f"{drawback.patient.rstrip('.')}. {warning.patient}",
+        )
+    # An age rule that lowered a rated attribute is named in the match text (D2).
+    notes = tuple(reason for a, reason in person.age_reasons.items() if rated.get(a, 0) > 0)
     band = _band(score, derived)
     return FitEntry(
         m.id,
@@ -242,6 +287,7 @@ def _entry(
         strongest=strongest,
         drawback=drawback,
         cautions=cautions,
+        notes=notes,
     )
 
 
@@ -253,12 +299,17 @@ def _named(template: object, names: Sequence[Worded]) -> Worded:
     )
 
 
-def _derived_sources(values: ValuesFile, attribute: str) -> tuple[str, ...]:
-    """The sources of the person-specific rule behind one attribute's scores, if any."""
+def _derived_sources(
+    values: ValuesFile, attribute: str, weight: int = 0, applied: Sequence[_PersonScores] = ()
+) -> tuple[str, ...]:
+    """The sources of the person-specific rules behind one attribute's scores, if any: an age
+    rule's only when it applied to this person, a certainty cap's when this rating invokes it."""
     if attribute == "cost":
         return values.derived.cost_sources
     if attribute == "evidence":
-        return values.derived.evidence_sources
+        aged = tuple(r for p in applied for r in p.age_refs)
+        caps = tuple(r for cap in values.derived.certainty_caps if weight >= cap.rated_from for r in cap.sources)
+        return tuple(dict.fromkeys((*values.derived.evidence_sources, *aged, *caps)))
     return ()
 
 
@@ -273,17 +324,18 @@ def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: Value
         return None
     wording = values.wording
     excluded = tuple(m.id for m in modalities if m.status == "contraindicated")
-    per_person = {m.id: _person_scores(m, values, kb) for m in modalities}
+    per_person = {m.id: _person_scores(m, values, kb, profile.age) for m in modalities}
     attributes = tuple(
         FitAttribute(
             id=a,
             label=_w(values.attributes[a].label),
             weight=w,
-            scores={m.id: per_person[m.id][0][a] for m in modalities},
-            notes={m.id: per_person[m.id][1].get(a) or _w(values.attributes[a].notes[m.id]) for m in modalities},
+            scores={m.id: per_person[m.id].scores[a] for m in modalities},
+            notes={m.id: per_person[m.id].notes.get(a) or _w(values.attributes[a].notes[m.id]) for m in modalities},
             # Each row cites what supports it: the cost rule's sources on the cost row only,
             # the indication rule's on the evidence row only (issue 24 review, C2).
-            refs=kb.refs(values.attributes[a].sources) + kb.refs(_derived_sources(values, a)),
+            refs=kb.refs(values.attributes[a].sources)
+            + kb.refs(_derived_sources(values, a, w, tuple(per_person.values()))),
         )
         for a, w in rated.items()
     )
@@ -296,8 +348,7 @@ def fit_of(profile: Profile, modalities: Sequence[ModalityResult], values: Value
         shared_names = {fid: name for fid, name in _relative(fitted[0]).items() if fid in common}
     shared = frozenset(shared_names)
     for m in fitted:
-        scores = {a: per_person[m.id][0][a] for a in rated}
-        ranking.append(_entry(m, rated, scores, values, kb, shared=shared))
+        ranking.append(_entry(m, rated, per_person[m.id], values, kb, shared=shared))
     shared_note = None
     if shared_names and wording.shared_caution is not None:
         names_c = "; ".join(n.clinician for n in shared_names.values())

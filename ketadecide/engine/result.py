@@ -463,6 +463,9 @@ class FitEntry:
     """Its most important drawback: a safety caution first, then the worst rated match, then weak evidence."""
     cautions: tuple[Worded, ...] = ()
     """The relative findings that lowered this option's fit, by name."""
+    notes: tuple[Worded, ...] = ()
+    """Why a rated attribute scores lower for this person than the data's rule for others
+    (an age rule: TRANSFORM-3 at 65+), said in the match text."""
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,9 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
                 "lower_is_better": o.lower_is_better,
                 "sponsor": o.sponsor,
                 "significant": o.significant,
+                # What a patient view shows instead of the numbers when the option's evidence
+                # is unweighed (issue 24, fourth IPDAS review D4); null when not used.
+                "in_words": o.in_words,
                 "sources": list(o.sources),
             }
             for o in e.outcomes
@@ -130,6 +133,10 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
         ],
         "no_figures": e.no_figures.for_(audience) if e.no_figures else None,
         "compare_warning": e.compare_warning.for_(audience) if e.compare_warning else None,
+        # True when a benefit has a comparator number and no harm has one: patient views then
+        # show no number for either side (use each outcome's in_words instead of value_pct).
+        "unweighed": e.unweighed is not None,
+        "unweighed_note": e.unweighed.for_(audience) if e.unweighed else None,
         "reviewed": e.reviewed.isoformat(),
         "sources": [r.text for r in e.refs],
     }
@@ -147,6 +154,7 @@ def _fit(f: Fit, audience: Audience) -> dict[str, Any]:
                 "strongest": e.strongest.for_(audience),
                 "drawback": e.drawback.for_(audience),
                 "cautions": [c.for_(audience) for c in e.cautions],
+                "notes": [n.for_(audience) for n in e.notes],
             }
             for e in f.ranking
         ],

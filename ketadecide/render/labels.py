@@ -340,7 +340,8 @@ def fit_entry_line(entry: FitEntry, name: str, audience: Audience) -> str:
     drawback side by side. No number and no rank: the fit is not a grade or a recommendation."""
     # A drawback that is a whole sentence (weak evidence) already ends in a full stop.
     drawback = entry.drawback.for_(audience).rstrip(".")
-    return f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {drawback}."
+    notes = "".join(f" {n.for_(audience).rstrip('.')}." for n in entry.notes)
+    return f"{name}: {entry.band_words.for_(audience)}. {entry.strongest.for_(audience)}. {drawback}.{notes}"
 
 
 def fit_extra_lines(fit: Fit, audience: Audience) -> list[str]:

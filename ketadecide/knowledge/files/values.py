@@ -8,8 +8,17 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ketadecide.knowledge.files.evidence import CERTAINTIES, Certainty
-from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Wording
+from ketadecide.knowledge.models import Cited, CitedText, RecordId, Strict, Text, Wording
 from ketadecide.profile import MODALITY_IDS, VALUE_ATTRIBUTES
+
+
+class BestMatchWarning(Cited):
+    """Said with an option's main drawback whenever this attribute is its best match: what the
+    attribute's good score leaves out (fourth IPDAS review D3: "Treatment at home" as the best
+    match of an option the FDA has warned about at home)."""
+
+    clinician: Text
+    patient: Text
 
 
 class Attribute(Cited):
@@ -22,6 +31,7 @@ class Attribute(Cited):
     """0-10 per modality: how well the option does on this attribute (10 = best)."""
     notes: dict[RecordId, Wording]
     """Why each option scores as it does."""
+    best_match_warning: BestMatchWarning | None = None
 
 
 class FitWording(Strict):
@@ -61,6 +71,34 @@ class FitWording(Strict):
     """When every option is contraindicated: say so and point to the alternatives."""
 
 
+class AgeCertainty(Cited):
+    """The evidence for some options at an age and over, graded apart from the trials that
+    left that age out (issue 24, fourth IPDAS review D2: TRANSFORM-3 in people 65+ missed its
+    primary endpoint, yet a 71-year-old's fit called Spravato's proof its best match)."""
+
+    id: RecordId
+    """Names the rule, so a clinic's overlay can match it (lists with ids merge by id)."""
+    from_age: Annotated[int, Field(ge=0, le=130)]
+    certainty: dict[RecordId, Certainty] = Field(min_length=1)
+    """The certainty used for each named option's evidence score at this age and over (the
+    lower of this and its own grade)."""
+    reason: Wording
+    """Why, said in the option's match text and as its evidence note."""
+
+
+class CertaintyCap(Cited):
+    """An option whose evidence is graded ``certainty`` (after the indication and age rules)
+    never reads as the top band for someone who rated strong proof ``rated_from`` or more
+    (fourth IPDAS review D3: issue 24's title, "a fit that never favours the weakest option")."""
+
+    id: RecordId
+    certainty: Certainty
+    rated_from: Annotated[int, Field(ge=0, le=10)]
+    """The person's evidence rating (``values_evidence``) from which the cap applies."""
+    band: Literal["partial", "little"]
+    """The highest band such an option may reach: its score is capped just below the next."""
+
+
 class CostBand(Strict):
     up_to: Annotated[float, Field(ge=0)]
     score: Annotated[int, Field(ge=0, le=10)]
@@ -87,6 +125,9 @@ class Derived(Cited):
     cost row cites these, never the evidence row (issue 24 review, C2)."""
     evidence_sources: Annotated[tuple[str, ...], Field(min_length=1)]
     """The sources behind the evidence score's rules (the indication) only, each one of ``sources``."""
+    evidence_by_age: tuple[AgeCertainty, ...] = ()
+    """Age-conditioned certainty per option; the evidence row cites a rule's sources when it applies."""
+    certainty_caps: tuple[CertaintyCap, ...] = ()
 
     @model_validator(mode="after")
     def _bands(self) -> Derived:
@@ -98,6 +139,10 @@ class Derived(Cited):
             raise ValueError("band_at needs close above partial")
         if set(self.evidence_by_certainty) != set(CERTAINTIES):
             raise ValueError(f"evidence_by_certainty needs every certainty: {', '.join(CERTAINTIES)}")
+        for rule in self.evidence_by_age:
+            unknown = [m for m in rule.certainty if m not in MODALITY_IDS]
+            if unknown:
+                raise ValueError(f"evidence_by_age names unknown option(s): {', '.join(unknown)}")
         stray = [r for r in (*self.cost_sources, *self.evidence_sources) if r not in self.sources]
         if stray:
             raise ValueError(f"cost_sources and evidence_sources must be listed in sources: {', '.join(stray)}")
