@@ -125,6 +125,9 @@ VERIFIED_RULES_SHA256: frozenset[str] = frozenset(
         # Issue 24 (IPDAS review, clinical): pregnancy names Spravato and compounded
         # "not_advised" and says the label's words; severities as before. Passed the floor in full.
         "2839232defbd1333a075198ae8c6c16d8a74c8a91c333e8bb7d3b254825386c2",  # 0.6.0
+        # Issue 24 (fourth IPDAS review, D7): the pregnancy finding's patient words say the
+        # figures tell little about pregnancy (one source added); rules as before. Passed the floor.
+        "8b447b93b6a7e5ae8c4e1f1b92e6b43ff9764c214daa6b2a4380ccd0f4d72240",
     }
 )
 

@@ -26,7 +26,7 @@ from ketadecide.cli.main import app
 from ketadecide.lang import use
 from ketadecide.render.consult_steps import evidence_brief_lines
 from tests.conftest import ROOT
-from tests.render.test_benefit_reserve import _result
+from tests.render.test_benefit_reserve import BASE, _result
 
 EXAMPLE = str(ROOT / "examples" / "trd-commercial.yaml")
 NAMES = {
@@ -186,3 +186,39 @@ def test_harm_words_must_cite_sources_the_option_prints() -> None:
     del bare["modalities"]["compounded"]["no_adverse_figures"]["sources"]
     with pytest.raises(ValidationError):
         EvidenceFile.model_validate(bare)
+
+
+# ---------------------------------------------------------------- D7 (small points)
+
+PREGNANT = dict(BASE)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_pregnant_person_reads_that_the_studies_tell_little_about_pregnancy(lang: str) -> None:
+    from ketadecide import evaluate
+    from ketadecide.profile import parse_profile
+    from ketadecide.render.markdown import render_markdown
+    from tests.render.test_benefit_reserve import KB, KB_ES
+
+    said = {
+        "en": ("too little data in pregnant women", "left out pregnant people"),
+        "es": ("muy pocos datos en mujeres embarazadas", "no incluyó a personas embarazadas"),
+    }[lang]
+    with use(lang):
+        pregnant = render_markdown(
+            evaluate(parse_profile({**PREGNANT, "pregnancy": "pregnant"}), KB_ES if lang == "es" else KB), "patient"
+        )
+        other = render_markdown(evaluate(parse_profile(PREGNANT), KB_ES if lang == "es" else KB), "patient")
+    assert all(s in _flat(pregnant) for s in said)
+    assert not any(s in _flat(other) for s in said)
+
+
+def test_compounded_coverage_and_its_good_to_know_agree_for_a_commercial_plan() -> None:
+    """The payer record says "unknown" for a commercial plan (some pay part of the visits):
+    "Good to know" must not say insurance does not pay, full stop."""
+    result = _result("en")
+    oral = result.modality("compounded")
+    assert oral.coverage.likely_covered is None
+    text = _flat(_cli("--detail"))
+    assert "insurance does not pay for the medicine." not in text
+    assert "Insurance usually won't pay for the drug itself. Some plans pay part of the visits." in text
