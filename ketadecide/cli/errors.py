@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -85,35 +85,33 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from ketadecide.lang import set_error_lang
-        from ketadecide.outputs import Terminated, remove_live_temporaries, signals_handled
+        from ketadecide.outputs import signals_handled
 
         set_error_lang("en")  # a command that speaks Spanish says so itself (cli.lang.speak_errors)
         try:
             with signals_handled():
                 return func(*args, **kwargs)
         except InputError as exc:
+            _stop_if_interrupted(exc)
             report_input_error(exc)
             raise typer.Exit(EXIT_INPUT) from None
         except (ResourceError, EnvironmentFailure) as exc:
+            _stop_if_interrupted(exc)
             print(f"ketadecide: error: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_INTERNAL) from None
         except typer.Exit:
             raise
         except KeyboardInterrupt as exc:
-            remove_live_temporaries()
-            from ketadecide.lang import tr_error
-
-            print(tr_error("ketadecide: interrupted; nothing was written."), file=sys.stderr)
-            code = 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
-            _exit_now_if_threads_remain(code)
-            raise typer.Exit(code) from None
+            _stop_interrupted(exc)
         except OSError as exc:
+            _stop_if_interrupted(exc)
             # Reading inputs reports its own failures (exit 2); an OSError that gets here is
             # the environment failing us: a full disk, a closed or broken standard stream.
             from ketadecide.cli import stdio
 
             raise typer.Exit(stdio.report(exc)) from None
         except Exception as exc:
+            _stop_if_interrupted(exc)
             if debug_enabled():
                 traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
             print(
@@ -124,3 +122,36 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
+
+
+def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The interruption (Ctrl-C, or a SIGTERM/SIGHUP raised as one) behind ``exc``, if any.
+    A library that catches it in the middle of a call may raise its own error instead (py4j,
+    talking to Spark's JVM, raises a network error, which the Spark engine would report as
+    its workers failing): the run was stopped, and is reported so."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _stop_if_interrupted(exc: BaseException) -> None:
+    interruption = _interruption(exc)
+    if interruption is not None:
+        _stop_interrupted(interruption)
+
+
+def _stop_interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """Temporaries removed, one line, exit 130 for Ctrl-C or 128 + the signal's number."""
+    from ketadecide.lang import tr_error
+    from ketadecide.outputs import Terminated, remove_live_temporaries
+
+    remove_live_temporaries()
+    print(tr_error("ketadecide: interrupted; nothing was written."), file=sys.stderr)
+    code = 128 + exc.signum if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    _exit_now_if_threads_remain(code)
+    raise typer.Exit(code) from None

@@ -27,6 +27,7 @@ CONTRACT §4), never "a bug" and never a failure in the middle of the run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -167,24 +168,49 @@ def spark_session(master: str = DEFAULT_MASTER, *, input_format: str | None = No
         os.environ["PYSPARK_PYTHON"] = python  # where SparkContext reads it
     conf = SparkConf(loadDefaults=False).setAll(list(session_config(master).items()))
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    with _interrupts_unlogged():
+        try:
+            gateway = launch_gateway(conf, popen_kwargs=quiet)  # type: ignore[no-untyped-call]
+            context = SparkContext(conf=conf, gateway=gateway)
+        except Exception as exc:  # pyspark reports a missing Java or a bad master in several types
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise InputError(
+                Problem(
+                    f"could not start Spark on master '{master}' ({first[:200]}); Spark needs Java 17 or later "
+                    "(java on PATH or JAVA_HOME)"
+                )
+            ) from None
+        try:
+            with tempfile.TemporaryDirectory(prefix="ketadecide-spark-") as folder:
+                context.addPyFile(package_zip(folder))
+                check_workers(context, python, WORKER_NEEDS.get(input_format or "", {}))
+                yield SparkSession(context)
+        finally:
+            context.stop()
+
+
+class _DropInterrupts(logging.Filter):
+    """Drops a log record whose exception is an interruption (Ctrl-C, or the SIGTERM/SIGHUP
+    the CLI raises as one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, KeyboardInterrupt)
+
+
+@contextlib.contextmanager
+def _interrupts_unlogged() -> Iterator[None]:
+    """While the session lives, an interruption that arrives during a call into the JVM is not
+    logged with its traceback: py4j reports it with ``logging.exception`` on the root logger
+    ("KeyboardInterrupt while sending command." and a traceback on stderr), before the CLI
+    says in one line that it was interrupted and what was kept. Other records pass."""
+    root = logging.getLogger()
+    drop = _DropInterrupts()
+    root.addFilter(drop)
     try:
-        gateway = launch_gateway(conf, popen_kwargs=quiet)  # type: ignore[no-untyped-call]
-        context = SparkContext(conf=conf, gateway=gateway)
-    except Exception as exc:  # pyspark reports a missing Java or a bad master in several types
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise InputError(
-            Problem(
-                f"could not start Spark on master '{master}' ({first[:200]}); Spark needs Java 17 or later "
-                "(java on PATH or JAVA_HOME)"
-            )
-        ) from None
-    try:
-        with tempfile.TemporaryDirectory(prefix="ketadecide-spark-") as folder:
-            context.addPyFile(package_zip(folder))
-            check_workers(context, python, WORKER_NEEDS.get(input_format or "", {}))
-            yield SparkSession(context)
+        yield
     finally:
-        context.stop()
+        root.removeFilter(drop)
 
 
 __all__ = [
