@@ -1,4 +1,4 @@
 """The package version; bumped whenever a clinical rule or number changes."""
 
-__version__ = "0.7.0"
+__version__ = "0.8.0"
 SCHEMA_VERSION = 2

@@ -311,7 +311,7 @@ def _overlay_file(path: Path) -> dict[str, Any]:
     if "standalone" in raw and raw["standalone"] != "synthetic":
         raise InputError(Problem("the only standalone data is 'synthetic' (test data)", str(path), "standalone"))
     if "base" in raw and not (isinstance(raw["base"], str) and raw["base"].count(".") == 2):
-        raise InputError(Problem("base is the bundled release, e.g. '0.7.0' (quoted)", str(path), "base"))
+        raise InputError(Problem("base is the bundled release, e.g. '0.8.0' (quoted)", str(path), "base"))
     return raw
 
 

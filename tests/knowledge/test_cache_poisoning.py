@@ -186,7 +186,7 @@ def test_a_renamed_entry_of_other_files_is_a_miss(folder: Path, tmp_path: Path) 
     """A valid entry of another data directory, renamed to this one's key, names its files."""
     other = tmp_path / "clinic"
     other.mkdir()
-    (other / "overlay.yaml").write_text('base: "0.7.0"\n')
+    (other / "overlay.yaml").write_text('base: "0.8.0"\n')
     (other / "contraindications.yaml").write_text(
         "conditions:\n  psychosis_history:\n    severity: {spravato: absolute}\n"
     )

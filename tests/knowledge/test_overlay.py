@@ -67,7 +67,7 @@ def clinic(tmp_path: Path, edits: dict[str, Edit], *, full_copy: bool = True) ->
     the edit (``full_copy``) or only what the edit sets (a minimal overlay)."""
     folder = tmp_path / "clinic"
     folder.mkdir()
-    (folder / "overlay.yaml").write_text('base: "0.7.0"\n', encoding="utf-8")
+    (folder / "overlay.yaml").write_text('base: "0.8.0"\n', encoding="utf-8")
     for name, edit in edits.items():
         raw = _bundled(name) if full_copy else {}
         edit(raw)
@@ -634,7 +634,7 @@ def test_no_random_overlay_makes_anything_weaker(
     bundled_kb: KnowledgeBase,
 ) -> None:
     folder = tmp_path_factory.mktemp("overlay")
-    (folder / "overlay.yaml").write_text('base: "0.7.0"\n', encoding="utf-8")
+    (folder / "overlay.yaml").write_text('base: "0.8.0"\n', encoding="utf-8")
     (folder / CONTRA).write_text(to_yaml(overlay), encoding="utf-8")
     result = outcome(folder)
     if isinstance(result, InputError):

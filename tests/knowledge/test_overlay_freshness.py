@@ -21,7 +21,7 @@ from ketadecide.knowledge.migrate import to_yaml
 def overlay(tmp_path: Path, freshness: dict[str, Any]) -> Path:
     folder = tmp_path / "clinic"
     folder.mkdir()
-    (folder / "overlay.yaml").write_text('base: "0.7.0"\n', encoding="utf-8")
+    (folder / "overlay.yaml").write_text('base: "0.8.0"\n', encoding="utf-8")
     (folder / "contraindications.yaml").write_text(to_yaml({"freshness": freshness}), encoding="utf-8")
     return folder
 
