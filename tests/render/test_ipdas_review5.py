@@ -37,7 +37,7 @@ BASE: dict[str, Any] = {
     "medications": [],
     "insurance": "uninsured",
 }
-VIEWS = [(v, lang) for v in ("detail", "markdown", "html") for lang in ("en", "es")]
+VIEWS = [(v, lang) for v in ("detail", "markdown", "html", "large") for lang in ("en", "es")]
 #: Low certainty words and the age rule's reason (values.yaml derived.evidence_by_age).
 LOW = {"en": "We are not very sure", "es": "No estamos muy seguros"}
 AGE_REASON = {"en": "At 65 or older, we are less sure it works", "es": "A partir de los 65 años"}
@@ -52,7 +52,13 @@ def _profile(tmp_path: Any, age: int) -> str:
 
 
 def _view(tmp_path: Any, view: str, lang: str, age: int = 34, audience: str = "patient") -> str:
-    fmt = {"detail": ("--detail",), "markdown": ("-f", "markdown"), "html": ("-f", "html"), "json": ("-f", "json")}
+    fmt = {
+        "detail": ("--detail",),
+        "markdown": ("-f", "markdown"),
+        "html": ("-f", "html"),
+        "large": ("-f", "html", "--large-print"),
+        "json": ("-f", "json"),
+    }
     with use("en"):
         out = CliRunner().invoke(
             app, ["compare", "-p", _profile(tmp_path, age), "-a", audience, *fmt[view], "--lang", lang]
@@ -88,7 +94,7 @@ def test_the_fda_case_never_says_one_dose(tmp_path: Any, view: str, lang: str) -
     text = _flat(_view(tmp_path, view, lang)).lower()
     for wrong in ("one dose", "a dose at home", "una dosis en casa", "after an at-home dose"):
         assert wrong not in text, wrong
-    if view != "html":  # the handout names the case in "How to get started" (decision.yaml)
+    if view not in ("html", "large"):  # the handout names the case in "How to get started" (decision.yaml)
         said = {"en": "slowed too much after taking ketamine pills at home", "es": "respiró demasiado lento tras"}[lang]
         assert said in text
 
