@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from ketadecide.knowledge.base import KnowledgeBase
     from ketadecide.knowledge.files.decision import DecisionFile, GetStarted, SureItem
     from ketadecide.knowledge.files.evidence import EvidenceFile
-    from ketadecide.knowledge.files.values import Derived, ValuesFile
+    from ketadecide.knowledge.files.values import AgeCertainty, Derived, ValuesFile
     from ketadecide.knowledge.models import Wording
 
 NEUTRAL = 5
@@ -96,6 +96,23 @@ class _PersonScores(NamedTuple):
     age_refs: tuple[str, ...]
 
 
+def age_certainty(
+    modality_id: str, certainty: str, derived: Derived, age: int | None
+) -> tuple[str, AgeCertainty | None]:
+    """The certainty for this option at this person's age, and the age rule that set it (None
+    when none did). One rule for the fit's score and for the certainty words above the figures
+    (fifth IPDAS review, N3: a 71-year-old's fit said "less sure" while the figures said
+    "fairly sure"). Only ever lowers: an age rule never makes the proof look firmer."""
+    found: AgeCertainty | None = None
+    for rule in derived.evidence_by_age:
+        aged = rule.certainty.get(modality_id)
+        if age is None or age < rule.from_age or aged is None:
+            continue
+        if derived.evidence_by_certainty[aged] < derived.evidence_by_certainty[certainty]:  # type: ignore[index]
+            certainty, found = aged, rule
+    return certainty, found
+
+
 def _person_scores(m: ModalityResult, values: ValuesFile, kb: KnowledgeBase, age: int | None) -> _PersonScores:
     """Each attribute's 0-10 score for this option and this person, with notes where they
     differ from the data's fixed ones: cost from the out-of-pocket estimate, evidence from the
@@ -122,20 +139,16 @@ def _person_scores(m: ModalityResult, values: ValuesFile, kb: KnowledgeBase, age
             template.patient.format(amount=amount, basis=basis.patient),
         )
     if "evidence" in scores and m.evidence is not None:
-        certainty = m.evidence.certainty
+        # From the trials' own grade, so the age rule below is found and named again here.
+        certainty = m.evidence.trials_certainty or m.evidence.certainty
         has_label = bool(kb.modalities[m.id].indication.on_label)
         if has_label and m.indication.status == "off_label":
             certainty = derived.off_label_certainty
-        for rule in derived.evidence_by_age:
-            aged = rule.certainty.get(m.id)
-            if age is None or age < rule.from_age or aged is None:
-                continue
-            # Only ever lowers: an age rule never makes the proof look firmer than the grade.
-            if derived.evidence_by_certainty[aged] < derived.evidence_by_certainty[certainty]:  # type: ignore[index]
-                certainty = aged
-                age_reasons["evidence"] = _w(rule.reason)
-                notes["evidence"] = _w(rule.reason)
-                age_refs += rule.sources
+        certainty, rule = age_certainty(m.id, certainty, derived, age)
+        if rule is not None:
+            age_reasons["evidence"] = _w(rule.reason)
+            notes["evidence"] = _w(rule.reason)
+            age_refs += rule.sources
         scores["evidence"] = derived.evidence_by_certainty[certainty]  # type: ignore[index]
     return _PersonScores(scores, notes, certainty, age_reasons, age_refs)
 
@@ -246,7 +259,8 @@ def _entry(
         )
     else:
         strongest = _w(wording.no_strong_match)
-    certainty = m.evidence.certainty if m.evidence is not None else None
+    # The trials' own grade: an age rule is said in the notes (D2), not again as the drawback.
+    certainty = (m.evidence.trials_certainty or m.evidence.certainty) if m.evidence is not None else None
     harm = _harm_drawback(m, values) if shared else None
     if advised_against:
         drawback = _named(wording.drawback_not_advised, advised_against)
@@ -456,10 +470,24 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
     # The rule is the data's shape, never an option's name: a benefit with a comparator and no
     # harm with one is shown with the harms' reserve, and a patient reads it in words (issue 24, C1).
     unweighed = evidence.unweighed is not None and record.benefit_unweighed(shown)
+    # The fit's age rule (values.yaml derived.evidence_by_age) sets the certainty shown above
+    # the figures too, with its reason, so the two never disagree (fifth IPDAS review, N3).
+    certainty: str = record.certainty
+    reason = _w(record.certainty_reason)
+    rule_refs: tuple[str, ...] = ()
+    age_rule: str | None = None
+    values = kb.values()
+    if values is not None:
+        aged, rule = age_certainty(modality_id, record.certainty, values.derived, age)
+        if rule is not None:
+            certainty, age_rule, rule_refs = aged, rule.id, rule.sources
+            reason = Worded(rule.reason.clinician + ".", rule.reason.patient + ".")
     return Evidence(
-        certainty=record.certainty,
-        certainty_words=_w(evidence.certainty_words[record.certainty]),
-        certainty_reason=_w(record.certainty_reason),
+        certainty=certainty,
+        certainty_words=_w(evidence.certainty_words[certainty]),  # type: ignore[index]
+        certainty_reason=reason,
+        trials_certainty=record.certainty if age_rule is not None else None,
+        age_rule=age_rule,
         outcomes=tuple(
             OutcomeFigure(
                 id=o.id,
@@ -496,7 +524,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
             for a in record.adverse_effects
         ),
         no_figures=_w(record.no_figures) if record.no_figures else None,
-        refs=kb.refs(record.sources),
+        refs=kb.refs((*record.sources, *rule_refs)),
         reviewed=record.reviewed,
         compare_warning=_w(evidence.compare_warning),
         no_adverse_figures=_w(record.no_adverse_figures) if record.no_adverse_figures else None,

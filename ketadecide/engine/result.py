@@ -441,6 +441,12 @@ class Evidence:
     """Why there is no side-effect figure, on its own (the harms line of the brief)."""
     compare_periods: Worded | None = None
     """Said after ``compare_warning`` when the options' figures cover different periods."""
+    trials_certainty: str | None = None
+    """The option's own grade before any age rule (None: the same as ``certainty``). The fit's
+    drawback reads this, as before the fifth review; its age rule is named in its notes."""
+    age_rule: str | None = None
+    """The id of the age rule (values.yaml ``derived.evidence_by_age``) that lowered
+    ``certainty`` for this person, or None (fifth IPDAS review, N3)."""
     unweighed: Worded | None = None
     """Set when this option has a benefit figure with a comparator's number and no harm figure
     with one (issue 24, C1: equal detail): its figures are then never drawn, and this is said

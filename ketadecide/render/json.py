@@ -97,6 +97,7 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
         "certainty": e.certainty,
         "certainty_words": e.certainty_words.for_(audience),
         "certainty_reason": e.certainty_reason.for_(audience),
+        "certainty_age_rule": e.age_rule,
         "outcomes": [
             {
                 "id": o.id,

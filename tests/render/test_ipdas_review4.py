@@ -3,7 +3,7 @@ compounded ketamine in the same detail as their benefit, in every patient view, 
 
 - D1a: an uncontrolled cohort's harms sit in the same item as its benefit, with the same "no
   other group" reserve (Hull 2022: 6 stopped early, a helper at every home dose; the IM clinic
-  cohort: a side effect or other problem at 59 of 2,532 visits).
+  cohort: some side effects or other problems, in words since the fifth review, N1).
 - D1b: the harm words name the kinds of effect ketamine causes by other routes, marked as
   from other routes, and say how often with pills or shots is not known.
 - D1c: the FDA's 2023 warning names what it reported (slowed breathing), not "extra risks".
@@ -37,23 +37,23 @@ NAMES = {
 HULL = {
     "en": (
         "many people said they felt much better",
-        "6 people stopped early because of side effects or a doctor's choice",
+        "6 of the people who started stopped early because of side effects or a doctor's choice",
         "A helper stayed with each person at each dose",
         "So it cannot show what the pills caused, good or bad",
     ),
     "es": (
         "muchas personas dijeron que se sentían mucho mejor",
-        "6 personas lo dejaron antes por efectos secundarios o decisión médica",
+        "6 de las personas que empezaron lo dejaron antes por efectos secundarios o decisión médica",
         "Alguien acompañó a cada persona en cada dosis",
         "Así que no muestra qué causaron las pastillas, ni lo bueno ni lo malo",
     ),
 }
 #: The IM clinic cohort's benefit and its harms, in one item.
 IM_COHORT = {
-    "en": ("One clinic looked back at 452 patients", "59 of 2,532 visits", "cannot show what the shots caused"),
+    "en": ("One clinic looked back at 452 patients", "some side effects", "cannot show what the shots caused"),
     "es": (
         "Una clínica revisó a 452 pacientes",
-        "59 de 2,532 visitas",
+        "algunos efectos secundarios",
         "no puede mostrar qué causaron las inyecciones",
     ),
 }
@@ -71,8 +71,14 @@ FROM_OTHER_ROUTES = {
     "en": "By other routes (drips, the Spravato spray)",
     "es": "Por otras vías (sueros, el aerosol Spravato)",
 }
-SURE = {"en": "so small that we cannot be sure of this", "es": "tan pequeña que no podemos estar seguros de esto"}
-FDA = {"en": "breathing slowed too much after a dose at home", "es": "respiración se hizo demasiado lenta"}
+SURE = {
+    "en": "so small that we cannot be sure of this",
+    "es": "tan pequeña que no podemos estar seguros de esto",
+}
+FDA = {
+    "en": "breathing slowed too much after taking ketamine pills at home",
+    "es": "respiró demasiado lento tras tomar",
+}
 
 
 def _flat(text: str) -> str:
