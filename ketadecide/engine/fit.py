@@ -524,6 +524,7 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
             for a in record.adverse_effects
         ),
         no_figures=_w(record.no_figures) if record.no_figures else None,
+        no_figures_refs=kb.refs(record.no_figures.sources) if record.no_figures else (),
         refs=kb.refs((*record.sources, *rule_refs)),
         reviewed=record.reviewed,
         compare_warning=_w(evidence.compare_warning),

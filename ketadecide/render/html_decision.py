@@ -104,7 +104,7 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
                 )
                 out.append(f"<li>{pair} <span>{text}</span></li>")
             if ev.no_figures:
-                out.append(f"<li><span>{e(ev.no_figures.for_(audience))}{cite(index, ev.refs)}</span></li>")
+                out.append(f"<li><span>{e(ev.no_figures.for_(audience))}{cite(index, ev.no_figures_refs)}</span></li>")
             out.append("</ul>")
         out.append("</section>")
     return out

@@ -471,7 +471,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
                 bars = f"`{bar10(adverse_high(a))}` vs `{comparator_bar(adverse_comparator_high(a))}` "
                 lines.append(f"- {bars}{e(adverse_sentence(a, audience))}{index.refs(a.refs)}")
             if ev.no_figures:
-                lines.append(f"- {e(ev.no_figures.for_(audience))}{index.refs(ev.refs)}")
+                lines.append(f"- {e(ev.no_figures.for_(audience))}{index.refs(ev.no_figures_refs)}")
             lines.append("")
     if result.fit is not None:
         fit = result.fit

@@ -85,7 +85,7 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
             bars = f"{bar10(adverse_high(a))} vs {comparator_bar(adverse_comparator_high(a))}"
             lines.line(adverse_sentence(a, audience), index.refs(a.refs), bars)
         if ev.no_figures:
-            lines.line(ev.no_figures.for_(audience), index.refs(ev.refs))
+            lines.line(ev.no_figures.for_(audience), index.refs(ev.no_figures_refs))
 
 
 def _fit(lines: _Lines, result: Result, audience: Audience, index: SourceIndex, h: dict[str, str]) -> None:

@@ -42,18 +42,18 @@ HULL = {
         "So it cannot show what the pills caused, good or bad",
     ),
     "es": (
-        "muchas personas dijeron que se sentían mucho mejor",
-        "6 de las personas que empezaron lo dejaron antes por efectos secundarios o decisión médica",
-        "Alguien acompañó a cada persona en cada dosis",
-        "Así que no muestra qué causaron las pastillas, ni lo bueno ni lo malo",
+        "muchos dijeron que se sentían mucho mejor",
+        "6 de quienes empezaron lo dejaron antes por efectos secundarios o decisión médica",
+        "Alguien acompañó a cada uno en cada dosis",
+        "no muestra qué causaron las pastillas, ni lo bueno ni lo malo",
     ),
 }
 #: The IM clinic cohort's benefit and its harms, in one item.
 IM_COHORT = {
-    "en": ("One clinic looked back at 452 patients", "some side effects", "cannot show what the shots caused"),
+    "en": ("One clinic looked back at 452 patients", "side effects", "cannot show what the shots caused"),
     "es": (
         "Una clínica revisó a 452 pacientes",
-        "algunos efectos secundarios",
+        "contaron problemas por visita",
         "no puede mostrar qué causaron las inyecciones",
     ),
 }

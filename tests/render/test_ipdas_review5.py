@@ -79,7 +79,7 @@ def _spravato_certainty(text: str, lang: str) -> str:
 def test_im_harm_is_in_words_for_patients(tmp_path: Any, view: str, lang: str) -> None:
     text = _flat(_view(tmp_path, view, lang))
     assert "2,532" not in text and "2.532" not in text
-    said = {"en": "count visits, not people", "es": "cuenta visitas, no personas"}[lang]
+    said = {"en": "not how many people had them", "es": "contaron problemas por visita, no por persona"}[lang]
     assert said in text
 
 

@@ -1,0 +1,41 @@
+"""Sixth IPDAS review (issue 24), non-blocking findings n1-n4, in every patient view, EN and ES.
+
+- n1: a harm text shown where an option has no harm figure (``no_figures``) cites its own
+  sources, not every source of the option (compounded's cited the seller's cohort, Hull 2022,
+  which supports none of its words).
+
+Synthetic profiles; the bundled data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.render.test_ipdas_review4 import _flat
+from tests.render.test_ipdas_review5 import VIEWS, _view
+
+#: The end of compounded's harm words (no_figures) and of Hull 2022's own words (in_words).
+HARM_END = {"en": "mild and short.", "es": "leves y cortos a sus efectos secundarios."}
+HULL_END = {"en": "good or bad.", "es": "ni lo bueno ni lo malo."}
+MARKS = re.compile(r"(?:\[\d+\])+")
+
+
+def _marks_after(text: str, end: str) -> set[str]:
+    at = text.index(end) + len(end)
+    # The first marks after the words: Hull's follow its people in brackets.
+    found = MARKS.search(text, at, at + 120)
+    assert found is not None, text[at : at + 120]
+    return set(re.findall(r"\d+", found.group(0)))
+
+
+@pytest.mark.parametrize(("view", "lang"), VIEWS)
+def test_compounded_harm_words_cite_their_own_sources(tmp_path: Any, view: str, lang: str) -> None:
+    text = _flat(_view(tmp_path, view, lang))
+    harm = _marks_after(text, HARM_END[lang])
+    hull = _marks_after(text, HULL_END[lang])
+    assert len(hull) == 1, hull
+    # KetECT, the Spravato label and Domany 2019 (evidence.yaml compounded.no_figures.sources).
+    assert len(harm) == 3 and not harm & hull, (harm, hull)
