@@ -525,6 +525,8 @@ def evidence_of(modality_id: str, evidence: EvidenceFile, kb: KnowledgeBase, age
         ),
         no_figures=_w(record.no_figures) if record.no_figures else None,
         no_figures_refs=kb.refs(record.no_figures.sources) if record.no_figures else (),
+        every_route=_w(evidence.every_route) if evidence.every_route else None,
+        every_route_refs=kb.refs(evidence.every_route.sources) if evidence.every_route else (),
         refs=kb.refs((*record.sources, *rule_refs)),
         reviewed=record.reviewed,
         compare_warning=_w(evidence.compare_warning),

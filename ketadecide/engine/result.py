@@ -448,6 +448,9 @@ class Evidence:
     """The id of the age rule (values.yaml ``derived.evidence_by_age``) that lowered
     ``certainty`` for this person, or None (fifth IPDAS review, N3)."""
     no_figures_refs: tuple[Ref, ...] = ()
+    every_route: Worded | None = None
+    """Harms of every ketamine route that no figure shows, said once above the figures."""
+    every_route_refs: tuple[Ref, ...] = ()
     """The sources of ``no_figures`` itself, printed after it (sixth IPDAS review, n1): an
     option's own ``refs`` may list a study the words do not rest on."""
     unweighed: Worded | None = None

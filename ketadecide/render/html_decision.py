@@ -16,6 +16,7 @@ from ketadecide.render.labels import (
     certainty_line,
     compare_line,
     drawn,
+    every_route_line,
     figured,
     figures_left_out,
     fit_entry_line,
@@ -60,8 +61,14 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
         # with its figures (IPDAS review 3, D3: they were stranded at the foot of a page).
         out.append(f'<section class="evidence"><div class="ev-lead"><h2>{e(h["evidence"])}</h2>')
         warning = compare_line(result, audience)
+        route = every_route_line(result, audience)
+        # The harms of every route follow the warning in its paragraph (not bold): one block
+        # less keeps the printed handout within its pages (sixth IPDAS review, n4).
+        after = f" {e(route[0])}{cite(index, route[1])}" if route is not None else ""
         if warning is not None:
-            out.append(f'<p class="warn"><b>{e(warning)}</b></p>')
+            out.append(f'<p class="warn"><b>{e(warning)}</b>{after}</p>')
+        elif after:
+            out.append(f"<p>{after.lstrip()}</p>")
         left_out = figures_left_out(result, audience)
         if left_out is not None:
             out.append(f"<p>{e(left_out)}</p>")

@@ -864,6 +864,16 @@ def compare_line(result: Result, audience: Audience) -> str | None:
     return text
 
 
+def every_route_line(result: Result, audience: Audience) -> tuple[str, tuple[Ref, ...]] | None:
+    """The harms of ketamine by any route that no figure shows (misuse and dependence, the
+    bladder), with their sources: said once, under the warning above the figures."""
+    shown = [m.evidence for m in figured(result) if m.evidence is not None]
+    first = next((ev for ev in shown if ev.every_route is not None), None)
+    if first is None or first.every_route is None:
+        return None
+    return first.every_route.for_(audience), first.every_route_refs
+
+
 def comparator_bar(pct: float | None) -> str:
     """The comparator's 10-cell bar, or a note that there is no comparison group to draw."""
     return bar10(pct) if pct is not None else tr("(no comparator figure)")

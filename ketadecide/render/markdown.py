@@ -43,6 +43,7 @@ from ketadecide.render.labels import (
     course_line,
     coverage_text,
     drawn,
+    every_route_line,
     figured,
     figures_left_out,
     fit_entry_line,
@@ -443,6 +444,18 @@ def alternative_lines(result: Result, audience: Audience, index: SourceIndex) ->
     return [*lines, ""]
 
 
+def _above_figures(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
+    """Said once above the figures: the warning, then the harms of every route (sixth review)."""
+    lines: list[str] = []
+    warning = compare_line(result, audience)
+    if warning is not None:
+        lines += [f"**{md_escape(warning)}**", ""]
+    route = every_route_line(result, audience)
+    if route is not None:
+        lines += [f"{md_escape(route[0])}{index.refs(route[1])}", ""]
+    return lines
+
+
 def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> list[str]:
     """Evidence, fit, SURE, choosing a clinic and who made this: sections after the comparison."""
     e = md_escape
@@ -450,9 +463,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
     lines: list[str] = []
     if any(m.evidence for m in result.modalities):
         lines += [f"## {h['evidence']}", ""]
-        warning = compare_line(result, audience)
-        if warning is not None:
-            lines += [f"**{e(warning)}**", ""]
+        lines += _above_figures(result, audience, index)
         left_out = figures_left_out(result, audience)
         if left_out is not None:
             lines += [e(left_out), ""]

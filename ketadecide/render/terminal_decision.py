@@ -17,6 +17,7 @@ from ketadecide.render.labels import (
     comparator_bar,
     compare_line,
     drawn,
+    every_route_line,
     figured,
     figures_left_out,
     fit_entry_line,
@@ -65,6 +66,9 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
     warning = compare_line(result, audience)
     if warning is not None:
         lines.line(warning)
+    route = every_route_line(result, audience)
+    if route is not None:
+        lines.line(route[0], index.refs(route[1]))
     left_out = figures_left_out(result, audience)
     if left_out is not None:
         lines.line(left_out)

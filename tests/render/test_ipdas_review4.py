@@ -39,7 +39,7 @@ HULL = {
         "many people said they felt much better",
         "6 of the people who started stopped early because of side effects or a doctor's choice",
         "A helper stayed with each person at each dose",
-        "So it cannot show what the pills caused, good or bad",
+        "it cannot show what the pills caused, good or bad",
     ),
     "es": (
         "muchos dijeron que se sentían mucho mejor",

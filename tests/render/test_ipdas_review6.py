@@ -3,6 +3,8 @@
 - n1: a harm text shown where an option has no harm figure (``no_figures``) cites its own
   sources, not every source of the option (compounded's cited the seller's cohort, Hull 2022,
   which supports none of its words).
+- n4: misuse and dependence, and bladder harm with frequent or long use, are named once for
+  every ketamine route, under the warning above the figures, cited to the two labels.
 
 Synthetic profiles; the bundled data.
 """
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.render.test_ipdas_review4 import _flat
-from tests.render.test_ipdas_review5 import VIEWS, _view
+from tests.render.test_ipdas_review5 import KB, VIEWS, _view
 
 #: The end of compounded's harm words (no_figures) and of Hull 2022's own words (in_words).
 HARM_END = {"en": "mild and short.", "es": "leves y cortos a sus efectos secundarios."}
@@ -39,3 +41,28 @@ def test_compounded_harm_words_cite_their_own_sources(tmp_path: Any, view: str, 
     assert len(hull) == 1, hull
     # KetECT, the Spravato label and Domany 2019 (evidence.yaml compounded.no_figures.sources).
     assert len(harm) == 3 and not harm & hull, (harm, hull)
+
+
+#: n4: misuse and dependence, and bladder harm, said once for every ketamine route.
+EVERY_ROUTE = {
+    "en": ("can be misused", "depend on it", "harm the bladder."),
+    "es": ("puede usarse mal", "crear dependencia", "dañar la vejiga."),
+}
+
+
+@pytest.mark.parametrize(("view", "lang"), VIEWS)
+def test_misuse_and_the_bladder_are_named_once_with_the_labels(tmp_path: Any, view: str, lang: str) -> None:
+    text = _flat(_view(tmp_path, view, lang))
+    for words in EVERY_ROUTE[lang]:
+        assert text.count(words) == 1, words
+    # Cited to the Spravato label and the Ketalar label (evidence.yaml every_route.sources).
+    assert len(_marks_after(text, EVERY_ROUTE[lang][-1])) == 2
+    # Said with the figures, before the first option's.
+    assert text.index(EVERY_ROUTE[lang][0]) < text.index("100", text.index(EVERY_ROUTE[lang][0]))
+
+
+def test_every_route_harms_rest_on_the_labels() -> None:
+    words = KB.evidence().every_route  # type: ignore[union-attr]
+    assert words is not None
+    assert {s.partition(" ")[0] for s in words.sources} == {"spravato_pi", "ketalar_pi"}
+    assert "misuse" in words.clinician and "cystitis" in words.clinician

@@ -148,6 +148,9 @@ class EvidenceFile(Strict):
     unweighed: Wording | None = None
     """Said right after the benefit figures of an option whose harms have no figure with a
     comparator (:meth:`ModalityEvidence.benefit_unweighed`); those figures are then not drawn."""
+    every_route: CitedText | None = None
+    """Harms of ketamine by any route that no figure shows (misuse and dependence, the bladder),
+    said once under the warning above the figures, with its own sources (sixth IPDAS review)."""
     modalities: dict[RecordId, ModalityEvidence]
 
     @model_validator(mode="after")
