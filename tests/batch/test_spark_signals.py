@@ -75,6 +75,7 @@ def test_an_error_with_no_interruption_behind_it_is_still_that_error(capsys: pyt
 
 def test_py4j_s_log_of_an_interruption_is_dropped_and_other_records_pass(caplog: pytest.LogCaptureFixture) -> None:
     root = logging.getLogger()
+    before = list(root.filters)  # a session another test keeps open has its own filter here
     with caplog.at_level(logging.WARNING), _interrupts_unlogged():
         try:
             raise Terminated(signal.SIGTERM)
@@ -82,7 +83,7 @@ def test_py4j_s_log_of_an_interruption_is_dropped_and_other_records_pass(caplog:
             root.exception("KeyboardInterrupt while sending command.")
         root.warning("something else")
     assert [r.getMessage() for r in caplog.records] == ["something else"]
-    assert not any(isinstance(f, logging.Filter) and type(f).__name__ == "_DropInterrupts" for f in root.filters)
+    assert root.filters == before  # removed when the session ends
 
 
 @pytest.mark.slow
