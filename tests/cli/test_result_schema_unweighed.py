@@ -69,5 +69,12 @@ def test_spanish_json_carries_the_spanish_words(runner: CliRunner, tmp_path: Pat
     comp = next(m for m in data["modalities"] if m["id"] == "compounded")["evidence"]
     assert comp["unweighed"] is True
     words = {o["id"]: o["in_words"] for o in comp["outcomes"]}
-    assert "pastillas de ketamina" in words["domany_remission"]
-    assert "muchas personas" in words["hull_response"]
+    english = _result(runner, tmp_path, "patient")
+    in_english = {
+        o["id"]: o["in_words"]
+        for o in next(m for m in english["modalities"] if m["id"] == "compounded")["evidence"]["outcomes"]
+    }
+    # The Spanish twin of each outcome's words (its wording is the data's, checked by tests/i18n).
+    for outcome in ("domany_remission", "hull_response"):
+        assert words[outcome] and words[outcome] != in_english[outcome], outcome
+        assert "pastillas" in words[outcome], words[outcome]
