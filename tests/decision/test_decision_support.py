@@ -12,17 +12,10 @@ from ketadecide import evaluate, load_knowledge_base
 from ketadecide.engine.fit import fit_reasons, fit_score
 from ketadecide.profile import SURE_FIELDS, VALUE_FIELDS, parse_profile
 from ketadecide.readability import fk_grade
+from tests.profiles import screened_adult
 
 KB = load_knowledge_base()
-BASE: dict[str, Any] = {
-    "age": 44,
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-}
+BASE: dict[str, Any] = screened_adult(age=44)
 CONDITIONS = ["arteriovenous_malformation", "ketamine_hypersensitivity", "psychosis_history"]
 
 

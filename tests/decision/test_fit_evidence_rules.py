@@ -14,19 +14,12 @@ from ketadecide import evaluate, load_knowledge_base
 from ketadecide.engine.fit import fit_of
 from ketadecide.profile import VALUE_FIELDS, parse_profile
 from ketadecide.render.labels import fit_entry_line
+from tests.profiles import screened_adult
 
 KB = load_knowledge_base()
 VALUES = KB.extras["values.yaml"]
 BY = VALUES.derived.evidence_by_certainty
-BASE: dict[str, Any] = {
-    "age": 44,
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-}
+BASE: dict[str, Any] = screened_adult(age=44)
 
 
 def _fit(**kw: Any) -> Any:

@@ -13,21 +13,10 @@ from ketadecide import evaluate, load_knowledge_base
 from ketadecide.profile import parse_profile
 from ketadecide.readability import _WORD, fk_grade, sentences, smog_grade
 from ketadecide.render.labels import adverse_sentence, fit_entry_line, outcome_sentence
+from tests.profiles import screened_adult
 
 KB = load_knowledge_base()
-BASE: dict[str, Any] = {
-    "age": 44,
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-    "values_cost": 9,
-    "values_evidence": 7,
-    "values_home": 5,
-    "budget_per_session": 200,
-}
+BASE: dict[str, Any] = screened_adult(age=44, values_cost=9, values_evidence=7, values_home=5, budget_per_session=200)
 PEOPLE: dict[str, dict[str, Any]] = {
     "uninsured": {"insurance": "uninsured"},
     "medicare": {"insurance": "medicare", "age": 70},

@@ -9,16 +9,9 @@ import pytest
 from ketadecide.engine.evaluate import evaluate_modalities
 from ketadecide.knowledge.base import KnowledgeBase
 from ketadecide.profile import Profile, parse_profile
+from tests.profiles import screened_adult
 
-BASE: dict[str, object] = {
-    "age": 44,
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-}
+BASE: dict[str, object] = screened_adult(age=44)
 
 
 def person(**kw: object) -> Profile:

@@ -35,19 +35,11 @@ from ketadecide.profile import parse_profile
 from ketadecide.render.consult_steps import evidence_brief_lines
 from ketadecide.render.markdown import render_markdown
 from tests.conftest import ROOT
+from tests.profiles import screened_adult
 
 KB = load_knowledge_base()
 KB_ES = localize(KB).knowledge_base
-BASE: dict[str, Any] = {
-    "age": 44,
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-    "insurance": "commercial",
-}
+BASE: dict[str, Any] = screened_adult(age=44, insurance="commercial")
 RESERVE = {
     "en": "This study gave no side-effect counts for each group. So we show no numbers for either the good "
     "or the harder points of this choice.",

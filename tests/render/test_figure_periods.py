@@ -22,18 +22,11 @@ from ketadecide.profile import parse_profile
 from ketadecide.render.consult_steps import evidence_brief_lines
 from ketadecide.render.labels import adverse_sentence, compare_line, outcome_sentence
 from tests.conftest import ROOT
+from tests.profiles import screened_adult
 
 KB = load_knowledge_base()
 EVIDENCE = KB.extras["evidence.yaml"]
-BASE: dict[str, Any] = {
-    "age": 70,  # TRANSFORM-3's 65+ figure is shown too
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-}
+BASE: dict[str, Any] = screened_adult(age=70)  # TRANSFORM-3's 65+ figure is shown too
 #: The forms a period takes, for a patient and for a clinician.
 PATIENT_FORM = re.compile(r"^(at \d+ weeks|in the first \d+ weeks|during up to \d+ weeks|over the months)\b")
 CLINICIAN_FORM = re.compile(r"^(at (day|week) \d+|on day \d+|over the )")

@@ -26,18 +26,11 @@ from ketadecide.lang import use
 from ketadecide.profile import parse_profile
 from ketadecide.render.consult_steps import evidence_brief_lines
 from ketadecide.render.markdown import render_markdown
+from tests.profiles import screened_adult, write_profile
 
 KB = load_knowledge_base()
 KB_ES = localize(KB).knowledge_base
-BASE: dict[str, Any] = {
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-    "insurance": "medicare",
-}
+BASE: dict[str, Any] = screened_adult(insurance="medicare")
 T3_PATIENT = "27 out of 100 people felt much better (people aged 65 or older)"
 T2_PATIENT = "69 out of 100 people felt much better (response)"
 
@@ -78,10 +71,7 @@ def test_the_consult_brief_gives_a_71_year_old_the_over_65_trial_and_a_44_year_o
 
 
 def _profile(tmp_path: Any, age: int) -> str:
-    path = tmp_path / f"p{age}.yaml"
-    lines = [f"{k}: {v}" if not isinstance(v, list) else f"{k}: [{', '.join(v)}]" for k, v in BASE.items()]
-    path.write_text("\n".join([*lines, f"age: {age}", ""]), encoding="utf-8")
-    return str(path)
+    return write_profile(tmp_path / f"p{age}.yaml", {**BASE, "age": age})
 
 
 def _first_spravato_figure(text: str) -> str:

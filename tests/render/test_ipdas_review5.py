@@ -24,19 +24,12 @@ from ketadecide.i18n.texts import localize
 from ketadecide.lang import use
 from ketadecide.profile import parse_profile
 from ketadecide.render.consult_steps import evidence_brief_lines
+from tests.profiles import screened_adult, write_profile
 from tests.render.test_ipdas_review4 import _flat
 
 KB = load_knowledge_base()
 KB_ES = localize(KB).knowledge_base
-BASE: dict[str, Any] = {
-    "pregnancy": "none",
-    "diagnoses": ["mdd"],
-    "antidepressant_trials": 3,
-    "suicidality": "none",
-    "conditions": [],
-    "medications": [],
-    "insurance": "uninsured",
-}
+BASE: dict[str, Any] = screened_adult(insurance="uninsured")
 VIEWS = [(v, lang) for v in ("detail", "markdown", "html", "large") for lang in ("en", "es")]
 #: Low certainty words and the age rule's reason (values.yaml derived.evidence_by_age).
 LOW = {"en": "We are not very sure", "es": "No estamos muy seguros"}
@@ -45,10 +38,7 @@ FAIRLY = {"en": "We are fairly sure", "es": "Estamos algo seguros"}
 
 
 def _profile(tmp_path: Any, age: int) -> str:
-    path = tmp_path / f"p{age}.yaml"
-    lines = [f"{k}: {v}" if not isinstance(v, list) else f"{k}: [{', '.join(v)}]" for k, v in BASE.items()]
-    path.write_text("\n".join([*lines, f"age: {age}", ""]), encoding="utf-8")
-    return str(path)
+    return write_profile(tmp_path / f"p{age}.yaml", {**BASE, "age": age})
 
 
 def _view(tmp_path: Any, view: str, lang: str, age: int = 34, audience: str = "patient") -> str:
