@@ -177,9 +177,10 @@ def _data_dir(tmp_path: Path, edit: Any) -> str:
     return str(data)
 
 
-def _markdown(*extra: str) -> str:
+def _compare(fmt: str, *extra: str) -> str:
+    """The example's patient comparison in ``fmt`` through the CLI."""
     with use("en"):
-        out = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "patient", "-f", "markdown", *extra])
+        out = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "patient", "-f", fmt, *extra])
     assert out.exit_code == 0, out.output
     return out.stdout
 
@@ -197,7 +198,7 @@ def test_a_synthetic_option_that_gains_a_harm_figure_is_drawn_again_and_one_that
         d["modalities"]["compounded"]["adverse_effects"] = [HARM_WITH_COMPARATOR]
         _lose_harms(d, "iv")
 
-    text = _markdown("--data-dir", _data_dir(tmp_path, swap))
+    text = _compare("markdown", "--data-dir", _data_dir(tmp_path, swap))
     oral = _md_section(text, "Oral/sublingual ketamine")
     iv = _md_section(text, "IV ketamine").replace("\\_", "_")
     # Compounded gained a compared harm: its numbers and its bars come back, its words go.
@@ -294,13 +295,6 @@ def test_the_terminal_detail_has_no_bar_for_it_and_says_why() -> None:
     assert "█" in spravato
 
 
-def _html(*extra: str) -> str:
-    with use("en"):
-        out = CliRunner().invoke(app, ["compare", "-p", EXAMPLE, "-a", "patient", "-f", "html", *extra])
-    assert out.exit_code == 0, out.output
-    return out.stdout
-
-
 def _html_figures(page: str, name: str) -> str:
     at = page.index(f"<h3>{name}</h3>")
     return page[at : page.index("</ul>", at)]
@@ -308,7 +302,7 @@ def _html_figures(page: str, name: str) -> str:
 
 @pytest.mark.parametrize(("lang", "extra"), [("en", ()), ("en", ("--large-print",)), ("es", ())])
 def test_the_handout_draws_no_icon_array_for_it_and_says_why(lang: str, extra: tuple[str, ...]) -> None:
-    page = _html("--lang", lang, *extra)
+    page = _compare("html", "--lang", lang, *extra)
     oral = _html_figures(page, NAMES[lang])
     assert "<svg" not in oral
     item = re.search(r'<li class="unweighed">(.*?)</li>', oral, re.S)
