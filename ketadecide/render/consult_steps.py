@@ -64,9 +64,8 @@ def evidence_brief_lines(result: Result, audience: Audience, *, pointer_shown: b
         benefit = next((o for o in ev.outcomes if o.design != "uncontrolled_cohort"), None)
         # The reserve of an option whose harms have no figure with a comparator, right after
         # its benefit, as in every view (issue 24, C1).
-        reserve = unweighed_after(benefit, ev, audience) if benefit else None
-        after = f" {reserve}" if reserve else ""
-        out.append("    + " + (outcome_sentence(benefit, audience) + after if benefit else h["no_benefit_figure"]))
+        good = outcome_sentence(benefit, audience) + unweighed_after(benefit, ev, audience) if benefit else None
+        out.append("    + " + (good or h["no_benefit_figure"]))
         if ev.adverse_effects:
             harm = max(ev.adverse_effects, key=adverse_high)
             out.append("    - " + adverse_sentence(harm, audience))

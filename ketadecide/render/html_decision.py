@@ -94,9 +94,7 @@ def _evidence(result: Result, audience: Audience, index: SourceIndex, h: dict[st
                     # The option's harms have no figure with a comparator: its benefit gets the
                     # same reserve, in the same words and type as every figure, with why said
                     # right after it in the same item (issue 24, C1: equal detail).
-                    reserve = unweighed_after(o, ev, audience)
-                    after = f" {e(reserve)}" if reserve else ""
-                    out.append(f'<li class="unweighed"><span>{text}{after}</span></li>')
+                    out.append(f'<li class="unweighed"><span>{text}{e(unweighed_after(o, ev, audience))}</span></li>')
                     continue
                 pair = icon_array(o.value_pct) + (
                     icon_array(o.comparator_pct, comparator=True) if o.comparator_pct is not None else ""

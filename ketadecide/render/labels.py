@@ -809,13 +809,14 @@ def drawn(o: OutcomeFigure, ev: Evidence) -> bool:
     return o.design != "uncontrolled_cohort" and ev.unweighed is None
 
 
-def unweighed_after(o: OutcomeFigure, ev: Evidence, audience: Audience) -> str | None:
-    """The sentence said right after an option's last benefit figure with a comparator's
-    number when its harms have none (why the two cannot be weighed in numbers), else None."""
+def unweighed_after(o: OutcomeFigure, ev: Evidence, audience: Audience) -> str:
+    """What follows an option's last benefit figure with a comparator's number when its harms
+    have none: a space and the sentence saying why the two cannot be weighed in numbers;
+    otherwise nothing (""), so every view appends it as it is."""
     if ev.unweighed is None:
-        return None
+        return ""
     compared = [x for x in ev.outcomes if x.comparator_pct is not None]
-    return ev.unweighed.for_(audience) if compared and compared[-1] is o else None
+    return f" {ev.unweighed.for_(audience)}" if compared and compared[-1] is o else ""
 
 
 def figured(result: Result) -> list[ModalityResult]:

@@ -475,8 +475,7 @@ def decision_lines(result: Result, audience: Audience, index: SourceIndex) -> li
                 # Not drawn: an uncontrolled cohort, or any figure of an option whose harms have
                 # no figure with a comparator (then said right after it, issue 24 C1).
                 bars = f"`{bar10(o.value_pct)}` vs `{comparator_bar(o.comparator_pct)}` " if drawn(o, ev) else ""
-                reserve = unweighed_after(o, ev, audience)
-                after = f" {e(reserve)}" if reserve else ""
+                after = e(unweighed_after(o, ev, audience))
                 lines.append(f"- {bars}{e(outcome_sentence(o, audience))}{index.refs(o.refs)}{after}")
             for a in ev.adverse_effects:
                 bars = f"`{bar10(adverse_high(a))}` vs `{comparator_bar(adverse_comparator_high(a))}` "

@@ -82,9 +82,7 @@ def _evidence(lines: _Lines, result: Result, audience: Audience, index: SourceIn
         # with a comparator (its reserve sentence follows the figure; issue 24, C1).
         for o in ev.outcomes:
             bars = f"{bar10(o.value_pct)} vs {comparator_bar(o.comparator_pct)}" if drawn(o, ev) else None
-            reserve = unweighed_after(o, ev, audience)
-            after = f" {reserve}" if reserve else ""
-            lines.line(outcome_sentence(o, audience), index.refs(o.refs) + after, bars)
+            lines.line(outcome_sentence(o, audience), index.refs(o.refs) + unweighed_after(o, ev, audience), bars)
         for a in ev.adverse_effects:
             bars = f"{bar10(adverse_high(a))} vs {comparator_bar(adverse_comparator_high(a))}"
             lines.line(adverse_sentence(a, audience), index.refs(a.refs), bars)
