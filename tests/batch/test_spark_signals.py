@@ -86,8 +86,29 @@ def test_py4j_s_log_of_an_interruption_is_dropped_and_other_records_pass(caplog:
     assert root.filters == before  # removed when the session ends
 
 
+def test_py4j_s_broken_pipe_while_closing_after_an_interruption_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    """After the signal py4j closes its socket, finds the pipe broken and logs that on its own
+    logger with ``logger.exception``; the record reaches the root logger's handlers by
+    propagation, which a filter on the root logger alone never sees (CI, stop 32)."""
+    clientserver = logging.getLogger("py4j.clientserver")
+    with caplog.at_level(logging.WARNING), _interrupts_unlogged():
+        try:
+            try:
+                raise Terminated(signal.SIGTERM)
+            except KeyboardInterrupt:
+                raise BrokenPipeError(32, "Broken pipe")  # noqa: B904 -- py4j's own shape
+        except BrokenPipeError:
+            clientserver.exception("Exception occurred while shutting down connection")
+        try:
+            raise BrokenPipeError(32, "Broken pipe")
+        except BrokenPipeError:
+            clientserver.exception("a broken pipe with no interruption behind it")
+    assert [r.getMessage() for r in caplog.records] == ["a broken pipe with no interruption behind it"]
+    assert not clientserver.filters  # removed when the session ends
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("after_jvm_s", [0.5, 4.0])
+@pytest.mark.parametrize("after_jvm_s", [0.5, 2.5, 4.0, 6.5])
 def test_sigterm_while_spark_runs_is_one_line_and_143(tmp_path: Path, spark: Any, after_jvm_s: float) -> None:
     """A real ``ketadecide`` process: SIGTERM once its JVM is up (then inside the session's
     start or the workers' probe, where py4j is mid-call)."""

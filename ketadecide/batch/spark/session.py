@@ -189,28 +189,48 @@ def spark_session(master: str = DEFAULT_MASTER, *, input_format: str | None = No
             context.stop()
 
 
+# py4j logs on these; the first through the ``logging`` module itself, which also installs a
+# stderr handler on the root logger that the other two then reach. A logger's filters only see
+# the records made on that logger, not those propagated to it, so each gets its own.
+_PY4J_LOGGERS = ("", "py4j.java_gateway", "py4j.clientserver")
+
+
+def _is_interruption(exc: BaseException | None) -> bool:
+    """True when ``exc`` is an interruption or was raised while one was being handled: py4j
+    closes its socket after a signal and logs the broken pipe that closing finds."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 class _DropInterrupts(logging.Filter):
     """Drops a log record whose exception is an interruption (Ctrl-C, or the SIGTERM/SIGHUP
-    the CLI raises as one)."""
+    the CLI raises as one), or comes from handling one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, KeyboardInterrupt)
+        return not _is_interruption(record.exc_info[1] if record.exc_info else None)
 
 
 @contextlib.contextmanager
 def _interrupts_unlogged() -> Iterator[None]:
     """While the session lives, an interruption that arrives during a call into the JVM is not
-    logged with its traceback: py4j reports it with ``logging.exception`` on the root logger
-    ("KeyboardInterrupt while sending command." and a traceback on stderr), before the CLI
-    says in one line that it was interrupted and what was kept. Other records pass."""
-    root = logging.getLogger()
+    logged with its traceback. py4j reports it with ``logging.exception`` ("KeyboardInterrupt
+    while sending command." and a traceback on stderr), and then the broken pipe it finds while
+    closing the connection, before the CLI says in one line that it was interrupted and what
+    was kept. Other records pass."""
     drop = _DropInterrupts()
-    root.addFilter(drop)
+    loggers = [logging.getLogger(name) for name in _PY4J_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(drop)
     try:
         yield
     finally:
-        root.removeFilter(drop)
+        for logger in loggers:
+            logger.removeFilter(drop)
 
 
 __all__ = [
