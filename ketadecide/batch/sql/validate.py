@@ -207,7 +207,8 @@ def _engine_text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
     * whole numbers: cast, and flagged unless the cell is the number's own decimal
       spelling, which is :data:`INT_PATTERN` exactly (no sign ``+``, leading zero, ``-0``
       or blank), instead of a regular expression before the cast;
-    * the item count of a list: counted in bytes (``;`` is one byte), not characters.
+    * the item count of a list: counted in bytes (``;`` is one byte), not characters, and
+      a cell of one known id accepted without the regular expression.
     """
     given = f"({c} IS NOT NULL AND {c} <> '')"
     if field in BOOL_FIELDS:
@@ -226,6 +227,9 @@ def _engine_text_cell(field: str, c: str, kb: KnowledgeBase) -> tuple[str, str]:
         chars = f"length({c}) - length(replace({c}, {sep}, ''))"
         assert chars in bad, "the item count is spelled as in _text_cell"
         bad = bad.replace(chars, f"strlen({c}) - strlen(replace({c}, {sep}, ''))")
+        # A cell of one known id (the most common kind after `none`) is valid: looked up
+        # in a hash set instead of running the regular expression (a fifth of its cost).
+        bad = f"({bad} AND {c} NOT IN {_in(allowed_items(field, kb))})"
     return v, bad
 
 
@@ -410,16 +414,13 @@ def _with_bad_bits(
     by_field: Mapping[str, tuple[str, str]],
     kept: str,
 ) -> str:
-    """:func:`tabular_query`'s final SELECT with ``__bad`` and ``__bad_cell``. Each check is
-    evaluated once, into the mask (TRUE: its bit; NULL: :data:`OTHER_BAD`), and the flag is
-    the mask being non-zero: exactly ``COALESCE(check OR check ..., TRUE)``."""
-    bads, bits = checks
-    terms = " | ".join(f"COALESCE(CAST({b} AS BIGINT) * {bit}, {OTHER_BAD})" for b, bit in zip(bads, bits, strict=True))
+    """:func:`tabular_query`'s final SELECT with ``__bad`` and ``__bad_cell``."""
+    typed, mask = _packed_mask(*checks, typed)
     # Only the cells ``__bad_cell`` may hand back go through (and every raw cell when the
     # caller keeps them): an input may have thousands of other columns.
     texts = {raw for name, (raw, kind) in by_field.items() if name in PROFILE_FIELDS and kind == "text"}
     raw_cols = "".join(f", {raw}" for raw, _ in by_field.values() if kept or raw in texts)
-    masked = f"SELECT {out_cols}, __row, __seq{raw_cols}, ({terms}) AS __bad FROM ({typed})"
+    masked = f"SELECT {out_cols}, __row, __seq{raw_cols}, {mask} AS __bad FROM ({typed})"
     # The raw text of the one field at fault (a text cell only), for its error's words.
     whens = " ".join(
         f"WHEN {1 << PROFILE_FIELDS.index(name)} THEN {raw}"
@@ -432,6 +433,24 @@ def _with_bad_bits(
         f"SELECT {', '.join(names)}, __row, __seq, __bad <> 0 AS __flag, "
         f"CASE WHEN __bad <> 0 THEN __bad END AS __bad, "
         f"CASE WHEN __bad <> 0 THEN {cell} END AS __bad_cell{kept} FROM ({masked})"
+    )
+
+
+def _packed_mask(bads: Sequence[str], bits: Sequence[int], typed: str) -> tuple[str, str]:
+    """(``typed`` with each check as a column of its own, the ``__bad`` mask over them).
+
+    The mask is the OR of each check's bit when TRUE (and :data:`OTHER_BAD` when NULL), so
+    it is non-zero exactly when ``COALESCE(check OR check ..., TRUE)`` holds: it is packed
+    only on such rows, 0 on every other. (Packing every row's 30-odd bits cost about a tenth
+    of the validation's CPU, for the one row in ten a cohort with 10% bad rows flags.)"""
+    checked = [f"__check_{i}" for i in range(len(bads))]
+    terms = " | ".join(
+        f"COALESCE(CAST({c} AS BIGINT) * {bit}, {OTHER_BAD})" for c, bit in zip(checked, bits, strict=True)
+    )
+    columns = ", ".join(f"{b} AS {c}" for b, c in zip(bads, checked, strict=True))
+    return (
+        f"SELECT *, {columns} FROM ({typed})",
+        f"CASE WHEN {bads_expr(' OR '.join(checked))} THEN {terms} ELSE 0 END",
     )
 
 
@@ -536,10 +555,8 @@ def json_query(kb: KnowledgeBase, source: str, kept: Sequence[str] = (), *, bad_
     typed = f"SELECT *, {', '.join(values)} FROM ({fields})"
     out_cols = ", ".join(quote_ident(f) for f in PROFILE_FIELDS)
     if bad_bits:
-        terms = " | ".join(
-            f"COALESCE(CAST({b} AS BIGINT) * {bit}, {OTHER_BAD})" for b, bit in zip(bads, bits, strict=True)
-        )
-        masked = f"SELECT {out_cols}, __row, __seq, ({terms}) AS __bad FROM ({typed})"
+        checked, mask = _packed_mask(bads, bits, typed)
+        masked = f"SELECT {out_cols}, __row, __seq, {mask} AS __bad FROM ({checked})"
         return (
             f"SELECT {out_cols}, __row, __seq, __bad <> 0 AS __flag, CASE WHEN __bad <> 0 THEN __bad END AS __bad, "
             f"CAST(NULL AS VARCHAR) AS __bad_cell FROM ({masked})"
