@@ -228,3 +228,21 @@ def test_result_runs_start_at_the_chunk_s_first_record() -> None:
 
     later = pa.record_batch({"__seq": pa.array([103, 104, 100, 101, 102], pa.int64())})
     assert [t.column("__seq").to_pylist() for t in _in_order(iter([later]), start=100)] == [[100, 101, 102, 103, 104]]
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(None, 1), (1, 1), (2, 1), (3, 1), (4, 2), (8, 4), (64, 4)])
+def test_duckdb_gets_half_the_cores_unless_told(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, threads: int
+) -> None:
+    # Reading, decoding and writing keep three other threads busy: on two cores a second
+    # DuckDB thread only competes with them (docs/batch.md, "Threads").
+    from ketadecide.batch.duckdb import stream
+
+    monkeypatch.setattr(stream.os, "cpu_count", lambda: cores)
+    assert stream.default_threads() == threads
+    for given, want in ((None, threads), (3, 3)):
+        con = stream._connect(given)
+        try:
+            assert con.sql("SELECT current_setting('threads')").fetchall() == [(want,)]
+        finally:
+            con.close()
