@@ -12,6 +12,7 @@ from ketadecide.render.labels import (
     adverse_high,
     adverse_sentence,
     compare_line,
+    every_route_line,
     figured,
     findable,
     fit_entry_line,
@@ -77,6 +78,11 @@ def evidence_brief_lines(result: Result, audience: Audience, *, pointer_shown: b
     warning = compare_line(result, audience)
     if warning is not None:
         out.append(f"  {warning}")
+    # The harms of every route that no figure shows, as under the warning in every view: a
+    # person asked whether they know each option's risks has heard these too.
+    route = every_route_line(result, audience)
+    if route is not None:
+        out.append(f"  {route[0]}")
     return out
 
 

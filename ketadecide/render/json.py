@@ -138,6 +138,10 @@ def _evidence(e: Evidence, audience: Audience) -> dict[str, Any]:
         # show no number for either side (use each outcome's in_words instead of value_pct).
         "unweighed": e.unweighed is not None,
         "unweighed_note": e.unweighed.for_(audience) if e.unweighed else None,
+        # Harms of every ketamine route that no figure shows (misuse and dependence, the
+        # bladder), which every view says once above the figures; the same on each option.
+        "every_route_harms": e.every_route.for_(audience) if e.every_route else None,
+        "every_route_sources": [r.text for r in e.every_route_refs],
         "reviewed": e.reviewed.isoformat(),
         "sources": [r.text for r in e.refs],
     }

@@ -4,20 +4,26 @@
   sources, not every source of the option (compounded's cited the seller's cohort, Hull 2022,
   which supports none of its words).
 - n4: misuse and dependence, and bladder harm with frequent or long use, are named once for
-  every ketamine route, under the warning above the figures, cited to the two labels.
+  every ketamine route, under the warning above the figures, cited to the two labels; the
+  JSON carries them on each option and the consult's brief says them once.
 
 Synthetic profiles; the bundled data.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 
+from ketadecide import evaluate
+from ketadecide.lang import use
+from ketadecide.profile import parse_profile
+from ketadecide.render.consult_steps import evidence_brief_lines
 from tests.render.test_ipdas_review4 import _flat
-from tests.render.test_ipdas_review5 import KB, VIEWS, _view
+from tests.render.test_ipdas_review5 import BASE, KB, KB_ES, VIEWS, _view
 
 #: The end of compounded's harm words (no_figures) and of Hull 2022's own words (in_words).
 HARM_END = {"en": "mild and short.", "es": "leves y cortos a sus efectos secundarios."}
@@ -66,3 +72,34 @@ def test_every_route_harms_rest_on_the_labels() -> None:
     assert words is not None
     assert {s.partition(" ")[0] for s in words.sources} == {"spravato_pi", "ketalar_pi"}
     assert "misuse" in words.clinician and "cystitis" in words.clinician
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("audience", ["patient", "clinician"])
+def test_the_json_carries_the_every_route_harms_on_each_option(tmp_path: Any, lang: str, audience: str) -> None:
+    """A patient app built on the JSON shows what the patient views show (fourth review, D4)."""
+    words = KB.evidence().every_route  # type: ignore[union-attr]
+    assert words is not None
+    doc = json.loads(_view(tmp_path, "json", lang, audience=audience))
+    for m in doc["modalities"]:
+        ev = m["evidence"]
+        harms = ev["every_route_harms"]
+        if audience == "patient":
+            assert all(w in harms for w in EVERY_ROUTE[lang]), harms
+        elif lang == "en":
+            assert harms == " ".join(words.clinician.split())
+        assert len(ev["every_route_sources"]) == 2
+        assert any("SPRAVATO" in s for s in ev["every_route_sources"])
+        assert any("KETALAR" in s for s in ev["every_route_sources"])
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_consult_s_brief_names_the_every_route_harms_once(lang: str) -> None:
+    """The brief before the SURE question "Do you know the benefits and risks of each option?"."""
+    with use(lang):
+        lines = evidence_brief_lines(
+            evaluate(parse_profile({**BASE, "age": 44}), KB if lang == "en" else KB_ES), "patient"
+        )
+    text = " ".join(" ".join(lines).split())
+    for words in EVERY_ROUTE[lang]:
+        assert text.count(words) == 1, (words, text)
