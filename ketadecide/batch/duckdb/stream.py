@@ -280,9 +280,10 @@ def default_threads() -> int:
 
     The run keeps three other threads busy beside the query (reading the input, decoding the
     findings, re-deciding flagged rows and writing), so on two cores a second DuckDB thread
-    only competes with them: it added about 0.5 CPU-s per million rows of coordination and
-    made the run no faster (1M rows, 10% bad, 5 interleaved pairs at load average 3.4:
-    9.18 → 8.64 CPU-s and 8.92 → 8.14 s median wall with one thread)."""
+    competes with them: it added about 0.5 CPU-s per million rows of coordination (1M rows,
+    10% bad, 5 interleaved pairs at load average 3.4: 9.18 → 8.64 CPU-s and 8.92 → 8.14 s
+    median wall with one thread; on an idle machine the wall time is about the same, see
+    docs/batch.md)."""
     return max(1, min(4, (os.cpu_count() or 1) // 2))
 
 
