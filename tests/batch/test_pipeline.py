@@ -247,3 +247,58 @@ def test_duckdb_gets_half_the_cores_unless_told(
             assert con.sql("SELECT current_setting('threads')").fetchall() == [(want,)]
         finally:
             con.close()
+
+
+def _cohort(path: Path, n: int) -> None:
+    path.write_text(
+        "id,age,conditions\n" + "".join(f"p{i},{(20 + i % 90) if i % 13 else 'old'},\n" for i in range(n)),
+        encoding="utf-8",
+    )
+
+
+def test_two_connections_query_alternate_chunks_with_the_same_output(
+    tmp_path: Path, minimal_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of a file are queried two at a time, each on its own connection, on pool
+    threads; the results and errors files are those of one connection, chunk after chunk."""
+    import ketadecide.batch.duckdb.stream as run_mod
+
+    monkeypatch.setattr(run_mod, "CHUNK_ROWS", 37)
+    src = tmp_path / "in.csv"
+    _cohort(src, 2_000)
+    seen: set[str] = set()
+    run = run_mod._Lanes._run
+
+    def spied(self: object, *args: object) -> Iterator[object]:
+        seen.add(threading.current_thread().name)
+        return run(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_mod._Lanes, "_run", spied)
+    run_batch(str(src), str(tmp_path / "two.csv"), minimal_kb)
+    assert any(name.startswith("ketadecide-query_") for name in seen), seen
+    assert _pipeline_threads() == []
+
+    class OneConnection(run_mod._Lanes):
+        def __init__(self, con: object, sql: str, inp: object, connect: object) -> None:
+            super().__init__(con, sql, inp, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_mod, "_Lanes", OneConnection)
+    run_batch(str(src), str(tmp_path / "one.csv"), minimal_kb)
+    for name in ("two.csv", "two.csv.errors.csv"):
+        assert (tmp_path / name).read_bytes() == (tmp_path / name.replace("two", "one")).read_bytes()
+    assert (tmp_path / "one.csv.errors.csv").read_text(encoding="utf-8").count("\n") > 100
+
+
+def test_a_stream_closed_with_chunks_in_flight_leaves_no_thread(
+    tmp_path: Path, minimal_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ketadecide.batch.duckdb.stream as run_mod
+    from ketadecide.batch.io.readers import open_input
+
+    monkeypatch.setattr(run_mod, "CHUNK_ROWS", 37)
+    src = tmp_path / "in.csv"
+    _cohort(src, 2_000)
+    stream = run_mod.stream_results(open_input(str(src), None), minimal_kb)
+    next(item for item in stream if not isinstance(item, run_mod.RowError))
+    stream.close()
+    assert _pipeline_threads() == []
