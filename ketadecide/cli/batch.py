@@ -151,7 +151,8 @@ def batch(  # noqa: PLR0917 - Typer passes every option by position
         typer.Option(
             "--threads",
             metavar="N",
-            help="DuckDB threads for the rules query (default: half the cores, 1 to 4). "
+            help="DuckDB threads for the rules query, per connection (a file is queried on two at "
+            "once; default: half the cores, 1 to 4). "
             "More use more memory: 192 MB each above 2.",
             min=1,
             max=64,

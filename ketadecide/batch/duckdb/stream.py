@@ -278,7 +278,8 @@ class _Masks:
 
 
 def default_threads() -> int:
-    """DuckDB's threads for a run when ``--threads`` is not given: half the cores, from 1 to 4.
+    """DuckDB's threads per connection for a run when ``--threads`` is not given: half the
+    cores, from 1 to 4 (a file is queried on two connections at once, see :class:`_Lanes`).
 
     The run keeps three other threads busy beside the query (reading the input, decoding the
     findings, re-deciding flagged rows and writing), so on two cores a second DuckDB thread
