@@ -212,3 +212,17 @@ def did_you_mean(word: object, candidates: Iterable[str] | dict[str, str], *, qu
     if not found:
         return ""
     return "; did you mean " + " or ".join(f"{quote}{f}{quote}" for f in found) + "?"
+
+
+def interruption_behind(exc: BaseException | None) -> KeyboardInterrupt | None:
+    """The interruption (Ctrl-C, or a SIGTERM/SIGHUP raised as one) that ``exc`` is, or was
+    raised while handling, if any. A library that catches it in the middle of a call may raise
+    or log its own error instead (py4j, talking to Spark's JVM, raises a network error and logs
+    the broken pipe it finds while closing): the run was stopped, and is reported so."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

@@ -12,7 +12,15 @@ from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from ketadecide.errors import EnvironmentFailure, InputError, Problem, ResourceError, capped, shown_name
+from ketadecide.errors import (
+    EnvironmentFailure,
+    InputError,
+    Problem,
+    ResourceError,
+    capped,
+    interruption_behind,
+    shown_name,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -124,23 +132,8 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
-    """The interruption (Ctrl-C, or a SIGTERM/SIGHUP raised as one) behind ``exc``, if any.
-    A library that catches it in the middle of a call may raise its own error instead (py4j,
-    talking to Spark's JVM, raises a network error, which the Spark engine would report as
-    its workers failing): the run was stopped, and is reported so."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def _stop_if_interrupted(exc: BaseException) -> None:
-    interruption = _interruption(exc)
+    interruption = interruption_behind(exc)
     if interruption is not None:
         _stop_interrupted(interruption)
 

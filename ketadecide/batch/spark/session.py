@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ketadecide.batch.deps import require_spark_deps
-from ketadecide.errors import EnvironmentFailure, InputError, Problem
+from ketadecide.errors import EnvironmentFailure, InputError, Problem, interruption_behind
 
 DEFAULT_MASTER = "local[*]"
 #: What the workers import beyond the engine itself, by input format: module -> what needs it.
@@ -195,24 +195,12 @@ def spark_session(master: str = DEFAULT_MASTER, *, input_format: str | None = No
 _PY4J_LOGGERS = ("", "py4j.java_gateway", "py4j.clientserver")
 
 
-def _is_interruption(exc: BaseException | None) -> bool:
-    """True when ``exc`` is an interruption or was raised while one was being handled: py4j
-    closes its socket after a signal and logs the broken pipe that closing finds."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
 class _DropInterrupts(logging.Filter):
     """Drops a log record whose exception is an interruption (Ctrl-C, or the SIGTERM/SIGHUP
     the CLI raises as one), or comes from handling one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not _is_interruption(record.exc_info[1] if record.exc_info else None)
+        return interruption_behind(record.exc_info[1] if record.exc_info else None) is None
 
 
 @contextlib.contextmanager
