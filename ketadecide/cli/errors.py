@@ -106,6 +106,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
         except (ResourceError, EnvironmentFailure) as exc:
             _stop_if_interrupted(exc)
             print(f"ketadecide: error: {exc}", file=sys.stderr)
+            _quiet_if_stdout_fails()
             raise typer.Exit(EXIT_INTERNAL) from None
         except typer.Exit:
             raise
@@ -130,6 +131,19 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
+
+
+def _quiet_if_stdout_fails() -> None:
+    """After a failure already reported: what standard output still holds is flushed now, and
+    if that fails too (the failure was standard output itself, a full disk say), it is
+    silenced, so that Python's flush at exit does not report the same failure again."""
+    from ketadecide.cli import stdio
+
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        stdio.silence_stdout()
 
 
 def _stop_if_interrupted(exc: BaseException) -> None:

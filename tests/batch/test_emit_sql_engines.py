@@ -96,7 +96,9 @@ class Postgres:
         self.prefix: list[str] = []
         if os.geteuid() == 0:
             user = "postgres" if _user_exists("postgres") else "nobody"
-            self.prefix = ["runuser", "-u", user, "--"]
+            # util-linux's runuser lives in /usr/sbin, which a user's PATH may not list
+            runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin") or "runuser"
+            self.prefix = [runuser, "-u", user, "--"]
             shutil.chown(root, user)
             root.chmod(0o755)
 

@@ -236,15 +236,29 @@ def _one_line_exit_1(res: subprocess.CompletedProcess[str], where: str) -> None:
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize(
     "args",
-    [["--version"], ["--help"], ["compare", "-p", "p.yaml"], ["batch", "c.csv", "--errors", "e.csv"], ["modalities"]],
+    [
+        ["--version"],
+        ["--help"],
+        ["compare", "-p", "p.yaml"],
+        ["batch", "c.csv", "--errors", "e.csv"],
+        ["batch", "c.csv", "--errors", "e.csv", "--output-format", "jsonl"],
+        ["batch", "c.csv", "--errors", "e.csv", "--output-format", "parquet"],
+        ["modalities"],
+    ],
 )
-def test_full_stdout_is_one_line_exit_1(args: list[str], work: Path) -> None:
+# Buffered (a user's usual standard output: the failure shows only when it is flushed) and
+# unbuffered (PYTHONUNBUFFERED=1: it shows at the first write); the suite's own environment
+# may have either, so each is set here.
+@pytest.mark.parametrize("buffered", [True, False])
+def test_full_stdout_is_one_line_exit_1(args: list[str], buffered: bool, work: Path) -> None:
     if args[0] in {"compare", "batch", "modalities"}:
         args = [*args, "--data-dir", str(DATA_DIR)]
+    env = {k: v for k, v in ENV.items() if k != "PYTHONUNBUFFERED"} | ({} if buffered else {"PYTHONUNBUFFERED": "1"})
     with open("/dev/full", "w") as full:
         res = subprocess.run(
-            [*EXE, *args], cwd=work, stdout=full, stderr=subprocess.PIPE, text=True, env=ENV, timeout=60, check=False
+            [*EXE, *args], cwd=work, stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=60, check=False
         )
+    # One line: no summary of a run whose results could not be written
     _one_line_exit_1(res, "standard output")
     assert "No space left" in res.stderr
 

@@ -96,6 +96,11 @@ def run_batch(
                 threads=threads,
                 keep=keep,
             )
+            if to_stdout:
+                # Before the summary says what was written: with a buffered standard output
+                # (not a terminal, no PYTHONUNBUFFERED) a full disk shows only on this flush,
+                # which Python would otherwise do at exit, after a summary of a run that failed.
+                out_fh.flush()
         all_written()  # renamed into place: a late SIGTERM no longer fails the run
     finally:
         if froze:
