@@ -448,11 +448,12 @@ class Evidence:
     """The id of the age rule (values.yaml ``derived.evidence_by_age``) that lowered
     ``certainty`` for this person, or None (fifth IPDAS review, N3)."""
     no_figures_refs: tuple[Ref, ...] = ()
+    """The sources of ``no_figures`` itself, printed after it (sixth IPDAS review, n1): an
+    option's own ``refs`` may list a study the words do not rest on."""
     every_route: Worded | None = None
     """Harms of every ketamine route that no figure shows, said once above the figures."""
     every_route_refs: tuple[Ref, ...] = ()
-    """The sources of ``no_figures`` itself, printed after it (sixth IPDAS review, n1): an
-    option's own ``refs`` may list a study the words do not rest on."""
+    """The sources of ``every_route`` (the Spravato and Ketalar labels in the bundled data)."""
     unweighed: Worded | None = None
     """Set when this option has a benefit figure with a comparator's number and no harm figure
     with one (issue 24, C1: equal detail): its figures are then never drawn, and this is said
